@@ -1,0 +1,140 @@
+using System.Collections.Frozen;
+using System.Diagnostics.CodeAnalysis;
+
+namespace RaftKV.Protocol.Commands;
+
+/// <summary>
+/// The one table of command properties: name, id, arity, flags and key positions, with Redis 7.0's
+/// COMMAND INFO values. Every <see cref="CommandId"/> a client can send has exactly one entry.
+/// </summary>
+public static class CommandTable
+{
+    /// <summary>No command name is longer; a longer name cannot match and needs no normalising.</summary>
+    private const int MaxNameLength = 32;
+
+    private const CommandFlags Write = CommandFlags.Write;
+    private const CommandFlags Read = CommandFlags.Read;
+    private const CommandFlags Admin = CommandFlags.Admin;
+    private const CommandFlags Connection = CommandFlags.Connection;
+    private const CommandFlags PubSub = CommandFlags.PubSub;
+    private const CommandFlags DenyOom = CommandFlags.DenyOom;
+    private const CommandFlags Fast = CommandFlags.Fast;
+    private const CommandFlags InSubscribe = CommandFlags.AllowedInSubscribe;
+
+    private static readonly CommandSpec[] Specs =
+    [
+        // Connection and server.
+        new("ping", CommandId.Ping, -1, Connection | Fast | InSubscribe),
+        new("echo", CommandId.Echo, 2, Connection | Fast),
+        new("hello", CommandId.Hello, -1, Connection | Fast),
+        new("auth", CommandId.Auth, -2, Connection | Fast),
+        new("select", CommandId.Select, 2, Connection | Fast),
+        new("client", CommandId.Client, -2, Connection),
+        new("config", CommandId.Config, -2, Admin),
+        new("info", CommandId.Info, -1, Admin),
+        new("role", CommandId.Role, 1, Admin | Fast),
+        new("command", CommandId.Command, -1, Admin),
+        new("quit", CommandId.Quit, -1, Connection | Fast | InSubscribe),
+        new("reset", CommandId.Reset, 1, Connection | Fast | InSubscribe),
+        new("time", CommandId.Time, 1, Admin | Fast),
+        new("debug", CommandId.Debug, -2, Admin),
+        new("cluster", CommandId.Cluster, -2, Admin),
+        new("sentinel", CommandId.Sentinel, -2, Admin),
+        new("subscribe", CommandId.Subscribe, -2, PubSub | Connection | InSubscribe),
+        new("unsubscribe", CommandId.Unsubscribe, -1, PubSub | Connection | InSubscribe),
+        new("psubscribe", CommandId.Psubscribe, -2, PubSub | Connection | InSubscribe),
+        new("punsubscribe", CommandId.Punsubscribe, -1, PubSub | Connection | InSubscribe),
+        new("publish", CommandId.Publish, 3, PubSub | Write | Fast),
+        new("dbsize", CommandId.Dbsize, 1, Read | Fast),
+        new("flushdb", CommandId.Flushdb, -1, Write),
+        new("flushall", CommandId.Flushall, -1, Write),
+        new("readonly", CommandId.Readonly, 1, Connection | Fast),
+        new("readwrite", CommandId.Readwrite, 1, Connection | Fast),
+        new("lastsave", CommandId.Lastsave, 1, Admin | Fast),
+
+        // Strings.
+        new("get", CommandId.Get, 2, Read | Fast, 1, 1, 1),
+        new("set", CommandId.Set, -3, Write | DenyOom, 1, 1, 1),
+        new("setnx", CommandId.Setnx, 3, Write | DenyOom | Fast, 1, 1, 1),
+        new("getset", CommandId.Getset, 3, Write | DenyOom | Fast, 1, 1, 1),
+        new("getdel", CommandId.Getdel, 2, Write | Fast, 1, 1, 1),
+        new("mget", CommandId.Mget, -2, Read | Fast, 1, -1, 1),
+        new("mset", CommandId.Mset, -3, Write | DenyOom, 1, -1, 2),
+        new("msetnx", CommandId.Msetnx, -3, Write | DenyOom, 1, -1, 2),
+        new("append", CommandId.Append, 3, Write | DenyOom | Fast, 1, 1, 1),
+        new("strlen", CommandId.Strlen, 2, Read | Fast, 1, 1, 1),
+        new("incr", CommandId.Incr, 2, Write | DenyOom | Fast, 1, 1, 1),
+        new("decr", CommandId.Decr, 2, Write | DenyOom | Fast, 1, 1, 1),
+        new("incrby", CommandId.Incrby, 3, Write | DenyOom | Fast, 1, 1, 1),
+        new("decrby", CommandId.Decrby, 3, Write | DenyOom | Fast, 1, 1, 1),
+        new("incrbyfloat", CommandId.Incrbyfloat, 3, Write | DenyOom | Fast, 1, 1, 1),
+        new("getrange", CommandId.Getrange, 4, Read, 1, 1, 1),
+        new("setrange", CommandId.Setrange, 4, Write | DenyOom, 1, 1, 1),
+        new("substr", CommandId.Substr, 4, Read, 1, 1, 1),
+
+        // Generic keyspace.
+        new("del", CommandId.Del, -2, Write, 1, -1, 1),
+        new("unlink", CommandId.Unlink, -2, Write | Fast, 1, -1, 1),
+        new("exists", CommandId.Exists, -2, Read | Fast, 1, -1, 1),
+        new("type", CommandId.Type, 2, Read | Fast, 1, 1, 1),
+        new("rename", CommandId.Rename, 3, Write, 1, 2, 1),
+        new("renamenx", CommandId.Renamenx, 3, Write | Fast, 1, 2, 1),
+        new("keys", CommandId.Keys, 2, Read),
+        new("scan", CommandId.Scan, -2, Read),
+    ];
+
+    private static readonly FrozenDictionary<string, CommandSpec> ByName =
+        Specs.ToFrozenDictionary(spec => spec.Name, StringComparer.Ordinal);
+
+    private static readonly FrozenDictionary<string, CommandSpec>.AlternateLookup<ReadOnlySpan<char>> ByNameSpan =
+        ByName.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    private static readonly FrozenDictionary<CommandId, CommandSpec> ById = Specs.ToFrozenDictionary(spec => spec.Id);
+
+    /// <summary>Every command, sorted by name (ordinal).</summary>
+    public static IReadOnlyList<CommandSpec> All { get; } =
+        Array.AsReadOnly(Specs.OrderBy(spec => spec.Name, StringComparer.Ordinal).ToArray());
+
+    /// <summary>Looks a command up by its name as sent by the client, ASCII case-insensitive, without allocating.</summary>
+    public static bool TryGet(ReadOnlySpan<byte> name, [MaybeNullWhen(false)] out CommandSpec spec)
+    {
+        spec = null;
+        if (name.IsEmpty || name.Length > MaxNameLength)
+        {
+            return false;
+        }
+
+        Span<char> lower = stackalloc char[name.Length];
+        for (int i = 0; i < name.Length; i++)
+        {
+            byte b = name[i];
+            if (b >= 0x80)
+            {
+                return false;
+            }
+
+            lower[i] = (char)(b is >= (byte)'A' and <= (byte)'Z' ? b | 0x20 : b);
+        }
+
+        if (ByNameSpan.TryGetValue(lower, out CommandSpec? found))
+        {
+            spec = found;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>The spec of <paramref name="id"/>; false for <see cref="CommandId.None"/> and internal entries.</summary>
+    public static bool TryGet(CommandId id, [MaybeNullWhen(false)] out CommandSpec spec)
+    {
+        if (ById.TryGetValue(id, out CommandSpec? found))
+        {
+            spec = found;
+            return true;
+        }
+
+        spec = null;
+        return false;
+    }
+}

@@ -1,0 +1,7 @@
+namespace RaftKV.Protocol.Replies;
+
+public enum NullKind
+{
+    Bulk,
+    Array,
+}

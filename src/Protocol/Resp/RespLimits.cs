@@ -1,0 +1,23 @@
+namespace RaftKV.Protocol.Resp;
+
+/// <summary>
+/// Bounds on what a client may declare before anything is allocated for it. The defaults are Redis's
+/// (<c>proto-max-bulk-len</c>, <c>PROTO_INLINE_MAX_SIZE</c>); a peer that exceeds one gets a protocol error
+/// and its connection is closed.
+/// </summary>
+public sealed class RespLimits
+{
+    public static RespLimits Default { get; } = new();
+
+    /// <summary>Largest bulk string a request may carry, in bytes (Redis: proto-max-bulk-len, 512 MB).</summary>
+    public long MaxBulkLength { get; init; } = 512L * 1024 * 1024;
+
+    /// <summary>Largest argument count of a multibulk request.</summary>
+    public int MaxArrayLength { get; init; } = 1024 * 1024;
+
+    /// <summary>
+    /// Longest inline request line, and longest multibulk or bulk header line, in bytes
+    /// (Redis: PROTO_INLINE_MAX_SIZE, 64 KB).
+    /// </summary>
+    public int MaxInlineLength { get; init; } = 64 * 1024;
+}
