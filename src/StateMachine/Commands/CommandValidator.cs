@@ -1,0 +1,88 @@
+using RaftKV.Protocol.Commands;
+using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Numbers;
+
+namespace RaftKV.StateMachine.Commands;
+
+/// <summary>
+/// The checks that need no state: arity, syntax, and arguments Redis parses before it looks the key up
+/// (so the error is the one Redis gives whatever the keyspace holds). Arguments exclude the name.
+/// </summary>
+internal static class CommandValidator
+{
+    public static Reply? Validate(CommandId command, byte[][] args)
+    {
+        var info = CommandCatalog.Find(command);
+        if (info is null)
+        {
+            return Reply.Error($"ERR unknown command id {(ushort)command}");
+        }
+
+        if (!info.AcceptsArguments(args.Length))
+        {
+            return Reply.Error(ErrorTexts.WrongArity(info.Name));
+        }
+
+        switch (command)
+        {
+            case CommandId.Set:
+                return SetOptions.TryParse(args, out _, out var setError) ? null : setError;
+            case CommandId.Mset or CommandId.Msetnx:
+                return args.Length % 2 == 0 ? null : Reply.Error(ErrorTexts.WrongArity(info.Name));
+            case CommandId.Incrby:
+                return RedisIntegers.TryParse(args[1], out _) ? null : Reply.Error(ErrorTexts.NotInteger);
+            case CommandId.Decrby:
+                return TryParseDecrement(args[1], out _, out var decrError) ? null : decrError;
+            case CommandId.Getrange or CommandId.Substr:
+                return RedisIntegers.TryParse(args[1], out _) && RedisIntegers.TryParse(args[2], out _)
+                    ? null
+                    : Reply.Error(ErrorTexts.NotInteger);
+            case CommandId.Setrange:
+                return TryParseOffset(args[1], out _, out var offsetError) ? null : offsetError;
+            case CommandId.Scan:
+                return KeyspaceCommands.TryParseScan(args, out _, out _, out _, out _, out var scanError) ? null : scanError;
+            case CommandId.Flushdb or CommandId.Flushall:
+                return KeyspaceCommands.ValidateFlush(args);
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>DECRBY's amount, refusing long.MinValue whose negation does not fit.</summary>
+    public static bool TryParseDecrement(byte[] text, out long decrement, out Reply? error)
+    {
+        error = null;
+        if (!RedisIntegers.TryParse(text, out decrement))
+        {
+            error = Reply.Error(ErrorTexts.NotInteger);
+            return false;
+        }
+
+        if (decrement == long.MinValue)
+        {
+            error = Reply.Error(ErrorTexts.DecrementOverflow);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>SETRANGE's offset: an integer, not negative.</summary>
+    public static bool TryParseOffset(byte[] text, out long offset, out Reply? error)
+    {
+        error = null;
+        if (!RedisIntegers.TryParse(text, out offset))
+        {
+            error = Reply.Error(ErrorTexts.NotInteger);
+            return false;
+        }
+
+        if (offset < 0)
+        {
+            error = Reply.Error(ErrorTexts.OffsetOutOfRange);
+            return false;
+        }
+
+        return true;
+    }
+}

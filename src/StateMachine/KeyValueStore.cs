@@ -1,0 +1,144 @@
+using RaftKV.Protocol.Commands;
+using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Commands;
+using RaftKV.StateMachine.Digests;
+using RaftKV.StateMachine.Keyspace;
+using RaftKV.StateMachine.Log;
+
+namespace RaftKV.StateMachine;
+
+/// <summary>
+/// The replicated keyspace. Not thread-safe: the caller serializes every call (one applier; reads
+/// between applies). The store changes only through <see cref="Apply"/>, which is deterministic: the
+/// same entries in the same order give the same state and replies on every replica, byte for byte
+/// (<see cref="Digest"/>). It reads no clock and no randomness of its own: time is the entries'
+/// timestamps (<see cref="Now"/>) and randomness their seeds.
+/// </summary>
+public sealed class KeyValueStore
+{
+    private readonly KeyTable _keys = new();
+
+    public KeyValueStore()
+    {
+    }
+
+    internal KeyValueStore(long now) => Now = now;
+
+    /// <summary>The state machine's clock: the largest entry timestamp applied so far (Unix ms).</summary>
+    public long Now { get; private set; }
+
+    /// <summary>Stored keys, including logically expired keys not yet deleted (as Redis's DBSIZE).</summary>
+    public long KeyCount => _keys.Count;
+
+    internal KeyTable Keys => _keys;
+
+    /// <summary>
+    /// Applies one committed entry and returns the client's reply. Advances <see cref="Now"/> to the
+    /// entry's timestamp (never backwards). Invalid entries (unknown command, bad arguments) get an error
+    /// reply and leave the keyspace unchanged; NoOp only advances the clock.
+    /// </summary>
+    public Reply Apply(LogCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        Now = Math.Max(Now, command.TimestampMs);
+        if (command.Command == CommandId.NoOp)
+        {
+            return Reply.Ok;
+        }
+
+        return Execute(command.Command, command.Arguments, Now);
+    }
+
+    /// <summary>
+    /// Serves a read-only command at <paramref name="nowMs"/> (the leader's clock, which the caller keeps
+    /// at or after <see cref="Now"/>): keys expired by then are hidden. Never changes the store; a write
+    /// command is refused with an error reply.
+    /// </summary>
+    public Reply Read(CommandId command, byte[][] arguments, long nowMs)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        var info = CommandCatalog.Find(command);
+        if (info is not null && info.IsWrite)
+        {
+            return Reply.Error($"ERR '{info.Name}' is a write command and cannot be served as a read");
+        }
+
+        return Execute(command, arguments, Math.Max(nowMs, Now));
+    }
+
+    /// <summary>
+    /// The checks that need no state (arity, syntax, integer arguments). Returns the error reply to send,
+    /// or null when the command may be proposed. <see cref="Apply"/> repeats them, so a bad entry that
+    /// reaches the log anyway is refused alike on every replica.
+    /// </summary>
+    public static Reply? Validate(CommandId command, byte[][] arguments)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        return CommandValidator.Validate(command, arguments);
+    }
+
+    /// <summary>The keyspace digest (20 bytes, as DEBUG DIGEST): zeros when empty, independent of insertion order.</summary>
+    public byte[] Digest() => KeyspaceDigest.Compute(_keys);
+
+    /// <summary>The digest of one key's value and expiry (as DEBUG DIGEST-VALUE); 20 zero bytes for a missing key.</summary>
+    public byte[]? DigestValue(byte[] key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return KeyspaceDigest.ComputeValue(_keys.Find(key));
+    }
+
+    private Reply Execute(CommandId command, byte[][] args, long now)
+    {
+        if (CommandValidator.Validate(command, args) is { } invalid)
+        {
+            return invalid;
+        }
+
+        try
+        {
+            return Dispatch(command, args, now);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // Commands check before they mutate, so this is a bug, not a half-applied write. Every replica
+            // runs the same code on the same input and answers the same.
+            return Reply.Error("ERR " + exception.GetType().Name + ": " + exception.Message);
+        }
+    }
+
+    private Reply Dispatch(CommandId command, byte[][] args, long now) => command switch
+    {
+        CommandId.Get => StringCommands.Get(_keys, args, now),
+        CommandId.Set => StringCommands.Set(_keys, args, now),
+        CommandId.Setnx => StringCommands.SetNx(_keys, args, now),
+        CommandId.Getset => StringCommands.GetSet(_keys, args, now),
+        CommandId.Getdel => StringCommands.GetDel(_keys, args, now),
+        CommandId.Mget => StringCommands.MGet(_keys, args, now),
+        CommandId.Mset => StringCommands.MSet(_keys, args, now),
+        CommandId.Msetnx => StringCommands.MSetNx(_keys, args, now),
+        CommandId.Append => StringCommands.Append(_keys, args, now),
+        CommandId.Strlen => StringCommands.StrLen(_keys, args, now),
+        CommandId.Incr => StringCommands.IncrBy(_keys, args[0], 1, now),
+        CommandId.Decr => StringCommands.IncrBy(_keys, args[0], -1, now),
+        CommandId.Incrby => StringCommands.IncrBy(_keys, args[0], ParseLong(args[1]), now),
+        CommandId.Decrby => StringCommands.IncrBy(_keys, args[0], -ParseLong(args[1]), now),
+        CommandId.Incrbyfloat => StringCommands.IncrByFloat(_keys, args, now),
+        CommandId.Getrange or CommandId.Substr =>
+            StringCommands.GetRange(_keys, args[0], ParseLong(args[1]), ParseLong(args[2]), now),
+        CommandId.Setrange => StringCommands.SetRange(_keys, args[0], ParseLong(args[1]), args[2], now),
+        CommandId.Del or CommandId.Unlink => KeyspaceCommands.Del(_keys, args, now),
+        CommandId.Exists => KeyspaceCommands.Exists(_keys, args, now),
+        CommandId.Type => KeyspaceCommands.Type(_keys, args, now),
+        CommandId.Rename => KeyspaceCommands.Rename(_keys, args, now, onlyIfAbsent: false),
+        CommandId.Renamenx => KeyspaceCommands.Rename(_keys, args, now, onlyIfAbsent: true),
+        CommandId.Keys => KeyspaceCommands.Keys(_keys, args, now),
+        CommandId.Scan => KeyspaceCommands.Scan(_keys, args, now),
+        CommandId.Dbsize => KeyspaceCommands.DbSize(_keys),
+        CommandId.Flushdb or CommandId.Flushall => KeyspaceCommands.Flush(_keys),
+        _ => Reply.Error($"ERR unknown command id {(ushort)command}"),
+    };
+
+    // Only called on arguments CommandValidator has already accepted.
+    private static long ParseLong(byte[] text) =>
+        Numbers.RedisIntegers.TryParse(text, out var value) ? value : throw new InvalidOperationException("Unvalidated integer argument.");
+}

@@ -1,0 +1,26 @@
+namespace RaftKV.StateMachine.Text;
+
+/// <summary>
+/// Equality and ordinal (unsigned byte-wise, shorter prefix first) order of byte strings. Hash codes are
+/// per-process randomized: use them only for lookups, never for anything replicated or enumerated.
+/// </summary>
+internal sealed class ByteStringComparer : IEqualityComparer<byte[]>, IComparer<byte[]>
+{
+    public static readonly ByteStringComparer Instance = new();
+
+    private ByteStringComparer()
+    {
+    }
+
+    public bool Equals(byte[]? x, byte[]? y) =>
+        ReferenceEquals(x, y) || (x is not null && y is not null && x.AsSpan().SequenceEqual(y));
+
+    public int GetHashCode(byte[] obj)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(obj);
+        return hash.ToHashCode();
+    }
+
+    public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
+}

@@ -1,0 +1,14 @@
+namespace RaftKV.StateMachine.Values;
+
+/// <summary>
+/// The five Redis value types. THIS IS A PERSISTED FORMAT: the numbers are the type tags in snapshots
+/// and digests. Append-only; never renumber.
+/// </summary>
+internal enum ValueKind : byte
+{
+    String = 0,
+    List = 1,
+    Set = 2,
+    SortedSet = 3,
+    Hash = 4,
+}
