@@ -1,0 +1,97 @@
+using RaftKV.Protocol.Commands;
+
+namespace RaftKV.Protocol.Tests.Commands;
+
+/// <summary>
+/// CommandId is a persisted format (Raft log entries and snapshots store these numbers). This table is
+/// written out by hand on purpose: renumbering or renaming an id must fail here. Append new ids to both.
+/// </summary>
+public class CommandIdStabilityTests
+{
+    private static readonly Dictionary<string, int> Pinned = new()
+    {
+        { "None", 0 },
+        { "NoOp", 1 },
+        { "Ping", 100 },
+        { "Echo", 101 },
+        { "Hello", 102 },
+        { "Auth", 103 },
+        { "Select", 104 },
+        { "Client", 105 },
+        { "Config", 106 },
+        { "Info", 107 },
+        { "Role", 108 },
+        { "Command", 109 },
+        { "Quit", 110 },
+        { "Reset", 111 },
+        { "Time", 112 },
+        { "Debug", 113 },
+        { "Cluster", 114 },
+        { "Sentinel", 115 },
+        { "Subscribe", 116 },
+        { "Unsubscribe", 117 },
+        { "Psubscribe", 118 },
+        { "Punsubscribe", 119 },
+        { "Publish", 120 },
+        { "Dbsize", 121 },
+        { "Flushdb", 122 },
+        { "Flushall", 123 },
+        { "Readonly", 124 },
+        { "Readwrite", 125 },
+        { "Lastsave", 126 },
+        { "Get", 200 },
+        { "Set", 201 },
+        { "Setnx", 202 },
+        { "Getset", 203 },
+        { "Getdel", 204 },
+        { "Mget", 205 },
+        { "Mset", 206 },
+        { "Msetnx", 207 },
+        { "Append", 208 },
+        { "Strlen", 209 },
+        { "Incr", 210 },
+        { "Decr", 211 },
+        { "Incrby", 212 },
+        { "Decrby", 213 },
+        { "Incrbyfloat", 214 },
+        { "Getrange", 215 },
+        { "Setrange", 216 },
+        { "Substr", 217 },
+        { "Del", 300 },
+        { "Unlink", 301 },
+        { "Exists", 302 },
+        { "Type", 303 },
+        { "Rename", 304 },
+        { "Renamenx", 305 },
+        { "Keys", 306 },
+        { "Scan", 307 },
+    };
+
+    [Fact]
+    public void EveryCommandId_KeepsItsPinnedValue()
+    {
+        foreach (var (name, value) in Pinned)
+        {
+            Assert.True(Enum.TryParse<CommandId>(name, out var id), $"CommandId.{name} was removed or renamed");
+            Assert.Equal(value, (int)id);
+        }
+    }
+
+    [Fact]
+    public void EveryCommandId_IsPinned()
+    {
+        foreach (CommandId id in Enum.GetValues<CommandId>())
+        {
+            Assert.True(Pinned.ContainsKey(id.ToString()), $"CommandId.{id} is not pinned: add it to this table");
+        }
+
+        Assert.Equal(Pinned.Count, Enum.GetValues<CommandId>().Length);
+    }
+
+    [Fact]
+    public void CommandIdValues_AreUnique()
+    {
+        var values = Enum.GetValues<CommandId>().Select(id => (int)id).ToList();
+        Assert.Equal(values.Count, values.Distinct().Count());
+    }
+}
