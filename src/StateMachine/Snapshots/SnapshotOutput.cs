@@ -1,0 +1,45 @@
+using System.IO.Hashing;
+using RaftKV.StateMachine.Values;
+
+namespace RaftKV.StateMachine.Snapshots;
+
+/// <summary>Buffers snapshot bytes into chunks, writes each chunk to the stream and into the running checksum.</summary>
+internal sealed class SnapshotOutput(Stream stream) : CanonicalWriter
+{
+    private readonly byte[] _buffer = new byte[SnapshotLayout.ChunkSize];
+    private readonly XxHash64 _checksum = new();
+    private int _count;
+
+    public override void WriteBytes(ReadOnlySpan<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+        {
+            if (_count == _buffer.Length)
+            {
+                Flush();
+            }
+
+            var take = Math.Min(bytes.Length, _buffer.Length - _count);
+            bytes[..take].CopyTo(_buffer.AsSpan(_count));
+            _count += take;
+            bytes = bytes[take..];
+        }
+    }
+
+    /// <summary>Writes out what is buffered, then the checksum of everything written (not itself checksummed).</summary>
+    public void Finish()
+    {
+        Flush();
+        Span<byte> checksum = stackalloc byte[sizeof(ulong)];
+        _checksum.GetCurrentHash(checksum);
+        stream.Write(checksum);
+        stream.Flush();
+    }
+
+    private void Flush()
+    {
+        _checksum.Append(_buffer.AsSpan(0, _count));
+        stream.Write(_buffer, 0, _count);
+        _count = 0;
+    }
+}
