@@ -5,7 +5,7 @@ namespace RaftKV.StateMachine.Text;
 /// <c>[^a]</c>, <c>[a-z]</c> (reversed ranges allowed), and <c>\</c> escapes. Bytes compare as C's signed
 /// char, as Redis compares them, so ranges over bytes >= 0x80 behave as in Redis.
 /// </summary>
-internal static class GlobPattern
+public static class GlobPattern
 {
     // Redis refuses to recurse deeper than this on abusive patterns and reports "no match".
     private const int MaxNesting = 1000;

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# A local RaftKV cluster on 127.0.0.1.
+#   scripts/cluster.sh start|stop|status|kill N|restart N|clean
+# RAFTKV_NODES=3 (or 5), RAFTKV_BASE_PORT=6379 (RESP ports base..base+n-1), RAFTKV_RAFT_BASE_PORT=7379,
+# RAFTKV_GRPC_BASE_PORT=50051, RAFTKV_CLUSTER_DIR=.cluster (binaries, data, logs, pids; gitignored).
+# Extra node settings pass through the environment as RAFTKV__Name=value.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+nodes=${RAFTKV_NODES:-3}
+base=${RAFTKV_BASE_PORT:-6379}
+raft_base=${RAFTKV_RAFT_BASE_PORT:-7379}
+grpc_base=${RAFTKV_GRPC_BASE_PORT:-50051}
+dir=${RAFTKV_CLUSTER_DIR:-$root/.cluster}
+bin=$dir/bin
+
+members() {
+  local list="" i
+  for ((i = 0; i < nodes; i++)); do list+="${list:+,}127.0.0.1:$((raft_base + i))"; done
+  echo "$list"
+}
+
+build() {
+  if [[ ! -f $bin/RaftKV.Node.dll || -n $(find "$root/src" -newer "$bin/RaftKV.Node.dll" -name '*.cs' -o -newer "$bin/RaftKV.Node.dll" -name '*.csproj' -o -newer "$bin/RaftKV.Node.dll" -name '*.json' | head -1) ]]; then
+    echo "building RaftKV.Node (Release) into $bin" >&2
+    dotnet build "$root/src/Node/RaftKV.Node.csproj" -c Release -o "$bin" -nologo -v q >&2
+  fi
+}
+
+# Sends one inline command over bash's /dev/tcp and prints the raw reply (no redis-cli needed).
+resp() {
+  local port=$1; shift
+  timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && printf '%s\r\nQUIT\r\n' \"$*\" >&3 && cat <&3" 2>/dev/null || true
+}
+
+pid_of() { cat "$dir/node$1/pid" 2>/dev/null || true; }
+
+running() { local pid; pid=$(pid_of "$1"); [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; }
+
+start_node() {
+  local i=$1 n=$dir/node$1
+  if running "$i"; then return; fi
+  mkdir -p "$n"
+  local list; list=$(members)
+  local -a member_args=()
+  local j=0
+  IFS=, read -ra all <<< "$list"
+  for m in "${all[@]}"; do member_args+=("--RaftKV:Members:$j=$m"); j=$((j + 1)); done
+  (cd "$n" && exec nohup dotnet "$bin/RaftKV.Node.dll" \
+      --RaftKV:NodeId="node$i" \
+      --RaftKV:RespEndpoint="127.0.0.1:$((base + i))" \
+      --RaftKV:RaftEndpoint="127.0.0.1:$((raft_base + i))" \
+      --RaftKV:GrpcEndpoint="127.0.0.1:$((grpc_base + i))" \
+      --RaftKV:DataDirectory="$n/data" \
+      "${member_args[@]}" >>"$n/node.log" 2>&1 &
+    echo $! > "$n/pid")
+}
+
+leader() {
+  local i
+  for ((i = 0; i < nodes; i++)); do
+    if resp $((base + i)) "INFO replication" | grep -q 'role:master'; then echo "$i"; return 0; fi
+  done
+  return 1
+}
+
+wait_leader() {
+  local deadline=$((SECONDS + ${1:-60}))
+  while ((SECONDS < deadline)); do
+    if l=$(leader); then echo "$l"; return 0; fi
+    sleep 0.3
+  done
+  echo "no leader elected within ${1:-60}s; logs are in $dir/node*/node.log" >&2
+  return 1
+}
+
+status() {
+  local i
+  for ((i = 0; i < nodes; i++)); do
+    local state="stopped" role=""
+    if running "$i"; then
+      state="running (pid $(pid_of "$i"))"
+      role=$(resp $((base + i)) "INFO replication" | grep -o 'role:[a-z]*' | head -1 || true)
+    fi
+    echo "node$i resp=127.0.0.1:$((base + i)) raft=127.0.0.1:$((raft_base + i)) grpc=127.0.0.1:$((grpc_base + i)) $state $role"
+  done
+}
+
+case "${1:-}" in
+  start)
+    build
+    for ((i = 0; i < nodes; i++)); do start_node "$i"; done
+    l=$(wait_leader 90)
+    status
+    echo "leader: node$l (RESP 127.0.0.1:$((base + l)))"
+    ;;
+  stop)
+    for ((i = 0; i < nodes; i++)); do if running "$i"; then kill -TERM "$(pid_of "$i")"; fi; done
+    for ((k = 0; k < 100; k++)); do
+      alive=0
+      for ((i = 0; i < nodes; i++)); do if running "$i"; then alive=1; fi; done
+      ((alive == 0)) && break
+      sleep 0.1
+    done
+    for ((i = 0; i < nodes; i++)); do if running "$i"; then kill -KILL "$(pid_of "$i")"; fi; rm -f "$dir/node$i/pid"; done
+    echo "stopped"
+    ;;
+  status) status ;;
+  leader) wait_leader "${2:-30}" ;;
+  kill)
+    [[ -n ${2:-} ]] || { echo "usage: $0 kill N" >&2; exit 2; }
+    if running "$2"; then kill -KILL "$(pid_of "$2")"; echo "killed node$2"; fi
+    ;;
+  restart)
+    [[ -n ${2:-} ]] || { echo "usage: $0 restart N" >&2; exit 2; }
+    build
+    if running "$2"; then kill -KILL "$(pid_of "$2")"; sleep 0.2; fi
+    start_node "$2"
+    echo "restarted node$2"
+    ;;
+  clean)
+    "$0" stop >/dev/null
+    rm -rf "$dir"/node*
+    echo "removed cluster data under $dir"
+    ;;
+  *)
+    echo "usage: $0 start|stop|status|leader|kill N|restart N|clean" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,12 @@
+namespace RaftKV.Node.Execution;
+
+/// <summary>
+/// What the executor needs of the caller: where to keep the caller's forwarding connection, and whether the
+/// caller is itself a follower forwarding to us (then we never forward again).
+/// </summary>
+internal interface IExecutionCaller
+{
+    bool IsForwarded { get; }
+
+    ForwardingConnection? Forwarder { get; set; }
+}

@@ -1,0 +1,100 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using RaftKV.Protocol.Replies;
+using RaftKV.Protocol.Resp;
+
+namespace RaftKV.Node.Execution;
+
+/// <summary>
+/// One RESP connection from a follower to the leader, owned by one client session so that a client's commands
+/// reach the leader in the order the client sent them. The connection announces itself with
+/// <see cref="Handshake"/>, which switches it to RESP3 and tells the leader never to forward it again.
+/// A command that was sent and got no reply has an unknown outcome: it is never re-sent.
+/// </summary>
+internal sealed class ForwardingConnection : IAsyncDisposable
+{
+    /// <summary>The hidden command a forwarding connection opens with; no client sends it.</summary>
+    public const string Handshake = "RAFTKV-INTERNAL-FORWARD";
+
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly PipeReader _reader;
+    private readonly PipeWriter _writer;
+
+    private ForwardingConnection(string endpoint, Socket socket)
+    {
+        Endpoint = endpoint;
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        _reader = PipeReader.Create(_stream);
+        _writer = PipeWriter.Create(_stream);
+    }
+
+    public string Endpoint { get; }
+
+    public static async Task<ForwardingConnection> ConnectAsync(string endpoint, CancellationToken token)
+    {
+        var (host, port) = Configuration.EndpointParser.Split(endpoint);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(host, port, token).ConfigureAwait(false);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        var connection = new ForwardingConnection(endpoint, socket);
+        var reply = await connection.SendAsync([System.Text.Encoding.ASCII.GetBytes(Handshake)], token).ConfigureAwait(false);
+        if (reply is ErrorReply error)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw new IOException($"The leader refused the forwarding handshake: {error.Message}");
+        }
+
+        return connection;
+    }
+
+    /// <summary>Sends one command and reads its reply. Throws <see cref="IOException"/> when the connection is lost.</summary>
+    public async Task<Reply> SendAsync(byte[][] arguments, CancellationToken token)
+    {
+        WriteCommand(_writer, arguments);
+        var flush = await _writer.FlushAsync(token).ConfigureAwait(false);
+        if (flush.IsCompleted)
+            throw new IOException("The connection to the leader is closed");
+
+        while (true)
+        {
+            var result = await _reader.ReadAsync(token).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (RespReplyReader.TryRead(ref buffer, out var reply))
+            {
+                _reader.AdvanceTo(buffer.Start);
+                return reply!;
+            }
+
+            if (result.IsCompleted)
+                throw new IOException("The leader closed the connection before replying");
+            _reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    private static void WriteCommand(IBufferWriter<byte> output, byte[][] arguments)
+    {
+        var items = new Reply[arguments.Length];
+        for (var i = 0; i < arguments.Length; i++)
+            items[i] = new BulkReply(arguments[i]);
+        RespReplyWriter.Write(output, new ArrayReply(items), 2);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _reader.CompleteAsync().ConfigureAwait(false);
+        await _writer.CompleteAsync().ConfigureAwait(false);
+        await _stream.DisposeAsync().ConfigureAwait(false);
+        _socket.Dispose();
+    }
+}

@@ -1,0 +1,13 @@
+using RaftKV.Node.Execution;
+
+namespace RaftKV.Node.Grpc;
+
+/// <summary>A gRPC call as an executor caller: one forwarding connection for the call's lifetime, if needed.</summary>
+internal sealed class GrpcCaller : IExecutionCaller, IAsyncDisposable
+{
+    public bool IsForwarded => false;
+
+    public ForwardingConnection? Forwarder { get; set; }
+
+    public ValueTask DisposeAsync() => Forwarder?.DisposeAsync() ?? ValueTask.CompletedTask;
+}

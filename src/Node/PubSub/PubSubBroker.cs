@@ -1,0 +1,109 @@
+using System.Text;
+using RaftKV.Node.Resp;
+using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Text;
+
+namespace RaftKV.Node.PubSub;
+
+/// <summary>
+/// Delivers PUBLISH messages to this node's subscribers. PUBLISH is a log entry, and every node delivers it when
+/// it applies the entry, so a subscriber on any node receives every message, in log order.
+/// </summary>
+internal sealed class PubSubBroker
+{
+    private static readonly Reply MessageKind = Reply.Bulk("message");
+    private static readonly Reply PatternMessageKind = Reply.Bulk("pmessage");
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, HashSet<ClientSession>> _channels = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<ClientSession>> _patterns = new(StringComparer.Ordinal);
+
+    public static string Name(byte[] bytes) => Encoding.Latin1.GetString(bytes);
+
+    public static byte[] Bytes(string name) => Encoding.Latin1.GetBytes(name);
+
+    /// <summary>Subscribes and returns the session's subscription count afterwards.</summary>
+    public int Subscribe(ClientSession session, string channel, bool pattern)
+    {
+        lock (_lock)
+        {
+            var index = pattern ? _patterns : _channels;
+            var own = pattern ? session.Subscriptions.Patterns : session.Subscriptions.Channels;
+            if (own.Add(channel))
+            {
+                if (!index.TryGetValue(channel, out var sessions))
+                    index[channel] = sessions = [];
+                sessions.Add(session);
+            }
+
+            return session.Subscriptions.Count;
+        }
+    }
+
+    /// <summary>Unsubscribes and returns the session's subscription count afterwards.</summary>
+    public int Unsubscribe(ClientSession session, string channel, bool pattern)
+    {
+        lock (_lock)
+        {
+            var index = pattern ? _patterns : _channels;
+            var own = pattern ? session.Subscriptions.Patterns : session.Subscriptions.Channels;
+            if (own.Remove(channel) && index.TryGetValue(channel, out var sessions))
+            {
+                sessions.Remove(session);
+                if (sessions.Count == 0)
+                    index.Remove(channel);
+            }
+
+            return session.Subscriptions.Count;
+        }
+    }
+
+    /// <summary>The session's channels (or patterns) in ordinal order.</summary>
+    public IReadOnlyList<string> List(ClientSession session, bool pattern)
+    {
+        lock (_lock)
+            return (pattern ? session.Subscriptions.Patterns : session.Subscriptions.Channels).Order(StringComparer.Ordinal).ToList();
+    }
+
+    public void UnsubscribeAll(ClientSession session)
+    {
+        foreach (var channel in List(session, pattern: false))
+            Unsubscribe(session, channel, pattern: false);
+        foreach (var pattern in List(session, pattern: true))
+            Unsubscribe(session, pattern, pattern: true);
+    }
+
+    /// <summary>Delivers a message to local subscribers; returns how many received it.</summary>
+    public int Publish(byte[] channel, byte[] message)
+    {
+        var name = Name(channel);
+        var channelReply = new BulkReply(channel);
+        var messageReply = new BulkReply(message);
+        var receivers = 0;
+        lock (_lock)
+        {
+            if (_channels.TryGetValue(name, out var sessions))
+            {
+                var push = new PushReply([MessageKind, channelReply, messageReply]);
+                foreach (var session in sessions)
+                {
+                    session.Push(push);
+                    receivers++;
+                }
+            }
+
+            foreach (var (pattern, subscribers) in _patterns)
+            {
+                if (!GlobPattern.IsMatch(Bytes(pattern), channel))
+                    continue;
+                var push = new PushReply([PatternMessageKind, Reply.Bulk(Bytes(pattern)), channelReply, messageReply]);
+                foreach (var session in subscribers)
+                {
+                    session.Push(push);
+                    receivers++;
+                }
+            }
+        }
+
+        return receivers;
+    }
+}

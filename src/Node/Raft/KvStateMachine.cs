@@ -1,0 +1,192 @@
+using System.IO.Pipelines;
+using DotNext.IO;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using RaftKV.Protocol.Commands;
+using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine;
+using RaftKV.StateMachine.Log;
+using RaftKV.StateMachine.Snapshots;
+
+namespace RaftKV.Node.Raft;
+
+/// <summary>
+/// DotNext's view of the store: applies committed entries to <see cref="KeyValueStore"/>, writes and restores
+/// snapshots. DotNext never calls <see cref="ApplyAsync"/> concurrently, and the next apply waits until a snapshot
+/// started by the previous one is written, so the store is frozen while <see cref="PersistAsync"/> runs.
+/// Client reads run concurrently with applies and take the read side of <see cref="_lock"/>.
+/// </summary>
+internal sealed partial class KvStateMachine : SimpleStateMachine
+{
+    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+    private readonly long _snapshotInterval;
+    private readonly ILogger _logger;
+    private KeyValueStore _store = new();
+    private long _appliedIndex;
+    private long _appliedTerm;
+    private long _snapshotIndex;
+    private int _restoreCount;
+
+    public KvStateMachine(DirectoryInfo location, long snapshotInterval, ILogger logger)
+        : base(location)
+    {
+        _snapshotInterval = Math.Max(1, snapshotInterval);
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Delivers an applied PUBLISH entry to this node's subscribers and returns the reply (the local receiver count).
+    /// PUBLISH leaves the keyspace unchanged, so the state stays a function of the log.
+    /// </summary>
+    public Func<LogCommand, Reply>? Publisher { get; set; }
+
+    public long AppliedIndex => Volatile.Read(ref _appliedIndex);
+
+    public long SnapshotIndex => Volatile.Read(ref _snapshotIndex);
+
+    /// <summary>How many snapshots this process has loaded (at start or installed from the leader).</summary>
+    public int RestoreCount => Volatile.Read(ref _restoreCount);
+
+    /// <summary>Runs <paramref name="reader"/> against the current state; it must not modify it.</summary>
+    public T Read<T>(Func<KeyValueStore, T> reader)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return reader(_store);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    protected override ValueTask<bool> ApplyAsync(LogEntry entry, CancellationToken token)
+    {
+        Volatile.Write(ref _appliedTerm, entry.Term);
+        if (!entry.IsConfiguration && entry.TryGetPayload(out var payload) && !payload.IsEmpty)
+            ApplyCommand(entry, payload);
+
+        Volatile.Write(ref _appliedIndex, entry.Index);
+        if (entry.Index - _snapshotIndex < _snapshotInterval)
+            return ValueTask.FromResult(false);
+
+        Volatile.Write(ref _snapshotIndex, entry.Index);
+        return ValueTask.FromResult(true);
+    }
+
+    private void ApplyCommand(in LogEntry entry, System.Buffers.ReadOnlySequence<byte> payload)
+    {
+        LogCommand command;
+        Reply reply;
+        try
+        {
+            command = LogEntryCodec.Decode(payload);
+        }
+        catch (LogEntryFormatException e)
+        {
+            // Every replica holds the same bytes, so skipping is deterministic; the client learns of it.
+            LogUndecodableEntry(entry.Index, e);
+            (entry.Context as PendingWrite)?.Complete(Reply.Error("ERR log entry could not be decoded"));
+            return;
+        }
+
+        if (command.Command == CommandId.Publish)
+        {
+            reply = Publisher?.Invoke(command) ?? Reply.Zero;
+            (entry.Context as PendingWrite)?.Complete(reply);
+            return;
+        }
+
+        _lock.EnterWriteLock();
+        try
+        {
+            reply = _store.Apply(command);
+        }
+        catch (Exception e)
+        {
+            LogApplyFailed(entry.Index, command.Command.ToString(), e);
+            reply = Reply.Error("ERR internal error while applying the command");
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+
+        (entry.Context as PendingWrite)?.Complete(reply);
+    }
+
+    protected override async ValueTask PersistAsync(IAsyncBinaryWriter writer, CancellationToken token)
+    {
+        var index = Volatile.Read(ref _appliedIndex);
+        var term = Volatile.Read(ref _appliedTerm);
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20));
+        var producer = Task.Run(() =>
+        {
+            try
+            {
+                using var stream = pipe.Writer.AsStream(leaveOpen: true);
+                Read(store =>
+                {
+                    SnapshotWriter.Write(store, stream, index, term);
+                    return true;
+                });
+                stream.Flush();
+                pipe.Writer.Complete();
+            }
+            catch (Exception e)
+            {
+                pipe.Writer.Complete(e);
+                throw;
+            }
+        }, token);
+
+        await writer.CopyFromAsync(pipe.Reader, count: null, token).ConfigureAwait(false);
+        await pipe.Reader.CompleteAsync().ConfigureAwait(false);
+        await producer.ConfigureAwait(false);
+        LogSnapshotWritten(index, term);
+    }
+
+    protected override ValueTask RestoreAsync(FileInfo snapshotFile, CancellationToken token)
+    {
+        SnapshotContents contents;
+        using (var stream = new FileStream(snapshotFile.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
+        {
+            contents = SnapshotReader.Read(stream);
+        }
+
+        _lock.EnterWriteLock();
+        try
+        {
+            _store = contents.Store;
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+
+        Volatile.Write(ref _appliedIndex, contents.Index);
+        Volatile.Write(ref _appliedTerm, contents.Term);
+        Volatile.Write(ref _snapshotIndex, contents.Index);
+        Interlocked.Increment(ref _restoreCount);
+        LogSnapshotRestored(contents.Index, contents.Term, snapshotFile.FullName);
+        return ValueTask.CompletedTask;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync().ConfigureAwait(false);
+        _lock.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Log entry {Index} could not be decoded and was skipped")]
+    private partial void LogUndecodableEntry(long index, Exception e);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Applying log entry {Index} ({Command}) threw")]
+    private partial void LogApplyFailed(long index, string command, Exception e);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot written at index {Index}, term {Term}")]
+    private partial void LogSnapshotWritten(long index, long term);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "State restored from snapshot at index {Index}, term {Term} ({File})")]
+    private partial void LogSnapshotRestored(long index, long term, string file);
+}

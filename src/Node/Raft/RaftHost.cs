@@ -1,0 +1,203 @@
+using System.Collections.Concurrent;
+using System.Net;
+using DotNext.Net.Cluster;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.Membership;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using Microsoft.Extensions.Options;
+using RaftKV.Node.Configuration;
+
+namespace RaftKV.Node.Raft;
+
+/// <summary>
+/// Owns the Raft side of the node: the state machine, DotNext's write-ahead log and the <see cref="RaftCluster"/>
+/// over TCP. Started before the RESP and gRPC listeners accept clients and stopped after them.
+/// </summary>
+internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
+{
+    /// <summary>Metadata key under which every member publishes the RESP endpoint clients should use.</summary>
+    public const string RespMetadataKey = "resp";
+
+    private readonly NodeOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<EndPoint, string> _respEndpoints = new();
+    private RaftCluster? _cluster;
+    private WriteAheadLog? _wal;
+    private KvStateMachine? _stateMachine;
+
+    public RaftHost(IOptions<NodeOptions> options, ILoggerFactory loggerFactory)
+    {
+        _options = options.Value;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<RaftHost>();
+        RaftEndPoint = EndpointParser.ParseIp(_options.RaftEndpoint);
+    }
+
+    public IPEndPoint RaftEndPoint { get; }
+
+    public RaftCluster Cluster => _cluster ?? throw new InvalidOperationException("The Raft host is not started");
+
+    public KvStateMachine StateMachine => _stateMachine ?? throw new InvalidOperationException("The Raft host is not started");
+
+    public WriteAheadLog Log => _wal ?? throw new InvalidOperationException("The Raft host is not started");
+
+    public bool IsStarted => _cluster is not null;
+
+    /// <summary>True while this node is the leader of the current term.</summary>
+    public bool IsLeader => _cluster is { } c && !c.LeadershipToken.IsCancellationRequested;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var dataDirectory = Path.GetFullPath(_options.DataDirectory);
+        Directory.CreateDirectory(dataDirectory);
+        var snapshots = new DirectoryInfo(Path.Combine(dataDirectory, "snapshots"));
+        snapshots.Create();
+
+        _stateMachine = new KvStateMachine(snapshots, _options.SnapshotIntervalEntries, _loggerFactory.CreateLogger<KvStateMachine>());
+        await _stateMachine.RestoreAsync(cancellationToken).ConfigureAwait(false);
+
+        _wal = new WriteAheadLog(
+            new WriteAheadLog.Options
+            {
+                Location = Path.Combine(dataDirectory, "wal"),
+                ChunkSize = _options.WalChunkSizeBytes,
+            },
+            _stateMachine);
+
+        var configuration = new RaftCluster.TcpConfiguration(RaftEndPoint)
+        {
+            LowerElectionTimeout = _options.ElectionTimeoutMinMs,
+            UpperElectionTimeout = _options.ElectionTimeoutMaxMs,
+            RequestTimeout = TimeSpan.FromMilliseconds(_options.RaftRequestTimeoutMs),
+            ConnectTimeout = TimeSpan.FromMilliseconds(_options.RaftConnectTimeoutMs),
+            ColdStart = false,
+            IsLeaderLeaseEnabled = _options.LeaderLease,
+            LoggerFactory = _loggerFactory,
+            ConfigurationStorage = null,
+        };
+        configuration.Metadata[RespMetadataKey] = _options.RespAdvertised;
+        SeedMembership((InMemoryClusterConfigurationStorage<EndPoint>)configuration.ConfigurationStorage!, dataDirectory);
+
+        _cluster = new RaftCluster(configuration) { AuditTrail = _wal };
+        _cluster.LeaderChanged += OnLeaderChanged;
+        _respEndpoints[RaftEndPoint] = _options.RespAdvertised;
+        await _cluster.StartAsync(cancellationToken).ConfigureAwait(false);
+        LogStarted(RaftEndPoint.ToString(), _options.RespAdvertised, dataDirectory);
+    }
+
+    private void SeedMembership(InMemoryClusterConfigurationStorage<EndPoint> storage, string dataDirectory)
+    {
+        var file = new MembershipFile(dataDirectory);
+        IReadOnlyList<IPEndPoint> members = file.Exists
+            ? file.Load()
+            : _options.Members.Count == 0
+                ? [RaftEndPoint]
+                : _options.Members.Select(EndpointParser.ParseIp).ToList();
+        if (!members.Contains(RaftEndPoint))
+            throw new InvalidOperationException($"The member list does not include this node's Raft endpoint {RaftEndPoint}");
+
+        var builder = storage.CreateInitialConfigurationBuilder();
+        foreach (var member in members)
+            builder.Add(member);
+        builder.Build();
+        if (!file.Exists)
+            file.Save(members);
+
+        storage.ConfigurationChanged += (configuration, _) =>
+        {
+            file.Save(configuration.Members);
+            return ValueTask.CompletedTask;
+        };
+    }
+
+    private void OnLeaderChanged(ICluster cluster, IClusterMember? leader)
+    {
+        if (leader is null)
+        {
+            LogNoLeader();
+            return;
+        }
+
+        LogLeaderChanged(leader.EndPoint.ToString() ?? "?", Cluster.Term);
+        if (leader.IsRemote)
+            _ = ResolveRespEndpointAsync(leader);
+    }
+
+    /// <summary>The RESP endpoint of the current leader, or null when no leader is known (or not yet resolved).</summary>
+    public string? LeaderRespEndpoint
+    {
+        get
+        {
+            if (_cluster?.Leader is not { } leader)
+                return null;
+            if (_respEndpoints.TryGetValue(leader.EndPoint, out var resp))
+                return resp;
+            _ = ResolveRespEndpointAsync(leader);
+            return null;
+        }
+    }
+
+    /// <summary>Resolves the leader's RESP endpoint, asking the leader for its metadata when it is not cached.</summary>
+    public async ValueTask<string?> GetLeaderRespEndpointAsync(CancellationToken token)
+    {
+        if (_cluster?.Leader is not { } leader)
+            return null;
+        if (_respEndpoints.TryGetValue(leader.EndPoint, out var resp))
+            return resp;
+        return await ResolveRespEndpointAsync(leader, token).ConfigureAwait(false);
+    }
+
+    private async Task<string?> ResolveRespEndpointAsync(IClusterMember member, CancellationToken token = default)
+    {
+        try
+        {
+            var metadata = await member.GetMetadataAsync(refresh: false, token).ConfigureAwait(false);
+            if (metadata.TryGetValue(RespMetadataKey, out var resp))
+            {
+                _respEndpoints[member.EndPoint] = resp;
+                return resp;
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogMetadataFailed(member.EndPoint.ToString() ?? "?", e.Message);
+        }
+
+        return null;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_cluster is { } cluster)
+        {
+            cluster.LeaderChanged -= OnLeaderChanged;
+            await cluster.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_cluster is { } cluster)
+            await cluster.DisposeAsync().ConfigureAwait(false);
+        if (_wal is { } wal)
+            await wal.DisposeAsync().ConfigureAwait(false);
+        if (_stateMachine is { } sm)
+            await sm.DisposeAsync().ConfigureAwait(false);
+        _cluster = null;
+        _wal = null;
+        _stateMachine = null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Raft node started on {Raft}, RESP {Resp}, data in {Data}")]
+    private partial void LogStarted(string raft, string resp, string data);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Leader is {Leader} in term {Term}")]
+    private partial void LogLeaderChanged(string leader, long term);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "No Raft leader")]
+    private partial void LogNoLeader();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not read the metadata of {Member}: {Reason}")]
+    private partial void LogMetadataFailed(string member, string reason);
+}

@@ -1,0 +1,199 @@
+using System.Text;
+using RaftKV.Node.PubSub;
+using RaftKV.Protocol.Commands;
+using RaftKV.Protocol.Replies;
+using RaftKV.Protocol.Resp;
+
+namespace RaftKV.Node.Resp;
+
+/// <summary>Commands answered by the session itself: they never touch the keyspace or the log.</summary>
+internal sealed partial class ClientSession
+{
+    private Reply? ExecuteConnectionCommand(CommandSpec spec, byte[][] args) => spec.Id switch
+    {
+        CommandId.Ping => Ping(args),
+        CommandId.Echo => Reply.Bulk(args[1]),
+        CommandId.Hello => Hello(args),
+        CommandId.Auth => Reply.Ok,
+        CommandId.Select => Select(args[1]),
+        CommandId.Client => Client(args),
+        CommandId.Quit => QuitCommand(),
+        CommandId.Reset => ResetCommand(),
+        CommandId.Readonly or CommandId.Readwrite => Reply.Ok,
+        CommandId.Subscribe => Subscribe(args, pattern: false),
+        CommandId.Psubscribe => Subscribe(args, pattern: true),
+        CommandId.Unsubscribe => Unsubscribe(args, pattern: false),
+        CommandId.Punsubscribe => Unsubscribe(args, pattern: true),
+        _ => Reply.Error(ErrorMessages.UnknownCommand(spec.Name.ToLowerInvariant(), args.Skip(1).ToList())),
+    };
+
+    private Reply Ping(byte[][] args)
+    {
+        if (args.Length > 2)
+            return Reply.Error(ErrorMessages.WrongArity("ping"));
+        if (Subscriptions.Count > 0 && ProtocolVersion == 2)
+            return Reply.Array(Reply.Bulk("pong"), args.Length == 2 ? Reply.Bulk(args[1]) : Reply.EmptyBulk);
+        return args.Length == 2 ? Reply.Bulk(args[1]) : Reply.Pong;
+    }
+
+    private Reply Hello(byte[][] args)
+    {
+        var version = ProtocolVersion;
+        var i = 1;
+        if (args.Length > 1)
+        {
+            if (!RedisNumber.TryParseLong(args[1], out var requested))
+                return Reply.Error("ERR Protocol version is not an integer or out of range");
+            if (requested is < 2 or > 3)
+                return Reply.Error("NOPROTO unsupported protocol version");
+            version = (int)requested;
+            i = 2;
+        }
+
+        string? name = null;
+        for (; i < args.Length; i++)
+        {
+            var option = Encoding.ASCII.GetString(args[i]).ToUpperInvariant();
+            if (option == "AUTH" && i + 2 < args.Length)
+            {
+                i += 2;
+            }
+            else if (option == "SETNAME" && i + 1 < args.Length)
+            {
+                name = Encoding.UTF8.GetString(args[++i]);
+                if (!IsValidClientName(name))
+                    return Reply.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+            }
+            else
+            {
+                return Reply.Error("ERR Syntax error in HELLO option '" + Encoding.UTF8.GetString(args[i]) + "'");
+            }
+        }
+
+        ProtocolVersion = version;
+        if (name is not null)
+            Name = name.Length == 0 ? null : name;
+        return _services.Server.HelloReply(this);
+    }
+
+    private static Reply Select(byte[] index)
+    {
+        if (!RedisNumber.TryParseLong(index, out var db))
+            return Reply.Error(ErrorMessages.NotInteger);
+        return db == 0 ? Reply.Ok : Reply.Error(ErrorMessages.InvalidDbIndex);
+    }
+
+    private Reply QuitCommand()
+    {
+        Quit();
+        return Reply.Ok;
+    }
+
+    private Reply ResetCommand()
+    {
+        _services.Broker.UnsubscribeAll(this);
+        ProtocolVersion = 2;
+        Name = null;
+        return Reply.Simple("RESET");
+    }
+
+    private Reply Client(byte[][] args)
+    {
+        var sub = Encoding.ASCII.GetString(args[1]).ToUpperInvariant();
+        switch (sub)
+        {
+            case "ID" when args.Length == 2:
+                return Reply.Integer(Id);
+            case "GETNAME" when args.Length == 2:
+                return Name is null ? Reply.Null : Reply.Bulk(Name);
+            case "SETNAME" when args.Length == 3:
+                var name = Encoding.UTF8.GetString(args[2]);
+                if (!IsValidClientName(name))
+                    return Reply.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+                Name = name.Length == 0 ? null : name;
+                return Reply.Ok;
+            case "SETINFO" when args.Length == 4:
+                var attribute = Encoding.ASCII.GetString(args[2]).ToUpperInvariant();
+                var value = Encoding.UTF8.GetString(args[3]);
+                if (!IsValidClientName(value))
+                    return Reply.Error($"ERR {attribute.ToLowerInvariant()} cannot contain spaces, newlines or special characters.");
+                if (attribute == "LIB-NAME")
+                    LibraryName = value;
+                else if (attribute == "LIB-VER")
+                    LibraryVersion = value;
+                else
+                    return Reply.Error("ERR Unrecognized option '" + Encoding.UTF8.GetString(args[2]) + "'");
+                return Reply.Ok;
+            case "INFO" when args.Length == 2:
+                return new VerbatimReply("txt", Encoding.UTF8.GetBytes(DescribeClient() + "\n"));
+            case "LIST":
+                var lines = _services.Clients.Snapshot().Select(static s => s.DescribeClient() + "\n");
+                return new VerbatimReply("txt", Encoding.UTF8.GetBytes(string.Concat(lines)));
+            case "NO-EVICT" or "NO-TOUCH" when args.Length == 3:
+                return Reply.Ok;
+            case "REPLY" when args.Length == 3:
+                return Reply.Ok;
+            case "HELP":
+                return Reply.Array(
+                    Reply.Simple("CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"),
+                    Reply.Simple("ID"), Reply.Simple("GETNAME"), Reply.Simple("SETNAME <name>"),
+                    Reply.Simple("SETINFO <LIB-NAME|LIB-VER> <value>"), Reply.Simple("INFO"), Reply.Simple("LIST"));
+            default:
+                return Reply.Error(ErrorMessages.UnknownSubcommand(Encoding.UTF8.GetString(args[1]), "CLIENT"));
+        }
+    }
+
+    /// <summary>One CLIENT LIST line, with the fields clients parse.</summary>
+    public string DescribeClient()
+    {
+        var age = (long)(DateTimeOffset.UtcNow - CreatedAt).TotalSeconds;
+        return $"id={Id} addr={Address} laddr={LocalAddress} fd=0 name={Name} age={age} idle=0 flags=N db=0 " +
+               $"sub={Subscriptions.Channels.Count} psub={Subscriptions.Patterns.Count} ssub=0 multi=-1 qbuf=0 qbuf-free=0 " +
+               $"argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={LastCommand.ToLowerInvariant()} " +
+               $"user=default redir=-1 resp={ProtocolVersion} lib-name={LibraryName} lib-ver={LibraryVersion}";
+    }
+
+    private static bool IsValidClientName(string name)
+    {
+        foreach (var c in name)
+        {
+            if (c < '!' || c > '~')
+                return false;
+        }
+
+        return true;
+    }
+
+    private Reply? Subscribe(byte[][] args, bool pattern)
+    {
+        var kind = Reply.Bulk(pattern ? "psubscribe" : "subscribe");
+        for (var i = 1; i < args.Length; i++)
+        {
+            var count = _services.Broker.Subscribe(this, PubSubBroker.Name(args[i]), pattern);
+            _batch.Add(new PushReply([kind, Reply.Bulk(args[i]), Reply.Integer(count)]));
+        }
+
+        return null;
+    }
+
+    private Reply? Unsubscribe(byte[][] args, bool pattern)
+    {
+        var kind = Reply.Bulk(pattern ? "punsubscribe" : "unsubscribe");
+        var names = args.Length > 1
+            ? args.Skip(1).Select(PubSubBroker.Name).ToList()
+            : _services.Broker.List(this, pattern);
+        if (names.Count == 0)
+        {
+            _batch.Add(new PushReply([kind, Reply.Null, Reply.Integer(Subscriptions.Count)]));
+            return null;
+        }
+
+        foreach (var name in names)
+        {
+            var count = _services.Broker.Unsubscribe(this, name, pattern);
+            _batch.Add(new PushReply([kind, Reply.Bulk(PubSubBroker.Bytes(name)), Reply.Integer(count)]));
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Options;
+using RaftKV.Node.Configuration;
+using RaftKV.Node.Execution;
+using RaftKV.Node.PubSub;
+using RaftKV.Node.Raft;
+using RaftKV.Node.Server;
+using RaftKV.Protocol.Resp;
+
+namespace RaftKV.Node.Resp;
+
+/// <summary>The node-wide services every RESP session uses.</summary>
+internal sealed class SessionServices(
+    CommandExecutor executor,
+    ServerCommands server,
+    ClientRegistry clients,
+    PubSubBroker broker,
+    RaftHost raft,
+    IOptions<NodeOptions> options,
+    ILoggerFactory loggerFactory)
+{
+    public CommandExecutor Executor { get; } = executor;
+
+    public ServerCommands Server { get; } = server;
+
+    public ClientRegistry Clients { get; } = clients;
+
+    public PubSubBroker Broker { get; } = broker;
+
+    public RaftHost Raft { get; } = raft;
+
+    public NodeOptions Options { get; } = options.Value;
+
+    public RespLimits Limits { get; } = RespLimits.Default;
+
+    public ILogger Logger { get; } = loggerFactory.CreateLogger<ClientSession>();
+}

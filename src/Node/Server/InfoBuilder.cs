@@ -1,0 +1,181 @@
+using System.Globalization;
+using System.Text;
+using DotNext.Net.Cluster.Consensus.Raft;
+using Microsoft.Extensions.Options;
+using RaftKV.Node.Configuration;
+using RaftKV.Node.Raft;
+using RaftKV.Node.Resp;
+
+namespace RaftKV.Node.Server;
+
+/// <summary>
+/// INFO text in Redis's format (<c># Section</c> headers, <c>field:value</c> lines, CRLF). The replication section
+/// speaks Redis: <c>role:master</c> on the leader, <c>role:slave</c> with the leader's RESP address elsewhere, so
+/// clients route writes by themselves. The raft section has the consensus state.
+/// </summary>
+internal sealed class InfoBuilder(RaftHost raft, ClientRegistry clients, ServerInfo server, IOptions<NodeOptions> options, TimeProvider clock)
+{
+    private static readonly string[] DefaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace", "raft"];
+    private readonly NodeOptions _options = options.Value;
+
+    public string Build(IReadOnlyList<string> requested, ClientSession? session)
+    {
+        var sections = requested.Count == 0 || requested.Any(static r => r is "all" or "everything" or "default" || r.Equals("ALL", StringComparison.OrdinalIgnoreCase))
+            ? DefaultSections
+            : requested.Select(static r => r.ToLowerInvariant()).ToArray();
+        var text = new StringBuilder();
+        foreach (var section in sections)
+        {
+            var start = text.Length;
+            switch (section)
+            {
+                case "server": Server(text); break;
+                case "clients": Clients(text); break;
+                case "memory": Memory(text); break;
+                case "persistence": Persistence(text); break;
+                case "stats": Stats(text); break;
+                case "replication": Replication(text); break;
+                case "cpu": Cpu(text); break;
+                case "keyspace": Keyspace(text); break;
+                case "raft": Raft(text); break;
+                default: continue;
+            }
+
+            if (text.Length > start)
+                text.Append("\r\n");
+        }
+
+        _ = session;
+        return text.ToString().TrimEnd('\r', '\n') + "\r\n";
+    }
+
+    private static void Line(StringBuilder text, string field, object value) =>
+        text.Append(field).Append(':').Append(Convert.ToString(value, CultureInfo.InvariantCulture)).Append("\r\n");
+
+    private void Server(StringBuilder text)
+    {
+        var uptime = (long)(clock.GetUtcNow() - server.StartedAt).TotalSeconds;
+        var (_, port) = EndpointParser.Split(_options.RespEndpoint);
+        text.Append("# Server\r\n");
+        Line(text, "redis_version", ServerInfo.RedisVersion);
+        Line(text, "redis_mode", "standalone");
+        Line(text, "raftkv_version", ServerInfo.RaftKvVersion);
+        Line(text, "os", System.Runtime.InteropServices.RuntimeInformation.OSDescription);
+        Line(text, "arch_bits", IntPtr.Size * 8);
+        Line(text, "process_id", Environment.ProcessId);
+        Line(text, "run_id", server.RunId);
+        Line(text, "tcp_port", port);
+        Line(text, "uptime_in_seconds", uptime);
+        Line(text, "uptime_in_days", uptime / 86400);
+        Line(text, "executable", Environment.ProcessPath ?? string.Empty);
+    }
+
+    private void Clients(StringBuilder text)
+    {
+        text.Append("# Clients\r\n");
+        Line(text, "connected_clients", clients.Count);
+        Line(text, "blocked_clients", 0);
+    }
+
+    private static void Memory(StringBuilder text)
+    {
+        text.Append("# Memory\r\n");
+        Line(text, "used_memory", GC.GetTotalMemory(forceFullCollection: false));
+        Line(text, "used_memory_rss", Environment.WorkingSet);
+        Line(text, "maxmemory", 0);
+        Line(text, "maxmemory_policy", "noeviction");
+    }
+
+    private void Persistence(StringBuilder text)
+    {
+        text.Append("# Persistence\r\n");
+        Line(text, "loading", 0);
+        Line(text, "aof_enabled", 1);
+        Line(text, "aof_fsync", "always");
+        Line(text, "raft_snapshot_index", raft.IsStarted ? raft.StateMachine.SnapshotIndex : 0);
+    }
+
+    private static void Stats(StringBuilder text)
+    {
+        text.Append("# Stats\r\n");
+        Line(text, "total_connections_received", 0);
+    }
+
+    private static void Cpu(StringBuilder text)
+    {
+        var process = System.Diagnostics.Process.GetCurrentProcess();
+        text.Append("# CPU\r\n");
+        Line(text, "used_cpu_sys", process.PrivilegedProcessorTime.TotalSeconds.ToString("F6", CultureInfo.InvariantCulture));
+        Line(text, "used_cpu_user", process.UserProcessorTime.TotalSeconds.ToString("F6", CultureInfo.InvariantCulture));
+    }
+
+    private void Replication(StringBuilder text)
+    {
+        var offset = raft.IsStarted ? raft.StateMachine.AppliedIndex : 0;
+        text.Append("# Replication\r\n");
+        if (raft.IsLeader)
+        {
+            var followers = raft.Cluster.Members.Where(static m => m.IsRemote).ToList();
+            Line(text, "role", "master");
+            Line(text, "connected_slaves", followers.Count);
+            for (var i = 0; i < followers.Count; i++)
+            {
+                var endpoint = followers[i].EndPoint as System.Net.IPEndPoint;
+                text.Append(CultureInfo.InvariantCulture, $"slave{i}:ip={endpoint?.Address},port={endpoint?.Port},state=online,offset={offset},lag=0\r\n");
+            }
+        }
+        else
+        {
+            var leader = raft.LeaderRespEndpoint;
+            var (host, port) = leader is null ? ("", 0) : EndpointParser.Split(leader);
+            Line(text, "role", "slave");
+            Line(text, "master_host", host);
+            Line(text, "master_port", port);
+            Line(text, "master_link_status", leader is null ? "down" : "up");
+            Line(text, "master_last_io_seconds_ago", leader is null ? -1 : 0);
+            Line(text, "master_sync_in_progress", 0);
+            Line(text, "slave_repl_offset", offset);
+            Line(text, "slave_priority", 100);
+            Line(text, "slave_read_only", 1);
+            Line(text, "replica_announced", 1);
+            Line(text, "connected_slaves", 0);
+        }
+
+        Line(text, "master_failover_state", "no-failover");
+        Line(text, "master_replid", server.RunId);
+        Line(text, "master_repl_offset", offset);
+    }
+
+    private void Keyspace(StringBuilder text)
+    {
+        text.Append("# Keyspace\r\n");
+        if (!raft.IsStarted)
+            return;
+        var keys = raft.StateMachine.Read(static s => s.KeyCount);
+        if (keys > 0)
+            text.Append(CultureInfo.InvariantCulture, $"db0:keys={keys},expires=0,avg_ttl=0\r\n");
+    }
+
+    private void Raft(StringBuilder text)
+    {
+        text.Append("# Raft\r\n");
+        Line(text, "raft_node_id", string.IsNullOrEmpty(_options.NodeId) ? _options.RaftEndpoint : _options.NodeId);
+        Line(text, "raft_endpoint", raft.RaftEndPoint);
+        if (!raft.IsStarted)
+            return;
+        var cluster = raft.Cluster;
+        var leader = cluster.Leader;
+        Line(text, "raft_role", raft.IsLeader ? "leader" : leader is null ? "candidate" : "follower");
+        Line(text, "raft_term", cluster.Term);
+        Line(text, "raft_leader", leader?.EndPoint.ToString() ?? string.Empty);
+        Line(text, "raft_leader_resp", raft.LeaderRespEndpoint ?? string.Empty);
+        Line(text, "raft_commit_index", raft.Log.LastCommittedEntryIndex);
+        Line(text, "raft_last_log_index", raft.Log.LastEntryIndex);
+        Line(text, "raft_applied_index", raft.StateMachine.AppliedIndex);
+        Line(text, "raft_snapshot_index", raft.StateMachine.SnapshotIndex);
+        var members = cluster.Members.Select(static m => m.EndPoint.ToString() ?? "?").Order(StringComparer.Ordinal).ToList();
+        Line(text, "raft_members", string.Join(',', members));
+        Line(text, "raft_members_count", members.Count);
+        Line(text, "raft_leader_lease", _options.LeaderLease ? 1 : 0);
+    }
+}

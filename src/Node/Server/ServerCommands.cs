@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Text;
+using RaftKV.Node.Execution;
+using RaftKV.Node.Raft;
+using RaftKV.Node.Resp;
+using RaftKV.Protocol.Commands;
+using RaftKV.Protocol.Replies;
+
+namespace RaftKV.Node.Server;
+
+/// <summary>
+/// Server and admin commands answered by this node from its own view: INFO, ROLE, CONFIG, COMMAND, TIME,
+/// DEBUG (DIGEST reads the local replica on purpose, so replicas can be compared), CLUSTER, SENTINEL, LASTSAVE.
+/// </summary>
+internal sealed class ServerCommands(RaftHost raft, InfoBuilder info, ServerInfo server, TimeProvider clock)
+{
+    public ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] args, ClientSession session, CancellationToken token)
+    {
+        var reply = spec.Id switch
+        {
+            CommandId.Info => new VerbatimReply("txt", Encoding.UTF8.GetBytes(info.Build(args.Skip(1).Select(static a => Encoding.UTF8.GetString(a)).ToList(), session))),
+            CommandId.Role => Role(),
+            CommandId.Config => ConfigCommand.Execute(args),
+            CommandId.Command => CommandCommand.Execute(args),
+            CommandId.Time => Time(),
+            CommandId.Debug => Debug(args),
+            CommandId.Cluster => Reply.Error("ERR This instance has cluster support disabled"),
+            CommandId.Sentinel => Reply.Error(ErrorMessages.UnknownCommand("SENTINEL", args.Skip(1).ToList())),
+            CommandId.Lastsave => Reply.Integer(server.StartedAt.ToUnixTimeSeconds()),
+            _ => Reply.Error(ErrorMessages.UnknownCommand(spec.Name, args.Skip(1).ToList())),
+        };
+        return ValueTask.FromResult(reply);
+    }
+
+    public Reply HelloReply(ClientSession session) => new MapReply(
+    [
+        Pair("server", Reply.Bulk("redis")),
+        Pair("version", Reply.Bulk(ServerInfo.RedisVersion)),
+        Pair("proto", Reply.Integer(session.ProtocolVersion)),
+        Pair("id", Reply.Integer(session.Id)),
+        Pair("mode", Reply.Bulk("standalone")),
+        Pair("role", Reply.Bulk(raft.IsLeader ? "master" : "replica")),
+        Pair("modules", Reply.EmptyArray),
+    ]);
+
+    private static KeyValuePair<Reply, Reply> Pair(string key, Reply value) => new(Reply.Bulk(key), value);
+
+    private Reply Role()
+    {
+        var offset = raft.IsStarted ? raft.StateMachine.AppliedIndex : 0;
+        if (raft.IsLeader)
+        {
+            var replicas = raft.Cluster.Members.Where(static m => m.IsRemote)
+                .Select(m => (Reply)Reply.Array(Reply.Bulk(Host(m.EndPoint)), Reply.Bulk(Port(m.EndPoint)), Reply.Bulk(offset.ToString(CultureInfo.InvariantCulture))))
+                .ToArray();
+            return Reply.Array(Reply.Bulk("master"), Reply.Integer(offset), Reply.Array(replicas));
+        }
+
+        var leader = raft.LeaderRespEndpoint;
+        var (host, port) = leader is null ? ("?", 0) : Configuration.EndpointParser.Split(leader);
+        return Reply.Array(Reply.Bulk("slave"), Reply.Bulk(host), Reply.Integer(port),
+            Reply.Bulk(leader is null ? "connect" : "connected"), Reply.Integer(offset));
+    }
+
+    private static string Host(System.Net.EndPoint endPoint) => endPoint is System.Net.IPEndPoint ip ? ip.Address.ToString() : endPoint.ToString() ?? "?";
+
+    private static string Port(System.Net.EndPoint endPoint) => endPoint is System.Net.IPEndPoint ip ? ip.Port.ToString(CultureInfo.InvariantCulture) : "0";
+
+    private Reply Time()
+    {
+        var now = clock.GetUtcNow();
+        var micros = now.ToUnixTimeMilliseconds() * 1000 + (now.Ticks % TimeSpan.TicksPerMillisecond) / 10;
+        return Reply.Array(
+            Reply.Bulk((micros / 1_000_000).ToString(CultureInfo.InvariantCulture)),
+            Reply.Bulk((micros % 1_000_000).ToString(CultureInfo.InvariantCulture)));
+    }
+
+    private Reply Debug(byte[][] args)
+    {
+        var sub = Encoding.ASCII.GetString(args[1]).ToUpperInvariant();
+        if (!raft.IsStarted)
+            return Reply.Error(CommandExecutor.NoLeader);
+        switch (sub)
+        {
+            case "DIGEST" when args.Length == 2:
+                return Reply.Simple(Convert.ToHexStringLower(raft.StateMachine.Read(static s => s.Digest())));
+            case "DIGEST-VALUE":
+                var keys = args.Skip(2).ToArray();
+                return Reply.Array(raft.StateMachine.Read(s => keys
+                    .Select(k => (Reply)Reply.Simple(Convert.ToHexStringLower(s.DigestValue(k) ?? new byte[20])))
+                    .ToArray()));
+            case "SLEEP" when args.Length == 3:
+                return Reply.Ok;
+            case "HELP":
+                return Reply.Array(Reply.Simple("DEBUG <subcommand> [<arg> ...]. Subcommands are:"),
+                    Reply.Simple("DIGEST"), Reply.Simple("DIGEST-VALUE <key> [<key> ...]"));
+            default:
+                return Reply.Error(ErrorMessages.UnknownSubcommand(Encoding.UTF8.GetString(args[1]), "DEBUG"));
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace RaftKV.Integration.Tests.Infrastructure;
+
+/// <summary>One RaftKV node as a real OS process (dotnet RaftKV.Node.dll), killable with SIGKILL.</summary>
+internal sealed class NodeProcess(int index, int respPort, int raftPort, string dataDirectory)
+{
+    private readonly StringBuilder _output = new();
+    private Process? _process;
+
+    public int Index { get; } = index;
+
+    public int RespPort { get; } = respPort;
+
+    public int RaftPort { get; } = raftPort;
+
+    public string DataDirectory { get; } = dataDirectory;
+
+    public string Endpoint => $"127.0.0.1:{RespPort}";
+
+    public bool IsRunning => _process is { HasExited: false };
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+                return _output.ToString();
+        }
+    }
+
+    public void Start(IReadOnlyList<string> members, IReadOnlyDictionary<string, string> settings)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(NodeBinary.Path)!,
+        };
+        info.ArgumentList.Add(NodeBinary.Path);
+        info.ArgumentList.Add($"--RaftKV:NodeId=node{Index}");
+        info.ArgumentList.Add($"--RaftKV:RespEndpoint=127.0.0.1:{RespPort}");
+        info.ArgumentList.Add($"--RaftKV:RaftEndpoint=127.0.0.1:{RaftPort}");
+        info.ArgumentList.Add($"--RaftKV:DataDirectory={DataDirectory}");
+        for (var i = 0; i < members.Count; i++)
+            info.ArgumentList.Add($"--RaftKV:Members:{i}={members[i]}");
+        foreach (var (key, value) in settings)
+            info.ArgumentList.Add($"--{key}={value}");
+
+        var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_output)
+            _output.AppendLine(line);
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, as in a crash.</summary>
+    public void Kill()
+    {
+        if (_process is { } p && !p.HasExited)
+        {
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit(10_000);
+        }
+    }
+
+    /// <summary>SIGTERM, then wait for a graceful exit.</summary>
+    public bool Terminate(TimeSpan timeout)
+    {
+        if (_process is not { } p || p.HasExited)
+            return true;
+        using (var kill = Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            kill.WaitForExit();
+        return p.WaitForExit(timeout);
+    }
+
+    public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
+}

@@ -1,0 +1,46 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace RaftKV.Integration.Tests.Infrastructure;
+
+/// <summary>Byte-level access to a node's RESP port, for tests that must control exactly what is sent.</summary>
+internal static class RawResp
+{
+    /// <summary>Sends an inline command and returns the first reply's payload as text, or null when the node is down.</summary>
+    public static async Task<string?> TryCommandAsync(int port, string inline)
+    {
+        try
+        {
+            var bytes = await ExchangeAsync(port, Encoding.ASCII.GetBytes(inline + "\r\nQUIT\r\n"), TimeSpan.FromSeconds(2));
+            return Encoding.UTF8.GetString(bytes);
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Sends bytes and reads until the server closes the connection or the timeout passes.</summary>
+    public static async Task<byte[]> ExchangeAsync(int port, byte[] request, TimeSpan timeout)
+    {
+        using var tcp = new TcpClient();
+        using var cts = new CancellationTokenSource(timeout);
+        await tcp.ConnectAsync("127.0.0.1", port, cts.Token);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(request, cts.Token);
+        var received = new MemoryStream();
+        var buffer = new byte[4096];
+        try
+        {
+            int n;
+            while ((n = await stream.ReadAsync(buffer, cts.Token)) > 0)
+                received.Write(buffer, 0, n);
+        }
+        catch (OperationCanceledException) when (received.Length > 0)
+        {
+            // Timed out while the connection stayed open: return what arrived.
+        }
+
+        return received.ToArray();
+    }
+}

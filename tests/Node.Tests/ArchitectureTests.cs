@@ -1,0 +1,89 @@
+using System.Reflection;
+
+namespace RaftKV.Node.Tests;
+
+/// <summary>DESIGN.md's reference rules, checked on the built assemblies.</summary>
+public sealed class ArchitectureTests
+{
+    private static readonly Assembly Protocol = typeof(RaftKV.Protocol.Replies.Reply).Assembly;
+    private static readonly Assembly StateMachine = typeof(RaftKV.StateMachine.KeyValueStore).Assembly;
+    private static readonly Assembly Node = typeof(NodeHost).Assembly;
+
+    private static string[] References(Assembly assembly) =>
+        assembly.GetReferencedAssemblies().Select(static a => a.Name!).Order(StringComparer.Ordinal).ToArray();
+
+    private static bool IsBcl(string name) => name is "netstandard" or "mscorlib" || name.StartsWith("System", StringComparison.Ordinal);
+
+    [Fact]
+    public void Protocol_ReferencesOnlyTheBcl()
+    {
+        var forbidden = References(Protocol).Where(static n => !IsBcl(n) || n.StartsWith("System.Net", StringComparison.Ordinal)).ToArray();
+        Assert.Empty(forbidden);
+    }
+
+    [Fact]
+    public void StateMachine_ReferencesOnlyProtocolAndTheBcl_NoNetworkNoDotNext()
+    {
+        var forbidden = References(StateMachine)
+            .Where(static n => !(IsBcl(n) || n == "RaftKV.Protocol"))
+            .Concat(References(StateMachine).Where(static n => n.StartsWith("System.Net", StringComparison.Ordinal) || n.Contains("Threading.Thread", StringComparison.Ordinal)))
+            .ToArray();
+        Assert.Empty(forbidden);
+        Assert.Contains("RaftKV.Protocol", References(StateMachine));
+    }
+
+    [Fact]
+    public void Node_IsTheOnlyProjectThatKnowsDotNext()
+    {
+        Assert.Contains(References(Node), static n => n.StartsWith("DotNext", StringComparison.Ordinal));
+        Assert.DoesNotContain(References(Protocol), static n => n.StartsWith("DotNext", StringComparison.Ordinal));
+        Assert.DoesNotContain(References(StateMachine), static n => n.StartsWith("DotNext", StringComparison.Ordinal));
+        Assert.DoesNotContain(References(Protocol), static n => n.StartsWith("RaftKV", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void StateMachine_UsesNoClock()
+    {
+        // The state machine's time is the log entry's timestamp: no type in it may read the wall clock.
+        var clockTypes = new[] { typeof(DateTime), typeof(DateTimeOffset), typeof(System.Diagnostics.Stopwatch), typeof(TimeProvider), typeof(Environment) };
+        var offenders = new List<string>();
+        foreach (var type in StateMachine.GetTypes())
+        {
+            foreach (var method in type.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
+            {
+                var body = method.GetMethodBody()?.GetILAsByteArray();
+                if (body is null)
+                    continue;
+                foreach (var token in CallTokens(body))
+                {
+                    MethodBase? callee;
+                    try
+                    {
+                        callee = method.Module.ResolveMethod(token, type.IsGenericType ? type.GetGenericArguments() : null,
+                            method.IsGenericMethod ? method.GetGenericArguments() : null);
+                    }
+                    catch (ArgumentException)
+                    {
+                        continue;
+                    }
+
+                    if (callee?.DeclaringType is { } declaring && clockTypes.Contains(declaring)
+                        && callee.Name is "get_Now" or "get_UtcNow" or "GetTimestamp" or "StartNew" or "GetUtcNow" or "get_TickCount64" or "get_TickCount")
+                        offenders.Add($"{type.Name}.{method.Name} calls {declaring.Name}.{callee.Name}");
+                }
+            }
+        }
+
+        Assert.Empty(offenders);
+    }
+
+    // call (0x28) and callvirt (0x6F) are followed by a 4-byte method token.
+    private static IEnumerable<int> CallTokens(byte[] il)
+    {
+        for (var i = 0; i + 4 < il.Length; i++)
+        {
+            if (il[i] is 0x28 or 0x6F)
+                yield return BitConverter.ToInt32(il, i + 1);
+        }
+    }
+}

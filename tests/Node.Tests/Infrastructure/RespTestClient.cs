@@ -1,0 +1,93 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Text;
+using RaftKV.Protocol.Replies;
+using RaftKV.Protocol.Resp;
+
+namespace RaftKV.Node.Tests.Infrastructure;
+
+/// <summary>A raw RESP client over a real socket: sends commands as multibulk arrays and parses replies.</summary>
+internal sealed class RespTestClient : IAsyncDisposable
+{
+    private readonly TcpClient _tcp;
+    private readonly NetworkStream _stream;
+    private readonly PipeReader _reader;
+
+    private RespTestClient(TcpClient tcp)
+    {
+        _tcp = tcp;
+        _stream = tcp.GetStream();
+        _reader = PipeReader.Create(_stream);
+    }
+
+    public static async Task<RespTestClient> ConnectAsync(int port)
+    {
+        var tcp = new TcpClient { NoDelay = true };
+        await tcp.ConnectAsync(System.Net.IPAddress.Loopback, port);
+        return new RespTestClient(tcp);
+    }
+
+    public Task<Reply> SendAsync(params string[] args) => SendAsync(args.Select(Encoding.UTF8.GetBytes).ToArray());
+
+    public async Task<Reply> SendAsync(byte[][] args)
+    {
+        var frame = new MemoryStream();
+        frame.Write(Encoding.ASCII.GetBytes($"*{args.Length}\r\n"));
+        foreach (var arg in args)
+        {
+            frame.Write(Encoding.ASCII.GetBytes($"${arg.Length}\r\n"));
+            frame.Write(arg);
+            frame.Write("\r\n"u8);
+        }
+
+        await _stream.WriteAsync(frame.ToArray());
+        return await ReadReplyAsync();
+    }
+
+    public async Task SendRawAsync(byte[] bytes) => await _stream.WriteAsync(bytes);
+
+    public async Task<Reply> ReadReplyAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var result = await _reader.ReadAsync(timeout.Token);
+            var buffer = result.Buffer;
+            if (RespReplyReader.TryRead(ref buffer, out var reply))
+            {
+                _reader.AdvanceTo(buffer.Start);
+                return reply!;
+            }
+
+            if (result.IsCompleted)
+                throw new IOException("connection closed");
+            _reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>True when the server has closed the connection (reads return end of stream).</summary>
+    public async Task<bool> IsClosedByServerAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            while (true)
+            {
+                var result = await _reader.ReadAsync(timeout.Token);
+                _reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                    return true;
+            }
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _reader.CompleteAsync();
+        _tcp.Dispose();
+    }
+}

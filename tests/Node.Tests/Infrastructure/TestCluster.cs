@@ -1,0 +1,129 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace RaftKV.Node.Tests.Infrastructure;
+
+/// <summary>
+/// N nodes in this process on OS-assigned loopback ports, each with its own data directory under the temp folder
+/// (deleted on dispose). Nodes can be stopped and started again on the same ports and data.
+/// </summary>
+internal sealed class TestCluster : IAsyncDisposable
+{
+    private readonly string _root;
+    private readonly Dictionary<string, string> _settings;
+
+    private TestCluster(int count, Dictionary<string, string> settings)
+    {
+        _root = Path.Combine(Path.GetTempPath(), "raftkv-tests", Guid.NewGuid().ToString("N"));
+        _settings = settings;
+        Nodes = Enumerable.Range(0, count)
+            .Select(i => new TestNode(i, FreePort(), FreePort(), Path.Combine(_root, $"node{i}")))
+            .ToList();
+    }
+
+    public IReadOnlyList<TestNode> Nodes { get; }
+
+    public static async Task<TestCluster> StartAsync(int count, Dictionary<string, string>? settings = null)
+    {
+        var cluster = new TestCluster(count, settings ?? []);
+        foreach (var node in cluster.Nodes)
+            await cluster.StartNodeAsync(node.Index);
+        return cluster;
+    }
+
+    public async Task StartNodeAsync(int index)
+    {
+        var node = Nodes[index];
+        var args = new List<string>
+        {
+            $"--RaftKV:NodeId=node{index}",
+            $"--RaftKV:RespEndpoint=127.0.0.1:{node.RespPort}",
+            $"--RaftKV:RaftEndpoint={node.RaftEndpoint}",
+            $"--RaftKV:DataDirectory={node.DataDirectory}",
+            "--RaftKV:ElectionTimeoutMinMs=500",
+            "--RaftKV:ElectionTimeoutMaxMs=1000",
+            "--Logging:LogLevel:Default=Warning",
+            "--Logging:LogLevel:RaftKV=Warning",
+        };
+        for (var i = 0; i < Nodes.Count; i++)
+            args.Add($"--RaftKV:Members:{i}={Nodes[i].RaftEndpoint}");
+        args.AddRange(_settings.Select(static kv => $"--RaftKV:{kv.Key}={kv.Value}"));
+
+        var app = NodeHost.Build([.. args]);
+        await app.StartAsync();
+        node.App = app;
+    }
+
+    public async Task StopNodeAsync(int index)
+    {
+        var node = Nodes[index];
+        if (node.App is not { } app)
+            return;
+        node.App = null;
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+
+    /// <summary>Waits until one running node leads and every running node agrees on it.</summary>
+    public async Task<TestNode> WaitForLeaderAsync(TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (DateTime.UtcNow < deadline)
+        {
+            var running = Nodes.Where(static n => n.IsRunning).ToList();
+            var leaders = running.Where(static n => n.IsLeader).ToList();
+            if (leaders.Count == 1)
+            {
+                var leader = leaders[0];
+                var agreed = running.All(n => n.Raft.Cluster.Leader?.EndPoint is IPEndPoint ep && ep.Port == leader.RaftPort);
+                if (agreed && leader.Raft.LeaderRespEndpoint is not null)
+                    return leader;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException("no leader elected that every running node agrees on");
+    }
+
+    /// <summary>Waits until every running node has applied at least the leader's commit index.</summary>
+    public async Task WaitForConvergenceAsync(TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (DateTime.UtcNow < deadline)
+        {
+            var leader = Nodes.FirstOrDefault(static n => n.IsLeader);
+            if (leader is not null)
+            {
+                var commit = leader.Raft.Log.LastCommittedEntryIndex;
+                if (Nodes.Where(static n => n.IsRunning).All(n => n.Raft.StateMachine.AppliedIndex >= commit))
+                    return;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException("replicas did not converge");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in Nodes)
+            await StopNodeAsync(node.Index);
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still open by a stopping node: the temp folder is cleaned by the OS eventually.
+        }
+    }
+}

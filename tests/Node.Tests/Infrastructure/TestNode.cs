@@ -1,0 +1,27 @@
+using RaftKV.Node.Raft;
+
+namespace RaftKV.Node.Tests.Infrastructure;
+
+/// <summary>One in-process node: a real Kestrel RESP listener and a real DotNext Raft node over TCP on loopback.</summary>
+internal sealed class TestNode(int index, int respPort, int raftPort, string dataDirectory)
+{
+    public int Index { get; } = index;
+
+    public int RespPort { get; } = respPort;
+
+    public int RaftPort { get; } = raftPort;
+
+    public string DataDirectory { get; } = dataDirectory;
+
+    public WebApplication? App { get; set; }
+
+    public bool IsRunning => App is not null;
+
+    public RaftHost Raft => App?.Raft() ?? throw new InvalidOperationException($"node {Index} is stopped");
+
+    public bool IsLeader => App is not null && Raft.IsLeader;
+
+    public string RaftEndpoint => $"127.0.0.1:{RaftPort}";
+
+    public override string ToString() => $"node{Index} (resp {RespPort}, raft {RaftPort})";
+}
