@@ -1,0 +1,43 @@
+using System.Globalization;
+using System.Text;
+using RaftKV.Protocol.Replies;
+
+namespace RaftKV.StateMachine.Tests.Support;
+
+/// <summary>
+/// Renders a reply on one line, close to redis-cli: <c>OK</c>, <c>(nil)</c>, <c>(integer) 3</c>,
+/// <c>"value"</c> (non-printable bytes as \xNN), <c>(error) ERR ...</c>, arrays as <c>["a", (nil)]</c>.
+/// </summary>
+internal static class ReplyText
+{
+    public static string Render(Reply reply) => reply switch
+    {
+        SimpleStringReply s => s.Value,
+        ErrorReply e => "(error) " + e.Message,
+        IntegerReply i => "(integer) " + i.Value.ToString(CultureInfo.InvariantCulture),
+        BulkReply b => Quote(b.Value),
+        NullReply => "(nil)",
+        ArrayReply a => "[" + string.Join(", ", a.Items.Select(Render)) + "]",
+        _ => reply.ToString() ?? reply.GetType().Name,
+    };
+
+    public static string Quote(byte[] value)
+    {
+        var text = new StringBuilder("\"");
+        foreach (var b in value)
+        {
+            text.Append(b switch
+            {
+                (byte)'"' => "\\\"",
+                (byte)'\\' => "\\\\",
+                (byte)'\n' => "\\n",
+                (byte)'\r' => "\\r",
+                (byte)'\t' => "\\t",
+                >= 0x20 and < 0x7F => ((char)b).ToString(),
+                _ => "\\x" + b.ToString("x2", CultureInfo.InvariantCulture),
+            });
+        }
+
+        return text.Append('"').ToString();
+    }
+}
