@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.IO.Hashing;
 using RaftKV.StateMachine.Values;
 
@@ -31,7 +32,8 @@ internal sealed class SnapshotOutput(Stream stream) : CanonicalWriter
     {
         Flush();
         Span<byte> checksum = stackalloc byte[sizeof(ulong)];
-        _checksum.GetCurrentHash(checksum);
+        // Little-endian like every other integer in the format (GetCurrentHash would give big-endian bytes).
+        BinaryPrimitives.WriteUInt64LittleEndian(checksum, _checksum.GetCurrentHashAsUInt64());
         stream.Write(checksum);
         stream.Flush();
     }
