@@ -1,0 +1,137 @@
+using RaftKV.Protocol.Commands;
+using RaftKV.StateMachine.Keyspace;
+using RaftKV.StateMachine.Snapshots;
+using RaftKV.StateMachine.Tests.Support;
+using RaftKV.StateMachine.Values;
+using static RaftKV.StateMachine.Tests.Support.StoreBuilder;
+
+namespace RaftKV.StateMachine.Tests;
+
+public sealed class SnapshotTests
+{
+    // Snapshots on disk and in backups hold these bytes: changing them needs a new format version.
+    private const string TinyGoldenHex =
+        "524B56534E415031" + "0100" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
+        + "010000006B" + "00" + "8813000000000000" + "0100000076"
+        + "78A8307B92DBB054";
+
+    [Fact]
+    public void Write_TinyStore_MatchesGoldenBytes()
+    {
+        var store = new KeyValueStore();
+        store.Apply(CommandId.Set, 1000, "k", "v", "PXAT", "5000");
+        Assert.Equal(TinyGoldenHex, Convert.ToHexString(Snapshot(store)));
+        var restored = Restore(Convert.FromHexString(TinyGoldenHex));
+        Assert.Equal(store.Digest(), restored.Store.Digest());
+        Assert.Equal(1000, restored.Store.Now);
+    }
+
+    [Fact]
+    public void RoundTrip_AllTypesAndExpiries_RestoresEqualStore()
+    {
+        var store = SampleStore();
+        var bytes = Snapshot(store, index: 42, term: 9);
+        var restored = Restore(bytes);
+        Assert.Equal(42, restored.Index);
+        Assert.Equal(9, restored.Term);
+        Assert.Equal(store.Now, restored.Store.Now);
+        Assert.Equal(store.KeyCount, restored.Store.KeyCount);
+        Assert.Equal(store.Digest(), restored.Store.Digest());
+        Assert.Equal(bytes, Snapshot(restored.Store, index: 42, term: 9));
+        Assert.Equal("[\"v\", (nil)]", ReplyText.Render(restored.Store.Read(CommandId.Mget, [B("s"), B("expired")], store.Now)));
+    }
+
+    [Fact]
+    public void Read_ThroughOneByteReads_RestoresEqualStore()
+    {
+        var store = new KeyValueStore();
+        for (var i = 0; i < 3000; i++)
+        {
+            store.Apply(CommandId.Set, i, "key" + i, new string('x', i % 97));
+        }
+
+        var bytes = Snapshot(store);
+        Assert.True(bytes.Length > 3 * 64 * 1024);
+        var restored = SnapshotReader.Read(new TricklingStream(bytes));
+        Assert.Equal(store.Digest(), restored.Store.Digest());
+    }
+
+    [Fact]
+    public void Read_Truncated_ThrowsSnapshotFormatException()
+    {
+        var bytes = Snapshot(SampleStore());
+        var lengths = Enumerable.Range(0, 10).Select(tenth => bytes.Length * tenth / 10).Append(bytes.Length - 1);
+        foreach (var length in lengths)
+        {
+            var exception = Assert.Throws<SnapshotFormatException>(() => Restore(bytes[..length]));
+            Assert.Contains("truncated", exception.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Read_AnyFlippedByte_ThrowsSnapshotFormatException()
+    {
+        var bytes = Snapshot(SampleStore());
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            var damaged = (byte[])bytes.Clone();
+            damaged[i] ^= 0x20;
+            Assert.Throws<SnapshotFormatException>(() => Restore(damaged));
+        }
+    }
+
+    [Fact]
+    public void Read_NotASnapshot_SaysSo()
+    {
+        var exception = Assert.Throws<SnapshotFormatException>(() => Restore(B("*1\r\n$4\r\nPING\r\n")));
+        Assert.Contains("magic", exception.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Write_EqualStatesInDifferentOrders_GiveEqualBytes()
+    {
+        var first = new KeyValueStore();
+        var second = new KeyValueStore();
+        for (var i = 0; i < 200; i++)
+        {
+            first.Apply(CommandId.Set, 10, "k" + i, "v" + i);
+            second.Apply(CommandId.Set, 10, "k" + (199 - i), "v" + (199 - i));
+        }
+
+        Assert.Equal(Snapshot(first), Snapshot(second));
+    }
+
+    /// <summary>Every value type, members inserted out of order, one TTL, one logically expired key.</summary>
+    internal static KeyValueStore SampleStore()
+    {
+        var store = new KeyValueStore();
+        store.Apply(CommandId.Set, 1000, "s", "v");
+        store.Apply(CommandId.Set, 1000, "ttl", "v", "PXAT", "9000");
+        store.Apply(CommandId.Set, 1000, "expired", "v", "PXAT", "1500");
+        var list = new ListValue();
+        list.Items.AddRange([B("c"), B("a"), B("b")]);
+        var set = new SetValue();
+        set.Members.UnionWith([B("z"), B("y"), B("x")]);
+        var hash = new HashValue();
+        hash.Fields[B("f2")] = B("v2");
+        hash.Fields[B("f1")] = B("v1");
+        var zset = new SortedSetValue();
+        zset.Scores[B("m2")] = 2.5;
+        zset.Scores[B("m1")] = -1;
+        store.Keys.Put(B("list"), list, KeyEntry.NoExpiry);
+        store.Keys.Put(B("set"), set, KeyEntry.NoExpiry);
+        store.Keys.Put(B("hash"), hash, 8000);
+        store.Keys.Put(B("zset"), zset, KeyEntry.NoExpiry);
+        store.Apply(CommandId.NoOp, 2000);
+        return store;
+    }
+
+    /// <summary>Hands out at most 1 to 7 bytes per read, to cross every chunk boundary.</summary>
+    private sealed class TricklingStream(byte[] bytes) : MemoryStream(bytes)
+    {
+        private int _next;
+
+        public override int Read(byte[] buffer, int offset, int count) =>
+            base.Read(buffer, offset, Math.Min(count, (_next++ % 7) + 1));
+    }
+}
