@@ -39,11 +39,11 @@ public sealed class NodeOptions
 
     /// <summary>
     /// Lower bound of the randomized election timeout. DotNext's 150 ms default flaps on 2-core machines under
-    /// load; 800-1600 ms holds and still fails over well within 2 s.
+    /// load; 500-1000 ms holds and fails over within about 1.5 s.
     /// </summary>
-    public int ElectionTimeoutMinMs { get; set; } = 800;
+    public int ElectionTimeoutMinMs { get; set; } = 500;
 
-    public int ElectionTimeoutMaxMs { get; set; } = 1600;
+    public int ElectionTimeoutMaxMs { get; set; } = 1000;
 
     /// <summary>
     /// Timeout of one Raft RPC. InstallSnapshot is one request, so this must exceed the time to send the largest
