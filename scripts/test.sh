@@ -13,7 +13,10 @@ cd "$root"
 status=0
 dotnet build RaftKV.sln -c Release -nologo -v q || status=$?
 if ((status == 0)); then
-  for project in tests/Protocol.Tests tests/StateMachine.Tests tests/Node.Tests tests/Integration.Tests; do
+  # Every test project under tests/ and chaos/ (a folder holding a *.Tests.csproj).
+  for csproj in tests/*/*.Tests.csproj chaos/*/*.Tests.csproj; do
+    [[ -f $csproj ]] || continue
+    project=$(dirname "$csproj")
     name=$(basename "$project")
     dotnet test "$project" -c Release --no-build -nologo \
       --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
