@@ -4,7 +4,7 @@ using System.Text;
 namespace RaftKV.Integration.Tests.Infrastructure;
 
 /// <summary>One RaftKV node as a real OS process (dotnet RaftKV.Node.dll), killable with SIGKILL.</summary>
-internal sealed class NodeProcess(int index, int respPort, int raftPort, string dataDirectory)
+internal sealed class NodeProcess(int index, int respPort, int raftPort, int grpcPort, string dataDirectory)
 {
     private readonly StringBuilder _output = new();
     private Process? _process;
@@ -14,6 +14,8 @@ internal sealed class NodeProcess(int index, int respPort, int raftPort, string 
     public int RespPort { get; } = respPort;
 
     public int RaftPort { get; } = raftPort;
+
+    public int GrpcPort { get; } = grpcPort;
 
     public string DataDirectory { get; } = dataDirectory;
 
@@ -43,6 +45,7 @@ internal sealed class NodeProcess(int index, int respPort, int raftPort, string 
         info.ArgumentList.Add($"--RaftKV:NodeId=node{Index}");
         info.ArgumentList.Add($"--RaftKV:RespEndpoint=127.0.0.1:{RespPort}");
         info.ArgumentList.Add($"--RaftKV:RaftEndpoint=127.0.0.1:{RaftPort}");
+        info.ArgumentList.Add($"--RaftKV:GrpcEndpoint=127.0.0.1:{GrpcPort}");
         info.ArgumentList.Add($"--RaftKV:DataDirectory={DataDirectory}");
         for (var i = 0; i < members.Count; i++)
             info.ArgumentList.Add($"--RaftKV:Members:{i}={members[i]}");
