@@ -70,4 +70,7 @@ public enum CommandId : ushort
     Renamenx = 305,
     Keys = 306,
     Scan = 307,
+
+    // RaftKV's own commands, in the RAFTKV.* namespace (1000-1099).
+    RaftkvBackup = 1000,
 }

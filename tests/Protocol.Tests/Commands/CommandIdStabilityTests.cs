@@ -65,6 +65,7 @@ public class CommandIdStabilityTests
         { "Renamenx", 305 },
         { "Keys", 306 },
         { "Scan", 307 },
+        { "RaftkvBackup", 1000 },
     };
 
     [Fact]

@@ -40,7 +40,10 @@ public class CommandTableTests
     [Fact]
     public void Names_MatchTheirIds()
     {
-        Assert.All(CommandTable.All, spec => Assert.Equal(spec.Id.ToString().ToLowerInvariant(), spec.Name));
+        // RaftKV's own commands live in the "raftkv." namespace: RaftkvBackup is "raftkv.backup".
+        Assert.All(CommandTable.All, spec => Assert.Equal(
+            spec.Id.ToString().ToLowerInvariant(),
+            spec.Name.Replace("raftkv.", "raftkv", StringComparison.Ordinal)));
     }
 
     [Theory]
