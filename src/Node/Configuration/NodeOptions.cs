@@ -71,5 +71,11 @@ public sealed class NodeOptions
     /// <summary>How long a client command waits for commit or a read barrier before it answers an error.</summary>
     public int CommandTimeoutMs { get; set; } = 10_000;
 
+    /// <summary>
+    /// A backup file (from RAFTKV.BACKUP) to start a brand-new single-node cluster from. Used only when the data
+    /// directory is empty; members are then added one at a time. Ignored (with a warning) once the node has data.
+    /// </summary>
+    public string RestoreFrom { get; set; } = string.Empty;
+
     public string RespAdvertised => string.IsNullOrEmpty(RespAdvertisedEndpoint) ? RespEndpoint : RespAdvertisedEndpoint;
 }

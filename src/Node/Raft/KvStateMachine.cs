@@ -146,6 +146,23 @@ internal sealed partial class KvStateMachine : SimpleStateMachine
         LogSnapshotWritten(index, term);
     }
 
+    /// <summary>Writes the current applied state as a snapshot (for backups); applies wait while it runs.</summary>
+    public (long Index, long Term) WriteSnapshot(Stream output)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            var index = Volatile.Read(ref _appliedIndex);
+            var term = Volatile.Read(ref _appliedTerm);
+            SnapshotWriter.Write(_store, output, index, term);
+            return (index, term);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
     protected override ValueTask RestoreAsync(FileInfo snapshotFile, CancellationToken token)
     {
         SnapshotContents contents;

@@ -52,7 +52,15 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         var dataDirectory = Path.GetFullPath(_options.DataDirectory);
         Directory.CreateDirectory(dataDirectory);
         var snapshots = new DirectoryInfo(Path.Combine(dataDirectory, "snapshots"));
+        var fresh = !snapshots.Exists && !Directory.Exists(Path.Combine(dataDirectory, "wal"));
         snapshots.Create();
+        if (!string.IsNullOrEmpty(_options.RestoreFrom))
+        {
+            if (fresh)
+                LogRestored(Backup.Install(_options.RestoreFrom, snapshots), _options.RestoreFrom);
+            else
+                LogRestoreSkipped(_options.RestoreFrom, dataDirectory);
+        }
 
         _stateMachine = new KvStateMachine(snapshots, _options.SnapshotIntervalEntries, _loggerFactory.CreateLogger<KvStateMachine>());
         await _stateMachine.RestoreAsync(cancellationToken).ConfigureAwait(false);
@@ -91,7 +99,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         var file = new MembershipFile(dataDirectory);
         IReadOnlyList<IPEndPoint> members = file.Exists
             ? file.Load()
-            : _options.Members.Count == 0
+            : _options.Members.Count == 0 || !string.IsNullOrEmpty(_options.RestoreFrom)
                 ? [RaftEndPoint]
                 : _options.Members.Select(EndpointParser.ParseIp).ToList();
         if (!members.Contains(RaftEndPoint))
@@ -191,6 +199,12 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Raft node started on {Raft}, RESP {Resp}, data in {Data}")]
     private partial void LogStarted(string raft, string resp, string data);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Restored a new single-node cluster from backup {File} at index {Index}")]
+    private partial void LogRestored(long index, string file);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "RestoreFrom={File} ignored: {Data} already holds a node's data")]
+    private partial void LogRestoreSkipped(string file, string data);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Leader is {Leader} in term {Term}")]
     private partial void LogLeaderChanged(string leader, long term);

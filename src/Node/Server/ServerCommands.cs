@@ -27,6 +27,7 @@ internal sealed class ServerCommands(RaftHost raft, InfoBuilder info, ServerInfo
             CommandId.Cluster => Reply.Error("ERR This instance has cluster support disabled"),
             CommandId.Sentinel => Reply.Error(ErrorMessages.UnknownCommand("SENTINEL", args.Skip(1).ToList())),
             CommandId.Lastsave => Reply.Integer(server.StartedAt.ToUnixTimeSeconds()),
+            CommandId.RaftkvBackup => BackupCommand(args[1]),
             _ => Reply.Error(ErrorMessages.UnknownCommand(spec.Name, args.Skip(1).ToList())),
         };
         return ValueTask.FromResult(reply);
@@ -65,6 +66,25 @@ internal sealed class ServerCommands(RaftHost raft, InfoBuilder info, ServerInfo
     private static string Host(System.Net.EndPoint endPoint) => endPoint is System.Net.IPEndPoint ip ? ip.Address.ToString() : endPoint.ToString() ?? "?";
 
     private static string Port(System.Net.EndPoint endPoint) => endPoint is System.Net.IPEndPoint ip ? ip.Port.ToString(CultureInfo.InvariantCulture) : "0";
+
+    /// <summary>
+    /// RAFTKV.BACKUP path: writes this node's applied state, a committed prefix of the log, to a file on this node.
+    /// Run it on the leader for a backup that holds every write acknowledged before the command.
+    /// </summary>
+    private Reply BackupCommand(byte[] path)
+    {
+        if (!raft.IsStarted)
+            return Reply.Error(CommandExecutor.NoLeader);
+        try
+        {
+            var (index, term) = Backup.Write(raft.StateMachine, Encoding.UTF8.GetString(path));
+            return Reply.Simple($"OK index={index} term={term}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            return Reply.Error("ERR backup failed: " + e.Message);
+        }
+    }
 
     private Reply Time()
     {
