@@ -1,0 +1,8 @@
+namespace RaftKV.Chaos.Checkers;
+
+internal enum Verdict
+{
+    Valid,
+    Unknown,
+    Invalid,
+}

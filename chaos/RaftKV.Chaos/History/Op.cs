@@ -1,0 +1,36 @@
+using System.Text.Json.Serialization;
+
+namespace RaftKV.Chaos.History;
+
+/// <summary>
+/// One history event. Client ops carry a workload, a function (<c>write</c>, <c>read</c>, <c>append</c>, <c>add</c>,
+/// <c>incr</c>), a key and a value or values. On an invocation, Value is what is sent (the written, appended or added
+/// value, the increment); on an ok completion, Value is what the server returned (a read value, RPUSH's length,
+/// INCRBY's result, SADD's count) and Values a list or set read. Nemesis events have process -1.
+/// <see cref="Time"/> is nanoseconds on a monotonic clock since the run began.
+/// </summary>
+internal sealed record Op
+{
+    public const int NemesisProcess = -1;
+
+    public long Index { get; init; }
+    public long Time { get; init; }
+    public int Process { get; init; }
+    public OpType Type { get; init; }
+    public string? Workload { get; init; }
+    public string F { get; init; } = "";
+    public string? Key { get; init; }
+    public long? Value { get; init; }
+    public long[]? Values { get; init; }
+    public string? Node { get; init; }
+    public string? Error { get; init; }
+
+    /// <summary>True on the reads made after the final heal; checkers require one ok final read per key.</summary>
+    public bool? Final { get; init; }
+
+    /// <summary>What a nemesis event did, in words.</summary>
+    public string? Note { get; init; }
+
+    [JsonIgnore]
+    public bool IsNemesis => Process == NemesisProcess;
+}

@@ -1,0 +1,55 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using RaftKV.Chaos.Checkers;
+using RaftKV.Chaos.History;
+using RaftKV.Chaos.Resp;
+
+namespace RaftKV.Chaos.Workloads;
+
+/// <summary>
+/// A workload makes ops on its own keys (prefixed with its name, so workloads never collide), turns them into
+/// RESP commands, reads replies into completions, and names the checker for its history. Keys rotate: a few keys
+/// are live at a time and each serves a bounded number of ops, which keeps per-key checking cheap.
+/// </summary>
+internal abstract class Workload(string name, string keyPrefix, int liveKeys, int opsPerKey)
+{
+    private readonly ConcurrentDictionary<string, byte> _keys = new(StringComparer.Ordinal);
+    private long _ops;
+
+    public string Name { get; } = name;
+
+    public abstract IChecker Checker { get; }
+
+    /// <summary>Every key an op was made for, for the final reads.</summary>
+    public IReadOnlyList<string> Keys => _keys.Keys.Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>The next invocation (without process, index or time). <paramref name="uniqueValue"/> gives fresh values.</summary>
+    public abstract Op Next(Random random, Func<long> uniqueValue);
+
+    public abstract IReadOnlyList<string> Command(Op invoke);
+
+    /// <summary>The ok completion for a non-error reply; throws <see cref="FormatException"/> on an unexpected reply.</summary>
+    public abstract Op Complete(Op invoke, RespValue reply);
+
+    public Op Read(string key, bool final) => new() { Workload = Name, F = "read", Key = key, Final = final ? true : null };
+
+    protected string NextKey(Random random)
+    {
+        var n = Interlocked.Increment(ref _ops);
+        var generation = n / ((long)liveKeys * opsPerKey);
+        var key = keyPrefix + ":" + (generation * liveKeys + random.Next(liveKeys)).ToString(CultureInfo.InvariantCulture);
+        _keys.TryAdd(key, 0);
+        return key;
+    }
+
+    protected static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    public static Workload Create(string name) => name switch
+    {
+        "register" => new RegisterWorkload(),
+        "list-append" => new ListAppendWorkload(),
+        "counter" => new CounterWorkload(),
+        "set" => new SetWorkload(),
+        _ => throw new ArgumentException($"unknown workload '{name}' (register, list-append, counter, set)"),
+    };
+}
