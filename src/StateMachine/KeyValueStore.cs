@@ -18,6 +18,10 @@ public sealed class KeyValueStore
 {
     private readonly KeyTable _keys = new();
 
+    // Varies the seed of successive reads within one millisecond (SRANDMEMBER, RANDOMKEY, ...). Reads may
+    // run concurrently with each other, hence Interlocked; it is not state and never replicated.
+    private long _readCounter;
+
     public KeyValueStore()
     {
     }
@@ -46,13 +50,15 @@ public sealed class KeyValueStore
             return Reply.Ok;
         }
 
-        return Execute(command.Command, command.Arguments, Now);
+        return Execute(command.Command, command.Arguments, Now, command.Seed);
     }
 
     /// <summary>
     /// Serves a read-only command at <paramref name="nowMs"/> (the leader's clock, which the caller keeps
     /// at or after <see cref="Now"/>): keys expired by then are hidden. Never changes the store; a write
-    /// command is refused with an error reply.
+    /// command is refused with an error reply. Reads that choose at random (SRANDMEMBER, HRANDFIELD,
+    /// ZRANDMEMBER, RANDOMKEY) draw from a seed derived from <paramref name="nowMs"/> and a per-store read
+    /// counter: not reproducible across replicas, which a read need not be, and never from a shared RNG.
     /// </summary>
     public Reply Read(CommandId command, byte[][] arguments, long nowMs)
     {
@@ -63,7 +69,9 @@ public sealed class KeyValueStore
             return Reply.Error($"ERR '{info.Name}' is a write command and cannot be served as a read");
         }
 
-        return Execute(command, arguments, Math.Max(nowMs, Now));
+        var counter = (ulong)Interlocked.Increment(ref _readCounter);
+        var seed = ((ulong)nowMs * 0x9E3779B97F4A7C15UL) ^ (counter * 0xD1B54A32D192ED03UL);
+        return Execute(command, arguments, Math.Max(nowMs, Now), seed);
     }
 
     /// <summary>
@@ -87,7 +95,7 @@ public sealed class KeyValueStore
         return KeyspaceDigest.ComputeValue(_keys.Find(key));
     }
 
-    private Reply Execute(CommandId command, byte[][] args, long now)
+    private Reply Execute(CommandId command, byte[][] args, long now, ulong seed)
     {
         if (CommandValidator.Validate(command, args) is { } invalid)
         {
@@ -96,7 +104,7 @@ public sealed class KeyValueStore
 
         try
         {
-            return Dispatch(command, args, now);
+            return Dispatch(command, args, now, seed);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)
         {
@@ -106,7 +114,7 @@ public sealed class KeyValueStore
         }
     }
 
-    private Reply Dispatch(CommandId command, byte[][] args, long now) => command switch
+    private Reply Dispatch(CommandId command, byte[][] args, long now, ulong seed) => command switch
     {
         CommandId.Get => StringCommands.Get(_keys, args, now),
         CommandId.Set => StringCommands.Set(_keys, args, now),
@@ -135,7 +143,11 @@ public sealed class KeyValueStore
         CommandId.Scan => KeyspaceCommands.Scan(_keys, args, now),
         CommandId.Dbsize => KeyspaceCommands.DbSize(_keys),
         CommandId.Flushdb or CommandId.Flushall => KeyspaceCommands.Flush(_keys),
-        _ => Reply.Error($"ERR unknown command id {(ushort)command}"),
+        CommandId.Object => GenericCommands.Object(_keys, args, now),
+        CommandId.Touch => GenericCommands.Touch(_keys, args, now),
+        CommandId.Copy => GenericCommands.Copy(_keys, args, now),
+        CommandId.Randomkey => GenericCommands.RandomKey(_keys, now, new Numbers.DeterministicRandom(seed)),
+        _ => CollectionDispatch.Dispatch(_keys, command, args, now, seed),
     };
 
     // Only called on arguments CommandValidator has already accepted.

@@ -109,9 +109,17 @@ public sealed class SnapshotTests
         store.Apply(CommandId.Set, 1000, "ttl", "v", "PXAT", "9000");
         store.Apply(CommandId.Set, 1000, "expired", "v", "PXAT", "1500");
         var list = new ListValue();
-        list.Items.AddRange([B("c"), B("a"), B("b")]);
+        foreach (var item in new[] { B("c"), B("a"), B("b") })
+        {
+            list.PushBack(item);
+        }
+
         var set = new SetValue();
-        set.Members.UnionWith([B("z"), B("y"), B("x")]);
+        foreach (var member in new[] { B("z"), B("y"), B("x") })
+        {
+            set.Add(member);
+        }
+
         var hash = new HashValue();
         hash.Fields[B("f2")] = B("v2");
         hash.Fields[B("f1")] = B("v1");

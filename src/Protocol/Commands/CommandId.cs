@@ -70,7 +70,35 @@ public enum CommandId : ushort
     Renamenx = 305,
     Keys = 306,
     Scan = 307,
+    Copy = 308,
+    Touch = 311,
+    Object = 312,
+    Randomkey = 313,
 
     // RaftKV's own commands, in the RAFTKV.* namespace (1000-1099).
     RaftkvBackup = 1000,
+
+    // Lists (400-499).
+    Lpush = 400,
+    Rpush = 401,
+    Lpushx = 402,
+    Rpushx = 403,
+    Lpop = 404,
+    Rpop = 405,
+    Lrange = 406,
+    Llen = 407,
+    Lindex = 408,
+    Lset = 409,
+    Lrem = 410,
+    Ltrim = 411,
+    Linsert = 412,
+
+    // Sets (500-599).
+    Sadd = 500,
+    Srem = 501,
+    Smembers = 502,
+    Sismember = 503,
+    Smismember = 504,
+    Scard = 505,
+    Smove = 508,
 }

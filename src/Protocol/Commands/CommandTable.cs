@@ -82,6 +82,34 @@ public static class CommandTable
         new("renamenx", CommandId.Renamenx, 3, Write | Fast, 1, 2, 1),
         new("keys", CommandId.Keys, 2, Read),
         new("scan", CommandId.Scan, -2, Read),
+        new("copy", CommandId.Copy, -3, Write | DenyOom, 1, 2, 1),
+        new("touch", CommandId.Touch, -2, Read | Fast, 1, -1, 1),
+        new("object", CommandId.Object, -2, Read, 2, 2, 1),
+        new("randomkey", CommandId.Randomkey, 1, Read),
+
+        // Lists.
+        new("lpush", CommandId.Lpush, -3, Write | DenyOom | Fast, 1, 1, 1),
+        new("rpush", CommandId.Rpush, -3, Write | DenyOom | Fast, 1, 1, 1),
+        new("lpushx", CommandId.Lpushx, -3, Write | DenyOom | Fast, 1, 1, 1),
+        new("rpushx", CommandId.Rpushx, -3, Write | DenyOom | Fast, 1, 1, 1),
+        new("lpop", CommandId.Lpop, -2, Write | Fast, 1, 1, 1),
+        new("rpop", CommandId.Rpop, -2, Write | Fast, 1, 1, 1),
+        new("lrange", CommandId.Lrange, 4, Read, 1, 1, 1),
+        new("llen", CommandId.Llen, 2, Read | Fast, 1, 1, 1),
+        new("lindex", CommandId.Lindex, 3, Read, 1, 1, 1),
+        new("lset", CommandId.Lset, 4, Write | DenyOom, 1, 1, 1),
+        new("lrem", CommandId.Lrem, 4, Write, 1, 1, 1),
+        new("ltrim", CommandId.Ltrim, 4, Write, 1, 1, 1),
+        new("linsert", CommandId.Linsert, 5, Write | DenyOom, 1, 1, 1),
+
+        // Sets.
+        new("sadd", CommandId.Sadd, -3, Write | DenyOom | Fast, 1, 1, 1),
+        new("srem", CommandId.Srem, -3, Write | Fast, 1, 1, 1),
+        new("smembers", CommandId.Smembers, 2, Read, 1, 1, 1),
+        new("sismember", CommandId.Sismember, 3, Read | Fast, 1, 1, 1),
+        new("smismember", CommandId.Smismember, -3, Read | Fast, 1, 1, 1),
+        new("scard", CommandId.Scard, 2, Read | Fast, 1, 1, 1),
+        new("smove", CommandId.Smove, 4, Write | Fast, 1, 2, 1),
     ];
 
     private static readonly FrozenDictionary<string, CommandSpec> ByName =

@@ -42,6 +42,32 @@ internal static class CommandCatalog
         [CommandId.Dbsize] = new("dbsize", 1, false),
         [CommandId.Flushdb] = new("flushdb", -1, true),
         [CommandId.Flushall] = new("flushall", -1, true),
+        [CommandId.Copy] = new("copy", -3, true),
+        [CommandId.Touch] = new("touch", -2, false),
+        [CommandId.Object] = new("object", -2, false),
+        [CommandId.Randomkey] = new("randomkey", 1, false),
+
+        [CommandId.Lpush] = new("lpush", -3, true),
+        [CommandId.Rpush] = new("rpush", -3, true),
+        [CommandId.Lpushx] = new("lpushx", -3, true),
+        [CommandId.Rpushx] = new("rpushx", -3, true),
+        [CommandId.Lpop] = new("lpop", -2, true),
+        [CommandId.Rpop] = new("rpop", -2, true),
+        [CommandId.Lrange] = new("lrange", 4, false),
+        [CommandId.Llen] = new("llen", 2, false),
+        [CommandId.Lindex] = new("lindex", 3, false),
+        [CommandId.Lset] = new("lset", 4, true),
+        [CommandId.Lrem] = new("lrem", 4, true),
+        [CommandId.Ltrim] = new("ltrim", 4, true),
+        [CommandId.Linsert] = new("linsert", 5, true),
+
+        [CommandId.Sadd] = new("sadd", -3, true),
+        [CommandId.Srem] = new("srem", -3, true),
+        [CommandId.Smembers] = new("smembers", 2, false),
+        [CommandId.Sismember] = new("sismember", 3, false),
+        [CommandId.Smismember] = new("smismember", -3, false),
+        [CommandId.Scard] = new("scard", 2, false),
+        [CommandId.Smove] = new("smove", 4, true),
     };
 
     public static CommandInfo? Find(CommandId command) => Commands.GetValueOrDefault(command);

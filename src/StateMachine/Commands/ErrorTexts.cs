@@ -14,6 +14,15 @@ internal static class ErrorTexts
     public const string OffsetOutOfRange = "ERR offset is out of range";
     public const string NoSuchKey = "ERR no such key";
     public const string InvalidCursor = "ERR invalid cursor";
+    public const string MustBePositive = "ERR value is out of range, must be positive";
+    public const string IndexOutOfRange = "ERR index out of range";
+
+    public const string SameObject = "ERR source and destination objects are the same";
+    public const string DbIndexOutOfRange = "ERR DB index is out of range";
+    public const string NoLfuPolicy = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
+
+    public static string UnknownSubcommand(byte[] subcommand, string command) =>
+        $"ERR unknown subcommand '{System.Text.Encoding.UTF8.GetString(subcommand)}'. Try {command} HELP.";
 
     public static string WrongArity(string command) => $"ERR wrong number of arguments for '{command}' command";
 

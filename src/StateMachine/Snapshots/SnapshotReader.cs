@@ -84,7 +84,7 @@ public static class SnapshotReader
                     var list = new ListValue();
                     for (var n = reader.ReadCount("list length", int.MaxValue); n > 0; n--)
                     {
-                        list.Items.Add(reader.ReadString(maxString));
+                        list.PushBack(reader.ReadString(maxString));
                     }
 
                     return list;
@@ -95,7 +95,7 @@ public static class SnapshotReader
                     var set = new SetValue();
                     for (var n = reader.ReadCount("set size", int.MaxValue); n > 0; n--)
                     {
-                        if (!set.Members.Add(reader.ReadString(maxString)))
+                        if (!set.Add(reader.ReadString(maxString)))
                         {
                             throw Corrupted($"set at byte {offset} repeats a member");
                         }

@@ -9,6 +9,19 @@ internal sealed class HashValue : StoredValue
 
     public override ValueKind Kind => ValueKind.Hash;
 
+    public override string Encoding => "hashtable";
+
+    public override StoredValue Clone()
+    {
+        var copy = new HashValue();
+        foreach (var (field, value) in Fields)
+        {
+            copy.Fields.Add(field, value);
+        }
+
+        return copy;
+    }
+
     public override void WriteCanonical(CanonicalWriter writer)
     {
         var fields = Fields.Keys.ToArray();

@@ -1,18 +1,157 @@
 namespace RaftKV.StateMachine.Values;
 
-/// <summary>A Redis list: elements in list order.</summary>
+/// <summary>
+/// A Redis list: elements in list order, held in a ring buffer so that pushes and pops at both ends are
+/// O(1) and indexing is O(1). Redis 7.0 reports every list as <c>quicklist</c>. Never empty in the keyspace:
+/// commands delete the key when its last element goes.
+/// </summary>
 internal sealed class ListValue : StoredValue
 {
-    public List<byte[]> Items { get; } = [];
+    private byte[][] _items = new byte[4][];
+    private int _head;
+    private int _count;
 
     public override ValueKind Kind => ValueKind.List;
 
+    public override string Encoding => "quicklist";
+
+    public int Count => _count;
+
+    public byte[] this[int index]
+    {
+        get => _items[Slot(index)];
+        set => _items[Slot(index)] = value;
+    }
+
+    public void PushBack(byte[] item)
+    {
+        Grow();
+        _items[(_head + _count) % _items.Length] = item;
+        _count++;
+    }
+
+    public void PushFront(byte[] item)
+    {
+        Grow();
+        _head = (_head - 1 + _items.Length) % _items.Length;
+        _items[_head] = item;
+        _count++;
+    }
+
+    public byte[] PopFront()
+    {
+        var item = _items[_head];
+        _items[_head] = null!;
+        _head = (_head + 1) % _items.Length;
+        _count--;
+        return item;
+    }
+
+    public byte[] PopBack()
+    {
+        var slot = Slot(_count - 1);
+        var item = _items[slot];
+        _items[slot] = null!;
+        _count--;
+        return item;
+    }
+
+    /// <summary>Inserts <paramref name="item"/> so that it ends up at <paramref name="index"/> (0..Count).</summary>
+    public void Insert(int index, byte[] item)
+    {
+        PushBack(item);
+        for (var i = _count - 1; i > index; i--)
+        {
+            this[i] = this[i - 1];
+        }
+
+        this[index] = item;
+    }
+
+    /// <summary>Keeps only the elements at indexes <paramref name="start"/>..<paramref name="end"/> (inclusive, in range).</summary>
+    public void Keep(int start, int end)
+    {
+        var kept = new byte[Math.Max(4, end - start + 1)][];
+        for (var i = start; i <= end; i++)
+        {
+            kept[i - start] = this[i];
+        }
+
+        _items = kept;
+        _head = 0;
+        _count = end - start + 1;
+    }
+
+    /// <summary>Removes every element for which <paramref name="remove"/> is true, keeping the order of the rest.</summary>
+    public void RemoveWhere(Func<int, byte[], bool> remove)
+    {
+        var kept = new List<byte[]>(_count);
+        for (var i = 0; i < _count; i++)
+        {
+            var item = this[i];
+            if (!remove(i, item))
+            {
+                kept.Add(item);
+            }
+        }
+
+        _items = kept.Count >= 4 ? [.. kept] : [.. kept, .. new byte[4 - kept.Count][]];
+        _head = 0;
+        _count = kept.Count;
+    }
+
+    public IEnumerable<byte[]> Items()
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            yield return this[i];
+        }
+    }
+
+    public override StoredValue Clone()
+    {
+        var copy = new ListValue();
+        foreach (var item in Items())
+        {
+            copy.PushBack(item);
+        }
+
+        return copy;
+    }
+
     public override void WriteCanonical(CanonicalWriter writer)
     {
-        writer.WriteInt32(Items.Count);
-        foreach (var item in Items)
+        writer.WriteInt32(_count);
+        for (var i = 0; i < _count; i++)
         {
-            writer.WriteString(item);
+            writer.WriteString(this[i]);
         }
+    }
+
+    private int Slot(int index)
+    {
+        if ((uint)index >= (uint)_count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index));
+        }
+
+        return (_head + index) % _items.Length;
+    }
+
+    private void Grow()
+    {
+        if (_count < _items.Length)
+        {
+            return;
+        }
+
+        var larger = new byte[_items.Length * 2][];
+        for (var i = 0; i < _count; i++)
+        {
+            larger[i] = _items[(_head + i) % _items.Length];
+        }
+
+        _items = larger;
+        _head = 0;
     }
 }

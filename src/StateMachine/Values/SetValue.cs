@@ -1,22 +1,212 @@
+using RaftKV.StateMachine.Numbers;
 using RaftKV.StateMachine.Text;
 
 namespace RaftKV.StateMachine.Values;
 
-/// <summary>A Redis set. Canonical order is ordinal member order (hash-set order is not replicated).</summary>
+/// <summary>
+/// A Redis set, in Redis 7.0's two representations: <c>intset</c> (a sorted array of integers, while every
+/// member is a canonical integer and there are at most <see cref="MaxIntsetEntries"/>) and <c>hashtable</c>.
+/// An intset turns into a hashtable when a non-integer member is added or it grows too large, never back.
+/// Canonical order (snapshots, digests, random choices, scans) is ordinal byte order of the members.
+/// </summary>
 internal sealed class SetValue : StoredValue
 {
-    public HashSet<byte[]> Members { get; } = new(ByteStringComparer.Instance);
+    /// <summary>Redis's set-max-intset-entries default.</summary>
+    public const int MaxIntsetEntries = 512;
+
+    private long[]? _integers = [];
+    private int _integerCount;
+    private HashSet<byte[]>? _members;
+
+    // Ordinal-sorted members of a hashtable set, built on first use and kept in step afterwards, so that
+    // random choices and scans need not sort on every call.
+    private List<byte[]>? _sorted;
+
+    /// <summary>A set in the representation Redis's setTypeCreate picks for a first member.</summary>
+    public static SetValue CreateFor(byte[] firstMember)
+    {
+        var set = new SetValue();
+        if (!IsInteger(firstMember, out _))
+        {
+            set.ConvertToHashtable();
+        }
+
+        return set;
+    }
 
     public override ValueKind Kind => ValueKind.Set;
 
+    public override string Encoding => _members is null ? "intset" : "hashtable";
+
+    public int Count => _members?.Count ?? _integerCount;
+
+    public bool Contains(byte[] member)
+    {
+        if (_members is not null)
+        {
+            return _members.Contains(member);
+        }
+
+        return IsInteger(member, out var value) && Array.BinarySearch(_integers!, 0, _integerCount, value) >= 0;
+    }
+
+    public bool Add(byte[] member)
+    {
+        if (_members is null)
+        {
+            if (IsInteger(member, out var value))
+            {
+                var index = Array.BinarySearch(_integers!, 0, _integerCount, value);
+                if (index >= 0)
+                {
+                    return false;
+                }
+
+                if (_integerCount == _integers!.Length)
+                {
+                    Array.Resize(ref _integers, Math.Max(4, _integers.Length * 2));
+                }
+
+                index = ~index;
+                Array.Copy(_integers, index, _integers, index + 1, _integerCount - index);
+                _integers[index] = value;
+                _integerCount++;
+                if (_integerCount > MaxIntsetEntries)
+                {
+                    ConvertToHashtable();
+                }
+
+                return true;
+            }
+
+            ConvertToHashtable();
+        }
+
+        if (!_members!.Add(member))
+        {
+            return false;
+        }
+
+        if (_sorted is not null)
+        {
+            _sorted.Insert(~_sorted.BinarySearch(member, ByteStringComparer.Instance), member);
+        }
+
+        return true;
+    }
+
+    public bool Remove(byte[] member)
+    {
+        if (_members is null)
+        {
+            if (!IsInteger(member, out var value))
+            {
+                return false;
+            }
+
+            var index = Array.BinarySearch(_integers!, 0, _integerCount, value);
+            if (index < 0)
+            {
+                return false;
+            }
+
+            Array.Copy(_integers!, index + 1, _integers!, index, _integerCount - index - 1);
+            _integerCount--;
+            return true;
+        }
+
+        if (!_members.Remove(member))
+        {
+            return false;
+        }
+
+        _sorted?.RemoveAt(_sorted.BinarySearch(member, ByteStringComparer.Instance));
+        return true;
+    }
+
+    /// <summary>The members in canonical (ordinal) order. The list is the set's own: do not keep it across changes.</summary>
+    public IReadOnlyList<byte[]> Canonical()
+    {
+        if (_members is null)
+        {
+            var members = new byte[_integerCount][];
+            for (var i = 0; i < _integerCount; i++)
+            {
+                members[i] = RedisIntegers.Format(_integers![i]);
+            }
+
+            Array.Sort(members, ByteStringComparer.Instance);
+            return members;
+        }
+
+        if (_sorted is null)
+        {
+            _sorted = [.. _members];
+            _sorted.Sort(ByteStringComparer.Instance);
+        }
+
+        return _sorted;
+    }
+
+    /// <summary>
+    /// The order SMEMBERS and friends reply in: numeric for an intset (as Redis), canonical otherwise
+    /// (Redis's hashtable order is unspecified; ours must not depend on hash-container order).
+    /// </summary>
+    public IEnumerable<byte[]> ReplyOrder()
+    {
+        if (_members is not null)
+        {
+            return Canonical();
+        }
+
+        var members = new byte[_integerCount][];
+        for (var i = 0; i < _integerCount; i++)
+        {
+            members[i] = RedisIntegers.Format(_integers![i]);
+        }
+
+        return members;
+    }
+
+    public override StoredValue Clone()
+    {
+        var copy = new SetValue();
+        if (_members is null)
+        {
+            copy._integers = _integers![.._integerCount];
+            copy._integerCount = _integerCount;
+        }
+        else
+        {
+            copy.ConvertToHashtable();
+            copy._members!.UnionWith(_members);
+        }
+
+        return copy;
+    }
+
     public override void WriteCanonical(CanonicalWriter writer)
     {
-        var members = Members.ToArray();
-        Array.Sort(members, ByteStringComparer.Instance);
-        writer.WriteInt32(members.Length);
+        var members = Canonical();
+        writer.WriteInt32(members.Count);
         foreach (var member in members)
         {
             writer.WriteString(member);
         }
+    }
+
+    /// <summary>Redis's intset test: the member is a canonical 64-bit integer (string2ll).</summary>
+    public static bool IsInteger(byte[] member, out long value) => RedisIntegers.TryParse(member, out value);
+
+    private void ConvertToHashtable()
+    {
+        _members = new HashSet<byte[]>(ByteStringComparer.Instance);
+        for (var i = 0; i < _integerCount; i++)
+        {
+            _members.Add(RedisIntegers.Format(_integers![i]));
+        }
+
+        _integers = null;
+        _integerCount = 0;
     }
 }

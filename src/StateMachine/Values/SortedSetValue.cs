@@ -12,6 +12,19 @@ internal sealed class SortedSetValue : StoredValue
 
     public override ValueKind Kind => ValueKind.SortedSet;
 
+    public override string Encoding => "skiplist";
+
+    public override StoredValue Clone()
+    {
+        var copy = new SortedSetValue();
+        foreach (var (member, score) in Scores)
+        {
+            copy.Scores.Add(member, score);
+        }
+
+        return copy;
+    }
+
     public override void WriteCanonical(CanonicalWriter writer)
     {
         var members = Scores.ToArray();

@@ -3,7 +3,9 @@ namespace RaftKV.StateMachine.Values;
 /// <summary>
 /// A value in the keyspace. Each subclass knows how to write itself in canonical form
 /// (<see cref="WriteCanonical"/>): the same logical value always gives the same bytes, whatever order
-/// its members were inserted in, which is what snapshots and digests need.
+/// its members were inserted in and whatever representation it uses, which is what snapshots and
+/// digests need. The representation (<see cref="Encoding"/>) may differ between replicas after a snapshot
+/// restore (as in Redis after an RDB load), so no write may depend on it.
 /// </summary>
 internal abstract class StoredValue
 {
@@ -19,6 +21,12 @@ internal abstract class StoredValue
         ValueKind.Hash => "hash",
         _ => "none",
     };
+
+    /// <summary>What OBJECT ENCODING answers: Redis 7.0's name for the representation in use.</summary>
+    public abstract string Encoding { get; }
+
+    /// <summary>A deep copy (COPY): later changes to either value never show in the other.</summary>
+    public abstract StoredValue Clone();
 
     public abstract void WriteCanonical(CanonicalWriter writer);
 }

@@ -106,12 +106,20 @@ internal sealed class ScriptRunner
                 break;
             case "list":
                 var list = new ListValue();
-                list.Items.AddRange(rest[1..]);
+                foreach (var item in rest[1..])
+                {
+                    list.PushBack(item);
+                }
+
                 Store.Keys.Put(rest[0], list, KeyEntry.NoExpiry);
                 break;
             case "set":
-                var set = new SetValue();
-                set.Members.UnionWith(rest[1..]);
+                var set = SetValue.CreateFor(rest[1]);
+                foreach (var member in rest[1..])
+                {
+                    set.Add(member);
+                }
+
                 Store.Keys.Put(rest[0], set, KeyEntry.NoExpiry);
                 break;
             case "hash":

@@ -1,0 +1,136 @@
+using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Keyspace;
+using RaftKV.StateMachine.Numbers;
+using RaftKV.StateMachine.Text;
+using RaftKV.StateMachine.Values;
+
+namespace RaftKV.StateMachine.Commands;
+
+/// <summary>OBJECT, TOUCH, COPY and RANDOMKEY with Redis 7.0 semantics (RaftKV has one database, 0).</summary>
+internal static class GenericCommands
+{
+    /// <summary>Redis shares the string objects of 0..9999 and reports them as immortal.</summary>
+    private const long SharedIntegers = 10000;
+
+    private static readonly Reply ObjectHelp = Reply.Array(
+        [.. new[]
+        {
+            "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "ENCODING <key>",
+            "    Return the kind of internal representation used in order to store the value",
+            "    associated with a <key>.",
+            "FREQ <key>",
+            "    Return the access frequency index of the <key>. The returned integer is",
+            "    proportional to the logarithm of the recent access frequency of the key.",
+            "IDLETIME <key>",
+            "    Return the idle time of the <key>, that is the approximated number of",
+            "    seconds elapsed since the last access to the key.",
+            "REFCOUNT <key>",
+            "    Return the number of references of the value associated with the specified",
+            "    <key>.",
+            "HELP",
+            "    Prints this help.",
+        }.Select(Reply.Simple)]);
+
+    /// <summary>
+    /// OBJECT ENCODING|REFCOUNT|IDLETIME|FREQ|HELP. RaftKV keeps no access times: IDLETIME answers 0, and FREQ
+    /// answers as Redis does without an LFU policy.
+    /// </summary>
+    public static Reply Object(KeyTable keys, byte[][] args, long now)
+    {
+        var sub = args[0];
+        if (Keyword.Is(sub, "HELP"u8) && args.Length == 1)
+        {
+            return ObjectHelp;
+        }
+
+        string? name = Keyword.Is(sub, "ENCODING"u8) ? "encoding"
+            : Keyword.Is(sub, "REFCOUNT"u8) ? "refcount"
+            : Keyword.Is(sub, "IDLETIME"u8) ? "idletime"
+            : Keyword.Is(sub, "FREQ"u8) ? "freq"
+            : Keyword.Is(sub, "HELP"u8) ? "help"
+            : null;
+        if (name is null)
+        {
+            return Reply.Error(ErrorTexts.UnknownSubcommand(sub, "OBJECT"));
+        }
+
+        if (args.Length != 2)
+        {
+            return Reply.Error(ErrorTexts.WrongArity("object|" + name));
+        }
+
+        var entry = keys.FindLive(args[1], now);
+        if (entry is null)
+        {
+            return Reply.Null;
+        }
+
+        return name switch
+        {
+            "encoding" => Reply.Bulk(entry.Value.Encoding),
+            "refcount" => Reply.Integer(
+                entry.Value is StringValue { Encoding: "int" } s && RedisIntegers.TryParse(s.Bytes, out var v) && v >= 0 && v < SharedIntegers
+                    ? int.MaxValue
+                    : 1),
+            "idletime" => Reply.Zero,
+            _ => Reply.Error(ErrorTexts.NoLfuPolicy),
+        };
+    }
+
+    public static Reply Touch(KeyTable keys, byte[][] args, long now) => KeyspaceCommands.Exists(keys, args, now);
+
+    public static Reply Copy(KeyTable keys, byte[][] args, long now)
+    {
+        var replace = false;
+        for (var i = 2; i < args.Length; i++)
+        {
+            if (Keyword.Is(args[i], "REPLACE"u8))
+            {
+                replace = true;
+            }
+            else if (Keyword.Is(args[i], "DB"u8) && i + 1 < args.Length)
+            {
+                if (!RedisIntegers.TryParse(args[++i], out var db) || db is < int.MinValue or > int.MaxValue)
+                {
+                    return Reply.Error(ErrorTexts.NotInteger);
+                }
+
+                if (db != 0)
+                {
+                    return Reply.Error(ErrorTexts.DbIndexOutOfRange);
+                }
+            }
+            else
+            {
+                return Reply.Error(ErrorTexts.Syntax);
+            }
+        }
+
+        if (ByteStringComparer.Instance.Equals(args[0], args[1]))
+        {
+            return Reply.Error(ErrorTexts.SameObject);
+        }
+
+        var source = keys.FindForWrite(args[0], now);
+        if (source is null)
+        {
+            return Reply.Zero;
+        }
+
+        if (keys.FindForWrite(args[1], now) is not null && !replace)
+        {
+            return Reply.Zero;
+        }
+
+        keys.Put(args[1], source.Value.Clone(), source.ExpireAtMs);
+        return Reply.One;
+    }
+
+    /// <summary>RANDOMKEY: a live key chosen by <paramref name="random"/> in canonical key order; nil when there is none.</summary>
+    public static Reply RandomKey(KeyTable keys, long now, DeterministicRandom random)
+    {
+        var live = keys.InOrder().Where(entry => !entry.IsExpiredAt(now)).ToList();
+        return live.Count == 0 ? Reply.Null : Reply.Bulk(live[random.Next(live.Count)].Key);
+    }
+}
