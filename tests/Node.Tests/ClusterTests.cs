@@ -83,6 +83,23 @@ public sealed class ClusterTests
         Assert.Equal("OK", (await reader.SendAsync("SET", "after", "failover")).Text());
     }
 
+    // Durability of acknowledgements: followers flush AppendEntries batches before acknowledging them
+    // (DotNext 6.12 acknowledges before its background flush; see DurableWriteAheadLog).
+    [Fact]
+    public async Task Followers_FlushAppendedEntries_BeforeAcknowledging()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using (var client = await RespTestClient.ConnectAsync(leader.RespPort))
+        {
+            for (var i = 0; i < 20; i++)
+                Assert.Equal("OK", (await client.SendAsync("SET", $"d{i}", "v")).Text());
+        }
+
+        foreach (var follower in cluster.Nodes.Where(n => n != leader))
+            Assert.True(follower.Raft.Log.FlushedAppends > 0, $"{follower} acknowledged appends without flushing them");
+    }
+
     // Persistence: a cluster stopped entirely restarts from its write-ahead logs with every committed entry.
     [Fact]
     public async Task WholeClusterRestart_RecoversFromWal()

@@ -56,6 +56,12 @@ public sealed class NodeOptions
     /// <summary>Size of one WAL chunk file. DotNext's 4 KiB default exhausts file handles.</summary>
     public int WalChunkSizeBytes { get; set; } = 8 * 1024 * 1024;
 
+    /// <summary>
+    /// A follower acknowledges AppendEntries only after the entries are fsync'd (DotNext 6.12 acknowledges before).
+    /// Turning it off trades the durability of acknowledged writes under crashes of a majority for latency.
+    /// </summary>
+    public bool DurableFollowerAppends { get; set; } = true;
+
     /// <summary>Take a snapshot (and compact the log) after this many applied entries.</summary>
     public long SnapshotIntervalEntries { get; set; } = 50_000;
 

@@ -21,6 +21,7 @@ internal sealed class ForwardingConnection : IAsyncDisposable
     private readonly NetworkStream _stream;
     private readonly PipeReader _reader;
     private readonly PipeWriter _writer;
+    private readonly SemaphoreSlim _exchange = new(1, 1);
 
     private ForwardingConnection(string endpoint, Socket socket)
     {
@@ -61,6 +62,20 @@ internal sealed class ForwardingConnection : IAsyncDisposable
     /// <summary>Sends one command and reads its reply. Throws <see cref="IOException"/> when the connection is lost.</summary>
     public async Task<Reply> SendAsync(byte[][] arguments, CancellationToken token)
     {
+        // One exchange at a time: replies are matched to commands by order on the connection.
+        await _exchange.WaitAsync(token).ConfigureAwait(false);
+        try
+        {
+            return await ExchangeAsync(arguments, token).ConfigureAwait(false);
+        }
+        finally
+        {
+            _exchange.Release();
+        }
+    }
+
+    private async Task<Reply> ExchangeAsync(byte[][] arguments, CancellationToken token)
+    {
         WriteCommand(_writer, arguments);
         var flush = await _writer.FlushAsync(token).ConfigureAwait(false);
         if (flush.IsCompleted)
@@ -96,5 +111,6 @@ internal sealed class ForwardingConnection : IAsyncDisposable
         await _writer.CompleteAsync().ConfigureAwait(false);
         await _stream.DisposeAsync().ConfigureAwait(false);
         _socket.Dispose();
+        _exchange.Dispose();
     }
 }

@@ -23,7 +23,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<EndPoint, string> _respEndpoints = new();
     private RaftCluster? _cluster;
-    private WriteAheadLog? _wal;
+    private DurableWriteAheadLog? _wal;
     private KvStateMachine? _stateMachine;
 
     public RaftHost(IOptions<NodeOptions> options, ILoggerFactory loggerFactory)
@@ -40,7 +40,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
 
     public KvStateMachine StateMachine => _stateMachine ?? throw new InvalidOperationException("The Raft host is not started");
 
-    public WriteAheadLog Log => _wal ?? throw new InvalidOperationException("The Raft host is not started");
+    public DurableWriteAheadLog Log => _wal ?? throw new InvalidOperationException("The Raft host is not started");
 
     public bool IsStarted => _cluster is not null;
 
@@ -65,13 +65,14 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         _stateMachine = new KvStateMachine(snapshots, _options.SnapshotIntervalEntries, _loggerFactory.CreateLogger<KvStateMachine>());
         await _stateMachine.RestoreAsync(cancellationToken).ConfigureAwait(false);
 
-        _wal = new WriteAheadLog(
+        _wal = new DurableWriteAheadLog(
             new WriteAheadLog.Options
             {
                 Location = Path.Combine(dataDirectory, "wal"),
                 ChunkSize = _options.WalChunkSizeBytes,
             },
-            _stateMachine);
+            _stateMachine,
+            _options.DurableFollowerAppends);
 
         var configuration = new RaftCluster.TcpConfiguration(RaftEndPoint)
         {
@@ -146,21 +147,32 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         }
     }
 
-    /// <summary>Resolves the leader's RESP endpoint, asking the leader for its metadata when it is not cached.</summary>
+    /// <summary>
+    /// Resolves the leader's RESP endpoint, asking the leader for its metadata when it is not cached. A leader that
+    /// was just elected may not answer at once: retries for up to two seconds while a leader is known.
+    /// </summary>
     public async ValueTask<string?> GetLeaderRespEndpointAsync(CancellationToken token)
     {
-        if (_cluster?.Leader is not { } leader)
-            return null;
-        if (_respEndpoints.TryGetValue(leader.EndPoint, out var resp))
-            return resp;
-        return await ResolveRespEndpointAsync(leader, token).ConfigureAwait(false);
+        var deadline = Environment.TickCount64 + 2000;
+        while (_cluster?.Leader is { } leader)
+        {
+            if (_respEndpoints.TryGetValue(leader.EndPoint, out var resp))
+                return resp;
+            if (await ResolveRespEndpointAsync(leader, refresh: true, token).ConfigureAwait(false) is { } resolved)
+                return resolved;
+            if (Environment.TickCount64 > deadline)
+                break;
+            await Task.Delay(50, token).ConfigureAwait(false);
+        }
+
+        return null;
     }
 
-    private async Task<string?> ResolveRespEndpointAsync(IClusterMember member, CancellationToken token = default)
+    private async Task<string?> ResolveRespEndpointAsync(IClusterMember member, bool refresh = false, CancellationToken token = default)
     {
         try
         {
-            var metadata = await member.GetMetadataAsync(refresh: false, token).ConfigureAwait(false);
+            var metadata = await member.GetMetadataAsync(refresh, token).ConfigureAwait(false);
             if (metadata.TryGetValue(RespMetadataKey, out var resp))
             {
                 _respEndpoints[member.EndPoint] = resp;

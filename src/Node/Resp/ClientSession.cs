@@ -24,6 +24,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     private readonly Channel<Reply> _pushes = Channel.CreateUnbounded<Reply>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _closed = new();
     private readonly List<Reply> _batch = [];
+    private readonly List<ValueTask<Reply?>> _inflight = [];
     private readonly ILogger _logger;
     private bool _quit;
 
@@ -85,6 +86,12 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Consecutive pipelined writes on the leader are proposed without waiting for each other's commit: DotNext
+    /// appends them in call order (its append lock is FIFO), so they apply in the order the client sent them, and
+    /// one replication round commits many. Any other command first waits for the writes before it, so a read in a
+    /// pipeline sees the writes sent before it. At most <see cref="MaxInflightWrites"/> writes are in flight.
+    /// </summary>
     private async Task ReadLoopAsync()
     {
         var input = _connection.Transport.Input;
@@ -98,6 +105,13 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             {
                 while (!_quit && RespRequestReader.TryRead(ref buffer, _services.Limits, out var request))
                 {
+                    if (_inflight.Count < MaxInflightWrites && IsPipelinableWrite(request!))
+                    {
+                        _inflight.Add(ExecuteAsync(request!));
+                        continue;
+                    }
+
+                    await DrainInflightAsync().ConfigureAwait(false);
                     if (await ExecuteAsync(request!).ConfigureAwait(false) is { } reply)
                         replies.Add(reply);
                 }
@@ -105,9 +119,11 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             catch (RespProtocolException e)
             {
                 protocolError = e.Message;
+                await DrainInflightAsync().ConfigureAwait(false);
                 replies.Add(Reply.Error("ERR " + e.Message));
             }
 
+            await DrainInflightAsync().ConfigureAwait(false);
             input.AdvanceTo(buffer.Start, buffer.End);
             if (replies.Count > 0)
             {
@@ -124,6 +140,27 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             if (result.IsCompleted)
                 break;
         }
+    }
+
+    private const int MaxInflightWrites = 1024;
+
+    private bool IsPipelinableWrite(RespRequest request) =>
+        _services.Raft.IsLeader
+        && Subscriptions.Count == 0
+        && CommandTable.TryGet(request[0], out var spec)
+        && spec.IsWrite
+        && (spec.Flags & (CommandFlags.Connection | CommandFlags.Admin)) == 0
+        && spec.AcceptsArgumentCount(request.Count);
+
+    private async Task DrainInflightAsync()
+    {
+        foreach (var write in _inflight)
+        {
+            if (await write.ConfigureAwait(false) is { } reply)
+                _batch.Add(reply);
+        }
+
+        _inflight.Clear();
     }
 
     private async Task WriteAsync(List<Reply> replies)

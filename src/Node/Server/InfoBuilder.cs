@@ -173,6 +173,8 @@ internal sealed class InfoBuilder(RaftHost raft, ClientRegistry clients, ServerI
         Line(text, "raft_last_log_index", raft.Log.LastEntryIndex);
         Line(text, "raft_applied_index", raft.StateMachine.AppliedIndex);
         Line(text, "raft_snapshot_index", raft.StateMachine.SnapshotIndex);
+        Line(text, "raft_durable_follower_appends", _options.DurableFollowerAppends ? 1 : 0);
+        Line(text, "raft_flushed_appends", raft.Log.FlushedAppends);
         var members = cluster.Members.Select(static m => m.EndPoint.ToString() ?? "?").Order(StringComparer.Ordinal).ToList();
         Line(text, "raft_members", string.Join(',', members));
         Line(text, "raft_members_count", members.Count);

@@ -75,8 +75,9 @@ internal sealed class TestCluster : IAsyncDisposable
             if (leaders.Count == 1)
             {
                 var leader = leaders[0];
-                var agreed = running.All(n => n.Raft.Cluster.Leader?.EndPoint is IPEndPoint ep && ep.Port == leader.RaftPort);
-                if (agreed && leader.Raft.LeaderRespEndpoint is not null)
+                var agreed = running.All(n => n.Raft.Cluster.Leader?.EndPoint is IPEndPoint ep && ep.Port == leader.RaftPort
+                                              && n.Raft.LeaderRespEndpoint is not null);
+                if (agreed)
                     return leader;
             }
 
