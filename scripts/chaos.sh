@@ -3,8 +3,9 @@
 #   scripts/chaos.sh [--workload register,list-append,counter,set] [--nemesis kill,kill-leader,kill-majority,pause,
 #                    partition-leader,partition-half,partition-ring] [--nodes 3|5] [--duration SECONDS] [--seed N]
 #                    [--mode netns|loopback|auto] [--out DIR] [more: scripts/chaos.sh --help]
-# Builds RaftKV.Node and the harness in Release (skip with CHAOS_NO_BUILD=1), copies the node binaries to a private
-# folder so a rebuild during the run cannot change them, and exits with the harness's code: 0 only for VALID.
+# Builds RaftKV.Node and the harness in Release (skip with CHAOS_NO_BUILD=1; CHAOS_NODE_REV=<commit> builds the node
+# from that commit instead of the working tree), copies the node binaries to a private folder so a rebuild during
+# the run cannot change them, and exits with the harness's code: 0 VALID, 1 INVALID, 2 UNKNOWN, 3 harness error.
 # netns mode (partitions) needs root, iproute2 and iptables.
 set -euo pipefail
 
@@ -16,17 +17,32 @@ for ((i = 0; i < ${#args[@]}; i++)); do
   [[ ${args[i]} == --out && $((i + 1)) -lt ${#args[@]} ]] && out=${args[i + 1]}
 done
 
-if [[ ${CHAOS_NO_BUILD:-0} != 1 ]]; then
-  echo "chaos: building RaftKV.Node and RaftKV.Chaos (Release)" >&2
-  dotnet build src/Node/RaftKV.Node.csproj -c Release -nologo -v q >&2
-  dotnet build chaos/RaftKV.Chaos/RaftKV.Chaos.csproj -c Release -nologo -v q >&2
-fi
-
 mkdir -p "$out"
 bin=$(mktemp -d "$out/.node-bin.XXXXXX")
 trap 'rm -rf "$bin"' EXIT
-cp -r src/Node/bin/Release/net10.0/. "$bin/"
+if [[ -n ${CHAOS_NODE_REV:-} ]]; then
+  # Test a commit rather than the working tree: export it and build the node there.
+  echo "chaos: building RaftKV.Node at $CHAOS_NODE_REV ($(git rev-parse --short "$CHAOS_NODE_REV"))" >&2
+  git archive "$CHAOS_NODE_REV" src protos Directory.Build.props Directory.Packages.props global.json | tar -x -C "$bin"
+  dotnet build "$bin/src/Node/RaftKV.Node.csproj" -c Release -nologo -v q -o "$bin" >&2
+elif [[ ${CHAOS_NO_BUILD:-0} != 1 ]]; then
+  echo "chaos: building RaftKV.Node (Release)" >&2
+  dotnet build src/Node/RaftKV.Node.csproj -c Release -nologo -v q >&2
+fi
+if [[ -z ${CHAOS_NODE_REV:-} ]]; then
+  cp -r src/Node/bin/Release/net10.0/. "$bin/"
+fi
+if [[ ${CHAOS_NO_BUILD:-0} != 1 ]]; then
+  dotnet build chaos/RaftKV.Chaos/RaftKV.Chaos.csproj -c Release -nologo -v q >&2
+fi
 
+# Run in the background and pass SIGINT/SIGTERM on, so the harness always gets to clean up (nodes, namespaces).
+dotnet chaos/RaftKV.Chaos/bin/Release/net10.0/RaftKV.Chaos.dll run --node-dll "$bin/RaftKV.Node.dll" "$@" &
+pid=$!
+# (Background jobs of a script ignore SIGINT, so both become SIGTERM, which the harness handles the same way.)
+trap 'kill -TERM $pid 2>/dev/null' INT TERM
 status=0
-dotnet chaos/RaftKV.Chaos/bin/Release/net10.0/RaftKV.Chaos.dll run --node-dll "$bin/RaftKV.Node.dll" "$@" || status=$?
+wait $pid || status=$?
+# A trapped signal interrupts wait; wait again for the harness to finish its cleanup.
+while kill -0 $pid 2>/dev/null; do wait $pid || status=$?; done
 exit $status

@@ -12,6 +12,7 @@ cd "$root"
 
 status=0
 dotnet build RaftKV.sln -c Release -nologo -v q || status=$?
+build_status=$status
 if ((status == 0)); then
   # Every test project under tests/ and chaos/ (a folder holding a *.Tests.csproj).
   for csproj in tests/*/*.Tests.csproj chaos/*/*.Tests.csproj; do
@@ -22,6 +23,20 @@ if ((status == 0)); then
       --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
       --blame-hang-timeout 10m || status=1
   done
+fi
+
+# A short chaos run (3 nodes, register + list-append, kill and pause, about 2 minutes) counts as one test.
+# netns mode when root and `ip netns` work (the harness decides), else loopback.
+chaos_result=""
+if ((build_status == 0)) && [[ ${RAFTKV_SKIP_CHAOS:-0} != 1 ]]; then
+  chaos_log=$results/chaos.log
+  if CHAOS_NO_BUILD=1 timeout -s INT -k 60 900 bash scripts/chaos.sh --workload register,list-append --nemesis kill,pause --nodes 3 \
+       --duration 60 --seed "${CHAOS_SEED:-$RANDOM}" --mode auto --out "$results/chaos" >"$chaos_log" 2>&1; then
+    chaos_result=passed
+  else
+    chaos_result=failed
+  fi
+  echo "chaos: $(tail -1 "$chaos_log") (details: $chaos_log)"
 fi
 
 passed=0
@@ -37,6 +52,10 @@ for trx in "$results"/*.trx; do
   # Tests that were discovered but never ran (a crash, a hang) count as failed.
   failed=$((failed + ${f:-0} + ${t:-0} - ${e:-0}))
 done
+case $chaos_result in
+  passed) passed=$((passed + 1)) ;;
+  failed) failed=$((failed + 1)); status=1 ;;
+esac
 if ((status != 0 && failed == 0)); then failed=1; fi
 echo "tests: $passed passed, $failed failed"
 ((failed == 0 && status == 0))
