@@ -62,6 +62,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
                 LogRestoreSkipped(_options.RestoreFrom, dataDirectory);
         }
 
+        SnapshotFiles.QuarantineInvalid(snapshots, _logger);
         _stateMachine = new KvStateMachine(snapshots, _options.SnapshotIntervalEntries, _loggerFactory.CreateLogger<KvStateMachine>());
         await _stateMachine.RestoreAsync(cancellationToken).ConfigureAwait(false);
 
@@ -70,6 +71,10 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
             {
                 Location = Path.Combine(dataDirectory, "wal"),
                 ChunkSize = _options.WalChunkSizeBytes,
+
+                // Every entry carries a hash of its payload and metadata, verified when the node starts: a corrupted
+                // log stops the node with HashMismatchException instead of serving wrong data.
+                HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.XxHash64,
             },
             _stateMachine,
             _options.DurableFollowerAppends);
@@ -91,7 +96,16 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         _cluster = new RaftCluster(configuration) { AuditTrail = _wal };
         _cluster.LeaderChanged += OnLeaderChanged;
         _respEndpoints[RaftEndPoint] = _options.RespAdvertised;
-        await _cluster.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _cluster.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DotNext.IO.Log.IntegrityException e)
+        {
+            LogCorruptLog(Path.Combine(dataDirectory, "wal"), e);
+            throw;
+        }
+
         LogStarted(RaftEndPoint.ToString(), _options.RespAdvertised, dataDirectory);
     }
 
@@ -217,6 +231,9 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "RestoreFrom={File} ignored: {Data} already holds a node's data")]
     private partial void LogRestoreSkipped(string file, string data);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The write-ahead log in {Wal} failed its integrity check; the node will not serve possibly wrong data. Restore this node from a backup or remove its data directory so it rejoins as a new member")]
+    private partial void LogCorruptLog(string wal, Exception e);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Leader is {Leader} in term {Term}")]
     private partial void LogLeaderChanged(string leader, long term);

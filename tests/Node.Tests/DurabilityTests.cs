@@ -1,0 +1,59 @@
+using RaftKV.Node.Tests.Infrastructure;
+
+namespace RaftKV.Node.Tests;
+
+/// <summary>What happens to a node's data directory across damage: refuse wrong data, survive leftovers.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class DurabilityTests
+{
+    // A corrupted record in the middle of the log stops the node at start instead of serving wrong data.
+    [Fact]
+    public async Task CorruptedWalRecord_NodeRefusesToStart()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using (var client = await RespTestClient.ConnectAsync(node.RespPort))
+        {
+            for (var i = 0; i < 20; i++)
+                Assert.Equal("OK", (await client.SendAsync("SET", $"k{i}", $"payload-{i:D4}")).Text());
+        }
+
+        await cluster.StopNodeAsync(0);
+        var dataFile = Directory.EnumerateFiles(Path.Combine(node.DataDirectory, "wal", "data")).Single();
+        var bytes = await File.ReadAllBytesAsync(dataFile);
+        var at = bytes.AsSpan().IndexOf("payload-0010"u8);
+        Assert.True(at > 0, "the entry was not found in the log's data file");
+        bytes[at + 9] ^= 0x5A;
+        await File.WriteAllBytesAsync(dataFile, bytes);
+
+        await Assert.ThrowsAnyAsync<DotNext.IO.Log.IntegrityException>(() => cluster.StartNodeAsync(0));
+    }
+
+    // A failed InstallSnapshot leaves a truncated file under a valid name; the node sets it aside and starts from
+    // its own snapshot and log.
+    [Fact]
+    public async Task TruncatedNewerSnapshotFile_IsQuarantined_NodeStartsWithItsData()
+    {
+        await using var cluster = await TestCluster.StartAsync(1, new() { ["SnapshotIntervalEntries"] = "10" });
+        var node = await cluster.WaitForLeaderAsync();
+        await using (var client = await RespTestClient.ConnectAsync(node.RespPort))
+        {
+            for (var i = 0; i < 35; i++)
+                Assert.Equal("OK", (await client.SendAsync("SET", $"k{i}", $"v{i}")).Text());
+        }
+
+        await cluster.StopNodeAsync(0);
+        var snapshots = Path.Combine(node.DataDirectory, "snapshots");
+        var good = Directory.EnumerateFiles(snapshots).Select(Path.GetFileName).Single(static f => f!.Contains('-'))!;
+        var goodBytes = await File.ReadAllBytesAsync(Path.Combine(snapshots, good));
+        await File.WriteAllBytesAsync(Path.Combine(snapshots, "100000-9"), goodBytes.AsSpan(0, goodBytes.Length / 2).ToArray());
+
+        await cluster.StartNodeAsync(0);
+        await cluster.WaitForLeaderAsync();
+        await using var reader = await RespTestClient.ConnectAsync(node.RespPort);
+        for (var i = 0; i < 35; i++)
+            Assert.Equal($"v{i}", (await reader.SendAsync("GET", $"k{i}")).Text());
+        Assert.False(File.Exists(Path.Combine(snapshots, "100000-9")));
+        Assert.Single(Directory.EnumerateFiles(Path.Combine(snapshots, "quarantine")));
+    }
+}
