@@ -36,8 +36,18 @@ if [[ ${CHAOS_NO_BUILD:-0} != 1 ]]; then
   dotnet build chaos/RaftKV.Chaos/RaftKV.Chaos.csproj -c Release -nologo -v q >&2
 fi
 
+# One run at a time per machine: runs share namespace names, the bridge and the leftover sweep. The lock is held
+# by this script only (closed for the harness and the nodes), so orphans of a crashed run never hold it.
+exec 9>"${TMPDIR:-/tmp}/rkvc.lock"
+if ! flock -w "${CHAOS_LOCK_WAIT:-1800}" 9; then
+  echo "UNKNOWN: another chaos run holds ${TMPDIR:-/tmp}/rkvc.lock"
+  exit 3
+fi
+
 # Run in the background and pass SIGINT/SIGTERM on, so the harness always gets to clean up (nodes, namespaces).
-dotnet chaos/RaftKV.Chaos/bin/Release/net10.0/RaftKV.Chaos.dll run --node-dll "$bin/RaftKV.Node.dll" "$@" &
+mkdir -p "$bin/harness"
+cp -r chaos/RaftKV.Chaos/bin/Release/net10.0/. "$bin/harness/"
+dotnet "$bin/harness/RaftKV.Chaos.dll" run --node-dll "$bin/RaftKV.Node.dll" "$@" 9>&- &
 pid=$!
 # (Background jobs of a script ignore SIGINT, so both become SIGTERM, which the harness handles the same way.)
 trap 'kill -TERM $pid 2>/dev/null' INT TERM

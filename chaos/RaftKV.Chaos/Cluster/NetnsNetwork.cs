@@ -64,7 +64,16 @@ internal sealed class NetnsNetwork : INetwork
     /// <summary>Kills processes left in our namespaces and deletes the namespaces and the bridge.</summary>
     public static void RemoveLeftovers()
     {
-        var (code, list) = Shell.Run("ip", "netns", "list");
+        (int Code, string Output) listing;
+        try
+        {
+            listing = Shell.Run("ip", "netns", "list");
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return; // no iproute2: there can be nothing of ours to remove
+        }
+        var (code, list) = listing;
         if (code != 0)
             return;
         foreach (var line in list.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
