@@ -31,6 +31,7 @@ public static class NodeHost
 
         builder.Services.AddSingleton(clock ?? TimeProvider.System);
         builder.Services.AddSingleton<ServerInfo>();
+        builder.Services.AddSingleton<DiskSpaceGuard>();
         builder.Services.AddSingleton<RaftHost>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<RaftHost>());
         builder.Services.AddSingleton<CommandExecutor>();

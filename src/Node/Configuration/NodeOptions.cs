@@ -62,6 +62,12 @@ public sealed class NodeOptions
     /// </summary>
     public bool DurableFollowerAppends { get; set; } = true;
 
+    /// <summary>
+    /// Writes are refused (MISCONF) while less than this is free on the data directory's filesystem: DotNext's
+    /// memory-mapped log would otherwise crash the process (SIGBUS) when the disk fills.
+    /// </summary>
+    public long MinFreeDiskBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>Take a snapshot (and compact the log) after this many applied entries.</summary>
     public long SnapshotIntervalEntries { get; set; } = 50_000;
 

@@ -17,6 +17,7 @@ namespace RaftKV.Node.Execution;
 /// </summary>
 internal sealed partial class CommandExecutor(
     RaftHost raft,
+    DiskSpaceGuard disk,
     IOptions<NodeOptions> options,
     TimeProvider clock,
     ILogger<CommandExecutor> logger)
@@ -57,6 +58,9 @@ internal sealed partial class CommandExecutor(
 
     private async ValueTask<Reply> WriteAsync(CommandId id, byte[][] args, CancellationToken token)
     {
+        if (disk.IsLow)
+            return Reply.Error(disk.Message);
+
         var command = new LogCommand(id, clock.GetUtcNow().ToUnixTimeMilliseconds(), (ulong)Random.Shared.NextInt64(), args);
         var payload = LogEntryCodec.Encode(command);
         var pending = new PendingWrite();

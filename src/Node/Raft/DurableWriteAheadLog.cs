@@ -13,7 +13,7 @@ namespace RaftKV.Node.Raft;
 /// <see cref="WriteAheadLog.FlushAsync(CancellationToken)"/> makes the acknowledgement mean "on disk".
 /// The leader's own appends need no change: DotNext commits an index only after flushing it locally.
 /// </summary>
-internal sealed class DurableWriteAheadLog(WriteAheadLog.Options options, IStateMachine stateMachine, bool durableAppends)
+internal sealed class DurableWriteAheadLog(WriteAheadLog.Options options, IStateMachine stateMachine, bool durableAppends, Func<bool> diskLow)
     : WriteAheadLog(options, stateMachine), IAuditTrail<IRaftLogEntry>
 {
     private long _flushedAppends;
@@ -22,7 +22,9 @@ internal sealed class DurableWriteAheadLog(WriteAheadLog.Options options, IState
     public long FlushedAppends => Interlocked.Read(ref _flushedAppends);
 
     ValueTask IAuditTrail<IRaftLogEntry>.AppendAsync<TEntry>(ILogEntryProducer<TEntry> entries, long startIndex, bool skipCommitted, CancellationToken token)
-        => durableAppends
+        => diskLow() && entries.RemainingCount > 0
+            ? ValueTask.FromException(new IOException("the data disk is nearly full: this follower refuses to append"))
+            : durableAppends
             ? AppendAndFlushAsync(entries, startIndex, skipCommitted, token)
             : AppendAsync(entries, startIndex, skipCommitted, token);
 

@@ -26,8 +26,11 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
     private DurableWriteAheadLog? _wal;
     private KvStateMachine? _stateMachine;
 
-    public RaftHost(IOptions<NodeOptions> options, ILoggerFactory loggerFactory)
+    private readonly DiskSpaceGuard _disk;
+
+    public RaftHost(IOptions<NodeOptions> options, DiskSpaceGuard disk, ILoggerFactory loggerFactory)
     {
+        _disk = disk;
         _options = options.Value;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<RaftHost>();
@@ -77,7 +80,8 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
                 HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.XxHash64,
             },
             _stateMachine,
-            _options.DurableFollowerAppends);
+            _options.DurableFollowerAppends,
+            () => _disk.IsLow);
 
         var configuration = new RaftCluster.TcpConfiguration(RaftEndPoint)
         {

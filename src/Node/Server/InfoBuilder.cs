@@ -13,7 +13,7 @@ namespace RaftKV.Node.Server;
 /// speaks Redis: <c>role:master</c> on the leader, <c>role:slave</c> with the leader's RESP address elsewhere, so
 /// clients route writes by themselves. The raft section has the consensus state.
 /// </summary>
-internal sealed class InfoBuilder(RaftHost raft, ClientRegistry clients, ServerInfo server, IOptions<NodeOptions> options, TimeProvider clock)
+internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard disk, ClientRegistry clients, ServerInfo server, IOptions<NodeOptions> options, TimeProvider clock)
 {
     private static readonly string[] DefaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace", "raft"];
     private readonly NodeOptions _options = options.Value;
@@ -92,6 +92,8 @@ internal sealed class InfoBuilder(RaftHost raft, ClientRegistry clients, ServerI
         Line(text, "loading", 0);
         Line(text, "aof_enabled", 1);
         Line(text, "aof_fsync", "always");
+        Line(text, "raftkv_disk_free_bytes", disk.FreeBytes);
+        Line(text, "raftkv_disk_writes_refused", disk.IsLow ? 1 : 0);
         Line(text, "raft_snapshot_index", raft.IsStarted ? raft.StateMachine.SnapshotIndex : 0);
     }
 
