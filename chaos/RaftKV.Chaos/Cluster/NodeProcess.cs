@@ -48,6 +48,7 @@ internal sealed class NodeProcess(int index, string name, IPEndPoint resp, IPEnd
     {
         if (_process is null)
             return;
+        CheckExit();
         _expectedExit = true;
         if (!_process.HasExited)
         {
