@@ -56,4 +56,30 @@ public sealed class DurabilityTests
         Assert.False(File.Exists(Path.Combine(snapshots, "100000-9")));
         Assert.Single(Directory.EnumerateFiles(Path.Combine(snapshots, "quarantine")));
     }
+
+    // RAFTKV.SNAPSHOT makes the leader snapshot now, whatever the interval, and a restart starts from it.
+    [Fact]
+    public async Task SnapshotCommand_SnapshotsNow_RestartRestoresFromIt()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using (var client = await RespTestClient.ConnectAsync(node.RespPort))
+        {
+            for (var i = 0; i < 5; i++)
+                Assert.Equal("OK", (await client.SendAsync("SET", $"s{i}", $"v{i}")).Text());
+            Assert.Equal("Background snapshot started", (await client.SendAsync("RAFTKV.SNAPSHOT")).Text());
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (node.Raft.StateMachine.LastSnapshotMilliseconds < 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
+        Assert.True(node.Raft.StateMachine.SnapshotIndex > 0);
+
+        await cluster.StopNodeAsync(0);
+        await cluster.StartNodeAsync(0);
+        await cluster.WaitForLeaderAsync();
+        Assert.Equal(1, node.Raft.StateMachine.RestoreCount);
+        await using var reader = await RespTestClient.ConnectAsync(node.RespPort);
+        Assert.Equal("v4", (await reader.SendAsync("GET", "s4")).Text());
+    }
 }

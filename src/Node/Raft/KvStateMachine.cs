@@ -25,6 +25,10 @@ internal sealed partial class KvStateMachine : SimpleStateMachine
     private long _appliedTerm;
     private long _snapshotIndex;
     private int _restoreCount;
+    private int _snapshotRequested;
+    private long _lastSnapshotMilliseconds = -1;
+    private long _lastSnapshotBytes;
+    private long _snapshotsWritten;
 
     public KvStateMachine(DirectoryInfo location, long snapshotInterval, ILogger logger)
         : base(location)
@@ -42,6 +46,20 @@ internal sealed partial class KvStateMachine : SimpleStateMachine
     public long AppliedIndex => Volatile.Read(ref _appliedIndex);
 
     public long SnapshotIndex => Volatile.Read(ref _snapshotIndex);
+
+    /// <summary>Duration of the last snapshot this node wrote, in ms (-1 before the first).</summary>
+    public long LastSnapshotMilliseconds => Interlocked.Read(ref _lastSnapshotMilliseconds);
+
+    public long LastSnapshotBytes => Interlocked.Read(ref _lastSnapshotBytes);
+
+    /// <summary>
+    /// Snapshots written by this process. DotNext installs a written snapshot (and compacts the log) when it applies
+    /// the next entry.
+    /// </summary>
+    public long SnapshotsWritten => Interlocked.Read(ref _snapshotsWritten);
+
+    /// <summary>Makes the next applied entry start a snapshot, whatever the interval (RAFTKV.SNAPSHOT).</summary>
+    public void RequestSnapshot() => Volatile.Write(ref _snapshotRequested, 1);
 
     /// <summary>How many snapshots this process has loaded (at start or installed from the leader).</summary>
     public int RestoreCount => Volatile.Read(ref _restoreCount);
@@ -67,7 +85,8 @@ internal sealed partial class KvStateMachine : SimpleStateMachine
             ApplyCommand(entry, payload);
 
         Volatile.Write(ref _appliedIndex, entry.Index);
-        if (entry.Index - _snapshotIndex < _snapshotInterval)
+        var requested = Interlocked.Exchange(ref _snapshotRequested, 0) == 1;
+        if (!requested && entry.Index - _snapshotIndex < _snapshotInterval)
             return ValueTask.FromResult(false);
 
         Volatile.Write(ref _snapshotIndex, entry.Index);
@@ -119,6 +138,7 @@ internal sealed partial class KvStateMachine : SimpleStateMachine
     {
         var index = Volatile.Read(ref _appliedIndex);
         var term = Volatile.Read(ref _appliedTerm);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 4 << 20, resumeWriterThreshold: 2 << 20));
         var producer = Task.Run(() =>
         {
@@ -140,10 +160,15 @@ internal sealed partial class KvStateMachine : SimpleStateMachine
             }
         }, token);
 
-        await writer.CopyFromAsync(pipe.Reader, count: null, token).ConfigureAwait(false);
+        var counting = new CountingPipeReader(pipe.Reader);
+        await writer.CopyFromAsync(counting, count: null, token).ConfigureAwait(false);
         await pipe.Reader.CompleteAsync().ConfigureAwait(false);
         await producer.ConfigureAwait(false);
-        LogSnapshotWritten(index, term);
+        var elapsed = (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        Interlocked.Exchange(ref _lastSnapshotMilliseconds, elapsed);
+        Interlocked.Exchange(ref _lastSnapshotBytes, counting.BytesRead);
+        Interlocked.Increment(ref _snapshotsWritten);
+        LogSnapshotWritten(index, term, counting.BytesRead, elapsed);
     }
 
     /// <summary>Writes the current applied state as a snapshot (for backups); applies wait while it runs.</summary>
@@ -201,8 +226,8 @@ internal sealed partial class KvStateMachine : SimpleStateMachine
     [LoggerMessage(Level = LogLevel.Error, Message = "Applying log entry {Index} ({Command}) threw")]
     private partial void LogApplyFailed(long index, string command, Exception e);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot written at index {Index}, term {Term}")]
-    private partial void LogSnapshotWritten(long index, long term);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot written at index {Index}, term {Term}: {Bytes} bytes in {Milliseconds} ms")]
+    private partial void LogSnapshotWritten(long index, long term, long bytes, long milliseconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "State restored from snapshot at index {Index}, term {Term} ({File})")]
     private partial void LogSnapshotRestored(long index, long term, string file);

@@ -95,6 +95,8 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         Line(text, "raftkv_disk_free_bytes", disk.FreeBytes);
         Line(text, "raftkv_disk_writes_refused", disk.IsLow ? 1 : 0);
         Line(text, "raft_snapshot_index", raft.IsStarted ? raft.StateMachine.SnapshotIndex : 0);
+        Line(text, "raft_last_snapshot_ms", raft.IsStarted ? raft.StateMachine.LastSnapshotMilliseconds : -1);
+        Line(text, "raft_last_snapshot_bytes", raft.IsStarted ? raft.StateMachine.LastSnapshotBytes : 0);
     }
 
     private static void Stats(StringBuilder text)

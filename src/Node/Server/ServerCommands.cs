@@ -16,7 +16,7 @@ internal sealed class ServerCommands(RaftHost raft, InfoBuilder info, ServerInfo
 {
     public ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] args, ClientSession session, CancellationToken token)
     {
-        var reply = spec.Id switch
+        Reply? reply = spec.Id switch
         {
             CommandId.Info => new VerbatimReply("txt", Encoding.UTF8.GetBytes(info.Build(args.Skip(1).Select(static a => Encoding.UTF8.GetString(a)).ToList(), session))),
             CommandId.Role => Role(),
@@ -28,9 +28,40 @@ internal sealed class ServerCommands(RaftHost raft, InfoBuilder info, ServerInfo
             CommandId.Sentinel => Reply.Error(ErrorMessages.UnknownCommand("SENTINEL", args.Skip(1).ToList())),
             CommandId.Lastsave => Reply.Integer(server.StartedAt.ToUnixTimeSeconds()),
             CommandId.RaftkvBackup => BackupCommand(args[1]),
+            CommandId.RaftkvSnapshot => null,
             _ => Reply.Error(ErrorMessages.UnknownCommand(spec.Name, args.Skip(1).ToList())),
         };
-        return ValueTask.FromResult(reply);
+        return reply is null ? SnapshotAsync(token) : ValueTask.FromResult(reply);
+    }
+
+    /// <summary>
+    /// RAFTKV.SNAPSHOT: this node snapshots (and compacts its log) after the next applied entry. On the leader a
+    /// no-op entry is proposed so that happens at once, and once the snapshot is written a second one, because
+    /// DotNext installs a written snapshot when it applies the following entry. A follower snapshots on the next
+    /// entry it applies.
+    /// </summary>
+    private async ValueTask<Reply> SnapshotAsync(CancellationToken token)
+    {
+        if (!raft.IsStarted)
+            return Reply.Error(CommandExecutor.NoLeader);
+        raft.StateMachine.RequestSnapshot();
+        if (!raft.IsLeader)
+            return Reply.Simple("Background snapshot scheduled for the next applied entry");
+        try
+        {
+            var written = raft.StateMachine.SnapshotsWritten;
+            await ReplicateNoOpAsync(token).ConfigureAwait(false);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+            timeout.CancelAfter(TimeSpan.FromMinutes(10));
+            while (raft.StateMachine.SnapshotsWritten == written)
+                await Task.Delay(10, timeout.Token).ConfigureAwait(false);
+            await ReplicateNoOpAsync(token).ConfigureAwait(false);
+            return Reply.Simple("Background snapshot started");
+        }
+        catch (Exception e) when (e is DotNext.Net.Cluster.Consensus.Raft.NotLeaderException or OperationCanceledException)
+        {
+            return Reply.Simple("Background snapshot scheduled for the next applied entry");
+        }
     }
 
     public Reply HelloReply(ClientSession session) => new MapReply(
@@ -84,6 +115,13 @@ internal sealed class ServerCommands(RaftHost raft, InfoBuilder info, ServerInfo
         {
             return Reply.Error("ERR backup failed: " + e.Message);
         }
+    }
+
+    private ValueTask ReplicateNoOpAsync(CancellationToken token)
+    {
+        var noop = RaftKV.StateMachine.Log.LogEntryCodec.Encode(
+            new RaftKV.StateMachine.Log.LogCommand(CommandId.NoOp, clock.GetUtcNow().ToUnixTimeMilliseconds(), 0, []));
+        return DotNext.Net.Cluster.Consensus.Raft.RaftClusterExtensions.ReplicateAsync(raft.Cluster, noop, null, token);
     }
 
     private Reply Time()

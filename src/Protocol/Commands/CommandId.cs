@@ -77,6 +77,7 @@ public enum CommandId : ushort
 
     // RaftKV's own commands, in the RAFTKV.* namespace (1000-1099).
     RaftkvBackup = 1000,
+    RaftkvSnapshot = 1001,
 
     // Lists (400-499).
     Lpush = 400,

@@ -52,6 +52,7 @@ public static class CommandTable
         new("readwrite", CommandId.Readwrite, 1, Connection | Fast),
         new("lastsave", CommandId.Lastsave, 1, Admin | Fast),
         new("raftkv.backup", CommandId.RaftkvBackup, 2, Admin),
+        new("raftkv.snapshot", CommandId.RaftkvSnapshot, 1, Admin),
 
         // Strings.
         new("get", CommandId.Get, 2, Read | Fast, 1, 1, 1),

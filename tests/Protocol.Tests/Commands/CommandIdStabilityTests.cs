@@ -90,6 +90,7 @@ public class CommandIdStabilityTests
         { "Scard", 505 },
         { "Smove", 508 },
         { "RaftkvBackup", 1000 },
+        { "RaftkvSnapshot", 1001 },
     };
 
     [Fact]
