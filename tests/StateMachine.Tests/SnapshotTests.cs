@@ -121,11 +121,11 @@ public sealed class SnapshotTests
         }
 
         var hash = new HashValue();
-        hash.Fields[B("f2")] = B("v2");
-        hash.Fields[B("f1")] = B("v1");
+        hash.Set(B("f2"), B("v2"));
+        hash.Set(B("f1"), B("v1"));
         var zset = new SortedSetValue();
-        zset.Scores[B("m2")] = 2.5;
-        zset.Scores[B("m1")] = -1;
+        zset.Set(B("m2"), 2.5);
+        zset.Set(B("m1"), -1);
         store.Keys.Put(B("list"), list, KeyEntry.NoExpiry);
         store.Keys.Put(B("set"), set, KeyEntry.NoExpiry);
         store.Keys.Put(B("hash"), hash, 8000);

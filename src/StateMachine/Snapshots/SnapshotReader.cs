@@ -109,7 +109,10 @@ public static class SnapshotReader
                     var hash = new HashValue();
                     for (var n = reader.ReadCount("hash size", int.MaxValue); n > 0; n--)
                     {
-                        if (!hash.Fields.TryAdd(reader.ReadString(maxString), reader.ReadString(maxString)))
+                        var field = reader.ReadString(maxString);
+                        var value = reader.ReadString(maxString);
+                        hash.ConvertIfAnyLong([field, value]);
+                        if (!hash.Set(field, value))
                         {
                             throw Corrupted($"hash at byte {offset} repeats a field");
                         }
@@ -120,12 +123,13 @@ public static class SnapshotReader
 
             case ValueKind.SortedSet:
                 {
-                    var zset = new SortedSetValue();
-                    for (var n = reader.ReadCount("sorted set size", int.MaxValue); n > 0; n--)
+                    var size = reader.ReadCount("sorted set size", int.MaxValue);
+                    var zset = SortedSetValue.Create(size, 0);
+                    for (var n = size; n > 0; n--)
                     {
                         var member = reader.ReadString(maxString);
                         var score = reader.ReadDouble();
-                        if (double.IsNaN(score) || !zset.Scores.TryAdd(member, score))
+                        if (double.IsNaN(score) || !zset.Set(member, score))
                         {
                             throw Corrupted($"sorted set at byte {offset} has a NaN score or a repeated member");
                         }

@@ -2,21 +2,152 @@ using RaftKV.StateMachine.Text;
 
 namespace RaftKV.StateMachine.Values;
 
-/// <summary>A Redis hash. Canonical order is ordinal field order.</summary>
+/// <summary>
+/// A Redis hash, in Redis 7.0's two representations: <c>listpack</c> (field, value, field, value... in one
+/// <see cref="Listpack"/> array, insertion order, while there are at most <see cref="MaxListpackEntries"/>
+/// fields and the commands that check it saw no string longer than <see cref="MaxListpackValue"/>) and
+/// <c>hashtable</c>. A listpack turns into a hashtable, never back. Canonical order (snapshots, digests,
+/// random choices, scans) is ordinal field order.
+/// </summary>
 internal sealed class HashValue : StoredValue
 {
-    public Dictionary<byte[], byte[]> Fields { get; } = new(ByteStringComparer.Instance);
+    /// <summary>Redis's hash-max-listpack-entries default.</summary>
+    public const int MaxListpackEntries = 128;
+
+    /// <summary>Redis's hash-max-listpack-value default.</summary>
+    public const int MaxListpackValue = 64;
+
+    private byte[] _pack = Listpack.Empty;
+    private int _packCount;
+    private Dictionary<byte[], byte[]>? _table;
 
     public override ValueKind Kind => ValueKind.Hash;
 
-    public override string Encoding => "hashtable";
+    public override string Encoding => _table is null ? "listpack" : "hashtable";
+
+    public int Count => _table?.Count ?? _packCount;
+
+    public bool TryGet(byte[] field, out byte[] value)
+    {
+        if (_table is not null)
+        {
+            return _table.TryGetValue(field, out value!);
+        }
+
+        var offset = FindPacked(field, out var valueOffset);
+        value = offset < 0 ? [] : Listpack.Read(_pack, valueOffset, out _).ToArray();
+        return offset >= 0;
+    }
+
+    /// <summary>Converts to a hashtable when one of <paramref name="strings"/> is too long for a listpack (hashTypeTryConversion).</summary>
+    public void ConvertIfAnyLong(ReadOnlySpan<byte[]> strings)
+    {
+        if (_table is not null)
+        {
+            return;
+        }
+
+        foreach (var s in strings)
+        {
+            if (s.Length > MaxListpackValue)
+            {
+                ConvertToHashtable();
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sets <paramref name="field"/>; true when it is new. A listpack that grows too large, or meets a field
+    /// or value too long for it, becomes a hashtable (hashTypeSet).
+    /// </summary>
+    public bool Set(byte[] field, byte[] value)
+    {
+        ConvertIfAnyLong([field, value]);
+        if (_table is not null)
+        {
+            var added = !_table.ContainsKey(field);
+            _table[field] = value;
+            return added;
+        }
+
+        var offset = FindPacked(field, out var valueOffset);
+        if (offset >= 0)
+        {
+            _pack = Listpack.Replace(_pack, valueOffset, value);
+            return false;
+        }
+
+        _pack = Listpack.Insert(_pack, _pack.Length, field, value);
+        _packCount++;
+        if (_packCount > MaxListpackEntries)
+        {
+            ConvertToHashtable();
+        }
+
+        return true;
+    }
+
+    public bool Remove(byte[] field)
+    {
+        if (_table is not null)
+        {
+            return _table.Remove(field);
+        }
+
+        var offset = FindPacked(field, out var valueOffset);
+        if (offset < 0)
+        {
+            return false;
+        }
+
+        _pack = Listpack.Remove(_pack, offset, Listpack.Skip(_pack, valueOffset));
+        _packCount--;
+        return true;
+    }
+
+    /// <summary>
+    /// Field-value pairs in reply order: insertion order for a listpack (as Redis), ordinal field order for a
+    /// hashtable (Redis's order is unspecified; ours must not depend on hash-container order).
+    /// </summary>
+    public List<KeyValuePair<byte[], byte[]>> Pairs()
+    {
+        var pairs = new List<KeyValuePair<byte[], byte[]>>(Count);
+        if (_table is not null)
+        {
+            pairs.AddRange(_table);
+            pairs.Sort(static (a, b) => ByteStringComparer.Instance.Compare(a.Key, b.Key));
+            return pairs;
+        }
+
+        for (var offset = 0; offset < _pack.Length;)
+        {
+            var field = Listpack.Read(_pack, offset, out var valueOffset).ToArray();
+            var value = Listpack.Read(_pack, valueOffset, out offset).ToArray();
+            pairs.Add(new(field, value));
+        }
+
+        return pairs;
+    }
+
+    /// <summary>Field-value pairs in canonical (ordinal field) order.</summary>
+    public List<KeyValuePair<byte[], byte[]>> CanonicalPairs()
+    {
+        var pairs = Pairs();
+        if (_table is null)
+        {
+            pairs.Sort(static (a, b) => ByteStringComparer.Instance.Compare(a.Key, b.Key));
+        }
+
+        return pairs;
+    }
 
     public override StoredValue Clone()
     {
-        var copy = new HashValue();
-        foreach (var (field, value) in Fields)
+        var copy = new HashValue { _pack = _pack, _packCount = _packCount };
+        if (_table is not null)
         {
-            copy.Fields.Add(field, value);
+            copy._table = new Dictionary<byte[], byte[]>(_table, ByteStringComparer.Instance);
         }
 
         return copy;
@@ -24,13 +155,43 @@ internal sealed class HashValue : StoredValue
 
     public override void WriteCanonical(CanonicalWriter writer)
     {
-        var fields = Fields.Keys.ToArray();
-        Array.Sort(fields, ByteStringComparer.Instance);
-        writer.WriteInt32(fields.Length);
-        foreach (var field in fields)
+        var pairs = CanonicalPairs();
+        writer.WriteInt32(pairs.Count);
+        foreach (var (field, value) in pairs)
         {
             writer.WriteString(field);
-            writer.WriteString(Fields[field]);
+            writer.WriteString(value);
         }
+    }
+
+    /// <summary>The byte offset of <paramref name="field"/>'s entry in the listpack, or -1; and of its value.</summary>
+    private int FindPacked(byte[] field, out int valueOffset)
+    {
+        for (var offset = 0; offset < _pack.Length;)
+        {
+            var candidate = Listpack.Read(_pack, offset, out valueOffset);
+            if (candidate.SequenceEqual(field))
+            {
+                return offset;
+            }
+
+            offset = Listpack.Skip(_pack, valueOffset);
+        }
+
+        valueOffset = -1;
+        return -1;
+    }
+
+    private void ConvertToHashtable()
+    {
+        var table = new Dictionary<byte[], byte[]>(_packCount, ByteStringComparer.Instance);
+        foreach (var (field, value) in Pairs())
+        {
+            table[field] = value;
+        }
+
+        _table = table;
+        _pack = Listpack.Empty;
+        _packCount = 0;
     }
 }

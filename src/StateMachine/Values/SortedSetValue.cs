@@ -3,23 +3,192 @@ using RaftKV.StateMachine.Text;
 namespace RaftKV.StateMachine.Values;
 
 /// <summary>
-/// A Redis sorted set: member to score. Canonical order is Redis's zset order: score, then ordinal member.
-/// (The commands issue adds an ordered index beside the dictionary.)
+/// A Redis sorted set in Redis 7.0's two representations: <c>listpack</c> (a sorted array, while there are at
+/// most <see cref="MaxListpackEntries"/> members of at most <see cref="MaxListpackValue"/> bytes) and
+/// <c>skiplist</c> (<see cref="ScoreSkipList"/> plus a member-to-score dictionary). Order is Redis's: score,
+/// then ordinal member; ranks are 0-based. Every rank and range operation is O(log n) on the skip list.
 /// </summary>
 internal sealed class SortedSetValue : StoredValue
 {
-    public Dictionary<byte[], double> Scores { get; } = new(ByteStringComparer.Instance);
+    public const int MaxListpackEntries = 128;
+    public const int MaxListpackValue = 64;
+
+    private List<ScoredMember>? _small = [];
+    private ScoreSkipList? _list;
+    private Dictionary<byte[], double>? _scores;
+
+    /// <summary>The representation Redis's zsetTypeCreate picks for the expected size and longest member.</summary>
+    public static SortedSetValue Create(long sizeHint, long longestMember)
+    {
+        var zset = new SortedSetValue();
+        if (sizeHint > MaxListpackEntries || longestMember > MaxListpackValue)
+        {
+            zset.ConvertToSkipList();
+        }
+
+        return zset;
+    }
 
     public override ValueKind Kind => ValueKind.SortedSet;
 
-    public override string Encoding => "skiplist";
+    public override string Encoding => _small is null ? "skiplist" : "listpack";
+
+    public int Count => _small?.Count ?? _list!.Count;
+
+    public bool TryGetScore(byte[] member, out double score)
+    {
+        if (_scores is not null)
+        {
+            return _scores.TryGetValue(member, out score);
+        }
+
+        var index = FindSmall(member);
+        score = index < 0 ? 0 : _small![index].Score;
+        return index >= 0;
+    }
+
+    /// <summary>
+    /// Adds or re-scores <paramref name="member"/>; true when it is new. A score equal to the old one (0 and
+    /// -0 compare equal) changes nothing, as in Redis. Converts to a skip list as zsetAdd does.
+    /// </summary>
+    public bool Set(byte[] member, double score)
+    {
+        if (_small is not null)
+        {
+            var index = FindSmall(member);
+            if (index >= 0)
+            {
+                // Redis keeps the old score when the new one compares equal (0 and -0 included).
+                if (_small[index].Score == score)
+                {
+                    return false;
+                }
+
+                _small.RemoveAt(index);
+            }
+
+            var at = _small.BinarySearch(new ScoredMember(member, score), Comparer);
+            _small.Insert(~at, new ScoredMember(member, score));
+            if (_small.Count > MaxListpackEntries || member.Length > MaxListpackValue)
+            {
+                ConvertToSkipList();
+            }
+
+            return index < 0;
+        }
+
+        if (_scores!.TryGetValue(member, out var old))
+        {
+            if (old == score)
+            {
+                return false;
+            }
+
+            _list!.Delete(old, member);
+            _list.Insert(score, member);
+            _scores[member] = score;
+            return false;
+        }
+
+        _list!.Insert(score, member);
+        _scores[member] = score;
+        return true;
+    }
+
+    public bool Remove(byte[] member)
+    {
+        if (_small is not null)
+        {
+            var index = FindSmall(member);
+            if (index >= 0)
+            {
+                _small.RemoveAt(index);
+            }
+
+            return index >= 0;
+        }
+
+        if (!_scores!.Remove(member, out var score))
+        {
+            return false;
+        }
+
+        _list!.Delete(score, member);
+        return true;
+    }
+
+    /// <summary>The 0-based ascending rank of <paramref name="member"/>, or -1.</summary>
+    public int RankOf(byte[] member)
+    {
+        if (_small is not null)
+        {
+            return FindSmall(member);
+        }
+
+        return _scores!.TryGetValue(member, out var score) ? _list!.RankOf(score, member) : -1;
+    }
+
+    public ScoredMember At(int rank)
+    {
+        if (_small is not null)
+        {
+            return _small[rank];
+        }
+
+        var node = _list!.At(rank);
+        return new ScoredMember(node.Member, node.Score);
+    }
+
+    /// <summary>How many members score below <paramref name="bound"/> (or at most it when <paramref name="inclusive"/>).</summary>
+    public int CountBelowScore(double bound, bool inclusive) =>
+        CountWhile(e => inclusive ? e.Score <= bound : e.Score < bound, n => inclusive ? n.Score <= bound : n.Score < bound);
+
+    /// <summary>How many members sort below <paramref name="bound"/> (or at most it when <paramref name="inclusive"/>), ordinal.</summary>
+    public int CountBelowMember(byte[] bound, bool inclusive)
+    {
+        int Test(byte[] member) => ByteStringComparer.Instance.Compare(member, bound);
+        return CountWhile(e => inclusive ? Test(e.Member) <= 0 : Test(e.Member) < 0, n => inclusive ? Test(n.Member) <= 0 : Test(n.Member) < 0);
+    }
+
+    /// <summary>Members at ranks <paramref name="first"/>..<paramref name="last"/> (inclusive), ascending or descending.</summary>
+    public IEnumerable<ScoredMember> Range(int first, int last, bool reverse)
+    {
+        if (first > last)
+        {
+            yield break;
+        }
+
+        if (_small is not null)
+        {
+            for (var i = 0; i <= last - first; i++)
+            {
+                yield return _small[reverse ? last - i : first + i];
+            }
+
+            yield break;
+        }
+
+        var node = _list!.At(reverse ? last : first);
+        for (var i = 0; i <= last - first && node is not null; i++)
+        {
+            yield return new ScoredMember(node.Member, node.Score);
+            node = reverse ? node.Previous : node.Following;
+        }
+    }
+
+    public IEnumerable<ScoredMember> All() => Range(0, Count - 1, reverse: false);
 
     public override StoredValue Clone()
     {
         var copy = new SortedSetValue();
-        foreach (var (member, score) in Scores)
+        if (_small is null)
         {
-            copy.Scores.Add(member, score);
+            copy.ConvertToSkipList();
+        }
+
+        foreach (var element in All())
+        {
+            copy.Set(element.Member, element.Score);
         }
 
         return copy;
@@ -27,17 +196,78 @@ internal sealed class SortedSetValue : StoredValue
 
     public override void WriteCanonical(CanonicalWriter writer)
     {
-        var members = Scores.ToArray();
-        Array.Sort(members, static (a, b) =>
-        {
-            var byScore = a.Value.CompareTo(b.Value);
-            return byScore != 0 ? byScore : ByteStringComparer.Instance.Compare(a.Key, b.Key);
-        });
-        writer.WriteInt32(members.Length);
-        foreach (var (member, score) in members)
+        writer.WriteInt32(Count);
+        foreach (var (member, score) in All())
         {
             writer.WriteString(member);
             writer.WriteDouble(score);
         }
+    }
+
+    private static readonly Comparer<ScoredMember> Comparer = Comparer<ScoredMember>.Create(static (a, b) =>
+    {
+        if (a.Score != b.Score)
+        {
+            return a.Score < b.Score ? -1 : 1;
+        }
+
+        return ByteStringComparer.Instance.Compare(a.Member, b.Member);
+    });
+
+    private int CountWhile(Func<ScoredMember, bool> small, Func<ScoreSkipList.Node, bool> large)
+    {
+        if (_small is null)
+        {
+            return _list!.CountWhile(large);
+        }
+
+        // Binary search over the prefix where the predicate holds.
+        int low = 0, high = _small.Count;
+        while (low < high)
+        {
+            var mid = (low + high) / 2;
+            if (small(_small[mid]))
+            {
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid;
+            }
+        }
+
+        return low;
+    }
+
+    private int FindSmall(byte[] member)
+    {
+        for (var i = 0; i < _small!.Count; i++)
+        {
+            if (_small[i].Member.AsSpan().SequenceEqual(member))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>Switches to the skip list (SORT does this to any listpack zset it reads, as Redis does).</summary>
+    public void ConvertToSkipList()
+    {
+        if (_small is null)
+        {
+            return;
+        }
+
+        _list = new ScoreSkipList();
+        _scores = new Dictionary<byte[], double>(ByteStringComparer.Instance);
+        foreach (var (member, score) in _small!)
+        {
+            _list.Insert(score, member);
+            _scores[member] = score;
+        }
+
+        _small = null;
     }
 }

@@ -126,7 +126,8 @@ internal sealed class ScriptRunner
                 var hash = new HashValue();
                 for (var j = 1; j + 1 < rest.Length; j += 2)
                 {
-                    hash.Fields[rest[j]] = rest[j + 1];
+                    hash.ConvertIfAnyLong([rest[j], rest[j + 1]]);
+                    hash.Set(rest[j], rest[j + 1]);
                 }
 
                 Store.Keys.Put(rest[0], hash, KeyEntry.NoExpiry);
@@ -135,7 +136,7 @@ internal sealed class ScriptRunner
                 var zset = new SortedSetValue();
                 for (var j = 1; j + 1 < rest.Length; j += 2)
                 {
-                    zset.Scores[rest[j + 1]] = double.Parse(Encoding.UTF8.GetString(rest[j]), CultureInfo.InvariantCulture);
+                    zset.Set(rest[j + 1], double.Parse(Encoding.UTF8.GetString(rest[j]), CultureInfo.InvariantCulture));
                 }
 
                 Store.Keys.Put(rest[0], zset, KeyEntry.NoExpiry);

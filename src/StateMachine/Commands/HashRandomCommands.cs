@@ -1,0 +1,74 @@
+using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Keyspace;
+using RaftKV.StateMachine.Numbers;
+using RaftKV.StateMachine.Values;
+
+namespace RaftKV.StateMachine.Commands;
+
+/// <summary>HRANDFIELD (fields chosen in canonical ordinal order) and HSCAN.</summary>
+internal static class HashRandomCommands
+{
+    public static Reply RandomField(KeyTable keys, byte[][] args, long now, DeterministicRandom random)
+    {
+        long count = 0;
+        var withValues = false;
+        if (args.Length >= 2 && !RandomChoice.TryParseCount(args, "WITHVALUES"u8, out count, out withValues, out var error))
+        {
+            return error!;
+        }
+
+        if (!TypedEntry.TryAs(keys.FindLive(args[0], now), out HashValue? hash))
+        {
+            return TypedEntry.WrongType;
+        }
+
+        if (args.Length == 1)
+        {
+            return hash is null ? Reply.Null : Reply.Bulk(hash.CanonicalPairs()[random.Next(hash.Count)].Key);
+        }
+
+        if (hash is null || count == 0)
+        {
+            return Reply.EmptyArray;
+        }
+
+        List<KeyValuePair<byte[], byte[]>> chosen;
+        if (count < 0)
+        {
+            var canonical = hash.CanonicalPairs();
+            chosen = [.. RandomChoice.WithRepetition(canonical.Count, -count, random).Select(i => canonical[i])];
+        }
+        else if (count >= hash.Count)
+        {
+            chosen = hash.Pairs();
+        }
+        else
+        {
+            var canonical = hash.CanonicalPairs();
+            chosen = [.. RandomChoice.Distinct(canonical.Count, (int)count, random).Select(i => canonical[i])];
+        }
+
+        return Reply.Array([.. chosen.SelectMany(p => withValues ? new[] { Reply.Bulk(p.Key), Reply.Bulk(p.Value) } : [Reply.Bulk(p.Key)])]);
+    }
+
+    public static Reply Scan(KeyTable keys, byte[][] args, long now)
+    {
+        if (!ElementScan.TryParseCursor(args[1], out var cursor, out var error))
+        {
+            return error!;
+        }
+
+        if (!TypedEntry.TryAs(keys.FindLive(args[0], now), out HashValue? hash))
+        {
+            return TypedEntry.WrongType;
+        }
+
+        if (hash is null)
+        {
+            return ElementScan.EmptyScan;
+        }
+
+        var compact = hash.Encoding == "listpack";
+        return ElementScan.Run(args, cursor, compact, compact ? hash.Pairs() : hash.CanonicalPairs(), p => p.Key, p => [Reply.Bulk(p.Key), Reply.Bulk(p.Value)]);
+    }
+}

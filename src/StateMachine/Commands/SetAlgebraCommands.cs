@@ -1,0 +1,166 @@
+using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Keyspace;
+using RaftKV.StateMachine.Numbers;
+using RaftKV.StateMachine.Text;
+using RaftKV.StateMachine.Values;
+
+namespace RaftKV.StateMachine.Commands;
+
+/// <summary>
+/// SINTER, SUNION, SDIFF, their STORE forms, SINTERCARD and SSCAN with Redis 7.0 semantics. Every source
+/// key is type-checked before any result is computed; a missing key is an empty set. A stored result is
+/// built as Redis builds it (an intset while every member is an integer), and an empty one deletes the
+/// destination.
+/// </summary>
+internal static class SetAlgebraCommands
+{
+    public enum Operation
+    {
+        Inter,
+        Union,
+        Diff,
+    }
+
+    public static Reply Compute(KeyTable keys, byte[][] args, long now, Operation operation, bool store)
+    {
+        var sourceKeys = store ? args[1..] : args;
+        if (!TryLoad(keys, sourceKeys, now, store, out var sets))
+        {
+            return TypedEntry.WrongType;
+        }
+
+        var result = Combine(sets, operation);
+        if (!store)
+        {
+            return new SetReply([.. (result?.ReplyOrder() ?? []).Select(Reply.Bulk)]);
+        }
+
+        keys.FindForWrite(args[0], now);
+        if (result is null || result.Count == 0)
+        {
+            keys.Remove(args[0]);
+            return Reply.Zero;
+        }
+
+        keys.Put(args[0], result, KeyEntry.NoExpiry);
+        return Reply.Integer(result.Count);
+    }
+
+    public static Reply InterCard(KeyTable keys, byte[][] args, long now)
+    {
+        if (!RedisIntegers.TryParse(args[0], out var numKeys) || numKeys < 1)
+        {
+            return Reply.Error(ErrorTexts.NumKeysPositive);
+        }
+
+        if (numKeys > args.Length - 1)
+        {
+            return Reply.Error(ErrorTexts.TooManyKeys);
+        }
+
+        long limit = 0;
+        for (var i = 1 + (int)numKeys; i < args.Length; i++)
+        {
+            if (Keyword.Is(args[i], "LIMIT"u8) && i + 1 < args.Length)
+            {
+                if (!RedisIntegers.TryParse(args[++i], out limit) || limit < 0)
+                {
+                    return Reply.Error(ErrorTexts.LimitNegative);
+                }
+            }
+            else
+            {
+                return Reply.Error(ErrorTexts.Syntax);
+            }
+        }
+
+        if (!TryLoad(keys, args[1..(1 + (int)numKeys)], now, forWrite: false, out var sets))
+        {
+            return TypedEntry.WrongType;
+        }
+
+        long count = Combine(sets, Operation.Inter)?.Count ?? 0;
+        return Reply.Integer(limit > 0 ? Math.Min(count, limit) : count);
+    }
+
+    public static Reply Scan(KeyTable keys, byte[][] args, long now)
+    {
+        if (!ElementScan.TryParseCursor(args[1], out var cursor, out var error))
+        {
+            return error!;
+        }
+
+        if (!TypedEntry.TryAs(keys.FindLive(args[0], now), out SetValue? set))
+        {
+            return TypedEntry.WrongType;
+        }
+
+        if (set is null)
+        {
+            return ElementScan.EmptyScan;
+        }
+
+        var compact = set.Encoding == "intset";
+        IReadOnlyList<byte[]> members = compact ? [.. set.ReplyOrder()] : set.Canonical();
+        return ElementScan.Run(args, cursor, compact, members, m => m, m => [Reply.Bulk(m)]);
+    }
+
+    private static bool TryLoad(KeyTable keys, byte[][] sourceKeys, long now, bool forWrite, out SetValue?[] sets)
+    {
+        sets = new SetValue?[sourceKeys.Length];
+        for (var i = 0; i < sourceKeys.Length; i++)
+        {
+            var entry = forWrite ? keys.FindForWrite(sourceKeys[i], now) : keys.FindLive(sourceKeys[i], now);
+            if (!TypedEntry.TryAs(entry, out sets[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A new set holding the result (null when it is empty); never one of the sources.</summary>
+    private static SetValue? Combine(SetValue?[] sets, Operation operation)
+    {
+        IEnumerable<byte[]> members;
+        switch (operation)
+        {
+            case Operation.Inter:
+                if (sets.Any(s => s is null))
+                {
+                    return null;
+                }
+
+                var smallest = sets.OrderBy(s => s!.Count).First()!;
+                members = smallest.Canonical().Where(m => sets.All(s => s!.Contains(m)));
+                break;
+            case Operation.Union:
+                members = sets.Where(s => s is not null).SelectMany(s => s!.Canonical());
+                break;
+            default:
+                if (sets[0] is null)
+                {
+                    return null;
+                }
+
+                members = sets[0]!.Canonical().Where(m => !sets.Skip(1).Any(s => s is not null && s.Contains(m)));
+                break;
+        }
+
+        var list = members.ToList();
+        if (list.Count == 0)
+        {
+            return null;
+        }
+
+        // Redis starts from an empty intset (createIntsetObject); it turns into a hashtable as members require.
+        var result = SetValue.CreateFor("0"u8.ToArray());
+        foreach (var member in list)
+        {
+            result.Add(member);
+        }
+
+        return result;
+    }
+}

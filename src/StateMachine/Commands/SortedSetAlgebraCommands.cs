@@ -1,0 +1,319 @@
+using RaftKV.Protocol.Replies;
+using RaftKV.Protocol.Resp;
+using RaftKV.StateMachine.Keyspace;
+using RaftKV.StateMachine.Numbers;
+using RaftKV.StateMachine.Text;
+using RaftKV.StateMachine.Values;
+
+namespace RaftKV.StateMachine.Commands;
+
+/// <summary>
+/// ZUNION, ZINTER, ZDIFF, their STORE forms and ZINTERCARD (sources may be sets, scoring 1), plus
+/// ZRANDMEMBER and ZSCAN, with Redis 7.0 semantics. Sources are combined in Redis's order (smallest first,
+/// stable) so that floating-point sums come out the same.
+/// </summary>
+internal static class SortedSetAlgebraCommands
+{
+    private enum Aggregate
+    {
+        Sum,
+        Min,
+        Max,
+    }
+
+    /// <summary>args start at numkeys, or at the destination when <paramref name="store"/>.</summary>
+    public static Reply Combine(KeyTable keys, byte[][] args, long now, SetAlgebraCommands.Operation operation, bool store, string name)
+    {
+        var numKeysIndex = store ? 1 : 0;
+        if (!RedisIntegers.TryParse(args[numKeysIndex], out var numKeys))
+        {
+            return Reply.Error(ErrorTexts.NotInteger);
+        }
+
+        if (numKeys < 1)
+        {
+            return Reply.Error(ErrorTexts.AtLeastOneKey(name));
+        }
+
+        if (numKeys > args.Length - numKeysIndex - 1)
+        {
+            return Reply.Error(ErrorTexts.Syntax);
+        }
+
+        var sources = new List<ScoredMember>?[numKeys];
+        for (var i = 0; i < numKeys; i++)
+        {
+            var key = args[numKeysIndex + 1 + i];
+            var entry = store ? keys.FindForWrite(key, now) : keys.FindLive(key, now);
+            switch (entry?.Value)
+            {
+                case null:
+                    break;
+                case SortedSetValue zset:
+                    sources[i] = [.. zset.All()];
+                    break;
+                case SetValue set:
+                    sources[i] = [.. set.Canonical().Select(m => new ScoredMember(m, 1))];
+                    break;
+                default:
+                    return TypedEntry.WrongType;
+            }
+        }
+
+        var weights = Enumerable.Repeat(1.0, (int)numKeys).ToArray();
+        var aggregate = Aggregate.Sum;
+        var withScores = false;
+        var diff = operation == SetAlgebraCommands.Operation.Diff;
+        for (var j = numKeysIndex + 1 + (int)numKeys; j < args.Length;)
+        {
+            var remaining = args.Length - j;
+            if (!diff && remaining >= numKeys + 1 && Keyword.Is(args[j], "WEIGHTS"u8))
+            {
+                for (var i = 0; i < numKeys; i++)
+                {
+                    if (!RedisNumber.TryParseDouble(args[j + 1 + i], out weights[i]))
+                    {
+                        return Reply.Error(ErrorTexts.WeightNotFloat);
+                    }
+                }
+
+                j += 1 + (int)numKeys;
+            }
+            else if (!diff && remaining >= 2 && Keyword.Is(args[j], "AGGREGATE"u8))
+            {
+                var word = args[j + 1];
+                if (Keyword.Is(word, "SUM"u8)) { aggregate = Aggregate.Sum; }
+                else if (Keyword.Is(word, "MIN"u8)) { aggregate = Aggregate.Min; }
+                else if (Keyword.Is(word, "MAX"u8)) { aggregate = Aggregate.Max; }
+                else { return Reply.Error(ErrorTexts.Syntax); }
+
+                j += 2;
+            }
+            else if (!store && Keyword.Is(args[j], "WITHSCORES"u8))
+            {
+                withScores = true;
+                j++;
+            }
+            else
+            {
+                return Reply.Error(ErrorTexts.Syntax);
+            }
+        }
+
+        var result = Compute(sources, weights, aggregate, operation);
+        if (store)
+        {
+            return SortedSetRangeCommands.Store(keys, args[0], result, now);
+        }
+
+        return Reply.Array([.. result.SelectMany(e => withScores ? new[] { Reply.Bulk(e.Member), Reply.Double(e.Score) } : [Reply.Bulk(e.Member)])]);
+    }
+
+    public static Reply InterCard(KeyTable keys, byte[][] args, long now)
+    {
+        if (!RedisIntegers.TryParse(args[0], out var numKeys))
+        {
+            return Reply.Error(ErrorTexts.NotInteger);
+        }
+
+        if (numKeys < 1)
+        {
+            return Reply.Error(ErrorTexts.AtLeastOneKey("zintercard"));
+        }
+
+        if (numKeys > args.Length - 1)
+        {
+            return Reply.Error(ErrorTexts.Syntax);
+        }
+
+        var sources = new List<ScoredMember>?[numKeys];
+        for (var i = 0; i < numKeys; i++)
+        {
+            switch (keys.FindLive(args[1 + i], now)?.Value)
+            {
+                case null:
+                    break;
+                case SortedSetValue zset:
+                    sources[i] = [.. zset.All()];
+                    break;
+                case SetValue set:
+                    sources[i] = [.. set.Canonical().Select(m => new ScoredMember(m, 1))];
+                    break;
+                default:
+                    return TypedEntry.WrongType;
+            }
+        }
+
+        long limit = 0;
+        for (var j = 1 + (int)numKeys; j < args.Length; j++)
+        {
+            if (Keyword.Is(args[j], "LIMIT"u8) && j + 1 < args.Length)
+            {
+                if (!RedisIntegers.TryParse(args[++j], out limit) || limit < 0)
+                {
+                    return Reply.Error(ErrorTexts.LimitNegative);
+                }
+            }
+            else
+            {
+                return Reply.Error(ErrorTexts.Syntax);
+            }
+        }
+
+        long count = Compute(sources, [.. Enumerable.Repeat(1.0, (int)numKeys)], Aggregate.Sum, SetAlgebraCommands.Operation.Inter).Count;
+        return Reply.Integer(limit > 0 ? Math.Min(count, limit) : count);
+    }
+
+    public static Reply RandomMember(KeyTable keys, byte[][] args, long now, DeterministicRandom random)
+    {
+        long count = 0;
+        var withScores = false;
+        if (args.Length >= 2 && !RandomChoice.TryParseCount(args, "WITHSCORES"u8, out count, out withScores, out var error))
+        {
+            return error!;
+        }
+
+        if (!TypedEntry.TryAs(keys.FindLive(args[0], now), out SortedSetValue? zset))
+        {
+            return TypedEntry.WrongType;
+        }
+
+        if (args.Length == 1)
+        {
+            return zset is null ? Reply.Null : Reply.Bulk(Canonical(zset)[random.Next(zset.Count)].Member);
+        }
+
+        if (zset is null || count == 0)
+        {
+            return Reply.EmptyArray;
+        }
+
+        List<ScoredMember> chosen;
+        if (count >= zset.Count)
+        {
+            chosen = [.. zset.All()];
+        }
+        else
+        {
+            var canonical = Canonical(zset);
+            chosen = count < 0
+                ? [.. RandomChoice.WithRepetition(canonical.Count, -count, random).Select(i => canonical[i])]
+                : [.. RandomChoice.Distinct(canonical.Count, (int)count, random).Select(i => canonical[i])];
+        }
+
+        return Reply.Array([.. chosen.SelectMany(e => withScores ? new[] { Reply.Bulk(e.Member), Reply.Double(e.Score) } : [Reply.Bulk(e.Member)])]);
+    }
+
+    public static Reply Scan(KeyTable keys, byte[][] args, long now)
+    {
+        if (!ElementScan.TryParseCursor(args[1], out var cursor, out var error))
+        {
+            return error!;
+        }
+
+        if (!TypedEntry.TryAs(keys.FindLive(args[0], now), out SortedSetValue? zset))
+        {
+            return TypedEntry.WrongType;
+        }
+
+        if (zset is null)
+        {
+            return ElementScan.EmptyScan;
+        }
+
+        return ElementScan.Run(args, cursor, zset.Encoding == "listpack", [.. zset.All()], e => e.Member, e => [Reply.Bulk(e.Member), Reply.Double(e.Score)]);
+    }
+
+    /// <summary>Members in ordinal member order, the canonical order random choices are made in.</summary>
+    private static List<ScoredMember> Canonical(SortedSetValue zset)
+    {
+        var members = zset.All().ToList();
+        members.Sort(static (a, b) => ByteStringComparer.Instance.Compare(a.Member, b.Member));
+        return members;
+    }
+
+    private static List<ScoredMember> Compute(List<ScoredMember>?[] sources, double[] weights, Aggregate aggregate, SetAlgebraCommands.Operation operation)
+    {
+        var scores = new Dictionary<byte[], double>(ByteStringComparer.Instance);
+        if (operation == SetAlgebraCommands.Operation.Diff)
+        {
+            if (sources[0] is { } first)
+            {
+                var others = sources.Skip(1).Where(s => s is not null).Select(s => s!.Select(e => e.Member).ToHashSet(ByteStringComparer.Instance)).ToList();
+                foreach (var element in first.Where(e => !others.Any(o => o.Contains(e.Member))))
+                {
+                    scores[element.Member] = element.Score;
+                }
+            }
+        }
+        else
+        {
+            // Redis sorts the sources by size (smallest first) before combining; keep ties in key order.
+            var order = Enumerable.Range(0, sources.Length).OrderBy(i => sources[i]?.Count ?? 0).ToArray();
+            if (operation == SetAlgebraCommands.Operation.Inter)
+            {
+                if (sources.Any(s => s is null))
+                {
+                    return [];
+                }
+
+                var lookups = order.Skip(1).Select(i => (Index: i, Map: sources[i]!.ToDictionary(e => e.Member, e => e.Score, ByteStringComparer.Instance))).ToList();
+                foreach (var element in sources[order[0]]!)
+                {
+                    var score = Weigh(weights[order[0]], element.Score);
+                    var inAll = true;
+                    foreach (var (index, map) in lookups)
+                    {
+                        if (!map.TryGetValue(element.Member, out var other))
+                        {
+                            inAll = false;
+                            break;
+                        }
+
+                        score = Combine(score, Weigh(weights[index], other), aggregate);
+                    }
+
+                    if (inAll)
+                    {
+                        scores[element.Member] = score;
+                    }
+                }
+            }
+            else
+            {
+                foreach (var i in order.Where(i => sources[i] is not null))
+                {
+                    foreach (var element in sources[i]!)
+                    {
+                        var score = Weigh(weights[i], element.Score);
+                        scores[element.Member] = scores.TryGetValue(element.Member, out var existing) ? Combine(existing, score, aggregate) : score;
+                    }
+                }
+            }
+        }
+
+        var result = scores.Select(p => new ScoredMember(p.Key, p.Value)).ToList();
+        result.Sort(static (a, b) => a.Score != b.Score ? (a.Score < b.Score ? -1 : 1) : ByteStringComparer.Instance.Compare(a.Member, b.Member));
+        return result;
+    }
+
+    private static double Weigh(double weight, double score)
+    {
+        var weighted = weight * score;
+        return double.IsNaN(weighted) ? 0 : weighted;
+    }
+
+    private static double Combine(double target, double value, Aggregate aggregate)
+    {
+        switch (aggregate)
+        {
+            case Aggregate.Sum:
+                var sum = target + value;
+                return double.IsNaN(sum) ? 0 : sum;
+            case Aggregate.Min:
+                return value < target ? value : target;
+            default:
+                return value > target ? value : target;
+        }
+    }
+}
