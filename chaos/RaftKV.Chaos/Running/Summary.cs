@@ -26,6 +26,14 @@ internal static class Summary
                 .Select(g => string.Create(inv, $"{g.Key} {g.Count()} ({g.Count(p => p.IsOk)} ok, {g.Count(p => p.IsFail)} fail, {g.Count(p => p.IsInfo)} info)")));
             text.AppendLine(inv, $"  {workload.Key}: {counts}");
         }
+        // Availability is not part of the verdict, but a long stall under a fault the cluster should ride out
+        // (a paused or isolated leader) is worth seeing.
+        var oks = client.Where(p => p.IsOk).Select(p => p.End).Order().ToArray();
+        if (oks.Length > 1)
+        {
+            var gap = oks.Zip(oks.Skip(1), (a, b) => (From: a, Length: b - a)).MaxBy(g => g.Length);
+            text.AppendLine(inv, $"longest time without an ok op: {gap.Length / 1e9:F1} s (from {gap.From / 1e9:F1} s into the run)");
+        }
         foreach (var result in results)
         {
             text.AppendLine(inv, $"check {result.Checker}: {result.Verdict.ToString().ToUpperInvariant()} - {result.Reason}");
