@@ -125,17 +125,23 @@ internal static class ListCommands
 
     public static Reply Index(KeyTable keys, byte[][] args, long now)
     {
-        if (!RedisIntegers.TryParse(args[1], out var index))
-        {
-            return Reply.Error(ErrorTexts.NotInteger);
-        }
-
+        // Unlike most commands, LINDEX looks the key up before it parses the index.
         if (!TypedEntry.TryAs(keys.FindLive(args[0], now), out ListValue? list))
         {
             return TypedEntry.WrongType;
         }
 
-        return list is not null && TryResolveIndex(index, list.Count, out var at) ? Reply.Bulk(list[at]) : Reply.Null;
+        if (list is null)
+        {
+            return Reply.Null;
+        }
+
+        if (!RedisIntegers.TryParse(args[1], out var index))
+        {
+            return Reply.Error(ErrorTexts.NotInteger);
+        }
+
+        return TryResolveIndex(index, list.Count, out var at) ? Reply.Bulk(list[at]) : Reply.Null;
     }
 
     public static Reply Set(KeyTable keys, byte[][] args, long now)

@@ -29,24 +29,14 @@ internal static class ListMoveCommands
             }
             else if (Keyword.Is(args[i], "COUNT"u8) && hasValue)
             {
-                if (!RedisIntegers.TryParse(args[i + 1], out count))
-                {
-                    return Reply.Error(ErrorTexts.NotInteger);
-                }
-
-                if (count < 0)
+                if (!RedisIntegers.TryParse(args[i + 1], out count) || count < 0)
                 {
                     return Reply.Error(ErrorTexts.CountNegative);
                 }
             }
             else if (Keyword.Is(args[i], "MAXLEN"u8) && hasValue)
             {
-                if (!RedisIntegers.TryParse(args[i + 1], out maxLength))
-                {
-                    return Reply.Error(ErrorTexts.NotInteger);
-                }
-
-                if (maxLength < 0)
+                if (!RedisIntegers.TryParse(args[i + 1], out maxLength) || maxLength < 0)
                 {
                     return Reply.Error(ErrorTexts.MaxLenNegative);
                 }

@@ -210,11 +210,6 @@ internal static class SortedSetCommands
             {
                 return Reply.Error(ErrorTexts.MustBePositive);
             }
-
-            if (count == 0)
-            {
-                return Reply.EmptyArray;
-            }
         }
 
         if (!TypedEntry.TryAs(keys.FindForWrite(args[0], now), out SortedSetValue? zset))
@@ -222,7 +217,7 @@ internal static class SortedSetCommands
             return TypedEntry.WrongType;
         }
 
-        if (zset is null)
+        if (zset is null || count == 0)
         {
             return Reply.EmptyArray;
         }

@@ -158,7 +158,8 @@ internal static class StringCommands
         var combined = new byte[old.Length + args[1].Length];
         old.CopyTo(combined, 0);
         args[1].CopyTo(combined, old.Length);
-        Replace(keys, args[0], existing, combined);
+        // Redis stores APPEND's new key as given (int/embstr/raw by content) but appends in place to a raw string.
+        Replace(keys, args[0], existing, combined, existing is null ? StringEncoding.ByContent : StringEncoding.Raw);
         return Reply.Integer(combined.Length);
     }
 
@@ -212,7 +213,7 @@ internal static class StringCommands
         }
 
         var text = sum.Format();
-        Replace(keys, args[0], existing, text);
+        Replace(keys, args[0], existing, text, StringEncoding.ByLength);
         return Reply.Bulk(text);
     }
 
@@ -264,7 +265,7 @@ internal static class StringCommands
         var result = new byte[Math.Max(old.Length, offset + patch.Length)];
         old.CopyTo(result, 0);
         patch.CopyTo(result, (int)offset);
-        Replace(keys, key, existing, result);
+        Replace(keys, key, existing, result, StringEncoding.Raw);
         return Reply.Integer(result.Length);
     }
 
@@ -288,6 +289,6 @@ internal static class StringCommands
     }
 
     /// <summary>Stores a new string value, keeping the key's expiry (APPEND, INCR*, SETRANGE keep the TTL).</summary>
-    private static void Replace(KeyTable keys, byte[] key, KeyEntry? existing, byte[] value) =>
-        keys.Put(key, new StringValue(value), existing?.ExpireAtMs ?? KeyEntry.NoExpiry);
+    private static void Replace(KeyTable keys, byte[] key, KeyEntry? existing, byte[] value, StringEncoding encoding = StringEncoding.ByContent) =>
+        keys.Put(key, new StringValue(value, encoding), existing?.ExpireAtMs ?? KeyEntry.NoExpiry);
 }

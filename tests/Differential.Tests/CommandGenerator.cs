@@ -1,0 +1,217 @@
+using System.Globalization;
+using System.Text;
+
+namespace RaftKV.Differential.Tests;
+
+/// <summary>
+/// A seeded generator of commands over all five types with a small key space, so that keys change type
+/// and WRONGTYPE, empty-collection deletion and encoding conversions happen often, plus out-of-range and
+/// malformed arguments. Keeps the comparison meaningful: lex-range commands only touch "zlex", whose
+/// scores are always 0 (Redis leaves lex ranges over mixed scores undefined); SPOP is followed by DEL of
+/// its key (the popped members are random); no expiry, MULTI or other databases (RaftKV has none yet).
+/// </summary>
+internal sealed class CommandGenerator(int seed)
+{
+    private const string LexKey = "zlex";
+    private static readonly string[] Keys = ["a", "b", "c", "d", "e", "f"];
+    private static readonly string LongMember = new('x', 70);
+
+    private readonly Random _random = new(seed);
+
+    public List<byte[][]> Generate(int count)
+    {
+        var commands = new List<byte[][]>(count);
+        while (commands.Count < count)
+        {
+            var command = Next();
+            commands.Add(Encode(command));
+            if (command[0] == "SPOP")
+            {
+                commands.Add(Encode(["DEL", command[1]]));
+            }
+        }
+
+        return commands;
+    }
+
+    private static byte[][] Encode(string[] command) => [.. command.Select(Encoding.UTF8.GetBytes)];
+
+    private string[] Next()
+    {
+        var k = Key();
+        return _random.Next(100) switch
+        {
+            < 3 => ["SET", k, Member()],
+            < 4 => ["INCRBY", k, Integer()],
+            < 5 => ["APPEND", k, Member()],
+            < 6 => With(["LCS", Key(), Key()], ["LEN"], ["IDX"], ["IDX", "WITHMATCHLEN"], ["IDX", "MINMATCHLEN", Integer()]),
+            < 9 => [Pick("LPUSH", "RPUSH", "LPUSHX", "RPUSHX"), k, .. Members(1, 4)],
+            < 11 => [Pick("LPOP", "RPOP"), k, .. Maybe(Integer())],
+            < 13 => ["LRANGE", k, Integer(), Integer()],
+            < 14 => [Pick("LLEN", "TYPE", "EXISTS", "STRLEN"), k],
+            < 15 => ["LINDEX", k, Integer()],
+            < 16 => ["LSET", k, Integer(), Member()],
+            < 17 => ["LREM", k, Integer(), Member()],
+            < 18 => ["LTRIM", k, Integer(), Integer()],
+            < 19 => ["LINSERT", k, Pick("BEFORE", "AFTER", "MIDDLE"), Member(), Member()],
+            < 20 => With(["LPOS", k, Member()], ["RANK", Integer()], ["COUNT", Integer()], ["MAXLEN", Integer()], ["RANK", "-1", "COUNT", "0"]),
+            < 21 => ["LMOVE", k, Key(), Pick("LEFT", "RIGHT", "UP"), Pick("LEFT", "RIGHT")],
+            < 22 => ["RPOPLPUSH", k, Key()],
+            < 23 => ["LMPOP", Pick("1", "2", "0", "x", "5"), k, Key(), Pick("LEFT", "RIGHT", "NONE"), .. Maybe("COUNT", Integer())],
+            < 24 => Pick<string[]>(["BLPOP", k, Key(), "0.01"], ["BRPOP", k, "0.01"], ["BLMOVE", k, Key(), "LEFT", "RIGHT", "0.01"], ["BZPOPMIN", k, "0.01"], ["BZPOPMAX", k, Key(), "0.01"], ["BLPOP", k, "-1"], ["BRPOPLPUSH", k, Key(), "0.01"]),
+            < 29 => ["SADD", k, .. Members(1, 5)],
+            < 31 => ["SREM", k, .. Members(1, 3)],
+            < 33 => [Pick("SMEMBERS", "SCARD"), k],
+            < 34 => ["SISMEMBER", k, Member()],
+            < 35 => ["SMISMEMBER", k, .. Members(1, 3)],
+            < 36 => ["SPOP", k, .. Maybe(Integer())],
+            < 37 => ["SRANDMEMBER", k, .. Maybe(Integer())],
+            < 38 => ["SMOVE", k, Key(), Member()],
+            < 40 => [Pick("SINTER", "SUNION", "SDIFF"), k, .. Some(0, 2, Key)],
+            < 42 => [Pick("SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"), Key(), k, .. Some(0, 2, Key)],
+            < 43 => ["SINTERCARD", Pick("1", "2", "0", "3"), k, Key(), .. Maybe("LIMIT", Integer())],
+            < 44 => [Pick("SSCAN", "HSCAN", "ZSCAN"), k, "0", .. Maybe("MATCH", Pick("m*", "*1*", "f?")), .. Maybe("COUNT", Integer())],
+            < 49 => ZAdd(k),
+            < 50 => ["ZINCRBY", k, Score(), Member()],
+            < 51 => [Pick("ZSCORE", "ZRANK", "ZREVRANK"), k, Member()],
+            < 52 => ["ZMSCORE", k, .. Members(1, 3)],
+            < 53 => _random.Next(2) == 0 ? ["ZCARD", k] : ["OBJECT", "ENCODING", k],
+            < 54 => ["ZCOUNT", k, Bound(), Bound()],
+            < 57 => ZRange(k),
+            < 58 => With(["ZRANGESTORE", Key(), k, Integer(), Integer()], ["BYSCORE"], ["REV"], ["BYSCORE", "LIMIT", Integer(), Integer()]),
+            < 59 => ["ZREM", k, .. Members(1, 3)],
+            < 60 => ["ZREMRANGEBYRANK", k, Integer(), Integer()],
+            < 61 => ["ZREMRANGEBYSCORE", k, Bound(), Bound()],
+            < 62 => [Pick("ZPOPMIN", "ZPOPMAX"), k, .. Maybe(Integer())],
+            < 63 => ["ZMPOP", Pick("1", "2", "0"), k, Key(), Pick("MIN", "MAX", "MID"), .. Maybe("COUNT", Integer())],
+            < 65 => ZAlgebra(k),
+            < 66 => ["ZINTERCARD", Pick("1", "2", "0"), k, Key(), .. Maybe("LIMIT", Integer())],
+            < 67 => ["ZRANDMEMBER", k, .. Maybe(Integer()), .. Maybe("WITHSCORES")],
+            < 69 => Lex(),
+            < 73 => ["HSET", k, .. Pairs(1, 3)],
+            < 74 => [Pick("HSETNX", "HMSET"), k, Field(), Member()],
+            < 76 => [Pick("HGET", "HEXISTS", "HSTRLEN"), k, Field()],
+            < 77 => ["HMGET", k, Field(), Field()],
+            < 79 => [Pick("HGETALL", "HKEYS", "HVALS", "HLEN"), k],
+            < 80 => ["HDEL", k, Field(), Field()],
+            < 81 => ["HINCRBY", k, Field(), Integer()],
+            < 82 => ["HINCRBYFLOAT", k, Field(), Pick("1.5", "-0.25", "2", "abc", "inf", "1e2")],
+            < 83 => ["HRANDFIELD", k, .. Maybe(Integer()), .. Maybe("WITHVALUES")],
+            < 86 => ["DEL", k, .. Some(0, 1, Key)],
+            < 87 => ["COPY", k, Key(), .. Maybe("REPLACE")],
+            < 88 => ["TOUCH", k, Key()],
+            < 89 => ["OBJECT", "ENCODING", k],
+            < 91 => With(["SORT", k], ["ALPHA"], ["DESC"], ["LIMIT", Integer(), Integer()], ["BY", "nosort"], ["ALPHA", "STORE", Key()], ["GET", "#"], ["BY", "nosort", "STORE", Key()]),
+            < 93 => ["RPUSH", k, .. Some(1, 6, () => _random.Next(-5, 30).ToString(CultureInfo.InvariantCulture))],
+            < 95 => ["SADD", k, .. Some(1, 8, () => _random.Next(-5, 600).ToString(CultureInfo.InvariantCulture))],
+            < 97 => ["HSET", k, .. Some(1, 6, () => "f" + _random.Next(0, 200).ToString(CultureInfo.InvariantCulture) + " v").SelectMany(p => p.Split(' '))],
+            _ => ["ZADD", k, .. Some(1, 6, () => _random.Next(0, 300).ToString(CultureInfo.InvariantCulture) + " m" + _random.Next(0, 200).ToString(CultureInfo.InvariantCulture)).SelectMany(p => p.Split(' '))],
+        };
+    }
+
+    private string[] ZAdd(string k)
+    {
+        var options = new List<string>();
+        foreach (var option in new[] { "NX", "XX", "GT", "LT", "CH", "INCR" })
+        {
+            if (_random.Next(8) == 0)
+            {
+                options.Add(option);
+            }
+        }
+
+        var pairs = options.Contains("INCR") && _random.Next(4) > 0 ? 1 : _random.Next(1, 4);
+        return ["ZADD", k, .. options, .. Enumerable.Range(0, pairs).SelectMany(_ => new[] { Score(), Member() })];
+    }
+
+    private string[] ZRange(string k) => _random.Next(6) switch
+    {
+        0 => With(["ZRANGE", k, Integer(), Integer()], ["WITHSCORES"], ["REV"], ["REV", "WITHSCORES"], ["LIMIT", "0", "1"]),
+        1 => With(["ZRANGE", k, Bound(), Bound(), "BYSCORE"], ["WITHSCORES"], ["REV"], ["LIMIT", Integer(), Integer()]),
+        2 => With(["ZRANGEBYSCORE", k, Bound(), Bound()], ["WITHSCORES"], ["LIMIT", Integer(), Integer()], ["REV"]),
+        3 => With(["ZREVRANGEBYSCORE", k, Bound(), Bound()], ["WITHSCORES"], ["LIMIT", Integer(), Integer()]),
+        4 => With(["ZREVRANGE", k, Integer(), Integer()], ["WITHSCORES"]),
+        _ => ["ZRANGE", k, "0", "-1", "WITHSCORES"],
+    };
+
+    private string[] ZAlgebra(string k)
+    {
+        var name = Pick("ZUNION", "ZINTER", "ZDIFF", "ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE");
+        var keys = new[] { k, Key() };
+        var command = new List<string> { name };
+        if (name.EndsWith("STORE", StringComparison.Ordinal))
+        {
+            command.Add(Key());
+        }
+
+        command.Add(Pick("2", "2", "0", "3"));
+        command.AddRange(keys);
+        if (_random.Next(3) == 0)
+        {
+            command.AddRange(["WEIGHTS", Pick("1", "2", "0.5", "inf", "x"), Pick("1", "-1", "0")]);
+        }
+
+        if (_random.Next(3) == 0)
+        {
+            command.AddRange(["AGGREGATE", Pick("SUM", "MIN", "MAX", "AVG")]);
+        }
+
+        if (!name.EndsWith("STORE", StringComparison.Ordinal) && _random.Next(2) == 0)
+        {
+            command.Add("WITHSCORES");
+        }
+
+        return [.. command];
+    }
+
+    private string[] Lex() => _random.Next(7) switch
+    {
+        0 or 1 => ["ZADD", LexKey, .. Some(1, 3, Member).SelectMany(m => new[] { "0", m })],
+        2 => With(["ZRANGEBYLEX", LexKey, LexBound(), LexBound()], ["LIMIT", Integer(), Integer()]),
+        3 => ["ZREVRANGEBYLEX", LexKey, LexBound(), LexBound()],
+        4 => ["ZLEXCOUNT", LexKey, LexBound(), LexBound()],
+        5 => ["ZREMRANGEBYLEX", LexKey, LexBound(), LexBound()],
+        _ => With(["ZRANGE", LexKey, LexBound(), LexBound(), "BYLEX"], ["REV"], ["LIMIT", Integer(), Integer()], ["WITHSCORES"]),
+    };
+
+    private string Key() => _random.Next(30) == 0 ? LexKey : Keys[_random.Next(Keys.Length)];
+
+    private string Member() => _random.Next(40) switch
+    {
+        0 => LongMember,
+        1 => string.Empty,
+        < 16 => _random.Next(-3, 12).ToString(CultureInfo.InvariantCulture),
+        _ => "m" + _random.Next(0, 9).ToString(CultureInfo.InvariantCulture),
+    };
+
+    private string Field() => _random.Next(30) == 0 ? LongMember : "f" + _random.Next(0, 6).ToString(CultureInfo.InvariantCulture);
+
+    private string Integer() => _random.Next(25) switch
+    {
+        0 => "x",
+        1 => "1.5",
+        2 => "9223372036854775808",
+        3 => "-9223372036854775808",
+        4 => "9223372036854775807",
+        _ => _random.Next(-6, 12).ToString(CultureInfo.InvariantCulture),
+    };
+
+    private string Score() => Pick("1", "2", "2.5", "-1", "0", "3", "10", "inf", "-inf", "1e3", "0.1", "abc", "5", "7");
+
+    private string Bound() => Pick("-inf", "+inf", "(1", "2", "(2.5", "0", "5", "[1", "abc", "(", "10");
+
+    private string LexBound() => Pick("-", "+", "[m1", "(m3", "[m7", "(5", "[", "m1", "[2");
+
+    private string[] Members(int min, int max) => [.. Some(min, max, Member)];
+
+    private string[] Pairs(int min, int max) => [.. Some(min, max, () => Field() + "\n" + Member()).SelectMany(p => p.Split('\n'))];
+
+    private IEnumerable<string> Some(int min, int max, Func<string> next) => Enumerable.Range(0, _random.Next(min, max + 1)).Select(_ => next()).ToList();
+
+    private string[] Maybe(params string[] words) => _random.Next(2) == 0 ? words : [];
+
+    private string[] With(string[] command, params string[][] options) =>
+        _random.Next(3) == 0 ? command : [.. command, .. options[_random.Next(options.Length)]];
+
+    private T Pick<T>(params T[] choices) => choices[_random.Next(choices.Length)];
+}
