@@ -44,12 +44,12 @@ internal sealed class ServerCommands(RaftHost raft, InfoBuilder info, ServerInfo
     {
         if (!raft.IsStarted)
             return Reply.Error(CommandExecutor.NoLeader);
+        var written = raft.StateMachine.SnapshotsWritten;
         raft.StateMachine.RequestSnapshot();
         if (!raft.IsLeader)
             return Reply.Simple("Background snapshot scheduled for the next applied entry");
         try
         {
-            var written = raft.StateMachine.SnapshotsWritten;
             await ReplicateNoOpAsync(token).ConfigureAwait(false);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
             timeout.CancelAfter(TimeSpan.FromMinutes(10));
