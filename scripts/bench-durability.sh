@@ -39,6 +39,7 @@ redis-benchmark -p "$lport" -t set -c 1 -n "${PROBE_REQUESTS:-8000}" -r 1000 --p
 probe_pid=$!
 sleep 2
 before=$(info "$lport" persistence raft_last_snapshot_ms)
+for ((i = 0; i < 3; i++)); do ((i == leader)) || redis-cli -p $((base + i)) raftkv.snapshot >/dev/null; done
 t0=$(ms)
 redis-cli -p "$lport" raftkv.snapshot >/dev/null
 t1=$(ms)
@@ -49,6 +50,7 @@ rm -f "$probe"
 
 # Restart a follower from its own snapshot + log.
 f=$(( (leader + 1) % 3 ))
+echo "follower node$f snapshot: $(info $((base + f)) persistence raft_last_snapshot_bytes) bytes in $(info $((base + f)) persistence raft_last_snapshot_ms) ms"
 "$cluster" kill "$f" >/dev/null
 redis-cli -p "$lport" set after-kill 1 >/dev/null
 target=$(info "$lport" raft raft_commit_index)
@@ -56,7 +58,7 @@ t0=$(ms)
 "$cluster" restart "$f" >/dev/null
 until [[ $(info $((base + f)) raft raft_applied_index 2>/dev/null || echo 0) -ge $target ]]; do sleep 0.05; done
 t1=$(ms)
-echo "follower restart (snapshot + log, process start to caught up): $((t1 - t0)) ms, RSS $(rss "$f")"
+echo "follower restart (its snapshot + log tail; process start to caught up): $((t1 - t0)) ms, RSS $(rss "$f")"
 
 # A wiped follower catches up by InstallSnapshot of the whole state.
 "$cluster" kill "$f" >/dev/null

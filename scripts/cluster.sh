@@ -24,6 +24,7 @@ build() {
   if [[ ! -f $bin/RaftKV.Node.dll || -n $(find "$root/src" -newer "$bin/RaftKV.Node.dll" -name '*.cs' -o -newer "$bin/RaftKV.Node.dll" -name '*.csproj' -o -newer "$bin/RaftKV.Node.dll" -name '*.json' | head -1) ]]; then
     echo "building RaftKV.Node (Release) into $bin" >&2
     dotnet build "$root/src/Node/RaftKV.Node.csproj" -c Release -o "$bin" -nologo -v q >&2
+    touch "$bin/RaftKV.Node.dll"  # an up-to-date incremental build keeps the old timestamp
   fi
 }
 
