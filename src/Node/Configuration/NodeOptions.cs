@@ -46,10 +46,12 @@ public sealed class NodeOptions
     public int ElectionTimeoutMaxMs { get; set; } = 1000;
 
     /// <summary>
-    /// Timeout of one Raft RPC. InstallSnapshot is one request, so this must exceed the time to send the largest
-    /// snapshot, or the snapshot is re-sent forever.
+    /// Timeout of one Raft RPC. It must stay well below <see cref="ElectionTimeoutMinMs"/>: DotNext's pre-vote and
+    /// vote rounds wait for every member, so a paused or partitioned leader blocks elections until its requests time
+    /// out. The cost: InstallSnapshot is one request, so a snapshot that takes longer than this to send and restore
+    /// is re-sent forever (a known limit of DotNext 6.12; see the README).
     /// </summary>
-    public int RaftRequestTimeoutMs { get; set; } = 10_000;
+    public int RaftRequestTimeoutMs { get; set; } = 250;
 
     public int RaftConnectTimeoutMs { get; set; } = 400;
 

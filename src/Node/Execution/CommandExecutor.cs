@@ -116,6 +116,7 @@ internal sealed partial class CommandExecutor(
 
     private async ValueTask<Reply> ForwardAsync(byte[][] arguments, IExecutionCaller caller, CancellationToken token)
     {
+        var leaderChanged = raft.LeaderChangeToken;
         var leader = await raft.GetLeaderRespEndpointAsync(token).ConfigureAwait(false);
         if (leader is null)
             return Reply.Error(NoLeader);
@@ -148,8 +149,10 @@ internal sealed partial class CommandExecutor(
 
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-            timeout.CancelAfter(_options.CommandTimeoutMs * 2);
+            // A leader that stops answering (paused, partitioned) is replaced by an election; the relayed command
+            // stops waiting for it then, with an unknown outcome, instead of hanging until the timeout.
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token, leaderChanged);
+            timeout.CancelAfter(_options.CommandTimeoutMs);
             return await connection.SendAsync(arguments, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException

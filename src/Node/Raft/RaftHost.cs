@@ -138,8 +138,17 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         };
     }
 
+    private CancellationTokenSource _leaderEpoch = new();
+
+    /// <summary>Cancelled when the leader changes (or is lost): work bound to the current leader stops waiting.</summary>
+    public CancellationToken LeaderChangeToken => Volatile.Read(ref _leaderEpoch).Token;
+
     private void OnLeaderChanged(ICluster cluster, IClusterMember? leader)
     {
+        var previous = Interlocked.Exchange(ref _leaderEpoch, new CancellationTokenSource());
+        previous.Cancel();
+        previous.Dispose();
+
         if (leader is null)
         {
             LogNoLeader();

@@ -79,6 +79,15 @@ internal sealed class NodeProcess(int index, int respPort, int raftPort, int grp
         }
     }
 
+    /// <summary>SIGSTOP (pause = true) or SIGCONT: the process keeps its sockets but stops answering, like a long GC pause.</summary>
+    public void Signal(bool pause)
+    {
+        if (_process is not { HasExited: false } p)
+            return;
+        using var signal = Process.Start("kill", [pause ? "-STOP" : "-CONT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        signal.WaitForExit();
+    }
+
     /// <summary>SIGTERM, then wait for a graceful exit.</summary>
     public bool Terminate(TimeSpan timeout)
     {
