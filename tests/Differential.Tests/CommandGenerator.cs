@@ -170,11 +170,16 @@ internal sealed class CommandGenerator(int seed)
         2 => With(["ZRANGEBYLEX", LexKey, LexBound(), LexBound()], ["LIMIT", Integer(), Integer()]),
         3 => ["ZREVRANGEBYLEX", LexKey, LexBound(), LexBound()],
         4 => ["ZLEXCOUNT", LexKey, LexBound(), LexBound()],
-        5 => ["ZREMRANGEBYLEX", LexKey, LexBound(), LexBound()],
+        5 => _random.Next(3) switch
+        {
+            0 => ["ZREMRANGEBYLEX", LexKey, LexBound(), LexBound()],
+            1 => [Pick("SADD", "LPUSH", "ZINTERSTORE", "OBJECT", "ZPOPMIN", "SMEMBERS"), .. Pick<string[]>(["a", "zlex"], ["2", "zlex", "b"], ["ENCODING", "zlex"], ["zlex"])],
+            _ => [Pick("ZUNIONSTORE", "ZDIFFSTORE"), Key(), "2", LexKey, Key()],
+        },
         _ => With(["ZRANGE", LexKey, LexBound(), LexBound(), "BYLEX"], ["REV"], ["LIMIT", Integer(), Integer()], ["WITHSCORES"]),
     };
 
-    private string Key() => _random.Next(30) == 0 ? LexKey : Keys[_random.Next(Keys.Length)];
+    private string Key() => Keys[_random.Next(Keys.Length)];
 
     private string Member() => _random.Next(40) switch
     {

@@ -202,7 +202,9 @@ internal static class ListCommands
         }
         else
         {
-            for (var i = list.Count - 1; i >= 0 && matches.Count < -count; i--)
+            // LONG_MIN cannot be negated: Redis then removes every match, from the tail.
+            var wanted = count == long.MinValue ? long.MaxValue : -count;
+            for (var i = list.Count - 1; i >= 0 && matches.Count < wanted; i--)
             {
                 if (list[i].AsSpan().SequenceEqual(element))
                 {

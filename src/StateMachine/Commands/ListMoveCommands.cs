@@ -22,7 +22,7 @@ internal static class ListMoveCommands
                     return Reply.Error(ErrorTexts.NotInteger);
                 }
 
-                if (rank is 0 or long.MinValue)
+                if (rank == 0)
                 {
                     return Reply.Error(ErrorTexts.RankZero);
                 }
@@ -56,7 +56,8 @@ internal static class ListMoveCommands
         if (list is not null)
         {
             var forward = rank > 0;
-            var skip = Math.Abs(rank) - 1;
+            // Redis 7.0 negates a negative rank in C: LONG_MIN stays negative and acts as "every match", like -1.
+            var skip = rank == long.MinValue ? 0 : Math.Abs(rank) - 1;
             var limit = maxLength == 0 ? list.Count : Math.Min(maxLength, list.Count);
             var wanted = count switch { -1 => 1, 0 => long.MaxValue, _ => count };
             for (var n = 0; n < limit && matches.Count < wanted; n++)

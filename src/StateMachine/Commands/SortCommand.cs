@@ -68,7 +68,10 @@ internal static class SortCommand
 
         var elements = Load(entry?.Value, dontSort, desc);
         long length = elements.Count;
-        var start = limitStart < 0 ? 0 : limitStart;
+
+        // Clamped to the collection first, as Redis 7.0 does to keep start + count from overflowing.
+        var start = Math.Min(Math.Max(limitStart, 0), length);
+        limitCount = Math.Min(Math.Max(limitCount, -1), length);
         var end = limitCount < 0 ? length - 1 : start + limitCount - 1;
         if (start >= length)
         {
