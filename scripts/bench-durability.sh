@@ -47,7 +47,8 @@ redis-cli -p "$lport" raftkv.snapshot >/dev/null
 t1=$(ms)
 wait "$probe_pid" 2>/dev/null || true
 echo "snapshot: $(info "$lport" persistence raft_last_snapshot_bytes) bytes written in $(info "$lport" persistence raft_last_snapshot_ms) ms (RAFTKV.SNAPSHOT answered after $((t1 - t0)) ms; previous $before)"
-tr '\r' '\n' <"$probe" | grep -A2 "latency summary" | tail -2 | sed 's/^/single-client SET during snapshot (avg min p50 p95 p99 max, ms): /' | tail -1
+summary=$(tr '\r' '\n' <"$probe" | grep -A2 "latency summary" | tail -1 || true)
+echo "single-client SET during snapshot (avg min p50 p95 p99 max, ms): ${summary:-no summary: $(tail -c 300 "$probe" | tr '\r\n' '  ')}"
 rm -f "$probe"
 
 # Restart a follower from its own snapshot + log.

@@ -39,11 +39,11 @@ public sealed class NodeOptions
 
     /// <summary>
     /// Lower bound of the randomized election timeout. DotNext's 150 ms default flaps on 2-core machines under
-    /// load; 500-1000 ms holds and fails over within about 1.5 s.
+    /// load; 700-1400 ms holds under a 1 KB-value bulk load (500-1000 ms with a 250 ms request timeout flapped there).
     /// </summary>
-    public int ElectionTimeoutMinMs { get; set; } = 500;
+    public int ElectionTimeoutMinMs { get; set; } = 700;
 
-    public int ElectionTimeoutMaxMs { get; set; } = 1000;
+    public int ElectionTimeoutMaxMs { get; set; } = 1400;
 
     /// <summary>
     /// Timeout of one Raft RPC. It must stay well below <see cref="ElectionTimeoutMinMs"/>: DotNext's pre-vote and
@@ -51,7 +51,7 @@ public sealed class NodeOptions
     /// out. The cost: InstallSnapshot is one request, so a snapshot that takes longer than this to send and restore
     /// is re-sent forever (a known limit of DotNext 6.12; see the README).
     /// </summary>
-    public int RaftRequestTimeoutMs { get; set; } = 250;
+    public int RaftRequestTimeoutMs { get; set; } = 450;
 
     public int RaftConnectTimeoutMs { get; set; } = 400;
 

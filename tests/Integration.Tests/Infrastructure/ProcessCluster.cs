@@ -12,11 +12,8 @@ internal sealed class ProcessCluster : IAsyncDisposable
 
     private ProcessCluster(int count, Dictionary<string, string> settings)
     {
-        _settings = new Dictionary<string, string>
-        {
-            ["RaftKV:ElectionTimeoutMinMs"] = "500",
-            ["RaftKV:ElectionTimeoutMaxMs"] = "1000",
-        };
+        // The node's own defaults (elections, request timeout) are what the tests exercise.
+        _settings = [];
         foreach (var (k, v) in settings)
             _settings[k] = v;
         Nodes = Enumerable.Range(0, count)

@@ -40,8 +40,6 @@ internal sealed class TestCluster : IAsyncDisposable
             $"--RaftKV:RespEndpoint=127.0.0.1:{node.RespPort}",
             $"--RaftKV:RaftEndpoint={node.RaftEndpoint}",
             $"--RaftKV:DataDirectory={node.DataDirectory}",
-            "--RaftKV:ElectionTimeoutMinMs=500",
-            "--RaftKV:ElectionTimeoutMaxMs=1000",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:RaftKV=Warning",
         };
