@@ -34,6 +34,7 @@ public static class NodeHost
         builder.Services.AddSingleton<DiskSpaceGuard>();
         builder.Services.AddSingleton<RaftHost>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<RaftHost>());
+        builder.Services.AddSingleton<WriteBatcher>();
         builder.Services.AddSingleton<CommandExecutor>();
         builder.Services.AddSingleton<ClientRegistry>();
         builder.Services.AddSingleton<PubSubBroker>();

@@ -17,6 +17,7 @@ namespace RaftKV.Node.Execution;
 /// </summary>
 internal sealed partial class CommandExecutor(
     RaftHost raft,
+    WriteBatcher batcher,
     DiskSpaceGuard disk,
     IOptions<NodeOptions> options,
     TimeProvider clock,
@@ -62,28 +63,9 @@ internal sealed partial class CommandExecutor(
             return Reply.Error(disk.Message);
 
         var command = new LogCommand(id, clock.GetUtcNow().ToUnixTimeMilliseconds(), (ulong)Random.Shared.NextInt64(), args);
-        var payload = LogEntryCodec.Encode(command);
-        var pending = new PendingWrite();
-        try
-        {
-            // Returns after the entry is committed by a majority and applied here.
-            await raft.Cluster.ReplicateAsync(payload, pending, token).ConfigureAwait(false);
-            return pending.Reply ?? Reply.Error(UnknownOutcome);
-        }
-        catch (NotLeaderException)
-        {
-            // DotNext may have appended the entry before it noticed; a later leader may still commit it.
-            return Reply.Error(UnknownOutcome);
-        }
-        catch (OperationCanceledException)
-        {
-            return Reply.Error(UnknownOutcome);
-        }
-        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
-        {
-            LogWriteFailed(e.Message);
-            return Reply.Error(UnknownOutcome);
-        }
+
+        // Returns after the entry holding the command is committed by a majority and applied here.
+        return await batcher.WriteAsync(command, token).ConfigureAwait(false);
     }
 
     private async ValueTask<Reply> ReadAsync(CommandId id, byte[][] args, CancellationToken token)

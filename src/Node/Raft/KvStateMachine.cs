@@ -26,6 +26,7 @@ internal sealed partial class KvStateMachine : SimpleStateMachine
     private long _snapshotIndex;
     private int _restoreCount;
     private int _snapshotRequested;
+    private long _batchesApplied;
     private long _lastSnapshotMilliseconds = -1;
     private long _lastSnapshotBytes;
     private long _snapshotsWritten;
@@ -57,6 +58,9 @@ internal sealed partial class KvStateMachine : SimpleStateMachine
     /// the next entry.
     /// </summary>
     public long SnapshotsWritten => Interlocked.Read(ref _snapshotsWritten);
+
+    /// <summary>Group-commit entries applied by this process.</summary>
+    public long BatchesApplied => Interlocked.Read(ref _batchesApplied);
 
     /// <summary>Makes the next applied entry start a snapshot, whatever the interval (RAFTKV.SNAPSHOT).</summary>
     public void RequestSnapshot() => Volatile.Write(ref _snapshotRequested, 1);
@@ -96,7 +100,6 @@ internal sealed partial class KvStateMachine : SimpleStateMachine
     private void ApplyCommand(in LogEntry entry, System.Buffers.ReadOnlySequence<byte> payload)
     {
         LogCommand command;
-        Reply reply;
         try
         {
             command = LogEntryCodec.Decode(payload);
@@ -109,29 +112,57 @@ internal sealed partial class KvStateMachine : SimpleStateMachine
             return;
         }
 
-        if (command.Command == CommandId.Publish)
-        {
-            reply = Publisher?.Invoke(command) ?? Reply.Zero;
-            (entry.Context as PendingWrite)?.Complete(reply);
-            return;
-        }
-
         _lock.EnterWriteLock();
         try
         {
-            reply = _store.Apply(command);
-        }
-        catch (Exception e)
-        {
-            LogApplyFailed(entry.Index, command.Command.ToString(), e);
-            reply = Reply.Error("ERR internal error while applying the command");
+            if (command.Command != CommandId.Batch)
+            {
+                // Apply first: `context?.Complete(Apply(...))` would skip the apply where there is no context
+                // (followers, replay), since ?. short-circuits the argument too.
+                var reply = ApplyOne(entry.Index, command);
+                (entry.Context as PendingWrite)?.Complete(reply);
+                return;
+            }
+
+            // Group commit: whole encoded entries, applied in order, each with its own timestamp and seed.
+            Interlocked.Increment(ref _batchesApplied);
+            var batch = entry.Context as BatchedWrite;
+            for (var i = 0; i < command.Arguments.Length; i++)
+            {
+                Reply item;
+                try
+                {
+                    item = ApplyOne(entry.Index, LogEntryCodec.Decode(new System.Buffers.ReadOnlySequence<byte>(command.Arguments[i])));
+                }
+                catch (LogEntryFormatException e)
+                {
+                    LogUndecodableEntry(entry.Index, e);
+                    item = Reply.Error("ERR log entry could not be decoded");
+                }
+
+                batch?.Complete(i, item);
+            }
         }
         finally
         {
             _lock.ExitWriteLock();
         }
+    }
 
-        (entry.Context as PendingWrite)?.Complete(reply);
+    /// <summary>Applies one client command; the caller holds the write lock.</summary>
+    private Reply ApplyOne(long index, LogCommand command)
+    {
+        if (command.Command == CommandId.Publish)
+            return Publisher?.Invoke(command) ?? Reply.Zero;
+        try
+        {
+            return _store.Apply(command);
+        }
+        catch (Exception e)
+        {
+            LogApplyFailed(index, command.Command.ToString(), e);
+            return Reply.Error("ERR internal error while applying the command");
+        }
     }
 
     protected override async ValueTask PersistAsync(IAsyncBinaryWriter writer, CancellationToken token)

@@ -11,6 +11,8 @@ public enum CommandId : ushort
 
     // Internal entries that no client sends (1-99).
     NoOp = 1,
+    /// <summary>Group commit: the arguments are whole encoded log entries, applied in order (see the Node's WriteBatcher).</summary>
+    Batch = 2,
 
     // Connection and server (100-199).
     Ping = 100,

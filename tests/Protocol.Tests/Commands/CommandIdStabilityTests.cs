@@ -12,6 +12,7 @@ public class CommandIdStabilityTests
     {
         { "None", 0 },
         { "NoOp", 1 },
+        { "Batch", 2 },
         { "Ping", 100 },
         { "Echo", 101 },
         { "Hello", 102 },
