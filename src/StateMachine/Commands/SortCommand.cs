@@ -152,6 +152,7 @@ internal static class SortCommand
 
     private static List<byte[]> Load(StoredValue? value, bool dontSort, bool desc) => value switch
     {
+        ListValue list when dontSort && desc => [.. list.Items().Reverse()],
         ListValue list => [.. list.Items()],
         SetValue set => [.. set.Canonical()],
         SortedSetValue zset when dontSort && desc => [.. zset.Range(0, zset.Count - 1, reverse: true).Select(e => e.Member)],

@@ -67,6 +67,8 @@ internal sealed class SortedSetValue : StoredValue
                 _small.RemoveAt(index);
             }
 
+            // A listpack stores scores as text where -0 reads back as 0; the skip list keeps -0.
+            score = score == 0 ? 0.0 : score;
             var at = _small.BinarySearch(new ScoredMember(member, score), Comparer);
             _small.Insert(~at, new ScoredMember(member, score));
             if (_small.Count > MaxListpackEntries || member.Length > MaxListpackValue)
