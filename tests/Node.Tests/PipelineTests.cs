@@ -38,6 +38,32 @@ public sealed class PipelineTests
         Assert.Equal("0123456789", (await client.ReadReplyAsync()).Text());
     }
 
+    // Reads and writes interleaved in one pipeline: each GET sees exactly the SETs sent before it, and a run of
+    // GETs shares read barriers.
+    [Fact]
+    public async Task InterleavedReadsAndWrites_InOnePipeline_EachReadSeesTheWritesBeforeIt()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        var frame = new StringBuilder();
+        for (var i = 0; i < 100; i++)
+        {
+            frame.Append($"*3\r\n$3\r\nSET\r\n$1\r\nx\r\n${i.ToString().Length}\r\n{i}\r\n");
+            for (var r = 0; r < i % 3; r++)
+                frame.Append("*2\r\n$3\r\nGET\r\n$1\r\nx\r\n");
+        }
+
+        await client.SendRawAsync(Encoding.ASCII.GetBytes(frame.ToString()));
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.Equal("OK", (await client.ReadReplyAsync()).Text());
+            for (var r = 0; r < i % 3; r++)
+                Assert.Equal(i.ToString(), (await client.ReadReplyAsync()).Text());
+        }
+    }
+
     [Fact]
     public async Task PipelinedWrites_ThroughAFollower_KeepConnectionOrder()
     {

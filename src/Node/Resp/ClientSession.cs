@@ -25,6 +25,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     private readonly CancellationTokenSource _closed = new();
     private readonly List<Reply> _batch = [];
     private readonly List<ValueTask<Reply?>> _inflight = [];
+    private InflightKind _inflightKind;
     private readonly ILogger _logger;
     private bool _quit;
 
@@ -105,13 +106,22 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             {
                 while (!_quit && RespRequestReader.TryRead(ref buffer, _services.Limits, out var request))
                 {
-                    if (_inflight.Count < MaxInflightWrites && IsPipelinableWrite(request!))
+                    var kind = Classify(request!);
+                    if (kind != InflightKind.None && (_inflight.Count == 0 || kind == _inflightKind) && _inflight.Count < MaxInflight)
                     {
+                        _inflightKind = kind;
                         _inflight.Add(ExecuteAsync(request!));
                         continue;
                     }
 
                     await DrainInflightAsync().ConfigureAwait(false);
+                    if (kind != InflightKind.None)
+                    {
+                        _inflightKind = kind;
+                        _inflight.Add(ExecuteAsync(request!));
+                        continue;
+                    }
+
                     if (await ExecuteAsync(request!).ConfigureAwait(false) is { } reply)
                         replies.Add(reply);
                 }
@@ -142,15 +152,33 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         }
     }
 
-    private const int MaxInflightWrites = 1024;
+    private const int MaxInflight = 1024;
 
-    private bool IsPipelinableWrite(RespRequest request) =>
-        _services.Raft.IsLeader
-        && Subscriptions.Count == 0
-        && CommandTable.TryGet(request[0], out var spec)
-        && spec.IsWrite
-        && (spec.Flags & (CommandFlags.Connection | CommandFlags.Admin)) == 0
-        && spec.AcceptsArgumentCount(request.Count);
+    /// <summary>What the commands in flight are: a pipelined group holds only writes or only reads.</summary>
+    private enum InflightKind
+    {
+        None,
+        Write,
+        Read,
+    }
+
+    /// <summary>
+    /// Writes and reads on the leader may run concurrently with their own kind: consecutive writes are appended in
+    /// call order (group commit), consecutive reads were all received before any of their barriers started, so one
+    /// (DotNext-coalesced) replication round confirms them all. A read never overlaps a write sent before it, nor a
+    /// write a read sent before it, so each command sees exactly the connection's earlier commands.
+    /// </summary>
+    private InflightKind Classify(RespRequest request)
+    {
+        if (!_services.Raft.IsLeader || Subscriptions.Count > 0
+            || !CommandTable.TryGet(request[0], out var spec)
+            || (spec.Flags & (CommandFlags.Connection | CommandFlags.Admin | CommandFlags.PubSub)) != 0
+            || !spec.AcceptsArgumentCount(request.Count))
+            return InflightKind.None;
+        if (spec.IsWrite)
+            return InflightKind.Write;
+        return spec.IsRead ? InflightKind.Read : InflightKind.None;
+    }
 
     private async Task DrainInflightAsync()
     {
