@@ -148,9 +148,6 @@ internal sealed partial class CommandExecutor(
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Write failed: {Reason}")]
-    private partial void LogWriteFailed(string reason);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Forwarding to leader {Leader} failed: {Reason}")]
     private partial void LogForwardFailed(string leader, string reason);
 }
