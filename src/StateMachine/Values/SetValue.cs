@@ -139,13 +139,17 @@ internal sealed class SetValue : StoredValue
             return members;
         }
 
-        if (_sorted is null)
+        // Reads may run concurrently with each other (never with a write): build the cache privately and
+        // publish it complete, so that no reader sees a half-sorted list.
+        var sorted = Volatile.Read(ref _sorted);
+        if (sorted is null)
         {
-            _sorted = [.. _members];
-            _sorted.Sort(ByteStringComparer.Instance);
+            sorted = [.. _members];
+            sorted.Sort(ByteStringComparer.Instance);
+            Volatile.Write(ref _sorted, sorted);
         }
 
-        return _sorted;
+        return sorted;
     }
 
     /// <summary>
