@@ -35,6 +35,8 @@ public static class NodeHost
         builder.Services.AddSingleton<RaftHost>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<RaftHost>());
         builder.Services.AddSingleton<WriteBatcher>();
+        builder.Services.AddSingleton<BlockingWaiters>();
+        builder.Services.AddHostedService<BlockingWakeups>();
         builder.Services.AddSingleton<CommandExecutor>();
         builder.Services.AddSingleton<ClientRegistry>();
         builder.Services.AddSingleton<PubSubBroker>();

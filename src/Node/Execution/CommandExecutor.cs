@@ -18,6 +18,7 @@ namespace RaftKV.Node.Execution;
 internal sealed partial class CommandExecutor(
     RaftHost raft,
     WriteBatcher batcher,
+    BlockingWaiters waiters,
     DiskSpaceGuard disk,
     IOptions<NodeOptions> options,
     TimeProvider clock,
@@ -27,6 +28,7 @@ internal sealed partial class CommandExecutor(
     public const string UnknownOutcome = "CLUSTERDOWN The write was sent but its outcome is unknown (leadership changed or timed out)";
     public const string ReadFailed = "CLUSTERDOWN The read could not be confirmed by a quorum";
     public const string LeaderUnreachable = "CLUSTERDOWN The leader could not be reached";
+    public const string Unblocked = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)";
 
     private readonly NodeOptions _options = options.Value;
     private readonly ILogger _logger = logger;
@@ -40,6 +42,8 @@ internal sealed partial class CommandExecutor(
 
         if (!raft.IsStarted)
             return Reply.Error(NoLeader);
+        if (raft.IsLeader && BlockingCommand.IsBlocking(spec.Id))
+            return await BlockAsync(spec, arguments, args, token).ConfigureAwait(false);
         if (raft.IsLeader)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
@@ -66,6 +70,54 @@ internal sealed partial class CommandExecutor(
 
         // Returns after the entry holding the command is committed by a majority and applied here.
         return await batcher.WriteAsync(command, token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A blocking pop on the leader: the client waits, FIFO per key, until an applied write touches one of its keys;
+    /// then its command is proposed again as a new log entry, and that entry's reply is the answer. The timeout
+    /// answers the null array, a leadership change answers UNBLOCKED, as Redis does on failover.
+    /// </summary>
+    private async ValueTask<Reply> BlockAsync(CommandSpec spec, byte[][] arguments, byte[][] args, CancellationToken token)
+    {
+        if (!BlockingCommand.TryParse(spec.Id, arguments, out var keys, out var timeout))
+            return await WriteWithTimeoutAsync(spec.Id, args, token).ConfigureAwait(false);
+
+        var leaderChanged = raft.LeaderChangeToken;
+        var waiter = waiters.Add(keys.Select(BlockingWaiters.Key).ToList());
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token, leaderChanged);
+        if (timeout is { } limit)
+            deadline.CancelAfter(limit);
+        try
+        {
+            while (true)
+            {
+                var reply = await WriteWithTimeoutAsync(spec.Id, args, token).ConfigureAwait(false);
+                if (reply is not NullReply { Kind: NullKind.Array })
+                    return reply;
+                try
+                {
+                    await waiter.Signal.WaitAsync(deadline.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!token.IsCancellationRequested)
+                {
+                    return leaderChanged.IsCancellationRequested || !raft.IsLeader ? Reply.Error(Unblocked) : Reply.NullArray;
+                }
+
+                if (!raft.IsLeader)
+                    return Reply.Error(Unblocked);
+            }
+        }
+        finally
+        {
+            waiters.Remove(waiter);
+        }
+    }
+
+    private async ValueTask<Reply> WriteWithTimeoutAsync(CommandId id, byte[][] args, CancellationToken token)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        timeout.CancelAfter(_options.CommandTimeoutMs);
+        return await WriteAsync(id, args, timeout.Token).ConfigureAwait(false);
     }
 
     private async ValueTask<Reply> ReadAsync(CommandId id, byte[][] args, CancellationToken token)
@@ -134,7 +186,7 @@ internal sealed partial class CommandExecutor(
             // A leader that stops answering (paused, partitioned) is replaced by an election; the relayed command
             // stops waiting for it then, with an unknown outcome, instead of hanging until the timeout.
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token, leaderChanged);
-            timeout.CancelAfter(_options.CommandTimeoutMs);
+            timeout.CancelAfter(ForwardTimeout(arguments));
             return await connection.SendAsync(arguments, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException
@@ -146,6 +198,16 @@ internal sealed partial class CommandExecutor(
             LogForwardFailed(leader, e.Message);
             return Reply.Error(UnknownOutcome);
         }
+    }
+
+    /// <summary>A relayed blocking command may wait as long as its own timeout (forever for 0) before the leader answers.</summary>
+    private TimeSpan ForwardTimeout(byte[][] arguments)
+    {
+        var limit = TimeSpan.FromMilliseconds(_options.CommandTimeoutMs);
+        if (!CommandTable.TryGet(arguments[0], out var spec) || !BlockingCommand.IsBlocking(spec.Id)
+            || !BlockingCommand.TryParse(spec.Id, arguments, out _, out var timeout))
+            return limit;
+        return timeout is { } block ? block + limit : Timeout.InfiniteTimeSpan;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Forwarding to leader {Leader} failed: {Reason}")]

@@ -44,6 +44,9 @@ internal sealed partial class KvStateMachine : SimpleStateMachine
     /// </summary>
     public Func<LogCommand, Reply>? Publisher { get; set; }
 
+    /// <summary>Called with the arguments of every applied client command (wakes blocked clients on the leader).</summary>
+    public Action<byte[][]>? Touched { get; set; }
+
     public long AppliedIndex => Volatile.Read(ref _appliedIndex);
 
     public long SnapshotIndex => Volatile.Read(ref _snapshotIndex);
@@ -156,7 +159,12 @@ internal sealed partial class KvStateMachine : SimpleStateMachine
             return Publisher?.Invoke(command) ?? Reply.Zero;
         try
         {
-            return _store.Apply(command);
+            var reply = _store.Apply(command);
+
+            // A blocking pop that found nothing changed nothing: waking its own waiter again would loop.
+            if (reply is not NullReply { Kind: NullKind.Array })
+                Touched?.Invoke(command.Arguments);
+            return reply;
         }
         catch (Exception e)
         {

@@ -176,7 +176,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             || !spec.AcceptsArgumentCount(request.Count))
             return InflightKind.None;
         if (spec.IsWrite)
-            return InflightKind.Write;
+            return BlockingCommand.IsBlocking(spec.Id) ? InflightKind.None : InflightKind.Write;
         return spec.IsRead ? InflightKind.Read : InflightKind.None;
     }
 
