@@ -187,7 +187,7 @@ internal sealed partial class CommandExecutor(
             // stops waiting for it then, with an unknown outcome, instead of hanging until the timeout.
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token, leaderChanged);
             timeout.CancelAfter(ForwardTimeout(arguments));
-            return await connection.SendAsync(arguments, timeout.Token).ConfigureAwait(false);
+            return await connection.SendAsync(arguments, caller.ProtocolVersion, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException
                                       or RaftKV.Protocol.Resp.RespProtocolException)

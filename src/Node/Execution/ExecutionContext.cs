@@ -8,5 +8,8 @@ internal interface IExecutionCaller
 {
     bool IsForwarded { get; }
 
+    /// <summary>The caller's RESP version: a relayed command is sent to the leader under it, so reply shapes match.</summary>
+    int ProtocolVersion { get; }
+
     ForwardingConnection? Forwarder { get; set; }
 }

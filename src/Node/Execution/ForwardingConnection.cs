@@ -22,6 +22,7 @@ internal sealed class ForwardingConnection : IAsyncDisposable
     private readonly PipeReader _reader;
     private readonly PipeWriter _writer;
     private readonly SemaphoreSlim _exchange = new(1, 1);
+    private int _protocolVersion = 3;
 
     private ForwardingConnection(string endpoint, Socket socket)
     {
@@ -49,7 +50,7 @@ internal sealed class ForwardingConnection : IAsyncDisposable
         }
 
         var connection = new ForwardingConnection(endpoint, socket);
-        var reply = await connection.SendAsync([System.Text.Encoding.ASCII.GetBytes(Handshake)], token).ConfigureAwait(false);
+        var reply = await connection.SendAsync([System.Text.Encoding.ASCII.GetBytes(Handshake)], 3, token).ConfigureAwait(false);
         if (reply is ErrorReply error)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
@@ -59,13 +60,25 @@ internal sealed class ForwardingConnection : IAsyncDisposable
         return connection;
     }
 
-    /// <summary>Sends one command and reads its reply. Throws <see cref="IOException"/> when the connection is lost.</summary>
-    public async Task<Reply> SendAsync(byte[][] arguments, CancellationToken token)
+    /// <summary>
+    /// Sends one command under the client's RESP version (switching the connection with HELLO when it differs, so
+    /// replies such as RESP3's nested pairs keep their shape) and reads its reply. Throws <see cref="IOException"/>
+    /// when the connection is lost.
+    /// </summary>
+    public async Task<Reply> SendAsync(byte[][] arguments, int protocolVersion, CancellationToken token)
     {
         // One exchange at a time: replies are matched to commands by order on the connection.
         await _exchange.WaitAsync(token).ConfigureAwait(false);
         try
         {
+            if (protocolVersion != _protocolVersion)
+            {
+                var hello = await ExchangeAsync(["HELLO"u8.ToArray(), System.Text.Encoding.ASCII.GetBytes(protocolVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))], token).ConfigureAwait(false);
+                if (hello is ErrorReply error)
+                    throw new IOException("The leader refused HELLO: " + error.Message);
+                _protocolVersion = protocolVersion;
+            }
+
             return await ExchangeAsync(arguments, token).ConfigureAwait(false);
         }
         finally

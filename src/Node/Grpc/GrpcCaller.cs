@@ -7,6 +7,8 @@ internal sealed class GrpcCaller : IExecutionCaller, IAsyncDisposable
 {
     public bool IsForwarded => false;
 
+    public int ProtocolVersion => 3;
+
     public ForwardingConnection? Forwarder { get; set; }
 
     public ValueTask DisposeAsync() => Forwarder?.DisposeAsync() ?? ValueTask.CompletedTask;

@@ -21,6 +21,7 @@ internal static class ReplyConverter
         SetReply s => Array(s.Items),
         PushReply p => Array(p.Items),
         MapReply m => Array(m.Entries.SelectMany(static e => new[] { e.Key, e.Value }).ToList()),
+        PairsReply p => Array(p.Pairs.Select(static e => (Reply)Reply.Array(e.Key, e.Value)).ToList()),
         _ => new ReplyValue { Error = "ERR unsupported reply" },
     };
 

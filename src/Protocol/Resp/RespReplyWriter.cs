@@ -72,6 +72,9 @@ public static class RespReplyWriter
             case MapReply map:
                 WriteMap(output, map, resp3);
                 break;
+            case PairsReply pairs:
+                WritePairs(output, pairs, resp3);
+                break;
             case DoubleReply number:
                 WriteDouble(output, number.Value, resp3);
                 break;
@@ -119,6 +122,22 @@ public static class RespReplyWriter
         {
             WriteReply(output, entries[i].Key, resp3);
             WriteReply(output, entries[i].Value, resp3);
+        }
+    }
+
+    private static void WritePairs(IBufferWriter<byte> output, PairsReply reply, bool resp3)
+    {
+        var pairs = reply.Pairs;
+        WriteNumberLine(output, (byte)'*', resp3 ? pairs.Count : 2L * pairs.Count);
+        for (int i = 0; i < pairs.Count; i++)
+        {
+            if (resp3)
+            {
+                WriteNumberLine(output, (byte)'*', 2);
+            }
+
+            WriteReply(output, pairs[i].Key, resp3);
+            WriteReply(output, pairs[i].Value, resp3);
         }
     }
 

@@ -48,7 +48,9 @@ internal static class HashRandomCommands
             chosen = [.. RandomChoice.Distinct(canonical.Count, (int)count, random).Select(i => canonical[i])];
         }
 
-        return Reply.Array([.. chosen.SelectMany(p => withValues ? new[] { Reply.Bulk(p.Key), Reply.Bulk(p.Value) } : [Reply.Bulk(p.Key)])]);
+        if (withValues)
+            return new PairsReply([.. chosen.Select(static p => new KeyValuePair<Reply, Reply>(Reply.Bulk(p.Key), Reply.Bulk(p.Value)))]);
+        return Reply.Array([.. chosen.Select(static p => Reply.Bulk(p.Key))]);
     }
 
     public static Reply Scan(KeyTable keys, byte[][] args, long now)

@@ -106,7 +106,7 @@ internal static class SortedSetAlgebraCommands
             return SortedSetRangeCommands.Store(keys, args[0], result, now);
         }
 
-        return Reply.Array([.. result.SelectMany(e => withScores ? new[] { Reply.Bulk(e.Member), Reply.Double(e.Score) } : [Reply.Bulk(e.Member)])]);
+        return ScoredReply.Of(result, withScores);
     }
 
     public static Reply InterCard(KeyTable keys, byte[][] args, long now)
@@ -201,7 +201,7 @@ internal static class SortedSetAlgebraCommands
                 : [.. RandomChoice.Distinct(canonical.Count, (int)count, random).Select(i => canonical[i])];
         }
 
-        return Reply.Array([.. chosen.SelectMany(e => withScores ? new[] { Reply.Bulk(e.Member), Reply.Double(e.Score) } : [Reply.Bulk(e.Member)])]);
+        return ScoredReply.Of(chosen, withScores);
     }
 
     public static Reply Scan(KeyTable keys, byte[][] args, long now)

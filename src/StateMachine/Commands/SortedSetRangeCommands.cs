@@ -102,7 +102,7 @@ internal static class SortedSetRangeCommands
             return Store(keys, args[0], result, now);
         }
 
-        return Reply.Array([.. result.SelectMany(e => withScores ? new[] { Reply.Bulk(e.Member), Reply.Double(e.Score) } : [Reply.Bulk(e.Member)])]);
+        return ScoredReply.Of(result, withScores);
     }
 
     public static Reply Count(KeyTable keys, byte[][] args, long now, bool lex)

@@ -32,6 +32,10 @@ public class RespReplyWriterTests
             "*4\r\n$1\r\nk\r\n:7\r\n+s\r\n$3\r\n0.5\r\n", "%2\r\n$1\r\nk\r\n:7\r\n+s\r\n,0.5\r\n"
         },
         { "empty map", new MapReply([]), "*0\r\n", "%0\r\n" },
+        {
+            "pairs", new PairsReply([new(Reply.Bulk("a"), Reply.Double(1)), new(Reply.Bulk("b"), Reply.Double(2.5))]),
+            "*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$3\r\n2.5\r\n", "*2\r\n*2\r\n$1\r\na\r\n,1\r\n*2\r\n$1\r\nb\r\n,2.5\r\n"
+        },
         { "double", Reply.Double(1.1), "$18\r\n1.1000000000000001\r\n", ",1.1000000000000001\r\n" },
         { "double inf", Reply.Double(double.PositiveInfinity), "$3\r\ninf\r\n", ",inf\r\n" },
         { "double -inf", Reply.Double(double.NegativeInfinity), "$4\r\n-inf\r\n", ",-inf\r\n" },

@@ -21,6 +21,8 @@ internal static class ReplyText
         // RESP3-only kinds as RESP2 renders them, so that scripts recorded from redis-cli (RESP2) match.
         SetReply s => "[" + string.Join(", ", s.Items.Select(Render)) + "]",
         MapReply m => "[" + string.Join(", ", m.Entries.SelectMany(e => new[] { Render(e.Key), Render(e.Value) })) + "]",
+        // Scripts are recorded from Redis under RESP2, where pairs are flat.
+        PairsReply p => "[" + string.Join(", ", p.Pairs.SelectMany(e => new[] { Render(e.Key), Render(e.Value) })) + "]",
         DoubleReply d => Quote(Encoding.ASCII.GetBytes(RaftKV.Protocol.Resp.RedisNumber.FormatDouble(d.Value))),
         BooleanReply b => "(integer) " + (b.Value ? "1" : "0"),
         _ => reply.ToString() ?? reply.GetType().Name,
