@@ -33,6 +33,11 @@ public sealed class Resp3ReplyShapeTests
             Assert.Equal(1.0, Assert.IsType<DoubleReply>(first.Items[1]).Value);
             Assert.Equal(2.5, Assert.IsType<DoubleReply>(Assert.IsType<ArrayReply>(nested.Items[1]).Items[1]).Value);
 
+            // ZPOPMIN with COUNT nests too (without COUNT the single pair stays flat).
+            Assert.Equal("1", (await client.SendAsync("ZADD", "p", "1", "m")).Text());
+            var popped = Assert.IsType<ArrayReply>(await client.SendAsync("ZPOPMIN", "p", "1"));
+            Assert.Equal("m", Assert.IsType<ArrayReply>(Assert.Single(popped.Items)).Items[0].Text());
+
             // Back to RESP2 on the same connection: flat again, also through the relay.
             Assert.IsType<ArrayReply>(await client.SendAsync("HELLO", "2"));
             Assert.Equal(4, Assert.IsType<ArrayReply>(await client.SendAsync("ZRANGE", "z", "0", "-1", "WITHSCORES")).Items.Count);

@@ -195,7 +195,7 @@ internal static class SortedSetCommands
         return Reply.Integer(reverse ? zset!.Count - 1 - rank : rank);
     }
 
-    /// <summary>ZPOPMIN / ZPOPMAX key [count]: a flat member, score, member, score... array.</summary>
+    /// <summary>ZPOPMIN / ZPOPMAX key [count]: member, score pairs (flat under RESP2).</summary>
     public static Reply Pop(KeyTable keys, byte[][] args, long now, bool max)
     {
         if (args.Length > 2)
@@ -222,7 +222,12 @@ internal static class SortedSetCommands
             return Reply.EmptyArray;
         }
 
-        return Reply.Array([.. PopMany(keys, args[0], zset, max, count).SelectMany(e => new[] { Reply.Bulk(e.Member), Reply.Double(e.Score) })]);
+        var popped = PopMany(keys, args[0], zset, max, count);
+
+        // With COUNT, Redis 7 nests the pairs under RESP3; without it the one pair stays flat.
+        return args.Length == 2
+            ? ScoredReply.Of(popped, withScores: true)
+            : Reply.Array([.. popped.SelectMany(e => new[] { Reply.Bulk(e.Member), Reply.Double(e.Score) })]);
     }
 
     /// <summary>ZMPOP numkeys key... MIN|MAX [COUNT n]: <c>[key, [[member, score]...]]</c> from the first non-empty key.</summary>
