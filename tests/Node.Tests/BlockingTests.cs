@@ -35,12 +35,7 @@ public sealed class BlockingTests
 
         // The pops were log entries: every replica agrees.
         await cluster.WaitForConvergenceAsync();
-        var digests = new List<string?>();
-        foreach (var node in cluster.Nodes)
-        {
-            await using var client = await RespTestClient.ConnectAsync(node.RespPort);
-            digests.Add((await client.SendAsync("DEBUG", "DIGEST")).Text());
-        }
+        var digests = await cluster.DigestsAsync();
 
         Assert.Single(digests.Distinct());
     }

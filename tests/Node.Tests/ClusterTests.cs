@@ -146,12 +146,7 @@ public sealed class ClusterTests
         await cluster.WaitForConvergenceAsync();
 
         Assert.True(lagging.Raft.StateMachine.RestoreCount > 0, "the follower caught up without installing a snapshot");
-        var digests = new List<string?>();
-        foreach (var node in cluster.Nodes)
-        {
-            await using var client = await RespTestClient.ConnectAsync(node.RespPort);
-            digests.Add((await client.SendAsync("DEBUG", "DIGEST")).Text());
-        }
+        var digests = await cluster.DigestsAsync();
 
         Assert.Single(digests.Distinct());
         Assert.NotEqual(new string('0', 40), digests[0]);

@@ -103,12 +103,7 @@ public sealed class PipelineTests
         Assert.Equal(Enumerable.Range(1, 1200).Select(static i => (long)i), replies.Order());
         Assert.True(leader.Raft.StateMachine.BatchesApplied > 0, "no write was group-committed");
         await cluster.WaitForConvergenceAsync();
-        var digests = new List<string?>();
-        foreach (var node in cluster.Nodes)
-        {
-            await using var client = await RespTestClient.ConnectAsync(node.RespPort);
-            digests.Add((await client.SendAsync("DEBUG", "DIGEST")).Text());
-        }
+        var digests = await cluster.DigestsAsync();
 
         Assert.Single(digests.Distinct());
     }

@@ -105,6 +105,19 @@ internal sealed class TestCluster : IAsyncDisposable
         throw new TimeoutException("replicas did not converge");
     }
 
+    /// <summary>DEBUG DIGEST of every running node, as each replica answers it.</summary>
+    public async Task<List<string?>> DigestsAsync()
+    {
+        var digests = new List<string?>();
+        foreach (var node in Nodes.Where(static n => n.IsRunning))
+        {
+            await using var client = await RespTestClient.ConnectAsync(node.RespPort);
+            digests.Add((await client.SendAsync("DEBUG", "DIGEST")).Text());
+        }
+
+        return digests;
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
