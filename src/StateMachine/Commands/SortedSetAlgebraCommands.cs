@@ -40,24 +40,9 @@ internal static class SortedSetAlgebraCommands
             return Reply.Error(ErrorTexts.Syntax);
         }
 
-        var sources = new List<ScoredMember>?[numKeys];
-        for (var i = 0; i < numKeys; i++)
+        if (!TryLoadSources(keys, args, numKeysIndex + 1, (int)numKeys, now, store, out var sources))
         {
-            var key = args[numKeysIndex + 1 + i];
-            var entry = store ? keys.FindForWrite(key, now) : keys.FindLive(key, now);
-            switch (entry?.Value)
-            {
-                case null:
-                    break;
-                case SortedSetValue zset:
-                    sources[i] = [.. zset.All()];
-                    break;
-                case SetValue set:
-                    sources[i] = [.. set.Canonical().Select(m => new ScoredMember(m, 1))];
-                    break;
-                default:
-                    return TypedEntry.WrongType;
-            }
+            return TypedEntry.WrongType;
         }
 
         var weights = Enumerable.Repeat(1.0, (int)numKeys).ToArray();
@@ -126,22 +111,9 @@ internal static class SortedSetAlgebraCommands
             return Reply.Error(ErrorTexts.Syntax);
         }
 
-        var sources = new List<ScoredMember>?[numKeys];
-        for (var i = 0; i < numKeys; i++)
+        if (!TryLoadSources(keys, args, 1, (int)numKeys, now, forWrite: false, out var sources))
         {
-            switch (keys.FindLive(args[1 + i], now)?.Value)
-            {
-                case null:
-                    break;
-                case SortedSetValue zset:
-                    sources[i] = [.. zset.All()];
-                    break;
-                case SetValue set:
-                    sources[i] = [.. set.Canonical().Select(m => new ScoredMember(m, 1))];
-                    break;
-                default:
-                    return TypedEntry.WrongType;
-            }
+            return TypedEntry.WrongType;
         }
 
         long limit = 0;
@@ -315,5 +287,34 @@ internal static class SortedSetAlgebraCommands
             default:
                 return value > target ? value : target;
         }
+    }
+
+    /// <summary>
+    /// The members of <paramref name="count"/> keys from <paramref name="first"/>: sorted sets as they are, sets with
+    /// score 1, missing keys as null. False when a key holds another type.
+    /// </summary>
+    private static bool TryLoadSources(KeyTable keys, byte[][] args, int first, int count, long now, bool forWrite, out List<ScoredMember>?[] sources)
+    {
+        sources = new List<ScoredMember>?[count];
+        for (var i = 0; i < count; i++)
+        {
+            var key = args[first + i];
+            var entry = forWrite ? keys.FindForWrite(key, now) : keys.FindLive(key, now);
+            switch (entry?.Value)
+            {
+                case null:
+                    break;
+                case SortedSetValue zset:
+                    sources[i] = [.. zset.All()];
+                    break;
+                case SetValue set:
+                    sources[i] = [.. set.Canonical().Select(static m => new ScoredMember(m, 1))];
+                    break;
+                default:
+                    return false;
+            }
+        }
+
+        return true;
     }
 }
