@@ -85,6 +85,43 @@ public sealed class KeyValueStore
         return CommandValidator.Validate(command, arguments);
     }
 
+    /// <summary>
+    /// The form in which the leader writes <paramref name="command"/> to the log: relative expiry times made
+    /// absolute at <see cref="LogCommand.TimestampMs"/> (EXPIRE, PEXPIRE -> PEXPIREAT; SETEX, PSETEX -> SET
+    /// ... PXAT; SET and GETEX with EX or PX -> PXAT), every other argument kept. Returns
+    /// <paramref name="command"/> itself when there is nothing to rewrite, including every command that
+    /// would fail, so that applying it gives the client the same error. Pure: call it with the timestamp
+    /// the entry will carry (the leader's clock, not behind <see cref="Now"/>). Applying the result at that
+    /// time gives the same reply and state as applying the original.
+    /// </summary>
+    public static LogCommand ToLogForm(LogCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return LogForm.Rewrite(command);
+    }
+
+    /// <summary>Stored keys with an expiry, expired or not (for sizing the leader's expiry sweeps).</summary>
+    public long ExpiringKeyCount => _keys.ExpiringCount;
+
+    /// <summary>
+    /// For the leader's active expiry: up to <paramref name="max"/> keys expired at <paramref name="nowMs"/>
+    /// (never taken as earlier than <see cref="Now"/>), earliest expiry first, ties in canonical key order.
+    /// Read-only; costs O(log n + max). Propose the result as one <see cref="CommandId.ExpireSweep"/> entry
+    /// whose arguments are these keys: applying it deletes each one still expired at the entry's time.
+    /// The returned arrays are the store's own key bytes, which are never mutated; do not mutate them either.
+    /// </summary>
+    public IReadOnlyList<byte[]> ExpiredKeys(long nowMs, int max)
+    {
+        var expired = _keys.ExpiredAt(Math.Max(nowMs, Now), max);
+        var keys = new byte[expired.Count][];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = expired[i].Key;
+        }
+
+        return keys;
+    }
+
     /// <summary>The keyspace digest (20 bytes, as DEBUG DIGEST): zeros when empty, independent of insertion order.</summary>
     public byte[] Digest() => KeyspaceDigest.Compute(_keys);
 
@@ -147,6 +184,7 @@ public sealed class KeyValueStore
         CommandId.Touch => GenericCommands.Touch(_keys, args, now),
         CommandId.Copy => GenericCommands.Copy(_keys, args, now),
         CommandId.Randomkey => GenericCommands.RandomKey(_keys, now, new Numbers.DeterministicRandom(seed)),
+        _ when ExpireDispatch.Handles(command) => ExpireDispatch.Dispatch(_keys, command, args, now),
         _ => CollectionDispatch.Dispatch(_keys, command, args, now, seed),
     };
 

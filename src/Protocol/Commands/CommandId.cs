@@ -13,6 +13,8 @@ public enum CommandId : ushort
     NoOp = 1,
     /// <summary>Group commit: the arguments are whole encoded log entries, applied in order (see the Node's WriteBatcher).</summary>
     Batch = 2,
+    /// <summary>Active expiry: the arguments are keys; each is deleted if it is expired at the entry's time.</summary>
+    ExpireSweep = 3,
 
     // Connection and server (100-199).
     Ping = 100,
@@ -63,6 +65,9 @@ public enum CommandId : ushort
     Setrange = 216,
     Substr = 217,
     Lcs = 218,
+    Setex = 219,
+    Psetex = 220,
+    Getex = 221,
 
     // Generic keyspace (300-399).
     Del = 300,
@@ -79,6 +84,15 @@ public enum CommandId : ushort
     Touch = 311,
     Object = 312,
     Randomkey = 313,
+    Expire = 314,
+    Pexpire = 315,
+    Expireat = 316,
+    Pexpireat = 317,
+    Ttl = 318,
+    Pttl = 319,
+    Expiretime = 320,
+    Pexpiretime = 321,
+    Persist = 322,
 
     // RaftKV's own commands, in the RAFTKV.* namespace (1000-1099).
     RaftkvBackup = 1000,

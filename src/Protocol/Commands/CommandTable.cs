@@ -74,6 +74,9 @@ public static class CommandTable
         new("setrange", CommandId.Setrange, 4, Write | DenyOom, 1, 1, 1),
         new("substr", CommandId.Substr, 4, Read, 1, 1, 1),
         new("lcs", CommandId.Lcs, -3, Read, 1, 2, 1),
+        new("setex", CommandId.Setex, 4, Write | DenyOom, 1, 1, 1),
+        new("psetex", CommandId.Psetex, 4, Write | DenyOom, 1, 1, 1),
+        new("getex", CommandId.Getex, -2, Write | Fast, 1, 1, 1),
 
         // Generic keyspace.
         new("del", CommandId.Del, -2, Write, 1, -1, 1),
@@ -90,6 +93,15 @@ public static class CommandTable
         new("touch", CommandId.Touch, -2, Read | Fast, 1, -1, 1),
         new("object", CommandId.Object, -2, Read, 2, 2, 1),
         new("randomkey", CommandId.Randomkey, 1, Read),
+        new("expire", CommandId.Expire, -3, Write | Fast, 1, 1, 1),
+        new("pexpire", CommandId.Pexpire, -3, Write | Fast, 1, 1, 1),
+        new("expireat", CommandId.Expireat, -3, Write | Fast, 1, 1, 1),
+        new("pexpireat", CommandId.Pexpireat, -3, Write | Fast, 1, 1, 1),
+        new("ttl", CommandId.Ttl, 2, Read | Fast, 1, 1, 1),
+        new("pttl", CommandId.Pttl, 2, Read | Fast, 1, 1, 1),
+        new("expiretime", CommandId.Expiretime, 2, Read | Fast, 1, 1, 1),
+        new("pexpiretime", CommandId.Pexpiretime, 2, Read | Fast, 1, 1, 1),
+        new("persist", CommandId.Persist, 2, Write | Fast, 1, 1, 1),
 
         // Lists.
         new("lpush", CommandId.Lpush, -3, Write | DenyOom | Fast, 1, 1, 1),

@@ -11,6 +11,7 @@ internal static class CommandCatalog
     private static readonly Dictionary<CommandId, CommandInfo> Commands = new()
     {
         [CommandId.NoOp] = new("noop", -1, true),
+        [CommandId.ExpireSweep] = new("expiresweep", -1, true),
 
         [CommandId.Get] = new("get", 2, false),
         [CommandId.Set] = new("set", -3, true),
@@ -30,6 +31,9 @@ internal static class CommandCatalog
         [CommandId.Getrange] = new("getrange", 4, false),
         [CommandId.Substr] = new("substr", 4, false),
         [CommandId.Setrange] = new("setrange", 4, true),
+        [CommandId.Setex] = new("setex", 4, true),
+        [CommandId.Psetex] = new("psetex", 4, true),
+        [CommandId.Getex] = new("getex", -2, true),
 
         [CommandId.Del] = new("del", -2, true),
         [CommandId.Unlink] = new("unlink", -2, true),
@@ -46,6 +50,15 @@ internal static class CommandCatalog
         [CommandId.Touch] = new("touch", -2, false),
         [CommandId.Object] = new("object", -2, false),
         [CommandId.Randomkey] = new("randomkey", 1, false),
+        [CommandId.Expire] = new("expire", -3, true),
+        [CommandId.Pexpire] = new("pexpire", -3, true),
+        [CommandId.Expireat] = new("expireat", -3, true),
+        [CommandId.Pexpireat] = new("pexpireat", -3, true),
+        [CommandId.Ttl] = new("ttl", 2, false),
+        [CommandId.Pttl] = new("pttl", 2, false),
+        [CommandId.Expiretime] = new("expiretime", 2, false),
+        [CommandId.Pexpiretime] = new("pexpiretime", 2, false),
+        [CommandId.Persist] = new("persist", 2, true),
 
         [CommandId.Lpush] = new("lpush", -3, true),
         [CommandId.Rpush] = new("rpush", -3, true),

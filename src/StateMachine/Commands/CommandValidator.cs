@@ -43,6 +43,12 @@ internal static class CommandValidator
                 return KeyspaceCommands.TryParseScan(args, out _, out _, out _, out _, out var scanError) ? null : scanError;
             case CommandId.Flushdb or CommandId.Flushall:
                 return KeyspaceCommands.ValidateFlush(args);
+            case CommandId.Expire or CommandId.Pexpire or CommandId.Expireat or CommandId.Pexpireat:
+                return ExpireCommands.TryParse(args, ExpireDispatch.UnitOf(command), info.Name, out _, out _, out var expireError) ? null : expireError;
+            case CommandId.Setex or CommandId.Psetex:
+                return ExpireTime.TryParse(args[1], ExpireDispatch.UnitOf(command), info.Name, out _, out var setexError) ? null : setexError;
+            case CommandId.Getex:
+                return StringExpiryCommands.TryParseGetEx(args, out _, out _, out _, out var getexError) ? null : getexError;
             default:
                 return null;
         }

@@ -63,4 +63,9 @@ internal static class ErrorTexts
     public static string WrongArity(string command) => $"ERR wrong number of arguments for '{command}' command";
 
     public static string InvalidExpireTime(string command) => $"ERR invalid expire time in '{command}' command";
+
+    public const string ExpireNxConflict = "ERR NX and XX, GT or LT options at the same time are not compatible";
+    public const string ExpireGtLtConflict = "ERR GT and LT options at the same time are not compatible";
+
+    public static string UnsupportedOption(byte[] option) => $"ERR Unsupported option {System.Text.Encoding.UTF8.GetString(option)}";
 }

@@ -1,5 +1,4 @@
 using RaftKV.Protocol.Replies;
-using RaftKV.StateMachine.Numbers;
 using RaftKV.StateMachine.Text;
 
 namespace RaftKV.StateMachine.Commands;
@@ -49,7 +48,7 @@ internal readonly record struct SetOptions(bool Nx, bool Xx, bool Get, ExpireUni
             {
                 unit = ExpireUnit.KeepTtl;
             }
-            else if (TryExpireUnit(option, out var optionUnit) && hasNext && (unit == ExpireUnit.None || unit == optionUnit))
+            else if (ExpireTime.TryParseUnit(option, out var optionUnit) && hasNext && (unit == ExpireUnit.None || unit == optionUnit))
             {
                 unit = optionUnit;
                 expireArgument = arguments[++i];
@@ -63,19 +62,9 @@ internal readonly record struct SetOptions(bool Nx, bool Xx, bool Get, ExpireUni
 
         // Like Redis, the whole option list is checked for syntax before the expiry value is read.
         long expire = 0;
-        if (expireArgument is not null)
+        if (expireArgument is not null && !ExpireTime.TryParse(expireArgument, unit, "set", out expire, out error))
         {
-            if (!RedisIntegers.TryParse(expireArgument, out expire))
-            {
-                error = Reply.Error(ErrorTexts.NotInteger);
-                return false;
-            }
-
-            if (expire <= 0 || (unit is ExpireUnit.Seconds or ExpireUnit.UnixSeconds && expire > long.MaxValue / 1000))
-            {
-                error = Reply.Error(ErrorTexts.InvalidExpireTime("set"));
-                return false;
-            }
+            return false;
         }
 
         options = new SetOptions(nx, xx, get, unit, expire);
@@ -89,32 +78,6 @@ internal readonly record struct SetOptions(bool Nx, bool Xx, bool Get, ExpireUni
     public bool TryGetExpireAt(long nowMs, out long expireAtMs)
     {
         expireAtMs = Keyspace.KeyEntry.NoExpiry;
-        var milliseconds = Unit is ExpireUnit.Seconds or ExpireUnit.UnixSeconds ? ExpireValue * 1000 : ExpireValue;
-        switch (Unit)
-        {
-            case ExpireUnit.Seconds or ExpireUnit.Milliseconds:
-                if (milliseconds > long.MaxValue - nowMs)
-                {
-                    return false;
-                }
-
-                expireAtMs = nowMs + milliseconds;
-                return true;
-            case ExpireUnit.UnixSeconds or ExpireUnit.UnixMilliseconds:
-                expireAtMs = milliseconds;
-                return true;
-            default:
-                return true;
-        }
-    }
-
-    private static bool TryExpireUnit(byte[] option, out ExpireUnit unit)
-    {
-        unit = Keyword.Is(option, "EX"u8) ? ExpireUnit.Seconds
-            : Keyword.Is(option, "PX"u8) ? ExpireUnit.Milliseconds
-            : Keyword.Is(option, "EXAT"u8) ? ExpireUnit.UnixSeconds
-            : Keyword.Is(option, "PXAT"u8) ? ExpireUnit.UnixMilliseconds
-            : ExpireUnit.None;
-        return unit != ExpireUnit.None;
+        return Unit is ExpireUnit.None or ExpireUnit.KeepTtl || ExpireTime.TryToAbsolute(Unit, ExpireValue, nowMs, out expireAtMs);
     }
 }

@@ -3,25 +3,21 @@ using RaftKV.StateMachine.Values;
 
 namespace RaftKV.StateMachine.Keyspace;
 
-/// <summary>One key of the keyspace: its value and absolute expiry (Unix ms, or <see cref="NoExpiry"/>).</summary>
-internal sealed class KeyEntry
+/// <summary>
+/// One key of the keyspace: its value and absolute expiry (Unix ms, or <see cref="NoExpiry"/>). Only
+/// <see cref="KeyTable"/> creates entries and changes their expiry (through its private subclass), so
+/// its expiry index can never go stale: nothing else can assign <see cref="ExpireAtMs"/>.
+/// </summary>
+internal abstract class KeyEntry
 {
     public const long NoExpiry = -1;
 
-    public KeyEntry(byte[] key, StoredValue value, long expireAtMs)
+    private protected KeyEntry(byte[] key, ulong position, StoredValue value, long expireAtMs)
     {
         Key = key;
-        Position = PositionOf(key);
+        Position = position;
         Value = value;
         ExpireAtMs = expireAtMs;
-    }
-
-    private KeyEntry(ulong position)
-    {
-        Key = [];
-        Position = position;
-        Value = new StringValue([]);
-        ExpireAtMs = NoExpiry;
     }
 
     public byte[] Key { get; }
@@ -34,15 +30,13 @@ internal sealed class KeyEntry
 
     public StoredValue Value { get; set; }
 
-    public long ExpireAtMs { get; set; }
+    /// <summary>Changed only through <see cref="KeyTable.Put"/> and <see cref="KeyTable.SetExpiry"/>.</summary>
+    public long ExpireAtMs { get; private protected set; }
 
     public bool HasExpiry => ExpireAtMs != NoExpiry;
 
     /// <summary>A key whose expiry is at or before <paramref name="nowMs"/> is logically absent.</summary>
     public bool IsExpiredAt(long nowMs) => ExpireAtMs != NoExpiry && ExpireAtMs <= nowMs;
-
-    /// <summary>An entry that sorts before every real key at <paramref name="position"/>; for range queries only.</summary>
-    public static KeyEntry CreateProbe(ulong position) => new(position);
 
     public static ulong PositionOf(ReadOnlySpan<byte> key) => XxHash64.HashToUInt64(key);
 }

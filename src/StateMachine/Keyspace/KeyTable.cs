@@ -4,16 +4,27 @@ using RaftKV.StateMachine.Values;
 namespace RaftKV.StateMachine.Keyspace;
 
 /// <summary>
-/// The keyspace: a dictionary for lookups plus a sorted index in canonical order for KEYS, SCAN and
-/// snapshots. Knows nothing of time: callers decide what an expired entry means (reads hide it, writes
-/// delete it first).
+/// The keyspace: a dictionary for lookups, a sorted index in canonical order for KEYS, SCAN and
+/// snapshots, and an expiry index (<see cref="ExpiryOrder"/>) of the keys that have an expiry, for the
+/// leader's expiry sweeps. Knows nothing of time: callers decide what an expired entry means (reads hide
+/// it, writes delete it first). The expiry index is derived state: never persisted, rebuilt as entries
+/// are put (a snapshot load puts every key). Every change of an expiry goes through this class, which
+/// is the only one able to assign <see cref="KeyEntry.ExpireAtMs"/>.
 /// </summary>
 internal sealed class KeyTable
 {
+    private static readonly StringValue EmptyValue = new([]);
+
     private readonly Dictionary<byte[], KeyEntry> _entries = new(ByteStringComparer.Instance);
     private readonly SortedSet<KeyEntry> _order = new(KeyOrder.Instance);
 
+    // One red-black node per key with an expiry (about 48 bytes on x64); keys without one cost nothing.
+    private readonly SortedSet<KeyEntry> _expiring = new(ExpiryOrder.Instance);
+
     public int Count => _entries.Count;
+
+    /// <summary>Stored keys that have an expiry, expired or not.</summary>
+    public int ExpiringCount => _expiring.Count;
 
     /// <summary>The entry for <paramref name="key"/>, expired or not.</summary>
     public KeyEntry? Find(byte[] key) => _entries.GetValueOrDefault(key);
@@ -44,14 +55,40 @@ internal sealed class KeyTable
         if (_entries.TryGetValue(key, out var entry))
         {
             entry.Value = value;
-            entry.ExpireAtMs = expireAtMs;
+            SetExpiry(entry, expireAtMs);
             return entry;
         }
 
-        entry = new KeyEntry(key, value, expireAtMs);
-        _entries.Add(key, entry);
-        _order.Add(entry);
-        return entry;
+        var created = new Entry(key, KeyEntry.PositionOf(key), value, expireAtMs);
+        _entries.Add(key, created);
+        _order.Add(created);
+        if (created.HasExpiry)
+        {
+            _expiring.Add(created);
+        }
+
+        return created;
+    }
+
+    /// <summary>Gives a stored <paramref name="entry"/> a new expiry (or <see cref="KeyEntry.NoExpiry"/>), keeping the index in step.</summary>
+    public void SetExpiry(KeyEntry entry, long expireAtMs)
+    {
+        if (entry.ExpireAtMs == expireAtMs)
+        {
+            return;
+        }
+
+        // The index is ordered by the expiry itself: take the entry out before the key it sorts by changes.
+        if (entry.HasExpiry)
+        {
+            _expiring.Remove(entry);
+        }
+
+        ((Entry)entry).AssignExpiry(expireAtMs);
+        if (entry.HasExpiry)
+        {
+            _expiring.Add(entry);
+        }
     }
 
     public bool Remove(byte[] key)
@@ -62,6 +99,11 @@ internal sealed class KeyTable
         }
 
         _order.Remove(entry);
+        if (entry.HasExpiry)
+        {
+            _expiring.Remove(entry);
+        }
+
         return true;
     }
 
@@ -69,10 +111,39 @@ internal sealed class KeyTable
     {
         _entries.Clear();
         _order.Clear();
+        _expiring.Clear();
     }
 
     /// <summary>Every entry (expired ones too) in canonical order.</summary>
     public IEnumerable<KeyEntry> InOrder() => _order;
+
+    /// <summary>Every entry with an expiry, earliest first (<see cref="ExpiryOrder"/>).</summary>
+    public IEnumerable<KeyEntry> ByExpiry() => _expiring;
+
+    /// <summary>
+    /// Up to <paramref name="max"/> entries expired at <paramref name="nowMs"/>, earliest expiry first; the
+    /// walk stops at the first live entry, so it costs O(log n + max).
+    /// </summary>
+    public List<KeyEntry> ExpiredAt(long nowMs, int max)
+    {
+        var expired = new List<KeyEntry>();
+        if (max <= 0 || _expiring.Count == 0 || !_expiring.Min!.IsExpiredAt(nowMs))
+        {
+            return expired;
+        }
+
+        foreach (var entry in _expiring)
+        {
+            if (expired.Count == max || !entry.IsExpiredAt(nowMs))
+            {
+                break;
+            }
+
+            expired.Add(entry);
+        }
+
+        return expired;
+    }
 
     /// <summary>Entries whose position is at least <paramref name="position"/>, in canonical order.</summary>
     public IEnumerable<KeyEntry> InOrderFrom(ulong position)
@@ -88,7 +159,14 @@ internal sealed class KeyTable
         }
 
         // The smallest possible entry at a position: the empty key sorts first among equal positions.
-        var probe = KeyEntry.CreateProbe(position);
+        var probe = new Entry([], position, EmptyValue, KeyEntry.NoExpiry);
         return _order.GetViewBetween(probe, _order.Max);
+    }
+
+    /// <summary>The only kind of entry: private, so that only this table can assign an expiry.</summary>
+    private sealed class Entry(byte[] key, ulong position, StoredValue value, long expireAtMs)
+        : KeyEntry(key, position, value, expireAtMs)
+    {
+        public void AssignExpiry(long expireAtMs) => ExpireAtMs = expireAtMs;
     }
 }

@@ -165,6 +165,19 @@ public class CommandIdStabilityTests
         { "SortRo", 310 },
         { "RaftkvBackup", 1000 },
         { "RaftkvSnapshot", 1001 },
+        { "ExpireSweep", 3 },
+        { "Setex", 219 },
+        { "Psetex", 220 },
+        { "Getex", 221 },
+        { "Expire", 314 },
+        { "Pexpire", 315 },
+        { "Expireat", 316 },
+        { "Pexpireat", 317 },
+        { "Ttl", 318 },
+        { "Pttl", 319 },
+        { "Expiretime", 320 },
+        { "Pexpiretime", 321 },
+        { "Persist", 322 },
     };
 
     [Fact]

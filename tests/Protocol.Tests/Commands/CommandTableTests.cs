@@ -5,7 +5,7 @@ namespace RaftKV.Protocol.Tests.Commands;
 
 public class CommandTableTests
 {
-    private static readonly CommandId[] Internal = [CommandId.None, CommandId.NoOp, CommandId.Batch];
+    private static readonly CommandId[] Internal = [CommandId.None, CommandId.NoOp, CommandId.Batch, CommandId.ExpireSweep];
 
     [Fact]
     public void EveryClientCommandId_HasExactlyOneSpec()

@@ -13,7 +13,8 @@ namespace RaftKV.StateMachine.Tests.Support;
 /// <summary>
 /// Runs a data-driven script against a store the way the node does: Validate first (errors never reach
 /// the log), then writes (by the command table's flags) go through a LogEntryCodec round trip and Apply,
-/// reads through Read at the current script time.
+/// reads through Read at the current script time. With <c>logForm</c>, writes are first rewritten by
+/// <see cref="KeyValueStore.ToLogForm"/> as the leader does (relative expiry times made absolute).
 /// <code>
 /// # comment
 /// @time 1000              entry timestamp and read clock from now on (Unix ms)
@@ -23,7 +24,7 @@ namespace RaftKV.StateMachine.Tests.Support;
 /// OK
 /// </code>
 /// </summary>
-internal sealed class ScriptRunner
+internal sealed class ScriptRunner(bool logForm = false)
 {
     private long _time;
     private ulong _seed;
@@ -48,7 +49,8 @@ internal sealed class ScriptRunner
             return Store.Read(spec.Id, arguments, Math.Max(_time, Store.Now));
         }
 
-        var encoded = LogEntryCodec.Encode(new LogCommand(spec.Id, _time, _seed++, arguments));
+        var command = new LogCommand(spec.Id, _time, _seed++, arguments);
+        var encoded = LogEntryCodec.Encode(logForm ? KeyValueStore.ToLogForm(command) : command);
         return Store.Apply(LogEntryCodec.Decode(new ReadOnlySequence<byte>(encoded)));
     }
 
