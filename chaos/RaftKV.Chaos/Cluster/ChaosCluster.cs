@@ -14,6 +14,7 @@ internal sealed class ChaosCluster : IDisposable
     public ChaosCluster(INetwork network, int count, string nodeDll, string directory, IReadOnlyList<string> extraSettings)
     {
         _network = network;
+        Directory = directory;
         var dotnet = Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet";
         var members = Enumerable.Range(0, count)
             .Select(i => $"--RaftKV:Members:{i.ToString(CultureInfo.InvariantCulture)}={network.AddressOf(i)}:{network.RaftPort(i).ToString(CultureInfo.InvariantCulture)}")
@@ -38,6 +39,9 @@ internal sealed class ChaosCluster : IDisposable
     }
 
     public IReadOnlyList<NodeProcess> Nodes { get; }
+
+    /// <summary>The run's output directory (history, summary, one folder per node).</summary>
+    public string Directory { get; }
 
     public INetwork Network => _network;
 

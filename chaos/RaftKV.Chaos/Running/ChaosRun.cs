@@ -155,9 +155,23 @@ internal sealed class ChaosRun(RunOptions options, TextWriter log)
             await Task.Delay(500, token).ConfigureAwait(false);
         }
         var listing = string.Join(", ", cluster.Nodes.Select((n, i) => n.Name + "=" + (digests.ElementAtOrDefault(i) ?? "no answer")));
+        await SaveRaftStateAsync(cluster, token).ConfigureAwait(false);
         return digests.Any(d => d is null)
             ? CheckResult.Unknown(name, $"not every node answered DEBUG DIGEST within {s_digestTimeout.TotalSeconds} s: {listing}")
             : new CheckResult(name, Verdict.Invalid, $"replicas diverged {s_digestTimeout.TotalSeconds} s after the heal: {listing}", []);
+    }
+
+    // For diagnosis: each node's consensus state (term, role, commit/last/applied/snapshot index) when replicas
+    // diverged, in raft-state.txt beside the history.
+    private async Task SaveRaftStateAsync(ChaosCluster cluster, CancellationToken token)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var node in cluster.Nodes)
+        {
+            var reply = await ChaosCluster.QueryAsync(node, ["INFO", "raft"], token).ConfigureAwait(false);
+            text.Append("# ").AppendLine(node.Name).AppendLine(reply?.Text ?? "(no answer)");
+        }
+        File.WriteAllText(Path.Combine(cluster.Directory, "raft-state.txt"), text.ToString());
     }
 
     private static CheckResult CrashCheck(ChaosCluster cluster)

@@ -81,7 +81,8 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
             },
             _stateMachine,
             _options.DurableFollowerAppends,
-            () => _disk.IsLow);
+            () => _disk.IsLow,
+            _loggerFactory.CreateLogger<DurableWriteAheadLog>());
 
         var configuration = new RaftCluster.TcpConfiguration(RaftEndPoint)
         {
