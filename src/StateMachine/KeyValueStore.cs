@@ -3,6 +3,7 @@ using RaftKV.Protocol.Replies;
 using RaftKV.StateMachine.Commands;
 using RaftKV.StateMachine.Digests;
 using RaftKV.StateMachine.Keyspace;
+using RaftKV.StateMachine.Locks;
 using RaftKV.StateMachine.Log;
 
 namespace RaftKV.StateMachine;
@@ -17,6 +18,10 @@ namespace RaftKV.StateMachine;
 public sealed class KeyValueStore
 {
     private readonly KeyTable _keys = new();
+    private readonly LockTable _locks = new();
+
+    // The Raft index of the entry being applied, for fencing tokens; 0 outside Apply (reads grant no tokens).
+    private long _entryIndex;
 
     // Varies the seed of successive reads within one millisecond (SRANDMEMBER, RANDOMKEY, ...). Reads may
     // run concurrently with each other, hence Interlocked; it is not state and never replicated.
@@ -36,21 +41,49 @@ public sealed class KeyValueStore
 
     internal KeyTable Keys => _keys;
 
+    internal LockTable Locks => _locks;
+
+    /// <summary>Applies one committed entry whose log index is not known: as <see cref="Apply(LogCommand, long)"/> with index 0.</summary>
+    public Reply Apply(LogCommand command) => Apply(command, 0);
+
     /// <summary>
     /// Applies one committed entry and returns the client's reply. Advances <see cref="Now"/> to the
     /// entry's timestamp (never backwards). Invalid entries (unknown command, bad arguments) get an error
     /// reply and leave the keyspace unchanged; NoOp only advances the clock.
     /// </summary>
-    public Reply Apply(LogCommand command)
+    /// <param name="command">The command; for a Batch entry, each command inside it in turn.</param>
+    /// <param name="entryIndex">
+    /// The Raft log index of the entry holding the command (the commands of one Batch share it), or 0 when unknown.
+    /// A lock granted by the command gets the fencing token max(<paramref name="entryIndex"/>, last token + 1):
+    /// the index when it is new, otherwise the next number, so tokens strictly increase along the log either way.
+    /// </param>
+    public Reply Apply(LogCommand command, long entryIndex)
     {
         ArgumentNullException.ThrowIfNull(command);
+        ArgumentOutOfRangeException.ThrowIfNegative(entryIndex);
+        var previousNow = Now;
         Now = Math.Max(Now, command.TimestampMs);
         if (command.Command == CommandId.NoOp)
         {
             return Reply.Ok;
         }
 
-        return Execute(command.Command, command.Arguments, Now, command.Seed);
+        if (command.Command == CommandId.LockLeaseExtend)
+        {
+            return command.Arguments.Length == 0
+                ? Reply.Integer(_locks.ExtendLeases(previousNow, Now))
+                : Reply.Error(ErrorTexts.WrongArity("lockleaseextend"));
+        }
+
+        _entryIndex = entryIndex;
+        try
+        {
+            return Execute(command.Command, command.Arguments, Now, command.Seed);
+        }
+        finally
+        {
+            _entryIndex = 0;
+        }
     }
 
     /// <summary>
@@ -122,8 +155,16 @@ public sealed class KeyValueStore
         return keys;
     }
 
-    /// <summary>The keyspace digest (20 bytes, as DEBUG DIGEST): zeros when empty, independent of insertion order.</summary>
-    public byte[] Digest() => KeyspaceDigest.Compute(_keys);
+    /// <summary>
+    /// The state digest (20 bytes, as DEBUG DIGEST): the keyspace's XOR the lock table's (which adds nothing while no
+    /// lock was ever granted); zeros when empty, independent of insertion order.
+    /// </summary>
+    public byte[] Digest()
+    {
+        var digest = KeyspaceDigest.Compute(_keys);
+        LockDigest.XorInto(_locks, digest);
+        return digest;
+    }
 
     /// <summary>The digest of one key's value and expiry (as DEBUG DIGEST-VALUE); 20 zero bytes for a missing key.</summary>
     public byte[]? DigestValue(byte[] key)
@@ -184,6 +225,8 @@ public sealed class KeyValueStore
         CommandId.Touch => GenericCommands.Touch(_keys, args, now),
         CommandId.Copy => GenericCommands.Copy(_keys, args, now),
         CommandId.Randomkey => GenericCommands.RandomKey(_keys, now, new Numbers.DeterministicRandom(seed)),
+        CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh or CommandId.RaftkvLockOwner =>
+            LockCommands.Dispatch(_locks, command, args, now, _entryIndex),
         _ when ExpireDispatch.Handles(command) => ExpireDispatch.Dispatch(_keys, command, args, now),
         _ => CollectionDispatch.Dispatch(_keys, command, args, now, seed),
     };

@@ -15,6 +15,11 @@ public enum CommandId : ushort
     Batch = 2,
     /// <summary>Active expiry: the arguments are keys; each is deleted if it is expired at the entry's time.</summary>
     ExpireSweep = 3,
+    /// <summary>
+    /// Proposed by a new leader when it takes office: extends every held lock's lease by its ttl from the entry's
+    /// time, so a leader change never frees a lock early (no arguments; reply: the number of leases extended).
+    /// </summary>
+    LockLeaseExtend = 4,
 
     // Connection and server (100-199).
     Ping = 100,
@@ -97,6 +102,10 @@ public enum CommandId : ushort
     // RaftKV's own commands, in the RAFTKV.* namespace (1000-1099).
     RaftkvBackup = 1000,
     RaftkvSnapshot = 1001,
+    RaftkvLockAcquire = 1002,
+    RaftkvLockRelease = 1003,
+    RaftkvLockRefresh = 1004,
+    RaftkvLockOwner = 1005,
 
     // Lists (400-499).
     Lpush = 400,

@@ -54,6 +54,13 @@ public static class CommandTable
         new("raftkv.backup", CommandId.RaftkvBackup, 2, Admin),
         new("raftkv.snapshot", CommandId.RaftkvSnapshot, 1, Admin),
 
+        // Locks with fencing tokens: their own namespace, not keys; the lock name sits at the key position so that
+        // sharding routes a lock like a key.
+        new("raftkv.lock.acquire", CommandId.RaftkvLockAcquire, 4, Write | DenyOom | Fast, 1, 1, 1),
+        new("raftkv.lock.release", CommandId.RaftkvLockRelease, 3, Write | Fast, 1, 1, 1),
+        new("raftkv.lock.refresh", CommandId.RaftkvLockRefresh, 4, Write | Fast, 1, 1, 1),
+        new("raftkv.lock.owner", CommandId.RaftkvLockOwner, 2, Read | Fast, 1, 1, 1),
+
         // Strings.
         new("get", CommandId.Get, 2, Read | Fast, 1, 1, 1),
         new("set", CommandId.Set, -3, Write | DenyOom, 1, 1, 1),

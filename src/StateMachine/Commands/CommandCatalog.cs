@@ -154,6 +154,11 @@ internal static class CommandCatalog
         [CommandId.Lcs] = new("lcs", -3, false),
         [CommandId.Sort] = new("sort", -2, true),
         [CommandId.SortRo] = new("sort_ro", -2, false),
+
+        [CommandId.RaftkvLockAcquire] = new("raftkv.lock.acquire", 4, true),
+        [CommandId.RaftkvLockRelease] = new("raftkv.lock.release", 3, true),
+        [CommandId.RaftkvLockRefresh] = new("raftkv.lock.refresh", 4, true),
+        [CommandId.RaftkvLockOwner] = new("raftkv.lock.owner", 2, false),
     };
 
     public static CommandInfo? Find(CommandId command) => Commands.GetValueOrDefault(command);

@@ -57,6 +57,12 @@ internal static class ErrorTexts
     public const string LcsTooLong = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
     public const string SortNotDouble = "ERR One or more scores can't be converted into double";
 
+    // RaftKV's lock commands: an uppercase code first, as Redis's own non-ERR errors, for clients to match on.
+    public const string LockHeld = "LOCKED lock is held by another owner";
+    public const string NotLockOwner = "NOTOWNER lock is held by another owner";
+    public const string NoLock = "NOLOCK no such lock, or it has expired";
+    public const string EmptyLockOwner = "ERR lock owner must not be empty";
+
     public static string UnknownSubcommand(byte[] subcommand, string command) =>
         $"ERR unknown subcommand '{System.Text.Encoding.UTF8.GetString(subcommand)}'. Try {command} HELP.";
 

@@ -2,21 +2,29 @@ namespace RaftKV.StateMachine.Snapshots;
 
 /// <summary>
 /// The snapshot format. THIS IS A PERSISTED FORMAT (snapshots on disk, backups, InstallSnapshot):
-/// pinned by a golden test; change it only with a new <see cref="FormatVersion"/>. All integers
-/// little-endian, byte strings as i32 length + bytes:
+/// pinned by golden tests; change it only with a new format version, and keep reading the old ones.
+/// All integers little-endian, byte strings as i32 length + bytes:
 /// <code>
 /// magic "RKVSNAP1" | version:u16 | index:i64 | term:i64 | now:i64 | keyCount:i64
 /// keyCount * (key:string | kind:u8 | expireAtMs:i64 (-1 = none) | value)
+/// version 2 only: lastToken:i64 | lockCount:i64
+///                 lockCount * (name:string | owner:string | token:i64 | expireAtMs:i64 | ttlMs:i64)
 /// checksum:u64 = XxHash64 (seed 0) of every byte before it
 /// </code>
 /// Values are their canonical form (<see cref="Values.StoredValue.WriteCanonical"/>): string = string;
 /// list = i32 count + strings in order; set = i32 count + members in ordinal order; hash = i32 count +
 /// (field, value) in ordinal field order; zset = i32 count + (member, score:f64 bits) by score then member.
-/// Keys come in canonical key order, so equal states give byte-equal snapshots.
+/// Keys come in canonical key order and locks in ordinal name order, so equal states give byte-equal snapshots.
+/// Version 2 adds the lock table. The writer writes version 1 while no lock was ever granted (last token 0):
+/// nothing is lost, and nodes that read only version 1 can still install such snapshots during an upgrade.
 /// </summary>
 internal static class SnapshotLayout
 {
-    public const ushort FormatVersion = 1;
+    /// <summary>The newest version, which this node reads along with <see cref="KeysOnlyVersion"/>.</summary>
+    public const ushort FormatVersion = 2;
+
+    /// <summary>The version without the lock table.</summary>
+    public const ushort KeysOnlyVersion = 1;
 
     public const int ChunkSize = 64 * 1024;
 

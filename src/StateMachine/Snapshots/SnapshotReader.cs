@@ -1,5 +1,7 @@
 using RaftKV.StateMachine.Commands;
 using RaftKV.StateMachine.Keyspace;
+using RaftKV.StateMachine.Locks;
+using RaftKV.StateMachine.Text;
 using RaftKV.StateMachine.Values;
 
 namespace RaftKV.StateMachine.Snapshots;
@@ -24,9 +26,10 @@ public static class SnapshotReader
         }
 
         var version = (ushort)(reader.ReadByte() | (reader.ReadByte() << 8));
-        if (version != SnapshotLayout.FormatVersion)
+        if (version is not (SnapshotLayout.KeysOnlyVersion or SnapshotLayout.FormatVersion))
         {
-            throw new SnapshotFormatException($"Unknown snapshot format version {version}; this node reads version {SnapshotLayout.FormatVersion}.");
+            throw new SnapshotFormatException(
+                $"Unknown snapshot format version {version}; this node reads versions {SnapshotLayout.KeysOnlyVersion} to {SnapshotLayout.FormatVersion}.");
         }
 
         var index = reader.ReadInt64();
@@ -61,6 +64,11 @@ public static class SnapshotReader
             previous = entry;
         }
 
+        if (version != SnapshotLayout.KeysOnlyVersion)
+        {
+            ReadLocks(reader, store.Locks);
+        }
+
         var expected = reader.CurrentChecksum;
         Span<byte> stored = stackalloc byte[sizeof(ulong)];
         reader.ReadExactly(stored, checksummed: false);
@@ -70,6 +78,41 @@ public static class SnapshotReader
         }
 
         return new SnapshotContents(store, index, term);
+    }
+
+    private static void ReadLocks(SnapshotInput reader, LockTable locks)
+    {
+        var lastToken = reader.ReadInt64();
+        var lockCount = reader.ReadInt64();
+        if (lastToken < 0 || lockCount < 0)
+        {
+            throw Corrupted($"last token {lastToken} or lock count {lockCount} is negative");
+        }
+
+        locks.LoadLastToken(lastToken);
+        byte[]? previous = null;
+        for (long i = 0; i < lockCount; i++)
+        {
+            var offset = reader.Consumed;
+            var name = reader.ReadString(StringCommands.MaxStringLength);
+            var owner = reader.ReadString(StringCommands.MaxStringLength);
+            var token = reader.ReadInt64();
+            var expireAt = reader.ReadInt64();
+            var ttl = reader.ReadInt64();
+            if (token < 1 || token > lastToken || ttl < 1 || ttl > LockTable.MaxTtlMs)
+            {
+                throw Corrupted($"lock at byte {offset} has token {token} or ttl {ttl} out of range");
+            }
+
+            // Name order is what the writer produces; anything else (including a repeated name) is damage.
+            if (previous is not null && ByteStringComparer.Instance.Compare(previous, name) >= 0)
+            {
+                throw Corrupted($"lock at byte {offset} is out of order or repeated");
+            }
+
+            locks.Load(new LockEntry(name, owner, token, expireAt, ttl));
+            previous = name;
+        }
     }
 
     private static StoredValue ReadValue(SnapshotInput reader, byte kind, long offset)

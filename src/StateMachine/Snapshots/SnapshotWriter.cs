@@ -14,8 +14,10 @@ public static class SnapshotWriter
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(output);
         var writer = new SnapshotOutput(output);
+        var locks = store.Locks;
+        var version = locks.LastToken == 0 && locks.Count == 0 ? SnapshotLayout.KeysOnlyVersion : SnapshotLayout.FormatVersion;
         writer.WriteBytes(SnapshotLayout.Magic);
-        writer.WriteBytes([(byte)SnapshotLayout.FormatVersion, SnapshotLayout.FormatVersion >> 8]);
+        writer.WriteBytes([(byte)version, (byte)(version >> 8)]);
         writer.WriteInt64(index);
         writer.WriteInt64(term);
         writer.WriteInt64(store.Now);
@@ -26,6 +28,20 @@ public static class SnapshotWriter
             writer.WriteByte((byte)entry.Value.Kind);
             writer.WriteInt64(entry.ExpireAtMs);
             entry.Value.WriteCanonical(writer);
+        }
+
+        if (version != SnapshotLayout.KeysOnlyVersion)
+        {
+            writer.WriteInt64(locks.LastToken);
+            writer.WriteInt64(locks.Count);
+            foreach (var entry in locks.InOrder())
+            {
+                writer.WriteString(entry.Name);
+                writer.WriteString(entry.Owner);
+                writer.WriteInt64(entry.Token);
+                writer.WriteInt64(entry.ExpireAtMs);
+                writer.WriteInt64(entry.TtlMs);
+            }
         }
 
         writer.Finish();

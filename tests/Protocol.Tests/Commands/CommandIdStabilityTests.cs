@@ -13,6 +13,7 @@ public class CommandIdStabilityTests
         { "None", 0 },
         { "NoOp", 1 },
         { "Batch", 2 },
+        { "LockLeaseExtend", 4 },
         { "Ping", 100 },
         { "Echo", 101 },
         { "Hello", 102 },
@@ -178,6 +179,10 @@ public class CommandIdStabilityTests
         { "Expiretime", 320 },
         { "Pexpiretime", 321 },
         { "Persist", 322 },
+        { "RaftkvLockAcquire", 1002 },
+        { "RaftkvLockRelease", 1003 },
+        { "RaftkvLockRefresh", 1004 },
+        { "RaftkvLockOwner", 1005 },
     };
 
     [Fact]

@@ -5,7 +5,7 @@ namespace RaftKV.Protocol.Tests.Commands;
 
 public class CommandTableTests
 {
-    private static readonly CommandId[] Internal = [CommandId.None, CommandId.NoOp, CommandId.Batch, CommandId.ExpireSweep];
+    private static readonly CommandId[] Internal = [CommandId.None, CommandId.NoOp, CommandId.Batch, CommandId.ExpireSweep, CommandId.LockLeaseExtend];
 
     [Fact]
     public void EveryClientCommandId_HasExactlyOneSpec()
@@ -40,11 +40,11 @@ public class CommandTableTests
     [Fact]
     public void Names_MatchTheirIds()
     {
-        // RaftKV's own commands live in the "raftkv." namespace: RaftkvBackup is "raftkv.backup".
-        // Redis's sort_ro is SortRo.
+        // RaftKV's own commands live in the "raftkv." namespace: RaftkvBackup is "raftkv.backup",
+        // RaftkvLockAcquire is "raftkv.lock.acquire". Redis's sort_ro is SortRo.
         Assert.All(CommandTable.All, spec => Assert.Equal(
             spec.Id.ToString().ToLowerInvariant(),
-            spec.Name.Replace("raftkv.", "raftkv", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal)));
+            spec.Name.Replace(".", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal)));
     }
 
     [Theory]
@@ -137,6 +137,10 @@ public class CommandTableTests
     [InlineData("incrby", 3, 1, 1, 1)]
     [InlineData("decrby", 3, 1, 1, 1)]
     [InlineData("type", 2, 1, 1, 1)]
+    [InlineData("raftkv.lock.acquire", 4, 1, 1, 1)]
+    [InlineData("raftkv.lock.release", 3, 1, 1, 1)]
+    [InlineData("raftkv.lock.refresh", 4, 1, 1, 1)]
+    [InlineData("raftkv.lock.owner", 2, 1, 1, 1)]
     public void Spec_MatchesRedisCommandInfo(string name, int arity, int firstKey, int lastKey, int step)
     {
         Assert.True(CommandTable.TryGet(Encoding.ASCII.GetBytes(name), out var spec));
@@ -165,6 +169,10 @@ public class CommandTableTests
     [InlineData("subscribe", CommandFlags.PubSub | CommandFlags.Connection | CommandFlags.AllowedInSubscribe)]
     [InlineData("info", CommandFlags.Admin)]
     [InlineData("ping", CommandFlags.Connection | CommandFlags.Fast | CommandFlags.AllowedInSubscribe)]
+    [InlineData("raftkv.lock.acquire", CommandFlags.Write | CommandFlags.DenyOom | CommandFlags.Fast)]
+    [InlineData("raftkv.lock.release", CommandFlags.Write | CommandFlags.Fast)]
+    [InlineData("raftkv.lock.refresh", CommandFlags.Write | CommandFlags.Fast)]
+    [InlineData("raftkv.lock.owner", CommandFlags.Read | CommandFlags.Fast)]
     public void Flags_FollowTheDesign(string name, CommandFlags flags)
     {
         Assert.True(CommandTable.TryGet(Encoding.ASCII.GetBytes(name), out var spec));
