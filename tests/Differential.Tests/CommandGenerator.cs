@@ -8,7 +8,10 @@ namespace RaftKV.Differential.Tests;
 /// and WRONGTYPE, empty-collection deletion and encoding conversions happen often, plus out-of-range and
 /// malformed arguments. Keeps the comparison meaningful: lex-range commands only touch "zlex", whose
 /// scores are always 0 (Redis leaves lex ranges over mixed scores undefined); SPOP is followed by DEL of
-/// its key (the popped members are random); no expiry, MULTI or other databases (RaftKV has none yet).
+/// its key (the popped members are random); no MULTI or other databases (RaftKV has none yet).
+/// Expiry commands use relative times of 1000 s or more and absolute ones in 2100 or in the past, so no
+/// key expires while the two servers run, and GT/LT only compare times that differ by far more than the
+/// two servers' clocks do (TTL replies are compared with a tolerance, <see cref="ReplyComparison"/>).
 /// </summary>
 internal sealed class CommandGenerator(int seed)
 {
@@ -39,6 +42,11 @@ internal sealed class CommandGenerator(int seed)
     private string[] Next()
     {
         var k = Key();
+        if (_random.Next(10) == 0)
+        {
+            return Expiry(k);
+        }
+
         return _random.Next(100) switch
         {
             < 3 => ["SET", k, Member()],
@@ -108,6 +116,37 @@ internal sealed class CommandGenerator(int seed)
             _ => ["ZADD", k, .. Some(1, 6, () => _random.Next(0, 300).ToString(CultureInfo.InvariantCulture) + " m" + _random.Next(0, 200).ToString(CultureInfo.InvariantCulture)).SelectMany(p => p.Split(' '))],
         };
     }
+
+    private string[] Expiry(string k) => _random.Next(12) switch
+    {
+        0 => ["EXPIRE", k, Seconds(), .. Maybe(Pick("NX", "XX"))],
+        1 => ["PEXPIRE", k, Milliseconds(), .. Maybe(Pick("NX", "XX"))],
+        2 => ["EXPIREAT", k, UnixSeconds(), .. Conditions()],
+        3 => ["PEXPIREAT", k, UnixMilliseconds(), .. Conditions()],
+        4 or 5 => [Pick("TTL", "PTTL", "EXPIRETIME", "PEXPIRETIME"), k],
+        6 => ["PERSIST", k],
+        7 => ["SETEX", k, Seconds(), Member()],
+        8 => ["PSETEX", k, Milliseconds(), Member()],
+        9 => ["GETEX", k, .. Pick<string[]>([], ["EX", Seconds()], ["PX", Milliseconds()], ["EXAT", UnixSeconds()], ["PXAT", UnixMilliseconds()], ["PERSIST"], ["EX", "1000", "PERSIST"], ["PX", "5000000", "PX", "6000000"])],
+        10 => ["SET", k, Member(), .. Pick<string[]>(["EX", Seconds()], ["PX", Milliseconds()], ["EXAT", UnixSeconds()], ["PXAT", UnixMilliseconds()], ["KEEPTTL"], ["XX", "KEEPTTL", "GET"], ["NX", "EX", Seconds()])],
+        _ => ["SET", k, Member(), "PXAT", UnixMilliseconds()],
+    };
+
+    private string Seconds() => Pick("1000", "5000", "86400", "100000", "-1", "0", "abc", "9223372036854775", "9223372036854776");
+
+    private string Milliseconds() => Pick("1000000", "5000000", "86400000", "-5", "0", "1.5", "9223372036854775807");
+
+    private string UnixSeconds() => Pick("4102444800", "4102444900", "4102445000", "1000", "0", "9223372036854775", "9223372036854776");
+
+    private string UnixMilliseconds() => Pick("4102444800000", "4102444850000", "4102444900000", "4102444800500", "1", "-5", "9223372036854775807");
+
+    private string[] Conditions() => _random.Next(8) switch
+    {
+        0 => [Pick("NX", "XX", "GT", "LT"), Pick("NX", "XX", "GT", "LT")],
+        1 => ["FOO"],
+        < 5 => [Pick("NX", "XX", "GT", "LT")],
+        _ => [],
+    };
 
     private string[] ZAdd(string k)
     {

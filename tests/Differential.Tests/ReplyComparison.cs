@@ -7,7 +7,9 @@ namespace RaftKV.Differential.Tests;
 /// Decides whether two replies to the same command agree. Exact, except where Redis leaves the order
 /// unspecified (members of sets and hashes, KEYS, SORT BY) and where the answer is random (SPOP,
 /// SRANDMEMBER, HRANDFIELD, ZRANDMEMBER, RANDOMKEY: shape and count only), and SCAN cursors on large
-/// collections (which differ by design; whole-collection replies with cursor 0 compare as sets).
+/// collections (which differ by design; whole-collection replies with cursor 0 compare as sets), and
+/// remaining or absolute times of keys with relative expiries (the two servers' clocks, and the moments
+/// the command reaches each, differ by a little: up to two seconds either way is agreement).
 /// </summary>
 internal static class ReplyComparison
 {
@@ -27,6 +29,13 @@ internal static class ReplyComparison
         if (expected.IsError || actual.IsError || expected.Type != actual.Type)
         {
             return expected.Render() == actual.Render();
+        }
+
+        if (TimeTolerance(name) is { } tolerance && expected.Type == ':')
+        {
+            return expected.Integer < 0 || actual.Integer < 0
+                ? expected.Integer == actual.Integer
+                : Math.Abs(expected.Integer - actual.Integer) <= tolerance;
         }
 
         if (Random.Contains(name))
@@ -58,6 +67,11 @@ internal static class ReplyComparison
 
         return expected.Render() == actual.Render();
     }
+
+    private static long? TimeTolerance(string name) =>
+        name.Equals("TTL", StringComparison.OrdinalIgnoreCase) || name.Equals("EXPIRETIME", StringComparison.OrdinalIgnoreCase) ? 2
+        : name.Equals("PTTL", StringComparison.OrdinalIgnoreCase) || name.Equals("PEXPIRETIME", StringComparison.OrdinalIgnoreCase) ? 2000
+        : null;
 
     private static string Sorted(RespValue value) =>
         value.Items is null ? value.Render() : string.Join(", ", value.Items.Select(i => i.Render()).Order(StringComparer.Ordinal));
