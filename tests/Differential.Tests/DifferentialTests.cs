@@ -45,7 +45,9 @@ public sealed class DifferentialTests(Servers servers, ITestOutputHelper output)
         foreach (var path in Directory.GetFiles(ScriptDirectory(), "*.txt").Order(StringComparer.Ordinal))
         {
             var name = Path.GetFileName(path);
-            if (!name.StartsWith("keys-", StringComparison.Ordinal) && !name.StartsWith("strings-", StringComparison.Ordinal))
+            // Redis knows no RAFTKV.* command (locks.txt): such scripts have no reference to compare with.
+            if (!name.StartsWith("keys-", StringComparison.Ordinal) && !name.StartsWith("strings-", StringComparison.Ordinal)
+                && !File.ReadLines(path).Any(line => line.StartsWith("> RAFTKV.", StringComparison.OrdinalIgnoreCase)))
             {
                 data.Add(name);
             }
