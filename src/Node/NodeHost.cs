@@ -38,6 +38,11 @@ public static class NodeHost
         builder.Services.AddSingleton<BlockingWaiters>();
         builder.Services.AddHostedService<BlockingWakeups>();
         builder.Services.AddSingleton<CommandExecutor>();
+        builder.Services.AddSingleton<LeaderClock>();
+        builder.Services.AddSingleton<ExpirySweeper>();
+        builder.Services.AddHostedService(static sp => sp.GetRequiredService<ExpirySweeper>());
+        builder.Services.AddSingleton<LockLeases>();
+        builder.Services.AddHostedService(static sp => sp.GetRequiredService<LockLeases>());
         builder.Services.AddSingleton<ClientRegistry>();
         builder.Services.AddSingleton<PubSubBroker>();
         builder.Services.AddSingleton<InfoBuilder>();

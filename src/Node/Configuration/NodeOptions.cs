@@ -85,6 +85,12 @@ public sealed class NodeOptions
     /// <summary>How long a client command waits for commit or a read barrier before it answers an error.</summary>
     public int CommandTimeoutMs { get; set; } = 10_000;
 
+    /// <summary>Period of the leader's active expiry cycle (Redis: 100 ms at hz 10).</summary>
+    public int ExpiryCycleMs { get; set; } = 100;
+
+    /// <summary>Most keys one expiry-sweep log entry deletes; a full batch is followed by another at once.</summary>
+    public int ExpiryBatchKeys { get; set; } = 200;
+
     /// <summary>
     /// A backup file (from RAFTKV.BACKUP) to start a brand-new single-node cluster from. Used only when the data
     /// directory is empty; members are then added one at a time. Ignored (with a warning) once the node has data.

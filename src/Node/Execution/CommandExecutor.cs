@@ -21,13 +21,15 @@ internal sealed partial class CommandExecutor(
     BlockingWaiters waiters,
     DiskSpaceGuard disk,
     IOptions<NodeOptions> options,
-    TimeProvider clock,
+    LeaderClock clock,
+    LockLeases leases,
     ILogger<CommandExecutor> logger)
 {
     public const string NoLeader = "CLUSTERDOWN No Raft leader";
     public const string UnknownOutcome = "CLUSTERDOWN The write was sent but its outcome is unknown (leadership changed or timed out)";
     public const string ReadFailed = "CLUSTERDOWN The read could not be confirmed by a quorum";
     public const string LeaderUnreachable = "CLUSTERDOWN The leader could not be reached";
+    public const string LeasesPending = "TRYAGAIN lock leases are being extended after a leader change, retry";
     public const string Unblocked = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)";
 
     private readonly NodeOptions _options = options.Value;
@@ -48,6 +50,8 @@ internal sealed partial class CommandExecutor(
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
             timeout.CancelAfter(_options.CommandTimeoutMs);
+            if (LockLeases.IsLockWrite(spec.Id) && !await leases.WaitExtendedAsync(timeout.Token).ConfigureAwait(false))
+                return Reply.Error(LeasesPending);
             return spec.IsWrite
                 ? await WriteAsync(spec.Id, args, timeout.Token).ConfigureAwait(false)
                 : await ReadAsync(spec.Id, args, timeout.Token).ConfigureAwait(false);
@@ -58,15 +62,16 @@ internal sealed partial class CommandExecutor(
         return await ForwardAsync(arguments, caller, token).ConfigureAwait(false);
     }
 
-    /// <summary>Milliseconds since the Unix epoch by the leader's clock, never behind the last applied entry.</summary>
-    public long Now() => Math.Max(clock.GetUtcNow().ToUnixTimeMilliseconds(), raft.StateMachine.Read(static s => s.Now));
+    /// <summary>Milliseconds since the Unix epoch by the leader's clock: never behind the last applied entry, never backwards.</summary>
+    public long Now() => clock.Now();
 
     private async ValueTask<Reply> WriteAsync(CommandId id, byte[][] args, CancellationToken token)
     {
         if (disk.IsLow)
             return Reply.Error(disk.Message);
 
-        var command = new LogCommand(id, clock.GetUtcNow().ToUnixTimeMilliseconds(), (ulong)Random.Shared.NextInt64(), args);
+        // Relative expiry times (EX, PX, EXPIRE, ...) become absolute at the entry's timestamp, as Redis writes its AOF.
+        var command = KeyValueStore.ToLogForm(new LogCommand(id, clock.Now(), (ulong)Random.Shared.NextInt64(), args));
 
         // Returns after the entry holding the command is committed by a majority and applied here.
         return await batcher.WriteAsync(command, token).ConfigureAwait(false);

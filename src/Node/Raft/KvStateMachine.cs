@@ -159,10 +159,12 @@ internal sealed partial class KvStateMachine : SimpleStateMachine
             return Publisher?.Invoke(command) ?? Reply.Zero;
         try
         {
-            var reply = _store.Apply(command);
+            var reply = _store.Apply(command, index);
 
-            // A blocking pop that found nothing changed nothing: waking its own waiter again would loop.
-            if (reply is not NullReply { Kind: NullKind.Array })
+            // A blocking pop that found nothing changed nothing: waking its own waiter again would loop. Lock commands
+            // name locks, not keys, and wake nobody.
+            if (reply is not NullReply { Kind: NullKind.Array } && command.Command is not (CommandId.RaftkvLockAcquire
+                    or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh or CommandId.LockLeaseExtend))
                 Touched?.Invoke(command.Arguments);
             return reply;
         }

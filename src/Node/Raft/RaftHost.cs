@@ -150,6 +150,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         previous.Cancel();
         previous.Dispose();
 
+        LeaderEpochChanged?.Invoke(leader is { IsRemote: false }, LeaderChangeToken);
         if (leader is null)
         {
             LogNoLeader();
@@ -160,6 +161,11 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         if (leader.IsRemote)
             _ = ResolveRespEndpointAsync(leader);
     }
+
+    /// <summary>
+    /// Raised on every leader change: whether this node is now the leader, and a token cancelled when this epoch ends.
+    /// </summary>
+    public event Action<bool, CancellationToken>? LeaderEpochChanged;
 
     /// <summary>The RESP endpoint of the current leader, or null when no leader is known (or not yet resolved).</summary>
     public string? LeaderRespEndpoint

@@ -13,7 +13,8 @@ namespace RaftKV.Node.Server;
 /// speaks Redis: <c>role:master</c> on the leader, <c>role:slave</c> with the leader's RESP address elsewhere, so
 /// clients route writes by themselves. The raft section has the consensus state.
 /// </summary>
-internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard disk, ClientRegistry clients, ServerInfo server, IOptions<NodeOptions> options, TimeProvider clock)
+internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard disk, ClientRegistry clients, ServerInfo server, IOptions<NodeOptions> options, TimeProvider clock,
+    RaftKV.Node.Execution.ExpirySweeper expiry)
 {
     private static readonly string[] DefaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace", "raft"];
     private readonly NodeOptions _options = options.Value;
@@ -99,10 +100,15 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         Line(text, "raft_last_snapshot_bytes", raft.IsStarted ? raft.StateMachine.LastSnapshotBytes : 0);
     }
 
-    private static void Stats(StringBuilder text)
+    private void Stats(StringBuilder text)
     {
         text.Append("# Stats\r\n");
         Line(text, "total_connections_received", 0);
+
+        // Keys deleted by the expiry sweeps this node proposed while leading (Redis: expired_keys).
+        Line(text, "expired_keys", expiry.ExpiredKeys);
+        Line(text, "raftkv_expiry_sweeps", expiry.Sweeps);
+        Line(text, "raftkv_expiring_keys", raft.IsStarted ? raft.StateMachine.Read(static s => s.ExpiringKeyCount) : 0);
     }
 
     private static void Cpu(StringBuilder text)

@@ -15,6 +15,9 @@ internal sealed class TestNode(int index, int respPort, int raftPort, string dat
 
     public WebApplication? App { get; set; }
 
+    /// <summary>This node's wall clock (kept across restarts); shift it to simulate a clock jump.</summary>
+    public ShiftableClock Clock { get; } = new();
+
     public bool IsRunning => App is not null;
 
     public RaftHost Raft => App?.Raft() ?? throw new InvalidOperationException($"node {Index} is stopped");

@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Options;
+using RaftKV.Node.Configuration;
+using RaftKV.Node.Raft;
+using RaftKV.Protocol.Commands;
+using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Log;
+
+namespace RaftKV.Node.Execution;
+
+/// <summary>
+/// Active expiry, on the leader only. Reads already hide expired keys; this reclaims their memory. Every
+/// <see cref="NodeOptions.ExpiryCycleMs"/> the leader takes the earliest-expired keys (at most
+/// <see cref="NodeOptions.ExpiryBatchKeys"/>) and proposes them as one ExpireSweep entry; every replica deletes those
+/// that are still expired at the entry's time, so followers never delete by their own clocks. As in Redis's active
+/// expire cycle the effort adapts: a full batch means more are waiting, and the next batch follows at once, until
+/// the cycle has used a quarter of its period.
+/// </summary>
+internal sealed partial class ExpirySweeper(
+    RaftHost raft, WriteBatcher batcher, LeaderClock clock, DiskSpaceGuard disk, IOptions<NodeOptions> options, ILogger<ExpirySweeper> logger)
+    : BackgroundService
+{
+    private readonly NodeOptions _options = options.Value;
+    private long _swept;
+    private long _sweeps;
+
+    /// <summary>Keys deleted by sweeps this node proposed (for INFO stats, as Redis's expired_keys).</summary>
+    public long ExpiredKeys => Interlocked.Read(ref _swept);
+
+    /// <summary>Sweep entries this node proposed.</summary>
+    public long Sweeps => Interlocked.Read(ref _sweeps);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var period = TimeSpan.FromMilliseconds(Math.Max(1, _options.ExpiryCycleMs));
+        using var timer = new PeriodicTimer(period);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await CycleAsync(period / 4, stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                LogCycleFailed(e);
+            }
+        }
+    }
+
+    /// <summary>One cycle: sweeps while batches come back full and the time budget lasts.</summary>
+    internal async Task CycleAsync(TimeSpan budget, CancellationToken token)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        while (raft.IsStarted && raft.IsLeader && !disk.IsLow)
+        {
+            var now = clock.Now();
+            var keys = raft.StateMachine.Read(s => s.ExpiredKeys(now, _options.ExpiryBatchKeys));
+            if (keys.Count == 0)
+                return;
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+            timeout.CancelAfter(_options.CommandTimeoutMs);
+            var reply = await batcher.WriteAsync(new LogCommand(CommandId.ExpireSweep, now, 0, [.. keys]), timeout.Token).ConfigureAwait(false);
+            if (reply is not IntegerReply deleted)
+                return; // leadership lost or timed out: the next cycle (of whoever leads) starts over
+
+            Interlocked.Increment(ref _sweeps);
+            Interlocked.Add(ref _swept, deleted.Value);
+            if (keys.Count < _options.ExpiryBatchKeys || TimeProvider.System.GetElapsedTime(started) >= budget)
+                return;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Expiry sweep failed")]
+    private partial void LogCycleFailed(Exception exception);
+}

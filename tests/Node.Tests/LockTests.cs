@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using RaftKV.Node.Tests.Infrastructure;
+using RaftKV.Protocol.Replies;
+
+namespace RaftKV.Node.Tests;
+
+/// <summary>
+/// Fencing locks on a 3-node cluster (issue 5): tokens are log indexes, strictly increasing across leaders, and a new
+/// leader extends every held lease before it answers any lock write, so a lock is never granted to another owner
+/// before its holder's lease has run out, even when the new leader's clock runs ahead.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class LockTests
+{
+    [Fact]
+    public async Task Tokens_StrictlyIncrease_AcrossALeaderChange()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        long first;
+        await using (var client = await RespTestClient.ConnectAsync(leader.RespPort))
+        {
+            first = Token(await client.SendAsync("RAFTKV.LOCK.ACQUIRE", "job", "a", "10000"));
+            Assert.Equal(first, Token(await client.SendAsync("RAFTKV.LOCK.ACQUIRE", "job", "a", "10000")));
+            Assert.StartsWith("-LOCKED", (await client.SendAsync("RAFTKV.LOCK.ACQUIRE", "job", "b", "10000")).Text(), StringComparison.Ordinal);
+            Assert.StartsWith("-NOTOWNER", (await client.SendAsync("RAFTKV.LOCK.RELEASE", "job", "b")).Text(), StringComparison.Ordinal);
+            Assert.Equal("1", (await client.SendAsync("RAFTKV.LOCK.RELEASE", "job", "a")).Text());
+        }
+
+        await cluster.WaitForConvergenceAsync();
+        await cluster.StopNodeAsync(leader.Index);
+        var next = await cluster.WaitForLeaderAsync();
+
+        // Through a follower too: the command is relayed to the new leader.
+        var follower = cluster.Nodes.First(n => n.IsRunning && n.Index != next.Index);
+        await using var viaFollower = await RespTestClient.ConnectAsync(follower.RespPort);
+        var second = Token(await viaFollower.SendAsync("RAFTKV.LOCK.ACQUIRE", "job", "b", "10000"));
+        Assert.True(second > first, $"token {second} after {first}");
+        var owner = (ArrayReply)await viaFollower.SendAsync("RAFTKV.LOCK.OWNER", "job");
+        Assert.Equal("b", owner.Items[0].Text());
+        Assert.Equal(second.ToString(), owner.Items[1].Text());
+        Assert.Single((await cluster.DigestsAsync()).Distinct());
+    }
+
+    [Fact]
+    public async Task NewLeaderWithAClockAhead_NeverGrantsAHeldLockEarly()
+    {
+        const int ttlMs = 4000;
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        var held = Stopwatch.StartNew();
+        await using (var client = await RespTestClient.ConnectAsync(leader.RespPort))
+            Token(await client.SendAsync("RAFTKV.LOCK.ACQUIRE", "primary", "holder", ttlMs.ToString()));
+        await cluster.WaitForConvergenceAsync();
+
+        // The other nodes' clocks run 3 s ahead: by them, the holder's lease would end 3 s early.
+        foreach (var node in cluster.Nodes.Where(n => n.Index != leader.Index))
+            node.Clock.Offset = TimeSpan.FromSeconds(3);
+        await cluster.StopNodeAsync(leader.Index);
+        var next = await cluster.WaitForLeaderAsync();
+        await using var contender = await RespTestClient.ConnectAsync(next.RespPort);
+
+        // Until the holder's own lease (ttl from its acquire, real time) has surely run out, nobody else gets the lock.
+        while (held.ElapsedMilliseconds < ttlMs - 200)
+        {
+            var reply = await contender.SendAsync("RAFTKV.LOCK.ACQUIRE", "primary", "contender", "1000");
+            Assert.True(reply is ErrorReply, $"granted to another owner {held.ElapsedMilliseconds} ms into a {ttlMs} ms lease");
+            await Task.Delay(100);
+        }
+
+        var owner = (ArrayReply)await contender.SendAsync("RAFTKV.LOCK.OWNER", "primary");
+        Assert.Equal("holder", owner.Items[0].Text());
+    }
+
+    private static long Token(Reply reply) => reply is IntegerReply token ? token.Value : throw new Xunit.Sdk.XunitException($"not a token: {reply.Text()}");
+}
