@@ -39,6 +39,9 @@ internal sealed class HistoryLog : IDisposable
         }
     }
 
+    /// <summary>The clock the history stamps ops with: monotonic nanoseconds since the run began.</summary>
+    public long Now => _clock();
+
     /// <summary>Stamps the op with the next index and the current time (under the lock, so times never go back).</summary>
     public Op Append(Op op)
     {

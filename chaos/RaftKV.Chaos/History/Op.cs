@@ -4,7 +4,7 @@ namespace RaftKV.Chaos.History;
 
 /// <summary>
 /// One history event. Client ops carry a workload, a function (<c>write</c>, <c>read</c>, <c>append</c>, <c>add</c>,
-/// <c>incr</c>), a key and a value or values. On an invocation, Value is what is sent (the written, appended or added
+/// <c>incr</c>; the lock workloads' <c>acquire</c>, <c>write</c>, <c>release</c>), a key and a value or values. On an invocation, Value is what is sent (the written, appended or added
 /// value, the increment); on an ok completion, Value is what the server returned (a read value, RPUSH's length,
 /// INCRBY's result, SADD's count) and Values a list or set read. Nemesis events have process -1.
 /// <see cref="Time"/> is nanoseconds on a monotonic clock since the run began.
@@ -23,6 +23,23 @@ internal sealed record Op
     public long? Value { get; init; }
     public long[]? Values { get; init; }
     public string? Node { get; init; }
+
+    /// <summary>Lock workloads: the owner the op acts for (unique per acquisition attempt).</summary>
+    public string? Owner { get; init; }
+
+    /// <summary>Lock workloads, on an acquire: the ttl sent to the server, in milliseconds.</summary>
+    public long? TtlMs { get; init; }
+
+    /// <summary>
+    /// Lock workloads, on an acquire: how long after the acquire's invocation the holder trusts its lease (the ttl
+    /// minus a safety margin), in milliseconds. The holder sends nothing under the lock after that.
+    /// </summary>
+    public long? LeaseMs { get; init; }
+
+    /// <summary>A string sent (the lock workloads' fenced element); on an ok list read, <see cref="Texts"/> holds what came back.</summary>
+    public string? Text { get; init; }
+
+    public string[]? Texts { get; init; }
     public string? Error { get; init; }
 
     /// <summary>True on the reads made after the final heal; checkers require one ok final read per key.</summary>

@@ -24,7 +24,8 @@ internal sealed record OpPair(Op Invoke, Op? Completion)
     public long[]? Results => Completion?.Values;
 
     public override string ToString() =>
-        $"#{Invoke.Index} p{Invoke.Process} {F} {Key} {Argument?.ToString() ?? ""} -> {Outcome.ToString().ToLowerInvariant()} " +
-        (Results is not null ? "[" + string.Join(" ", Results) + "]" : Result?.ToString() ?? "") +
+        $"#{Invoke.Index} p{Invoke.Process} {F} {Key} {Invoke.Owner ?? ""}{(Invoke.Owner is null ? "" : " ")}{Invoke.Text ?? Argument?.ToString() ?? ""} " +
+        $"-> {Outcome.ToString().ToLowerInvariant()} " +
+        (Results is not null ? "[" + string.Join(" ", Results) + "]" : Completion?.Texts is { } texts ? "[" + string.Join(" ", texts) + "]" : Result?.ToString() ?? "") +
         (Completion?.Error is { } e ? " (" + e + ")" : "");
 }

@@ -24,10 +24,10 @@ internal sealed class ClientWorker(
             for (var n = 0; n < options.OpsPerClient && DateTime.UtcNow < deadline && !token.IsCancellationRequested; n++)
             {
                 var workload = workloads[random.Next(workloads.Count)];
-                var invoke = history.Append(workload.Next(random, uniqueValue) with { Process = process, Type = OpType.Invoke, Node = node.Name });
+                var invoke = history.Append(workload.Next(id, history.Now, random, uniqueValue) with { Process = process, Type = OpType.Invoke, Node = node.Name });
                 var (completion, next) = await OpExecutor.ExecuteAsync(workload, invoke, client, node.Resp, options.OpTimeout, token).ConfigureAwait(false);
                 client = next;
-                history.Append(completion);
+                workload.Completed(id, invoke, history.Append(completion));
                 if (completion.Type == OpType.Info)
                     process += clients;
                 var pause = client is null ? 100 + random.Next(100) : random.Next(options.OpDelayMs * 2 + 1);

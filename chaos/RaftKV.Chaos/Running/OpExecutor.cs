@@ -7,7 +7,8 @@ namespace RaftKV.Chaos.Running;
 /// <summary>
 /// Runs one op on a connection and classifies its outcome. Fail only when the op certainly did not happen:
 /// no connection (nothing sent), an error that says no leader ever got it, or any error to a read (reads change
-/// nothing). Everything else after sending (timeout, lost connection, other errors to writes) is info.
+/// nothing), or an error the workload knows to mean nothing happened (a lock held by another owner). Everything
+/// else after sending (timeout, lost connection, other errors to writes) is info.
 /// </summary>
 internal static class OpExecutor
 {
@@ -42,7 +43,10 @@ internal static class OpExecutor
         {
             var reply = await client.ExecuteAsync(workload.Command(invoke), timeout, token).ConfigureAwait(false);
             if (reply.IsError)
-                return (Classify(invoke, reply.Text ?? ""), client);
+            {
+                var error = reply.Text ?? "";
+                return (workload.IsDefiniteFailure(invoke, error) ? invoke with { Type = OpType.Fail, Error = error } : Classify(invoke, error), client);
+            }
             try
             {
                 return (workload.Complete(invoke, reply), client);

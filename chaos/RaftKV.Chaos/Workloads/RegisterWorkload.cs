@@ -9,7 +9,7 @@ internal sealed class RegisterWorkload() : Workload("register", "reg", liveKeys:
 {
     public override IChecker Checker { get; } = new LinearizabilityChecker(TimeSpan.FromSeconds(20));
 
-    public override Op Next(Random random, Func<long> uniqueValue)
+    public override Op Next(int client, long now, Random random, Func<long> uniqueValue)
     {
         var key = NextKey(random);
         return random.Next(2) == 0

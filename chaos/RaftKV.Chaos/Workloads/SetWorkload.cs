@@ -9,7 +9,7 @@ internal sealed class SetWorkload() : Workload("set", "set", liveKeys: 3, opsPer
 {
     public override IChecker Checker { get; } = new SetChecker();
 
-    public override Op Next(Random random, Func<long> uniqueValue)
+    public override Op Next(int client, long now, Random random, Func<long> uniqueValue)
     {
         var key = NextKey(random);
         return random.Next(2) == 0

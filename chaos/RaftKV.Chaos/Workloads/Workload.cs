@@ -23,8 +23,22 @@ internal abstract class Workload(string name, string keyPrefix, int liveKeys, in
     /// <summary>Every key an op was made for, for the final reads.</summary>
     public IReadOnlyList<string> Keys => _keys.Keys.Order(StringComparer.Ordinal).ToArray();
 
-    /// <summary>The next invocation (without process, index or time). <paramref name="uniqueValue"/> gives fresh values.</summary>
-    public abstract Op Next(Random random, Func<long> uniqueValue);
+    /// <summary>
+    /// The next invocation (without process, index or time) for client <paramref name="client"/>, decided at
+    /// <paramref name="now"/> on the history's clock. <paramref name="uniqueValue"/> gives fresh values.
+    /// </summary>
+    public abstract Op Next(int client, long now, Random random, Func<long> uniqueValue);
+
+    /// <summary>Every completion of this workload's ops, in order per client (after it is in the history); stateful workloads follow their sessions here.</summary>
+    public virtual void Completed(int client, Op invoke, Op completion)
+    {
+    }
+
+    /// <summary>
+    /// Error replies that this workload knows to mean "nothing happened" (a lock held by another owner), so the op
+    /// is a fail rather than an unknown outcome. The general rules are <see cref="Running.OpExecutor"/>'s.
+    /// </summary>
+    public virtual bool IsDefiniteFailure(Op invoke, string error) => false;
 
     public abstract IReadOnlyList<string> Command(Op invoke);
 
@@ -42,6 +56,13 @@ internal abstract class Workload(string name, string keyPrefix, int liveKeys, in
         return key;
     }
 
+    /// <summary>Records a fixed key (workloads that do not rotate keys), so the final reads read it.</summary>
+    protected string UseKey(string key)
+    {
+        _keys.TryAdd(key, 0);
+        return key;
+    }
+
     protected static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     public static Workload Create(string name) => name switch
@@ -50,6 +71,8 @@ internal abstract class Workload(string name, string keyPrefix, int liveKeys, in
         "list-append" => new ListAppendWorkload(),
         "counter" => new CounterWorkload(),
         "set" => new SetWorkload(),
-        _ => throw new ArgumentException($"unknown workload '{name}' (register, list-append, counter, set)"),
+        "lock" => LockWorkload.Fencing(),
+        "redis-lock" => LockWorkload.RedisWay(),
+        _ => throw new ArgumentException($"unknown workload '{name}' (register, list-append, counter, set, lock, redis-lock)"),
     };
 }
