@@ -89,7 +89,17 @@ internal sealed partial class KvStateMachine : SimpleStateMachine
     {
         Volatile.Write(ref _appliedTerm, entry.Term);
         if (!entry.IsConfiguration && entry.TryGetPayload(out var payload) && !payload.IsEmpty)
+        {
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                var hash = new System.IO.Hashing.XxHash32();
+                foreach (var segment in payload)
+                    hash.Append(segment.Span);
+                LogApplying(entry.Index, entry.Term, hash.GetCurrentHashAsUInt32(), entry.Context is not null);
+            }
+
             ApplyCommand(entry, payload);
+        }
 
         Volatile.Write(ref _appliedIndex, entry.Index);
         var requested = Interlocked.Exchange(ref _snapshotRequested, 0) == 1;
@@ -260,6 +270,9 @@ internal sealed partial class KvStateMachine : SimpleStateMachine
         await base.DisposeAsync().ConfigureAwait(false);
         _lock.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Applying entry {Index}, term {Term}, payload hash {Hash:x8}, local context {HasContext}")]
+    private partial void LogApplying(long index, long term, uint hash, bool hasContext);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Log entry {Index} could not be decoded and was skipped")]
     private partial void LogUndecodableEntry(long index, Exception e);
