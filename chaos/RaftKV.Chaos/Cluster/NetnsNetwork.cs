@@ -90,6 +90,30 @@ internal sealed class NetnsNetwork : INetwork
             Shell.Run("ip", "netns", "del", name);
         }
         Shell.Run("ip", "link", "del", Bridge);
+        RemoveVeths();
+    }
+
+    /// <summary>
+    /// Deletes our veths' root-side ends. Deleting a namespace only unmounts it: the kernel destroys it, and the
+    /// veth pairs with it, later, so a run started right after another found <c>rkvc-v1</c> still there
+    /// ("File exists", seeds 502-505 on 2026-11-24). Deleting a link is synchronous; wait until none is left.
+    /// </summary>
+    private static void RemoveVeths()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var veths = Shell.Run("ip", "-o", "link", "show").Output
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(l => l.Split(':', 3) is [_, var n, _] ? n.Trim().Split('@')[0] : "")
+                .Where(n => n.StartsWith(Prefix, StringComparison.Ordinal))
+                .ToArray();
+            if (veths.Length == 0 || DateTime.UtcNow > deadline)
+                return;
+            foreach (var veth in veths)
+                Shell.Run("ip", "link", "del", veth);
+            Thread.Sleep(100);
+        }
     }
 
     public void Setup(int nodes)
