@@ -156,6 +156,13 @@ public sealed class KeyValueStore
     }
 
     /// <summary>
+    /// Starts a snapshot of the store as it is now, labelled with the last applied <paramref name="index"/> and
+    /// <paramref name="term"/>, to be written in slices between applies (<see cref="Snapshots.IncrementalSnapshot"/>):
+    /// applies copy each key's old state before they first change it. One at a time: finish or abandon it first.
+    /// </summary>
+    public Snapshots.IncrementalSnapshot BeginSnapshot(long index, long term) => new(this, index, term);
+
+    /// <summary>
     /// The state digest (20 bytes, as DEBUG DIGEST): the keyspace's XOR the lock table's (which adds nothing while no
     /// lock was ever granted); zeros when empty, independent of insertion order.
     /// </summary>

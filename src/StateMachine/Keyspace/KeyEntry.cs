@@ -28,7 +28,8 @@ internal abstract class KeyEntry
     /// </summary>
     public ulong Position { get; }
 
-    public StoredValue Value { get; set; }
+    /// <summary>Replaced only through <see cref="KeyTable.Put"/>.</summary>
+    public StoredValue Value { get; private protected set; }
 
     /// <summary>Changed only through <see cref="KeyTable.Put"/> and <see cref="KeyTable.SetExpiry"/>.</summary>
     public long ExpireAtMs { get; private protected set; }

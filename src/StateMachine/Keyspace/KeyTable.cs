@@ -10,16 +10,29 @@ namespace RaftKV.StateMachine.Keyspace;
 /// it, writes delete it first). The expiry index is derived state: never persisted, rebuilt as entries
 /// are put (a snapshot load puts every key). Every change of an expiry goes through this class, which
 /// is the only one able to assign <see cref="KeyEntry.ExpireAtMs"/>.
+/// <para>
+/// While a snapshot is being written (<see cref="Freeze"/>), every change of an entry (its value, in place or
+/// replaced, its expiry, its removal, its creation) must first pass through <see cref="FindForWrite"/>,
+/// <see cref="Put"/>, <see cref="SetExpiry"/>, <see cref="Remove"/> or <see cref="Clear"/>, which tell the
+/// <see cref="FrozenKeyspace"/> first. Commands never mutate a value found through <see cref="Find"/> or
+/// <see cref="FindLive"/>: that would change a snapshot being written (IncrementalSnapshotTests replays every write
+/// command against a sliced snapshot to catch it).
+/// </para>
 /// </summary>
 internal sealed class KeyTable
 {
     private static readonly StringValue EmptyValue = new([]);
 
     private readonly Dictionary<byte[], KeyEntry> _entries = new(ByteStringComparer.Instance);
-    private readonly SortedSet<KeyEntry> _order = new(KeyOrder.Instance);
+
+    // Replaced (not cleared) by Clear while frozen: the frozen view keeps the old set.
+    private SortedSet<KeyEntry> _order = new(KeyOrder.Instance);
 
     // One red-black node per key with an expiry (about 48 bytes on x64); keys without one cost nothing.
     private readonly SortedSet<KeyEntry> _expiring = new(ExpiryOrder.Instance);
+
+    // The snapshot being written, told of every change before it happens; null almost always.
+    private FrozenKeyspace? _frozen;
 
     public int Count => _entries.Count;
 
@@ -46,15 +59,23 @@ internal sealed class KeyTable
             return null;
         }
 
+        // The caller may change the value in place: this is its last chance to be saved as it was.
+        if (entry is not null)
+        {
+            _frozen?.BeforeChange(key, entry);
+        }
+
         return entry;
     }
 
     /// <summary>Stores <paramref name="value"/> under <paramref name="key"/>, replacing any value and expiry.</summary>
     public KeyEntry Put(byte[] key, StoredValue value, long expireAtMs)
     {
-        if (_entries.TryGetValue(key, out var entry))
+        _entries.TryGetValue(key, out var entry);
+        _frozen?.BeforeChange(key, entry);
+        if (entry is not null)
         {
-            entry.Value = value;
+            ((Entry)entry).AssignValue(value);
             SetExpiry(entry, expireAtMs);
             return entry;
         }
@@ -78,6 +99,8 @@ internal sealed class KeyTable
             return;
         }
 
+        _frozen?.BeforeChange(entry.Key, entry);
+
         // The index is ordered by the expiry itself: take the entry out before the key it sorts by changes.
         if (entry.HasExpiry)
         {
@@ -93,11 +116,13 @@ internal sealed class KeyTable
 
     public bool Remove(byte[] key)
     {
-        if (!_entries.Remove(key, out var entry))
+        if (!_entries.TryGetValue(key, out var entry))
         {
             return false;
         }
 
+        _frozen?.BeforeChange(key, entry);
+        _entries.Remove(key);
         _order.Remove(entry);
         if (entry.HasExpiry)
         {
@@ -110,9 +135,43 @@ internal sealed class KeyTable
     public void Clear()
     {
         _entries.Clear();
-        _order.Clear();
         _expiring.Clear();
+        if (_frozen is { } frozen)
+        {
+            frozen.Detach(_order);
+            _order = new SortedSet<KeyEntry>(KeyOrder.Instance);
+        }
+        else
+        {
+            _order.Clear();
+        }
     }
+
+    /// <summary>
+    /// Starts copy-on-write for a snapshot of the keyspace as it is now; <see cref="Thaw"/> ends it. One at a time.
+    /// </summary>
+    public FrozenKeyspace Freeze()
+    {
+        if (_frozen is not null)
+        {
+            throw new InvalidOperationException("A snapshot of this keyspace is already being written.");
+        }
+
+        _frozen = new FrozenKeyspace(_order);
+        return _frozen;
+    }
+
+    /// <summary>Ends copy-on-write for <paramref name="frozen"/> (no effect if it has already ended).</summary>
+    public void Thaw(FrozenKeyspace frozen)
+    {
+        if (ReferenceEquals(_frozen, frozen))
+        {
+            _frozen = null;
+        }
+    }
+
+    /// <summary>The first place in the canonical order at <paramref name="position"/>, for range lookups.</summary>
+    public static KeyEntry ProbeAt(ulong position) => new Entry([], position, EmptyValue, KeyEntry.NoExpiry);
 
     /// <summary>Every entry (expired ones too) in canonical order.</summary>
     public IEnumerable<KeyEntry> InOrder() => _order;
@@ -159,8 +218,7 @@ internal sealed class KeyTable
         }
 
         // The smallest possible entry at a position: the empty key sorts first among equal positions.
-        var probe = new Entry([], position, EmptyValue, KeyEntry.NoExpiry);
-        return _order.GetViewBetween(probe, _order.Max);
+        return _order.GetViewBetween(ProbeAt(position), _order.Max);
     }
 
     /// <summary>The only kind of entry: private, so that only this table can assign an expiry.</summary>
@@ -168,5 +226,7 @@ internal sealed class KeyTable
         : KeyEntry(key, position, value, expireAtMs)
     {
         public void AssignExpiry(long expireAtMs) => ExpireAtMs = expireAtMs;
+
+        public void AssignValue(StoredValue value) => Value = value;
     }
 }

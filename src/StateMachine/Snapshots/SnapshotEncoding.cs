@@ -1,0 +1,75 @@
+using System.Buffers;
+using RaftKV.StateMachine.Keyspace;
+using RaftKV.StateMachine.Locks;
+using RaftKV.StateMachine.Values;
+
+namespace RaftKV.StateMachine.Snapshots;
+
+/// <summary>
+/// The pieces of the snapshot format (<see cref="SnapshotLayout"/>), shared by the stop-the-world
+/// <see cref="SnapshotWriter"/> and the sliced <see cref="IncrementalSnapshot"/> so that both give the same bytes.
+/// </summary>
+internal static class SnapshotEncoding
+{
+    /// <summary>Version 1 while no lock was ever granted, so that version-1 readers can still install the snapshot.</summary>
+    public static ushort VersionFor(LockTable locks) =>
+        locks.LastToken == 0 && locks.Count == 0 ? SnapshotLayout.KeysOnlyVersion : SnapshotLayout.FormatVersion;
+
+    public static void WriteHeader(CanonicalWriter writer, ushort version, long index, long term, long now, long keyCount)
+    {
+        writer.WriteBytes(SnapshotLayout.Magic);
+        writer.WriteBytes([(byte)version, (byte)(version >> 8)]);
+        writer.WriteInt64(index);
+        writer.WriteInt64(term);
+        writer.WriteInt64(now);
+        writer.WriteInt64(keyCount);
+    }
+
+    public static void WriteEntry(CanonicalWriter writer, KeyEntry entry)
+    {
+        writer.WriteString(entry.Key);
+        writer.WriteByte((byte)entry.Value.Kind);
+        writer.WriteInt64(entry.ExpireAtMs);
+        entry.Value.WriteCanonical(writer);
+    }
+
+    /// <summary>The lock section (version 2 only): the last token, then every lock in name order.</summary>
+    public static void WriteLocks(CanonicalWriter writer, LockTable locks)
+    {
+        writer.WriteInt64(locks.LastToken);
+        writer.WriteInt64(locks.Count);
+        foreach (var entry in locks.InOrder())
+        {
+            writer.WriteString(entry.Name);
+            writer.WriteString(entry.Owner);
+            writer.WriteInt64(entry.Token);
+            writer.WriteInt64(entry.ExpireAtMs);
+            writer.WriteInt64(entry.TtlMs);
+        }
+    }
+
+    /// <summary>One entry's snapshot bytes, as <see cref="WriteEntry"/> would stream them.</summary>
+    public static byte[] EncodeEntry(KeyEntry entry)
+    {
+        var writer = new BufferWriter();
+        WriteEntry(writer, entry);
+        return writer.ToArray();
+    }
+
+    /// <summary>The lock section's bytes.</summary>
+    public static byte[] EncodeLocks(LockTable locks)
+    {
+        var writer = new BufferWriter();
+        WriteLocks(writer, locks);
+        return writer.ToArray();
+    }
+
+    private sealed class BufferWriter : CanonicalWriter
+    {
+        private readonly ArrayBufferWriter<byte> _buffer = new(256);
+
+        public override void WriteBytes(ReadOnlySpan<byte> bytes) => _buffer.Write(bytes);
+
+        public byte[] ToArray() => _buffer.WrittenSpan.ToArray();
+    }
+}
