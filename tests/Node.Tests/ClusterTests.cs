@@ -125,6 +125,36 @@ public sealed class ClusterTests
             Assert.Equal($"v{i}", (await reader.SendAsync("GET", $"k{i}")).Text());
     }
 
+    // Chaos bug 2: DotNext sends a lagging follower its whole backlog in one AppendEntries, which must finish (with the
+    // follower's fsync) within the Raft request timeout. Bounded batches let it catch up over several requests.
+    [Fact]
+    public async Task LaggingFollower_WithABacklogLargerThanOneRequest_CatchesUpFromTheLog()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, new()
+        {
+            ["SnapshotIntervalEntries"] = "1000000",
+            ["RaftRequestTimeoutMs"] = "150",
+            ["ReplicationBatchBytes"] = "262144",
+        });
+        var leader = await cluster.WaitForLeaderAsync();
+        var lagging = cluster.Nodes.First(n => n != leader);
+        await cluster.StopNodeAsync(lagging.Index);
+
+        var value = new string('x', 64 * 1024);
+        await using (var client = await RespTestClient.ConnectAsync(leader.RespPort))
+        {
+            for (var i = 0; i < 600; i++)
+                Assert.Equal("OK", (await client.SendAsync("SET", $"big{i}", value + i)).Text());
+        }
+
+        // About 39 MB behind: not sendable and fsync-able in one 150 ms request on this machine.
+        await cluster.StartNodeAsync(lagging.Index);
+        await cluster.WaitForConvergenceAsync(TimeSpan.FromSeconds(90));
+        Assert.Equal(0, lagging.Raft.StateMachine.RestoreCount);
+        Assert.True(leader.Raft.Log.CutBatches > 0, "the leader sent the backlog without cutting it into batches");
+        Assert.Single((await cluster.DigestsAsync()).Distinct());
+    }
+
     // §7 (log compaction): a follower that missed entries the leader has compacted catches up by InstallSnapshot,
     // and ends with the same state as the others.
     [Fact]

@@ -53,6 +53,12 @@ public sealed class NodeOptions
     /// </summary>
     public int RaftRequestTimeoutMs { get; set; } = 900;
 
+    /// <summary>
+    /// Most payload bytes one AppendEntries carries to a follower (at least one entry). A lagging follower catches
+    /// up over several requests, each of which must fit in <see cref="RaftRequestTimeoutMs"/>.
+    /// </summary>
+    public long ReplicationBatchBytes { get; set; } = 1 << 20;
+
     public int RaftConnectTimeoutMs { get; set; } = 400;
 
     /// <summary>Size of one WAL chunk file. DotNext's 4 KiB default exhausts file handles.</summary>

@@ -82,7 +82,10 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
             _stateMachine,
             _options.DurableFollowerAppends,
             () => _disk.IsLow,
-            _loggerFactory.CreateLogger<DurableWriteAheadLog>());
+            _loggerFactory.CreateLogger<DurableWriteAheadLog>())
+        {
+            ReplicationBatchBytes = Math.Max(1, _options.ReplicationBatchBytes),
+        };
 
         var configuration = new RaftCluster.TcpConfiguration(RaftEndPoint)
         {
@@ -99,6 +102,8 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         SeedMembership((InMemoryClusterConfigurationStorage<EndPoint>)configuration.ConfigurationStorage!, dataDirectory);
 
         _cluster = new RaftCluster(configuration) { AuditTrail = _wal };
+        var cluster = _cluster;
+        _wal.BatchCut = () => _ = ForceReplicationSoonAsync(cluster);
         _cluster.LeaderChanged += OnLeaderChanged;
         _respEndpoints[RaftEndPoint] = _options.RespAdvertised;
         try
@@ -112,6 +117,20 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         }
 
         LogStarted(RaftEndPoint.ToString(), _options.RespAdvertised, dataDirectory);
+    }
+
+    // The rest of a cut batch goes in the next round; started off the replication path, errors ignored (a lost
+    // leadership or a shutdown ends the rounds anyway, and the heartbeat would carry on).
+    private static async Task ForceReplicationSoonAsync(RaftCluster cluster)
+    {
+        await Task.Yield();
+        try
+        {
+            await cluster.ForceReplicationAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NotLeaderException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
     }
 
     private void SeedMembership(InMemoryClusterConfigurationStorage<EndPoint> storage, string dataDirectory)
