@@ -13,12 +13,7 @@ internal static partial class SnapshotFiles
 {
     public static void QuarantineInvalid(DirectoryInfo snapshots, ILogger logger)
     {
-        var candidates = snapshots.EnumerateFiles("*-*")
-            .Select(static f => (File: f, Index: ParseIndex(f.Name)))
-            .Where(static c => c.Index >= 0)
-            .OrderByDescending(static c => c.Index)
-            .ToList();
-        foreach (var (file, _) in candidates)
+        foreach (var file in SnapshotFile.List(snapshots).Select(static s => s.File))
         {
             try
             {
@@ -34,16 +29,6 @@ internal static partial class SnapshotFiles
                 LogQuarantined(logger, file.Name, e.Message, target);
             }
         }
-    }
-
-    private static long ParseIndex(string name)
-    {
-        var parts = name.Split('-');
-        return parts.Length == 2
-               && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var index)
-               && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out _)
-            ? index
-            : -1;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Snapshot {File} is unusable ({Reason}); moved to {Target}")]

@@ -98,6 +98,9 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         Line(text, "raft_snapshot_index", raft.IsStarted ? raft.StateMachine.SnapshotIndex : 0);
         Line(text, "raft_last_snapshot_ms", raft.IsStarted ? raft.StateMachine.LastSnapshotMilliseconds : -1);
         Line(text, "raft_last_snapshot_bytes", raft.IsStarted ? raft.StateMachine.LastSnapshotBytes : 0);
+        Line(text, "raft_last_snapshot_cow_keys", raft.IsStarted ? raft.StateMachine.LastSnapshotPreImages : 0);
+        Line(text, "raft_last_snapshot_longest_slice_us", raft.IsStarted ? raft.StateMachine.LastSnapshotLongestSliceMicros : 0);
+        Line(text, "raft_snapshot_in_progress", raft.IsStarted && raft.StateMachine.IsSnapshotting ? 1 : 0);
     }
 
     private void Stats(StringBuilder text)

@@ -36,9 +36,9 @@ internal sealed class ServerCommands(RaftHost raft, InfoBuilder info, ServerInfo
 
     /// <summary>
     /// RAFTKV.SNAPSHOT: this node snapshots (and compacts its log) after the next applied entry. On the leader a
-    /// no-op entry is proposed so that happens at once, and once the snapshot is written a second one, because
-    /// DotNext installs a written snapshot when it applies the following entry. A follower snapshots on the next
-    /// entry it applies.
+    /// no-op entry is proposed so that happens at once, and once the snapshot is written and published a second one,
+    /// which makes the log flush (and so compact) at once and moves the entries' clock on. A follower snapshots on
+    /// the next entry it applies.
     /// </summary>
     private async ValueTask<Reply> SnapshotAsync(CancellationToken token)
     {
