@@ -2,4 +2,6 @@ using RaftKV.Node;
 
 var app = NodeHost.Build(args);
 await app.RunAsync();
-return 0;
+
+// Non-zero when the node stopped itself on a fatal fault (RaftHost.LogFailedExitCode).
+return Environment.ExitCode;

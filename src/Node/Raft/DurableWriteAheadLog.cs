@@ -34,11 +34,28 @@ namespace RaftKV.Node.Raft;
 /// term and the node raised its term to it itself (as a candidate, <see cref="IPersistentState.IncrementTermAsync"/>);
 /// term changes and leader appends are serialized so the check cannot go stale before the entry is written. A refused
 /// append fails with <see cref="NotLeaderException"/> (the client sees an unknown outcome).
+///
+/// And it keeps DotNext's background flusher from failing the WAL after a snapshot install (chaos bug 6). The flusher
+/// reads the snapshot index before it takes the WAL's read lock and never again in that round; everything else
+/// (log tail, flush position) it reads under the lock. A round that began before an install (woken by the commit of
+/// the previous AppendEntries) waits for the lock behind it, then flushes from its old flush position up to the new
+/// tail, the snapshot index: the metadata of entries the log never had. Beyond the tail's metadata page that page does
+/// not exist, the flusher dies with MissingPageException, and from then on every append, commit and read fails with
+/// "WAL page N doesn't exist on the disk": the node stays up and useless. The state machine is therefore wrapped
+/// (<see cref="SnapshotInstallGuard"/>) so that, still under the install's exclusive lock, the flush position moves to
+/// just after the snapshot: whatever snapshot index a flusher holds, it then starts at or after the first entry the
+/// log really has after the snapshot.
 /// </summary>
 internal sealed partial class DurableWriteAheadLog(
-    WriteAheadLog.Options options, IStateMachine stateMachine, bool durableAppends, Func<bool> diskLow, ILogger? logger = null)
-    : WriteAheadLog(options, stateMachine), IPersistentState, IAuditTrail<IRaftLogEntry>
+    WriteAheadLog.Options options, DurableWriteAheadLog.SnapshotInstallGuard installGuard, bool durableAppends, Func<bool> diskLow, ILogger? logger)
+    : WriteAheadLog(options, installGuard), IPersistentState, IAuditTrail<IRaftLogEntry>
 {
+    public DurableWriteAheadLog(
+        WriteAheadLog.Options options, IStateMachine stateMachine, bool durableAppends, Func<bool> diskLow, ILogger? logger = null)
+        : this(options, new SnapshotInstallGuard(stateMachine), durableAppends, diskLow, logger)
+    {
+    }
+
     // The base class's own IPersistentState term updates: explicit implementations, reachable only through the
     // interface map. Looked up once, like the members below: a DotNext upgrade that changes them fails at startup.
     private static readonly Func<WriteAheadLog, ClusterMemberId, CancellationToken, ValueTask<long>> BaseIncrementTerm =
@@ -61,7 +78,27 @@ internal sealed partial class DurableWriteAheadLog(
         typeof(WriteAheadLog).GetField("lastWrittenIndex", BindingFlags.Instance | BindingFlags.NonPublic)
         ?? throw new MissingFieldException(nameof(WriteAheadLog), "lastWrittenIndex");
 
+    // The WAL's own lock (append, then overwrite: excludes appends, commits, readers and the flusher's round), taken
+    // while a conflicting tail is dropped, as DotNext takes it to overwrite entries.
+    private static readonly FieldInfo LockManager =
+        typeof(WriteAheadLog).GetField("lockManager", BindingFlags.Instance | BindingFlags.NonPublic)
+        ?? throw new MissingFieldException(nameof(WriteAheadLog), "lockManager");
+    private static readonly MethodInfo AcquireAppendLock = FindLockMethod("AcquireAppendLockAsync", typeof(CancellationToken));
+    private static readonly MethodInfo UpgradeToOverwriteLock = FindLockMethod("UpgradeToOverwriteLockAsync", typeof(CancellationToken));
+    private static readonly MethodInfo ReleaseAppendLock = FindLockMethod("ReleaseAppendLock");
+
+    private static readonly FieldInfo BackgroundTaskFailure =
+        typeof(WriteAheadLog).GetField("backgroundTaskFailure", BindingFlags.Instance | BindingFlags.NonPublic)
+        ?? throw new MissingFieldException(nameof(WriteAheadLog), "backgroundTaskFailure");
+
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
+
+    /// <summary>
+    /// Why DotNext's background flusher, applier or log cleanup stopped, or null. Once set, the WAL fails every append,
+    /// commit and read with <see cref="WriteAheadLog.InternalException"/> until the process restarts (it never
+    /// recovers by itself): the host stops the node then (chaos bug 6).
+    /// </summary>
+    public Exception? BackgroundFailure => BackgroundTaskFailure.GetValue(this) as Exception;
     private long _flushedAppends;
     private long _droppedTails;
 
@@ -190,23 +227,84 @@ internal sealed partial class DurableWriteAheadLog(
         var tail = LastEntryIndex;
         var conflicting = tail > snapshotIndex
             && await ReadAsync(TermReader.Instance, snapshotIndex, snapshotIndex, token).ConfigureAwait(false) != snapshot.Term;
-        await AppendAsync(snapshot, snapshotIndex, token).ConfigureAwait(false);
+        installGuard.Expect(this);
+        try
+        {
+            await AppendAsync(snapshot, snapshotIndex, token).ConfigureAwait(false);
+        }
+        finally
+        {
+            installGuard.Expect(null);
+        }
+
         if (!conflicting || LastEntryIndex <= snapshotIndex)
             return;
 
         // What an overwrite at snapshotIndex + 1 would leave: the tail unreachable, the flusher restarting after the
         // snapshot, and the next checkpoint recording the shorter log (so a restart does not bring the tail back).
-        SetLastEntryIndex.Invoke(this, [snapshotIndex]);
-        LastWrittenIndex.SetValue(this, snapshotIndex);
-        SetUnflushedIndex.Invoke(this, [snapshotIndex + 1]);
+        // Under the WAL's overwrite lock, as DotNext overwrites: a flusher round that read the longer tail has ended
+        // (else it could set its flush position past the entries that will replace the tail) and the next re-reads.
+        var locks = LockManager.GetValue(this)!;
+        await ((ValueTask)AcquireAppendLock.Invoke(locks, [token])!).ConfigureAwait(false);
+        try
+        {
+            await ((ValueTask)UpgradeToOverwriteLock.Invoke(locks, [token])!).ConfigureAwait(false);
+            SetLastEntryIndex.Invoke(this, [snapshotIndex]);
+            LastWrittenIndex.SetValue(this, snapshotIndex);
+            SetUnflushedIndex.Invoke(this, [snapshotIndex + 1]);
+        }
+        finally
+        {
+            ReleaseAppendLock.Invoke(locks, null);
+        }
+
         Interlocked.Increment(ref _droppedTails);
         LogDroppedTail(snapshotIndex + 1, tail, snapshotIndex, snapshot.Term);
         await FlushAsync(token).ConfigureAwait(false);
     }
 
+    // Runs inside DotNext's install, under its overwrite lock, right after the state machine took the snapshot and
+    // before the log tail becomes max(tail, snapshot index). Nothing up to the snapshot index needs flushing any more;
+    // after it there is either nothing (tail <= snapshot) or the kept tail, whose entries are all written.
+    private void OnSnapshotApplied(long snapshotIndex) => SetUnflushedIndex.Invoke(this, [snapshotIndex + 1]);
+
     private static MethodInfo FindSetter(string property)
         => typeof(WriteAheadLog).GetProperty(property, BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)?.GetSetMethod(nonPublic: true)
            ?? throw new MissingMethodException(nameof(WriteAheadLog), property + ".set");
+
+    private static MethodInfo FindLockMethod(string name, params Type[] parameters)
+        => LockManager.FieldType.GetMethod(name, BindingFlags.Instance | BindingFlags.Public, parameters)
+           ?? throw new MissingMethodException(LockManager.FieldType.FullName, name);
+
+    /// <summary>
+    /// The state machine as DotNext's WAL sees it: forwards everything, and when the WAL installs a snapshot that this
+    /// log is installing (<see cref="InstallSnapshotAsync"/>), moves the WAL's flush position past the snapshot before
+    /// DotNext releases its install lock.
+    /// </summary>
+    internal sealed class SnapshotInstallGuard(IStateMachine inner) : IStateMachine
+    {
+        private DurableWriteAheadLog? _installer;
+
+        public ISnapshot? Snapshot => inner.Snapshot;
+
+        int IStateMachine.Version => inner.Version;
+
+        internal void Expect(DurableWriteAheadLog? installer) => Volatile.Write(ref _installer, installer);
+
+        public ValueTask<long> ApplyAsync(LogEntry entry, CancellationToken token)
+            => entry.IsSnapshot ? InstallAsync(entry, token) : inner.ApplyAsync(entry, token);
+
+        public ValueTask ReclaimGarbageAsync(long watermark, CancellationToken token) => inner.ReclaimGarbageAsync(watermark, token);
+
+        private async ValueTask<long> InstallAsync(LogEntry entry, CancellationToken token)
+        {
+            var applied = await inner.ApplyAsync(entry, token).ConfigureAwait(false);
+
+            // The index DotNext takes for the snapshot (its commit index and the tail's lower bound) right after this.
+            Volatile.Read(ref _installer)?.OnSnapshotApplied(inner.Snapshot?.Index ?? entry.Index);
+            return applied;
+        }
+    }
 
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "Dropped log entries {First}..{Last}: they conflict with the snapshot installed at index {SnapshotIndex}, term {Term}")]

@@ -27,10 +27,17 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
     private KvStateMachine? _stateMachine;
 
     private readonly DiskSpaceGuard _disk;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly CancellationTokenSource _watchdogStop = new();
+    private Task _watchdog = Task.CompletedTask;
 
-    public RaftHost(IOptions<NodeOptions> options, DiskSpaceGuard disk, ILoggerFactory loggerFactory)
+    /// <summary>Exit code of a node stopped because its write-ahead log failed (EX_SOFTWARE).</summary>
+    public const int LogFailedExitCode = 70;
+
+    public RaftHost(IOptions<NodeOptions> options, DiskSpaceGuard disk, IHostApplicationLifetime lifetime, ILoggerFactory loggerFactory)
     {
         _disk = disk;
+        _lifetime = lifetime;
         _options = options.Value;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<RaftHost>();
@@ -117,6 +124,30 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         }
 
         LogStarted(RaftEndPoint.ToString(), _options.RespAdvertised, dataDirectory);
+        _watchdog = WatchLogAsync(_wal, dataDirectory, _watchdogStop.Token);
+    }
+
+    // A WAL whose background flusher or applier failed refuses every append, commit and read from then on, and DotNext
+    // never restarts it: the node would stay up, answer nothing and never catch up (chaos bug 6). Stopping the process
+    // with a non-zero exit code lets a supervisor restart it; the restart reopens the log from its checkpoint.
+    private async Task WatchLogAsync(DurableWriteAheadLog wal, string dataDirectory, CancellationToken token)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
+            {
+                if (wal.BackgroundFailure is not { } failure)
+                    continue;
+                LogLogFailed(dataDirectory, failure);
+                Environment.ExitCode = LogFailedExitCode;
+                _lifetime.StopApplication();
+                return;
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
     }
 
     // The rest of a cut batch goes in the next round; started off the replication path, errors ignored (a lost
@@ -242,6 +273,8 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _watchdogStop.CancelAsync().ConfigureAwait(false);
+        await _watchdog.ConfigureAwait(false);
         if (_cluster is { } cluster)
         {
             cluster.LeaderChanged -= OnLeaderChanged;
@@ -257,6 +290,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
             await wal.DisposeAsync().ConfigureAwait(false);
         if (_stateMachine is { } sm)
             await sm.DisposeAsync().ConfigureAwait(false);
+        _watchdogStop.Dispose();
         _cluster = null;
         _wal = null;
         _stateMachine = null;
@@ -273,6 +307,9 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "The write-ahead log in {Wal} failed its integrity check; the node will not serve possibly wrong data. Restore this node from a backup or remove its data directory so it rejoins as a new member")]
     private partial void LogCorruptLog(string wal, Exception e);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The write-ahead log of data directory {Data} failed in the background and refuses every append, commit and read from now on; stopping the node (exit code 70) so that it restarts from its data")]
+    private partial void LogLogFailed(string data, Exception e);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Leader is {Leader} in term {Term}")]
     private partial void LogLeaderChanged(string leader, long term);

@@ -1,0 +1,215 @@
+using System.Diagnostics;
+using System.Text;
+using DotNext.IO;
+using DotNext.IO.Log;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using Microsoft.Extensions.Logging.Abstractions;
+using RaftKV.Node.Raft;
+using RaftKV.Protocol.Commands;
+using RaftKV.StateMachine;
+using RaftKV.StateMachine.Log;
+using RaftKV.StateMachine.Snapshots;
+
+namespace RaftKV.Node.Tests;
+
+/// <summary>
+/// Chaos bug 6 (seed 504): a follower installed the leader's snapshot at index 6000 while its log ended at 5729, and
+/// from then on failed every AppendEntries, command and sweep with "WAL page 93 doesn't exist on the disk" (page 93
+/// holds the metadata of indexes 5952-6015). DotNext 6.12's background flusher reads the snapshot index before it
+/// takes the WAL's read lock and never again after. A flusher woken just before the install (by the commit of the
+/// previous AppendEntries) waits for that lock behind the install, then combines the old snapshot index with the new
+/// log tail (the snapshot index): it flushes from its old flush position to 6000, reads metadata of entries that were
+/// never written, fails, and the WAL refuses everything afterwards.
+/// The test stops the flusher at that point (right after it read the snapshot index) and installs the snapshot then.
+/// </summary>
+public sealed class SnapshotInstallFlusherTests : IDisposable
+{
+    private const long SnapshotIndex = 1000; // far past the tail (10): its metadata page does not exist
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "raftkv-flusher-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory))
+            Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Install_BeyondTheTail_WhileTheFlusherHoldsTheOldSnapshotIndex_LeavesTheLogWorking()
+    {
+        await using (var node = await Node.OpenAsync(_directory))
+        {
+            for (var index = 1; index <= 10; index++)
+                await node.AppendAsync(index, term: 2, key: "old", value: index);
+            await node.CommitAsync(8);
+            await node.Log.FlushAsync();
+
+            // The next AppendEntries commits 9-10 and wakes the flusher, which reads the snapshot index (none yet)...
+            var paused = node.Gate.PauseFlusherAtNextSnapshotRead();
+            await node.Log.CommitAsync(10);
+            await paused.WaitAsync(TimeSpan.FromSeconds(10));
+            await node.Log.WaitForApplyAsync(10);
+
+            // ...and InstallSnapshot (index 1000, far past the tail) completes before the flusher goes on.
+            await node.InstallSnapshotAsync(SnapshotIndex, term: 3, key: "snapshot");
+            Assert.Equal(SnapshotIndex, node.Log.LastEntryIndex);
+            node.Gate.ResumeFlusher();
+
+            // The flusher's next round must not fail the WAL: flushing, appending and committing go on.
+            await node.Log.FlushAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            for (var index = SnapshotIndex + 1; index <= SnapshotIndex + 5; index++)
+                await node.AppendAsync(index, term: 3, key: "new", value: (int)index);
+            await node.Log.FlushAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            await node.CommitAsync(SnapshotIndex + 5);
+            Assert.Equal(Expected(("snapshot", "1"), ("new", "1005")), node.Digest());
+        }
+
+        // The checkpoint records the log after the snapshot: a restart has every entry.
+        await using (var reopened = await Node.OpenAsync(_directory))
+        {
+            Assert.Equal(SnapshotIndex + 5, reopened.Log.LastEntryIndex);
+            Assert.Equal(SnapshotIndex + 5, reopened.Log.LastCommittedEntryIndex);
+            Assert.Equal(Expected(("snapshot", "1"), ("new", "1005")), reopened.Digest());
+            await reopened.AppendAsync(SnapshotIndex + 6, term: 3, key: "after-restart", value: 1);
+            await reopened.Log.FlushAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    private static byte[] Expected(params (string Key, string Value)[] pairs)
+    {
+        var store = new KeyValueStore();
+        foreach (var (key, value) in pairs)
+            store.Apply(Set(key, value));
+        return store.Digest();
+    }
+
+    private static LogCommand Set(string key, string value)
+        => new(CommandId.Set, 1_700_000_000_000, 0, [Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value)]);
+
+    private sealed class Node : IAsyncDisposable
+    {
+        private readonly KvStateMachine _stateMachine;
+
+        private Node(KvStateMachine stateMachine, FlusherGate gate, DurableWriteAheadLog log)
+        {
+            _stateMachine = stateMachine;
+            Gate = gate;
+            Log = log;
+        }
+
+        public DurableWriteAheadLog Log { get; }
+
+        public FlusherGate Gate { get; }
+
+        public static async Task<Node> OpenAsync(string directory)
+        {
+            var snapshots = new DirectoryInfo(Path.Combine(directory, "snapshots"));
+            snapshots.Create();
+            var stateMachine = new KvStateMachine(snapshots, 1_000_000, NullLogger.Instance);
+            await stateMachine.RestoreAsync();
+            var gate = new FlusherGate(stateMachine);
+            var log = new DurableWriteAheadLog(
+                new WriteAheadLog.Options
+                {
+                    Location = Path.Combine(directory, "wal"),
+                    ChunkSize = 4096,
+                    HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.XxHash64,
+                },
+                gate, durableAppends: true, diskLow: static () => false);
+            await log.InitializeAsync();
+            return new Node(stateMachine, gate, log);
+        }
+
+        public ValueTask AppendAsync(long index, long term, string key, int value)
+            => ((IAuditTrail<IRaftLogEntry>)Log).AppendAsync(
+                new BinaryLogEntry { Term = term, Content = LogEntryCodec.Encode(Set(key, value.ToString(System.Globalization.CultureInfo.InvariantCulture))) },
+                index);
+
+        public async Task CommitAsync(long index)
+        {
+            await Log.CommitAsync(index);
+            await Log.WaitForApplyAsync(index);
+        }
+
+        public ValueTask InstallSnapshotAsync(long index, long term, string key)
+        {
+            var store = new KeyValueStore();
+            store.Apply(Set(key, "1"));
+            using var buffer = new MemoryStream();
+            SnapshotWriter.Write(store, buffer, index, term);
+            return ((IAuditTrail<IRaftLogEntry>)Log).AppendAsync(new SnapshotEntry(term, buffer.ToArray()), index);
+        }
+
+        public byte[] Digest() => _stateMachine.Read(static store => store.Digest());
+
+        public async ValueTask DisposeAsync()
+        {
+            Gate.ResumeFlusher();
+            await Log.DisposeAsync();
+            await _stateMachine.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// The state machine as the WAL sees it, able to stop DotNext's background flusher right after it has read the
+    /// snapshot index (the value it will use for the whole round), as the WAL's read lock stops it in production.
+    /// </summary>
+    private sealed class FlusherGate(IStateMachine inner) : IStateMachine
+    {
+        private readonly ManualResetEventSlim _resume = new(initialState: true);
+        private TaskCompletionSource? _paused;
+
+        public ISnapshot? Snapshot
+        {
+            get
+            {
+                var snapshot = inner.Snapshot;
+                var paused = Volatile.Read(ref _paused);
+                if (paused is not null && IsFlusher() && Interlocked.CompareExchange(ref _paused, null, paused) == paused)
+                {
+                    paused.SetResult();
+                    _resume.Wait(TimeSpan.FromSeconds(30));
+                }
+
+                return snapshot;
+            }
+        }
+
+        int IStateMachine.Version => inner.Version;
+
+        public Task PauseFlusherAtNextSnapshotRead()
+        {
+            _resume.Reset();
+            var paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref _paused, paused);
+            return paused.Task;
+        }
+
+        public void ResumeFlusher() => _resume.Set();
+
+        public ValueTask<long> ApplyAsync(LogEntry entry, CancellationToken token) => inner.ApplyAsync(entry, token);
+
+        public ValueTask ReclaimGarbageAsync(long watermark, CancellationToken token) => inner.ReclaimGarbageAsync(watermark, token);
+
+        // The flusher is WriteAheadLog.FlushAsync<TBackground>, an async method running on the thread pool.
+        private static bool IsFlusher()
+            => new StackTrace().GetFrames().Any(static frame => frame.GetMethod()?.DeclaringType?.Name.StartsWith("<FlushAsync>", StringComparison.Ordinal) == true);
+    }
+
+    private sealed class SnapshotEntry(long term, byte[] content) : IRaftLogEntry
+    {
+        public long Term => term;
+
+        public bool IsSnapshot => true;
+
+        public DateTimeOffset Timestamp => DateTimeOffset.UnixEpoch;
+
+        public bool IsReusable => true;
+
+        public long? Length => content.Length;
+
+        public ValueTask WriteToAsync<TWriter>(TWriter writer, CancellationToken token)
+            where TWriter : IAsyncBinaryWriter
+            => writer.WriteAsync(content, null, token);
+    }
+}
