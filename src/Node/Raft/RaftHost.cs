@@ -72,7 +72,6 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
                 LogRestoreSkipped(_options.RestoreFrom, dataDirectory);
         }
 
-        SnapshotFiles.QuarantineInvalid(snapshots, _logger);
         _stateMachine = new KvStateMachine(snapshots, _options.SnapshotIntervalEntries, _loggerFactory.CreateLogger<KvStateMachine>());
         await _stateMachine.RestoreAsync(cancellationToken).ConfigureAwait(false);
 

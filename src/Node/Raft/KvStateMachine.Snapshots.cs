@@ -1,0 +1,313 @@
+using System.Diagnostics;
+using DotNext.IO;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using RaftKV.StateMachine;
+using RaftKV.StateMachine.Snapshots;
+
+namespace RaftKV.Node.Raft;
+
+/// <summary>Snapshots of <see cref="KvStateMachine"/>: written without stopping applies, installed, restored, reclaimed.</summary>
+internal sealed partial class KvStateMachine
+{
+    // On the applier, right after applying `index`: the snapshot holds exactly the entries up to it.
+    private void TryBeginSnapshot(long index, long term)
+    {
+        // A snapshot or a backup is being written: try again after the next entry (the request stays pending).
+        if (_lifetime.IsCancellationRequested || !_snapshotSlot.Wait(0))
+            return;
+
+        Volatile.Write(ref _snapshotRequested, 0);
+        _lastSnapshotStart = index;
+        var snapshot = Begin(index, term);
+        var cancel = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
+        Interlocked.Exchange(ref _writingCancel, cancel)?.Dispose();
+
+        // A thread of its own: the writer is busy for seconds, and on a two-core machine a thread-pool thread taken for
+        // that long starves the pool that serves clients and applies until it grows (hundreds of ms).
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            WriteAndPublish(snapshot, cancel.Token);
+            done.SetResult();
+        })
+        {
+            IsBackground = true,
+            Name = "RaftKV snapshot writer",
+        };
+        Volatile.Write(ref _writing, done.Task);
+        thread.Start();
+    }
+
+    private IncrementalSnapshot Begin(long index, long term)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            return _store.BeginSnapshot(index, term);
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    private void WriteAndPublish(IncrementalSnapshot snapshot, CancellationToken token)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var target = new FileInfo(Path.Combine(_location.FullName, SnapshotFile.NameOf(snapshot.Index, snapshot.Term)));
+        var temporary = Path.Combine(_location.FullName, $"snapshot.{snapshot.Index}.tmp");
+        try
+        {
+            long bytes;
+            double longestSlice;
+            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                longestSlice = WriteSlices(snapshot, file, token);
+                file.Flush(flushToDisk: true);
+                bytes = file.Length;
+            }
+
+            if (!TryPublish(new SnapshotFile(target, snapshot.Index, snapshot.Term), temporary))
+            {
+                File.Delete(temporary);
+                return;
+            }
+
+            var elapsed = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            Interlocked.Exchange(ref _lastSnapshotMilliseconds, elapsed);
+            Interlocked.Exchange(ref _lastSnapshotBytes, bytes);
+            Interlocked.Exchange(ref _lastSnapshotPreImages, snapshot.PreImagesSaved);
+            Interlocked.Exchange(ref _lastSnapshotLongestSliceMicros, (long)(longestSlice * 1000));
+            Interlocked.Increment(ref _snapshotsWritten);
+            LogSnapshotWritten(snapshot.Index, snapshot.Term, bytes, elapsed, snapshot.PreImagesSaved);
+        }
+        catch (Exception e)
+        {
+            Abandon(snapshot);
+            File.Delete(temporary);
+            if (e is OperationCanceledException)
+                LogSnapshotCancelled(snapshot.Index);
+            else
+                LogSnapshotFailed(snapshot.Index, e);
+        }
+        finally
+        {
+            _snapshotSlot.Release();
+        }
+    }
+
+    // Each slice under the read lock (applies wait for at most one), its bytes written out after releasing it.
+    private double WriteSlices(IncrementalSnapshot snapshot, Stream output, CancellationToken token)
+    {
+        bool complete;
+        var longest = 0.0;
+        do
+        {
+            token.ThrowIfCancellationRequested();
+            _lock.EnterReadLock();
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                complete = snapshot.Advance(_sliceKeys);
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+
+            var held = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            if (held > longest)
+                longest = held;
+
+            snapshot.Drain(output);
+            if (!complete)
+                BetweenSlices?.Invoke();
+        }
+        while (!complete);
+        return longest;
+    }
+
+    private void Abandon(IncrementalSnapshot snapshot)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            snapshot.Abandon();
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    // Publishes a written snapshot unless a newer one (installed from the leader meanwhile) is already published.
+    private bool TryPublish(SnapshotFile candidate, string temporary)
+    {
+        lock (_publishGate)
+        {
+            if (Volatile.Read(ref _snapshot) is { } current && current.Index >= candidate.Index)
+                return false;
+            DurableFiles.Publish(temporary, candidate.File.FullName);
+            candidate.File.Refresh();
+            Volatile.Write(ref _snapshot, candidate);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Writes the committed state as a snapshot (RAFTKV.BACKUP). Applies go on meanwhile (copy-on-write); waits while
+    /// another snapshot is being written. Returns the index and term the state reflects.
+    /// </summary>
+    public (long Index, long Term) WriteSnapshot(Stream output)
+    {
+        _snapshotSlot.Wait();
+        try
+        {
+            IncrementalSnapshot snapshot;
+            _lock.EnterWriteLock();
+            try
+            {
+                snapshot = _store.BeginSnapshot(AppliedIndex, Volatile.Read(ref _appliedTerm));
+            }
+            finally
+            {
+                _lock.ExitWriteLock();
+            }
+
+            try
+            {
+                WriteSlices(snapshot, output, _lifetime.Token);
+            }
+            catch
+            {
+                Abandon(snapshot);
+                throw;
+            }
+
+            return (snapshot.Index, snapshot.Term);
+        }
+        finally
+        {
+            _snapshotSlot.Release();
+        }
+    }
+
+    // A lagging follower receives the leader's snapshot (DurableWriteAheadLog.InstallSnapshotAsync, under DotNext's
+    // overwrite lock). The file is written and verified before anything changes: a damaged transfer leaves this node as
+    // it was, and the leader sends it again.
+    private async ValueTask<long> InstallAsync(LogEntry entry, CancellationToken token)
+    {
+        // A snapshot of the state being replaced is useless now; a backup of it may finish (it reads the old store).
+        if (Volatile.Read(ref _writingCancel) is { } cancel)
+            await cancel.CancelAsync().ConfigureAwait(false);
+
+        var target = new FileInfo(Path.Combine(_location.FullName, SnapshotFile.NameOf(entry.Index, entry.Term)));
+        var temporary = Path.Combine(_location.FullName, $"install.{entry.Index}.tmp");
+        try
+        {
+            var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            await using (file.ConfigureAwait(false))
+            {
+                await entry.WriteToAsync(file, 1 << 16, token).ConfigureAwait(false);
+                await file.FlushAsync(token).ConfigureAwait(false);
+                file.Flush(flushToDisk: true);
+            }
+
+            var contents = Load(temporary);
+            var installed = new SnapshotFile(target, entry.Index, entry.Term);
+            _lock.EnterWriteLock();
+            try
+            {
+                _store = contents.Store;
+                Volatile.Write(ref _appliedIndex, entry.Index);
+                Volatile.Write(ref _appliedTerm, entry.Term);
+            }
+            finally
+            {
+                _lock.ExitWriteLock();
+            }
+
+            lock (_publishGate)
+            {
+                DurableFiles.Publish(temporary, target.FullName);
+                target.Refresh();
+                Volatile.Write(ref _snapshot, installed);
+            }
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+
+        _lastSnapshotStart = entry.Index;
+        Interlocked.Increment(ref _restoreCount);
+        LogSnapshotRestored(entry.Index, entry.Term, target.FullName);
+        return entry.Index;
+    }
+
+    /// <summary>
+    /// Loads the newest valid snapshot file, if any; call it before building the write-ahead log, which replays the log
+    /// from the snapshot's index. Invalid files above it are quarantined (<see cref="SnapshotFiles"/>), leftovers of
+    /// interrupted snapshot writes deleted. Each file is read once: the read that verifies it is the one that loads it.
+    /// </summary>
+    public ValueTask RestoreAsync(CancellationToken token = default)
+    {
+        foreach (var leftover in _location.EnumerateFiles("*.tmp", SearchOption.TopDirectoryOnly))
+            leftover.Delete();
+
+        foreach (var latest in SnapshotFile.List(_location))
+        {
+            token.ThrowIfCancellationRequested();
+            SnapshotContents contents;
+            try
+            {
+                contents = Load(latest.File.FullName);
+            }
+            catch (SnapshotFormatException e)
+            {
+                SnapshotFiles.Quarantine(latest.File, e.Message, _logger);
+                continue;
+            }
+
+            _lock.EnterWriteLock();
+            try
+            {
+                _store = contents.Store;
+            }
+            finally
+            {
+                _lock.ExitWriteLock();
+            }
+
+            Volatile.Write(ref _appliedIndex, contents.Index);
+            Volatile.Write(ref _appliedTerm, contents.Term);
+            Volatile.Write(ref _snapshot, latest);
+            _lastSnapshotStart = latest.Index;
+            Interlocked.Increment(ref _restoreCount);
+            LogSnapshotRestored(contents.Index, contents.Term, latest.File.FullName);
+            break;
+        }
+
+        _restored = true;
+        return ValueTask.CompletedTask;
+    }
+
+    private static SnapshotContents Load(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        return SnapshotReader.Read(stream);
+    }
+
+    ValueTask ISnapshotManager.ReclaimGarbageAsync(long watermark, CancellationToken token)
+    {
+        var current = Volatile.Read(ref _snapshot);
+        foreach (var old in SnapshotFile.List(_location))
+        {
+            if (old.Index < watermark && (current is null || old.File.Name != current.File.Name))
+                old.File.Delete();
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}
