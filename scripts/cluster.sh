@@ -115,7 +115,12 @@ case "${1:-}" in
   restart)
     [[ -n ${2:-} ]] || { echo "usage: $0 restart N" >&2; exit 2; }
     build
-    if running "$2"; then kill -KILL "$(pid_of "$2")"; sleep 0.2; fi
+    if running "$2"; then
+      kill -KILL "$(pid_of "$2")"
+      # A large heap takes a while to exit; start_node would skip a node whose process is still there.
+      for _ in $(seq 1 100); do running "$2" || break; sleep 0.1; done
+      if running "$2"; then echo "node$2 did not exit after kill -9" >&2; exit 1; fi
+    fi
     start_node "$2"
     echo "restarted node$2"
     ;;
