@@ -1,14 +1,7 @@
 using System.Net;
-using System.Text;
-using DotNext.IO.Log;
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
-using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
-using Microsoft.Extensions.Logging.Abstractions;
-using RaftKV.Node.Raft;
-using RaftKV.Protocol.Commands;
-using RaftKV.StateMachine;
-using RaftKV.StateMachine.Log;
+using RaftKV.Node.Tests.Infrastructure;
 
 namespace RaftKV.Node.Tests;
 
@@ -34,117 +27,58 @@ public sealed class DeposedLeaderAppendTests : IDisposable
     [Fact]
     public async Task DeposedLeader_CannotAppendAnEntryWithTheNewLeadersTerm()
     {
-        await using var node = await Node.OpenAsync(_directory);
+        await using var node = await WalNode.OpenAsync(_directory);
 
         // Elected in term 3; the leader's own appends (its no-op and client writes) go through.
-        Assert.Equal(3, await node.ElectAsync(term: 3));
-        Assert.Equal(1, await node.AppendAsLeaderAsync(term: 3, key: "a", value: "1"));
-        Assert.Equal(2, await node.AppendAsLeaderAsync(term: 3, key: "a", value: "2"));
+        Assert.Equal(3, await ElectAsync(node, term: 3));
+        Assert.Equal(1, await AppendAsLeaderAsync(node, term: 3, key: "a", value: "1"));
+        Assert.Equal(2, await AppendAsLeaderAsync(node, term: 3, key: "a", value: "2"));
 
         // The leader of term 4 reaches this node (RaftCluster raises the term before it steps down), while a client
         // write is on its way: ReplicateAsync builds the entry with the node's term, now 4.
         await node.State.UpdateTermAsync(4, resetLastVote: true);
-        await Assert.ThrowsAsync<NotLeaderException>(() => node.AppendAsLeaderAsync(term: 4, key: "stale", value: "x").AsTask());
+        await Assert.ThrowsAsync<NotLeaderException>(() => AppendAsLeaderAsync(node, term: 4, key: "stale", value: "x").AsTask());
 
         // An entry built before the term changed is refused too: its term (3) would follow the new term's entries.
-        await Assert.ThrowsAsync<NotLeaderException>(() => node.AppendAsLeaderAsync(term: 3, key: "stale", value: "y").AsTask());
+        await Assert.ThrowsAsync<NotLeaderException>(() => AppendAsLeaderAsync(node, term: 3, key: "stale", value: "y").AsTask());
         Assert.Equal(2, node.Log.LastEntryIndex);
         Assert.Equal(2, node.Log.RejectedLeaderAppends);
 
         // The new leader's entry 3 (term 4) is the one this node holds and applies.
-        await node.AppendAsFollowerAsync(index: 3, term: 4, key: "b", value: "new-leader");
+        await node.AppendAsync(3, 4, WalNode.Set("b", "new-leader"));
         await node.CommitAsync(3);
-        Assert.Equal(Expected(("a", "2"), ("b", "new-leader")), node.Digest());
+        Assert.Equal(WalNode.DigestOf(("a", "2"), ("b", "new-leader")), node.Digest());
     }
 
     [Fact]
     public async Task LeaderAppends_FollowTheTermTheNodeWasElectedIn()
     {
-        await using var node = await Node.OpenAsync(_directory);
+        await using var node = await WalNode.OpenAsync(_directory);
 
         // Not elected yet (term learned from another node): no leader appends at all.
         await node.State.UpdateTermAsync(2, resetLastVote: true);
-        await Assert.ThrowsAsync<NotLeaderException>(() => node.AppendAsLeaderAsync(term: 2, key: "k", value: "v").AsTask());
+        await Assert.ThrowsAsync<NotLeaderException>(() => AppendAsLeaderAsync(node, term: 2, key: "k", value: "v").AsTask());
 
         // Elected in 3, deposed in 4, elected again in 5: only term-5 appends are accepted now.
-        Assert.Equal(3, await node.ElectAsync(term: 3));
-        Assert.Equal(1, await node.AppendAsLeaderAsync(term: 3, key: "k", value: "3"));
+        Assert.Equal(3, await ElectAsync(node, term: 3));
+        Assert.Equal(1, await AppendAsLeaderAsync(node, term: 3, key: "k", value: "3"));
         await node.State.UpdateTermAsync(4, resetLastVote: true);
-        Assert.Equal(5, await node.ElectAsync(term: 5));
-        await Assert.ThrowsAsync<NotLeaderException>(() => node.AppendAsLeaderAsync(term: 4, key: "k", value: "4").AsTask());
-        Assert.Equal(2, await node.AppendAsLeaderAsync(term: 5, key: "k", value: "5"));
+        Assert.Equal(5, await ElectAsync(node, term: 5));
+        await Assert.ThrowsAsync<NotLeaderException>(() => AppendAsLeaderAsync(node, term: 4, key: "k", value: "4").AsTask());
+        Assert.Equal(2, await AppendAsLeaderAsync(node, term: 5, key: "k", value: "5"));
         await node.CommitAsync(2);
-        Assert.Equal(Expected(("k", "5")), node.Digest());
+        Assert.Equal(WalNode.DigestOf(("k", "5")), node.Digest());
     }
 
-    private static byte[] Expected(params (string Key, string Value)[] pairs)
+    /// <summary>What a candidate does: raise the term by one and vote for itself (the caller expects <paramref name="term"/>).</summary>
+    private static async Task<long> ElectAsync(WalNode node, long term)
     {
-        var store = new KeyValueStore();
-        foreach (var (key, value) in pairs)
-            store.Apply(Set(key, value));
-        return store.Digest();
+        if (node.State.Term < term - 1)
+            await node.State.UpdateTermAsync(term - 1, resetLastVote: true);
+        return await node.State.IncrementTermAsync(Self);
     }
 
-    private static LogCommand Set(string key, string value)
-        => new(CommandId.Set, 1_700_000_000_000, 0, [Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value)]);
-
-    private static BinaryLogEntry Entry(long term, string key, string value)
-        => new() { Term = term, Content = LogEntryCodec.Encode(Set(key, value)) };
-
-    private sealed class Node : IAsyncDisposable
-    {
-        private readonly KvStateMachine _stateMachine;
-
-        private Node(KvStateMachine stateMachine, DurableWriteAheadLog log)
-        {
-            _stateMachine = stateMachine;
-            Log = log;
-        }
-
-        public DurableWriteAheadLog Log { get; }
-
-        public IPersistentState State => Log;
-
-        public static async Task<Node> OpenAsync(string directory)
-        {
-            var snapshots = new DirectoryInfo(Path.Combine(directory, "snapshots"));
-            snapshots.Create();
-            var stateMachine = new KvStateMachine(snapshots, 1_000_000, NullLogger.Instance);
-            await stateMachine.RestoreAsync();
-            var log = new DurableWriteAheadLog(
-                new WriteAheadLog.Options { Location = Path.Combine(directory, "wal") }, stateMachine, durableAppends: true, diskLow: static () => false);
-            await log.InitializeAsync();
-            return new Node(stateMachine, log);
-        }
-
-        /// <summary>What a candidate does: raise the term by one and vote for itself (the caller expects <paramref name="term"/>).</summary>
-        public async Task<long> ElectAsync(long term)
-        {
-            if (State.Term < term - 1)
-                await State.UpdateTermAsync(term - 1, resetLastVote: true);
-            return await State.IncrementTermAsync(Self);
-        }
-
-        /// <summary>The leader's path (RaftCluster.ReplicateAsync, its no-op, membership entries): append at the tail.</summary>
-        public ValueTask<long> AppendAsLeaderAsync(long term, string key, string value)
-            => State.AppendAsync(Entry(term, key, value));
-
-        /// <summary>The follower's path (AppendEntries from the leader) at an explicit index.</summary>
-        public ValueTask AppendAsFollowerAsync(long index, long term, string key, string value)
-            => State.AppendAsync(Entry(term, key, value), index);
-
-        public async Task CommitAsync(long index)
-        {
-            await Log.CommitAsync(index);
-            await Log.WaitForApplyAsync(index);
-        }
-
-        public byte[] Digest() => _stateMachine.Read(static store => store.Digest());
-
-        public async ValueTask DisposeAsync()
-        {
-            await Log.DisposeAsync();
-            await _stateMachine.DisposeAsync();
-        }
-    }
+    /// <summary>The leader's path (RaftCluster.ReplicateAsync, its no-op, membership entries): append at the tail.</summary>
+    private static ValueTask<long> AppendAsLeaderAsync(WalNode node, long term, string key, string value)
+        => node.State.AppendAsync(WalNode.Entry(term, WalNode.Set(key, value)));
 }

@@ -1,15 +1,6 @@
 using System.Diagnostics;
-using System.Text;
-using DotNext.IO;
-using DotNext.IO.Log;
-using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
-using Microsoft.Extensions.Logging.Abstractions;
-using RaftKV.Node.Raft;
-using RaftKV.Protocol.Commands;
-using RaftKV.StateMachine;
-using RaftKV.StateMachine.Log;
-using RaftKV.StateMachine.Snapshots;
+using RaftKV.Node.Tests.Infrastructure;
 
 namespace RaftKV.Node.Tests;
 
@@ -37,7 +28,8 @@ public sealed class SnapshotInstallFlusherTests : IDisposable
     [Fact]
     public async Task Install_BeyondTheTail_WhileTheFlusherHoldsTheOldSnapshotIndex_LeavesTheLogWorking()
     {
-        await using (var node = await Node.OpenAsync(_directory))
+        var (node, gate) = await OpenAsync(_directory);
+        await using (node)
         {
             for (var index = 1; index <= 10; index++)
                 await node.AppendAsync(index, term: 2, key: "old", value: index);
@@ -45,7 +37,7 @@ public sealed class SnapshotInstallFlusherTests : IDisposable
             await node.Log.FlushAsync();
 
             // The next AppendEntries commits 9-10 and wakes the flusher, which reads the snapshot index (none yet)...
-            var paused = node.Gate.PauseFlusherAtNextSnapshotRead();
+            var paused = gate.PauseFlusherAtNextSnapshotRead();
             await node.Log.CommitAsync(10);
             await paused.WaitAsync(TimeSpan.FromSeconds(10));
             await node.Log.WaitForApplyAsync(10);
@@ -53,7 +45,7 @@ public sealed class SnapshotInstallFlusherTests : IDisposable
             // ...and InstallSnapshot (index 1000, far past the tail) completes before the flusher goes on.
             await node.InstallSnapshotAsync(SnapshotIndex, term: 3, key: "snapshot");
             Assert.Equal(SnapshotIndex, node.Log.LastEntryIndex);
-            node.Gate.ResumeFlusher();
+            gate.ResumeFlusher();
 
             // The flusher's next round must not fail the WAL: flushing, appending and committing go on.
             await node.Log.FlushAsync().WaitAsync(TimeSpan.FromSeconds(10));
@@ -61,93 +53,36 @@ public sealed class SnapshotInstallFlusherTests : IDisposable
                 await node.AppendAsync(index, term: 3, key: "new", value: (int)index);
             await node.Log.FlushAsync().WaitAsync(TimeSpan.FromSeconds(10));
             await node.CommitAsync(SnapshotIndex + 5);
-            Assert.Equal(Expected(("snapshot", "1"), ("new", "1005")), node.Digest());
+            Assert.Equal(WalNode.DigestOf(("snapshot", "1"), ("new", "1005")), node.Digest());
         }
 
         // The checkpoint records the log after the snapshot: a restart has every entry.
-        await using (var reopened = await Node.OpenAsync(_directory))
+        var (reopened, _) = await OpenAsync(_directory);
+        await using (reopened)
         {
             Assert.Equal(SnapshotIndex + 5, reopened.Log.LastEntryIndex);
             Assert.Equal(SnapshotIndex + 5, reopened.Log.LastCommittedEntryIndex);
-            Assert.Equal(Expected(("snapshot", "1"), ("new", "1005")), reopened.Digest());
+            Assert.Equal(WalNode.DigestOf(("snapshot", "1"), ("new", "1005")), reopened.Digest());
             await reopened.AppendAsync(SnapshotIndex + 6, term: 3, key: "after-restart", value: 1);
             await reopened.Log.FlushAsync().WaitAsync(TimeSpan.FromSeconds(10));
         }
     }
 
-    private static byte[] Expected(params (string Key, string Value)[] pairs)
+    // The WAL over a FlusherGate around the state machine, with small pages and entry hashes as in production.
+    private static async Task<(WalNode Node, FlusherGate Gate)> OpenAsync(string directory)
     {
-        var store = new KeyValueStore();
-        foreach (var (key, value) in pairs)
-            store.Apply(Set(key, value));
-        return store.Digest();
-    }
-
-    private static LogCommand Set(string key, string value)
-        => new(CommandId.Set, 1_700_000_000_000, 0, [Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value)]);
-
-    private sealed class Node : IAsyncDisposable
-    {
-        private readonly KvStateMachine _stateMachine;
-
-        private Node(KvStateMachine stateMachine, FlusherGate gate, DurableWriteAheadLog log)
-        {
-            _stateMachine = stateMachine;
-            Gate = gate;
-            Log = log;
-        }
-
-        public DurableWriteAheadLog Log { get; }
-
-        public FlusherGate Gate { get; }
-
-        public static async Task<Node> OpenAsync(string directory)
-        {
-            var snapshots = new DirectoryInfo(Path.Combine(directory, "snapshots"));
-            snapshots.Create();
-            var stateMachine = new KvStateMachine(snapshots, 1_000_000, NullLogger.Instance);
-            await stateMachine.RestoreAsync();
-            var gate = new FlusherGate(stateMachine);
-            var log = new DurableWriteAheadLog(
-                new WriteAheadLog.Options
-                {
-                    Location = Path.Combine(directory, "wal"),
-                    ChunkSize = 4096,
-                    HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.XxHash64,
-                },
-                gate, durableAppends: true, diskLow: static () => false);
-            await log.InitializeAsync();
-            return new Node(stateMachine, gate, log);
-        }
-
-        public ValueTask AppendAsync(long index, long term, string key, int value)
-            => ((IAuditTrail<IRaftLogEntry>)Log).AppendAsync(
-                new BinaryLogEntry { Term = term, Content = LogEntryCodec.Encode(Set(key, value.ToString(System.Globalization.CultureInfo.InvariantCulture))) },
-                index);
-
-        public async Task CommitAsync(long index)
-        {
-            await Log.CommitAsync(index);
-            await Log.WaitForApplyAsync(index);
-        }
-
-        public ValueTask InstallSnapshotAsync(long index, long term, string key)
-        {
-            var store = new KeyValueStore();
-            store.Apply(Set(key, "1"));
-            using var buffer = new MemoryStream();
-            SnapshotWriter.Write(store, buffer, index, term);
-            return ((IAuditTrail<IRaftLogEntry>)Log).AppendAsync(new SnapshotEntry(term, buffer.ToArray()), index);
-        }
-
-        public byte[] Digest() => _stateMachine.Read(static store => store.Digest());
-
-        public async ValueTask DisposeAsync()
-        {
-            Gate.ResumeFlusher();
-            await Log.DisposeAsync();
-            await _stateMachine.DisposeAsync();
-        }
+        FlusherGate? gate = null;
+        var node = await WalNode.OpenAsync(
+            directory,
+            wrap: inner => gate = new FlusherGate(inner),
+            options: static location => new WriteAheadLog.Options
+            {
+                Location = location,
+                ChunkSize = 4096,
+                HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.XxHash64,
+            },
+            beforeDispose: () => gate?.ResumeFlusher());
+        return (node, gate!);
     }
 
     /// <summary>
@@ -194,22 +129,5 @@ public sealed class SnapshotInstallFlusherTests : IDisposable
         // The flusher is WriteAheadLog.FlushAsync<TBackground>, an async method running on the thread pool.
         private static bool IsFlusher()
             => new StackTrace().GetFrames().Any(static frame => frame.GetMethod()?.DeclaringType?.Name.StartsWith("<FlushAsync>", StringComparison.Ordinal) == true);
-    }
-
-    private sealed class SnapshotEntry(long term, byte[] content) : IRaftLogEntry
-    {
-        public long Term => term;
-
-        public bool IsSnapshot => true;
-
-        public DateTimeOffset Timestamp => DateTimeOffset.UnixEpoch;
-
-        public bool IsReusable => true;
-
-        public long? Length => content.Length;
-
-        public ValueTask WriteToAsync<TWriter>(TWriter writer, CancellationToken token)
-            where TWriter : IAsyncBinaryWriter
-            => writer.WriteAsync(content, null, token);
     }
 }

@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Text;
-using DotNext.IO.Log;
-using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
-using Microsoft.Extensions.Logging.Abstractions;
 using RaftKV.Node.Raft;
+using RaftKV.Node.Tests.Infrastructure;
 using RaftKV.Protocol.Commands;
 using RaftKV.StateMachine;
 using RaftKV.StateMachine.Log;
@@ -36,7 +34,7 @@ public sealed class SnapshotWhileApplyingTests : IDisposable
     {
         using var gate = new ManualResetEventSlim(false);
         var slices = 0;
-        await using (var node = await Node.OpenAsync(_directory, sliceKeys: 3))
+        await using (var node = await WalNode.OpenAsync(_directory, SnapshotAt, sliceKeys: 3))
         {
             node.StateMachine.BetweenSlices = () =>
             {
@@ -46,12 +44,12 @@ public sealed class SnapshotWhileApplyingTests : IDisposable
 
             // Entry 50 starts a snapshot (interval 50); its writer then stops after the first slice.
             for (var index = 1; index <= SnapshotAt; index++)
-                await node.AppendAsync(index);
+                await node.AppendAsync(index, 1, Command(index));
             await node.CommitAsync(SnapshotAt);
 
             // Forty more entries, overwriting and deleting keys the snapshot has not reached, all applied meanwhile.
             for (var index = SnapshotAt + 1; index <= Last; index++)
-                await node.AppendAsync(index);
+                await node.AppendAsync(index, 1, Command(index));
             await node.CommitAsync(Last);
             Assert.True(node.StateMachine.IsSnapshotting);
             Assert.Null(((ISnapshotManager)node.StateMachine).Snapshot);
@@ -72,7 +70,7 @@ public sealed class SnapshotWhileApplyingTests : IDisposable
         }
 
         // A restart loads the snapshot and replays the log after it.
-        await using var reopened = await Node.OpenAsync(_directory, sliceKeys: 3);
+        await using var reopened = await WalNode.OpenAsync(_directory, SnapshotAt, sliceKeys: 3);
         await reopened.Log.WaitForApplyAsync(Last);
         Assert.Equal(1, reopened.StateMachine.RestoreCount);
         Assert.Equal(Expected(Last), reopened.Digest());
@@ -93,45 +91,5 @@ public sealed class SnapshotWhileApplyingTests : IDisposable
         for (var index = 1; index <= upTo; index++)
             store.Apply(Command(index), index);
         return store.Digest();
-    }
-
-    private sealed class Node : IAsyncDisposable
-    {
-        private Node(KvStateMachine stateMachine, DurableWriteAheadLog log)
-        {
-            StateMachine = stateMachine;
-            Log = log;
-        }
-
-        public KvStateMachine StateMachine { get; }
-
-        public DurableWriteAheadLog Log { get; }
-
-        public static async Task<Node> OpenAsync(string directory, int sliceKeys)
-        {
-            var stateMachine = new KvStateMachine(new DirectoryInfo(Path.Combine(directory, "snapshots")), SnapshotAt, NullLogger.Instance, sliceKeys);
-            await stateMachine.RestoreAsync();
-            var log = new DurableWriteAheadLog(
-                new WriteAheadLog.Options { Location = Path.Combine(directory, "wal") }, stateMachine, durableAppends: true, diskLow: static () => false);
-            await log.InitializeAsync();
-            return new Node(stateMachine, log);
-        }
-
-        public ValueTask AppendAsync(long index)
-            => ((IAuditTrail<IRaftLogEntry>)Log).AppendAsync(new BinaryLogEntry { Term = 1, Content = LogEntryCodec.Encode(Command(index)) }, index);
-
-        public async Task CommitAsync(long index)
-        {
-            await Log.CommitAsync(index);
-            await Log.WaitForApplyAsync(index);
-        }
-
-        public byte[] Digest() => StateMachine.Read(static store => store.Digest());
-
-        public async ValueTask DisposeAsync()
-        {
-            await Log.DisposeAsync();
-            await StateMachine.DisposeAsync();
-        }
     }
 }
