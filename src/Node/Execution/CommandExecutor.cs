@@ -50,7 +50,7 @@ internal sealed partial class CommandExecutor(
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
             timeout.CancelAfter(_options.CommandTimeoutMs);
-            if (LockLeases.IsLockWrite(spec.Id) && !await leases.WaitExtendedAsync(timeout.Token).ConfigureAwait(false))
+            if (spec.Id.IsLockWrite() && !await leases.WaitExtendedAsync(timeout.Token).ConfigureAwait(false))
                 return Reply.Error(LeasesPending);
             return spec.IsWrite
                 ? await WriteAsync(spec.Id, args, timeout.Token).ConfigureAwait(false)

@@ -32,9 +32,6 @@ internal sealed partial class LockLeases : IHostedService, IDisposable
         raft.LeaderEpochChanged += OnLeaderEpochChanged;
     }
 
-    /// <summary>True for the commands that must wait for the term's lease extension.</summary>
-    public static bool IsLockWrite(CommandId id) => id is CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh;
-
     /// <summary>
     /// Completes once this leadership's LockLeaseExtend entry has committed; false if this node stops leading (or the
     /// token fires) first. A leadership change while waiting starts the wait over on the new epoch's extension.

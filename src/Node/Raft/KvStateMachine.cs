@@ -217,8 +217,8 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
 
             // A blocking pop that found nothing changed nothing: waking its own waiter again would loop. Lock commands
             // name locks, not keys, and wake nobody.
-            if (reply is not NullReply { Kind: NullKind.Array } && command.Command is not (CommandId.RaftkvLockAcquire
-                    or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh or CommandId.LockLeaseExtend))
+            if (reply is not NullReply { Kind: NullKind.Array } && !command.Command.IsLockWrite()
+                && command.Command != CommandId.LockLeaseExtend)
                 Touched?.Invoke(command.Arguments);
             return reply;
         }
