@@ -21,7 +21,7 @@ internal sealed class LeaderClock(RaftHost raft, TimeProvider clock)
 
     public long Now()
     {
-        var applied = raft.IsStarted ? raft.StateMachine.Read(static s => s.Now) : 0;
+        var applied = raft.IsStarted ? raft.StateMachine.StoreNow : 0;
         var wall = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var timestamp = clock.GetTimestamp();
         lock (_lock)

@@ -219,6 +219,7 @@ internal sealed partial class KvStateMachine
             try
             {
                 _store = contents.Store;
+                Volatile.Write(ref _storeNow, _store.Now);
                 Volatile.Write(ref _appliedIndex, entry.Index);
                 Volatile.Write(ref _appliedTerm, entry.Term);
             }
@@ -274,6 +275,7 @@ internal sealed partial class KvStateMachine
             try
             {
                 _store = contents.Store;
+                Volatile.Write(ref _storeNow, _store.Now);
             }
             finally
             {

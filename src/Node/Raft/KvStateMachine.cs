@@ -38,6 +38,9 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     private readonly int _sliceKeys;
     private readonly ILogger _logger;
     private KeyValueStore _store = new();
+
+    // The store's clock (its last entry timestamp), published for readers that must not wait for the apply lock.
+    private long _storeNow;
     private SnapshotFile? _snapshot;
     private bool _restored;
     private Task _writing = Task.CompletedTask;
@@ -109,6 +112,9 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
 
     /// <summary>Makes the next applied entry start a snapshot, whatever the interval (RAFTKV.SNAPSHOT).</summary>
     public void RequestSnapshot() => Volatile.Write(ref _snapshotRequested, 1);
+
+    /// <summary>The state machine's clock (the largest applied entry timestamp, Unix ms), read without the apply lock.</summary>
+    public long StoreNow => Volatile.Read(ref _storeNow);
 
     /// <summary>Runs <paramref name="reader"/> against the current state; it must not modify it.</summary>
     public T Read<T>(Func<KeyValueStore, T> reader)
@@ -214,6 +220,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         try
         {
             var reply = _store.Apply(command, index);
+            Volatile.Write(ref _storeNow, _store.Now);
 
             // A blocking pop that found nothing changed nothing: waking its own waiter again would loop. Lock commands
             // name locks, not keys, and wake nobody.
