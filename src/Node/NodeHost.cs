@@ -32,6 +32,7 @@ public static class NodeHost
         builder.Services.AddSingleton(clock ?? TimeProvider.System);
         builder.Services.AddSingleton<ServerInfo>();
         builder.Services.AddSingleton<DiskSpaceGuard>();
+        builder.Services.AddSingleton(new SnapshotOffers(options.SnapshotInlineBytes));
         builder.Services.AddSingleton<RaftHost>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<RaftHost>());
         builder.Services.AddSingleton<WriteBatcher>();
@@ -51,8 +52,18 @@ public static class NodeHost
         builder.Services.AddHostedService<PublishDelivery>();
         builder.Services.AddGrpc();
 
+        var raftAddress = EndpointParser.ParseIp(options.RaftEndpoint).Address;
+        var snapshotEndpoint = string.IsNullOrWhiteSpace(options.SnapshotTransferEndpoint)
+            ? new System.Net.IPEndPoint(raftAddress, 0)
+            : EndpointParser.ParseIp(options.SnapshotTransferEndpoint);
+        ListenOptions? snapshotListener = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            kestrel.Listen(snapshotEndpoint, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                snapshotListener = listen;
+            });
             kestrel.Listen(EndpointParser.ParseIp(options.RespEndpoint), static listen => listen.UseConnectionHandler<RespConnectionHandler>());
             if (!string.IsNullOrWhiteSpace(options.GrpcEndpoint))
                 kestrel.Listen(EndpointParser.ParseIp(options.GrpcEndpoint), static listen => listen.Protocols = HttpProtocols.Http2);
@@ -60,6 +71,21 @@ public static class NodeHost
 
         var app = builder.Build();
         app.MapGrpcService<KvService>();
+        app.MapGet(SnapshotOffers.RoutePrefix + "{name}", static (string name, HttpContext context, RaftHost raft) =>
+            raft.IsStarted ? raft.StateMachine.Offers.ServeAsync(raft.StateMachine.Location, name, context) : Task.CompletedTask);
+
+        // The URL followers download from: the bound port (the OS picks it by default), under the address peers reach
+        // this node at (the Raft endpoint's, also when the listener is bound to every interface).
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            if (snapshotListener?.IPEndPoint is { } bound)
+            {
+                var host = bound.Address.Equals(System.Net.IPAddress.Any) || bound.Address.Equals(System.Net.IPAddress.IPv6Any)
+                    ? raftAddress
+                    : bound.Address;
+                app.Services.GetRequiredService<SnapshotOffers>().BaseUrl = SnapshotOffers.UrlOf(host.ToString(), bound.Port);
+            }
+        });
         return app;
     }
 

@@ -79,6 +79,19 @@ public sealed class NodeOptions
     /// <summary>Take a snapshot (and compact the log) after this many applied entries.</summary>
     public long SnapshotIntervalEntries { get; set; } = 50_000;
 
+    /// <summary>
+    /// Snapshots larger than this go to a lagging follower as a manifest, and the follower downloads the file from the
+    /// leader's <see cref="SnapshotTransferEndpoint"/>; smaller ones travel inside DotNext's InstallSnapshot, which must
+    /// complete (send, fsync, load) within <see cref="RaftRequestTimeoutMs"/>.
+    /// </summary>
+    public long SnapshotInlineBytes { get; set; } = 1 << 20;
+
+    /// <summary>
+    /// Where this node serves its snapshot files to followers (HTTP). Empty (default): the Raft endpoint's address on
+    /// a port the OS chooses (each manifest names the actual URL); set a fixed ip:port where firewalls need one.
+    /// </summary>
+    public string SnapshotTransferEndpoint { get; set; } = string.Empty;
+
     /// <summary>Forward (default): a follower relays commands to the leader. Redirect: answer -MOVED.</summary>
     public FollowerMode FollowerMode { get; set; } = FollowerMode.Forward;
 

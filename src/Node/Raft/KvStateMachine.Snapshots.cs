@@ -67,7 +67,7 @@ internal sealed partial class KvStateMachine
                 bytes = file.Length;
             }
 
-            if (!TryPublish(new SnapshotFile(target, snapshot.Index, snapshot.Term), temporary))
+            if (!TryPublish(new SnapshotFile(target, snapshot.Index, snapshot.Term, _offers), temporary))
             {
                 File.Delete(temporary);
                 return;
@@ -193,8 +193,9 @@ internal sealed partial class KvStateMachine
     }
 
     // A lagging follower receives the leader's snapshot (DurableWriteAheadLog.InstallSnapshotAsync, under DotNext's
-    // overwrite lock). The file is written and verified before anything changes: a damaged transfer leaves this node as
-    // it was, and the leader sends it again.
+    // overwrite lock): the file itself, or a manifest for a large one that is downloaded first (SnapshotDownloader).
+    // The file is written and verified before anything changes: a damaged transfer leaves this node as it was, and the
+    // leader sends it again.
     private async ValueTask<long> InstallAsync(LogEntry entry, CancellationToken token)
     {
         // A snapshot of the state being replaced is useless now; a backup of it may finish (it reads the old store).
@@ -202,19 +203,15 @@ internal sealed partial class KvStateMachine
             await cancel.CancelAsync().ConfigureAwait(false);
 
         var target = new FileInfo(Path.Combine(_location.FullName, SnapshotFile.NameOf(entry.Index, entry.Term)));
-        var temporary = Path.Combine(_location.FullName, $"install.{entry.Index}.tmp");
+        var (temporary, contents) = await ReceiveAsync(entry, token).ConfigureAwait(false);
         try
         {
-            var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
-            await using (file.ConfigureAwait(false))
+            if (contents.Index != entry.Index || contents.Term != entry.Term)
             {
-                await entry.WriteToAsync(file, 1 << 16, token).ConfigureAwait(false);
-                await file.FlushAsync(token).ConfigureAwait(false);
-                file.Flush(flushToDisk: true);
+                throw new InvalidDataException(
+                    $"The snapshot received for index {entry.Index}, term {entry.Term} holds index {contents.Index}, term {contents.Term}");
             }
 
-            var contents = Load(temporary);
-            var installed = new SnapshotFile(target, entry.Index, entry.Term);
             _lock.EnterWriteLock();
             try
             {
@@ -232,7 +229,7 @@ internal sealed partial class KvStateMachine
             {
                 DurableFiles.Publish(temporary, target.FullName);
                 target.Refresh();
-                Volatile.Write(ref _snapshot, installed);
+                Volatile.Write(ref _snapshot, new SnapshotFile(target, entry.Index, entry.Term, _offers));
             }
         }
         catch
@@ -245,6 +242,53 @@ internal sealed partial class KvStateMachine
         Interlocked.Increment(ref _restoreCount);
         LogSnapshotRestored(entry.Index, entry.Term, target.FullName);
         return entry.Index;
+    }
+
+    // The snapshot's file (fsync'd, under a temporary name) and its verified contents. A manifest whose download is
+    // not complete yet fails this InstallSnapshot with SnapshotTransferPendingException; the leader asks again.
+    private async ValueTask<(string Temporary, SnapshotContents Contents)> ReceiveAsync(LogEntry entry, CancellationToken token)
+    {
+        var temporary = Path.Combine(_location.FullName, $"install.{entry.Index}.tmp");
+        SnapshotManifest? manifest = null;
+        try
+        {
+            var file = new FileStream(temporary, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            await using (file.ConfigureAwait(false))
+            {
+                await entry.WriteToAsync(file, 1 << 16, token).ConfigureAwait(false);
+                await file.FlushAsync(token).ConfigureAwait(false);
+                if (file.Length <= SnapshotManifest.MaxSize)
+                {
+                    var bytes = new byte[file.Length];
+                    file.Position = 0;
+                    await file.ReadExactlyAsync(bytes, token).ConfigureAwait(false);
+                    if (SnapshotManifest.HasMagic(bytes))
+                        manifest = SnapshotManifest.Decode(bytes);
+                }
+
+                if (manifest is null)
+                    file.Flush(flushToDisk: true);
+            }
+
+            if (manifest is null)
+                return (temporary, Load(temporary));
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+
+        File.Delete(temporary);
+        if (manifest.Index != entry.Index || manifest.Term != entry.Term)
+        {
+            throw new InvalidDataException(
+                $"The snapshot manifest for index {entry.Index}, term {entry.Term} describes index {manifest.Index}, term {manifest.Term}");
+        }
+
+        return _downloader.TakeOrStart(manifest, out var progress) is { } staged
+            ? (staged.Path, staged.Contents)
+            : throw new SnapshotTransferPendingException(manifest, progress);
     }
 
     /// <summary>
@@ -284,7 +328,7 @@ internal sealed partial class KvStateMachine
 
             Volatile.Write(ref _appliedIndex, contents.Index);
             Volatile.Write(ref _appliedTerm, contents.Term);
-            Volatile.Write(ref _snapshot, latest);
+            Volatile.Write(ref _snapshot, latest.OfferedBy(_offers));
             _lastSnapshotStart = latest.Index;
             Interlocked.Increment(ref _restoreCount);
             LogSnapshotRestored(contents.Index, contents.Term, latest.File.FullName);
@@ -295,7 +339,7 @@ internal sealed partial class KvStateMachine
         return ValueTask.CompletedTask;
     }
 
-    private static SnapshotContents Load(string path)
+    internal static SnapshotContents Load(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         return SnapshotReader.Read(stream);

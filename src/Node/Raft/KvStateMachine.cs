@@ -37,6 +37,8 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     private readonly long _snapshotInterval;
     private readonly int _sliceKeys;
     private readonly ILogger _logger;
+    private readonly SnapshotOffers _offers;
+    private readonly SnapshotDownloader _downloader;
     private KeyValueStore _store = new();
 
     // The store's clock (its last entry timestamp), published for readers that must not wait for the apply lock.
@@ -57,14 +59,26 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     private long _lastSnapshotLongestSliceMicros;
     private long _snapshotsWritten;
 
-    public KvStateMachine(DirectoryInfo location, long snapshotInterval, ILogger logger, int sliceKeys = DefaultSliceKeys)
+    public KvStateMachine(
+        DirectoryInfo location, long snapshotInterval, ILogger logger, int sliceKeys = DefaultSliceKeys, SnapshotOffers? offers = null)
     {
         location.Create();
         _location = location;
         _snapshotInterval = Math.Max(1, snapshotInterval);
         _sliceKeys = Math.Max(1, sliceKeys);
         _logger = logger;
+        _offers = offers ?? new SnapshotOffers(long.MaxValue);
+        _downloader = new SnapshotDownloader(location, Load, logger);
     }
+
+    /// <summary>The snapshots this node offers for download (the leader's side of a large InstallSnapshot).</summary>
+    public SnapshotOffers Offers => _offers;
+
+    /// <summary>Snapshot downloads from the leader (the follower's side of a large InstallSnapshot).</summary>
+    public SnapshotDownloader Downloads => _downloader;
+
+    /// <summary>The folder snapshot files live in.</summary>
+    public DirectoryInfo Location => _location;
 
     /// <summary>
     /// Delivers an applied PUBLISH entry to this node's subscribers and returns the reply (the local receiver count).
@@ -153,9 +167,18 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         }
 
         Volatile.Write(ref _appliedIndex, entry.Index);
-        if (Volatile.Read(ref _snapshotRequested) == 1 || entry.Index - _lastSnapshotStart >= _snapshotInterval)
+        if (Volatile.Read(ref _snapshotRequested) == 1 || SnapshotDue(entry.Index))
             TryBeginSnapshot(entry.Index, entry.Term);
         return ValueTask.FromResult(entry.Index);
+    }
+
+    // Every snapshot interval; postponed while a follower downloads the current snapshot (a newer one would replace it
+    // under the download), within a bound on the log kept meanwhile.
+    private bool SnapshotDue(long index)
+    {
+        var since = index - _lastSnapshotStart;
+        return since >= _snapshotInterval
+               && (!_offers.IsServing || since >= SnapshotOffers.PostponeFactor * _snapshotInterval);
     }
 
     private void ApplyCommand(in LogEntry entry, System.Buffers.ReadOnlySequence<byte> payload)
@@ -243,6 +266,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         await _lifetime.CancelAsync().ConfigureAwait(false);
         await Volatile.Read(ref _writing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _writingCancel?.Dispose();
+        _downloader.Dispose();
         _lifetime.Dispose();
         _lock.Dispose();
     }

@@ -34,8 +34,12 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
     /// <summary>Exit code of a node stopped because its write-ahead log failed (EX_SOFTWARE).</summary>
     public const int LogFailedExitCode = 70;
 
-    public RaftHost(IOptions<NodeOptions> options, DiskSpaceGuard disk, IHostApplicationLifetime lifetime, ILoggerFactory loggerFactory)
+    private readonly SnapshotOffers _offers;
+
+    public RaftHost(
+        IOptions<NodeOptions> options, DiskSpaceGuard disk, SnapshotOffers offers, IHostApplicationLifetime lifetime, ILoggerFactory loggerFactory)
     {
+        _offers = offers;
         _disk = disk;
         _lifetime = lifetime;
         _options = options.Value;
@@ -72,7 +76,8 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
                 LogRestoreSkipped(_options.RestoreFrom, dataDirectory);
         }
 
-        _stateMachine = new KvStateMachine(snapshots, _options.SnapshotIntervalEntries, _loggerFactory.CreateLogger<KvStateMachine>());
+        _stateMachine = new KvStateMachine(
+            snapshots, _options.SnapshotIntervalEntries, _loggerFactory.CreateLogger<KvStateMachine>(), offers: _offers);
         await _stateMachine.RestoreAsync(cancellationToken).ConfigureAwait(false);
 
         _wal = new DurableWriteAheadLog(

@@ -11,11 +11,17 @@ namespace RaftKV.Node.Raft;
 /// </summary>
 internal sealed class SnapshotFile : ISnapshot
 {
-    public SnapshotFile(FileInfo file, long index, long term)
+    private readonly SnapshotOffers? _offers;
+    private readonly Lock _gate = new();
+    private bool _decided;
+    private byte[]? _manifest;
+
+    public SnapshotFile(FileInfo file, long index, long term, SnapshotOffers? offers = null)
     {
         File = file;
         Index = index;
         Term = term;
+        _offers = offers;
     }
 
     public FileInfo File { get; }
@@ -28,7 +34,31 @@ internal sealed class SnapshotFile : ISnapshot
 
     public bool IsReusable => true;
 
-    public long? Length => File.Length;
+    /// <summary>What InstallSnapshot carries: the manifest when the file is offered for download, else the file.</summary>
+    public long? Length => Manifest is { } manifest ? manifest.Length : File.Length;
+
+    /// <summary>This snapshot offered with <paramref name="offers"/>.</summary>
+    public SnapshotFile OfferedBy(SnapshotOffers offers) => new(File, Index, Term, offers);
+
+    // Decided once per published snapshot, so that the Length DotNext reads and the bytes it then sends agree.
+    private byte[]? Manifest
+    {
+        get
+        {
+            if (_offers is null)
+                return null;
+            lock (_gate)
+            {
+                if (!_decided)
+                {
+                    _manifest = _offers.ManifestFor(this);
+                    _decided = _offers.BaseUrl is not null;
+                }
+
+                return _manifest;
+            }
+        }
+    }
 
     public static string NameOf(long index, long term) =>
         index.ToString(CultureInfo.InvariantCulture) + "-" + term.ToString(CultureInfo.InvariantCulture);
@@ -56,6 +86,12 @@ internal sealed class SnapshotFile : ISnapshot
     public async ValueTask WriteToAsync<TWriter>(TWriter writer, CancellationToken token)
         where TWriter : IAsyncBinaryWriter
     {
+        if (Manifest is { } manifest)
+        {
+            await writer.WriteAsync(manifest, null, token).ConfigureAwait(false);
+            return;
+        }
+
         // Opened per transfer: a newer snapshot may replace this one meanwhile, and on Linux the open file stays readable.
         var stream = File.Open(new FileStreamOptions
         {

@@ -101,6 +101,13 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         Line(text, "raft_last_snapshot_cow_keys", raft.IsStarted ? raft.StateMachine.LastSnapshotPreImages : 0);
         Line(text, "raft_last_snapshot_longest_slice_us", raft.IsStarted ? raft.StateMachine.LastSnapshotLongestSliceMicros : 0);
         Line(text, "raft_snapshot_in_progress", raft.IsStarted && raft.StateMachine.IsSnapshotting ? 1 : 0);
+        Line(text, "raft_snapshot_url", raft.IsStarted ? raft.StateMachine.Offers.BaseUrl ?? "" : "");
+        Line(text, "raft_snapshot_downloads_served", raft.IsStarted ? raft.StateMachine.Offers.Served : 0);
+        Line(text, "raft_snapshot_bytes_served", raft.IsStarted ? raft.StateMachine.Offers.ServedBytes : 0);
+        Line(text, "raft_snapshot_downloads_started", raft.IsStarted ? raft.StateMachine.Downloads.Started : 0);
+        Line(text, "raft_snapshot_downloads_completed", raft.IsStarted ? raft.StateMachine.Downloads.Completed : 0);
+        Line(text, "raft_snapshot_bytes_downloaded", raft.IsStarted ? raft.StateMachine.Downloads.ReceivedBytes : 0);
+        Line(text, "raft_snapshots_installed", raft.IsStarted ? raft.StateMachine.RestoreCount : 0);
     }
 
     private void Stats(StringBuilder text)

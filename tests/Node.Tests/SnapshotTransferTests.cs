@@ -1,0 +1,88 @@
+using RaftKV.Node.Raft;
+using RaftKV.Node.Tests.Infrastructure;
+
+namespace RaftKV.Node.Tests;
+
+/// <summary>
+/// Issue 6: a lagging follower catches up from a snapshot far larger than one Raft request can carry. DotNext bounds
+/// InstallSnapshot (send, fsync, load) by the request timeout, and re-sent a snapshot that did not fit forever; a large
+/// snapshot now goes as a manifest and the follower downloads the file (SnapshotOffers, SnapshotDownloader).
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class SnapshotTransferTests
+{
+    private const int ValueBytes = 64 * 1024;
+    private const int Keys = 1600;
+
+    [Fact]
+    public async Task LaggingFollower_InstallsA100MegabyteSnapshot_DownloadedOnce_DigestsEqual()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, new()
+        {
+            ["SnapshotIntervalEntries"] = "1000000000",
+
+            // Far less than the time to move and load 100 MB: an InstallSnapshot carrying the file could never finish.
+            ["RaftRequestTimeoutMs"] = "300",
+        });
+        var leader = await cluster.WaitForLeaderAsync();
+        var lagging = cluster.Nodes.First(n => n != leader);
+        await cluster.StopNodeAsync(lagging.Index);
+
+        // About 105 MB of values, written by eight clients at once (group commit batches them).
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(async writer =>
+        {
+            await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+            for (var i = writer; i < Keys; i += 8)
+            {
+                var value = string.Create(ValueBytes, i, static (span, seed) => span.Fill((char)('a' + (seed % 26))));
+                Assert.Equal("OK", (await client.SendAsync("SET", $"big{i}", value)).Text());
+            }
+        }));
+
+        // Snapshot now: the leader's log is compacted up to it, so the follower can only catch up from the snapshot.
+        await using (var admin = await RespTestClient.ConnectAsync(leader.RespPort))
+            Assert.Equal("Background snapshot started", (await admin.SendAsync("RAFTKV.SNAPSHOT")).Text());
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (leader.Raft.Log.LastCommittedEntryIndex > leader.Raft.StateMachine.SnapshotIndex + 2 && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        var snapshotBytes = leader.Raft.StateMachine.LastSnapshotBytes;
+        Assert.True(snapshotBytes >= 100_000_000, $"the leader's snapshot is only {snapshotBytes} bytes");
+
+        await cluster.StartNodeAsync(lagging.Index);
+        await cluster.WaitForConvergenceAsync(TimeSpan.FromSeconds(120));
+
+        var follower = lagging.Raft.StateMachine;
+        Assert.Equal(1, follower.RestoreCount);
+        Assert.Equal(1, follower.Downloads.Completed);
+        Assert.True(follower.Downloads.ReceivedBytes < 2 * snapshotBytes,
+            $"the follower received {follower.Downloads.ReceivedBytes} bytes for a {snapshotBytes}-byte snapshot");
+        Assert.True(leader.Raft.StateMachine.Offers.ServedBytes < 2 * snapshotBytes,
+            $"the leader sent {leader.Raft.StateMachine.Offers.ServedBytes} bytes for a {snapshotBytes}-byte snapshot");
+        Assert.Single((await cluster.DigestsAsync()).Distinct());
+
+        // The caught-up follower serves the data after a failover to it, from its installed snapshot.
+        await using var reader = await RespTestClient.ConnectAsync(lagging.RespPort);
+        Assert.Equal(new string((char)('a' + (1599 % 26)), ValueBytes), (await reader.SendAsync("GET", "big1599")).Text());
+    }
+
+    [Fact]
+    public void Manifest_RoundTrips_AndACorruptedOneIsRefused()
+    {
+        var manifest = new SnapshotManifest(123_456, 7, 104_857_600, "http://127.0.0.2:41234/raftkv/snapshots/123456-7");
+        var bytes = manifest.Encode();
+
+        Assert.True(bytes.Length <= SnapshotManifest.MaxSize);
+        Assert.True(SnapshotManifest.HasMagic(bytes));
+        Assert.Equal(manifest, SnapshotManifest.Decode(bytes));
+
+        Assert.Throws<InvalidDataException>(() => SnapshotManifest.Decode(bytes.AsSpan(0, bytes.Length - 1)));
+        var version = (byte[])bytes.Clone();
+        version[8] = 9;
+        Assert.Throws<InvalidDataException>(() => SnapshotManifest.Decode(version));
+        var length = (byte[])bytes.Clone();
+        Array.Clear(length, 25, 8);
+        Assert.Throws<InvalidDataException>(() => SnapshotManifest.Decode(length));
+        Assert.Throws<InvalidDataException>(() =>
+            SnapshotManifest.Decode(new SnapshotManifest(1, 1, 10, "file:///etc/passwd").Encode()));
+    }
+}
