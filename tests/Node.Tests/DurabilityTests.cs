@@ -29,6 +29,53 @@ public sealed class DurabilityTests
         await Assert.ThrowsAnyAsync<DotNext.IO.Log.IntegrityException>(() => cluster.StartNodeAsync(0));
     }
 
+    // A power cut after the log's last records reached the data file but before its checkpoint did, with the very last
+    // record torn: the node starts, every record up to the checkpoint is intact, the ones after it are dropped.
+    [Fact]
+    public async Task TornWalTail_AfterTheCheckpoint_IsDropped_EarlierRecordsIntact()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using (var client = await RespTestClient.ConnectAsync(node.RespPort))
+        {
+            for (var i = 0; i < 10; i++)
+                Assert.Equal("OK", (await client.SendAsync("SET", $"k{i}", $"payload-{i:D4}")).Text());
+        }
+
+        await cluster.StopNodeAsync(0);
+        var wal = Path.Combine(node.DataDirectory, "wal");
+        var checkpoint = Path.Combine(wal, "checkpoint");
+        var checkpointAtTen = await File.ReadAllBytesAsync(checkpoint);
+
+        await cluster.StartNodeAsync(0);
+        await cluster.WaitForLeaderAsync();
+        await using (var client = await RespTestClient.ConnectAsync(node.RespPort))
+        {
+            for (var i = 10; i < 15; i++)
+                Assert.Equal("OK", (await client.SendAsync("SET", $"k{i}", $"payload-{i:D4}")).Text());
+        }
+
+        await cluster.StopNodeAsync(0);
+
+        // The checkpoint as it was before the last five writes, and the last write's record cut off mid-payload.
+        await File.WriteAllBytesAsync(checkpoint, checkpointAtTen);
+        var dataFile = Directory.EnumerateFiles(Path.Combine(wal, "data")).Single();
+        var bytes = await File.ReadAllBytesAsync(dataFile);
+        var at = bytes.AsSpan().IndexOf("payload-0014"u8);
+        Assert.True(at > 0, "the last entry was not found in the log's data file");
+        bytes.AsSpan(at + 4).Clear();
+        await File.WriteAllBytesAsync(dataFile, bytes);
+
+        await cluster.StartNodeAsync(0);
+        await cluster.WaitForLeaderAsync();
+        await using var reader = await RespTestClient.ConnectAsync(node.RespPort);
+        for (var i = 0; i < 10; i++)
+            Assert.Equal($"payload-{i:D4}", (await reader.SendAsync("GET", $"k{i}")).Text());
+        for (var i = 10; i < 15; i++)
+            Assert.Null((await reader.SendAsync("GET", $"k{i}")).Text());
+        Assert.Equal("OK", (await reader.SendAsync("SET", "after", "restart")).Text());
+    }
+
     // A failed InstallSnapshot leaves a truncated file under a valid name; the node sets it aside and starts from
     // its own snapshot and log.
     [Fact]

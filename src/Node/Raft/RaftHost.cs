@@ -128,6 +128,11 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         }
 
         LogStarted(RaftEndPoint.ToString(), _options.RespAdvertised, dataDirectory);
+
+        // DotNext reopens the log at its checkpoint (the last flushed index) and discards, without a word, records
+        // written after it: a crash or power cut before their fsync, torn or not. None of them was acknowledged (the
+        // leader commits, and a follower answers, only after the flush), so this line is the whole story.
+        LogRecovered(_wal.LastEntryIndex, _wal.LastCommittedEntryIndex, _stateMachine.SnapshotIndex);
         _watchdog = WatchLogAsync(_wal, dataDirectory, _watchdogStop.Token);
     }
 
@@ -302,6 +307,10 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Raft node started on {Raft}, RESP {Resp}, data in {Data}")]
     private partial void LogStarted(string raft, string resp, string data);
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Write-ahead log reopened at its checkpoint: last entry {Last}, committed {Committed}, snapshot {Snapshot}; any records written after the checkpoint (never acknowledged) were dropped")]
+    private partial void LogRecovered(long last, long committed, long snapshot);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Restored a new single-node cluster from backup {File} at index {Index}")]
     private partial void LogRestored(long index, string file);
