@@ -72,7 +72,7 @@ public static class NodeHost
         var app = builder.Build();
         app.MapGrpcService<KvService>();
         app.MapGet(SnapshotOffers.RoutePrefix + "{name}", static (string name, HttpContext context, RaftHost raft) =>
-            raft.IsStarted ? raft.StateMachine.Offers.ServeAsync(raft.StateMachine.Location, name, context) : Task.CompletedTask);
+            raft.IsStarted ? raft.StateMachine.Offers.ServeAsync(raft.StateMachine.Location, name, context) : Unavailable(context));
 
         // The URL followers download from: the bound port (the OS picks it by default), under the address peers reach
         // this node at (the Raft endpoint's, also when the listener is bound to every interface).
@@ -87,6 +87,12 @@ public static class NodeHost
             }
         });
         return app;
+    }
+
+    private static Task Unavailable(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        return Task.CompletedTask;
     }
 
     /// <summary>The node's Raft host, for tests and tools in this process.</summary>

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using RaftKV.Node.Raft;
 using RaftKV.Node.Tests.Infrastructure;
 
@@ -84,5 +86,125 @@ public sealed class SnapshotTransferTests
         Assert.Throws<InvalidDataException>(() => SnapshotManifest.Decode(length));
         Assert.Throws<InvalidDataException>(() =>
             SnapshotManifest.Decode(new SnapshotManifest(1, 1, 10, "file:///etc/passwd").Encode()));
+    }
+}
+
+/// <summary>The follower's downloader against a real HTTP server (Kestrel on loopback) that misbehaves.</summary>
+public sealed class SnapshotDownloaderTests : IAsyncDisposable
+{
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("raftkv-download-");
+    private readonly List<long> _rangeStarts = [];
+    private WebApplication? _server;
+
+    [Fact]
+    public async Task BrokenTransfer_IsResumedWithARangeRequest_AndTheStagedSnapshotIsVerified()
+    {
+        var (path, bytes) = WriteSnapshot(index: 500, term: 3, keys: 20_000);
+        var url = await ServeAsync(path, breakFirstAfter: bytes.Length / 3);
+        var manifest = new SnapshotManifest(500, 3, bytes.Length, url);
+        using var downloader = new SnapshotDownloader(_folder, KvStateMachine.Load, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+
+        var staged = await TakeWhenReadyAsync(downloader, manifest);
+
+        Assert.Equal(500, staged.Contents.Index);
+        Assert.Equal(3, staged.Contents.Term);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(staged.Path));
+        Assert.Equal(20_000, staged.Contents.Store.KeyCount);
+
+        // One download whose first response broke off; the second request asked for the rest only.
+        Assert.Equal(1, downloader.Started);
+        Assert.Equal(2, _rangeStarts.Count);
+        Assert.Equal(0, _rangeStarts[0]);
+        Assert.True(_rangeStarts[1] > 0, "the second request did not resume where the first stopped");
+        Assert.Equal(bytes.Length, downloader.ReceivedBytes);
+    }
+
+    [Fact]
+    public async Task ASnapshotOfAnotherIndexThanOffered_IsRefused_AndNothingIsStaged()
+    {
+        var (path, bytes) = WriteSnapshot(index: 400, term: 3, keys: 100);
+        var url = await ServeAsync(path, breakFirstAfter: int.MaxValue);
+        var manifest = new SnapshotManifest(500, 3, bytes.Length, url);
+        using var downloader = new SnapshotDownloader(_folder, KvStateMachine.Load, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+
+        Assert.Null(downloader.TakeOrStart(manifest, out _));
+
+        // Asked again while it runs, it reports progress; once the check has failed, it starts over instead of handing
+        // out the wrong snapshot.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        string progress;
+        do
+        {
+            await Task.Delay(50);
+            Assert.Null(downloader.TakeOrStart(manifest, out progress));
+        }
+        while (progress != "started" && DateTime.UtcNow < deadline);
+
+        Assert.Equal("started", progress);
+        Assert.Equal(2, downloader.Started);
+        Assert.Equal(0, downloader.Completed);
+    }
+
+    private static async Task<SnapshotDownloader.Staged> TakeWhenReadyAsync(SnapshotDownloader downloader, SnapshotManifest manifest)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (downloader.TakeOrStart(manifest, out _) is { } staged)
+                return staged;
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException("the snapshot was not downloaded");
+    }
+
+    private (string Path, byte[] Bytes) WriteSnapshot(long index, long term, int keys)
+    {
+        var store = new RaftKV.StateMachine.KeyValueStore();
+        for (var i = 0; i < keys; i++)
+            store.Apply(WalNode.Set($"key:{i}", new string('v', 40) + i));
+        var path = Path.Combine(_folder.FullName, "served");
+        using (var file = File.Create(path))
+            RaftKV.StateMachine.Snapshots.SnapshotWriter.Write(store, file, index, term);
+        return (path, File.ReadAllBytes(path));
+    }
+
+    // Serves the file with range support; the first response is cut off after `breakFirstAfter` bytes.
+    private async Task<string> ServeAsync(string path, int breakFirstAfter)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        _server = builder.Build();
+        _server.MapGet("/snapshot", async (HttpContext context) =>
+        {
+            var range = context.Request.GetTypedHeaders().Range?.Ranges.FirstOrDefault()?.From ?? 0;
+            bool first;
+            lock (_rangeStarts)
+            {
+                first = _rangeStarts.Count == 0;
+                _rangeStarts.Add(range);
+            }
+
+            if (!first || breakFirstAfter == int.MaxValue)
+            {
+                await Results.File(path, "application/octet-stream", enableRangeProcessing: true).ExecuteAsync(context);
+                return;
+            }
+
+            var bytes = await File.ReadAllBytesAsync(path);
+            context.Response.ContentLength = bytes.Length;
+            await context.Response.Body.WriteAsync(bytes.AsMemory(0, breakFirstAfter));
+            await context.Response.Body.FlushAsync();
+            context.Abort();
+        });
+        await _server.StartAsync();
+        return _server.Urls.First() + "/snapshot";
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+            await _server.DisposeAsync();
+        _folder.Delete(recursive: true);
     }
 }

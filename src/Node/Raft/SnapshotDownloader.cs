@@ -53,7 +53,7 @@ internal sealed partial class SnapshotDownloader(DirectoryInfo folder, Func<stri
     {
         lock (_gate)
         {
-            if (_current is { } current && current.Manifest == manifest)
+            if (_current is { } current && current.Manifest.Describes(manifest))
             {
                 if (current.Task.IsCompletedSuccessfully)
                 {
@@ -71,7 +71,7 @@ internal sealed partial class SnapshotDownloader(DirectoryInfo folder, Func<stri
 
             // Nothing yet, another snapshot, or a failed attempt: (re)start. A failed download of the same snapshot
             // keeps its partial file, and the range request resumes it.
-            _current?.Cancel(keepFile: _current.Manifest == manifest);
+            _current?.Cancel(keepFile: _current.Manifest.Describes(manifest));
             _current = new Download(manifest, Path.Combine(folder.FullName, $"download.{manifest.Index}-{manifest.Term}.tmp"));
             _current.Task = RunAsync(_current);
             Interlocked.Increment(ref _started);

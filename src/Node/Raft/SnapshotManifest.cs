@@ -25,6 +25,12 @@ internal sealed record SnapshotManifest(long Index, long Term, long Length, stri
     /// <summary>The largest encoded manifest: a received payload longer than this is a snapshot, not a manifest.</summary>
     public const int MaxSize = HeaderSize + MaxUrlBytes;
 
+    /// <summary>
+    /// True when both describe the same snapshot file, wherever it is offered: a snapshot's bytes are a function of
+    /// the log up to its index, so any node's file for the same index and term is the same file.
+    /// </summary>
+    public bool Describes(SnapshotManifest other) => Index == other.Index && Term == other.Term && Length == other.Length;
+
     public byte[] Encode()
     {
         var url = Encoding.UTF8.GetBytes(Url);
