@@ -18,7 +18,10 @@ namespace RaftKV.Node;
 /// </summary>
 public static class NodeHost
 {
-    public static WebApplication Build(string[] args, TimeProvider? clock = null)
+    public static WebApplication Build(string[] args, TimeProvider? clock = null) => Build(args, clock, null);
+
+    /// <summary>As <see cref="Build(string[], TimeProvider?)"/>, with services a test adds (hooks into the node).</summary>
+    internal static WebApplication Build(string[] args, TimeProvider? clock, Action<IServiceCollection>? testServices)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -51,6 +54,7 @@ public static class NodeHost
         builder.Services.AddSingleton<SessionServices>();
         builder.Services.AddHostedService<PublishDelivery>();
         builder.Services.AddGrpc();
+        testServices?.Invoke(builder.Services);
 
         var raftAddress = EndpointParser.ParseIp(options.RaftEndpoint).Address;
         var snapshotEndpoint = string.IsNullOrWhiteSpace(options.SnapshotTransferEndpoint)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using RaftKV.Node.Raft;
@@ -65,6 +66,42 @@ public sealed class SnapshotTransferTests
         // The caught-up follower serves the data after a failover to it, from its installed snapshot.
         await using var reader = await RespTestClient.ConnectAsync(lagging.RespPort);
         Assert.Equal(new string((char)('a' + (1599 % 26)), ValueBytes), (await reader.SendAsync("GET", "big1599")).Text());
+    }
+
+    // Chaos bug 7: an install that finishes on the follower after the leader's request timed out. DotNext's follower
+    // then refuses the same snapshot (its commit index has reached it) with a plain Rejected, and DotNext's leader
+    // answered that by stepping the follower's next index back and sending the snapshot again, forever: the follower
+    // never caught up while no newer snapshot was taken.
+    [Fact]
+    public async Task SnapshotInstalledAfterTheLeaderGaveUp_FollowerStillCatchesUp()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, new()
+        {
+            ["SnapshotIntervalEntries"] = "50",
+            ["RaftRequestTimeoutMs"] = "300",
+        });
+        var leader = await cluster.WaitForLeaderAsync();
+        var lagging = cluster.Nodes.First(n => n != leader);
+        await cluster.StopNodeAsync(lagging.Index);
+        await using (var client = await RespTestClient.ConnectAsync(leader.RespPort))
+        {
+            for (var i = 0; i < 200; i++)
+                Assert.Equal("OK", (await client.SendAsync("SET", $"k{i % 37}", $"v{i}")).Text());
+        }
+
+        Assert.True(leader.Raft.StateMachine.SnapshotIndex > 0, "the leader took no snapshot");
+        var delayed = 0;
+        lagging.TestServices = services => services.AddSingleton<Action<KvStateMachine>>(machine => machine.BeforeInstall = () =>
+            Interlocked.Exchange(ref delayed, 1) == 0 ? Task.Delay(1500) : Task.CompletedTask);
+        await cluster.StartNodeAsync(lagging.Index);
+
+        // No more writes: the leader takes no newer snapshot that would end the loop by itself.
+        await cluster.WaitForConvergenceAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, delayed);
+        Assert.Equal(1, lagging.Raft.StateMachine.RestoreCount);
+        Assert.True(cluster.Nodes.First(static n => n.IsLeader).Raft.Log.HeldSnapshots > 0,
+            "the follower caught up without its late install being taken as held");
+        Assert.Single((await cluster.DigestsAsync()).Distinct());
     }
 
     [Fact]

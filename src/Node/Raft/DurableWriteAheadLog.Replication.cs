@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Runtime.CompilerServices;
 using DotNext.IO.Log;
 using DotNext.Net.Cluster.Consensus.Raft;
 
@@ -38,11 +39,34 @@ internal sealed partial class DurableWriteAheadLog
     /// <summary>How many AppendEntries batches were cut to the limits (for INFO).</summary>
     public long CutBatches => Interlocked.Read(ref _cutBatches);
 
+    private long _heldSnapshots;
+
+    /// <summary>InstallSnapshot replies taken as success because the follower already held the snapshot (for INFO).</summary>
+    public long HeldSnapshots => Interlocked.Read(ref _heldSnapshots);
+
     ValueTask<TResult> IAuditTrail<IRaftLogEntry>.ReadAsync<TResult>(
         ILogEntryConsumer<IRaftLogEntry, TResult> reader, long startIndex, long endIndex, CancellationToken token)
         => IsReplication(reader)
-            ? ReadAsync(new BoundedBatchReader<TResult>(reader, ReplicationBatchBytes, ReplicationBatchEntries, OnBatchCut), startIndex, endIndex, token)
+            ? ReadAsync(new BoundedBatchReader<TResult>(reader, ReplicationBatchBytes, ReplicationBatchEntries, OnBatchCut, LeaderTermOf(reader), OnSnapshotHeld), startIndex, endIndex, token)
             : ReadAsync(reader, startIndex, endIndex, token);
+
+    private static readonly System.Reflection.PropertyInfo ReplicationTerm =
+        ReplicationProcessType.GetProperty("Term")
+        ?? throw new MissingMemberException(ReplicationProcessType.FullName, "Term");
+
+    // The term the replication process sends in (the term this node leads in), read when a snapshot reply comes back.
+    private static Func<long> LeaderTermOf(object process)
+        => () => (long)process.GetType().GetProperty(ReplicationTerm.Name)!.GetValue(process)!;
+
+    private void OnSnapshotHeld(long snapshotIndex)
+    {
+        Interlocked.Increment(ref _heldSnapshots);
+        LogSnapshotHeld(snapshotIndex);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "A follower refused snapshot {Index} because it already holds it (an earlier install finished after the leader's request timed out); replicating from the entry after it")]
+    private partial void LogSnapshotHeld(long index);
 
     private void OnBatchCut()
     {
@@ -53,9 +77,22 @@ internal sealed partial class DurableWriteAheadLog
     internal static bool IsReplication(object reader)
         => reader.GetType() is { IsGenericType: true } type && type.GetGenericTypeDefinition() == ReplicationProcessType;
 
-    /// <summary>Hands its consumer the longest prefix of the entries within the limits (a snapshot passes whole).</summary>
+    /// <summary>
+    /// Hands its consumer the longest prefix of the entries within the limits (a snapshot passes whole).
+    /// <para>
+    /// And it repairs DotNext 6.12's answer to a snapshot the follower already holds (chaos bug 7). A follower refuses
+    /// InstallSnapshot when its commit index has reached the snapshot's index, with a plain Rejected; the leader then
+    /// takes one off the follower's next index and, that still being inside its snapshot, sends the same snapshot
+    /// again: refused again, forever, until the leader happens to take a newer snapshot. It happens whenever an
+    /// install completes on the follower after the leader's request timed out. A Rejected reply to InstallSnapshot in
+    /// a term no higher than the leader's can only mean that refusal, and a follower whose commit index has reached
+    /// the snapshot holds every entry up to it: the reply is taken as Replicated, and replication goes on from the
+    /// entry after the snapshot (as Raft §7 has a follower that already has the snapshot's last entry answer).
+    /// </para>
+    /// </summary>
     internal sealed class BoundedBatchReader<TResult>(
-        ILogEntryConsumer<IRaftLogEntry, TResult> inner, long maxBytes, int maxEntries, Action? cut = null)
+        ILogEntryConsumer<IRaftLogEntry, TResult> inner, long maxBytes, int maxEntries, Action? cut = null,
+        Func<long>? leaderTerm = null, Action<long>? held = null)
         : ILogEntryConsumer<IRaftLogEntry, TResult>
     {
         public bool LogEntryMetadataOnly => inner.LogEntryMetadataOnly;
@@ -64,11 +101,31 @@ internal sealed partial class DurableWriteAheadLog
             where TEntryImpl : IRaftLogEntry
             where TList : IReadOnlyList<TEntryImpl>
         {
-            var count = snapshotIndex.HasValue ? entries.Count : PrefixLength<TEntryImpl, TList>(entries, maxBytes, maxEntries);
+            if (snapshotIndex is { } index)
+            {
+                var reply = inner.ReadAsync<TEntryImpl, TList>(entries, snapshotIndex, token);
+                return leaderTerm is not null && typeof(TResult) == typeof(Result<ReplicationStatus>)
+                    ? AcceptHeldSnapshotAsync(reply, index, leaderTerm)
+                    : reply;
+            }
+
+            var count = PrefixLength<TEntryImpl, TList>(entries, maxBytes, maxEntries);
             if (count == entries.Count)
                 return inner.ReadAsync<TEntryImpl, TList>(entries, snapshotIndex, token);
             cut?.Invoke();
             return inner.ReadAsync<TEntryImpl, Prefix<TEntryImpl, TList>>(new Prefix<TEntryImpl, TList>(entries, count), snapshotIndex, token);
+        }
+
+        private async ValueTask<TResult> AcceptHeldSnapshotAsync(ValueTask<TResult> pending, long snapshotIndex, Func<long> term)
+        {
+            var result = await pending.ConfigureAwait(false);
+            var reply = Unsafe.As<TResult, Result<ReplicationStatus>>(ref result);
+            if (reply.Value.Result != HeartbeatResult.Rejected || reply.Term > term())
+                return result;
+
+            reply = reply with { Value = reply.Value with { Result = HeartbeatResult.Replicated } };
+            held?.Invoke(snapshotIndex);
+            return Unsafe.As<Result<ReplicationStatus>, TResult>(ref reply);
         }
     }
 

@@ -206,6 +206,9 @@ internal sealed partial class KvStateMachine
         var (temporary, contents) = await ReceiveAsync(entry, token).ConfigureAwait(false);
         try
         {
+            if (BeforeInstall is { } hook)
+                await hook().ConfigureAwait(false);
+
             if (contents.Index != entry.Index || contents.Term != entry.Term)
             {
                 throw new InvalidDataException(

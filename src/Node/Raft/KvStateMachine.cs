@@ -117,6 +117,9 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// <summary>For tests: runs on the snapshot writer's thread after each slice but the last, outside the lock.</summary>
     internal Action? BetweenSlices { get; set; }
 
+    /// <summary>For tests: runs when a snapshot from the leader has been received and verified, before it replaces the state.</summary>
+    internal Func<Task>? BeforeInstall { get; set; }
+
     /// <summary>True while a snapshot is being written in the background.</summary>
     public bool IsSnapshotting => !Volatile.Read(ref _writing).IsCompleted;
 

@@ -36,10 +36,15 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
 
     private readonly SnapshotOffers _offers;
 
+    // Tests' hooks into the state machine, applied before it restores (none in a real node).
+    private readonly Action<KvStateMachine>[] _stateMachineSetup;
+
     public RaftHost(
-        IOptions<NodeOptions> options, DiskSpaceGuard disk, SnapshotOffers offers, IHostApplicationLifetime lifetime, ILoggerFactory loggerFactory)
+        IOptions<NodeOptions> options, DiskSpaceGuard disk, SnapshotOffers offers, IHostApplicationLifetime lifetime, ILoggerFactory loggerFactory,
+        IEnumerable<Action<KvStateMachine>> stateMachineSetup)
     {
         _offers = offers;
+        _stateMachineSetup = [.. stateMachineSetup];
         _disk = disk;
         _lifetime = lifetime;
         _options = options.Value;
@@ -78,6 +83,8 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
 
         _stateMachine = new KvStateMachine(
             snapshots, _options.SnapshotIntervalEntries, _loggerFactory.CreateLogger<KvStateMachine>(), offers: _offers);
+        foreach (var setup in _stateMachineSetup)
+            setup(_stateMachine);
         await _stateMachine.RestoreAsync(cancellationToken).ConfigureAwait(false);
 
         _wal = new DurableWriteAheadLog(

@@ -107,6 +107,7 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         Line(text, "raft_snapshot_downloads_started", raft.IsStarted ? raft.StateMachine.Downloads.Started : 0);
         Line(text, "raft_snapshot_downloads_completed", raft.IsStarted ? raft.StateMachine.Downloads.Completed : 0);
         Line(text, "raft_snapshot_bytes_downloaded", raft.IsStarted ? raft.StateMachine.Downloads.ReceivedBytes : 0);
+        Line(text, "raft_snapshot_replies_held", raft.IsStarted ? raft.Log.HeldSnapshots : 0);
         Line(text, "raft_snapshots_installed", raft.IsStarted ? raft.StateMachine.RestoreCount : 0);
     }
 

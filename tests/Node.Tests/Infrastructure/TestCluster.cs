@@ -47,7 +47,7 @@ internal sealed class TestCluster : IAsyncDisposable
             args.Add($"--RaftKV:Members:{i}={Nodes[i].RaftEndpoint}");
         args.AddRange(_settings.Select(static kv => $"--RaftKV:{kv.Key}={kv.Value}"));
 
-        var app = NodeHost.Build([.. args], node.Clock);
+        var app = NodeHost.Build([.. args], node.Clock, node.TestServices);
         await app.StartAsync();
         node.App = app;
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using RaftKV.Node.Raft;
 
 namespace RaftKV.Node.Tests.Infrastructure;
@@ -17,6 +18,9 @@ internal sealed class TestNode(int index, int respPort, int raftPort, string dat
 
     /// <summary>This node's wall clock (kept across restarts); shift it to simulate a clock jump.</summary>
     public ShiftableClock Clock { get; } = new();
+
+    /// <summary>Services added to the node when it next starts (test hooks).</summary>
+    public Action<IServiceCollection>? TestServices { get; set; }
 
     public bool IsRunning => App is not null;
 
