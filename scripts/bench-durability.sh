@@ -10,8 +10,8 @@ keys=${1:-1000000}
 size=${2:-16}
 export RAFTKV_BASE_PORT=${RAFTKV_BASE_PORT:-16500} RAFTKV_RAFT_BASE_PORT=${RAFTKV_RAFT_BASE_PORT:-17500}
 export RAFTKV_GRPC_BASE_PORT=${RAFTKV_GRPC_BASE_PORT:-18500} RAFTKV_CLUSTER_DIR=${RAFTKV_CLUSTER_DIR:-$root/.bench-cluster}
-# INSTALL=0 skips the InstallSnapshot step: DotNext sends a snapshot as one request bounded by RaftRequestTimeoutMs,
-# so a large one is re-sent forever (RAFTKV__RaftRequestTimeoutMs raises it, at the cost of failover under pauses).
+# INSTALL=0 skips the InstallSnapshot step (a snapshot above SnapshotInlineBytes is downloaded by the follower over
+# HTTP, outside the Raft request timeout; see the README's Snapshots section).
 export RAFTKV__SnapshotIntervalEntries=1000000000
 cluster="$root/scripts/cluster.sh"
 base=$RAFTKV_BASE_PORT
@@ -81,6 +81,6 @@ until [[ $(info $((base + f)) raft raft_applied_index 2>/dev/null || echo 0) -ge
   sleep 0.1
 done
 t1=$(ms)
-echo "wiped follower caught up by InstallSnapshot in $((t1 - t0)) ms"
+echo "wiped follower caught up by InstallSnapshot in $((t1 - t0)) ms (snapshot downloads on it: $(info $((base + f)) persistence raft_snapshot_downloads_completed), bytes $(info $((base + f)) persistence raft_snapshot_bytes_downloaded); RSS $(rss "$f"))"
 d=$(for ((i = 0; i < 3; i++)); do redis-cli -p $((base + i)) debug digest; done | sort -u | wc -l)
 echo "distinct DEBUG DIGEST values across the 3 nodes: $d"

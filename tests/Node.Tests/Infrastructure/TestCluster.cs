@@ -23,6 +23,18 @@ internal sealed class TestCluster : IAsyncDisposable
 
     public IReadOnlyList<TestNode> Nodes { get; }
 
+    // Three nodes in one test process share its thread pool and its garbage collector, on a CI machine that may also
+    // run the chaos harness: the shipped 600-1200 ms elections flipped leaders mid-test there (-CLUSTERDOWN on a setup
+    // write). These tests check what the cluster does, not how fast it fails over, so they run with the slower
+    // timeouts unless a test sets its own. (Failover speed: scripts/failover-probe.sh; the chaos run uses the
+    // shipped defaults.)
+    private static readonly Dictionary<string, string> StableTimeouts = new()
+    {
+        ["ElectionTimeoutMinMs"] = "1000",
+        ["ElectionTimeoutMaxMs"] = "2000",
+        ["RaftRequestTimeoutMs"] = "900",
+    };
+
     public static async Task<TestCluster> StartAsync(int count, Dictionary<string, string>? settings = null)
     {
         var cluster = new TestCluster(count, settings ?? []);
@@ -45,6 +57,12 @@ internal sealed class TestCluster : IAsyncDisposable
         };
         for (var i = 0; i < Nodes.Count; i++)
             args.Add($"--RaftKV:Members:{i}={Nodes[i].RaftEndpoint}");
+        foreach (var (key, value) in StableTimeouts)
+        {
+            if (!_settings.ContainsKey(key))
+                args.Add($"--RaftKV:{key}={value}");
+        }
+
         args.AddRange(_settings.Select(static kv => $"--RaftKV:{kv.Key}={kv.Value}"));
 
         var app = NodeHost.Build([.. args], node.Clock, node.TestServices);
