@@ -5,8 +5,9 @@
 # durable single-node reference) and with appendfsync everysec. Each round runs, against each target in turn,
 # redis-benchmark -t set,get,incr,lpush,hset -c 50 at -P 1 and -P 16, and -t set -c 1 for latency. The table shows
 # the median over rounds and the RaftKV / Redis(always) ratio; latency columns are p50 / p99 in ms.
-# Then: leader kill -9 to first acknowledged write, RSS after 1M small keys (RaftKV per node vs Redis), and the
-# restart time of a RaftKV follower holding them. The machine is shared and noisy: compare ratios of one run.
+# Then: leader kill -9 to first acknowledged write, RSS after 1M small keys (RaftKV per node vs Redis, as
+# scripts/bench-rss.sh measures it), and the restart time of a RaftKV follower holding them. The machine is shared
+# and noisy: compare ratios of one run.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 rounds=${1:-3}
@@ -75,17 +76,16 @@ echo "failover (leader kill -9 -> first acknowledged write): ${done_ms:-more tha
 "$cluster" restart "$leader" >/dev/null
 "$cluster" leader 60 >/dev/null
 
-# Memory: 1M small keys (redis-benchmark -t set -r 1000000 -n 2000000), RSS of each RaftKV node vs redis-server.
+# Memory: 1M small keys, RSS of each RaftKV node (and where it goes) vs redis-server; scripts/bench-rss.sh alone does
+# just this, also for older commits.
+source "$root/scripts/bench-rss.sh"
 port=$(leader_port)
-redis-cli -p "$port" flushall >/dev/null
-redis-cli -p $always flushall >/dev/null
-redis-benchmark -p "$port" -t set -r 1000000 -n 2000000 -c 50 -P 16 -q >/dev/null 2>&1
-redis-benchmark -p $always -t set -r 1000000 -n 2000000 -c 50 -P 16 -q >/dev/null 2>&1
-rss() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
+rss_load "$port"
+rss_load $always
 redis_pid=$(redis-cli -p $always info server | tr -d '\r' | awk -F: '/^process_id/ { print $2 }')
 echo "keys: raftkv $(redis-cli -p "$port" dbsize), redis $(redis-cli -p $always dbsize)"
-for ((i = 0; i < 3; i++)); do echo "RSS raftkv node$i: $(rss "$(cat "$RAFTKV_CLUSTER_DIR/node$i/pid")") MiB"; done
-echo "RSS redis-server (always): $(rss "$redis_pid") MiB"
+rss_nodes
+echo "RSS redis-server (always): $(rss_mib "$redis_pid") MiB"
 
 # Restart of a follower holding that data (its own snapshot + log tail).
 f=$(( ($("$cluster" leader 30) + 1) % 3 ))

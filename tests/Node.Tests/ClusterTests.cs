@@ -133,6 +133,7 @@ public sealed class ClusterTests
         await using var cluster = await TestCluster.StartAsync(3, new()
         {
             ["SnapshotIntervalEntries"] = "1000000",
+            ["SnapshotIntervalBytes"] = "1000000000",
             ["RaftRequestTimeoutMs"] = "150",
             ["ReplicationBatchBytes"] = "262144",
         });

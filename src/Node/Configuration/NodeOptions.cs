@@ -95,6 +95,14 @@ public sealed class NodeOptions
     /// </summary>
     public string SnapshotTransferEndpoint { get; set; } = string.Empty;
 
+    /// <summary>
+    /// Also take a snapshot once the entries applied since the last one hold this many bytes, or as many as the last
+    /// snapshot file if that is larger. The log is memory-mapped until a snapshot compacts it, so this bounds the RSS
+    /// of log pages: group commit packs hundreds of commands into one entry, and 1M small SETs (5,500 entries) left
+    /// 80 MiB of log mapped on each node under the entry count alone.
+    /// </summary>
+    public long SnapshotIntervalBytes { get; set; } = 16L * 1024 * 1024;
+
     /// <summary>Forward (default): a follower relays commands to the leader. Redirect: answer -MOVED.</summary>
     public FollowerMode FollowerMode { get; set; } = FollowerMode.Forward;
 

@@ -18,6 +18,7 @@ internal sealed partial class KvStateMachine
 
         Volatile.Write(ref _snapshotRequested, 0);
         _lastSnapshotStart = index;
+        _bytesSinceSnapshot = 0;
         var snapshot = Begin(index, term);
         var cancel = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token);
         Interlocked.Exchange(ref _writingCancel, cancel)?.Dispose();
@@ -242,6 +243,7 @@ internal sealed partial class KvStateMachine
         }
 
         _lastSnapshotStart = entry.Index;
+        _bytesSinceSnapshot = 0;
         Interlocked.Increment(ref _restoreCount);
         LogSnapshotRestored(entry.Index, entry.Term, target.FullName);
         return entry.Index;
@@ -333,6 +335,7 @@ internal sealed partial class KvStateMachine
             Volatile.Write(ref _appliedTerm, contents.Term);
             Volatile.Write(ref _snapshot, latest.OfferedBy(_offers));
             _lastSnapshotStart = latest.Index;
+            _bytesSinceSnapshot = 0;
             Interlocked.Increment(ref _restoreCount);
             LogSnapshotRestored(contents.Index, contents.Term, latest.File.FullName);
             break;

@@ -82,7 +82,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         }
 
         _stateMachine = new KvStateMachine(
-            snapshots, _options.SnapshotIntervalEntries, _loggerFactory.CreateLogger<KvStateMachine>(), offers: _offers);
+            snapshots, _options.SnapshotIntervalEntries, _loggerFactory.CreateLogger<KvStateMachine>(), snapshotIntervalBytes: _options.SnapshotIntervalBytes, offers: _offers);
         foreach (var setup in _stateMachineSetup)
             setup(_stateMachine);
         await _stateMachine.RestoreAsync(cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime;
 using System.Text;
 using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Options;
@@ -83,6 +84,15 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         text.Append("# Memory\r\n");
         Line(text, "used_memory", GC.GetTotalMemory(forceFullCollection: false));
         Line(text, "used_memory_rss", Environment.WorkingSet);
+
+        // The managed heap as of the last collection, to tell it apart from the rest of the RSS (runtime, code, mapped
+        // log pages): heap size includes fragmentation (free space between live objects); committed is what the GC
+        // holds from the OS, heap and free regions alike.
+        var gc = GC.GetGCMemoryInfo();
+        Line(text, "raftkv_gc_heap_bytes", gc.HeapSizeBytes);
+        Line(text, "raftkv_gc_fragmented_bytes", gc.FragmentedBytes);
+        Line(text, "raftkv_gc_committed_bytes", gc.TotalCommittedBytes);
+        Line(text, "raftkv_gc_mode", GCSettings.IsServerGC ? "server" : "workstation");
         Line(text, "maxmemory", 0);
         Line(text, "maxmemory_policy", "noeviction");
     }
