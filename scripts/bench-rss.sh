@@ -5,16 +5,18 @@
 #   RSS_REVS="<commit> ..."        also measures each commit, built from `git archive` in a temp folder (before vs after)
 #   RSS_VARIANTS="A=1,B=2 C=3 ..."  also measures the working tree with each comma-separated list of environment
 #                                   settings (DOTNET_GC..., RAFTKV__...), e.g. GC knobs, one cluster per variant
+# Every target is built before the first is measured, the working tree from a copy: edits made during a run do not
+# change what it measures.
 # Load: `redis-benchmark -t set -r 1000000 -n 2000000 -c 50 -P 16` (3-byte values; about 865k distinct keys) against the
 # leader and against redis-server (appendonly yes, appendfsync always), then 10 s to settle (snapshots, GC). Per node:
 # VmRSS, split by /proc/PID/smaps into anonymous memory (managed heap, runtime, stacks), mapped WAL chunk files, mapped
 # code (.dll and .so) and the runtime's double-mapped JIT code (memfd doublemapper), and the GC's own figures (INFO
 # memory). Sourced (by bench.sh), it only defines the rss_* functions.
 
-# Loads the small keys into the server on port $1 (emptied first).
+# Loads the small keys into the server on port $1 (emptied first); redis-benchmark's last words go to $RSS_LOG.
 rss_load() {
   redis-cli -p "$1" flushall >/dev/null
-  redis-benchmark -p "$1" -t set -r 1000000 -n 2000000 -c 50 -P 16 -q >/dev/null 2>&1
+  redis-benchmark -p "$1" -t set -r 1000000 -n 2000000 -c 50 -P 16 -q 2>&1 | tr '\r' '\n' | tail -n 3 >>"${RSS_LOG:-/dev/null}"
 }
 
 # VmRSS of process $1 in MiB.
@@ -59,27 +61,29 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 export RAFTKV_BASE_PORT=${RAFTKV_BASE_PORT:-36600} RAFTKV_RAFT_BASE_PORT=${RAFTKV_RAFT_BASE_PORT:-37600}
 export RAFTKV_GRPC_BASE_PORT=${RAFTKV_GRPC_BASE_PORT:-38600} RAFTKV_NODES=3
 redis_port=${RSS_REDIS_PORT:-36700}
-cluster="$root/scripts/cluster.sh"
 work=$(mktemp -d /tmp/raftkv-bench-rss.XXXXXX)
+export RSS_LOG=$work/load.log
 cleanup() {
-  "$cluster" stop >/dev/null 2>&1 || true
+  for dir in "$work"/target*; do RAFTKV_CLUSTER_DIR=$dir/cluster "$dir/scripts/cluster.sh" stop >/dev/null 2>&1 || true; done
   redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null || { echo "needs redis-server and redis-benchmark (apt-get install redis-server redis-tools)"; exit 0; }
 
-measure() { # label cluster-dir [VAR=value ...]
-  local label=$1
-  export RAFTKV_CLUSTER_DIR=$2
+measure() { # label target-dir [VAR=value ...]
+  local label=$1 cluster=$2/scripts/cluster.sh
+  export RAFTKV_CLUSTER_DIR=$2/cluster
   shift 2
   (
     for setting in "$@"; do export "${setting?}"; done
     "$cluster" clean >/dev/null
     "$cluster" start >/dev/null || { echo "== $label: the cluster did not start"; exit 0; }
     local port=$((RAFTKV_BASE_PORT + $("$cluster" leader 30)))
+    : >"$RSS_LOG"
     rss_load "$port"
     sleep 10
+    [[ $(redis-cli -p "$port" dbsize) -gt 800000 ]] || { echo "== $label: the load stopped early:"; cat "$RSS_LOG"; }
     echo "== $label: $(redis-cli -p "$port" dbsize) keys, snapshot index $(redis-cli -p "$port" info raft | tr -d '\r' | awk -F: '/^raft_snapshot_index/ { print $2 }')"
     rss_nodes
     "$cluster" clean >/dev/null
@@ -94,20 +98,31 @@ echo "== redis-server (appendfsync always): $(redis-cli -p "$redis_port" dbsize)
 echo "RSS redis-server: $(rss_mib "$redis_pid") MiB ($(rss_breakdown "$redis_pid"); used_memory $(redis-cli -p "$redis_port" info memory | tr -d '\r' | awk -F: '/^used_memory:/ { printf "%.0f", $2 / 1048576 }') MiB)"
 redis-cli -p "$redis_port" shutdown nosave >/dev/null 2>&1
 
+# Builds a target: the tree in $2 (sources and cluster.sh), its binaries where cluster.sh looks for them.
+build() {
+  echo "building RaftKV.Node: $1" >&2
+  dotnet build "$2/src/Node/RaftKV.Node.csproj" -c Release -nologo -v q -o "$2/cluster/bin" >&2
+  touch "$2/cluster/bin/RaftKV.Node.dll"  # newer than its sources: cluster.sh keeps this build
+}
+targets=()
+labels=()
 for rev in ${RSS_REVS:-}; do
-  dir=$work/$rev
+  dir=$work/target${#targets[@]}
   mkdir -p "$dir"
-  echo "building RaftKV.Node at $rev ($(git -C "$root" rev-parse --short "$rev"))" >&2
-  git -C "$root" archive "$rev" src protos Directory.Build.props Directory.Packages.props global.json | tar -x -C "$dir"
-  dotnet build "$dir/src/Node/RaftKV.Node.csproj" -c Release -nologo -v q -o "$dir/cluster/bin" >&2
-  touch "$dir/cluster/bin/RaftKV.Node.dll"  # newer than the working tree: cluster.sh keeps this build
-  measure "commit $(git -C "$root" rev-parse --short "$rev")" "$dir/cluster"
+  git -C "$root" archive "$rev" src protos scripts/cluster.sh Directory.Build.props Directory.Packages.props global.json | tar -x -C "$dir"
+  build "$rev" "$dir"
+  targets+=("$dir")
+  labels+=("commit $(git -C "$root" rev-parse --short "$rev")")
 done
-measure "working tree" "$work/tree"
+tree=$work/target${#targets[@]}
+mkdir -p "$tree/scripts"
+(cd "$root" && tar -c --exclude=bin --exclude=obj src protos Directory.Build.props Directory.Packages.props global.json) | tar -x -C "$tree"
+cp "$root/scripts/cluster.sh" "$tree/scripts/"
+build "working tree" "$tree"
+
+for ((t = 0; t < ${#targets[@]}; t++)); do measure "${labels[t]}" "${targets[t]}"; done
+measure "working tree" "$tree"
 for variant in ${RSS_VARIANTS:-}; do
   IFS=, read -ra settings <<<"$variant"
-  # The working tree's build, reused: cluster.sh rebuilds only when a source is newer than the binaries.
-  mkdir -p "$work/variant"
-  [[ -d $work/variant/bin ]] || cp -r "$work/tree/bin" "$work/variant/bin"
-  measure "working tree with $variant" "$work/variant" "${settings[@]}"
+  measure "working tree with $variant" "$tree" "${settings[@]}"
 done

@@ -16,10 +16,10 @@ namespace RaftKV.StateMachine.Keyspace;
 /// snapshot runs and not yet written, freed as the ranges pass them.
 /// Not thread-safe: the caller excludes applies while calling <see cref="WriteNext"/> (reads may run alongside).
 /// </summary>
-internal sealed class FrozenKeyspace(SortedSet<KeyEntry> order)
+internal sealed class FrozenKeyspace(KeyOrderIndex order)
 {
     private readonly SortedSet<PreImage> _preImages = new(PreImageOrder.Instance);
-    private SortedSet<KeyEntry> _source = order;
+    private KeyOrderIndex _source = order;
     private bool _detached;
     private ulong _next;
 
@@ -57,7 +57,7 @@ internal sealed class FrozenKeyspace(SortedSet<KeyEntry> order)
     }
 
     /// <summary>Called by <see cref="KeyTable.Clear"/> with the order set it stops using.</summary>
-    public void Detach(SortedSet<KeyEntry> order)
+    public void Detach(KeyOrderIndex order)
     {
         if (!_detached)
         {
@@ -80,7 +80,7 @@ internal sealed class FrozenKeyspace(SortedSet<KeyEntry> order)
         var from = _next;
         var to = width == 0 || ulong.MaxValue - from < width - 1 ? ulong.MaxValue : from + (width - 1);
         long written = 0;
-        foreach (var entry in LiveRange(from, to))
+        foreach (var entry in _source.From(from))
         {
             if (entry.Position > to)
             {
@@ -136,20 +136,6 @@ internal sealed class FrozenKeyspace(SortedSet<KeyEntry> order)
 
         writer.WriteBytes(image.Bytes);
         return 1;
-    }
-
-    // The live (or detached) entries from position `from`, up to about `to`: a bounded view costs O(log n + k) to
-    // make and walk, where a view open to the end would count every entry after `from`. The caller stops past `to`.
-    private IEnumerable<KeyEntry> LiveRange(ulong from, ulong to)
-    {
-        if (_source.Count == 0 || _source.Max!.Position < from)
-        {
-            return [];
-        }
-
-        var lower = KeyTable.ProbeAt(from);
-        var upper = to == ulong.MaxValue || _source.Max.Position <= to ? _source.Max : KeyTable.ProbeAt(to + 1);
-        return _source.GetViewBetween(lower, upper);
     }
 
     /// <summary>A key's state at the start: its snapshot bytes, or null when it did not exist.</summary>

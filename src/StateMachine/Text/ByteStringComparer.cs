@@ -15,10 +15,13 @@ internal sealed class ByteStringComparer : IEqualityComparer<byte[]>, IComparer<
     public bool Equals(byte[]? x, byte[]? y) =>
         ReferenceEquals(x, y) || (x is not null && y is not null && x.AsSpan().SequenceEqual(y));
 
-    public int GetHashCode(byte[] obj)
+    public int GetHashCode(byte[] obj) => HashOf(obj);
+
+    /// <summary>The hash code of <paramref name="bytes"/> (per-process randomized, as <see cref="GetHashCode(byte[])"/>).</summary>
+    public static int HashOf(ReadOnlySpan<byte> bytes)
     {
         var hash = new HashCode();
-        hash.AddBytes(obj);
+        hash.AddBytes(bytes);
         return hash.ToHashCode();
     }
 
