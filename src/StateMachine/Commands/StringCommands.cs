@@ -290,5 +290,5 @@ internal static class StringCommands
 
     /// <summary>Stores a new string value, keeping the key's expiry (APPEND, INCR*, SETRANGE keep the TTL).</summary>
     private static void Replace(KeyTable keys, byte[] key, KeyEntry? existing, byte[] value, StringEncoding encoding = StringEncoding.ByContent) =>
-        keys.Put(key, new StringValue(value, encoding), existing?.ExpireAtMs ?? KeyEntry.NoExpiry);
+        keys.Put(key, StringValue.Of(value, encoding), existing?.ExpireAtMs ?? KeyEntry.NoExpiry);
 }
