@@ -13,7 +13,7 @@ namespace RaftKV.StateMachine.Tests;
 /// </summary>
 public sealed class KeyOrderIndexTests
 {
-    private static readonly StringValue Value = new([1]);
+    private static readonly StringValue Value = StringValue.Of([1]);
 
     [Theory]
     [InlineData(1, 3_000)]

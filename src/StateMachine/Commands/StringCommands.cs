@@ -62,7 +62,7 @@ internal static class StringCommands
         }
         else
         {
-            keys.Put(args[0], new StringValue(args[1]), expireAt);
+            keys.Put(args[0], StringValue.Of(args[1]), expireAt);
         }
 
         return options.Get ? previous : Reply.Ok;
@@ -75,7 +75,7 @@ internal static class StringCommands
             return Reply.Zero;
         }
 
-        keys.Put(args[0], new StringValue(args[1]), KeyEntry.NoExpiry);
+        keys.Put(args[0], StringValue.Of(args[1]), KeyEntry.NoExpiry);
         return Reply.One;
     }
 
@@ -86,7 +86,7 @@ internal static class StringCommands
             return error;
         }
 
-        keys.Put(args[0], new StringValue(args[1]), KeyEntry.NoExpiry);
+        keys.Put(args[0], StringValue.Of(args[1]), KeyEntry.NoExpiry);
         return Reply.Bulk(old);
     }
 
@@ -121,7 +121,7 @@ internal static class StringCommands
         for (var i = 0; i < args.Length; i += 2)
         {
             keys.FindForWrite(args[i], now);
-            keys.Put(args[i], new StringValue(args[i + 1]), KeyEntry.NoExpiry);
+            keys.Put(args[i], StringValue.Of(args[i + 1]), KeyEntry.NoExpiry);
         }
 
         return Reply.Ok;

@@ -21,7 +21,7 @@ internal static class StringExpiryCommands
             return Reply.Error(ErrorTexts.InvalidExpireTime(command));
         }
 
-        keys.Put(args[0], new StringValue(args[2]), expireAt);
+        keys.Put(args[0], StringValue.Of(args[2]), expireAt);
         return Reply.Ok;
     }
 

@@ -121,7 +121,7 @@ public static class SnapshotReader
         switch ((ValueKind)kind)
         {
             case ValueKind.String:
-                return new StringValue(reader.ReadString(maxString));
+                return StringValue.Of(reader.ReadString(maxString));
             case ValueKind.List:
                 {
                     var list = new ListValue();

@@ -28,7 +28,7 @@ internal abstract class CanonicalWriter
 
     public void WriteDouble(double value) => WriteInt64(BitConverter.DoubleToInt64Bits(value));
 
-    public void WriteString(byte[] value)
+    public void WriteString(ReadOnlySpan<byte> value)
     {
         WriteInt32(value.Length);
         WriteBytes(value);

@@ -1,18 +1,29 @@
+using System.Runtime.CompilerServices;
 using RaftKV.StateMachine.Numbers;
 
 namespace RaftKV.StateMachine.Values;
 
 /// <summary>
-/// A Redis string. The array is owned by the value: replace the value, never mutate the array. Most strings are
-/// <see cref="StringEncoding.ByContent"/>, which this class stands for without a field: an object of a reference and
-/// no more takes 24 bytes, one more byte 32, and strings are most of the keys (<see cref="Of"/> makes the others).
+/// A Redis string, made by <see cref="Of(byte[])"/>. Immutable: replace the value, never change it.
+/// <para>
+/// Memory: most keys hold small strings, and an object with an array costs 24 bytes plus the array's 24 and its
+/// contents rounded up to 8. Strings of up to 15 bytes are therefore kept inside the object (24 bytes up to 7,
+/// 32 up to 15: 56-64 bytes less per key); <see cref="Bytes"/> of those makes a copy. Strings set otherwise than by
+/// SET and the like (<see cref="StringEncoding"/>) are rare and keep an array and their encoding.
+/// </para>
 /// </summary>
-internal class StringValue(byte[] bytes) : StoredValue
+internal abstract class StringValue : StoredValue
 {
     /// <summary>Redis keeps strings up to this length in one allocation with the object (embstr).</summary>
     private const int EmbeddedLimit = 44;
 
-    public byte[] Bytes { get; } = bytes;
+    /// <summary>The string's bytes: the value's own array, or a copy for a string kept inside the object.</summary>
+    public abstract byte[] Bytes { get; }
+
+    /// <summary>The string's bytes without a copy; valid while the value is (it never changes).</summary>
+    public abstract ReadOnlySpan<byte> Span { get; }
+
+    public int Length => Span.Length;
 
     public virtual StringEncoding StringEncoding => StringEncoding.ByContent;
 
@@ -21,21 +32,84 @@ internal class StringValue(byte[] bytes) : StoredValue
     public override string Encoding => StringEncoding switch
     {
         StringEncoding.Raw => "raw",
-        StringEncoding.ByContent when Bytes.Length <= 20 && RedisIntegers.TryParse(Bytes, out _) => "int",
-        _ => Bytes.Length <= EmbeddedLimit ? "embstr" : "raw",
+        StringEncoding.ByContent when Length <= 20 && RedisIntegers.TryParse(Span, out _) => "int",
+        _ => Length <= EmbeddedLimit ? "embstr" : "raw",
+    };
+
+    /// <summary>A string set by SET and the like (<see cref="StringEncoding.ByContent"/>); takes ownership of <paramref name="bytes"/>.</summary>
+    public static StringValue Of(byte[] bytes) => bytes.Length switch
+    {
+        <= Inline8.Capacity => new Inline8(bytes),
+        <= Inline16.Capacity => new Inline16(bytes),
+        _ => new Heap(bytes),
     };
 
     /// <summary>A string that Redis would have stored as <paramref name="encoding"/> says.</summary>
     public static StringValue Of(byte[] bytes, StringEncoding encoding) =>
-        encoding == StringEncoding.ByContent ? new StringValue(bytes) : new Encoded(bytes, encoding);
+        encoding == StringEncoding.ByContent ? Of(bytes) : new Encoded(bytes, encoding);
 
     public override StoredValue Clone() => Of(Bytes, StringEncoding);
 
-    public override void WriteCanonical(CanonicalWriter writer) => writer.WriteString(Bytes);
+    public override void WriteCanonical(CanonicalWriter writer) => writer.WriteString(Span);
+
+    /// <summary>Up to 7 bytes and their length in one 8-byte field.</summary>
+    private sealed class Inline8 : StringValue
+    {
+        public const int Capacity = 7;
+
+        private Bytes8 _data;
+
+        public Inline8(ReadOnlySpan<byte> bytes)
+        {
+            bytes.CopyTo(_data);
+            _data[Capacity] = (byte)bytes.Length;
+        }
+
+        public override ReadOnlySpan<byte> Span => ((ReadOnlySpan<byte>)_data)[.._data[Capacity]];
+
+        public override byte[] Bytes => Span.ToArray();
+    }
+
+    /// <summary>Up to 15 bytes and their length in one 16-byte field.</summary>
+    private sealed class Inline16 : StringValue
+    {
+        public const int Capacity = 15;
+
+        private Bytes16 _data;
+
+        public Inline16(ReadOnlySpan<byte> bytes)
+        {
+            bytes.CopyTo(_data);
+            _data[Capacity] = (byte)bytes.Length;
+        }
+
+        public override ReadOnlySpan<byte> Span => ((ReadOnlySpan<byte>)_data)[.._data[Capacity]];
+
+        public override byte[] Bytes => Span.ToArray();
+    }
+
+    private class Heap(byte[] bytes) : StringValue
+    {
+        public override byte[] Bytes { get; } = bytes;
+
+        public override ReadOnlySpan<byte> Span => Bytes;
+    }
 
     /// <summary>A string built otherwise than by SET (INCRBYFLOAT, APPEND, SETRANGE), which OBJECT ENCODING tells apart.</summary>
-    private sealed class Encoded(byte[] bytes, StringEncoding encoding) : StringValue(bytes)
+    private sealed class Encoded(byte[] bytes, StringEncoding encoding) : Heap(bytes)
     {
         public override StringEncoding StringEncoding { get; } = encoding;
+    }
+
+    [InlineArray(8)]
+    private struct Bytes8
+    {
+        private byte _element;
+    }
+
+    [InlineArray(16)]
+    private struct Bytes16
+    {
+        private byte _element;
     }
 }
