@@ -73,7 +73,7 @@ internal static class KeyspaceCommands
         var items = new List<Reply>();
         foreach (var entry in keys.InOrder())
         {
-            if (!entry.IsExpiredAt(now) && (matchAll || GlobPattern.IsMatch(pattern, entry.Key)))
+            if (!entry.IsExpiredAt(now) && (matchAll || GlobPattern.IsMatch(pattern, entry.KeySpan)))
             {
                 items.Add(Reply.Bulk(entry.Key));
             }
@@ -110,7 +110,7 @@ internal static class KeyspaceCommands
             examined++;
             lastPosition = entry.Position;
             if (entry.IsExpiredAt(now)
-                || (pattern is not null && !GlobPattern.IsMatch(pattern, entry.Key))
+                || (pattern is not null && !GlobPattern.IsMatch(pattern, entry.KeySpan))
                 || (type is not null && !Ascii.EqualsIgnoreCase(type, Encoding.ASCII.GetBytes(entry.Value.TypeName))))
             {
                 continue;

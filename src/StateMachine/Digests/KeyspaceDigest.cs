@@ -23,7 +23,7 @@ internal static class KeyspaceDigest
         foreach (var entry in keys.InOrder())
         {
             WriteValueDigest(hash, writer, entry, valueDigest);
-            writer.WriteString(entry.Key);
+            writer.WriteString(entry.KeySpan);
             writer.WriteBytes(valueDigest);
             hash.GetHashAndReset(keyDigest);
             for (var i = 0; i < Length; i++)

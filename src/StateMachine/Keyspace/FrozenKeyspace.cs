@@ -1,5 +1,4 @@
 using RaftKV.StateMachine.Snapshots;
-using RaftKV.StateMachine.Text;
 using RaftKV.StateMachine.Values;
 
 namespace RaftKV.StateMachine.Keyspace;
@@ -91,7 +90,7 @@ internal sealed class FrozenKeyspace(KeyOrderIndex order)
             var replaced = false;
             while (!replaced && _preImages.Min is { } image && image.Position <= to)
             {
-                var order = PreImageOrder.Compare(image.Position, image.Key, entry.Position, entry.Key);
+                var order = PreImageOrder.Compare(image.Position, image.Key, entry.Position, entry.KeySpan);
                 if (order > 0)
                 {
                     break;
@@ -146,10 +145,10 @@ internal sealed class FrozenKeyspace(KeyOrderIndex order)
     {
         public static readonly PreImageOrder Instance = new();
 
-        public static int Compare(ulong xPosition, byte[] xKey, ulong yPosition, byte[] yKey)
+        public static int Compare(ulong xPosition, ReadOnlySpan<byte> xKey, ulong yPosition, ReadOnlySpan<byte> yKey)
         {
             var byPosition = xPosition.CompareTo(yPosition);
-            return byPosition != 0 ? byPosition : ByteStringComparer.Instance.Compare(xKey, yKey);
+            return byPosition != 0 ? byPosition : xKey.SequenceCompareTo(yKey);
         }
 
         public int Compare(PreImage? x, PreImage? y) =>

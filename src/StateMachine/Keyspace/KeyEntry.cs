@@ -5,22 +5,26 @@ namespace RaftKV.StateMachine.Keyspace;
 
 /// <summary>
 /// One key of the keyspace: its value and absolute expiry (Unix ms, or <see cref="NoExpiry"/>). Only
-/// <see cref="KeyTable"/> creates entries and changes their expiry (through its private subclass), so
-/// its expiry index can never go stale: nothing else can assign <see cref="ExpireAtMs"/>.
+/// <see cref="KeyTable"/> creates entries and changes their expiry (through its private subclasses), so
+/// its expiry index can never go stale: nothing else can assign <see cref="ExpireAtMs"/>. A short key may be
+/// kept inside the entry rather than in an array of its own (<see cref="KeySpan"/>).
 /// </summary>
 internal abstract class KeyEntry
 {
     public const long NoExpiry = -1;
 
-    private protected KeyEntry(byte[] key, ulong position, StoredValue value, long expireAtMs)
+    private protected KeyEntry(ulong position, StoredValue value, long expireAtMs)
     {
-        Key = key;
         Position = position;
         Value = value;
         ExpireAtMs = expireAtMs;
     }
 
-    public byte[] Key { get; }
+    /// <summary>The key's bytes: the entry's own array, never to be changed, or a copy for a key kept inside the entry.</summary>
+    public abstract byte[] Key { get; }
+
+    /// <summary>The key's bytes without a copy.</summary>
+    public abstract ReadOnlySpan<byte> KeySpan { get; }
 
     /// <summary>
     /// The key's place in the canonical order (KEYS, SCAN cursors, snapshots): a stable 64-bit hash,

@@ -1,5 +1,3 @@
-using RaftKV.StateMachine.Text;
-
 namespace RaftKV.StateMachine.Keyspace;
 
 /// <summary>The canonical key order: <see cref="KeyEntry.Position"/>, then ordinal key bytes for hash collisions.</summary>
@@ -24,6 +22,6 @@ internal sealed class KeyOrder : IComparer<KeyEntry>
         }
 
         var byPosition = x.Position.CompareTo(y.Position);
-        return byPosition != 0 ? byPosition : ByteStringComparer.Instance.Compare(x.Key, y.Key);
+        return byPosition != 0 ? byPosition : x.KeySpan.SequenceCompareTo(y.KeySpan);
     }
 }

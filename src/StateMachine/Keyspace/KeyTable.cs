@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using RaftKV.StateMachine.Text;
 using RaftKV.StateMachine.Values;
 
@@ -87,7 +88,7 @@ internal sealed class KeyTable
             return entry;
         }
 
-        var created = new Entry(key, KeyEntry.PositionOf(key), value, expireAtMs);
+        var created = Entry.Of(key, value, expireAtMs);
         _entries.Add(created);
         _order.Add(created);
         if (created.HasExpiry)
@@ -217,11 +218,11 @@ internal sealed class KeyTable
         public static readonly EntryKeyComparer Instance = new();
 
         public bool Equals(KeyEntry? x, KeyEntry? y) =>
-            ReferenceEquals(x, y) || (x is not null && y is not null && x.Key.AsSpan().SequenceEqual(y.Key));
+            ReferenceEquals(x, y) || (x is not null && y is not null && x.KeySpan.SequenceEqual(y.KeySpan));
 
-        public int GetHashCode(KeyEntry obj) => ByteStringComparer.Instance.GetHashCode(obj.Key);
+        public int GetHashCode(KeyEntry obj) => ByteStringComparer.HashOf(obj.KeySpan);
 
-        public bool Equals(ReadOnlySpan<byte> alternate, KeyEntry other) => alternate.SequenceEqual(other.Key);
+        public bool Equals(ReadOnlySpan<byte> alternate, KeyEntry other) => alternate.SequenceEqual(other.KeySpan);
 
         public int GetHashCode(ReadOnlySpan<byte> alternate) => ByteStringComparer.HashOf(alternate);
 
@@ -229,12 +230,52 @@ internal sealed class KeyTable
         public KeyEntry Create(ReadOnlySpan<byte> alternate) => throw new NotSupportedException();
     }
 
-    /// <summary>The only kind of entry: private, so that only this table can assign an expiry.</summary>
-    private sealed class Entry(byte[] key, ulong position, StoredValue value, long expireAtMs)
-        : KeyEntry(key, position, value, expireAtMs)
+    /// <summary>
+    /// The only kinds of entry: private, so that only this table can assign an expiry. A key of up to 23 bytes is kept
+    /// inside the entry (64 bytes in all, where an entry and an array of 16 bytes take 88): most keys are that short.
+    /// </summary>
+    private abstract class Entry(ulong position, StoredValue value, long expireAtMs) : KeyEntry(position, value, expireAtMs)
     {
+        public static Entry Of(byte[] key, StoredValue value, long expireAtMs) =>
+            key.Length <= InlineKeyEntry.Capacity
+                ? new InlineKeyEntry(key, value, expireAtMs)
+                : new ArrayKeyEntry(key, value, expireAtMs);
+
         public void AssignExpiry(long expireAtMs) => ExpireAtMs = expireAtMs;
 
         public void AssignValue(StoredValue value) => Value = value;
+    }
+
+    private sealed class ArrayKeyEntry(byte[] key, StoredValue value, long expireAtMs)
+        : Entry(PositionOf(key), value, expireAtMs)
+    {
+        public override byte[] Key { get; } = key;
+
+        public override ReadOnlySpan<byte> KeySpan => Key;
+    }
+
+    /// <summary>Up to 23 bytes of key and their length in one 24-byte field.</summary>
+    private sealed class InlineKeyEntry : Entry
+    {
+        public const int Capacity = 23;
+
+        private InlineKey _key;
+
+        public InlineKeyEntry(byte[] key, StoredValue value, long expireAtMs)
+            : base(PositionOf(key), value, expireAtMs)
+        {
+            key.CopyTo(_key);
+            _key[Capacity] = (byte)key.Length;
+        }
+
+        public override byte[] Key => KeySpan.ToArray();
+
+        public override ReadOnlySpan<byte> KeySpan => ((ReadOnlySpan<byte>)_key)[.._key[Capacity]];
+    }
+
+    [InlineArray(InlineKeyEntry.Capacity + 1)]
+    private struct InlineKey
+    {
+        private byte _element;
     }
 }

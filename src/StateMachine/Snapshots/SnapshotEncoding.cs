@@ -27,7 +27,7 @@ internal static class SnapshotEncoding
 
     public static void WriteEntry(CanonicalWriter writer, KeyEntry entry)
     {
-        writer.WriteString(entry.Key);
+        writer.WriteString(entry.KeySpan);
         writer.WriteByte((byte)entry.Value.Kind);
         writer.WriteInt64(entry.ExpireAtMs);
         entry.Value.WriteCanonical(writer);
