@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using RaftKV.StateMachine.Numbers;
 
 namespace RaftKV.StateMachine.Values;
@@ -37,12 +38,10 @@ internal abstract class StringValue : StoredValue
     };
 
     /// <summary>A string set by SET and the like (<see cref="StringEncoding.ByContent"/>); takes ownership of <paramref name="bytes"/>.</summary>
-    public static StringValue Of(byte[] bytes) => bytes.Length switch
-    {
-        <= Inline8.Capacity => new Inline8(bytes),
-        <= Inline16.Capacity => new Inline16(bytes),
-        _ => new Heap(bytes),
-    };
+    public static StringValue Of(byte[] bytes) =>
+        bytes.Length <= Inline<Bytes8>.Capacity ? new Inline<Bytes8>(bytes)
+        : bytes.Length <= Inline<Bytes16>.Capacity ? new Inline<Bytes16>(bytes)
+        : new Heap(bytes);
 
     /// <summary>A string that Redis would have stored as <paramref name="encoding"/> says.</summary>
     public static StringValue Of(byte[] bytes, StringEncoding encoding) =>
@@ -52,40 +51,29 @@ internal abstract class StringValue : StoredValue
 
     public override void WriteCanonical(CanonicalWriter writer) => writer.WriteString(Span);
 
-    /// <summary>Up to 7 bytes and their length in one 8-byte field.</summary>
-    private sealed class Inline8 : StringValue
+    /// <summary>
+    /// Up to <see cref="Capacity"/> bytes and their length in the last byte of one field of
+    /// <typeparamref name="TBuffer"/>, an inline array of bytes (<see cref="Bytes8"/>, <see cref="Bytes16"/>).
+    /// </summary>
+    private sealed class Inline<TBuffer> : StringValue
+        where TBuffer : struct
     {
-        public const int Capacity = 7;
+        public static readonly int Capacity = Unsafe.SizeOf<TBuffer>() - 1;
 
-        private Bytes8 _data;
+        private TBuffer _data;
 
-        public Inline8(ReadOnlySpan<byte> bytes)
+        public Inline(ReadOnlySpan<byte> bytes)
         {
-            bytes.CopyTo(_data);
-            _data[Capacity] = (byte)bytes.Length;
+            var buffer = Buffer;
+            bytes.CopyTo(buffer);
+            buffer[Capacity] = (byte)bytes.Length;
         }
 
-        public override ReadOnlySpan<byte> Span => ((ReadOnlySpan<byte>)_data)[.._data[Capacity]];
+        public override ReadOnlySpan<byte> Span => Buffer[..Buffer[Capacity]];
 
         public override byte[] Bytes => Span.ToArray();
-    }
 
-    /// <summary>Up to 15 bytes and their length in one 16-byte field.</summary>
-    private sealed class Inline16 : StringValue
-    {
-        public const int Capacity = 15;
-
-        private Bytes16 _data;
-
-        public Inline16(ReadOnlySpan<byte> bytes)
-        {
-            bytes.CopyTo(_data);
-            _data[Capacity] = (byte)bytes.Length;
-        }
-
-        public override ReadOnlySpan<byte> Span => ((ReadOnlySpan<byte>)_data)[.._data[Capacity]];
-
-        public override byte[] Bytes => Span.ToArray();
+        private Span<byte> Buffer => MemoryMarshal.CreateSpan(ref Unsafe.As<TBuffer, byte>(ref _data), Unsafe.SizeOf<TBuffer>());
     }
 
     private class Heap(byte[] bytes) : StringValue
