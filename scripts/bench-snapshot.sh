@@ -16,6 +16,8 @@ size=${2:-16}
 export RAFTKV_NODES=1 RAFTKV_BASE_PORT=${RAFTKV_BASE_PORT:-16600} RAFTKV_RAFT_BASE_PORT=${RAFTKV_RAFT_BASE_PORT:-17600}
 export RAFTKV_GRPC_BASE_PORT=${RAFTKV_GRPC_BASE_PORT:-18600}
 export RAFTKV__SnapshotIntervalEntries=1000000000
+# The working tree's cluster (binaries and data) goes to RAFTKV_CLUSTER_DIR when set; older commits' to temp folders.
+tree_cluster=${RAFTKV_CLUSTER_DIR:-$root/.bench-snapshot}
 cluster="$root/scripts/cluster.sh"
 port=$RAFTKV_BASE_PORT
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
@@ -65,6 +67,10 @@ measure() {
     echo "snapshot $round: $(info persistence raft_last_snapshot_bytes) bytes in $(info persistence raft_last_snapshot_ms) ms," \
       "$(info persistence raft_last_snapshot_cow_keys || echo n/a) keys copied on write, longest slice" \
       "$(info persistence raft_last_snapshot_longest_slice_us || echo n/a) us (RAFTKV.SNAPSHOT answered after $((t1 - t0)) ms)"
+    echo "  writer allocated $(info persistence raft_last_snapshot_allocated_bytes || echo n/a) bytes; GC meanwhile:" \
+      "gen0,gen1,gen2 collections $(info persistence raft_last_snapshot_gc_collections || echo n/a)," \
+      "paused $(info persistence raft_last_snapshot_gc_pause_us || echo n/a) us in all," \
+      "longest pause $(info persistence raft_last_snapshot_gc_longest_pause_us || echo n/a) us"
     "$root/scripts/latency-probe.py" --summarize "$probe" --from "$from" --to "$to" | sed 's/^/  single-client SET /'
     rm -f "$probe"
   done
@@ -91,4 +97,4 @@ for rev in ${SNAP_REVS:-}; do
   measure "commit $(git -C "$root" rev-parse --short "$rev")" "$dir/cluster"
   rm -rf "$dir"
 done
-measure "working tree" "$root/.bench-snapshot"
+measure "working tree" "$tree_cluster"

@@ -55,6 +55,7 @@ internal sealed partial class KvStateMachine
     private void WriteAndPublish(IncrementalSnapshot snapshot, CancellationToken token)
     {
         var started = Stopwatch.GetTimestamp();
+        var gc = new GcWatch();
         var target = new FileInfo(Path.Combine(_location.FullName, SnapshotFile.NameOf(snapshot.Index, snapshot.Term)));
         var temporary = Path.Combine(_location.FullName, $"snapshot.{snapshot.Index}.tmp");
         try
@@ -63,7 +64,7 @@ internal sealed partial class KvStateMachine
             double longestSlice;
             using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
             {
-                longestSlice = WriteSlices(snapshot, file, token);
+                longestSlice = WriteSlices(snapshot, file, token, gc);
                 file.Flush(flushToDisk: true);
                 bytes = file.Length;
             }
@@ -79,6 +80,7 @@ internal sealed partial class KvStateMachine
             Interlocked.Exchange(ref _lastSnapshotBytes, bytes);
             Interlocked.Exchange(ref _lastSnapshotPreImages, snapshot.PreImagesSaved);
             Interlocked.Exchange(ref _lastSnapshotLongestSliceMicros, (long)(longestSlice * 1000));
+            Volatile.Write(ref _lastSnapshotGc, gc.Stop());
             Interlocked.Increment(ref _snapshotsWritten);
             LogSnapshotWritten(snapshot.Index, snapshot.Term, bytes, elapsed, snapshot.PreImagesSaved);
         }
@@ -98,7 +100,7 @@ internal sealed partial class KvStateMachine
     }
 
     // Each slice under the read lock (applies wait for at most one), its bytes written out after releasing it.
-    private double WriteSlices(IncrementalSnapshot snapshot, Stream output, CancellationToken token)
+    private double WriteSlices(IncrementalSnapshot snapshot, Stream output, CancellationToken token, GcWatch? gc = null)
     {
         bool complete;
         var longest = 0.0;
@@ -121,6 +123,7 @@ internal sealed partial class KvStateMachine
                 longest = held;
 
             snapshot.Drain(output);
+            gc?.Sample();
             if (!complete)
                 BetweenSlices?.Invoke();
         }

@@ -62,6 +62,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     private long _lastSnapshotPreImages;
     private long _lastSnapshotLongestSliceMicros;
     private long _snapshotsWritten;
+    private GcActivity _lastSnapshotGc = GcActivity.None;
 
     /// <param name="snapshotInterval">Snapshot after this many applied entries.</param>
     /// <param name="snapshotIntervalBytes">
@@ -117,6 +118,9 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
 
     /// <summary>The longest the last snapshot held the read lock for one slice (the most an apply waited for it), in µs.</summary>
     public long LastSnapshotLongestSliceMicros => Interlocked.Read(ref _lastSnapshotLongestSliceMicros);
+
+    /// <summary>What the garbage collector did while the last snapshot was written.</summary>
+    public GcActivity LastSnapshotGc => Volatile.Read(ref _lastSnapshotGc);
 
     /// <summary>Snapshots written and published by this process (not counting installed ones).</summary>
     public long SnapshotsWritten => Interlocked.Read(ref _snapshotsWritten);

@@ -110,6 +110,11 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         Line(text, "raft_last_snapshot_bytes", raft.IsStarted ? raft.StateMachine.LastSnapshotBytes : 0);
         Line(text, "raft_last_snapshot_cow_keys", raft.IsStarted ? raft.StateMachine.LastSnapshotPreImages : 0);
         Line(text, "raft_last_snapshot_longest_slice_us", raft.IsStarted ? raft.StateMachine.LastSnapshotLongestSliceMicros : 0);
+        var gc = raft.IsStarted ? raft.StateMachine.LastSnapshotGc : GcActivity.None;
+        Line(text, "raft_last_snapshot_allocated_bytes", gc.WriterAllocatedBytes);
+        Line(text, "raft_last_snapshot_gc_collections", string.Create(CultureInfo.InvariantCulture, $"{gc.Gen0Collections},{gc.Gen1Collections},{gc.Gen2Collections}"));
+        Line(text, "raft_last_snapshot_gc_pause_us", (long)gc.TotalPause.TotalMicroseconds);
+        Line(text, "raft_last_snapshot_gc_longest_pause_us", (long)gc.LongestPause.TotalMicroseconds);
         Line(text, "raft_snapshot_in_progress", raft.IsStarted && raft.StateMachine.IsSnapshotting ? 1 : 0);
         Line(text, "raft_snapshot_url", raft.IsStarted ? raft.StateMachine.Offers.BaseUrl ?? "" : "");
         Line(text, "raft_snapshot_downloads_served", raft.IsStarted ? raft.StateMachine.Offers.Served : 0);
