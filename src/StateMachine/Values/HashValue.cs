@@ -1,3 +1,4 @@
+using System.Buffers;
 using RaftKV.StateMachine.Text;
 
 namespace RaftKV.StateMachine.Values;
@@ -16,6 +17,10 @@ internal sealed class HashValue : StoredValue
 
     /// <summary>Redis's hash-max-listpack-value default.</summary>
     public const int MaxListpackValue = 64;
+
+    // A cached delegate: sorting with an IComparer allocates a delegate on every call.
+    private static readonly Comparison<KeyValuePair<byte[], byte[]>> ByField =
+        static (x, y) => ByteStringComparer.Instance.Compare(x.Key, y.Key);
 
     private byte[] _pack = Listpack.Empty;
     private int _packCount;
@@ -153,14 +158,74 @@ internal sealed class HashValue : StoredValue
         return copy;
     }
 
+    // Snapshots and digests write every hash: this allocates nothing per hash (CanonicalPairs copies every string).
     public override void WriteCanonical(CanonicalWriter writer)
     {
-        var pairs = CanonicalPairs();
-        writer.WriteInt32(pairs.Count);
-        foreach (var (field, value) in pairs)
+        writer.WriteInt32(Count);
+        if (_table is not null)
         {
-            writer.WriteString(field);
-            writer.WriteString(value);
+            WriteTableCanonical(writer, _table);
+            return;
+        }
+
+        // A listpack holds at most MaxListpackEntries fields (it converts past that): their offsets fit on the stack.
+        Span<int> fields = _packCount <= MaxListpackEntries ? stackalloc int[_packCount] : new int[_packCount];
+        var count = 0;
+        for (var offset = 0; offset < _pack.Length;)
+        {
+            fields[count++] = offset;
+            Listpack.Read(_pack, offset, out var valueOffset);
+            offset = Listpack.Skip(_pack, valueOffset);
+        }
+
+        SortByField(fields);
+        foreach (var offset in fields)
+        {
+            writer.WriteString(Listpack.Read(_pack, offset, out var valueOffset));
+            writer.WriteString(Listpack.Read(_pack, valueOffset, out _));
+        }
+    }
+
+    private static void WriteTableCanonical(CanonicalWriter writer, Dictionary<byte[], byte[]> table)
+    {
+        var pairs = ArrayPool<KeyValuePair<byte[], byte[]>>.Shared.Rent(table.Count);
+        try
+        {
+            var count = 0;
+            foreach (var pair in table)
+            {
+                pairs[count++] = pair;
+            }
+
+            pairs.AsSpan(0, count).Sort(ByField);
+            for (var i = 0; i < count; i++)
+            {
+                writer.WriteString(pairs[i].Key);
+                writer.WriteString(pairs[i].Value);
+            }
+        }
+        finally
+        {
+            ArrayPool<KeyValuePair<byte[], byte[]>>.Shared.Return(pairs, clearArray: true);
+        }
+    }
+
+    // Insertion sort of field offsets by field bytes, ordinal: a listpack has at most MaxListpackEntries fields, and no
+    // comparer object is needed for it.
+    private void SortByField(Span<int> fields)
+    {
+        for (var i = 1; i < fields.Length; i++)
+        {
+            var moving = fields[i];
+            var field = Listpack.Read(_pack, moving, out _);
+            var j = i - 1;
+            while (j >= 0 && Listpack.Read(_pack, fields[j], out _).SequenceCompareTo(field) > 0)
+            {
+                fields[j + 1] = fields[j];
+                j--;
+            }
+
+            fields[j + 1] = moving;
         }
     }
 

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Globalization;
 using RaftKV.StateMachine.Numbers;
 using RaftKV.StateMachine.Text;
 
@@ -189,13 +191,63 @@ internal sealed class SetValue : StoredValue
         return copy;
     }
 
+    // Snapshots and digests write every set: this allocates nothing per set, and leaves no sorted cache behind (it
+    // would double a hashtable set's memory for as long as the set lives, and promote to the old generation).
     public override void WriteCanonical(CanonicalWriter writer)
     {
-        var members = Canonical();
-        writer.WriteInt32(members.Count);
-        foreach (var member in members)
+        writer.WriteInt32(Count);
+        if (_members is null)
         {
-            writer.WriteString(member);
+            WriteIntegersCanonical(writer);
+        }
+        else if (Volatile.Read(ref _sorted) is { } sorted)
+        {
+            foreach (var member in sorted)
+            {
+                writer.WriteString(member);
+            }
+        }
+        else
+        {
+            WriteMembersCanonical(writer, _members);
+        }
+    }
+
+    private void WriteIntegersCanonical(CanonicalWriter writer)
+    {
+        var integers = ArrayPool<long>.Shared.Rent(_integerCount);
+        try
+        {
+            Array.Copy(_integers!, integers, _integerCount);
+            integers.AsSpan(0, _integerCount).Sort(IntegerTextOrder.Comparison);
+            Span<byte> text = stackalloc byte[20];
+            for (var i = 0; i < _integerCount; i++)
+            {
+                integers[i].TryFormat(text, out var written, default, CultureInfo.InvariantCulture);
+                writer.WriteString(text[..written]);
+            }
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(integers);
+        }
+    }
+
+    private static void WriteMembersCanonical(CanonicalWriter writer, HashSet<byte[]> members)
+    {
+        var sorted = ArrayPool<byte[]>.Shared.Rent(members.Count);
+        try
+        {
+            members.CopyTo(sorted);
+            sorted.AsSpan(0, members.Count).Sort(ByteStringComparer.Comparison);
+            for (var i = 0; i < members.Count; i++)
+            {
+                writer.WriteString(sorted[i]);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte[]>.Shared.Return(sorted, clearArray: true);
         }
     }
 

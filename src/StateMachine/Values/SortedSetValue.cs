@@ -196,13 +196,26 @@ internal sealed class SortedSetValue : StoredValue
         return copy;
     }
 
+    // Snapshots and digests write every sorted set: this walks the representation itself, allocating nothing (All() is
+    // an iterator object).
     public override void WriteCanonical(CanonicalWriter writer)
     {
         writer.WriteInt32(Count);
-        foreach (var (member, score) in All())
+        if (_small is not null)
         {
-            writer.WriteString(member);
-            writer.WriteDouble(score);
+            foreach (var (member, score) in _small)
+            {
+                writer.WriteString(member);
+                writer.WriteDouble(score);
+            }
+
+            return;
+        }
+
+        for (var node = _list!.First; node is not null; node = node.Following)
+        {
+            writer.WriteString(node.Member);
+            writer.WriteDouble(node.Score);
         }
     }
 
