@@ -17,7 +17,7 @@ public sealed class IncrementalSnapshot
 {
     private readonly KeyTable _keys;
     private readonly FrozenKeyspace _frozen;
-    private readonly MemoryStream _pending = new();
+    private readonly PendingBytes _pending = new();
     private readonly SnapshotOutput _output;
     private readonly byte[]? _locks;
     private long _keysWritten;
@@ -91,9 +91,7 @@ public sealed class IncrementalSnapshot
     public void Drain(Stream destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        _pending.Position = 0;
-        _pending.CopyTo(destination);
-        _pending.SetLength(0);
+        _pending.DrainTo(destination);
     }
 
     /// <summary>Stops copy-on-write without finishing (the bytes produced so far are not a snapshot).</summary>
