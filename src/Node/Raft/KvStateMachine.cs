@@ -17,14 +17,14 @@ namespace RaftKV.Node.Raft;
 /// Threads: DotNext never calls <see cref="IStateMachine.ApplyAsync"/> concurrently (the applier). Applies take the
 /// write side of <see cref="_lock"/>, client reads the read side. A snapshot is begun by the applier, right after the
 /// entry it is labelled with (<see cref="KeyValueStore.BeginSnapshot"/>: copy-on-write from then on), and written by a
-/// background task in slices of about <see cref="DefaultSliceKeys"/> keys, each under the read lock, the file I/O outside
+/// background task in slices of at most <see cref="DefaultSliceKeys"/> keys and about 256 KB, each under the read lock, the file I/O outside
 /// it: an apply waits at most for one slice. The finished file is fsync'd, renamed to <c>index-term</c> and only then
 /// published as <see cref="ISnapshotManager.Snapshot"/>, up to which the write-ahead log may compact.
 /// </para>
 /// </summary>
 internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
 {
-    /// <summary>Keys serialized per slice by default: about a millisecond of work for small values.</summary>
+    /// <summary>Keys serialized per slice at most by default: about a millisecond of work for small values.</summary>
     public const int DefaultSliceKeys = 2048;
 
     private readonly DirectoryInfo _location;

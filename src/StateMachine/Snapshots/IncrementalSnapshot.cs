@@ -87,11 +87,11 @@ public sealed class IncrementalSnapshot
         return true;
     }
 
-    /// <summary>Moves the bytes produced so far to <paramref name="destination"/>.</summary>
-    public void Drain(Stream destination)
+    /// <summary>Moves the bytes produced so far to <paramref name="destination"/>; returns how many.</summary>
+    public long Drain(Stream destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        _pending.DrainTo(destination);
+        return _pending.DrainTo(destination);
     }
 
     /// <summary>Stops copy-on-write without finishing (the bytes produced so far are not a snapshot).</summary>

@@ -49,13 +49,16 @@ internal sealed class PendingBytes : Stream
         }
     }
 
-    /// <summary>Writes everything held to <paramref name="destination"/>, then gives the chunks back to the pool.</summary>
-    public void DrainTo(Stream destination)
+    /// <summary>Writes everything held to <paramref name="destination"/>, gives the chunks back to the pool, and returns the byte count.</summary>
+    public long DrainTo(Stream destination)
     {
         // All written before any is given back: a chunk is never returned twice, even if a write throws halfway.
+        var bytes = 0L;
         for (var i = 0; i < _chunks.Count; i++)
         {
-            destination.Write(_chunks[i], 0, i == _chunks.Count - 1 ? _lastCount : ChunkSize);
+            var count = i == _chunks.Count - 1 ? _lastCount : ChunkSize;
+            destination.Write(_chunks[i], 0, count);
+            bytes += count;
         }
 
         foreach (var chunk in _chunks)
@@ -65,6 +68,7 @@ internal sealed class PendingBytes : Stream
 
         _chunks.Clear();
         _lastCount = ChunkSize;
+        return bytes;
     }
 
     public override void Flush()
