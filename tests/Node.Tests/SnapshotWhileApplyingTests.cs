@@ -76,6 +76,27 @@ public sealed class SnapshotWhileApplyingTests : IDisposable
         Assert.Equal(Expected(Last), reopened.Digest());
     }
 
+    [Fact]
+    public async Task LargeValues_AreWrittenInSlicesOfAboutAQuarterMegabyte_NotOfTheDefaultKeyCount()
+    {
+        // 300 keys of 16 KB: within one slice of the default 2,048 keys, which would hold the apply lock for all 4.8 MB.
+        const int Keys = 300;
+        var slices = 0;
+        await using var node = await WalNode.OpenAsync(_directory, Keys);
+        node.StateMachine.BetweenSlices = () => Interlocked.Increment(ref slices);
+        var value = new string('v', 16 * 1024);
+        for (var index = 1; index <= Keys; index++)
+            await node.AppendAsync(index, 1, WalNode.Set("key" + index.ToString(CultureInfo.InvariantCulture), value));
+        await node.CommitAsync(Keys);
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (node.StateMachine.SnapshotsWritten == 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(10);
+
+        Assert.Equal(Keys, node.StateMachine.SnapshotIndex);
+        Assert.InRange(slices, 8, 60);
+    }
+
     // Entry i writes key k(i mod 20), and every seventh entry deletes one instead.
     private static LogCommand Command(long index)
     {

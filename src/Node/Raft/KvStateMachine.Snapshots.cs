@@ -117,7 +117,8 @@ internal sealed partial class KvStateMachine
         bool complete;
         var longest = 0.0;
         var synced = 0L;
-        var target = _sliceKeys;
+        // The first slice takes a few keys to learn their size: 2,048 keys of large values would hold the lock for megabytes.
+        var target = Math.Min(_sliceKeys, 64);
         do
         {
             token.ThrowIfCancellationRequested();
