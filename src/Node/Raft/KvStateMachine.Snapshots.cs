@@ -124,6 +124,7 @@ internal sealed partial class KvStateMachine
             token.ThrowIfCancellationRequested();
             _lock.EnterReadLock();
             var started = Stopwatch.GetTimestamp();
+            var produced = snapshot.BytesProduced;
             try
             {
                 complete = snapshot.Advance(target);
@@ -137,9 +138,10 @@ internal sealed partial class KvStateMachine
             if (held > longest)
                 longest = held;
 
-            var bytes = snapshot.Drain(output);
+            var bytes = snapshot.BytesProduced - produced;
             if (bytes > 0)
                 target = (int)Math.Clamp(target * SliceBytes / bytes, 1, _sliceKeys);
+            snapshot.Drain(output);
             if (output is FileStream file && file.Position - synced >= SyncEveryBytes)
             {
                 file.Flush(flushToDisk: true);

@@ -87,11 +87,14 @@ public sealed class IncrementalSnapshot
         return true;
     }
 
-    /// <summary>Moves the bytes produced so far to <paramref name="destination"/>; returns how many.</summary>
-    public long Drain(Stream destination)
+    /// <summary>Bytes produced by the slices so far (the header included), drained or not; for sizing the next slice.</summary>
+    public long BytesProduced => _output.Written;
+
+    /// <summary>Moves the bytes produced so far to <paramref name="destination"/>.</summary>
+    public void Drain(Stream destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        return _pending.DrainTo(destination);
+        _pending.DrainTo(destination);
     }
 
     /// <summary>Stops copy-on-write without finishing (the bytes produced so far are not a snapshot).</summary>

@@ -49,16 +49,13 @@ internal sealed class PendingBytes : Stream
         }
     }
 
-    /// <summary>Writes everything held to <paramref name="destination"/>, gives the chunks back to the pool, and returns the byte count.</summary>
-    public long DrainTo(Stream destination)
+    /// <summary>Writes everything held to <paramref name="destination"/>, then gives the chunks back to the pool.</summary>
+    public void DrainTo(Stream destination)
     {
         // All written before any is given back: a chunk is never returned twice, even if a write throws halfway.
-        var bytes = 0L;
         for (var i = 0; i < _chunks.Count; i++)
         {
-            var count = i == _chunks.Count - 1 ? _lastCount : ChunkSize;
-            destination.Write(_chunks[i], 0, count);
-            bytes += count;
+            destination.Write(_chunks[i], 0, i == _chunks.Count - 1 ? _lastCount : ChunkSize);
         }
 
         foreach (var chunk in _chunks)
@@ -68,7 +65,6 @@ internal sealed class PendingBytes : Stream
 
         _chunks.Clear();
         _lastCount = ChunkSize;
-        return bytes;
     }
 
     public override void Flush()

@@ -11,8 +11,12 @@ internal sealed class SnapshotOutput(Stream stream) : CanonicalWriter
     private readonly XxHash64 _checksum = new();
     private int _count;
 
+    /// <summary>Bytes written so far, buffered or not (the checksum not counted).</summary>
+    public long Written { get; private set; }
+
     public override void WriteBytes(ReadOnlySpan<byte> bytes)
     {
+        Written += bytes.Length;
         while (!bytes.IsEmpty)
         {
             if (_count == _buffer.Length)

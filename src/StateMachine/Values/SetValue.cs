@@ -191,8 +191,8 @@ internal sealed class SetValue : StoredValue
         return copy;
     }
 
-    // Snapshots and digests write every set: this allocates nothing per set, and leaves no sorted cache behind (it
-    // would double a hashtable set's memory for as long as the set lives, and promote to the old generation).
+    // Snapshots and digests write every set: this allocates nothing per set, and leaves no sorted cache behind (a list of
+    // every member kept for as long as the set lives: the first snapshot after a load built one for every set).
     public override void WriteCanonical(CanonicalWriter writer)
     {
         writer.WriteInt32(Count);
