@@ -106,7 +106,7 @@ public sealed class CanonicalFormTests
         list.PushFront(B("first"));
         list.PushBack(B(""));
         store.Keys.Put(B("list"), list, KeyEntry.NoExpiry);
-        store.Keys.Put(B("string"), new StringValue(B("text")), KeyEntry.NoExpiry);
+        store.Keys.Put(B("string"), StringValue.Of(B("text")), KeyEntry.NoExpiry);
         return store;
     }
 
