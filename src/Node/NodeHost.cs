@@ -87,7 +87,7 @@ public static class NodeHost
                 var host = bound.Address.Equals(System.Net.IPAddress.Any) || bound.Address.Equals(System.Net.IPAddress.IPv6Any)
                     ? raftAddress
                     : bound.Address;
-                app.Services.GetRequiredService<SnapshotOffers>().BaseUrl = SnapshotOffers.UrlOf(host.ToString(), bound.Port);
+                app.Services.GetRequiredService<SnapshotOffers>().BaseUrl = SnapshotOffers.UrlOf(new System.Net.IPEndPoint(host, bound.Port));
             }
         });
         return app;

@@ -197,11 +197,12 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     // under the download), within a bound on the log kept meanwhile.
     private bool SnapshotDue(long index)
     {
+        // Runs after every applied entry: the two counters first, the last snapshot's size only past the byte interval.
         var since = index - _lastSnapshotStart;
-        var byEntries = since >= _snapshotInterval;
+        if (since < _snapshotInterval && _bytesSinceSnapshot < _snapshotIntervalBytes)
+            return false;
         var lastBytes = Volatile.Read(ref _snapshot) is { } last && last.File.Exists ? last.File.Length : 0;
-        var byBytes = _bytesSinceSnapshot >= _snapshotIntervalBytes && _bytesSinceSnapshot >= lastBytes;
-        if (!byEntries && !byBytes)
+        if (since < _snapshotInterval && _bytesSinceSnapshot < lastBytes)
             return false;
         return !_offers.IsServing
                || since >= SnapshotOffers.PostponeFactor * _snapshotInterval

@@ -72,8 +72,7 @@ internal sealed partial class SnapshotDownloader(DirectoryInfo folder, Func<stri
             // Nothing yet, another snapshot, or a failed attempt: (re)start. A failed download of the same snapshot
             // keeps its partial file, and the range request resumes it.
             _current?.Cancel(keepFile: _current.Manifest.Describes(manifest));
-            _current = new Download(manifest, Path.Combine(folder.FullName, $"download.{manifest.Index}-{manifest.Term}.tmp"));
-            _current.Task = RunAsync(_current);
+            _current = new Download(manifest, Path.Combine(folder.FullName, $"download.{manifest.Index}-{manifest.Term}.tmp"), RunAsync);
             Interlocked.Increment(ref _started);
             LogDownloadStarted(manifest.Index, manifest.Term, manifest.Length, manifest.Url);
             progress = "started";
@@ -194,17 +193,25 @@ internal sealed partial class SnapshotDownloader(DirectoryInfo folder, Func<stri
     /// <summary>A downloaded, fsync'd and verified snapshot: its file (a temporary name) and its contents.</summary>
     internal sealed record Staged(string Path, SnapshotContents Contents);
 
-    private sealed class Download(SnapshotManifest manifest, string path)
+    private sealed class Download
     {
         public long Received;
 
-        public SnapshotManifest Manifest { get; } = manifest;
+        // Starts the transfer (run, which gets this download) once the fields it reads are set.
+        public Download(SnapshotManifest manifest, string path, Func<Download, Task<SnapshotContents>> run)
+        {
+            Manifest = manifest;
+            Path = path;
+            Task = run(this);
+        }
 
-        public string Path { get; } = path;
+        public SnapshotManifest Manifest { get; }
+
+        public string Path { get; }
 
         public CancellationTokenSource Cancellation { get; } = new();
 
-        public Task<SnapshotContents> Task { get; set; } = System.Threading.Tasks.Task.FromException<SnapshotContents>(new InvalidOperationException());
+        public Task<SnapshotContents> Task { get; }
 
         // Stops the transfer; the file is removed once the task has let go of it, unless a resume will use it.
         public void Cancel(bool keepFile)

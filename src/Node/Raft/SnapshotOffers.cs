@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace RaftKV.Node.Raft;
 
 /// <summary>
@@ -71,67 +69,21 @@ internal sealed class SnapshotOffers(long inlineLimit)
 
         Interlocked.Increment(ref _serving);
         Interlocked.Increment(ref _served);
-        var counted = new CountingBody(context.Response.Body);
-        context.Response.Body = counted;
         try
         {
             context.Response.Headers.ETag = "\"" + name + "\"";
             await Results.File(snapshot.File.FullName, "application/octet-stream", enableRangeProcessing: true)
                 .ExecuteAsync(context).ConfigureAwait(false);
+
+            // The length of the range sent (the whole file, or what a resumed download asked for).
+            Interlocked.Add(ref _servedBytes, context.Response.ContentLength ?? 0);
         }
         finally
         {
-            Interlocked.Add(ref _servedBytes, counted.Written);
             Interlocked.Decrement(ref _serving);
         }
     }
 
-    /// <summary>The base URL for a listener bound to <paramref name="host"/>:<paramref name="port"/>.</summary>
-    public static string UrlOf(string host, int port) =>
-        string.Create(CultureInfo.InvariantCulture, $"http://{(host.Contains(':', StringComparison.Ordinal) ? "[" + host + "]" : host)}:{port}");
-
-    // Counts the bytes written to the response (the range served), passing everything through.
-    private sealed class CountingBody(Stream inner) : Stream
-    {
-        public long Written { get; private set; }
-
-        public override bool CanRead => false;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => true;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override void Flush() => inner.Flush();
-
-        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count)
-        {
-            inner.Write(buffer, offset, count);
-            Written += count;
-        }
-
-        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-            Written += buffer.Length;
-        }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-    }
+    /// <summary>The base URL for a listener bound to <paramref name="endPoint"/> (IPv6 addresses in brackets).</summary>
+    public static string UrlOf(System.Net.IPEndPoint endPoint) => "http://" + endPoint;
 }
