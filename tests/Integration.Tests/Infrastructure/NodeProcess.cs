@@ -4,7 +4,7 @@ using System.Text;
 namespace RaftKV.Integration.Tests.Infrastructure;
 
 /// <summary>One RaftKV node as a real OS process (dotnet RaftKV.Node.dll), killable with SIGKILL.</summary>
-internal sealed class NodeProcess(int index, int respPort, int raftPort, int grpcPort, string dataDirectory)
+internal sealed class NodeProcess(int index, int respPort, int raftPort, int grpcPort, int snapshotPort, string dataDirectory)
 {
     private readonly StringBuilder _output = new();
     private Process? _process;
@@ -16,6 +16,9 @@ internal sealed class NodeProcess(int index, int respPort, int raftPort, int grp
     public int RaftPort { get; } = raftPort;
 
     public int GrpcPort { get; } = grpcPort;
+
+    /// <summary>Where the node serves snapshot downloads (chosen with the others, so no node takes another's port).</summary>
+    public int SnapshotPort { get; } = snapshotPort;
 
     public string DataDirectory { get; } = dataDirectory;
 
@@ -46,6 +49,7 @@ internal sealed class NodeProcess(int index, int respPort, int raftPort, int grp
         info.ArgumentList.Add($"--RaftKV:RespEndpoint=127.0.0.1:{RespPort}");
         info.ArgumentList.Add($"--RaftKV:RaftEndpoint=127.0.0.1:{RaftPort}");
         info.ArgumentList.Add($"--RaftKV:GrpcEndpoint=127.0.0.1:{GrpcPort}");
+        info.ArgumentList.Add($"--RaftKV:SnapshotTransferEndpoint=127.0.0.1:{SnapshotPort}");
         info.ArgumentList.Add($"--RaftKV:DataDirectory={DataDirectory}");
         for (var i = 0; i < members.Count; i++)
             info.ArgumentList.Add($"--RaftKV:Members:{i}={members[i]}");

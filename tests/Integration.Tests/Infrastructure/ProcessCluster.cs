@@ -17,7 +17,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
         foreach (var (k, v) in settings)
             _settings[k] = v;
         Nodes = Enumerable.Range(0, count)
-            .Select(i => new NodeProcess(i, FreePort(), FreePort(), FreePort(), Path.Combine(_root, $"node{i}")))
+            .Select(i => new NodeProcess(i, FreePort(), FreePort(), FreePort(), FreePort(), Path.Combine(_root, $"node{i}")))
             .ToList();
     }
 

@@ -17,7 +17,7 @@ internal sealed class TestCluster : IAsyncDisposable
         _root = Path.Combine(Path.GetTempPath(), "raftkv-tests", Guid.NewGuid().ToString("N"));
         _settings = settings;
         Nodes = Enumerable.Range(0, count)
-            .Select(i => new TestNode(i, FreePort(), FreePort(), Path.Combine(_root, $"node{i}")))
+            .Select(i => new TestNode(i, FreePort(), FreePort(), FreePort(), Path.Combine(_root, $"node{i}")))
             .ToList();
     }
 
@@ -51,6 +51,9 @@ internal sealed class TestCluster : IAsyncDisposable
             $"--RaftKV:NodeId=node{index}",
             $"--RaftKV:RespEndpoint=127.0.0.1:{node.RespPort}",
             $"--RaftKV:RaftEndpoint={node.RaftEndpoint}",
+
+            // Not an OS-chosen port: that could take a port picked for a node not started yet (EADDRINUSE).
+            $"--RaftKV:SnapshotTransferEndpoint=127.0.0.1:{node.SnapshotPort}",
             $"--RaftKV:DataDirectory={node.DataDirectory}",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:RaftKV=Warning",

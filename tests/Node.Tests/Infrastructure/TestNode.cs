@@ -4,13 +4,16 @@ using RaftKV.Node.Raft;
 namespace RaftKV.Node.Tests.Infrastructure;
 
 /// <summary>One in-process node: a real Kestrel RESP listener and a real DotNext Raft node over TCP on loopback.</summary>
-internal sealed class TestNode(int index, int respPort, int raftPort, string dataDirectory)
+internal sealed class TestNode(int index, int respPort, int raftPort, int snapshotPort, string dataDirectory)
 {
     public int Index { get; } = index;
 
     public int RespPort { get; } = respPort;
 
     public int RaftPort { get; } = raftPort;
+
+    /// <summary>Where the node serves snapshot downloads (chosen with the others, so no node takes another's port).</summary>
+    public int SnapshotPort { get; } = snapshotPort;
 
     public string DataDirectory { get; } = dataDirectory;
 
