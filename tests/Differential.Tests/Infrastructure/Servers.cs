@@ -17,7 +17,7 @@ public sealed class Servers : IDisposable
     {
         try
         {
-            RedisPort = FreePort.Next();
+            RedisPort = TestPorts.Next();
             _processes.Add(new ChildProcess(RedisServerPath, ["--port", RedisPort.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], Path.GetTempPath()));
             StartCluster();
             Redis = Connect(RedisPort, TimeSpan.FromSeconds(20));
@@ -94,11 +94,11 @@ public sealed class Servers : IDisposable
             throw new FileNotFoundException("Build src/Node first (the test references it for build order).", dll);
         }
 
-        var raftPorts = Enumerable.Range(0, 3).Select(_ => FreePort.Next()).ToList();
+        var raftPorts = Enumerable.Range(0, 3).Select(_ => TestPorts.Next()).ToList();
         var members = raftPorts.Select(p => $"127.0.0.1:{p}").ToList();
         for (var i = 0; i < 3; i++)
         {
-            var port = FreePort.Next();
+            var port = TestPorts.Next();
             NodePorts.Add(port);
             var data = Path.Combine(_dataRoot, "node" + i);
             Directory.CreateDirectory(data);

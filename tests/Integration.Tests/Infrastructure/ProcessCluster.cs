@@ -17,7 +17,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
         foreach (var (k, v) in settings)
             _settings[k] = v;
         Nodes = Enumerable.Range(0, count)
-            .Select(i => new NodeProcess(i, FreePort(), FreePort(), FreePort(), FreePort(), Path.Combine(_root, $"node{i}")))
+            .Select(i => new NodeProcess(i, TestPorts.Next(), TestPorts.Next(), TestPorts.Next(), TestPorts.Next(), Path.Combine(_root, $"node{i}")))
             .ToList();
     }
 
@@ -75,13 +75,6 @@ internal sealed class ProcessCluster : IAsyncDisposable
         foreach (var node in Nodes)
             options.EndPoints.Add(IPAddress.Loopback, node.RespPort);
         return options;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public ValueTask DisposeAsync()

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace RaftKV.Node.Tests.Infrastructure;
 
 /// <summary>
-/// N nodes in this process on OS-assigned loopback ports, each with its own data directory under the temp folder
+/// N nodes in this process on loopback ports from <see cref="TestPorts"/>, each with its own data directory under the temp folder
 /// (deleted on dispose). Nodes can be stopped and started again on the same ports and data.
 /// </summary>
 internal sealed class TestCluster : IAsyncDisposable
@@ -17,7 +17,7 @@ internal sealed class TestCluster : IAsyncDisposable
         _root = Path.Combine(Path.GetTempPath(), "raftkv-tests", Guid.NewGuid().ToString("N"));
         _settings = settings;
         Nodes = Enumerable.Range(0, count)
-            .Select(i => new TestNode(i, FreePort(), FreePort(), FreePort(), Path.Combine(_root, $"node{i}")))
+            .Select(i => new TestNode(i, TestPorts.Next(), TestPorts.Next(), TestPorts.Next(), Path.Combine(_root, $"node{i}")))
             .ToList();
     }
 
@@ -137,13 +137,6 @@ internal sealed class TestCluster : IAsyncDisposable
         }
 
         return digests;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
