@@ -107,10 +107,16 @@ public sealed class NodeOptions
     public FollowerMode FollowerMode { get; set; } = FollowerMode.Forward;
 
     /// <summary>
-    /// Serve linearizable reads from a leader lease instead of a replication round per read.
-    /// Off by default: the lease assumes bounded clock drift.
+    /// Serve linearizable reads on the leader under a lease instead of a replication round per read: for
+    /// ElectionTimeoutMinMs / LeaseClockDriftBound after the start of a round that a majority acknowledged (followers
+    /// refuse votes for their election timeout after such a round). Safe while no node's clock runs faster than the
+    /// bound allows relative to another's; off, every read waits for a round (ReadIndex).
     /// </summary>
-    public bool LeaderLease { get; set; }
+    public bool LeaderLease { get; set; } = true;
+
+    /// <summary>How much faster one node's monotonic clock may run than another's: the lease is the election timeout's
+    /// lower bound divided by this (600 ms / 1.5 = 400 ms by default).</summary>
+    public double LeaseClockDriftBound { get; set; } = 1.5;
 
     /// <summary>How long a client command waits for commit or a read barrier before it answers an error.</summary>
     public int CommandTimeoutMs { get; set; } = 10_000;

@@ -134,17 +134,17 @@ internal sealed partial class CommandExecutor(
     }
 
     /// <summary>
-    /// Waits until the local state reflects every write committed before the call. Strong: one replication round
-    /// confirms this node still leads. With a leader lease, a held lease (with DotNext's margin) replaces the round.
+    /// Waits until the local state reflects every write committed before the call. Under a held leader lease
+    /// (<see cref="RaftHost.HoldsLease"/>) no other leader can exist, so waiting for the apply of this leader's commit
+    /// index (and of its term's first entry) is enough; otherwise one replication round confirms this node still leads.
     /// </summary>
     public async ValueTask<bool> BarrierAsync(CancellationToken token)
     {
         try
         {
-            var type = _options.LeaderLease && raft.Cluster.TryGetLeaseToken(out var lease) && !lease.IsCancellationRequested
-                ? ReadBarrierType.Weak
-                : ReadBarrierType.Strong;
-            await raft.Cluster.ApplyReadBarrierAsync(type, token).ConfigureAwait(false);
+            var lease = raft.HoldsLease();
+            raft.CountRead(lease);
+            await raft.Cluster.ApplyReadBarrierAsync(lease ? ReadBarrierType.Weak : ReadBarrierType.Strong, token).ConfigureAwait(false);
             return raft.IsLeader;
         }
         catch (Exception e) when (e is QuorumUnreachableException or NotLeaderException or OperationCanceledException or InvalidOperationException)

@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
+using System.Linq.Expressions;
 using System.Net;
+using System.Reflection;
+using DotNext.Diagnostics;
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;
@@ -66,6 +69,62 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
     /// <summary>True while this node is the leader of the current term.</summary>
     public bool IsLeader => _cluster is { } c && !c.LeadershipToken.IsCancellationRequested;
 
+    // DotNext's record of the last contact with a leader: on a follower, when the last AppendEntries from a leader
+    // arrived (it refuses votes and pre-votes until its election timeout has passed since then); on the leader, when
+    // the last replication round that a majority acknowledged was sent. Read through a compiled accessor, looked up
+    // once: a DotNext upgrade that renames it fails at startup, never silently.
+    private static readonly FieldInfo LastLeaderContactField =
+        typeof(RaftCluster).BaseType?.GetField("lastUpdated", BindingFlags.Instance | BindingFlags.NonPublic)
+        ?? throw new MissingFieldException("RaftCluster<TMember>", "lastUpdated");
+    private static readonly Func<RaftCluster, Timestamp> ReadLastLeaderContact = CompileReader();
+    private static readonly Action<RaftCluster, Timestamp> WriteLastLeaderContact = CompileWriter();
+
+    private TimeSpan _leaseDuration;
+    private long _leaseReads;
+    private long _roundReads;
+
+    /// <summary>Reads answered under the leader lease, and reads that needed a replication round.</summary>
+    public (long Lease, long Round) ReadCounts => (Interlocked.Read(ref _leaseReads), Interlocked.Read(ref _roundReads));
+
+    /// <summary>How long the lease lasts after the start of a round a majority acknowledged.</summary>
+    public TimeSpan LeaseDuration => _leaseDuration;
+
+    /// <summary>
+    /// True while this node leads and a majority acknowledged a replication round sent less than
+    /// <see cref="LeaseDuration"/> ago. Each of those followers refuses to vote until its own election timeout (at
+    /// least ElectionTimeoutMinMs) has passed since it received that round, so no other leader can be elected before
+    /// the lease ends, as long as no clock runs faster than the drift bound allows. Checked against the monotonic clock
+    /// here, not through DotNext's lease token alone: that token is cancelled by a timer, which fires late when the
+    /// thread pool is starved (a paused or overloaded process), and a late timer would stretch the lease.
+    /// </summary>
+    public bool HoldsLease()
+    {
+        if (!_options.LeaderLease || _cluster is not { } cluster || !IsLeader)
+            return false;
+        if (!cluster.TryGetLeaseToken(out var token) || token.IsCancellationRequested)
+            return false;
+        return ReadLastLeaderContact(cluster).Elapsed < _leaseDuration;
+    }
+
+    internal void CountRead(bool lease) => Interlocked.Increment(ref lease ? ref _leaseReads : ref _roundReads);
+
+    /// <summary>Time since this node last heard from a leader (a follower) or had a round acknowledged (the leader).</summary>
+    public TimeSpan SinceLeaderContact => _cluster is { } c ? ReadLastLeaderContact(c).Elapsed : TimeSpan.MaxValue;
+
+    private static Func<RaftCluster, Timestamp> CompileReader()
+    {
+        var cluster = Expression.Parameter(typeof(RaftCluster));
+        return Expression.Lambda<Func<RaftCluster, Timestamp>>(Expression.Field(cluster, LastLeaderContactField), cluster).Compile();
+    }
+
+    private static Action<RaftCluster, Timestamp> CompileWriter()
+    {
+        var cluster = Expression.Parameter(typeof(RaftCluster));
+        var value = Expression.Parameter(typeof(Timestamp));
+        return Expression.Lambda<Action<RaftCluster, Timestamp>>(
+            Expression.Assign(Expression.Field(cluster, LastLeaderContactField), value), cluster, value).Compile();
+    }
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var dataDirectory = Path.GetFullPath(_options.DataDirectory);
@@ -120,6 +179,14 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         SeedMembership((InMemoryClusterConfigurationStorage<EndPoint>)configuration.ConfigurationStorage!, dataDirectory);
 
         _cluster = new RaftCluster(configuration) { AuditTrail = _wal };
+        _leaseDuration = TimeSpan.FromMilliseconds(_options.ElectionTimeoutMinMs / Math.Max(1.0, _options.LeaseClockDriftBound));
+
+        // A node that starts (or restarts after a crash) has no memory of the leader it may have acknowledged a moment
+        // ago; DotNext then grants votes at once, and a restarted follower could help elect a second leader while the
+        // first still holds a lease that follower's acknowledgement gave it. Starting as if the leader had just been
+        // heard makes the node refuse votes for one election timeout after it starts, longer than any lease.
+        if (_options.LeaderLease)
+            WriteLastLeaderContact(_cluster, new Timestamp());
         var cluster = _cluster;
         _wal.BatchCut = () => _ = ForceReplicationSoonAsync(cluster);
         _cluster.LeaderChanged += OnLeaderChanged;

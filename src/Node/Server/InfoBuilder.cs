@@ -218,5 +218,10 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         Line(text, "raft_members", string.Join(',', members));
         Line(text, "raft_members_count", members.Count);
         Line(text, "raft_leader_lease", _options.LeaderLease ? 1 : 0);
+        Line(text, "raft_lease_ms", (long)raft.LeaseDuration.TotalMilliseconds);
+        Line(text, "raft_lease_held", raft.HoldsLease() ? 1 : 0);
+        var (leaseReads, roundReads) = raft.ReadCounts;
+        Line(text, "raft_lease_reads", leaseReads);
+        Line(text, "raft_round_reads", roundReads);
     }
 }

@@ -126,9 +126,13 @@ internal sealed class TestCluster : IAsyncDisposable
         throw new TimeoutException("replicas did not converge");
     }
 
-    /// <summary>DEBUG DIGEST of every running node, as each replica answers it.</summary>
+    /// <summary>
+    /// DEBUG DIGEST of every running node, as each replica answers it, once every one has applied the leader's commit
+    /// index (a follower learns the commit index with the next round; a read under the leader lease sends none).
+    /// </summary>
     public async Task<List<string?>> DigestsAsync()
     {
+        await WaitForConvergenceAsync();
         var digests = new List<string?>();
         foreach (var node in Nodes.Where(static n => n.IsRunning))
         {
