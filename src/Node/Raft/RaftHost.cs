@@ -79,7 +79,6 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
     private static readonly Func<RaftCluster, Timestamp> ReadLastLeaderContact = CompileReader();
     private static readonly Action<RaftCluster, Timestamp> WriteLastLeaderContact = CompileWriter();
 
-    private TimeSpan _leaseDuration;
     private long _leaseReads;
     private long _roundReads;
 
@@ -87,7 +86,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
     public (long Lease, long Round) ReadCounts => (Interlocked.Read(ref _leaseReads), Interlocked.Read(ref _roundReads));
 
     /// <summary>How long the lease lasts after the start of a round a majority acknowledged.</summary>
-    public TimeSpan LeaseDuration => _leaseDuration;
+    public TimeSpan LeaseDuration => TimeSpan.FromMilliseconds(_options.ElectionTimeoutMinMs / Math.Max(1.0, _options.LeaseClockDriftBound));
 
     /// <summary>
     /// True while this node leads and a majority acknowledged a replication round sent less than
@@ -103,7 +102,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
             return false;
         if (!cluster.TryGetLeaseToken(out var token) || token.IsCancellationRequested)
             return false;
-        return ReadLastLeaderContact(cluster).Elapsed < _leaseDuration;
+        return ReadLastLeaderContact(cluster).Elapsed < LeaseDuration;
     }
 
     internal void CountRead(bool lease) => Interlocked.Increment(ref lease ? ref _leaseReads : ref _roundReads);
@@ -179,7 +178,6 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         SeedMembership((InMemoryClusterConfigurationStorage<EndPoint>)configuration.ConfigurationStorage!, dataDirectory);
 
         _cluster = new RaftCluster(configuration) { AuditTrail = _wal };
-        _leaseDuration = TimeSpan.FromMilliseconds(_options.ElectionTimeoutMinMs / Math.Max(1.0, _options.LeaseClockDriftBound));
 
         // A node that starts (or restarts after a crash) has no memory of the leader it may have acknowledged a moment
         // ago; DotNext then grants votes at once, and a restarted follower could help elect a second leader while the

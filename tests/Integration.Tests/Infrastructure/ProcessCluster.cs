@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using StackExchange.Redis;
 
 namespace RaftKV.Integration.Tests.Infrastructure;

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 
 namespace RaftKV.Node.Tests.Infrastructure;
 
