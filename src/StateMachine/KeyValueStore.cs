@@ -96,7 +96,7 @@ public sealed class KeyValueStore
     public Reply Read(CommandId command, byte[][] arguments, long nowMs)
     {
         ArgumentNullException.ThrowIfNull(arguments);
-        var info = CommandCatalog.Find(command);
+        var info = CommandValidator.Find(command);
         if (info is not null && info.IsWrite)
         {
             return Reply.Error($"ERR '{info.Name}' is a write command and cannot be served as a read");
@@ -228,6 +228,9 @@ public sealed class KeyValueStore
         CommandId.Scan => KeyspaceCommands.Scan(_keys, args, now),
         CommandId.Dbsize => KeyspaceCommands.DbSize(_keys),
         CommandId.Flushdb or CommandId.Flushall => KeyspaceCommands.Flush(_keys),
+
+        // The store has no subscribers: the node delivers the message to its own when it applies the entry.
+        CommandId.Publish => Reply.Zero,
         CommandId.Object => GenericCommands.Object(_keys, args, now),
         CommandId.Touch => GenericCommands.Touch(_keys, args, now),
         CommandId.Copy => GenericCommands.Copy(_keys, args, now),

@@ -159,7 +159,7 @@ public sealed class LockTests
         var store = new KeyValueStore();
         Assert.Equal("(integer) 0", ReplyText.Render(store.Apply(Command(CommandId.LockLeaseExtend, 1000))));
         Assert.StartsWith("(error) ERR wrong number of arguments", ReplyText.Render(store.Apply(Command(CommandId.LockLeaseExtend, 1000, "x"))));
-        Assert.StartsWith("(error) ERR unknown command id 4", ReplyText.Render(store.Read(CommandId.LockLeaseExtend, [], 1000)));
+        Assert.StartsWith("(error) ERR 'lockleaseextend' is a write command", ReplyText.Render(store.Read(CommandId.LockLeaseExtend, [], 1000)));
         Assert.False(CommandTable.TryGet(CommandId.LockLeaseExtend, out _));
     }
 

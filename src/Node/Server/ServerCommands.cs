@@ -25,7 +25,9 @@ internal sealed class ServerCommands(RaftHost raft, InfoBuilder info, ServerInfo
             CommandId.Time => Time(),
             CommandId.Debug => Debug(args),
             CommandId.Cluster => Reply.Error("ERR This instance has cluster support disabled"),
-            CommandId.Sentinel => Reply.Error(ErrorMessages.UnknownCommand("SENTINEL", args.Skip(1).ToList())),
+            // Leader discovery through Sentinel commands is not served yet: an error (not "unknown command", since the
+            // table knows the command) tells clients that probe for a Sentinel that this node is not one.
+            CommandId.Sentinel => Reply.Error(ErrorMessages.NotASentinel),
             CommandId.Lastsave => Reply.Integer(server.StartedAt.ToUnixTimeSeconds()),
             CommandId.RaftkvBackup => BackupCommand(args[1]),
             CommandId.RaftkvSnapshot => null,

@@ -18,4 +18,6 @@ public enum CommandFlags
     Fast = 1 << 6,
     /// <summary>Allowed while the connection is in subscribe mode (RESP2).</summary>
     AllowedInSubscribe = 1 << 7,
+    /// <summary>A log entry the leader writes by itself (no-op, batch, expiry sweep, ...): no client can send it.</summary>
+    Internal = 1 << 8,
 }

@@ -209,6 +209,18 @@ public static class CommandTable
         new("hscan", CommandId.Hscan, -3, Read, 1, 1, 1),
     ];
 
+    /// <summary>
+    /// Entries the leader writes to the log and no client may send: known by id to the state machine (arity, write flag),
+    /// never found by name and not listed by COMMAND.
+    /// </summary>
+    private static readonly CommandSpec[] InternalSpecs =
+    [
+        new("noop", CommandId.NoOp, -1, Write | CommandFlags.Internal),
+        new("batch", CommandId.Batch, -1, Write | CommandFlags.Internal),
+        new("expiresweep", CommandId.ExpireSweep, -1, Write | CommandFlags.Internal),
+        new("lockleaseextend", CommandId.LockLeaseExtend, 1, Write | CommandFlags.Internal),
+    ];
+
     private static readonly FrozenDictionary<string, CommandSpec> ByName =
         Specs.ToFrozenDictionary(spec => spec.Name, StringComparer.Ordinal);
 
@@ -216,6 +228,8 @@ public static class CommandTable
         ByName.GetAlternateLookup<ReadOnlySpan<char>>();
 
     private static readonly FrozenDictionary<CommandId, CommandSpec> ById = Specs.ToFrozenDictionary(spec => spec.Id);
+
+    private static readonly FrozenDictionary<CommandId, CommandSpec> InternalById = InternalSpecs.ToFrozenDictionary(spec => spec.Id);
 
     /// <summary>Every command, sorted by name (ordinal).</summary>
     public static IReadOnlyList<CommandSpec> All { get; } =
@@ -250,6 +264,14 @@ public static class CommandTable
 
         return false;
     }
+
+    /// <summary>
+    /// The spec of an internal log entry (<see cref="CommandFlags.Internal"/>: no-op, batch, expiry sweep, lease
+    /// extension) or of a client command; false for <see cref="CommandId.None"/> and unknown ids. The state machine
+    /// validates entries by this, so that the facts it applies by are the ones the front end routes by.
+    /// </summary>
+    public static bool TryGetEntry(CommandId id, [MaybeNullWhen(false)] out CommandSpec spec) =>
+        InternalById.TryGetValue(id, out spec) || TryGet(id, out spec);
 
     /// <summary>The spec of <paramref name="id"/>; false for <see cref="CommandId.None"/> and internal entries.</summary>
     public static bool TryGet(CommandId id, [MaybeNullWhen(false)] out CommandSpec spec)

@@ -12,13 +12,13 @@ internal static class CommandValidator
 {
     public static Reply? Validate(CommandId command, byte[][] args)
     {
-        var info = CommandCatalog.Find(command);
+        var info = Find(command);
         if (info is null)
         {
             return Reply.Error($"ERR unknown command id {(ushort)command}");
         }
 
-        if (!info.AcceptsArguments(args.Length))
+        if (!info.AcceptsArgumentCount(args.Length + 1))
         {
             return Reply.Error(ErrorTexts.WrongArity(info.Name));
         }
@@ -55,6 +55,17 @@ internal static class CommandValidator
                 return null;
         }
     }
+
+    /// <summary>
+    /// The spec of a command the state machine executes: a keyspace read or write, PUBLISH (applied as an entry so every
+    /// node delivers it) or an internal entry, all from the one <see cref="CommandTable"/>; null for anything else.
+    /// </summary>
+    public static CommandSpec? Find(CommandId command) =>
+        CommandTable.TryGetEntry(command, out var spec)
+        && (spec.Flags & (CommandFlags.Read | CommandFlags.Write)) != 0
+        && (spec.Flags & (CommandFlags.Admin | CommandFlags.Connection)) == 0
+            ? spec
+            : null;
 
     /// <summary>DECRBY's amount, refusing long.MinValue whose negation does not fit.</summary>
     public static bool TryParseDecrement(byte[] text, out long decrement, out Reply? error)

@@ -26,13 +26,13 @@ internal static class ExpireDispatch
     {
         CommandId.ExpireSweep => ExpireCommands.Sweep(keys, args, now),
         CommandId.Expire or CommandId.Pexpire or CommandId.Expireat or CommandId.Pexpireat =>
-            ExpireCommands.Expire(keys, args, now, UnitOf(command), CommandCatalog.Find(command)!.Name),
+            ExpireCommands.Expire(keys, args, now, UnitOf(command), CommandValidator.Find(command)!.Name),
         CommandId.Ttl => ExpireCommands.Ttl(keys, args, now, milliseconds: false, absolute: false),
         CommandId.Pttl => ExpireCommands.Ttl(keys, args, now, milliseconds: true, absolute: false),
         CommandId.Expiretime => ExpireCommands.Ttl(keys, args, now, milliseconds: false, absolute: true),
         CommandId.Pexpiretime => ExpireCommands.Ttl(keys, args, now, milliseconds: true, absolute: true),
         CommandId.Persist => ExpireCommands.Persist(keys, args, now),
-        CommandId.Setex or CommandId.Psetex => StringExpiryCommands.SetEx(keys, args, now, UnitOf(command), CommandCatalog.Find(command)!.Name),
+        CommandId.Setex or CommandId.Psetex => StringExpiryCommands.SetEx(keys, args, now, UnitOf(command), CommandValidator.Find(command)!.Name),
         CommandId.Getex => StringExpiryCommands.GetEx(keys, args, now),
         _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Not an expiry command."),
     };

@@ -113,7 +113,7 @@ internal static class LockCommands
 
         return ttl is > 0 and <= LockTable.MaxTtlMs
             ? null
-            : Reply.Error(ErrorTexts.InvalidExpireTime(CommandCatalog.Find(command)!.Name));
+            : Reply.Error(ErrorTexts.InvalidExpireTime(CommandValidator.Find(command)!.Name));
     }
 
     // Only called on arguments Validate has accepted.
