@@ -13,6 +13,8 @@
 #   RAFTKV_SUITE_UNIT_TIMEOUT=600      hard limit in seconds per unit and server (the whole run is bounded by it)
 #   RAFTKV_SUITE_STALL=180             runtest --timeout: abort a unit after this many seconds without progress
 #   REDIS_SERVER=redis-server          the reference server binary
+#   RAFTKV_SUITE_RUNTEST_ARGS=""       extra runtest flags for both servers, e.g. --durable (an error inside a test
+#                                      fails that test instead of aborting the unit) or --verbose
 # A RaftKV test counts as passed only if the same test (by name) also passed on redis-server.
 set -euo pipefail
 
@@ -36,6 +38,10 @@ dir=$(cd "$dir" && pwd)
 out=${RAFTKV_SUITE_OUT:-$dir/runs/$(date +%Y%m%d-%H%M%S)}
 unit_timeout=${RAFTKV_SUITE_UNIT_TIMEOUT:-600}
 stall=${RAFTKV_SUITE_STALL:-180}
+# runtest's own test server listens on a free port in baseport-32..baseport-1 (probing that port + 10000 too); a
+# random baseport keeps two concurrent runs (or another checkout's) from racing for the same port.
+runtest_baseport=$((22000 + RANDOM % 8000))
+read -ra extra_args <<< "${RAFTKV_SUITE_RUNTEST_ARGS:-}"
 redis_server=${REDIS_SERVER:-redis-server}
 tclsh=$(command -v tclsh8.7 || command -v tclsh8.6 || command -v tclsh8.5 || command -v tclsh || true)
 [[ -n $tclsh ]] || { echo "tclsh not found (apt-get install tcl)" >&2; exit 2; }
@@ -112,7 +118,7 @@ run_unit() {
   # GNU timeout signals its whole process group, which includes the test client runtest spawns.
   (cd "$src" && exec timeout -k 10 "$unit_timeout" "$tclsh" tests/test_helper.tcl --host 127.0.0.1 --port "$port" \
       --singledb --ignore-encoding --ignore-digest --tags -needs:repl --single "unit/$unit" --timeout "$stall" \
-      </dev/null >"$log" 2>&1) &
+      --baseport "$runtest_baseport" ${extra_args[@]+"${extra_args[@]}"} </dev/null >"$log" 2>&1) &
   runtest_pid=$!
   local rc=0
   wait "$runtest_pid" || rc=$?
