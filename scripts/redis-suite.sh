@@ -86,11 +86,20 @@ cluster="$root/scripts/cluster.sh"
 
 redis_pid=""
 runtest_pid=""
+stop_redis() {
+  if [[ -n $redis_pid ]]; then
+    kill -TERM "$redis_pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$redis_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$redis_pid" 2>/dev/null || true
+    wait "$redis_pid" 2>/dev/null || true
+  fi
+  redis_pid=""
+}
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   if [[ -n $runtest_pid ]]; then kill -TERM "$runtest_pid" 2>/dev/null || true; wait "$runtest_pid" 2>/dev/null || true; fi
-  if [[ -n $redis_pid ]]; then kill -TERM "$redis_pid" 2>/dev/null || true; wait "$redis_pid" 2>/dev/null || true; fi
+  stop_redis
   "$cluster" stop >/dev/null 2>&1 || true
   exit "$rc"
 }
@@ -100,6 +109,7 @@ trap 'echo "interrupted" >&2; exit 130' INT TERM
 resp_ping() { timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1 && printf 'PING\r\n' >&3 && head -c 7 <&3" 2>/dev/null | grep -q PONG; }
 
 start_redis() {
+  rm -rf "$dir/redis"
   mkdir -p "$dir/redis"
   # The flags of redis's own external-server CI job (.github/workflows/external.yml), without persistence.
   (cd "$dir/redis" && exec "$redis_server" --port "$redis_port" --bind 127.0.0.1 --dir "$dir/redis" \
@@ -113,7 +123,6 @@ start_redis() {
 
 "$cluster" clean >/dev/null
 "$cluster" start >&2
-start_redis
 echo "RaftKV RESP ports $RAFTKV_BASE_PORT-$((RAFTKV_BASE_PORT + 2)), redis-server $redis_port, logs in $out" >&2
 
 # Runs one unit against one server; the log is $out/<target>/<unit>.log and ends with "### exit <code>".
@@ -146,7 +155,10 @@ check_cluster() {
 
 declare -A node_notes
 for u in "${units[@]}"; do
-  if ! kill -0 "$redis_pid" 2>/dev/null; then echo "redis-server exited; restarting" >&2; start_redis; fi
+  # A fresh redis-server per unit: a unit cut short by a timeout can leave a config it changed (appendonly yes) or a
+  # stuck background rewrite behind, which would fail every later unit.
+  stop_redis
+  start_redis
   echo "[$u] redis-server ..." >&2
   run_unit redis "$redis_port" "$u"
   leader=$("$cluster" leader 60 2>/dev/null) || leader=0
