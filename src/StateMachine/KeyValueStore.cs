@@ -133,6 +133,12 @@ public sealed class KeyValueStore
         return LogForm.Rewrite(command);
     }
 
+    /// <summary>
+    /// Keys this store deleted at apply because they had expired (expiry sweeps, writes finding their key expired), as
+    /// Redis's expired_keys; counted alike on every replica. Not state: a restored snapshot starts it again at 0.
+    /// </summary>
+    public long ExpiredKeyCount => _keys.ExpiredRemovals;
+
     /// <summary>Stored keys with an expiry, expired or not (for sizing the leader's expiry sweeps).</summary>
     public long ExpiringKeyCount => _keys.ExpiringCount;
 

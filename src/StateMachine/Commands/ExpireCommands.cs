@@ -138,7 +138,7 @@ internal static class ExpireCommands
         {
             if (keys.Find(key) is { } entry && entry.IsExpiredAt(now))
             {
-                keys.Remove(key);
+                keys.RemoveExpired(key);
                 deleted++;
             }
         }

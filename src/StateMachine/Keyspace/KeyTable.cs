@@ -44,6 +44,13 @@ internal sealed class KeyTable
 
     public int Count => _entries.Count;
 
+    /// <summary>
+    /// Keys deleted because they had expired (an expiry sweep, or a write finding its key expired), as Redis's
+    /// expired_keys. Deletions happen only at apply, so every replica counts the same from the same start; a statistic
+    /// of this process, not state: never in a snapshot or a digest.
+    /// </summary>
+    public long ExpiredRemovals { get; private set; }
+
     /// <summary>Stored keys that have an expiry, expired or not.</summary>
     public int ExpiringCount => _expiring.Count;
 
@@ -63,7 +70,7 @@ internal sealed class KeyTable
         var entry = Find(key);
         if (entry is not null && entry.IsExpiredAt(nowMs))
         {
-            Remove(key);
+            RemoveExpired(key);
             return null;
         }
 
@@ -119,6 +126,15 @@ internal sealed class KeyTable
         if (entry.HasExpiry)
         {
             _expiring.Add(entry);
+        }
+    }
+
+    /// <summary>Removes a key found expired at apply, counting it in <see cref="ExpiredRemovals"/>.</summary>
+    public void RemoveExpired(byte[] key)
+    {
+        if (Remove(key))
+        {
+            ExpiredRemovals++;
         }
     }
 
