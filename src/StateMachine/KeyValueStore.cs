@@ -31,7 +31,11 @@ public sealed class KeyValueStore
     {
     }
 
-    internal KeyValueStore(long now) => Now = now;
+    internal KeyValueStore(long now)
+    {
+        Now = now;
+        _keys.AccessClockMs = now;
+    }
 
     /// <summary>The state machine's clock: the largest entry timestamp applied so far (Unix ms).</summary>
     public long Now { get; private set; }
@@ -76,6 +80,7 @@ public sealed class KeyValueStore
         }
 
         _entryIndex = entryIndex;
+        _keys.AccessClockMs = Now;
         try
         {
             return Execute(command.Command, command.Arguments, Now, command.Seed);
