@@ -49,6 +49,7 @@ public static class NodeHost
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<LockLeases>());
         builder.Services.AddSingleton<ClientRegistry>();
         builder.Services.AddSingleton<PubSubBroker>();
+        builder.Services.AddSingleton<CommandStats>();
         builder.Services.AddSingleton<InfoBuilder>();
         builder.Services.AddSingleton<ServerCommands>();
         builder.Services.AddSingleton<SessionServices>();

@@ -31,7 +31,11 @@ public sealed class KeyValueStore
     {
     }
 
-    internal KeyValueStore(long now) => Now = now;
+    internal KeyValueStore(long now)
+    {
+        Now = now;
+        _keys.AccessClockMs = now;
+    }
 
     /// <summary>The state machine's clock: the largest entry timestamp applied so far (Unix ms).</summary>
     public long Now { get; private set; }
@@ -76,6 +80,7 @@ public sealed class KeyValueStore
         }
 
         _entryIndex = entryIndex;
+        _keys.AccessClockMs = Now;
         try
         {
             return Execute(command.Command, command.Arguments, Now, command.Seed);
@@ -132,6 +137,12 @@ public sealed class KeyValueStore
         ArgumentNullException.ThrowIfNull(command);
         return LogForm.Rewrite(command);
     }
+
+    /// <summary>
+    /// Keys this store deleted at apply because they had expired (expiry sweeps, writes finding their key expired), as
+    /// Redis's expired_keys; counted alike on every replica. Not state: a restored snapshot starts it again at 0.
+    /// </summary>
+    public long ExpiredKeyCount => _keys.ExpiredRemovals;
 
     /// <summary>Stored keys with an expiry, expired or not (for sizing the leader's expiry sweeps).</summary>
     public long ExpiringKeyCount => _keys.ExpiringCount;

@@ -45,7 +45,7 @@ internal sealed partial class CommandExecutor(
         if (!raft.IsStarted)
             return Reply.Error(NoLeader);
         if (raft.IsLeader && BlockingCommand.IsBlocking(spec.Id))
-            return await BlockAsync(spec, arguments, args, token).ConfigureAwait(false);
+            return await BlockAsync(spec, arguments, args, caller, token).ConfigureAwait(false);
         if (raft.IsLeader)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
@@ -82,7 +82,7 @@ internal sealed partial class CommandExecutor(
     /// then its command is proposed again as a new log entry, and that entry's reply is the answer. The timeout
     /// answers the null array, a leadership change answers UNBLOCKED, as Redis does on failover.
     /// </summary>
-    private async ValueTask<Reply> BlockAsync(CommandSpec spec, byte[][] arguments, byte[][] args, CancellationToken token)
+    private async ValueTask<Reply> BlockAsync(CommandSpec spec, byte[][] arguments, byte[][] args, IExecutionCaller caller, CancellationToken token)
     {
         if (!BlockingCommand.TryParse(spec.Id, arguments, out var keys, out var timeout))
             return await WriteWithTimeoutAsync(spec.Id, args, token).ConfigureAwait(false);
@@ -99,6 +99,7 @@ internal sealed partial class CommandExecutor(
                 var reply = await WriteWithTimeoutAsync(spec.Id, args, token).ConfigureAwait(false);
                 if (reply is not NullReply { Kind: NullKind.Array })
                     return reply;
+                caller.IsBlocked = true;
                 try
                 {
                     await waiter.Signal.WaitAsync(deadline.Token).ConfigureAwait(false);
@@ -114,6 +115,7 @@ internal sealed partial class CommandExecutor(
         }
         finally
         {
+            caller.IsBlocked = false;
             waiters.Remove(waiter);
         }
     }
@@ -191,7 +193,12 @@ internal sealed partial class CommandExecutor(
             // A leader that stops answering (paused, partitioned) is replaced by an election; the relayed command
             // stops waiting for it then, with an unknown outcome, instead of hanging until the timeout.
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token, leaderChanged);
-            timeout.CancelAfter(ForwardTimeout(arguments));
+            var limit = ForwardTimeout(arguments, out var blocking);
+
+            // The leader answers at once when it can, so a relayed blocking command counts as blocked for one round
+            // trip more than it would on the leader; the client is counted on the node it is connected to.
+            caller.IsBlocked = blocking;
+            timeout.CancelAfter(limit);
             return await connection.SendAsync(arguments, caller.ProtocolVersion, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException
@@ -203,15 +210,21 @@ internal sealed partial class CommandExecutor(
             LogForwardFailed(leader, e.Message);
             return Reply.Error(UnknownOutcome);
         }
+        finally
+        {
+            caller.IsBlocked = false;
+        }
     }
 
     /// <summary>A relayed blocking command may wait as long as its own timeout (forever for 0) before the leader answers.</summary>
-    private TimeSpan ForwardTimeout(byte[][] arguments)
+    private TimeSpan ForwardTimeout(byte[][] arguments, out bool blocking)
     {
         var limit = TimeSpan.FromMilliseconds(_options.CommandTimeoutMs);
+        blocking = false;
         if (!CommandTable.TryGet(arguments[0], out var spec) || !BlockingCommand.IsBlocking(spec.Id)
             || !BlockingCommand.TryParse(spec.Id, arguments, out _, out var timeout))
             return limit;
+        blocking = true;
         return timeout is { } block ? block + limit : Timeout.InfiniteTimeSpan;
     }
 

@@ -12,4 +12,10 @@ internal interface IExecutionCaller
     int ProtocolVersion { get; }
 
     ForwardingConnection? Forwarder { get; set; }
+
+    /// <summary>
+    /// True while the caller waits in a blocking command (BLPOP, BZPOPMIN, ...): on the leader while it waits for a
+    /// key, on a follower while its relayed blocking command is at the leader. INFO blocked_clients counts these.
+    /// </summary>
+    bool IsBlocked { get; set; }
 }

@@ -11,5 +11,7 @@ internal sealed class GrpcCaller : IExecutionCaller, IAsyncDisposable
 
     public ForwardingConnection? Forwarder { get; set; }
 
+    public bool IsBlocked { get; set; }
+
     public ValueTask DisposeAsync() => Forwarder?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -7,10 +7,24 @@ internal sealed class ClientRegistry
 {
     private readonly ConcurrentDictionary<long, ClientSession> _sessions = new();
     private long _lastId;
+    private long _received;
 
     public long NextId() => Interlocked.Increment(ref _lastId);
 
-    public void Add(ClientSession session) => _sessions[session.Id] = session;
+    public void Add(ClientSession session)
+    {
+        _sessions[session.Id] = session;
+        Interlocked.Increment(ref _received);
+    }
+
+    /// <summary>Connections accepted since start (Redis: total_connections_received), forwarding connections included.</summary>
+    public long Received => Interlocked.Read(ref _received);
+
+    /// <summary>
+    /// Clients blocked in a blocking command on this node. A follower's forwarding session on the leader is not counted:
+    /// its client is counted on the follower it is connected to, so each client counts once.
+    /// </summary>
+    public int Blocked => _sessions.Values.Count(static s => s.IsBlocked && !s.IsForwarded);
 
     public void Remove(ClientSession session) => _sessions.TryRemove(session.Id, out _);
 

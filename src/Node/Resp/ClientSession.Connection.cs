@@ -143,13 +143,49 @@ internal sealed partial class ClientSession
         }
     }
 
-    /// <summary>One CLIENT LIST line, with the fields clients parse.</summary>
+    // Commands whose second argument names a subcommand: Redis reports them as container|subcommand (CLIENT LIST's
+    // cmd=, INFO commandstats).
+    private static readonly HashSet<string> Containers = new(StringComparer.Ordinal)
+    {
+        "ACL", "CLIENT", "CLUSTER", "COMMAND", "CONFIG", "FUNCTION", "LATENCY", "MEMORY", "MODULE", "OBJECT", "PUBSUB",
+        "SCRIPT", "SLOWLOG", "XGROUP", "XINFO",
+    };
+
+    private readonly long _createdTicks = Environment.TickCount64;
+    private long _lastCommandTicks = Environment.TickCount64;
+
+    /// <summary>The last command this client sent, lowercase, container|subcommand for commands with subcommands.</summary>
+    public string LastCommand { get; private set; } = "NULL";
+
+    /// <summary>
+    /// Bytes of this client's query buffer: while a command runs, that command and whatever followed it in the same read
+    /// (as Redis 7.0 reports it); between reads, the part of a command not yet complete.
+    /// </summary>
+    public long QueryBufferBytes { get; private set; }
+
+    public bool IsBlocked { get; set; }
+
+    /// <summary>Records the command about to run (CLIENT LIST cmd= and idle=) and returns its full name.</summary>
+    private string NoteCommand(CommandSpec spec, byte[][] args)
+    {
+        Volatile.Write(ref _lastCommandTicks, Environment.TickCount64);
+        var name = spec.Name.ToLowerInvariant();
+        if (args.Length > 1 && Containers.Contains(spec.Name.ToUpperInvariant()) && args[1].Length <= 32)
+            name += "|" + Encoding.ASCII.GetString(args[1]).ToLowerInvariant();
+        LastCommand = name;
+        return name;
+    }
+
+    /// <summary>One CLIENT LIST line: Redis 7.0's fields in its order (catClientInfoString), then 7.2's lib-name and lib-ver.</summary>
     public string DescribeClient()
     {
-        var age = (long)(DateTimeOffset.UtcNow - CreatedAt).TotalSeconds;
-        return $"id={Id} addr={Address} laddr={LocalAddress} fd=0 name={Name} age={age} idle=0 flags=N db=0 " +
-               $"sub={Subscriptions.Channels.Count} psub={Subscriptions.Patterns.Count} ssub=0 multi=-1 qbuf=0 qbuf-free=0 " +
-               $"argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={LastCommand.ToLowerInvariant()} " +
+        var now = Environment.TickCount64;
+        var age = (now - _createdTicks) / 1000;
+        var idle = (now - Volatile.Read(ref _lastCommandTicks)) / 1000;
+        var flags = (Subscriptions.Count > 0 ? "P" : "") + (IsBlocked ? "b" : "");
+        return $"id={Id} addr={Address} laddr={LocalAddress} fd=0 name={Name} age={age} idle={idle} flags={(flags.Length == 0 ? "N" : flags)} db=0 " +
+               $"sub={Subscriptions.Channels.Count} psub={Subscriptions.Patterns.Count} ssub=0 multi=-1 qbuf={QueryBufferBytes} qbuf-free=0 " +
+               $"argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={LastCommand} " +
                $"user=default redir=-1 resp={ProtocolVersion} lib-name={LibraryName} lib-ver={LibraryVersion}";
     }
 

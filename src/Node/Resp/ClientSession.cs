@@ -57,7 +57,6 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
 
     public int ProtocolVersion { get; set; } = 2;
 
-    public string LastCommand { get; private set; } = "NULL";
 
     public SubscriptionSet Subscriptions { get; }
 
@@ -104,8 +103,10 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             string? protocolError = null;
             try
             {
+                var unparsed = buffer.Length;
                 while (!_quit && RespRequestReader.TryRead(ref buffer, _services.Limits, out var request))
                 {
+                    (QueryBufferBytes, unparsed) = (unparsed, buffer.Length);
                     var kind = Classify(request!);
                     if (kind != InflightKind.None && (_inflight.Count == 0 || kind == _inflightKind) && _inflight.Count < MaxInflight)
                     {
@@ -134,6 +135,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             }
 
             await DrainInflightAsync().ConfigureAwait(false);
+            QueryBufferBytes = buffer.Length;
             input.AdvanceTo(buffer.Start, buffer.End);
             if (replies.Count > 0)
             {
@@ -242,22 +244,31 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
                 return Reply.Ok;
             }
 
+            _services.Stats.Rejected(null);
             return Reply.Error(ErrorMessages.UnknownCommand(System.Text.Encoding.UTF8.GetString(name), request.Arguments.Skip(1).ToList()));
         }
 
-        LastCommand = spec.Name;
+        var fullName = NoteCommand(spec, request.Arguments);
+        Reply? reply = null;
         if (!spec.AcceptsArgumentCount(request.Count))
-            return Reply.Error(ErrorMessages.WrongArity(spec.Name));
-        if (Subscriptions.Count > 0 && ProtocolVersion == 2 && (spec.Flags & CommandFlags.AllowedInSubscribe) == 0)
-            return Reply.Error($"ERR Can't execute '{spec.Name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+            reply = Reply.Error(ErrorMessages.WrongArity(spec.Name));
+        else if (Subscriptions.Count > 0 && ProtocolVersion == 2 && (spec.Flags & CommandFlags.AllowedInSubscribe) == 0)
+            reply = Reply.Error($"ERR Can't execute '{spec.Name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+        if (reply is not null)
+        {
+            _services.Stats.Rejected(fullName);
+            return reply;
+        }
 
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             if ((spec.Flags & CommandFlags.Connection) != 0)
-                return ExecuteConnectionCommand(spec, request.Arguments);
-            if ((spec.Flags & CommandFlags.Admin) != 0)
-                return await _services.Server.ExecuteAsync(spec, request.Arguments, this, _closed.Token).ConfigureAwait(false);
-            return await _services.Executor.ExecuteAsync(spec, request.Arguments, this, _closed.Token).ConfigureAwait(false);
+                reply = ExecuteConnectionCommand(spec, request.Arguments);
+            else if ((spec.Flags & CommandFlags.Admin) != 0)
+                reply = await _services.Server.ExecuteAsync(spec, request.Arguments, this, _closed.Token).ConfigureAwait(false);
+            else
+                reply = await _services.Executor.ExecuteAsync(spec, request.Arguments, this, _closed.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_closed.IsCancellationRequested)
         {
@@ -266,8 +277,11 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         catch (Exception e)
         {
             LogCommandFailed(spec.Name, e);
-            return Reply.Error("ERR internal error: " + e.GetType().Name);
+            reply = Reply.Error("ERR internal error: " + e.GetType().Name);
         }
+
+        _services.Stats.Called(fullName, started, reply is ErrorReply);
+        return reply;
     }
 
     private static bool IsHandshake(ReadOnlySpan<byte> name) =>

@@ -15,6 +15,7 @@ internal sealed class SessionServices(
     ClientRegistry clients,
     PubSubBroker broker,
     RaftHost raft,
+    CommandStats stats,
     IOptions<NodeOptions> options,
     ILoggerFactory loggerFactory)
 {
@@ -27,6 +28,8 @@ internal sealed class SessionServices(
     public PubSubBroker Broker { get; } = broker;
 
     public RaftHost Raft { get; } = raft;
+
+    public CommandStats Stats { get; } = stats;
 
     public NodeOptions Options { get; } = options.Value;
 

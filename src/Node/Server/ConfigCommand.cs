@@ -18,7 +18,6 @@ internal static class ConfigCommand
         ("maxclients", "10000"),
         ("maxmemory", "0"),
         ("maxmemory-policy", "noeviction"),
-        ("port", "6379"),
         ("proto-max-bulk-len", "536870912"),
         ("replica-read-only", "yes"),
         ("save", ""),
@@ -26,16 +25,19 @@ internal static class ConfigCommand
         ("timeout", "0"),
     ];
 
-    public static Reply Execute(byte[][] args)
+    /// <param name="respEndpoint">The RESP endpoint this node listens on (host:port): CONFIG GET port and bind answer it.</param>
+    /// <param name="resetStats">Clears the statistics CONFIG RESETSTAT resets (INFO commandstats, error counts).</param>
+    public static Reply Execute(byte[][] args, string respEndpoint, Action resetStats)
     {
         var sub = Encoding.ASCII.GetString(args[1]).ToUpperInvariant();
         switch (sub)
         {
             case "GET" when args.Length >= 3:
-                return Get(args.Skip(2).ToArray());
+                return Get(args.Skip(2).ToArray(), respEndpoint);
             case "SET" when args.Length >= 4 && args.Length % 2 == 0:
                 return Reply.Error("ERR CONFIG SET is not supported by RaftKV: settings come from its configuration files - '" + Encoding.UTF8.GetString(args[2]) + "'");
             case "RESETSTAT" when args.Length == 2:
+                resetStats();
                 return Reply.Ok;
             case "REWRITE" when args.Length == 2:
                 return Reply.Error("ERR The server is running without a config file");
@@ -49,10 +51,16 @@ internal static class ConfigCommand
         }
     }
 
-    private static Reply Get(byte[][] patterns)
+    private static Reply Get(byte[][] patterns, string respEndpoint)
     {
+        var (host, port) = Configuration.EndpointParser.Split(respEndpoint);
+        var local = new (string Name, string Value)[]
+        {
+            ("bind", host),
+            ("port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        };
         var entries = new List<KeyValuePair<Reply, Reply>>();
-        foreach (var (name, value) in Parameters)
+        foreach (var (name, value) in Parameters.Concat(local).OrderBy(static p => p.Name, StringComparer.Ordinal))
         {
             var bytes = Encoding.ASCII.GetBytes(name);
             if (patterns.Any(p => GlobPattern.IsMatch(Encoding.ASCII.GetBytes(Encoding.ASCII.GetString(p).ToLowerInvariant()), bytes)))

@@ -15,7 +15,7 @@ namespace RaftKV.Node.Server;
 /// clients route writes by themselves. The raft section has the consensus state.
 /// </summary>
 internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard disk, ClientRegistry clients, ServerInfo server, IOptions<NodeOptions> options, TimeProvider clock,
-    RaftKV.Node.Execution.ExpirySweeper expiry)
+    RaftKV.Node.Execution.ExpirySweeper expiry, CommandStats commands)
 {
     private static readonly string[] DefaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace", "raft"];
     private readonly NodeOptions _options = options.Value;
@@ -39,6 +39,7 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
                 case "replication": Replication(text); break;
                 case "cpu": Cpu(text); break;
                 case "keyspace": Keyspace(text); break;
+                case "commandstats": CommandStatistics(text); break;
                 case "raft": Raft(text); break;
                 default: continue;
             }
@@ -76,7 +77,9 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
     {
         text.Append("# Clients\r\n");
         Line(text, "connected_clients", clients.Count);
-        Line(text, "blocked_clients", 0);
+        Line(text, "cluster_connections", 0);
+        Line(text, "maxclients", 10000);
+        Line(text, "blocked_clients", clients.Blocked);
     }
 
     private static void Memory(StringBuilder text)
@@ -129,10 +132,16 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
     private void Stats(StringBuilder text)
     {
         text.Append("# Stats\r\n");
-        Line(text, "total_connections_received", 0);
+        Line(text, "total_connections_received", clients.Received);
+        Line(text, "total_commands_processed", commands.TotalCalls);
 
-        // Keys deleted by the expiry sweeps this node proposed while leading (Redis: expired_keys).
-        Line(text, "expired_keys", expiry.ExpiredKeys);
+        // Counted where keys are deleted, at apply, so every replica reports the keys it deleted (Redis: expired_keys).
+        Line(text, "expired_keys", raft.IsStarted ? raft.StateMachine.Read(static s => s.ExpiredKeyCount) : 0);
+        Line(text, "evicted_keys", 0);
+        Line(text, "total_error_replies", commands.TotalErrors);
+
+        // Keys deleted by the expiry sweeps this node proposed while leading, and the sweep entries.
+        Line(text, "raftkv_expiry_proposed_keys", expiry.ExpiredKeys);
         Line(text, "raftkv_expiry_sweeps", expiry.Sweeps);
         Line(text, "raftkv_expiring_keys", raft.IsStarted ? raft.StateMachine.Read(static s => s.ExpiringKeyCount) : 0);
     }
@@ -187,9 +196,15 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         text.Append("# Keyspace\r\n");
         if (!raft.IsStarted)
             return;
-        var keys = raft.StateMachine.Read(static s => s.KeyCount);
+        var (keys, expires) = raft.StateMachine.Read(static s => (s.KeyCount, s.ExpiringKeyCount));
         if (keys > 0)
-            text.Append(CultureInfo.InvariantCulture, $"db0:keys={keys},expires=0,avg_ttl=0\r\n");
+            text.Append(CultureInfo.InvariantCulture, $"db0:keys={keys},expires={expires},avg_ttl=0\r\n");
+    }
+
+    private void CommandStatistics(StringBuilder text)
+    {
+        text.Append("# Commandstats\r\n");
+        commands.AppendTo(text);
     }
 
     private void Raft(StringBuilder text)

@@ -12,7 +12,8 @@ namespace RaftKV.Node.Server;
 /// Server and admin commands answered by this node from its own view: INFO, ROLE, CONFIG, COMMAND, TIME,
 /// DEBUG (DIGEST reads the local replica on purpose, so replicas can be compared), CLUSTER, SENTINEL, LASTSAVE.
 /// </summary>
-internal sealed class ServerCommands(RaftHost raft, InfoBuilder info, ServerInfo server, TimeProvider clock)
+internal sealed class ServerCommands(RaftHost raft, InfoBuilder info, ServerInfo server, TimeProvider clock,
+    Microsoft.Extensions.Options.IOptions<Configuration.NodeOptions> options, CommandStats stats)
 {
     public ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] args, ClientSession session, CancellationToken token)
     {
@@ -20,7 +21,7 @@ internal sealed class ServerCommands(RaftHost raft, InfoBuilder info, ServerInfo
         {
             CommandId.Info => new VerbatimReply("txt", Encoding.UTF8.GetBytes(info.Build(args.Skip(1).Select(static a => Encoding.UTF8.GetString(a)).ToList(), session))),
             CommandId.Role => Role(),
-            CommandId.Config => ConfigCommand.Execute(args),
+            CommandId.Config => ConfigCommand.Execute(args, options.Value.RespEndpoint, stats.Reset),
             CommandId.Command => CommandCommand.Execute(args),
             CommandId.Time => Time(),
             CommandId.Debug => Debug(args),

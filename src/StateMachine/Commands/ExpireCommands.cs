@@ -99,7 +99,7 @@ internal static class ExpireCommands
     /// <summary>TTL, PTTL, EXPIRETIME and PEXPIRETIME: -2 for a missing key, -1 for a key without expiry.</summary>
     public static Reply Ttl(KeyTable keys, byte[][] args, long now, bool milliseconds, bool absolute)
     {
-        var entry = keys.FindLive(args[0], now);
+        var entry = keys.Peek(args[0], now);
         if (entry is null)
         {
             return Reply.Integer(-2);
@@ -138,7 +138,7 @@ internal static class ExpireCommands
         {
             if (keys.Find(key) is { } entry && entry.IsExpiredAt(now))
             {
-                keys.Remove(key);
+                keys.RemoveExpired(key);
                 deleted++;
             }
         }

@@ -33,8 +33,9 @@ internal static class GenericCommands
         }.Select(Reply.Simple)]);
 
     /// <summary>
-    /// OBJECT ENCODING|REFCOUNT|IDLETIME|FREQ|HELP. RaftKV keeps no access times: IDLETIME answers 0, and FREQ
-    /// answers as Redis does without an LFU policy.
+    /// OBJECT ENCODING|REFCOUNT|IDLETIME|FREQ|HELP, without counting as an access. IDLETIME is the whole seconds since the
+    /// key was last read or written (on this node: see <see cref="KeyEntry.Touch"/>); FREQ answers as Redis does without
+    /// an LFU policy, which RaftKV never has.
     /// </summary>
     public static Reply Object(KeyTable keys, byte[][] args, long now)
     {
@@ -60,7 +61,7 @@ internal static class GenericCommands
             return Reply.Error(ErrorTexts.WrongArity("object|" + name));
         }
 
-        var entry = keys.FindLive(args[1], now);
+        var entry = keys.Peek(args[1], now);
         if (entry is null)
         {
             return Reply.Null;
@@ -73,12 +74,22 @@ internal static class GenericCommands
                 entry.Value is StringValue { Encoding: "int" } s && RedisIntegers.TryParse(s.Bytes, out var v) && v >= 0 && v < SharedIntegers
                     ? int.MaxValue
                     : 1),
-            "idletime" => Reply.Zero,
+            "idletime" => Reply.Integer(entry.IdleSeconds(now)),
             _ => Reply.Error(ErrorTexts.NoLfuPolicy),
         };
     }
 
-    public static Reply Touch(KeyTable keys, byte[][] args, long now) => KeyspaceCommands.Exists(keys, args, now);
+    /// <summary>TOUCH: the number of live keys among the arguments, each accessed now.</summary>
+    public static Reply Touch(KeyTable keys, byte[][] args, long now)
+    {
+        long count = 0;
+        foreach (var key in args)
+        {
+            count += keys.FindLive(key, now) is null ? 0 : 1;
+        }
+
+        return Reply.Integer(count);
+    }
 
     public static Reply Copy(KeyTable keys, byte[][] args, long now)
     {

@@ -34,14 +34,14 @@ internal static class KeyspaceCommands
         long count = 0;
         foreach (var key in args)
         {
-            count += keys.FindLive(key, now) is null ? 0 : 1;
+            count += keys.Peek(key, now) is null ? 0 : 1;
         }
 
         return Reply.Integer(count);
     }
 
     public static Reply Type(KeyTable keys, byte[][] args, long now) =>
-        Reply.Simple(keys.FindLive(args[0], now)?.Value.TypeName ?? "none");
+        Reply.Simple(keys.Peek(args[0], now)?.Value.TypeName ?? "none");
 
     public static Reply Rename(KeyTable keys, byte[][] args, long now, bool onlyIfAbsent)
     {

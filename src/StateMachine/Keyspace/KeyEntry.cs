@@ -13,6 +13,12 @@ internal abstract class KeyEntry
 {
     public const long NoExpiry = -1;
 
+    // Unix seconds of the last access (a read or a write), for OBJECT IDLETIME: 4 bytes, as Redis keeps a 24-bit LRU
+    // clock per object. Not replicated state: never in a snapshot or a digest. Writes set it at apply from the entry's
+    // time, the same on every replica; reads only on the node that serves them, so replicas may differ, as a Redis
+    // master and its replicas do. Concurrent reads may race to store it: any of their times is right.
+    private uint _accessSeconds;
+
     private protected KeyEntry(ulong position, StoredValue value, long expireAtMs)
     {
         Position = position;
@@ -42,6 +48,12 @@ internal abstract class KeyEntry
 
     /// <summary>A key whose expiry is at or before <paramref name="nowMs"/> is logically absent.</summary>
     public bool IsExpiredAt(long nowMs) => ExpireAtMs != NoExpiry && ExpireAtMs <= nowMs;
+
+    /// <summary>Records an access at <paramref name="nowMs"/> (Unix ms).</summary>
+    public void Touch(long nowMs) => _accessSeconds = (uint)Math.Clamp(nowMs / 1000, 0, uint.MaxValue);
+
+    /// <summary>Whole seconds from the last access to <paramref name="nowMs"/>; 0 if the clock is behind it.</summary>
+    public long IdleSeconds(long nowMs) => Math.Max(0, nowMs / 1000 - _accessSeconds);
 
     public static ulong PositionOf(ReadOnlySpan<byte> key) => XxHash64.HashToUInt64(key);
 }

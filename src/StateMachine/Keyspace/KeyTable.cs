@@ -44,14 +44,39 @@ internal sealed class KeyTable
 
     public int Count => _entries.Count;
 
+    /// <summary>
+    /// Keys deleted because they had expired (an expiry sweep, or a write finding its key expired), as Redis's
+    /// expired_keys. Deletions happen only at apply, so every replica counts the same from the same start; a statistic
+    /// of this process, not state: never in a snapshot or a digest.
+    /// </summary>
+    public long ExpiredRemovals { get; private set; }
+
     /// <summary>Stored keys that have an expiry, expired or not.</summary>
     public int ExpiringCount => _expiring.Count;
 
     /// <summary>The entry for <paramref name="key"/>, expired or not.</summary>
     public KeyEntry? Find(byte[] key) => _byKey.TryGetValue(key, out var entry) ? entry : null;
 
-    /// <summary>The entry for <paramref name="key"/> unless it is missing or expired at <paramref name="nowMs"/>.</summary>
+    /// <summary>
+    /// The time of the entry being applied (Unix ms), at which <see cref="Put"/> records a key's access; set by the store
+    /// before each apply and to the snapshot's time while a snapshot loads.
+    /// </summary>
+    public long AccessClockMs { get; set; }
+
+    /// <summary>
+    /// The entry for <paramref name="key"/> unless it is missing or expired at <paramref name="nowMs"/>; a live entry
+    /// is accessed at <paramref name="nowMs"/> (OBJECT IDLETIME). Commands that must not count as an access (TYPE,
+    /// EXISTS, TTL, OBJECT, as in Redis) use <see cref="Peek"/>.
+    /// </summary>
     public KeyEntry? FindLive(byte[] key, long nowMs)
+    {
+        var entry = Peek(key, nowMs);
+        entry?.Touch(nowMs);
+        return entry;
+    }
+
+    /// <summary>As <see cref="FindLive"/>, without recording an access.</summary>
+    public KeyEntry? Peek(byte[] key, long nowMs)
     {
         var entry = Find(key);
         return entry is null || entry.IsExpiredAt(nowMs) ? null : entry;
@@ -63,7 +88,7 @@ internal sealed class KeyTable
         var entry = Find(key);
         if (entry is not null && entry.IsExpiredAt(nowMs))
         {
-            Remove(key);
+            RemoveExpired(key);
             return null;
         }
 
@@ -71,6 +96,7 @@ internal sealed class KeyTable
         if (entry is not null)
         {
             _frozen?.BeforeChange(key, entry);
+            entry.Touch(nowMs);
         }
 
         return entry;
@@ -85,10 +111,12 @@ internal sealed class KeyTable
         {
             ((Entry)entry).AssignValue(value);
             SetExpiry(entry, expireAtMs);
+            entry.Touch(AccessClockMs);
             return entry;
         }
 
         var created = Entry.Of(key, value, expireAtMs);
+        created.Touch(AccessClockMs);
         _entries.Add(created);
         _order.Add(created);
         if (created.HasExpiry)
@@ -119,6 +147,15 @@ internal sealed class KeyTable
         if (entry.HasExpiry)
         {
             _expiring.Add(entry);
+        }
+    }
+
+    /// <summary>Removes a key found expired at apply, counting it in <see cref="ExpiredRemovals"/>.</summary>
+    public void RemoveExpired(byte[] key)
+    {
+        if (Remove(key))
+        {
+            ExpiredRemovals++;
         }
     }
 

@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace RaftKV.Node.Server;
+
+/// <summary>
+/// Per-command counters for INFO commandstats and the totals of INFO stats, as Redis 7.0 keeps them: a call that was
+/// run counts in <c>calls</c> (and in <c>failed_calls</c> when it answered an error); a call refused before it ran
+/// (wrong arity, not allowed in this context) counts only in <c>rejected_calls</c>; an unknown command counts only in
+/// <c>total_error_replies</c>. Commands with subcommands are named <c>container|subcommand</c>. Local to this node.
+/// </summary>
+internal sealed class CommandStats
+{
+    private readonly ConcurrentDictionary<string, Counters> _byName = new(StringComparer.Ordinal);
+    private long _calls;
+    private long _errors;
+
+    private sealed class Counters
+    {
+        public long Calls;
+        public long Ticks;
+        public long Rejected;
+        public long Failed;
+    }
+
+    /// <summary>Commands run (Redis: total_commands_processed).</summary>
+    public long TotalCalls => Interlocked.Read(ref _calls);
+
+    /// <summary>Error replies to commands, run or refused (Redis: total_error_replies).</summary>
+    public long TotalErrors => Interlocked.Read(ref _errors);
+
+    /// <summary>A command refused before it ran; <paramref name="name"/> is null for an unknown command.</summary>
+    public void Rejected(string? name)
+    {
+        Interlocked.Increment(ref _errors);
+        if (name is not null)
+            Interlocked.Increment(ref Of(name).Rejected);
+    }
+
+    /// <summary>A command that ran from <paramref name="startedTimestamp"/> (<see cref="Stopwatch.GetTimestamp"/>) until now.</summary>
+    public void Called(string name, long startedTimestamp, bool failed)
+    {
+        var counters = Of(name);
+        Interlocked.Increment(ref _calls);
+        Interlocked.Increment(ref counters.Calls);
+        Interlocked.Add(ref counters.Ticks, Stopwatch.GetTimestamp() - startedTimestamp);
+        if (failed)
+        {
+            Interlocked.Increment(ref _errors);
+            Interlocked.Increment(ref counters.Failed);
+        }
+    }
+
+    /// <summary>CONFIG RESETSTAT.</summary>
+    public void Reset()
+    {
+        _byName.Clear();
+        Interlocked.Exchange(ref _calls, 0);
+        Interlocked.Exchange(ref _errors, 0);
+    }
+
+    /// <summary>The <c>cmdstat_*</c> lines, in ordinal name order.</summary>
+    public void AppendTo(StringBuilder text)
+    {
+        foreach (var (name, counters) in _byName.OrderBy(static p => p.Key, StringComparer.Ordinal))
+        {
+            var calls = Interlocked.Read(ref counters.Calls);
+            var usec = (long)Stopwatch.GetElapsedTime(0, Interlocked.Read(ref counters.Ticks)).TotalMicroseconds;
+            var perCall = calls == 0 ? 0 : (double)usec / calls;
+            text.Append(CultureInfo.InvariantCulture,
+                $"cmdstat_{name}:calls={calls},usec={usec},usec_per_call={perCall:F2},rejected_calls={Interlocked.Read(ref counters.Rejected)},failed_calls={Interlocked.Read(ref counters.Failed)}\r\n");
+        }
+    }
+
+    private Counters Of(string name) => _byName.GetOrAdd(name, static _ => new Counters());
+}
