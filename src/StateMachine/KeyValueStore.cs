@@ -245,6 +245,8 @@ public sealed class KeyValueStore
         CommandId.Object => GenericCommands.Object(_keys, args, now),
         CommandId.Touch => GenericCommands.Touch(_keys, args, now),
         CommandId.Copy => GenericCommands.Copy(_keys, args, now),
+        CommandId.Dump => DumpCommands.Dump(_keys, args, now),
+        CommandId.Restore => DumpCommands.Restore(_keys, args, now),
         CommandId.Randomkey => GenericCommands.RandomKey(_keys, now, new Numbers.DeterministicRandom(seed)),
         CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh or CommandId.RaftkvLockOwner =>
             LockCommands.Dispatch(_locks, command, args, now, _entryIndex),

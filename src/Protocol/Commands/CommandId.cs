@@ -98,6 +98,8 @@ public enum CommandId : ushort
     Expiretime = 320,
     Pexpiretime = 321,
     Persist = 322,
+    Dump = 323,
+    Restore = 324,
 
     // RaftKV's own commands, in the RAFTKV.* namespace (1000-1099).
     RaftkvBackup = 1000,

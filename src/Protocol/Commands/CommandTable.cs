@@ -98,6 +98,8 @@ public static class CommandTable
         new("sort", CommandId.Sort, -2, Write | DenyOom, 1, 1, 1),
         new("sort_ro", CommandId.SortRo, -2, Read, 1, 1, 1),
         new("touch", CommandId.Touch, -2, Read | Fast, 1, -1, 1),
+        new("dump", CommandId.Dump, 2, Read, 1, 1, 1),
+        new("restore", CommandId.Restore, -4, Write | DenyOom, 1, 1, 1),
         new("object", CommandId.Object, -2, Read, 2, 2, 1),
         new("randomkey", CommandId.Randomkey, 1, Read),
         new("expire", CommandId.Expire, -3, Write | Fast, 1, 1, 1),

@@ -93,6 +93,9 @@ internal static class LogForm
                     return command with { Arguments = [args[0], Pxat, RedisIntegers.Format(expireAt)] };
                 }
 
+            case CommandId.Restore:
+                return DumpCommands.ToAbsolute(args, now) is { } absolute ? command with { Arguments = absolute } : command;
+
             default:
                 return command;
         }

@@ -179,6 +179,8 @@ public class CommandIdStabilityTests
         { "Expiretime", 320 },
         { "Pexpiretime", 321 },
         { "Persist", 322 },
+        { "Dump", 323 },
+        { "Restore", 324 },
         { "RaftkvLockAcquire", 1002 },
         { "RaftkvLockRelease", 1003 },
         { "RaftkvLockRefresh", 1004 },

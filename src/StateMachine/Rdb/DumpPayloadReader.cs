@@ -1,0 +1,300 @@
+using System.Buffers.Binary;
+using RaftKV.Protocol.Resp;
+using RaftKV.StateMachine.Commands;
+using RaftKV.StateMachine.Numbers;
+using RaftKV.StateMachine.Values;
+
+namespace RaftKV.StateMachine.Rdb;
+
+/// <summary>
+/// Reads the body of a DUMP payload (type byte and value, footer removed) into a value: the plain RDB types, and the
+/// compact ones redis-server 7.0 writes (intset, listpack hashes and sorted sets, quicklist 2 lists), with integer and
+/// LZF-compressed strings. Anything else, or any inconsistency, gives null, never an exception or an allocation
+/// larger than the payload can justify: every count is checked against the bytes left before anything is allocated.
+/// The ziplist encodings of Redis 6 and older and streams are not read (RESTORE answers "Bad data format").
+/// </summary>
+internal static class DumpPayloadReader
+{
+    public static StoredValue? TryRead(ReadOnlySpan<byte> body)
+    {
+        var reader = new RdbReader(body);
+        try
+        {
+            var value = reader.TryReadByte(out var type) ? ReadValue(ref reader, (RdbType)type) : null;
+            return value is not null && reader.Remaining == 0 ? value : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static StoredValue? ReadValue(ref RdbReader reader, RdbType type)
+    {
+        switch (type)
+        {
+            case RdbType.String:
+                return StringValue.Of(reader.ReadString());
+            case RdbType.List:
+                {
+                    var list = new ListValue();
+                    for (var n = reader.ReadCount(); n > 0; n--)
+                        list.PushBack(reader.ReadString());
+                    return list.Count == 0 ? null : list;
+                }
+
+            case RdbType.Set:
+                {
+                    var set = new SetValue();
+                    for (var n = reader.ReadCount(); n > 0; n--)
+                    {
+                        if (!set.Add(reader.ReadString()))
+                            return null;
+                    }
+
+                    return set.Count == 0 ? null : set;
+                }
+
+            case RdbType.Zset or RdbType.Zset2:
+                {
+                    var count = reader.ReadCount();
+                    var elements = new List<ScoredMember>(count);
+                    for (var n = count; n > 0; n--)
+                    {
+                        var member = reader.ReadString();
+                        var score = type == RdbType.Zset2 ? reader.ReadBinaryDouble() : reader.ReadTextDouble();
+                        elements.Add(new(member, score));
+                    }
+
+                    return BuildSortedSet(elements);
+                }
+
+            case RdbType.Hash:
+                {
+                    var count = reader.ReadCount();
+                    var pairs = new List<KeyValuePair<byte[], byte[]>>(count);
+                    for (var n = count; n > 0; n--)
+                        pairs.Add(new(reader.ReadString(), reader.ReadString()));
+                    return BuildHash(pairs);
+                }
+
+            case RdbType.SetIntset:
+                return ReadIntset(reader.ReadString());
+            case RdbType.HashListpack:
+                {
+                    var entries = ListpackReader.Read(reader.ReadString());
+                    if (entries is null || entries.Count % 2 != 0)
+                        return null;
+                    var pairs = new List<KeyValuePair<byte[], byte[]>>(entries.Count / 2);
+                    for (var i = 0; i < entries.Count; i += 2)
+                        pairs.Add(new(entries[i], entries[i + 1]));
+                    return BuildHash(pairs);
+                }
+
+            case RdbType.ZsetListpack:
+                {
+                    var entries = ListpackReader.Read(reader.ReadString());
+                    if (entries is null || entries.Count % 2 != 0)
+                        return null;
+                    var elements = new List<ScoredMember>(entries.Count / 2);
+                    for (var i = 0; i < entries.Count; i += 2)
+                    {
+                        if (!RedisNumber.TryParseDouble(entries[i + 1], out var score))
+                            return null;
+                        elements.Add(new(entries[i], score));
+                    }
+
+                    return BuildSortedSet(elements);
+                }
+
+            case RdbType.ListQuicklist2:
+                {
+                    var list = new ListValue();
+                    for (var nodes = reader.ReadCount(); nodes > 0; nodes--)
+                    {
+                        var container = reader.ReadCount();
+                        var node = reader.ReadString();
+                        if (container == QuicklistPlain)
+                        {
+                            list.PushBack(node);
+                            continue;
+                        }
+
+                        var entries = container == QuicklistPacked ? ListpackReader.Read(node) : null;
+                        if (entries is null || entries.Count == 0)
+                            return null;
+                        foreach (var entry in entries)
+                            list.PushBack(entry);
+                    }
+
+                    return list.Count == 0 ? null : list;
+                }
+
+            default:
+                return null;
+        }
+    }
+
+    // quicklist.h: QUICKLIST_NODE_CONTAINER_PLAIN and _PACKED.
+    private const int QuicklistPlain = 1;
+    private const int QuicklistPacked = 2;
+
+    private static SetValue? ReadIntset(byte[] blob)
+    {
+        // intset.h: encoding (bytes per integer: 2, 4 or 8) and length, both 32-bit little endian, then the integers
+        // in ascending order, little endian.
+        if (blob.Length < 8)
+            return null;
+        var width = BinaryPrimitives.ReadUInt32LittleEndian(blob);
+        var length = BinaryPrimitives.ReadUInt32LittleEndian(blob.AsSpan(4));
+        if (width is not (2 or 4 or 8) || length == 0 || (ulong)length * width != (ulong)(blob.Length - 8))
+            return null;
+        var set = new SetValue();
+        for (var i = 0; i < length; i++)
+        {
+            var item = blob.AsSpan(8 + (i * (int)width), (int)width);
+            long value = width switch
+            {
+                2 => BinaryPrimitives.ReadInt16LittleEndian(item),
+                4 => BinaryPrimitives.ReadInt32LittleEndian(item),
+                _ => BinaryPrimitives.ReadInt64LittleEndian(item),
+            };
+            if (!set.Add(RedisIntegers.Format(value)))
+                return null;
+        }
+
+        return set;
+    }
+
+    private static HashValue? BuildHash(List<KeyValuePair<byte[], byte[]>> pairs)
+    {
+        if (pairs.Count == 0)
+            return null;
+        var hash = new HashValue();
+        foreach (var (field, value) in pairs)
+        {
+            hash.ConvertIfAnyLong([field, value]);
+            if (!hash.Set(field, value))
+                return null;
+        }
+
+        return hash;
+    }
+
+    private static SortedSetValue? BuildSortedSet(List<ScoredMember> elements)
+    {
+        if (elements.Count == 0)
+            return null;
+        var longest = elements.Max(static element => element.Member.Length);
+        var zset = SortedSetValue.Create(elements.Count, longest);
+        foreach (var element in elements)
+        {
+            if (double.IsNaN(element.Score) || !zset.Set(element.Member, element.Score))
+                return null;
+        }
+
+        return zset;
+    }
+
+    /// <summary>A cursor over the payload body; every read checks the bytes left and throws <see cref="FormatException"/> past them.</summary>
+    private ref struct RdbReader(ReadOnlySpan<byte> data)
+    {
+        private readonly ReadOnlySpan<byte> _data = data;
+        private int _position;
+
+        public readonly int Remaining => _data.Length - _position;
+
+        public bool TryReadByte(out byte value)
+        {
+            value = 0;
+            if (Remaining < 1)
+                return false;
+            value = _data[_position++];
+            return true;
+        }
+
+        /// <summary>A count of items that each take at least one byte: never more than the bytes left.</summary>
+        public int ReadCount()
+        {
+            var length = ReadLength(out var encoded);
+            if (encoded || length > (ulong)Remaining)
+                throw new FormatException();
+            return (int)length;
+        }
+
+        public byte[] ReadString()
+        {
+            var length = ReadLength(out var encoded);
+            if (!encoded)
+                return Take(length).ToArray();
+            switch (length)
+            {
+                case 0:
+                    return RedisIntegers.Format((sbyte)Take(1)[0]);
+                case 1:
+                    return RedisIntegers.Format(BinaryPrimitives.ReadInt16LittleEndian(Take(2)));
+                case 2:
+                    return RedisIntegers.Format(BinaryPrimitives.ReadInt32LittleEndian(Take(4)));
+                case 3:
+                    {
+                        var compressed = ReadLength(out var e1);
+                        var plain = ReadLength(out var e2);
+                        if (e1 || e2)
+                            throw new FormatException();
+                        return Lzf.Decompress(Take(compressed), plain) ?? throw new FormatException();
+                    }
+
+                default:
+                    throw new FormatException();
+            }
+        }
+
+        public double ReadBinaryDouble() => BinaryPrimitives.ReadDoubleLittleEndian(Take(8));
+
+        /// <summary>RDB_TYPE_ZSET's scores: a length byte (253 NaN, 254 +inf, 255 -inf) and the score as text.</summary>
+        public double ReadTextDouble()
+        {
+            var length = Take(1)[0];
+            return length switch
+            {
+                253 => double.NaN,
+                254 => double.PositiveInfinity,
+                255 => double.NegativeInfinity,
+                _ => RedisNumber.TryParseDouble(Take(length), out var score)
+                    ? score
+                    : throw new FormatException(),
+            };
+        }
+
+        private ulong ReadLength(out bool encoded)
+        {
+            encoded = false;
+            var first = Take(1)[0];
+            switch (first >> 6)
+            {
+                case 0:
+                    return (ulong)(first & 0x3F);
+                case 1:
+                    return ((ulong)(first & 0x3F) << 8) | Take(1)[0];
+                case 2 when first == 0x80:
+                    return BinaryPrimitives.ReadUInt32BigEndian(Take(4));
+                case 2 when first == 0x81:
+                    return BinaryPrimitives.ReadUInt64BigEndian(Take(8));
+                case 3:
+                    encoded = true;
+                    return (ulong)(first & 0x3F);
+                default:
+                    throw new FormatException();
+            }
+        }
+
+        private ReadOnlySpan<byte> Take(ulong count)
+        {
+            if (count > (ulong)Remaining)
+                throw new FormatException();
+            var span = _data.Slice(_position, (int)count);
+            _position += (int)count;
+            return span;
+        }
+    }
+}
