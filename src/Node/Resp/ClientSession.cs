@@ -257,9 +257,11 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
                 return ExecuteConnectionCommand(spec, request.Arguments);
             if ((spec.Flags & CommandFlags.Admin) != 0)
                 return await _services.Server.ExecuteAsync(spec, request.Arguments, this, _closed.Token).ConfigureAwait(false);
+            if (BlockingCommand.IsBlocking(spec.Id))
+                return await ExecuteBlockingAsync(spec, request.Arguments).ConfigureAwait(false);
             return await _services.Executor.ExecuteAsync(spec, request.Arguments, this, _closed.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (_closed.IsCancellationRequested)
+        catch (OperationCanceledException) when (_closed.IsCancellationRequested || _connection.ConnectionClosed.IsCancellationRequested)
         {
             throw;
         }
@@ -268,6 +270,18 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             LogCommandFailed(spec.Name, e);
             return Reply.Error("ERR internal error: " + e.GetType().Name);
         }
+    }
+
+    /// <summary>
+    /// A blocking command waits no longer than its client stays connected. The read loop is parked on it and would see
+    /// the connection end only afterwards, so Kestrel's ConnectionClosed (the peer's FIN or reset) cancels the wait:
+    /// as in Redis, a client that is gone is unblocked and a later push is not popped for it. Other commands keep
+    /// running to their end (a write sent just before closing is still applied, as Redis applies it).
+    /// </summary>
+    private async ValueTask<Reply> ExecuteBlockingAsync(CommandSpec spec, byte[][] arguments)
+    {
+        using var connected = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token, _connection.ConnectionClosed);
+        return await _services.Executor.ExecuteAsync(spec, arguments, this, connected.Token).ConfigureAwait(false);
     }
 
     private static bool IsHandshake(ReadOnlySpan<byte> name) =>
