@@ -79,6 +79,22 @@ public sealed class NodeOptions
     /// </summary>
     public long MinFreeDiskBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// Most bytes of replies a client may leave unread (queued, not yet taken by its socket) before the node closes
+    /// it, as Redis's <c>client-output-buffer-limit normal</c> hard limit; 0 = no limit. Redis has none for normal
+    /// clients; 256 MB is kept so that one client that pipelines without ever reading cannot make the node, which
+    /// also holds the whole dataset and the Raft log, run out of memory, while any reply Redis allows (a string is
+    /// at most 512 MB, but a reply that large is rare) or pipeline a test suite sends stays far below it.
+    /// </summary>
+    public long OutputBufferLimitBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// The same for a client subscribed to any channel or pattern (Redis's <c>client-output-buffer-limit pubsub</c>
+    /// hard limit, 32 MB): a subscriber that stops reading is closed instead of queueing messages without bound.
+    /// Redis's soft limit (8 MB for 60 s) is not applied. 0 = no limit.
+    /// </summary>
+    public long PubSubOutputBufferLimitBytes { get; set; } = 32L * 1024 * 1024;
+
     /// <summary>Take a snapshot (and compact the log) after this many applied entries.</summary>
     public long SnapshotIntervalEntries { get; set; } = 50_000;
 

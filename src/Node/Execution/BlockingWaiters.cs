@@ -23,6 +23,16 @@ internal sealed class BlockingWaiters
 
     public static string Key(byte[] key) => Encoding.Latin1.GetString(key);
 
+    /// <summary>Clients blocked on this node now.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+                return _byKey.Values.SelectMany(static queue => queue).Distinct().Count();
+        }
+    }
+
     public Waiter Add(IReadOnlyList<string> keys)
     {
         var waiter = new Waiter(keys);

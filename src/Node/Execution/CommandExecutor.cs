@@ -96,6 +96,8 @@ internal sealed partial class CommandExecutor(
         {
             while (true)
             {
+                // A client that disconnected (token) must not take the element: its pop is never proposed after that.
+                token.ThrowIfCancellationRequested();
                 var reply = await WriteWithTimeoutAsync(spec.Id, args, token).ConfigureAwait(false);
                 if (reply is not NullReply { Kind: NullKind.Array })
                     return reply;
@@ -205,9 +207,12 @@ internal sealed partial class CommandExecutor(
                                       or RaftKV.Protocol.Resp.RespProtocolException)
         {
             // Sent, no reply: the outcome is unknown and the command is never re-sent.
+            // Dropping the connection is also how a relayed blocking command is given up when its client disconnects:
+            // the leader sees the relay close and unblocks it, so no element is popped for a client that is gone.
             caller.Forwarder = null;
             await connection.DisposeAsync().ConfigureAwait(false);
-            LogForwardFailed(leader, e.Message);
+            if (!token.IsCancellationRequested)
+                LogForwardFailed(leader, e.Message);
             return Reply.Error(UnknownOutcome);
         }
         finally

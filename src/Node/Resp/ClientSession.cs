@@ -11,16 +11,18 @@ using RaftKV.Protocol.Resp;
 namespace RaftKV.Node.Resp;
 
 /// <summary>
-/// One client connection: reads requests from the connection's pipe, runs them one after another and writes the
-/// replies in request order. Replies to everything parsed from one read are flushed together, so pipelined
-/// clients get one write per batch. Malformed input gets Redis's protocol error and closes only this connection.
-/// Pub/sub messages arrive on <see cref="_pushes"/> and are written between replies.
+/// One client connection: reads requests from the connection's pipe, runs them one after another and queues the
+/// replies in request order on <see cref="_output"/>, which a writer loop drains to the socket; replies to everything
+/// parsed from one read are queued together, so pipelined clients get one write per batch. Reading never waits for
+/// the client to read its replies (as in Redis); unread replies beyond the output limit close the client.
+/// Malformed input gets Redis's protocol error and closes only this connection.
+/// Pub/sub messages arrive on <see cref="_pushes"/> and are queued between replies.
 /// </summary>
 internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
 {
     private readonly ConnectionContext _connection;
     private readonly SessionServices _services;
-    private readonly SemaphoreSlim _outputLock = new(1, 1);
+    private readonly OutputBuffer _output = new();
     private readonly Channel<Reply> _pushes = Channel.CreateUnbounded<Reply>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _closed = new();
     private readonly List<Reply> _batch = [];
@@ -28,6 +30,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     private InflightKind _inflightKind;
     private readonly ILogger _logger;
     private bool _quit;
+    private int _overLimit;
 
     public ClientSession(ConnectionContext connection, SessionServices services)
     {
@@ -67,6 +70,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     public async Task RunAsync()
     {
         _services.Clients.Add(this);
+        var writeLoop = _output.DrainAsync(_connection.Transport.Output, _closed.Token);
         var pushLoop = PushLoopAsync();
         try
         {
@@ -81,8 +85,24 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             _services.Clients.Remove(this);
             _services.Broker.UnsubscribeAll(this);
             _pushes.Writer.TryComplete();
-            await _closed.CancelAsync().ConfigureAwait(false);
             await pushLoop.ConfigureAwait(false);
+
+            // Replies queued so far still go out (QUIT's +OK, a protocol error) unless the connection is gone.
+            await _output.CompleteAsync().ConfigureAwait(false);
+            await WaitWrittenAsync(writeLoop).ConfigureAwait(false);
+            await _closed.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WaitWrittenAsync(Task writeLoop)
+    {
+        try
+        {
+            await writeLoop.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ConnectionResetException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The connection closed before every reply was written.
         }
     }
 
@@ -96,7 +116,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     {
         var input = _connection.Transport.Input;
         var replies = _batch;
-        while (!_quit)
+        while (!_quit && !_closed.IsCancellationRequested)
         {
             var result = await input.ReadAsync(_connection.ConnectionClosed).ConfigureAwait(false);
             var buffer = result.Buffer;
@@ -104,9 +124,18 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             try
             {
                 var unparsed = buffer.Length;
-                while (!_quit && RespRequestReader.TryRead(ref buffer, _services.Limits, out var request))
+                while (!_quit && !_closed.IsCancellationRequested && RespRequestReader.TryRead(ref buffer, _services.Limits, out var request))
                 {
                     (QueryBufferBytes, unparsed) = (unparsed, buffer.Length);
+
+                    // A long pipeline in one read queues its replies as it goes, so the output limit sees them.
+                    // Replies in the batch all precede the commands in flight.
+                    if (replies.Count >= MaxBatchedReplies)
+                    {
+                        await WriteAsync(replies).ConfigureAwait(false);
+                        replies.Clear();
+                    }
+
                     var kind = Classify(request!);
                     if (kind != InflightKind.None && (_inflight.Count == 0 || kind == _inflightKind) && _inflight.Count < MaxInflight)
                     {
@@ -156,6 +185,8 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
 
     private const int MaxInflight = 1024;
 
+    private const int MaxBatchedReplies = 1024;
+
     /// <summary>What the commands in flight are: a pipelined group holds only writes or only reads.</summary>
     private enum InflightKind
     {
@@ -193,20 +224,23 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         _inflight.Clear();
     }
 
+    /// <summary>Queues replies for the writer loop; never waits for the client to read them.</summary>
     private async Task WriteAsync(List<Reply> replies)
     {
-        await _outputLock.WaitAsync(_closed.Token).ConfigureAwait(false);
-        try
-        {
-            var output = _connection.Transport.Output;
-            foreach (var reply in replies)
-                RespReplyWriter.Write(output, reply, ProtocolVersion);
-            await output.FlushAsync(_closed.Token).ConfigureAwait(false);
-        }
-        finally
-        {
-            _outputLock.Release();
-        }
+        var pending = await _output.AppendAsync(replies, ProtocolVersion).ConfigureAwait(false);
+        var limit = Subscriptions.Count > 0 ? _services.Options.PubSubOutputBufferLimitBytes : _services.Options.OutputBufferLimitBytes;
+        if (limit > 0 && pending > limit)
+            CloseOverLimit(pending, limit);
+    }
+
+    /// <summary>As Redis does past client-output-buffer-limit: the client is dropped, its unread replies with it.</summary>
+    private void CloseOverLimit(long pending, long limit)
+    {
+        if (Interlocked.Exchange(ref _overLimit, 1) == 1)
+            return;
+        LogOutputLimit(Address, Subscriptions.Count > 0 ? "pubsub" : "normal", pending, limit);
+        _connection.Abort(new ConnectionAbortedException("Client output buffer limit exceeded"));
+        _closed.Cancel();
     }
 
     /// <summary>Queues a pub/sub message for this client; never blocks the caller (the applier).</summary>
@@ -267,10 +301,12 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
                 reply = ExecuteConnectionCommand(spec, request.Arguments);
             else if ((spec.Flags & CommandFlags.Admin) != 0)
                 reply = await _services.Server.ExecuteAsync(spec, request.Arguments, this, _closed.Token).ConfigureAwait(false);
+            else if (BlockingCommand.IsBlocking(spec.Id))
+                reply = await ExecuteBlockingAsync(spec, request.Arguments).ConfigureAwait(false);
             else
                 reply = await _services.Executor.ExecuteAsync(spec, request.Arguments, this, _closed.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (_closed.IsCancellationRequested)
+        catch (OperationCanceledException) when (_closed.IsCancellationRequested || _connection.ConnectionClosed.IsCancellationRequested)
         {
             throw;
         }
@@ -284,6 +320,18 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         return reply;
     }
 
+    /// <summary>
+    /// A blocking command waits no longer than its client stays connected. The read loop is parked on it and would see
+    /// the connection end only afterwards, so Kestrel's ConnectionClosed (the peer's FIN or reset) cancels the wait:
+    /// as in Redis, a client that is gone is unblocked and a later push is not popped for it. Other commands keep
+    /// running to their end (a write sent just before closing is still applied, as Redis applies it).
+    /// </summary>
+    private async ValueTask<Reply> ExecuteBlockingAsync(CommandSpec spec, byte[][] arguments)
+    {
+        using var connected = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token, _connection.ConnectionClosed);
+        return await _services.Executor.ExecuteAsync(spec, arguments, this, connected.Token).ConfigureAwait(false);
+    }
+
     private static bool IsHandshake(ReadOnlySpan<byte> name) =>
         name.SequenceEqual(System.Text.Encoding.ASCII.GetBytes(ForwardingConnection.Handshake));
 
@@ -295,11 +343,14 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         if (Forwarder is { } forwarder)
             await forwarder.DisposeAsync().ConfigureAwait(false);
         _closed.Dispose();
-        _outputLock.Dispose();
+        _output.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Closing connection {Client} after a protocol error: {Error}")]
     private partial void LogProtocolError(string client, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Client {Client} closed for overcoming of output buffer limits ({Class}: {Pending} bytes unread, limit {Limit})")]
+    private partial void LogOutputLimit(string client, string @class, long pending, long limit);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Command {Command} failed")]
     private partial void LogCommandFailed(string command, Exception e);

@@ -1,0 +1,94 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using RaftKV.Protocol.Replies;
+using RaftKV.Protocol.Resp;
+
+namespace RaftKV.Node.Resp;
+
+/// <summary>
+/// Replies of one connection, serialized and not yet taken by its socket. The session appends without waiting for
+/// the client to read: a client that writes a long pipeline before reading would otherwise block the node's reads
+/// while the node blocks its writes (issue 12, bug 3). <see cref="DrainAsync"/> writes the bytes to the transport in
+/// the order they were appended; <see cref="PendingBytes"/> is what the session holds against its output limit.
+/// </summary>
+internal sealed class OutputBuffer : IDisposable
+{
+    /// <summary>Most bytes handed to the transport per flush, so a large backlog is not copied there at once.</summary>
+    private const int MaxWriteBytes = 64 * 1024;
+
+    // Never pauses: the bound is the session's output limit, checked after each append.
+    private readonly Pipe _pipe = new(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
+    private readonly SemaphoreSlim _append = new(1, 1);
+    private long _pendingBytes;
+    private bool _completed;
+
+    public long PendingBytes => Interlocked.Read(ref _pendingBytes);
+
+    /// <summary>Appends replies after those appended before; returns the bytes pending after it. Never waits for the client.</summary>
+    public async ValueTask<long> AppendAsync(IReadOnlyList<Reply> replies, int protocolVersion)
+    {
+        await _append.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_completed)
+                return PendingBytes;
+            var writer = _pipe.Writer;
+            foreach (var reply in replies)
+                RespReplyWriter.Write(writer, reply, protocolVersion);
+            var pending = Interlocked.Add(ref _pendingBytes, writer.UnflushedBytes);
+
+            // Completes at once: the pipe never pauses its writer.
+            await writer.FlushAsync().ConfigureAwait(false);
+            return pending;
+        }
+        finally
+        {
+            _append.Release();
+        }
+    }
+
+    /// <summary>Nothing more is appended; <see cref="DrainAsync"/> ends once what was appended is written.</summary>
+    public async ValueTask CompleteAsync()
+    {
+        await _append.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_completed)
+                return;
+            _completed = true;
+            await _pipe.Writer.CompleteAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _append.Release();
+        }
+    }
+
+    /// <summary>Writes appended bytes to <paramref name="output"/> until completed, the transport closes or the token fires.</summary>
+    public async Task DrainAsync(PipeWriter output, CancellationToken token)
+    {
+        var reader = _pipe.Reader;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync(token).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                var chunk = buffer.Slice(0, Math.Min(buffer.Length, MaxWriteBytes));
+                foreach (var segment in chunk)
+                    output.Write(segment.Span);
+                var flush = await output.FlushAsync(token).ConfigureAwait(false);
+                reader.AdvanceTo(chunk.End);
+                Interlocked.Add(ref _pendingBytes, -chunk.Length);
+                if (flush.IsCompleted || flush.IsCanceled || (result.IsCompleted && chunk.Length == buffer.Length))
+                    return;
+            }
+        }
+        finally
+        {
+            await reader.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose() => _append.Dispose();
+}
