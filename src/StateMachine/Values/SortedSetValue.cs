@@ -1,3 +1,4 @@
+using RaftKV.StateMachine.Ordering;
 using RaftKV.StateMachine.Text;
 
 namespace RaftKV.StateMachine.Values;
@@ -16,6 +17,9 @@ internal sealed class SortedSetValue : StoredValue
     private List<ScoredMember>? _small = [];
     private ScoreSkipList? _list;
     private Dictionary<byte[], double>? _scores;
+
+    // The scan order of a skiplist sorted set (ZSCAN), by member, built on first use and kept in step afterwards.
+    private ElementScanIndex? _scanIndex;
 
     /// <summary>The representation Redis's zsetTypeCreate picks for the expected size and longest member.</summary>
     public static SortedSetValue Create(long sizeHint, long longestMember)
@@ -94,6 +98,7 @@ internal sealed class SortedSetValue : StoredValue
 
         _list!.Insert(score, member);
         _scores[member] = score;
+        _scanIndex?.Add(member);
         return true;
     }
 
@@ -116,6 +121,7 @@ internal sealed class SortedSetValue : StoredValue
         }
 
         _list!.Delete(score, member);
+        _scanIndex?.Remove(member);
         return true;
     }
 
@@ -176,6 +182,22 @@ internal sealed class SortedSetValue : StoredValue
             yield return new ScoredMember(node.Member, node.Score);
             node = reverse ? node.Previous : node.Following;
         }
+    }
+
+    /// <summary>
+    /// The scan order of a skiplist sorted set, by member, built on the first scan and kept in step from then on. Reads may run
+    /// concurrently with each other (never with a write): the index is built privately and published complete.
+    /// </summary>
+    public ElementScanIndex ScanIndex()
+    {
+        var index = Volatile.Read(ref _scanIndex);
+        if (index is null)
+        {
+            index = ElementScanIndex.Build(_scores!.Keys);
+            Volatile.Write(ref _scanIndex, index);
+        }
+
+        return index;
     }
 
     public IEnumerable<ScoredMember> All() => Range(0, Count - 1, reverse: false);
