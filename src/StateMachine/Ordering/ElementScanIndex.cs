@@ -4,11 +4,27 @@ namespace RaftKV.StateMachine.Ordering;
 /// The elements of a large set, hash or sorted set in scan order (<see cref="ElementOrder"/>): a stable hash of the
 /// element's bytes, which depends neither on the order the container was built in nor on a per-process seed, so a
 /// cursor taken on one replica continues on another, and an element never moves while the scan goes on.
-/// A container builds one on its first scan (<see cref="Build"/>) and keeps it in step with its adds and removes from
+/// A container builds one on its first scan (<see cref="Of"/>) and keeps it in step with its adds and removes from
 /// then on. Memory: one 16-byte slot per element (up to twice that with the free slots of split leaves).
 /// </summary>
 internal sealed class ElementScanIndex() : PositionIndex<ElementSlot>(ElementOrder.Instance)
 {
+    /// <summary>
+    /// A container's index, kept in <paramref name="cache"/>: built from <paramref name="elements"/> (distinct) on first use.
+    /// Reads may run concurrently with each other (never with a write): the index is built privately and published complete.
+    /// </summary>
+    public static ElementScanIndex Of(ref ElementScanIndex? cache, ICollection<byte[]> elements)
+    {
+        var index = Volatile.Read(ref cache);
+        if (index is null)
+        {
+            index = Build(elements);
+            Volatile.Write(ref cache, index);
+        }
+
+        return index;
+    }
+
     /// <summary>An index of <paramref name="elements"/>, which must be distinct.</summary>
     public static ElementScanIndex Build(ICollection<byte[]> elements)
     {

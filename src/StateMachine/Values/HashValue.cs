@@ -153,21 +153,8 @@ internal sealed class HashValue : StoredValue
         return pairs;
     }
 
-    /// <summary>
-    /// The scan order of a hashtable hash, built on the first scan and kept in step from then on. Reads may run
-    /// concurrently with each other (never with a write): the index is built privately and published complete.
-    /// </summary>
-    public ElementScanIndex ScanIndex()
-    {
-        var index = Volatile.Read(ref _scanIndex);
-        if (index is null)
-        {
-            index = ElementScanIndex.Build(_table!.Keys);
-            Volatile.Write(ref _scanIndex, index);
-        }
-
-        return index;
-    }
+    /// <summary>The scan order of a hashtable hash (<see cref="ElementScanIndex.Of"/>).</summary>
+    public ElementScanIndex ScanIndex() => ElementScanIndex.Of(ref _scanIndex, _table!.Keys);
 
     /// <summary>Field-value pairs in canonical (ordinal field) order.</summary>
     public List<KeyValuePair<byte[], byte[]>> CanonicalPairs()

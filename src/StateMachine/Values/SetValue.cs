@@ -161,21 +161,8 @@ internal sealed class SetValue : StoredValue
         return sorted;
     }
 
-    /// <summary>
-    /// The scan order of a hashtable set, built on the first scan and kept in step from then on. Reads may run
-    /// concurrently with each other (never with a write): the index is built privately and published complete.
-    /// </summary>
-    public ElementScanIndex ScanIndex()
-    {
-        var index = Volatile.Read(ref _scanIndex);
-        if (index is null)
-        {
-            index = ElementScanIndex.Build(_members!);
-            Volatile.Write(ref _scanIndex, index);
-        }
-
-        return index;
-    }
+    /// <summary>The scan order of a hashtable set (<see cref="ElementScanIndex.Of"/>).</summary>
+    public ElementScanIndex ScanIndex() => ElementScanIndex.Of(ref _scanIndex, _members!);
 
     /// <summary>
     /// The order SMEMBERS and friends reply in: numeric for an intset (as Redis), canonical otherwise

@@ -184,21 +184,8 @@ internal sealed class SortedSetValue : StoredValue
         }
     }
 
-    /// <summary>
-    /// The scan order of a skiplist sorted set, by member, built on the first scan and kept in step from then on. Reads may run
-    /// concurrently with each other (never with a write): the index is built privately and published complete.
-    /// </summary>
-    public ElementScanIndex ScanIndex()
-    {
-        var index = Volatile.Read(ref _scanIndex);
-        if (index is null)
-        {
-            index = ElementScanIndex.Build(_scores!.Keys);
-            Volatile.Write(ref _scanIndex, index);
-        }
-
-        return index;
-    }
+    /// <summary>The scan order of a skiplist sorted set, by member (<see cref="ElementScanIndex.Of"/>).</summary>
+    public ElementScanIndex ScanIndex() => ElementScanIndex.Of(ref _scanIndex, _scores!.Keys);
 
     public IEnumerable<ScoredMember> All() => Range(0, Count - 1, reverse: false);
 
