@@ -1,15 +1,17 @@
 using RaftKV.Protocol.Replies;
 using RaftKV.StateMachine.Numbers;
+using RaftKV.StateMachine.Ordering;
 using RaftKV.StateMachine.Text;
 
 namespace RaftKV.StateMachine.Commands;
 
 /// <summary>
-/// SSCAN, HSCAN and ZSCAN. As in Redis 7.0, a compact representation (intset, listpack) is returned whole
-/// with cursor 0, ignoring COUNT. A large one is walked in canonical order and the cursor is the position
-/// of the next element: every element present throughout a full scan is returned at least once as long as
-/// no element before the cursor is removed meanwhile (a removal shifts later elements back by one, and one
-/// may then be missed; Redis's reverse-binary cursor does not have that weakness).
+/// SSCAN, HSCAN and ZSCAN. As in Redis 7.0, a compact representation (intset, listpack) is returned whole with
+/// cursor 0, ignoring COUNT and the cursor. A large one is walked in its scan order (<see cref="ElementScanIndex"/>:
+/// a stable hash of the element, the same on every replica), and the cursor is a position in that order
+/// (<see cref="PositionScan"/>): an element present from the first call to the last is returned at least once,
+/// whatever is added or removed meanwhile, whichever replica serves each call, and across a conversion to the large
+/// representation (a scan that meets the compact one ends there, having returned everything).
 /// </summary>
 internal static class ElementScan
 {
@@ -23,13 +25,57 @@ internal static class ElementScan
     }
 
     /// <summary>
-    /// Runs the scan over <paramref name="items"/> (canonical order), matching <c>MATCH</c> against
-    /// <paramref name="nameOf"/> and replying each match with <paramref name="render"/>. args[2..] are the options.
+    /// A compact container's scan: every one of <paramref name="items"/> whose <paramref name="nameOf"/> matches
+    /// <c>MATCH</c>, replied with <paramref name="render"/>, and cursor 0. args[2..] are the options.
     /// </summary>
-    public static Reply Run<T>(byte[][] args, ulong cursor, bool compact, IReadOnlyList<T> items, Func<T, byte[]> nameOf, Func<T, IEnumerable<Reply>> render)
+    public static Reply Whole<T>(byte[][] args, IEnumerable<T> items, Func<T, byte[]> nameOf, Func<T, IEnumerable<Reply>> render)
     {
-        long count = KeyspaceCommands.DefaultScanCount;
-        byte[]? pattern = null;
+        if (!TryParseOptions(args, out _, out var pattern, out var error))
+        {
+            return error!;
+        }
+
+        var replies = new List<Reply>();
+        foreach (var item in items)
+        {
+            if (pattern is null || GlobPattern.IsMatch(pattern, nameOf(item)))
+            {
+                replies.AddRange(render(item));
+            }
+        }
+
+        return Reply.Array(Reply.Bulk("0"u8.ToArray()), Reply.Array([.. replies]));
+    }
+
+    /// <summary>
+    /// A large container's scan from <paramref name="cursor"/>: about COUNT elements of <paramref name="index"/>, those
+    /// matching <c>MATCH</c> replied with <paramref name="render"/>, and the next cursor. args[2..] are the options.
+    /// </summary>
+    public static Reply Walk(byte[][] args, ulong cursor, ElementScanIndex index, Func<byte[], IEnumerable<Reply>> render)
+    {
+        if (!TryParseOptions(args, out var count, out var pattern, out var error))
+        {
+            return error!;
+        }
+
+        var slots = PositionScan.Take(index, cursor, count, out var next);
+        var replies = new List<Reply>();
+        foreach (var slot in slots)
+        {
+            if (pattern is null || GlobPattern.IsMatch(pattern, slot.Element))
+            {
+                replies.AddRange(render(slot.Element));
+            }
+        }
+
+        return Reply.Array(Reply.Bulk(RedisIntegers.Format(next)), Reply.Array([.. replies]));
+    }
+
+    private static bool TryParseOptions(byte[][] args, out long count, out byte[]? pattern, out Reply? error)
+    {
+        count = KeyspaceCommands.DefaultScanCount;
+        pattern = null;
+        error = null;
         for (var i = 2; i < args.Length; i += 2)
         {
             var hasValue = i + 1 < args.Length;
@@ -37,12 +83,14 @@ internal static class ElementScan
             {
                 if (!RedisIntegers.TryParse(args[i + 1], out count))
                 {
-                    return Reply.Error(ErrorTexts.NotInteger);
+                    error = Reply.Error(ErrorTexts.NotInteger);
+                    return false;
                 }
 
                 if (count < 1)
                 {
-                    return Reply.Error(ErrorTexts.Syntax);
+                    error = Reply.Error(ErrorTexts.Syntax);
+                    return false;
                 }
             }
             else if (Keyword.Is(args[i], "MATCH"u8) && hasValue)
@@ -51,23 +99,11 @@ internal static class ElementScan
             }
             else
             {
-                return Reply.Error(ErrorTexts.Syntax);
+                error = Reply.Error(ErrorTexts.Syntax);
+                return false;
             }
         }
 
-        ulong start = compact ? 0 : cursor;
-        ulong end = compact ? (ulong)items.Count : Math.Min((ulong)items.Count, start + (ulong)count);
-        var replies = new List<Reply>();
-        for (var position = start; position < end; position++)
-        {
-            var item = items[(int)position];
-            if (pattern is null || GlobPattern.IsMatch(pattern, nameOf(item)))
-            {
-                replies.AddRange(render(item));
-            }
-        }
-
-        var next = end >= (ulong)items.Count ? 0 : end;
-        return Reply.Array(Reply.Bulk(RedisIntegers.Format(next)), Reply.Array([.. replies]));
+        return true;
     }
 }

@@ -70,7 +70,8 @@ internal static class HashRandomCommands
             return ElementScan.EmptyScan;
         }
 
-        var compact = hash.Encoding == "listpack";
-        return ElementScan.Run(args, cursor, compact, compact ? hash.Pairs() : hash.CanonicalPairs(), p => p.Key, p => [Reply.Bulk(p.Key), Reply.Bulk(p.Value)]);
+        return hash.Encoding == "listpack"
+            ? ElementScan.Whole(args, hash.Pairs(), p => p.Key, p => [Reply.Bulk(p.Key), Reply.Bulk(p.Value)])
+            : ElementScan.Walk(args, cursor, hash.ScanIndex(), f => hash.TryGet(f, out var value) ? [Reply.Bulk(f), Reply.Bulk(value)] : []);
     }
 }

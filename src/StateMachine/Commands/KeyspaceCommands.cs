@@ -83,10 +83,8 @@ internal static class KeyspaceCommands
     }
 
     /// <summary>
-    /// SCAN: the cursor is a position in the canonical order. A call returns every key at positions from
-    /// the cursor on until it has looked at COUNT keys (finishing the last position, so colliding keys
-    /// are never split), and answers the next position, or 0 at the end. A key present from the first
-    /// call to the last is therefore returned at least once whatever is inserted or deleted meanwhile.
+    /// SCAN: the cursor is a position in the canonical order (<see cref="Ordering.PositionScan"/>), so a key present
+    /// from the first call to the last is returned at least once whatever is inserted or deleted meanwhile.
     /// </summary>
     public static Reply Scan(KeyTable keys, byte[][] args, long now)
     {
@@ -95,20 +93,10 @@ internal static class KeyspaceCommands
             return error!;
         }
 
+        var entries = keys.ScanFrom(cursor, count, out var next);
         var items = new List<Reply>();
-        ulong next = 0;
-        var examined = 0;
-        ulong lastPosition = 0;
-        foreach (var entry in keys.InOrderFrom(cursor))
+        foreach (var entry in entries)
         {
-            if (examined >= count && entry.Position != lastPosition)
-            {
-                next = entry.Position;
-                break;
-            }
-
-            examined++;
-            lastPosition = entry.Position;
             if (entry.IsExpiredAt(now)
                 || (pattern is not null && !GlobPattern.IsMatch(pattern, entry.KeySpan))
                 || (type is not null && !Ascii.EqualsIgnoreCase(type, Encoding.ASCII.GetBytes(entry.Value.TypeName))))

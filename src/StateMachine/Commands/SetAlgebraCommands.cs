@@ -100,9 +100,9 @@ internal static class SetAlgebraCommands
             return ElementScan.EmptyScan;
         }
 
-        var compact = set.Encoding == "intset";
-        IReadOnlyList<byte[]> members = compact ? [.. set.ReplyOrder()] : set.Canonical();
-        return ElementScan.Run(args, cursor, compact, members, m => m, m => [Reply.Bulk(m)]);
+        return set.Encoding == "intset"
+            ? ElementScan.Whole(args, set.ReplyOrder(), m => m, m => [Reply.Bulk(m)])
+            : ElementScan.Walk(args, cursor, set.ScanIndex(), m => [Reply.Bulk(m)]);
     }
 
     private static bool TryLoad(KeyTable keys, byte[][] sourceKeys, long now, bool forWrite, out SetValue?[] sets)

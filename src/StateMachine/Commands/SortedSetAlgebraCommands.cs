@@ -193,7 +193,9 @@ internal static class SortedSetAlgebraCommands
             return ElementScan.EmptyScan;
         }
 
-        return ElementScan.Run(args, cursor, zset.Encoding == "listpack", [.. zset.All()], e => e.Member, e => [Reply.Bulk(e.Member), Reply.Double(e.Score)]);
+        return zset.Encoding == "listpack"
+            ? ElementScan.Whole(args, zset.All(), e => e.Member, e => [Reply.Bulk(e.Member), Reply.Double(e.Score)])
+            : ElementScan.Walk(args, cursor, zset.ScanIndex(), m => zset.TryGetScore(m, out var score) ? [Reply.Bulk(m), Reply.Double(score)] : []);
     }
 
     /// <summary>Members in ordinal member order, the canonical order random choices are made in.</summary>

@@ -1,4 +1,5 @@
 using System.IO.Hashing;
+using RaftKV.StateMachine.Ordering;
 using RaftKV.StateMachine.Values;
 
 namespace RaftKV.StateMachine.Keyspace;
@@ -9,7 +10,7 @@ namespace RaftKV.StateMachine.Keyspace;
 /// its expiry index can never go stale: nothing else can assign <see cref="ExpireAtMs"/>. A short key may be
 /// kept inside the entry rather than in an array of its own (<see cref="KeySpan"/>).
 /// </summary>
-internal abstract class KeyEntry
+internal abstract class KeyEntry : IPositioned
 {
     public const long NoExpiry = -1;
 

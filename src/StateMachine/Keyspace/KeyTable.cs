@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using RaftKV.StateMachine.Ordering;
 using RaftKV.StateMachine.Text;
 using RaftKV.StateMachine.Values;
 
@@ -248,6 +249,9 @@ internal sealed class KeyTable
 
     /// <summary>Entries whose position is at least <paramref name="position"/>, in canonical order.</summary>
     public IEnumerable<KeyEntry> InOrderFrom(ulong position) => _order.From(position);
+
+    /// <summary>The entries one SCAN call from <paramref name="cursor"/> looks at, and the cursor it answers (<see cref="PositionScan"/>).</summary>
+    public List<KeyEntry> ScanFrom(ulong cursor, long count, out ulong next) => PositionScan.Take(_order, cursor, count, out next);
 
     /// <summary>Entries are equal when their keys are; found by key bytes without an entry to compare with.</summary>
     private sealed class EntryKeyComparer : IEqualityComparer<KeyEntry>, IAlternateEqualityComparer<ReadOnlySpan<byte>, KeyEntry>

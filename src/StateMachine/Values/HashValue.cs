@@ -1,4 +1,5 @@
 using System.Buffers;
+using RaftKV.StateMachine.Ordering;
 using RaftKV.StateMachine.Text;
 
 namespace RaftKV.StateMachine.Values;
@@ -25,6 +26,9 @@ internal sealed class HashValue : StoredValue
     private byte[] _pack = Listpack.Empty;
     private int _packCount;
     private Dictionary<byte[], byte[]>? _table;
+
+    // The scan order of a hashtable hash (HSCAN), built on first use and kept in step afterwards.
+    private ElementScanIndex? _scanIndex;
 
     public override ValueKind Kind => ValueKind.Hash;
 
@@ -71,8 +75,16 @@ internal sealed class HashValue : StoredValue
         ConvertIfAnyLong([field, value]);
         if (_table is not null)
         {
-            var added = !_table.ContainsKey(field);
-            _table[field] = value;
+            var added = _table.TryAdd(field, value);
+            if (added)
+            {
+                _scanIndex?.Add(field);
+            }
+            else
+            {
+                _table[field] = value;
+            }
+
             return added;
         }
 
@@ -97,7 +109,13 @@ internal sealed class HashValue : StoredValue
     {
         if (_table is not null)
         {
-            return _table.Remove(field);
+            if (!_table.Remove(field))
+            {
+                return false;
+            }
+
+            _scanIndex?.Remove(field);
+            return true;
         }
 
         var offset = FindPacked(field, out var valueOffset);
@@ -134,6 +152,9 @@ internal sealed class HashValue : StoredValue
 
         return pairs;
     }
+
+    /// <summary>The scan order of a hashtable hash (<see cref="ElementScanIndex.Of"/>).</summary>
+    public ElementScanIndex ScanIndex() => ElementScanIndex.Of(ref _scanIndex, _table!.Keys);
 
     /// <summary>Field-value pairs in canonical (ordinal field) order.</summary>
     public List<KeyValuePair<byte[], byte[]>> CanonicalPairs()

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using RaftKV.StateMachine.Numbers;
+using RaftKV.StateMachine.Ordering;
 using RaftKV.StateMachine.Text;
 
 namespace RaftKV.StateMachine.Values;
@@ -23,6 +24,9 @@ internal sealed class SetValue : StoredValue
     // Ordinal-sorted members of a hashtable set, built on first use and kept in step afterwards, so that
     // random choices and scans need not sort on every call.
     private List<byte[]>? _sorted;
+
+    // The scan order of a hashtable set (SSCAN), built on first use and kept in step afterwards.
+    private ElementScanIndex? _scanIndex;
 
     /// <summary>A set in the representation Redis's setTypeCreate picks for a first member.</summary>
     public static SetValue CreateFor(byte[] firstMember)
@@ -94,6 +98,8 @@ internal sealed class SetValue : StoredValue
             _sorted.Insert(~_sorted.BinarySearch(member, ByteStringComparer.Instance), member);
         }
 
+        _scanIndex?.Add(member);
+
         return true;
     }
 
@@ -123,6 +129,7 @@ internal sealed class SetValue : StoredValue
         }
 
         _sorted?.RemoveAt(_sorted.BinarySearch(member, ByteStringComparer.Instance));
+        _scanIndex?.Remove(member);
         return true;
     }
 
@@ -153,6 +160,9 @@ internal sealed class SetValue : StoredValue
 
         return sorted;
     }
+
+    /// <summary>The scan order of a hashtable set (<see cref="ElementScanIndex.Of"/>).</summary>
+    public ElementScanIndex ScanIndex() => ElementScanIndex.Of(ref _scanIndex, _members!);
 
     /// <summary>
     /// The order SMEMBERS and friends reply in: numeric for an intset (as Redis), canonical otherwise

@@ -1,3 +1,4 @@
+using RaftKV.StateMachine.Ordering;
 using RaftKV.StateMachine.Text;
 
 namespace RaftKV.StateMachine.Values;
@@ -16,6 +17,9 @@ internal sealed class SortedSetValue : StoredValue
     private List<ScoredMember>? _small = [];
     private ScoreSkipList? _list;
     private Dictionary<byte[], double>? _scores;
+
+    // The scan order of a skiplist sorted set (ZSCAN), by member, built on first use and kept in step afterwards.
+    private ElementScanIndex? _scanIndex;
 
     /// <summary>The representation Redis's zsetTypeCreate picks for the expected size and longest member.</summary>
     public static SortedSetValue Create(long sizeHint, long longestMember)
@@ -94,6 +98,7 @@ internal sealed class SortedSetValue : StoredValue
 
         _list!.Insert(score, member);
         _scores[member] = score;
+        _scanIndex?.Add(member);
         return true;
     }
 
@@ -116,6 +121,7 @@ internal sealed class SortedSetValue : StoredValue
         }
 
         _list!.Delete(score, member);
+        _scanIndex?.Remove(member);
         return true;
     }
 
@@ -177,6 +183,9 @@ internal sealed class SortedSetValue : StoredValue
             node = reverse ? node.Previous : node.Following;
         }
     }
+
+    /// <summary>The scan order of a skiplist sorted set, by member (<see cref="ElementScanIndex.Of"/>).</summary>
+    public ElementScanIndex ScanIndex() => ElementScanIndex.Of(ref _scanIndex, _scores!.Keys);
 
     public IEnumerable<ScoredMember> All() => Range(0, Count - 1, reverse: false);
 
