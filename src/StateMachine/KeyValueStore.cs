@@ -234,6 +234,13 @@ public sealed class KeyValueStore
         CommandId.Object => GenericCommands.Object(_keys, args, now),
         CommandId.Touch => GenericCommands.Touch(_keys, args, now),
         CommandId.Copy => GenericCommands.Copy(_keys, args, now),
+        CommandId.Setbit => BitCommands.SetBit(_keys, args, now),
+        CommandId.Getbit => BitCommands.GetBit(_keys, args, now),
+        CommandId.Bitcount => BitCommands.BitCount(_keys, args, now),
+        CommandId.Bitpos => BitCommands.BitPos(_keys, args, now),
+        CommandId.Bitop => BitCommands.BitOp(_keys, args, now),
+        CommandId.Bitfield => BitfieldCommand.Execute(_keys, args, now, readOnly: false),
+        CommandId.BitfieldRo => BitfieldCommand.Execute(_keys, args, now, readOnly: true),
         CommandId.Randomkey => GenericCommands.RandomKey(_keys, now, new Numbers.DeterministicRandom(seed)),
         CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh or CommandId.RaftkvLockOwner =>
             LockCommands.Dispatch(_locks, command, args, now, _entryIndex),
