@@ -76,7 +76,12 @@ internal static class BitfieldCommand
             replies[i] = Apply(value, ops[i]);
         }
 
-        keys.Put(args[0], StringValue.Of(value, StringEncoding.Raw), entry?.ExpireAtMs ?? KeyEntry.NoExpiry);
+        // As in Redis, writes that change nothing leave the key unmodified (no new revision, WATCH unaffected).
+        if (entry is null || !old.SequenceEqual(value))
+        {
+            keys.Put(args[0], StringValue.Of(value, StringEncoding.Raw), entry?.ExpireAtMs ?? KeyEntry.NoExpiry);
+        }
+
         return Reply.Array(replies);
     }
 

@@ -101,7 +101,7 @@ internal static class HyperLogLogCommands
             return Reply.Integer((long)cached);
         }
 
-        return TryCount(hll, out var cardinality) ? Reply.Integer((long)cardinality) : Reply.Error(Corrupt);
+        return HllCounting.Count(hll) is { } cardinality ? Reply.Integer((long)cardinality) : Reply.Error(Corrupt);
     }
 
     /// <summary>PFMERGE dest [source ...]: dest (itself a source) gets the registerwise maximum; dense if any input is.</summary>
@@ -227,26 +227,6 @@ internal static class HyperLogLogCommands
         }
 
         return null;
-    }
-
-    private static bool TryCount(byte[] hll, out ulong cardinality)
-    {
-        Span<int> histogram = stackalloc int[64];
-        cardinality = 0;
-        if (HllFormat.IsSparse(hll))
-        {
-            if (!HllSparse.Histogram(hll, histogram))
-            {
-                return false;
-            }
-        }
-        else
-        {
-            HllDense.Histogram(hll.AsSpan(HllFormat.HeaderSize), histogram);
-        }
-
-        cardinality = HllEstimator.Estimate(histogram);
-        return true;
     }
 
     /// <summary>
