@@ -247,6 +247,19 @@ public sealed class KeyValueStore
         CommandId.Copy => GenericCommands.Copy(_keys, args, now),
         CommandId.Dump => DumpCommands.Dump(_keys, args, now),
         CommandId.Restore => DumpCommands.Restore(_keys, args, now),
+        CommandId.Setbit => BitCommands.SetBit(_keys, args, now),
+        CommandId.Getbit => BitCommands.GetBit(_keys, args, now),
+        CommandId.Bitcount => BitCommands.BitCount(_keys, args, now),
+        CommandId.Bitpos => BitCommands.BitPos(_keys, args, now),
+        CommandId.Bitop => BitCommands.BitOp(_keys, args, now),
+        CommandId.Bitfield => BitfieldCommand.Execute(_keys, args, now, readOnly: false),
+        CommandId.BitfieldRo => BitfieldCommand.Execute(_keys, args, now, readOnly: true),
+
+        // hll-sparse-max-bytes is Redis's default until CONFIG SET keeps it as replicated configuration; pass that value here then.
+        CommandId.Pfadd => HyperLogLogCommands.Add(_keys, args, now, HyperLogLog.HllFormat.DefaultSparseMaxBytes),
+        CommandId.Pfcount => HyperLogLogCommands.Count(_keys, args, now),
+        CommandId.Pfmerge => HyperLogLogCommands.Merge(_keys, args, now, HyperLogLog.HllFormat.DefaultSparseMaxBytes),
+        CommandId.Pfdebug => HyperLogLogCommands.Debug(_keys, args, now),
         CommandId.Randomkey => GenericCommands.RandomKey(_keys, now, new Numbers.DeterministicRandom(seed)),
         CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh or CommandId.RaftkvLockOwner =>
             LockCommands.Dispatch(_locks, command, args, now, _entryIndex),

@@ -32,9 +32,19 @@ internal sealed class ServerCommands(RaftHost raft, InfoBuilder info, ServerInfo
             CommandId.Lastsave => Reply.Integer(server.StartedAt.ToUnixTimeSeconds()),
             CommandId.RaftkvBackup => BackupCommand(args[1]),
             CommandId.RaftkvSnapshot => null,
+            CommandId.Pfselftest => null,
             _ => Reply.Error(ErrorMessages.UnknownCommand(spec.Name, args.Skip(1).ToList())),
         };
-        return reply is null ? SnapshotAsync(token) : ValueTask.FromResult(reply);
+        if (reply is not null)
+            return ValueTask.FromResult(reply);
+        return spec.Id == CommandId.Pfselftest ? SelfTestAsync() : SnapshotAsync(token);
+    }
+
+    /// <summary>PFSELFTEST checks the HLL code, not the keyspace: seconds of CPU, so on the thread pool, not the session.</summary>
+    private static async ValueTask<Reply> SelfTestAsync()
+    {
+        var failure = await Task.Run(() => RaftKV.StateMachine.HyperLogLog.HyperLogLogSelfTest.Run((ulong)Random.Shared.NextInt64())).ConfigureAwait(false);
+        return failure is null ? Reply.Ok : Reply.Error(failure);
     }
 
     /// <summary>

@@ -206,4 +206,18 @@ public enum CommandId : ushort
     Hincrbyfloat = 713,
     Hrandfield = 714,
     Hscan = 715,
+
+    // Bitmaps and HyperLogLog (800-829).
+    Setbit = 800,
+    Getbit = 801,
+    Bitcount = 802,
+    Bitpos = 803,
+    Bitop = 804,
+    Bitfield = 805,
+    BitfieldRo = 806,
+    Pfadd = 820,
+    Pfcount = 821,
+    Pfmerge = 822,
+    Pfdebug = 823,
+    Pfselftest = 824,
 }

@@ -209,6 +209,23 @@ public static class CommandTable
         new("hincrbyfloat", CommandId.Hincrbyfloat, 4, Write | DenyOom | Fast, 1, 1, 1),
         new("hrandfield", CommandId.Hrandfield, -2, Read, 1, 1, 1),
         new("hscan", CommandId.Hscan, -3, Read, 1, 1, 1),
+
+        // Bitmaps (string values addressed by bit).
+        new("setbit", CommandId.Setbit, 4, Write | DenyOom, 1, 1, 1),
+        new("getbit", CommandId.Getbit, 3, Read | Fast, 1, 1, 1),
+        new("bitcount", CommandId.Bitcount, -2, Read, 1, 1, 1),
+        new("bitpos", CommandId.Bitpos, -3, Read, 1, 1, 1),
+        new("bitop", CommandId.Bitop, -4, Write | DenyOom, 2, -1, 1),
+        new("bitfield", CommandId.Bitfield, -2, Write | DenyOom, 1, 1, 1),
+        new("bitfield_ro", CommandId.BitfieldRo, -2, Read | Fast, 1, 1, 1),
+
+        // HyperLogLog (string values in Redis's HLL format). PFDEBUG is admin in Redis; here it is a plain write so
+        // that it reaches the state machine through the log (TODENSE and GETREG may convert the key to dense).
+        new("pfadd", CommandId.Pfadd, -2, Write | DenyOom | Fast, 1, 1, 1),
+        new("pfcount", CommandId.Pfcount, -2, Read, 1, -1, 1),
+        new("pfmerge", CommandId.Pfmerge, -2, Write | DenyOom, 1, -1, 1),
+        new("pfdebug", CommandId.Pfdebug, 3, Write | DenyOom, 2, 2, 1),
+        new("pfselftest", CommandId.Pfselftest, 1, Admin),
     ];
 
     /// <summary>

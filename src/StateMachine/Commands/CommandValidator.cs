@@ -53,6 +53,14 @@ internal static class CommandValidator
                 return DumpCommands.ValidateRestore(args);
             case CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh:
                 return LockCommands.Validate(command, args);
+            case CommandId.Setbit:
+                return BitArguments.ValidateSetBit(args);
+            case CommandId.Getbit:
+                return BitArguments.TryParseOffset(args[1], 0, out _) ? null : Reply.Error(BitArguments.OffsetError);
+            case CommandId.Bitop:
+                return BitCommands.ValidateBitOp(args);
+            case CommandId.Bitfield or CommandId.BitfieldRo:
+                return BitfieldCommand.Validate(args, readOnly: command == CommandId.BitfieldRo);
             default:
                 return null;
         }

@@ -185,6 +185,18 @@ public class CommandIdStabilityTests
         { "RaftkvLockRelease", 1003 },
         { "RaftkvLockRefresh", 1004 },
         { "RaftkvLockOwner", 1005 },
+        { "Setbit", 800 },
+        { "Getbit", 801 },
+        { "Bitcount", 802 },
+        { "Bitpos", 803 },
+        { "Bitop", 804 },
+        { "Bitfield", 805 },
+        { "BitfieldRo", 806 },
+        { "Pfadd", 820 },
+        { "Pfcount", 821 },
+        { "Pfmerge", 822 },
+        { "Pfdebug", 823 },
+        { "Pfselftest", 824 },
     };
 
     [Fact]
