@@ -48,6 +48,7 @@ public static class NodeHost
         builder.Services.AddSingleton<LockLeases>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<LockLeases>());
         builder.Services.AddSingleton<ClientRegistry>();
+        builder.Services.AddSingleton<MonitorFeed>();
         builder.Services.AddSingleton<PubSubBroker>();
         builder.Services.AddSingleton<CommandStats>();
         builder.Services.AddSingleton<InfoBuilder>();

@@ -14,6 +14,8 @@ internal static class ReplyConverter
         IntegerReply i => new ReplyValue { Integer = i.Value },
         BulkReply b => new ReplyValue { Bulk = ByteString.CopyFrom(b.Value) },
         VerbatimReply v => new ReplyValue { Bulk = ByteString.CopyFrom(v.Value) },
+        BigNumberReply n => new ReplyValue { Bulk = ByteString.CopyFromUtf8(n.Digits) },
+        AttributeReply a => ToProto(a.Value),
         NullReply => new ReplyValue { Null = true },
         DoubleReply d => new ReplyValue { Double = d.Value },
         BooleanReply b => new ReplyValue { Boolean = b.Value },

@@ -20,6 +20,7 @@ internal sealed partial class ClientSession
         CommandId.Quit => QuitCommand(),
         CommandId.Reset => ResetCommand(),
         CommandId.Readonly or CommandId.Readwrite => Reply.Ok,
+        CommandId.Monitor => MonitorCommand(),
         CommandId.Subscribe => Subscribe(args, pattern: false),
         CommandId.Psubscribe => Subscribe(args, pattern: true),
         CommandId.Unsubscribe => Unsubscribe(args, pattern: false),
@@ -83,6 +84,13 @@ internal sealed partial class ClientSession
         return db == 0 ? Reply.Ok : Reply.Error(ErrorMessages.InvalidDbIndex);
     }
 
+    /// <summary>MONITOR: from now on this client receives a line for every command the node runs (<see cref="MonitorFeed"/>).</summary>
+    private Reply MonitorCommand()
+    {
+        _services.Monitors.Add(this);
+        return Reply.Ok;
+    }
+
     private Reply QuitCommand()
     {
         Quit();
@@ -92,6 +100,7 @@ internal sealed partial class ClientSession
     private Reply ResetCommand()
     {
         _services.Broker.UnsubscribeAll(this);
+        _services.Monitors.Remove(this);
         ProtocolVersion = 2;
         Name = null;
         return Reply.Simple("RESET");

@@ -83,6 +83,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         finally
         {
             _services.Clients.Remove(this);
+            _services.Monitors.Remove(this);
             _services.Broker.UnsubscribeAll(this);
             _pushes.Writer.TryComplete();
             await pushLoop.ConfigureAwait(false);
@@ -283,6 +284,8 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         }
 
         var fullName = NoteCommand(spec, request.Arguments);
+        if (!_services.Monitors.IsEmpty && (spec.Flags & CommandFlags.Admin) == 0 && spec.Id != CommandId.Monitor)
+            _services.Monitors.Feed(this, request.Arguments, redact: spec.Id is CommandId.Auth || (spec.Id is CommandId.Hello && request.Count > 2));
         Reply? reply = null;
         if (!spec.AcceptsArgumentCount(request.Count))
             reply = Reply.Error(ErrorMessages.WrongArity(spec.Name));

@@ -16,6 +16,7 @@ internal sealed class SessionServices(
     PubSubBroker broker,
     RaftHost raft,
     CommandStats stats,
+    MonitorFeed monitors,
     IOptions<NodeOptions> options,
     ILoggerFactory loggerFactory)
 {
@@ -30,6 +31,8 @@ internal sealed class SessionServices(
     public RaftHost Raft { get; } = raft;
 
     public CommandStats Stats { get; } = stats;
+
+    public MonitorFeed Monitors { get; } = monitors;
 
     public NodeOptions Options { get; } = options.Value;
 

@@ -105,6 +105,8 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         text.Append("# Persistence\r\n");
         Line(text, "loading", 0);
         Line(text, "aof_enabled", 1);
+        Line(text, "rdb_bgsave_in_progress", server.IsSaving ? 1 : 0);
+        Line(text, "rdb_last_bgsave_status", "ok");
         Line(text, "aof_fsync", "always");
         Line(text, "raftkv_disk_free_bytes", disk.FreeBytes);
         Line(text, "raftkv_disk_writes_refused", disk.IsLow ? 1 : 0);

@@ -31,13 +31,14 @@ internal sealed class ServerCommands(RaftHost raft, InfoBuilder info, ServerInfo
             CommandId.Sentinel => Reply.Error(ErrorMessages.NotASentinel),
             CommandId.Lastsave => Reply.Integer(server.StartedAt.ToUnixTimeSeconds()),
             CommandId.RaftkvBackup => BackupCommand(args[1]),
-            CommandId.RaftkvSnapshot => null,
+            CommandId.RaftkvSnapshot or CommandId.Save => null,
+            CommandId.Bgsave => Bgsave(args),
             CommandId.Pfselftest => null,
             _ => Reply.Error(ErrorMessages.UnknownCommand(spec.Name, args.Skip(1).ToList())),
         };
         if (reply is not null)
             return ValueTask.FromResult(reply);
-        return spec.Id == CommandId.Pfselftest ? SelfTestAsync() : SnapshotAsync(token);
+        return spec.Id == CommandId.Pfselftest ? SelfTestAsync() : SnapshotAsync(spec.Id == CommandId.Save, token);
     }
 
     /// <summary>PFSELFTEST checks the HLL code, not the keyspace: seconds of CPU, so on the thread pool, not the session.</summary>
@@ -53,10 +54,44 @@ internal sealed class ServerCommands(RaftHost raft, InfoBuilder info, ServerInfo
     /// which makes the log flush (and so compact) at once and moves the entries' clock on. A follower snapshots on
     /// the next entry it applies.
     /// </summary>
-    private async ValueTask<Reply> SnapshotAsync(CancellationToken token)
+    /// <remarks>
+    /// SAVE is the same snapshot (Redis's SAVE writes the dataset to disk; RaftKV's log is always on disk and a snapshot
+    /// compacts it) answered OK once written, or an error when it is only scheduled (on a follower, or when leadership
+    /// changed meanwhile).
+    /// </remarks>
+    private async ValueTask<Reply> SnapshotAsync(bool save, CancellationToken token)
     {
         if (!raft.IsStarted)
             return Reply.Error(CommandExecutor.NoLeader);
+        server.SaveStarted();
+        try
+        {
+            var reply = await WriteSnapshotAsync(token).ConfigureAwait(false);
+            return !save ? reply : reply == SnapshotWritten ? Reply.Ok : Reply.Error(SaveScheduled);
+        }
+        finally
+        {
+            server.SaveEnded();
+        }
+    }
+
+    private const string SaveScheduled = "ERR The snapshot is scheduled for the next applied entry: this node is not the leader";
+
+    private static readonly Reply SnapshotWritten = Reply.Simple("Background snapshot started");
+
+    /// <summary>BGSAVE [SCHEDULE]: the snapshot is written in the background, as Redis forks for it.</summary>
+    private Reply Bgsave(byte[][] args)
+    {
+        if (args.Length > 2 || (args.Length == 2 && !Encoding.ASCII.GetString(args[1]).Equals("SCHEDULE", StringComparison.OrdinalIgnoreCase)))
+            return Reply.Error(ErrorMessages.Syntax);
+        if (server.IsSaving)
+            return args.Length == 2 ? Reply.Simple("Background saving scheduled") : Reply.Error("ERR Background save already in progress");
+        _ = SnapshotAsync(save: false, CancellationToken.None).AsTask();
+        return Reply.Simple("Background saving started");
+    }
+
+    private async ValueTask<Reply> WriteSnapshotAsync(CancellationToken token)
+    {
         var written = raft.StateMachine.SnapshotsWritten;
         raft.StateMachine.RequestSnapshot();
         if (!raft.IsLeader)
@@ -69,7 +104,7 @@ internal sealed class ServerCommands(RaftHost raft, InfoBuilder info, ServerInfo
             while (raft.StateMachine.SnapshotsWritten == written)
                 await Task.Delay(10, timeout.Token).ConfigureAwait(false);
             await ReplicateNoOpAsync(token).ConfigureAwait(false);
-            return Reply.Simple("Background snapshot started");
+            return SnapshotWritten;
         }
         catch (Exception e) when (e is DotNext.Net.Cluster.Consensus.Raft.NotLeaderException or OperationCanceledException)
         {
@@ -160,6 +195,8 @@ internal sealed class ServerCommands(RaftHost raft, InfoBuilder info, ServerInfo
                 return Reply.Array(raft.StateMachine.Read(s => keys
                     .Select(k => (Reply)Reply.Simple(Convert.ToHexStringLower(s.DigestValue(k) ?? new byte[20])))
                     .ToArray()));
+            case "PROTOCOL" when args.Length == 3:
+                return DebugProtocol.For(Encoding.ASCII.GetString(args[2]));
             case "SLEEP" when args.Length == 3:
                 return Reply.Ok;
             case "HELP":

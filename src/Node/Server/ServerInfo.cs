@@ -16,6 +16,15 @@ internal sealed class ServerInfo
 
     public DateTimeOffset StartedAt { get; }
 
+    private int _snapshotsInProgress;
+
+    /// <summary>True while a SAVE, BGSAVE or RAFTKV.SNAPSHOT asked by a client is being written (INFO rdb_bgsave_in_progress).</summary>
+    public bool IsSaving => Volatile.Read(ref _snapshotsInProgress) > 0;
+
+    public void SaveStarted() => Interlocked.Increment(ref _snapshotsInProgress);
+
+    public void SaveEnded() => Interlocked.Decrement(ref _snapshotsInProgress);
+
     /// <summary>A random id per process, as Redis's run_id.</summary>
     public string RunId { get; }
 }

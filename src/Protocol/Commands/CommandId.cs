@@ -50,6 +50,11 @@ public enum CommandId : ushort
     Readwrite = 125,
     Lastsave = 126,
 
+    // Server commands (150-159).
+    Monitor = 150,
+    Save = 151,
+    Bgsave = 152,
+
     // Strings (200-299).
     Get = 200,
     Set = 201,

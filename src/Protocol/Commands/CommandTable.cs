@@ -51,6 +51,9 @@ public static class CommandTable
         new("readonly", CommandId.Readonly, 1, Connection | Fast),
         new("readwrite", CommandId.Readwrite, 1, Connection | Fast),
         new("lastsave", CommandId.Lastsave, 1, Admin | Fast),
+        new("monitor", CommandId.Monitor, 1, Connection),
+        new("save", CommandId.Save, 1, Admin),
+        new("bgsave", CommandId.Bgsave, -1, Admin),
         new("raftkv.backup", CommandId.RaftkvBackup, 2, Admin),
         new("raftkv.snapshot", CommandId.RaftkvSnapshot, 1, Admin),
 

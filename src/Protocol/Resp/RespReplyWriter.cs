@@ -8,7 +8,8 @@ namespace RaftKV.Protocol.Resp;
 /// <summary>
 /// Renders a <see cref="Reply"/> as RESP2 or RESP3. Under RESP2 the RESP3-only kinds degrade as Redis
 /// degrades them: map -> flat array, set and push -> array, double -> bulk string, boolean -> integer 1/0,
-/// null -> <c>$-1</c> or <c>*-1</c> by <see cref="NullKind"/>, verbatim -> bulk string.
+/// null -> <c>$-1</c> or <c>*-1</c> by <see cref="NullKind"/>, verbatim and big number -> bulk string, and an attribute
+/// is left out (only the reply it annotates is written).
 /// </summary>
 public static class RespReplyWriter
 {
@@ -91,6 +92,30 @@ public static class RespReplyWriter
                 break;
             case VerbatimReply verbatim:
                 WriteVerbatim(output, verbatim, resp3);
+                break;
+            case BigNumberReply big:
+                if (resp3)
+                {
+                    WriteLine(output, (byte)'(', big.Digits);
+                }
+                else
+                {
+                    WriteBulk(output, Encoding.ASCII.GetBytes(big.Digits));
+                }
+
+                break;
+            case AttributeReply attribute:
+                if (resp3)
+                {
+                    WriteNumberLine(output, (byte)'|', attribute.Attributes.Entries.Count);
+                    foreach (var entry in attribute.Attributes.Entries)
+                    {
+                        WriteReply(output, entry.Key, resp3);
+                        WriteReply(output, entry.Value, resp3);
+                    }
+                }
+
+                WriteReply(output, attribute.Value, resp3);
                 break;
             default:
                 throw new ArgumentException($"Unknown reply type {reply.GetType().Name}.", nameof(reply));

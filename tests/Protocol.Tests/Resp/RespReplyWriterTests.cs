@@ -43,6 +43,11 @@ public class RespReplyWriterTests
         { "true", Reply.Boolean(true), ":1\r\n", "#t\r\n" },
         { "false", Reply.Boolean(false), ":0\r\n", "#f\r\n" },
         { "verbatim", new VerbatimReply("txt", "Some string"u8.ToArray()), "$11\r\nSome string\r\n", "=15\r\ntxt:Some string\r\n" },
+        { "big number", new BigNumberReply("-12345678901234567890"), "$21\r\n-12345678901234567890\r\n", "(-12345678901234567890\r\n" },
+        {
+            "attribute", new AttributeReply(new MapReply([new(Reply.Bulk("k"), Reply.Integer(1))]), Reply.Bulk("v")),
+            "$1\r\nv\r\n", "|1\r\n$1\r\nk\r\n:1\r\n$1\r\nv\r\n"
+        },
         {
             "push", new PushReply([Reply.Bulk("message"), Reply.Bulk("ch"), Reply.Bulk("hi")]),
             "*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n", ">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n"

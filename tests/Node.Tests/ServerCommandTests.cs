@@ -1,0 +1,68 @@
+using RaftKV.Node.Tests.Infrastructure;
+using RaftKV.Protocol.Replies;
+
+namespace RaftKV.Node.Tests;
+
+/// <summary>MONITOR, SAVE, BGSAVE and DEBUG PROTOCOL through a real node, as Redis 7.0 answers them.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ServerCommandTests
+{
+    [Fact]
+    public async Task Monitor_ReceivesEveryCommandOtherClientsRun_QuotedAsRedisQuotesThem()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var monitor = await RespTestClient.ConnectAsync(leader.RespPort);
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+        Assert.Equal("OK", (await monitor.SendAsync("MONITOR")).Text());
+
+        Assert.Equal("OK", (await client.SendAsync("set", "foo", "a\"b\n")).Text());
+        await client.SendAsync("get", "foo");
+        await client.SendAsync("AUTH", "user", "secret");
+        await client.SendAsync("INFO", "server");
+
+        var lines = new List<string?>();
+        for (var i = 0; i < 3; i++)
+            lines.Add((await monitor.ReadReplyAsync()).Text());
+        Assert.Matches(@"^\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] ""set"" ""foo"" ""a\\""b\\n""$", lines[0]);
+        Assert.EndsWith("\"get\" \"foo\"", lines[1]);
+        Assert.EndsWith("\"AUTH\" \"(redacted)\" \"(redacted)\"", lines[2]);
+
+        // INFO is an admin command, which Redis does not show: the next line is the PING after it.
+        await client.SendAsync("PING");
+        Assert.EndsWith("\"PING\"", (await monitor.ReadReplyAsync()).Text());
+    }
+
+    [Fact]
+    public async Task Save_WritesASnapshot_AndBgsaveStartsOne()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+        await client.SendAsync("SET", "k", "v");
+        var before = Field((await client.SendAsync("INFO", "persistence")).Text()!, "raft_snapshot_index");
+        Assert.Equal("OK", (await client.SendAsync("SAVE")).Text());
+        Assert.True(long.Parse(Field((await client.SendAsync("INFO", "persistence")).Text()!, "raft_snapshot_index")) > long.Parse(before));
+        Assert.Equal("Background saving started", (await client.SendAsync("BGSAVE")).Text());
+        Assert.Equal("ERR syntax error", Assert.IsType<ErrorReply>(await client.SendAsync("BGSAVE", "NOW")).Message);
+    }
+
+    [Theory]
+    [InlineData("2", "bignum", "1234567999999999999999999999999999999")]
+    [InlineData("3", "bignum", "1234567999999999999999999999999999999")]
+    [InlineData("2", "attrib", "Some real reply following the attribute")]
+    [InlineData("3", "attrib", "Some real reply following the attribute")]
+    [InlineData("3", "verbatim", "This is a verbatim\nstring")]
+    [InlineData("2", "true", "1")]
+    public async Task DebugProtocol_AnswersEachReplyKind(string protocol, string type, string expected)
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+        await client.SendAsync("HELLO", protocol);
+        Assert.Equal(expected, (await client.SendAsync("DEBUG", "PROTOCOL", type)).Text());
+    }
+
+    private static string Field(string info, string name) =>
+        info.Split("\r\n").First(line => line.StartsWith(name + ":", StringComparison.Ordinal))[(name.Length + 1)..];
+}
