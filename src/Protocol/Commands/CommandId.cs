@@ -204,4 +204,16 @@ public enum CommandId : ushort
     Hincrbyfloat = 713,
     Hrandfield = 714,
     Hscan = 715,
+
+    // Geo (830-849).
+    Geoadd = 830,
+    Geodist = 831,
+    Geohash = 832,
+    Geopos = 833,
+    Geosearch = 834,
+    Geosearchstore = 835,
+    Georadius = 836,
+    Georadiusbymember = 837,
+    GeoradiusRo = 838,
+    GeoradiusbymemberRo = 839,
 }

@@ -49,6 +49,10 @@ internal static class CommandValidator
                 return ExpireTime.TryParse(args[1], ExpireDispatch.UnitOf(command), info.Name, out _, out var setexError) ? null : setexError;
             case CommandId.Getex:
                 return StringExpiryCommands.TryParseGetEx(args, out _, out _, out _, out var getexError) ? null : getexError;
+            case CommandId.Geoadd:
+                return GeoCommands.ValidateAdd(args);
+            case CommandId.Geodist:
+                return GeoCommands.ValidateDist(args);
             case CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh:
                 return LockCommands.Validate(command, args);
             default:

@@ -183,6 +183,16 @@ public class CommandIdStabilityTests
         { "RaftkvLockRelease", 1003 },
         { "RaftkvLockRefresh", 1004 },
         { "RaftkvLockOwner", 1005 },
+        { "Geoadd", 830 },
+        { "Geodist", 831 },
+        { "Geohash", 832 },
+        { "Geopos", 833 },
+        { "Geosearch", 834 },
+        { "Geosearchstore", 835 },
+        { "Georadius", 836 },
+        { "Georadiusbymember", 837 },
+        { "GeoradiusRo", 838 },
+        { "GeoradiusbymemberRo", 839 },
     };
 
     [Fact]
