@@ -5,7 +5,7 @@ using RaftKV.StateMachine.Numbers;
 
 namespace RaftKV.StateMachine.Commands;
 
-/// <summary>Routes the collection commands (lists, sets, sorted sets, hashes) to their implementations.</summary>
+/// <summary>Routes the collection commands (lists, sets, sorted sets and the geo commands on them, hashes) to their implementations.</summary>
 internal static class CollectionDispatch
 {
     public static Reply Dispatch(KeyTable keys, CommandId command, byte[][] args, long now, ulong seed) => command switch

@@ -79,64 +79,47 @@ internal static class GeoCommands
     /// GEOHASH key member ...: each member's position as an 11-character standard geohash (latitude ±90), the last
     /// character always '0' since only 52 bits are stored; null for a missing member.
     /// </summary>
-    public static Reply Hash(KeyTable keys, byte[][] args, long now)
+    public static Reply Hash(KeyTable keys, byte[][] args, long now) => PerMember(keys, args, now, Reply.Null, static score =>
     {
-        if (!TypedEntry.TryAs(keys.FindLive(args[0], now), out SortedSetValue? zset))
+        var (longitude, latitude) = GeoHash.DecodeScore(score);
+        GeoHash.TryEncode(longitude, latitude, GeoHash.MaxStep, out var cell, -180, 180, -90, 90);
+        var text = new byte[11];
+        for (var c = 0; c < 10; c++)
         {
-            return TypedEntry.WrongType;
+            text[c] = (byte)Base32[(int)((cell.Bits >> (52 - ((c + 1) * 5))) & 0x1f)];
         }
 
-        var replies = new Reply[args.Length - 1];
-        for (var i = 1; i < args.Length; i++)
-        {
-            if (zset is null || !zset.TryGetScore(args[i], out var score))
-            {
-                replies[i - 1] = Reply.Null;
-                continue;
-            }
-
-            var (longitude, latitude) = GeoHash.DecodeScore(score);
-            GeoHash.TryEncode(longitude, latitude, GeoHash.MaxStep, out var cell, -180, 180, -90, 90);
-            var text = new byte[11];
-            for (var c = 0; c < 10; c++)
-            {
-                text[c] = (byte)Base32[(int)((cell.Bits >> (52 - ((c + 1) * 5))) & 0x1f)];
-            }
-
-            text[10] = (byte)'0';
-            replies[i - 1] = Reply.Bulk(text);
-        }
-
-        return Reply.Array(replies);
-    }
+        text[10] = (byte)'0';
+        return Reply.Bulk(text);
+    });
 
     /// <summary>GEOPOS key member ...: [longitude, latitude] per member, a null array for a missing one.</summary>
-    public static Reply Pos(KeyTable keys, byte[][] args, long now)
+    public static Reply Pos(KeyTable keys, byte[][] args, long now) => PerMember(keys, args, now, Reply.NullArray, static score =>
     {
-        if (!TypedEntry.TryAs(keys.FindLive(args[0], now), out SortedSetValue? zset))
-        {
-            return TypedEntry.WrongType;
-        }
-
-        var replies = new Reply[args.Length - 1];
-        for (var i = 1; i < args.Length; i++)
-        {
-            if (zset is null || !zset.TryGetScore(args[i], out var score))
-            {
-                replies[i - 1] = Reply.NullArray;
-                continue;
-            }
-
-            var (longitude, latitude) = GeoHash.DecodeScore(score);
-            replies[i - 1] = Coordinates(longitude, latitude);
-        }
-
-        return Reply.Array(replies);
-    }
+        var (longitude, latitude) = GeoHash.DecodeScore(score);
+        return Coordinates(longitude, latitude);
+    });
 
     /// <summary>A [longitude, latitude] pair as Redis writes coordinates (doubles under RESP3, in their human form).</summary>
     public static Reply Coordinates(double longitude, double latitude) =>
         Reply.Array(new DoubleReply(longitude, GeoText.Coordinate(longitude)), new DoubleReply(latitude, GeoText.Coordinate(latitude)));
+
+    /// <summary>One reply per member named after the key: <paramref name="describe"/> of its score, or <paramref name="missing"/>.</summary>
+    private static Reply PerMember(KeyTable keys, byte[][] args, long now, Reply missing, Func<double, Reply> describe)
+    {
+        if (!TypedEntry.TryAs(keys.FindLive(args[0], now), out SortedSetValue? zset))
+        {
+            return TypedEntry.WrongType;
+        }
+
+        var replies = new Reply[args.Length - 1];
+        for (var i = 1; i < args.Length; i++)
+        {
+            replies[i - 1] = zset is not null && zset.TryGetScore(args[i], out var score) ? describe(score) : missing;
+        }
+
+        return Reply.Array(replies);
+    }
 
     private static bool TryParseAdd(byte[][] args, out int firstTriple, out ulong[] scores, out Reply? error)
     {
