@@ -16,6 +16,7 @@ namespace RaftKV.Differential.Tests;
 internal sealed class CommandGenerator(int seed)
 {
     private const string LexKey = "zlex";
+    private const string GeoKey = "geo";
     private static readonly string[] Keys = ["a", "b", "c", "d", "e", "f"];
     private static readonly string LongMember = new('x', 70);
 
@@ -50,6 +51,11 @@ internal sealed class CommandGenerator(int seed)
         if (_random.Next(12) == 0)
         {
             return Bits(k);
+        }
+
+        if (_random.Next(12) == 0)
+        {
+            return Geo(k);
         }
 
         return _random.Next(100) switch
@@ -163,6 +169,74 @@ internal sealed class CommandGenerator(int seed)
         1 => "#" + _random.Next(0, 20).ToString(CultureInfo.InvariantCulture),
         _ => _random.Next(0, 200).ToString(CultureInfo.InvariantCulture),
     };
+
+    // Geo commands mostly on GeoKey, whose members sit at distinct points about Sicily (three-decimal coordinates, so
+    // distances practically never tie), sometimes on the mixed keys, whose arbitrary scores decode to clamped corner
+    // points that often coincide: there no sorting, since Redis orders equal distances by its partial quicksort
+    // (COUNT) or glibc's qsort. Distances have four decimals and coordinates Redis's 17-decimal form in both
+    // servers, so replies compare exactly.
+    private string[] Geo(string k)
+    {
+        var key = _random.Next(4) == 0 ? k : GeoKey;
+        var sorted = key == GeoKey;
+        return _random.Next(12) switch
+        {
+            < 3 => ["GEOADD", key, .. Some(0, 2, () => Pick("NX", "XX", "CH")), .. Some(1, 3, () => Longitude() + " " + Latitude() + " " + Member()).SelectMany(t => t.Split(' '))],
+            3 => ["GEOPOS", key, .. Members(1, 3)],
+            4 => ["GEODIST", key, Member(), Member(), .. Maybe(Unit())],
+            5 => ["GEOHASH", key, .. Members(1, 3)],
+            6 or 7 => ["GEOSEARCH", key, .. Centre(), .. Area(), .. SearchOptions(sorted)],
+            8 => ["GEOSEARCHSTORE", Key(), key, .. Centre(), .. Area(), .. Maybe("STOREDIST"), .. (sorted ? Maybe("COUNT", Pick("1", "2", "5")) : [])],
+            9 => [Pick("GEORADIUS", "GEORADIUS_RO"), key, Longitude(), Latitude(), Radius(), Unit(), .. SearchOptions(sorted)],
+            10 => [Pick("GEORADIUSBYMEMBER", "GEORADIUSBYMEMBER_RO"), key, Member(), Radius(), Unit(), .. SearchOptions(sorted)],
+            _ => ["GEORADIUS", key, Longitude(), Latitude(), Radius(), Unit(), Pick("STORE", "STOREDIST"), Key(), .. (sorted ? Maybe("COUNT", "2") : [])],
+        };
+    }
+
+    private string[] Centre() => _random.Next(8) switch
+    {
+        0 => [],
+        < 4 => ["FROMMEMBER", Member()],
+        _ => ["FROMLONLAT", Longitude(), Latitude()],
+    };
+
+    private string[] Area() => _random.Next(8) switch
+    {
+        0 => [],
+        < 5 => ["BYRADIUS", Radius(), Unit()],
+        _ => ["BYBOX", Radius(), Radius(), Unit()],
+    };
+
+    private string[] SearchOptions(bool sorted)
+    {
+        var options = new List<string>();
+        foreach (var option in sorted ? new[] { "WITHDIST", "WITHCOORD", "WITHHASH", "ASC", "DESC", "ANY" } : ["WITHDIST", "WITHCOORD", "WITHHASH"])
+        {
+            if (_random.Next(5) == 0)
+            {
+                options.Add(option);
+            }
+        }
+
+        if (sorted && _random.Next(3) == 0)
+        {
+            options.AddRange(["COUNT", Pick("1", "2", "5", "0", "x")]);
+        }
+
+        return [.. options];
+    }
+
+    private string Longitude() => _random.Next(30) == 0
+        ? Pick("200", "-180", "180", "abc")
+        : (12.5 + (_random.Next(0, 3000) / 1000.0)).ToString("0.000", CultureInfo.InvariantCulture);
+
+    private string Latitude() => _random.Next(30) == 0
+        ? Pick("86", "-85.05112878", "nan", "1e400")
+        : (36.5 + (_random.Next(0, 2500) / 1000.0)).ToString("0.000", CultureInfo.InvariantCulture);
+
+    private string Radius() => Pick("0", "1", "50", "120", "300", "5000", "-1", "x", "2.5");
+
+    private string Unit() => Pick("m", "km", "KM", "mi", "ft", "yd");
 
     private string Seconds() => Pick("1000", "5000", "86400", "100000", "-1", "0", "abc", "9223372036854775", "9223372036854776");
 

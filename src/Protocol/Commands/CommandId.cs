@@ -225,4 +225,16 @@ public enum CommandId : ushort
     Pfmerge = 822,
     Pfdebug = 823,
     Pfselftest = 824,
+
+    // Geo (830-849).
+    Geoadd = 830,
+    Geodist = 831,
+    Geohash = 832,
+    Geopos = 833,
+    Geosearch = 834,
+    Geosearchstore = 835,
+    Georadius = 836,
+    Georadiusbymember = 837,
+    GeoradiusRo = 838,
+    GeoradiusbymemberRo = 839,
 }

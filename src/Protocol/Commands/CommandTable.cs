@@ -229,6 +229,19 @@ public static class CommandTable
         new("pfmerge", CommandId.Pfmerge, -2, Write | DenyOom, 1, -1, 1),
         new("pfdebug", CommandId.Pfdebug, 3, Write | DenyOom, 2, 2, 1),
         new("pfselftest", CommandId.Pfselftest, 1, Admin),
+
+        // Geo: sorted sets whose scores are 52-bit geohashes. GEORADIUS and GEORADIUSBYMEMBER are writes (their STORE
+        // options), whose store keys Redis finds by keyword (movablekeys); the _RO forms and GEOSEARCH are reads.
+        new("geoadd", CommandId.Geoadd, -5, Write | DenyOom, 1, 1, 1),
+        new("geodist", CommandId.Geodist, -4, Read, 1, 1, 1),
+        new("geohash", CommandId.Geohash, -2, Read, 1, 1, 1),
+        new("geopos", CommandId.Geopos, -2, Read, 1, 1, 1),
+        new("geosearch", CommandId.Geosearch, -7, Read, 1, 1, 1),
+        new("geosearchstore", CommandId.Geosearchstore, -8, Write | DenyOom, 1, 2, 1),
+        new("georadius", CommandId.Georadius, -6, Write | DenyOom, 1, 1, 1),
+        new("georadiusbymember", CommandId.Georadiusbymember, -5, Write | DenyOom, 1, 1, 1),
+        new("georadius_ro", CommandId.GeoradiusRo, -6, Read, 1, 1, 1),
+        new("georadiusbymember_ro", CommandId.GeoradiusbymemberRo, -5, Read, 1, 1, 1),
     ];
 
     /// <summary>

@@ -79,7 +79,9 @@ public static class RespReplyReader
                 return true;
             case (byte)',':
                 double number = ParseDouble(line);
-                reply = build ? new DoubleReply(number) : null;
+
+                // The text travels with the value: a relayed reply is sent on exactly as the leader wrote it.
+                reply = build ? new DoubleReply(number, Encoding.ASCII.GetString(line)) : null;
                 return true;
             case (byte)'#':
                 reply = ParseBoolean(line) ? Reply.Boolean(true) : Reply.Boolean(false);

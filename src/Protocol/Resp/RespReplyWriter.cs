@@ -77,7 +77,7 @@ public static class RespReplyWriter
                 WritePairs(output, pairs, resp3);
                 break;
             case DoubleReply number:
-                WriteDouble(output, number.Value, resp3);
+                WriteDouble(output, number.Text ?? RedisNumber.FormatDouble(number.Value), resp3);
                 break;
             case BooleanReply boolean:
                 if (resp3)
@@ -166,9 +166,8 @@ public static class RespReplyWriter
         }
     }
 
-    private static void WriteDouble(IBufferWriter<byte> output, double value, bool resp3)
+    private static void WriteDouble(IBufferWriter<byte> output, string text, bool resp3)
     {
-        string text = RedisNumber.FormatDouble(value);
         Span<byte> ascii = stackalloc byte[text.Length];
         for (int i = 0; i < text.Length; i++)
         {

@@ -5,7 +5,7 @@ using RaftKV.StateMachine.Numbers;
 
 namespace RaftKV.StateMachine.Commands;
 
-/// <summary>Routes the collection commands (lists, sets, sorted sets, hashes) to their implementations.</summary>
+/// <summary>Routes the collection commands (lists, sets, sorted sets and the geo commands on them, hashes) to their implementations.</summary>
 internal static class CollectionDispatch
 {
     public static Reply Dispatch(KeyTable keys, CommandId command, byte[][] args, long now, ulong seed) => command switch
@@ -104,6 +104,16 @@ internal static class CollectionDispatch
         CommandId.Lcs => LcsCommand.Execute(keys, args, now),
         CommandId.Sort => SortCommand.Execute(keys, args, now, readOnly: false),
         CommandId.SortRo => SortCommand.Execute(keys, args, now, readOnly: true),
+        CommandId.Geoadd => GeoCommands.Add(keys, args, now),
+        CommandId.Geodist => GeoCommands.Dist(keys, args, now),
+        CommandId.Geohash => GeoCommands.Hash(keys, args, now),
+        CommandId.Geopos => GeoCommands.Pos(keys, args, now),
+        CommandId.Geosearch => GeoSearchCommand.Execute(keys, args, now, GeoSearchKind.Search, "GEOSEARCH"),
+        CommandId.Geosearchstore => GeoSearchCommand.Execute(keys, args, now, GeoSearchKind.SearchStore, "GEOSEARCHSTORE"),
+        CommandId.Georadius => GeoSearchCommand.Execute(keys, args, now, GeoSearchKind.Radius, "georadius"),
+        CommandId.Georadiusbymember => GeoSearchCommand.Execute(keys, args, now, GeoSearchKind.RadiusByMember, "georadiusbymember"),
+        CommandId.GeoradiusRo => GeoSearchCommand.Execute(keys, args, now, GeoSearchKind.RadiusReadOnly, "georadius_ro"),
+        CommandId.GeoradiusbymemberRo => GeoSearchCommand.Execute(keys, args, now, GeoSearchKind.RadiusByMemberReadOnly, "georadiusbymember_ro"),
         _ => Reply.Error($"ERR unknown command id {(ushort)command}"),
     };
 }

@@ -51,6 +51,10 @@ internal static class CommandValidator
                 return StringExpiryCommands.TryParseGetEx(args, out _, out _, out _, out var getexError) ? null : getexError;
             case CommandId.Restore:
                 return DumpCommands.ValidateRestore(args);
+            case CommandId.Geoadd:
+                return GeoCommands.ValidateAdd(args);
+            case CommandId.Geodist:
+                return GeoCommands.ValidateDist(args);
             case CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh:
                 return LockCommands.Validate(command, args);
             case CommandId.Setbit:

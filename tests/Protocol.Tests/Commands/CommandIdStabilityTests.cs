@@ -200,6 +200,16 @@ public class CommandIdStabilityTests
         { "Pfmerge", 822 },
         { "Pfdebug", 823 },
         { "Pfselftest", 824 },
+        { "Geoadd", 830 },
+        { "Geodist", 831 },
+        { "Geohash", 832 },
+        { "Geopos", 833 },
+        { "Geosearch", 834 },
+        { "Geosearchstore", 835 },
+        { "Georadius", 836 },
+        { "Georadiusbymember", 837 },
+        { "GeoradiusRo", 838 },
+        { "GeoradiusbymemberRo", 839 },
     };
 
     [Fact]

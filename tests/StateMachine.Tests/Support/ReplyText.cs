@@ -23,7 +23,7 @@ internal static class ReplyText
         MapReply m => "[" + string.Join(", ", m.Entries.SelectMany(e => new[] { Render(e.Key), Render(e.Value) })) + "]",
         // Scripts are recorded from Redis under RESP2, where pairs are flat.
         PairsReply p => "[" + string.Join(", ", p.Pairs.SelectMany(e => new[] { Render(e.Key), Render(e.Value) })) + "]",
-        DoubleReply d => Quote(Encoding.ASCII.GetBytes(RaftKV.Protocol.Resp.RedisNumber.FormatDouble(d.Value))),
+        DoubleReply d => Quote(Encoding.ASCII.GetBytes(d.Text ?? RaftKV.Protocol.Resp.RedisNumber.FormatDouble(d.Value))),
         BooleanReply b => "(integer) " + (b.Value ? "1" : "0"),
         _ => reply.ToString() ?? reply.GetType().Name,
     };
