@@ -50,6 +50,7 @@ public static class NodeHost
         builder.Services.AddSingleton<ClientRegistry>();
         builder.Services.AddSingleton<PubSubBroker>();
         builder.Services.AddSingleton<InfoBuilder>();
+        builder.Services.AddSingleton<ConfigCommand>();
         builder.Services.AddSingleton<ServerCommands>();
         builder.Services.AddSingleton<SessionServices>();
         builder.Services.AddHostedService<PublishDelivery>();

@@ -12,15 +12,20 @@ namespace RaftKV.Node.Server;
 /// Server and admin commands answered by this node from its own view: INFO, ROLE, CONFIG, COMMAND, TIME,
 /// DEBUG (DIGEST reads the local replica on purpose, so replicas can be compared), CLUSTER, SENTINEL, LASTSAVE.
 /// </summary>
-internal sealed class ServerCommands(RaftHost raft, InfoBuilder info, ServerInfo server, TimeProvider clock)
+internal sealed class ServerCommands(RaftHost raft, InfoBuilder info, ServerInfo server, TimeProvider clock, ConfigCommand config)
 {
     public ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] args, ClientSession session, CancellationToken token)
     {
+        if (spec.Id == CommandId.Config)
+            return config.ExecuteAsync(args, session, token);
         Reply? reply = spec.Id switch
         {
             CommandId.Info => new VerbatimReply("txt", Encoding.UTF8.GetBytes(info.Build(args.Skip(1).Select(static a => Encoding.UTF8.GetString(a)).ToList(), session))),
             CommandId.Role => Role(),
-            CommandId.Config => ConfigCommand.Execute(args),
+            CommandId.Function => FunctionCommand.Execute(args),
+            CommandId.Fcall or CommandId.FcallRo => FunctionCommand.Call(),
+            CommandId.Latency => LatencyCommand.Execute(args),
+            CommandId.Memory => MemoryCommand.Execute(raft, args),
             CommandId.Command => CommandCommand.Execute(args),
             CommandId.Time => Time(),
             CommandId.Debug => Debug(args),

@@ -49,6 +49,8 @@ internal static class CommandValidator
                 return ExpireTime.TryParse(args[1], ExpireDispatch.UnitOf(command), info.Name, out _, out var setexError) ? null : setexError;
             case CommandId.Getex:
                 return StringExpiryCommands.TryParseGetEx(args, out _, out _, out _, out var getexError) ? null : getexError;
+            case CommandId.ConfigSet:
+                return Configuration.RuntimeConfig.TryParse(args, out _, out var configError) ? null : Reply.Error(configError!);
             case CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh:
                 return LockCommands.Validate(command, args);
             default:
