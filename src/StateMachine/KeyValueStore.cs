@@ -208,6 +208,33 @@ public sealed class KeyValueStore
         return PerKeyOverhead + key.Length + counter.Count;
     }
 
+    /// <summary>
+    /// DEBUG OBJECT's line for <paramref name="key"/>, in Redis's fields: "at" is an identity derived from the key (a
+    /// value is not at a fixed address here; it stays the same while the key exists, as an in-place change keeps
+    /// Redis's), serializedlength the value's canonical size; null for a missing key.
+    /// </summary>
+    public string? DebugObject(byte[] key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (_keys.Find(key) is not { } entry)
+        {
+            return null;
+        }
+
+        var counter = new ByteCounter();
+        entry.Value.WriteCanonical(counter);
+        var identity = System.IO.Hashing.XxHash64.HashToUInt64(key);
+        var text = FormattableString.Invariant(
+            $"Value at:0x{identity:x} refcount:1 encoding:{entry.Value.Encoding} serializedlength:{counter.Count} lru:0 lru_seconds_idle:0");
+        if (entry.Value is Values.ListValue list)
+        {
+            text += FormattableString.Invariant(
+                $" ql_nodes:1 ql_avg_node:{list.Count:0.00} ql_listpack_max:{_config.Get("list-max-listpack-size")} ql_compressed:{(_config.Get("list-compress-depth") != "0" ? 1 : 0)} ql_uncompressed_size:{counter.Count}");
+        }
+
+        return text;
+    }
+
     /// <summary>Redis's robj (16 bytes) and dict entry (24 bytes) with the key's sds header, per key.</summary>
     private const long PerKeyOverhead = 48;
 

@@ -26,6 +26,9 @@ public sealed class RuntimeConfig
         return _values.TryGetValue(parameter.Name, out var value) ? value : parameter.Default;
     }
 
+    /// <summary>The value of the parameter named <paramref name="name"/> (canonical name or alias); "" for an unknown name.</summary>
+    public string Get(string name) => ConfigParameters.TryFind(name, out var parameter) ? Get(parameter) : "";
+
     /// <summary>The parameters that differ from their defaults, in ordinal name order (the snapshot's section).</summary>
     public IEnumerable<KeyValuePair<string, string>> Changed => _values;
 
@@ -136,6 +139,5 @@ public sealed class RuntimeConfig
         Number("zset-max-listpack-value"),
         Number("set-max-intset-entries"));
 
-    private long Number(string name) =>
-        long.Parse(ConfigParameters.TryFind(name, out var parameter) ? Get(parameter) : "0", CultureInfo.InvariantCulture);
+    private long Number(string name) => long.Parse(Get(name), CultureInfo.InvariantCulture);
 }
