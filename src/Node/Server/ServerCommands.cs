@@ -179,7 +179,7 @@ internal sealed class ServerCommands(
             case "QUICKLIST-PACKED-THRESHOLD" when args.Length == 3:
                 // Lists here are not quicklists of listpacks: the threshold is checked as Redis checks it and has no effect.
                 return RaftKV.StateMachine.Configuration.ConfigValues.TryParseMemory(Encoding.ASCII.GetString(args[2]), out var threshold)
-                       && threshold > 1 && threshold < (4L << 30)
+                       && threshold <= (4L << 30) - (1 << 20)
                     ? Reply.Ok
                     : Reply.Error("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
             case "LISTPACK" when args.Length == 3:
