@@ -14,7 +14,7 @@ namespace RaftKV.Node.Server;
 /// CONFIG GET, SET, RESETSTAT, REWRITE and HELP over Redis 7.0's parameters (<see cref="ConfigParameters"/>).
 /// <list type="bullet">
 /// <item>SET is checked here as Redis checks it (unknown names, parameters that cannot be set, repeats, bad values:
-/// Redis's errors), then proposed as one ConfigSet log entry holding the canonical names and normalized values, so
+/// Redis's errors), then proposed as one ConfigSet log entry holding the names and normalized values, so
 /// every replica applies it, all or nothing, at the same index. A follower relays the command to the leader like any
 /// write, and the leader checks and proposes it.</item>
 /// <item>GET answers from this node's applied state, without a read barrier, like INFO: after an acknowledged SET the
@@ -36,7 +36,9 @@ internal sealed class ConfigCommand(RaftHost raft, CommandExecutor executor, IOp
             case "SET" when args.Length >= 4:
                 if (!RuntimeConfig.TryParse(args[2..], out var changes, out var error))
                     return Reply.Error(error!);
-                var entry = changes.SelectMany(static c => new[] { Encoding.UTF8.GetBytes(c.Key.Name), Encoding.UTF8.GetBytes(c.Value) }).ToArray();
+                // Each parameter under the entry it was set by (a name and its alias may both appear, as in Redis),
+                // with its normalized value; every replica checks the entry again when it applies it.
+                var entry = changes.SelectMany((c, i) => new[] { Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(args[2 + (2 * i)]).ToLowerInvariant()), Encoding.UTF8.GetBytes(c.Value) }).ToArray();
                 return await executor.ProposeAsync(CommandId.ConfigSet, entry, args, caller, token).ConfigureAwait(false);
             case "RESETSTAT" when args.Length == 2:
                 return Reply.Ok;

@@ -54,7 +54,7 @@ public enum CommandId : ushort
     FcallRo = 129,
     /// <summary>
     /// CONFIG SET as a log entry (internal: clients send CONFIG SET, which the receiving node checks and proposes).
-    /// Arguments: canonical parameter name and normalized value pairs, applied all or none on every replica.
+    /// Arguments: parameter name (or alias, lower case) and normalized value pairs, applied all or none on every replica.
     /// </summary>
     ConfigSet = 130,
     Latency = 131,

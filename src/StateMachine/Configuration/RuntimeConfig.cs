@@ -48,7 +48,9 @@ public sealed class RuntimeConfig
             return false;
         }
 
-        var found = new List<ConfigParameter>();
+        // Redis 7.0 registers each alias as an entry of its own: a name repeated is a duplicate, a name and its alias are
+        // not (the later value wins), and a bad value is reported under the entry it was set by, in lower case.
+        var found = new List<(ConfigParameter Parameter, string Entry)>();
         for (var i = 0; i < pairs.Length; i += 2)
         {
             var typed = Encoding.UTF8.GetString(pairs[i]);
@@ -58,11 +60,12 @@ public sealed class RuntimeConfig
                 return false;
             }
 
+            var entry = typed.ToLowerInvariant();
             var refusal = parameter.Scope switch
             {
                 ConfigScope.Immutable => "can't set immutable config",
                 ConfigScope.Node => "can't set this node's own setting at runtime: RaftKV reads it from the node's configuration at start-up",
-                _ => found.Contains(parameter) ? "duplicate parameter" : null,
+                _ => found.Exists(f => f.Entry == entry) ? "duplicate parameter" : null,
             };
             if (refusal is not null)
             {
@@ -70,15 +73,15 @@ public sealed class RuntimeConfig
                 return false;
             }
 
-            found.Add(parameter);
+            found.Add((parameter, entry));
         }
 
         for (var i = 0; i < found.Count; i++)
         {
-            var parameter = found[i];
+            var (parameter, entry) = found[i];
             if (!ConfigValues.TryNormalize(parameter, Encoding.UTF8.GetString(pairs[(2 * i) + 1]), out var normalized, out var problem))
             {
-                error = $"ERR CONFIG SET failed (possibly related to argument '{parameter.Name}') - {problem}";
+                error = $"ERR CONFIG SET failed (possibly related to argument '{entry}') - {problem}";
                 changes.Clear();
                 return false;
             }
