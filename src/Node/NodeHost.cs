@@ -52,6 +52,7 @@ public static class NodeHost
         builder.Services.AddSingleton<PubSubBroker>();
         builder.Services.AddSingleton<CommandStats>();
         builder.Services.AddSingleton<InfoBuilder>();
+        builder.Services.AddSingleton<ConfigCommand>();
         builder.Services.AddSingleton<ServerCommands>();
         builder.Services.AddSingleton<SessionServices>();
         builder.Services.AddHostedService<PublishDelivery>();

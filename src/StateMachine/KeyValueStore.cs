@@ -1,6 +1,7 @@
 using RaftKV.Protocol.Commands;
 using RaftKV.Protocol.Replies;
 using RaftKV.StateMachine.Commands;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Digests;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Locks;
@@ -19,6 +20,7 @@ public sealed class KeyValueStore
 {
     private readonly KeyTable _keys = new();
     private readonly LockTable _locks = new();
+    private readonly RuntimeConfig _config = new();
 
     // The Raft index of the entry being applied, for fencing tokens; 0 outside Apply (reads grant no tokens).
     private long _entryIndex;
@@ -46,6 +48,9 @@ public sealed class KeyValueStore
     internal KeyTable Keys => _keys;
 
     internal LockTable Locks => _locks;
+
+    /// <summary>The replicated runtime configuration (CONFIG SET): read it between applies, as the keyspace.</summary>
+    public RuntimeConfig Config => _config;
 
     /// <summary>Applies one committed entry whose log index is not known: as <see cref="Apply(LogCommand, long)"/> with index 0.</summary>
     public Reply Apply(LogCommand command) => Apply(command, 0);
@@ -77,6 +82,11 @@ public sealed class KeyValueStore
             return command.Arguments.Length == 0
                 ? Reply.Integer(_locks.ExtendLeases(previousNow, Now))
                 : Reply.Error(ErrorTexts.WrongArity("lockleaseextend"));
+        }
+
+        if (command.Command == CommandId.ConfigSet)
+        {
+            return _config.Apply(command.Arguments);
         }
 
         _entryIndex = entryIndex;
@@ -191,6 +201,61 @@ public sealed class KeyValueStore
         return KeyspaceDigest.ComputeValue(_keys.Find(key));
     }
 
+    /// <summary>
+    /// MEMORY USAGE's estimate of <paramref name="key"/>'s bytes: the key, its value in canonical form and a fixed
+    /// per-key overhead (Redis's object header and dictionary entry); null for a missing key. An expired key not yet
+    /// swept still counts, as in Redis, whose MEMORY USAGE does not look at expiry.
+    /// </summary>
+    public long? MemoryUsage(byte[] key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (_keys.Find(key) is not { } entry)
+        {
+            return null;
+        }
+
+        var counter = new ByteCounter();
+        entry.Value.WriteCanonical(counter);
+        return PerKeyOverhead + key.Length + counter.Count;
+    }
+
+    /// <summary>
+    /// DEBUG OBJECT's line for <paramref name="key"/>, in Redis's fields: "at" is an identity derived from the key (a
+    /// value is not at a fixed address here; it stays the same while the key exists, as an in-place change keeps
+    /// Redis's), serializedlength the value's canonical size; null for a missing key.
+    /// </summary>
+    public string? DebugObject(byte[] key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (_keys.Find(key) is not { } entry)
+        {
+            return null;
+        }
+
+        var counter = new ByteCounter();
+        entry.Value.WriteCanonical(counter);
+        var identity = System.IO.Hashing.XxHash64.HashToUInt64(key);
+        var text = FormattableString.Invariant(
+            $"Value at:0x{identity:x} refcount:1 encoding:{entry.Value.Encoding} serializedlength:{counter.Count} lru:0 lru_seconds_idle:0");
+        if (entry.Value is Values.ListValue list)
+        {
+            text += FormattableString.Invariant(
+                $" ql_nodes:1 ql_avg_node:{list.Count:0.00} ql_listpack_max:{_config.Get("list-max-listpack-size")} ql_compressed:{(_config.Get("list-compress-depth") != "0" ? 1 : 0)} ql_uncompressed_size:{counter.Count}");
+        }
+
+        return text;
+    }
+
+    /// <summary>Redis's robj (16 bytes) and dict entry (24 bytes) with the key's sds header, per key.</summary>
+    private const long PerKeyOverhead = 48;
+
+    private sealed class ByteCounter : Values.CanonicalWriter
+    {
+        public long Count { get; private set; }
+
+        public override void WriteBytes(ReadOnlySpan<byte> bytes) => Count += bytes.Length;
+    }
+
     private Reply Execute(CommandId command, byte[][] args, long now, ulong seed)
     {
         if (CommandValidator.Validate(command, args) is { } invalid)
@@ -200,6 +265,7 @@ public sealed class KeyValueStore
 
         try
         {
+            using var limits = EncodingLimits.Use(_config.Limits);
             return Dispatch(command, args, now, seed);
         }
         catch (Exception exception) when (exception is not OutOfMemoryException)

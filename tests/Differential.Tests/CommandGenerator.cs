@@ -119,13 +119,24 @@ internal sealed class CommandGenerator(int seed)
             < 86 => ["DEL", k, .. Some(0, 1, Key)],
             < 87 => ["COPY", k, Key(), .. Maybe("REPLACE")],
             < 88 => ["TOUCH", k, Key()],
-            < 89 => ["OBJECT", "ENCODING", k],
+            < 89 => _random.Next(6) == 0 ? ConfigSet() : ["OBJECT", "ENCODING", k],
             < 91 => With(["SORT", k], ["ALPHA"], ["DESC"], ["LIMIT", Integer(), Integer()], ["BY", "nosort"], ["ALPHA", "STORE", Key()], ["GET", "#"], ["BY", "nosort", "STORE", Key()]),
             < 93 => ["RPUSH", k, .. Some(1, 6, () => _random.Next(-5, 30).ToString(CultureInfo.InvariantCulture))],
             < 95 => ["SADD", k, .. Some(1, 8, () => _random.Next(-5, 600).ToString(CultureInfo.InvariantCulture))],
             < 97 => ["HSET", k, .. Some(1, 6, () => "f" + _random.Next(0, 200).ToString(CultureInfo.InvariantCulture) + " v").SelectMany(p => p.Split(' '))],
             _ => ["ZADD", k, .. Some(1, 6, () => _random.Next(0, 300).ToString(CultureInfo.InvariantCulture) + " m" + _random.Next(0, 200).ToString(CultureInfo.InvariantCulture)).SelectMany(p => p.Split(' '))],
         };
+    }
+
+    /// <summary>CONFIG SET of the encoding thresholds (by name or alias, sometimes two at once or a bad value): OBJECT ENCODING must follow.</summary>
+    private string[] ConfigSet()
+    {
+        string Parameter() => Pick("hash-max-listpack-entries", "hash-max-ziplist-value", "zset-max-ziplist-entries",
+            "zset-max-listpack-value", "set-max-intset-entries");
+        string Value() => Pick("0", "1", "4", "64", "128", "512", "-1", "x", "1kb");
+        return _random.Next(3) == 0
+            ? ["CONFIG", "SET", Parameter(), Value(), Parameter(), Value()]
+            : ["CONFIG", "SET", Parameter(), Value()];
     }
 
     private string[] Expiry(string k) => _random.Next(12) switch

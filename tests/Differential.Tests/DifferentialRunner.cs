@@ -32,10 +32,16 @@ internal sealed class DifferentialRunner(Servers servers)
     }
 
     /// <summary>Empties both servers.</summary>
+    /// <summary>Empties both servers and puts back the encoding thresholds the generator's CONFIG SETs change.</summary>
     public void Reset()
     {
-        servers.Redis.Execute("FLUSHALL");
-        servers.RaftKv.Execute("FLUSHALL");
+        string[] defaults = ["CONFIG", "SET", "hash-max-listpack-entries", "512", "hash-max-listpack-value", "64",
+            "zset-max-listpack-entries", "128", "zset-max-listpack-value", "64", "set-max-intset-entries", "512"];
+        foreach (var server in new[] { servers.Redis, servers.RaftKv })
+        {
+            server.Execute("FLUSHALL");
+            server.Execute(defaults);
+        }
     }
 
     /// <summary>

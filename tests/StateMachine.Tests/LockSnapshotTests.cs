@@ -66,7 +66,7 @@ public sealed class LockSnapshotTests
     [InlineData(87, 8, "token")]       // token 8 above the last token 7
     [InlineData(87, 0, "token")]       // token 0
     [InlineData(110, 0x80, "ttl")]     // ttl negative
-    [InlineData(8, 3, "version")]      // format version 3
+    [InlineData(8, 4, "version")]      // format version 4
     public void Read_Version2_WithAValidChecksumButBadContents_Throws(int offset, byte value, string word)
     {
         var bytes = Snapshot(TinyStoreWithLock());

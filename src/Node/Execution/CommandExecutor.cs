@@ -62,6 +62,27 @@ internal sealed partial class CommandExecutor(
         return await ForwardAsync(arguments, caller, token).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Proposes an entry the node built itself from a checked request (CONFIG SET's ConfigSet entry): on the leader it is
+    /// written to the log and its apply's reply returned; a follower relays <paramref name="request"/> itself to the
+    /// leader, which checks and proposes it in turn.
+    /// </summary>
+    public async ValueTask<Reply> ProposeAsync(CommandId id, byte[][] entry, byte[][] request, IExecutionCaller caller, CancellationToken token)
+    {
+        if (!raft.IsStarted)
+            return Reply.Error(NoLeader);
+        if (raft.IsLeader)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+            timeout.CancelAfter(_options.CommandTimeoutMs);
+            return await WriteAsync(id, entry, timeout.Token).ConfigureAwait(false);
+        }
+
+        if (caller.IsForwarded)
+            return Reply.Error(NoLeader);
+        return await ForwardAsync(request, caller, token).ConfigureAwait(false);
+    }
+
     /// <summary>Milliseconds since the Unix epoch by the leader's clock: never behind the last applied entry, never backwards.</summary>
     public long Now() => clock.Now();
 

@@ -29,6 +29,12 @@ internal sealed partial class ExpirySweeper(
     /// <summary>Sweep entries this node proposed.</summary>
     public long Sweeps => Interlocked.Read(ref _sweeps);
 
+    /// <summary>
+    /// Whether this node proposes sweeps when it leads (DEBUG SET-ACTIVE-EXPIRE, as Redis's active_expire_enabled): off,
+    /// expired keys stay stored, hidden from reads, until a sweep or a write removes them.
+    /// </summary>
+    public bool Enabled { get; set; } = true;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var period = TimeSpan.FromMilliseconds(Math.Max(1, _options.ExpiryCycleMs));
@@ -50,7 +56,7 @@ internal sealed partial class ExpirySweeper(
     internal async Task CycleAsync(TimeSpan budget, CancellationToken token)
     {
         var started = TimeProvider.System.GetTimestamp();
-        while (raft.IsStarted && raft.IsLeader && !disk.IsLow)
+        while (Enabled && raft.IsStarted && raft.IsLeader && !disk.IsLow)
         {
             var now = clock.Now();
             var keys = raft.StateMachine.Read(s => s.ExpiredKeys(now, _options.ExpiryBatchKeys));

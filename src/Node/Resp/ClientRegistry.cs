@@ -30,6 +30,9 @@ internal sealed class ClientRegistry
 
     public int Count => _sessions.Count;
 
+    /// <summary>The pause CLIENT PAUSE set on this node (none when its end has passed).</summary>
+    public ClientPause Pause { get; } = new();
+
     /// <summary>Sessions ordered by id, so listings are stable.</summary>
     public IReadOnlyList<ClientSession> Snapshot() => _sessions.Values.OrderBy(static s => s.Id).ToList();
 }

@@ -106,7 +106,7 @@ internal sealed partial class ClientSession
         return Reply.Simple("RESET");
     }
 
-    private Reply Client(byte[][] args)
+    private Reply? Client(byte[][] args)
     {
         var sub = Encoding.ASCII.GetString(args[1]).ToUpperInvariant();
         switch (sub)
@@ -139,9 +139,18 @@ internal sealed partial class ClientSession
                 var lines = _services.Clients.Snapshot().Select(static s => s.DescribeClient() + "\n");
                 return new VerbatimReply("txt", Encoding.UTF8.GetBytes(string.Concat(lines)));
             case "NO-EVICT" or "NO-TOUCH" when args.Length == 3:
-                return Reply.Ok;
+                return OnOff(args[2]);
             case "REPLY" when args.Length == 3:
+                return ReplyMode(args[2]);
+            case "KILL" when args.Length >= 3:
+                return KillClients(args);
+            case "PAUSE" when args.Length is 3 or 4:
+                return PauseClients(args);
+            case "UNPAUSE" when args.Length == 2:
+                _services.Clients.Pause.Unpause();
                 return Reply.Ok;
+            case "UNBLOCK" when args.Length is 3 or 4:
+                return Unblock(args);
             case "HELP":
                 return Reply.Array(
                     Reply.Simple("CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"),

@@ -267,7 +267,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     }
 
     /// <summary>Runs one request. Returns its reply, or null when the command added its replies to <see cref="_batch"/> itself.</summary>
-    private async ValueTask<Reply?> ExecuteAsync(RespRequest request)
+    private async ValueTask<Reply?> ExecuteUnfilteredAsync(RespRequest request)
     {
         var name = request[0];
         if (!CommandTable.TryGet(name, out var spec))

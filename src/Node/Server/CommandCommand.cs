@@ -28,11 +28,13 @@ internal static class CommandCommand
             case "DOCS":
                 return new MapReply([]);
             case "GETKEYS" when args.Length >= 3:
-                return GetKeys(args.Skip(2).ToArray());
+                return GetKeys(args.Skip(2).ToArray(), withFlags: false);
+            case "GETKEYSANDFLAGS" when args.Length >= 3:
+                return GetKeys(args.Skip(2).ToArray(), withFlags: true);
             case "HELP":
                 return Reply.Array(Reply.Simple("COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"),
                     Reply.Simple("COUNT"), Reply.Simple("INFO [<command-name> ...]"), Reply.Simple("LIST"), Reply.Simple("DOCS"),
-                    Reply.Simple("GETKEYS <full-command>"));
+                    Reply.Simple("GETKEYS <full-command>"), Reply.Simple("GETKEYSANDFLAGS <full-command>"));
             default:
                 return Reply.Error(ErrorMessages.UnknownSubcommand(Encoding.UTF8.GetString(args[1]), "COMMAND"));
         }
@@ -66,18 +68,57 @@ internal static class CommandCommand
             Reply.EmptyArray);
     }
 
-    private static Reply GetKeys(byte[][] command)
+    /// <summary>
+    /// COMMAND GETKEYS and GETKEYSANDFLAGS. Keys come from the table's positions, or for commands whose keys follow a
+    /// numkeys argument (ZUNION, LMPOP, FCALL, ...) from that count, as Redis's key procedures find them. The flags
+    /// are RW/RO with the access kind of the command as a whole (write: update; read: access), coarser than Redis's
+    /// per-key specs (which tell, e.g., a destination's OW from a source's RO).
+    /// </summary>
+    private static Reply GetKeys(byte[][] command, bool withFlags)
     {
         if (!CommandTable.TryGet(command[0], out var spec))
             return Reply.Error("ERR Invalid command specified");
         if (!spec.AcceptsArgumentCount(command.Length))
             return Reply.Error("ERR Invalid number of arguments specified for command");
-        if (spec.FirstKey == 0)
+        var positions = KeyPositions(spec, command);
+        if (positions.Count == 0)
             return Reply.Error("ERR The command has no key arguments");
-        var last = spec.LastKey < 0 ? command.Length + spec.LastKey : spec.LastKey;
-        var keys = new List<Reply>();
-        for (var i = spec.FirstKey; i <= last && i < command.Length; i += Math.Max(1, spec.KeyStep))
-            keys.Add(Reply.Bulk(command[i]));
-        return Reply.Array(keys.ToArray());
+        var flags = spec.IsWrite
+            ? new SetReply([Reply.Simple("RW"), Reply.Simple("update")])
+            : new SetReply([Reply.Simple("RO"), Reply.Simple("access")]);
+        return Reply.Array(positions
+            .Select(i => withFlags ? Reply.Array(Reply.Bulk(command[i]), flags) : Reply.Bulk(command[i]))
+            .ToArray());
+    }
+
+    private static List<int> KeyPositions(CommandSpec spec, byte[][] command)
+    {
+        var positions = new List<int>();
+        var (numkeysAt, destination) = spec.Id switch
+        {
+            CommandId.Zunion or CommandId.Zinter or CommandId.Zdiff or CommandId.Sintercard or CommandId.Zintercard
+                or CommandId.Lmpop or CommandId.Zmpop => (1, false),
+            CommandId.Blmpop or CommandId.Bzmpop or CommandId.Fcall or CommandId.FcallRo => (2, false),
+            CommandId.Zunionstore or CommandId.Zinterstore or CommandId.Zdiffstore => (2, true),
+            _ => (0, false),
+        };
+        if (numkeysAt == 0)
+        {
+            if (spec.FirstKey == 0)
+                return positions;
+            var last = spec.LastKey < 0 ? command.Length + spec.LastKey : spec.LastKey;
+            for (var i = spec.FirstKey; i <= last && i < command.Length; i += Math.Max(1, spec.KeyStep))
+                positions.Add(i);
+            return positions;
+        }
+
+        if (destination)
+            positions.Add(1);
+        if (!RaftKV.Protocol.Resp.RedisNumber.TryParseLong(command[numkeysAt], out var count) || count < 0
+            || count > command.Length - numkeysAt - 1)
+            return positions;
+        for (var i = 0; i < count; i++)
+            positions.Add(numkeysAt + 1 + i);
+        return positions;
     }
 }

@@ -1,72 +1,117 @@
 using System.Text;
+using Microsoft.Extensions.Options;
+using RaftKV.Node.Configuration;
+using RaftKV.Node.Execution;
+using RaftKV.Node.Raft;
+using RaftKV.Protocol.Commands;
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Text;
 
 namespace RaftKV.Node.Server;
 
 /// <summary>
-/// CONFIG GET answers the parameters clients ask for on connect (StackExchange.Redis: timeout, databases,
-/// replica-read-only; redis-benchmark: save, appendonly). RaftKV's own settings are not changed at runtime.
+/// CONFIG GET, SET, RESETSTAT, REWRITE and HELP over Redis 7.0's parameters (<see cref="ConfigParameters"/>).
+/// <list type="bullet">
+/// <item>SET is checked here as Redis checks it (unknown names, parameters that cannot be set, repeats, bad values:
+/// Redis's errors), then proposed as one ConfigSet log entry holding the names and normalized values, so
+/// every replica applies it, all or nothing, at the same index. A follower relays the command to the leader like any
+/// write, and the leader checks and proposes it.</item>
+/// <item>GET answers from this node's applied state, without a read barrier, like INFO: after an acknowledged SET the
+/// receiving node already reports the new value (the leader applied it; a follower relayed it and may lag the leader's
+/// apply by the entries still in flight). This node's own settings (port, bind, dir) come from its options.</item>
+/// </list>
 /// </summary>
-internal static class ConfigCommand
+internal sealed class ConfigCommand(RaftHost raft, CommandExecutor executor, IOptions<NodeOptions> options, CommandStats stats)
 {
-    private static readonly (string Name, string Value)[] Parameters =
-    [
-        ("appendfsync", "always"),
-        ("appendonly", "yes"),
-        ("databases", "1"),
-        ("maxclients", "10000"),
-        ("maxmemory", "0"),
-        ("maxmemory-policy", "noeviction"),
-        ("proto-max-bulk-len", "536870912"),
-        ("replica-read-only", "yes"),
-        ("save", ""),
-        ("slave-read-only", "yes"),
-        ("timeout", "0"),
-    ];
+    private readonly NodeOptions _options = options.Value;
 
-    /// <param name="respEndpoint">The RESP endpoint this node listens on (host:port): CONFIG GET port and bind answer it.</param>
-    /// <param name="resetStats">Clears the statistics CONFIG RESETSTAT resets (INFO commandstats, error counts).</param>
-    public static Reply Execute(byte[][] args, string respEndpoint, Action resetStats)
+    public async ValueTask<Reply> ExecuteAsync(byte[][] args, IExecutionCaller caller, CancellationToken token)
     {
         var sub = Encoding.ASCII.GetString(args[1]).ToUpperInvariant();
         switch (sub)
         {
             case "GET" when args.Length >= 3:
-                return Get(args.Skip(2).ToArray(), respEndpoint);
-            case "SET" when args.Length >= 4 && args.Length % 2 == 0:
-                return Reply.Error("ERR CONFIG SET is not supported by RaftKV: settings come from its configuration files - '" + Encoding.UTF8.GetString(args[2]) + "'");
+                return Get(args[2..]);
+            case "SET" when args.Length >= 4:
+                if (!RuntimeConfig.TryParse(args[2..], out var changes, out var error))
+                    return Reply.Error(error!);
+                // Each parameter under the entry it was set by (a name and its alias may both appear, as in Redis),
+                // with its normalized value; every replica checks the entry again when it applies it.
+                var entry = changes.SelectMany((c, i) => new[] { Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(args[2 + (2 * i)]).ToLowerInvariant()), Encoding.UTF8.GetBytes(c.Value) }).ToArray();
+                return await executor.ProposeAsync(CommandId.ConfigSet, entry, args, caller, token).ConfigureAwait(false);
             case "RESETSTAT" when args.Length == 2:
-                resetStats();
+                stats.Reset();
                 return Reply.Ok;
             case "REWRITE" when args.Length == 2:
                 return Reply.Error("ERR The server is running without a config file");
-            case "HELP":
-                return Reply.Array(Reply.Simple("CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"),
-                    Reply.Simple("GET <pattern>"), Reply.Simple("RESETSTAT"));
+            case "HELP" when args.Length == 2:
+                return Reply.Array(
+                    Reply.Simple("CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"),
+                    Reply.Simple("GET <pattern>"),
+                    Reply.Simple("    Return parameters matching the glob-like <pattern> and their values."),
+                    Reply.Simple("SET <directive> <value>"),
+                    Reply.Simple("    Set the configuration <directive> to <value>."),
+                    Reply.Simple("RESETSTAT"),
+                    Reply.Simple("    Reset statistics reported by the INFO command."),
+                    Reply.Simple("REWRITE"),
+                    Reply.Simple("    Rewrite the configuration file."),
+                    Reply.Simple("HELP"),
+                    Reply.Simple("    Prints this help."));
             default:
-                return sub is "GET" or "SET" or "RESETSTAT" or "REWRITE"
+                return sub is "GET" or "SET" or "RESETSTAT" or "REWRITE" or "HELP"
                     ? Reply.Error(ErrorMessages.WrongArity("config|" + sub.ToLowerInvariant()))
                     : Reply.Error(ErrorMessages.UnknownSubcommand(Encoding.UTF8.GetString(args[1]), "CONFIG"));
         }
     }
 
-    private static Reply Get(byte[][] patterns, string respEndpoint)
+    /// <summary>
+    /// Every parameter a pattern matches, under the name that matched (an alias included), once; a pattern without
+    /// glob characters is looked up by name, case-insensitively, and reported as typed; hidden parameters only so.
+    /// </summary>
+    private Reply Get(byte[][] patterns)
     {
-        var (host, port) = Configuration.EndpointParser.Split(respEndpoint);
-        var local = new (string Name, string Value)[]
+        var matches = new List<(string Name, ConfigParameter Parameter)>();
+        var seen = new HashSet<ConfigParameter>();
+        foreach (var pattern in patterns)
         {
-            ("bind", host),
-            ("port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-        };
-        var entries = new List<KeyValuePair<Reply, Reply>>();
-        foreach (var (name, value) in Parameters.Concat(local).OrderBy(static p => p.Name, StringComparer.Ordinal))
+            var text = Encoding.UTF8.GetString(pattern);
+            if (text.IndexOfAny(['[', '*', '?']) < 0)
+            {
+                if (ConfigParameters.TryFind(text, out var exact) && seen.Add(exact))
+                    matches.Add((text, exact));
+                continue;
+            }
+
+            var lower = Encoding.UTF8.GetBytes(text.ToLowerInvariant());
+            foreach (var (name, parameter) in ConfigParameters.Names)
+            {
+                if (!parameter.Hidden && !matches.Exists(m => m.Name == name) && GlobPattern.IsMatch(lower, Encoding.ASCII.GetBytes(name)))
+                    matches.Add((name, parameter));
+            }
+        }
+
+        var entries = new List<KeyValuePair<Reply, Reply>>(matches.Count);
+        if (matches.Count == 0)
+            return new MapReply(entries);
+        var values = raft.IsStarted
+            ? raft.StateMachine.Read(store => matches.Select(m => store.Config.Get(m.Parameter)).ToList())
+            : matches.Select(static m => m.Parameter.Default).ToList();
+        for (var i = 0; i < matches.Count; i++)
         {
-            var bytes = Encoding.ASCII.GetBytes(name);
-            if (patterns.Any(p => GlobPattern.IsMatch(Encoding.ASCII.GetBytes(Encoding.ASCII.GetString(p).ToLowerInvariant()), bytes)))
-                entries.Add(new(Reply.Bulk(name), Reply.Bulk(value)));
+            var (name, parameter) = matches[i];
+            var value = parameter.Scope == ConfigScope.Node ? NodeValue(parameter.Name) : values[i];
+            entries.Add(new(Reply.Bulk(name), Reply.Bulk(value)));
         }
 
         return new MapReply(entries);
     }
+
+    private string NodeValue(string name) => name switch
+    {
+        "port" => EndpointParser.Split(_options.RespEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "bind" => EndpointParser.Split(_options.RespEndpoint).Host,
+        "dir" => Path.GetFullPath(_options.DataDirectory),
+        _ => "",
+    };
 }

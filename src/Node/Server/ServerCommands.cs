@@ -12,16 +12,23 @@ namespace RaftKV.Node.Server;
 /// Server and admin commands answered by this node from its own view: INFO, ROLE, CONFIG, COMMAND, TIME,
 /// DEBUG (DIGEST reads the local replica on purpose, so replicas can be compared), CLUSTER, SENTINEL, LASTSAVE.
 /// </summary>
-internal sealed class ServerCommands(RaftHost raft, InfoBuilder info, ServerInfo server, TimeProvider clock,
-    Microsoft.Extensions.Options.IOptions<Configuration.NodeOptions> options, CommandStats stats)
+internal sealed class ServerCommands(
+    RaftHost raft, InfoBuilder info, ServerInfo server, TimeProvider clock, ConfigCommand config, ExpirySweeper sweeper)
 {
     public ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] args, ClientSession session, CancellationToken token)
     {
+        if (spec.Id == CommandId.Config)
+            return config.ExecuteAsync(args, session, token);
+        if (spec.Id == CommandId.Debug && args.Length == 3 && Ascii.EqualsIgnoreCase(args[1], "SLEEP"u8))
+            return DebugSleepAsync(args[2], token);
         Reply? reply = spec.Id switch
         {
             CommandId.Info => new VerbatimReply("txt", Encoding.UTF8.GetBytes(info.Build(args.Skip(1).Select(static a => Encoding.UTF8.GetString(a)).ToList(), session))),
             CommandId.Role => Role(),
-            CommandId.Config => ConfigCommand.Execute(args, options.Value.RespEndpoint, stats.Reset),
+            CommandId.Function => FunctionCommand.Execute(args),
+            CommandId.Fcall or CommandId.FcallRo => FunctionCommand.Call(),
+            CommandId.Latency => LatencyCommand.Execute(args),
+            CommandId.Memory => MemoryCommand.Execute(raft, args),
             CommandId.Command => CommandCommand.Execute(args),
             CommandId.Time => Time(),
             CommandId.Debug => Debug(args),
@@ -112,6 +119,17 @@ internal sealed class ServerCommands(RaftHost raft, InfoBuilder info, ServerInfo
         }
     }
 
+    /// <summary>
+    /// DEBUG SLEEP seconds: Redis blocks its whole server; here only this connection waits (other clients and the Raft
+    /// node go on), at most a minute. A non-number sleeps 0, as strtod gives.
+    /// </summary>
+    private static async ValueTask<Reply> DebugSleepAsync(byte[] seconds, CancellationToken token)
+    {
+        if (double.TryParse(Encoding.ASCII.GetString(seconds), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0)
+            await Task.Delay(TimeSpan.FromSeconds(Math.Min(value, 60)), token).ConfigureAwait(false);
+        return Reply.Ok;
+    }
+
     public Reply HelloReply(ClientSession session) => new MapReply(
     [
         Pair("server", Reply.Bulk("redis")),
@@ -197,11 +215,39 @@ internal sealed class ServerCommands(RaftHost raft, InfoBuilder info, ServerInfo
                     .ToArray()));
             case "PROTOCOL" when args.Length == 3:
                 return DebugProtocol.For(Encoding.ASCII.GetString(args[2]));
-            case "SLEEP" when args.Length == 3:
+            case "OBJECT" when args.Length == 3:
+                var key = args[2];
+                var line = raft.StateMachine.Read(s => s.DebugObject(key));
+                return line is null ? Reply.Error(ErrorMessages.NoSuchKey) : Reply.Simple(line);
+            case "SET-ACTIVE-EXPIRE" when args.Length == 3:
+                // atoi, as Redis: anything but a non-zero number turns it off.
+                sweeper.Enabled = int.TryParse(Encoding.ASCII.GetString(args[2]), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var on) && on != 0;
+                return Reply.Ok;
+            case "QUICKLIST-PACKED-THRESHOLD" when args.Length == 3:
+                // Lists here are not quicklists of listpacks: the threshold is checked as Redis checks it and has no effect.
+                return RaftKV.StateMachine.Configuration.ConfigValues.TryParseMemory(Encoding.ASCII.GetString(args[2]), out var threshold)
+                       && threshold <= (4L << 30) - (1 << 20)
+                    ? Reply.Ok
+                    : Reply.Error("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+            case "LISTPACK" when args.Length == 3:
+                var encoding = raft.StateMachine.Read(s => s.Read(CommandId.Object, [Encoding.ASCII.GetBytes("ENCODING"), args[2]], s.Now));
+                if (encoding is not BulkReply)
+                    return Reply.Error(ErrorMessages.NoSuchKey);
+                return encoding is BulkReply { Value: var e } && e.AsSpan().SequenceEqual("listpack"u8)
+                    ? Reply.Simple("Listpack structure printed on stdout")
+                    : Reply.Error("ERR Not a listpack encoded object.");
+            case "RELOAD" or "LOADAOF":
+                // The applied state is already durable (the Raft log and snapshots) and reloading it gives the same data,
+                // so there is nothing to do; Redis's re-encodings on load are not imitated.
+                return Reply.Ok;
+            case "CHANGE-REPL-ID" when args.Length == 2:
                 return Reply.Ok;
             case "HELP":
                 return Reply.Array(Reply.Simple("DEBUG <subcommand> [<arg> ...]. Subcommands are:"),
-                    Reply.Simple("DIGEST"), Reply.Simple("DIGEST-VALUE <key> [<key> ...]"));
+                    Reply.Simple("DIGEST"), Reply.Simple("DIGEST-VALUE <key> [<key> ...]"), Reply.Simple("OBJECT <key>"),
+                    Reply.Simple("SLEEP <seconds>"), Reply.Simple("SET-ACTIVE-EXPIRE <0|1>"),
+                    Reply.Simple("QUICKLIST-PACKED-THRESHOLD <size>"), Reply.Simple("LISTPACK <key>"),
+                    Reply.Simple("RELOAD"), Reply.Simple("LOADAOF"), Reply.Simple("CHANGE-REPL-ID"));
             default:
                 return Reply.Error(ErrorMessages.UnknownSubcommand(Encoding.UTF8.GetString(args[1]), "DEBUG"));
         }

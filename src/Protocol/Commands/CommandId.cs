@@ -49,6 +49,16 @@ public enum CommandId : ushort
     Readonly = 124,
     Readwrite = 125,
     Lastsave = 126,
+    Function = 127,
+    Fcall = 128,
+    FcallRo = 129,
+    /// <summary>
+    /// CONFIG SET as a log entry (internal: clients send CONFIG SET, which the receiving node checks and proposes).
+    /// Arguments: parameter name (or alias, lower case) and normalized value pairs, applied all or none on every replica.
+    /// </summary>
+    ConfigSet = 130,
+    Latency = 131,
+    Memory = 132,
 
     // Server commands (150-159).
     Monitor = 150,

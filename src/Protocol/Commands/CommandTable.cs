@@ -54,6 +54,11 @@ public static class CommandTable
         new("monitor", CommandId.Monitor, 1, Connection),
         new("save", CommandId.Save, 1, Admin),
         new("bgsave", CommandId.Bgsave, -1, Admin),
+        new("function", CommandId.Function, -2, Admin),
+        new("fcall", CommandId.Fcall, -3, Admin),
+        new("fcall_ro", CommandId.FcallRo, -3, Admin),
+        new("latency", CommandId.Latency, -2, Admin),
+        new("memory", CommandId.Memory, -2, Admin),
         new("raftkv.backup", CommandId.RaftkvBackup, 2, Admin),
         new("raftkv.snapshot", CommandId.RaftkvSnapshot, 1, Admin),
 
@@ -254,6 +259,7 @@ public static class CommandTable
         new("batch", CommandId.Batch, -1, Write | CommandFlags.Internal),
         new("expiresweep", CommandId.ExpireSweep, -1, Write | CommandFlags.Internal),
         new("lockleaseextend", CommandId.LockLeaseExtend, 1, Write | CommandFlags.Internal),
+        new("configset", CommandId.ConfigSet, -3, Write | CommandFlags.Internal),
     ];
 
     private static readonly FrozenDictionary<string, CommandSpec> ByName =

@@ -55,6 +55,8 @@ internal static class CommandValidator
                 return GeoCommands.ValidateAdd(args);
             case CommandId.Geodist:
                 return GeoCommands.ValidateDist(args);
+            case CommandId.ConfigSet:
+                return Configuration.RuntimeConfig.TryParse(args, out _, out var configError) ? null : Reply.Error(configError!);
             case CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh:
                 return LockCommands.Validate(command, args);
             case CommandId.Setbit:

@@ -5,8 +5,8 @@ namespace RaftKV.StateMachine.Snapshots;
 /// <summary>
 /// A snapshot of a store at one moment, written in slices while entries keep being applied between them
 /// (<see cref="KeyValueStore.BeginSnapshot"/>). The bytes are exactly those <see cref="SnapshotWriter.Write"/> gives
-/// for the store as it was at the start. The header and the lock table are taken at the start (the lock table is
-/// small); keys are copied on write, at key granularity (<see cref="FrozenKeyspace"/>).
+/// for the store as it was at the start. The header, the configuration and the lock table are taken at the start
+/// (they are small); keys are copied on write, at key granularity (<see cref="FrozenKeyspace"/>).
 /// <para>
 /// Threading: <see cref="Advance"/> and <see cref="Abandon"/> need the same exclusion from applies as
 /// <see cref="KeyValueStore.Apply(Log.LogCommand, long)"/> (reads may run alongside). <see cref="Drain"/> needs none:
@@ -29,10 +29,14 @@ public sealed class IncrementalSnapshot
         Index = index;
         Term = term;
         KeyCount = store.KeyCount;
-        var version = SnapshotEncoding.VersionFor(store.Locks);
+        var version = SnapshotEncoding.VersionFor(store);
         _locks = version == SnapshotLayout.KeysOnlyVersion ? null : SnapshotEncoding.EncodeLocks(store.Locks);
         _output = new SnapshotOutput(_pending);
         SnapshotEncoding.WriteHeader(_output, version, index, term, store.Now, KeyCount);
+        if (version == SnapshotLayout.FormatVersion)
+        {
+            SnapshotEncoding.WriteConfig(_output, store.Config);
+        }
     }
 
     public long Index { get; }

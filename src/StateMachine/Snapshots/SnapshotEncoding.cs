@@ -1,4 +1,5 @@
 using System.Buffers;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Locks;
 using RaftKV.StateMachine.Values;
@@ -11,9 +12,31 @@ namespace RaftKV.StateMachine.Snapshots;
 /// </summary>
 internal static class SnapshotEncoding
 {
-    /// <summary>Version 1 while no lock was ever granted, so that version-1 readers can still install the snapshot.</summary>
-    public static ushort VersionFor(LockTable locks) =>
-        locks.LastToken == 0 && locks.Count == 0 ? SnapshotLayout.KeysOnlyVersion : SnapshotLayout.FormatVersion;
+    /// <summary>
+    /// The oldest version that holds the store: 1 while no lock was ever granted and the configuration is the default,
+    /// 2 while only the configuration is, so that older readers can still install the snapshot during an upgrade.
+    /// </summary>
+    public static ushort VersionFor(KeyValueStore store)
+    {
+        if (!store.Config.IsDefault)
+        {
+            return SnapshotLayout.FormatVersion;
+        }
+
+        return store.Locks.LastToken == 0 && store.Locks.Count == 0 ? SnapshotLayout.KeysOnlyVersion : SnapshotLayout.LocksVersion;
+    }
+
+    /// <summary>The configuration section (version 3 only): the changed parameters in ordinal name order.</summary>
+    public static void WriteConfig(CanonicalWriter writer, RuntimeConfig config)
+    {
+        var changed = config.Changed.ToList();
+        writer.WriteInt32(changed.Count);
+        foreach (var (name, value) in changed)
+        {
+            writer.WriteString(System.Text.Encoding.UTF8.GetBytes(name));
+            writer.WriteString(System.Text.Encoding.UTF8.GetBytes(value));
+        }
+    }
 
     public static void WriteHeader(CanonicalWriter writer, ushort version, long index, long term, long now, long keyCount)
     {

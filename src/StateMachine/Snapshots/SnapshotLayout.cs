@@ -6,8 +6,9 @@ namespace RaftKV.StateMachine.Snapshots;
 /// All integers little-endian, byte strings as i32 length + bytes:
 /// <code>
 /// magic "RKVSNAP1" | version:u16 | index:i64 | term:i64 | now:i64 | keyCount:i64
+/// version 3 only: configCount:i32 | configCount * (name:string | value:string)
 /// keyCount * (key:string | kind:u8 | expireAtMs:i64 (-1 = none) | value)
-/// version 2 only: lastToken:i64 | lockCount:i64
+/// version 2 and 3: lastToken:i64 | lockCount:i64
 ///                 lockCount * (name:string | owner:string | token:i64 | expireAtMs:i64 | ttlMs:i64)
 /// checksum:u64 = XxHash64 (seed 0) of every byte before it
 /// </code>
@@ -17,14 +18,20 @@ namespace RaftKV.StateMachine.Snapshots;
 /// Keys come in canonical key order and locks in ordinal name order, so equal states give byte-equal snapshots.
 /// Version 2 adds the lock table. The writer writes version 1 while no lock was ever granted (last token 0):
 /// nothing is lost, and nodes that read only version 1 can still install such snapshots during an upgrade.
+/// Version 3 adds the runtime configuration (CONFIG SET), before the keys so that loaded values take the
+/// representations its encoding thresholds give: the parameters that differ from their defaults, canonical name and
+/// the value CONFIG GET reports, in ordinal name order. The writer writes it only when some parameter was changed.
 /// </summary>
 internal static class SnapshotLayout
 {
     /// <summary>The newest version, which this node reads along with <see cref="KeysOnlyVersion"/>.</summary>
-    public const ushort FormatVersion = 2;
+    public const ushort FormatVersion = 3;
 
     /// <summary>The version without the lock table.</summary>
     public const ushort KeysOnlyVersion = 1;
+
+    /// <summary>The version with the lock table and without the configuration section.</summary>
+    public const ushort LocksVersion = 2;
 
     public const int ChunkSize = 64 * 1024;
 

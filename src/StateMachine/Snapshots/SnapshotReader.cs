@@ -1,4 +1,5 @@
 using RaftKV.StateMachine.Commands;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Locks;
 using RaftKV.StateMachine.Text;
@@ -26,7 +27,7 @@ public static class SnapshotReader
         }
 
         var version = (ushort)(reader.ReadByte() | (reader.ReadByte() << 8));
-        if (version is not (SnapshotLayout.KeysOnlyVersion or SnapshotLayout.FormatVersion))
+        if (version is not (SnapshotLayout.KeysOnlyVersion or SnapshotLayout.LocksVersion or SnapshotLayout.FormatVersion))
         {
             throw new SnapshotFormatException(
                 $"Unknown snapshot format version {version}; this node reads versions {SnapshotLayout.KeysOnlyVersion} to {SnapshotLayout.FormatVersion}.");
@@ -42,6 +43,13 @@ public static class SnapshotReader
         }
 
         var store = new KeyValueStore(now);
+        if (version == SnapshotLayout.FormatVersion)
+        {
+            ReadConfig(reader, store.Config);
+        }
+
+        // Loaded values take the representations the snapshot's configuration gives them.
+        using var limits = EncodingLimits.Use(store.Config.Limits);
         KeyEntry? previous = null;
         for (long i = 0; i < keyCount; i++)
         {
@@ -78,6 +86,25 @@ public static class SnapshotReader
         }
 
         return new SnapshotContents(store, index, term);
+    }
+
+    private static void ReadConfig(SnapshotInput reader, RuntimeConfig config)
+    {
+        var count = reader.ReadCount("configuration size", ConfigParameters.All.Count);
+        string? previous = null;
+        for (var i = 0; i < count; i++)
+        {
+            var offset = reader.Consumed;
+            var name = System.Text.Encoding.UTF8.GetString(reader.ReadString(256));
+            var value = System.Text.Encoding.UTF8.GetString(reader.ReadString(StringCommands.MaxStringLength));
+            // Ordinal name order is what the writer produces; anything else (including a repeated name) is damage.
+            if ((previous is not null && string.CompareOrdinal(previous, name) >= 0) || !config.TryLoad(name, value))
+            {
+                throw Corrupted($"configuration parameter at byte {offset} is unknown, invalid, repeated or out of order");
+            }
+
+            previous = name;
+        }
     }
 
     private static void ReadLocks(SnapshotInput reader, LockTable locks)

@@ -16,8 +16,13 @@ public static class SnapshotWriter
         ArgumentNullException.ThrowIfNull(output);
         var writer = new SnapshotOutput(output);
         var locks = store.Locks;
-        var version = SnapshotEncoding.VersionFor(locks);
+        var version = SnapshotEncoding.VersionFor(store);
         SnapshotEncoding.WriteHeader(writer, version, index, term, store.Now, store.KeyCount);
+        if (version == SnapshotLayout.FormatVersion)
+        {
+            SnapshotEncoding.WriteConfig(writer, store.Config);
+        }
+
         foreach (KeyEntry entry in store.Keys.InOrder())
         {
             SnapshotEncoding.WriteEntry(writer, entry);

@@ -1,23 +1,22 @@
 using System.Buffers;
 using RaftKV.StateMachine.Ordering;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Text;
 
 namespace RaftKV.StateMachine.Values;
 
 /// <summary>
 /// A Redis hash, in Redis 7.0's two representations: <c>listpack</c> (field, value, field, value... in one
-/// <see cref="Listpack"/> array, insertion order, while there are at most <see cref="MaxListpackEntries"/>
-/// fields and the commands that check it saw no string longer than <see cref="MaxListpackValue"/>) and
+/// <see cref="Listpack"/> array, insertion order, while there are at most hash-max-listpack-entries
+/// fields and the commands that check it saw no string longer than hash-max-listpack-value, both from the
+/// replicated configuration (<see cref="EncodingLimits.Current"/>)) and
 /// <c>hashtable</c>. A listpack turns into a hashtable, never back. Canonical order (snapshots, digests,
 /// random choices, scans) is ordinal field order.
 /// </summary>
 internal sealed class HashValue : StoredValue
 {
-    /// <summary>Redis's hash-max-listpack-entries default.</summary>
-    public const int MaxListpackEntries = 128;
-
-    /// <summary>Redis's hash-max-listpack-value default.</summary>
-    public const int MaxListpackValue = 64;
+    /// <summary>Listpacks up to this many fields sort their offsets on the stack, by insertion sort.</summary>
+    private const int SmallPack = 128;
 
     // A cached delegate: sorting with an IComparer allocates a delegate on every call.
     private static readonly Comparison<KeyValuePair<byte[], byte[]>> ByField =
@@ -58,7 +57,7 @@ internal sealed class HashValue : StoredValue
 
         foreach (var s in strings)
         {
-            if (s.Length > MaxListpackValue)
+            if (s.Length > EncodingLimits.Current.HashMaxListpackValue)
             {
                 ConvertToHashtable();
                 return;
@@ -97,7 +96,7 @@ internal sealed class HashValue : StoredValue
 
         _pack = Listpack.Insert(_pack, _pack.Length, field, value);
         _packCount++;
-        if (_packCount > MaxListpackEntries)
+        if (_packCount > EncodingLimits.Current.HashMaxListpackEntries)
         {
             ConvertToHashtable();
         }
@@ -189,8 +188,8 @@ internal sealed class HashValue : StoredValue
             return;
         }
 
-        // A listpack holds at most MaxListpackEntries fields (it converts past that): their offsets fit on the stack.
-        Span<int> fields = _packCount <= MaxListpackEntries ? stackalloc int[_packCount] : new int[_packCount];
+        // A listpack of the default size or less: its offsets fit on the stack.
+        Span<int> fields = _packCount <= SmallPack ? stackalloc int[_packCount] : new int[_packCount];
         var count = 0;
         for (var offset = 0; offset < _pack.Length;)
         {
@@ -231,10 +230,17 @@ internal sealed class HashValue : StoredValue
         }
     }
 
-    // Insertion sort of field offsets by field bytes, ordinal: a listpack has at most MaxListpackEntries fields, and no
-    // comparer object is needed for it.
+    // Field offsets by field bytes, ordinal: insertion sort needs no comparer object for a small listpack; a listpack
+    // the configuration lets grow larger sorts in O(n log n).
     private void SortByField(Span<int> fields)
     {
+        if (fields.Length > SmallPack)
+        {
+            var pack = _pack;
+            fields.Sort((x, y) => Listpack.Read(pack, x, out _).SequenceCompareTo(Listpack.Read(pack, y, out _)));
+            return;
+        }
+
         for (var i = 1; i < fields.Length; i++)
         {
             var moving = fields[i];

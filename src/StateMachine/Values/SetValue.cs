@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Numbers;
 using RaftKV.StateMachine.Ordering;
 using RaftKV.StateMachine.Text;
@@ -8,15 +9,13 @@ namespace RaftKV.StateMachine.Values;
 
 /// <summary>
 /// A Redis set, in Redis 7.0's two representations: <c>intset</c> (a sorted array of integers, while every
-/// member is a canonical integer and there are at most <see cref="MaxIntsetEntries"/>) and <c>hashtable</c>.
+/// member is a canonical integer and there are at most set-max-intset-entries, from the replicated configuration
+/// (<see cref="EncodingLimits.Current"/>)) and <c>hashtable</c>.
 /// An intset turns into a hashtable when a non-integer member is added or it grows too large, never back.
 /// Canonical order (snapshots, digests, random choices, scans) is ordinal byte order of the members.
 /// </summary>
 internal sealed class SetValue : StoredValue
 {
-    /// <summary>Redis's set-max-intset-entries default.</summary>
-    public const int MaxIntsetEntries = 512;
-
     private long[]? _integers = [];
     private int _integerCount;
     private HashSet<byte[]>? _members;
@@ -77,7 +76,7 @@ internal sealed class SetValue : StoredValue
                 Array.Copy(_integers, index, _integers, index + 1, _integerCount - index);
                 _integers[index] = value;
                 _integerCount++;
-                if (_integerCount > MaxIntsetEntries)
+                if (_integerCount > EncodingLimits.Current.SetMaxIntsetEntries)
                 {
                     ConvertToHashtable();
                 }

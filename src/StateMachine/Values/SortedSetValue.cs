@@ -1,18 +1,18 @@
 using RaftKV.StateMachine.Ordering;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Text;
 
 namespace RaftKV.StateMachine.Values;
 
 /// <summary>
 /// A Redis sorted set in Redis 7.0's two representations: <c>listpack</c> (a sorted array, while there are at
-/// most <see cref="MaxListpackEntries"/> members of at most <see cref="MaxListpackValue"/> bytes) and
+/// most zset-max-listpack-entries members of at most zset-max-listpack-value bytes, from the replicated
+/// configuration (<see cref="EncodingLimits.Current"/>)) and
 /// <c>skiplist</c> (<see cref="ScoreSkipList"/> plus a member-to-score dictionary). Order is Redis's: score,
 /// then ordinal member; ranks are 0-based. Every rank and range operation is O(log n) on the skip list.
 /// </summary>
 internal sealed class SortedSetValue : StoredValue
 {
-    public const int MaxListpackEntries = 128;
-    public const int MaxListpackValue = 64;
 
     private List<ScoredMember>? _small = [];
     private ScoreSkipList? _list;
@@ -25,7 +25,8 @@ internal sealed class SortedSetValue : StoredValue
     public static SortedSetValue Create(long sizeHint, long longestMember)
     {
         var zset = new SortedSetValue();
-        if (sizeHint > MaxListpackEntries || longestMember > MaxListpackValue)
+        var limits = EncodingLimits.Current;
+        if (sizeHint > limits.ZsetMaxListpackEntries || longestMember > limits.ZsetMaxListpackValue)
         {
             zset.ConvertToSkipList();
         }
@@ -75,7 +76,8 @@ internal sealed class SortedSetValue : StoredValue
             score = score == 0 ? 0.0 : score;
             var at = _small.BinarySearch(new ScoredMember(member, score), Comparer);
             _small.Insert(~at, new ScoredMember(member, score));
-            if (_small.Count > MaxListpackEntries || member.Length > MaxListpackValue)
+            var limits = EncodingLimits.Current;
+            if (_small.Count > limits.ZsetMaxListpackEntries || member.Length > limits.ZsetMaxListpackValue)
             {
                 ConvertToSkipList();
             }

@@ -1,0 +1,58 @@
+namespace RaftKV.Node.Resp;
+
+/// <summary>
+/// CLIENT PAUSE on this node: until <see cref="Pause"/>'s end (or CLIENT UNPAUSE) its clients' commands wait before
+/// they run: every command (ALL) or only writes (WRITE), except CLIENT itself so that UNPAUSE gets through. Other
+/// nodes' clients are not paused: a pause is this node's, as Redis's is its server's.
+/// </summary>
+internal sealed class ClientPause
+{
+    private readonly Lock _lock = new();
+    private DateTimeOffset _until = DateTimeOffset.MinValue;
+    private bool _writesOnly;
+    private TaskCompletionSource _released = NewRelease();
+
+    /// <summary>Pauses until <paramref name="until"/>; a pause already longer or stricter (ALL over WRITE) is kept, as in Redis.</summary>
+    public void Pause(DateTimeOffset until, bool writesOnly)
+    {
+        lock (_lock)
+        {
+            var active = _until > DateTimeOffset.UtcNow;
+            _writesOnly = active ? _writesOnly && writesOnly : writesOnly;
+            if (until > _until)
+                _until = until;
+        }
+    }
+
+    public void Unpause()
+    {
+        lock (_lock)
+        {
+            _until = DateTimeOffset.MinValue;
+            _released.TrySetResult();
+            _released = NewRelease();
+        }
+    }
+
+    /// <summary>Waits while a pause applies to a command of this kind; returns at once when none does.</summary>
+    public async ValueTask WaitAsync(bool isWrite, CancellationToken token)
+    {
+        while (true)
+        {
+            TimeSpan remaining;
+            Task released;
+            lock (_lock)
+            {
+                remaining = _until - DateTimeOffset.UtcNow;
+                if (remaining <= TimeSpan.Zero || (_writesOnly && !isWrite))
+                    return;
+                released = _released.Task;
+            }
+
+            await Task.WhenAny(released, Task.Delay(remaining, token)).ConfigureAwait(false);
+            token.ThrowIfCancellationRequested();
+        }
+    }
+
+    private static TaskCompletionSource NewRelease() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

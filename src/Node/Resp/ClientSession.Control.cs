@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Text;
+using RaftKV.Protocol.Commands;
+using RaftKV.Protocol.Replies;
+using RaftKV.Protocol.Resp;
+
+namespace RaftKV.Node.Resp;
+
+/// <summary>CLIENT KILL, PAUSE, UNPAUSE, REPLY, NO-EVICT and UNBLOCK, and what they do to this session's commands.</summary>
+internal sealed partial class ClientSession
+{
+    // CLIENT REPLY: OFF suppresses every reply until ON; SKIP the next command's (SKIP itself answers nothing).
+    private bool _replyOff;
+    private int _skipReplies;
+
+    /// <summary>
+    /// Runs one request as <see cref="ExecuteUnfilteredAsync"/> does, after any CLIENT PAUSE that applies to it, and
+    /// drops its reply while CLIENT REPLY says so. Whether a reply is dropped is decided when the command starts (in
+    /// request order), so pipelined commands running concurrently drop exactly the replies Redis would.
+    /// </summary>
+    private async ValueTask<Reply?> ExecuteAsync(RespRequest request)
+    {
+        var isClient = CommandTable.TryGet(request[0], out var spec) && spec.Id == CommandId.Client;
+        var suppress = !isClient && (_replyOff || _skipReplies > 0);
+        if (!isClient && _skipReplies > 0)
+            _skipReplies--;
+        if (!isClient && spec is not null)
+            await _services.Clients.Pause.WaitAsync(spec.IsWrite, _closed.Token).ConfigureAwait(false);
+        var reply = await ExecuteUnfilteredAsync(request).ConfigureAwait(false);
+        return suppress ? null : reply;
+    }
+
+    /// <summary>Closes this connection now (CLIENT KILL from another client).</summary>
+    public void Kill() => _connection.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("Killed by CLIENT KILL"));
+
+    private Reply? ReplyMode(byte[] mode)
+    {
+        var word = Encoding.ASCII.GetString(mode).ToUpperInvariant();
+        switch (word)
+        {
+            case "ON":
+                _replyOff = false;
+                _skipReplies = 0;
+                return Reply.Ok;
+            case "OFF":
+                _replyOff = true;
+                return null;
+            case "SKIP":
+                if (!_replyOff)
+                    _skipReplies = 1;
+                return null;
+            default:
+                return Reply.Error(ErrorMessages.Syntax);
+        }
+    }
+
+    private static Reply OnOff(byte[] value) =>
+        Encoding.ASCII.GetString(value).ToUpperInvariant() is "ON" or "OFF" ? Reply.Ok : Reply.Error(ErrorMessages.Syntax);
+
+    private Reply PauseClients(byte[][] args)
+    {
+        var writesOnly = false;
+        if (args.Length == 4)
+        {
+            var mode = Encoding.ASCII.GetString(args[3]).ToUpperInvariant();
+            if (mode is not ("WRITE" or "ALL"))
+                return Reply.Error("ERR CLIENT PAUSE mode must be WRITE or ALL");
+            writesOnly = mode == "WRITE";
+        }
+
+        if (!RedisNumber.TryParseLong(args[2], out var timeout))
+            return Reply.Error("ERR timeout is not an integer or out of range");
+        if (timeout < 0)
+            return Reply.Error("ERR timeout is negative");
+        _services.Clients.Pause.Pause(DateTimeOffset.UtcNow.AddMilliseconds(Math.Min(timeout, 365L * 24 * 3600 * 1000)), writesOnly);
+        return Reply.Ok;
+    }
+
+    /// <summary>CLIENT UNBLOCK id [TIMEOUT|ERROR]: 0, since no client of this node is blocked in a way this can end.</summary>
+    private static Reply Unblock(byte[][] args)
+    {
+        if (args.Length == 4 && Encoding.ASCII.GetString(args[3]).ToUpperInvariant() is not ("TIMEOUT" or "ERROR"))
+            return Reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+        return RedisNumber.TryParseLong(args[2], out _) ? Reply.Zero : Reply.Error(ErrorMessages.NotInteger);
+    }
+
+    /// <summary>CLIENT KILL addr:port (old form: OK or "No such client"), or filters (the number of clients closed).</summary>
+    private Reply KillClients(byte[][] args)
+    {
+        string? addr = null, laddr = null, type = null;
+        long id = 0;
+        var skipMe = true;
+        if (args.Length == 3)
+        {
+            addr = Encoding.UTF8.GetString(args[2]);
+            skipMe = false;
+        }
+        else
+        {
+            for (var i = 2; i < args.Length; i += 2)
+            {
+                if (i + 1 >= args.Length)
+                    return Reply.Error(ErrorMessages.Syntax);
+                var option = Encoding.ASCII.GetString(args[i]).ToUpperInvariant();
+                var value = Encoding.UTF8.GetString(args[i + 1]);
+                switch (option)
+                {
+                    case "ID":
+                        if (!long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out id) || id < 1)
+                            return Reply.Error("ERR client-id should be greater than 0");
+                        break;
+                    case "TYPE":
+                        type = value.ToLowerInvariant();
+                        if (type is not ("normal" or "master" or "slave" or "replica" or "pubsub"))
+                            return Reply.Error($"ERR Unknown client type '{value}'");
+                        break;
+                    case "ADDR":
+                        addr = value;
+                        break;
+                    case "LADDR":
+                        laddr = value;
+                        break;
+                    case "USER":
+                        if (value != "default")
+                            return Reply.Error($"ERR No such user '{value}'");
+                        break;
+                    case "SKIPME":
+                        var yesNo = value.ToLowerInvariant();
+                        if (yesNo is not ("yes" or "no"))
+                            return Reply.Error(ErrorMessages.Syntax);
+                        skipMe = yesNo == "yes";
+                        break;
+                    default:
+                        return Reply.Error(ErrorMessages.Syntax);
+                }
+            }
+        }
+
+        var killed = 0;
+        var killSelf = false;
+        foreach (var session in _services.Clients.Snapshot())
+        {
+            var sessionType = session.Subscriptions.Count > 0 ? "pubsub" : "normal";
+            if ((addr is not null && session.Address != addr) || (laddr is not null && session.LocalAddress != laddr)
+                || (id != 0 && session.Id != id) || (type is not null && type != sessionType) || (session == this && skipMe))
+                continue;
+            killed++;
+            if (session == this)
+                killSelf = true;
+            else
+                session.Kill();
+        }
+
+        // This client is closed after its reply, as Redis does.
+        if (killSelf)
+            Quit();
+        if (args.Length == 3)
+            return killed == 0 ? Reply.Error("ERR No such client") : Reply.Ok;
+        return Reply.Integer(killed);
+    }
+}

@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Text;
+using RaftKV.Protocol.Replies;
+
+namespace RaftKV.StateMachine.Configuration;
+
+/// <summary>
+/// The replicated runtime configuration: the values CONFIG SET gave the <see cref="ConfigScope.Replicated"/>
+/// parameters, changed only by applying a ConfigSet log entry (so every replica holds the same values at the same
+/// index) and kept in snapshots. Parameters never set report their default. It is not part of DEBUG DIGEST, which is
+/// Redis's keyspace digest (the suite compares it with Redis's); snapshots carry it byte for byte.
+/// </summary>
+public sealed class RuntimeConfig
+{
+    private readonly SortedDictionary<string, string> _values = new(StringComparer.Ordinal);
+
+    public EncodingLimits Limits { get; private set; } = EncodingLimits.Default;
+
+    /// <summary>Whether every parameter holds its default (then snapshots need no configuration section).</summary>
+    public bool IsDefault => _values.Count == 0;
+
+    /// <summary>The value CONFIG GET reports for a replicated or fixed parameter.</summary>
+    public string Get(ConfigParameter parameter)
+    {
+        ArgumentNullException.ThrowIfNull(parameter);
+        return _values.TryGetValue(parameter.Name, out var value) ? value : parameter.Default;
+    }
+
+    /// <summary>The value of the parameter named <paramref name="name"/> (canonical name or alias); "" for an unknown name.</summary>
+    public string Get(string name) => ConfigParameters.TryFind(name, out var parameter) ? Get(parameter) : "";
+
+    /// <summary>The parameters that differ from their defaults, in ordinal name order (the snapshot's section).</summary>
+    public IEnumerable<KeyValuePair<string, string>> Changed => _values;
+
+    /// <summary>
+    /// Checks CONFIG SET's name-value pairs as Redis 7.0 does, in its order: names first (unknown, not settable or
+    /// repeated: the first such argument is reported), then values. On success, <paramref name="changes"/> holds each
+    /// parameter with its normalized value. <paramref name="pairs"/> excludes "CONFIG SET".
+    /// </summary>
+    public static bool TryParse(byte[][] pairs, out List<KeyValuePair<ConfigParameter, string>> changes, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        changes = [];
+        error = null;
+        if (pairs.Length == 0 || pairs.Length % 2 != 0)
+        {
+            error = "ERR syntax error";
+            return false;
+        }
+
+        // Redis 7.0 registers each alias as an entry of its own: a name repeated is a duplicate, a name and its alias are
+        // not (the later value wins), and a bad value is reported under the entry it was set by, in lower case.
+        var found = new List<(ConfigParameter Parameter, string Entry)>();
+        for (var i = 0; i < pairs.Length; i += 2)
+        {
+            var typed = Encoding.UTF8.GetString(pairs[i]);
+            if (!ConfigParameters.TryFind(typed, out var parameter))
+            {
+                error = $"ERR Unknown option or number of arguments for CONFIG SET - '{typed}'";
+                return false;
+            }
+
+            var entry = typed.ToLowerInvariant();
+            var refusal = parameter.Scope switch
+            {
+                ConfigScope.Immutable => "can't set immutable config",
+                ConfigScope.Node => "can't set this node's own setting at runtime: RaftKV reads it from the node's configuration at start-up",
+                _ => found.Exists(f => f.Entry == entry) ? "duplicate parameter" : null,
+            };
+            if (refusal is not null)
+            {
+                error = $"ERR CONFIG SET failed (possibly related to argument '{typed}') - {refusal}";
+                return false;
+            }
+
+            found.Add((parameter, entry));
+        }
+
+        for (var i = 0; i < found.Count; i++)
+        {
+            var (parameter, entry) = found[i];
+            if (!ConfigValues.TryNormalize(parameter, Encoding.UTF8.GetString(pairs[(2 * i) + 1]), out var normalized, out var problem))
+            {
+                error = $"ERR CONFIG SET failed (possibly related to argument '{entry}') - {problem}";
+                changes.Clear();
+                return false;
+            }
+
+            changes.Add(new(parameter, normalized));
+        }
+
+        return true;
+    }
+
+    /// <summary>Applies a ConfigSet entry: all its pairs or none (a refused entry changes nothing, alike on every replica).</summary>
+    public Reply Apply(byte[][] pairs)
+    {
+        if (!TryParse(pairs, out var changes, out var error))
+        {
+            return Reply.Error(error!);
+        }
+
+        foreach (var (parameter, value) in changes)
+        {
+            Store(parameter, value);
+        }
+
+        Limits = ComputeLimits();
+        return Reply.Ok;
+    }
+
+    /// <summary>Loads one snapshot pair; false when the name is not a replicated parameter or the value is invalid.</summary>
+    internal bool TryLoad(string name, string value)
+    {
+        if (!ConfigParameters.TryFind(name, out var parameter) || parameter.Name != name || parameter.Scope != ConfigScope.Replicated
+            || !ConfigValues.TryNormalize(parameter, value, out var normalized, out _) || normalized != value)
+        {
+            return false;
+        }
+
+        Store(parameter, value);
+        Limits = ComputeLimits();
+        return true;
+    }
+
+    private void Store(ConfigParameter parameter, string value)
+    {
+        if (value == parameter.Default)
+        {
+            _values.Remove(parameter.Name);
+        }
+        else
+        {
+            _values[parameter.Name] = value;
+        }
+    }
+
+    private EncodingLimits ComputeLimits() => new(
+        Number("hash-max-listpack-entries"),
+        Number("hash-max-listpack-value"),
+        Number("zset-max-listpack-entries"),
+        Number("zset-max-listpack-value"),
+        Number("set-max-intset-entries"));
+
+    private long Number(string name) => long.Parse(Get(name), CultureInfo.InvariantCulture);
+}
