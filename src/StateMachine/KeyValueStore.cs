@@ -238,6 +238,7 @@ public sealed class KeyValueStore
         CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh or CommandId.RaftkvLockOwner =>
             LockCommands.Dispatch(_locks, command, args, now, _entryIndex),
         _ when ExpireDispatch.Handles(command) => ExpireDispatch.Dispatch(_keys, command, args, now),
+        _ when Commands.Streams.StreamDispatch.Handles(command) => Commands.Streams.StreamDispatch.Dispatch(_keys, command, args, now),
         _ => CollectionDispatch.Dispatch(_keys, command, args, now, seed),
     };
 

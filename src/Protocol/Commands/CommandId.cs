@@ -204,4 +204,21 @@ public enum CommandId : ushort
     Hincrbyfloat = 713,
     Hrandfield = 714,
     Hscan = 715,
+
+    // Streams (850-899).
+    Xadd = 850,
+    Xrange = 851,
+    Xrevrange = 852,
+    Xlen = 853,
+    Xread = 854,
+    Xdel = 855,
+    Xtrim = 856,
+    Xsetid = 857,
+    Xinfo = 858,
+    Xgroup = 859,
+    Xreadgroup = 860,
+    Xack = 861,
+    Xpending = 862,
+    Xclaim = 863,
+    Xautoclaim = 864,
 }

@@ -11,9 +11,15 @@ namespace RaftKV.StateMachine.Snapshots;
 /// </summary>
 internal static class SnapshotEncoding
 {
-    /// <summary>Version 1 while no lock was ever granted, so that version-1 readers can still install the snapshot.</summary>
-    public static ushort VersionFor(LockTable locks) =>
-        locks.LastToken == 0 && locks.Count == 0 ? SnapshotLayout.KeysOnlyVersion : SnapshotLayout.FormatVersion;
+    /// <summary>
+    /// Always the newest version: a version-3 snapshot may hold streams, which older readers cannot load, and whether
+    /// it does is not known when the header is written.
+    /// </summary>
+    public static ushort VersionFor(LockTable locks)
+    {
+        ArgumentNullException.ThrowIfNull(locks);
+        return SnapshotLayout.FormatVersion;
+    }
 
     public static void WriteHeader(CanonicalWriter writer, ushort version, long index, long term, long now, long keyCount)
     {

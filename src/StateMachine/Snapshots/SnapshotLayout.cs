@@ -7,21 +7,26 @@ namespace RaftKV.StateMachine.Snapshots;
 /// <code>
 /// magic "RKVSNAP1" | version:u16 | index:i64 | term:i64 | now:i64 | keyCount:i64
 /// keyCount * (key:string | kind:u8 | expireAtMs:i64 (-1 = none) | value)
-/// version 2 only: lastToken:i64 | lockCount:i64
+/// version 2 and 3: lastToken:i64 | lockCount:i64
 ///                 lockCount * (name:string | owner:string | token:i64 | expireAtMs:i64 | ttlMs:i64)
 /// checksum:u64 = XxHash64 (seed 0) of every byte before it
 /// </code>
 /// Values are their canonical form (<see cref="Values.StoredValue.WriteCanonical"/>): string = string;
 /// list = i32 count + strings in order; set = i32 count + members in ordinal order; hash = i32 count +
-/// (field, value) in ordinal field order; zset = i32 count + (member, score:f64 bits) by score then member.
+/// (field, value) in ordinal field order; zset = i32 count + (member, score:f64 bits) by score then member;
+/// stream (kind 5, version 3 only) = <see cref="Values.Streams.StreamValue.WriteCanonical"/>.
 /// Keys come in canonical key order and locks in ordinal name order, so equal states give byte-equal snapshots.
 /// Version 2 adds the lock table. The writer writes version 1 while no lock was ever granted (last token 0):
 /// nothing is lost, and nodes that read only version 1 can still install such snapshots during an upgrade.
+/// Version 3 adds the stream value kind; the writer always writes it (the lock section included).
 /// </summary>
 internal static class SnapshotLayout
 {
-    /// <summary>The newest version, which this node reads along with <see cref="KeysOnlyVersion"/>.</summary>
-    public const ushort FormatVersion = 2;
+    /// <summary>The newest version, which this node reads along with <see cref="LocksVersion"/> and <see cref="KeysOnlyVersion"/>.</summary>
+    public const ushort FormatVersion = 3;
+
+    /// <summary>The version with the lock table and without streams.</summary>
+    public const ushort LocksVersion = 2;
 
     /// <summary>The version without the lock table.</summary>
     public const ushort KeysOnlyVersion = 1;

@@ -26,7 +26,7 @@ public static class SnapshotReader
         }
 
         var version = (ushort)(reader.ReadByte() | (reader.ReadByte() << 8));
-        if (version is not (SnapshotLayout.KeysOnlyVersion or SnapshotLayout.FormatVersion))
+        if (version is not (SnapshotLayout.KeysOnlyVersion or SnapshotLayout.LocksVersion or SnapshotLayout.FormatVersion))
         {
             throw new SnapshotFormatException(
                 $"Unknown snapshot format version {version}; this node reads versions {SnapshotLayout.KeysOnlyVersion} to {SnapshotLayout.FormatVersion}.");
@@ -52,6 +52,11 @@ public static class SnapshotReader
             if (expireAt < 0 && expireAt != KeyEntry.NoExpiry)
             {
                 throw Corrupted($"key at byte {offset} has expiry {expireAt}");
+            }
+
+            if (kind == (byte)ValueKind.Stream && version < SnapshotLayout.FormatVersion)
+            {
+                throw Corrupted($"key at byte {offset} is a stream in a version {version} snapshot");
             }
 
             var entry = store.Keys.Put(key, ReadValue(reader, kind, offset), expireAt);
@@ -180,6 +185,9 @@ public static class SnapshotReader
 
                     return zset;
                 }
+
+            case ValueKind.Stream:
+                return StreamSnapshotReader.Read(reader, offset);
 
             default:
                 throw Corrupted($"key at byte {offset} has unknown type tag {kind}");
