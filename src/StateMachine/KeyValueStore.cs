@@ -133,6 +133,18 @@ public sealed class KeyValueStore
         return LogForm.Rewrite(command);
     }
 
+    /// <summary>
+    /// For a client that blocks in XREAD with <c>$</c>: <paramref name="arguments"/> (the name excluded) with each
+    /// <c>$</c> replaced by its stream's last id at <paramref name="nowMs"/> (0-0 for a missing key), so that running
+    /// the command again later answers only entries added after now, as Redis resolves <c>$</c> when the client blocks.
+    /// Read-only; returns the arguments unchanged when they are not a valid XREAD.
+    /// </summary>
+    public byte[][] ResolveStreamReadIds(byte[][] arguments, long nowMs)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        return Commands.Streams.StreamReadCommands.ResolveLastIds(_keys, arguments, Math.Max(nowMs, Now));
+    }
+
     /// <summary>Stored keys with an expiry, expired or not (for sizing the leader's expiry sweeps).</summary>
     public long ExpiringKeyCount => _keys.ExpiringCount;
 

@@ -54,6 +54,26 @@ internal static class StreamReadCommands
         return served.Count == 0 ? Reply.NullArray : new MapReply(served, pairsInResp2: true);
     }
 
+    /// <summary>XREAD's arguments with each <c>$</c> made its stream's last id now (see KeyValueStore.ResolveStreamReadIds).</summary>
+    public static byte[][] ResolveLastIds(KeyTable keys, byte[][] args, long now)
+    {
+        if (!StreamReadOptions.TryParse(args, group: false, out var options, out _))
+        {
+            return args;
+        }
+
+        var resolved = (byte[][])args.Clone();
+        for (var i = 0; i < options.StreamCount; i++)
+        {
+            if (options.Id(args, i) is [(byte)'$'] && StreamReplies.TryRead(keys, options.Key(args, i), now, out var stream))
+            {
+                resolved[options.KeysStart + options.StreamCount + i] = (stream?.LastId ?? StreamId.Zero).ToBytes();
+            }
+        }
+
+        return resolved;
+    }
+
     public static Reply ReadGroup(KeyTable keys, byte[][] args, long now)
     {
         if (!StreamReadOptions.TryParse(args, group: true, out var options, out var error))
