@@ -51,7 +51,7 @@ internal static class CommandValidator
                 return StringExpiryCommands.TryParseGetEx(args, out _, out _, out _, out var getexError) ? null : getexError;
             case CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh:
                 return LockCommands.Validate(command, args);
-            case CommandId.Xadd or CommandId.Xtrim or CommandId.Xread or CommandId.Xreadgroup:
+            case CommandId.Xadd or CommandId.Xtrim or CommandId.Xread or CommandId.Xreadgroup or CommandId.Xinfo or CommandId.Xgroup:
                 return Streams.StreamDispatch.Validate(command, args);
             default:
                 return null;

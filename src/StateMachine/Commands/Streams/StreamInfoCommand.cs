@@ -8,7 +8,8 @@ namespace RaftKV.StateMachine.Commands.Streams;
 
 /// <summary>
 /// XINFO STREAM [FULL [COUNT n]], GROUPS, CONSUMERS and HELP, as Redis 7.0 replies (maps under RESP3). radix-tree-keys
-/// is the emulated node count; radix-tree-nodes, an internal figure of Redis's radix tree, is given as the same.
+/// is the emulated node count; radix-tree-nodes, an internal figure of Redis's radix tree, is given as that count plus
+/// the root (exact for up to one node).
 /// </summary>
 internal static class StreamInfoCommand
 {
@@ -110,7 +111,7 @@ internal static class StreamInfoCommand
         {
             ("length", Reply.Integer(stream.Count)),
             ("radix-tree-keys", Reply.Integer(stream.NodeCount)),
-            ("radix-tree-nodes", Reply.Integer(stream.NodeCount)),
+            ("radix-tree-nodes", Reply.Integer(stream.NodeCount + 1)),
             ("last-generated-id", StreamReplies.Id(stream.LastId)),
             ("max-deleted-entry-id", StreamReplies.Id(stream.MaxDeletedId)),
             ("entries-added", Reply.Integer(stream.EntriesAdded)),

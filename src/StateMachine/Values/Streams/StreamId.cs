@@ -25,29 +25,23 @@ internal readonly record struct StreamId(ulong Ms, ulong Seq) : IComparable<Stre
     public static bool operator >=(StreamId left, StreamId right) => left.CompareTo(right) >= 0;
 
     /// <summary>The next id (streamIncrID); false past the largest, which wraps to 0-0.</summary>
+    /// <remarks>Reads this id before it writes <paramref name="next"/>, which may be the same variable.</remarks>
     public bool TryIncrement(out StreamId next)
     {
-        if (Seq != ulong.MaxValue)
-        {
-            next = new StreamId(Ms, Seq + 1);
-            return true;
-        }
-
-        next = Ms == ulong.MaxValue ? Zero : new StreamId(Ms + 1, 0);
-        return Ms != ulong.MaxValue;
+        var (ms, seq) = (Ms, Seq);
+        var ok = seq != ulong.MaxValue || ms != ulong.MaxValue;
+        next = seq != ulong.MaxValue ? new StreamId(ms, seq + 1) : ok ? new StreamId(ms + 1, 0) : Zero;
+        return ok;
     }
 
     /// <summary>The previous id (streamDecrID); false before 0-0, which wraps to the largest.</summary>
+    /// <remarks>Reads this id before it writes <paramref name="previous"/>, which may be the same variable.</remarks>
     public bool TryDecrement(out StreamId previous)
     {
-        if (Seq != 0)
-        {
-            previous = new StreamId(Ms, Seq - 1);
-            return true;
-        }
-
-        previous = Ms == 0 ? Max : new StreamId(Ms - 1, ulong.MaxValue);
-        return Ms != 0;
+        var (ms, seq) = (Ms, Seq);
+        var ok = seq != 0 || ms != 0;
+        previous = seq != 0 ? new StreamId(ms, seq - 1) : ok ? new StreamId(ms - 1, ulong.MaxValue) : Max;
+        return ok;
     }
 
     public byte[] ToBytes()
