@@ -25,6 +25,10 @@ public sealed class StreamBlockingTests
         Assert.False(read.IsCompleted);
         Assert.False(readThroughFollower.IsCompleted);
 
+        // The leader counts both (the follower relays its client's command there), as Redis's test suite expects.
+        await using var admin = await RespTestClient.ConnectAsync(leader.RespPort);
+        Assert.Contains("blocked_clients:2", (await admin.SendAsync("INFO", "clients")).Text(), StringComparison.Ordinal);
+
         Assert.Equal("2-0", (await writer.SendAsync("XADD", "s", "2-0", "new", "y")).Text());
         Assert.Equal("[[$s, [[$2-0, [$new, $y]]]]]", (await read.WaitAsync(TimeSpan.FromSeconds(20))).ToString());
         Assert.Equal("[[$s, [[$2-0, [$new, $y]]]]]", (await readThroughFollower.WaitAsync(TimeSpan.FromSeconds(20))).ToString());

@@ -12,6 +12,10 @@ internal sealed class BlockingWaiters
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, LinkedList<Waiter>> _byKey = new(StringComparer.Ordinal);
+    private int _count;
+
+    /// <summary>Clients blocked now (INFO's blocked_clients).</summary>
+    public int Count => Volatile.Read(ref _count);
 
     public sealed class Waiter(IReadOnlyList<string> keys)
     {
@@ -28,6 +32,7 @@ internal sealed class BlockingWaiters
         var waiter = new Waiter(keys);
         lock (_lock)
         {
+            _count++;
             foreach (var key in keys)
             {
                 if (!_byKey.TryGetValue(key, out var queue))
@@ -44,6 +49,7 @@ internal sealed class BlockingWaiters
     {
         lock (_lock)
         {
+            _count--;
             foreach (var key in waiter.Keys)
             {
                 if (!_byKey.TryGetValue(key, out var queue))

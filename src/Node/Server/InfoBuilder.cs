@@ -15,7 +15,7 @@ namespace RaftKV.Node.Server;
 /// clients route writes by themselves. The raft section has the consensus state.
 /// </summary>
 internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard disk, ClientRegistry clients, ServerInfo server, IOptions<NodeOptions> options, TimeProvider clock,
-    RaftKV.Node.Execution.ExpirySweeper expiry)
+    RaftKV.Node.Execution.ExpirySweeper expiry, RaftKV.Node.Execution.BlockingWaiters waiters)
 {
     private static readonly string[] DefaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace", "raft"];
     private readonly NodeOptions _options = options.Value;
@@ -76,7 +76,7 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
     {
         text.Append("# Clients\r\n");
         Line(text, "connected_clients", clients.Count);
-        Line(text, "blocked_clients", 0);
+        Line(text, "blocked_clients", waiters.Count);
     }
 
     private static void Memory(StringBuilder text)

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using RaftKV.StateMachine.Numbers;
 
 namespace RaftKV.StateMachine.Values.Streams;
 
@@ -109,36 +110,11 @@ internal readonly record struct StreamId(ulong Ms, ulong Seq) : IComparable<Stre
         return true;
     }
 
-    // As Redis's string2ull: a decimal without sign (a leading '+' allowed), up to 2^64-1.
+    // As Redis's string2ull: a decimal without sign (a leading '+' allowed), up to 2^64-1. A cursor's parse, which
+    // also takes a '-' (strtoul's negation), once a sign of '-' is refused.
     private static bool TryParseUnsigned(ReadOnlySpan<byte> text, out ulong value)
     {
         value = 0;
-        if (text.Length > 0 && text[0] == (byte)'+')
-        {
-            text = text[1..];
-        }
-
-        if (text.Length == 0)
-        {
-            return false;
-        }
-
-        foreach (var c in text)
-        {
-            if (c < (byte)'0' || c > (byte)'9')
-            {
-                return false;
-            }
-
-            var digit = (ulong)(c - '0');
-            if (value > (ulong.MaxValue - digit) / 10)
-            {
-                return false;
-            }
-
-            value = (value * 10) + digit;
-        }
-
-        return true;
+        return (text.IsEmpty || text[0] != (byte)'-') && RedisIntegers.TryParseCursor(text, out value);
     }
 }
