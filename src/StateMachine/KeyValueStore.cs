@@ -154,6 +154,18 @@ public sealed class KeyValueStore
     /// </summary>
     public long ExpiredKeyCount => _keys.ExpiredRemovals;
 
+    /// <summary>
+    /// For a client that blocks in XREAD with <c>$</c>: <paramref name="arguments"/> (the name excluded) with each
+    /// <c>$</c> replaced by its stream's last id at <paramref name="nowMs"/> (0-0 for a missing key), so that running
+    /// the command again later answers only entries added after now, as Redis resolves <c>$</c> when the client blocks.
+    /// Read-only; returns the arguments unchanged when they are not a valid XREAD.
+    /// </summary>
+    public byte[][] ResolveStreamReadIds(byte[][] arguments, long nowMs)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        return Commands.Streams.StreamReadCommands.ResolveLastIds(_keys, arguments, Math.Max(nowMs, Now));
+    }
+
     /// <summary>Stored keys with an expiry, expired or not (for sizing the leader's expiry sweeps).</summary>
     public long ExpiringKeyCount => _keys.ExpiringCount;
 
@@ -330,6 +342,7 @@ public sealed class KeyValueStore
         CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh or CommandId.RaftkvLockOwner =>
             LockCommands.Dispatch(_locks, command, args, now, _entryIndex),
         _ when ExpireDispatch.Handles(command) => ExpireDispatch.Dispatch(_keys, command, args, now),
+        _ when Commands.Streams.StreamDispatch.Handles(command) => Commands.Streams.StreamDispatch.Dispatch(_keys, command, args, now),
         _ => CollectionDispatch.Dispatch(_keys, command, args, now, seed),
     };
 

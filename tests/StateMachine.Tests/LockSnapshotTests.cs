@@ -12,8 +12,16 @@ namespace RaftKV.StateMachine.Tests;
 public sealed class LockSnapshotTests
 {
     // Snapshots on disk and in backups hold these bytes: changing them needs a new format version.
-    // Version 1's golden bytes stay pinned by SnapshotTests.Write_TinyStore_MatchesGoldenBytes.
+    // Version 1's golden bytes stay pinned by SnapshotTests.Read_Version1Golden_RestoresTheSameStore.
     private const string LockGoldenHex =
+        "524B56534E415031" + "0300" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
+        + "010000006B" + "00" + "8813000000000000" + "0100000076"
+        + "0700000000000000" + "0100000000000000"
+        + "010000004C" + "010000006F" + "0700000000000000" + "A00F000000000000" + "B80B000000000000"
+        + "BD7C8CD4B9A23179";
+
+    // The same store in version 2, as nodes before version 3 wrote it: still read.
+    private const string LockVersion2Hex =
         "524B56534E415031" + "0200" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
         + "010000006B" + "00" + "8813000000000000" + "0100000076"
         + "0700000000000000" + "0100000000000000"
@@ -32,17 +40,23 @@ public sealed class LockSnapshotTests
     }
 
     [Fact]
-    public void Write_UsesVersion1_UntilALockIsEverGranted()
+    public void Read_Version2Golden_RestoresTheSameStore()
+    {
+        var store = TinyStoreWithLock();
+        var restored = Restore(Convert.FromHexString(LockVersion2Hex)).Store;
+        Assert.Equal(store.Digest(), restored.Digest());
+        Assert.Equal(7, restored.Locks.LastToken);
+        Assert.Equal(LockGoldenHex, Convert.ToHexString(Snapshot(restored)));
+    }
+
+    [Fact]
+    public void Write_UsesVersion3_WithOrWithoutLocks()
     {
         var store = new KeyValueStore();
         store.Apply(CommandId.Set, 1000, "k", "v");
-        Assert.Equal(1, Version(Snapshot(store)));
-        store.Apply(new LogCommand(CommandId.RaftkvLockRelease, 1000, 0, [B("L"), B("o")]), 2);
-        store.Apply(new LogCommand(CommandId.LockLeaseExtend, 1000, 0, []), 3);
-        Assert.Equal(1, Version(Snapshot(store)));
+        Assert.Equal(3, Version(Snapshot(store)));
         store.Apply(new LogCommand(CommandId.RaftkvLockAcquire, 1000, 0, [B("L"), B("o"), B("10")]), 4);
-        store.Apply(new LogCommand(CommandId.RaftkvLockRelease, 1000, 0, [B("L"), B("o")]), 5);
-        Assert.Equal(2, Version(Snapshot(store)));
+        Assert.Equal(3, Version(Snapshot(store)));
     }
 
     [Fact]

@@ -1,13 +1,21 @@
 using RaftKV.Protocol.Commands;
+using RaftKV.Protocol.Replies;
 using RaftKV.Protocol.Resp;
 
 namespace RaftKV.Node.Execution;
 
-/// <summary>Where a blocking command keeps its keys and its timeout (seconds, 0 = forever).</summary>
+/// <summary>
+/// Where a blocking command keeps its keys and its timeout (seconds, 0 = forever; XREAD and XREADGROUP: BLOCK
+/// milliseconds). XREAD and XREADGROUP block only with BLOCK: without it <see cref="TryParse"/> answers false.
+/// </summary>
 internal static class BlockingCommand
 {
+    public const string StreamKeyGone = "UNBLOCKED the stream key no longer exists";
+    public const string StreamGroupGone = "NOGROUP the consumer group this client was blocked on no longer exists";
+
     public static bool IsBlocking(CommandId id) => id is CommandId.Blpop or CommandId.Brpop or CommandId.Blmove
-        or CommandId.Brpoplpush or CommandId.Blmpop or CommandId.Bzpopmin or CommandId.Bzpopmax or CommandId.Bzmpop;
+        or CommandId.Brpoplpush or CommandId.Blmpop or CommandId.Bzpopmin or CommandId.Bzpopmax or CommandId.Bzmpop
+        or CommandId.Xread or CommandId.Xreadgroup;
 
     /// <param name="arguments">The whole request, the command name at index 0.</param>
     public static bool TryParse(CommandId id, byte[][] arguments, out IReadOnlyList<byte[]> keys, out TimeSpan? timeout)
@@ -25,6 +33,8 @@ internal static class BlockingCommand
                 keys = [arguments[1]];
                 seconds = arguments[^1];
                 break;
+            case CommandId.Xread or CommandId.Xreadgroup:
+                return TryParseStreamRead(arguments, out keys, out timeout);
             case CommandId.Blmpop or CommandId.Bzmpop:
                 if (!RedisNumber.TryParseLong(arguments[2], out var count) || count < 1 || count > arguments.Length - 3)
                     return false;
@@ -39,5 +49,65 @@ internal static class BlockingCommand
             return false;
         timeout = value == 0 ? null : TimeSpan.FromSeconds(value);
         return true;
+    }
+
+    /// <summary>
+    /// What a woken XREAD or XREADGROUP client gets from its retry's <paramref name="reply"/>, as Redis 7.0 answers
+    /// blocked stream readers: XREAD keeps waiting (the null array) while a key holds another type; XREADGROUP is
+    /// unblocked with an error when its key is gone or changed type, or when its group was destroyed.
+    /// </summary>
+    /// <param name="keysAreStreams">Whether every key still holds a stream (asked only for a NOGROUP reply).</param>
+    public static Reply AfterWake(CommandId id, Reply reply, Func<bool> keysAreStreams)
+    {
+        if (reply is not ErrorReply error)
+            return reply;
+        var wrongType = error.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal);
+        return id switch
+        {
+            CommandId.Xread when wrongType => Reply.NullArray,
+            CommandId.Xreadgroup when wrongType => Reply.Error(StreamKeyGone),
+            CommandId.Xreadgroup when error.Message.StartsWith("NOGROUP", StringComparison.Ordinal) =>
+                Reply.Error(keysAreStreams() ? StreamGroupGone : StreamKeyGone),
+            _ => reply,
+        };
+    }
+
+    // XREAD/XREADGROUP [GROUP g c] [COUNT n] [BLOCK ms] [NOACK] STREAMS key... id...: the options end at STREAMS.
+    private static bool TryParseStreamRead(byte[][] arguments, out IReadOnlyList<byte[]> keys, out TimeSpan? timeout)
+    {
+        keys = [];
+        timeout = null;
+        long? block = null;
+        for (var i = 1; i < arguments.Length; i++)
+        {
+            var option = System.Text.Encoding.ASCII.GetString(arguments[i]).ToUpperInvariant();
+            switch (option)
+            {
+                case "BLOCK" when i + 1 < arguments.Length:
+                    if (!RedisNumber.TryParseLong(arguments[++i], out var ms) || ms < 0)
+                        return false;
+                    block = ms;
+                    break;
+                case "COUNT" when i + 1 < arguments.Length:
+                    i++;
+                    break;
+                case "GROUP" when i + 2 < arguments.Length:
+                    i += 2;
+                    break;
+                case "NOACK":
+                    break;
+                case "STREAMS":
+                    var count = (arguments.Length - i - 1) / 2;
+                    if (block is not { } limit || count == 0)
+                        return false;
+                    keys = arguments[(i + 1)..(i + 1 + count)];
+                    timeout = limit == 0 ? null : TimeSpan.FromMilliseconds(limit);
+                    return true;
+                default:
+                    return false;
+            }
+        }
+
+        return false;
     }
 }

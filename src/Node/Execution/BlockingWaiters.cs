@@ -12,6 +12,10 @@ internal sealed class BlockingWaiters
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, LinkedList<Waiter>> _byKey = new(StringComparer.Ordinal);
+    private int _count;
+
+    /// <summary>Clients blocked now (INFO's blocked_clients).</summary>
+    public int Count => Volatile.Read(ref _count);
 
     public sealed class Waiter(IReadOnlyList<string> keys)
     {
@@ -23,21 +27,12 @@ internal sealed class BlockingWaiters
 
     public static string Key(byte[] key) => Encoding.Latin1.GetString(key);
 
-    /// <summary>Clients blocked on this node now.</summary>
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-                return _byKey.Values.SelectMany(static queue => queue).Distinct().Count();
-        }
-    }
-
     public Waiter Add(IReadOnlyList<string> keys)
     {
         var waiter = new Waiter(keys);
         lock (_lock)
         {
+            _count++;
             foreach (var key in keys)
             {
                 if (!_byKey.TryGetValue(key, out var queue))
@@ -54,6 +49,7 @@ internal sealed class BlockingWaiters
     {
         lock (_lock)
         {
+            _count--;
             foreach (var key in waiter.Keys)
             {
                 if (!_byKey.TryGetValue(key, out var queue))

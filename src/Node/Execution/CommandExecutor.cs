@@ -106,7 +106,7 @@ internal sealed partial class CommandExecutor(
     private async ValueTask<Reply> BlockAsync(CommandSpec spec, byte[][] arguments, byte[][] args, IExecutionCaller caller, CancellationToken token)
     {
         if (!BlockingCommand.TryParse(spec.Id, arguments, out var keys, out var timeout))
-            return await WriteWithTimeoutAsync(spec.Id, args, token).ConfigureAwait(false);
+            return await AttemptAsync(spec, args, token).ConfigureAwait(false);
 
         var leaderChanged = raft.LeaderChangeToken;
         var waiter = waiters.Add(keys.Select(BlockingWaiters.Key).ToList());
@@ -115,11 +115,23 @@ internal sealed partial class CommandExecutor(
             deadline.CancelAfter(limit);
         try
         {
+            // XREAD BLOCK ... $ waits for entries added after it blocked: '$' becomes each stream's last id now.
+            if (spec.Id == CommandId.Xread)
+            {
+                if (!await BarrierAsync(token).ConfigureAwait(false))
+                    return Reply.Error(ReadFailed);
+                var now = Now();
+                args = raft.StateMachine.Read(store => store.ResolveStreamReadIds(args, now));
+            }
+
+            var woken = false;
             while (true)
             {
                 // A client that disconnected (token) must not take the element: its pop is never proposed after that.
                 token.ThrowIfCancellationRequested();
-                var reply = await WriteWithTimeoutAsync(spec.Id, args, token).ConfigureAwait(false);
+                var reply = await AttemptAsync(spec, args, token).ConfigureAwait(false);
+                if (woken)
+                    reply = BlockingCommand.AfterWake(spec.Id, reply, () => KeysAreStreams(keys));
                 if (reply is not NullReply { Kind: NullKind.Array })
                     return reply;
                 caller.IsBlocked = true;
@@ -134,6 +146,7 @@ internal sealed partial class CommandExecutor(
 
                 if (!raft.IsLeader)
                     return Reply.Error(Unblocked);
+                woken = true;
             }
         }
         finally
@@ -141,6 +154,23 @@ internal sealed partial class CommandExecutor(
             caller.IsBlocked = false;
             waiters.Remove(waiter);
         }
+    }
+
+    private bool KeysAreStreams(IReadOnlyList<byte[]> keys)
+    {
+        var now = Now();
+        return raft.StateMachine.Read(store => keys.All(key =>
+            store.Read(CommandId.Type, [key], now) is SimpleStringReply { Value: "stream" }));
+    }
+
+    /// <summary>One try of a blocking command: a write (an entry), or for XREAD a read.</summary>
+    private async ValueTask<Reply> AttemptAsync(CommandSpec spec, byte[][] args, CancellationToken token)
+    {
+        if (spec.IsWrite)
+            return await WriteWithTimeoutAsync(spec.Id, args, token).ConfigureAwait(false);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        timeout.CancelAfter(_options.CommandTimeoutMs);
+        return await ReadAsync(spec.Id, args, timeout.Token).ConfigureAwait(false);
     }
 
     private async ValueTask<Reply> WriteWithTimeoutAsync(CommandId id, byte[][] args, CancellationToken token)

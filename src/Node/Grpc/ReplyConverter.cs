@@ -22,6 +22,7 @@ internal static class ReplyConverter
         ArrayReply a => Array(a.Items),
         SetReply s => Array(s.Items),
         PushReply p => Array(p.Items),
+        MapReply { PairsInResp2: true } m => Array(m.Entries.Select(static e => (Reply)Reply.Array(e.Key, e.Value)).ToList()),
         MapReply m => Array(m.Entries.SelectMany(static e => new[] { e.Key, e.Value }).ToList()),
         PairsReply p => Array(p.Pairs.Select(static e => (Reply)Reply.Array(e.Key, e.Value)).ToList()),
         _ => new ReplyValue { Error = "ERR unsupported reply" },

@@ -247,6 +247,22 @@ public static class CommandTable
         new("georadiusbymember", CommandId.Georadiusbymember, -5, Write | DenyOom, 1, 1, 1),
         new("georadius_ro", CommandId.GeoradiusRo, -6, Read, 1, 1, 1),
         new("georadiusbymember_ro", CommandId.GeoradiusbymemberRo, -5, Read, 1, 1, 1),
+        // Streams. XINFO and XGROUP name their key after the subcommand; XREAD and XREADGROUP after STREAMS (movable).
+        new("xadd", CommandId.Xadd, -5, Write | DenyOom | Fast, 1, 1, 1),
+        new("xrange", CommandId.Xrange, -4, Read, 1, 1, 1),
+        new("xrevrange", CommandId.Xrevrange, -4, Read, 1, 1, 1),
+        new("xlen", CommandId.Xlen, 2, Read | Fast, 1, 1, 1),
+        new("xread", CommandId.Xread, -4, Read),
+        new("xdel", CommandId.Xdel, -3, Write | Fast, 1, 1, 1),
+        new("xtrim", CommandId.Xtrim, -4, Write, 1, 1, 1),
+        new("xsetid", CommandId.Xsetid, -3, Write | DenyOom | Fast, 1, 1, 1),
+        new("xinfo", CommandId.Xinfo, -2, Read, 2, 2, 1),
+        new("xgroup", CommandId.Xgroup, -2, Write, 2, 2, 1),
+        new("xreadgroup", CommandId.Xreadgroup, -7, Write),
+        new("xack", CommandId.Xack, -4, Write | Fast, 1, 1, 1),
+        new("xpending", CommandId.Xpending, -3, Read, 1, 1, 1),
+        new("xclaim", CommandId.Xclaim, -6, Write | Fast, 1, 1, 1),
+        new("xautoclaim", CommandId.Xautoclaim, -6, Write | Fast, 1, 1, 1),
     ];
 
     /// <summary>

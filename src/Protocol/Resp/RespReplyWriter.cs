@@ -134,17 +134,23 @@ public static class RespReplyWriter
     private static void WriteMap(IBufferWriter<byte> output, MapReply map, bool resp3)
     {
         var entries = map.Entries;
+        var pairs = !resp3 && map.PairsInResp2;
         if (resp3)
         {
             WriteNumberLine(output, (byte)'%', entries.Count);
         }
         else
         {
-            WriteNumberLine(output, (byte)'*', 2L * entries.Count);
+            WriteNumberLine(output, (byte)'*', pairs ? entries.Count : 2L * entries.Count);
         }
 
         for (int i = 0; i < entries.Count; i++)
         {
+            if (pairs)
+            {
+                WriteNumberLine(output, (byte)'*', 2);
+            }
+
             WriteReply(output, entries[i].Key, resp3);
             WriteReply(output, entries[i].Value, resp3);
         }

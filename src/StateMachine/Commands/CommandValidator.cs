@@ -67,6 +67,8 @@ internal static class CommandValidator
                 return BitCommands.ValidateBitOp(args);
             case CommandId.Bitfield or CommandId.BitfieldRo:
                 return BitfieldCommand.Validate(args, readOnly: command == CommandId.BitfieldRo);
+            case CommandId.Xadd or CommandId.Xtrim or CommandId.Xread or CommandId.Xreadgroup or CommandId.Xinfo or CommandId.Xgroup:
+                return Streams.StreamDispatch.Validate(command, args);
             default:
                 return null;
         }

@@ -13,20 +13,16 @@ namespace RaftKV.StateMachine.Snapshots;
 internal static class SnapshotEncoding
 {
     /// <summary>
-    /// The oldest version that holds the store: 1 while no lock was ever granted and the configuration is the default,
-    /// 2 while only the configuration is, so that older readers can still install the snapshot during an upgrade.
+    /// Always the newest version: a version-3 snapshot may hold streams, which older readers cannot load, and whether
+    /// it does is not known when the header is written.
     /// </summary>
     public static ushort VersionFor(KeyValueStore store)
     {
-        if (!store.Config.IsDefault)
-        {
-            return SnapshotLayout.FormatVersion;
-        }
-
-        return store.Locks.LastToken == 0 && store.Locks.Count == 0 ? SnapshotLayout.KeysOnlyVersion : SnapshotLayout.LocksVersion;
+        ArgumentNullException.ThrowIfNull(store);
+        return SnapshotLayout.FormatVersion;
     }
 
-    /// <summary>The configuration section (version 3 only): the changed parameters in ordinal name order.</summary>
+    /// <summary>The configuration section (version 3): the changed parameters in ordinal name order (none: a count of 0).</summary>
     public static void WriteConfig(CanonicalWriter writer, RuntimeConfig config)
     {
         var changed = config.Changed.ToList();

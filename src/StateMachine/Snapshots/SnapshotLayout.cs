@@ -14,23 +14,24 @@ namespace RaftKV.StateMachine.Snapshots;
 /// </code>
 /// Values are their canonical form (<see cref="Values.StoredValue.WriteCanonical"/>): string = string;
 /// list = i32 count + strings in order; set = i32 count + members in ordinal order; hash = i32 count +
-/// (field, value) in ordinal field order; zset = i32 count + (member, score:f64 bits) by score then member.
+/// (field, value) in ordinal field order; zset = i32 count + (member, score:f64 bits) by score then member;
+/// stream (kind 5, version 3 only) = <see cref="Values.Streams.StreamValue.WriteCanonical"/>.
 /// Keys come in canonical key order and locks in ordinal name order, so equal states give byte-equal snapshots.
-/// Version 2 adds the lock table. The writer writes version 1 while no lock was ever granted (last token 0):
-/// nothing is lost, and nodes that read only version 1 can still install such snapshots during an upgrade.
-/// Version 3 adds the runtime configuration (CONFIG SET), before the keys so that loaded values take the
-/// representations its encoding thresholds give: the parameters that differ from their defaults, canonical name and
-/// the value CONFIG GET reports, in ordinal name order. The writer writes it only when some parameter was changed.
+/// Version 2 adds the lock table. Version 3 adds the stream value kind and the runtime configuration (CONFIG SET), before
+/// the keys so that loaded values take the representations its encoding thresholds give: the parameters that differ
+/// from their defaults, canonical name and the value CONFIG GET reports, in ordinal name order (a count of 0 when none
+/// does). The writer always writes version 3 (whether a stream will be written is not known when the header is), with
+/// the lock section; versions 1 and 2 are still read.
 /// </summary>
 internal static class SnapshotLayout
 {
-    /// <summary>The newest version, which this node reads along with <see cref="KeysOnlyVersion"/>.</summary>
+    /// <summary>The newest version, which this node reads along with <see cref="LocksVersion"/> and <see cref="KeysOnlyVersion"/>.</summary>
     public const ushort FormatVersion = 3;
 
     /// <summary>The version without the lock table.</summary>
     public const ushort KeysOnlyVersion = 1;
 
-    /// <summary>The version with the lock table and without the configuration section.</summary>
+    /// <summary>The version with the lock table, without streams and configuration.</summary>
     public const ushort LocksVersion = 2;
 
     public const int ChunkSize = 64 * 1024;

@@ -62,6 +62,11 @@ public static class SnapshotReader
                 throw Corrupted($"key at byte {offset} has expiry {expireAt}");
             }
 
+            if (kind == (byte)ValueKind.Stream && version < SnapshotLayout.FormatVersion)
+            {
+                throw Corrupted($"key at byte {offset} is a stream in a version {version} snapshot");
+            }
+
             var entry = store.Keys.Put(key, ReadValue(reader, kind, offset), expireAt);
             // Canonical order is what the writer produces; anything else (including a repeated key) is damage.
             if (previous is not null && KeyOrder.Instance.Compare(previous, entry) >= 0)
@@ -207,6 +212,9 @@ public static class SnapshotReader
 
                     return zset;
                 }
+
+            case ValueKind.Stream:
+                return StreamSnapshotReader.Read(reader, offset);
 
             default:
                 throw Corrupted($"key at byte {offset} has unknown type tag {kind}");

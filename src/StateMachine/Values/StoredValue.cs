@@ -19,6 +19,7 @@ internal abstract class StoredValue
         ValueKind.Set => "set",
         ValueKind.SortedSet => "zset",
         ValueKind.Hash => "hash",
+        ValueKind.Stream => "stream",
         _ => "none",
     };
 

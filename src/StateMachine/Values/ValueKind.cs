@@ -1,7 +1,7 @@
 namespace RaftKV.StateMachine.Values;
 
 /// <summary>
-/// The five Redis value types. THIS IS A PERSISTED FORMAT: the numbers are the type tags in snapshots
+/// The six Redis value types. THIS IS A PERSISTED FORMAT: the numbers are the type tags in snapshots
 /// and digests. Append-only; never renumber.
 /// </summary>
 internal enum ValueKind : byte
@@ -11,4 +11,5 @@ internal enum ValueKind : byte
     Set = 2,
     SortedSet = 3,
     Hash = 4,
+    Stream = 5,
 }

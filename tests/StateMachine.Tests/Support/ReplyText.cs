@@ -20,6 +20,7 @@ internal static class ReplyText
         ArrayReply a => "[" + string.Join(", ", a.Items.Select(Render)) + "]",
         // RESP3-only kinds as RESP2 renders them, so that scripts recorded from redis-cli (RESP2) match.
         SetReply s => "[" + string.Join(", ", s.Items.Select(Render)) + "]",
+        MapReply { PairsInResp2: true } m => "[" + string.Join(", ", m.Entries.Select(e => "[" + Render(e.Key) + ", " + Render(e.Value) + "]")) + "]",
         MapReply m => "[" + string.Join(", ", m.Entries.SelectMany(e => new[] { Render(e.Key), Render(e.Value) })) + "]",
         // Scripts are recorded from Redis under RESP2, where pairs are flat.
         PairsReply p => "[" + string.Join(", ", p.Pairs.SelectMany(e => new[] { Render(e.Key), Render(e.Value) })) + "]",
