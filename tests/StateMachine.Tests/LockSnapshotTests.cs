@@ -15,10 +15,11 @@ public sealed class LockSnapshotTests
     // Version 1's golden bytes stay pinned by SnapshotTests.Read_Version1Golden_RestoresTheSameStore.
     private const string LockGoldenHex =
         "524B56534E415031" + "0300" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
+        + "00000000"
         + "010000006B" + "00" + "8813000000000000" + "0100000076"
         + "0700000000000000" + "0100000000000000"
         + "010000004C" + "010000006F" + "0700000000000000" + "A00F000000000000" + "B80B000000000000"
-        + "BD7C8CD4B9A23179";
+        + "0AC68579690EC59D";
 
     // The same store in version 2, as nodes before version 3 wrote it: still read.
     private const string LockVersion2Hex =
@@ -77,9 +78,9 @@ public sealed class LockSnapshotTests
     }
 
     [Theory]
-    [InlineData(87, 8, "token")]       // token 8 above the last token 7
-    [InlineData(87, 0, "token")]       // token 0
-    [InlineData(110, 0x80, "ttl")]     // ttl negative
+    [InlineData(91, 8, "token")]       // token 8 above the last token 7
+    [InlineData(91, 0, "token")]       // token 0
+    [InlineData(114, 0x80, "ttl")]     // ttl negative
     [InlineData(8, 4, "version")]      // format version 4
     public void Read_Version2_WithAValidChecksumButBadContents_Throws(int offset, byte value, string word)
     {

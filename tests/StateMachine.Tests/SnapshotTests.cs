@@ -10,12 +10,14 @@ namespace RaftKV.StateMachine.Tests;
 public sealed class SnapshotTests
 {
     // Snapshots on disk and in backups hold these bytes: changing them needs a new format version.
-    // Version 3 (streams) writes the lock section always: here last token 0 and no lock.
+    // Version 3 (streams, runtime configuration) writes the configuration section (here no parameter changed) and the
+    // lock section (here last token 0 and no lock) always.
     private const string TinyGoldenHex =
         "524B56534E415031" + "0300" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
+        + "00000000"
         + "010000006B" + "00" + "8813000000000000" + "0100000076"
         + "0000000000000000" + "0000000000000000"
-        + "C187B8EA41672F1A";
+        + "98DC199F4184F99E";
 
     // The same store in version 1, as nodes before version 3 wrote it: still read.
     private const string TinyVersion1Hex =
