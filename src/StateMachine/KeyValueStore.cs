@@ -333,10 +333,10 @@ public sealed class KeyValueStore
         CommandId.Bitfield => BitfieldCommand.Execute(_keys, args, now, readOnly: false),
         CommandId.BitfieldRo => BitfieldCommand.Execute(_keys, args, now, readOnly: true),
 
-        // hll-sparse-max-bytes is Redis's default until CONFIG SET keeps it as replicated configuration; pass that value here then.
-        CommandId.Pfadd => HyperLogLogCommands.Add(_keys, args, now, HyperLogLog.HllFormat.DefaultSparseMaxBytes),
+        // hll-sparse-max-bytes is replicated configuration (CONFIG SET), so every replica promotes an HLL at the same entry.
+        CommandId.Pfadd => HyperLogLogCommands.Add(_keys, args, now, (int)Math.Min(int.MaxValue, _config.Limits.HllSparseMaxBytes)),
         CommandId.Pfcount => HyperLogLogCommands.Count(_keys, args, now),
-        CommandId.Pfmerge => HyperLogLogCommands.Merge(_keys, args, now, HyperLogLog.HllFormat.DefaultSparseMaxBytes),
+        CommandId.Pfmerge => HyperLogLogCommands.Merge(_keys, args, now, (int)Math.Min(int.MaxValue, _config.Limits.HllSparseMaxBytes)),
         CommandId.Pfdebug => HyperLogLogCommands.Debug(_keys, args, now),
         CommandId.Randomkey => GenericCommands.RandomKey(_keys, now, new Numbers.DeterministicRandom(seed)),
         CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh or CommandId.RaftkvLockOwner =>

@@ -40,4 +40,51 @@ public sealed class ClientControlTests
         Assert.Equal("-ERR No such client", (await admin.SendAsync("CLIENT", "KILL", "1.2.3.4:5")).Text());
         Assert.Equal("-ERR Unknown client type 'x'", (await admin.SendAsync("CLIENT", "KILL", "TYPE", "x")).Text());
     }
+
+    [Fact]
+    public async Task PipelinedWrites_HeldByClientPause_ApplyInTheOrderSent()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var admin = await RespTestClient.ConnectAsync(node.RespPort);
+        await using var writer = await RespTestClient.ConnectAsync(node.RespPort);
+
+        Assert.Equal("OK", (await admin.SendAsync("CLIENT", "PAUSE", "60000", "WRITE")).Text());
+        var pipeline = string.Concat(Enumerable.Range(0, 200).Select(static i => $"SET k {i}\r\n"));
+        await writer.SendRawAsync(System.Text.Encoding.ASCII.GetBytes(pipeline));
+        await Task.Delay(200);
+        Assert.Equal("OK", (await admin.SendAsync("CLIENT", "UNPAUSE")).Text());
+        for (var i = 0; i < 200; i++)
+            Assert.Equal("OK", (await writer.ReadReplyAsync()).Text());
+        Assert.Equal("199", (await writer.SendAsync("GET", "k")).Text());
+    }
+
+    [Fact]
+    public async Task ClientReplyOff_SilencesOtherClientCommands_AndResetEndsIt()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(node.RespPort);
+
+        // Redis answers nothing to CLIENT SETNAME under REPLY OFF: the next reply the client reads is CLIENT REPLY ON's.
+        await client.SendRawAsync("CLIENT REPLY OFF\r\nCLIENT SETNAME quiet\r\nCLIENT REPLY ON\r\n"u8.ToArray());
+        Assert.Equal("OK", (await client.ReadReplyAsync()).Text());
+        Assert.Equal("quiet", (await client.SendAsync("CLIENT", "GETNAME")).Text());
+
+        await client.SendRawAsync("CLIENT REPLY OFF\r\nRESET\r\n"u8.ToArray());
+        Assert.Equal("RESET", (await client.ReadReplyAsync()).Text());
+        Assert.Equal("PONG", (await client.SendAsync("PING")).Text());
+    }
+
+    [Fact]
+    public async Task SubcommandWithLineBreaks_AddsNoLineToInfoCommandstats()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(node.RespPort);
+        await client.SendAsync("OBJECT", "x\r\nrole:master");
+        var info = (await client.SendAsync("INFO", "commandstats")).Text()!;
+        Assert.DoesNotContain("\nrole:master", info, StringComparison.Ordinal);
+        Assert.Contains("cmdstat_object:", info, StringComparison.Ordinal);
+    }
 }

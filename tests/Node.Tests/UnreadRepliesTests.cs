@@ -60,11 +60,16 @@ public sealed class UnreadRepliesTests
     {
         await using var cluster = await TestCluster.StartAsync(1, new() { ["OutputBufferLimitBytes"] = "1048576" });
         var node = await cluster.WaitForLeaderAsync();
-        await using var client = await RespTestClient.ConnectAsync(node.RespPort);
 
-        // 400 x 64 KB of replies against a 1 MB limit: the node closes the connection, which fails the send or ends
-        // the replies early.
-        const int count = 400;
+        // A small fixed receive buffer: with the kernel's autotuning (up to 32 MB here) the socket buffers alone could
+        // take every reply, and the node would rightly never see them pending (the test once failed that way).
+        await using var client = await RespTestClient.ConnectAsync(node.RespPort, receiveBufferSize: 64 * 1024);
+
+        // 2,000 x 64 KB of replies against a 1 MB limit. The requests must be far more than the socket buffers hold in
+        // both directions: with 400 (26 MB) the node's receive buffer (autotuned up to 32 MB) could take every request
+        // before the node read one, the send completed, and the client read the replies as they came (the test failed
+        // now and then that way). The node closes the connection, which fails the send or ends the replies early.
+        const int count = 2_000;
         var request = Encoding.ASCII.GetBytes($"ECHO {Payload(0, 64_000)}\r\n");
         var sent = Task.Run(async () =>
         {
@@ -102,7 +107,7 @@ public sealed class UnreadRepliesTests
     {
         await using var cluster = await TestCluster.StartAsync(1, new() { ["PubSubOutputBufferLimitBytes"] = "1048576" });
         var node = await cluster.WaitForLeaderAsync();
-        await using var subscriber = await RespTestClient.ConnectAsync(node.RespPort);
+        await using var subscriber = await RespTestClient.ConnectAsync(node.RespPort, receiveBufferSize: 64 * 1024);
         await using var publisher = await RespTestClient.ConnectAsync(node.RespPort);
         Assert.Equal("[$subscribe, $news, :1]", (await subscriber.SendAsync("SUBSCRIBE", "news")).ToString());
 

@@ -24,6 +24,16 @@ internal sealed class ClientPause
         }
     }
 
+    /// <summary>True while a pause is in force: sessions then run commands one at a time, so those held by it resume in order.</summary>
+    public bool IsActive
+    {
+        get
+        {
+            lock (_lock)
+                return _until > DateTimeOffset.UtcNow;
+        }
+    }
+
     public void Unpause()
     {
         lock (_lock)
@@ -49,10 +59,13 @@ internal sealed class ClientPause
                 released = _released.Task;
             }
 
-            await Task.WhenAny(released, Task.Delay(remaining, token)).ConfigureAwait(false);
+            // Task.Delay takes at most about 49 days; a longer pause is waited for in steps.
+            await Task.WhenAny(released, Task.Delay(remaining < MaxDelay ? remaining : MaxDelay, token)).ConfigureAwait(false);
             token.ThrowIfCancellationRequested();
         }
     }
+
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromDays(30);
 
     private static TaskCompletionSource NewRelease() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

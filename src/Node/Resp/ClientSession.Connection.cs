@@ -99,6 +99,8 @@ internal sealed partial class ClientSession
 
     private Reply ResetCommand()
     {
+        _replyOff = false;
+        _skipReplies = 0;
         _services.Broker.UnsubscribeAll(this);
         _services.Monitors.Remove(this);
         ProtocolVersion = 2;
@@ -188,10 +190,23 @@ internal sealed partial class ClientSession
     {
         Volatile.Write(ref _lastCommandTicks, Environment.TickCount64);
         var name = spec.Name.ToLowerInvariant();
-        if (args.Length > 1 && Containers.Contains(spec.Name.ToUpperInvariant()) && args[1].Length <= 32)
+        // Only a word of letters, digits and dashes: the name reaches INFO commandstats and CLIENT LIST, which clients
+        // parse line by line (an argument with CR LF in it must not add lines there).
+        if (args.Length > 1 && Containers.Contains(spec.Name.ToUpperInvariant()) && args[1].Length <= 32 && IsSubcommandWord(args[1]))
             name += "|" + Encoding.ASCII.GetString(args[1]).ToLowerInvariant();
         LastCommand = name;
         return name;
+    }
+
+    private static bool IsSubcommandWord(ReadOnlySpan<byte> word)
+    {
+        foreach (var b in word)
+        {
+            if (!char.IsAsciiLetterOrDigit((char)b) && b != (byte)'-' && b != (byte)'_')
+                return false;
+        }
+
+        return word.Length > 0;
     }
 
     /// <summary>One CLIENT LIST line: Redis 7.0's fields in its order (catClientInfoString), then 7.2's lib-name and lib-ver.</summary>

@@ -20,9 +20,13 @@ internal sealed partial class ClientSession
     /// </summary>
     private async ValueTask<Reply?> ExecuteAsync(RespRequest request)
     {
-        var isClient = CommandTable.TryGet(request[0], out var spec) && spec.Id == CommandId.Client;
-        var suppress = !isClient && (_replyOff || _skipReplies > 0);
-        if (!isClient && _skipReplies > 0)
+        var known = CommandTable.TryGet(request[0], out var spec);
+        var isClient = known && spec!.Id == CommandId.Client;
+
+        // As Redis: every reply is subject to CLIENT REPLY but CLIENT REPLY's own, and RESET's, which ends the mode.
+        var exempt = (isClient && request.Count > 1 && Ascii.EqualsIgnoreCase(request[1], "REPLY"u8)) || (known && spec!.Id == CommandId.Reset);
+        var suppress = !exempt && (_replyOff || _skipReplies > 0);
+        if (!exempt && _skipReplies > 0)
             _skipReplies--;
         if (!isClient && spec is not null)
             await _services.Clients.Pause.WaitAsync(spec.IsWrite, _closed.Token).ConfigureAwait(false);

@@ -204,7 +204,8 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     /// </summary>
     private InflightKind Classify(RespRequest request)
     {
-        if (!_services.Raft.IsLeader || Subscriptions.Count > 0
+        // While CLIENT PAUSE holds commands, concurrent ones would resume in any order: run them one at a time.
+        if (!_services.Raft.IsLeader || Subscriptions.Count > 0 || _services.Clients.Pause.IsActive
             || !CommandTable.TryGet(request[0], out var spec)
             || (spec.Flags & (CommandFlags.Connection | CommandFlags.Admin | CommandFlags.PubSub)) != 0
             || !spec.AcceptsArgumentCount(request.Count))
@@ -228,8 +229,8 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     /// <summary>Queues replies for the writer loop; never waits for the client to read them.</summary>
     private async Task WriteAsync(List<Reply> replies)
     {
-        var pending = await _output.AppendAsync(replies, ProtocolVersion).ConfigureAwait(false);
         var limit = Subscriptions.Count > 0 ? _services.Options.PubSubOutputBufferLimitBytes : _services.Options.OutputBufferLimitBytes;
+        var pending = await _output.AppendAsync(replies, ProtocolVersion, limit).ConfigureAwait(false);
         if (limit > 0 && pending > limit)
             CloseOverLimit(pending, limit);
     }

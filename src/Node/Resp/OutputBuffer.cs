@@ -24,8 +24,12 @@ internal sealed class OutputBuffer : IDisposable
 
     public long PendingBytes => Interlocked.Read(ref _pendingBytes);
 
-    /// <summary>Appends replies after those appended before; returns the bytes pending after it. Never waits for the client.</summary>
-    public async ValueTask<long> AppendAsync(IReadOnlyList<Reply> replies, int protocolVersion)
+    /// <summary>
+    /// Appends replies after those appended before; returns the bytes pending after it. Never waits for the client.
+    /// Stops appending once more than <paramref name="limit"/> bytes are pending (0 = no limit): the caller closes the
+    /// connection then, and serializing the rest of a large batch would only take memory.
+    /// </summary>
+    public async ValueTask<long> AppendAsync(IReadOnlyList<Reply> replies, int protocolVersion, long limit)
     {
         await _append.WaitAsync().ConfigureAwait(false);
         try
@@ -34,7 +38,12 @@ internal sealed class OutputBuffer : IDisposable
                 return PendingBytes;
             var writer = _pipe.Writer;
             foreach (var reply in replies)
+            {
                 RespReplyWriter.Write(writer, reply, protocolVersion);
+                if (limit > 0 && PendingBytes + writer.UnflushedBytes > limit)
+                    break;
+            }
+
             var pending = Interlocked.Add(ref _pendingBytes, writer.UnflushedBytes);
 
             // Completes at once: the pipe never pauses its writer.

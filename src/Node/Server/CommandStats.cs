@@ -74,5 +74,16 @@ internal sealed class CommandStats
         }
     }
 
-    private Counters Of(string name) => _byName.GetOrAdd(name, static _ => new Counters());
+    /// <summary>
+    /// The counters of <paramref name="name"/>. Subcommand names come from clients: past <see cref="MaxNames"/> entries a
+    /// new container|subcommand name is counted under its container, so the table cannot grow without bound.
+    /// </summary>
+    private Counters Of(string name)
+    {
+        if (!_byName.TryGetValue(name, out var counters) && _byName.Count >= MaxNames && name.IndexOf('|') is > 0 and var bar)
+            name = name[..bar];
+        return _byName.GetOrAdd(name, static _ => new Counters());
+    }
+
+    private const int MaxNames = 4096;
 }

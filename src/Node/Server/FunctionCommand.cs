@@ -1,5 +1,6 @@
 using System.Text;
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Rdb;
 
 namespace RaftKV.Node.Server;
 

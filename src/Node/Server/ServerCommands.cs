@@ -92,7 +92,7 @@ internal sealed class ServerCommands(
         if (args.Length > 2 || (args.Length == 2 && !Encoding.ASCII.GetString(args[1]).Equals("SCHEDULE", StringComparison.OrdinalIgnoreCase)))
             return Reply.Error(ErrorMessages.Syntax);
         if (server.IsSaving)
-            return args.Length == 2 ? Reply.Simple("Background saving scheduled") : Reply.Error("ERR Background save already in progress");
+            return Reply.Error("ERR Background save already in progress");
         _ = SnapshotAsync(save: false, CancellationToken.None).AsTask();
         return Reply.Simple("Background saving started");
     }

@@ -53,7 +53,12 @@ internal static class DumpCommands
         // An expiry already past restores nothing (the replaced key is gone all the same), as Redis does on a master.
         if (ttl != 0 && ttl <= now)
             return Reply.Ok;
-        keys.Put(args[0], value, ttl == 0 ? KeyEntry.NoExpiry : ttl);
+        var entry = keys.Put(args[0], value, ttl == 0 ? KeyEntry.NoExpiry : ttl);
+
+        // IDLETIME sets the key's last access that many seconds before the entry's time (not replicated state: OBJECT
+        // IDLETIME only), as Redis sets the restored object's LRU clock.
+        if (options.IdleSeconds > 0)
+            entry.Touch(now - Math.Min(options.IdleSeconds, now / 1000) * 1000);
         return Reply.Ok;
     }
 
@@ -114,7 +119,7 @@ internal static class DumpCommands
         public bool Replace;
         public bool AbsoluteTtl;
 
-        /// <summary>IDLETIME's seconds, or -1. Access times are not replicated state, so RaftKV keeps none to set (yet).</summary>
+        /// <summary>IDLETIME's seconds, or -1.</summary>
         public long IdleSeconds;
     }
 }

@@ -2,7 +2,7 @@ namespace RaftKV.StateMachine.Configuration;
 
 /// <summary>
 /// The thresholds that decide a value's representation (hash-max-listpack-*, zset-max-listpack-*,
-/// set-max-intset-entries), taken from the replicated <see cref="RuntimeConfig"/>.
+/// set-max-intset-entries, hll-sparse-max-bytes), taken from the replicated <see cref="RuntimeConfig"/>.
 /// <para>
 /// The data types read <see cref="Current"/>: the limits of the store whose command runs on this thread, set by
 /// <see cref="Use"/> around each apply, read and snapshot load (a store's calls are synchronous and never hop
@@ -15,13 +15,14 @@ public sealed record EncodingLimits(
     long HashMaxListpackValue,
     long ZsetMaxListpackEntries,
     long ZsetMaxListpackValue,
-    long SetMaxIntsetEntries)
+    long SetMaxIntsetEntries,
+    long HllSparseMaxBytes)
 {
     [ThreadStatic]
     private static EncodingLimits? t_current;
 
     /// <summary>redis-server 7.0's built-in defaults.</summary>
-    public static EncodingLimits Default { get; } = new(512, 64, 128, 64, 512);
+    public static EncodingLimits Default { get; } = new(512, 64, 128, 64, 512, 3000);
 
     internal static EncodingLimits Current => t_current ?? Default;
 

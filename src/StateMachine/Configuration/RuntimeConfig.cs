@@ -140,7 +140,8 @@ public sealed class RuntimeConfig
         Number("hash-max-listpack-value"),
         Number("zset-max-listpack-entries"),
         Number("zset-max-listpack-value"),
-        Number("set-max-intset-entries"));
+        Number("set-max-intset-entries"),
+        Number("hll-sparse-max-bytes"));
 
     private long Number(string name) => long.Parse(Get(name), CultureInfo.InvariantCulture);
 }

@@ -5,7 +5,7 @@ namespace RaftKV.StateMachine.Rdb;
 /// input and output, initial value 0, no final XOR ("123456789" gives 0xe9c6d914c4b8d9ca). Not the ECMA-182 CRC of
 /// System.IO.Hashing, which uses another polynomial.
 /// </summary>
-internal static class Crc64
+public static class Crc64
 {
     private const ulong ReflectedPolynomial = 0x95AC9329AC4BC9B5UL;
 

@@ -20,9 +20,15 @@ internal sealed class RespTestClient : IAsyncDisposable
         _reader = PipeReader.Create(_stream);
     }
 
-    public static async Task<RespTestClient> ConnectAsync(int port)
+    /// <param name="receiveBufferSize">
+    /// The socket's receive buffer, set before connecting: a fixed size turns off the kernel's autotuning (up to 32 MB
+    /// on some machines), for tests that need the node to see a client that does not read.
+    /// </param>
+    public static async Task<RespTestClient> ConnectAsync(int port, int? receiveBufferSize = null)
     {
         var tcp = new TcpClient { NoDelay = true };
+        if (receiveBufferSize is { } size)
+            tcp.ReceiveBufferSize = size;
         await tcp.ConnectAsync(System.Net.IPAddress.Loopback, port);
         return new RespTestClient(tcp);
     }
