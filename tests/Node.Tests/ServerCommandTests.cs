@@ -45,6 +45,10 @@ public sealed class ServerCommandTests
         Assert.True(long.Parse(Field((await client.SendAsync("INFO", "persistence")).Text()!, "raft_snapshot_index")) > long.Parse(before));
         Assert.Equal("Background saving started", (await client.SendAsync("BGSAVE")).Text());
         Assert.Equal("ERR syntax error", Assert.IsType<ErrorReply>(await client.SendAsync("BGSAVE", "NOW")).Message);
+
+        // BGREWRITEAOF's counterpart is a snapshot too (it compacts the log): once no save is in progress, it starts one.
+        await WaitUntilAsync(async () => Field((await client.SendAsync("INFO", "persistence")).Text()!, "aof_rewrite_in_progress") == "0");
+        Assert.Equal("Background append only file rewriting started", (await client.SendAsync("BGREWRITEAOF")).Text());
     }
 
     [Theory]
@@ -61,6 +65,12 @@ public sealed class ServerCommandTests
         await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
         await client.SendAsync("HELLO", protocol);
         Assert.Equal(expected, (await client.SendAsync("DEBUG", "PROTOCOL", type)).Text());
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        for (var i = 0; i < 600 && !await condition(); i++)
+            await Task.Delay(50);
     }
 
     private static string Field(string info, string name) =>

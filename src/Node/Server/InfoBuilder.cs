@@ -106,6 +106,8 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         Line(text, "loading", 0);
         Line(text, "aof_enabled", 1);
         Line(text, "rdb_bgsave_in_progress", server.IsSaving ? 1 : 0);
+        Line(text, "aof_rewrite_in_progress", server.IsSaving ? 1 : 0);
+        Line(text, "aof_rewrite_scheduled", 0);
         Line(text, "rdb_last_bgsave_status", "ok");
         Line(text, "aof_fsync", "always");
         Line(text, "raftkv_disk_free_bytes", disk.FreeBytes);

@@ -40,6 +40,7 @@ internal sealed class ServerCommands(
             CommandId.RaftkvBackup => BackupCommand(args[1]),
             CommandId.RaftkvSnapshot or CommandId.Save => null,
             CommandId.Bgsave => Bgsave(args),
+            CommandId.Bgrewriteaof => Bgrewriteaof(),
             CommandId.Pfselftest => null,
             _ => Reply.Error(ErrorMessages.UnknownCommand(spec.Name, args.Skip(1).ToList())),
         };
@@ -95,6 +96,18 @@ internal sealed class ServerCommands(
             return Reply.Error("ERR Background save already in progress");
         _ = SnapshotAsync(save: false, CancellationToken.None).AsTask();
         return Reply.Simple("Background saving started");
+    }
+
+    /// <summary>
+    /// BGREWRITEAOF: Redis rewrites its append-only file into the smallest one that rebuilds the dataset; RaftKV's
+    /// counterpart is a snapshot, which lets the write-ahead log be compacted. Started in the background, as BGSAVE.
+    /// </summary>
+    private Reply Bgrewriteaof()
+    {
+        if (server.IsSaving)
+            return Reply.Error("ERR Background append only file rewriting already in progress");
+        _ = SnapshotAsync(save: false, CancellationToken.None).AsTask();
+        return Reply.Simple("Background append only file rewriting started");
     }
 
     private async ValueTask<Reply> WriteSnapshotAsync(CancellationToken token)

@@ -64,6 +64,7 @@ public enum CommandId : ushort
     Monitor = 150,
     Save = 151,
     Bgsave = 152,
+    Bgrewriteaof = 153,
 
     // Strings (200-299).
     Get = 200,

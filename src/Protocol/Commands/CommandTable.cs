@@ -54,6 +54,7 @@ public static class CommandTable
         new("monitor", CommandId.Monitor, 1, Connection),
         new("save", CommandId.Save, 1, Admin),
         new("bgsave", CommandId.Bgsave, -1, Admin),
+        new("bgrewriteaof", CommandId.Bgrewriteaof, 1, Admin),
         new("function", CommandId.Function, -2, Admin),
         new("fcall", CommandId.Fcall, -3, Admin),
         new("fcall_ro", CommandId.FcallRo, -3, Admin),

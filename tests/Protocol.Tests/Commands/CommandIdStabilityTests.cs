@@ -203,6 +203,7 @@ public class CommandIdStabilityTests
         { "Monitor", 150 },
         { "Save", 151 },
         { "Bgsave", 152 },
+        { "Bgrewriteaof", 153 },
         { "Dump", 323 },
         { "Restore", 324 },
         { "RaftkvLockAcquire", 1002 },
