@@ -37,12 +37,13 @@ public class BankCheckerTests
             .Init(0, 0, 10)
             .Guarded(0, 20, 30, 0, 1, 60, [100, 100])
             .Guarded(1, 25, 35, 0, 2, 60, [100, 100], OpType.Fail, error: BankWorkload.AbortedByWatch)
+            .Guarded(3, 26, 36, 1, 2, 5, [100, 100], OpType.Fail, error: BankWorkload.AbortedByWatch)
             .Guarded(1, 40, 50, 0, 2, 60, [40, 100], OpType.Fail, error: BankWorkload.Insufficient)
             .Guarded(2, 55, 65, 1, 2, 10, [160, 100, 150, 110], form: "delta")
             .Read(0, 70, 80, [40, 150, 110], final: true);
         var result = Check(h);
         Assert.True(result.Verdict == Verdict.Valid, result.Reason);
-        Assert.Contains("guarded 2 ok, 1 aborted by WATCH, 1 insufficient, 0 unknown, 0 failed", result.Reason, StringComparison.Ordinal);
+        Assert.Contains("guarded 2 ok, 2 aborted by WATCH, 1 insufficient, 0 unknown, 0 failed", result.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
