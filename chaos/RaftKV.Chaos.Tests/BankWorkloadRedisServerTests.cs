@@ -26,9 +26,14 @@ public class BankWorkloadRedisServerTests
         Assert.Contains(pairs, p => p is { F: "transfer", IsOk: true });
         Assert.Contains(pairs, p => p is { F: "guarded", IsOk: true });
         Assert.Contains(pairs, p => p is { F: "read", IsOk: true } && p.Completion!.Balances!.All(b => b is not null) && p.Invoke.Final == true);
-        // Every op ended with a definite reply from a healthy local server: nothing unknown, no unexplained failure.
-        Assert.DoesNotContain(pairs, p => p.IsInfo);
-        Assert.DoesNotContain(pairs, p => p.IsFail && p.Completion!.Error is not (BankWorkload.AbortedByWatch or BankWorkload.Insufficient));
+        // A healthy local server answers every command as the conversation expects: the only failures are WATCH
+        // aborts, refused guarded transfers, and what a busy machine causes (the harness's 1 s connect timeout,
+        // the op timeout), never a reply the conversation did not expect.
+        Assert.All(pairs.Where(p => !p.IsOk), p => Assert.True(
+            p.Completion?.Error is BankWorkload.AbortedByWatch or BankWorkload.Insufficient ||
+            p.Completion?.Error?.StartsWith("connect:", StringComparison.Ordinal) == true ||
+            p.Completion?.Error?.StartsWith(nameof(TimeoutException), StringComparison.Ordinal) == true,
+            p.ToString()));
     }
 
     [Fact]

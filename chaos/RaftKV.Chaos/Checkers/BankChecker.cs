@@ -76,8 +76,9 @@ internal sealed class BankChecker : IChecker
                 if (read.End < attempted)
                     anomalies.Add($"group {group}: {Describe(read)} found balances before any set-up began");
                 var sum = balances.Sum(b => b!.Value);
+                // Past the anomalies the result keeps, the search for transfers that explain a read is not worth its cost.
                 if (sum != total)
-                    anomalies.Add(NotConserved(group, read, sum, total, ops));
+                    anomalies.Add(anomalies.Count < CheckResult.MaxAnomalies ? NotConserved(group, read, sum, total, ops) : $"group {group}: total not conserved: {Describe(read)} sums to {sum}, not {total}");
             }
         }
 
