@@ -74,7 +74,7 @@ internal sealed class BankChecker : IChecker
             {
                 full++;
                 if (read.End < attempted)
-                    anomalies.Add($"group {group}: {Describe(read)} found balances before any set-up began");
+                    anomalies.Add($"group {group}: {Describe(read)} found balances, though no set-up that may have applied (ok or unknown) had begun by then");
                 var sum = balances.Sum(b => b!.Value);
                 // Past the anomalies the result keeps, the search for transfers that explain a read is not worth its cost.
                 if (sum != total)
