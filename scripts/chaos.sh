@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the chaos harness (chaos/RaftKV.Chaos) against a fresh RaftKV cluster and prints its verdict last.
-#   scripts/chaos.sh [--workload register,list-append,counter,set,lock,redis-lock] [--nemesis kill,kill-leader,kill-majority,pause,
+#   scripts/chaos.sh [--workload register,list-append,counter,set,lock,redis-lock,bank] [--nemesis kill,kill-leader,kill-majority,pause,
 #                    partition-leader,partition-half,partition-ring] [--nodes 3|5] [--duration SECONDS] [--seed N]
 #                    [--mode netns|loopback|auto] [--out DIR] [more: scripts/chaos.sh --help]
 # Builds RaftKV.Node and the harness in Release (skip with CHAOS_NO_BUILD=1; CHAOS_NODE_REV=<commit> builds the node

@@ -50,6 +50,27 @@ public class HarnessPartsTests
     }
 
     [Fact]
+    public void History_RoundTripsBankAccountsAndMissingBalances()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            using (var log = new HistoryLog(path, () => 5))
+            {
+                log.Append(new Op { Process = 0, Type = OpType.Invoke, Workload = "bank", F = "read", Key = "g", Accounts = ["g:0", "g:1"] });
+                log.Append(new Op { Process = 0, Type = OpType.Ok, Workload = "bank", F = "read", Key = "g", Accounts = ["g:0", "g:1"], Balances = [null, -3] });
+            }
+            var ops = HistoryLog.Load(path);
+            Assert.Equal(["g:0", "g:1"], ops[0].Accounts ?? []);
+            Assert.Equal([null, -3L], ops[1].Balances ?? []);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void History_RoundTripsThroughJsonLines()
     {
         var path = Path.GetTempFileName();

@@ -41,25 +41,32 @@ internal static class OpExecutor
 
         try
         {
-            var reply = await client.ExecuteAsync(workload.Command(invoke), timeout, token).ConfigureAwait(false);
-            if (reply.IsError)
-            {
-                var error = reply.Text ?? "";
-                return (workload.IsDefiniteFailure(invoke, error) ? invoke with { Type = OpType.Fail, Error = error } : Classify(invoke, error), client);
-            }
-            try
-            {
-                return (workload.Complete(invoke, reply), client);
-            }
-            catch (FormatException e)
-            {
-                return (invoke with { Type = OpType.Info, Error = "unexpected reply: " + e.Message }, client);
-            }
+            return (await workload.ExchangeAsync(client, invoke, timeout, token).ConfigureAwait(false), client);
         }
-        catch (Exception e) when (e is TimeoutException or IOException or OperationCanceledException)
+        // A FormatException here is a reply a conversation did not expect midway (ExchangeAsync): outcome and
+        // connection state are unknown.
+        catch (Exception e) when (e is TimeoutException or IOException or OperationCanceledException or FormatException)
         {
             await client.DisposeAsync().ConfigureAwait(false);
             return (invoke with { Type = OpType.Info, Error = e.GetType().Name + ": " + e.Message }, null);
+        }
+    }
+
+    /// <summary>The completion for one reply: an error classified as above, else the workload's reading of it.</summary>
+    public static Op Interpret(Workload workload, Op invoke, RespValue reply)
+    {
+        if (reply.IsError)
+        {
+            var error = reply.Text ?? "";
+            return workload.IsDefiniteFailure(invoke, error) ? invoke with { Type = OpType.Fail, Error = error } : Classify(invoke, error);
+        }
+        try
+        {
+            return workload.Complete(invoke, reply);
+        }
+        catch (FormatException e)
+        {
+            return invoke with { Type = OpType.Info, Error = "unexpected reply: " + e.Message };
         }
     }
 

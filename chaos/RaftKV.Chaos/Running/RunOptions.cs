@@ -6,7 +6,7 @@ namespace RaftKV.Chaos.Running;
 internal sealed record RunOptions
 {
     public static readonly string[] AllNemeses = ["kill", "kill-leader", "kill-majority", "pause", "partition-leader", "partition-half", "partition-ring"];
-    public static readonly string[] AllWorkloads = ["register", "list-append", "counter", "set", "lock", "redis-lock"];
+    public static readonly string[] AllWorkloads = ["register", "list-append", "counter", "set", "lock", "redis-lock", "bank"];
 
     public IReadOnlyList<string> Workloads { get; init; } = ["register"];
     public IReadOnlyList<string> Nemeses { get; init; } = ["kill"];
@@ -32,7 +32,7 @@ internal sealed record RunOptions
     public const string Usage = """
         usage: RaftKV.Chaos [run] [options]        run a cluster under faults and check the history
                RaftKV.Chaos check --history FILE --workload LIST   re-check a saved history
-          --workload LIST      register,list-append,counter,set,lock,redis-lock (default register)
+          --workload LIST      register,list-append,counter,set,lock,redis-lock,bank (default register)
           --nemesis LIST       kill,kill-leader,kill-majority,pause,partition-leader,partition-half,partition-ring, or none
           --nodes N            3 or 5 (default 3)
           --duration SECONDS   length of the faulty phase (default 60)

@@ -42,10 +42,20 @@ internal abstract class Workload(string name, string keyPrefix, int liveKeys, in
 
     public abstract IReadOnlyList<string> Command(Op invoke);
 
+    /// <summary>
+    /// Runs the op on an open connection and returns its completion: by default <see cref="Command"/>, one reply,
+    /// judged by <see cref="Running.OpExecutor.Interpret"/>. A workload whose op is a conversation (WATCH, GETs,
+    /// MULTI ... EXEC) overrides it and must leave the connection outside MULTI and WATCH. Throws
+    /// <see cref="TimeoutException"/> or <see cref="IOException"/> when the outcome is unknown (the connection is
+    /// then dropped).
+    /// </summary>
+    public virtual async Task<Op> ExchangeAsync(RespClient client, Op invoke, TimeSpan timeout, CancellationToken token) =>
+        Running.OpExecutor.Interpret(this, invoke, await client.ExecuteAsync(Command(invoke), timeout, token).ConfigureAwait(false));
+
     /// <summary>The ok completion for a non-error reply; throws <see cref="FormatException"/> on an unexpected reply.</summary>
     public abstract Op Complete(Op invoke, RespValue reply);
 
-    public Op Read(string key, bool final) => new() { Workload = Name, F = "read", Key = key, Final = final ? true : null };
+    public virtual Op Read(string key, bool final) => new() { Workload = Name, F = "read", Key = key, Final = final ? true : null };
 
     protected string NextKey(Random random)
     {
@@ -73,6 +83,7 @@ internal abstract class Workload(string name, string keyPrefix, int liveKeys, in
         "set" => new SetWorkload(),
         "lock" => LockWorkload.Fencing(),
         "redis-lock" => LockWorkload.RedisWay(),
-        _ => throw new ArgumentException($"unknown workload '{name}' (register, list-append, counter, set, lock, redis-lock)"),
+        "bank" => new BankWorkload(),
+        _ => throw new ArgumentException($"unknown workload '{name}' (register, list-append, counter, set, lock, redis-lock, bank)"),
     };
 }
