@@ -286,13 +286,19 @@ local function new()
       n = n + 1; out[n] = "]"
       return n
     end
-    local keys, count = {}, 0
+    -- With several unsupported key types the C library names the first pairs() meets; the order
+    -- of pairs() differs between processes, so the type name first in byte order is named instead.
+    local keys, count, badtype = {}, 0, nil
     for k in pairs(t) do
       local kt = type(k)
-      if kt ~= "number" and kt ~= "string" then encode_error(kt, "table key must be a number or string") end
-      count = count + 1
-      keys[count] = k
+      if kt ~= "number" and kt ~= "string" then
+        if badtype == nil or kt < badtype then badtype = kt end
+      else
+        count = count + 1
+        keys[count] = k
+      end
     end
+    if badtype then encode_error(badtype, "table key must be a number or string") end
     sort(keys, key_lt)
     n = n + 1; out[n] = "{"
     for i = 1, count do
