@@ -62,6 +62,22 @@ public sealed class ScriptLibrariesTests
     }
 
     [Fact]
+    public void CmsgpackPack_CircularReference_IsRedisEncodingWithKeysSorted()
+    {
+        // scripting.tcl's "cmsgpack can pack and unpack circular references?" pins Redis's hex,
+        // whose maps list y before x (Lua 5.1's hash order); RaftKV lists x first, same bytes otherwise.
+        const string redis = "82a17905a17881a17882a17905a17881a17882a17905a17881a17882a17905a17881a17882a17905a17881a17882a17905a17881a17882a17905a17881a17882a17905a17881a178c0";
+        static string Sorted(int level, bool isA) =>
+            level == 16 ? "c0" : isA ? "82a178" + Sorted(level + 1, false) + "a17905" : "81a178" + Sorted(level + 1, true);
+
+        using var state = new LuaLibraryState();
+        var packed = state.EvalBytes("local a = {y = 5} local b = {x = a} a.x = b return cmsgpack.pack(a)");
+        Assert.Equal(Sorted(0, true), Convert.ToHexStringLower(packed));
+        Assert.Equal(redis.Length, Sorted(0, true).Length);
+        Assert.NotEqual(redis, Sorted(0, true));
+    }
+
+    [Fact]
     public void CjsonEncode_KeysOfTwoUnsupportedTypes_ReportsTheSameErrorInEveryState()
     {
         // Found failing before the fix: the C library (and the first version of ours) reports the
