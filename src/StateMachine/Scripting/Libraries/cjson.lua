@@ -137,7 +137,7 @@ local function new()
     sparse_convert = false, sparse_ratio = 2, sparse_safe = 10,
     encode_max_depth = 1000, decode_max_depth = 1000,
     encode_invalid_numbers = 0, decode_invalid_numbers = true,
-    keep_buffer = true, precision = 14, number_format = "%.14g",
+    keep_buffer = true, precision = 14, number_format = "%.14g", integer_limit = 100000000000000,
   }
 
   -- Configuration functions: an omitted or nil argument leaves the setting; each returns it.
@@ -201,6 +201,7 @@ local function new()
     arg_init("encode_number_precision", 1, ...)
     local p = integer_option("encode_number_precision", (...), "precision", 1, 14)
     cfg.number_format = "%." .. p .. "g"
+    cfg.integer_limit = 10 ^ p // 1
     return p
   end
 
@@ -244,10 +245,13 @@ local function new()
       if cfg.encode_invalid_numbers == 0 then encode_error("number", "must not be NaN or Inf") end
       if cfg.encode_invalid_numbers == 2 then return "null" end
     end
+    -- %.<p>g writes an integer of at most p digits as the integer itself.
+    if math_type(n) == "integer" and n < cfg.integer_limit and n > -cfg.integer_limit then return tostring(n) end
     return string_format(cfg.number_format, n)
   end
 
   local function encode_string(s)
+    if not string_find(s, '[%c"\\/]') then return '"' .. s .. '"' end
     return '"' .. string_gsub(s, '[%c"\\/]', escapes) .. '"'
   end
 
@@ -288,18 +292,22 @@ local function new()
     end
     -- With several unsupported key types the C library names the first pairs() meets; the order
     -- of pairs() differs between processes, so the type name first in byte order is named instead.
-    local keys, count, badtype = {}, 0, nil
+    local keys, count, badtype, numbers = {}, 0, nil, false
     for k in pairs(t) do
       local kt = type(k)
-      if kt ~= "number" and kt ~= "string" then
-        if badtype == nil or kt < badtype then badtype = kt end
-      else
+      if kt == "string" then
         count = count + 1
         keys[count] = k
+      elseif kt == "number" then
+        count = count + 1
+        keys[count] = k
+        numbers = true
+      elseif badtype == nil or kt < badtype then
+        badtype = kt
       end
     end
     if badtype then encode_error(badtype, "table key must be a number or string") end
-    sort(keys, key_lt)
+    if numbers or not bytewise_lt then sort(keys, key_lt) else sort(keys) end
     n = n + 1; out[n] = "{"
     for i = 1, count do
       local k = keys[i]
@@ -338,6 +346,11 @@ local function new()
   local function string_token(st, start)
     local s = st.s
     local p = start + 1
+    local q = string_find(s, '["\\]', p)
+    if q and string_byte(s, q) == 34 then
+      st.pos = q + 1
+      return T_STRING, string_sub(s, p, q - 1), start - 1
+    end
     local parts, np = {}, 0
     while true do
       local q = string_find(s, '["\\]', p)

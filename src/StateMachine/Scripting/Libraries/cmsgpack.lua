@@ -109,7 +109,37 @@ local function encode_table(t, level)
     for j = 1, len do out[j + 1] = encode_value(t[j], level + 1) end
     return concat(out, "", 1, len + 1)
   end
-  local entries, count = {}, 0
+  -- Common case: string (and number) keys only, sorted directly.
+  local keys, count, simple, numbers = {}, 0, true, false
+  for k in pairs(t) do
+    local kt = type(k)
+    if kt == "number" then numbers = true elseif kt ~= "string" then simple = false; break end
+    count = count + 1
+    keys[count] = k
+  end
+  if simple then
+    if numbers or not bytewise_lt then
+      sort(keys, function(a, b)
+        local ta, tb = type(a), type(b)
+        if ta ~= tb then return ta == "number" end
+        if ta == "number" then return a < b end
+        return string_lt(a, b)
+      end)
+    else
+      sort(keys)
+    end
+    out[1] = container_header(count, 0x80, 0xDE, 0xDF)
+    local n = 1
+    for i = 1, count do
+      local k = keys[i]
+      out[n + 1] = encode_value(k, level + 1)
+      out[n + 2] = encode_value(t[k], level + 1)
+      n = n + 2
+    end
+    return concat(out, "", 1, n)
+  end
+  local entries
+  entries, count = {}, 0
   for k, v in pairs(t) do
     count = count + 1
     local rank = type_rank[type(k)] or 4
