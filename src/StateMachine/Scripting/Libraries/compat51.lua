@@ -2,7 +2,7 @@
 -- with 5.1's behaviour. Loaded before the libraries. `gcinfo` is left out on purpose: it
 -- reports the allocator's state, which differs between replicas.
 local math, string, table = math, string, table
-local select, type, error, load, tostring = select, type, error, load, tostring
+local select, type, error, load, tostring, pairs = select, type, error, load, tostring, pairs
 
 unpack = table.unpack
 
@@ -18,9 +18,10 @@ end
 
 string.gfind = string.gmatch
 
-function table.getn(t)
+function table.getn(...)
+  local t = ...
   if type(t) ~= "table" then
-    error("bad argument #1 to 'getn' (table expected, got " .. (t == nil and select("#", t) == 0 and "no value" or type(t)) .. ")", 0)
+    error("bad argument #1 to 'getn' (table expected, got " .. (select("#", ...) == 0 and "no value" or type(t)) .. ")", 0)
   end
   return #t
 end
