@@ -99,6 +99,10 @@ internal sealed partial class ClientSession
 
     private Reply ResetCommand()
     {
+        // As Redis: RESET discards the transaction and unwatches (a watch held by the leader for a forwarding
+        // connection ends when that connection is used again or closes).
+        _transaction.End();
+        _transaction.Unwatch();
         _replyOff = false;
         _skipReplies = 0;
         _services.Broker.UnsubscribeAll(this);

@@ -1,0 +1,136 @@
+using RaftKV.Node.Tests.Infrastructure;
+using RaftKV.Protocol.Replies;
+
+namespace RaftKV.Node.Tests;
+
+/// <summary>MULTI / EXEC / DISCARD / WATCH through real nodes: Redis 7.0's answers, one log entry, every replica alike.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class TransactionTests
+{
+    // Issue 13's unsafe bug: MULTI was an unknown command and the "queued" writes ran at once.
+    [Fact]
+    public async Task QueuedWrites_ApplyOnlyAtExec_AndNotBefore()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+        await using var other = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        Assert.Equal("OK", (await client.SendAsync("MULTI")).Text());
+        Assert.Equal("QUEUED", (await client.SendAsync("SET", "k", "v")).Text());
+        Assert.Equal("QUEUED", (await client.SendAsync("INCR", "n")).Text());
+        Assert.Null((await other.SendAsync("GET", "k")).Text());
+        var exec = Assert.IsType<ArrayReply>(await client.SendAsync("EXEC"));
+        Assert.Equal(["OK", "1"], exec.Items.Select(static r => r.Text()));
+        Assert.Equal("v", (await other.SendAsync("GET", "k")).Text());
+    }
+
+    [Fact]
+    public async Task QueueTimeError_AbortsExec_AndAppliesNothing()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        await client.SendAsync("MULTI");
+        Assert.Equal("QUEUED", (await client.SendAsync("SET", "a", "1")).Text());
+        Assert.StartsWith("-ERR unknown command", (await client.SendAsync("NOSUCHCOMMAND")).Text());
+        Assert.StartsWith("-ERR wrong number of arguments", (await client.SendAsync("GET")).Text());
+        Assert.Equal("QUEUED", (await client.SendAsync("SET", "b", "2")).Text());
+        Assert.Equal("-EXECABORT Transaction discarded because of previous errors.", (await client.SendAsync("EXEC")).Text());
+        Assert.Equal("0", (await client.SendAsync("EXISTS", "a", "b")).Text());
+        Assert.Equal("PONG", (await client.SendAsync("PING")).Text());
+    }
+
+    [Fact]
+    public async Task TransactionErrors_UseRedisWords()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        Assert.Equal("-ERR EXEC without MULTI", (await client.SendAsync("EXEC")).Text());
+        Assert.Equal("-ERR DISCARD without MULTI", (await client.SendAsync("DISCARD")).Text());
+        await client.SendAsync("MULTI");
+        Assert.Equal("-ERR MULTI calls can not be nested", (await client.SendAsync("MULTI")).Text());
+        Assert.Equal("-ERR WATCH inside MULTI is not allowed", (await client.SendAsync("WATCH", "x")).Text());
+        Assert.Equal("OK", (await client.SendAsync("DISCARD")).Text());
+        Assert.Equal("OK", (await client.SendAsync("UNWATCH")).Text());
+    }
+
+    [Fact]
+    public async Task RuntimeError_AppearsInsideExec_WhileTheRestApplies()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        await client.SendAsync("SET", "s", "text");
+        await client.SendAsync("MULTI");
+        await client.SendAsync("LPUSH", "s", "x");
+        await client.SendAsync("SET", "after", "1");
+        await client.SendAsync("GET", "after");
+        var exec = Assert.IsType<ArrayReply>(await client.SendAsync("EXEC"));
+        Assert.StartsWith("-WRONGTYPE", exec.Items[0].Text());
+        Assert.Equal("OK", exec.Items[1].Text());
+        Assert.Equal("1", exec.Items[2].Text());
+    }
+
+    [Fact]
+    public async Task WatchedKey_ChangedByAnotherClient_ExecAnswersNullAndAppliesNothing()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+        await using var other = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        await client.SendAsync("SET", "w", "1");
+        Assert.Equal("OK", (await client.SendAsync("WATCH", "w", "missing")).Text());
+        await other.SendAsync("SET", "w", "2");
+        await client.SendAsync("MULTI");
+        await client.SendAsync("SET", "w", "mine");
+        Assert.IsType<NullReply>(await client.SendAsync("EXEC"));
+        Assert.Equal("2", (await client.SendAsync("GET", "w")).Text());
+
+        // The watch ended with EXEC: the same transaction now applies.
+        await client.SendAsync("MULTI");
+        await client.SendAsync("SET", "w", "mine");
+        Assert.IsType<ArrayReply>(await client.SendAsync("EXEC"));
+        Assert.Equal("mine", (await client.SendAsync("GET", "w")).Text());
+    }
+
+    [Fact]
+    public async Task Transaction_ThroughAFollower_AppliesOnEveryReplica_WithEqualDigests()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        var follower = cluster.Nodes.First(n => n != leader);
+        await using var client = await RespTestClient.ConnectAsync(follower.RespPort);
+
+        Assert.Equal("OK", (await client.SendAsync("WATCH", "f")).Text());
+        await client.SendAsync("MULTI");
+        Assert.Equal("QUEUED", (await client.SendAsync("SET", "f", "1")).Text());
+        Assert.Equal("QUEUED", (await client.SendAsync("RPUSH", "l", "a", "b")).Text());
+        Assert.Equal("QUEUED", (await client.SendAsync("LRANGE", "l", "0", "-1")).Text());
+        Assert.Equal("QUEUED", (await client.SendAsync("PING")).Text());
+        var exec = Assert.IsType<ArrayReply>(await client.SendAsync("EXEC"));
+        Assert.Equal(4, exec.Items.Count);
+        Assert.Equal("OK", exec.Items[0].Text());
+        Assert.Equal("2", exec.Items[1].Text());
+        Assert.Equal(["a", "b"], Assert.IsType<ArrayReply>(exec.Items[2]).Items.Select(static r => r.Text()));
+        Assert.Equal("PONG", exec.Items[3].Text());
+
+        // A queue-time error found on the follower: nothing reaches the leader.
+        await client.SendAsync("MULTI");
+        await client.SendAsync("SET", "g", "1");
+        await client.SendAsync("SET");
+        Assert.StartsWith("-EXECABORT", (await client.SendAsync("EXEC")).Text());
+
+        var digests = await cluster.DigestsAsync();
+        Assert.Equal(3, digests.Count);
+        Assert.Single(digests.Distinct());
+        await using var onLeader = await RespTestClient.ConnectAsync(leader.RespPort);
+        Assert.Equal("1", (await onLeader.SendAsync("GET", "f")).Text());
+        Assert.Equal("0", (await onLeader.SendAsync("EXISTS", "g")).Text());
+    }
+}
