@@ -11,19 +11,19 @@ public sealed partial class KeyValueStore
     // True between BeginTransaction and EndTransaction: every command of the entry shares its revision.
     private bool _inTransaction;
 
-    /// <summary>The revision of the last change applied (0 before any); replicated state, kept in snapshots.</summary>
+    /// <summary>The revision of the last command applied (0 before any, or when its index was unknown).</summary>
     public long Revision => _keys.Revision;
 
     /// <summary>
     /// The revision of the command at <paramref name="position"/> of entry <paramref name="entryIndex"/>: the index times
-    /// <see cref="RevisionsPerEntry"/> plus the position, which strictly increases along the log; never at or below the
-    /// last one (an index of 0, unknown, as in tests, takes the next number).
+    /// <see cref="RevisionsPerEntry"/> plus the position, which strictly increases along the log and is the same on
+    /// every replica however it got its state (replayed or from a snapshot). An unknown index (0: a store driven without
+    /// a log, as in tests) gives revision 0 to every change.
     /// </summary>
-    private long NextRevision(long entryIndex, int position)
+    private static long NextRevision(long entryIndex, int position)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(position);
-        var fromLog = entryIndex > 0 ? checked(entryIndex * RevisionsPerEntry + Math.Min(position, RevisionsPerEntry - 1)) : 0;
-        return Math.Max(_keys.Revision + 1, fromLog);
+        return entryIndex > 0 ? checked(entryIndex * RevisionsPerEntry + Math.Min(position, RevisionsPerEntry - 1)) : 0;
     }
 
     /// <summary>

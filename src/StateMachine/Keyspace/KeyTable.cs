@@ -47,8 +47,8 @@ internal sealed class KeyTable
 
     /// <summary>
     /// The revision every change made now is stamped with (<see cref="KeyEntry.Revision"/>), set by the store before
-    /// each apply: the entry's log index and position in its batch, strictly increasing along the log. Replicated
-    /// state (in snapshots), so that the next revision is the same on a replica that loaded a snapshot.
+    /// each apply: the entry's log index and position in its batch, strictly increasing along the log. Not kept in
+    /// snapshots: it is a function of the entry being applied.
     /// </summary>
     public long Revision { get; set; }
 

@@ -53,10 +53,9 @@ internal static class SnapshotEncoding
         entry.Value.WriteCanonical(writer);
     }
 
-    /// <summary>The revision section (version 4): the last revision, the horizon, then the tombstones oldest first.</summary>
+    /// <summary>The revision section (version 4): the tombstones' horizon, then the tombstones oldest first.</summary>
     public static void WriteRevisions(CanonicalWriter writer, KeyTable keys)
     {
-        writer.WriteInt64(keys.Revision);
         writer.WriteInt64(keys.Tombstones.Horizon);
         writer.WriteInt32(keys.Tombstones.Count);
         foreach (var (key, revision) in keys.Tombstones.OldestFirst())

@@ -126,22 +126,20 @@ public static class SnapshotReader
 
     private static void ReadRevisions(SnapshotInput reader, KeyTable keys)
     {
-        var last = reader.ReadInt64();
         var horizon = reader.ReadInt64();
         var count = reader.ReadCount("tombstone count", Tombstones.Capacity);
-        if (last < 0 || horizon < 0 || horizon > last)
+        if (horizon < 0)
         {
-            throw Corrupted($"last revision {last} or horizon {horizon} is out of range");
+            throw Corrupted($"tombstone horizon {horizon} is negative");
         }
 
-        keys.Revision = last;
         keys.Tombstones.LoadHorizon(horizon);
         for (var i = 0; i < count; i++)
         {
             var offset = reader.Consumed;
             var key = reader.ReadString(StringCommands.MaxStringLength);
             var revision = reader.ReadInt64();
-            if (revision < 0 || revision > last || keys.Find(key) is not null)
+            if (revision < 0 || keys.Find(key) is not null)
             {
                 throw Corrupted($"tombstone at byte {offset} has revision {revision} out of range or names a stored key");
             }
