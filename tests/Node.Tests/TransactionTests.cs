@@ -133,4 +133,82 @@ public sealed class TransactionTests
         Assert.Equal("1", (await onLeader.SendAsync("GET", "f")).Text());
         Assert.Equal("0", (await onLeader.SendAsync("EXISTS", "g")).Text());
     }
+
+    [Fact]
+    public async Task BlockingCommandInsideMulti_NeverBlocks_AndPublishReachesASubscriberOnAFollower()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        var follower = cluster.Nodes.First(n => n != leader);
+        await using var subscriber = await RespTestClient.ConnectAsync(follower.RespPort);
+        Assert.IsType<ArrayReply>(await subscriber.SendAsync("SUBSCRIBE", "news"));
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        await client.SendAsync("MULTI");
+        await client.SendAsync("BLPOP", "empty", "0");
+        await client.SendAsync("PUBLISH", "news", "hello");
+        await client.SendAsync("RPUSH", "empty", "x");
+        await client.SendAsync("BLPOP", "empty", "0");
+        var exec = Assert.IsType<ArrayReply>(await client.SendAsync("EXEC"));
+        Assert.IsType<NullReply>(exec.Items[0]);
+        Assert.Equal("1", exec.Items[2].Text());
+        Assert.Equal(["empty", "x"], Assert.IsType<ArrayReply>(exec.Items[3]).Items.Select(static r => r.Text()));
+
+        var message = Assert.IsType<ArrayReply>(await subscriber.ReadReplyAsync());
+        Assert.Equal(["message", "news", "hello"], message.Items.Select(static r => r.Text()));
+    }
+
+    [Fact]
+    public async Task Exec_UnderResp3_AnswersAnArray_OrTheNullOnAConflict()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+        await using var other = await RespTestClient.ConnectAsync(leader.RespPort);
+        await client.SendAsync("HELLO", "3");
+
+        await client.SendAsync("MULTI");
+        Assert.IsType<ArrayReply>(await client.SendAsync("EXEC"));
+        await client.SendAsync("WATCH", "k");
+        await other.SendAsync("SET", "k", "1");
+        await client.SendAsync("MULTI");
+        await client.SendAsync("HSET", "h", "f", "v");
+        await client.SendAsync("HGETALL", "h");
+        Assert.IsType<NullReply>(await client.SendAsync("EXEC"));
+        await client.SendAsync("MULTI");
+        await client.SendAsync("HSET", "h", "f", "v");
+        await client.SendAsync("HGETALL", "h");
+        var exec = Assert.IsType<ArrayReply>(await client.SendAsync("EXEC"));
+        Assert.IsType<MapReply>(exec.Items[1]);
+    }
+
+    [Fact]
+    public async Task WatchThroughAFollower_ConflictWithAWriteOnTheLeader_ExecAnswersNull()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        var follower = cluster.Nodes.First(n => n != leader);
+        await using var client = await RespTestClient.ConnectAsync(follower.RespPort);
+        await using var other = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        await client.SendAsync("SET", "fw", "1");
+        Assert.Equal("OK", (await client.SendAsync("WATCH", "fw")).Text());
+        await other.SendAsync("SET", "fw", "2");
+        await client.SendAsync("MULTI");
+        await client.SendAsync("SET", "fw", "mine");
+        Assert.IsType<NullReply>(await client.SendAsync("EXEC"));
+        Assert.Equal("2", (await other.SendAsync("GET", "fw")).Text());
+
+        // Without a conflict the watched transaction applies, and UNWATCH releases the leader-side watch.
+        Assert.Equal("OK", (await client.SendAsync("WATCH", "fw")).Text());
+        await client.SendAsync("MULTI");
+        await client.SendAsync("SET", "fw", "mine");
+        Assert.IsType<ArrayReply>(await client.SendAsync("EXEC"));
+        Assert.Equal("OK", (await client.SendAsync("WATCH", "fw")).Text());
+        Assert.Equal("OK", (await client.SendAsync("UNWATCH")).Text());
+        await other.SendAsync("SET", "fw", "3");
+        await client.SendAsync("MULTI");
+        await client.SendAsync("INCR", "counter");
+        Assert.IsType<ArrayReply>(await client.SendAsync("EXEC"));
+    }
 }
