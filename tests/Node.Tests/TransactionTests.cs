@@ -211,4 +211,25 @@ public sealed class TransactionTests
         await client.SendAsync("INCR", "counter");
         Assert.IsType<ArrayReply>(await client.SendAsync("EXEC"));
     }
+
+    // Found by the differential test: Redis 7.0 checks a subcommand's arity before queueing (EXECABORT), but a
+    // command's own argument checks (MSET's pairs, SET's options) only inside EXEC.
+    [Fact]
+    public async Task SubcommandArity_IsAQueueTimeError_ButACommandsOwnArgumentErrorsAppearInsideExec()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        await client.SendAsync("MULTI");
+        Assert.Equal("QUEUED", (await client.SendAsync("MSET", "a", "b", "c")).Text());
+        Assert.Equal("QUEUED", (await client.SendAsync("SET", "x", "1", "EX")).Text());
+        Assert.Equal("QUEUED", (await client.SendAsync("SET", "y", "1")).Text());
+        var exec = Assert.IsType<ArrayReply>(await client.SendAsync("EXEC"));
+        Assert.Equal(["-ERR wrong number of arguments for 'mset' command", "-ERR syntax error", "OK"], exec.Items.Select(static r => r.Text()));
+
+        await client.SendAsync("MULTI");
+        Assert.Equal("-ERR wrong number of arguments for 'xgroup|delconsumer' command", (await client.SendAsync("XGROUP", "DELCONSUMER", "s", "g")).Text());
+        Assert.StartsWith("-EXECABORT", (await client.SendAsync("EXEC")).Text());
+    }
 }

@@ -64,6 +64,14 @@ internal sealed class Transaction
         (spec.Flags & (CommandFlags.Read | CommandFlags.Write)) != 0
         && (spec.Flags & (CommandFlags.Admin | CommandFlags.Connection | CommandFlags.Internal)) == 0;
 
+    /// <summary>
+    /// Redis 7.0 looks subcommands up before queueing: an unknown subcommand or a subcommand's wrong number of
+    /// arguments (named container|subcommand) is a queue-time error; a command's own arity checks (MSET's pairs) are not.
+    /// </summary>
+    private static bool IsSubcommandLookupError(string message) =>
+        message.StartsWith("ERR unknown subcommand", StringComparison.Ordinal)
+        || (message.StartsWith("ERR wrong number of arguments for '", StringComparison.Ordinal) && message.Contains('|', StringComparison.Ordinal));
+
     public Reply Begin()
     {
         if (IsActive)
@@ -88,13 +96,16 @@ internal sealed class Transaction
             return Reply.Error("ERR Command not allowed inside a transaction");
         }
 
-        // As Redis, nothing more is kept once the transaction is bound to abort.
-        if (!IsDirty)
+        var runtimeError = IsKeyspace(spec) ? KeyValueStore.Validate(spec.Id, request[1..]) : null;
+        if (runtimeError is ErrorReply error && IsSubcommandLookupError(error.Message))
         {
-            var runtimeError = IsKeyspace(spec) ? KeyValueStore.Validate(spec.Id, request[1..]) : null;
-            _queued.Add(new QueuedCommand(spec, request, runtimeError));
+            IsDirty = true;
+            return error;
         }
 
+        // As Redis, nothing more is kept once the transaction is bound to abort.
+        if (!IsDirty)
+            _queued.Add(new QueuedCommand(spec, request, runtimeError));
         return Reply.Simple("QUEUED");
     }
 

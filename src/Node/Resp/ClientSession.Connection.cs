@@ -219,9 +219,10 @@ internal sealed partial class ClientSession
         var now = Environment.TickCount64;
         var age = (now - _createdTicks) / 1000;
         var idle = (now - Volatile.Read(ref _lastCommandTicks)) / 1000;
-        var flags = (Subscriptions.Count > 0 ? "P" : "") + (IsBlocked ? "b" : "");
+        var flags = (Subscriptions.Count > 0 ? "P" : "") + (IsBlocked ? "b" : "") + (_transaction.IsActive ? "x" : "");
+        var multi = _transaction.IsActive ? _transaction.Queued.Count : -1;
         return $"id={Id} addr={Address} laddr={LocalAddress} fd=0 name={Name} age={age} idle={idle} flags={(flags.Length == 0 ? "N" : flags)} db=0 " +
-               $"sub={Subscriptions.Channels.Count} psub={Subscriptions.Patterns.Count} ssub=0 multi=-1 qbuf={QueryBufferBytes} qbuf-free=0 " +
+               $"sub={Subscriptions.Channels.Count} psub={Subscriptions.Patterns.Count} ssub=0 multi={multi} qbuf={QueryBufferBytes} qbuf-free=0 " +
                $"argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={LastCommand} " +
                $"user=default redir=-1 resp={ProtocolVersion} lib-name={LibraryName} lib-ver={LibraryVersion}";
     }
