@@ -56,6 +56,13 @@ public sealed class TransactionTests
         Assert.Equal("-ERR WATCH inside MULTI is not allowed", (await client.SendAsync("WATCH", "x")).Text());
         Assert.Equal("OK", (await client.SendAsync("DISCARD")).Text());
         Assert.Equal("OK", (await client.SendAsync("UNWATCH")).Text());
+
+        // RESET inside MULTI runs at once and ends the transaction, as in Redis.
+        await client.SendAsync("MULTI");
+        await client.SendAsync("SET", "r", "1");
+        Assert.Equal("RESET", (await client.SendAsync("RESET")).Text());
+        Assert.Equal("-ERR EXEC without MULTI", (await client.SendAsync("EXEC")).Text());
+        Assert.Equal("0", (await client.SendAsync("EXISTS", "r")).Text());
     }
 
     [Fact]
@@ -231,5 +238,85 @@ public sealed class TransactionTests
         await client.SendAsync("MULTI");
         Assert.Equal("-ERR wrong number of arguments for 'xgroup|delconsumer' command", (await client.SendAsync("XGROUP", "DELCONSUMER", "s", "g")).Text());
         Assert.StartsWith("-EXECABORT", (await client.SendAsync("EXEC")).Text());
+    }
+
+    // Revisions and tombstones are replicated state: a follower that caught up from a snapshot checks the EXEC
+    // entry's conditions against the revisions it loaded and must decide as the replicas that replayed the log.
+    [Fact]
+    public async Task FollowerThatInstalledASnapshot_DecidesExecAsTheReplicasThatReplayedTheLog()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, new() { ["SnapshotIntervalEntries"] = "20" });
+        var leader = await cluster.WaitForLeaderAsync();
+        var lagging = cluster.Nodes.First(n => n != leader);
+        await cluster.StopNodeAsync(lagging.Index);
+        await using (var writer = await RespTestClient.ConnectAsync(leader.RespPort))
+        {
+            await writer.SendAsync("SET", "w", "1");
+            await writer.SendAsync("SET", "gone", "1");
+            await writer.SendAsync("DEL", "gone");
+            for (var i = 0; i < 100; i++)
+                Assert.Equal("OK", (await writer.SendAsync("SET", $"filler{i % 17}", $"v{i}")).Text());
+        }
+
+        Assert.True(leader.Raft.StateMachine.SnapshotIndex > 0, "the leader took no snapshot");
+        await cluster.StartNodeAsync(lagging.Index);
+        await cluster.WaitForConvergenceAsync(TimeSpan.FromSeconds(60));
+        Assert.True(lagging.Raft.StateMachine.RestoreCount >= 1, "the follower did not install a snapshot");
+
+        leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+        await using var other = await RespTestClient.ConnectAsync(leader.RespPort);
+        Assert.Equal("OK", (await client.SendAsync("WATCH", "w", "gone")).Text());
+        await client.SendAsync("MULTI");
+        await client.SendAsync("SET", "held", "1");
+        Assert.IsType<ArrayReply>(await client.SendAsync("EXEC"));
+
+        await client.SendAsync("WATCH", "w");
+        await other.SendAsync("SET", "w", "2");
+        await client.SendAsync("MULTI");
+        await client.SendAsync("SET", "failed", "1");
+        Assert.IsType<NullReply>(await client.SendAsync("EXEC"));
+
+        var digests = await cluster.DigestsAsync();
+        Assert.Equal(3, digests.Count);
+        Assert.Single(digests.Distinct());
+    }
+
+    // Pipelined writes run concurrently on the leader; inside MULTI they must be queued in order, and EXEC must see
+    // every command sent before it.
+    [Fact]
+    public async Task PipelinedTransaction_InOneWrite_QueuesInOrder_AndExecSeesEverythingBeforeIt()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        var frame = new System.Text.StringBuilder();
+        void Command(params string[] args)
+        {
+            frame.Append('*').Append(args.Length).Append("\r\n");
+            foreach (var arg in args)
+                frame.Append('$').Append(arg.Length).Append("\r\n").Append(arg).Append("\r\n");
+        }
+
+        for (var i = 0; i < 20; i++)
+            Command("INCR", "p");
+        Command("MULTI");
+        for (var i = 0; i < 20; i++)
+            Command("INCR", "p");
+        Command("GET", "p");
+        Command("EXEC");
+        Command("GET", "p");
+        await client.SendRawAsync(System.Text.Encoding.ASCII.GetBytes(frame.ToString()));
+
+        for (var i = 1; i <= 20; i++)
+            Assert.Equal(i.ToString(System.Globalization.CultureInfo.InvariantCulture), (await client.ReadReplyAsync()).Text());
+        Assert.Equal("OK", (await client.ReadReplyAsync()).Text());
+        for (var i = 0; i < 21; i++)
+            Assert.Equal("QUEUED", (await client.ReadReplyAsync()).Text());
+        var exec = Assert.IsType<ArrayReply>(await client.ReadReplyAsync());
+        Assert.Equal(Enumerable.Range(21, 20).Select(static i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append("40"),
+            exec.Items.Select(static r => r.Text()));
+        Assert.Equal("40", (await client.ReadReplyAsync()).Text());
     }
 }
