@@ -71,14 +71,7 @@ internal sealed class ForwardingConnection : IAsyncDisposable
         await _exchange.WaitAsync(token).ConfigureAwait(false);
         try
         {
-            if (protocolVersion != _protocolVersion)
-            {
-                var hello = await ExchangeAsync(["HELLO"u8.ToArray(), System.Text.Encoding.ASCII.GetBytes(protocolVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))], token).ConfigureAwait(false);
-                if (hello is ErrorReply error)
-                    throw new IOException("The leader refused HELLO: " + error.Message);
-                _protocolVersion = protocolVersion;
-            }
-
+            await UseProtocolAsync(protocolVersion, token).ConfigureAwait(false);
             return await ExchangeAsync(arguments, token).ConfigureAwait(false);
         }
         finally
@@ -97,14 +90,7 @@ internal sealed class ForwardingConnection : IAsyncDisposable
         await _exchange.WaitAsync(token).ConfigureAwait(false);
         try
         {
-            if (protocolVersion != _protocolVersion)
-            {
-                var hello = await ExchangeAsync(["HELLO"u8.ToArray(), System.Text.Encoding.ASCII.GetBytes(protocolVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))], token).ConfigureAwait(false);
-                if (hello is ErrorReply error)
-                    throw new IOException("The leader refused HELLO: " + error.Message);
-                _protocolVersion = protocolVersion;
-            }
-
+            await UseProtocolAsync(protocolVersion, token).ConfigureAwait(false);
             foreach (var command in commands)
                 WriteCommand(_writer, command);
             await FlushAsync(token).ConfigureAwait(false);
@@ -117,6 +103,17 @@ internal sealed class ForwardingConnection : IAsyncDisposable
         {
             _exchange.Release();
         }
+    }
+
+    /// <summary>Switches the connection to the client's RESP version with HELLO when it differs; the caller holds the exchange.</summary>
+    private async Task UseProtocolAsync(int protocolVersion, CancellationToken token)
+    {
+        if (protocolVersion == _protocolVersion)
+            return;
+        var hello = await ExchangeAsync(["HELLO"u8.ToArray(), System.Text.Encoding.ASCII.GetBytes(protocolVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))], token).ConfigureAwait(false);
+        if (hello is ErrorReply error)
+            throw new IOException("The leader refused HELLO: " + error.Message);
+        _protocolVersion = protocolVersion;
     }
 
     private async Task FlushAsync(CancellationToken token)
