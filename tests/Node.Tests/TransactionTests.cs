@@ -54,6 +54,10 @@ public sealed class TransactionTests
         await client.SendAsync("MULTI");
         Assert.Equal("-ERR MULTI calls can not be nested", (await client.SendAsync("MULTI")).Text());
         Assert.Equal("-ERR WATCH inside MULTI is not allowed", (await client.SendAsync("WATCH", "x")).Text());
+        Assert.Equal("QUEUED", (await client.SendAsync("UNWATCH")).Text());
+        Assert.Equal("QUEUED", (await client.SendAsync("ECHO", "e")).Text());
+        Assert.Equal(["OK", "e"], Assert.IsType<ArrayReply>(await client.SendAsync("EXEC")).Items.Select(static r => r.Text()));
+        await client.SendAsync("MULTI");
         Assert.Equal("OK", (await client.SendAsync("DISCARD")).Text());
         Assert.Equal("OK", (await client.SendAsync("UNWATCH")).Text());
 

@@ -88,6 +88,9 @@ internal sealed partial class ClientSession
     /// <summary>A command that is not a keyspace command, run by the session at EXEC: its reply, or the pushes it queued (SUBSCRIBE).</summary>
     private async ValueTask<IEnumerable<Reply>> RunInsideExecAsync(QueuedCommand command)
     {
+        // UNWATCH is queued inside MULTI, as in Redis; EXEC has already ended the watches.
+        if (command.Spec.Id == CommandId.Unwatch)
+            return [Reply.Ok];
         var pushesBefore = _batch.Count;
         Reply? reply;
         if ((command.Spec.Flags & CommandFlags.Connection) != 0)
