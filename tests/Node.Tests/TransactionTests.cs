@@ -323,4 +323,31 @@ public sealed class TransactionTests
             exec.Items.Select(static r => r.Text()));
         Assert.Equal("40", (await client.ReadReplyAsync()).Text());
     }
+
+    // As Redis: under CLIENT PAUSE WRITE an EXEC holding a write waits for the pause to end; a read-only one does not.
+    [Fact]
+    public async Task ExecWithAWrite_WaitsForClientPauseWrite_AReadOnlyExecDoesNot()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+        await using var admin = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        await client.SendAsync("MULTI");
+        await client.SendAsync("SET", "paused", "1");
+        Assert.Equal("OK", (await admin.SendAsync("CLIENT", "PAUSE", "60000", "WRITE")).Text());
+        var exec = client.SendAsync("EXEC");
+        await Task.Delay(300);
+        Assert.False(exec.IsCompleted);
+        Assert.Equal("0", (await admin.SendAsync("EXISTS", "paused")).Text());
+        Assert.Equal("OK", (await admin.SendAsync("CLIENT", "UNPAUSE")).Text());
+        Assert.Equal(["OK"], Assert.IsType<ArrayReply>(await exec).Items.Select(static r => r.Text()));
+
+        Assert.Equal("OK", (await admin.SendAsync("CLIENT", "PAUSE", "60000", "WRITE")).Text());
+        await client.SendAsync("MULTI");
+        await client.SendAsync("GET", "paused");
+        await client.SendAsync("PING");
+        Assert.Equal(["1", "PONG"], Assert.IsType<ArrayReply>(await client.SendAsync("EXEC")).Items.Select(static r => r.Text()));
+        await admin.SendAsync("CLIENT", "UNPAUSE");
+    }
 }
