@@ -350,4 +350,22 @@ public sealed class TransactionTests
         Assert.Equal(["1", "PONG"], Assert.IsType<ArrayReply>(await client.SendAsync("EXEC")).Items.Select(static r => r.Text()));
         await admin.SendAsync("CLIENT", "UNPAUSE");
     }
+
+    [Fact]
+    public async Task CommandsRunByExec_CountInCommandStats()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        await client.SendAsync("CONFIG", "RESETSTAT");
+        await client.SendAsync("MULTI");
+        await client.SendAsync("SET", "s", "1");
+        await client.SendAsync("GEOADD", "g", "0", "0", "m");
+        await client.SendAsync("PING");
+        await client.SendAsync("EXEC");
+        var stats = (await client.SendAsync("INFO", "commandstats")).Text()!;
+        foreach (var command in new[] { "multi", "exec", "set", "geoadd", "ping" })
+            Assert.Contains($"cmdstat_{command}:calls=1,", stats, StringComparison.Ordinal);
+    }
 }

@@ -193,12 +193,19 @@ internal sealed partial class ClientSession
     private string NoteCommand(CommandSpec spec, byte[][] args)
     {
         Volatile.Write(ref _lastCommandTicks, Environment.TickCount64);
+        var name = FullCommandName(spec, args);
+        LastCommand = name;
+        return name;
+    }
+
+    /// <summary>The command's name, lowercase, container|subcommand for commands with subcommands.</summary>
+    private static string FullCommandName(CommandSpec spec, byte[][] args)
+    {
         var name = spec.Name.ToLowerInvariant();
         // Only a word of letters, digits and dashes: the name reaches INFO commandstats and CLIENT LIST, which clients
         // parse line by line (an argument with CR LF in it must not add lines there).
         if (args.Length > 1 && Containers.Contains(spec.Name.ToUpperInvariant()) && args[1].Length <= 32 && IsSubcommandWord(args[1]))
             name += "|" + Encoding.ASCII.GetString(args[1]).ToLowerInvariant();
-        LastCommand = name;
         return name;
     }
 

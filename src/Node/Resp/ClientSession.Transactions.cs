@@ -53,6 +53,7 @@ internal sealed partial class ClientSession
             return Reply.Error("EXECABORT Transaction discarded because of previous errors.");
         }
 
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var queued = _transaction.Queued.ToList();
         var keyspace = queued.Where(static q => q.RuntimeError is null && Transaction.IsKeyspace(q.Spec)).Select(static q => q.Request).ToList();
         Reply result;
@@ -74,12 +75,16 @@ internal sealed partial class ClientSession
         var next = 0;
         foreach (var command in queued)
         {
+            var first = items.Count;
             if (command.RuntimeError is { } error)
                 items.Add(error);
             else if (Transaction.IsKeyspace(command.Spec))
                 items.Add(next < applied.Items.Count ? applied.Items[next++] : Reply.Error(CommandExecutor.UnknownOutcome));
             else
                 items.AddRange(await RunInsideExecAsync(command).ConfigureAwait(false));
+
+            // As Redis, each command run by EXEC counts in INFO commandstats (timed with the whole transaction).
+            _services.Stats.Called(FullCommandName(command.Spec, command.Request), started, items.Count > first && items[first] is ErrorReply);
         }
 
         return new ArrayReply(items);
