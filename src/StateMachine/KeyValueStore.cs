@@ -16,7 +16,7 @@ namespace RaftKV.StateMachine;
 /// (<see cref="Digest"/>). It reads no clock and no randomness of its own: time is the entries'
 /// timestamps (<see cref="Now"/>) and randomness their seeds.
 /// </summary>
-public sealed class KeyValueStore
+public sealed partial class KeyValueStore
 {
     private readonly KeyTable _keys = new();
     private readonly LockTable _locks = new();
@@ -66,12 +66,30 @@ public sealed class KeyValueStore
     /// A lock granted by the command gets the fencing token max(<paramref name="entryIndex"/>, last token + 1):
     /// the index when it is new, otherwise the next number, so tokens strictly increase along the log either way.
     /// </param>
-    public Reply Apply(LogCommand command, long entryIndex)
+    public Reply Apply(LogCommand command, long entryIndex) => Apply(command, entryIndex, 0);
+
+    /// <summary>
+    /// As <see cref="Apply(LogCommand, long)"/> for the command at <paramref name="position"/> inside a Batch entry
+    /// (0 for an entry of its own): the keys it changes get the revision <c>index * 1024 + position</c>
+    /// (<see cref="NextRevision"/>), or the transaction's while one is applied (<see cref="BeginTransaction"/>).
+    /// </summary>
+    public Reply Apply(LogCommand command, long entryIndex, int position)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentOutOfRangeException.ThrowIfNegative(entryIndex);
         var previousNow = Now;
         Now = Math.Max(Now, command.TimestampMs);
+        if (!_inTransaction)
+        {
+            _keys.Revision = NextRevision(entryIndex, position);
+        }
+
+        if (command.Command is CommandId.Batch or CommandId.Transaction)
+        {
+            // Whole entries are unpacked by the applier; one found inside another is refused alike everywhere.
+            return Reply.Error("ERR nested batch or transaction entry");
+        }
+
         if (command.Command == CommandId.NoOp)
         {
             return Reply.Ok;

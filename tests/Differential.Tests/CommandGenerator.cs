@@ -8,7 +8,10 @@ namespace RaftKV.Differential.Tests;
 /// and WRONGTYPE, empty-collection deletion and encoding conversions happen often, plus out-of-range and
 /// malformed arguments. Keeps the comparison meaningful: lex-range commands only touch "zlex", whose
 /// scores are always 0 (Redis leaves lex ranges over mixed scores undefined); SPOP is followed by DEL of
-/// its key (the popped members are random); no MULTI or other databases (RaftKV has none yet).
+/// its key (the popped members are random); no other databases (RaftKV has none yet). Now and then a transaction
+/// (MULTI, one to four commands whose replies compare exactly, EXEC or DISCARD, sometimes a queue-time error that
+/// makes EXEC answer EXECABORT) is inserted, drawn from generators of their own so the rest of the sequence is the
+/// same as without them.
 /// Expiry commands use relative times of 1000 s or more and absolute ones in 2100 or in the past, so no
 /// key expires while the two servers run, and GT/LT only compare times that differ by far more than the
 /// two servers' clocks do (TTL replies are compared with a tolerance, <see cref="ReplyComparison"/>).
@@ -20,13 +23,28 @@ internal sealed class CommandGenerator(int seed)
     private static readonly string[] Keys = ["a", "b", "c", "d", "e", "f"];
     private static readonly string LongMember = new('x', 70);
 
+    // Commands whose replies ReplyComparison does not compare exactly (random, unordered, time-dependent): never
+    // inside a transaction, whose EXEC array is compared as a whole.
+    private static readonly HashSet<string> Inexact = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "SPOP", "SRANDMEMBER", "HRANDFIELD", "ZRANDMEMBER", "RANDOMKEY", "SMEMBERS", "HKEYS", "HVALS", "SUNION", "SINTER",
+        "SDIFF", "KEYS", "HGETALL", "SORT", "SORT_RO", "SCAN", "SSCAN", "HSCAN", "ZSCAN", "TTL", "PTTL", "EXPIRETIME", "PEXPIRETIME",
+    };
+
     private readonly Random _random = new(seed);
+    private readonly Random _transactions = new(seed ^ 0x5EED);
+    private CommandGenerator? _transactionBodies;
 
     public List<byte[][]> Generate(int count)
     {
         var commands = new List<byte[][]>(count);
         while (commands.Count < count)
         {
+            if (_transactions.Next(30) == 0)
+            {
+                AddTransaction(commands);
+            }
+
             var command = Next();
             commands.Add(Encode(command));
             if (command[0] == "SPOP")
@@ -36,6 +54,27 @@ internal sealed class CommandGenerator(int seed)
         }
 
         return commands;
+    }
+
+    private void AddTransaction(List<byte[][]> commands)
+    {
+        _transactionBodies ??= new CommandGenerator(seed + 7919);
+        commands.Add(Encode(["MULTI"]));
+        for (var n = _transactions.Next(1, 5); n > 0; n--)
+        {
+            var command = _transactionBodies.Next();
+            if (!Inexact.Contains(command[0]))
+            {
+                commands.Add(Encode(command));
+            }
+        }
+
+        if (_transactions.Next(8) == 0)
+        {
+            commands.Add(Encode(["GET"]));
+        }
+
+        commands.Add(Encode([_transactions.Next(6) == 0 ? "DISCARD" : "EXEC"]));
     }
 
     private static byte[][] Encode(string[] command) => [.. command.Select(Encoding.UTF8.GetBytes)];

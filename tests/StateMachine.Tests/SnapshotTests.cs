@@ -11,13 +11,15 @@ public sealed class SnapshotTests
 {
     // Snapshots on disk and in backups hold these bytes: changing them needs a new format version.
     // Version 3 (streams, runtime configuration) writes the configuration section (here no parameter changed) and the
-    // lock section (here last token 0 and no lock) always.
+    // lock section (here last token 0 and no lock) always; version 4 adds the key's revision (0: applied without a log index) after its expiry and
+    // the revision section (horizon 0, no tombstone).
     private const string TinyGoldenHex =
-        "524B56534E415031" + "0300" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
+        "524B56534E415031" + "0400" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
         + "00000000"
-        + "010000006B" + "00" + "8813000000000000" + "0100000076"
+        + "010000006B" + "00" + "8813000000000000" + "0000000000000000" + "0100000076"
         + "0000000000000000" + "0000000000000000"
-        + "98DC199F4184F99E";
+        + "0000000000000000" + "00000000"
+        + "39EFE270C3E457AE";
 
     // The same store in version 1, as nodes before version 3 wrote it: still read.
     private const string TinyVersion1Hex =
@@ -110,13 +112,12 @@ public sealed class SnapshotTests
     [Fact]
     public void Write_EqualStatesInDifferentOrders_GiveEqualBytes()
     {
+        // One MSET each, so that every key has the same revision in both (revisions are state: the order of separate
+        // writes is part of it).
         var first = new KeyValueStore();
         var second = new KeyValueStore();
-        for (var i = 0; i < 200; i++)
-        {
-            first.Apply(CommandId.Set, 10, "k" + i, "v" + i);
-            second.Apply(CommandId.Set, 10, "k" + (199 - i), "v" + (199 - i));
-        }
+        first.Apply(CommandId.Mset, 10, Enumerable.Range(0, 200).SelectMany(static i => new[] { "k" + i, "v" + i }).ToArray());
+        second.Apply(CommandId.Mset, 10, Enumerable.Range(0, 200).Reverse().SelectMany(static i => new[] { "k" + i, "v" + i }).ToArray());
 
         Assert.Equal(Snapshot(first), Snapshot(second));
     }

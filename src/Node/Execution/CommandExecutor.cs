@@ -208,7 +208,15 @@ internal sealed partial class CommandExecutor(
         }
     }
 
-    private async ValueTask<Reply> ForwardAsync(byte[][] arguments, IExecutionCaller caller, CancellationToken token)
+    private ValueTask<Reply> ForwardAsync(byte[][] arguments, IExecutionCaller caller, CancellationToken token) =>
+        ForwardAsync(arguments, caller, (connection, timeout) => connection.SendAsync(arguments, caller.ProtocolVersion, timeout), token);
+
+    /// <summary>
+    /// Relays to the leader on the caller's forwarding connection (opened, or replaced when the leader moved):
+    /// <paramref name="send"/> does the exchange, <paramref name="arguments"/> (the request, or EXEC's) sets its timeout.
+    /// </summary>
+    private async ValueTask<Reply> ForwardAsync(byte[][] arguments, IExecutionCaller caller,
+        Func<ForwardingConnection, CancellationToken, Task<Reply>> send, CancellationToken token)
     {
         var leaderChanged = raft.LeaderChangeToken;
         var leader = await raft.GetLeaderRespEndpointAsync(token).ConfigureAwait(false);
@@ -252,7 +260,7 @@ internal sealed partial class CommandExecutor(
             // trip more than it would on the leader; the client is counted on the node it is connected to.
             caller.IsBlocked = blocking;
             timeout.CancelAfter(limit);
-            return await connection.SendAsync(arguments, caller.ProtocolVersion, timeout.Token).ConfigureAwait(false);
+            return await send(connection, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException
                                       or RaftKV.Protocol.Resp.RespProtocolException)

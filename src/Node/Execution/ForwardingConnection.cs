@@ -71,14 +71,7 @@ internal sealed class ForwardingConnection : IAsyncDisposable
         await _exchange.WaitAsync(token).ConfigureAwait(false);
         try
         {
-            if (protocolVersion != _protocolVersion)
-            {
-                var hello = await ExchangeAsync(["HELLO"u8.ToArray(), System.Text.Encoding.ASCII.GetBytes(protocolVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))], token).ConfigureAwait(false);
-                if (hello is ErrorReply error)
-                    throw new IOException("The leader refused HELLO: " + error.Message);
-                _protocolVersion = protocolVersion;
-            }
-
+            await UseProtocolAsync(protocolVersion, token).ConfigureAwait(false);
             return await ExchangeAsync(arguments, token).ConfigureAwait(false);
         }
         finally
@@ -87,13 +80,58 @@ internal sealed class ForwardingConnection : IAsyncDisposable
         }
     }
 
-    private async Task<Reply> ExchangeAsync(byte[][] arguments, CancellationToken token)
+    /// <summary>
+    /// Sends <paramref name="commands"/> in one write (a transaction, MULTI ... EXEC, reaches the leader as one
+    /// request) under the client's RESP version and returns the last command's reply, after reading every reply.
+    /// </summary>
+    public async Task<Reply> SendPipelineAsync(IReadOnlyList<byte[][]> commands, int protocolVersion, CancellationToken token)
     {
-        WriteCommand(_writer, arguments);
+        ArgumentNullException.ThrowIfNull(commands);
+        await _exchange.WaitAsync(token).ConfigureAwait(false);
+        try
+        {
+            await UseProtocolAsync(protocolVersion, token).ConfigureAwait(false);
+            foreach (var command in commands)
+                WriteCommand(_writer, command);
+            await FlushAsync(token).ConfigureAwait(false);
+            Reply last = Reply.Ok;
+            for (var i = 0; i < commands.Count; i++)
+                last = await ReadReplyAsync(token).ConfigureAwait(false);
+            return last;
+        }
+        finally
+        {
+            _exchange.Release();
+        }
+    }
+
+    /// <summary>Switches the connection to the client's RESP version with HELLO when it differs; the caller holds the exchange.</summary>
+    private async Task UseProtocolAsync(int protocolVersion, CancellationToken token)
+    {
+        if (protocolVersion == _protocolVersion)
+            return;
+        var hello = await ExchangeAsync(["HELLO"u8.ToArray(), System.Text.Encoding.ASCII.GetBytes(protocolVersion.ToString(System.Globalization.CultureInfo.InvariantCulture))], token).ConfigureAwait(false);
+        if (hello is ErrorReply error)
+            throw new IOException("The leader refused HELLO: " + error.Message);
+        _protocolVersion = protocolVersion;
+    }
+
+    private async Task FlushAsync(CancellationToken token)
+    {
         var flush = await _writer.FlushAsync(token).ConfigureAwait(false);
         if (flush.IsCompleted)
             throw new IOException("The connection to the leader is closed");
+    }
 
+    private async Task<Reply> ExchangeAsync(byte[][] arguments, CancellationToken token)
+    {
+        WriteCommand(_writer, arguments);
+        await FlushAsync(token).ConfigureAwait(false);
+        return await ReadReplyAsync(token).ConfigureAwait(false);
+    }
+
+    private async Task<Reply> ReadReplyAsync(CancellationToken token)
+    {
         while (true)
         {
             var result = await _reader.ReadAsync(token).ConfigureAwait(false);

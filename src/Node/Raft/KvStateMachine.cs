@@ -231,7 +231,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
             {
                 // Apply first: `context?.Complete(Apply(...))` would skip the apply where there is no context
                 // (followers, replay), since ?. short-circuits the argument too.
-                var reply = ApplyOne(entry.Index, command);
+                var reply = ApplyEntry(entry.Index, 0, command);
                 (entry.Context as PendingWrite)?.Complete(reply);
                 return;
             }
@@ -244,7 +244,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
                 Reply item;
                 try
                 {
-                    item = ApplyOne(entry.Index, LogEntryCodec.Decode(new System.Buffers.ReadOnlySequence<byte>(command.Arguments[i])));
+                    item = ApplyEntry(entry.Index, i, LogEntryCodec.Decode(new System.Buffers.ReadOnlySequence<byte>(command.Arguments[i])));
                 }
                 catch (LogEntryFormatException e)
                 {
@@ -263,14 +263,34 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Applies one entry (or one command of a Batch, at <paramref name="position"/>); the caller holds the write lock.
+    /// A Transaction (EXEC) applies its commands here one by one, as a batch's, so PUBLISH inside it reaches this node's
+    /// subscribers and its writes wake blocked clients; the store checks its WATCH conditions first and pins one revision.
+    /// </summary>
+    private Reply ApplyEntry(long index, int position, LogCommand command)
+    {
+        if (command.Command != CommandId.Transaction)
+            return ApplyOne(index, position, command);
+        try
+        {
+            return _store.ApplyTransaction(command, index, position, inner => ApplyOne(index, position, inner));
+        }
+        catch (Exception e)
+        {
+            LogApplyFailed(index, command.Command.ToString(), e);
+            return Reply.Error("ERR internal error while applying the command");
+        }
+    }
+
     /// <summary>Applies one client command; the caller holds the write lock.</summary>
-    private Reply ApplyOne(long index, LogCommand command)
+    private Reply ApplyOne(long index, int position, LogCommand command)
     {
         if (command.Command == CommandId.Publish)
             return Publisher?.Invoke(command) ?? Reply.Zero;
         try
         {
-            var reply = _store.Apply(command, index);
+            var reply = _store.Apply(command, index, position);
             Volatile.Write(ref _storeNow, _store.Now);
 
             // A blocking pop that found nothing changed nothing: waking its own waiter again would loop. Lock commands

@@ -99,6 +99,10 @@ internal sealed partial class ClientSession
 
     private Reply ResetCommand()
     {
+        // As Redis: RESET discards the transaction and unwatches (a watch held by the leader for a forwarding
+        // connection ends when that connection is used again or closes).
+        _transaction.End();
+        _transaction.Unwatch();
         _replyOff = false;
         _skipReplies = 0;
         _services.Broker.UnsubscribeAll(this);
@@ -189,12 +193,19 @@ internal sealed partial class ClientSession
     private string NoteCommand(CommandSpec spec, byte[][] args)
     {
         Volatile.Write(ref _lastCommandTicks, Environment.TickCount64);
+        var name = FullCommandName(spec, args);
+        LastCommand = name;
+        return name;
+    }
+
+    /// <summary>The command's name, lowercase, container|subcommand for commands with subcommands.</summary>
+    private static string FullCommandName(CommandSpec spec, byte[][] args)
+    {
         var name = spec.Name.ToLowerInvariant();
         // Only a word of letters, digits and dashes: the name reaches INFO commandstats and CLIENT LIST, which clients
         // parse line by line (an argument with CR LF in it must not add lines there).
         if (args.Length > 1 && Containers.Contains(spec.Name.ToUpperInvariant()) && args[1].Length <= 32 && IsSubcommandWord(args[1]))
             name += "|" + Encoding.ASCII.GetString(args[1]).ToLowerInvariant();
-        LastCommand = name;
         return name;
     }
 
@@ -215,9 +226,10 @@ internal sealed partial class ClientSession
         var now = Environment.TickCount64;
         var age = (now - _createdTicks) / 1000;
         var idle = (now - Volatile.Read(ref _lastCommandTicks)) / 1000;
-        var flags = (Subscriptions.Count > 0 ? "P" : "") + (IsBlocked ? "b" : "");
+        var flags = (Subscriptions.Count > 0 ? "P" : "") + (IsBlocked ? "b" : "") + (_transaction.IsActive ? "x" : "");
+        var multi = _transaction.IsActive ? _transaction.Queued.Count : -1;
         return $"id={Id} addr={Address} laddr={LocalAddress} fd=0 name={Name} age={age} idle={idle} flags={(flags.Length == 0 ? "N" : flags)} db=0 " +
-               $"sub={Subscriptions.Channels.Count} psub={Subscriptions.Patterns.Count} ssub=0 multi=-1 qbuf={QueryBufferBytes} qbuf-free=0 " +
+               $"sub={Subscriptions.Channels.Count} psub={Subscriptions.Patterns.Count} ssub=0 multi={multi} qbuf={QueryBufferBytes} qbuf-free=0 " +
                $"argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={LastCommand} " +
                $"user=default redir=-1 resp={ProtocolVersion} lib-name={LibraryName} lib-ver={LibraryVersion}";
     }

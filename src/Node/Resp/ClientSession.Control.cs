@@ -28,8 +28,10 @@ internal sealed partial class ClientSession
         var suppress = !exempt && (_replyOff || _skipReplies > 0);
         if (!exempt && _skipReplies > 0)
             _skipReplies--;
+        // As Redis: EXEC is a write for CLIENT PAUSE WRITE when it holds a write (queued writes waited when queued).
+        var isWrite = spec is not null && (spec.IsWrite || (spec.Id == CommandId.Exec && _transaction.Queued.Any(static q => q.Spec.IsWrite)));
         if (!isClient && spec is not null)
-            await _services.Clients.Pause.WaitAsync(spec.IsWrite, _closed.Token).ConfigureAwait(false);
+            await _services.Clients.Pause.WaitAsync(isWrite, _closed.Token).ConfigureAwait(false);
         var reply = await ExecuteUnfilteredAsync(request).ConfigureAwait(false);
         return suppress ? null : reply;
     }

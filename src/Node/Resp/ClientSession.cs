@@ -205,7 +205,8 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     private InflightKind Classify(RespRequest request)
     {
         // While CLIENT PAUSE holds commands, concurrent ones would resume in any order: run them one at a time.
-        if (!_services.Raft.IsLeader || Subscriptions.Count > 0 || _services.Clients.Pause.IsActive
+        // Inside MULTI every command is queued in order; EXEC must see everything before it.
+        if (!_services.Raft.IsLeader || Subscriptions.Count > 0 || _services.Clients.Pause.IsActive || _transaction.IsActive
             || !CommandTable.TryGet(request[0], out var spec)
             || (spec.Flags & (CommandFlags.Connection | CommandFlags.Admin | CommandFlags.PubSub)) != 0
             || !spec.AcceptsArgumentCount(request.Count))
@@ -281,6 +282,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             }
 
             _services.Stats.Rejected(null);
+            _transaction.Flag();
             return Reply.Error(ErrorMessages.UnknownCommand(System.Text.Encoding.UTF8.GetString(name), request.Arguments.Skip(1).ToList()));
         }
 
@@ -295,13 +297,19 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         if (reply is not null)
         {
             _services.Stats.Rejected(fullName);
+            _transaction.Flag();
             return reply;
         }
+
+        if (_transaction.IsActive && !Transaction.RunsInsideMulti(spec.Id))
+            return _transaction.Queue(spec, request.Arguments);
 
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            if ((spec.Flags & CommandFlags.Connection) != 0)
+            if (IsTransactionCommand(spec.Id))
+                reply = await ExecuteTransactionCommandAsync(spec, request.Arguments).ConfigureAwait(false);
+            else if ((spec.Flags & CommandFlags.Connection) != 0)
                 reply = ExecuteConnectionCommand(spec, request.Arguments);
             else if ((spec.Flags & CommandFlags.Admin) != 0)
                 reply = await _services.Server.ExecuteAsync(spec, request.Arguments, this, _closed.Token).ConfigureAwait(false);

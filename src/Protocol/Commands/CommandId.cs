@@ -20,6 +20,11 @@ public enum CommandId : ushort
     /// time, so a leader change never frees a lock early (no arguments; reply: the number of leases extended).
     /// </summary>
     LockLeaseExtend = 4,
+    /// <summary>
+    /// EXEC as one entry: the WATCH conditions (key, revision, liveness) and the queued commands as whole encoded
+    /// entries (see the StateMachine's TransactionEntry); all applied on every replica, or none when a condition fails.
+    /// </summary>
+    Transaction = 5,
 
     // Connection and server (100-199).
     Ping = 100,
@@ -59,6 +64,13 @@ public enum CommandId : ushort
     ConfigSet = 130,
     Latency = 131,
     Memory = 132,
+
+    // Transactions (140-144).
+    Multi = 140,
+    Exec = 141,
+    Discard = 142,
+    Watch = 143,
+    Unwatch = 144,
 
     // Server commands (150-159).
     Monitor = 150,

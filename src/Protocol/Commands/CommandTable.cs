@@ -60,6 +60,12 @@ public static class CommandTable
         new("fcall_ro", CommandId.FcallRo, -3, Admin),
         new("latency", CommandId.Latency, -2, Admin),
         new("memory", CommandId.Memory, -2, Admin),
+        // Transactions: answered by the session (EXEC proposes one Transaction entry), hence Connection.
+        new("multi", CommandId.Multi, 1, Connection | Fast),
+        new("exec", CommandId.Exec, 1, Connection),
+        new("discard", CommandId.Discard, 1, Connection | Fast),
+        new("watch", CommandId.Watch, -2, Connection | Fast, 1, -1, 1),
+        new("unwatch", CommandId.Unwatch, 1, Connection | Fast),
         new("raftkv.backup", CommandId.RaftkvBackup, 2, Admin),
         new("raftkv.snapshot", CommandId.RaftkvSnapshot, 1, Admin),
 
@@ -277,6 +283,7 @@ public static class CommandTable
         new("expiresweep", CommandId.ExpireSweep, -1, Write | CommandFlags.Internal),
         new("lockleaseextend", CommandId.LockLeaseExtend, 1, Write | CommandFlags.Internal),
         new("configset", CommandId.ConfigSet, -3, Write | CommandFlags.Internal),
+        new("transaction", CommandId.Transaction, -2, Write | CommandFlags.Internal),
     ];
 
     private static readonly FrozenDictionary<string, CommandSpec> ByName =

@@ -45,6 +45,13 @@ internal abstract class KeyEntry : IPositioned
     /// <summary>Changed only through <see cref="KeyTable.Put"/> and <see cref="KeyTable.SetExpiry"/>.</summary>
     public long ExpireAtMs { get; private protected set; }
 
+    /// <summary>
+    /// The modification revision (etcd's mod_revision): the <see cref="KeyTable.Revision"/> of the entry that last
+    /// changed this key (created it, changed its value or expiry). Replicated state: equal on every replica, kept in
+    /// snapshots; WATCH compares it at EXEC's apply. Assigned only by <see cref="KeyTable"/>.
+    /// </summary>
+    public long Revision { get; private protected set; }
+
     public bool HasExpiry => ExpireAtMs != NoExpiry;
 
     /// <summary>A key whose expiry is at or before <paramref name="nowMs"/> is logically absent.</summary>

@@ -46,6 +46,23 @@ internal sealed class KeyTable
     public int Count => _entries.Count;
 
     /// <summary>
+    /// The revision every change made now is stamped with (<see cref="KeyEntry.Revision"/>), set by the store before
+    /// each apply: the entry's log index and position in its batch, strictly increasing along the log. Not kept in
+    /// snapshots: it is a function of the entry being applied.
+    /// </summary>
+    public long Revision { get; set; }
+
+    /// <summary>Recently deleted keys and the revision of their deletion (WATCH on a missing key).</summary>
+    public Tombstones Tombstones { get; } = new();
+
+    /// <summary>
+    /// The modification revision of <paramref name="key"/>: its entry's (expired or not), else its tombstone's, else
+    /// the tombstones' horizon. Equal revisions at two moments mean the key was not changed in between (nor deleted,
+    /// unless it was deleted because it had expired, which does not change it logically).
+    /// </summary>
+    public long RevisionOf(byte[] key) => Find(key)?.Revision ?? Tombstones.RevisionOfMissing(key);
+
+    /// <summary>
     /// Keys deleted because they had expired (an expiry sweep, or a write finding its key expired), as Redis's
     /// expired_keys. Deletions happen only at apply, so every replica counts the same from the same start; a statistic
     /// of this process, not state: never in a snapshot or a digest.
@@ -98,6 +115,10 @@ internal sealed class KeyTable
         {
             _frozen?.BeforeChange(key, entry);
             entry.Touch(nowMs);
+
+            // The one place a write reaches an existing key's value: stamped even if the command then leaves it as
+            // it was (a false WATCH conflict at worst, never a missed one).
+            ((Entry)entry).AssignRevision(Revision);
         }
 
         return entry;
@@ -112,11 +133,14 @@ internal sealed class KeyTable
         {
             ((Entry)entry).AssignValue(value);
             SetExpiry(entry, expireAtMs);
+            ((Entry)entry).AssignRevision(Revision);
             entry.Touch(AccessClockMs);
             return entry;
         }
 
         var created = Entry.Of(key, value, expireAtMs);
+        created.AssignRevision(Revision);
+        Tombstones.Forget(key);
         created.Touch(AccessClockMs);
         _entries.Add(created);
         _order.Add(created);
@@ -137,6 +161,7 @@ internal sealed class KeyTable
         }
 
         _frozen?.BeforeChange(entry.Key, entry);
+        ((Entry)entry).AssignRevision(Revision);
 
         // The index is ordered by the expiry itself: take the entry out before the key it sorts by changes.
         if (entry.HasExpiry)
@@ -175,11 +200,35 @@ internal sealed class KeyTable
             _expiring.Remove(entry);
         }
 
+        Tombstones.Add(entry.Key, DeletionRevision(entry));
         return true;
     }
 
+    /// <summary>
+    /// A key deleted after it expired was logically gone already (Redis 7.0 does not fail EXEC on a stale key
+    /// watched and then deleted): its tombstone keeps the key's own revision. Any other deletion is a change now.
+    /// </summary>
+    private long DeletionRevision(KeyEntry entry) => entry.IsExpiredAt(AccessClockMs) ? entry.Revision : Revision;
+
+    /// <summary>Restores a key's revision from a snapshot.</summary>
+    public void LoadRevision(KeyEntry entry, long revision) => ((Entry)entry).AssignRevision(revision);
+
     public void Clear()
     {
+        // Every deleted key gets a tombstone, as a DEL would give it (canonical order, so the same on every replica);
+        // past the tombstones' capacity the horizon takes their place (every missing key counts as changed now).
+        if (_entries.Count > Tombstones.Capacity)
+        {
+            Tombstones.Reset(Revision);
+        }
+        else
+        {
+            foreach (var entry in _order)
+            {
+                Tombstones.Add(entry.Key, DeletionRevision(entry));
+            }
+        }
+
         _entries.Clear();
         _expiring.Clear();
         if (_frozen is { } frozen)
@@ -285,6 +334,8 @@ internal sealed class KeyTable
         public void AssignExpiry(long expireAtMs) => ExpireAtMs = expireAtMs;
 
         public void AssignValue(StoredValue value) => Value = value;
+
+        public void AssignRevision(long revision) => Revision = revision;
     }
 
     private sealed class ArrayKeyEntry(byte[] key, StoredValue value, long expireAtMs)

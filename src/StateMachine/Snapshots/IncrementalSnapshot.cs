@@ -20,6 +20,7 @@ public sealed class IncrementalSnapshot
     private readonly PendingBytes _pending = new();
     private readonly SnapshotOutput _output;
     private readonly byte[]? _locks;
+    private readonly byte[]? _revisions;
     private long _keysWritten;
 
     internal IncrementalSnapshot(KeyValueStore store, long index, long term)
@@ -31,9 +32,10 @@ public sealed class IncrementalSnapshot
         KeyCount = store.KeyCount;
         var version = SnapshotEncoding.VersionFor(store);
         _locks = version == SnapshotLayout.KeysOnlyVersion ? null : SnapshotEncoding.EncodeLocks(store.Locks);
+        _revisions = version >= SnapshotLayout.RevisionsVersion ? SnapshotEncoding.EncodeRevisions(store.Keys) : null;
         _output = new SnapshotOutput(_pending);
         SnapshotEncoding.WriteHeader(_output, version, index, term, store.Now, KeyCount);
-        if (version == SnapshotLayout.FormatVersion)
+        if (version >= SnapshotLayout.ConfigVersion)
         {
             SnapshotEncoding.WriteConfig(_output, store.Config);
         }
@@ -84,6 +86,11 @@ public sealed class IncrementalSnapshot
         if (_locks is not null)
         {
             _output.WriteBytes(_locks);
+        }
+
+        if (_revisions is not null)
+        {
+            _output.WriteBytes(_revisions);
         }
 
         _output.Finish();

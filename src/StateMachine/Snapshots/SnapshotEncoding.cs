@@ -22,7 +22,7 @@ internal static class SnapshotEncoding
         return SnapshotLayout.FormatVersion;
     }
 
-    /// <summary>The configuration section (version 3): the changed parameters in ordinal name order (none: a count of 0).</summary>
+    /// <summary>The configuration section (version 3 and 4): the changed parameters in ordinal name order (none: a count of 0).</summary>
     public static void WriteConfig(CanonicalWriter writer, RuntimeConfig config)
     {
         var changed = config.Changed.ToList();
@@ -49,7 +49,28 @@ internal static class SnapshotEncoding
         writer.WriteString(entry.KeySpan);
         writer.WriteByte((byte)entry.Value.Kind);
         writer.WriteInt64(entry.ExpireAtMs);
+        writer.WriteInt64(entry.Revision);
         entry.Value.WriteCanonical(writer);
+    }
+
+    /// <summary>The revision section (version 4): the tombstones' horizon, then the tombstones oldest first.</summary>
+    public static void WriteRevisions(CanonicalWriter writer, KeyTable keys)
+    {
+        writer.WriteInt64(keys.Tombstones.Horizon);
+        writer.WriteInt32(keys.Tombstones.Count);
+        foreach (var (key, revision) in keys.Tombstones.OldestFirst())
+        {
+            writer.WriteString(key);
+            writer.WriteInt64(revision);
+        }
+    }
+
+    /// <summary>The revision section's bytes.</summary>
+    public static byte[] EncodeRevisions(KeyTable keys)
+    {
+        var writer = new BufferWriter();
+        WriteRevisions(writer, keys);
+        return writer.ToArray();
     }
 
     /// <summary>The lock section (version 2 only): the last token, then every lock in name order.</summary>

@@ -27,7 +27,7 @@ public static class SnapshotReader
         }
 
         var version = (ushort)(reader.ReadByte() | (reader.ReadByte() << 8));
-        if (version is not (SnapshotLayout.KeysOnlyVersion or SnapshotLayout.LocksVersion or SnapshotLayout.FormatVersion))
+        if (version is < SnapshotLayout.KeysOnlyVersion or > SnapshotLayout.FormatVersion)
         {
             throw new SnapshotFormatException(
                 $"Unknown snapshot format version {version}; this node reads versions {SnapshotLayout.KeysOnlyVersion} to {SnapshotLayout.FormatVersion}.");
@@ -43,7 +43,7 @@ public static class SnapshotReader
         }
 
         var store = new KeyValueStore(now);
-        if (version == SnapshotLayout.FormatVersion)
+        if (version >= SnapshotLayout.ConfigVersion)
         {
             ReadConfig(reader, store.Config);
         }
@@ -62,12 +62,19 @@ public static class SnapshotReader
                 throw Corrupted($"key at byte {offset} has expiry {expireAt}");
             }
 
-            if (kind == (byte)ValueKind.Stream && version < SnapshotLayout.FormatVersion)
+            var revision = version >= SnapshotLayout.RevisionsVersion ? reader.ReadInt64() : 0;
+            if (revision < 0)
+            {
+                throw Corrupted($"key at byte {offset} has revision {revision}");
+            }
+
+            if (kind == (byte)ValueKind.Stream && version < SnapshotLayout.ConfigVersion)
             {
                 throw Corrupted($"key at byte {offset} is a stream in a version {version} snapshot");
             }
 
             var entry = store.Keys.Put(key, ReadValue(reader, kind, offset), expireAt);
+            store.Keys.LoadRevision(entry, revision);
             // Canonical order is what the writer produces; anything else (including a repeated key) is damage.
             if (previous is not null && KeyOrder.Instance.Compare(previous, entry) >= 0)
             {
@@ -80,6 +87,11 @@ public static class SnapshotReader
         if (version != SnapshotLayout.KeysOnlyVersion)
         {
             ReadLocks(reader, store.Locks);
+        }
+
+        if (version >= SnapshotLayout.RevisionsVersion)
+        {
+            ReadRevisions(reader, store.Keys);
         }
 
         var expected = reader.CurrentChecksum;
@@ -109,6 +121,35 @@ public static class SnapshotReader
             }
 
             previous = name;
+        }
+    }
+
+    private static void ReadRevisions(SnapshotInput reader, KeyTable keys)
+    {
+        var horizon = reader.ReadInt64();
+        var count = reader.ReadCount("tombstone count", Tombstones.Capacity);
+        if (horizon < 0)
+        {
+            throw Corrupted($"tombstone horizon {horizon} is negative");
+        }
+
+        keys.Tombstones.LoadHorizon(horizon);
+        for (var i = 0; i < count; i++)
+        {
+            var offset = reader.Consumed;
+            var key = reader.ReadString(StringCommands.MaxStringLength);
+            var revision = reader.ReadInt64();
+            if (revision < 0 || keys.Find(key) is not null)
+            {
+                throw Corrupted($"tombstone at byte {offset} has revision {revision} out of range or names a stored key");
+            }
+
+            keys.Tombstones.Add(key, revision);
+        }
+
+        if (keys.Tombstones.Count != count)
+        {
+            throw Corrupted("a tombstone is repeated");
         }
     }
 

@@ -1,0 +1,222 @@
+using RaftKV.Protocol.Commands;
+using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Keyspace;
+using RaftKV.StateMachine.Log;
+using RaftKV.StateMachine.Tests.Support;
+using RaftKV.StateMachine.Transactions;
+using static RaftKV.StateMachine.Tests.Support.StoreBuilder;
+
+namespace RaftKV.StateMachine.Tests;
+
+/// <summary>
+/// The Transaction entry (EXEC): all or nothing, WATCH conditions against per-key modification revisions, tombstones
+/// for deleted keys, and the same decisions on a replica that loaded a snapshot.
+/// </summary>
+public sealed class TransactionTests
+{
+    private const long Start = 1_000_000;
+
+    [Fact]
+    public void Transaction_AppliesEveryCommandInOrder_WithARuntimeErrorAsItsItem()
+    {
+        var log = new Log();
+        log.Do("SET", "s", "text");
+        var reply = log.Exec([], ["LPUSH", "s", "x"], ["SET", "a", "1"], ["GET", "a"], ["INCR", "a"]);
+        Assert.Equal("[(error) WRONGTYPE Operation against a key holding the wrong kind of value, OK, \"1\", (integer) 2]", ReplyText.Render(reply));
+    }
+
+    [Fact]
+    public void Transaction_CommandsShareOneRevision_TheEntrysIndexAndPosition()
+    {
+        var log = new Log();
+        log.Exec([], ["SET", "a", "1"], ["SET", "b", "2"]);
+        Assert.Equal(log.Store.Keys.Find(B("a"))!.Revision, log.Store.Keys.Find(B("b"))!.Revision);
+        Assert.Equal(log.Index * KeyValueStore.RevisionsPerEntry, log.Store.Keys.Find(B("a"))!.Revision);
+        log.Store.Apply(new LogCommand(CommandId.Set, log.Now, 0, [B("c"), B("3")]), log.Index + 1, 7);
+        Assert.Equal((log.Index + 1) * KeyValueStore.RevisionsPerEntry + 7, log.Store.Keys.Find(B("c"))!.Revision);
+    }
+
+    [Theory]
+    [InlineData("SET", "w", "2")]
+    [InlineData("DEL", "w")]
+    [InlineData("EXPIRE", "w", "100")]
+    [InlineData("PERSIST", "w")]
+    [InlineData("RENAME", "w", "z")]
+    [InlineData("RENAME", "y", "w")]
+    [InlineData("APPEND", "w", "x")]
+    [InlineData("FLUSHALL")]
+    [InlineData("FLUSHDB")]
+    [InlineData("SORT", "nolist", "STORE", "w")]
+    public void WatchedKey_ChangedByAnyWrite_FailsTheTransaction_AndNothingApplies(params string[] change)
+    {
+        var log = new Log();
+        log.Do("SET", "w", "1", "PX", "1000000");
+        log.Do("SET", "y", "other");
+        var watch = log.Watch("w");
+        log.Do(change);
+        Assert.IsType<NullReply>(log.Exec([watch], ["SET", "applied", "1"]));
+        Assert.Null(log.Store.Keys.Find(B("applied")));
+    }
+
+    [Theory]
+    [InlineData("SET", "other", "2")]
+    [InlineData("DEL", "other")]
+    [InlineData("GET", "w")]
+    [InlineData("EXISTS", "w")]
+    public void WatchedKey_NotChanged_TransactionApplies(params string[] unrelated)
+    {
+        var log = new Log();
+        log.Do("SET", "w", "1");
+        log.Do("SET", "other", "1");
+        var watch = log.Watch("w");
+        log.Do(unrelated);
+        Assert.IsType<ArrayReply>(log.Exec([watch], ["SET", "applied", "1"]));
+        Assert.NotNull(log.Store.Keys.Find(B("applied")));
+    }
+
+    [Fact]
+    public void WatchedMissingKey_CreatedAndDeletedMeanwhile_Conflicts_ButAFlushOfOtherKeysDoesNot()
+    {
+        var log = new Log();
+        log.Do("SET", "other", "1");
+        var watch = log.Watch("m");
+        log.Do("FLUSHALL");
+        Assert.IsType<ArrayReply>(log.Exec([watch]));
+
+        watch = log.Watch("m");
+        log.Do("SET", "m", "1");
+        log.Do("DEL", "m");
+        Assert.IsType<NullReply>(log.Exec([watch]));
+
+        watch = log.Watch("m");
+        log.Do("SET", "m", "1");
+        log.Do("FLUSHALL");
+        Assert.IsType<NullReply>(log.Exec([watch]));
+    }
+
+    [Fact]
+    public void WatchedLiveKey_ExpiredByExecTime_Conflicts()
+    {
+        var log = new Log();
+        log.Do("SET", "w", "1", "PX", "100");
+        var watch = log.Watch("w");
+        Assert.True(watch.WasLive);
+        log.Now += 200;
+        Assert.IsType<NullReply>(log.Exec([watch], ["SET", "applied", "1"]));
+    }
+
+    [Fact]
+    public void WatchedStaleKey_DeletedAsExpired_DoesNotConflict_ButRecreatedDoes()
+    {
+        var log = new Log();
+        log.Do("SET", "x", "1", "PX", "1");
+        log.Now += 10;
+        var watch = log.Watch("x");
+        Assert.False(watch.WasLive);
+        log.Do("EXPIRESWEEP", "x");
+        Assert.Null(log.Store.Keys.Find(B("x")));
+        Assert.IsType<ArrayReply>(log.Exec([watch]));
+
+        log.Do("SET", "x", "1", "PX", "1");
+        log.Now += 10;
+        watch = log.Watch("x");
+        log.Do("FLUSHDB");
+        Assert.IsType<ArrayReply>(log.Exec([watch]));
+
+        log.Do("SET", "x", "1", "PX", "1");
+        log.Now += 10;
+        watch = log.Watch("x");
+        log.Do("SET", "x", "2");
+        Assert.IsType<NullReply>(log.Exec([watch]));
+    }
+
+    [Fact]
+    public void WatchedMissingKey_AfterATombstoneIsDropped_ConflictsConservatively()
+    {
+        var log = new Log();
+        var watch = log.Watch("m");
+        for (var i = 0; i <= Tombstones.Capacity; i++)
+            log.Do("SET", "k" + i, "v");
+        log.Do("FLUSHALL");
+        Assert.True(log.Store.Keys.Tombstones.Horizon > 0);
+        Assert.IsType<NullReply>(log.Exec([watch]));
+
+        // Below capacity, DELs keep every tombstone and leave the horizon alone.
+        var horizon = log.Store.Keys.Tombstones.Horizon;
+        watch = log.Watch("m");
+        for (var i = 0; i < 10; i++)
+        {
+            log.Do("SET", "k" + i, "v");
+            log.Do("DEL", "k" + i);
+        }
+
+        Assert.Equal(horizon, log.Store.Keys.Tombstones.Horizon);
+        Assert.IsType<ArrayReply>(log.Exec([watch]));
+    }
+
+    [Fact]
+    public void Revisions_AndTombstones_SurviveASnapshot_AndTheRestoredReplicaDecidesAlike()
+    {
+        var replayed = new Log();
+        replayed.Do("SET", "a", "1");
+        replayed.Do("SET", "b", "1");
+        replayed.Do("DEL", "b");
+        var watchA = replayed.Watch("a");
+        var watchB = replayed.Watch("b");
+        var bytes = Snapshot(replayed.Store, replayed.Index);
+        var installed = new Log(Restore(bytes).Store, replayed.Index, replayed.Now);
+        Assert.Equal(bytes, Snapshot(installed.Store, installed.Index));
+        Assert.Equal(watchA, installed.Watch("a") with { Key = watchA.Key });
+        Assert.Equal(watchB.Revision, installed.Watch("b").Revision);
+
+        foreach (var replica in new[] { replayed, installed })
+        {
+            replica.Do("SET", "b", "again");
+            Assert.IsType<NullReply>(replica.Exec([watchA, watchB], ["SET", "c", "1"]));
+            Assert.IsType<ArrayReply>(replica.Exec([watchA], ["SET", "c", "1"]));
+        }
+
+        Assert.Equal(Snapshot(replayed.Store, replayed.Index), Snapshot(installed.Store, installed.Index));
+        Assert.Equal(replayed.Store.Digest(), installed.Store.Digest());
+    }
+
+    [Fact]
+    public void NestedBatchOrTransaction_IsRefused()
+    {
+        var log = new Log();
+        var inner = TransactionEntry.Encode(Start, 0, [], []);
+        var outer = TransactionEntry.Encode(Start, 0, [], [inner]);
+        var reply = log.Store.ApplyTransaction(outer, 1, 0);
+        Assert.StartsWith("(error) ERR nested", ReplyText.Render(((ArrayReply)reply).Items[0]));
+    }
+
+    /// <summary>A store driven as the applier drives it: one log index per entry, the leader's WATCH between entries.</summary>
+    private sealed class Log(KeyValueStore store, long index, long now)
+    {
+        public Log()
+            : this(new KeyValueStore(), 0, Start)
+        {
+        }
+
+        public KeyValueStore Store { get; } = store;
+
+        public long Index { get; private set; } = index;
+
+        public long Now { get; set; } = now;
+
+        public Reply Do(params string[] request) => Store.Apply(Command(request), ++Index);
+
+        public WatchedKey Watch(string key) => Store.Watch(B(key), Now);
+
+        public Reply Exec(WatchedKey[] watches, params string[][] requests) =>
+            Store.ApplyTransaction(TransactionEntry.Encode(Now, 0, watches, [.. requests.Select(Command)]), ++Index, 0);
+
+        private LogCommand Command(string[] request)
+        {
+            var id = request[0] == "EXPIRESWEEP"
+                ? CommandId.ExpireSweep
+                : CommandTable.TryGet(B(request[0]), out var spec) ? spec.Id : throw new ArgumentException(request[0]);
+            return KeyValueStore.ToLogForm(new LogCommand(id, Now, 0, [.. request.Skip(1).Select(B)]));
+        }
+    }
+}
