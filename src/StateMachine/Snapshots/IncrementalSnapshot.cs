@@ -20,6 +20,7 @@ public sealed class IncrementalSnapshot
     private readonly PendingBytes _pending = new();
     private readonly SnapshotOutput _output;
     private readonly byte[]? _locks;
+    private readonly byte[]? _scripts;
     private long _keysWritten;
 
     internal IncrementalSnapshot(KeyValueStore store, long index, long term)
@@ -31,9 +32,10 @@ public sealed class IncrementalSnapshot
         KeyCount = store.KeyCount;
         var version = SnapshotEncoding.VersionFor(store);
         _locks = version == SnapshotLayout.KeysOnlyVersion ? null : SnapshotEncoding.EncodeLocks(store.Locks);
+        _scripts = version >= SnapshotLayout.ScriptsVersion ? SnapshotEncoding.EncodeScripts(store) : null;
         _output = new SnapshotOutput(_pending);
         SnapshotEncoding.WriteHeader(_output, version, index, term, store.Now, KeyCount);
-        if (version == SnapshotLayout.FormatVersion)
+        if (version >= SnapshotLayout.ConfigVersion)
         {
             SnapshotEncoding.WriteConfig(_output, store.Config);
         }
@@ -84,6 +86,11 @@ public sealed class IncrementalSnapshot
         if (_locks is not null)
         {
             _output.WriteBytes(_locks);
+        }
+
+        if (_scripts is not null)
+        {
+            _output.WriteBytes(_scripts);
         }
 
         _output.Finish();

@@ -27,7 +27,7 @@ public static class SnapshotReader
         }
 
         var version = (ushort)(reader.ReadByte() | (reader.ReadByte() << 8));
-        if (version is not (SnapshotLayout.KeysOnlyVersion or SnapshotLayout.LocksVersion or SnapshotLayout.FormatVersion))
+        if (version is not (SnapshotLayout.KeysOnlyVersion or SnapshotLayout.LocksVersion or SnapshotLayout.ConfigVersion or SnapshotLayout.FormatVersion))
         {
             throw new SnapshotFormatException(
                 $"Unknown snapshot format version {version}; this node reads versions {SnapshotLayout.KeysOnlyVersion} to {SnapshotLayout.FormatVersion}.");
@@ -43,7 +43,7 @@ public static class SnapshotReader
         }
 
         var store = new KeyValueStore(now);
-        if (version == SnapshotLayout.FormatVersion)
+        if (version >= SnapshotLayout.ConfigVersion)
         {
             ReadConfig(reader, store.Config);
         }
@@ -62,7 +62,7 @@ public static class SnapshotReader
                 throw Corrupted($"key at byte {offset} has expiry {expireAt}");
             }
 
-            if (kind == (byte)ValueKind.Stream && version < SnapshotLayout.FormatVersion)
+            if (kind == (byte)ValueKind.Stream && version < SnapshotLayout.ConfigVersion)
             {
                 throw Corrupted($"key at byte {offset} is a stream in a version {version} snapshot");
             }
@@ -80,6 +80,11 @@ public static class SnapshotReader
         if (version != SnapshotLayout.KeysOnlyVersion)
         {
             ReadLocks(reader, store.Locks);
+        }
+
+        if (version >= SnapshotLayout.ScriptsVersion)
+        {
+            ReadScripts(reader, store);
         }
 
         var expected = reader.CurrentChecksum;
@@ -109,6 +114,26 @@ public static class SnapshotReader
             }
 
             previous = name;
+        }
+    }
+
+    private static void ReadScripts(SnapshotInput reader, KeyValueStore store)
+    {
+        var count = reader.ReadCount("script count", int.MaxValue);
+        string? previous = null;
+        for (var i = 0; i < count; i++)
+        {
+            var offset = reader.Consumed;
+            var body = reader.ReadString(StringCommands.MaxStringLength);
+            var sha = Scripting.Sha1Hex.Of(body);
+            // Ordinal SHA1 order is what the writer produces; anything else (including a repeated script) is damage.
+            if (previous is not null && string.CompareOrdinal(previous, sha) >= 0)
+            {
+                throw Corrupted($"script at byte {offset} is out of order or repeated");
+            }
+
+            store.Scripts.Cache.Add(sha, body);
+            previous = sha;
         }
     }
 

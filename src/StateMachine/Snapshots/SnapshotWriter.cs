@@ -18,7 +18,7 @@ public static class SnapshotWriter
         var locks = store.Locks;
         var version = SnapshotEncoding.VersionFor(store);
         SnapshotEncoding.WriteHeader(writer, version, index, term, store.Now, store.KeyCount);
-        if (version == SnapshotLayout.FormatVersion)
+        if (version >= SnapshotLayout.ConfigVersion)
         {
             SnapshotEncoding.WriteConfig(writer, store.Config);
         }
@@ -31,6 +31,11 @@ public static class SnapshotWriter
         if (version != SnapshotLayout.KeysOnlyVersion)
         {
             SnapshotEncoding.WriteLocks(writer, locks);
+        }
+
+        if (version >= SnapshotLayout.ScriptsVersion)
+        {
+            SnapshotEncoding.WriteScripts(writer, store);
         }
 
         writer.Finish();
