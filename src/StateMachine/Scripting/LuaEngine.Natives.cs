@@ -17,6 +17,12 @@ internal sealed partial class LuaEngine
 
     private static readonly LuaFunction CallNative = state => Dispatch(state, static (engine, lua) => engine.Call(lua, raise: true));
     private static readonly LuaFunction PcallNative = state => Dispatch(state, static (engine, lua) => engine.Call(lua, raise: false));
+    private static readonly LuaFunction CollectedNative = state => Dispatch(state, static (engine, _) =>
+    {
+        engine.Collected();
+        return 0;
+    });
+
     private static readonly LuaFunction TakePendingNative = state => Dispatch(state, static (engine, lua) => engine.PushPending(lua) ? 1 : 0);
     private static readonly LuaFunction CheckCommandNative = state => Dispatch(state, static (engine, lua) => engine.CheckCommand(lua));
     private static readonly LuaFunction KeysNative = state => Dispatch(state, static (_, lua) => CanonicalKeys.Push(lua));
@@ -80,6 +86,7 @@ internal sealed partial class LuaEngine
         SetNative("call", CallNative);
         SetNative("pcall", PcallNative);
         SetNative("take_pending", TakePendingNative);
+        SetNative("collected", CollectedNative);
         SetNative("check_command", CheckCommandNative);
         SetNative("keys", KeysNative);
         SetNative("poll", PollNative);
