@@ -115,7 +115,7 @@ internal sealed partial class LuaEngine
     }
 
     // Runs a native function for the engine whose script is running on this thread, with memory never refused, and
-    // turns any .NET exception into nothing pushed (the Lua side then sees nil and raises its own error).
+    // turns any .NET exception into Redis's error table (never an exception through native code).
     private static int Dispatch(IntPtr state, Func<LuaEngine, Lua, int> body)
     {
         if (t_running is not { } engine)
@@ -127,14 +127,14 @@ internal sealed partial class LuaEngine
         try
         {
             var lua = Lua.FromIntPtr(state);
-            var top = lua.GetTop();
             try
             {
                 return body(engine, lua);
             }
-            catch (Exception) when (lua.GetTop() >= top)
+            catch (Exception)
             {
-                lua.SetTop(top);
+                // A bug here must not unwind into Lua's C frames: the caller gets an error table instead.
+                lua.SetTop(0);
                 lua.CreateTable(0, 1);
                 lua.PushString("err");
                 lua.PushString("ERR internal error in a script call");
