@@ -10,16 +10,25 @@ namespace RaftKV.StateMachine.Tests;
 public sealed class SnapshotTests
 {
     // Snapshots on disk and in backups hold these bytes: changing them needs a new format version.
-    // Version 3 (streams, runtime configuration) writes the configuration section (here no parameter changed) and the
-    // lock section (here last token 0 and no lock) always; version 4 adds the key's revision (0: applied without a log index) after its expiry and
-    // the revision section (horizon 0, no tombstone).
+    // Version 4 (streams, runtime configuration, revisions, script cache) writes the configuration section (here no
+    // parameter changed), each key's revision (0: applied without a log index) after its expiry, the lock section (here
+    // last token 0 and no lock), the revision section (horizon 0, no tombstone) and the script section (no script) always.
     private const string TinyGoldenHex =
         "524B56534E415031" + "0400" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
         + "00000000"
         + "010000006B" + "00" + "8813000000000000" + "0000000000000000" + "0100000076"
         + "0000000000000000" + "0000000000000000"
         + "0000000000000000" + "00000000"
-        + "39EFE270C3E457AE";
+        + "00000000"
+        + "237B7AFD4BDF767F";
+
+    // The same store in version 3, as nodes before version 4 wrote it: still read.
+    private const string TinyVersion3Hex =
+        "524B56534E415031" + "0300" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
+        + "00000000"
+        + "010000006B" + "00" + "8813000000000000" + "0100000076"
+        + "0000000000000000" + "0000000000000000"
+        + "98DC199F4184F99E";
 
     // The same store in version 1, as nodes before version 3 wrote it: still read.
     private const string TinyVersion1Hex =
@@ -36,6 +45,16 @@ public sealed class SnapshotTests
         var restored = Restore(Convert.FromHexString(TinyGoldenHex));
         Assert.Equal(store.Digest(), restored.Store.Digest());
         Assert.Equal(1000, restored.Store.Now);
+    }
+
+    [Fact]
+    public void Read_Version3Golden_RestoresTheSameStore()
+    {
+        var store = new KeyValueStore();
+        store.Apply(CommandId.Set, 1000, "k", "v", "PXAT", "5000");
+        var restored = Restore(Convert.FromHexString(TinyVersion3Hex));
+        Assert.Equal(store.Digest(), restored.Store.Digest());
+        Assert.Equal(TinyGoldenHex, Convert.ToHexString(Snapshot(restored.Store)));
     }
 
     [Fact]

@@ -25,6 +25,10 @@ public enum CommandId : ushort
     /// entries (see the StateMachine's TransactionEntry); all applied on every replica, or none when a condition fails.
     /// </summary>
     Transaction = 5,
+    /// <summary>SCRIPT LOAD: the argument is a script body; compiled and added to the replicated script cache (reply: its SHA1).</summary>
+    ScriptLoad = 7,
+    /// <summary>SCRIPT FLUSH: empties the replicated script cache (no arguments, or ASYNC/SYNC, which mean the same here).</summary>
+    ScriptFlush = 8,
 
     // Connection and server (100-199).
     Ping = 100,
@@ -71,6 +75,12 @@ public enum CommandId : ushort
     Discard = 142,
     Watch = 143,
     Unwatch = 144,
+    // Scripting (145-149): EVAL and EVALSHA are log entries run at apply on every replica; the _RO forms are reads.
+    Eval = 145,
+    Evalsha = 146,
+    EvalRo = 147,
+    EvalshaRo = 148,
+    Script = 149,
 
     // Server commands (150-159).
     Monitor = 150,

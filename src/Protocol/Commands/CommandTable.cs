@@ -59,6 +59,14 @@ public static class CommandTable
         new("fcall", CommandId.Fcall, -3, Admin),
         new("fcall_ro", CommandId.FcallRo, -3, Admin),
         new("latency", CommandId.Latency, -2, Admin),
+
+        // Scripts: keys are numkeys-based (Redis 7.0 reports 0 0 0 and movablekeys; COMMAND GETKEYS reads numkeys).
+        // EVAL and EVALSHA are writes (log entries run at apply); the _RO forms reads on the leader.
+        new("eval", CommandId.Eval, -3, Write),
+        new("evalsha", CommandId.Evalsha, -3, Write),
+        new("eval_ro", CommandId.EvalRo, -3, Read),
+        new("evalsha_ro", CommandId.EvalshaRo, -3, Read),
+        new("script", CommandId.Script, -2, Admin),
         new("memory", CommandId.Memory, -2, Admin),
         // Transactions: answered by the session (EXEC proposes one Transaction entry), hence Connection.
         new("multi", CommandId.Multi, 1, Connection | Fast),
@@ -284,6 +292,8 @@ public static class CommandTable
         new("lockleaseextend", CommandId.LockLeaseExtend, 1, Write | CommandFlags.Internal),
         new("configset", CommandId.ConfigSet, -3, Write | CommandFlags.Internal),
         new("transaction", CommandId.Transaction, -2, Write | CommandFlags.Internal),
+        new("scriptload", CommandId.ScriptLoad, 2, Write | CommandFlags.Internal),
+        new("scriptflush", CommandId.ScriptFlush, -1, Write | CommandFlags.Internal),
     ];
 
     private static readonly FrozenDictionary<string, CommandSpec> ByName =

@@ -21,6 +21,7 @@ public sealed class IncrementalSnapshot
     private readonly SnapshotOutput _output;
     private readonly byte[]? _locks;
     private readonly byte[]? _revisions;
+    private readonly byte[]? _scripts;
     private long _keysWritten;
 
     internal IncrementalSnapshot(KeyValueStore store, long index, long term)
@@ -33,6 +34,7 @@ public sealed class IncrementalSnapshot
         var version = SnapshotEncoding.VersionFor(store);
         _locks = version == SnapshotLayout.KeysOnlyVersion ? null : SnapshotEncoding.EncodeLocks(store.Locks);
         _revisions = version >= SnapshotLayout.RevisionsVersion ? SnapshotEncoding.EncodeRevisions(store.Keys) : null;
+        _scripts = version >= SnapshotLayout.ScriptsVersion ? SnapshotEncoding.EncodeScripts(store) : null;
         _output = new SnapshotOutput(_pending);
         SnapshotEncoding.WriteHeader(_output, version, index, term, store.Now, KeyCount);
         if (version >= SnapshotLayout.ConfigVersion)
@@ -91,6 +93,11 @@ public sealed class IncrementalSnapshot
         if (_revisions is not null)
         {
             _output.WriteBytes(_revisions);
+        }
+
+        if (_scripts is not null)
+        {
+            _output.WriteBytes(_scripts);
         }
 
         _output.Finish();

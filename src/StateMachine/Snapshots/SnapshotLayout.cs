@@ -11,6 +11,7 @@ namespace RaftKV.StateMachine.Snapshots;
 /// version 2 to 4: lastToken:i64 | lockCount:i64
 ///                 lockCount * (name:string | owner:string | token:i64 | expireAtMs:i64 | ttlMs:i64)
 /// version 4: horizon:i64 | tombstoneCount:i32 | tombstoneCount * (key:string | revision:i64)
+/// version 4: scriptCount:i32 | scriptCount * body:string (the script cache, in ordinal SHA1 order)
 /// checksum:u64 = XxHash64 (seed 0) of every byte before it
 /// </code>
 /// Values are their canonical form (<see cref="Values.StoredValue.WriteCanonical"/>): string = string;
@@ -21,10 +22,11 @@ namespace RaftKV.StateMachine.Snapshots;
 /// Version 2 adds the lock table. Version 3 adds the stream value kind and the runtime configuration (CONFIG SET), before
 /// the keys so that loaded values take the representations its encoding thresholds give: the parameters that differ
 /// from their defaults, canonical name and the value CONFIG GET reports, in ordinal name order (a count of 0 when none
-/// does). Version 4 adds each key's modification revision and the revision section (the tombstones' horizon and the
-/// tombstones oldest first: <see cref="Keyspace.Tombstones"/>); a key read from an older version gets revision 0. The
-/// last revision applied is not kept: revisions come from log indexes, which only grow. The writer always writes version 4 (whether a stream will be written is not known when the
-/// header is), with the lock section; versions 1 to 3 are still read.
+/// does). Version 4 adds each key's modification revision, the revision section (the tombstones' horizon and the
+/// tombstones oldest first: <see cref="Keyspace.Tombstones"/>; a key read from an older version gets revision 0; the
+/// last revision applied is not kept: revisions come from log indexes, which only grow) and the replicated script cache
+/// after it (EVAL, SCRIPT LOAD; SHA1s are recomputed from the bodies on load). The writer always writes version 4
+/// (whether a stream will be written is not known when the header is), with the lock section; versions 1 to 3 are still read.
 /// </summary>
 internal static class SnapshotLayout
 {
@@ -36,6 +38,9 @@ internal static class SnapshotLayout
 
     /// <summary>The version that added modification revisions and tombstones (WATCH).</summary>
     public const ushort RevisionsVersion = 4;
+
+    /// <summary>The first version with the script cache section.</summary>
+    public const ushort ScriptsVersion = 4;
 
     /// <summary>The version without the lock table.</summary>
     public const ushort KeysOnlyVersion = 1;

@@ -94,6 +94,11 @@ public static class SnapshotReader
             ReadRevisions(reader, store.Keys);
         }
 
+        if (version >= SnapshotLayout.ScriptsVersion)
+        {
+            ReadScripts(reader, store);
+        }
+
         var expected = reader.CurrentChecksum;
         Span<byte> stored = stackalloc byte[sizeof(ulong)];
         reader.ReadExactly(stored, checksummed: false);
@@ -150,6 +155,26 @@ public static class SnapshotReader
         if (keys.Tombstones.Count != count)
         {
             throw Corrupted("a tombstone is repeated");
+        }
+    }
+
+    private static void ReadScripts(SnapshotInput reader, KeyValueStore store)
+    {
+        var count = reader.ReadCount("script count", int.MaxValue);
+        string? previous = null;
+        for (var i = 0; i < count; i++)
+        {
+            var offset = reader.Consumed;
+            var body = reader.ReadString(StringCommands.MaxStringLength);
+            var sha = Scripting.Sha1Hex.Of(body);
+            // Ordinal SHA1 order is what the writer produces; anything else (including a repeated script) is damage.
+            if (previous is not null && string.CompareOrdinal(previous, sha) >= 0)
+            {
+                throw Corrupted($"script at byte {offset} is out of order or repeated");
+            }
+
+            store.Scripts.Cache.Add(sha, body);
+            previous = sha;
         }
     }
 

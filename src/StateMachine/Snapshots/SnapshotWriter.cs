@@ -38,6 +38,11 @@ public static class SnapshotWriter
             SnapshotEncoding.WriteRevisions(writer, store.Keys);
         }
 
+        if (version >= SnapshotLayout.ScriptsVersion)
+        {
+            SnapshotEncoding.WriteScripts(writer, store);
+        }
+
         writer.Finish();
     }
 }
