@@ -25,14 +25,14 @@ if ((status == 0)); then
   done
 fi
 
-# A short chaos run (3 nodes, register + list-append, kill and pause, about 2 minutes) counted as one test; netns
+# A short chaos run (3 nodes, register + list-append + bank (MULTI/EXEC, WATCH), kill and pause, about 2 minutes) counted as one test; netns
 # mode when root and `ip netns` work (the harness decides), else loopback. A random seed unless CHAOS_SEED is set;
 # the seed is printed, so a failure can be replayed with scripts/chaos.sh. RAFTKV_CHAOS=0 leaves it out.
 chaos_result=""
 if ((build_status == 0)) && [[ ${RAFTKV_CHAOS:-1} == 1 ]]; then
   chaos_seed=${CHAOS_SEED:-$RANDOM}
   chaos_log=$results/chaos.log
-  if CHAOS_NO_BUILD=1 timeout -s INT -k 60 900 bash scripts/chaos.sh --workload register,list-append --nemesis kill,pause --nodes 3 \
+  if CHAOS_NO_BUILD=1 timeout -s INT -k 60 900 bash scripts/chaos.sh --workload register,list-append,bank --nemesis kill,pause --nodes 3 \
        --duration 60 --seed "$chaos_seed" --mode auto --out "$results/chaos" >"$chaos_log" 2>&1; then
     chaos_result=passed
   else
