@@ -3,6 +3,7 @@ using RaftKV.Protocol.Replies;
 using RaftKV.StateMachine.Commands;
 using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Digests;
+using RaftKV.StateMachine.Functions;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Locks;
 using RaftKV.StateMachine.Log;
@@ -21,6 +22,7 @@ public sealed class KeyValueStore
     private readonly KeyTable _keys = new();
     private readonly LockTable _locks = new();
     private readonly RuntimeConfig _config = new();
+    private readonly FunctionStore _functions = new(FunctionEngineFactory.Create);
 
     // The Raft index of the entry being applied, for fencing tokens; 0 outside Apply (reads grant no tokens).
     private long _entryIndex;
@@ -48,6 +50,15 @@ public sealed class KeyValueStore
     internal KeyTable Keys => _keys;
 
     internal LockTable Locks => _locks;
+
+    /// <summary>The function libraries (FUNCTION LOAD ...): replicated state, kept in snapshots.</summary>
+    internal FunctionStore Functions => _functions;
+
+    /// <summary>True for a FUNCTION subcommand that changes the libraries (<paramref name="arguments"/> start at the subcommand): propose it as a FUNCTION entry.</summary>
+    public static bool IsFunctionWrite(byte[][] arguments) => FunctionCommands.IsWrite(arguments);
+
+    /// <summary>FUNCTION's checks that need no state (options of LOAD, FLUSH, RESTORE, LIST): the error, or null.</summary>
+    public static Reply? ValidateFunction(byte[][] arguments) => FunctionCommands.Validate(arguments);
 
     /// <summary>The replicated runtime configuration (CONFIG SET): read it between applies, as the keyspace.</summary>
     public RuntimeConfig Config => _config;
@@ -89,6 +100,11 @@ public sealed class KeyValueStore
             return _config.Apply(command.Arguments);
         }
 
+        if (command.Command == CommandId.Function)
+        {
+            return FunctionCommands.Apply(_functions, command.Arguments);
+        }
+
         _entryIndex = entryIndex;
         _keys.AccessClockMs = Now;
         try
@@ -115,6 +131,11 @@ public sealed class KeyValueStore
         if (info is not null && info.IsWrite)
         {
             return Reply.Error($"ERR '{info.Name}' is a write command and cannot be served as a read");
+        }
+
+        if (command == CommandId.Function)
+        {
+            return FunctionCommands.Read(_functions, arguments);
         }
 
         var counter = (ulong)Interlocked.Increment(ref _readCounter);

@@ -13,20 +13,20 @@ namespace RaftKV.Node.Server;
 /// DEBUG (DIGEST reads the local replica on purpose, so replicas can be compared), CLUSTER, SENTINEL, LASTSAVE.
 /// </summary>
 internal sealed class ServerCommands(
-    RaftHost raft, InfoBuilder info, ServerInfo server, TimeProvider clock, ConfigCommand config, ExpirySweeper sweeper)
+    RaftHost raft, InfoBuilder info, ServerInfo server, TimeProvider clock, ConfigCommand config, FunctionCommand function, ExpirySweeper sweeper)
 {
     public ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] args, ClientSession session, CancellationToken token)
     {
         if (spec.Id == CommandId.Config)
             return config.ExecuteAsync(args, session, token);
+        if (spec.Id == CommandId.Function)
+            return function.ExecuteAsync(args, session, token);
         if (spec.Id == CommandId.Debug && args.Length == 3 && Ascii.EqualsIgnoreCase(args[1], "SLEEP"u8))
             return DebugSleepAsync(args[2], token);
         Reply? reply = spec.Id switch
         {
             CommandId.Info => new VerbatimReply("txt", Encoding.UTF8.GetBytes(info.Build(args.Skip(1).Select(static a => Encoding.UTF8.GetString(a)).ToList(), session))),
             CommandId.Role => Role(),
-            CommandId.Function => FunctionCommand.Execute(args),
-            CommandId.Fcall or CommandId.FcallRo => FunctionCommand.Call(),
             CommandId.Latency => LatencyCommand.Execute(args),
             CommandId.Memory => MemoryCommand.Execute(raft, args),
             CommandId.Command => CommandCommand.Execute(args),

@@ -6,10 +6,11 @@ namespace RaftKV.StateMachine.Snapshots;
 /// All integers little-endian, byte strings as i32 length + bytes:
 /// <code>
 /// magic "RKVSNAP1" | version:u16 | index:i64 | term:i64 | now:i64 | keyCount:i64
-/// version 3 only: configCount:i32 | configCount * (name:string | value:string)
+/// version 3 and 4: configCount:i32 | configCount * (name:string | value:string)
 /// keyCount * (key:string | kind:u8 | expireAtMs:i64 (-1 = none) | value)
-/// version 2 and 3: lastToken:i64 | lockCount:i64
+/// version 2 to 4: lastToken:i64 | lockCount:i64
 ///                 lockCount * (name:string | owner:string | token:i64 | expireAtMs:i64 | ttlMs:i64)
+/// version 4: the function libraries (<see cref="FunctionSnapshot"/>)
 /// checksum:u64 = XxHash64 (seed 0) of every byte before it
 /// </code>
 /// Values are their canonical form (<see cref="Values.StoredValue.WriteCanonical"/>): string = string;
@@ -20,13 +21,16 @@ namespace RaftKV.StateMachine.Snapshots;
 /// Version 2 adds the lock table. Version 3 adds the stream value kind and the runtime configuration (CONFIG SET), before
 /// the keys so that loaded values take the representations its encoding thresholds give: the parameters that differ
 /// from their defaults, canonical name and the value CONFIG GET reports, in ordinal name order (a count of 0 when none
-/// does). The writer always writes version 3 (whether a stream will be written is not known when the header is), with
-/// the lock section; versions 1 and 2 are still read.
+/// does). Version 4 adds the function libraries. The writer always writes version 4 (whether a stream will be written
+/// is not known when the header is), with the lock section; versions 1 to 3 are still read.
 /// </summary>
 internal static class SnapshotLayout
 {
-    /// <summary>The newest version, which this node reads along with <see cref="LocksVersion"/> and <see cref="KeysOnlyVersion"/>.</summary>
-    public const ushort FormatVersion = 3;
+    /// <summary>The newest version, which this node reads along with the older ones.</summary>
+    public const ushort FormatVersion = 4;
+
+    /// <summary>The version with streams and configuration, without function libraries.</summary>
+    public const ushort ConfigVersion = 3;
 
     /// <summary>The version without the lock table.</summary>
     public const ushort KeysOnlyVersion = 1;

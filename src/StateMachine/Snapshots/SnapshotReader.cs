@@ -27,7 +27,7 @@ public static class SnapshotReader
         }
 
         var version = (ushort)(reader.ReadByte() | (reader.ReadByte() << 8));
-        if (version is not (SnapshotLayout.KeysOnlyVersion or SnapshotLayout.LocksVersion or SnapshotLayout.FormatVersion))
+        if (version is not (SnapshotLayout.KeysOnlyVersion or SnapshotLayout.LocksVersion or SnapshotLayout.ConfigVersion or SnapshotLayout.FormatVersion))
         {
             throw new SnapshotFormatException(
                 $"Unknown snapshot format version {version}; this node reads versions {SnapshotLayout.KeysOnlyVersion} to {SnapshotLayout.FormatVersion}.");
@@ -43,7 +43,7 @@ public static class SnapshotReader
         }
 
         var store = new KeyValueStore(now);
-        if (version == SnapshotLayout.FormatVersion)
+        if (version >= SnapshotLayout.ConfigVersion)
         {
             ReadConfig(reader, store.Config);
         }
@@ -62,7 +62,7 @@ public static class SnapshotReader
                 throw Corrupted($"key at byte {offset} has expiry {expireAt}");
             }
 
-            if (kind == (byte)ValueKind.Stream && version < SnapshotLayout.FormatVersion)
+            if (kind == (byte)ValueKind.Stream && version < SnapshotLayout.ConfigVersion)
             {
                 throw Corrupted($"key at byte {offset} is a stream in a version {version} snapshot");
             }
@@ -80,6 +80,11 @@ public static class SnapshotReader
         if (version != SnapshotLayout.KeysOnlyVersion)
         {
             ReadLocks(reader, store.Locks);
+        }
+
+        if (version >= SnapshotLayout.FormatVersion)
+        {
+            FunctionSnapshot.Read(reader, store.Functions.Current);
         }
 
         var expected = reader.CurrentChecksum;

@@ -18,7 +18,7 @@ public static class SnapshotWriter
         var locks = store.Locks;
         var version = SnapshotEncoding.VersionFor(store);
         SnapshotEncoding.WriteHeader(writer, version, index, term, store.Now, store.KeyCount);
-        if (version == SnapshotLayout.FormatVersion)
+        if (version >= SnapshotLayout.ConfigVersion)
         {
             SnapshotEncoding.WriteConfig(writer, store.Config);
         }
@@ -32,6 +32,8 @@ public static class SnapshotWriter
         {
             SnapshotEncoding.WriteLocks(writer, locks);
         }
+
+        FunctionSnapshot.Write(writer, store.Functions.Current);
 
         writer.Finish();
     }
