@@ -23,9 +23,14 @@ public sealed class KeyValueStore
     private readonly LockTable _locks = new();
     private readonly RuntimeConfig _config = new();
     private readonly FunctionStore _functions = new(FunctionEngineFactory.Create);
+    private readonly Scripting.ScriptHost _scripts;
 
     // The Raft index of the entry being applied, for fencing tokens; 0 outside Apply (reads grant no tokens).
     private long _entryIndex;
+
+    // True on a thread serving a read (a script run by it must not write or change replicated state).
+    [ThreadStatic]
+    private static bool t_reading;
 
     // Varies the seed of successive reads within one millisecond (SRANDMEMBER, RANDOMKEY, ...). Reads may
     // run concurrently with each other, hence Interlocked; it is not state and never replicated.
@@ -33,13 +38,46 @@ public sealed class KeyValueStore
 
     public KeyValueStore()
     {
+        _scripts = new Scripting.ScriptHost(_keys, Execute);
     }
 
     internal KeyValueStore(long now)
+        : this()
     {
         Now = now;
         _keys.AccessClockMs = now;
     }
+
+    internal Scripting.ScriptHost Scripts => _scripts;
+
+    /// <summary>Scripts in the replicated cache (INFO number_of_cached_scripts).</summary>
+    public int CachedScriptCount => _scripts.Cache.Count;
+
+    /// <summary>Bytes of the cached script bodies (INFO used_memory_scripts_eval).</summary>
+    public long CachedScriptBytes => _scripts.Cache.BodyBytes;
+
+    /// <summary>Bytes the script engine's Lua state holds (INFO used_memory_vm_eval); 0 before the first script.</summary>
+    public long ScriptEngineMemory => _scripts.EngineMemory;
+
+    /// <summary>True when the script cache holds <paramref name="sha"/> (any case): EVALSHA's check before the log.</summary>
+    public bool HasScript(byte[] sha)
+    {
+        ArgumentNullException.ThrowIfNull(sha);
+        return sha.Length == 40 && _scripts.Cache.Contains(System.Text.Encoding.ASCII.GetString(sha).ToLowerInvariant());
+    }
+
+    /// <summary>SCRIPT EXISTS: 1 or 0 for each SHA.</summary>
+    public Reply ScriptExists(byte[][] shas)
+    {
+        ArgumentNullException.ThrowIfNull(shas);
+        return _scripts.Exists(shas);
+    }
+
+    /// <summary>
+    /// The messages scripts published (redis.call('publish', ...)) in the entries applied since the last call, in order:
+    /// the node delivers them to its own subscribers, as it delivers an applied PUBLISH.
+    /// </summary>
+    public IReadOnlyList<(byte[] Channel, byte[] Message)> TakePublished() => _scripts.TakePublished();
 
     /// <summary>The state machine's clock: the largest entry timestamp applied so far (Unix ms).</summary>
     public long Now { get; private set; }
@@ -100,6 +138,16 @@ public sealed class KeyValueStore
             return _config.Apply(command.Arguments);
         }
 
+        if (command.Command == CommandId.ScriptLoad)
+        {
+            return command.Arguments.Length == 1 ? _scripts.Load(command.Arguments[0]) : Reply.Error(ErrorTexts.WrongArity("script|load"));
+        }
+
+        if (command.Command == CommandId.ScriptFlush)
+        {
+            return _scripts.Flush();
+        }
+
         if (command.Command == CommandId.Function)
         {
             return FunctionCommands.Apply(_functions, command.Arguments);
@@ -140,7 +188,15 @@ public sealed class KeyValueStore
 
         var counter = (ulong)Interlocked.Increment(ref _readCounter);
         var seed = ((ulong)nowMs * 0x9E3779B97F4A7C15UL) ^ (counter * 0xD1B54A32D192ED03UL);
-        return Execute(command, arguments, Math.Max(nowMs, Now), seed);
+        t_reading = true;
+        try
+        {
+            return Execute(command, arguments, Math.Max(nowMs, Now), seed);
+        }
+        finally
+        {
+            t_reading = false;
+        }
     }
 
     /// <summary>
@@ -360,6 +416,9 @@ public sealed class KeyValueStore
         CommandId.Pfmerge => HyperLogLogCommands.Merge(_keys, args, now, (int)Math.Min(int.MaxValue, _config.Limits.HllSparseMaxBytes)),
         CommandId.Pfdebug => HyperLogLogCommands.Debug(_keys, args, now),
         CommandId.Randomkey => GenericCommands.RandomKey(_keys, now, new Numbers.DeterministicRandom(seed)),
+        CommandId.Eval or CommandId.Evalsha or CommandId.EvalRo or CommandId.EvalshaRo => _scripts.Eval(command, args, now, seed, t_reading),
+        CommandId.Fcall or CommandId.FcallRo => FunctionCall.Execute(_functions, args, command == CommandId.FcallRo || t_reading,
+            (keys, arguments, readOnly, body, budgetError) => _scripts.RunFunction(keys, arguments, now, seed, readOnly, body, budgetError)),
         CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh or CommandId.RaftkvLockOwner =>
             LockCommands.Dispatch(_locks, command, args, now, _entryIndex),
         _ when ExpireDispatch.Handles(command) => ExpireDispatch.Dispatch(_keys, command, args, now),

@@ -20,6 +20,10 @@ public enum CommandId : ushort
     /// time, so a leader change never frees a lock early (no arguments; reply: the number of leases extended).
     /// </summary>
     LockLeaseExtend = 4,
+    /// <summary>SCRIPT LOAD: the argument is a script body; compiled and added to the replicated script cache (reply: its SHA1).</summary>
+    ScriptLoad = 7,
+    /// <summary>SCRIPT FLUSH: empties the replicated script cache (no arguments, or ASYNC/SYNC, which mean the same here).</summary>
+    ScriptFlush = 8,
 
     // Connection and server (100-199).
     Ping = 100,
@@ -59,6 +63,13 @@ public enum CommandId : ushort
     ConfigSet = 130,
     Latency = 131,
     Memory = 132,
+
+    // Scripting (145-149): EVAL and EVALSHA are log entries run at apply on every replica; the _RO forms are reads.
+    Eval = 145,
+    Evalsha = 146,
+    EvalRo = 147,
+    EvalshaRo = 148,
+    Script = 149,
 
     // Server commands (150-159).
     Monitor = 150,

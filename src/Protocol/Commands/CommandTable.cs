@@ -61,6 +61,14 @@ public static class CommandTable
         new("fcall", CommandId.Fcall, -3, Write),
         new("fcall_ro", CommandId.FcallRo, -3, Read),
         new("latency", CommandId.Latency, -2, Admin),
+
+        // Scripts: keys are numkeys-based (Redis 7.0 reports 0 0 0 and movablekeys; COMMAND GETKEYS reads numkeys).
+        // EVAL and EVALSHA are writes (log entries run at apply); the _RO forms reads on the leader.
+        new("eval", CommandId.Eval, -3, Write),
+        new("evalsha", CommandId.Evalsha, -3, Write),
+        new("eval_ro", CommandId.EvalRo, -3, Read),
+        new("evalsha_ro", CommandId.EvalshaRo, -3, Read),
+        new("script", CommandId.Script, -2, Admin),
         new("memory", CommandId.Memory, -2, Admin),
         new("raftkv.backup", CommandId.RaftkvBackup, 2, Admin),
         new("raftkv.snapshot", CommandId.RaftkvSnapshot, 1, Admin),
@@ -279,6 +287,8 @@ public static class CommandTable
         new("expiresweep", CommandId.ExpireSweep, -1, Write | CommandFlags.Internal),
         new("lockleaseextend", CommandId.LockLeaseExtend, 1, Write | CommandFlags.Internal),
         new("configset", CommandId.ConfigSet, -3, Write | CommandFlags.Internal),
+        new("scriptload", CommandId.ScriptLoad, 2, Write | CommandFlags.Internal),
+        new("scriptflush", CommandId.ScriptFlush, -1, Write | CommandFlags.Internal),
     ];
 
     private static readonly FrozenDictionary<string, CommandSpec> ByName =

@@ -67,6 +67,11 @@ internal static class CommandValidator
                 return BitCommands.ValidateBitOp(args);
             case CommandId.Bitfield or CommandId.BitfieldRo:
                 return BitfieldCommand.Validate(args, readOnly: command == CommandId.BitfieldRo);
+            case CommandId.Eval or CommandId.Evalsha or CommandId.EvalRo or CommandId.EvalshaRo:
+                return !RedisIntegers.TryParse(args[1], out var numkeys) ? Reply.Error(ErrorTexts.NotInteger)
+                    : numkeys > args.Length - 2 ? Reply.Error("ERR Number of keys can't be greater than number of args")
+                    : numkeys < 0 ? Reply.Error("ERR Number of keys can't be negative")
+                    : null;
             case CommandId.Xadd or CommandId.Xtrim or CommandId.Xread or CommandId.Xreadgroup or CommandId.Xinfo or CommandId.Xgroup:
                 return Streams.StreamDispatch.Validate(command, args);
             default:

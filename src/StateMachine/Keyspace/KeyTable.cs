@@ -37,6 +37,9 @@ internal sealed class KeyTable
     // The snapshot being written, told of every change before it happens; null almost always.
     private FrozenKeyspace? _frozen;
 
+    // The running script's undo journal (UndoJournal), told of every change alongside _frozen; null outside scripts.
+    private UndoJournal? _undo;
+
     public KeyTable()
     {
         _entries = new HashSet<KeyEntry>(EntryKeyComparer.Instance);
@@ -97,6 +100,7 @@ internal sealed class KeyTable
         if (entry is not null)
         {
             _frozen?.BeforeChange(key, entry);
+            _undo?.BeforeChange(key, entry);
             entry.Touch(nowMs);
         }
 
@@ -108,6 +112,7 @@ internal sealed class KeyTable
     {
         var entry = Find(key);
         _frozen?.BeforeChange(key, entry);
+        _undo?.BeforeChange(key, entry);
         if (entry is not null)
         {
             ((Entry)entry).AssignValue(value);
@@ -137,6 +142,7 @@ internal sealed class KeyTable
         }
 
         _frozen?.BeforeChange(entry.Key, entry);
+        _undo?.BeforeChange(entry.Key, entry);
 
         // The index is ordered by the expiry itself: take the entry out before the key it sorts by changes.
         if (entry.HasExpiry)
@@ -168,6 +174,7 @@ internal sealed class KeyTable
         }
 
         _frozen?.BeforeChange(key, entry);
+        _undo?.BeforeChange(key, entry);
         _entries.Remove(entry);
         _order.Remove(entry);
         if (entry.HasExpiry)
@@ -180,6 +187,14 @@ internal sealed class KeyTable
 
     public void Clear()
     {
+        if (_undo is { } undo)
+        {
+            foreach (var entry in _order)
+            {
+                undo.BeforeChange(entry.Key, entry);
+            }
+        }
+
         _entries.Clear();
         _expiring.Clear();
         if (_frozen is { } frozen)
@@ -190,6 +205,48 @@ internal sealed class KeyTable
         else
         {
             _order.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Starts recording the pre-image of every key changed from now on (<see cref="UndoJournal"/>), until
+    /// <see cref="EndJournal"/> or <see cref="Rollback"/>. One at a time (scripts do not nest).
+    /// </summary>
+    public void BeginJournal()
+    {
+        if (_undo is not null)
+        {
+            throw new InvalidOperationException("An undo journal is already open.");
+        }
+
+        _undo = new UndoJournal();
+    }
+
+    /// <summary>Stops recording and keeps every change made since <see cref="BeginJournal"/>.</summary>
+    public void EndJournal() => _undo = null;
+
+    /// <summary>
+    /// Stops recording and puts every key changed since <see cref="BeginJournal"/> back as it was then (through
+    /// <see cref="Put"/> and <see cref="Remove"/>, so a snapshot being written still sees each change first).
+    /// </summary>
+    public void Rollback()
+    {
+        if (_undo is not { } undo)
+        {
+            return;
+        }
+
+        _undo = null;
+        foreach (var (key, before) in undo.InOrder())
+        {
+            if (before.Value is null)
+            {
+                Remove(key);
+            }
+            else
+            {
+                Put(key, before.Value, before.ExpireAtMs);
+            }
         }
     }
 

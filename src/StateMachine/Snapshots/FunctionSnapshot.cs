@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using RaftKV.StateMachine.Commands;
 using RaftKV.StateMachine.Functions;
@@ -100,7 +101,7 @@ internal static class FunctionSnapshot
 
     private sealed class ArrayWriter : CanonicalWriter
     {
-        private readonly System.Buffers.ArrayBufferWriter<byte> _buffer = new(256);
+        private readonly ArrayBufferWriter<byte> _buffer = new(256);
 
         public override void WriteBytes(ReadOnlySpan<byte> bytes) => _buffer.Write(bytes);
 

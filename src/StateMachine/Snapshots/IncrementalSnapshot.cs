@@ -20,7 +20,8 @@ public sealed class IncrementalSnapshot
     private readonly PendingBytes _pending = new();
     private readonly SnapshotOutput _output;
     private readonly byte[]? _locks;
-    private readonly byte[] _functions;
+    private readonly byte[]? _scripts;
+    private readonly byte[]? _functions;
     private long _keysWritten;
 
     internal IncrementalSnapshot(KeyValueStore store, long index, long term)
@@ -32,7 +33,8 @@ public sealed class IncrementalSnapshot
         KeyCount = store.KeyCount;
         var version = SnapshotEncoding.VersionFor(store);
         _locks = version == SnapshotLayout.KeysOnlyVersion ? null : SnapshotEncoding.EncodeLocks(store.Locks);
-        _functions = FunctionSnapshot.Encode(store.Functions.Current);
+        _scripts = version >= SnapshotLayout.ScriptsVersion ? SnapshotEncoding.EncodeScripts(store) : null;
+        _functions = version >= SnapshotLayout.ScriptsVersion ? FunctionSnapshot.Encode(store.Functions.Current) : null;
         _output = new SnapshotOutput(_pending);
         SnapshotEncoding.WriteHeader(_output, version, index, term, store.Now, KeyCount);
         if (version >= SnapshotLayout.ConfigVersion)
@@ -88,7 +90,15 @@ public sealed class IncrementalSnapshot
             _output.WriteBytes(_locks);
         }
 
-        _output.WriteBytes(_functions);
+        if (_scripts is not null)
+        {
+            _output.WriteBytes(_scripts);
+        }
+
+        if (_functions is not null)
+        {
+            _output.WriteBytes(_functions);
+        }
 
         _output.Finish();
         IsComplete = true;

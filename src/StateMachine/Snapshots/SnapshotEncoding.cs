@@ -34,6 +34,17 @@ internal static class SnapshotEncoding
         }
     }
 
+    /// <summary>The script cache section (version 4): the bodies in ordinal SHA1 order.</summary>
+    public static void WriteScripts(CanonicalWriter writer, KeyValueStore store) => store.Scripts.Cache.WriteTo(writer);
+
+    /// <summary>The script cache section's bytes.</summary>
+    public static byte[] EncodeScripts(KeyValueStore store)
+    {
+        var writer = new BufferWriter();
+        WriteScripts(writer, store);
+        return writer.ToArray();
+    }
+
     public static void WriteHeader(CanonicalWriter writer, ushort version, long index, long term, long now, long keyCount)
     {
         writer.WriteBytes(SnapshotLayout.Magic);

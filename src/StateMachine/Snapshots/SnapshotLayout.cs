@@ -10,7 +10,8 @@ namespace RaftKV.StateMachine.Snapshots;
 /// keyCount * (key:string | kind:u8 | expireAtMs:i64 (-1 = none) | value)
 /// version 2 to 4: lastToken:i64 | lockCount:i64
 ///                 lockCount * (name:string | owner:string | token:i64 | expireAtMs:i64 | ttlMs:i64)
-/// version 4: the function libraries (<see cref="FunctionSnapshot"/>)
+/// version 4: scriptCount:i32 | scriptCount * body:string (the script cache, in ordinal SHA1 order)
+///            then the function libraries (<see cref="FunctionSnapshot"/>)
 /// checksum:u64 = XxHash64 (seed 0) of every byte before it
 /// </code>
 /// Values are their canonical form (<see cref="Values.StoredValue.WriteCanonical"/>): string = string;
@@ -21,16 +22,20 @@ namespace RaftKV.StateMachine.Snapshots;
 /// Version 2 adds the lock table. Version 3 adds the stream value kind and the runtime configuration (CONFIG SET), before
 /// the keys so that loaded values take the representations its encoding thresholds give: the parameters that differ
 /// from their defaults, canonical name and the value CONFIG GET reports, in ordinal name order (a count of 0 when none
-/// does). Version 4 adds the function libraries. The writer always writes version 4 (whether a stream will be written
-/// is not known when the header is), with the lock section; versions 1 to 3 are still read.
+/// does). The writer always writes version 3 (whether a stream will be written is not known when the header is), with
+/// the lock section; versions 1 and 2 are still read. Version 4 adds the replicated script cache after the locks (EVAL,
+/// SCRIPT LOAD; SHA1s are recomputed from the bodies on load), and after it the function libraries.
 /// </summary>
 internal static class SnapshotLayout
 {
-    /// <summary>The newest version, which this node reads along with the older ones.</summary>
+    /// <summary>The newest version, which this node reads along with <see cref="LocksVersion"/> and <see cref="KeysOnlyVersion"/>.</summary>
     public const ushort FormatVersion = 4;
 
-    /// <summary>The version with streams and configuration, without function libraries.</summary>
+    /// <summary>The version with the configuration section and streams, without the script cache.</summary>
     public const ushort ConfigVersion = 3;
+
+    /// <summary>The first version with the script cache section.</summary>
+    public const ushort ScriptsVersion = 4;
 
     /// <summary>The version without the lock table.</summary>
     public const ushort KeysOnlyVersion = 1;

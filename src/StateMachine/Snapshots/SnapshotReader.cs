@@ -82,8 +82,9 @@ public static class SnapshotReader
             ReadLocks(reader, store.Locks);
         }
 
-        if (version >= SnapshotLayout.FormatVersion)
+        if (version >= SnapshotLayout.ScriptsVersion)
         {
+            ReadScripts(reader, store);
             FunctionSnapshot.Read(reader, store.Functions.Current);
         }
 
@@ -114,6 +115,26 @@ public static class SnapshotReader
             }
 
             previous = name;
+        }
+    }
+
+    private static void ReadScripts(SnapshotInput reader, KeyValueStore store)
+    {
+        var count = reader.ReadCount("script count", int.MaxValue);
+        string? previous = null;
+        for (var i = 0; i < count; i++)
+        {
+            var offset = reader.Consumed;
+            var body = reader.ReadString(StringCommands.MaxStringLength);
+            var sha = Scripting.Sha1Hex.Of(body);
+            // Ordinal SHA1 order is what the writer produces; anything else (including a repeated script) is damage.
+            if (previous is not null && string.CompareOrdinal(previous, sha) >= 0)
+            {
+                throw Corrupted($"script at byte {offset} is out of order or repeated");
+            }
+
+            store.Scripts.Cache.Add(sha, body);
+            previous = sha;
         }
     }
 

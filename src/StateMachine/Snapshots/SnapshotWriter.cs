@@ -33,7 +33,11 @@ public static class SnapshotWriter
             SnapshotEncoding.WriteLocks(writer, locks);
         }
 
-        FunctionSnapshot.Write(writer, store.Functions.Current);
+        if (version >= SnapshotLayout.ScriptsVersion)
+        {
+            SnapshotEncoding.WriteScripts(writer, store);
+            FunctionSnapshot.Write(writer, store.Functions.Current);
+        }
 
         writer.Finish();
     }

@@ -26,6 +26,7 @@ internal static class ReplyText
         PairsReply p => "[" + string.Join(", ", p.Pairs.SelectMany(e => new[] { Render(e.Key), Render(e.Value) })) + "]",
         DoubleReply d => Quote(Encoding.ASCII.GetBytes(d.Text ?? RaftKV.Protocol.Resp.RedisNumber.FormatDouble(d.Value))),
         BooleanReply b => "(integer) " + (b.Value ? "1" : "0"),
+        BigNumberReply n => Quote(Encoding.ASCII.GetBytes(n.Digits)),
         _ => reply.ToString() ?? reply.GetType().Name,
     };
 

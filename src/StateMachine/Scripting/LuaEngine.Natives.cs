@@ -1,0 +1,234 @@
+using KeraLua;
+using RaftKV.Protocol.Commands;
+using RaftKV.Protocol.Replies;
+
+namespace RaftKV.StateMachine.Scripting;
+
+/// <summary>
+/// The native functions ScriptEnvironment.lua drives (its <c>native</c> table). Each one runs inside Lua's API, called
+/// from Lua: it never raises a Lua error (no lua_error, no luaL_check*, no API that can raise; memory cannot be refused
+/// meanwhile) and never lets a .NET exception reach native code; a failure is returned as a value that the Lua wrapper
+/// raises.
+/// </summary>
+internal sealed partial class LuaEngine
+{
+    private const string RedisVersion = "7.0.15";
+    private const int RedisVersionNum = 0x07000f;
+
+    private static readonly LuaFunction CallNative = state => Dispatch(state, static (engine, lua) => engine.Call(lua));
+    private static readonly LuaFunction CheckCommandNative = state => Dispatch(state, static (engine, lua) => engine.CheckCommand(lua));
+    private static readonly LuaFunction KeysNative = state => Dispatch(state, static (_, lua) => CanonicalKeys.Push(lua));
+    private static readonly LuaFunction PollNative = state => Dispatch(state, static (engine, lua) => engine.Poll(lua));
+    private static readonly LuaFunction BudgetErrorNative = state => Dispatch(state, static (engine, lua) =>
+    {
+        lua.PushString(engine.BudgetError);
+        return 1;
+    });
+
+    private static readonly LuaFunction RandomNative = state => Dispatch(state, static (engine, lua) =>
+    {
+        lua.PushNumber(engine._run?.Random.NextDouble() ?? 0);
+        return 1;
+    });
+
+    private static readonly LuaFunction RandomSeedNative = state => Dispatch(state, static (engine, lua) =>
+    {
+        var seed = lua.IsInteger(1) ? lua.ToInteger(1) : (long)lua.ToNumber(1);
+        engine._run?.Random.Seed(seed);
+        return 0;
+    });
+
+    private static readonly LuaFunction SetRespNative = state => Dispatch(state, static (engine, lua) =>
+    {
+        if (engine._run is { } run)
+        {
+            run.Resp = (int)lua.ToInteger(1);
+        }
+
+        return 0;
+    });
+
+    private static readonly LuaFunction Sha1HexNative = state => Dispatch(state, static (_, lua) =>
+    {
+        var text = lua.Type(1) == LuaType.String ? lua.ToBuffer(1, false) : [];
+        lua.PushString(Sha1Hex.Of(text));
+        return 1;
+    });
+
+    // The one call site for the script libraries (cjson, bit, struct, cmsgpack, 5.1 shims) provided as Lua sources:
+    // a flat array of name, source pairs that ScriptEnvironment.lua loads before it protects the globals.
+    private static readonly LuaFunction LibrariesNative = state => Dispatch(state, static (_, lua) =>
+    {
+        var libraries = ScriptLibrarySources.All();
+        lua.CreateTable(libraries.Count * 2, 0);
+        for (var i = 0; i < libraries.Count; i++)
+        {
+            lua.PushString(libraries[i].Name);
+            lua.RawSetInteger(-2, 2 * i + 1);
+            lua.PushBuffer(libraries[i].Source);
+            lua.RawSetInteger(-2, 2 * i + 2);
+        }
+
+        return 1;
+    });
+
+    private void PushNatives()
+    {
+        _lua.CreateTable(0, 16);
+        SetNative("call", CallNative);
+        SetNative("check_command", CheckCommandNative);
+        SetNative("keys", KeysNative);
+        SetNative("poll", PollNative);
+        SetNative("budget_error", BudgetErrorNative);
+        SetNative("random", RandomNative);
+        SetNative("randomseed", RandomSeedNative);
+        SetNative("setresp", SetRespNative);
+        SetNative("sha1hex", Sha1HexNative);
+        SetNative("libraries", LibrariesNative);
+        _lua.PushString("step");
+        _lua.PushInteger(HookStep);
+        _lua.RawSet(-3);
+        _lua.PushString("version");
+        _lua.PushString(RedisVersion);
+        _lua.RawSet(-3);
+        _lua.PushString("version_num");
+        _lua.PushInteger(RedisVersionNum);
+        _lua.RawSet(-3);
+    }
+
+    private void SetNative(string name, LuaFunction function)
+    {
+        _lua.PushString(name);
+        _lua.PushCFunction(function);
+        _lua.RawSet(-3);
+    }
+
+    // Runs a native function for the engine whose script is running on this thread, with memory never refused, and
+    // turns any .NET exception into nothing pushed (the Lua side then sees nil and raises its own error).
+    private static int Dispatch(IntPtr state, Func<LuaEngine, Lua, int> body)
+    {
+        if (t_running is not { } engine)
+        {
+            return 0;
+        }
+
+        var armed = engine.Suspend();
+        try
+        {
+            var lua = Lua.FromIntPtr(state);
+            var top = lua.GetTop();
+            try
+            {
+                return body(engine, lua);
+            }
+            catch (Exception) when (lua.GetTop() >= top)
+            {
+                lua.SetTop(top);
+                lua.PushBoolean(false);
+                lua.CreateTable(0, 1);
+                lua.PushString("err");
+                lua.PushString("ERR internal error in a script call");
+                lua.RawSet(-3);
+                return 2;
+            }
+        }
+        finally
+        {
+            engine.Resume(armed);
+        }
+    }
+
+    private int Poll(Lua lua)
+    {
+        _instructions += HookStep;
+        lua.PushBoolean(Spent);
+        return 1;
+    }
+
+    /// <summary>redis.call/pcall: returns true and the reply as a Lua value, or false and Redis's error table.</summary>
+    private int Call(Lua lua)
+    {
+        var count = lua.GetTop();
+        if (count == 0)
+        {
+            return PushError(lua, "ERR Please specify at least one argument for this redis lib call");
+        }
+
+        if (!TryArguments(lua, count, out var arguments))
+        {
+            return PushError(lua, "ERR Lua redis lib command arguments must be strings or integers");
+        }
+
+        if (_run is not { } run)
+        {
+            return PushError(lua, "ERR redis.call/pcall can only be called inside a script invocation");
+        }
+
+        var reply = run.Call(arguments);
+        lua.SetTop(0);
+        if (reply is ErrorReply error)
+        {
+            return PushError(lua, error.Message);
+        }
+
+        if (!lua.CheckStack(LuaReplies.MaxDepth * 2 + 8))
+        {
+            return PushError(lua, "ERR reached lua stack limit");
+        }
+
+        lua.PushBoolean(true);
+        LuaReplies.Push(lua, reply, run.Resp);
+        return 2;
+    }
+
+    /// <summary>redis.acl_check_cmd: every user may run every command here (ACLs are checked before the log).</summary>
+    private int CheckCommand(Lua lua)
+    {
+        if (!TryArguments(lua, lua.GetTop(), out var arguments))
+        {
+            return PushError(lua, "ERR Lua redis lib command arguments must be strings or integers");
+        }
+
+        if (!CommandTable.TryGet(arguments[0], out var spec) || !spec.AcceptsArgumentCount(arguments.Length))
+        {
+            return PushError(lua, "ERR Invalid command passed to redis.acl_check_cmd()");
+        }
+
+        lua.PushBoolean(true);
+        lua.PushBoolean(true);
+        return 2;
+    }
+
+    private static bool TryArguments(Lua lua, int count, out byte[][] arguments)
+    {
+        arguments = new byte[count][];
+        for (var i = 0; i < count; i++)
+        {
+            switch (lua.Type(i + 1))
+            {
+                case LuaType.Number:
+                    arguments[i] = LuaReplies.FormatNumber(lua, i + 1);
+                    break;
+                case LuaType.String:
+                    arguments[i] = lua.ToBuffer(i + 1, false);
+                    break;
+                default:
+                    return false;
+            }
+        }
+
+        return true;
+    }
+
+    // Redis's luaPushError: false and {err = "CODE message"} (the message already carries its code).
+    private static int PushError(Lua lua, string message)
+    {
+        lua.SetTop(0);
+        lua.PushBoolean(false);
+        lua.CreateTable(0, 1);
+        lua.PushString("err");
+        lua.PushBuffer(System.Text.Encoding.UTF8.GetBytes(message.TrimEnd('\r', '\n')));
+        lua.RawSet(-3);
+        return 2;
+    }
+}

@@ -1,0 +1,345 @@
+using System.Runtime.InteropServices;
+using KeraLua;
+using RaftKV.Protocol.Replies;
+
+namespace RaftKV.StateMachine.Scripting;
+
+/// <summary>
+/// One Lua 5.4 state (KeraLua) running scripts for one <see cref="KeyValueStore"/>, created on first use and reused,
+/// as Redis keeps one; thrown away on SCRIPT FLUSH and with the store (snapshot install). Scripts run at apply on every
+/// replica, so the environment has no source of difference between processes (ScriptEnvironment.lua: canonical
+/// pairs/next order, entry-seeded math.random, no addresses in tostring, no clock but the entry's time).
+/// <para>
+/// Bounded and deterministic: an instruction budget (<see cref="InstructionBudget"/>, counted every
+/// <see cref="HookStep"/> instructions by a Lua hook) and a memory limit (<see cref="MemoryLimit"/> bytes live above the
+/// state's size after the last full collection). The collector is stopped while a script runs (so its timing is never
+/// visible) and a full collection follows every run; when an allocation would pass the limit, Lua's emergency
+/// collection runs and the allocation is retried: a second refusal spends the budget. A spent budget raises in every
+/// following hook call, so pcall cannot swallow it; the store then rolls the script's writes back.
+/// </para>
+/// <para>
+/// Never a Lua error across a .NET frame (fatal on Linux): the native functions here never call lua_error or a
+/// raising API; they return a marker that a Lua wrapper turns into an error. The allocator refuses memory only while
+/// Lua code runs, never while a native function is inside Lua's API (pushing a reply cannot fail).
+/// </para>
+/// Not thread-safe: the store runs one script at a time.
+/// </summary>
+internal sealed partial class LuaEngine : IDisposable
+{
+    /// <summary>Instructions a script may run (about a second of Lua).</summary>
+    public const long InstructionBudget = 100_000_000;
+
+    /// <summary>Instructions between budget checks.</summary>
+    public const int HookStep = 10_000;
+
+    /// <summary>Bytes a script may hold live above the state's own.</summary>
+    public const long MemoryLimit = 64L * 1024 * 1024;
+
+    private static readonly LuaAlloc Allocator = Allocate;
+
+    [ThreadStatic]
+    private static LuaEngine? t_running;
+
+    private readonly Lua _lua;
+    private readonly unsafe MemoryAccount* _account;
+    private readonly int _engineRef;
+    private long _instructions;
+    private ScriptRun? _run;
+    private bool _disposed;
+
+    public unsafe LuaEngine()
+    {
+        _account = (MemoryAccount*)NativeMemory.AllocZeroed((nuint)sizeof(MemoryAccount));
+        _account->LimitAt = long.MaxValue;
+        _lua = new Lua(Allocator, (IntPtr)_account);
+        _lua.OpenLibs();
+        _lua.GarbageCollector(LuaGC.Stop, 0);
+        _engineRef = LoadEnvironment();
+        Collect();
+    }
+
+    /// <summary>Bytes the Lua state holds now.</summary>
+    public unsafe long UsedMemory => _account->Live;
+
+    private unsafe bool MemorySpent
+    {
+        get => _account->Spent != 0;
+        set => _account->Spent = value ? 1 : 0;
+    }
+
+    /// <summary>
+    /// Compiles <paramref name="body"/> (a script without its shebang line) in the protected environment: null on
+    /// success (the function is kept under <paramref name="sha"/> for <see cref="Run"/>), otherwise Lua's message.
+    /// </summary>
+    public string? Compile(string sha, byte[] body)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var top = _lua.GetTop();
+        try
+        {
+            PushEngineField("compile");
+            _lua.PushBuffer(body);
+            Arm();
+            var status = _lua.PCall(1, 2, 0);
+            Disarm();
+            if (status != LuaStatus.OK)
+            {
+                return MemorySpent ? "not enough memory" : AsText(-1) ?? "compilation failed";
+            }
+
+            if (_lua.Type(-2) != LuaType.Function)
+            {
+                return AsText(-1) ?? "compilation failed";
+            }
+
+            PushCompiledTable();
+            _lua.PushString(sha);
+            _lua.PushCopy(-4);
+            _lua.RawSet(-3);
+            return null;
+        }
+        finally
+        {
+            Disarm();
+            _lua.SetTop(top);
+            Collect();
+        }
+    }
+
+    /// <summary>True when <paramref name="sha"/> has been compiled in this state.</summary>
+    public bool IsCompiled(string sha)
+    {
+        var top = _lua.GetTop();
+        PushCompiledTable();
+        _lua.PushString(sha);
+        var found = _lua.RawGet(-2) == LuaType.Function;
+        _lua.SetTop(top);
+        return found;
+    }
+
+    /// <summary>
+    /// Runs the compiled script <paramref name="sha"/> (see <see cref="Compile"/>) with <paramref name="run"/>'s keys,
+    /// arguments and command dispatch. Returns its reply, or null when its budget (instructions or memory) was spent:
+    /// the caller rolls its effects back and answers <see cref="BudgetError"/>.
+    /// </summary>
+    public Reply? Run(string sha, ScriptRun run)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var top = _lua.GetTop();
+        var previous = t_running;
+        t_running = this;
+        _run = run;
+        _instructions = 0;
+        MemorySpent = false;
+        try
+        {
+            PushEngineField("run");
+            PushCompiledTable();
+            _lua.PushString(sha);
+            if (_lua.RawGet(-2) != LuaType.Function)
+            {
+                return Reply.Error("NOSCRIPT No matching script. Please use EVAL.");
+            }
+
+            _lua.Remove(-2);
+            PushArray(run.Keys);
+            PushArray(run.Arguments);
+            Arm();
+            var status = _lua.PCall(3, 2, 0);
+            Disarm();
+            if (Spent)
+            {
+                return null;
+            }
+
+            if (status != LuaStatus.OK)
+            {
+                return Reply.Error("ERR Error running script (call to f_" + sha + "): " + (AsText(-1) ?? "execution failure"));
+            }
+
+            return _lua.ToBoolean(-2)
+                ? LuaReplies.ToReply(_lua, -1, run.Resp)
+                : LuaReplies.ScriptError(_lua, -1, sha);
+        }
+        finally
+        {
+            Disarm();
+            _lua.SetTop(top);
+            _run = null;
+            t_running = previous;
+            Collect();
+        }
+    }
+
+    /// <summary>The error a script whose budget was spent answers (its writes are rolled back).</summary>
+    public string BudgetError => MemorySpent
+        ? $"ERR Script exceeded the memory limit of {MemoryLimit / (1024 * 1024)} MiB; its writes were rolled back"
+        : $"ERR Script exceeded the budget of {InstructionBudget} instructions; its writes were rolled back";
+
+    private bool Spent => MemorySpent || _instructions >= InstructionBudget;
+
+    public unsafe void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _lua.Dispose();
+        NativeMemory.Free(_account);
+    }
+
+    private unsafe void Arm()
+    {
+        _account->LastRefused = 0;
+        _account->Armed = 1;
+    }
+
+    private unsafe void Disarm() => _account->Armed = 0;
+
+    /// <summary>Refuses nothing while a native function is inside Lua's API; returns whether it was armed.</summary>
+    private unsafe bool Suspend()
+    {
+        var armed = _account->Armed != 0;
+        _account->Armed = 0;
+        return armed;
+    }
+
+    private unsafe void Resume(bool armed) => _account->Armed = armed ? 1 : 0;
+
+    // A full collection outside any run: the next run's limit counts from what the state really holds.
+    private unsafe void Collect()
+    {
+        _account->Armed = 0;
+        _lua.GarbageCollector(LuaGC.Collect, 0);
+        _lua.GarbageCollector(LuaGC.Stop, 0);
+        _account->LimitAt = _account->Live + MemoryLimit;
+    }
+
+    private string? AsText(int index) =>
+        _lua.Type(index) == LuaType.String ? System.Text.Encoding.UTF8.GetString(_lua.ToBuffer(index, false)) : null;
+
+    private void PushEngineField(string name)
+    {
+        _lua.RawGetInteger(LuaRegistry.Index, _engineRef);
+        _lua.PushString(name);
+        _lua.RawGet(-2);
+        _lua.Remove(-2);
+    }
+
+    // The compiled scripts by sha, in a registry table (functions cannot leave the Lua state).
+    private void PushCompiledTable()
+    {
+        _lua.PushString(CompiledKey);
+        if (_lua.RawGet(LuaRegistry.Index) == LuaType.Table)
+        {
+            return;
+        }
+
+        _lua.Pop(1);
+        _lua.NewTable();
+        _lua.PushString(CompiledKey);
+        _lua.PushCopy(-2);
+        _lua.RawSet(LuaRegistry.Index);
+    }
+
+    private const string CompiledKey = "raftkv.compiled";
+
+    private void PushArray(byte[][] items)
+    {
+        _lua.CreateTable(items.Length, 0);
+        for (var i = 0; i < items.Length; i++)
+        {
+            _lua.PushBuffer(items[i]);
+            _lua.RawSetInteger(-2, i + 1);
+        }
+    }
+
+    private int LoadEnvironment()
+    {
+        using var stream = typeof(LuaEngine).Assembly.GetManifestResourceStream("RaftKV.StateMachine.Scripting.ScriptEnvironment.lua")
+                           ?? throw new InvalidOperationException("The script environment resource is missing.");
+        using var memory = new MemoryStream();
+        stream.CopyTo(memory);
+        if (_lua.LoadBuffer(memory.ToArray(), "=environment") != LuaStatus.OK)
+        {
+            throw new InvalidOperationException("The script environment does not compile: " + AsText(-1));
+        }
+
+        PushNatives();
+        var previous = t_running;
+        t_running = this;
+        try
+        {
+            if (_lua.PCall(1, 1, 0) != LuaStatus.OK)
+            {
+                throw new InvalidOperationException("The script environment failed to load: " + AsText(-1));
+            }
+        }
+        finally
+        {
+            t_running = previous;
+        }
+
+        return _lua.Ref(LuaRegistry.Index);
+    }
+
+    // Lua calls this for every (re)allocation and free, also from KeraLua's finalizer when an engine was never disposed:
+    // hence a native account rather than a handle to this object (an undisposed engine leaks only that account).
+    private static unsafe IntPtr Allocate(IntPtr ud, IntPtr ptr, UIntPtr osize, UIntPtr nsize)
+    {
+        var account = (MemoryAccount*)ud;
+        var old = ptr == IntPtr.Zero ? 0L : (long)(ulong)osize;
+        if (nsize == 0)
+        {
+            if (ptr != IntPtr.Zero)
+            {
+                NativeMemory.Free((void*)ptr);
+                account->Live -= old;
+            }
+
+            return IntPtr.Zero;
+        }
+
+        var growth = (long)(ulong)nsize - old;
+        if (growth > 0 && account->Armed != 0 && account->Live + growth > account->LimitAt)
+        {
+            // Lua answers a refusal with an emergency full collection and asks again for the same block: refused
+            // again, the script itself holds too much, and its budget is spent.
+            if (account->LastRefused != 0 && account->RefusedBlock == ptr && account->RefusedSize == nsize)
+            {
+                account->Spent = 1;
+            }
+
+            account->LastRefused = 1;
+            account->RefusedBlock = ptr;
+            account->RefusedSize = nsize;
+            return IntPtr.Zero;
+        }
+
+        var block = (IntPtr)NativeMemory.Realloc((void*)ptr, nsize);
+        if (block != IntPtr.Zero)
+        {
+            account->Live += growth;
+            if (growth > 0)
+            {
+                account->LastRefused = 0;
+            }
+        }
+
+        return block;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct MemoryAccount
+    {
+        public long Live;
+        public long LimitAt;
+        public int Armed;
+        public int Spent;
+        public int LastRefused;
+        public IntPtr RefusedBlock;
+        public UIntPtr RefusedSize;
+    }
+}

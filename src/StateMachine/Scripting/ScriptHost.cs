@@ -1,0 +1,289 @@
+using System.Text;
+using RaftKV.Protocol.Commands;
+using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Keyspace;
+
+namespace RaftKV.StateMachine.Scripting;
+
+/// <summary>
+/// EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and the SCRIPT cache for one store. Design: a script runs at apply on every
+/// replica (EVAL and EVALSHA are log entries carrying the script or its SHA, numkeys, keys and arguments; the entry's
+/// timestamp and seed are the script's clock and randomness) in an environment with no source of difference between
+/// processes (<see cref="LuaEngine"/>). EVAL_RO/EVALSHA_RO run as reads on the leader. A script stopped by its budget
+/// (instructions or memory) leaves no partial effects: its writes are recorded in an undo journal and rolled back; a
+/// script that fails otherwise (error(), a failed redis.call) keeps its earlier writes, as in Redis.
+/// Messages a script publishes are collected and delivered by the node after the apply (<see cref="TakePublished"/>).
+/// Engine-agnostic pieces (the budget, the journal, the dispatch of redis.call) serve FUNCTION/FCALL alike.
+/// Not thread-safe on its own: the store serializes applies, and reads that run scripts take <see cref="_gate"/>.
+/// </summary>
+internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, ulong, Reply> execute)
+{
+    public const string NoScript = "NOSCRIPT No matching script. Please use EVAL.";
+
+    private readonly Lock _gate = new();
+    private readonly List<(byte[] Channel, byte[] Message)> _published = [];
+    private LuaEngine? _engine;
+
+    public ScriptCache Cache { get; } = new();
+
+    /// <summary>Bytes the Lua state holds (0 before the first script), as INFO's used_memory_vm_eval.</summary>
+    public long EngineMemory
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _engine?.UsedMemory ?? 0;
+            }
+        }
+    }
+
+    /// <summary>EVAL/EVALSHA (at apply) or EVAL_RO/EVALSHA_RO (a read): arguments without the command name.</summary>
+    public Reply Eval(CommandId command, byte[][] args, long now, ulong seed, bool asRead)
+    {
+        var bySha = command is CommandId.Evalsha or CommandId.EvalshaRo;
+        var readOnly = asRead || command is CommandId.EvalRo or CommandId.EvalshaRo;
+        if (!Numbers.RedisIntegers.TryParse(args[1], out var numkeys))
+        {
+            return Reply.Error("ERR value is not an integer or out of range");
+        }
+
+        if (numkeys > args.Length - 2)
+        {
+            return Reply.Error("ERR Number of keys can't be greater than number of args");
+        }
+
+        if (numkeys < 0)
+        {
+            return Reply.Error("ERR Number of keys can't be negative");
+        }
+
+        lock (_gate)
+        {
+            string sha;
+            byte[] body;
+            if (bySha)
+            {
+                sha = Encoding.ASCII.GetString(args[0]).ToLowerInvariant();
+                if (args[0].Length != 40 || !Cache.TryGet(sha, out body))
+                {
+                    return Reply.Error(NoScript);
+                }
+            }
+            else
+            {
+                body = args[0];
+                sha = Sha1Hex.Of(body);
+            }
+
+            if (!ScriptShebang.TryParse(body, out var flags, out var code, out var shebangError))
+            {
+                return Reply.Error("ERR " + shebangError);
+            }
+
+            var engine = _engine ??= new LuaEngine();
+            if (!engine.IsCompiled(sha) && engine.Compile(sha, code) is { } compileError)
+            {
+                return Reply.Error("ERR Error compiling script (new function): " + compileError);
+            }
+
+            // EVAL adds the script to the replicated cache (not an EVAL_RO, which runs on the leader only).
+            if (!bySha && !asRead && !readOnly)
+            {
+                Cache.Add(sha, body);
+            }
+
+            if (flags is { } declared && !declared.NoWrites && command is CommandId.EvalRo or CommandId.EvalshaRo)
+            {
+                return Reply.Error("ERR Can not execute a script with write flag using *_ro command.");
+            }
+
+            readOnly |= flags?.NoWrites == true;
+            var keyCount = (int)numkeys;
+            var calls = 0UL;
+            var run = new ScriptRun(args[2..(2 + keyCount)], args[(2 + keyCount)..], seed,
+                command => Call(command, now, seed + 0x9E3779B97F4A7C15UL * ++calls, readOnly));
+            return readOnly ? engine.Run(sha, run) ?? Reply.Error(engine.BudgetError) : RunJournaled(engine, sha, run);
+        }
+    }
+
+    /// <summary>SCRIPT LOAD (an entry): compiles and caches the body; its SHA, or the compile error.</summary>
+    public Reply Load(byte[] body)
+    {
+        lock (_gate)
+        {
+            var sha = Sha1Hex.Of(body);
+            if (!ScriptShebang.TryParse(body, out _, out var code, out var shebangError))
+            {
+                return Reply.Error("ERR " + shebangError);
+            }
+
+            var engine = _engine ??= new LuaEngine();
+            if (!engine.IsCompiled(sha) && engine.Compile(sha, code) is { } compileError)
+            {
+                return Reply.Error("ERR Error compiling script (new function): " + compileError);
+            }
+
+            Cache.Add(sha, body);
+            return Reply.Bulk(sha);
+        }
+    }
+
+    /// <summary>SCRIPT FLUSH (an entry): empties the cache and throws the Lua state away.</summary>
+    public Reply Flush()
+    {
+        lock (_gate)
+        {
+            Cache.Clear();
+            _engine?.Dispose();
+            _engine = null;
+            return Reply.Ok;
+        }
+    }
+
+    /// <summary>SCRIPT EXISTS sha...: 1 or 0 for each.</summary>
+    public Reply Exists(byte[][] shas)
+    {
+        lock (_gate)
+        {
+            return Reply.Array(shas.Select(s => Cache.Contains(Encoding.ASCII.GetString(s).ToLowerInvariant()) ? Reply.One : Reply.Zero).ToArray());
+        }
+    }
+
+    /// <summary>The messages published by scripts since the last call, in order; the node delivers them.</summary>
+    public IReadOnlyList<(byte[] Channel, byte[] Message)> TakePublished()
+    {
+        if (_published.Count == 0)
+        {
+            return [];
+        }
+
+        var taken = _published.ToArray();
+        _published.Clear();
+        return taken;
+    }
+
+    /// <summary>
+    /// FCALL/FCALL_RO (Functions.FunctionCall): runs <paramref name="body"/> with a <see cref="ScriptRun"/> whose redis.call
+    /// dispatch, read-only check and seeds are EVAL's, journaled unless <paramref name="readOnly"/> (a spent budget,
+    /// when <paramref name="body"/> returns null, rolls every write back and answers <paramref name="budgetError"/>).
+    /// </summary>
+    public Reply RunFunction(byte[][] keyNames, byte[][] arguments, long now, ulong seed, bool readOnly, Func<ScriptRun, Reply?> body, Func<string> budgetError)
+    {
+        var calls = 0UL;
+        var run = new ScriptRun(keyNames, arguments, seed, command => Call(command, now, seed + 0x9E3779B97F4A7C15UL * ++calls, readOnly));
+        if (readOnly)
+        {
+            return body(run) ?? Reply.Error(budgetError());
+        }
+
+        var published = _published.Count;
+        keys.BeginJournal();
+        Reply? reply = null;
+        try
+        {
+            reply = body(run);
+            return reply ?? Reply.Error(budgetError());
+        }
+        finally
+        {
+            if (reply is not null)
+            {
+                keys.EndJournal();
+            }
+            else
+            {
+                keys.Rollback();
+                _published.RemoveRange(published, _published.Count - published);
+            }
+        }
+    }
+
+    private Reply RunJournaled(LuaEngine engine, string sha, ScriptRun run)
+    {
+        var published = _published.Count;
+        keys.BeginJournal();
+        var committed = false;
+        try
+        {
+            var reply = engine.Run(sha, run);
+            if (reply is null)
+            {
+                return Reply.Error(engine.BudgetError);
+            }
+
+            committed = true;
+            return reply;
+        }
+        finally
+        {
+            if (committed)
+            {
+                keys.EndJournal();
+            }
+            else
+            {
+                keys.Rollback();
+                _published.RemoveRange(published, _published.Count - published);
+            }
+        }
+    }
+
+    /// <summary>One redis.call command, checked as Redis checks commands called from scripts (script.c).</summary>
+    private Reply Call(byte[][] command, long now, ulong seed, bool readOnly)
+    {
+        if (!CommandTable.TryGet(command[0], out var spec))
+        {
+            return Reply.Error("ERR Unknown Redis command called from script");
+        }
+
+        if (!spec.AcceptsArgumentCount(command.Length))
+        {
+            return Reply.Error("ERR Wrong number of args calling Redis command from script");
+        }
+
+        var args = command[1..];
+        switch (spec.Id)
+        {
+            case CommandId.Ping:
+                return args.Length == 0 ? Reply.Pong : args.Length == 1 ? Reply.Bulk(args[0]) : Reply.Error("ERR wrong number of arguments for 'ping' command");
+            case CommandId.Echo:
+                return Reply.Bulk(args[0]);
+            case CommandId.Time:
+                return Reply.Array(Reply.Bulk((now / 1000).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    Reply.Bulk((now % 1000 * 1000).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            case CommandId.Select:
+                return args[0] is [(byte)'0'] ? Reply.Ok : Reply.Error("ERR DB index is out of range");
+            case CommandId.Xread or CommandId.Xreadgroup when args.Any(static a => Ascii.EqualsIgnoreCase(a, "BLOCK"u8)):
+                return Reply.Error($"ERR {spec.Name} command is not allowed with BLOCK option from scripts");
+        }
+
+        if (NotAllowed(spec))
+        {
+            return Reply.Error("ERR This Redis command is not allowed from script");
+        }
+
+        if (spec.IsWrite && readOnly)
+        {
+            return Reply.Error("ERR Write commands are not allowed from read-only scripts.");
+        }
+
+        if (spec.Id == CommandId.Publish)
+        {
+            // The receivers are counted on each node by its own subscribers: a script sees 0 on every replica.
+            _published.Add((args[0], args[1]));
+            return Reply.Zero;
+        }
+
+        return execute(spec.Id, args, now, seed);
+    }
+
+    // Redis 7.0's noscript commands, and what the state machine cannot run: server and connection commands other than
+    // the few answered above, and RaftKV's locks (their fencing tokens are not journaled).
+    private static bool NotAllowed(CommandSpec spec) =>
+        spec.Id is CommandId.Blpop or CommandId.Brpop or CommandId.Brpoplpush or CommandId.Blmove or CommandId.Bzpopmin
+            or CommandId.Bzpopmax or CommandId.Eval or CommandId.Evalsha or CommandId.EvalRo or CommandId.EvalshaRo
+            or CommandId.Script or CommandId.Fcall or CommandId.FcallRo or CommandId.Function
+        || spec.Id.IsLockWrite() || spec.Id == CommandId.RaftkvLockOwner
+        || (!spec.IsWrite && !spec.IsRead && spec.Id != CommandId.Publish);
+}
