@@ -95,6 +95,33 @@ public sealed class KeyValueStore
     /// <summary>True for a FUNCTION subcommand that changes the libraries (<paramref name="arguments"/> start at the subcommand): propose it as a FUNCTION entry.</summary>
     public static bool IsFunctionWrite(byte[][] arguments) => FunctionCommands.IsWrite(arguments);
 
+    /// <summary>Function libraries loaded (FUNCTION STATS's libraries_count).</summary>
+    public int FunctionLibraryCount
+    {
+        get
+        {
+            lock (_functions.Gate)
+            {
+                return _functions.Current.LibraryCount;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether FCALL/FCALL_RO of <paramref name="name"/> is refused when memory is over maxmemory, as Redis derives the
+    /// command's denyoom flag from the function's: true unless it declares allow-oom or no-writes; false when there is
+    /// no such function (FCALL then answers that).
+    /// </summary>
+    public bool FunctionDeniesOom(byte[] name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        lock (_functions.Gate)
+        {
+            return _functions.Current.FindFunction(System.Text.Encoding.UTF8.GetString(name)) is { } found
+                   && (found.Function.Flags & (FunctionFlags.AllowOom | FunctionFlags.NoWrites)) == 0;
+        }
+    }
+
     /// <summary>FUNCTION's checks that need no state (options of LOAD, FLUSH, RESTORE, LIST): the error, or null.</summary>
     public static Reply? ValidateFunction(byte[][] arguments) => FunctionCommands.Validate(arguments);
 

@@ -33,7 +33,8 @@ internal sealed class FunctionCommand(RaftHost raft, CommandExecutor executor)
         if (KeyValueStore.ValidateFunction(arguments) is { } error)
             return error;
         if (KeyValueStore.IsFunctionWrite(arguments))
-            return await executor.ProposeAsync(CommandId.Function, arguments, args, caller, token).ConfigureAwait(false);
+            return await executor.ProposeAsync(CommandId.Function, arguments, args, caller, token,
+                denyOom: sub is "LOAD" or "RESTORE").ConfigureAwait(false);
         if (!raft.IsStarted)
             return Reply.Error(CommandExecutor.NoLeader);
         return raft.StateMachine.Read(store => store.Read(CommandId.Function, arguments, store.Now));

@@ -212,6 +212,9 @@ internal sealed class ServerCommands(
             Reply.Bulk((micros % 1_000_000).ToString(CultureInfo.InvariantCulture)));
     }
 
+    private static bool HasOption(byte[][] args, string option) =>
+        args.Skip(2).Any(a => Encoding.ASCII.GetString(a).Equals(option, StringComparison.OrdinalIgnoreCase));
+
     private Reply Debug(byte[][] args)
     {
         var sub = Encoding.ASCII.GetString(args[1]).ToUpperInvariant();
@@ -249,6 +252,10 @@ internal sealed class ServerCommands(
                 return encoding is BulkReply { Value: var e } && e.AsSpan().SequenceEqual("listpack"u8)
                     ? Reply.Simple("Listpack structure printed on stdout")
                     : Reply.Error("ERR Not a listpack encoded object.");
+            case "RELOAD" when HasOption(args, "NOFLUSH") && !HasOption(args, "MERGE")
+                               && raft.StateMachine.Read(static s => s.FunctionLibraryCount) > 0:
+                // Redis reloads its RDB without emptying the function libraries first: every library collides.
+                return Reply.Error("ERR Error trying to load the RDB dump");
             case "RELOAD" or "LOADAOF":
                 // The applied state is already durable (the Raft log and snapshots) and reloading it gives the same data,
                 // so there is nothing to do; Redis's re-encodings on load are not imitated.
