@@ -14,12 +14,13 @@ public sealed class LockSnapshotTests
     // Snapshots on disk and in backups hold these bytes: changing them needs a new format version.
     // Version 1's golden bytes stay pinned by SnapshotTests.Read_Version1Golden_RestoresTheSameStore.
     private const string LockGoldenHex =
-        "524B56534E415031" + "0300" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
+        "524B56534E415031" + "0400" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
         + "00000000"
         + "010000006B" + "00" + "8813000000000000" + "0100000076"
         + "0700000000000000" + "0100000000000000"
         + "010000004C" + "010000006F" + "0700000000000000" + "A00F000000000000" + "B80B000000000000"
-        + "0AC68579690EC59D";
+        + "00000000"
+        + "557AB8A8E86DFA4C";
 
     // The same store in version 2, as nodes before version 3 wrote it: still read.
     private const string LockVersion2Hex =
@@ -51,13 +52,13 @@ public sealed class LockSnapshotTests
     }
 
     [Fact]
-    public void Write_UsesVersion3_WithOrWithoutLocks()
+    public void Write_UsesVersion4_WithOrWithoutLocks()
     {
         var store = new KeyValueStore();
         store.Apply(CommandId.Set, 1000, "k", "v");
-        Assert.Equal(3, Version(Snapshot(store)));
+        Assert.Equal(4, Version(Snapshot(store)));
         store.Apply(new LogCommand(CommandId.RaftkvLockAcquire, 1000, 0, [B("L"), B("o"), B("10")]), 4);
-        Assert.Equal(3, Version(Snapshot(store)));
+        Assert.Equal(4, Version(Snapshot(store)));
     }
 
     [Fact]
@@ -81,7 +82,7 @@ public sealed class LockSnapshotTests
     [InlineData(91, 8, "token")]       // token 8 above the last token 7
     [InlineData(91, 0, "token")]       // token 0
     [InlineData(114, 0x80, "ttl")]     // ttl negative
-    [InlineData(8, 4, "version")]      // format version 4
+    [InlineData(8, 5, "version")]      // format version 5
     public void Read_Version2_WithAValidChecksumButBadContents_Throws(int offset, byte value, string word)
     {
         var bytes = Snapshot(TinyStoreWithLock());

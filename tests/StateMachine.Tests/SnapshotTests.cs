@@ -10,9 +10,18 @@ namespace RaftKV.StateMachine.Tests;
 public sealed class SnapshotTests
 {
     // Snapshots on disk and in backups hold these bytes: changing them needs a new format version.
-    // Version 3 (streams, runtime configuration) writes the configuration section (here no parameter changed) and the
-    // lock section (here last token 0 and no lock) always.
+    // Version 4 (streams, runtime configuration, script cache) writes the configuration section (here no parameter
+    // changed), the lock section (here last token 0 and no lock) and the script section (here no script) always.
     private const string TinyGoldenHex =
+        "524B56534E415031" + "0400" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
+        + "00000000"
+        + "010000006B" + "00" + "8813000000000000" + "0100000076"
+        + "0000000000000000" + "0000000000000000"
+        + "00000000"
+        + "35C874451CF21904";
+
+    // The same store in version 3, as nodes before version 4 wrote it: still read.
+    private const string TinyVersion3Hex =
         "524B56534E415031" + "0300" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
         + "00000000"
         + "010000006B" + "00" + "8813000000000000" + "0100000076"
@@ -34,6 +43,16 @@ public sealed class SnapshotTests
         var restored = Restore(Convert.FromHexString(TinyGoldenHex));
         Assert.Equal(store.Digest(), restored.Store.Digest());
         Assert.Equal(1000, restored.Store.Now);
+    }
+
+    [Fact]
+    public void Read_Version3Golden_RestoresTheSameStore()
+    {
+        var store = new KeyValueStore();
+        store.Apply(CommandId.Set, 1000, "k", "v", "PXAT", "5000");
+        var restored = Restore(Convert.FromHexString(TinyVersion3Hex));
+        Assert.Equal(store.Digest(), restored.Store.Digest());
+        Assert.Equal(TinyGoldenHex, Convert.ToHexString(Snapshot(restored.Store)));
     }
 
     [Fact]

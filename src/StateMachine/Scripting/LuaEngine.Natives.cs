@@ -138,10 +138,24 @@ internal sealed partial class LuaEngine
         }
     }
 
-    private int Poll(Lua lua)
+    // The budget hook's check: 1 when the budget is spent, 2 when a full collection is due (then 0 after it), else 0.
+    private unsafe int Poll(Lua lua)
     {
+        if (_account->CollectRequested == 1)
+        {
+            _account->CollectRequested = 2;
+            LuaNative.SetHook(_account->MainState, LuaNative.GetHook(_account->MainState), LuaNative.MaskCount, HookStep);
+            lua.PushInteger(2);
+            return 1;
+        }
+
+        if (_account->CollectRequested == 2)
+        {
+            Collected();
+        }
+
         _instructions += HookStep;
-        lua.PushBoolean(Spent);
+        lua.PushInteger(Spent ? 1 : 0);
         return 1;
     }
 

@@ -51,7 +51,9 @@ internal sealed partial class LuaEngine : IDisposable
     {
         _account = (MemoryAccount*)NativeMemory.AllocZeroed((nuint)sizeof(MemoryAccount));
         _account->LimitAt = long.MaxValue;
+        _account->CollectAt = long.MaxValue;
         _lua = new Lua(Allocator, (IntPtr)_account);
+        _account->MainState = _lua.Handle;
         _lua.OpenLibs();
         _lua.GarbageCollector(LuaGC.Stop, 0);
         _engineRef = LoadEnvironment();
@@ -192,7 +194,8 @@ internal sealed partial class LuaEngine : IDisposable
 
     private unsafe void Arm()
     {
-        _account->LastRefused = 0;
+        _account->CollectRequested = 0;
+        _account->Spent = 0;
         _account->Armed = 1;
     }
 
@@ -215,7 +218,22 @@ internal sealed partial class LuaEngine : IDisposable
         _lua.GarbageCollector(LuaGC.Collect, 0);
         _lua.GarbageCollector(LuaGC.Stop, 0);
         _account->LimitAt = _account->Live + MemoryLimit;
+        _account->CollectAt = _account->Live + MemoryLimit / 2;
+        _account->CollectRequested = 0;
     }
+
+    /// <summary>
+    /// After a full collection inside a run (asked for half way to the limit): the next one half way from what is live
+    /// now to the limit, unless less than <see cref="MinimumRoom"/> is left (then the limit refuses).
+    /// </summary>
+    private unsafe void Collected()
+    {
+        var room = _account->LimitAt - _account->Live;
+        _account->CollectAt = room < MinimumRoom ? long.MaxValue : _account->Live + room / 2;
+        _account->CollectRequested = 0;
+    }
+
+    private const long MinimumRoom = 1024 * 1024;
 
     private string? AsText(int index) =>
         _lua.Type(index) == LuaType.String ? System.Text.Encoding.UTF8.GetString(_lua.ToBuffer(index, false)) : null;
@@ -303,29 +321,34 @@ internal sealed partial class LuaEngine : IDisposable
         }
 
         var growth = (long)(ulong)nsize - old;
-        if (growth > 0 && account->Armed != 0 && account->Live + growth > account->LimitAt)
+        if (growth > 0 && account->Armed != 0)
         {
-            // Lua answers a refusal with an emergency full collection and asks again for the same block: refused
-            // again, the script itself holds too much, and its budget is spent.
-            if (account->LastRefused != 0 && account->RefusedBlock == ptr && account->RefusedSize == nsize)
+            if (account->Spent != 0 || account->Live + growth > account->LimitAt)
             {
+                // The collector is stopped while a script runs, so what is live here is what the script made: the same
+                // on every replica. Refused once, the budget is spent (Lua's own retry after its emergency collection
+                // is refused too, so the outcome never depends on what that collection found).
                 account->Spent = 1;
+                return IntPtr.Zero;
             }
 
-            account->LastRefused = 1;
-            account->RefusedBlock = ptr;
-            account->RefusedSize = nsize;
-            return IntPtr.Zero;
+            if (account->Live + growth > account->CollectAt && account->CollectRequested == 0)
+            {
+                // Half way to the limit: ask for a full collection at the next instruction of the main thread (lua_sethook
+                // may be called at any point, as from a signal handler); poll() runs it, at a point every replica shares.
+                account->CollectRequested = 1;
+                var hook = LuaNative.GetHook(account->MainState);
+                if (hook != IntPtr.Zero)
+                {
+                    LuaNative.SetHook(account->MainState, hook, LuaNative.MaskCount, 1);
+                }
+            }
         }
 
         var block = (IntPtr)NativeMemory.Realloc((void*)ptr, nsize);
         if (block != IntPtr.Zero)
         {
             account->Live += growth;
-            if (growth > 0)
-            {
-                account->LastRefused = 0;
-            }
         }
 
         return block;
@@ -336,10 +359,10 @@ internal sealed partial class LuaEngine : IDisposable
     {
         public long Live;
         public long LimitAt;
+        public long CollectAt;
+        public IntPtr MainState;
         public int Armed;
         public int Spent;
-        public int LastRefused;
-        public IntPtr RefusedBlock;
-        public UIntPtr RefusedSize;
+        public int CollectRequested;
     }
 }

@@ -22,7 +22,8 @@ local rawnext, rawget_, rawset_, rawload, rawtostring, rawselect, rawtonumber =
 local tpack, tunpack = table.pack, table.unpack
 local sformat, sfind, ssub, sgsub = string.format, string.find, string.sub, string.gsub
 local cocreate, coresume = coroutine.create, coroutine.resume
-local floor, mathtype = math.floor, math.type
+local floor = math.floor
+local rawcollect = collectgarbage
 
 local STEP = native.step
 
@@ -171,7 +172,15 @@ end
 -- Budget: native.poll() counts STEP instructions and answers true once the budget (instructions or memory) is spent.
 local hook
 hook = function()
-  if native.poll() then
+  local state = native.poll()
+  if state == 2 then
+    -- Half way to the memory limit: collect now (the collector is otherwise stopped while a script runs), then poll
+    -- again so that the engine sets the next threshold from what is left.
+    rawcollect('collect')
+    rawcollect('stop')
+    state = native.poll()
+  end
+  if state == 1 then
     dbg.sethook(hook, '', 1)
     rawerror({ err = native.budget_error() }, 0)
   end
@@ -340,8 +349,14 @@ local function checked_format(template, ...)
   return sformat(template, tunpack(args, 1, args.n))
 end
 
+-- A full collection is allowed (at a point every replica shares); the collector's counts and modes are not (its state
+-- differs between processes).
 local function collect(option)
-  if option == 'count' then
+  if option == nil or option == 'collect' or option == 'step' then
+    rawcollect('collect')
+    rawcollect('stop')
+    return 0
+  elseif option == 'count' then
     return 0, 0
   elseif option == 'isrunning' then
     return true
