@@ -20,7 +20,8 @@ public sealed class LockSnapshotTests
         + "0700000000000000" + "0100000000000000"
         + "010000004C" + "010000006F" + "0700000000000000" + "A00F000000000000" + "B80B000000000000"
         + "00000000"
-        + "557AB8A8E86DFA4C";
+        + "00000000"
+        + "0D4832FE674DC9F9";
 
     // The same store in version 2, as nodes before version 3 wrote it: still read.
     private const string LockVersion2Hex =

@@ -10,15 +10,17 @@ namespace RaftKV.StateMachine.Tests;
 public sealed class SnapshotTests
 {
     // Snapshots on disk and in backups hold these bytes: changing them needs a new format version.
-    // Version 4 (streams, runtime configuration, script cache) writes the configuration section (here no parameter
-    // changed), the lock section (here last token 0 and no lock) and the script section (here no script) always.
+    // Version 4 (streams, runtime configuration, script cache, function libraries) writes the configuration section (here
+    // no parameter changed), the lock section (here last token 0 and no lock), the script section (here no script) and
+    // the function section (here no library) always.
     private const string TinyGoldenHex =
         "524B56534E415031" + "0400" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
         + "00000000"
         + "010000006B" + "00" + "8813000000000000" + "0100000076"
         + "0000000000000000" + "0000000000000000"
         + "00000000"
-        + "35C874451CF21904";
+        + "00000000"
+        + "ABB698C32323CC91";
 
     // The same store in version 3, as nodes before version 4 wrote it: still read.
     private const string TinyVersion3Hex =
