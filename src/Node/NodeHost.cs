@@ -55,6 +55,7 @@ public static class NodeHost
         builder.Services.AddSingleton<ConfigCommand>();
         builder.Services.AddSingleton<FunctionCommand>();
         builder.Services.AddSingleton<ServerCommands>();
+        builder.Services.AddSingleton<ScriptCommand>();
         builder.Services.AddSingleton<SessionServices>();
         builder.Services.AddHostedService<PublishDelivery>();
         builder.Services.AddGrpc();

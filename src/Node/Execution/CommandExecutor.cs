@@ -31,6 +31,7 @@ internal sealed partial class CommandExecutor(
     public const string LeaderUnreachable = "CLUSTERDOWN The leader could not be reached";
     public const string LeasesPending = "TRYAGAIN lock leases are being extended after a leader change, retry";
     public const string OutOfMemory = "OOM command not allowed when used memory > 'maxmemory'.";
+    public const string NoScript = "NOSCRIPT No matching script. Please use EVAL.";
     public const string Unblocked = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)";
 
     private readonly NodeOptions _options = options.Value;
@@ -49,6 +50,10 @@ internal sealed partial class CommandExecutor(
             return await BlockAsync(spec, arguments, args, caller, token).ConfigureAwait(false);
         if (raft.IsLeader)
         {
+            // EVALSHA of a script the leader does not know never reaches the log (at apply an unknown SHA answers the
+            // same, should a SCRIPT FLUSH commit in between).
+            if (spec.Id == CommandId.Evalsha && !raft.StateMachine.Read(store => store.HasScript(args[0])))
+                return Reply.Error(NoScript);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
             timeout.CancelAfter(_options.CommandTimeoutMs);
             if (spec.Id.IsLockWrite() && !await leases.WaitExtendedAsync(timeout.Token).ConfigureAwait(false))
@@ -108,6 +113,28 @@ internal sealed partial class CommandExecutor(
         var limit = raft.StateMachine.Read(static store => store.Config.Get("maxmemory"));
         return long.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bytes)
                && bytes > 0 && GC.GetTotalMemory(forceFullCollection: false) > bytes;
+    }
+
+    /// <summary>
+    /// A read of replicated state that is not a keyspace command (SCRIPT EXISTS): on the leader after a read barrier; a
+    /// follower relays <paramref name="request"/> to the leader.
+    /// </summary>
+    public async ValueTask<Reply> ReadStateAsync(Func<KeyValueStore, Reply> read, byte[][] request, IExecutionCaller caller, CancellationToken token)
+    {
+        if (!raft.IsStarted)
+            return Reply.Error(NoLeader);
+        if (raft.IsLeader)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+            timeout.CancelAfter(_options.CommandTimeoutMs);
+            if (!await BarrierAsync(timeout.Token).ConfigureAwait(false))
+                return Reply.Error(ReadFailed);
+            return raft.StateMachine.Read(read);
+        }
+
+        if (caller.IsForwarded)
+            return Reply.Error(NoLeader);
+        return await ForwardAsync(request, caller, token).ConfigureAwait(false);
     }
 
     /// <summary>Milliseconds since the Unix epoch by the leader's clock: never behind the last applied entry, never backwards.</summary>

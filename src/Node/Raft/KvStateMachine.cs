@@ -273,6 +273,10 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
             var reply = _store.Apply(command, index);
             Volatile.Write(ref _storeNow, _store.Now);
 
+            // Messages a script published reach this node's subscribers as an applied PUBLISH would, in order.
+            foreach (var (channel, message) in _store.TakePublished())
+                Publisher?.Invoke(new LogCommand(CommandId.Publish, command.TimestampMs, command.Seed, [channel, message]));
+
             // A blocking pop that found nothing changed nothing: waking its own waiter again would loop. Lock commands
             // name locks, not keys, and wake nobody.
             if (reply is not NullReply { Kind: NullKind.Array } && !command.Command.IsLockWrite()

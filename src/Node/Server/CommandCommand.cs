@@ -98,7 +98,8 @@ internal static class CommandCommand
         {
             CommandId.Zunion or CommandId.Zinter or CommandId.Zdiff or CommandId.Sintercard or CommandId.Zintercard
                 or CommandId.Lmpop or CommandId.Zmpop => (1, false),
-            CommandId.Blmpop or CommandId.Bzmpop or CommandId.Fcall or CommandId.FcallRo => (2, false),
+            CommandId.Blmpop or CommandId.Bzmpop or CommandId.Fcall or CommandId.FcallRo or CommandId.Eval or CommandId.Evalsha
+                or CommandId.EvalRo or CommandId.EvalshaRo => (2, false),
             CommandId.Zunionstore or CommandId.Zinterstore or CommandId.Zdiffstore => (2, true),
             _ => (0, false),
         };

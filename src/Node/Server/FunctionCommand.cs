@@ -1,5 +1,4 @@
 using RaftKV.Node.Execution;
-using RaftKV.Node.Raft;
 using RaftKV.Protocol.Commands;
 using RaftKV.Protocol.Replies;
 using RaftKV.StateMachine;
@@ -9,11 +8,11 @@ namespace RaftKV.Node.Server;
 /// <summary>
 /// FUNCTION's subcommands. The libraries are replicated state: LOAD, DELETE, FLUSH and RESTORE are checked here for what
 /// needs no state (Redis's option errors) and proposed as one FUNCTION log entry, which every replica applies (a
-/// follower relays the command to the leader, which checks and proposes it). LIST, DUMP and STATS answer from this
-/// node's applied state without a read barrier, as CONFIG GET and INFO do. KILL: functions run within one apply, so
+/// follower relays the command to the leader, which checks and proposes it). LIST, DUMP and STATS are linearizable reads
+/// on the leader (after a read barrier; a follower relays them). KILL: functions run within one apply, so
 /// none is ever seen running (NOTBUSY). FCALL and FCALL_RO are not here: they are a write and a read of the keyspace.
 /// </summary>
-internal sealed class FunctionCommand(RaftHost raft, CommandExecutor executor)
+internal sealed class FunctionCommand(CommandExecutor executor)
 {
     private static readonly Dictionary<string, int> Arities = new(StringComparer.Ordinal)
     {
@@ -35,9 +34,8 @@ internal sealed class FunctionCommand(RaftHost raft, CommandExecutor executor)
         if (KeyValueStore.IsFunctionWrite(arguments))
             return await executor.ProposeAsync(CommandId.Function, arguments, args, caller, token,
                 denyOom: sub is "LOAD" or "RESTORE").ConfigureAwait(false);
-        if (!raft.IsStarted)
-            return Reply.Error(CommandExecutor.NoLeader);
-        return raft.StateMachine.Read(store => store.Read(CommandId.Function, arguments, store.Now));
+        return await executor.ReadStateAsync(store => store.Read(CommandId.Function, arguments, store.Now), args, caller, token)
+            .ConfigureAwait(false);
     }
 
     private static Reply Help() => Subcommands.Help("FUNCTION",

@@ -33,7 +33,7 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
             {
                 case "server": Server(text); break;
                 case "clients": Clients(text); break;
-                case "memory": Memory(text); break;
+                case "memory": Memory(text); Scripts(text); break;
                 case "persistence": Persistence(text); break;
                 case "stats": Stats(text); break;
                 case "replication": Replication(text); break;
@@ -80,6 +80,18 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         Line(text, "cluster_connections", 0);
         Line(text, "maxclients", 10000);
         Line(text, "blocked_clients", clients.Blocked);
+    }
+
+    // The script cache is replicated state (every node lists the same scripts); the Lua state is this node's own.
+    private void Scripts(StringBuilder text)
+    {
+        var (count, bodies, vm) = raft.IsStarted
+            ? raft.StateMachine.Read(static s => (s.CachedScriptCount, s.CachedScriptBytes, s.ScriptEngineMemory))
+            : (0, 0L, 0L);
+        Line(text, "used_memory_lua", vm);
+        Line(text, "used_memory_vm_eval", vm);
+        Line(text, "used_memory_scripts_eval", bodies);
+        Line(text, "number_of_cached_scripts", count);
     }
 
     private static void Memory(StringBuilder text)

@@ -13,7 +13,8 @@ namespace RaftKV.Node.Server;
 /// DEBUG (DIGEST reads the local replica on purpose, so replicas can be compared), CLUSTER, SENTINEL, LASTSAVE.
 /// </summary>
 internal sealed class ServerCommands(
-    RaftHost raft, InfoBuilder info, ServerInfo server, TimeProvider clock, ConfigCommand config, FunctionCommand function, ExpirySweeper sweeper)
+    RaftHost raft, InfoBuilder info, ServerInfo server, TimeProvider clock, ConfigCommand config, ExpirySweeper sweeper,
+    ScriptCommand script, FunctionCommand function)
 {
     public ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] args, ClientSession session, CancellationToken token)
     {
@@ -21,6 +22,8 @@ internal sealed class ServerCommands(
             return config.ExecuteAsync(args, session, token);
         if (spec.Id == CommandId.Function)
             return function.ExecuteAsync(args, session, token);
+        if (spec.Id == CommandId.Script)
+            return script.ExecuteAsync(args, session, token);
         if (spec.Id == CommandId.Debug && args.Length == 3 && Ascii.EqualsIgnoreCase(args[1], "SLEEP"u8))
             return DebugSleepAsync(args[2], token);
         Reply? reply = spec.Id switch
