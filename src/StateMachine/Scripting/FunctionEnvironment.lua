@@ -145,6 +145,12 @@ local globals = rawsetmetatable({}, globals_meta)
 
 local functions = {}
 
+-- Lua 5.4 words a runtime error on a named value "attempt to call a nil value (field 'f')"; Redis's Lua 5.1 (and
+-- scripts matching on it) "attempt to call field 'f' (a nil value)".
+local function lua51_wording(message)
+  return (string.gsub(message, "attempt to (%a+) a (%a+) value %((%a+) '([^']*)'%)", "attempt to %1 %3 '%4' (a %2 value)"))
+end
+
 -- Loads a library's code: true and its registrations (name, callback, flags, description), or false and the message
 -- Redis gives. A spent budget shows as the timeout Redis reports for a slow load.
 function functions.load(body)
@@ -183,6 +189,9 @@ function functions.call(f, keys, argv)
   local ok, result = rawxpcall(f, handler, keys, argv)
   dbg.sethook()
   reset()
+  if not ok and rawtype(result) == 'table' and rawtype(rawget_(result, 'err')) == 'string' then
+    result.err = lua51_wording(rawget_(result, 'err'))
+  end
   return ok, result
 end
 
