@@ -15,7 +15,9 @@ internal sealed partial class LuaEngine
     private const string RedisVersion = "7.0.15";
     private const int RedisVersionNum = 0x07000f;
 
-    private static readonly LuaFunction CallNative = state => Dispatch(state, static (engine, lua) => engine.Call(lua));
+    private static readonly LuaFunction CallNative = state => Dispatch(state, static (engine, lua) => engine.Call(lua, raise: true));
+    private static readonly LuaFunction PcallNative = state => Dispatch(state, static (engine, lua) => engine.Call(lua, raise: false));
+    private static readonly LuaFunction TakePendingNative = state => Dispatch(state, static (engine, lua) => engine.PushPending(lua) ? 1 : 0);
     private static readonly LuaFunction CheckCommandNative = state => Dispatch(state, static (engine, lua) => engine.CheckCommand(lua));
     private static readonly LuaFunction KeysNative = state => Dispatch(state, static (_, lua) => CanonicalKeys.Push(lua));
     private static readonly LuaFunction PollNative = state => Dispatch(state, static (engine, lua) => engine.Poll(lua));
@@ -76,6 +78,8 @@ internal sealed partial class LuaEngine
     {
         _lua.CreateTable(0, 16);
         SetNative("call", CallNative);
+        SetNative("pcall", PcallNative);
+        SetNative("take_pending", TakePendingNative);
         SetNative("check_command", CheckCommandNative);
         SetNative("keys", KeysNative);
         SetNative("poll", PollNative);
@@ -124,12 +128,11 @@ internal sealed partial class LuaEngine
             catch (Exception) when (lua.GetTop() >= top)
             {
                 lua.SetTop(top);
-                lua.PushBoolean(false);
                 lua.CreateTable(0, 1);
                 lua.PushString("err");
                 lua.PushString("ERR internal error in a script call");
                 lua.RawSet(-3);
-                return 2;
+                return 1;
             }
         }
         finally
@@ -138,9 +141,16 @@ internal sealed partial class LuaEngine
         }
     }
 
-    // The budget hook's check: 1 when the budget is spent, 2 when a full collection is due (then 0 after it), else 0.
+    // The budget hook's check: 1 when the budget is spent, 2 when a full collection is due, 3 when a redis.call failed
+    // and its error waits to be raised (take_pending gives it), else 0.
     private unsafe int Poll(Lua lua)
     {
+        if (_pending is not null && !Spent)
+        {
+            lua.PushInteger(3);
+            return 1;
+        }
+
         if (_account->CollectRequested == 1)
         {
             _account->CollectRequested = 2;
@@ -159,40 +169,106 @@ internal sealed partial class LuaEngine
         return 1;
     }
 
-    /// <summary>redis.call/pcall: returns true and the reply as a Lua value, or false and Redis's error table.</summary>
-    private int Call(Lua lua)
+    /// <summary>
+    /// redis.call (<paramref name="raise"/>) and redis.pcall: the reply as a Lua value, or Redis's error table. redis.call
+    /// is this native function itself, so that <c>return redis.call(...)</c> (a tail call) keeps the script's frame, and
+    /// its error is raised by the hook at the caller's next instruction (a native function cannot raise): the error
+    /// records the script line of the call, and pcall, xpcall, coroutines and the run itself take an error still
+    /// pending when their function returns first.
+    /// </summary>
+    private int Call(Lua lua, bool raise)
     {
         var count = lua.GetTop();
-        if (count == 0)
-        {
-            return PushError(lua, "ERR Please specify at least one argument for this redis lib call");
-        }
-
-        if (!TryArguments(lua, count, out var arguments))
-        {
-            return PushError(lua, "ERR Lua redis lib command arguments must be strings or integers");
-        }
-
-        if (_run is not { } run)
-        {
-            return PushError(lua, "ERR redis.call/pcall can only be called inside a script invocation");
-        }
-
-        var reply = run.Call(arguments);
+        var reply = count == 0 ? Reply.Error("ERR Please specify at least one argument for this redis lib call")
+            : !TryArguments(lua, count, out var arguments) ? Reply.Error("ERR Lua redis lib command arguments must be strings or integers")
+            : _run is not { } run ? Reply.Error("ERR redis.call/pcall can only be called inside a script invocation")
+            : run.Call(arguments);
         lua.SetTop(0);
         if (reply is ErrorReply error)
         {
-            return PushError(lua, error.Message);
+            if (raise)
+            {
+                RaiseLater(lua, error.Message);
+                return 0;
+            }
+
+            PushErrorTable(lua, error.Message, null, 0);
+            return 1;
         }
 
         if (!lua.CheckStack(LuaReplies.MaxDepth * 2 + 8))
         {
-            return PushError(lua, "ERR reached lua stack limit");
+            if (raise)
+            {
+                RaiseLater(lua, "ERR reached lua stack limit");
+                return 0;
+            }
+
+            PushErrorTable(lua, "ERR reached lua stack limit", null, 0);
+            return 1;
         }
 
-        lua.PushBoolean(true);
-        LuaReplies.Push(lua, reply, run.Resp);
-        return 2;
+        LuaReplies.Push(lua, reply, _run!.Resp);
+        return 1;
+    }
+
+    private PendingError? _pending;
+
+    private sealed record PendingError(string Message, string? Source, long Line);
+
+    // Records the error with the script line that called, and has this thread's hook fire at its next instruction.
+    private void RaiseLater(Lua lua, string message)
+    {
+        string? source = null;
+        long line = 0;
+        var debug = new LuaDebug();
+        for (var level = 1; level < 64 && lua.GetStack(level, ref debug) == 1; level++)
+        {
+            if (lua.GetInfo("Sl", ref debug) && debug.Source == "@user_script")
+            {
+                source = debug.Source;
+                line = debug.CurrentLine;
+                break;
+            }
+        }
+
+        _pending = new PendingError(message, source, line);
+        var hook = LuaNative.GetHook(lua.Handle);
+        if (hook != IntPtr.Zero)
+        {
+            LuaNative.SetHook(lua.Handle, hook, LuaNative.MaskCount, 1);
+        }
+    }
+
+    /// <summary>Pushes the pending redis.call error as Redis's error table and clears it; false when there is none.</summary>
+    private bool PushPending(Lua lua)
+    {
+        if (_pending is not { } pending)
+        {
+            return false;
+        }
+
+        _pending = null;
+        PushErrorTable(lua, pending.Message, pending.Source, pending.Line);
+        return true;
+    }
+
+    // Redis's luaPushError: {err = "CODE message"} (the message already carries its code), with where it was raised.
+    private static void PushErrorTable(Lua lua, string message, string? source, long line)
+    {
+        lua.CreateTable(0, 3);
+        lua.PushString("err");
+        lua.PushBuffer(System.Text.Encoding.UTF8.GetBytes(message.TrimEnd('\r', '\n')));
+        lua.RawSet(-3);
+        if (source is not null)
+        {
+            lua.PushString("source");
+            lua.PushString(source);
+            lua.RawSet(-3);
+            lua.PushString("line");
+            lua.PushInteger(line);
+            lua.RawSet(-3);
+        }
     }
 
     /// <summary>redis.acl_check_cmd: every user may run every command here (ACLs are checked before the log).</summary>

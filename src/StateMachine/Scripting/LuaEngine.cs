@@ -132,6 +132,7 @@ internal sealed partial class LuaEngine : IDisposable
         t_running = this;
         _run = run;
         _instructions = 0;
+        _pending = null;
         MemorySpent = false;
         try
         {

@@ -173,6 +173,17 @@ end
 local hook
 hook = function()
   local state = native.poll()
+  if state == 3 then
+    -- A redis.call failed: its error is raised here, at the next instruction of the script (see LuaEngine.Call). Not in
+    -- this chunk's own frames: they are pcall, xpcall, coroutine.resume or the run itself, whose function returned
+    -- before the error could be raised inside it; they take the error as that function's (take_pending).
+    local running = dbg.getinfo(2, 'S')
+    if running ~= nil and running.source == '=environment' then
+      return
+    end
+    dbg.sethook(hook, '', STEP)
+    rawerror(native.take_pending(), 0)
+  end
   if state == 2 then
     -- Half way to the memory limit: collect now (the collector is otherwise stopped while a script runs), then poll
     -- again so that the engine sets the next threshold from what is left.
@@ -213,17 +224,8 @@ local function raise_native(message)
 end
 
 local redis = {}
-redis.call = function(...)
-  local ok, value = native.call(...)
-  if not ok then
-    rawerror(value, 0)
-  end
-  return value
-end
-redis.pcall = function(...)
-  local _, value = native.call(...)
-  return value
-end
+redis.call = native.call
+redis.pcall = native.pcall
 redis.error_reply = function(...)
   local text = ...
   if rawselect('#', ...) ~= 1 or rawtype(text) ~= 'string' then
@@ -288,6 +290,7 @@ redis.replicate_commands = function() return true end
 redis.breakpoint = function() return false end
 redis.debug = function() end
 redis.acl_check_cmd = function(...)
+  -- Not a tail call: the error names the script's line.
   if rawselect('#', ...) == 0 then
     raise_native('Please specify at least one argument for this redis lib call')
   end
@@ -301,12 +304,42 @@ redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REP
 redis.REDIS_VERSION_NUM = native.version_num
 redis.REDIS_VERSION = native.version
 
+-- A redis.call error not raised yet when a protected function returns (it ended with return redis.call(...)) is
+-- that function's error.
+local function take_pending(result)
+  local pending = native.take_pending()
+  if pending ~= nil then
+    dbg.sethook(hook, '', STEP)
+    if result[1] then
+      return { n = 2, false, pending }
+    end
+  end
+  return result
+end
+
 -- Redis's pcall gives the message of a redis.call error table instead of the table (7.0 compatibility).
 local function redis_pcall(f, ...)
-  local result = tpack(rawpcall(f, ...))
+  local result = take_pending(tpack(rawpcall(f, ...)))
   if not result[1] and rawtype(result[2]) == 'table' and rawtype(rawget_(result[2], 'err')) == 'string' then
     result[2] = rawget_(result[2], 'err')
   end
+  return tunpack(result, 1, result.n)
+end
+
+local function redis_xpcall(f, message_handler, ...)
+  local result = tpack(rawxpcall(f, message_handler, ...))
+  local pending = native.take_pending()
+  if pending ~= nil then
+    dbg.sethook(hook, '', STEP)
+  end
+  if pending ~= nil and result[1] then
+    return false, message_handler(pending)
+  end
+  return tunpack(result, 1, result.n)
+end
+
+local function resume(co, ...)
+  local result = take_pending(tpack(coresume(co, ...)))
   return tunpack(result, 1, result.n)
 end
 
@@ -385,6 +418,7 @@ G.next = sorted_next
 G.pairs = sorted_pairs
 G.tostring = safe_tostring
 G.pcall = redis_pcall
+G.xpcall = redis_xpcall
 G.setmetatable = checked_metatable
 G.rawset = checked_rawset
 G.rawget = checked_rawget
@@ -397,14 +431,14 @@ G.coroutine = {
   wrap = function(f)
     local co = hooked(cocreate(f))
     return function(...)
-      local result = tpack(coresume(co, ...))
+      local result = take_pending(tpack(coresume(co, ...)))
       if not result[1] then
         rawerror(result[2], 0)
       end
       return tunpack(result, 2, result.n)
     end
   end,
-  resume = coroutine.resume,
+  resume = resume,
   yield = coroutine.yield,
   status = coroutine.status,
   running = coroutine.running,
@@ -466,7 +500,7 @@ local function handler(err)
   if rawtype(err) ~= 'table' or proxied[err] then
     err = { err = 'ERR ' .. safe_tostring(err) }
   end
-  if info then
+  if info and rawget_(err, 'line') == nil then
     rawset_(err, 'source', info.source)
     rawset_(err, 'line', info.currentline)
   end
@@ -488,6 +522,10 @@ function engine.run(f, keys, argv)
   rawset_(G, 'ARGV', argv)
   dbg.sethook(hook, '', STEP)
   local ok, result = rawxpcall(f, handler)
+  local pending = native.take_pending()
+  if ok and pending ~= nil then
+    ok, result = false, pending
+  end
   dbg.sethook()
   rawset_(G, 'KEYS', nil)
   rawset_(G, 'ARGV', nil)
