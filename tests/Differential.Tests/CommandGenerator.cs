@@ -148,12 +148,11 @@ internal sealed class CommandGenerator(int seed)
 
     // Libraries of one function each (FUNCTION LIST of several libraries, and a library's functions, come in hash order in
     // Redis): LOAD always with REPLACE, calls on the generator's keys, FCALL_RO of a function with and without no-writes.
-    // No tail call of redis.call: Lua 5.4 drops the caller's frame, so an error would lack Redis's "script: ..." suffix.
     private static readonly string[] Libraries =
     [
-        "#!lua name=dget\nredis.register_function('dget', function(keys) local v = redis.call('get', keys[1]) return v end)",
+        "#!lua name=dget\nredis.register_function('dget', function(keys) return redis.call('get', keys[1]) end)",
         "#!lua name=dincr\nredis.register_function('dincr', function(keys, args) return redis.pcall('incrby', keys[1], args[1]) end)",
-        "#!lua name=dtype\nredis.register_function{function_name='dtype', callback=function(keys) local t = redis.call('type', keys[1]) return t end, flags={'no-writes'}}",
+        "#!lua name=dtype\nredis.register_function{function_name='dtype', callback=function(keys) return redis.call('type', keys[1]) end, flags={'no-writes'}}",
     ];
 
     private string[] Function()

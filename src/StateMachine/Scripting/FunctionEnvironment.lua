@@ -10,7 +10,7 @@ local env, protect, handler, hook, STEP = internals.env, internals.protect, inte
 local error_table, reset, dbg = internals.error_table, internals.reset, internals.debug
 local rawerror, rawtype, rawsetmetatable, rawxpcall, rawpcall, rawget_, rawtostring =
     internals.error, internals.type, internals.setmetatable, internals.xpcall, internals.pcall, internals.rawget, internals.tostring
-local rawload = internals.load
+local rawload, take_pending = internals.load, internals.take_pending
 
 local function missing(_, name)
   rawerror("Script attempted to access nonexistent global variable '" .. rawtostring(name) .. "'", 2)
@@ -187,6 +187,11 @@ function functions.call(f, keys, argv)
   globals_meta.__index = env
   dbg.sethook(hook, '', STEP)
   local ok, result = rawxpcall(f, handler, keys, argv)
+  -- A redis.call error whose function returned before the hook could raise it (return redis.call(...)) is the call's.
+  local pending = take_pending()
+  if ok and pending ~= nil then
+    ok, result = false, pending
+  end
   dbg.sethook()
   reset()
   if not ok and rawtype(result) == 'table' and rawtype(rawget_(result, 'err')) == 'string' then

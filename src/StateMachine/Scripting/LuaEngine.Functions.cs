@@ -29,6 +29,7 @@ internal sealed partial class LuaEngine
         var previous = t_running;
         t_running = this;
         _instructions = 0;
+        _pending = null;
         MemorySpent = false;
         try
         {
@@ -90,6 +91,7 @@ internal sealed partial class LuaEngine
         t_running = this;
         _run = run;
         _instructions = 0;
+        _pending = null;
         MemorySpent = false;
         try
         {
@@ -209,7 +211,8 @@ internal sealed partial class LuaEngine
                            ?? throw new InvalidOperationException("The function environment resource is missing.");
         using var memory = new MemoryStream();
         stream.CopyTo(memory);
-        if (_lua.LoadBuffer(memory.ToArray(), "=functions") != LuaStatus.OK)
+        // Named as the script environment's chunk: the budget hook never raises a pending redis.call error in its frames.
+        if (_lua.LoadBuffer(memory.ToArray(), "=environment") != LuaStatus.OK)
         {
             throw new InvalidOperationException("The function environment does not compile: " + AsText(-1));
         }

@@ -538,7 +538,7 @@ engine.internals = {
   env = env_proxy, protect = protect, handler = handler, hook = hook, step = STEP, error_table = error_table,
   reset = function() ids, next_id, orders = {}, 0, {} end, debug = dbg, error = rawerror, type = rawtype,
   setmetatable = rawsetmetatable, xpcall = rawxpcall, pcall = rawpcall, rawget = rawget_, tostring = rawtostring,
-  load = rawload,
+  load = rawload, take_pending = native.take_pending,
 }
 
 return engine
