@@ -117,4 +117,28 @@ public sealed class FunctionReplicationTests
         Assert.All(await OnEveryNodeAsync(cluster, "FCALL", "fill", "2", "a", "b", "c"),
             static reply => Assert.Contains("Function not found", reply, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task OverMaxMemory_DenyOomCommandsAndFunctionsWithoutAllowOom_AreRefused_AsRedisNoeviction()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+        const string Code = """
+            #!lua name=oom
+            redis.register_function('plain', function(keys) return redis.call('set', keys[1], 'p') end)
+            redis.register_function{function_name='allowed', callback=function(keys) return redis.call('set', keys[1], 'a') end, flags={'allow-oom'}}
+            """;
+        Assert.Equal("oom", (await client.SendAsync("FUNCTION", "LOAD", Code)).Text());
+        Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "maxmemory", "1")).Text());
+
+        Assert.StartsWith("-OOM command not allowed", (await client.SendAsync("SET", "k", "v")).Text(), StringComparison.Ordinal);
+        Assert.StartsWith("-OOM command not allowed", (await client.SendAsync("FCALL", "plain", "1", "k")).Text(), StringComparison.Ordinal);
+        Assert.StartsWith("-OOM command not allowed", (await client.SendAsync("FUNCTION", "LOAD", "REPLACE", Code)).Text(), StringComparison.Ordinal);
+        Assert.Equal("OK", (await client.SendAsync("FCALL", "allowed", "1", "k")).Text());
+        Assert.Equal("1", (await client.SendAsync("DEL", "k")).Text());
+
+        Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "maxmemory", "0")).Text());
+        Assert.Equal("OK", (await client.SendAsync("SET", "k", "v")).Text());
+    }
 }
