@@ -17,6 +17,12 @@ internal sealed partial class LuaEngine
 
     private static readonly LuaFunction CallNative = state => Dispatch(state, static (engine, lua) => engine.Call(lua, raise: true));
     private static readonly LuaFunction PcallNative = state => Dispatch(state, static (engine, lua) => engine.Call(lua, raise: false));
+    private static readonly LuaFunction CollectedNative = state => Dispatch(state, static (engine, _) =>
+    {
+        engine.Collected();
+        return 0;
+    });
+
     private static readonly LuaFunction TakePendingNative = state => Dispatch(state, static (engine, lua) => engine.PushPending(lua) ? 1 : 0);
     private static readonly LuaFunction CheckCommandNative = state => Dispatch(state, static (engine, lua) => engine.CheckCommand(lua));
     private static readonly LuaFunction KeysNative = state => Dispatch(state, static (_, lua) => CanonicalKeys.Push(lua));
@@ -80,6 +86,7 @@ internal sealed partial class LuaEngine
         SetNative("call", CallNative);
         SetNative("pcall", PcallNative);
         SetNative("take_pending", TakePendingNative);
+        SetNative("collected", CollectedNative);
         SetNative("check_command", CheckCommandNative);
         SetNative("keys", KeysNative);
         SetNative("poll", PollNative);
@@ -108,7 +115,7 @@ internal sealed partial class LuaEngine
     }
 
     // Runs a native function for the engine whose script is running on this thread, with memory never refused, and
-    // turns any .NET exception into nothing pushed (the Lua side then sees nil and raises its own error).
+    // turns any .NET exception into Redis's error table (never an exception through native code).
     private static int Dispatch(IntPtr state, Func<LuaEngine, Lua, int> body)
     {
         if (t_running is not { } engine)
@@ -120,14 +127,14 @@ internal sealed partial class LuaEngine
         try
         {
             var lua = Lua.FromIntPtr(state);
-            var top = lua.GetTop();
             try
             {
                 return body(engine, lua);
             }
-            catch (Exception) when (lua.GetTop() >= top)
+            catch (Exception)
             {
-                lua.SetTop(top);
+                // A bug here must not unwind into Lua's C frames: the caller gets an error table instead.
+                lua.SetTop(0);
                 lua.CreateTable(0, 1);
                 lua.PushString("err");
                 lua.PushString("ERR internal error in a script call");

@@ -12,10 +12,10 @@ namespace RaftKV.StateMachine.Scripting;
 /// <para>
 /// Bounded and deterministic: an instruction budget (<see cref="InstructionBudget"/>, counted every
 /// <see cref="HookStep"/> instructions by a Lua hook) and a memory limit (<see cref="MemoryLimit"/> bytes live above the
-/// state's size after the last full collection). The collector is stopped while a script runs (so its timing is never
-/// visible) and a full collection follows every run; when an allocation would pass the limit, Lua's emergency
-/// collection runs and the allocation is retried: a second refusal spends the budget. A spent budget raises in every
-/// following hook call, so pcall cannot swallow it; the store then rolls the script's writes back.
+/// state's size when the run began). The collector is stopped while a script runs (so its timing is never visible) and
+/// collects fully only at points every replica shares (<see cref="Prepare"/>, <see cref="Collected"/>); an allocation
+/// that would pass the limit is refused and spends the budget. A spent budget raises in every following hook call, so
+/// pcall cannot swallow it; the store then rolls the script's writes back.
 /// </para>
 /// <para>
 /// Never a Lua error across a .NET frame (fatal on Linux): the native functions here never call lua_error or a
@@ -77,6 +77,7 @@ internal sealed partial class LuaEngine : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var top = _lua.GetTop();
+        Prepare();
         try
         {
             PushEngineField("compile");
@@ -134,6 +135,7 @@ internal sealed partial class LuaEngine : IDisposable
         _instructions = 0;
         _pending = null;
         MemorySpent = false;
+        Prepare();
         try
         {
             PushEngineField("run");
@@ -170,7 +172,6 @@ internal sealed partial class LuaEngine : IDisposable
             _lua.SetTop(top);
             _run = null;
             t_running = previous;
-            Collect();
         }
     }
 
@@ -212,27 +213,52 @@ internal sealed partial class LuaEngine : IDisposable
 
     private unsafe void Resume(bool armed) => _account->Armed = armed ? 1 : 0;
 
-    // A full collection outside any run: the next run's limit counts from what the state really holds.
+    // A full collection outside any run (at creation, after a compile, when garbage piled up): what the state holds
+    // then is its own size (_collectedLive), the same on every replica that compiled the same scripts.
     private unsafe void Collect()
     {
         _account->Armed = 0;
         _lua.GarbageCollector(LuaGC.Collect, 0);
         _lua.GarbageCollector(LuaGC.Stop, 0);
+        _collectedLive = _account->Live;
+        _account->CollectRequested = 0;
+    }
+
+    /// <summary>
+    /// Before a run or compile: collects once earlier runs left more than <see cref="GarbageBeforeCollect"/> bytes of
+    /// garbage (a full collection costs about the state's size, so not after every run), then allows the script
+    /// <see cref="MemoryLimit"/> bytes above what is live now. The collector stays stopped, so what the script allocates
+    /// and frees until a collection is its own; the garbage of earlier runs (which differs between replicas, e.g. by
+    /// EVAL_RO on the leader) is never counted against it.
+    /// </summary>
+    private unsafe void Prepare()
+    {
+        if (_account->Live - _collectedLive > GarbageBeforeCollect)
+        {
+            Collect();
+        }
+
         _account->LimitAt = _account->Live + MemoryLimit;
         _account->CollectAt = _account->Live + MemoryLimit / 2;
         _account->CollectRequested = 0;
     }
 
     /// <summary>
-    /// After a full collection inside a run (asked for half way to the limit): the next one half way from what is live
-    /// now to the limit, unless less than <see cref="MinimumRoom"/> is left (then the limit refuses).
+    /// After a full collection inside a run (asked for half way to the limit, or by collectgarbage()): what is live is
+    /// the state's own size and what the script still holds, so the limit counts from the state's size from now on;
+    /// the next collection half way from what is live to the limit, unless less than <see cref="MinimumRoom"/> is left.
     /// </summary>
     private unsafe void Collected()
     {
+        _account->LimitAt = _collectedLive + MemoryLimit;
         var room = _account->LimitAt - _account->Live;
         _account->CollectAt = room < MinimumRoom ? long.MaxValue : _account->Live + room / 2;
         _account->CollectRequested = 0;
     }
+
+    private const long GarbageBeforeCollect = 1024 * 1024;
+
+    private long _collectedLive;
 
     private const long MinimumRoom = 1024 * 1024;
 

@@ -388,6 +388,7 @@ local function collect(option)
   if option == nil or option == 'collect' or option == 'step' then
     rawcollect('collect')
     rawcollect('stop')
+    native.collected()
     return 0
   elseif option == 'count' then
     return 0, 0
