@@ -8,7 +8,8 @@ namespace RaftKV.StateMachine.Scripting;
 /// Redis 7.0 functions in this Lua state (FunctionEnvironment.lua, set up on first use): FUNCTION LOAD runs a library's
 /// code with the library API and keeps the callbacks it registers under a handle; FCALL calls one of them with the same
 /// budget, determinism and reply conversion as a script. Loading is bounded by the same instruction and memory budget;
-/// a spent budget is the timeout Redis reports for a load that takes too long.
+/// a spent budget is the timeout Redis reports for a load that takes too long. Memory is accounted as for scripts: a load
+/// is prepared and followed by a full collection (as a compile), a call prepared only (as a run).
 /// </summary>
 internal sealed partial class LuaEngine
 {
@@ -31,6 +32,7 @@ internal sealed partial class LuaEngine
         _instructions = 0;
         _pending = null;
         MemorySpent = false;
+        Prepare();
         try
         {
             PushFunctionsField("load");
@@ -93,6 +95,7 @@ internal sealed partial class LuaEngine
         _instructions = 0;
         _pending = null;
         MemorySpent = false;
+        Prepare();
         try
         {
             PushFunctionsField("call");
@@ -131,7 +134,6 @@ internal sealed partial class LuaEngine
             _lua.SetTop(top);
             _run = null;
             t_running = previous;
-            Collect();
         }
     }
 
