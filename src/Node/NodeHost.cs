@@ -53,6 +53,7 @@ public static class NodeHost
         builder.Services.AddSingleton<CommandStats>();
         builder.Services.AddSingleton<InfoBuilder>();
         builder.Services.AddSingleton<ConfigCommand>();
+        builder.Services.AddSingleton<FunctionCommand>();
         builder.Services.AddSingleton<ServerCommands>();
         builder.Services.AddSingleton<ScriptCommand>();
         builder.Services.AddSingleton<SessionServices>();

@@ -3,6 +3,7 @@ using RaftKV.Protocol.Replies;
 using RaftKV.StateMachine.Commands;
 using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Digests;
+using RaftKV.StateMachine.Functions;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Locks;
 using RaftKV.StateMachine.Log;
@@ -21,6 +22,7 @@ public sealed partial class KeyValueStore
     private readonly KeyTable _keys = new();
     private readonly LockTable _locks = new();
     private readonly RuntimeConfig _config = new();
+    private readonly FunctionStore _functions = new(FunctionEngineFactory.Create);
     private readonly Scripting.ScriptHost _scripts;
 
     // The Raft index of the entry being applied, for fencing tokens; 0 outside Apply (reads grant no tokens).
@@ -86,6 +88,42 @@ public sealed partial class KeyValueStore
     internal KeyTable Keys => _keys;
 
     internal LockTable Locks => _locks;
+
+    /// <summary>The function libraries (FUNCTION LOAD ...): replicated state, kept in snapshots.</summary>
+    internal FunctionStore Functions => _functions;
+
+    /// <summary>True for a FUNCTION subcommand that changes the libraries (<paramref name="arguments"/> start at the subcommand): propose it as a FUNCTION entry.</summary>
+    public static bool IsFunctionWrite(byte[][] arguments) => FunctionCommands.IsWrite(arguments);
+
+    /// <summary>Function libraries loaded (FUNCTION STATS's libraries_count).</summary>
+    public int FunctionLibraryCount
+    {
+        get
+        {
+            lock (_functions.Gate)
+            {
+                return _functions.Current.LibraryCount;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether FCALL/FCALL_RO of <paramref name="name"/> is refused when memory is over maxmemory, as Redis derives the
+    /// command's denyoom flag from the function's: true unless it declares allow-oom or no-writes; false when there is
+    /// no such function (FCALL then answers that).
+    /// </summary>
+    public bool FunctionDeniesOom(byte[] name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        lock (_functions.Gate)
+        {
+            return _functions.Current.FindFunction(System.Text.Encoding.UTF8.GetString(name)) is { } found
+                   && (found.Function.Flags & (FunctionFlags.AllowOom | FunctionFlags.NoWrites)) == 0;
+        }
+    }
+
+    /// <summary>FUNCTION's checks that need no state (options of LOAD, FLUSH, RESTORE, LIST): the error, or null.</summary>
+    public static Reply? ValidateFunction(byte[][] arguments) => FunctionCommands.Validate(arguments);
 
     /// <summary>The replicated runtime configuration (CONFIG SET): read it between applies, as the keyspace.</summary>
     public RuntimeConfig Config => _config;
@@ -155,6 +193,11 @@ public sealed partial class KeyValueStore
             return _scripts.Flush();
         }
 
+        if (command.Command == CommandId.Function)
+        {
+            return FunctionCommands.Apply(_functions, command.Arguments);
+        }
+
         _entryIndex = entryIndex;
         _keys.AccessClockMs = Now;
         try
@@ -181,6 +224,11 @@ public sealed partial class KeyValueStore
         if (info is not null && info.IsWrite)
         {
             return Reply.Error($"ERR '{info.Name}' is a write command and cannot be served as a read");
+        }
+
+        if (command == CommandId.Function)
+        {
+            return FunctionCommands.Read(_functions, arguments);
         }
 
         var counter = (ulong)Interlocked.Increment(ref _readCounter);
@@ -414,6 +462,8 @@ public sealed partial class KeyValueStore
         CommandId.Pfdebug => HyperLogLogCommands.Debug(_keys, args, now),
         CommandId.Randomkey => GenericCommands.RandomKey(_keys, now, new Numbers.DeterministicRandom(seed)),
         CommandId.Eval or CommandId.Evalsha or CommandId.EvalRo or CommandId.EvalshaRo => _scripts.Eval(command, args, now, seed, t_reading),
+        CommandId.Fcall or CommandId.FcallRo => FunctionCall.Execute(_functions, args, command == CommandId.FcallRo || t_reading,
+            (keys, arguments, readOnly, body, budgetError) => _scripts.RunFunction(keys, arguments, now, seed, readOnly, body, budgetError)),
         CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh or CommandId.RaftkvLockOwner =>
             LockCommands.Dispatch(_locks, command, args, now, _entryIndex),
         _ when ExpireDispatch.Handles(command) => ExpireDispatch.Dispatch(_keys, command, args, now),

@@ -35,6 +35,9 @@ internal sealed class CommandGenerator(int seed)
     private readonly Random _transactions = new(seed ^ 0x5EED);
     private CommandGenerator? _transactionBodies;
 
+    // Functions draw from a generator of their own, so the other commands stay what each seed always gave.
+    private readonly Random _functionRandom = new(seed ^ 0x5EED);
+
     public List<byte[][]> Generate(int count)
     {
         var commands = new List<byte[][]>(count);
@@ -50,6 +53,11 @@ internal sealed class CommandGenerator(int seed)
             if (command[0] == "SPOP")
             {
                 commands.Add(Encode(["DEL", command[1]]));
+            }
+
+            if (commands.Count % 40 == 0)
+            {
+                commands.Add(Encode(Function()));
             }
         }
 
@@ -174,6 +182,30 @@ internal sealed class CommandGenerator(int seed)
             < 95 => ["SADD", k, .. Some(1, 8, () => _random.Next(-5, 600).ToString(CultureInfo.InvariantCulture))],
             < 97 => ["HSET", k, .. Some(1, 6, () => "f" + _random.Next(0, 200).ToString(CultureInfo.InvariantCulture) + " v").SelectMany(p => p.Split(' '))],
             _ => ["ZADD", k, .. Some(1, 6, () => _random.Next(0, 300).ToString(CultureInfo.InvariantCulture) + " m" + _random.Next(0, 200).ToString(CultureInfo.InvariantCulture)).SelectMany(p => p.Split(' '))],
+        };
+    }
+
+    // Libraries of one function each (FUNCTION LIST of several libraries, and a library's functions, come in hash order in
+    // Redis): LOAD always with REPLACE, calls on the generator's keys, FCALL_RO of a function with and without no-writes.
+    private static readonly string[] Libraries =
+    [
+        "#!lua name=dget\nredis.register_function('dget', function(keys) return redis.call('get', keys[1]) end)",
+        "#!lua name=dincr\nredis.register_function('dincr', function(keys, args) return redis.pcall('incrby', keys[1], args[1]) end)",
+        "#!lua name=dtype\nredis.register_function{function_name='dtype', callback=function(keys) return redis.call('type', keys[1]) end, flags={'no-writes'}}",
+    ];
+
+    private string[] Function()
+    {
+        var library = Libraries[_functionRandom.Next(Libraries.Length)];
+        var name = library[(library.IndexOf('=') + 1)..library.IndexOf('\n')];
+        var key = Keys[_functionRandom.Next(Keys.Length)];
+        return _functionRandom.Next(8) switch
+        {
+            0 or 1 => ["FUNCTION", "LOAD", "REPLACE", library],
+            2 => ["FUNCTION", "DELETE", name],
+            3 => ["FUNCTION", "LIST", "LIBRARYNAME", name],
+            4 => ["FCALL_RO", name, "1", key, "1"],
+            _ => ["FCALL", name, "1", key, _functionRandom.Next(-3, 4).ToString(CultureInfo.InvariantCulture)],
         };
     }
 

@@ -40,6 +40,7 @@ internal sealed class DifferentialRunner(Servers servers)
         foreach (var server in new[] { servers.Redis, servers.RaftKv })
         {
             server.Execute("FLUSHALL");
+            server.Execute("FUNCTION", "FLUSH");
             server.Execute(defaults);
         }
     }

@@ -20,7 +20,7 @@ public sealed class ConfigCommandTests
         await using (var client = await RespTestClient.ConnectAsync(follower.RespPort))
         {
             // A name and its alias in one CONFIG SET are no duplicate in Redis 7.0: the later one wins.
-            Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "hash-max-listpack-entries", "7", "HASH-MAX-ZIPLIST-ENTRIES", "0", "maxmemory", "2mb")).Text());
+            Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "hash-max-listpack-entries", "7", "HASH-MAX-ZIPLIST-ENTRIES", "0", "maxmemory", "2gb")).Text());
             Assert.Equal("1", (await client.SendAsync("HSET", "h", "f", "v")).Text());
         }
 
@@ -32,7 +32,7 @@ public sealed class ConfigCommandTests
             Assert.Contains("hash-max-listpack-entries", reply);
             Assert.Contains("hash-max-ziplist-entries", reply);
             Assert.DoesNotContain("$512", reply);
-            Assert.Contains("$maxmemory, $2097152", reply);
+            Assert.Contains("$maxmemory, $2147483648", reply);
             Assert.Equal("hashtable", (await client.SendAsync("OBJECT", "ENCODING", "h")).Text());
         }
     }
@@ -83,6 +83,6 @@ public sealed class ConfigCommandTests
         // redis-server 7.0.15's FUNCTION DUMP with no libraries: RDB version 10 and its CRC-64.
         Assert.Equal("0A005D9B5C400F7FA2DA", Convert.ToHexString(dump.Value));
         Assert.Equal("OK", (await client.SendAsync([Encoding.ASCII.GetBytes("FUNCTION"), Encoding.ASCII.GetBytes("RESTORE"), dump.Value])).Text());
-        Assert.Equal("-ERR Engine 'lua' not found", (await client.SendAsync("FUNCTION", "LOAD", "#!lua name=l\nreturn 1")).Text());
+        Assert.Equal("-ERR No functions registered", (await client.SendAsync("FUNCTION", "LOAD", "#!lua name=l\nreturn 1")).Text());
     }
 }

@@ -40,7 +40,8 @@ public sealed class EveryCommandTests
             var refused = new List<string>();
             foreach (var example in LoadExamples())
             {
-                var args = example.Select(arg => arg.Replace("{TMP}", temporary.FullName, StringComparison.Ordinal)).ToArray();
+                var args = example.Select(arg => arg.Replace("{TMP}", temporary.FullName, StringComparison.Ordinal)
+                    .Replace("{SP}", " ", StringComparison.Ordinal).Replace("{NL}", "\n", StringComparison.Ordinal)).ToArray();
                 await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
                 var reply = await client.SendAsync(args);
                 if (reply is ErrorReply error && Refusals.Any(r => error.Message.Contains(r, StringComparison.OrdinalIgnoreCase)))

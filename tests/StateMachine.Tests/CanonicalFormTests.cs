@@ -18,11 +18,13 @@ public sealed class CanonicalFormTests
     // The snapshot of RepresentationsStore (length, then its trailing XxHash64): bytes on disk; a change needs a new
     // format version. Taken with the encoders as they were before they stopped allocating (issue 6), in version 1;
     // version 4 differs only by its version number, the (empty) configuration section after the header, each key's
-    // revision, and the (empty) lock, revision (no tombstone) and script sections, which the test takes off to compare.
+    // revision, and the (empty) lock, revision (no tombstone), script and function sections, which the test takes off to
+    // compare.
     private const int GoldenLength = 13948;
     private const string GoldenChecksum = "B2A2C5A820B2C742";
     private const int EmptyLockSectionLength = 16;
     private const int EmptyScriptSectionLength = 4;
+    private const int EmptyFunctionSectionLength = 4;
     private const int HeaderLength = 42;
     private const int EmptyConfigSectionLength = 4;
     private const int RevisionSectionLength = 8 + 4;
@@ -33,7 +35,8 @@ public sealed class CanonicalFormTests
         var store = RepresentationsStore();
         var bytes = Snapshot(store);
         Assert.Equal(4, bytes[8]);
-        var keysEnd = bytes.Length - sizeof(ulong) - EmptyLockSectionLength - RevisionSectionLength - EmptyScriptSectionLength;
+        var keysEnd = bytes.Length - sizeof(ulong) - EmptyLockSectionLength - RevisionSectionLength - EmptyScriptSectionLength
+            - EmptyFunctionSectionLength;
         Assert.All(bytes[keysEnd..^sizeof(ulong)], static b => Assert.Equal(0, b));
         Assert.All(bytes[HeaderLength..(HeaderLength + EmptyConfigSectionLength)], static b => Assert.Equal(0, b));
 

@@ -14,7 +14,7 @@ public sealed class LockSnapshotTests
     // Snapshots on disk and in backups hold these bytes: changing them needs a new format version.
     // Version 1's golden bytes stay pinned by SnapshotTests.Read_Version1Golden_RestoresTheSameStore.
     // Version 4: the key's revision (0: applied without a log index) after its expiry, and after the locks the revision
-    // section (horizon 0, no tombstone) and the script section (no script).
+    // section (horizon 0, no tombstone), the script section (no script) and the function section (no library).
     private const string LockGoldenHex =
         "524B56534E415031" + "0400" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
         + "00000000"
@@ -23,7 +23,8 @@ public sealed class LockSnapshotTests
         + "010000004C" + "010000006F" + "0700000000000000" + "A00F000000000000" + "B80B000000000000"
         + "0000000000000000" + "00000000"
         + "00000000"
-        + "93829F84B1314EAF";
+        + "00000000"
+        + "E82D742A71BD2007";
 
     // The same store in version 2, as nodes before version 3 wrote it: still read.
     private const string LockVersion2Hex =

@@ -10,9 +10,10 @@ namespace RaftKV.StateMachine.Tests;
 public sealed class SnapshotTests
 {
     // Snapshots on disk and in backups hold these bytes: changing them needs a new format version.
-    // Version 4 (streams, runtime configuration, revisions, script cache) writes the configuration section (here no
-    // parameter changed), each key's revision (0: applied without a log index) after its expiry, the lock section (here
-    // last token 0 and no lock), the revision section (horizon 0, no tombstone) and the script section (no script) always.
+    // Version 4 (streams, runtime configuration, revisions, script cache, function libraries) writes the configuration
+    // section (here no parameter changed), each key's revision (0: applied without a log index) after its expiry, the
+    // lock section (here last token 0 and no lock), the revision section (horizon 0, no tombstone), the script section
+    // (no script) and the function section (no library) always.
     private const string TinyGoldenHex =
         "524B56534E415031" + "0400" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
         + "00000000"
@@ -20,7 +21,8 @@ public sealed class SnapshotTests
         + "0000000000000000" + "0000000000000000"
         + "0000000000000000" + "00000000"
         + "00000000"
-        + "237B7AFD4BDF767F";
+        + "00000000"
+        + "E59A560BC876E895";
 
     // The same store in version 3, as nodes before version 4 wrote it: still read.
     private const string TinyVersion3Hex =

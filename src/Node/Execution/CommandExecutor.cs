@@ -30,6 +30,7 @@ internal sealed partial class CommandExecutor(
     public const string ReadFailed = "CLUSTERDOWN The read could not be confirmed by a quorum";
     public const string LeaderUnreachable = "CLUSTERDOWN The leader could not be reached";
     public const string LeasesPending = "TRYAGAIN lock leases are being extended after a leader change, retry";
+    public const string OutOfMemory = "OOM command not allowed when used memory > 'maxmemory'.";
     public const string NoScript = "NOSCRIPT No matching script. Please use EVAL.";
     public const string Unblocked = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)";
 
@@ -57,6 +58,8 @@ internal sealed partial class CommandExecutor(
             timeout.CancelAfter(_options.CommandTimeoutMs);
             if (spec.Id.IsLockWrite() && !await leases.WaitExtendedAsync(timeout.Token).ConfigureAwait(false))
                 return Reply.Error(LeasesPending);
+            if (DeniesOom(spec, args) && OverMaxMemory())
+                return Reply.Error(OutOfMemory);
             return spec.IsWrite
                 ? await WriteAsync(spec.Id, args, timeout.Token).ConfigureAwait(false)
                 : await ReadAsync(spec.Id, args, timeout.Token).ConfigureAwait(false);
@@ -72,12 +75,15 @@ internal sealed partial class CommandExecutor(
     /// written to the log and its apply's reply returned; a follower relays <paramref name="request"/> itself to the
     /// leader, which checks and proposes it in turn.
     /// </summary>
-    public async ValueTask<Reply> ProposeAsync(CommandId id, byte[][] entry, byte[][] request, IExecutionCaller caller, CancellationToken token)
+    /// <param name="denyOom">Refused on the leader when memory is over maxmemory (FUNCTION LOAD and RESTORE), as Redis's denyoom commands.</param>
+    public async ValueTask<Reply> ProposeAsync(CommandId id, byte[][] entry, byte[][] request, IExecutionCaller caller, CancellationToken token, bool denyOom = false)
     {
         if (!raft.IsStarted)
             return Reply.Error(NoLeader);
         if (raft.IsLeader)
         {
+            if (denyOom && OverMaxMemory())
+                return Reply.Error(OutOfMemory);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
             timeout.CancelAfter(_options.CommandTimeoutMs);
             return await WriteAsync(id, entry, timeout.Token).ConfigureAwait(false);
@@ -86,6 +92,27 @@ internal sealed partial class CommandExecutor(
         if (caller.IsForwarded)
             return Reply.Error(NoLeader);
         return await ForwardAsync(request, caller, token).ConfigureAwait(false);
+    }
+
+    /// <summary>Redis's denyoom: the command's flag, or for FCALL the function's (neither allow-oom nor no-writes).</summary>
+    private bool DeniesOom(CommandSpec spec, byte[][] args)
+    {
+        if ((spec.Flags & CommandFlags.DenyOom) != 0)
+            return true;
+        return spec.Id is CommandId.Fcall or CommandId.FcallRo && args.Length > 0
+            && raft.StateMachine.Read(store => store.FunctionDeniesOom(args[0]));
+    }
+
+    /// <summary>
+    /// Whether a denyoom command is refused: maxmemory (replicated configuration) is set and this leader's managed heap,
+    /// what INFO reports as used_memory, is above it. RaftKV evicts nothing (maxmemory-policy is not applied), so this is
+    /// Redis's noeviction behaviour, decided on the leader before the command reaches the log.
+    /// </summary>
+    private bool OverMaxMemory()
+    {
+        var limit = raft.StateMachine.Read(static store => store.Config.Get("maxmemory"));
+        return long.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bytes)
+               && bytes > 0 && GC.GetTotalMemory(forceFullCollection: false) > bytes;
     }
 
     /// <summary>

@@ -14,12 +14,14 @@ namespace RaftKV.Node.Server;
 /// </summary>
 internal sealed class ServerCommands(
     RaftHost raft, InfoBuilder info, ServerInfo server, TimeProvider clock, ConfigCommand config, ExpirySweeper sweeper,
-    ScriptCommand script)
+    ScriptCommand script, FunctionCommand function)
 {
     public ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] args, ClientSession session, CancellationToken token)
     {
         if (spec.Id == CommandId.Config)
             return config.ExecuteAsync(args, session, token);
+        if (spec.Id == CommandId.Function)
+            return function.ExecuteAsync(args, session, token);
         if (spec.Id == CommandId.Script)
             return script.ExecuteAsync(args, session, token);
         if (spec.Id == CommandId.Debug && args.Length == 3 && Ascii.EqualsIgnoreCase(args[1], "SLEEP"u8))
@@ -28,8 +30,6 @@ internal sealed class ServerCommands(
         {
             CommandId.Info => new VerbatimReply("txt", Encoding.UTF8.GetBytes(info.Build(args.Skip(1).Select(static a => Encoding.UTF8.GetString(a)).ToList(), session))),
             CommandId.Role => Role(),
-            CommandId.Function => FunctionCommand.Execute(args),
-            CommandId.Fcall or CommandId.FcallRo => FunctionCommand.Call(),
             CommandId.Latency => LatencyCommand.Execute(args),
             CommandId.Memory => MemoryCommand.Execute(raft, args),
             CommandId.Command => CommandCommand.Execute(args),
@@ -215,6 +215,9 @@ internal sealed class ServerCommands(
             Reply.Bulk((micros % 1_000_000).ToString(CultureInfo.InvariantCulture)));
     }
 
+    private static bool HasOption(byte[][] args, string option) =>
+        args.Skip(2).Any(a => Encoding.ASCII.GetString(a).Equals(option, StringComparison.OrdinalIgnoreCase));
+
     private Reply Debug(byte[][] args)
     {
         var sub = Encoding.ASCII.GetString(args[1]).ToUpperInvariant();
@@ -252,6 +255,10 @@ internal sealed class ServerCommands(
                 return encoding is BulkReply { Value: var e } && e.AsSpan().SequenceEqual("listpack"u8)
                     ? Reply.Simple("Listpack structure printed on stdout")
                     : Reply.Error("ERR Not a listpack encoded object.");
+            case "RELOAD" when HasOption(args, "NOFLUSH") && !HasOption(args, "MERGE")
+                               && raft.StateMachine.Read(static s => s.FunctionLibraryCount) > 0:
+                // Redis reloads its RDB without emptying the function libraries first: every library collides.
+                return Reply.Error("ERR Error trying to load the RDB dump");
             case "RELOAD" or "LOADAOF":
                 // The applied state is already durable (the Raft log and snapshots) and reloading it gives the same data,
                 // so there is nothing to do; Redis's re-encodings on load are not imitated.

@@ -56,8 +56,10 @@ public static class CommandTable
         new("bgsave", CommandId.Bgsave, -1, Admin),
         new("bgrewriteaof", CommandId.Bgrewriteaof, 1, Admin),
         new("function", CommandId.Function, -2, Admin),
-        new("fcall", CommandId.Fcall, -3, Admin),
-        new("fcall_ro", CommandId.FcallRo, -3, Admin),
+        // FCALL runs a function at apply on every replica (a log entry); FCALL_RO on the leader as a read. Their keys
+        // follow numkeys (Redis 7.0 reports 0 0 0 and movablekeys; COMMAND GETKEYS reads numkeys).
+        new("fcall", CommandId.Fcall, -3, Write),
+        new("fcall_ro", CommandId.FcallRo, -3, Read),
         new("latency", CommandId.Latency, -2, Admin),
 
         // Scripts: keys are numkeys-based (Redis 7.0 reports 0 0 0 and movablekeys; COMMAND GETKEYS reads numkeys).

@@ -6,7 +6,7 @@ namespace RaftKV.Protocol.Resp;
 /// understand only \'; a closing quote must be followed by a blank or the end of the line; the line ends at
 /// its first NUL byte (sdssplitargs walks a C string).
 /// </summary>
-internal static class InlineArgumentSplitter
+public static class InlineArgumentSplitter
 {
     /// <summary>Returns the arguments (possibly none), or null when quotes are unbalanced.</summary>
     public static List<byte[]>? Split(ReadOnlySpan<byte> line)

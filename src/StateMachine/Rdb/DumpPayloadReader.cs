@@ -29,6 +29,54 @@ internal static class DumpPayloadReader
         }
     }
 
+    /// <summary>
+    /// FUNCTION RESTORE's payload body (footer removed): libraries, each RDB_OPCODE_FUNCTION2 (245) and its code, or
+    /// the 7.0 release candidates' RDB_OPCODE_FUNCTION (246): name, engine, an optional description and the code
+    /// without its shebang line, which becomes <c>#!engine name=name</c> as Redis's rdbFunctionLoad rebuilds it.
+    /// Returns null with every library's code added to <paramref name="codes"/>, or Redis's error.
+    /// </summary>
+    public static string? TryReadLibraries(ReadOnlySpan<byte> body, List<byte[]> codes)
+    {
+        var reader = new RdbReader(body);
+        while (reader.Remaining > 0)
+        {
+            reader.TryReadByte(out var type);
+            if (type is not (245 or 246))
+                return "given type is not a function";
+            string? step = null;
+            try
+            {
+                if (type == 245)
+                {
+                    step = "Failed loading library payload";
+                    codes.Add(reader.ReadString());
+                    continue;
+                }
+
+                step = "Failed loading library name";
+                var name = reader.ReadString();
+                step = "Failed loading engine name";
+                var engine = reader.ReadString();
+                step = "Failed loading library description indicator";
+                if (reader.ReadLength() != 0)
+                {
+                    step = "Failed loading library description";
+                    reader.ReadString();
+                }
+
+                step = "Failed loading library blob";
+                var blob = reader.ReadString();
+                codes.Add([.. "#!"u8, .. engine, .. " name="u8, .. name, .. "\n"u8, .. blob]);
+            }
+            catch (FormatException)
+            {
+                return step;
+            }
+        }
+
+        return null;
+    }
+
     private static StoredValue? ReadValue(ref RdbReader reader, RdbType type)
     {
         switch (type)
@@ -264,6 +312,13 @@ internal static class DumpPayloadReader
                     ? score
                     : throw new FormatException(),
             };
+        }
+
+        /// <summary>A plain length (RDB's rdbLoadLen); an encoded string marker is malformed here.</summary>
+        public ulong ReadLength()
+        {
+            var length = ReadLength(out var encoded);
+            return encoded ? throw new FormatException() : length;
         }
 
         private ulong ReadLength(out bool encoded)

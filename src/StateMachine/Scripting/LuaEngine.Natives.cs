@@ -231,7 +231,7 @@ internal sealed partial class LuaEngine
         var debug = new LuaDebug();
         for (var level = 1; level < 64 && lua.GetStack(level, ref debug) == 1; level++)
         {
-            if (lua.GetInfo("Sl", ref debug) && debug.Source == "@user_script")
+            if (lua.GetInfo("Sl", ref debug) && debug.Source is "@user_script" or "@user_function")
             {
                 source = debug.Source;
                 line = debug.CurrentLine;

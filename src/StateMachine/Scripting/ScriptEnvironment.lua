@@ -492,7 +492,7 @@ local function handler(err)
     if frame == nil then
       break
     end
-    if frame.source == '@user_script' then
+    if frame.source == '@user_script' or frame.source == '@user_function' then
       info = frame
       break
     end
@@ -533,5 +533,13 @@ function engine.run(f, keys, argv)
   ids, orders = {}, {}
   return ok, result
 end
+
+-- What FUNCTION LOAD and FCALL build on (FunctionEnvironment.lua, loaded by LuaEngine.Functions.cs).
+engine.internals = {
+  env = env_proxy, protect = protect, handler = handler, hook = hook, step = STEP, error_table = error_table,
+  reset = function() ids, next_id, orders = {}, 0, {} end, debug = dbg, error = rawerror, type = rawtype,
+  setmetatable = rawsetmetatable, xpcall = rawxpcall, pcall = rawpcall, rawget = rawget_, tostring = rawtostring,
+  load = rawload, take_pending = native.take_pending,
+}
 
 return engine

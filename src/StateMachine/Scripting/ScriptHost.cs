@@ -163,6 +163,42 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
         return taken;
     }
 
+    /// <summary>
+    /// FCALL/FCALL_RO (Functions.FunctionCall): runs <paramref name="body"/> with a <see cref="ScriptRun"/> whose redis.call
+    /// dispatch, read-only check and seeds are EVAL's, journaled unless <paramref name="readOnly"/> (a spent budget,
+    /// when <paramref name="body"/> returns null, rolls every write back and answers <paramref name="budgetError"/>).
+    /// </summary>
+    public Reply RunFunction(byte[][] keyNames, byte[][] arguments, long now, ulong seed, bool readOnly, Func<ScriptRun, Reply?> body, Func<string> budgetError)
+    {
+        var calls = 0UL;
+        var run = new ScriptRun(keyNames, arguments, seed, command => Call(command, now, seed + 0x9E3779B97F4A7C15UL * ++calls, readOnly));
+        if (readOnly)
+        {
+            return body(run) ?? Reply.Error(budgetError());
+        }
+
+        var published = _published.Count;
+        keys.BeginJournal();
+        Reply? reply = null;
+        try
+        {
+            reply = body(run);
+            return reply ?? Reply.Error(budgetError());
+        }
+        finally
+        {
+            if (reply is not null)
+            {
+                keys.EndJournal();
+            }
+            else
+            {
+                keys.Rollback();
+                _published.RemoveRange(published, _published.Count - published);
+            }
+        }
+    }
+
     private Reply RunJournaled(LuaEngine engine, string sha, ScriptRun run)
     {
         var published = _published.Count;

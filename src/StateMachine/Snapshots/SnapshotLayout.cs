@@ -12,6 +12,7 @@ namespace RaftKV.StateMachine.Snapshots;
 ///                 lockCount * (name:string | owner:string | token:i64 | expireAtMs:i64 | ttlMs:i64)
 /// version 4: horizon:i64 | tombstoneCount:i32 | tombstoneCount * (key:string | revision:i64)
 /// version 4: scriptCount:i32 | scriptCount * body:string (the script cache, in ordinal SHA1 order)
+///            then the function libraries (<see cref="FunctionSnapshot"/>)
 /// checksum:u64 = XxHash64 (seed 0) of every byte before it
 /// </code>
 /// Values are their canonical form (<see cref="Values.StoredValue.WriteCanonical"/>): string = string;
@@ -25,7 +26,7 @@ namespace RaftKV.StateMachine.Snapshots;
 /// does). Version 4 adds each key's modification revision, the revision section (the tombstones' horizon and the
 /// tombstones oldest first: <see cref="Keyspace.Tombstones"/>; a key read from an older version gets revision 0; the
 /// last revision applied is not kept: revisions come from log indexes, which only grow) and the replicated script cache
-/// after it (EVAL, SCRIPT LOAD; SHA1s are recomputed from the bodies on load). The writer always writes version 4
+/// after it (EVAL, SCRIPT LOAD; SHA1s are recomputed from the bodies on load), then the function libraries. The writer always writes version 4
 /// (whether a stream will be written is not known when the header is), with the lock section; versions 1 to 3 are still read.
 /// </summary>
 internal static class SnapshotLayout

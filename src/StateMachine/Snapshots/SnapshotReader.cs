@@ -97,6 +97,7 @@ public static class SnapshotReader
         if (version >= SnapshotLayout.ScriptsVersion)
         {
             ReadScripts(reader, store);
+            FunctionSnapshot.Read(reader, store.Functions.Current);
         }
 
         var expected = reader.CurrentChecksum;

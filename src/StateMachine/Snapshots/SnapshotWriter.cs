@@ -41,6 +41,7 @@ public static class SnapshotWriter
         if (version >= SnapshotLayout.ScriptsVersion)
         {
             SnapshotEncoding.WriteScripts(writer, store);
+            FunctionSnapshot.Write(writer, store.Functions.Current);
         }
 
         writer.Finish();

@@ -39,12 +39,19 @@ internal sealed class ScriptRunner(bool logForm = false)
         }
 
         var arguments = request[1..];
-        if (KeyValueStore.Validate(spec.Id, arguments) is { } error)
+        if (spec.Id != CommandId.Function && KeyValueStore.Validate(spec.Id, arguments) is { } error)
         {
             return error;
         }
 
-        if (!spec.IsWrite)
+        // FUNCTION LOAD, DELETE, FLUSH and RESTORE are FUNCTION entries, as the node proposes them.
+        var functionWrite = spec.Id == CommandId.Function && KeyValueStore.IsFunctionWrite(arguments);
+        if (spec.Id == CommandId.Function && KeyValueStore.ValidateFunction(arguments) is { } functionError)
+        {
+            return functionError;
+        }
+
+        if (!spec.IsWrite && !functionWrite)
         {
             return Store.Read(spec.Id, arguments, Math.Max(_time, Store.Now));
         }
