@@ -93,7 +93,18 @@ public sealed partial class KeyValueStore
             for (var i = 0; i < replies.Length; i++)
             {
                 var command = transaction.Commands[i];
-                replies[i] = applyOne is null ? Apply(command, entryIndex, position) : applyOne(command);
+                var reply = applyOne is null ? Apply(command, entryIndex, position) : applyOne(command);
+
+                // A blocking command runs as its non-blocking form inside MULTI (it never blocks): a move from an empty
+                // list answers as LMOVE and RPOPLPUSH do, the null bulk string, where the blocking form's timeout
+                // answers the null array (BLPOP, BZPOPMIN, ... answer the null array either way).
+                if (reply is Protocol.Replies.NullReply { Kind: Protocol.Replies.NullKind.Array }
+                    && command.Command is Protocol.Commands.CommandId.Blmove or Protocol.Commands.CommandId.Brpoplpush)
+                {
+                    reply = Protocol.Replies.Reply.Null;
+                }
+
+                replies[i] = reply;
             }
 
             return new Protocol.Replies.ArrayReply(replies);

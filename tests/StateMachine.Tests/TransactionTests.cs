@@ -25,6 +25,21 @@ public sealed class TransactionTests
         Assert.Equal("[(error) WRONGTYPE Operation against a key holding the wrong kind of value, OK, \"1\", (integer) 2]", ReplyText.Render(reply));
     }
 
+    // Found by the differential test (seed 20240604): inside MULTI, Redis runs a blocking pop on an empty key as its
+    // non-blocking form, whose empty answer is the null array for BLPOP, BRPOP, BLMPOP, BZPOPMIN/MAX and BZMPOP but the
+    // null bulk string for BLMOVE and BRPOPLPUSH (as LMOVE and RPOPLPUSH answer).
+    [Fact]
+    public void Transaction_BlockingMoveOnAnEmptyList_AnswersTheNullBulkString_AsItsNonBlockingForm()
+    {
+        var log = new Log();
+        var reply = log.Exec([], ["BRPOPLPUSH", "e", "c", "0.01"], ["BLMOVE", "e", "c", "LEFT", "RIGHT", "0"], ["BLPOP", "e", "0"],
+            ["BZPOPMIN", "e", "0"]);
+        var items = Assert.IsType<ArrayReply>(reply).Items;
+        Assert.Equal(
+            [NullKind.Bulk, NullKind.Bulk, NullKind.Array, NullKind.Array],
+            items.Select(static item => Assert.IsType<NullReply>(item).Kind));
+    }
+
     [Fact]
     public void Transaction_CommandsShareOneRevision_TheEntrysIndexAndPosition()
     {
