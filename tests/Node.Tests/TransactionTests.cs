@@ -42,6 +42,35 @@ public sealed class TransactionTests
         Assert.Equal("PONG", (await client.SendAsync("PING")).Text());
     }
 
+    // unit/multi "EXEC fails if there are errors while queueing commands #2" and "DISCARD should not fail during OOM": a
+    // denyoom command queued while memory is above maxmemory is refused at queue time, as Redis refuses it, and flags
+    // the transaction; DISCARD still works.
+    [Fact]
+    public async Task DenyOomCommand_QueuedAboveMaxmemory_IsRefused_AndExecAborts()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "maxmemory", "1")).Text());
+        try
+        {
+            await client.SendAsync("MULTI");
+            Assert.StartsWith("-OOM", (await client.SendAsync("SET", "x", "1")).Text());
+            Assert.Equal("QUEUED", (await client.SendAsync("GET", "x")).Text());
+            Assert.StartsWith("-EXECABORT", (await client.SendAsync("EXEC")).Text());
+            await client.SendAsync("MULTI");
+            Assert.StartsWith("-OOM", (await client.SendAsync("SET", "x", "1")).Text());
+            Assert.Equal("OK", (await client.SendAsync("DISCARD")).Text());
+        }
+        finally
+        {
+            await client.SendAsync("CONFIG", "SET", "maxmemory", "0");
+        }
+
+        Assert.Equal("0", (await client.SendAsync("EXISTS", "x")).Text());
+    }
+
     [Fact]
     public async Task TransactionErrors_UseRedisWords()
     {

@@ -94,6 +94,14 @@ internal sealed partial class CommandExecutor(
         return await ForwardAsync(request, caller, token).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Whether this leader refuses <paramref name="arguments"/> (name first) with -OOM now: a denyoom command while memory is
+    /// above maxmemory. MULTI asks it at queue time, as Redis refuses such a command before queueing it. A follower
+    /// cannot tell (the memory that counts is the leader's): it answers false and the leader decides at EXEC.
+    /// </summary>
+    public bool RefusesForMemory(CommandSpec spec, byte[][] arguments) =>
+        raft.IsLeader && DeniesOom(spec, arguments.AsSpan(1).ToArray()) && OverMaxMemory();
+
     /// <summary>Redis's denyoom: the command's flag, or for FCALL the function's (neither allow-oom nor no-writes).</summary>
     private bool DeniesOom(CommandSpec spec, byte[][] args)
     {

@@ -302,7 +302,16 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         }
 
         if (_transaction.IsActive && !Transaction.RunsInsideMulti(spec.Id))
+        {
+            if (_services.Executor.RefusesForMemory(spec, request.Arguments))
+            {
+                _services.Stats.Rejected(fullName);
+                _transaction.Flag();
+                return Reply.Error(CommandExecutor.OutOfMemory);
+            }
+
             return _transaction.Queue(spec, request.Arguments);
+        }
 
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
