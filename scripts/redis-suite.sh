@@ -161,6 +161,12 @@ for u in "${units[@]}"; do
   start_redis
   echo "[$u] redis-server ..." >&2
   run_unit redis "$redis_port" "$u"
+  # A fresh RaftKV cluster per unit too, for the same reason (a unit aborted half way through its maxmemory or
+  # CONFIG SET tests left them set on the cluster, and every later unit failed on them).
+  if ((${#units[@]} > 1)); then
+    "$cluster" clean >/dev/null
+    "$cluster" start >/dev/null 2>&1 || echo "[$u] RaftKV cluster did not start" >&2
+  fi
   leader=$("$cluster" leader 60 2>/dev/null) || leader=0
   echo "[$u] RaftKV (leader node$leader) ..." >&2
   run_unit raftkv $((RAFTKV_BASE_PORT + leader)) "$u"
