@@ -42,8 +42,18 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --appendonly yes --appendfsyn
 results=$work/results
 bench() { # target port label args...
   local target=$1 port=$2 label=$3; shift 3
-  redis-benchmark -p "$port" "$@" --csv 2>/dev/null | tr -d '"' | awk -F, -v t="$target" -v l="$label" \
-    'NR > 1 && $2 + 0 > 0 { printf "%s %s:%s %s\n", t, l, $1, $2 }' >>"$results"
+  # CSV with quoted fields: a custom command's name holds commas (EVAL's script); it is reported by its first word.
+  redis-benchmark -p "$port" --csv "$@" 2>/dev/null | python3 -c '
+import csv, sys
+target, label = sys.argv[1], sys.argv[2]
+for row in list(csv.reader(sys.stdin))[1:]:
+    try:
+        rate = float(row[1])
+    except (IndexError, ValueError):
+        continue
+    if rate > 0:
+        print(f"{target} {label}:{row[0].split()[0]} {row[1]}")
+' "$target" "$label" >>"$results"
 }
 suite() { # target port
   redis-cli -p "$2" flushall >/dev/null 2>&1
