@@ -108,25 +108,7 @@ internal sealed partial class LuaEngine
                 return Reply.Error("ERR Function not found");
             }
 
-            _lua.Remove(-2);
-            PushArray(run.Keys);
-            PushArray(run.Arguments);
-            Arm();
-            var status = _lua.PCall(3, 2, 0);
-            Disarm();
-            if (Spent)
-            {
-                return null;
-            }
-
-            if (status != LuaStatus.OK)
-            {
-                return Reply.Error("ERR Error running function " + function + ": " + (AsText(-1) ?? "execution failure"));
-            }
-
-            return _lua.ToBoolean(-2)
-                ? LuaReplies.ToReply(_lua, -1, run.Resp)
-                : LuaReplies.ScriptError(_lua, -1, function);
+            return Invoke(run, function, "ERR Error running function " + function + ": ");
         }
         finally
         {

@@ -146,25 +146,7 @@ internal sealed partial class LuaEngine : IDisposable
                 return Reply.Error("NOSCRIPT No matching script. Please use EVAL.");
             }
 
-            _lua.Remove(-2);
-            PushArray(run.Keys);
-            PushArray(run.Arguments);
-            Arm();
-            var status = _lua.PCall(3, 2, 0);
-            Disarm();
-            if (Spent)
-            {
-                return null;
-            }
-
-            if (status != LuaStatus.OK)
-            {
-                return Reply.Error("ERR Error running script (call to f_" + sha + "): " + (AsText(-1) ?? "execution failure"));
-            }
-
-            return _lua.ToBoolean(-2)
-                ? LuaReplies.ToReply(_lua, -1, run.Resp)
-                : LuaReplies.ScriptError(_lua, -1, sha);
+            return Invoke(run, sha, "ERR Error running script (call to f_" + sha + "): ");
         }
         finally
         {
@@ -173,6 +155,34 @@ internal sealed partial class LuaEngine : IDisposable
             _run = null;
             t_running = previous;
         }
+    }
+
+    /// <summary>
+    /// Calls the engine's runner with the function under it on the stack (runner, holder, function: the holder is
+    /// dropped) and <paramref name="run"/>'s keys and arguments; shared by scripts and functions. Returns the reply, or
+    /// null when the budget was spent. <paramref name="name"/> names the script or function in its errors.
+    /// </summary>
+    private Reply? Invoke(ScriptRun run, string name, string failurePrefix)
+    {
+        _lua.Remove(-2);
+        PushArray(run.Keys);
+        PushArray(run.Arguments);
+        Arm();
+        var status = _lua.PCall(3, 2, 0);
+        Disarm();
+        if (Spent)
+        {
+            return null;
+        }
+
+        if (status != LuaStatus.OK)
+        {
+            return Reply.Error(failurePrefix + (AsText(-1) ?? "execution failure"));
+        }
+
+        return _lua.ToBoolean(-2)
+            ? LuaReplies.ToReply(_lua, -1, run.Resp)
+            : LuaReplies.ScriptError(_lua, -1, name);
     }
 
     /// <summary>The error a script whose budget was spent answers (its writes are rolled back).</summary>
