@@ -1,0 +1,142 @@
+namespace RaftKV.Node.Log;
+
+/// <summary>Removing records: a conflicting tail, a prefix covered by a snapshot, everything.</summary>
+internal sealed partial class SegmentedLog
+{
+    /// <summary>
+    /// Drops the records from <paramref name="index"/> to the end (Raft §5.3: a follower's entries that conflict with the
+    /// leader's). Later segments are deleted last first, so a crash leaves a contiguous log; the segment holding
+    /// <paramref name="index"/> is cut and synced; durable when this returns. The caller never drops committed entries.
+    /// </summary>
+    public void TruncateFrom(long index)
+    {
+        lock (_writeGate)
+        {
+            ThrowIfUnusable();
+            if (index < _firstIndex || index > _lastIndex + 1)
+                throw new ArgumentOutOfRangeException(nameof(index), $"Index {index} is outside the log [{_firstIndex}, {_lastIndex + 1}]");
+            if (index == _lastIndex + 1)
+                return;
+
+            _state.EnterWriteLock();
+            try
+            {
+                var deleted = false;
+                while (_segments.Count > 0 && _segments[^1].FirstIndex >= index && _segments.Count > 1)
+                {
+                    DeleteSegment(_segments[^1]);
+                    _segments.RemoveAt(_segments.Count - 1);
+                    deleted = true;
+                }
+
+                var last = _segments[^1];
+                if (last.FirstIndex <= index && last.LastIndex >= index)
+                {
+                    last.TruncateFrom(index);
+                    RandomAccess.SetLength(last.Handle, last.End);
+                    DataSync.Flush(last.Handle);
+                    Interlocked.Increment(ref _syncs);
+                }
+
+                if (deleted)
+                    SyncFolder();
+                _terms.TruncateFrom(index);
+                Volatile.Write(ref _lastIndex, index - 1);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Fail(e);
+            }
+            finally
+            {
+                _state.ExitWriteLock();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Records up to <paramref name="upTo"/> are covered by a durable snapshot: they are no longer read, and whole
+    /// segments of them are deleted (first first, so a crash leaves a contiguous log). The segment that holds the next
+    /// index, and the last segment, stay. After a restart the hidden records of the first segment are readable again
+    /// until this is called again.
+    /// </summary>
+    public void DropPrefix(long upTo)
+    {
+        lock (_writeGate)
+        {
+            ThrowIfUnusable();
+            if (upTo > _lastIndex)
+                throw new ArgumentOutOfRangeException(nameof(upTo), $"Index {upTo} is past the log's end {_lastIndex}: reset the log instead");
+            if (upTo < _firstIndex)
+                return;
+
+            _state.EnterWriteLock();
+            try
+            {
+                var deleted = false;
+                while (_segments.Count > 1 && _segments[0].LastIndex <= upTo)
+                {
+                    DeleteSegment(_segments[0]);
+                    _segments.RemoveAt(0);
+                    deleted = true;
+                }
+
+                if (deleted)
+                    SyncFolder();
+                Volatile.Write(ref _firstIndex, upTo + 1);
+                _terms.DropBefore(upTo + 1);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Fail(e);
+            }
+            finally
+            {
+                _state.ExitWriteLock();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Deletes every record; the next append starts at <paramref name="nextIndex"/> (a snapshot installed past the log's
+    /// end, or over a log that conflicts with it). Durable when this returns.
+    /// </summary>
+    public void Reset(long nextIndex)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(nextIndex, 1);
+        lock (_writeGate)
+        {
+            ThrowIfUnusable();
+            _state.EnterWriteLock();
+            try
+            {
+                var deleted = _segments.Count > 0;
+                while (_segments.Count > 0)
+                {
+                    DeleteSegment(_segments[^1]);
+                    _segments.RemoveAt(_segments.Count - 1);
+                }
+
+                if (deleted)
+                    SyncFolder();
+                _terms.Clear();
+                Volatile.Write(ref _firstIndex, nextIndex);
+                Volatile.Write(ref _lastIndex, nextIndex - 1);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Fail(e);
+            }
+            finally
+            {
+                _state.ExitWriteLock();
+            }
+        }
+    }
+
+    private static void DeleteSegment(LogSegment segment)
+    {
+        segment.Dispose();
+        File.Delete(segment.Path);
+    }
+}

@@ -1,0 +1,11 @@
+namespace RaftKV.Node.Log;
+
+/// <summary>Settings of <see cref="SegmentedLog"/>.</summary>
+internal sealed record SegmentedLogOptions
+{
+    /// <summary>
+    /// A new segment file is started before a batch once the current one holds this many bytes. A batch never spans two
+    /// segments (one write, one sync), so a segment may end up larger by one batch.
+    /// </summary>
+    public long SegmentBytes { get; init; } = 64L << 20;
+}
