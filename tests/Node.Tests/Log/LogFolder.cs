@@ -1,0 +1,59 @@
+using RaftKV.Node.Log;
+
+namespace RaftKV.Node.Tests.Log;
+
+/// <summary>A temporary folder for a log, deleted at the end, and helpers that write recognisable records.</summary>
+internal sealed class LogFolder : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("raftkv-log-").FullName;
+
+    /// <summary>The payload of the record at <paramref name="index"/>: its length and bytes follow from the index alone.</summary>
+    public static byte[] Payload(long index)
+    {
+        var bytes = new byte[(int)(index * 37 % 301)];
+        for (var i = 0; i < bytes.Length; i++)
+            bytes[i] = (byte)(index * 31 + i);
+        return bytes;
+    }
+
+    public SegmentedLog Open(long segmentBytes = 4096) => SegmentedLog.Open(Path, new SegmentedLogOptions { SegmentBytes = segmentBytes });
+
+    /// <summary>Appends <paramref name="count"/> records in one batch, each with <see cref="Payload"/> of its index.</summary>
+    public static void AppendBatch(SegmentedLog log, int count, long term)
+    {
+        var batch = log.NewBatch();
+        for (var i = 0; i < count; i++)
+        {
+            var index = batch.FirstIndex + i;
+            batch.Add(term, Payload(index), isConfiguration: index % 10 == 0, commandId: index % 7 == 0 ? (int)index : null);
+        }
+
+        log.Append(batch);
+    }
+
+    /// <summary>Checks that <paramref name="records"/> are consecutive from <paramref name="first"/>, each with its own payload.</summary>
+    public static void AssertRecords(IReadOnlyList<LogRecord> records, long first)
+    {
+        for (var i = 0; i < records.Count; i++)
+        {
+            var index = first + i;
+            Assert.Equal(index, records[i].Index);
+            Assert.Equal(Payload(index), records[i].Payload.ToArray());
+            Assert.Equal(index % 10 == 0, records[i].IsConfiguration);
+            Assert.Equal(index % 7 == 0 ? (int)index : null, records[i].CommandId);
+        }
+    }
+
+    public string[] Segments() => Directory.GetFiles(Path, "*.seg").Order(StringComparer.Ordinal).ToArray();
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

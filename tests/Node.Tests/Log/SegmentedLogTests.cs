@@ -1,0 +1,192 @@
+using RaftKV.Node.Log;
+
+namespace RaftKV.Node.Tests.Log;
+
+/// <summary>The segment storage of RaftKV's own log on real files with real syncs: appends, reads, truncation, prefix drop, reset.</summary>
+public sealed class SegmentedLogTests : IDisposable
+{
+    private readonly LogFolder _folder = new();
+
+    [Fact]
+    public void Append_ThenRead_ReturnsEveryRecord_AcrossSegmentRollover()
+    {
+        using var log = _folder.Open(segmentBytes: 2048);
+        var batches = 0;
+        for (var term = 1; term <= 4; term++)
+        {
+            for (var b = 0; b < 10; b++, batches++)
+                LogFolder.AppendBatch(log, 1 + b % 5, term);
+        }
+
+        Assert.Equal(1, log.FirstIndex);
+        Assert.Equal(120, log.LastIndex);
+        Assert.True(log.SegmentCount > 3, $"{log.SegmentCount} segments");
+        Assert.Equal(batches, log.Syncs);
+        Assert.Equal(log.SegmentCount, log.FolderSyncs);
+        var records = log.Read(1, 120);
+        Assert.Equal(120, records.Count);
+        LogFolder.AssertRecords(records, 1);
+        Assert.Equal(1, records[0].Term);
+        Assert.Equal(4, records[^1].Term);
+    }
+
+    [Fact]
+    public void Reopen_AfterClose_ReadsTheSameRecordsAndTerms()
+    {
+        using (var log = _folder.Open(segmentBytes: 1024))
+        {
+            LogFolder.AppendBatch(log, 20, term: 1);
+            LogFolder.AppendBatch(log, 20, term: 3);
+        }
+
+        using var reopened = _folder.Open(segmentBytes: 1024);
+        Assert.Equal(1, reopened.FirstIndex);
+        Assert.Equal(40, reopened.LastIndex);
+        Assert.Equal(1, reopened.TermAt(20));
+        Assert.Equal(3, reopened.TermAt(21));
+        LogFolder.AssertRecords(reopened.Read(1, 40), 1);
+
+        LogFolder.AppendBatch(reopened, 5, term: 3);
+        LogFolder.AssertRecords(reopened.Read(1, 45), 1);
+    }
+
+    [Fact]
+    public void Read_IsBoundedByPayloadBytesAndCount_ButAlwaysReturnsOneRecord()
+    {
+        using var log = _folder.Open(segmentBytes: 1024);
+        for (var i = 0; i < 10; i++)
+            LogFolder.AppendBatch(log, 10, term: 1);
+
+        var bytes = 0L;
+        var bounded = log.Read(3, 100, maxPayloadBytes: 1000);
+        foreach (var record in bounded)
+            bytes += record.Payload.Length;
+        Assert.InRange(bytes, 1, 1000);
+        Assert.True(bounded.Count < 98, $"{bounded.Count} records");
+        LogFolder.AssertRecords(bounded, 3);
+        var following = log.Read(3 + bounded.Count, 3 + bounded.Count);
+        Assert.True(bytes + following[0].Payload.Length > 1000, "the next record would have fit");
+
+        LogFolder.AssertRecords(log.Read(5, 100, maxPayloadBytes: 1), 5);
+        Assert.Single(log.Read(5, 100, maxPayloadBytes: 1));
+        Assert.Equal(7, log.Read(50, 100, maxCount: 7).Count);
+        Assert.Empty(log.Read(60, 59));
+        Assert.Throws<ArgumentOutOfRangeException>(() => log.Read(95, 101));
+    }
+
+    [Fact]
+    public void TruncateFrom_DropsTheTailDurably_AndNewRecordsFollow()
+    {
+        using (var log = _folder.Open(segmentBytes: 1024))
+        {
+            for (var i = 0; i < 8; i++)
+                LogFolder.AppendBatch(log, 10, term: 2);
+            var segments = log.SegmentCount;
+            log.TruncateFrom(23);
+            Assert.Equal(22, log.LastIndex);
+            Assert.True(log.SegmentCount < segments);
+
+            var batch = log.NewBatch();
+            Assert.Equal(23, batch.FirstIndex);
+            batch.Add(5, "replaced"u8);
+            log.Append(batch);
+        }
+
+        using var reopened = _folder.Open(segmentBytes: 1024);
+        Assert.Equal(23, reopened.LastIndex);
+        LogFolder.AssertRecords(reopened.Read(1, 22), 1);
+        var replaced = reopened.Read(23, 23)[0];
+        Assert.Equal(5, replaced.Term);
+        Assert.Equal("replaced"u8.ToArray(), replaced.Payload.ToArray());
+        Assert.Equal(2, reopened.TermAt(22));
+    }
+
+    [Fact]
+    public void TruncateFrom_TheFirstIndex_EmptiesTheLog()
+    {
+        using var log = _folder.Open();
+        LogFolder.AppendBatch(log, 5, term: 1);
+        log.TruncateFrom(1);
+        Assert.True(log.IsEmpty);
+        LogFolder.AppendBatch(log, 3, term: 2);
+        Assert.Equal(3, log.LastIndex);
+        Assert.Equal(2, log.TermAt(1));
+    }
+
+    [Fact]
+    public void DropPrefix_DeletesWholeSegmentsBelowTheSnapshot_AndHidesTheRest()
+    {
+        using (var log = _folder.Open(segmentBytes: 1024))
+        {
+            for (var i = 0; i < 10; i++)
+                LogFolder.AppendBatch(log, 10, term: 1);
+            var before = _folder.Segments().Length;
+            log.DropPrefix(55);
+            Assert.Equal(56, log.FirstIndex);
+            Assert.True(_folder.Segments().Length < before);
+            Assert.Throws<ArgumentOutOfRangeException>(() => log.Read(55, 60));
+            LogFolder.AssertRecords(log.Read(56, 100), 56);
+            Assert.Throws<ArgumentOutOfRangeException>(() => log.DropPrefix(101));
+        }
+
+        // The segment holding 56 starts at or before it; the caller drops the prefix again after a restart.
+        using var reopened = _folder.Open(segmentBytes: 1024);
+        Assert.InRange(reopened.FirstIndex, 2, 56);
+        Assert.Equal(100, reopened.LastIndex);
+        LogFolder.AssertRecords(reopened.Read(reopened.FirstIndex, 100), reopened.FirstIndex);
+    }
+
+    [Fact]
+    public void Reset_EmptiesTheLog_AndTheNextAppendStartsAtTheGivenIndex()
+    {
+        using (var log = _folder.Open(segmentBytes: 1024))
+        {
+            for (var i = 0; i < 5; i++)
+                LogFolder.AppendBatch(log, 10, term: 1);
+            log.Reset(1001);
+            Assert.True(log.IsEmpty);
+            Assert.Equal(1001, log.FirstIndex);
+            Assert.Empty(_folder.Segments());
+            LogFolder.AppendBatch(log, 4, term: 3);
+        }
+
+        using var reopened = _folder.Open(segmentBytes: 1024);
+        Assert.Equal(1001, reopened.FirstIndex);
+        Assert.Equal(1004, reopened.LastIndex);
+        LogFolder.AssertRecords(reopened.Read(1001, 1004), 1001);
+    }
+
+    [Fact]
+    public void Append_ThatDoesNotStartAtTheNextIndex_OrLowersTheTerm_IsRefused()
+    {
+        using var log = _folder.Open();
+        LogFolder.AppendBatch(log, 3, term: 4);
+        var gap = new LogBatch(5);
+        gap.Add(4, "x"u8);
+        Assert.Throws<InvalidOperationException>(() => log.Append(gap));
+        var lower = log.NewBatch();
+        lower.Add(3, "x"u8);
+        Assert.Throws<InvalidOperationException>(() => log.Append(lower));
+        Assert.Equal(3, log.LastIndex);
+    }
+
+    [Fact]
+    public void Read_OfARecordDamagedWhileTheLogIsOpen_ThrowsInsteadOfReturningWrongBytes()
+    {
+        using var log = _folder.Open(segmentBytes: 1 << 20);
+        LogFolder.AppendBatch(log, 20, term: 1);
+        var segment = _folder.Segments().Single();
+        using (var file = new FileStream(segment, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            file.Position = file.Length - 5;
+            var b = file.ReadByte();
+            file.Position = file.Length - 5;
+            file.WriteByte((byte)(b ^ 0x40));
+        }
+
+        LogFolder.AssertRecords(log.Read(1, 19), 1);
+        Assert.Throws<LogCorruptedException>(() => log.Read(20, 20));
+    }
+
+    public void Dispose() => _folder.Dispose();
+}
