@@ -188,5 +188,34 @@ public sealed class SegmentedLogTests : IDisposable
         Assert.Throws<LogCorruptedException>(() => log.Read(20, 20));
     }
 
+    [Fact]
+    public async Task Reads_BesideAppendsAndRollovers_SeeOnlyWholeRecords()
+    {
+        using var log = _folder.Open(segmentBytes: 2048);
+        using var done = new CancellationTokenSource();
+        var reader = Task.Run(() =>
+        {
+            var reads = 0;
+            while (!done.IsCancellationRequested || reads == 0)
+            {
+                var last = log.LastIndex;
+                if (last >= 1)
+                {
+                    var first = Math.Max(1, last - 30);
+                    LogFolder.AssertRecords(log.Read(first, last, maxPayloadBytes: 4096), first);
+                    reads++;
+                }
+            }
+
+            return reads;
+        });
+
+        for (var i = 0; i < 200; i++)
+            LogFolder.AppendBatch(log, 1 + i % 6, term: 1 + i / 50);
+        await done.CancelAsync();
+        Assert.True(await reader.WaitAsync(TimeSpan.FromMinutes(2)) > 0);
+        LogFolder.AssertRecords(log.Read(1, log.LastIndex), 1);
+    }
+
     public void Dispose() => _folder.Dispose();
 }
