@@ -48,6 +48,11 @@ void RunOurs(int batchSize)
         }
 
         Print("raftkv", batchSize, total.Elapsed, latencies, (double)log.Syncs / latencies.Count, log.FolderSyncs.ToString(CultureInfo.InvariantCulture));
+        log.Dispose();
+        var reopening = Stopwatch.StartNew();
+        using var reopened = SegmentedLog.Open(folder.FullName);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"          reopened {reopened.LastIndex} entries in {reopened.SegmentCount} segments in {reopening.Elapsed.TotalMilliseconds:F0} ms (every checksum verified)"));
     }
     finally
     {

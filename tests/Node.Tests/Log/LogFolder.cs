@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using RaftKV.Node.Log;
 
 namespace RaftKV.Node.Tests.Log;
@@ -16,7 +17,8 @@ internal sealed class LogFolder : IDisposable
         return bytes;
     }
 
-    public SegmentedLog Open(long segmentBytes = 4096) => SegmentedLog.Open(Path, new SegmentedLogOptions { SegmentBytes = segmentBytes });
+    public SegmentedLog Open(long segmentBytes = 4096, ILogger? logger = null)
+        => SegmentedLog.Open(Path, new SegmentedLogOptions { SegmentBytes = segmentBytes }, logger);
 
     /// <summary>Appends <paramref name="count"/> records in one batch, each with <see cref="Payload"/> of its index.</summary>
     public static void AppendBatch(SegmentedLog log, int count, long term)

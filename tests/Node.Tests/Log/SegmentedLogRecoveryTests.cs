@@ -75,9 +75,13 @@ public sealed class SegmentedLogRecoveryTests : IDisposable
         // The first record of the last append never reached the disk; the sectors of the four after it did.
         FlipByte(folder.Segments()[0], OffsetOf(1, 6) + LogRecordFormat.RecordHeaderSize + 2);
 
-        using var recovered = folder.Open(segmentBytes: 1 << 20);
+        var logger = new CapturingLogger();
+        using var recovered = folder.Open(segmentBytes: 1 << 20, logger);
         Assert.Equal(5, recovered.LastIndex);
         LogFolder.AssertRecords(recovered.Read(1, 5), 1);
+        var warning = Assert.Single(logger.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+        Assert.Contains("torn tail", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("from index 6", warning.Message, StringComparison.Ordinal);
     }
 
     [Fact]
