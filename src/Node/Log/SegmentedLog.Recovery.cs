@@ -50,7 +50,9 @@ internal sealed partial class SegmentedLog
             if (!LogRecordFormat.TryReadSegmentHeader(window.Get(0, (int)Math.Min(length, LogRecordFormat.SegmentHeaderSize)), out var named)
                 || named != first)
             {
-                if (!isLast || ValidRecordAfter(window, 0, _ => true))
+                // The header went out in one write with the segment's first append: valid records of that append may
+                // have reached the disk without it; a valid record of any later append means the header was synced.
+                if (!isLast || ValidRecordAfter(window, 0, header => header.Batch != first))
                     throw new LogCorruptedException($"{path} has a damaged header");
                 handle.Dispose();
                 File.Delete(path);

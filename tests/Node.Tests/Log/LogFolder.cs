@@ -33,6 +33,14 @@ internal sealed class LogFolder : IDisposable
         log.Append(batch);
     }
 
+    /// <summary>Writes <paramref name="batches"/> appends of <paramref name="perBatch"/> records in term 1 to a new log and closes it.</summary>
+    public void Write(int batches, int perBatch, long segmentBytes)
+    {
+        using var log = Open(segmentBytes);
+        for (var i = 0; i < batches; i++)
+            AppendBatch(log, perBatch, term: 1);
+    }
+
     /// <summary>Checks that <paramref name="records"/> are consecutive from <paramref name="first"/>, each with its own payload.</summary>
     public static void AssertRecords(IReadOnlyList<LogRecord> records, long first)
     {

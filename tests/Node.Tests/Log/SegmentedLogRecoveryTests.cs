@@ -66,11 +66,7 @@ public sealed class SegmentedLogRecoveryTests : IDisposable
     public void TornLastAppend_WhoseLaterRecordsReachedTheDisk_IsDroppedWhole()
     {
         var folder = NewFolder();
-        using (var log = folder.Open(segmentBytes: 1 << 20))
-        {
-            LogFolder.AppendBatch(log, 5, term: 1);
-            LogFolder.AppendBatch(log, 5, term: 1);
-        }
+        folder.Write(batches: 2, perBatch: 5, segmentBytes: 1 << 20);
 
         // The first record of the last append never reached the disk; the sectors of the four after it did.
         FlipByte(folder.Segments()[0], OffsetOf(1, 6) + LogRecordFormat.RecordHeaderSize + 2);
@@ -103,11 +99,7 @@ public sealed class SegmentedLogRecoveryTests : IDisposable
     public void DamagedRecordInASegmentThatIsNotTheLast_RefusesToOpen()
     {
         var folder = NewFolder();
-        using (var log = folder.Open(segmentBytes: 512))
-        {
-            for (var i = 0; i < 4; i++)
-                LogFolder.AppendBatch(log, 4, term: 1);
-        }
+        folder.Write(batches: 4, perBatch: 4, segmentBytes: 512);
 
         var segments = folder.Segments();
         Assert.True(segments.Length >= 2);
@@ -119,11 +111,7 @@ public sealed class SegmentedLogRecoveryTests : IDisposable
     public void MissingSegmentBetweenTwoOthers_RefusesToOpen()
     {
         var folder = NewFolder();
-        using (var log = folder.Open(segmentBytes: 512))
-        {
-            for (var i = 0; i < 4; i++)
-                LogFolder.AppendBatch(log, 4, term: 1);
-        }
+        folder.Write(batches: 4, perBatch: 4, segmentBytes: 512);
 
         var segments = folder.Segments();
         Assert.True(segments.Length >= 3);
@@ -136,11 +124,7 @@ public sealed class SegmentedLogRecoveryTests : IDisposable
     public void LastSegmentCutInsideItsHeader_IsDeleted_AndTheLogEndsWithThePreviousSegment()
     {
         var folder = NewFolder();
-        using (var log = folder.Open(segmentBytes: 512))
-        {
-            for (var i = 0; i < 3; i++)
-                LogFolder.AppendBatch(log, 4, term: 1);
-        }
+        folder.Write(batches: 3, perBatch: 4, segmentBytes: 512);
 
         var segments = folder.Segments();
         var last = segments[^1];
@@ -152,6 +136,30 @@ public sealed class SegmentedLogRecoveryTests : IDisposable
         Assert.Equal(first - 1, recovered.LastIndex);
         Assert.False(File.Exists(last));
         LogFolder.AssertRecords(recovered.Read(1, first - 1), 1);
+    }
+
+    [Fact]
+    public void DamagedHeaderOfANewLastSegment_WhoseFirstAppendReachedTheDisk_IsDeleted()
+    {
+        var folder = NewFolder();
+        folder.Write(batches: 3, perBatch: 4, segmentBytes: 512);
+        var last = folder.Segments()[^1];
+        var first = FirstIndexOf(last);
+        FlipByte(last, 20); // the header's first index; the records of the append written with it are intact
+
+        using var recovered = folder.Open(segmentBytes: 512);
+        Assert.Equal(first - 1, recovered.LastIndex);
+        Assert.False(File.Exists(last));
+    }
+
+    [Fact]
+    public void DamagedHeaderOfALastSegmentWithASecondAppend_RefusesToOpen()
+    {
+        var folder = NewFolder();
+        folder.Write(batches: 2, perBatch: 4, segmentBytes: 1 << 20);
+        FlipByte(folder.Segments()[0], 3);
+        var error = Assert.Throws<LogCorruptedException>(() => folder.Open(segmentBytes: 1 << 20));
+        Assert.Contains("damaged header", error.Message, StringComparison.Ordinal);
     }
 
     private LogFolder NewFolder()
