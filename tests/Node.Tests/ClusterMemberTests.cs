@@ -115,17 +115,8 @@ public sealed class ClusterMemberTests
         });
         var leader = await cluster.WaitForLeaderAsync();
         await SecretOfEveryNodeAsync(cluster);
-        var lagging = cluster.Nodes.First(n => n != leader);
-        await cluster.StopNodeAsync(lagging.Index);
-        await using (var client = await RespTestClient.ConnectAsync(leader.RespPort))
-        {
-            for (var i = 0; i < 200; i++)
-                Assert.Equal("OK", (await client.SendAsync("SET", $"k{i % 37}", new string('v', 100) + i)).Text());
-        }
-
+        var lagging = await CatchUpBehindASnapshotAsync(cluster, leader, valueBytes: 100);
         Assert.True(leader.Raft.StateMachine.LastSnapshotBytes > 1024, "the leader's snapshot is not offered for download");
-        await cluster.StartNodeAsync(lagging.Index);
-        await cluster.WaitForConvergenceAsync(TimeSpan.FromSeconds(60));
         Assert.True(lagging.Raft.StateMachine.Downloads.Completed >= 1, "the follower downloaded no snapshot");
         Assert.Single((await cluster.DigestsAsync()).Distinct());
     }
@@ -140,17 +131,7 @@ public sealed class ClusterMemberTests
         var secret = await SecretOfEveryNodeAsync(cluster);
         Assert.Equal(32, secret.Length);
 
-        var lagging = cluster.Nodes.First(n => n != leader);
-        await cluster.StopNodeAsync(lagging.Index);
-        await using (var client = await RespTestClient.ConnectAsync(leader.RespPort))
-        {
-            for (var i = 0; i < 200; i++)
-                Assert.Equal("OK", (await client.SendAsync("SET", $"k{i % 37}", $"v{i}")).Text());
-        }
-
-        Assert.True(leader.Raft.StateMachine.SnapshotIndex > 0, "the leader took no snapshot");
-        await cluster.StartNodeAsync(lagging.Index);
-        await cluster.WaitForConvergenceAsync(TimeSpan.FromSeconds(60));
+        var lagging = await CatchUpBehindASnapshotAsync(cluster, leader, valueBytes: 1);
         Assert.Equal(1, lagging.Raft.StateMachine.RestoreCount);
         Assert.Equal(secret, await SecretOfEveryNodeAsync(cluster));
 
@@ -200,6 +181,24 @@ public sealed class ClusterMemberTests
     private static string Flatten(RaftKV.Protocol.Replies.Reply reply) => reply is RaftKV.Protocol.Replies.ArrayReply array
         ? string.Join("\n", array.Items.Select(Flatten))
         : reply.Text() ?? "";
+
+    // Stops a follower, writes past the leader's next snapshot (SnapshotIntervalEntries 50), starts the follower again
+    // and waits until it has caught up, which it can only do from the snapshot: the log before it is compacted.
+    private static async Task<TestNode> CatchUpBehindASnapshotAsync(TestCluster cluster, TestNode leader, int valueBytes)
+    {
+        var lagging = cluster.Nodes.First(n => n != leader);
+        await cluster.StopNodeAsync(lagging.Index);
+        await using (var client = await RespTestClient.ConnectAsync(leader.RespPort))
+        {
+            for (var i = 0; i < 200; i++)
+                Assert.Equal("OK", (await client.SendAsync("SET", $"k{i % 37}", new string('v', valueBytes) + i)).Text());
+        }
+
+        Assert.True(leader.Raft.StateMachine.SnapshotIndex > 0, "the leader took no snapshot");
+        await cluster.StartNodeAsync(lagging.Index);
+        await cluster.WaitForConvergenceAsync(TimeSpan.FromSeconds(60));
+        return lagging;
+    }
 
     // Waits until every running node has applied a secret, and returns it once they all agree.
     private static async Task<byte[]> SecretOfEveryNodeAsync(TestCluster cluster)
