@@ -63,6 +63,17 @@ public sealed class ClusterSecretTests
         Assert.Equal(whole, output.ToArray());
     }
 
+    [Fact]
+    public void Flushall_KeepsTheSecret()
+    {
+        var store = new KeyValueStore();
+        store.Apply(new LogCommand(CommandId.ClusterSecretSet, 1000, 0, [First]));
+        store.Apply(CommandId.Set, 1000, "k", "v");
+        Assert.Equal("OK", ReplyText.Render(store.Apply(CommandId.Flushall, 1000)));
+        Assert.Equal(0, store.KeyCount);
+        Assert.Equal(First, store.ClusterSecret);
+    }
+
     // DEBUG DIGEST compares replicas' data; the secret is compared by the nodes' tests, and never feeds a reply.
     [Fact]
     public void Digest_DoesNotDependOnTheSecret()
