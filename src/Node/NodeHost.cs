@@ -47,6 +47,8 @@ public static class NodeHost
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<ExpirySweeper>());
         builder.Services.AddSingleton<LockLeases>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<LockLeases>());
+        builder.Services.AddSingleton<Security.ClusterSecretProposer>();
+        builder.Services.AddHostedService(static sp => sp.GetRequiredService<Security.ClusterSecretProposer>());
         builder.Services.AddSingleton<ClientRegistry>();
         builder.Services.AddSingleton<MonitorFeed>();
         builder.Services.AddSingleton<PubSubBroker>();

@@ -23,6 +23,7 @@ public sealed partial class KeyValueStore
     private readonly LockTable _locks = new();
     private readonly RuntimeConfig _config = new();
     private readonly FunctionStore _functions = new(FunctionEngineFactory.Create);
+    private readonly Security.ClusterSecret _clusterSecret = new();
     private readonly Scripting.ScriptHost _scripts;
 
     // The Raft index of the entry being applied, for fencing tokens; 0 outside Apply (reads grant no tokens).
@@ -125,6 +126,14 @@ public sealed partial class KeyValueStore
     /// <summary>FUNCTION's checks that need no state (options of LOAD, FLUSH, RESTORE, LIST): the error, or null.</summary>
     public static Reply? ValidateFunction(byte[][] arguments) => FunctionCommands.Validate(arguments);
 
+    /// <summary>
+    /// A copy of the cluster secret (ClusterSecretSet), or null before one is committed: for proving membership between
+    /// nodes only; never to be shown to a client or logged.
+    /// </summary>
+    public byte[]? ClusterSecret => (byte[]?)_clusterSecret.Value?.Clone();
+
+    internal Security.ClusterSecret ClusterSecretState => _clusterSecret;
+
     /// <summary>The replicated runtime configuration (CONFIG SET): read it between applies, as the keyspace.</summary>
     public RuntimeConfig Config => _config;
 
@@ -196,6 +205,11 @@ public sealed partial class KeyValueStore
         if (command.Command == CommandId.Function)
         {
             return FunctionCommands.Apply(_functions, command.Arguments);
+        }
+
+        if (command.Command == CommandId.ClusterSecretSet)
+        {
+            return _clusterSecret.Apply(command.Arguments);
         }
 
         _entryIndex = entryIndex;

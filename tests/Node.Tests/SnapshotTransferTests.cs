@@ -124,6 +124,24 @@ public sealed class SnapshotTransferTests
         Assert.Throws<InvalidDataException>(() =>
             SnapshotManifest.Decode(new SnapshotManifest(1, 1, 10, "file:///etc/passwd").Encode()));
     }
+
+    [Fact]
+    public void Manifest_CarriesTheMemberProof_AndAVersion1ManifestIsStillRead()
+    {
+        var manifest = new SnapshotManifest(9, 2, 5000, "http://127.0.0.2:41234/raftkv/snapshots/9-2", new string('a', 64));
+        var bytes = manifest.Encode();
+        Assert.True(bytes.Length <= SnapshotManifest.MaxSize);
+        Assert.Equal(manifest, SnapshotManifest.Decode(bytes));
+        Assert.DoesNotContain(manifest.Token, manifest.ToString(), StringComparison.Ordinal);
+
+        // Version 1 (before the proof): the same fields without the token's length and bytes.
+        var version1 = bytes[..^(1 + 64)];
+        version1[8] = 1;
+        Assert.Equal(manifest with { Token = "" }, SnapshotManifest.Decode(version1));
+
+        var truncated = bytes[..^1];
+        Assert.Throws<InvalidDataException>(() => SnapshotManifest.Decode(truncated));
+    }
 }
 
 /// <summary>The follower's downloader against a real HTTP server (Kestrel on loopback) that misbehaves.</summary>

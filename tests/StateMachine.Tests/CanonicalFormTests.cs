@@ -17,14 +17,15 @@ public sealed class CanonicalFormTests
 {
     // The snapshot of RepresentationsStore (length, then its trailing XxHash64): bytes on disk; a change needs a new
     // format version. Taken with the encoders as they were before they stopped allocating (issue 6), in version 1;
-    // version 4 differs only by its version number, the (empty) configuration section after the header, each key's
-    // revision, and the (empty) lock, revision (no tombstone), script and function sections, which the test takes off to
-    // compare.
+    // version 5 differs only by its version number, the (empty) configuration section after the header, each key's
+    // revision, and the (empty) lock, revision (no tombstone), script, function and cluster secret sections, which the
+    // test takes off to compare.
     private const int GoldenLength = 13948;
     private const string GoldenChecksum = "B2A2C5A820B2C742";
     private const int EmptyLockSectionLength = 16;
     private const int EmptyScriptSectionLength = 4;
     private const int EmptyFunctionSectionLength = 4;
+    private const int EmptySecretSectionLength = 4;
     private const int HeaderLength = 42;
     private const int EmptyConfigSectionLength = 4;
     private const int RevisionSectionLength = 8 + 4;
@@ -34,9 +35,9 @@ public sealed class CanonicalFormTests
     {
         var store = RepresentationsStore();
         var bytes = Snapshot(store);
-        Assert.Equal(4, bytes[8]);
+        Assert.Equal(5, bytes[8]);
         var keysEnd = bytes.Length - sizeof(ulong) - EmptyLockSectionLength - RevisionSectionLength - EmptyScriptSectionLength
-            - EmptyFunctionSectionLength;
+            - EmptyFunctionSectionLength - EmptySecretSectionLength;
         Assert.All(bytes[keysEnd..^sizeof(ulong)], static b => Assert.Equal(0, b));
         Assert.All(bytes[HeaderLength..(HeaderLength + EmptyConfigSectionLength)], static b => Assert.Equal(0, b));
 

@@ -17,6 +17,7 @@ internal static class OpExecutor
     [
         "CLUSTERDOWN No Raft leader",
         "CLUSTERDOWN The leader could not be reached",
+        "CLUSTERDOWN This node has not learned the cluster secret yet",
     ];
 
     /// <summary>

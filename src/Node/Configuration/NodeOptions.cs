@@ -149,5 +149,13 @@ public sealed class NodeOptions
     /// </summary>
     public string RestoreFrom { get; set; } = string.Empty;
 
+    /// <summary>
+    /// The secret by which members prove themselves to each other outside Raft (the forwarding handshake, snapshot
+    /// downloads), for a brand-new cluster: the first leader puts it into the log (UTF-8), or 32 random bytes when this
+    /// is empty. Once the cluster has a secret it keeps it: changing this later changes nothing. Never shown by INFO
+    /// or CONFIG GET.
+    /// </summary>
+    public string ClusterSecret { get; set; } = string.Empty;
+
     public string RespAdvertised => string.IsNullOrEmpty(RespAdvertisedEndpoint) ? RespEndpoint : RespAdvertisedEndpoint;
 }

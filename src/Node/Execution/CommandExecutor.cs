@@ -29,6 +29,7 @@ internal sealed partial class CommandExecutor(
     public const string UnknownOutcome = "CLUSTERDOWN The write was sent but its outcome is unknown (leadership changed or timed out)";
     public const string ReadFailed = "CLUSTERDOWN The read could not be confirmed by a quorum";
     public const string LeaderUnreachable = "CLUSTERDOWN The leader could not be reached";
+    public const string NoClusterSecret = "CLUSTERDOWN This node has not learned the cluster secret yet (it is catching up)";
     public const string LeasesPending = "TRYAGAIN lock leases are being extended after a leader change, retry";
     public const string OutOfMemory = "OOM command not allowed when used memory > 'maxmemory'.";
     public const string NoScript = "NOSCRIPT No matching script. Please use EVAL.";
@@ -299,9 +300,12 @@ internal sealed partial class CommandExecutor(
         {
             if (connection is null)
             {
+                // The handshake proves membership with the cluster secret, which a brand-new node is still learning.
+                if (await Security.MemberSecret.WaitAsync(raft, TimeSpan.FromMilliseconds(_options.CommandTimeoutMs), token).ConfigureAwait(false) is not { } secret)
+                    return Reply.Error(NoClusterSecret);
                 using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(token);
                 connectTimeout.CancelAfter(_options.CommandTimeoutMs);
-                connection = await ForwardingConnection.ConnectAsync(leader, connectTimeout.Token).ConfigureAwait(false);
+                connection = await ForwardingConnection.ConnectAsync(leader, secret, connectTimeout.Token).ConfigureAwait(false);
                 caller.Forwarder = connection;
             }
         }

@@ -9,12 +9,13 @@ namespace RaftKV.Node.Execution;
 /// <summary>
 /// One RESP connection from a follower to the leader, owned by one client session so that a client's commands
 /// reach the leader in the order the client sent them. The connection announces itself with
-/// <see cref="Handshake"/>, which switches it to RESP3 and tells the leader never to forward it again.
+/// <see cref="Handshake"/> and the member proof for the nonce the leader gives (<see cref="Security.MemberProof"/>), which
+/// switches it to RESP3 and tells the leader never to forward it again.
 /// A command that was sent and got no reply has an unknown outcome: it is never re-sent.
 /// </summary>
 internal sealed class ForwardingConnection : IAsyncDisposable
 {
-    /// <summary>The hidden command a forwarding connection opens with; no client sends it.</summary>
+    /// <summary>The hidden command a forwarding connection opens with (<c>NONCE</c>, then <c>PROOF hex</c>); the leader refuses a client that sends it without the proof.</summary>
     public const string Handshake = "RAFTKV-INTERNAL-FORWARD";
 
     private readonly Socket _socket;
@@ -35,7 +36,8 @@ internal sealed class ForwardingConnection : IAsyncDisposable
 
     public string Endpoint { get; }
 
-    public static async Task<ForwardingConnection> ConnectAsync(string endpoint, CancellationToken token)
+    /// <param name="secret">The cluster secret the handshake's proof is made with.</param>
+    public static async Task<ForwardingConnection> ConnectAsync(string endpoint, byte[] secret, CancellationToken token)
     {
         var (host, port) = Configuration.EndpointParser.Split(endpoint);
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -50,11 +52,18 @@ internal sealed class ForwardingConnection : IAsyncDisposable
         }
 
         var connection = new ForwardingConnection(endpoint, socket);
-        var reply = await connection.SendAsync([System.Text.Encoding.ASCII.GetBytes(Handshake)], 3, token).ConfigureAwait(false);
-        if (reply is ErrorReply error)
+        var name = System.Text.Encoding.ASCII.GetBytes(Handshake);
+        var reply = await connection.SendAsync([name, "NONCE"u8.ToArray()], 3, token).ConfigureAwait(false);
+        if (reply is BulkReply nonce)
+        {
+            var proof = Security.MemberProof.ForForwarding(secret, System.Text.Encoding.ASCII.GetString(nonce.Value));
+            reply = await connection.SendAsync([name, "PROOF"u8.ToArray(), System.Text.Encoding.ASCII.GetBytes(proof)], 3, token).ConfigureAwait(false);
+        }
+
+        if (reply is not SimpleStringReply)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
-            throw new IOException($"The leader refused the forwarding handshake: {error.Message}");
+            throw new IOException($"The leader refused the forwarding handshake: {(reply as ErrorReply)?.Message ?? reply.GetType().Name}");
         }
 
         return connection;

@@ -82,6 +82,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         _sliceKeys = Math.Max(1, sliceKeys);
         _logger = logger;
         _offers = offers ?? new SnapshotOffers(long.MaxValue);
+        _offers.ClusterSecret = () => ClusterSecret;
         _downloader = new SnapshotDownloader(location, Load, logger);
     }
 
@@ -149,6 +150,9 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
 
     /// <summary>The state machine's clock (the largest applied entry timestamp, Unix ms), read without the apply lock.</summary>
     public long StoreNow => Volatile.Read(ref _storeNow);
+
+    /// <summary>The applied cluster secret (a copy), or null before one is committed: never show it to a client or a log.</summary>
+    public byte[]? ClusterSecret => Read(static store => store.ClusterSecret);
 
     /// <summary>Runs <paramref name="reader"/> against the current state; it must not modify it.</summary>
     public T Read<T>(Func<KeyValueStore, T> reader)

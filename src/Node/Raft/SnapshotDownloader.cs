@@ -140,6 +140,8 @@ internal sealed partial class SnapshotDownloader(DirectoryInfo folder, Func<stri
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, manifest.Url);
                 request.Headers.Range = new RangeHeaderValue(offset, null);
+                if (manifest.Token.Length > 0)
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", manifest.Token);
                 using var stall = CancellationTokenSource.CreateLinkedTokenSource(download.Cancellation.Token);
                 stall.CancelAfter(StallTimeout);
                 using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, stall.Token).ConfigureAwait(false);

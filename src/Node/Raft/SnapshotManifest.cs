@@ -10,20 +10,26 @@ namespace RaftKV.Node.Raft;
 /// the file itself travels over HTTP (<see cref="SnapshotOffers"/>, <see cref="SnapshotDownloader"/>), with no deadline
 /// but progress, and resumes where a broken transfer stopped.
 /// <para>
-/// Layout (little-endian): magic <c>RKVSNAPM</c>, version byte 1, index, term, file length (8 bytes each), URL length
-/// (2 bytes) and the URL in UTF-8. The magic differs from a snapshot file's, so a follower tells the two apart by the
-/// first eight bytes.
+/// Layout (little-endian): magic <c>RKVSNAPM</c>, version byte 2, index, term, file length (8 bytes each), URL length
+/// (2 bytes) and the URL in UTF-8, then the token's length (1 byte) and the token in ASCII. The magic differs from a
+/// snapshot file's, so a follower tells the two apart by the first eight bytes. Version 1 (no token) is still read.
+/// </para>
+/// <para>
+/// <see cref="Token"/> is the member proof for the file (<see cref="Security.MemberProof.ForSnapshot"/>), which the
+/// downloader presents: the manifest travels over Raft, among members only, and the follower needs no secret of its own.
 /// </para>
 /// </summary>
-internal sealed record SnapshotManifest(long Index, long Term, long Length, string Url)
+internal sealed record SnapshotManifest(long Index, long Term, long Length, string Url, string Token = "")
 {
-    private const byte Version = 1;
+    private const byte Version = 2;
+    private const byte UntokenedVersion = 1;
     private const int HeaderSize = 8 + 1 + (3 * sizeof(long)) + sizeof(ushort);
     private const int MaxUrlBytes = 1024;
+    private const int MaxTokenBytes = 255;
     private static ReadOnlySpan<byte> Magic => "RKVSNAPM"u8;
 
     /// <summary>The largest encoded manifest: a received payload longer than this is a snapshot, not a manifest.</summary>
-    public const int MaxSize = HeaderSize + MaxUrlBytes;
+    public const int MaxSize = HeaderSize + MaxUrlBytes + 1 + MaxTokenBytes;
 
     /// <summary>
     /// True when both describe the same snapshot file, wherever it is offered: a snapshot's bytes are a function of
@@ -31,13 +37,19 @@ internal sealed record SnapshotManifest(long Index, long Term, long Length, stri
     /// </summary>
     public bool Describes(SnapshotManifest other) => Index == other.Index && Term == other.Term && Length == other.Length;
 
+    /// <summary>Without the token, which is a credential and stays out of logs.</summary>
+    public override string ToString() => $"snapshot {Index}, term {Term} ({Length} bytes) at {Url}";
+
     public byte[] Encode()
     {
         var url = Encoding.UTF8.GetBytes(Url);
         if (url.Length > MaxUrlBytes)
             throw new ArgumentException($"The snapshot URL is longer than {MaxUrlBytes} bytes", nameof(Url));
+        var token = Encoding.ASCII.GetBytes(Token);
+        if (token.Length > MaxTokenBytes)
+            throw new ArgumentException($"The snapshot token is longer than {MaxTokenBytes} bytes", nameof(Token));
 
-        var bytes = new byte[HeaderSize + url.Length];
+        var bytes = new byte[HeaderSize + url.Length + 1 + token.Length];
         var span = bytes.AsSpan();
         Magic.CopyTo(span);
         span[8] = Version;
@@ -46,6 +58,8 @@ internal sealed record SnapshotManifest(long Index, long Term, long Length, stri
         BinaryPrimitives.WriteInt64LittleEndian(span[25..], Length);
         BinaryPrimitives.WriteUInt16LittleEndian(span[33..], (ushort)url.Length);
         url.CopyTo(span[HeaderSize..]);
+        span[HeaderSize + url.Length] = (byte)token.Length;
+        token.CopyTo(span[(HeaderSize + url.Length + 1)..]);
         return bytes;
     }
 
@@ -57,19 +71,33 @@ internal sealed record SnapshotManifest(long Index, long Term, long Length, stri
     {
         if (bytes.Length < HeaderSize || !HasMagic(bytes))
             throw new InvalidDataException("Not a snapshot manifest");
-        if (bytes[8] != Version)
+        if (bytes[8] is not (Version or UntokenedVersion))
             throw new InvalidDataException($"Unknown snapshot manifest version {bytes[8]}");
 
         var index = BinaryPrimitives.ReadInt64LittleEndian(bytes[9..]);
         var term = BinaryPrimitives.ReadInt64LittleEndian(bytes[17..]);
         var length = BinaryPrimitives.ReadInt64LittleEndian(bytes[25..]);
         var urlLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes[33..]);
-        if (index < 0 || term < 0 || length <= 0 || urlLength > MaxUrlBytes || bytes.Length != HeaderSize + urlLength)
+        if (index < 0 || term < 0 || length <= 0 || urlLength > MaxUrlBytes || bytes.Length < HeaderSize + urlLength)
             throw new InvalidDataException("Corrupted snapshot manifest");
+
+        var tokenAt = HeaderSize + urlLength;
+        var token = string.Empty;
+        if (bytes[8] == UntokenedVersion)
+        {
+            if (bytes.Length != tokenAt)
+                throw new InvalidDataException("Corrupted snapshot manifest");
+        }
+        else
+        {
+            if (bytes.Length <= tokenAt || bytes.Length != tokenAt + 1 + bytes[tokenAt] || !Ascii.IsValid(bytes[(tokenAt + 1)..]))
+                throw new InvalidDataException("Corrupted snapshot manifest");
+            token = Encoding.ASCII.GetString(bytes[(tokenAt + 1)..]);
+        }
 
         var url = Encoding.UTF8.GetString(bytes.Slice(HeaderSize, urlLength));
         return Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp
-            ? new SnapshotManifest(index, term, length, url)
+            ? new SnapshotManifest(index, term, length, url, token)
             : throw new InvalidDataException("The snapshot manifest's URL is not an http URL");
     }
 }

@@ -10,6 +10,11 @@ namespace RaftKV.Node.Raft;
 /// <see cref="PostponeFactor"/> snapshot intervals of log): a new snapshot would replace the one being downloaded,
 /// and a follower whose download always took longer than the leader's snapshot interval would never catch up.
 /// </para>
+/// <para>
+/// Only members download: a request must carry <c>Authorization: Bearer</c> with the file's proof
+/// (<see cref="Security.MemberProof.ForSnapshot"/>), which the leader puts into the manifest it sends over Raft, so a
+/// follower needs no secret of its own to catch up (a brand-new member has none yet). Without it: 401 and no bytes.
+/// </para>
 /// </summary>
 internal sealed class SnapshotOffers(long inlineLimit)
 {
@@ -36,6 +41,9 @@ internal sealed class SnapshotOffers(long inlineLimit)
         set => Volatile.Write(ref _baseUrl, value);
     }
 
+    /// <summary>This node's applied cluster secret, or null while it has none (snapshots are then sent inline).</summary>
+    public Func<byte[]?> ClusterSecret { get; set; } = static () => null;
+
     /// <summary>True while a follower is downloading a snapshot from this node.</summary>
     public bool IsServing => Volatile.Read(ref _serving) > 0;
 
@@ -49,17 +57,26 @@ internal sealed class SnapshotOffers(long inlineLimit)
     {
         var baseUrl = BaseUrl;
         var length = snapshot.File.Exists ? snapshot.File.Length : 0;
-        return baseUrl is null || length <= InlineLimit
+        return baseUrl is null || length <= InlineLimit || ClusterSecret() is not { } secret
             ? null
-            : new SnapshotManifest(snapshot.Index, snapshot.Term, length, baseUrl + RoutePrefix + snapshot.File.Name).Encode();
+            : new SnapshotManifest(snapshot.Index, snapshot.Term, length, baseUrl + RoutePrefix + snapshot.File.Name,
+                Security.MemberProof.ForSnapshot(secret, snapshot.File.Name)).Encode();
     }
 
     /// <summary>
     /// Serves the snapshot file <paramref name="name"/> (<c>index-term</c>) from <paramref name="folder"/> with range
-    /// support; 404 for any other name or a file already reclaimed (the follower then waits for the next manifest).
+    /// support; 404 for any other name or a file already reclaimed (the follower then waits for the next manifest);
+    /// 401 before anything else for a request without the member proof for <paramref name="name"/>.
     /// </summary>
     public async Task ServeAsync(DirectoryInfo folder, string name, HttpContext context)
     {
+        if (!IsMember(name, context.Request))
+        {
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            return;
+        }
+
         if (SnapshotFile.TryParse(new FileInfo(Path.Combine(folder.FullName, name))) is not { } snapshot
             || snapshot.File.Name != name || !snapshot.File.Exists)
         {
@@ -82,6 +99,17 @@ internal sealed class SnapshotOffers(long inlineLimit)
         {
             Interlocked.Decrement(ref _serving);
         }
+    }
+
+    // The proof is checked whatever the name, so an outsider learns nothing about which snapshots exist.
+    private bool IsMember(string name, HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        const string scheme = "Bearer ";
+        return ClusterSecret() is { } secret
+               && header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)
+               && header.Length - scheme.Length == Security.MemberProof.Length
+               && Security.MemberProof.Matches(Security.MemberProof.ForSnapshot(secret, name), System.Text.Encoding.ASCII.GetBytes(header[scheme.Length..]));
     }
 
     /// <summary>The base URL for a listener bound to <paramref name="endPoint"/> (IPv6 addresses in brackets).</summary>

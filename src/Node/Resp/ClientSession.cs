@@ -275,11 +275,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         if (!CommandTable.TryGet(name, out var spec))
         {
             if (IsHandshake(name))
-            {
-                IsForwarded = true;
-                ProtocolVersion = 3;
-                return Reply.Ok;
-            }
+                return AnswerHandshake(request);
 
             _services.Stats.Rejected(null);
             _transaction.Flag();

@@ -29,6 +29,12 @@ public enum CommandId : ushort
     ScriptLoad = 7,
     /// <summary>SCRIPT FLUSH: empties the replicated script cache (no arguments, or ASYNC/SYNC, which mean the same here).</summary>
     ScriptFlush = 8,
+    /// <summary>
+    /// The cluster secret (one argument: its bytes), proposed by a leader whose state has none: the configured
+    /// ClusterSecret, else random bytes drawn on the leader and carried here, so every replica stores the same ones.
+    /// Applied only while no secret is set: the first one committed stays (reply: 1 when it set the secret, else 0).
+    /// </summary>
+    ClusterSecretSet = 9,
 
     // Connection and server (100-199).
     Ping = 100,

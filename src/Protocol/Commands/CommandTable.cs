@@ -296,6 +296,7 @@ public static class CommandTable
         new("transaction", CommandId.Transaction, -2, Write | CommandFlags.Internal),
         new("scriptload", CommandId.ScriptLoad, 2, Write | CommandFlags.Internal),
         new("scriptflush", CommandId.ScriptFlush, -1, Write | CommandFlags.Internal),
+        new("clustersecretset", CommandId.ClusterSecretSet, 2, Write | CommandFlags.Internal),
     ];
 
     private static readonly FrozenDictionary<string, CommandSpec> ByName =

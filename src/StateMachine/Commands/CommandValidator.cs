@@ -57,6 +57,8 @@ internal static class CommandValidator
                 return GeoCommands.ValidateDist(args);
             case CommandId.ConfigSet:
                 return Configuration.RuntimeConfig.TryParse(args, out _, out var configError) ? null : Reply.Error(configError!);
+            case CommandId.ClusterSecretSet:
+                return Security.ClusterSecret.Validate(args[0]);
             case CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh:
                 return LockCommands.Validate(command, args);
             case CommandId.Setbit:

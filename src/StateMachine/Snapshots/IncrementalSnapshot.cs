@@ -5,7 +5,7 @@ namespace RaftKV.StateMachine.Snapshots;
 /// <summary>
 /// A snapshot of a store at one moment, written in slices while entries keep being applied between them
 /// (<see cref="KeyValueStore.BeginSnapshot"/>). The bytes are exactly those <see cref="SnapshotWriter.Write"/> gives
-/// for the store as it was at the start. The header, the configuration, the lock table and the function libraries are taken at the start
+/// for the store as it was at the start. The header, the configuration, the lock table, the function libraries and the cluster secret are taken at the start
 /// (they are small); keys are copied on write, at key granularity (<see cref="FrozenKeyspace"/>).
 /// <para>
 /// Threading: <see cref="Advance"/> and <see cref="Abandon"/> need the same exclusion from applies as
@@ -23,6 +23,7 @@ public sealed class IncrementalSnapshot
     private readonly byte[]? _revisions;
     private readonly byte[]? _scripts;
     private readonly byte[]? _functions;
+    private readonly byte[]? _secret;
     private long _keysWritten;
 
     internal IncrementalSnapshot(KeyValueStore store, long index, long term)
@@ -37,6 +38,7 @@ public sealed class IncrementalSnapshot
         _revisions = version >= SnapshotLayout.RevisionsVersion ? SnapshotEncoding.EncodeRevisions(store.Keys) : null;
         _scripts = version >= SnapshotLayout.ScriptsVersion ? SnapshotEncoding.EncodeScripts(store) : null;
         _functions = version >= SnapshotLayout.ScriptsVersion ? FunctionSnapshot.Encode(store.Functions.Current) : null;
+        _secret = version >= SnapshotLayout.SecretVersion ? SnapshotEncoding.EncodeSecret(store) : null;
         _output = new SnapshotOutput(_pending);
         SnapshotEncoding.WriteHeader(_output, version, index, term, store.Now, KeyCount);
         if (version >= SnapshotLayout.ConfigVersion)
@@ -60,7 +62,7 @@ public sealed class IncrementalSnapshot
 
     /// <summary>
     /// Produces the next slice: the keys of about <paramref name="targetKeys"/> positions' worth of the canonical order
-    /// (fewer or more, as the keys fall), and after the last one the lock table, the function libraries and the checksum. Returns true when
+    /// (fewer or more, as the keys fall), and after the last one the lock table, the function libraries, the cluster secret and the checksum. Returns true when
     /// the snapshot is complete; copy-on-write has then ended.
     /// </summary>
     public bool Advance(int targetKeys)
@@ -105,6 +107,11 @@ public sealed class IncrementalSnapshot
         if (_functions is not null)
         {
             _output.WriteBytes(_functions);
+        }
+
+        if (_secret is not null)
+        {
+            _output.WriteBytes(_secret);
         }
 
         _output.Finish();

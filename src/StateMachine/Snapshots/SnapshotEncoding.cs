@@ -45,6 +45,18 @@ internal static class SnapshotEncoding
         return writer.ToArray();
     }
 
+    /// <summary>The cluster secret section (version 5): the secret as a string, empty when none is set.</summary>
+    public static void WriteSecret(CanonicalWriter writer, KeyValueStore store) =>
+        writer.WriteString(store.ClusterSecretState.Value ?? []);
+
+    /// <summary>The cluster secret section's bytes.</summary>
+    public static byte[] EncodeSecret(KeyValueStore store)
+    {
+        var writer = new BufferWriter();
+        WriteSecret(writer, store);
+        return writer.ToArray();
+    }
+
     public static void WriteHeader(CanonicalWriter writer, ushort version, long index, long term, long now, long keyCount)
     {
         writer.WriteBytes(SnapshotLayout.Magic);

@@ -100,6 +100,15 @@ public static class SnapshotReader
             FunctionSnapshot.Read(reader, store.Functions.Current);
         }
 
+        if (version >= SnapshotLayout.SecretVersion)
+        {
+            var secret = reader.ReadString(Security.ClusterSecret.MaxLength);
+            if (secret.Length > 0)
+            {
+                store.ClusterSecretState.Load(secret);
+            }
+        }
+
         var expected = reader.CurrentChecksum;
         Span<byte> stored = stackalloc byte[sizeof(ulong)];
         reader.ReadExactly(stored, checksummed: false);

@@ -17,6 +17,7 @@ public class CommandIdStabilityTests
         { "Transaction", 5 },
         { "ScriptLoad", 7 },
         { "ScriptFlush", 8 },
+        { "ClusterSecretSet", 9 },
         { "Ping", 100 },
         { "Echo", 101 },
         { "Hello", 102 },
