@@ -57,6 +57,7 @@ public static class NodeHost
         builder.Services.AddSingleton<ServerCommands>();
         builder.Services.AddSingleton<ScriptCommand>();
         builder.Services.AddSingleton<SessionServices>();
+        builder.Services.AddSingleton<Security.CrossProtocolGuard>();
         builder.Services.AddHostedService<PublishDelivery>();
         builder.Services.AddGrpc();
         testServices?.Invoke(builder.Services);

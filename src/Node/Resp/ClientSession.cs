@@ -128,6 +128,11 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
                 while (!_quit && !_closed.IsCancellationRequested && RespRequestReader.TryRead(ref buffer, _services.Limits, out var request))
                 {
                     (QueryBufferBytes, unparsed) = (unparsed, buffer.Length);
+                    if (Security.CrossProtocolGuard.IsHttpCommand(request![0]))
+                    {
+                        CloseForHttpRequest();
+                        break;
+                    }
 
                     // A long pipeline in one read queues its replies as it goes, so the output limit sees them.
                     // Replies in the batch all precede the commands in flight.
@@ -244,6 +249,18 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         LogOutputLimit(Address, Subscriptions.Count > 0 ? "pubsub" : "normal", pending, limit);
         _connection.Abort(new ConnectionAbortedException("Client output buffer limit exceeded"));
         _closed.Cancel();
+    }
+
+    /// <summary>
+    /// As Redis does on POST or Host: (<see cref="Security.CrossProtocolGuard"/>): the connection is aborted before the
+    /// replies of this read are queued, so none of them is sent, and the read loop stops.
+    /// </summary>
+    private void CloseForHttpRequest()
+    {
+        _services.CrossProtocol.Detected(Address);
+        _connection.Abort(new ConnectionAbortedException("Cross protocol scripting: POST or Host: sent as a command"));
+        _closed.Cancel();
+        _batch.Clear();
     }
 
     /// <summary>Queues a pub/sub message for this client; never blocks the caller (the applier).</summary>
