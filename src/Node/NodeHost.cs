@@ -58,6 +58,8 @@ public static class NodeHost
         builder.Services.AddSingleton<ScriptCommand>();
         builder.Services.AddSingleton<SessionServices>();
         builder.Services.AddSingleton<Security.CrossProtocolGuard>();
+        builder.Services.AddSingleton<Security.IDefaultUserPassword, Security.NoDefaultUserPassword>();
+        builder.Services.AddSingleton<Security.ProtectedModeCheck>();
         builder.Services.AddHostedService<PublishDelivery>();
         builder.Services.AddGrpc();
         testServices?.Invoke(builder.Services);

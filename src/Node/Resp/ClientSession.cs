@@ -134,6 +134,13 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
                         break;
                     }
 
+                    if (RequiresHandshake && !PassesProtectedMode(request[0]))
+                    {
+                        replies.Add(Reply.Error(Security.ProtectedMode.DeniedMessage));
+                        _quit = true;
+                        break;
+                    }
+
                     // A long pipeline in one read queues its replies as it goes, so the output limit sees them.
                     // Replies in the batch all precede the commands in flight.
                     if (replies.Count >= MaxBatchedReplies)
@@ -249,18 +256,6 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         LogOutputLimit(Address, Subscriptions.Count > 0 ? "pubsub" : "normal", pending, limit);
         _connection.Abort(new ConnectionAbortedException("Client output buffer limit exceeded"));
         _closed.Cancel();
-    }
-
-    /// <summary>
-    /// As Redis does on POST or Host: (<see cref="Security.CrossProtocolGuard"/>): the connection is aborted before the
-    /// replies of this read are queued, so none of them is sent, and the read loop stops.
-    /// </summary>
-    private void CloseForHttpRequest()
-    {
-        _services.CrossProtocol.Detected(Address);
-        _connection.Abort(new ConnectionAbortedException("Cross protocol scripting: POST or Host: sent as a command"));
-        _closed.Cancel();
-        _batch.Clear();
     }
 
     /// <summary>Queues a pub/sub message for this client; never blocks the caller (the applier).</summary>
