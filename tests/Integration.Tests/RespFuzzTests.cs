@@ -61,9 +61,8 @@ public sealed class RespFuzzTests(ITestOutputHelper output)
         Assert.DoesNotContain("+0000000000000000000000000000000000000000", digests[0]);
 
         // An exception inside a command is answered "-ERR internal error" and logged at Error level: a bug all the same.
-        var failures = cluster.Nodes.SelectMany(static n => n.Output.Split('\n').Where(static l => l.StartsWith("fail:", StringComparison.Ordinal) || l.StartsWith("crit:", StringComparison.Ordinal))
-            .Select(l => $"node{n.Index}: {l}")).ToList();
-        foreach (var line in failures)
+        var failures = cluster.Nodes.SelectMany(static n => LogEntries(n.Output, "fail:", "crit:", "warn:").Select(l => $"node{n.Index}: {l}")).ToList();
+        foreach (var line in failures.Distinct())
             output.WriteLine(line);
         output.WriteLine("node log lines by level: " + string.Join(", ", cluster.Nodes.SelectMany(static n => n.Output.Split('\n'))
             .Where(static l => l.Length > 5 && l[4] == ':').GroupBy(static l => l[..5]).Select(static g => $"{g.Key} {g.Count()}")));
@@ -154,6 +153,23 @@ public sealed class RespFuzzTests(ITestOutputHelper output)
         {
             foreach (var tcp in held)
                 tcp.Dispose();
+        }
+    }
+
+    /// <summary>The console logger's entries at the given levels: the "level: category" line and the message line after it.</summary>
+    private static IEnumerable<string> LogEntries(string output, params string[] levels)
+    {
+        var lines = output.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (!levels.Any(l => lines[i].StartsWith(l, StringComparison.Ordinal)))
+                continue;
+
+            // The message and, for an exception, its indented stack (up to the next entry).
+            var end = i + 1;
+            while (end < lines.Length && end < i + 16 && lines[end].StartsWith(' '))
+                end++;
+            yield return string.Join(" | ", lines[i..end].Select(static l => l.Trim()));
         }
     }
 
