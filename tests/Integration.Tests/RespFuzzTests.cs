@@ -64,6 +64,8 @@ public sealed class RespFuzzTests(ITestOutputHelper output)
         var failures = cluster.Nodes.SelectMany(static n => LogEntries(n.Output, "fail:", "crit:", "warn:").Select(l => $"node{n.Index}: {l}")).ToList();
         foreach (var line in failures.Distinct())
             output.WriteLine(line);
+        Assert.True(!failures.Exists(static l => l.Contains("fail: RaftKV.", StringComparison.Ordinal) || l.Contains("crit: ", StringComparison.Ordinal)),
+            $"{context}: a command failed inside a node (an internal error):\n{string.Join('\n', failures)}");
         output.WriteLine("node log lines by level: " + string.Join(", ", cluster.Nodes.SelectMany(static n => n.Output.Split('\n'))
             .Where(static l => l.Length > 5 && l[4] == ':').GroupBy(static l => l[..5]).Select(static g => $"{g.Key} {g.Count()}")));
         foreach (var node in cluster.Nodes)

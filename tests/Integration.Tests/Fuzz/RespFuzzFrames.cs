@@ -27,6 +27,25 @@ internal sealed class RespFuzzFrames(int seed)
         ["TYPE", "{k}"], ["DBSIZE"], ["SUBSCRIBE", "fuzz"], ["PUBLISH", "fuzz", "{v}"], ["BLPOP", "{k}", "0.05"],
         ["OBJECT", "ENCODING", "{k}"], ["STRLEN", "{k}"], ["SORT", "{k}", "LIMIT", "0", "5"], ["GETDEL", "{k}"],
         ["INCRBYFLOAT", "{k}", "1e308"], ["LINSERT", "{k}", "BEFORE", "{v}", "{v}"], ["SRANDMEMBER", "{k}", "-5"],
+
+        // Numbers a client chooses: timeouts, TTLs, increments, indexes and counts at their extremes.
+        ["BLPOP", "{k}", "{n}"], ["BRPOP", "{k}", "{k}", "{n}"], ["BZPOPMIN", "{k}", "{n}"], ["BLMOVE", "{k}", "{k}", "LEFT", "RIGHT", "{n}"],
+        ["XREAD", "BLOCK", "{n}", "STREAMS", "{k}", "$"], ["XREAD", "COUNT", "{n}", "STREAMS", "{k}", "0"], ["EXPIRE", "{k}", "{n}"],
+        ["PEXPIREAT", "{k}", "{n}"], ["SET", "{k}", "{v}", "PX", "{n}"], ["GETEX", "{k}", "EXAT", "{n}"], ["INCRBY", "{k}", "{n}"],
+        ["DECRBY", "{k}", "{n}"], ["INCRBYFLOAT", "{k}", "{n}"], ["HINCRBY", "{k}", "f", "{n}"], ["ZINCRBY", "{k}", "{n}", "m"],
+        ["LRANGE", "{k}", "{n}", "{n}"], ["GETRANGE", "{k}", "{n}", "{n}"], ["ZRANGE", "{k}", "{n}", "{n}"], ["LINDEX", "{k}", "{n}"],
+        ["LTRIM", "{k}", "{n}", "{n}"], ["SCAN", "{n}", "COUNT", "{n}"], ["SSCAN", "{k}", "0", "COUNT", "{n}"], ["LPOS", "{k}", "{v}", "RANK", "{n}", "MAXLEN", "{n}"],
+        ["SPOP", "{k}", "{n}"], ["LPOP", "{k}", "{n}"], ["ZPOPMIN", "{k}", "{n}"], ["XRANGE", "{k}", "-", "+", "COUNT", "{n}"],
+        ["XTRIM", "{k}", "MAXLEN", "{n}"], ["ZRANGEBYSCORE", "{k}", "-inf", "+inf", "LIMIT", "{n}", "{n}"], ["SORT", "{k}", "LIMIT", "{n}", "{n}"],
+        ["BITPOS", "{k}", "1", "{n}", "{n}"], ["BITFIELD", "{k}", "GET", "u8", "{n}"], ["OBJECT", "FREQ", "{k}"], ["PFCOUNT", "{k}", "{k}"],
+        ["SRANDMEMBER", "{k}", "{n}"], ["ZRANDMEMBER", "{k}", "{n}"], ["HRANDFIELD", "{k}", "{n}"],
+    ];
+
+    private static readonly string[] Numbers =
+    [
+        "0", "1", "-1", "0.05", "5000000", "9000000000", "1e300", "-1e300", "9.3e15", "nan", "inf", "-inf", "+inf", "2147483647",
+        "2147483648", "-2147483648", "4294967296", "9223372036854775807", "-9223372036854775808", "9223372036854775808",
+        "18446744073709551615", "1e-320", "0x10", "1_000", " 1", "", "99999999999999999999999999",
     ];
 
     private static readonly string[] HugeNumbers =
@@ -69,6 +88,7 @@ internal sealed class RespFuzzFrames(int seed)
         var args = template.Select(a => a switch
         {
             "{k}" => Encoding.ASCII.GetBytes("fz:" + _random.Next(40).ToString(CultureInfo.InvariantCulture)),
+            "{n}" => Encoding.ASCII.GetBytes(Numbers[_random.Next(Numbers.Length)]),
             "{v}" => RandomBytes(_random.Next(4) == 0 ? _random.Next(2000) : _random.Next(12), printable: _random.Next(3) != 0),
             _ => Encoding.ASCII.GetBytes(a),
         }).ToArray();
