@@ -59,6 +59,9 @@ public static class NodeHost
         builder.Services.AddSingleton<ServerCommands>();
         builder.Services.AddSingleton<ScriptCommand>();
         builder.Services.AddSingleton<SessionServices>();
+        builder.Services.AddSingleton<Security.CrossProtocolGuard>();
+        builder.Services.AddSingleton<Security.IDefaultUserPassword, Security.NoDefaultUserPassword>();
+        builder.Services.AddSingleton<Security.ProtectedModeCheck>();
         builder.Services.AddHostedService<PublishDelivery>();
         builder.Services.AddGrpc();
         testServices?.Invoke(builder.Services);
@@ -81,6 +84,20 @@ public static class NodeHost
         });
 
         var app = builder.Build();
+
+        // Routes are not tied to listeners in ASP.NET Core: without this the snapshot route (the whole keyspace) was
+        // served on the gRPC port too, which clients reach and which the snapshot listener's protections do not cover.
+        app.Use((context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments(SnapshotOffers.RoutePrefix.TrimEnd('/'), StringComparison.Ordinal)
+                && context.Connection.LocalPort != snapshotListener?.IPEndPoint?.Port)
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return Task.CompletedTask;
+            }
+
+            return next(context);
+        });
         app.MapGrpcService<KvService>();
         app.MapGet(SnapshotOffers.RoutePrefix + "{name}", static (string name, HttpContext context, RaftHost raft) =>
             raft.IsStarted ? raft.StateMachine.Offers.ServeAsync(raft.StateMachine.Location, name, context) : Unavailable(context));

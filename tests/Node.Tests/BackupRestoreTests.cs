@@ -9,11 +9,12 @@ public sealed class BackupRestoreTests
     [Fact]
     public async Task Backup_ThenRestoreIntoNewCluster_DigestEqual_AndTheNewClusterServesWrites()
     {
-        var backup = Path.Combine(Path.GetTempPath(), $"raftkv-backup-{Guid.NewGuid():N}.rkv");
+        var directory = Directory.CreateTempSubdirectory("raftkv-backups");
+        var backup = Path.Combine(directory.FullName, "backup.rkv");
         try
         {
             string? digest;
-            await using (var source = await TestCluster.StartAsync(3))
+            await using (var source = await TestCluster.StartAsync(3, new() { ["BackupDirectory"] = directory.FullName }))
             {
                 var leader = await source.WaitForLeaderAsync();
                 await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
@@ -21,7 +22,7 @@ public sealed class BackupRestoreTests
                     Assert.Equal("OK", (await client.SendAsync("SET", $"b{i}", $"value-{i}")).Text());
                 Assert.Equal("3", (await client.SendAsync("INCRBY", "counter", "3")).Text());
 
-                var reply = (await client.SendAsync("RAFTKV.BACKUP", backup)).Text();
+                var reply = (await client.SendAsync("RAFTKV.BACKUP", "backup.rkv")).Text();
                 Assert.StartsWith("OK index=", reply);
                 digest = (await client.SendAsync("DEBUG", "DIGEST")).Text();
             }
@@ -44,17 +45,18 @@ public sealed class BackupRestoreTests
         }
         finally
         {
-            File.Delete(backup);
+            directory.Delete(recursive: true);
         }
     }
 
     [Fact]
-    public async Task Backup_ToAnUnwritablePath_AnswersAnError_NodeKeepsServing()
+    public async Task Backup_ToAPathThatCannotBeWritten_AnswersAnError_NodeKeepsServing()
     {
         await using var cluster = await TestCluster.StartAsync(1);
         var node = await cluster.WaitForLeaderAsync();
+        Directory.CreateDirectory(Path.Combine(node.DataDirectory, "backups", "taken"));
         await using var client = await RespTestClient.ConnectAsync(node.RespPort);
-        var reply = (await client.SendAsync("RAFTKV.BACKUP", "/nonexistent-dir/x/backup.rkv")).Text();
+        var reply = (await client.SendAsync("RAFTKV.BACKUP", "taken")).Text();
         Assert.StartsWith("-ERR backup failed:", reply);
         Assert.Equal("PONG", (await client.SendAsync("PING")).Text());
     }

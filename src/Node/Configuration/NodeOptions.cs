@@ -157,5 +157,13 @@ public sealed class NodeOptions
     /// </summary>
     public string ClusterSecret { get; set; } = string.Empty;
 
+    /// <summary>
+    /// The only directory RAFTKV.BACKUP writes to (created on demand): a client names a file inside it, never a path
+    /// elsewhere. Empty (default): <c>backups</c> under <see cref="DataDirectory"/>.
+    /// </summary>
+    public string BackupDirectory { get; set; } = string.Empty;
+
+    public string BackupDirectoryPath => string.IsNullOrEmpty(BackupDirectory) ? Path.Combine(DataDirectory, "backups") : BackupDirectory;
+
     public string RespAdvertised => string.IsNullOrEmpty(RespAdvertisedEndpoint) ? RespEndpoint : RespAdvertisedEndpoint;
 }

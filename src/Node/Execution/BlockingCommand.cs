@@ -45,11 +45,20 @@ internal static class BlockingCommand
                 return false;
         }
 
-        if (!RedisNumber.TryParseDouble(seconds, out var value) || value < 0 || double.IsInfinity(value))
+        // Milliseconds beyond a long are refused by the state machine's own parse ("timeout is out of range"): returning
+        // false sends the command there instead of blocking.
+        if (!RedisNumber.TryParseDouble(seconds, out var value) || value < 0 || double.IsInfinity(value) || value * 1000.0 > long.MaxValue)
             return false;
-        timeout = value == 0 ? null : TimeSpan.FromSeconds(value);
+        timeout = value == 0 || value * 1000.0 > LongestWait.TotalMilliseconds ? null : TimeSpan.FromSeconds(value);
         return true;
     }
+
+    /// <summary>
+    /// The longest timeout waited as such: a .NET timer (CancelAfter) takes at most about 49.7 days, and a forwarded
+    /// command waits the command timeout on top. A longer one (Redis blocks for it) is waited without a deadline, which
+    /// no client can tell apart; it used to throw from CancelAfter or TimeSpan and answer "-ERR internal error".
+    /// </summary>
+    private static readonly TimeSpan LongestWait = TimeSpan.FromDays(45);
 
     /// <summary>
     /// What a woken XREAD or XREADGROUP client gets from its retry's <paramref name="reply"/>, as Redis 7.0 answers
@@ -101,7 +110,7 @@ internal static class BlockingCommand
                     if (block is not { } limit || count == 0)
                         return false;
                     keys = arguments[(i + 1)..(i + 1 + count)];
-                    timeout = limit == 0 ? null : TimeSpan.FromMilliseconds(limit);
+                    timeout = limit == 0 || limit > LongestWait.TotalMilliseconds ? null : TimeSpan.FromMilliseconds(limit);
                     return true;
                 default:
                     return false;

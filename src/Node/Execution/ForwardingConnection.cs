@@ -165,12 +165,25 @@ internal sealed class ForwardingConnection : IAsyncDisposable
         RespReplyWriter.Write(output, new ArrayReply(items), 2);
     }
 
+    /// <summary>
+    /// Closes the socket first, so that bytes of a command given up mid-write are never flushed to the leader (which
+    /// could then run it for a client that is gone); completing the pipes afterwards finds the stream closed, which is
+    /// expected here (it threw ObjectDisposedException into the relayed command).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await _reader.CompleteAsync().ConfigureAwait(false);
-        await _writer.CompleteAsync().ConfigureAwait(false);
-        await _stream.DisposeAsync().ConfigureAwait(false);
         _socket.Dispose();
+        await _stream.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await _reader.CompleteAsync().ConfigureAwait(false);
+            await _writer.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ObjectDisposedException or IOException or SocketException)
+        {
+            // The unflushed rest of a cancelled command: dropped with the connection.
+        }
+
         _exchange.Dispose();
     }
 }

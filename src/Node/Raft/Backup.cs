@@ -8,15 +8,19 @@ namespace RaftKV.Node.Raft;
 /// </summary>
 internal static class Backup
 {
-    /// <summary>Writes the applied (committed) state to <paramref name="path"/>: temp file, fsync, rename.</summary>
+    /// <summary>
+    /// Writes the applied (committed) state to <paramref name="path"/>: temp file, fsync, rename. The temp file is a new
+    /// file (never one that exists, so never through a link planted under its name), and the rename replaces whatever
+    /// <paramref name="path"/> was, a link included, without following it.
+    /// </summary>
     public static (long Index, long Term) Write(KvStateMachine stateMachine, string path)
     {
         var full = Path.GetFullPath(path);
-        var temp = full + ".tmp-" + Environment.ProcessId;
+        var temp = full + ".tmp-" + Guid.NewGuid().ToString("N");
         (long, long) position;
         try
         {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 position = stateMachine.WriteSnapshot(stream);
                 stream.Flush(flushToDisk: true);

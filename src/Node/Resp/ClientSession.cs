@@ -128,6 +128,18 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
                 while (!_quit && !_closed.IsCancellationRequested && RespRequestReader.TryRead(ref buffer, _services.Limits, out var request))
                 {
                     (QueryBufferBytes, unparsed) = (unparsed, buffer.Length);
+                    if (Security.CrossProtocolGuard.IsHttpCommand(request![0]))
+                    {
+                        CloseForHttpRequest();
+                        break;
+                    }
+
+                    if (RequiresHandshake && !PassesProtectedMode(request[0]))
+                    {
+                        replies.Add(Reply.Error(Security.ProtectedMode.DeniedMessage));
+                        _quit = true;
+                        break;
+                    }
 
                     // A long pipeline in one read queues its replies as it goes, so the output limit sees them.
                     // Replies in the batch all precede the commands in flight.

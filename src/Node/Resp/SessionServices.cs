@@ -18,7 +18,8 @@ internal sealed class SessionServices(
     CommandStats stats,
     MonitorFeed monitors,
     IOptions<NodeOptions> options,
-    ILoggerFactory loggerFactory)
+    ILoggerFactory loggerFactory,
+    Security.CrossProtocolGuard crossProtocol)
 {
     public CommandExecutor Executor { get; } = executor;
 
@@ -39,4 +40,6 @@ internal sealed class SessionServices(
     public RespLimits Limits { get; } = RespLimits.Default;
 
     public ILogger Logger { get; } = loggerFactory.CreateLogger<ClientSession>();
+
+    public Security.CrossProtocolGuard CrossProtocol { get; } = crossProtocol;
 }

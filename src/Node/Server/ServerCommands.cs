@@ -14,7 +14,7 @@ namespace RaftKV.Node.Server;
 /// </summary>
 internal sealed class ServerCommands(
     RaftHost raft, InfoBuilder info, ServerInfo server, TimeProvider clock, ConfigCommand config, ExpirySweeper sweeper,
-    ScriptCommand script, FunctionCommand function)
+    ScriptCommand script, FunctionCommand function, Microsoft.Extensions.Options.IOptions<Configuration.NodeOptions> options)
 {
     public ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] args, ClientSession session, CancellationToken token)
     {
@@ -181,17 +181,20 @@ internal sealed class ServerCommands(
     private static string Port(System.Net.EndPoint endPoint) => endPoint is System.Net.IPEndPoint ip ? ip.Port.ToString(CultureInfo.InvariantCulture) : "0";
 
     /// <summary>
-    /// RAFTKV.BACKUP path: writes this node's applied state, a committed prefix of the log, to a file on this node.
+    /// RAFTKV.BACKUP file: writes this node's applied state, a committed prefix of the log, to a file inside this node's
+    /// backup directory (<see cref="Security.BackupPath"/> refuses anything else) and names the file written.
     /// Run it on the leader for a backup that holds every write acknowledged before the command.
     /// </summary>
-    private Reply BackupCommand(byte[] path)
+    private Reply BackupCommand(byte[] name)
     {
         if (!raft.IsStarted)
             return Reply.Error(CommandExecutor.NoLeader);
         try
         {
-            var (index, term) = Backup.Write(raft.StateMachine, Encoding.UTF8.GetString(path));
-            return Reply.Simple($"OK index={index} term={term}");
+            if (!Security.BackupPath.TryResolve(options.Value.BackupDirectoryPath, Encoding.UTF8.GetString(name), out var path, out var refused))
+                return Reply.Error(refused!);
+            var (index, term) = Backup.Write(raft.StateMachine, path);
+            return Reply.Simple($"OK index={index} term={term} file={path}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {

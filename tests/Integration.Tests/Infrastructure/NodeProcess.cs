@@ -103,4 +103,20 @@ internal sealed class NodeProcess(int index, int respPort, int raftPort, int grp
     }
 
     public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
+
+    /// <summary>The node's resident set size (VmRSS from /proc) in bytes, or null when it is not running or not on Linux.</summary>
+    public long? ResidentBytes()
+    {
+        if (_process is not { HasExited: false } p)
+            return null;
+        try
+        {
+            var line = File.ReadLines($"/proc/{p.Id}/status").FirstOrDefault(static l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? null : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
 }

@@ -33,6 +33,14 @@ internal sealed class RespTestClient : IAsyncDisposable
         return new RespTestClient(tcp);
     }
 
+    /// <summary>Connects from a chosen local address (e.g. a non-loopback one of this machine) to <paramref name="remote"/>.</summary>
+    public static async Task<RespTestClient> ConnectFromAsync(System.Net.IPAddress local, System.Net.IPEndPoint remote)
+    {
+        var tcp = new TcpClient(new System.Net.IPEndPoint(local, 0)) { NoDelay = true };
+        await tcp.ConnectAsync(remote);
+        return new RespTestClient(tcp);
+    }
+
     public Task<Reply> SendAsync(params string[] args) => SendAsync(args.Select(Encoding.UTF8.GetBytes).ToArray());
 
     public async Task<Reply> SendAsync(byte[][] args)
