@@ -149,5 +149,8 @@ public sealed class NodeOptions
     /// </summary>
     public string RestoreFrom { get; set; } = string.Empty;
 
+    /// <summary>TLS for the RESP, gRPC, Raft and snapshot endpoints (all off by default).</summary>
+    public TlsOptions Tls { get; set; } = new();
+
     public string RespAdvertised => string.IsNullOrEmpty(RespAdvertisedEndpoint) ? RespEndpoint : RespAdvertisedEndpoint;
 }
