@@ -1,0 +1,45 @@
+using System.Net;
+using StackExchange.Redis;
+
+namespace RaftKV.Integration.Tests.Infrastructure;
+
+/// <summary>
+/// Three node processes with TLS everywhere (RESP, gRPC, mutual TLS on Raft and on the snapshot endpoint), shared by
+/// the tests of one class. Snapshots are taken every few entries so that the snapshot endpoint has a file to serve.
+/// </summary>
+public sealed class TlsCluster : IAsyncLifetime
+{
+    internal TestCertificates Certificates { get; } = TestCertificates.Create();
+
+    internal ProcessCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var settings = Certificates.NodeSettings();
+        settings["RaftKV:SnapshotIntervalEntries"] = "20";
+        Cluster = await ProcessCluster.StartAsync(3, settings, Certificates);
+    }
+
+    /// <summary>StackExchange.Redis over TLS to every node, trusting only the test CA.</summary>
+    internal ConfigurationOptions ClientOptions(params NodeProcess[] nodes)
+    {
+        var options = new ConfigurationOptions
+        {
+            AbortOnConnectFail = false,
+            ConnectTimeout = 5000,
+            SyncTimeout = 15000,
+            AsyncTimeout = 15000,
+            Ssl = true,
+        };
+        options.CertificateValidation += (_, certificate, _, errors) => Certificates.IsTrustedServer(certificate, errors);
+        foreach (var node in nodes.Length == 0 ? Cluster.Nodes : nodes)
+            options.EndPoints.Add(IPAddress.Loopback, node.RespPort);
+        return options;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.DisposeAsync();
+        Certificates.Dispose();
+    }
+}
