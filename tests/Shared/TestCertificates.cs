@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace RaftKV.Integration.Tests.Infrastructure;
+namespace RaftKV.Tests.Shared;
 
 /// <summary>
 /// A throwaway cluster CA with a member certificate, and an outsider CA with a certificate of its own, made with
