@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Google.Protobuf;
@@ -80,7 +79,7 @@ public sealed class TlsClientTests(TlsCluster tls) : IClassFixture<TlsCluster>
     {
         var leader = await tls.Cluster.WaitForLeaderAsync(LeaderTimeout);
         var ports = tls.Cluster.Nodes.OrderBy(n => n == leader ? 0 : 1).Select(static n => n.RespPort.ToString(CultureInfo.InvariantCulture));
-        var (exit, output) = await RunPythonAsync(RedisPyProgram, [tls.Certificates.CaPath, .. ports]);
+        var (exit, output) = await Python.RunAsync(RedisPyProgram, [tls.Certificates.CaPath, .. ports]);
         Assert.True(exit == 0, output);
         Assert.Contains("redis-py tls ok", output, StringComparison.Ordinal);
     }
@@ -129,20 +128,4 @@ public sealed class TlsClientTests(TlsCluster tls) : IClassFixture<TlsCluster>
         },
     });
 
-    /// <summary>Runs <paramref name="program"/> with Debian's python3 (the one python3-redis installs into).</summary>
-    internal static async Task<(int Exit, string Output)> RunPythonAsync(string program, IEnumerable<string> arguments)
-    {
-        var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-        var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(program);
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("python3 did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
-    }
 }

@@ -23,17 +23,16 @@ public sealed class TlsCluster : IAsyncLifetime
     /// <summary>StackExchange.Redis over TLS to every node, trusting only the test CA.</summary>
     internal ConfigurationOptions ClientOptions(params NodeProcess[] nodes)
     {
-        var options = new ConfigurationOptions
-        {
-            AbortOnConnectFail = false,
-            ConnectTimeout = 5000,
-            SyncTimeout = 15000,
-            AsyncTimeout = 15000,
-            Ssl = true,
-        };
+        var options = Cluster.ClientOptions();
+        options.Ssl = true;
         options.CertificateValidation += (_, certificate, _, errors) => Certificates.IsTrustedServer(certificate, errors);
-        foreach (var node in nodes.Length == 0 ? Cluster.Nodes : nodes)
-            options.EndPoints.Add(IPAddress.Loopback, node.RespPort);
+        if (nodes.Length > 0)
+        {
+            options.EndPoints.Clear();
+            foreach (var node in nodes)
+                options.EndPoints.Add(IPAddress.Loopback, node.RespPort);
+        }
+
         return options;
     }
 
