@@ -150,6 +150,21 @@ public sealed partial class TlsMembershipTests(TlsCluster tls) : IClassFixture<T
         Assert.True(Counter(persistence, "raft_snapshot_bytes_downloaded") > 1024, persistence);
     }
 
+    [Fact]
+    public async Task RespClientAuthYes_RefusesRedisCliWithoutACertificate_AndServesOneWithAClusterCertificate()
+    {
+        using var certificates = TestCertificates.Create();
+        var settings = certificates.NodeSettings(grpc: false, raft: false, snapshots: false);
+        settings["RaftKV:Tls:RespClientAuth"] = "Yes";
+        await using var cluster = await ProcessCluster.StartAsync(1, settings, certificates);
+        var port = cluster.Nodes[0].RespPort;
+        string[] trust = ["--tls", "--cacert", certificates.CaPath];
+
+        Assert.NotEqual("PONG", await RedisCli.RunAsync(port, [.. trust, "ping"]));
+        Assert.NotEqual("PONG", await RedisCli.RunAsync(port, [.. trust, "--cert", certificates.OutsiderCertificatePath, "--key", certificates.OutsiderKeyPath, "ping"]));
+        Assert.Equal("PONG", await RedisCli.RunAsync(port, [.. trust, "--cert", certificates.MemberCertificatePath, "--key", certificates.MemberKeyPath, "ping"]));
+    }
+
     // Connects to a TLS port presenting certificate (or none) and tells whether the server closed the connection
     // within the time: during the handshake, or (TLS 1.3 checks the client's certificate after the client finished)
     // at the first read.

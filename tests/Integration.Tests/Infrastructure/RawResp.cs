@@ -7,7 +7,8 @@ namespace RaftKV.Integration.Tests.Infrastructure;
 internal static class RawResp
 {
     /// <summary>Sends an inline command and returns the first reply's payload as text, or null when the node is down.</summary>
-    /// <param name="tls">For a TLS RESP port: the certificates whose CA the client trusts; null for plaintext.</param>
+    /// <param name="tls">For a TLS RESP port: the certificates whose CA the client trusts (and whose member certificate
+    /// it presents); null for plaintext.</param>
     public static async Task<string?> TryCommandAsync(int port, string inline, TestCertificates? tls = null)
     {
         try
@@ -35,6 +36,9 @@ internal static class RawResp
             {
                 TargetHost = "127.0.0.1",
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) => tls.IsTrustedServer(certificate, errors),
+
+                // A member's certificate, for nodes that require client certificates (RespClientAuth=Yes).
+                LocalCertificateSelectionCallback = (_, _, _, _, _) => tls.Member,
             }, cts.Token);
             stream = ssl;
         }
