@@ -28,9 +28,14 @@ build() {
   fi
 }
 
-# Sends one inline command over bash's /dev/tcp and prints the raw reply (no redis-cli needed).
+# Sends one inline command over bash's /dev/tcp and prints the raw reply (no redis-cli needed); over openssl s_client
+# when the nodes run RESP over TLS (RAFTKV__Tls__Resp=true, the CA in RAFTKV__Tls__CaPath).
 resp() {
   local port=$1; shift
+  if [[ ${RAFTKV__Tls__Resp:-false} == true ]]; then
+    printf '%s\r\nQUIT\r\n' "$*" | timeout 2 openssl s_client -quiet -connect "127.0.0.1:$port" -CAfile "${RAFTKV__Tls__CaPath:-}" 2>/dev/null || true
+    return
+  fi
   timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port && printf '%s\r\nQUIT\r\n' \"$*\" >&3 && cat <&3" 2>/dev/null || true
 }
 

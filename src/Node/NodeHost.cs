@@ -7,6 +7,7 @@ using RaftKV.Node.Grpc;
 using RaftKV.Node.PubSub;
 using RaftKV.Node.Raft;
 using RaftKV.Node.Resp;
+using RaftKV.Node.Security;
 using RaftKV.Node.Server;
 
 namespace RaftKV.Node;
@@ -35,6 +36,7 @@ public static class NodeHost
         builder.Services.AddSingleton(clock ?? TimeProvider.System);
         builder.Services.AddSingleton<ServerInfo>();
         builder.Services.AddSingleton<DiskSpaceGuard>();
+        builder.Services.AddSingleton<NodeTls>();
         builder.Services.AddSingleton(new SnapshotOffers(options.SnapshotInlineBytes));
         builder.Services.AddSingleton<RaftHost>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<RaftHost>());
@@ -73,14 +75,29 @@ public static class NodeHost
         ListenOptions? snapshotListener = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            var tls = kestrel.ApplicationServices.GetRequiredService<NodeTls>();
             kestrel.Listen(snapshotEndpoint, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1;
+                if (tls.Options.Snapshots)
+                    listen.UseHttps(https => tls.ConfigureHttps(https, Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate));
                 snapshotListener = listen;
             });
-            kestrel.Listen(EndpointParser.ParseIp(options.RespEndpoint), static listen => listen.UseConnectionHandler<RespConnectionHandler>());
+            kestrel.Listen(EndpointParser.ParseIp(options.RespEndpoint), listen =>
+            {
+                if (tls.Options.Resp)
+                    listen.UseHttps(https => tls.ConfigureHttps(https, tls.RespClientCertificateMode));
+                listen.UseConnectionHandler<RespConnectionHandler>();
+            });
             if (!string.IsNullOrWhiteSpace(options.GrpcEndpoint))
-                kestrel.Listen(EndpointParser.ParseIp(options.GrpcEndpoint), static listen => listen.Protocols = HttpProtocols.Http2);
+            {
+                kestrel.Listen(EndpointParser.ParseIp(options.GrpcEndpoint), listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http2;
+                    if (tls.Options.Grpc)
+                        listen.UseHttps(https => tls.ConfigureHttps(https, Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.NoCertificate));
+                });
+            }
         });
 
         var app = builder.Build();
@@ -111,7 +128,8 @@ public static class NodeHost
                 var host = bound.Address.Equals(System.Net.IPAddress.Any) || bound.Address.Equals(System.Net.IPAddress.IPv6Any)
                     ? raftAddress
                     : bound.Address;
-                app.Services.GetRequiredService<SnapshotOffers>().BaseUrl = SnapshotOffers.UrlOf(new System.Net.IPEndPoint(host, bound.Port));
+                app.Services.GetRequiredService<SnapshotOffers>().BaseUrl =
+                    SnapshotOffers.UrlOf(new System.Net.IPEndPoint(host, bound.Port), https: options.Tls.Snapshots);
             }
         });
         return app;

@@ -21,7 +21,7 @@ public sealed class ForwardingConnectionDisposeTests
         try
         {
             var accepting = listener.AcceptTcpClientAsync();
-            var connecting = ForwardingConnection.ConnectAsync($"127.0.0.1:{port}", CancellationToken.None);
+            var connecting = ForwardingConnection.ConnectAsync($"127.0.0.1:{port}", new byte[32], null, CancellationToken.None);
             using var leader = await accepting;
             var stream = leader.GetStream();
             var handshake = new byte[256];

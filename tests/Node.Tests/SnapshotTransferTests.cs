@@ -142,6 +142,15 @@ public sealed class SnapshotTransferTests
         var truncated = bytes[..^1];
         Assert.Throws<InvalidDataException>(() => SnapshotManifest.Decode(truncated));
     }
+
+    // A leader with Tls:Snapshots offers an https URL; its followers refused every such manifest (found by
+    // TlsMembershipTests.LaggingFollower_CatchesUpByDownloadingTheSnapshotOverMutualTls).
+    [Fact]
+    public void Manifest_WithAnHttpsUrl_RoundTrips()
+    {
+        var manifest = new SnapshotManifest(42, 3, 2048, "https://127.0.0.1:41234/raftkv/snapshots/42-3");
+        Assert.Equal(manifest, SnapshotManifest.Decode(manifest.Encode()));
+    }
 }
 
 /// <summary>The follower's downloader against a real HTTP server (Kestrel on loopback) that misbehaves.</summary>

@@ -165,5 +165,8 @@ public sealed class NodeOptions
 
     public string BackupDirectoryPath => string.IsNullOrEmpty(BackupDirectory) ? Path.Combine(DataDirectory, "backups") : BackupDirectory;
 
+    /// <summary>TLS for the RESP, gRPC, Raft and snapshot endpoints (all off by default).</summary>
+    public TlsOptions Tls { get; set; } = new();
+
     public string RespAdvertised => string.IsNullOrEmpty(RespAdvertisedEndpoint) ? RespEndpoint : RespAdvertisedEndpoint;
 }

@@ -23,7 +23,8 @@ internal sealed partial class CommandExecutor(
     IOptions<NodeOptions> options,
     LeaderClock clock,
     LockLeases leases,
-    ILogger<CommandExecutor> logger)
+    ILogger<CommandExecutor> logger,
+    Security.NodeTls tls)
 {
     public const string NoLeader = "CLUSTERDOWN No Raft leader";
     public const string UnknownOutcome = "CLUSTERDOWN The write was sent but its outcome is unknown (leadership changed or timed out)";
@@ -305,7 +306,8 @@ internal sealed partial class CommandExecutor(
                     return Reply.Error(NoClusterSecret);
                 using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(token);
                 connectTimeout.CancelAfter(_options.CommandTimeoutMs);
-                connection = await ForwardingConnection.ConnectAsync(leader, secret, connectTimeout.Token).ConfigureAwait(false);
+                connection = await ForwardingConnection.ConnectAsync(
+                    leader, secret, tls.Options.Resp ? tls.ClientOptions(null) : null, connectTimeout.Token).ConfigureAwait(false);
                 caller.Forwarder = connection;
             }
         }

@@ -19,17 +19,17 @@ internal sealed class ForwardingConnection : IAsyncDisposable
     public const string Handshake = "RAFTKV-INTERNAL-FORWARD";
 
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly PipeReader _reader;
     private readonly PipeWriter _writer;
     private readonly SemaphoreSlim _exchange = new(1, 1);
     private int _protocolVersion = 3;
 
-    private ForwardingConnection(string endpoint, Socket socket)
+    private ForwardingConnection(string endpoint, Socket socket, Stream stream)
     {
         Endpoint = endpoint;
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _stream = stream;
         _reader = PipeReader.Create(_stream);
         _writer = PipeWriter.Create(_stream);
     }
@@ -37,7 +37,12 @@ internal sealed class ForwardingConnection : IAsyncDisposable
     public string Endpoint { get; }
 
     /// <param name="secret">The cluster secret the handshake's proof is made with.</param>
-    public static async Task<ForwardingConnection> ConnectAsync(string endpoint, byte[] secret, CancellationToken token)
+    /// <param name="tls">
+    /// TLS for a leader whose RESP port speaks it (<see cref="Security.NodeTls.ClientOptions"/>); null for plaintext.
+    /// A failed handshake throws <see cref="IOException"/>, as a refused connection does.
+    /// </param>
+    public static async Task<ForwardingConnection> ConnectAsync(
+        string endpoint, byte[] secret, System.Net.Security.SslClientAuthenticationOptions? tls, CancellationToken token)
     {
         var (host, port) = Configuration.EndpointParser.Split(endpoint);
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -51,7 +56,7 @@ internal sealed class ForwardingConnection : IAsyncDisposable
             throw;
         }
 
-        var connection = new ForwardingConnection(endpoint, socket);
+        var connection = new ForwardingConnection(endpoint, socket, await Security.TlsStreams.OpenAsync(socket, tls, token).ConfigureAwait(false));
         var name = System.Text.Encoding.ASCII.GetBytes(Handshake);
         var reply = await connection.SendAsync([name, "NONCE"u8.ToArray()], 3, token).ConfigureAwait(false);
         if (reply is BulkReply nonce)

@@ -73,7 +73,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// entries alone let 1M small SETs grow the log to 80 MiB of mapped pages without a snapshot.
     /// </param>
     public KvStateMachine(DirectoryInfo location, long snapshotInterval, ILogger logger, int sliceKeys = DefaultSliceKeys,
-        long snapshotIntervalBytes = long.MaxValue, SnapshotOffers? offers = null)
+        long snapshotIntervalBytes = long.MaxValue, SnapshotOffers? offers = null, System.Net.Security.SslClientAuthenticationOptions? downloadTls = null)
     {
         location.Create();
         _location = location;
@@ -83,7 +83,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         _logger = logger;
         _offers = offers ?? new SnapshotOffers(long.MaxValue);
         _offers.ClusterSecret = () => ClusterSecret;
-        _downloader = new SnapshotDownloader(location, Load, logger);
+        _downloader = new SnapshotDownloader(location, Load, logger, downloadTls);
     }
 
     /// <summary>The snapshots this node offers for download (the leader's side of a large InstallSnapshot).</summary>

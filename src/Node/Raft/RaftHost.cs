@@ -38,14 +38,16 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
     public const int LogFailedExitCode = 70;
 
     private readonly SnapshotOffers _offers;
+    private readonly Security.NodeTls _tls;
 
     // Tests' hooks into the state machine, applied before it restores (none in a real node).
     private readonly Action<KvStateMachine>[] _stateMachineSetup;
 
     public RaftHost(
         IOptions<NodeOptions> options, DiskSpaceGuard disk, SnapshotOffers offers, IHostApplicationLifetime lifetime, ILoggerFactory loggerFactory,
-        IEnumerable<Action<KvStateMachine>> stateMachineSetup)
+        IEnumerable<Action<KvStateMachine>> stateMachineSetup, Security.NodeTls tls)
     {
+        _tls = tls;
         _offers = offers;
         _stateMachineSetup = [.. stateMachineSetup];
         _disk = disk;
@@ -140,7 +142,8 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         }
 
         _stateMachine = new KvStateMachine(
-            snapshots, _options.SnapshotIntervalEntries, _loggerFactory.CreateLogger<KvStateMachine>(), snapshotIntervalBytes: _options.SnapshotIntervalBytes, offers: _offers);
+            snapshots, _options.SnapshotIntervalEntries, _loggerFactory.CreateLogger<KvStateMachine>(), snapshotIntervalBytes: _options.SnapshotIntervalBytes, offers: _offers,
+            downloadTls: _options.Tls.Snapshots ? _tls.ClientOptions(null) : null);
         foreach (var setup in _stateMachineSetup)
             setup(_stateMachine);
         await _stateMachine.RestoreAsync(cancellationToken).ConfigureAwait(false);
@@ -173,6 +176,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
             IsLeaderLeaseEnabled = _options.LeaderLease,
             LoggerFactory = _loggerFactory,
             ConfigurationStorage = null,
+            SslOptions = _tls.RaftOptions(),
         };
         configuration.Metadata[RespMetadataKey] = _options.RespAdvertised;
         SeedMembership((InMemoryClusterConfigurationStorage<EndPoint>)configuration.ConfigurationStorage!, dataDirectory);

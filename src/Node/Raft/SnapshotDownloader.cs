@@ -16,7 +16,10 @@ namespace RaftKV.Node.Raft;
 /// makes no progress for <see cref="StallTimeout"/> fails and is resumed by the next manifest.
 /// </para>
 /// </summary>
-internal sealed partial class SnapshotDownloader(DirectoryInfo folder, Func<string, SnapshotContents> load, ILogger logger) : IDisposable
+/// <param name="tls">TLS for an https manifest URL (the leader's Tls:Snapshots): the node certificate is presented and
+/// the leader verified against the cluster CA. Null: the system's defaults, with no client certificate.</param>
+internal sealed partial class SnapshotDownloader(
+    DirectoryInfo folder, Func<string, SnapshotContents> load, ILogger logger, System.Net.Security.SslClientAuthenticationOptions? tls = null) : IDisposable
 {
     private const int MaxAttempts = 5;
     private static readonly TimeSpan StallTimeout = TimeSpan.FromSeconds(10);
@@ -26,6 +29,7 @@ internal sealed partial class SnapshotDownloader(DirectoryInfo folder, Func<stri
         ConnectTimeout = TimeSpan.FromSeconds(5),
         AutomaticDecompression = DecompressionMethods.None,
         UseProxy = false,
+        SslOptions = tls ?? new(),
     })
     {
         Timeout = Timeout.InfiniteTimeSpan,

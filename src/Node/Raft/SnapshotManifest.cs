@@ -96,9 +96,9 @@ internal sealed record SnapshotManifest(long Index, long Term, long Length, stri
         }
 
         var url = Encoding.UTF8.GetString(bytes.Slice(HeaderSize, urlLength));
-        return Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttp
+        return Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
             ? new SnapshotManifest(index, term, length, url, token)
-            : throw new InvalidDataException("The snapshot manifest's URL is not an http URL");
+            : throw new InvalidDataException("The snapshot manifest's URL is not an http or https URL");
     }
 }
 

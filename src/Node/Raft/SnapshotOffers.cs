@@ -32,7 +32,7 @@ internal sealed class SnapshotOffers(long inlineLimit)
     public long InlineLimit { get; } = inlineLimit;
 
     /// <summary>
-    /// This node's snapshot endpoint, <c>http://host:port</c>, once its listener is bound; null before (snapshots are
+    /// This node's snapshot endpoint, <c>http://host:port</c> (<c>https</c> with Tls:Snapshots), once its listener is bound; null before (snapshots are
     /// then sent inline).
     /// </summary>
     public string? BaseUrl
@@ -113,5 +113,5 @@ internal sealed class SnapshotOffers(long inlineLimit)
     }
 
     /// <summary>The base URL for a listener bound to <paramref name="endPoint"/> (IPv6 addresses in brackets).</summary>
-    public static string UrlOf(System.Net.IPEndPoint endPoint) => "http://" + endPoint;
+    public static string UrlOf(System.Net.IPEndPoint endPoint, bool https = false) => (https ? "https://" : "http://") + endPoint;
 }

@@ -8,9 +8,12 @@ internal sealed class ProcessCluster : IAsyncDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "raftkv-it", Guid.NewGuid().ToString("N"));
     private readonly Dictionary<string, string> _settings;
+    private readonly Func<int, IReadOnlyDictionary<string, string>>? _nodeSettings;
 
-    private ProcessCluster(int count, Dictionary<string, string> settings)
+    private ProcessCluster(int count, Dictionary<string, string> settings, TestCertificates? tls, Func<int, IReadOnlyDictionary<string, string>>? nodeSettings)
     {
+        Tls = tls;
+        _nodeSettings = nodeSettings;
         // The node's own defaults (elections, request timeout) are what the tests exercise.
         _settings = [];
         foreach (var (k, v) in settings)
@@ -22,13 +25,19 @@ internal sealed class ProcessCluster : IAsyncDisposable
 
     public IReadOnlyList<NodeProcess> Nodes { get; }
 
+    /// <summary>The CA the test's own RESP probes trust when the RESP ports speak TLS; null for plaintext.</summary>
+    public TestCertificates? Tls { get; }
+
     public IReadOnlyList<string> Members => Nodes.Select(static n => $"127.0.0.1:{n.RaftPort}").ToList();
 
-    public static async Task<ProcessCluster> StartAsync(int count = 3, Dictionary<string, string>? settings = null)
+    /// <param name="tls">Set when the RESP ports speak TLS: the cluster's own probes (leader search) trust its CA.</param>
+    /// <param name="nodeSettings">Settings for one node (by index) over <paramref name="settings"/>.</param>
+    public static async Task<ProcessCluster> StartAsync(int count = 3, Dictionary<string, string>? settings = null,
+        TestCertificates? tls = null, Func<int, IReadOnlyDictionary<string, string>>? nodeSettings = null)
     {
-        var cluster = new ProcessCluster(count, settings ?? []);
+        var cluster = new ProcessCluster(count, settings ?? [], tls, nodeSettings);
         foreach (var node in cluster.Nodes)
-            node.Start(cluster.Members, cluster._settings);
+            node.Start(cluster.Members, cluster.SettingsOf(node.Index));
         await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(60));
         return cluster;
     }
@@ -36,7 +45,19 @@ internal sealed class ProcessCluster : IAsyncDisposable
     public void Restart(int index)
     {
         Nodes[index].Kill();
-        Nodes[index].Start(Members, _settings);
+        Nodes[index].Start(Members, SettingsOf(index));
+    }
+
+    private Dictionary<string, string> SettingsOf(int index)
+    {
+        var settings = new Dictionary<string, string>(_settings);
+        if (_nodeSettings?.Invoke(index) is { } own)
+        {
+            foreach (var (k, v) in own)
+                settings[k] = v;
+        }
+
+        return settings;
     }
 
     /// <summary>Asks every running node for its role until exactly one says master.</summary>
@@ -48,7 +69,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
             var masters = new List<NodeProcess>();
             foreach (var node in Nodes.Where(static n => n.IsRunning))
             {
-                var info = await RawResp.TryCommandAsync(node.RespPort, "INFO replication");
+                var info = await RawResp.TryCommandAsync(node.RespPort, "INFO replication", Tls);
                 if (info?.Contains("role:master", StringComparison.Ordinal) == true)
                     masters.Add(node);
             }

@@ -7,26 +7,42 @@ namespace RaftKV.Integration.Tests.Infrastructure;
 internal static class RawResp
 {
     /// <summary>Sends an inline command and returns the first reply's payload as text, or null when the node is down.</summary>
-    public static async Task<string?> TryCommandAsync(int port, string inline)
+    /// <param name="tls">For a TLS RESP port: the certificates whose CA the client trusts (and whose member certificate
+    /// it presents); null for plaintext.</param>
+    public static async Task<string?> TryCommandAsync(int port, string inline, TestCertificates? tls = null)
     {
         try
         {
-            var bytes = await ExchangeAsync(port, Encoding.ASCII.GetBytes(inline + "\r\nQUIT\r\n"), TimeSpan.FromSeconds(2));
+            var bytes = await ExchangeAsync(port, Encoding.ASCII.GetBytes(inline + "\r\nQUIT\r\n"), TimeSpan.FromSeconds(2), tls);
             return Encoding.UTF8.GetString(bytes);
         }
-        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
         {
             return null;
         }
     }
 
     /// <summary>Sends bytes and reads until the server closes the connection or the timeout passes.</summary>
-    public static async Task<byte[]> ExchangeAsync(int port, byte[] request, TimeSpan timeout)
+    public static async Task<byte[]> ExchangeAsync(int port, byte[] request, TimeSpan timeout, TestCertificates? tls = null)
     {
         using var tcp = new TcpClient();
         using var cts = new CancellationTokenSource(timeout);
         await tcp.ConnectAsync("127.0.0.1", port, cts.Token);
-        var stream = tcp.GetStream();
+        Stream stream = tcp.GetStream();
+        if (tls is not null)
+        {
+            var ssl = new System.Net.Security.SslStream(stream, leaveInnerStreamOpen: false);
+            await ssl.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+            {
+                TargetHost = "127.0.0.1",
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) => tls.IsTrustedServer(certificate, errors),
+
+                // A member's certificate, for nodes that require client certificates (RespClientAuth=Yes).
+                LocalCertificateSelectionCallback = (_, _, _, _, _) => tls.Member,
+            }, cts.Token);
+            stream = ssl;
+        }
+
         await stream.WriteAsync(request, cts.Token);
         var received = new MemoryStream();
         var buffer = new byte[4096];
@@ -41,6 +57,7 @@ internal static class RawResp
             // Timed out while the connection stayed open: return what arrived.
         }
 
+        await stream.DisposeAsync();
         return received.ToArray();
     }
 }
