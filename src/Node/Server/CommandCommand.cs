@@ -62,7 +62,7 @@ internal static class CommandCommand
             Reply.Integer(spec.FirstKey),
             Reply.Integer(spec.LastKey),
             Reply.Integer(spec.KeyStep),
-            new SetReply([]),
+            new SetReply(AclCommandCatalog.Describe(spec.Categories).Select(static c => (Reply)Reply.Simple(c)).ToList()),
             new SetReply([]),
             Reply.EmptyArray,
             Reply.EmptyArray);

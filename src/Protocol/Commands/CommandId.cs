@@ -29,6 +29,12 @@ public enum CommandId : ushort
     ScriptLoad = 7,
     /// <summary>SCRIPT FLUSH: empties the replicated script cache (no arguments, or ASYNC/SYNC, which mean the same here).</summary>
     ScriptFlush = 8,
+    /// <summary>
+    /// The first users of a brand-new cluster, from the configuration (RequirePass, AclFile), proposed by a leader whose
+    /// replicated ACL table was never bootstrapped; applied once (later ones change nothing). Arguments: records
+    /// <c>USER name rule...</c> and <c>REQUIREPASS password</c>.
+    /// </summary>
+    AclBootstrap = 9,
 
     // Connection and server (100-199).
     Ping = 100,
@@ -68,6 +74,8 @@ public enum CommandId : ushort
     ConfigSet = 130,
     Latency = 131,
     Memory = 132,
+    /// <summary>ACL; SETUSER and DELUSER are log entries under this id (arguments from the subcommand on), as FUNCTION's writes.</summary>
+    Acl = 133,
 
     // Transactions (140-144).
     Multi = 140,
