@@ -16,7 +16,7 @@ public sealed class LockSnapshotTests
     // Version 4: the key's revision (0: applied without a log index) after its expiry, and after the locks the revision
     // section (horizon 0, no tombstone), the script section (no script) and the function section (no library).
     private const string LockGoldenHex =
-        "524B56534E415031" + "0400" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
+        "524B56534E415031" + "0500" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
         + "00000000"
         + "010000006B" + "00" + "8813000000000000" + "0000000000000000" + "0100000076"
         + "0700000000000000" + "0100000000000000"
@@ -24,7 +24,9 @@ public sealed class LockSnapshotTests
         + "0000000000000000" + "00000000"
         + "00000000"
         + "00000000"
-        + "E82D742A71BD2007";
+        + "00" + "0000000000000000" + "01000000" + "0700000064656661756C74" + "0000000000000000"
+        + "15000000" + "6F6E206E6F70617373207E2A20262A202B40616C6C"
+        + "BFD0432748290DB4";
 
     // The same store in version 2, as nodes before version 3 wrote it: still read.
     private const string LockVersion2Hex =
@@ -56,13 +58,13 @@ public sealed class LockSnapshotTests
     }
 
     [Fact]
-    public void Write_UsesVersion4_WithOrWithoutLocks()
+    public void Write_UsesVersion5_WithOrWithoutLocks()
     {
         var store = new KeyValueStore();
         store.Apply(CommandId.Set, 1000, "k", "v");
-        Assert.Equal(4, Version(Snapshot(store)));
+        Assert.Equal(5, Version(Snapshot(store)));
         store.Apply(new LogCommand(CommandId.RaftkvLockAcquire, 1000, 0, [B("L"), B("o"), B("10")]), 4);
-        Assert.Equal(4, Version(Snapshot(store)));
+        Assert.Equal(5, Version(Snapshot(store)));
     }
 
     [Fact]
@@ -86,7 +88,7 @@ public sealed class LockSnapshotTests
     [InlineData(99, 8, "token")]       // token 8 above the last token 7
     [InlineData(99, 0, "token")]       // token 0
     [InlineData(122, 0x80, "ttl")]     // ttl negative
-    [InlineData(8, 5, "version")]      // format version 5
+    [InlineData(8, 6, "version")]      // format version 6
     public void Read_Version2_WithAValidChecksumButBadContents_Throws(int offset, byte value, string word)
     {
         var bytes = Snapshot(TinyStoreWithLock());

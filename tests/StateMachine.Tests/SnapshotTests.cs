@@ -10,11 +10,25 @@ namespace RaftKV.StateMachine.Tests;
 public sealed class SnapshotTests
 {
     // Snapshots on disk and in backups hold these bytes: changing them needs a new format version.
-    // Version 4 (streams, runtime configuration, revisions, script cache, function libraries) writes the configuration
-    // section (here no parameter changed), each key's revision (0: applied without a log index) after its expiry, the
-    // lock section (here last token 0 and no lock), the revision section (horizon 0, no tombstone), the script section
-    // (no script) and the function section (no library) always.
+    // Version 5 (streams, runtime configuration, revisions, script cache, function libraries, ACL users) writes the
+    // configuration section (here no parameter changed), each key's revision (0: applied without a log index) after its
+    // expiry, the lock section (here last token 0 and no lock), the revision section (horizon 0, no tombstone), the script
+    // section (no script), the function section (no library) and the ACL section (not bootstrapped, last generation 0,
+    // the default user: generation 0, "on nopass ~* &* +@all") always.
     private const string TinyGoldenHex =
+        "524B56534E415031" + "0500" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
+        + "00000000"
+        + "010000006B" + "00" + "8813000000000000" + "0000000000000000" + "0100000076"
+        + "0000000000000000" + "0000000000000000"
+        + "0000000000000000" + "00000000"
+        + "00000000"
+        + "00000000"
+        + "00" + "0000000000000000" + "01000000" + "0700000064656661756C74" + "0000000000000000"
+        + "15000000" + "6F6E206E6F70617373207E2A20262A202B40616C6C"
+        + "DA34AE29D0E74C1A";
+
+    // The same store in version 4, as nodes before version 5 wrote it: still read.
+    private const string TinyVersion4Hex =
         "524B56534E415031" + "0400" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
         + "00000000"
         + "010000006B" + "00" + "8813000000000000" + "0000000000000000" + "0100000076"
@@ -47,6 +61,16 @@ public sealed class SnapshotTests
         var restored = Restore(Convert.FromHexString(TinyGoldenHex));
         Assert.Equal(store.Digest(), restored.Store.Digest());
         Assert.Equal(1000, restored.Store.Now);
+    }
+
+    [Fact]
+    public void Read_Version4Golden_RestoresTheSameStore_WithTheDefaultUser()
+    {
+        var store = new KeyValueStore();
+        store.Apply(CommandId.Set, 1000, "k", "v", "PXAT", "5000");
+        var restored = Restore(Convert.FromHexString(TinyVersion4Hex));
+        Assert.Equal(store.Digest(), restored.Store.Digest());
+        Assert.Equal(TinyGoldenHex, Convert.ToHexString(Snapshot(restored.Store)));
     }
 
     [Fact]

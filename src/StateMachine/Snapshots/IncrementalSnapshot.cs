@@ -23,6 +23,7 @@ public sealed class IncrementalSnapshot
     private readonly byte[]? _revisions;
     private readonly byte[]? _scripts;
     private readonly byte[]? _functions;
+    private readonly byte[]? _acl;
     private long _keysWritten;
 
     internal IncrementalSnapshot(KeyValueStore store, long index, long term)
@@ -37,6 +38,7 @@ public sealed class IncrementalSnapshot
         _revisions = version >= SnapshotLayout.RevisionsVersion ? SnapshotEncoding.EncodeRevisions(store.Keys) : null;
         _scripts = version >= SnapshotLayout.ScriptsVersion ? SnapshotEncoding.EncodeScripts(store) : null;
         _functions = version >= SnapshotLayout.ScriptsVersion ? FunctionSnapshot.Encode(store.Functions.Current) : null;
+        _acl = version >= SnapshotLayout.AclVersion ? AclSnapshot.Encode(store.Acl.Current) : null;
         _output = new SnapshotOutput(_pending);
         SnapshotEncoding.WriteHeader(_output, version, index, term, store.Now, KeyCount);
         if (version >= SnapshotLayout.ConfigVersion)
@@ -105,6 +107,11 @@ public sealed class IncrementalSnapshot
         if (_functions is not null)
         {
             _output.WriteBytes(_functions);
+        }
+
+        if (_acl is not null)
+        {
+            _output.WriteBytes(_acl);
         }
 
         _output.Finish();

@@ -100,6 +100,11 @@ public static class SnapshotReader
             FunctionSnapshot.Read(reader, store.Functions.Current);
         }
 
+        if (version >= SnapshotLayout.AclVersion)
+        {
+            AclSnapshot.Read(reader, store.Acl);
+        }
+
         var expected = reader.CurrentChecksum;
         Span<byte> stored = stackalloc byte[sizeof(ulong)];
         reader.ReadExactly(stored, checksummed: false);

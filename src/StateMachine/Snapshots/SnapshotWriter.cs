@@ -44,6 +44,11 @@ public static class SnapshotWriter
             FunctionSnapshot.Write(writer, store.Functions.Current);
         }
 
+        if (version >= SnapshotLayout.AclVersion)
+        {
+            AclSnapshot.Write(writer, store.Acl.Current);
+        }
+
         writer.Finish();
     }
 }
