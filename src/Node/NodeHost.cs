@@ -57,6 +57,10 @@ public static class NodeHost
         builder.Services.AddSingleton<ServerCommands>();
         builder.Services.AddSingleton<ScriptCommand>();
         builder.Services.AddSingleton<SessionServices>();
+        builder.Services.AddSingleton<RaftKV.Node.Security.AccessControl>();
+        builder.Services.AddSingleton<RaftKV.Node.Security.AclCommand>();
+        builder.Services.AddHostedService<RaftKV.Node.Security.AclBootstrapper>();
+        builder.Services.AddHostedService<RaftKV.Node.Security.AclRevocationSweeper>();
         builder.Services.AddHostedService<PublishDelivery>();
         builder.Services.AddGrpc();
         testServices?.Invoke(builder.Services);

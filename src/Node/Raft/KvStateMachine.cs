@@ -150,6 +150,9 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// <summary>The state machine's clock (the largest applied entry timestamp, Unix ms), read without the apply lock.</summary>
     public long StoreNow => Volatile.Read(ref _storeNow);
 
+    /// <summary>The ACL users as last applied, read without the apply lock (the table publishes immutable states).</summary>
+    public RaftKV.StateMachine.Acl.AclUsers Acl => Volatile.Read(ref _store).Acl.Current;
+
     /// <summary>Runs <paramref name="reader"/> against the current state; it must not modify it.</summary>
     public T Read<T>(Func<KeyValueStore, T> reader)
     {

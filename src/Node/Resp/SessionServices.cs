@@ -18,8 +18,12 @@ internal sealed class SessionServices(
     CommandStats stats,
     MonitorFeed monitors,
     IOptions<NodeOptions> options,
-    ILoggerFactory loggerFactory)
+    ILoggerFactory loggerFactory,
+    RaftKV.Node.Security.AccessControl access)
 {
+    /// <summary>Authentication and ACL checks.</summary>
+    public RaftKV.Node.Security.AccessControl Access { get; } = access;
+
     public CommandExecutor Executor { get; } = executor;
 
     public ServerCommands Server { get; } = server;

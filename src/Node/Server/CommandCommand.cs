@@ -91,7 +91,8 @@ internal static class CommandCommand
             .ToArray());
     }
 
-    private static List<int> KeyPositions(CommandSpec spec, byte[][] command)
+    /// <summary>The argument positions of a request's keys (also what ACL key permissions are checked on).</summary>
+    internal static List<int> KeyPositions(CommandSpec spec, byte[][] command)
     {
         var positions = new List<int>();
         var (numkeysAt, destination) = spec.Id switch

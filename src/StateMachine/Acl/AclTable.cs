@@ -12,7 +12,19 @@ public sealed class AclTable
 {
     public const string DefaultUserName = "default";
 
-    private volatile AclUsers _current = new([CreateDefault()], bootstrapped: false, lastGeneration: 0);
+    private volatile AclUsers _current;
+
+    public AclTable()
+    {
+        _current = new([CreateDefault()], bootstrapped: false, lastGeneration: 0);
+    }
+
+    /// <summary>A table starting from <paramref name="current"/>: for checking a change before it is proposed.</summary>
+    public AclTable(AclUsers current)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        _current = current;
+    }
 
     /// <summary>The users now; never changes after it is returned (a change publishes a new one).</summary>
     public AclUsers Current => _current;
