@@ -10,6 +10,8 @@ entries = {}
 for path in glob.glob(os.path.join(src, '*.json')):
     for name, spec in json.load(open(path)).items():
         flags = set(spec.get('command_flags', []))
+        if 'ONLY_SENTINEL' in flags:
+            continue  # registered only in sentinel mode; RaftKV's own SENTINEL is in AclCommandCatalog.RaftKvCommands
         cats = set(c.lower() for c in spec.get('acl_categories', []))
         if 'WRITE' in flags: cats.add('write')
         if 'READONLY' in flags and 'scripting' not in cats: cats.add('read')

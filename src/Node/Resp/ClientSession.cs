@@ -337,7 +337,11 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             if (IsTransactionCommand(spec.Id))
                 reply = await ExecuteTransactionCommandAsync(spec, request.Arguments).ConfigureAwait(false);
             else if ((spec.Flags & CommandFlags.Connection) != 0)
+            {
+                if (spec.Id is CommandId.Auth or CommandId.Hello && request.Count > 2)
+                    await _services.Access.CatchUpAsync(_closed.Token).ConfigureAwait(false);
                 reply = ExecuteConnectionCommand(spec, request.Arguments);
+            }
             else if ((spec.Flags & CommandFlags.Admin) != 0)
                 reply = await _services.Server.ExecuteAsync(spec, request.Arguments, this, _closed.Token).ConfigureAwait(false);
             else if (BlockingCommand.IsBlocking(spec.Id))

@@ -70,6 +70,28 @@ internal sealed class AccessControl
         };
     }
 
+    /// <summary>
+    /// On a follower, waits (a little) until it has applied what the leader has committed, so that AUTH finds a user
+    /// or password the leader has just acknowledged (read-your-writes across nodes); nothing on the leader.
+    /// </summary>
+    public async ValueTask CatchUpAsync(CancellationToken token)
+    {
+        if (!_raft.IsStarted || _raft.IsLeader)
+            return;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        try
+        {
+            await _raft.Cluster.ApplyReadBarrierAsync(DotNext.Net.Cluster.Consensus.Raft.ReadBarrierType.Strong, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException
+                                      or DotNext.Net.Cluster.Consensus.Raft.QuorumUnreachableException
+                                      or DotNext.Net.Cluster.Consensus.Raft.NotLeaderException)
+        {
+            // No leader to ask, or it is slow: the local users answer.
+        }
+    }
+
     /// <summary>AUTH and HELLO AUTH: signs <paramref name="who"/> in, or answers WRONGPASS (unknown user, disabled, wrong password).</summary>
     public Reply Authenticate(SessionIdentity who, byte[] userName, byte[] password)
     {

@@ -13,9 +13,13 @@ public static partial class AclCommandCatalog
 {
     private const AclCategories Admin = AclCategories.Admin | AclCategories.Dangerous | AclCategories.Slow;
 
-    /// <summary>RaftKV's own commands: backup and snapshots are administration, locks are writes (the owner query a read).</summary>
+    /// <summary>
+    /// RaftKV's own commands: backup and snapshots are administration, locks are writes (the owner query a read); and
+    /// SENTINEL, which Redis registers only in sentinel mode and RaftKV serves for leader discovery (Redis's categories).
+    /// </summary>
     private static readonly AclCommandInfo[] RaftKvCommands =
     [
+        new("sentinel", -2, Admin, AclKeyAccess.None),
         new("raftkv.backup", 2, Admin, AclKeyAccess.None),
         new("raftkv.snapshot", 1, Admin, AclKeyAccess.None),
         new("raftkv.lock.acquire", 4, AclCategories.Write | AclCategories.Fast, AclKeyAccess.Write),
