@@ -71,6 +71,21 @@ internal sealed class AccessControl
     }
 
     /// <summary>
+    /// EXEC's second check of a queued command (Redis checks again in case the rules changed since it was queued): the
+    /// error that replaces its reply, or null when it may still run.
+    /// </summary>
+    public Reply? RecheckAtExec(SessionIdentity who, CommandSpec spec, byte[][] request)
+    {
+        if (Check(who, spec, request) is not ErrorReply { Message: var message } || !message.StartsWith("NOPERM", StringComparison.Ordinal))
+            return null;
+        var reason = message.Contains("keys", StringComparison.Ordinal) ? "no permission to touch the specified keys"
+            : message.Contains("channels", StringComparison.Ordinal) ? "no permission to access one of the channels used as arguments"
+            : "no permission to execute the command or subcommand";
+        return Reply.Error("NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. "
+                           + "This command is no longer allowed for the following reason: " + reason);
+    }
+
+    /// <summary>
     /// On a follower, waits (a little) until it has applied what the leader has committed, so that AUTH finds a user
     /// or password the leader has just acknowledged (read-your-writes across nodes); nothing on the leader.
     /// </summary>
