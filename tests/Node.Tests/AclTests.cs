@@ -168,13 +168,18 @@ public sealed class AclTests
     }
 
     [Fact]
-    public async Task DeletedUser_ConnectionsAreClosed()
+    public async Task DeletedUser_ConnectionsAreClosed_AndClientKillUserClosesThem()
     {
         await using var cluster = await TestCluster.StartAsync(1);
         var leader = await cluster.WaitForLeaderAsync();
         await using var admin = await RespTestClient.ConnectAsync(leader.RespPort);
         Assert.Equal("OK", (await admin.SendAsync("ACL", "SETUSER", "temp", "on", ">t", "+@all", "~*")).Text());
+        await using var killed = await SignInAsync(leader, "temp", "t");
+        Assert.Equal(1, Assert.IsType<IntegerReply>(await admin.SendAsync("CLIENT", "KILL", "USER", "temp")).Value);
+        Assert.True(await killed.IsClosedByServerAsync());
+        Assert.Equal("ERR No such user 'nobody'", Error(await admin.SendAsync("CLIENT", "KILL", "USER", "nobody")));
         await using var idle = await SignInAsync(leader, "temp", "t");
+        Assert.Contains("user=temp", (await idle.SendAsync("CLIENT", "INFO")).Text(), StringComparison.Ordinal);
         Assert.Equal(1, Assert.IsType<IntegerReply>(await admin.SendAsync("ACL", "DELUSER", "temp")).Value);
         Assert.True(await idle.IsClosedByServerAsync());
         Assert.Equal("PONG", (await admin.SendAsync("PING")).Text());
