@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -53,7 +52,7 @@ public sealed class AclClientTests
         }
 
         // redis-py against the follower.
-        var (exit, output) = await RunPythonAsync("""
+        var (exit, output) = await Python.RunAsync("""
             import sys, redis
             r = redis.Redis(host='127.0.0.1', port=int(sys.argv[1]), username='reader', password='rpw')
             print(r.get('cfg:db').decode())
@@ -84,6 +83,11 @@ public sealed class AclClientTests
         Assert.Equal("OK", await RedisCli.RunAsync(leader.RespPort, "CONFIG", "SET", "requirepass", "s3cret"));
         Assert.Equal("NOAUTH Authentication required.", await RedisCli.RunAsync(leader.RespPort, "GET", "cfg:db"));
         Assert.Equal("postgres://db", await RedisCli.RunAsync(leader.RespPort, "--no-auth-warning", "-a", "s3cret", "GET", "cfg:db"));
+
+        // The follower applies the change a moment after the leader acknowledged it.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await RedisCli.RunAsync(follower.RespPort, "GET", "cfg:db") != "NOAUTH Authentication required." && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
         var unauthenticated = await Assert.ThrowsAsync<RpcException>(async () =>
             await grpc.GetAsync(new GetRequest { Key = ByteString.CopyFromUtf8("cfg:db") }, new Metadata(), DateTime.UtcNow.AddSeconds(30)));
         Assert.True(unauthenticated.StatusCode == StatusCode.Unauthenticated, unauthenticated.Status.Detail);
@@ -92,20 +96,5 @@ public sealed class AclClientTests
         passwordOnly.Password = "s3cret";
         await using (var client = await ConnectionMultiplexer.ConnectAsync(passwordOnly))
             Assert.Equal("postgres://db", (string?)await client.GetDatabase().StringGetAsync("cfg:db"));
-    }
-
-    private static async Task<(int Exit, string Output)> RunPythonAsync(string program, string argument)
-    {
-        var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-        var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(program);
-        start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("python3 did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
     }
 }

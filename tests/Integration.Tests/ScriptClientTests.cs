@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using RaftKV.Integration.Tests.Infrastructure;
 using StackExchange.Redis;
 
@@ -45,7 +44,7 @@ public sealed class ScriptClientTests
         await using var cluster = await ProcessCluster.StartAsync();
         var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
 
-        var (exit, output) = await RunPythonAsync(LockProgram, leader.RespPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var (exit, output) = await Python.RunAsync(LockProgram, leader.RespPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.True(exit == 0, output);
         Assert.Contains("lock ok", output, StringComparison.Ordinal);
     }
@@ -83,26 +82,5 @@ public sealed class ScriptClientTests
         // A script error reaches the client as Redis words it.
         var error = await Assert.ThrowsAsync<RedisServerException>(() => db.ScriptEvaluateAsync("return redis.call('incr', KEYS[1])", ["name"]));
         Assert.StartsWith("ERR value is not an integer or out of range", error.Message, StringComparison.Ordinal);
-    }
-
-    /// <summary>Runs <paramref name="program"/> with Debian's python3 (the one python3-redis installs into).</summary>
-    private static async Task<(int Exit, string Output)> RunPythonAsync(string program, string argument)
-    {
-        var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-        var start = new ProcessStartInfo(python)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(program);
-        start.ArgumentList.Add(argument);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("python3 did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
     }
 }

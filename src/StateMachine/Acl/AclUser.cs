@@ -96,31 +96,22 @@ public sealed class AclUser
                 return AclRuleError.None;
         }
 
-        if (op[0] is '>' or '#')
+        if (op[0] is '>' or '#' or '<' or '!')
         {
+            // >password and <password name it in clear, #hash and !hash by its SHA-256.
             string hash;
-            if (op[0] == '>')
+            if (op[0] is '>' or '<')
                 hash = AclPasswords.Hash(op[1..]);
             else if (AclPasswords.IsValidHash(op.AsSpan(1)))
                 hash = op[1..];
             else
                 return AclRuleError.BadHash;
+            if (op[0] is '<' or '!')
+                return _passwords.Remove(hash) ? AclRuleError.None : AclRuleError.NoSuchPassword;
             if (!_passwords.Contains(hash))
                 _passwords.Add(hash);
             NoPass = false;
             return AclRuleError.None;
-        }
-
-        if (op[0] is '<' or '!')
-        {
-            string hash;
-            if (op[0] == '<')
-                hash = AclPasswords.Hash(op[1..]);
-            else if (AclPasswords.IsValidHash(op.AsSpan(1)))
-                hash = op[1..];
-            else
-                return AclRuleError.BadHash;
-            return _passwords.Remove(hash) ? AclRuleError.None : AclRuleError.NoSuchPassword;
         }
 
         if (op[0] == '(' && op[^1] == ')')
