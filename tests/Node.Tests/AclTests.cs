@@ -186,6 +186,25 @@ public sealed class AclTests
     }
 
     [Fact]
+    public async Task Subscriber_LosingItsChannel_IsDisconnected_AsRedisDoes()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var admin = await RespTestClient.ConnectAsync(leader.RespPort);
+        Assert.Equal("OK", (await admin.SendAsync("ACL", "SETUSER", "sub", "on", ">s", "+@all", "&news.*", "&other")).Text());
+        await using var kept = await SignInAsync(leader, "sub", "s");
+        await using var lost = await SignInAsync(leader, "sub", "s");
+        Assert.Equal("NOPERM this user has no permissions to access one of the channels used as arguments", Error(await lost.SendAsync("SUBSCRIBE", "secret")));
+        Assert.IsType<ArrayReply>(await kept.SendAsync("SUBSCRIBE", "other"));
+        Assert.IsType<ArrayReply>(await lost.SendAsync("SUBSCRIBE", "news.sport"));
+
+        // news.* is no longer allowed: the connection subscribed to news.sport is closed, the other one stays.
+        Assert.Equal("OK", (await admin.SendAsync("ACL", "SETUSER", "sub", "resetchannels", "&other")).Text());
+        Assert.True(await lost.IsClosedByServerAsync());
+        Assert.Equal(1, Assert.IsType<IntegerReply>(await admin.SendAsync("PUBLISH", "other", "still here")).Value);
+    }
+
+    [Fact]
     public async Task RequirePassAndAclFile_BootstrapANewCluster()
     {
         var file = Path.GetTempFileName();

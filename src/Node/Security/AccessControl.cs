@@ -132,6 +132,19 @@ internal sealed class AccessControl
         return true;
     }
 
+    /// <summary>
+    /// True when a subscriber's user no longer allows one of its channels or patterns: Redis disconnects such a client
+    /// when the user's channel rules change (ACLKillPubsubClientsIfNeeded).
+    /// </summary>
+    public bool LostChannels(SessionIdentity who, IEnumerable<string> channels, IEnumerable<string> patterns)
+    {
+        ArgumentNullException.ThrowIfNull(who);
+        if (Users.Find(who.UserName) is not { } user)
+            return false;
+        return channels.Any(c => !user.AllowsChannel(System.Text.Encoding.Latin1.GetBytes(c), isPattern: false))
+               || patterns.Any(p => !user.AllowsChannel(System.Text.Encoding.Latin1.GetBytes(p), isPattern: true));
+    }
+
     /// <summary>True when the user <paramref name="who"/> signed in as was deleted (or deleted and made again): Redis closes such connections.</summary>
     public bool IsRevoked(SessionIdentity who)
     {

@@ -198,6 +198,18 @@ public sealed class AclUser
         return new AclCheck(AclDenial.None, 0);
     }
 
+    /// <summary>Whether any selector allows the channel (a PSUBSCRIBE pattern literally): Redis's ACLUserCheckChannelPerm.</summary>
+    public bool AllowsChannel(ReadOnlySpan<byte> channel, bool isPattern)
+    {
+        foreach (var selector in _selectors)
+        {
+            if (selector.AllowsChannel(channel, isPattern))
+                return true;
+        }
+
+        return false;
+    }
+
     /// <summary>The user as rules (Redis's ACLDescribeUser): flags, password hashes, the root selector, then (selectors).</summary>
     public string Describe()
     {
