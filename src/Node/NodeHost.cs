@@ -62,8 +62,12 @@ public static class NodeHost
         builder.Services.AddSingleton<ScriptCommand>();
         builder.Services.AddSingleton<SessionServices>();
         builder.Services.AddSingleton<Security.CrossProtocolGuard>();
-        builder.Services.AddSingleton<Security.IDefaultUserPassword, Security.NoDefaultUserPassword>();
+        builder.Services.AddSingleton<Security.IDefaultUserPassword>(static sp => sp.GetRequiredService<Security.AccessControl>());
         builder.Services.AddSingleton<Security.ProtectedModeCheck>();
+        builder.Services.AddSingleton<RaftKV.Node.Security.AccessControl>();
+        builder.Services.AddSingleton<RaftKV.Node.Security.AclCommand>();
+        builder.Services.AddHostedService<RaftKV.Node.Security.AclBootstrapper>();
+        builder.Services.AddHostedService<RaftKV.Node.Security.AclRevocationSweeper>();
         builder.Services.AddHostedService<PublishDelivery>();
         builder.Services.AddGrpc();
         testServices?.Invoke(builder.Services);

@@ -22,6 +22,7 @@ public sealed partial class KeyValueStore
     private readonly KeyTable _keys = new();
     private readonly LockTable _locks = new();
     private readonly RuntimeConfig _config = new();
+    private readonly Acl.AclTable _acl = new();
     private readonly FunctionStore _functions = new(FunctionEngineFactory.Create);
     private readonly Security.ClusterSecret _clusterSecret = new();
     private readonly Scripting.ScriptHost _scripts;
@@ -134,6 +135,9 @@ public sealed partial class KeyValueStore
 
     internal Security.ClusterSecret ClusterSecretState => _clusterSecret;
 
+    /// <summary>The replicated ACL users: <see cref="Acl.AclTable.Current"/> may be read at any time, without the lock.</summary>
+    public Acl.AclTable Acl => _acl;
+
     /// <summary>The replicated runtime configuration (CONFIG SET): read it between applies, as the keyspace.</summary>
     public RuntimeConfig Config => _config;
 
@@ -189,7 +193,27 @@ public sealed partial class KeyValueStore
 
         if (command.Command == CommandId.ConfigSet)
         {
-            return _config.Apply(command.Arguments);
+            var configured = _config.Apply(command.Arguments);
+            // requirepass sets the default user's password, as Redis's; the node puts the password's hash in the entry.
+            for (var i = 0; configured is not ErrorReply && i + 1 < command.Arguments.Length; i += 2)
+            {
+                if (command.Arguments[i].AsSpan().SequenceEqual("requirepass"u8))
+                {
+                    _acl.SetDefaultPassword(System.Text.Encoding.Latin1.GetString(command.Arguments[i + 1]));
+                }
+            }
+
+            return configured;
+        }
+
+        if (command.Command == CommandId.Acl)
+        {
+            return _acl.Apply(command.Arguments);
+        }
+
+        if (command.Command == CommandId.AclBootstrap)
+        {
+            return _acl.Bootstrap(command.Arguments, _config);
         }
 
         if (command.Command == CommandId.ScriptLoad)

@@ -168,5 +168,15 @@ public sealed class NodeOptions
     /// <summary>TLS for the RESP, gRPC, Raft and snapshot endpoints (all off by default).</summary>
     public TlsOptions Tls { get; set; } = new();
 
+    /// <summary>
+    /// The default user's password for a brand-new cluster (Redis's requirepass): proposed with <see cref="AclFile"/>'s
+    /// users in the first leader's bootstrap entry, once; afterwards CONFIG SET requirepass and ACL SETUSER change it.
+    /// Until the entry has applied, this node already asks clients for it.
+    /// </summary>
+    public string? RequirePass { get; set; }
+
+    /// <summary>A file of Redis aclfile lines (<c>user name rules...</c>) whose users a brand-new cluster starts with; see <see cref="RequirePass"/>.</summary>
+    public string? AclFile { get; set; }
+
     public string RespAdvertised => string.IsNullOrEmpty(RespAdvertisedEndpoint) ? RespEndpoint : RespAdvertisedEndpoint;
 }

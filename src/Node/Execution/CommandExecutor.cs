@@ -328,6 +328,8 @@ internal sealed partial class CommandExecutor(
             // trip more than it would on the leader; the client is counted on the node it is connected to.
             caller.IsBlocked = blocking;
             timeout.CancelAfter(limit);
+            if (await connection.UseUserAsync(caller.UserName, timeout.Token).ConfigureAwait(false) is { } refused)
+                return refused;
             return await send(connection, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException

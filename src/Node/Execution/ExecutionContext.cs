@@ -18,4 +18,7 @@ internal interface IExecutionCaller
     /// key, on a follower while its relayed blocking command is at the leader. INFO blocked_clients counts these.
     /// </summary>
     bool IsBlocked { get; set; }
+
+    /// <summary>The ACL user the caller runs as: a forwarded command runs on the leader as this user.</summary>
+    string UserName => RaftKV.StateMachine.Acl.AclTable.DefaultUserName;
 }

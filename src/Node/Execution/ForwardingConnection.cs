@@ -24,6 +24,13 @@ internal sealed class ForwardingConnection : IAsyncDisposable
     private readonly PipeWriter _writer;
     private readonly SemaphoreSlim _exchange = new(1, 1);
     private int _protocolVersion = 3;
+    private string? _user;
+
+    /// <summary>
+    /// The hidden command that sets the ACL user the leader runs this connection's next commands as (the user its
+    /// client authenticated as on the follower); accepted only on a forwarding connection.
+    /// </summary>
+    public const string RunAs = "RAFTKV-INTERNAL-AS";
 
     private ForwardingConnection(string endpoint, Socket socket, Stream stream)
     {
@@ -112,6 +119,29 @@ internal sealed class ForwardingConnection : IAsyncDisposable
             for (var i = 0; i < commands.Count; i++)
                 last = await ReadReplyAsync(token).ConfigureAwait(false);
             return last;
+        }
+        finally
+        {
+            _exchange.Release();
+        }
+    }
+
+    /// <summary>
+    /// Makes the leader run the next commands as <paramref name="user"/>, when the connection ran as another; the leader's
+    /// refusal (the user is unknown there) is returned, null when the switch is done or was not needed.
+    /// </summary>
+    public async Task<Reply?> UseUserAsync(string user, CancellationToken token)
+    {
+        if (user == _user)
+            return null;
+        await _exchange.WaitAsync(token).ConfigureAwait(false);
+        try
+        {
+            var reply = await ExchangeAsync([System.Text.Encoding.ASCII.GetBytes(RunAs), System.Text.Encoding.Latin1.GetBytes(user)], token).ConfigureAwait(false);
+            if (reply is ErrorReply)
+                return reply;
+            _user = user;
+            return null;
         }
         finally
         {

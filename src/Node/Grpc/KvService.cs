@@ -12,7 +12,12 @@ namespace RaftKV.Node.Grpc;
 /// Redis error replies become <see cref="StatusCode.FailedPrecondition"/> (or Unavailable for CLUSTERDOWN) with
 /// the Redis text as the detail.
 /// </summary>
-internal sealed class KvService(CommandExecutor executor) : Kv.KvBase
+/// <remarks>
+/// Calls are checked against the ACL users as RESP commands are: as the user of the call's username/password metadata
+/// (<see cref="Security.GrpcIdentity"/>), else the default user; a refusal is Unauthenticated (NOAUTH, WRONGPASS) or
+/// PermissionDenied (NOPERM).
+/// </remarks>
+internal sealed class KvService(CommandExecutor executor, Security.AccessControl access) : Kv.KvBase
 {
     public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
     {
@@ -50,7 +55,10 @@ internal sealed class KvService(CommandExecutor executor) : Kv.KvBase
             return new ExecuteResponse { Reply = ReplyConverter.ToProto(Reply.Error($"ERR '{spec.Name}' is not available over gRPC")) };
         if (!spec.AcceptsArgumentCount(args.Length))
             return new ExecuteResponse { Reply = ReplyConverter.ToProto(Reply.Error(ErrorMessages.WrongArity(spec.Name))) };
-        await using var caller = new GrpcCaller();
+        var identity = Security.GrpcIdentity.Of(context, access);
+        if (access.Check(identity, spec, args) is ErrorReply denied)
+            throw Security.GrpcIdentity.Refusal(denied.Message);
+        await using var caller = new GrpcCaller { UserName = identity.UserName };
         var reply = await executor.ExecuteAsync(spec, args, caller, context.CancellationToken).ConfigureAwait(false);
         return new ExecuteResponse { Reply = ReplyConverter.ToProto(reply) };
     }
@@ -59,7 +67,10 @@ internal sealed class KvService(CommandExecutor executor) : Kv.KvBase
     {
         if (!CommandTable.TryGet(args[0], out var spec))
             throw new InvalidOperationException("command table lacks " + System.Text.Encoding.ASCII.GetString(args[0]));
-        await using var caller = new GrpcCaller();
+        var identity = Security.GrpcIdentity.Of(context, access);
+        if (access.Check(identity, spec, args) is ErrorReply denied)
+            throw Security.GrpcIdentity.Refusal(denied.Message);
+        await using var caller = new GrpcCaller { UserName = identity.UserName };
         var reply = await executor.ExecuteAsync(spec, args, caller, context.CancellationToken).ConfigureAwait(false);
         return reply is ErrorReply error ? throw ToException(error) : reply;
     }

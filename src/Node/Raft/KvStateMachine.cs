@@ -154,6 +154,9 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// <summary>The applied cluster secret (a copy), or null before one is committed: never show it to a client or a log.</summary>
     public byte[]? ClusterSecret => Read(static store => store.ClusterSecret);
 
+    /// <summary>The ACL users as last applied, read without the apply lock (the table publishes immutable states).</summary>
+    public RaftKV.StateMachine.Acl.AclUsers Acl => Volatile.Read(ref _store).Acl.Current;
+
     /// <summary>Runs <paramref name="reader"/> against the current state; it must not modify it.</summary>
     public T Read<T>(Func<KeyValueStore, T> reader)
     {

@@ -14,7 +14,7 @@ internal sealed partial class ClientSession
         CommandId.Ping => Ping(args),
         CommandId.Echo => Reply.Bulk(args[1]),
         CommandId.Hello => Hello(args),
-        CommandId.Auth => Reply.Ok,
+        CommandId.Auth => Auth(args),
         CommandId.Select => Select(args[1]),
         CommandId.Client => Client(args),
         CommandId.Quit => QuitCommand(),
@@ -57,6 +57,8 @@ internal sealed partial class ClientSession
             var option = Encoding.ASCII.GetString(args[i]).ToUpperInvariant();
             if (option == "AUTH" && i + 2 < args.Length)
             {
+                if (_services.Access.Authenticate(Identity, args[i + 1], args[i + 2]) is ErrorReply wrong)
+                    return wrong;
                 i += 2;
             }
             else if (option == "SETNAME" && i + 1 < args.Length)
@@ -71,10 +73,24 @@ internal sealed partial class ClientSession
             }
         }
 
+        if (!Identity.IsAuthenticated && _services.Access.Users.AuthRequired)
+            return Reply.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
         ProtocolVersion = version;
         if (name is not null)
             Name = name.Length == 0 ? null : name;
         return _services.Server.HelloReply(this);
+    }
+
+    /// <summary>AUTH [user] password, as Redis 7.0's: the one-argument form signs in the default user.</summary>
+    private Reply Auth(byte[][] args)
+    {
+        if (args.Length > 3)
+            return Reply.Error(ErrorMessages.Syntax);
+        if (args.Length == 2 && _services.Access.Users.Default.NoPass)
+            return Reply.Error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
+        return args.Length == 2
+            ? _services.Access.Authenticate(Identity, "default"u8.ToArray(), args[1])
+            : _services.Access.Authenticate(Identity, args[1], args[2]);
     }
 
     private static Reply Select(byte[] index)
@@ -109,6 +125,7 @@ internal sealed partial class ClientSession
         _services.Monitors.Remove(this);
         ProtocolVersion = 2;
         Name = null;
+        Identity.SetDefault(_services.Access.Users);
         return Reply.Simple("RESET");
     }
 
@@ -231,7 +248,7 @@ internal sealed partial class ClientSession
         return $"id={Id} addr={Address} laddr={LocalAddress} fd=0 name={Name} age={age} idle={idle} flags={(flags.Length == 0 ? "N" : flags)} db=0 " +
                $"sub={Subscriptions.Channels.Count} psub={Subscriptions.Patterns.Count} ssub=0 multi={multi} qbuf={QueryBufferBytes} qbuf-free=0 " +
                $"argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={LastCommand} " +
-               $"user=default redir=-1 resp={ProtocolVersion} lib-name={LibraryName} lib-ver={LibraryVersion}";
+               $"user={Identity.UserName} redir=-1 resp={ProtocolVersion} lib-name={LibraryName} lib-ver={LibraryVersion}";
     }
 
     private static bool IsValidClientName(string name)

@@ -93,7 +93,7 @@ internal sealed partial class ClientSession
     /// <summary>CLIENT KILL addr:port (old form: OK or "No such client"), or filters (the number of clients closed).</summary>
     private Reply KillClients(byte[][] args)
     {
-        string? addr = null, laddr = null, type = null;
+        string? addr = null, laddr = null, type = null, user = null;
         long id = 0;
         var skipMe = true;
         if (args.Length == 3)
@@ -127,7 +127,8 @@ internal sealed partial class ClientSession
                         laddr = value;
                         break;
                     case "USER":
-                        if (value != "default")
+                        user = Encoding.Latin1.GetString(args[i + 1]);
+                        if (_services.Access.Users.Find(user) is null)
                             return Reply.Error($"ERR No such user '{value}'");
                         break;
                     case "SKIPME":
@@ -148,7 +149,8 @@ internal sealed partial class ClientSession
         {
             var sessionType = session.Subscriptions.Count > 0 ? "pubsub" : "normal";
             if ((addr is not null && session.Address != addr) || (laddr is not null && session.LocalAddress != laddr)
-                || (id != 0 && session.Id != id) || (type is not null && type != sessionType) || (session == this && skipMe))
+                || (id != 0 && session.Id != id) || (type is not null && type != sessionType) || (session == this && skipMe)
+                || (user is not null && session.Identity.UserName != user))
                 continue;
             killed++;
             if (session == this)

@@ -67,8 +67,14 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
 
     public ForwardingConnection? Forwarder { get; set; }
 
+    /// <summary>The ACL user this connection runs as, and whether it authenticated.</summary>
+    public RaftKV.Node.Security.SessionIdentity Identity { get; } = new();
+
+    public string UserName => Identity.UserName;
+
     public async Task RunAsync()
     {
+        Identity.SetDefault(_services.Access.Users);
         _services.Clients.Add(this);
         var writeLoop = _output.DrainAsync(_connection.Transport.Output, _closed.Token);
         var pushLoop = PushLoopAsync();
@@ -284,10 +290,20 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     private async ValueTask<Reply?> ExecuteUnfilteredAsync(RespRequest request)
     {
         var name = request[0];
+        if (_services.Access.IsRevoked(Identity))
+        {
+            // Its user was deleted: Redis closes such a connection without answering.
+            Kill();
+            return null;
+        }
+
         if (!CommandTable.TryGet(name, out var spec))
         {
             if (IsHandshake(name))
                 return AnswerHandshake(request);
+
+            if (IsForwarded && request.Count == 2 && name.AsSpan().SequenceEqual(RunAsName))
+                return _services.Access.RunAs(Identity, request[1]) ? Reply.Ok : Reply.Error(RaftKV.Node.Security.AccessControl.WrongPass);
 
             _services.Stats.Rejected(null);
             _transaction.Flag();
@@ -300,6 +316,8 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         Reply? reply = null;
         if (!spec.AcceptsArgumentCount(request.Count))
             reply = Reply.Error(ErrorMessages.WrongArity(spec.Name));
+        else if (_services.Access.Check(Identity, spec, request.Arguments) is { } denied)
+            reply = denied;
         else if (Subscriptions.Count > 0 && ProtocolVersion == 2 && (spec.Flags & CommandFlags.AllowedInSubscribe) == 0)
             reply = Reply.Error($"ERR Can't execute '{spec.Name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
         if (reply is not null)
@@ -327,7 +345,11 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             if (IsTransactionCommand(spec.Id))
                 reply = await ExecuteTransactionCommandAsync(spec, request.Arguments).ConfigureAwait(false);
             else if ((spec.Flags & CommandFlags.Connection) != 0)
+            {
+                if (spec.Id is CommandId.Auth or CommandId.Hello && request.Count > 2)
+                    await _services.Access.CatchUpAsync(_closed.Token).ConfigureAwait(false);
                 reply = ExecuteConnectionCommand(spec, request.Arguments);
+            }
             else if ((spec.Flags & CommandFlags.Admin) != 0)
                 reply = await _services.Server.ExecuteAsync(spec, request.Arguments, this, _closed.Token).ConfigureAwait(false);
             else if (BlockingCommand.IsBlocking(spec.Id))
@@ -360,6 +382,8 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         using var connected = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token, _connection.ConnectionClosed);
         return await _services.Executor.ExecuteAsync(spec, arguments, this, connected.Token).ConfigureAwait(false);
     }
+
+    private static readonly byte[] RunAsName = System.Text.Encoding.ASCII.GetBytes(ForwardingConnection.RunAs);
 
     private static bool IsHandshake(ReadOnlySpan<byte> name) =>
         name.SequenceEqual(System.Text.Encoding.ASCII.GetBytes(ForwardingConnection.Handshake));

@@ -19,8 +19,12 @@ internal sealed class SessionServices(
     MonitorFeed monitors,
     IOptions<NodeOptions> options,
     ILoggerFactory loggerFactory,
-    Security.CrossProtocolGuard crossProtocol)
+    Security.CrossProtocolGuard crossProtocol,
+    RaftKV.Node.Security.AccessControl access)
 {
+    /// <summary>Authentication and ACL checks.</summary>
+    public RaftKV.Node.Security.AccessControl Access { get; } = access;
+
     public CommandExecutor Executor { get; } = executor;
 
     public ServerCommands Server { get; } = server;

@@ -2,7 +2,7 @@ namespace RaftKV.Node.Security;
 
 /// <summary>
 /// Whether the default user has a password (Redis: its <c>nopass</c> flag is off), which turns protected mode off.
-/// The ACL store implements it once users exist; until then <see cref="NoDefaultUserPassword"/> answers.
+/// <see cref="AccessControl"/> answers it from the replicated users.
 /// </summary>
 internal interface IDefaultUserPassword
 {

@@ -62,7 +62,7 @@ internal static class CommandCommand
             Reply.Integer(spec.FirstKey),
             Reply.Integer(spec.LastKey),
             Reply.Integer(spec.KeyStep),
-            new SetReply([]),
+            new SetReply(AclCommandCatalog.Describe(spec.Categories).Select(static c => (Reply)Reply.Simple(c)).ToList()),
             new SetReply([]),
             Reply.EmptyArray,
             Reply.EmptyArray);
@@ -91,7 +91,8 @@ internal static class CommandCommand
             .ToArray());
     }
 
-    private static List<int> KeyPositions(CommandSpec spec, byte[][] command)
+    /// <summary>The argument positions of a request's keys (also what ACL key permissions are checked on).</summary>
+    internal static List<int> KeyPositions(CommandSpec spec, byte[][] command)
     {
         var positions = new List<int>();
         var (numkeysAt, destination) = spec.Id switch

@@ -39,6 +39,13 @@ internal sealed class ConfigCommand(RaftHost raft, CommandExecutor executor, IOp
                 // Each parameter under the entry it was set by (a name and its alias may both appear, as in Redis),
                 // with its normalized value; every replica checks the entry again when it applies it.
                 var entry = changes.SelectMany((c, i) => new[] { Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(args[2 + (2 * i)]).ToLowerInvariant()), Encoding.UTF8.GetBytes(c.Value) }).ToArray();
+                // requirepass travels (and is kept) as its SHA-256, never in clear; CONFIG GET reports that hash.
+                for (var i = 0; i + 1 < entry.Length; i += 2)
+                {
+                    if (entry[i].AsSpan().SequenceEqual("requirepass"u8) && entry[i + 1].Length > 0)
+                        entry[i + 1] = Encoding.ASCII.GetBytes(RaftKV.StateMachine.Acl.AclPasswords.Hash(args[3 + i]));
+                }
+
                 return await executor.ProposeAsync(CommandId.ConfigSet, entry, args, caller, token).ConfigureAwait(false);
             case "RESETSTAT" when args.Length == 2:
                 stats.Reset();

@@ -14,7 +14,8 @@ namespace RaftKV.Node.Server;
 /// </summary>
 internal sealed class ServerCommands(
     RaftHost raft, InfoBuilder info, ServerInfo server, TimeProvider clock, ConfigCommand config, ExpirySweeper sweeper,
-    ScriptCommand script, FunctionCommand function, Microsoft.Extensions.Options.IOptions<Configuration.NodeOptions> options)
+    ScriptCommand script, FunctionCommand function, Microsoft.Extensions.Options.IOptions<Configuration.NodeOptions> options,
+    RaftKV.Node.Security.AclCommand acl)
 {
     public ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] args, ClientSession session, CancellationToken token)
     {
@@ -22,6 +23,8 @@ internal sealed class ServerCommands(
             return config.ExecuteAsync(args, session, token);
         if (spec.Id == CommandId.Function)
             return function.ExecuteAsync(args, session, token);
+        if (spec.Id == CommandId.Acl)
+            return acl.ExecuteAsync(args, session, session.Identity, token);
         if (spec.Id == CommandId.Script)
             return script.ExecuteAsync(args, session, token);
         if (spec.Id == CommandId.Debug && args.Length == 3 && Ascii.EqualsIgnoreCase(args[1], "SLEEP"u8))

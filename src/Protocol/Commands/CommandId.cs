@@ -35,6 +35,12 @@ public enum CommandId : ushort
     /// Applied only while no secret is set: the first one committed stays (reply: 1 when it set the secret, else 0).
     /// </summary>
     ClusterSecretSet = 9,
+    /// <summary>
+    /// The first users of a brand-new cluster, from the configuration (RequirePass, AclFile), proposed by a leader whose
+    /// replicated ACL table was never bootstrapped; applied once (later ones change nothing). Arguments: records
+    /// <c>USER name rule...</c> and <c>REQUIREPASS password</c>.
+    /// </summary>
+    AclBootstrap = 10,
 
     // Connection and server (100-199).
     Ping = 100,
@@ -74,6 +80,8 @@ public enum CommandId : ushort
     ConfigSet = 130,
     Latency = 131,
     Memory = 132,
+    /// <summary>ACL; SETUSER and DELUSER are log entries under this id (arguments from the subcommand on), as FUNCTION's writes.</summary>
+    Acl = 133,
 
     // Transactions (140-144).
     Multi = 140,

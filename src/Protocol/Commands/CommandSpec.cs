@@ -20,6 +20,9 @@ public sealed record CommandSpec(
 
     public bool IsRead => (Flags & CommandFlags.Read) != 0;
 
+    /// <summary>The ACL categories Redis 7.0 gives the command (RaftKV's own commands: <see cref="AclCommandCatalog"/>).</summary>
+    public AclCategories Categories => AclCommandCatalog.CategoriesOf(Name);
+
     /// <summary>True when <paramref name="argumentCount"/> (including the command name) satisfies the arity.</summary>
     public bool AcceptsArgumentCount(int argumentCount) =>
         Arity >= 0 ? argumentCount == Arity : argumentCount >= -Arity;

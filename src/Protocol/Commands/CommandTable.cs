@@ -61,6 +61,7 @@ public static class CommandTable
         new("fcall", CommandId.Fcall, -3, Write),
         new("fcall_ro", CommandId.FcallRo, -3, Read),
         new("latency", CommandId.Latency, -2, Admin),
+        new("acl", CommandId.Acl, -2, Admin),
 
         // Scripts: keys are numkeys-based (Redis 7.0 reports 0 0 0 and movablekeys; COMMAND GETKEYS reads numkeys).
         // EVAL and EVALSHA are writes (log entries run at apply); the _RO forms reads on the leader.
@@ -297,6 +298,7 @@ public static class CommandTable
         new("scriptload", CommandId.ScriptLoad, 2, Write | CommandFlags.Internal),
         new("scriptflush", CommandId.ScriptFlush, -1, Write | CommandFlags.Internal),
         new("clustersecretset", CommandId.ClusterSecretSet, 2, Write | CommandFlags.Internal),
+        new("aclbootstrap", CommandId.AclBootstrap, -1, Write | CommandFlags.Internal),
     ];
 
     private static readonly FrozenDictionary<string, CommandSpec> ByName =

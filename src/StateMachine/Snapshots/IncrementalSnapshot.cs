@@ -24,6 +24,7 @@ public sealed class IncrementalSnapshot
     private readonly byte[]? _scripts;
     private readonly byte[]? _functions;
     private readonly byte[]? _secret;
+    private readonly byte[]? _acl;
     private long _keysWritten;
 
     internal IncrementalSnapshot(KeyValueStore store, long index, long term)
@@ -39,6 +40,7 @@ public sealed class IncrementalSnapshot
         _scripts = version >= SnapshotLayout.ScriptsVersion ? SnapshotEncoding.EncodeScripts(store) : null;
         _functions = version >= SnapshotLayout.ScriptsVersion ? FunctionSnapshot.Encode(store.Functions.Current) : null;
         _secret = version >= SnapshotLayout.SecretVersion ? SnapshotEncoding.EncodeSecret(store) : null;
+        _acl = version >= SnapshotLayout.AclVersion ? AclSnapshot.Encode(store.Acl.Current) : null;
         _output = new SnapshotOutput(_pending);
         SnapshotEncoding.WriteHeader(_output, version, index, term, store.Now, KeyCount);
         if (version >= SnapshotLayout.ConfigVersion)
@@ -112,6 +114,11 @@ public sealed class IncrementalSnapshot
         if (_secret is not null)
         {
             _output.WriteBytes(_secret);
+        }
+
+        if (_acl is not null)
+        {
+            _output.WriteBytes(_acl);
         }
 
         _output.Finish();

@@ -14,6 +14,7 @@ namespace RaftKV.StateMachine.Snapshots;
 /// version 4: scriptCount:i32 | scriptCount * body:string (the script cache, in ordinal SHA1 order)
 ///            then the function libraries (<see cref="FunctionSnapshot"/>)
 /// version 5: secret:string (the cluster secret; empty when none is set yet)
+///            then the ACL users (<see cref="AclSnapshot"/>)
 /// checksum:u64 = XxHash64 (seed 0) of every byte before it
 /// </code>
 /// Values are their canonical form (<see cref="Values.StoredValue.WriteCanonical"/>): string = string;
@@ -28,13 +29,16 @@ namespace RaftKV.StateMachine.Snapshots;
 /// tombstones oldest first: <see cref="Keyspace.Tombstones"/>; a key read from an older version gets revision 0; the
 /// last revision applied is not kept: revisions come from log indexes, which only grow) and the replicated script cache
 /// after it (EVAL, SCRIPT LOAD; SHA1s are recomputed from the bodies on load), then the function libraries. Version 5 appends
-/// the cluster secret (<see cref="Security.ClusterSecret"/>) at the end. The writer always writes version 5
+/// the cluster secret (<see cref="Security.ClusterSecret"/>) and then the ACL users at the end. The writer always writes version 5
 /// (whether a stream will be written is not known when the header is), with the lock section; versions 1 to 4 are still read.
 /// </summary>
 internal static class SnapshotLayout
 {
     /// <summary>The newest version, which this node reads along with <see cref="LocksVersion"/> and <see cref="KeysOnlyVersion"/>.</summary>
     public const ushort FormatVersion = 5;
+
+    /// <summary>The first version with the ACL users section (at the end, after the function libraries).</summary>
+    public const ushort AclVersion = 5;
 
     /// <summary>The version that added the runtime configuration and streams.</summary>
     public const ushort ConfigVersion = 3;

@@ -109,6 +109,11 @@ public static class SnapshotReader
             }
         }
 
+        if (version >= SnapshotLayout.AclVersion)
+        {
+            AclSnapshot.Read(reader, store.Acl);
+        }
+
         var expected = reader.CurrentChecksum;
         Span<byte> stored = stackalloc byte[sizeof(ulong)];
         reader.ReadExactly(stored, checksummed: false);

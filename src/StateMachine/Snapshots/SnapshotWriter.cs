@@ -49,6 +49,11 @@ public static class SnapshotWriter
             SnapshotEncoding.WriteSecret(writer, store);
         }
 
+        if (version >= SnapshotLayout.AclVersion)
+        {
+            AclSnapshot.Write(writer, store.Acl.Current);
+        }
+
         writer.Finish();
     }
 }

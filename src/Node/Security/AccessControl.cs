@@ -1,0 +1,157 @@
+using Microsoft.Extensions.Options;
+using RaftKV.Node.Configuration;
+using RaftKV.Node.Raft;
+using RaftKV.Protocol.Commands;
+using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Acl;
+
+namespace RaftKV.Node.Security;
+
+/// <summary>
+/// Authentication and ACL checks against the replicated users, for every command before it is queued in MULTI,
+/// forwarded or proposed (Redis's processCommand order: after the arity check, NOAUTH, then NOPERM). Until the
+/// cluster's bootstrap entry has applied, a node configured with RequirePass or AclFile checks against those users
+/// already, so a new cluster is never open in between.
+/// </summary>
+internal sealed class AccessControl : IDefaultUserPassword
+{
+    public const string NoAuth = "NOAUTH Authentication required.";
+    public const string WrongPass = "WRONGPASS invalid username-password pair or user is disabled.";
+
+    private static readonly AclUsers Initial = new AclTable().Current;
+    private readonly RaftHost _raft;
+
+    public AccessControl(RaftHost raft, IOptions<NodeOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _raft = raft;
+        BootstrapEntry = AclBootstrapRecords.Build(options.Value);
+        Configured = BootstrapEntry is null ? null : AclBootstrapRecords.Preview(BootstrapEntry);
+    }
+
+    /// <summary>The AclBootstrap entry's arguments from this node's configuration; null when none is configured.</summary>
+    public byte[][]? BootstrapEntry { get; }
+
+    /// <summary>The configured users, enforced until the replicated table is bootstrapped.</summary>
+    private AclUsers? Configured { get; }
+
+    /// <summary>The users in force on this node now.</summary>
+    public AclUsers Users
+    {
+        get
+        {
+            var applied = _raft.IsStarted ? _raft.StateMachine.Acl : Initial;
+            return !applied.Bootstrapped && Configured is { } configured ? configured : applied;
+        }
+    }
+
+    /// <summary>Redis's protected-mode test: the default user is not <c>nopass</c>.</summary>
+    public bool DefaultUserHasPassword => !Users.Default.NoPass;
+
+    /// <summary>The refusal Redis would answer for <paramref name="request"/> from <paramref name="who"/>, or null to run it.</summary>
+    public Reply? Check(SessionIdentity who, CommandSpec spec, byte[][] request)
+    {
+        ArgumentNullException.ThrowIfNull(who);
+        var users = Users;
+        var user = users.Find(who.UserName);
+        var signedIn = user is not null && user.Generation == who.Generation && (who.IsAuthenticated || !users.AuthRequired);
+        if (signedIn && user!.IsUnrestricted)
+            return null;
+        // AUTH, HELLO, QUIT and RESET run before authentication and pass every rule (they name no key or channel).
+        var command = AclCommandCatalog.Resolve(request);
+        if (command is null || command.NoAuth)
+            return null;
+        if (!signedIn)
+            return Reply.Error(NoAuth);
+        var check = user!.Check(command, request, AclRequest.Keys(spec, request), AclRequest.Channels(command, request), AclRequest.Access(command, request));
+        return check.Denial switch
+        {
+            AclDenial.None => null,
+            AclDenial.Key => Reply.Error("NOPERM this user has no permissions to access one of the keys used as arguments"),
+            AclDenial.Channel => Reply.Error("NOPERM this user has no permissions to access one of the channels used as arguments"),
+            _ => Reply.Error($"NOPERM this user has no permissions to run the '{command.FullName}' command"),
+        };
+    }
+
+    /// <summary>
+    /// EXEC's second check of a queued command (Redis checks again in case the rules changed since it was queued): the
+    /// error that replaces its reply, or null when it may still run.
+    /// </summary>
+    public Reply? RecheckAtExec(SessionIdentity who, CommandSpec spec, byte[][] request)
+    {
+        if (Check(who, spec, request) is not ErrorReply { Message: var message } || !message.StartsWith("NOPERM", StringComparison.Ordinal))
+            return null;
+        var reason = message.Contains("keys", StringComparison.Ordinal) ? "no permission to touch the specified keys"
+            : message.Contains("channels", StringComparison.Ordinal) ? "no permission to access one of the channels used as arguments"
+            : "no permission to execute the command or subcommand";
+        return Reply.Error("NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. "
+                           + "This command is no longer allowed for the following reason: " + reason);
+    }
+
+    /// <summary>
+    /// On a follower, waits (a little) until it has applied what the leader has committed, so that AUTH finds a user
+    /// or password the leader has just acknowledged (read-your-writes across nodes); nothing on the leader.
+    /// </summary>
+    public async ValueTask CatchUpAsync(CancellationToken token)
+    {
+        if (!_raft.IsStarted || _raft.IsLeader)
+            return;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        try
+        {
+            await _raft.Cluster.ApplyReadBarrierAsync(DotNext.Net.Cluster.Consensus.Raft.ReadBarrierType.Strong, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException
+                                      or DotNext.Net.Cluster.Consensus.Raft.QuorumUnreachableException
+                                      or DotNext.Net.Cluster.Consensus.Raft.NotLeaderException)
+        {
+            // No leader to ask, or it is slow: the local users answer.
+        }
+    }
+
+    /// <summary>AUTH and HELLO AUTH: signs <paramref name="who"/> in, or answers WRONGPASS (unknown user, disabled, wrong password).</summary>
+    public Reply Authenticate(SessionIdentity who, byte[] userName, byte[] password)
+    {
+        ArgumentNullException.ThrowIfNull(who);
+        var user = Users.Find(System.Text.Encoding.Latin1.GetString(userName));
+        if (user is null || !user.Accepts(password))
+            return Reply.Error(WrongPass);
+        who.SignIn(user);
+        return Reply.Ok;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="who"/> as <paramref name="userName"/> without a password: a forwarded connection carries the
+    /// user its follower authenticated. False when the user is unknown here.
+    /// </summary>
+    public bool RunAs(SessionIdentity who, byte[] userName)
+    {
+        ArgumentNullException.ThrowIfNull(who);
+        var user = Users.Find(System.Text.Encoding.Latin1.GetString(userName));
+        if (user is null)
+            return false;
+        who.SignIn(user);
+        return true;
+    }
+
+    /// <summary>
+    /// True when a subscriber's user no longer allows one of its channels or patterns: Redis disconnects such a client
+    /// when the user's channel rules change (ACLKillPubsubClientsIfNeeded).
+    /// </summary>
+    public bool LostChannels(SessionIdentity who, IEnumerable<string> channels, IEnumerable<string> patterns)
+    {
+        ArgumentNullException.ThrowIfNull(who);
+        if (Users.Find(who.UserName) is not { } user)
+            return false;
+        return channels.Any(c => !user.AllowsChannel(System.Text.Encoding.Latin1.GetBytes(c), isPattern: false))
+               || patterns.Any(p => !user.AllowsChannel(System.Text.Encoding.Latin1.GetBytes(p), isPattern: true));
+    }
+
+    /// <summary>True when the user <paramref name="who"/> signed in as was deleted (or deleted and made again): Redis closes such connections.</summary>
+    public bool IsRevoked(SessionIdentity who)
+    {
+        ArgumentNullException.ThrowIfNull(who);
+        return Users.Find(who.UserName) is not { } user || user.Generation != who.Generation;
+    }
+}
