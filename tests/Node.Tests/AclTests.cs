@@ -124,7 +124,7 @@ public sealed class AclTests
 
         // The leader checks what reaches it on a forwarding connection as the user named on it.
         await using var forwarded = await RespTestClient.ConnectAsync(leader.RespPort);
-        Assert.Equal("OK", (await forwarded.SendAsync("RAFTKV-INTERNAL-FORWARD")).Text());
+        Assert.Equal("OK", await MemberHandshake.ForwardAsync(forwarded, leader));
         Assert.Equal("OK", (await forwarded.SendAsync("RAFTKV-INTERNAL-AS", "reader")).Text());
         Assert.Equal("NOPERM this user has no permissions to run the 'set' command", Error(await forwarded.SendAsync("SET", "w:2", "v")));
         Assert.Equal("v", (await forwarded.SendAsync("GET", "w:1")).Text());

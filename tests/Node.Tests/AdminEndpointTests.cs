@@ -39,7 +39,7 @@ public sealed class AdminEndpointTests
         Assert.Empty(await refused.Content.ReadAsByteArrayAsync());
 
         // On the snapshot listener a member (with the proof a leader's manifest carries) gets the file.
-        var secret = await WaitForSecretAsync(node);
+        var secret = await MemberHandshake.SecretAsync(node);
         using var overSnapshotPort = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{node.SnapshotPort}{SnapshotOffers.RoutePrefix}{name}");
         overSnapshotPort.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
             "Bearer", RaftKV.Node.Security.MemberProof.ForSnapshot(secret, name));
@@ -56,13 +56,5 @@ public sealed class AdminEndpointTests
         var url = node.App!.Services.GetRequiredService<SnapshotOffers>().BaseUrl;
 
         Assert.StartsWith("http://127.0.0.1:", url);
-    }
-
-    private static async Task<byte[]> WaitForSecretAsync(TestNode node)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (node.Raft.StateMachine.ClusterSecret is null && DateTime.UtcNow < deadline)
-            await Task.Delay(50);
-        return node.Raft.StateMachine.ClusterSecret ?? throw new TimeoutException("the leader never set the cluster secret");
     }
 }

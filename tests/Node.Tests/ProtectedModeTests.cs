@@ -121,13 +121,7 @@ public sealed class ProtectedModeTests
         }
 
         await using var forwarder = await RespTestClient.ConnectFromAsync(outside, new IPEndPoint(outside, port));
-        var secret = cluster.Nodes[0].Raft.StateMachine.ClusterSecret;
-        for (var wait = DateTime.UtcNow.AddSeconds(30); secret is null && DateTime.UtcNow < wait; secret = cluster.Nodes[0].Raft.StateMachine.ClusterSecret)
-            await Task.Delay(50);
-        Assert.NotNull(secret);
-        var nonce = (await forwarder.SendAsync(RaftKV.Node.Execution.ForwardingConnection.Handshake, "NONCE")).Text();
-        var proof = RaftKV.Node.Security.MemberProof.ForForwarding(secret, nonce);
-        Assert.Equal("OK", (await forwarder.SendAsync(RaftKV.Node.Execution.ForwardingConnection.Handshake, "PROOF", proof)).Text());
+        Assert.Equal("OK", await MemberHandshake.ForwardAsync(forwarder, cluster.Nodes[0]));
         Assert.Equal("PONG", (await forwarder.SendAsync("PING")).Text());
     }
 
