@@ -34,6 +34,11 @@ public sealed partial class KeyValueStore
     [ThreadStatic]
     private static bool t_reading;
 
+    // The ACL user the script being run (EVAL, EVALSHA, FCALL and their _RO forms) checks its redis.call commands
+    // against; null when unchecked. Set around one apply or read on its thread.
+    [ThreadStatic]
+    private static global::RaftKV.StateMachine.Acl.AclUser? t_scriptUser;
+
     // Varies the seed of successive reads within one millisecond (SRANDMEMBER, RANDOMKEY, ...). Reads may
     // run concurrently with each other, hence Interlocked; it is not state and never replicated.
     private long _readCounter;
@@ -236,15 +241,29 @@ public sealed partial class KeyValueStore
             return _clusterSecret.Apply(command.Arguments);
         }
 
+        var id = command.Command;
+        var arguments = command.Arguments;
+        if (id == CommandId.ScriptAsUser)
+        {
+            if (!ScriptUserEntry.TryUnwrap(arguments, out var userName, out id, out arguments))
+            {
+                return Reply.Error("ERR bad script entry");
+            }
+
+            // The ACL table as of this entry: every replica resolves the same user, or finds it deleted alike.
+            t_scriptUser = global::RaftKV.StateMachine.Acl.AclScriptCheck.Resolve(_acl.Current, userName);
+        }
+
         _entryIndex = entryIndex;
         _keys.AccessClockMs = Now;
         try
         {
-            return Execute(command.Command, command.Arguments, Now, command.Seed);
+            return Execute(id, arguments, Now, command.Seed);
         }
         finally
         {
             _entryIndex = 0;
+            t_scriptUser = null;
         }
     }
 
@@ -255,7 +274,13 @@ public sealed partial class KeyValueStore
     /// ZRANDMEMBER, RANDOMKEY) draw from a seed derived from <paramref name="nowMs"/> and a per-store read
     /// counter: not reproducible across replicas, which a read need not be, and never from a shared RNG.
     /// </summary>
-    public Reply Read(CommandId command, byte[][] arguments, long nowMs)
+    public Reply Read(CommandId command, byte[][] arguments, long nowMs) => Read(command, arguments, nowMs, null);
+
+    /// <summary>
+    /// As <see cref="Read(CommandId, byte[][], long)"/> for a session signed in as <paramref name="userName"/>: a script
+    /// (EVAL_RO, EVALSHA_RO, FCALL_RO) checks each redis.call against that user; null runs unchecked.
+    /// </summary>
+    public Reply Read(CommandId command, byte[][] arguments, long nowMs, string? userName)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         var info = CommandValidator.Find(command);
@@ -272,6 +297,7 @@ public sealed partial class KeyValueStore
         var counter = (ulong)Interlocked.Increment(ref _readCounter);
         var seed = ((ulong)nowMs * 0x9E3779B97F4A7C15UL) ^ (counter * 0xD1B54A32D192ED03UL);
         t_reading = true;
+        t_scriptUser = userName is null ? null : global::RaftKV.StateMachine.Acl.AclScriptCheck.Resolve(_acl.Current, userName);
         try
         {
             return Execute(command, arguments, Math.Max(nowMs, Now), seed);
@@ -279,6 +305,7 @@ public sealed partial class KeyValueStore
         finally
         {
             t_reading = false;
+            t_scriptUser = null;
         }
     }
 
@@ -499,9 +526,9 @@ public sealed partial class KeyValueStore
         CommandId.Pfmerge => HyperLogLogCommands.Merge(_keys, args, now, (int)Math.Min(int.MaxValue, _config.Limits.HllSparseMaxBytes)),
         CommandId.Pfdebug => HyperLogLogCommands.Debug(_keys, args, now),
         CommandId.Randomkey => GenericCommands.RandomKey(_keys, now, new Numbers.DeterministicRandom(seed)),
-        CommandId.Eval or CommandId.Evalsha or CommandId.EvalRo or CommandId.EvalshaRo => _scripts.Eval(command, args, now, seed, t_reading),
+        CommandId.Eval or CommandId.Evalsha or CommandId.EvalRo or CommandId.EvalshaRo => _scripts.Eval(command, args, now, seed, t_reading, t_scriptUser),
         CommandId.Fcall or CommandId.FcallRo => FunctionCall.Execute(_functions, args, command == CommandId.FcallRo || t_reading,
-            (keys, arguments, readOnly, body, budgetError) => _scripts.RunFunction(keys, arguments, now, seed, readOnly, body, budgetError)),
+            (keys, arguments, readOnly, body, budgetError) => _scripts.RunFunction(keys, arguments, now, seed, readOnly, t_scriptUser, body, budgetError)),
         CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh or CommandId.RaftkvLockOwner =>
             LockCommands.Dispatch(_locks, command, args, now, _entryIndex),
         _ when ExpireDispatch.Handles(command) => ExpireDispatch.Dispatch(_keys, command, args, now),

@@ -80,7 +80,7 @@ internal static class CommandCommand
             return Reply.Error("ERR Invalid command specified");
         if (!spec.AcceptsArgumentCount(command.Length))
             return Reply.Error("ERR Invalid number of arguments specified for command");
-        var positions = KeyPositions(spec, command);
+        var positions = RaftKV.StateMachine.Acl.AclRequest.KeyPositions(spec, command);
         if (positions.Count == 0)
             return Reply.Error("ERR The command has no key arguments");
         var flags = spec.IsWrite
@@ -89,38 +89,5 @@ internal static class CommandCommand
         return Reply.Array(positions
             .Select(i => withFlags ? Reply.Array(Reply.Bulk(command[i]), flags) : Reply.Bulk(command[i]))
             .ToArray());
-    }
-
-    /// <summary>The argument positions of a request's keys (also what ACL key permissions are checked on).</summary>
-    internal static List<int> KeyPositions(CommandSpec spec, byte[][] command)
-    {
-        var positions = new List<int>();
-        var (numkeysAt, destination) = spec.Id switch
-        {
-            CommandId.Zunion or CommandId.Zinter or CommandId.Zdiff or CommandId.Sintercard or CommandId.Zintercard
-                or CommandId.Lmpop or CommandId.Zmpop => (1, false),
-            CommandId.Blmpop or CommandId.Bzmpop or CommandId.Fcall or CommandId.FcallRo or CommandId.Eval or CommandId.Evalsha
-                or CommandId.EvalRo or CommandId.EvalshaRo => (2, false),
-            CommandId.Zunionstore or CommandId.Zinterstore or CommandId.Zdiffstore => (2, true),
-            _ => (0, false),
-        };
-        if (numkeysAt == 0)
-        {
-            if (spec.FirstKey == 0)
-                return positions;
-            var last = spec.LastKey < 0 ? command.Length + spec.LastKey : spec.LastKey;
-            for (var i = spec.FirstKey; i <= last && i < command.Length; i += Math.Max(1, spec.KeyStep))
-                positions.Add(i);
-            return positions;
-        }
-
-        if (destination)
-            positions.Add(1);
-        if (!RaftKV.Protocol.Resp.RedisNumber.TryParseLong(command[numkeysAt], out var count) || count < 0
-            || count > command.Length - numkeysAt - 1)
-            return positions;
-        for (var i = 0; i < count; i++)
-            positions.Add(numkeysAt + 1 + i);
-        return positions;
     }
 }

@@ -41,6 +41,12 @@ public enum CommandId : ushort
     /// <c>USER name rule...</c> and <c>REQUIREPASS password</c>.
     /// </summary>
     AclBootstrap = 10,
+    /// <summary>
+    /// EVAL, EVALSHA or FCALL run as an ACL user: the arguments are the user's name, the command's name, then the
+    /// command's own arguments. Every redis.call of the script is checked against that user as the ACL table stands
+    /// when the entry applies. The plain Eval/Evalsha/Fcall entries written before this id existed run unchecked.
+    /// </summary>
+    ScriptAsUser = 11,
 
     // Connection and server (100-199).
     Ping = 100,

@@ -299,6 +299,7 @@ public static class CommandTable
         new("scriptflush", CommandId.ScriptFlush, -1, Write | CommandFlags.Internal),
         new("clustersecretset", CommandId.ClusterSecretSet, 2, Write | CommandFlags.Internal),
         new("aclbootstrap", CommandId.AclBootstrap, -1, Write | CommandFlags.Internal),
+        new("scriptasuser", CommandId.ScriptAsUser, -3, Write | CommandFlags.Internal),
     ];
 
     private static readonly FrozenDictionary<string, CommandSpec> ByName =

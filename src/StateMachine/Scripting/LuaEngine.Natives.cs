@@ -278,7 +278,7 @@ internal sealed partial class LuaEngine
         }
     }
 
-    /// <summary>redis.acl_check_cmd: every user may run every command here (ACLs are checked before the log).</summary>
+    /// <summary>redis.acl_check_cmd: whether the script's user (<see cref="ScriptRun.User"/>; none: every command) may run the command.</summary>
     private int CheckCommand(Lua lua)
     {
         if (!TryArguments(lua, lua.GetTop(), out var arguments))
@@ -292,7 +292,7 @@ internal sealed partial class LuaEngine
         }
 
         lua.PushBoolean(true);
-        lua.PushBoolean(true);
+        lua.PushBoolean(_run?.User is not { } user || Acl.AclScriptCheck.Refusal(user, spec, arguments) is null);
         return 2;
     }
 

@@ -1,6 +1,7 @@
 using System.Text;
 using RaftKV.Protocol.Commands;
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Acl;
 using RaftKV.StateMachine.Keyspace;
 
 namespace RaftKV.StateMachine.Scripting;
@@ -38,8 +39,11 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
         }
     }
 
-    /// <summary>EVAL/EVALSHA (at apply) or EVAL_RO/EVALSHA_RO (a read): arguments without the command name.</summary>
-    public Reply Eval(CommandId command, byte[][] args, long now, ulong seed, bool asRead)
+    /// <summary>
+    /// EVAL/EVALSHA (at apply) or EVAL_RO/EVALSHA_RO (a read): arguments without the command name; each redis.call is
+    /// checked against <paramref name="user"/> (null: unchecked).
+    /// </summary>
+    public Reply Eval(CommandId command, byte[][] args, long now, ulong seed, bool asRead, AclUser? user)
     {
         var bySha = command is CommandId.Evalsha or CommandId.EvalshaRo;
         var readOnly = asRead || command is CommandId.EvalRo or CommandId.EvalshaRo;
@@ -101,8 +105,8 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
             readOnly |= flags?.NoWrites == true;
             var keyCount = (int)numkeys;
             var calls = 0UL;
-            var run = new ScriptRun(args[2..(2 + keyCount)], args[(2 + keyCount)..], seed,
-                command => Call(command, now, seed + 0x9E3779B97F4A7C15UL * ++calls, readOnly));
+            var run = new ScriptRun(args[2..(2 + keyCount)], args[(2 + keyCount)..], seed, user,
+                command => Call(command, now, seed + 0x9E3779B97F4A7C15UL * ++calls, readOnly, user));
             return readOnly ? engine.Run(sha, run) ?? Reply.Error(engine.BudgetError) : RunJournaled(engine, sha, run);
         }
     }
@@ -168,10 +172,11 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
     /// dispatch, read-only check and seeds are EVAL's, journaled unless <paramref name="readOnly"/> (a spent budget,
     /// when <paramref name="body"/> returns null, rolls every write back and answers <paramref name="budgetError"/>).
     /// </summary>
-    public Reply RunFunction(byte[][] keyNames, byte[][] arguments, long now, ulong seed, bool readOnly, Func<ScriptRun, Reply?> body, Func<string> budgetError)
+    public Reply RunFunction(byte[][] keyNames, byte[][] arguments, long now, ulong seed, bool readOnly, AclUser? user, Func<ScriptRun, Reply?> body,
+        Func<string> budgetError)
     {
         var calls = 0UL;
-        var run = new ScriptRun(keyNames, arguments, seed, command => Call(command, now, seed + 0x9E3779B97F4A7C15UL * ++calls, readOnly));
+        var run = new ScriptRun(keyNames, arguments, seed, user, command => Call(command, now, seed + 0x9E3779B97F4A7C15UL * ++calls, readOnly, user));
         if (readOnly)
         {
             return body(run) ?? Reply.Error(budgetError());
@@ -229,8 +234,8 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
         }
     }
 
-    /// <summary>One redis.call command, checked as Redis checks commands called from scripts (script.c).</summary>
-    private Reply Call(byte[][] command, long now, ulong seed, bool readOnly)
+    /// <summary>One redis.call command, checked as Redis checks commands called from scripts (script.c), ACL included.</summary>
+    private Reply Call(byte[][] command, long now, ulong seed, bool readOnly, AclUser? user)
     {
         if (!CommandTable.TryGet(command[0], out var spec))
         {
@@ -240,6 +245,13 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
         if (!spec.AcceptsArgumentCount(command.Length))
         {
             return Reply.Error("ERR Wrong number of args calling Redis command from script");
+        }
+
+        // Redis's order: arity, then noscript, then ACL (the commands answered just below are not noscript).
+        if (user is not null && (!NotAllowed(spec) || spec.Id is CommandId.Ping or CommandId.Echo or CommandId.Time or CommandId.Select)
+            && AclScriptCheck.Refusal(user, spec, command) is { } refusal)
+        {
+            return Reply.Error(refusal);
         }
 
         var args = command[1..];

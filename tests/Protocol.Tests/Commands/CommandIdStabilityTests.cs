@@ -19,6 +19,7 @@ public class CommandIdStabilityTests
         { "ScriptFlush", 8 },
         { "ClusterSecretSet", 9 },
         { "AclBootstrap", 10 },
+        { "ScriptAsUser", 11 },
         { "Ping", 100 },
         { "Echo", 101 },
         { "Hello", 102 },

@@ -1,0 +1,52 @@
+using System.Text;
+using RaftKV.Protocol.Commands;
+
+namespace RaftKV.StateMachine.Log;
+
+/// <summary>
+/// The <see cref="CommandId.ScriptAsUser"/> entry: an EVAL, EVALSHA or FCALL with the name of the ACL user who sent it,
+/// so that every replica checks the script's redis.call commands against the same user, as the replicated ACL table
+/// stands when the entry applies (the check depends only on the log). Arguments: user name (Latin-1, as ACL names),
+/// command name, then the command's arguments.
+/// </summary>
+public static class ScriptUserEntry
+{
+    /// <summary>True for the commands whose scripts run at apply and so carry their user.</summary>
+    public static bool Carries(CommandId command) => command is CommandId.Eval or CommandId.Evalsha or CommandId.Fcall;
+
+    /// <summary><paramref name="command"/> run as <paramref name="userName"/>; any other command unchanged.</summary>
+    public static LogCommand Wrap(LogCommand command, string userName)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(userName);
+        if (!Carries(command.Command))
+        {
+            return command;
+        }
+
+        var name = command.Command switch
+        {
+            CommandId.Eval => "eval"u8.ToArray(),
+            CommandId.Evalsha => "evalsha"u8.ToArray(),
+            _ => "fcall"u8.ToArray(),
+        };
+        return command with { Command = CommandId.ScriptAsUser, Arguments = [Encoding.Latin1.GetBytes(userName), name, .. command.Arguments] };
+    }
+
+    /// <summary>The user and the inner command of a ScriptAsUser entry's arguments; false when they name no such command.</summary>
+    internal static bool TryUnwrap(byte[][] arguments, out string userName, out CommandId command, out byte[][] commandArguments)
+    {
+        userName = "";
+        command = CommandId.None;
+        commandArguments = [];
+        if (arguments.Length < 2 || !CommandTable.TryGet(arguments[1], out var spec) || !Carries(spec.Id))
+        {
+            return false;
+        }
+
+        userName = Encoding.Latin1.GetString(arguments[0]);
+        command = spec.Id;
+        commandArguments = arguments[2..];
+        return true;
+    }
+}
