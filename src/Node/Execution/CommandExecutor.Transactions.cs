@@ -101,7 +101,8 @@ internal sealed partial class CommandExecutor
             foreach (var request in requests)
             {
                 CommandTable.TryGet(request[0], out var spec);
-                commands.Add(KeyValueStore.ToLogForm(new LogCommand(spec!.Id, now, (ulong)Random.Shared.NextInt64(), request[1..])));
+                // A queued script carries the caller's user, as one run outside a transaction (see WriteAsync).
+                commands.Add(ScriptUserEntry.Wrap(KeyValueStore.ToLogForm(new LogCommand(spec!.Id, now, (ulong)Random.Shared.NextInt64(), request[1..])), caller.UserName));
             }
 
             var entry = TransactionEntry.Encode(now, 0, transaction.Watches, commands);

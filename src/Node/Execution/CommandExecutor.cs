@@ -63,8 +63,8 @@ internal sealed partial class CommandExecutor(
             if (DeniesOom(spec, args) && OverMaxMemory())
                 return Reply.Error(OutOfMemory);
             return spec.IsWrite
-                ? await WriteAsync(spec.Id, args, timeout.Token).ConfigureAwait(false)
-                : await ReadAsync(spec.Id, args, timeout.Token).ConfigureAwait(false);
+                ? await WriteAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false)
+                : await ReadAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false);
         }
 
         if (caller.IsForwarded)
@@ -150,13 +150,17 @@ internal sealed partial class CommandExecutor(
     /// <summary>Milliseconds since the Unix epoch by the leader's clock: never behind the last applied entry, never backwards.</summary>
     public long Now() => clock.Now();
 
-    private async ValueTask<Reply> WriteAsync(CommandId id, byte[][] args, CancellationToken token)
+    /// <param name="userName">The caller's ACL user: a script (EVAL, EVALSHA, FCALL) carries it in its entry, and every
+    /// replica checks the script's redis.call commands against it at apply.</param>
+    private async ValueTask<Reply> WriteAsync(CommandId id, byte[][] args, CancellationToken token, string? userName = null)
     {
         if (disk.IsLow)
             return Reply.Error(disk.Message);
 
         // Relative expiry times (EX, PX, EXPIRE, ...) become absolute at the entry's timestamp, as Redis writes its AOF.
         var command = KeyValueStore.ToLogForm(new LogCommand(id, clock.Now(), (ulong)Random.Shared.NextInt64(), args));
+        if (userName is not null)
+            command = ScriptUserEntry.Wrap(command, userName);
 
         // Returns after the entry holding the command is committed by a majority and applied here.
         return await batcher.WriteAsync(command, token).ConfigureAwait(false);
@@ -244,12 +248,13 @@ internal sealed partial class CommandExecutor(
         return await WriteAsync(id, args, timeout.Token).ConfigureAwait(false);
     }
 
-    private async ValueTask<Reply> ReadAsync(CommandId id, byte[][] args, CancellationToken token)
+    /// <param name="userName">The caller's ACL user: a script read (EVAL_RO, EVALSHA_RO, FCALL_RO) checks its redis.call commands against it.</param>
+    private async ValueTask<Reply> ReadAsync(CommandId id, byte[][] args, CancellationToken token, string? userName = null)
     {
         if (!await BarrierAsync(token).ConfigureAwait(false))
             return Reply.Error(ReadFailed);
         var now = Now();
-        return raft.StateMachine.Read(store => store.Read(id, args, now));
+        return raft.StateMachine.Read(store => store.Read(id, args, now, userName));
     }
 
     /// <summary>

@@ -1,0 +1,52 @@
+using RaftKV.Node.Tests.Infrastructure;
+using RaftKV.Protocol.Replies;
+
+namespace RaftKV.Node.Tests;
+
+/// <summary>
+/// A script's redis.call commands are checked against the user who sent it, on every replica at apply (the entry
+/// carries the user) and on the leader for EVAL_RO: redis-server 7.0.15's words for user bob
+/// <c>on &gt;123 +@scripting +set ~x*</c>.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ScriptAclTests
+{
+    private const string NoKey = "ERR The user executing the script can't access at least one of the keys mentioned in the command arguments";
+    private const string NoCommand = "ERR The user executing the script can't run this command or subcommand";
+
+    private static string Error(Reply reply) => Assert.IsType<ErrorReply>(reply).Message;
+
+    [Fact]
+    public async Task RestrictedUser_ScriptWritesOnlyItsKeys_OnTheLeaderAndThroughAFollower_AndReplicasAgree()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using (var admin = await RespTestClient.ConnectAsync(leader.RespPort))
+            Assert.Equal("OK", (await admin.SendAsync("ACL", "SETUSER", "bob", "on", ">123", "+@scripting", "+set", "~x*")).Text());
+        await cluster.WaitForConvergenceAsync();
+
+        var follower = cluster.Nodes.First(n => n != leader);
+        foreach (var node in new[] { leader, follower })
+        {
+            await using var bob = await RespTestClient.ConnectAsync(node.RespPort);
+            Assert.Equal("OK", (await bob.SendAsync("AUTH", "bob", "123")).Text());
+            Assert.Equal("OK", (await bob.SendAsync("EVAL", "return redis.call('set', KEYS[1], 'v')", "1", "x" + node.Index)).Text());
+            Assert.StartsWith(NoKey + " script: ", Error(await bob.SendAsync("EVAL", "return redis.call('set', 'y1', 'v')", "0")));
+            Assert.StartsWith(NoCommand + " script: ", Error(await bob.SendAsync("EVAL", "return redis.call('hset', 'x9', 'f', 'v')", "0")));
+            Assert.Equal(NoKey, (await bob.SendAsync("EVAL", "return redis.pcall('set', 'y1', 'v')['err']", "0")).Text());
+            Assert.StartsWith(NoCommand + " script: ", Error(await bob.SendAsync("EVAL_RO", "return redis.call('get', 'x1')", "0")));
+        }
+
+        await using (var admin = await RespTestClient.ConnectAsync(leader.RespPort))
+        {
+            Assert.Equal("v", (await admin.SendAsync("GET", "x" + follower.Index)).Text());
+            Assert.Equal("0", (await admin.SendAsync("EXISTS", "y1", "x9")).Text());
+            // The default user (unrestricted) is not limited by bob's rules.
+            Assert.Equal("OK", (await admin.SendAsync("EVAL", "return redis.call('set', 'y2', 'v')", "0")).Text());
+        }
+
+        var digests = await cluster.DigestsAsync();
+        Assert.Equal(3, digests.Count);
+        Assert.Single(digests.Distinct());
+    }
+}
