@@ -22,7 +22,11 @@ public sealed class ScriptAclTests
         await using var cluster = await TestCluster.StartAsync(3);
         var leader = await cluster.WaitForLeaderAsync();
         await using (var admin = await RespTestClient.ConnectAsync(leader.RespPort))
+        {
             Assert.Equal("OK", (await admin.SendAsync("ACL", "SETUSER", "bob", "on", ">123", "+@scripting", "+set", "~x*")).Text());
+            Assert.Equal("OK", (await admin.SendAsync("ACL", "SETUSER", "tx", "on", ">123", "+@scripting", "+@transaction", "+set", "~x*")).Text());
+        }
+
         await cluster.WaitForConvergenceAsync();
 
         var follower = cluster.Nodes.First(n => n != leader);
@@ -35,12 +39,20 @@ public sealed class ScriptAclTests
             Assert.StartsWith(NoCommand + " script: ", Error(await bob.SendAsync("EVAL", "return redis.call('hset', 'x9', 'f', 'v')", "0")));
             Assert.Equal(NoKey, (await bob.SendAsync("EVAL", "return redis.pcall('set', 'y1', 'v')['err']", "0")).Text());
             Assert.StartsWith(NoCommand + " script: ", Error(await bob.SendAsync("EVAL_RO", "return redis.call('get', 'x1')", "0")));
+
+            // A script queued in MULTI runs as its user at EXEC too.
+            await using var tx = await RespTestClient.ConnectAsync(node.RespPort);
+            Assert.Equal("OK", (await tx.SendAsync("AUTH", "tx", "123")).Text());
+            Assert.Equal("OK", (await tx.SendAsync("MULTI")).Text());
+            Assert.Equal("QUEUED", (await tx.SendAsync("EVAL", "return redis.call('set', 'y3', 'v')", "0")).Text());
+            var exec = Assert.IsType<ArrayReply>(await tx.SendAsync("EXEC"));
+            Assert.StartsWith(NoKey + " script: ", Error(Assert.Single(exec.Items)));
         }
 
         await using (var admin = await RespTestClient.ConnectAsync(leader.RespPort))
         {
             Assert.Equal("v", (await admin.SendAsync("GET", "x" + follower.Index)).Text());
-            Assert.Equal("0", (await admin.SendAsync("EXISTS", "y1", "x9")).Text());
+            Assert.Equal("0", (await admin.SendAsync("EXISTS", "y1", "x9", "y3")).Text());
             // The default user (unrestricted) is not limited by bob's rules.
             Assert.Equal("OK", (await admin.SendAsync("EVAL", "return redis.call('set', 'y2', 'v')", "0")).Text());
         }
