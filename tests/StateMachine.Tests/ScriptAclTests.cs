@@ -118,6 +118,27 @@ public sealed class ScriptAclTests
     }
 
     [Fact]
+    public void EncodedEntryWithoutUser_AsWrittenBeforeScriptAsUser_AppliesUnchecked()
+    {
+        // EVAL "return redis.call('set', 'y1', 'v')" 0 at 2000 ms, seed 7, in log format 1 as leaders wrote it before.
+        const string Hex = "019100d0070000000000000700000000000000022372657475726e2072656469732e63616c6c2827736574272c2027793127"
+                           + "2c2027762729" + "0130";
+        var store = StoreWithBob();
+        var entry = LogEntryCodec.Decode(new System.Buffers.ReadOnlySequence<byte>(Convert.FromHexString(Hex)));
+        Assert.Equal("OK", ReplyText.Render(store.Apply(entry)));
+        Assert.Equal(Reply.One, store.Read(CommandId.Exists, [B("y1")], 3000));
+    }
+
+    [Fact]
+    public void ScriptAsUserEntry_EncodingIsPinned()
+    {
+        // Persisted format: version 1, id 11, then user, command name and the command's own arguments.
+        var wrapped = ScriptUserEntry.Wrap(new LogCommand(CommandId.Eval, 1, 2, [B("return 1"), B("0")]), "bob");
+        Assert.Equal("010b00010000000000000002000000000000000403626f62046576616c0872657475726e20310130",
+            Convert.ToHexString(LogEntryCodec.Encode(wrapped)).ToLowerInvariant());
+    }
+
+    [Fact]
     public void Wrap_OnlyScriptCommands_AndSurvivesTheCodec()
     {
         var set = new LogCommand(CommandId.Set, 1, 2, [B("k"), B("v")]);
