@@ -63,7 +63,10 @@ public sealed partial class TlsMembershipTests(TlsCluster tls) : IClassFixture<T
         for (var attempt = 0; ; attempt++)
         {
             name = Latest()!;
-            using var response = await member.GetAsync($"https://127.0.0.1:{leader.SnapshotPort}/raftkv/snapshots/{name}");
+            // Mutual TLS admits the member's connection; the endpoint still asks for the member proof of the file.
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"https://127.0.0.1:{leader.SnapshotPort}/raftkv/snapshots/{name}");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TlsCluster.SnapshotProof(name));
+            using var response = await member.SendAsync(request);
             if (response.StatusCode == System.Net.HttpStatusCode.NotFound && attempt < 10)
                 continue;
             Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);

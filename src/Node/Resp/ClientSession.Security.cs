@@ -23,16 +23,23 @@ internal sealed partial class ClientSession
     /// </summary>
     public bool RequiresHandshake { get; init; }
 
-    private bool _handshakeTried;
+    private int _handshakeCommands;
 
-    /// <summary>The first command must be the forwarding handshake, and every later one needs it accepted.</summary>
+    /// <summary>
+    /// The forwarding handshake (a NONCE request, then the PROOF) must come first, and every later command needs it
+    /// accepted; a client gets no more than those two handshake commands to prove itself.
+    /// </summary>
     private bool PassesProtectedMode(byte[] name)
     {
         if (IsForwarded)
             return true;
-        if (_handshakeTried)
+        if (_handshakeCommands >= 2 || !IsHandshake(name))
+        {
+            _handshakeCommands = int.MaxValue;
             return false;
-        _handshakeTried = true;
-        return IsHandshake(name);
+        }
+
+        _handshakeCommands++;
+        return true;
     }
 }

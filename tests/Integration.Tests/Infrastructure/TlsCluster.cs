@@ -13,10 +13,21 @@ public sealed class TlsCluster : IAsyncLifetime
 
     internal ProcessCluster Cluster { get; private set; } = null!;
 
+    /// <summary>The cluster secret these nodes are configured with, so a test can make a member's snapshot proof.</summary>
+    internal const string ClusterSecret = "tls-cluster-test-secret";
+
+    /// <summary>
+    /// The proof a leader's manifest carries for snapshot file <paramref name="name"/> (RaftKV.Node.Security.MemberProof):
+    /// HMAC-SHA256 under the cluster secret of "raftkv-snapshot:" and the name, lower-case hex.
+    /// </summary>
+    internal static string SnapshotProof(string name) => Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
+        System.Text.Encoding.UTF8.GetBytes(ClusterSecret), System.Text.Encoding.UTF8.GetBytes("raftkv-snapshot:" + name)));
+
     public async Task InitializeAsync()
     {
         var settings = Certificates.NodeSettings();
         settings["RaftKV:SnapshotIntervalEntries"] = "20";
+        settings["RaftKV:ClusterSecret"] = ClusterSecret;
         Cluster = await ProcessCluster.StartAsync(3, settings, Certificates);
     }
 
