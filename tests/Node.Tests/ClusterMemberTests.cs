@@ -14,6 +14,22 @@ public sealed class ClusterMemberTests
 {
     // A forwarded connection on a follower is never forwarded again: it answers CLUSTERDOWN. A plain client that
     // merely sends the handshake must stay an ordinary client, whose write the follower relays to the leader.
+    // The secret proposal ran inside DotNext's leader event, which a one-node cluster raises within RaftCluster.StartAsync,
+    // and spun there on a read barrier until CommandTimeoutMs ran out: the node did not start for that long (10 s of CPU
+    // per node start by default). With a 180 s timeout the start must still finish well within 90 s.
+    [Fact]
+    public async Task OneNodeCluster_WithALongCommandTimeout_StartsWithoutWaitingForIt_AndSetsTheSecret()
+    {
+        var run = Task.Run(static async () =>
+        {
+            await using var cluster = await TestCluster.StartAsync(1, new() { ["CommandTimeoutMs"] = "180000" });
+            var node = await cluster.WaitForLeaderAsync();
+            return await MemberHandshake.SecretAsync(node);
+        });
+        Assert.Same(run, await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(90))));
+        Assert.NotEmpty(await run);
+    }
+
     [Fact]
     public async Task PlainClient_SendingTheForwardingHandshake_IsRefused_AndStaysAnOrdinaryClient()
     {

@@ -43,8 +43,10 @@ internal sealed partial class ClusterSecretProposer : IHostedService, IDisposabl
 
     private void OnLeaderEpochChanged(bool isLeader, CancellationToken epoch)
     {
+        // Off DotNext's thread: the event fires inside RaftCluster.StartAsync for a one-node cluster, where a read barrier
+        // spins until the cluster has started, so an inline proposal held the node's start for a whole CommandTimeoutMs.
         if (isLeader)
-            _ = ProposeAsync(epoch);
+            _ = Task.Run(() => ProposeAsync(epoch), CancellationToken.None);
     }
 
     // Retried while this leadership lasts: a proposal that timed out may still commit, which the set-once apply makes safe.
