@@ -55,37 +55,6 @@ public sealed partial class KeyValueStore
         _keys.AccessClockMs = now;
     }
 
-    internal Scripting.ScriptHost Scripts => _scripts;
-
-    /// <summary>Scripts in the replicated cache (INFO number_of_cached_scripts).</summary>
-    public int CachedScriptCount => _scripts.Cache.Count;
-
-    /// <summary>Bytes of the cached script bodies (INFO used_memory_scripts_eval).</summary>
-    public long CachedScriptBytes => _scripts.Cache.BodyBytes;
-
-    /// <summary>Bytes the script engine's Lua state holds (INFO used_memory_vm_eval); 0 before the first script.</summary>
-    public long ScriptEngineMemory => _scripts.EngineMemory;
-
-    /// <summary>True when the script cache holds <paramref name="sha"/> (any case): EVALSHA's check before the log.</summary>
-    public bool HasScript(byte[] sha)
-    {
-        ArgumentNullException.ThrowIfNull(sha);
-        return sha.Length == 40 && _scripts.Cache.Contains(System.Text.Encoding.ASCII.GetString(sha).ToLowerInvariant());
-    }
-
-    /// <summary>SCRIPT EXISTS: 1 or 0 for each SHA.</summary>
-    public Reply ScriptExists(byte[][] shas)
-    {
-        ArgumentNullException.ThrowIfNull(shas);
-        return _scripts.Exists(shas);
-    }
-
-    /// <summary>
-    /// The messages scripts published (redis.call('publish', ...)) in the entries applied since the last call, in order:
-    /// the node delivers them to its own subscribers, as it delivers an applied PUBLISH.
-    /// </summary>
-    public IReadOnlyList<(byte[] Channel, byte[] Message)> TakePublished() => _scripts.TakePublished();
-
     /// <summary>The state machine's clock: the largest entry timestamp applied so far (Unix ms).</summary>
     public long Now { get; private set; }
 
@@ -95,42 +64,6 @@ public sealed partial class KeyValueStore
     internal KeyTable Keys => _keys;
 
     internal LockTable Locks => _locks;
-
-    /// <summary>The function libraries (FUNCTION LOAD ...): replicated state, kept in snapshots.</summary>
-    internal FunctionStore Functions => _functions;
-
-    /// <summary>True for a FUNCTION subcommand that changes the libraries (<paramref name="arguments"/> start at the subcommand): propose it as a FUNCTION entry.</summary>
-    public static bool IsFunctionWrite(byte[][] arguments) => FunctionCommands.IsWrite(arguments);
-
-    /// <summary>Function libraries loaded (FUNCTION STATS's libraries_count).</summary>
-    public int FunctionLibraryCount
-    {
-        get
-        {
-            lock (_functions.Gate)
-            {
-                return _functions.Current.LibraryCount;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Whether FCALL/FCALL_RO of <paramref name="name"/> is refused when memory is over maxmemory, as Redis derives the
-    /// command's denyoom flag from the function's: true unless it declares allow-oom or no-writes; false when there is
-    /// no such function (FCALL then answers that).
-    /// </summary>
-    public bool FunctionDeniesOom(byte[] name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        lock (_functions.Gate)
-        {
-            return _functions.Current.FindFunction(System.Text.Encoding.UTF8.GetString(name)) is { } found
-                   && (found.Function.Flags & (FunctionFlags.AllowOom | FunctionFlags.NoWrites)) == 0;
-        }
-    }
-
-    /// <summary>FUNCTION's checks that need no state (options of LOAD, FLUSH, RESTORE, LIST): the error, or null.</summary>
-    public static Reply? ValidateFunction(byte[][] arguments) => FunctionCommands.Validate(arguments);
 
     /// <summary>
     /// A copy of the cluster secret (ClusterSecretSet), or null before one is committed: for proving membership between
