@@ -49,29 +49,14 @@ internal sealed class AccessControl : IDefaultUserPassword
     public bool DefaultUserHasPassword => !Users.Default.NoPass;
 
     /// <summary>The refusal Redis would answer for <paramref name="request"/> from <paramref name="who"/>, or null to run it.</summary>
-    public Reply? Check(SessionIdentity who, CommandSpec spec, byte[][] request)
+    public Reply? Check(SessionIdentity who, CommandSpec spec, byte[][] request) => Evaluate(who, spec, request, out var command) switch
     {
-        ArgumentNullException.ThrowIfNull(who);
-        var users = Users;
-        var user = users.Find(who.UserName);
-        var signedIn = user is not null && user.Generation == who.Generation && (who.IsAuthenticated || !users.AuthRequired);
-        if (signedIn && user!.IsUnrestricted)
-            return null;
-        // AUTH, HELLO, QUIT and RESET run before authentication and pass every rule (they name no key or channel).
-        var command = AclCommandCatalog.Resolve(request);
-        if (command is null || command.NoAuth)
-            return null;
-        if (!signedIn)
-            return Reply.Error(NoAuth);
-        var check = user!.Check(command, request, AclRequest.Keys(spec, request), AclRequest.Channels(command, request), AclRequest.Access(command, request));
-        return check.Denial switch
-        {
-            AclDenial.None => null,
-            AclDenial.Key => Reply.Error("NOPERM this user has no permissions to access one of the keys used as arguments"),
-            AclDenial.Channel => Reply.Error("NOPERM this user has no permissions to access one of the channels used as arguments"),
-            _ => Reply.Error($"NOPERM this user has no permissions to run the '{command.FullName}' command"),
-        };
-    }
+        null => null,
+        AclDenial.None => Reply.Error(NoAuth),
+        AclDenial.Key => Reply.Error("NOPERM this user has no permissions to access one of the keys used as arguments"),
+        AclDenial.Channel => Reply.Error("NOPERM this user has no permissions to access one of the channels used as arguments"),
+        _ => Reply.Error($"NOPERM this user has no permissions to run the '{command!.FullName}' command"),
+    };
 
     /// <summary>
     /// EXEC's second check of a queued command (Redis checks again in case the rules changed since it was queued): the
@@ -79,13 +64,38 @@ internal sealed class AccessControl : IDefaultUserPassword
     /// </summary>
     public Reply? RecheckAtExec(SessionIdentity who, CommandSpec spec, byte[][] request)
     {
-        if (Check(who, spec, request) is not ErrorReply { Message: var message } || !message.StartsWith("NOPERM", StringComparison.Ordinal))
+        var reason = Evaluate(who, spec, request, out _) switch
+        {
+            null or AclDenial.None => null,
+            AclDenial.Key => "no permission to touch the specified keys",
+            AclDenial.Channel => "no permission to access one of the channels used as arguments",
+            _ => "no permission to execute the command or subcommand",
+        };
+        return reason is null
+            ? null
+            : Reply.Error("NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. "
+                          + "This command is no longer allowed for the following reason: " + reason);
+    }
+
+    // Null: the command may run. AclDenial.None: the client must authenticate first (NOAUTH). Otherwise what the user's
+    // rules refuse; <paramref name="command"/> is the catalog entry when one was resolved.
+    private AclDenial? Evaluate(SessionIdentity who, CommandSpec spec, byte[][] request, out AclCommandInfo? command)
+    {
+        ArgumentNullException.ThrowIfNull(who);
+        command = null;
+        var users = Users;
+        var user = users.Find(who.UserName);
+        var signedIn = user is not null && user.Generation == who.Generation && (who.IsAuthenticated || !users.AuthRequired);
+        if (signedIn && user!.IsUnrestricted)
             return null;
-        var reason = message.Contains("keys", StringComparison.Ordinal) ? "no permission to touch the specified keys"
-            : message.Contains("channels", StringComparison.Ordinal) ? "no permission to access one of the channels used as arguments"
-            : "no permission to execute the command or subcommand";
-        return Reply.Error("NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. "
-                           + "This command is no longer allowed for the following reason: " + reason);
+        // AUTH, HELLO, QUIT and RESET run before authentication and pass every rule (they name no key or channel).
+        command = AclCommandCatalog.Resolve(request);
+        if (command is null || command.NoAuth)
+            return null;
+        if (!signedIn)
+            return AclDenial.None;
+        var denial = user!.Check(command, request, AclRequest.Keys(spec, request), AclRequest.Channels(command, request), AclRequest.Access(command, request)).Denial;
+        return denial == AclDenial.None ? null : denial;
     }
 
     /// <summary>
