@@ -59,6 +59,8 @@ public static class NodeHost
         builder.Services.AddSingleton<ConfigCommand>();
         builder.Services.AddSingleton<FunctionCommand>();
         builder.Services.AddSingleton<ServerCommands>();
+        builder.Services.AddSingleton<MembershipChanges>();
+        builder.Services.AddSingleton<MembershipCommands>();
         builder.Services.AddSingleton<ScriptCommand>();
         builder.Services.AddSingleton<SessionServices>();
         builder.Services.AddSingleton<Security.CrossProtocolGuard>();
@@ -120,6 +122,7 @@ public static class NodeHost
             return next(context);
         });
         app.MapGrpcService<KvService>();
+        app.MapGrpcService<AdminService>();
         app.MapGet(SnapshotOffers.RoutePrefix + "{name}", static (string name, HttpContext context, RaftHost raft) =>
             raft.IsStarted ? raft.StateMachine.Offers.ServeAsync(raft.StateMachine.Location, name, context) : Unavailable(context));
 

@@ -34,6 +34,22 @@ public sealed class NodeOptions
     /// </summary>
     public List<string> Members { get; set; } = [];
 
+    /// <summary>
+    /// Start as a node waiting to be added to a running cluster (RAFTKV.MEMBER.ADD on its leader): with an empty data
+    /// directory and no <see cref="Members"/>, the node never elects itself; it catches up and votes once the cluster's
+    /// leader has added it. Ignored once the data directory holds a membership (a restart uses the stored one).
+    /// </summary>
+    public bool Join { get; set; }
+
+    /// <summary>
+    /// Replication rounds the leader gives a node being added to catch up (from the log, or by snapshot) before the
+    /// change is refused; one round carries at most <see cref="ReplicationBatchBytes"/>.
+    /// </summary>
+    public int MemberWarmupRounds { get; set; } = 100;
+
+    /// <summary>How long RAFTKV.MEMBER.ADD/REMOVE and RAFTKV.LEADER.TRANSFER may take before they answer an error.</summary>
+    public int MembershipChangeTimeoutMs { get; set; } = 60_000;
+
     /// <summary>Holds the write-ahead log, snapshots and the membership file.</summary>
     public string DataDirectory { get; set; } = "data";
 

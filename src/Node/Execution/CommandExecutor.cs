@@ -48,6 +48,8 @@ internal sealed partial class CommandExecutor(
 
         if (!raft.IsStarted)
             return Reply.Error(NoLeader);
+        if (raft.RemovedMessage is { } removed)
+            return Reply.Error(removed);
         if (raft.IsLeader && BlockingCommand.IsBlocking(spec.Id))
             return await BlockAsync(spec, arguments, args, caller, token).ConfigureAwait(false);
         if (raft.IsLeader)
@@ -82,6 +84,8 @@ internal sealed partial class CommandExecutor(
     {
         if (!raft.IsStarted)
             return Reply.Error(NoLeader);
+        if (raft.RemovedMessage is { } removed)
+            return Reply.Error(removed);
         if (raft.IsLeader)
         {
             if (denyOom && OverMaxMemory())
@@ -133,6 +137,8 @@ internal sealed partial class CommandExecutor(
     {
         if (!raft.IsStarted)
             return Reply.Error(NoLeader);
+        if (raft.RemovedMessage is { } removed)
+            return Reply.Error(removed);
         if (raft.IsLeader)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
@@ -145,6 +151,22 @@ internal sealed partial class CommandExecutor(
         if (caller.IsForwarded)
             return Reply.Error(NoLeader);
         return await ForwardAsync(request, caller, token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="run"/> when this node leads; a follower relays <paramref name="request"/> to the leader
+    /// (never retried) and waits up to <paramref name="limit"/> for its answer, also when the leader changes meanwhile:
+    /// a leadership transfer or the removal of the leader changes it on purpose, and its answer is still the outcome.
+    /// </summary>
+    public async ValueTask<Reply> OnLeaderAsync(Func<CancellationToken, Task<Reply>> run, byte[][] request, IExecutionCaller caller, TimeSpan limit, CancellationToken token)
+    {
+        if (!raft.IsStarted)
+            return Reply.Error(NoLeader);
+        if (raft.IsLeader)
+            return await run(token).ConfigureAwait(false);
+        if (caller.IsForwarded)
+            return Reply.Error(NoLeader);
+        return await ForwardAsync(request, caller, (connection, timeout) => connection.SendAsync(request, caller.ProtocolVersion, timeout), token, limit).ConfigureAwait(false);
     }
 
     /// <summary>Milliseconds since the Unix epoch by the leader's clock: never behind the last applied entry, never backwards.</summary>
@@ -284,8 +306,9 @@ internal sealed partial class CommandExecutor(
     /// Relays to the leader on the caller's forwarding connection (opened, or replaced when the leader moved):
     /// <paramref name="send"/> does the exchange, <paramref name="arguments"/> (the request, or EXEC's) sets its timeout.
     /// </summary>
+    /// <param name="untilAnswered">When set, the relay waits this long for the leader's answer, even across a leader change.</param>
     private async ValueTask<Reply> ForwardAsync(byte[][] arguments, IExecutionCaller caller,
-        Func<ForwardingConnection, CancellationToken, Task<Reply>> send, CancellationToken token)
+        Func<ForwardingConnection, CancellationToken, Task<Reply>> send, CancellationToken token, TimeSpan? untilAnswered = null)
     {
         var leaderChanged = raft.LeaderChangeToken;
         var leader = await raft.GetLeaderRespEndpointAsync(token).ConfigureAwait(false);
@@ -322,12 +345,13 @@ internal sealed partial class CommandExecutor(
             return Reply.Error(LeaderUnreachable);
         }
 
+        var blocking = false;
         try
         {
             // A leader that stops answering (paused, partitioned) is replaced by an election; the relayed command
             // stops waiting for it then, with an unknown outcome, instead of hanging until the timeout.
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token, leaderChanged);
-            var limit = ForwardTimeout(arguments, out var blocking);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token, untilAnswered is null ? leaderChanged : CancellationToken.None);
+            var limit = untilAnswered ?? ForwardTimeout(arguments, out blocking);
 
             // The leader answers at once when it can, so a relayed blocking command counts as blocked for one round
             // trip more than it would on the leader; the client is counted on the node it is connected to.

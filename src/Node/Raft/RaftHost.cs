@@ -5,7 +5,6 @@ using System.Reflection;
 using DotNext.Diagnostics;
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
-using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Options;
 using RaftKV.Node.Configuration;
@@ -130,6 +129,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
     {
         var dataDirectory = Path.GetFullPath(_options.DataDirectory);
         Directory.CreateDirectory(dataDirectory);
+        RefuseRemovedDataDirectory(dataDirectory);
         var snapshots = new DirectoryInfo(Path.Combine(dataDirectory, "snapshots"));
         var fresh = !snapshots.Exists && !Directory.Exists(Path.Combine(dataDirectory, "wal"));
         snapshots.Create();
@@ -175,11 +175,12 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
             ColdStart = false,
             IsLeaderLeaseEnabled = _options.LeaderLease,
             LoggerFactory = _loggerFactory,
-            ConfigurationStorage = null,
+            ConfigurationStorage = _membership = new MembershipStorage(Path.Combine(dataDirectory, MembershipStorage.FileName)),
+            WarmupRounds = Math.Max(1, _options.MemberWarmupRounds),
             SslOptions = _tls.RaftOptions(),
         };
         configuration.Metadata[RespMetadataKey] = _options.RespAdvertised;
-        SeedMembership((InMemoryClusterConfigurationStorage<EndPoint>)configuration.ConfigurationStorage!, dataDirectory);
+        await SeedMembershipAsync(_membership, dataDirectory, fresh, cancellationToken).ConfigureAwait(false);
 
         _cluster = new RaftCluster(configuration) { AuditTrail = _wal };
 
@@ -192,6 +193,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         var cluster = _cluster;
         _wal.BatchCut = () => _ = ForceReplicationSoonAsync(cluster);
         _cluster.LeaderChanged += OnLeaderChanged;
+        _cluster.MemberAdded += OnMemberAdded;
         _respEndpoints[RaftEndPoint] = _options.RespAdvertised;
         try
         {
@@ -210,6 +212,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         // leader commits, and a follower answers, only after the flush), so this line is the whole story.
         LogRecovered(_wal.LastEntryIndex, _wal.LastCommittedEntryIndex, _stateMachine.SnapshotIndex);
         _watchdog = WatchLogAsync(_wal, dataDirectory, _watchdogStop.Token);
+        _removalWatch = WatchRemovalAsync(_watchdogStop.Token);
     }
 
     // A WAL whose background flusher or applier failed refuses every append, commit and read from then on, and DotNext
@@ -249,31 +252,6 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         }
     }
 
-    private void SeedMembership(InMemoryClusterConfigurationStorage<EndPoint> storage, string dataDirectory)
-    {
-        var file = new MembershipFile(dataDirectory);
-        IReadOnlyList<IPEndPoint> members = file.Exists
-            ? file.Load()
-            : _options.Members.Count == 0 || !string.IsNullOrEmpty(_options.RestoreFrom)
-                ? [RaftEndPoint]
-                : _options.Members.Select(EndpointParser.ParseIp).ToList();
-        if (!members.Contains(RaftEndPoint))
-            throw new InvalidOperationException($"The member list does not include this node's Raft endpoint {RaftEndPoint}");
-
-        var builder = storage.CreateInitialConfigurationBuilder();
-        foreach (var member in members)
-            builder.Add(member);
-        builder.Build();
-        if (!file.Exists)
-            file.Save(members);
-
-        storage.ConfigurationChanged += (configuration, _) =>
-        {
-            file.Save(configuration.Members);
-            return ValueTask.CompletedTask;
-        };
-    }
-
     private CancellationTokenSource _leaderEpoch = new();
 
     /// <summary>Cancelled when the leader changes (or is lost): work bound to the current leader stops waiting.</summary>
@@ -293,6 +271,8 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         }
 
         LogLeaderChanged(leader.EndPoint.ToString() ?? "?", Cluster.Term);
+        if (!leader.IsRemote && _cluster is { } self)
+            _ = ResolveMembersAsync(self);
         if (leader.IsRemote)
             _ = ResolveRespEndpointAsync(leader);
     }
@@ -337,7 +317,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         return null;
     }
 
-    private async Task<string?> ResolveRespEndpointAsync(IClusterMember member, bool refresh = false, CancellationToken token = default)
+    internal async Task<string?> ResolveRespEndpointAsync(IClusterMember member, bool refresh = false, CancellationToken token = default)
     {
         try
         {
@@ -360,6 +340,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
     {
         await _watchdogStop.CancelAsync().ConfigureAwait(false);
         await _watchdog.ConfigureAwait(false);
+        await _removalWatch.ConfigureAwait(false);
         if (_cluster is { } cluster)
         {
             cluster.LeaderChanged -= OnLeaderChanged;
@@ -375,6 +356,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
             await wal.DisposeAsync().ConfigureAwait(false);
         if (_stateMachine is { } sm)
             await sm.DisposeAsync().ConfigureAwait(false);
+        _membership?.Dispose();
         _watchdogStop.Dispose();
         _cluster = null;
         _wal = null;

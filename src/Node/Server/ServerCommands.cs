@@ -15,7 +15,7 @@ namespace RaftKV.Node.Server;
 internal sealed class ServerCommands(
     RaftHost raft, InfoBuilder info, ServerInfo server, TimeProvider clock, ConfigCommand config, ExpirySweeper sweeper,
     ScriptCommand script, FunctionCommand function, Microsoft.Extensions.Options.IOptions<Configuration.NodeOptions> options,
-    RaftKV.Node.Security.AclCommand acl)
+    RaftKV.Node.Security.AclCommand acl, MembershipCommands membership)
 {
     public ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] args, ClientSession session, CancellationToken token)
     {
@@ -27,6 +27,8 @@ internal sealed class ServerCommands(
             return acl.ExecuteAsync(args, session, session.Identity, token);
         if (spec.Id == CommandId.Script)
             return script.ExecuteAsync(args, session, token);
+        if (spec.Id is CommandId.RaftkvMembers or CommandId.RaftkvMemberAdd or CommandId.RaftkvMemberRemove or CommandId.RaftkvLeaderTransfer)
+            return membership.ExecuteAsync(spec.Id, args, session, token);
         if (spec.Id == CommandId.Debug && args.Length == 3 && Ascii.EqualsIgnoreCase(args[1], "SLEEP"u8))
             return DebugSleepAsync(args[2], token);
         Reply? reply = spec.Id switch

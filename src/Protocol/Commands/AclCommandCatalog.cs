@@ -14,7 +14,8 @@ public static partial class AclCommandCatalog
     private const AclCategories Admin = AclCategories.Admin | AclCategories.Dangerous | AclCategories.Slow;
 
     /// <summary>
-    /// RaftKV's own commands: backup and snapshots are administration, locks are writes (the owner query a read); and
+    /// RaftKV's own commands: backup, snapshots and membership are administration (RAFTKV.MEMBERS only reads, so not
+    /// dangerous), locks are writes (the owner query a read); and
     /// SENTINEL, which Redis registers only in sentinel mode and RaftKV serves for leader discovery (Redis's categories).
     /// </summary>
     private static readonly AclCommandInfo[] RaftKvCommands =
@@ -22,6 +23,10 @@ public static partial class AclCommandCatalog
         new("sentinel", -2, Admin, AclKeyAccess.None),
         new("raftkv.backup", 2, Admin, AclKeyAccess.None),
         new("raftkv.snapshot", 1, Admin, AclKeyAccess.None),
+        new("raftkv.members", 1, AclCategories.Admin | AclCategories.Slow, AclKeyAccess.None),
+        new("raftkv.member.add", -2, Admin, AclKeyAccess.None),
+        new("raftkv.member.remove", 2, Admin, AclKeyAccess.None),
+        new("raftkv.leader.transfer", -1, Admin, AclKeyAccess.None),
         new("raftkv.lock.acquire", 4, AclCategories.Write | AclCategories.Fast, AclKeyAccess.Write),
         new("raftkv.lock.release", 3, AclCategories.Write | AclCategories.Fast, AclKeyAccess.Write),
         new("raftkv.lock.refresh", 4, AclCategories.Write | AclCategories.Fast, AclKeyAccess.Write),

@@ -166,6 +166,10 @@ public enum CommandId : ushort
     RaftkvLockRelease = 1003,
     RaftkvLockRefresh = 1004,
     RaftkvLockOwner = 1005,
+    RaftkvMembers = 1006,
+    RaftkvMemberAdd = 1007,
+    RaftkvMemberRemove = 1008,
+    RaftkvLeaderTransfer = 1009,
 
     // Lists (400-499).
     Lpush = 400,

@@ -80,6 +80,12 @@ public static class CommandTable
         new("raftkv.backup", CommandId.RaftkvBackup, 2, Admin),
         new("raftkv.snapshot", CommandId.RaftkvSnapshot, 1, Admin),
 
+        // Membership changes and leadership transfer: run on the leader (a follower relays them), one change at a time.
+        new("raftkv.members", CommandId.RaftkvMembers, 1, Admin),
+        new("raftkv.member.add", CommandId.RaftkvMemberAdd, -2, Admin),
+        new("raftkv.member.remove", CommandId.RaftkvMemberRemove, 2, Admin),
+        new("raftkv.leader.transfer", CommandId.RaftkvLeaderTransfer, -1, Admin),
+
         // Locks with fencing tokens: their own namespace, not keys; the lock name sits at the key position so that
         // sharding routes a lock like a key.
         new("raftkv.lock.acquire", CommandId.RaftkvLockAcquire, 4, Write | DenyOom | Fast, 1, 1, 1),

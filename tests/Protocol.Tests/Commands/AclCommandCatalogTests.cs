@@ -28,6 +28,9 @@ public sealed class AclCommandCatalogTests
     [InlineData("multi", "@fast @transaction")]
     [InlineData("auth", "@fast @connection")]
     [InlineData("raftkv.backup", "@admin @slow @dangerous")]
+    [InlineData("raftkv.members", "@admin @slow")]
+    [InlineData("raftkv.member.add", "@admin @slow @dangerous")]
+    [InlineData("raftkv.leader.transfer", "@admin @slow @dangerous")]
     [InlineData("raftkv.lock.acquire", "@write @fast")]
     public void Categories_AreRedisOnes_InRedisOrder(string command, string expected) =>
         Assert.Equal(expected, string.Join(' ', AclCommandCatalog.Describe(AclCommandCatalog.Find(command)!.Categories)));

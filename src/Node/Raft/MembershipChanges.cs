@@ -1,0 +1,246 @@
+using System.Net;
+using DotNext.Net.Cluster;
+using DotNext.Net.Cluster.Consensus.Raft;
+using Microsoft.Extensions.Options;
+using RaftKV.Node.Configuration;
+using RaftKV.Protocol.Replies;
+
+namespace RaftKV.Node.Raft;
+
+/// <summary>
+/// Membership changes and leadership transfer, run on the leader through DotNext's public API: one change at a time,
+/// a new member caught up (DotNext's warm-up rounds, from the log or by snapshot) before the configuration that counts
+/// it is appended, and each change answered once that configuration is committed. Refused, with an -ERR saying why,
+/// while another change runs, when the target is already (or not) a member, and when the resulting configuration
+/// would have fewer reachable members than its quorum.
+/// </summary>
+internal sealed partial class MembershipChanges(RaftHost raft, IOptions<NodeOptions> options, ILogger<MembershipChanges> logger)
+{
+    public const string InProgress = "ERR a membership change is already in progress; retry once it is done";
+    public const string LeadershipLost = "ERR leadership changed during the membership change: its outcome is unknown, check RAFTKV.MEMBERS";
+
+    private readonly NodeOptions _options = options.Value;
+    private readonly SemaphoreSlim _change = new(1, 1);
+    private readonly ILogger _logger = logger;
+    private volatile IPEndPoint? _joining;
+
+    /// <summary>This node's view of the members (the leader's is the cluster's), with a member being caught up.</summary>
+    public IReadOnlyList<MemberView> View()
+    {
+        var cluster = raft.Cluster;
+        var leader = cluster.Leader;
+        var rows = new List<MemberView>();
+        foreach (var member in cluster.Members)
+        {
+            var self = !member.IsRemote;
+            var isLeader = leader is not null && leader.EndPoint.Equals(member.EndPoint);
+            var role = isLeader ? MemberView.Leader
+                : self ? (raft.IsRemoved || cluster.Standby ? MemberView.Unknown : leader is null ? MemberView.Candidate : MemberView.Follower)
+                : member.Status == ClusterMemberStatus.Available ? MemberView.Follower : MemberView.Unknown;
+            // DotNext 6.12 keeps a follower's replication index to itself (IRaftClusterMember.State is not public).
+            var match = self ? raft.Log.LastEntryIndex : -1;
+            rows.Add(new MemberView(Id(member.EndPoint), member.EndPoint.ToString() ?? "?", RespOf(member.EndPoint, self), role, true, match, self));
+        }
+
+        if (rows.Any(static r => r.Resp.Length == 0))
+            _ = raft.ResolveMembersAsync(cluster);
+        if (_joining is { } joining && !rows.Any(r => r.Raft == joining.ToString()))
+            rows.Add(new MemberView(Id(joining), joining.ToString(), RespOf(joining, false), MemberView.Unknown, false, -1, false));
+        return rows;
+    }
+
+    private string RespOf(EndPoint member, bool self) => self ? _options.RespAdvertised : raft.RespEndpointOf(member) ?? string.Empty;
+
+    // DotNext's member id: derived from the Raft endpoint alone, so the same on every node and across restarts.
+    private static string Id(EndPoint member) => ClusterMemberId.FromEndPoint(member).ToString();
+
+    public async Task<Reply> AddAsync(IPEndPoint member, string? resp, CancellationToken token)
+    {
+        if (!_change.Wait(0))
+            return Reply.Error(InProgress);
+        try
+        {
+            var cluster = raft.Cluster;
+            var members = cluster.Members;
+            if (members.Any(m => m.EndPoint.Equals(member)))
+                return Reply.Error($"ERR {member} is already a member");
+            var reachable = members.Count(static m => !m.IsRemote || m.Status != ClusterMemberStatus.Unavailable);
+            var quorum = (members.Count + 1) / 2 + 1;
+            if (reachable + 1 < quorum)
+                return Reply.Error($"ERR adding {member} would lose quorum: {members.Count + 1} members need {quorum} reachable, only {reachable} of the {members.Count} current ones are");
+            if (resp is not null)
+                raft.RememberRespEndpoint(member, resp);
+
+            _joining = member;
+            LogChangeStarted("add", member.ToString());
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+            timeout.CancelAfter(_options.MembershipChangeTimeoutMs);
+            if (!await cluster.AddMemberAsync(member, timeout.Token).ConfigureAwait(false))
+            {
+                return Reply.Error($"ERR {member} is unreachable or did not catch up within {_options.MemberWarmupRounds} replication rounds " +
+                                   "(is it running with RaftKV:Join=true and an empty data directory?)");
+            }
+
+            await WaitForMembersAsync(cluster, m => m.Any(x => x.EndPoint.Equals(member)), token).ConfigureAwait(false);
+            _ = raft.ResolveMemberRespAsync(member);
+            LogChangeDone("add", member.ToString(), cluster.Members.Count);
+            return Reply.Ok;
+        }
+        catch (NotLeaderException)
+        {
+            return Reply.Error(LeadershipLost);
+        }
+        catch (RaftCluster<RaftClusterMember>.ConcurrentMembershipModificationException)
+        {
+            return Reply.Error(InProgress);
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            return Reply.Error($"ERR adding {member} did not finish within {_options.MembershipChangeTimeoutMs} ms: its outcome is unknown, check RAFTKV.MEMBERS");
+        }
+        finally
+        {
+            _joining = null;
+            _change.Release();
+        }
+    }
+
+    public async Task<Reply> RemoveAsync(IPEndPoint member, CancellationToken token)
+    {
+        if (!_change.Wait(0))
+            return Reply.Error(InProgress);
+        var self = member.Equals(raft.RaftEndPoint);
+        try
+        {
+            var cluster = raft.Cluster;
+            var members = cluster.Members;
+            if (!members.Any(m => m.EndPoint.Equals(member)))
+                return Reply.Error($"ERR {member} is not a member");
+            if (members.Count == 1)
+                return Reply.Error("ERR cannot remove the last member of the cluster");
+            var remaining = members.Where(m => !m.EndPoint.Equals(member)).ToList();
+            var reachable = remaining.Count(static m => !m.IsRemote || m.Status != ClusterMemberStatus.Unavailable);
+            var quorum = remaining.Count / 2 + 1;
+            if (reachable < quorum)
+                return Reply.Error($"ERR removing {member} would lose quorum: the {remaining.Count} remaining members need {quorum} reachable, only {reachable} are");
+
+            LogChangeStarted("remove", member.ToString());
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+            timeout.CancelAfter(_options.MembershipChangeTimeoutMs);
+            bool removed;
+            try
+            {
+                removed = await cluster.RemoveMemberAsync(member, timeout.Token).ConfigureAwait(false);
+            }
+            catch (NotLeaderException) when (self)
+            {
+                // A leader that removes itself steps down once the change is applied, which may end the call first.
+                removed = !(await raft.CommittedMembersAsync(token).ConfigureAwait(false)).Contains(member);
+                if (!removed)
+                    throw;
+            }
+
+            if (!removed)
+                return Reply.Error($"ERR removing {member} was not committed");
+            if (!self)
+                await WaitForMembersAsync(cluster, m => !m.Any(x => x.EndPoint.Equals(member)), token).ConfigureAwait(false);
+            LogChangeDone("remove", member.ToString(), remaining.Count);
+            return Reply.Ok;
+        }
+        catch (NotLeaderException)
+        {
+            return Reply.Error(LeadershipLost);
+        }
+        catch (RaftCluster<RaftClusterMember>.ConcurrentMembershipModificationException)
+        {
+            return Reply.Error(InProgress);
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            return Reply.Error($"ERR removing {member} did not finish within {_options.MembershipChangeTimeoutMs} ms: its outcome is unknown, check RAFTKV.MEMBERS");
+        }
+        finally
+        {
+            _change.Release();
+        }
+    }
+
+    /// <summary>
+    /// Moves leadership to <paramref name="target"/> (or to any other member). DotNext 6.12 has no targeted transfer: the
+    /// leader resigns and a regular election follows (within about one election timeout); when another member than the
+    /// target wins, that leader is asked to resign in turn, a bounded number of times. Writes are never lost or doubled
+    /// by this: an election is all it is.
+    /// </summary>
+    public async Task<Reply> TransferAsync(IPEndPoint? target, CancellationToken token)
+    {
+        if (!_change.Wait(0))
+            return Reply.Error(InProgress);
+        try
+        {
+            var cluster = raft.Cluster;
+            if (target is not null && !cluster.Members.Any(m => m.EndPoint.Equals(target)))
+                return Reply.Error($"ERR {target} is not a member");
+            if (target is not null && target.Equals(raft.RaftEndPoint) && raft.IsLeader)
+                return Reply.Ok;
+            if (cluster.Members.Count == 1)
+                return Reply.Error("ERR there is no other member to transfer leadership to");
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+            timeout.CancelAfter(_options.MembershipChangeTimeoutMs);
+            var original = raft.RaftEndPoint;
+            const int attempts = 10;
+            for (var attempt = 0; attempt < attempts; attempt++)
+            {
+                var leader = await WaitForLeaderAsync(cluster, null, timeout.Token).ConfigureAwait(false);
+                if (target is null ? !leader.EndPoint.Equals(original) : leader.EndPoint.Equals(target))
+                {
+                    LogTransferred(leader.EndPoint.ToString() ?? "?", attempt);
+                    return Reply.Ok;
+                }
+
+                var resigned = leader.IsRemote
+                    ? await leader.ResignAsync(timeout.Token).ConfigureAwait(false)
+                    : await ((ICluster)cluster).ResignAsync(timeout.Token).ConfigureAwait(false);
+                if (resigned)
+                    await WaitForLeaderAsync(cluster, leader.EndPoint, timeout.Token).ConfigureAwait(false);
+            }
+
+            return Reply.Error($"ERR leadership did not move to {(object?)target ?? "another member"} after {attempts} elections; the leader is now {cluster.Leader?.EndPoint}");
+        }
+        catch (Exception e) when (e is OperationCanceledException or MemberUnavailableException && !token.IsCancellationRequested)
+        {
+            return Reply.Error($"ERR leadership transfer did not finish: {e.Message}");
+        }
+        finally
+        {
+            _change.Release();
+        }
+    }
+
+    // A leader other than `previous` (any leader when null).
+    private async Task<RaftClusterMember> WaitForLeaderAsync(RaftCluster cluster, EndPoint? previous, CancellationToken token)
+    {
+        while (true)
+        {
+            if (cluster.Leader is { } leader && (previous is null || !leader.EndPoint.Equals(previous)))
+                return leader;
+            await Task.Delay(20, token).ConfigureAwait(false);
+        }
+    }
+
+    // DotNext applies a committed configuration to its member list a moment after the change returns.
+    private static async Task WaitForMembersAsync(RaftCluster cluster, Func<IReadOnlyCollection<RaftClusterMember>, bool> done, CancellationToken token)
+    {
+        for (var i = 0; i < 250 && !done(cluster.Members); i++)
+            await Task.Delay(20, token).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Membership change started: {Change} {Member}")]
+    private partial void LogChangeStarted(string change, string member);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Membership change committed: {Change} {Member}; {Count} members")]
+    private partial void LogChangeDone(string change, string member, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Leadership moved to {Leader} after {Attempts} further elections")]
+    private partial void LogTransferred(string leader, int attempts);
+}
