@@ -18,17 +18,39 @@ internal sealed class ProcessCluster : IAsyncDisposable
         _settings = [];
         foreach (var (k, v) in settings)
             _settings[k] = v;
-        Nodes = Enumerable.Range(0, count)
-            .Select(i => new NodeProcess(i, TestPorts.Next(), TestPorts.Next(), TestPorts.Next(), TestPorts.Next(), Path.Combine(_root, $"node{i}")))
-            .ToList();
+        _nodes = Enumerable.Range(0, count).Select(NewNode).ToList();
+        _initial = count;
     }
 
-    public IReadOnlyList<NodeProcess> Nodes { get; }
+    private readonly List<NodeProcess> _nodes;
+    private readonly int _initial;
+
+    private NodeProcess NewNode(int i) =>
+        new(i, TestPorts.Next(), TestPorts.Next(), TestPorts.Next(), TestPorts.Next(), Path.Combine(_root, $"node{i}"));
+
+    /// <summary>Every node started so far: the initial members, then nodes started with <see cref="StartJoiner"/>.</summary>
+    public IReadOnlyList<NodeProcess> Nodes => _nodes;
+
+    /// <summary>
+    /// Starts a new node with an empty data directory in Join mode (no member list, no RestoreFrom): it waits until a
+    /// leader adds it.
+    /// </summary>
+    public NodeProcess StartJoiner()
+    {
+        var node = NewNode(_nodes.Count);
+        _nodes.Add(node);
+        var settings = SettingsOf(node.Index);
+        settings["RaftKV:Join"] = "true";
+        settings.Remove("RaftKV:RestoreFrom");
+        node.Start([], settings);
+        return node;
+    }
 
     /// <summary>The CA the test's own RESP probes trust when the RESP ports speak TLS; null for plaintext.</summary>
     public TestCertificates? Tls { get; }
 
-    public IReadOnlyList<string> Members => Nodes.Select(static n => $"127.0.0.1:{n.RaftPort}").ToList();
+    /// <summary>The initial member list (Raft endpoints) every first node was started with.</summary>
+    public IReadOnlyList<string> Members => _nodes.Take(_initial).Select(static n => $"127.0.0.1:{n.RaftPort}").ToList();
 
     /// <param name="tls">Set when the RESP ports speak TLS: the cluster's own probes (leader search) trust its CA.</param>
     /// <param name="nodeSettings">Settings for one node (by index) over <paramref name="settings"/>.</param>
@@ -45,7 +67,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
     public void Restart(int index)
     {
         Nodes[index].Kill();
-        Nodes[index].Start(Members, SettingsOf(index));
+        Nodes[index].Start(index < _initial ? Members : [], SettingsOf(index));
     }
 
     private Dictionary<string, string> SettingsOf(int index)

@@ -22,6 +22,26 @@ internal static class RawResp
         }
     }
 
+    /// <summary>
+    /// Sends one command (as a RESP array, so arguments may hold spaces) and returns the raw reply text, or null when the
+    /// node is down or does not answer within <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<string?> TryCommandAsync(int port, TimeSpan timeout, params string[] args)
+    {
+        var request = new StringBuilder().Append('*').Append(args.Length).Append("\r\n");
+        foreach (var arg in args)
+            request.Append('$').Append(Encoding.UTF8.GetByteCount(arg)).Append("\r\n").Append(arg).Append("\r\n");
+        request.Append("*1\r\n$4\r\nQUIT\r\n");
+        try
+        {
+            return Encoding.UTF8.GetString(await ExchangeAsync(port, Encoding.UTF8.GetBytes(request.ToString()), timeout));
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Sends bytes and reads until the server closes the connection or the timeout passes.</summary>
     public static async Task<byte[]> ExchangeAsync(int port, byte[] request, TimeSpan timeout, TestCertificates? tls = null)
     {
