@@ -191,18 +191,40 @@ internal sealed partial class MembershipChanges(RaftHost raft, IOptions<NodeOpti
             const int attempts = 10;
             for (var attempt = 0; attempt < attempts; attempt++)
             {
-                var leader = await WaitForLeaderAsync(cluster, null, timeout.Token).ConfigureAwait(false);
+                var leader = await WaitForLeaderAsync(cluster, -1, timeout.Token).ConfigureAwait(false);
                 if (target is null ? !leader.EndPoint.Equals(original) : leader.EndPoint.Equals(target))
                 {
                     LogTransferred(leader.EndPoint.ToString() ?? "?", attempt);
                     return Reply.Ok;
                 }
 
-                var resigned = leader.IsRemote
-                    ? await leader.ResignAsync(timeout.Token).ConfigureAwait(false)
-                    : await ((ICluster)cluster).ResignAsync(timeout.Token).ConfigureAwait(false);
-                if (resigned)
-                    await WaitForLeaderAsync(cluster, leader.EndPoint, timeout.Token).ConfigureAwait(false);
+                var term = cluster.Term;
+                bool resigned;
+                try
+                {
+                    resigned = leader.IsRemote
+                        ? await leader.ResignAsync(timeout.Token).ConfigureAwait(false)
+                        : await ((ICluster)cluster).ResignAsync(timeout.Token).ConfigureAwait(false);
+                }
+                catch (MemberUnavailableException)
+                {
+                    // The request timed out (a leader steps down more slowly than one Raft request lasts): it may
+                    // have resigned all the same; the wait below tells.
+                    resigned = true;
+                }
+
+                if (!resigned)
+                    continue;
+                using var election = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+                election.CancelAfter(4 * _options.ElectionTimeoutMaxMs);
+                try
+                {
+                    await WaitForLeaderAsync(cluster, term, election.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!timeout.IsCancellationRequested)
+                {
+                    // No new term yet: ask whoever leads now again.
+                }
             }
 
             return Reply.Error($"ERR leadership did not move to {(object?)target ?? "another member"} after {attempts} elections; the leader is now {cluster.Leader?.EndPoint}");
@@ -217,12 +239,12 @@ internal sealed partial class MembershipChanges(RaftHost raft, IOptions<NodeOpti
         }
     }
 
-    // A leader other than `previous` (any leader when null).
-    private async Task<RaftClusterMember> WaitForLeaderAsync(RaftCluster cluster, EndPoint? previous, CancellationToken token)
+    // A leader of a term after `term` (the resigned leader may win the election that follows its resignation).
+    private static async Task<RaftClusterMember> WaitForLeaderAsync(RaftCluster cluster, long term, CancellationToken token)
     {
         while (true)
         {
-            if (cluster.Leader is { } leader && (previous is null || !leader.EndPoint.Equals(previous)))
+            if (cluster.Leader is { } leader && cluster.Term > term)
                 return leader;
             await Task.Delay(20, token).ConfigureAwait(false);
         }

@@ -1,0 +1,39 @@
+using Grpc.Core;
+using Grpc.Net.Client;
+using RaftKV.Grpc.V1;
+using RaftKV.Integration.Tests.Infrastructure;
+
+namespace RaftKV.Integration.Tests;
+
+/// <summary>The gRPC Admin service through a real gRPC client, and leadership transfer, against node processes.</summary>
+[Collection(ProcessCollection.Name)]
+public sealed class AdminGrpcTests
+{
+    [Fact]
+    public async Task AdminOnAFollower_ListsMembers_TransfersLeadershipToTheNamedMember_RefusesAnUnknownOne()
+    {
+        await using var cluster = await ProcessCluster.StartAsync();
+        var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        var follower = cluster.Nodes.First(n => n != leader);
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{follower.GrpcPort}");
+        var admin = new Admin.AdminClient(channel);
+
+        var members = (await admin.MembersAsync(new MembersRequest())).Members;
+        Assert.Equal(cluster.Nodes.Select(static n => $"127.0.0.1:{n.RaftPort}").Order(StringComparer.Ordinal), members.Select(static m => m.Raft));
+        var leaderRow = Assert.Single(members, static m => m.Role == "leader");
+        Assert.Equal($"127.0.0.1:{leader.RaftPort}", leaderRow.Raft);
+        Assert.True(leaderRow.IsSelf);
+        Assert.All(members, static m => Assert.True(m.Voting));
+
+        // Sent to a follower (relayed to the leader); the answer arrives once the named member leads.
+        var target = cluster.Nodes.First(n => n != leader && n != follower);
+        await admin.TransferLeaderAsync(new TransferLeaderRequest { Raft = $"127.0.0.1:{target.RaftPort}" }, deadline: DateTime.UtcNow.AddMinutes(3));
+        Assert.Equal(target, await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30)));
+        Assert.StartsWith("+OK", await RawResp.TryCommandAsync(follower.RespPort, "SET after-transfer 1") ?? "");
+
+        var unknown = await Assert.ThrowsAsync<RpcException>(async () =>
+            await admin.RemoveMemberAsync(new RemoveMemberRequest { Raft = "127.0.0.1:1" }));
+        Assert.Equal(StatusCode.FailedPrecondition, unknown.StatusCode);
+        Assert.Equal("ERR 127.0.0.1:1 is not a member", unknown.Status.Detail);
+    }
+}
