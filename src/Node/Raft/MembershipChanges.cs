@@ -54,37 +54,78 @@ internal sealed partial class MembershipChanges(RaftHost raft, IOptions<NodeOpti
     // DotNext's member id: derived from the Raft endpoint alone, so the same on every node and across restarts.
     private static string Id(EndPoint member) => ClusterMemberId.FromEndPoint(member).ToString();
 
-    public async Task<Reply> AddAsync(IPEndPoint member, string? resp, CancellationToken token)
+    public Task<Reply> AddAsync(IPEndPoint member, string? resp, CancellationToken token) => ChangeAsync("adding", member, async (cluster, timeout) =>
+    {
+        var members = cluster.Members;
+        if (members.Any(m => m.EndPoint.Equals(member)))
+            return Reply.Error($"ERR {member} is already a member");
+        var reachable = members.Count(static m => !m.IsRemote || m.Status != ClusterMemberStatus.Unavailable);
+        var quorum = (members.Count + 1) / 2 + 1;
+        if (reachable + 1 < quorum)
+            return Reply.Error($"ERR adding {member} would lose quorum: {members.Count + 1} members need {quorum} reachable, only {reachable} of the {members.Count} current ones are");
+        if (resp is not null)
+            raft.RememberRespEndpoint(member, resp);
+
+        _joining = member;
+        LogChangeStarted("add", member.ToString());
+        if (!await cluster.AddMemberAsync(member, timeout).ConfigureAwait(false))
+        {
+            return Reply.Error($"ERR {member} is unreachable or did not catch up within {_options.MemberWarmupRounds} replication rounds " +
+                               "(is it running with RaftKV:Join=true and an empty data directory?)");
+        }
+
+        await WaitForMembersAsync(cluster, m => m.Any(x => x.EndPoint.Equals(member)), timeout).ConfigureAwait(false);
+        _ = raft.ResolveMemberRespAsync(member);
+        LogChangeDone("add", member.ToString(), cluster.Members.Count);
+        return Reply.Ok;
+    }, token);
+
+    public Task<Reply> RemoveAsync(IPEndPoint member, CancellationToken token) => ChangeAsync("removing", member, async (cluster, timeout) =>
+    {
+        var self = member.Equals(raft.RaftEndPoint);
+        var members = cluster.Members;
+        if (!members.Any(m => m.EndPoint.Equals(member)))
+            return Reply.Error($"ERR {member} is not a member");
+        if (members.Count == 1)
+            return Reply.Error("ERR cannot remove the last member of the cluster");
+        var remaining = members.Where(m => !m.EndPoint.Equals(member)).ToList();
+        var reachable = remaining.Count(static m => !m.IsRemote || m.Status != ClusterMemberStatus.Unavailable);
+        var quorum = remaining.Count / 2 + 1;
+        if (reachable < quorum)
+            return Reply.Error($"ERR removing {member} would lose quorum: the {remaining.Count} remaining members need {quorum} reachable, only {reachable} are");
+
+        LogChangeStarted("remove", member.ToString());
+        bool removed;
+        try
+        {
+            removed = await cluster.RemoveMemberAsync(member, timeout).ConfigureAwait(false);
+        }
+        catch (NotLeaderException) when (self)
+        {
+            // A leader that removes itself steps down once the change is applied, which may end the call first.
+            removed = !(await raft.CommittedMembersAsync(timeout).ConfigureAwait(false)).Contains(member);
+            if (!removed)
+                throw;
+        }
+
+        if (!removed)
+            return Reply.Error($"ERR removing {member} was not committed");
+        if (!self)
+            await WaitForMembersAsync(cluster, m => !m.Any(x => x.EndPoint.Equals(member)), timeout).ConfigureAwait(false);
+        LogChangeDone("remove", member.ToString(), remaining.Count);
+        return Reply.Ok;
+    }, token);
+
+    // One change at a time on this leader, bounded by MembershipChangeTimeoutMs; DotNext's refusals become -ERR replies.
+    private async Task<Reply> ChangeAsync(string change, IPEndPoint member, Func<RaftCluster, CancellationToken, Task<Reply>> run, CancellationToken token)
     {
         if (!_change.Wait(0))
             return Reply.Error(InProgress);
         try
         {
-            var cluster = raft.Cluster;
-            var members = cluster.Members;
-            if (members.Any(m => m.EndPoint.Equals(member)))
-                return Reply.Error($"ERR {member} is already a member");
-            var reachable = members.Count(static m => !m.IsRemote || m.Status != ClusterMemberStatus.Unavailable);
-            var quorum = (members.Count + 1) / 2 + 1;
-            if (reachable + 1 < quorum)
-                return Reply.Error($"ERR adding {member} would lose quorum: {members.Count + 1} members need {quorum} reachable, only {reachable} of the {members.Count} current ones are");
-            if (resp is not null)
-                raft.RememberRespEndpoint(member, resp);
-
-            _joining = member;
-            LogChangeStarted("add", member.ToString());
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
             timeout.CancelAfter(_options.MembershipChangeTimeoutMs);
-            if (!await cluster.AddMemberAsync(member, timeout.Token).ConfigureAwait(false))
-            {
-                return Reply.Error($"ERR {member} is unreachable or did not catch up within {_options.MemberWarmupRounds} replication rounds " +
-                                   "(is it running with RaftKV:Join=true and an empty data directory?)");
-            }
-
-            await WaitForMembersAsync(cluster, m => m.Any(x => x.EndPoint.Equals(member)), token).ConfigureAwait(false);
-            _ = raft.ResolveMemberRespAsync(member);
-            LogChangeDone("add", member.ToString(), cluster.Members.Count);
-            return Reply.Ok;
+            return await run(raft.Cluster, timeout.Token).ConfigureAwait(false);
         }
         catch (NotLeaderException)
         {
@@ -96,71 +137,11 @@ internal sealed partial class MembershipChanges(RaftHost raft, IOptions<NodeOpti
         }
         catch (OperationCanceledException) when (!token.IsCancellationRequested)
         {
-            return Reply.Error($"ERR adding {member} did not finish within {_options.MembershipChangeTimeoutMs} ms: its outcome is unknown, check RAFTKV.MEMBERS");
+            return Reply.Error($"ERR {change} {member} did not finish within {_options.MembershipChangeTimeoutMs} ms: its outcome is unknown, check RAFTKV.MEMBERS");
         }
         finally
         {
             _joining = null;
-            _change.Release();
-        }
-    }
-
-    public async Task<Reply> RemoveAsync(IPEndPoint member, CancellationToken token)
-    {
-        if (!_change.Wait(0))
-            return Reply.Error(InProgress);
-        var self = member.Equals(raft.RaftEndPoint);
-        try
-        {
-            var cluster = raft.Cluster;
-            var members = cluster.Members;
-            if (!members.Any(m => m.EndPoint.Equals(member)))
-                return Reply.Error($"ERR {member} is not a member");
-            if (members.Count == 1)
-                return Reply.Error("ERR cannot remove the last member of the cluster");
-            var remaining = members.Where(m => !m.EndPoint.Equals(member)).ToList();
-            var reachable = remaining.Count(static m => !m.IsRemote || m.Status != ClusterMemberStatus.Unavailable);
-            var quorum = remaining.Count / 2 + 1;
-            if (reachable < quorum)
-                return Reply.Error($"ERR removing {member} would lose quorum: the {remaining.Count} remaining members need {quorum} reachable, only {reachable} are");
-
-            LogChangeStarted("remove", member.ToString());
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-            timeout.CancelAfter(_options.MembershipChangeTimeoutMs);
-            bool removed;
-            try
-            {
-                removed = await cluster.RemoveMemberAsync(member, timeout.Token).ConfigureAwait(false);
-            }
-            catch (NotLeaderException) when (self)
-            {
-                // A leader that removes itself steps down once the change is applied, which may end the call first.
-                removed = !(await raft.CommittedMembersAsync(token).ConfigureAwait(false)).Contains(member);
-                if (!removed)
-                    throw;
-            }
-
-            if (!removed)
-                return Reply.Error($"ERR removing {member} was not committed");
-            if (!self)
-                await WaitForMembersAsync(cluster, m => !m.Any(x => x.EndPoint.Equals(member)), token).ConfigureAwait(false);
-            LogChangeDone("remove", member.ToString(), remaining.Count);
-            return Reply.Ok;
-        }
-        catch (NotLeaderException)
-        {
-            return Reply.Error(LeadershipLost);
-        }
-        catch (RaftCluster<RaftClusterMember>.ConcurrentMembershipModificationException)
-        {
-            return Reply.Error(InProgress);
-        }
-        catch (OperationCanceledException) when (!token.IsCancellationRequested)
-        {
-            return Reply.Error($"ERR removing {member} did not finish within {_options.MembershipChangeTimeoutMs} ms: its outcome is unknown, check RAFTKV.MEMBERS");
-        }
-        finally
-        {
             _change.Release();
         }
     }
