@@ -16,6 +16,9 @@ public sealed class RuntimeConfig
 
     public EncodingLimits Limits { get; private set; } = EncodingLimits.Default;
 
+    /// <summary>notify-keyspace-events as <see cref="KeyspaceEvents"/> flags (0: notifications off).</summary>
+    public int KeyspaceEventFlags { get; private set; }
+
     /// <summary>Whether every parameter holds its default (then snapshots need no configuration section).</summary>
     public bool IsDefault => _values.Count == 0;
 
@@ -106,6 +109,7 @@ public sealed class RuntimeConfig
         }
 
         Limits = ComputeLimits();
+        KeyspaceEventFlags = ComputeKeyspaceEventFlags();
         return Reply.Ok;
     }
 
@@ -120,6 +124,7 @@ public sealed class RuntimeConfig
 
         Store(parameter, value);
         Limits = ComputeLimits();
+        KeyspaceEventFlags = ComputeKeyspaceEventFlags();
         return true;
     }
 
@@ -142,6 +147,8 @@ public sealed class RuntimeConfig
         Number("zset-max-listpack-value"),
         Number("set-max-intset-entries"),
         Number("hll-sparse-max-bytes"));
+
+    private int ComputeKeyspaceEventFlags() => KeyspaceEvents.TryParse(Get("notify-keyspace-events"), out var flags) ? flags : 0;
 
     private long Number(string name) => long.Parse(Get(name), CultureInfo.InvariantCulture);
 }
