@@ -468,6 +468,7 @@ public sealed partial class KeyValueStore
             (keys, arguments, readOnly, body, budgetError) => _scripts.RunFunction(keys, arguments, now, seed, readOnly, t_scriptUser, body, budgetError)),
         CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh or CommandId.RaftkvLockOwner =>
             LockCommands.Dispatch(_locks, _keys.Events, command, args, now, _entryIndex),
+        CommandId.RaftkvGetrev => RevisionCommands.GetRev(_keys, args, now),
         _ when ExpireDispatch.Handles(command) => ExpireDispatch.Dispatch(_keys, command, args, now),
         _ when Commands.Streams.StreamDispatch.Handles(command) => Commands.Streams.StreamDispatch.Dispatch(_keys, command, args, now),
         _ => CollectionDispatch.Dispatch(_keys, command, args, now, seed),
