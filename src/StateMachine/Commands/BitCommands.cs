@@ -37,8 +37,6 @@ internal static class BitCommands
         var wasSet = index < old.Length && (old[index] & mask) != 0;
         if (existing is not null && index < old.Length && wasSet == (on == 1))
         {
-            // Redis writes the bit and reports it even when it was already so.
-            keys.Notify(KeyspaceEvents.String, "setbit", args[0]);
             return wasSet ? Reply.One : Reply.Zero;
         }
 
