@@ -51,6 +51,38 @@ public sealed class KeyspaceNotificationTests
         Assert.Equal("new n|new nl|new n", string.Join('|', Run(store, "set n 1;set n 2;lpush nl a;rename nl n")));
     }
 
+    /// <summary>What redis-server 7.0.15's CONFIG GET answers after CONFIG SET of each value (recorded from one).</summary>
+    [Theory]
+    [InlineData("KEA", "AKE")]
+    [InlineData("gKE", "gKE")]
+    [InlineData("$lshzxeKE", "$lshzxeKE")]
+    [InlineData("KA", "AK")]
+    [InlineData("En", "nE")]
+    [InlineData("AKEn", "AKE")]
+    [InlineData("gx$", "g$x")]
+    [InlineData("lhsz", "lshz")]
+    [InlineData("KEm", "KEm")]
+    [InlineData("Ag$lshzxeKEtmdn", "AKEm")]
+    [InlineData("", "")]
+    public void ConfigGet_ReportsRedisNormalForm(string set, string reported)
+    {
+        Assert.Equal(reported, Enabled(set).Config.Get("notify-keyspace-events"));
+    }
+
+    /// <summary>
+    /// Redis's normal form drops 'n' next to 'A' (CONFIG GET of "AKEn" reads "AKE") but keeps the class on: new keys are
+    /// still reported, here too, also after a snapshot.
+    /// </summary>
+    [Fact]
+    public void NewClass_SetWithA_StaysOn_ThoughConfigGetOmitsIt()
+    {
+        var store = Enabled("AEn");
+        Assert.Equal("AE", store.Config.Get("notify-keyspace-events"));
+        Assert.Equal("new k|set k", string.Join('|', Run(store, "set k v")));
+        var restored = Restore(Snapshot(store)).Store;
+        Assert.Equal("new j|set j", string.Join('|', Run(restored, "set j v")));
+    }
+
     [Fact]
     public void Keyspace_AndKeyevent_GoOnTheirOwnChannels_EventBeforeKeyevent()
     {

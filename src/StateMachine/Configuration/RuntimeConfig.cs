@@ -26,7 +26,10 @@ public sealed class RuntimeConfig
     public string Get(ConfigParameter parameter)
     {
         ArgumentNullException.ThrowIfNull(parameter);
-        return _values.TryGetValue(parameter.Name, out var value) ? value : parameter.Default;
+        var value = _values.TryGetValue(parameter.Name, out var stored) ? stored : parameter.Default;
+
+        // Kept as set ('n' next to 'A' included), reported as Redis reports it (without).
+        return parameter.Kind == ConfigKind.KeyspaceEvents && KeyspaceEvents.TryParse(value, out var flags) ? KeyspaceEvents.Format(flags) : value;
     }
 
     /// <summary>The value of the parameter named <paramref name="name"/> (canonical name or alias); "" for an unknown name.</summary>
@@ -148,7 +151,8 @@ public sealed class RuntimeConfig
         Number("set-max-intset-entries"),
         Number("hll-sparse-max-bytes"));
 
-    private int ComputeKeyspaceEventFlags() => KeyspaceEvents.TryParse(Get("notify-keyspace-events"), out var flags) ? flags : 0;
+    private int ComputeKeyspaceEventFlags() =>
+        _values.TryGetValue("notify-keyspace-events", out var stored) && KeyspaceEvents.TryParse(stored, out var flags) ? flags : 0;
 
     private long Number(string name) => long.Parse(Get(name), CultureInfo.InvariantCulture);
 }
