@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using RaftKV.Integration.Tests.Infrastructure;
 using StackExchange.Redis;
 
@@ -18,19 +17,12 @@ public sealed class KeyspaceNotificationClientTests
         await using var cluster = await ProcessCluster.StartAsync();
         var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
         var followers = cluster.Nodes.Where(n => n != leader).ToList();
-        var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-        var info = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Scripts", "redis_py_keyspace.py"));
-        foreach (var port in new[] { leader.RespPort, followers[0].RespPort, followers[1].RespPort })
-            info.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        info.ArgumentList.Add("py:");
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("python3 did not start");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        await process.WaitForExitAsync(timeout.Token);
-        var text = ((await output) + (await error)).Trim();
-        Assert.True(process.ExitCode == 0, $"redis-py script failed ({process.ExitCode}): {text}");
+        var script = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Scripts", "redis_py_keyspace.py"));
+        var ports = new[] { leader.RespPort, followers[0].RespPort, followers[1].RespPort }
+            .Select(static p => p.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var (exit, output) = await Python.RunAsync(script, [.. ports, "py:"]);
+        var text = output.Trim();
+        Assert.True(exit == 0, $"redis-py script failed ({exit}): {text}");
         Assert.Equal("OK", text);
     }
 
