@@ -111,6 +111,8 @@ public sealed partial class KeyValueStore
             _keys.Revision = NextRevision(entryIndex, position);
         }
 
+        _keys.Events.Flags = _config.KeyspaceEventFlags;
+
         if (command.Command is CommandId.Batch or CommandId.Transaction)
         {
             // Whole entries are unpacked by the applier; one found inside another is refused alike everywhere.
@@ -140,6 +142,8 @@ public sealed partial class KeyValueStore
                     _acl.SetDefaultPassword(System.Text.Encoding.Latin1.GetString(command.Arguments[i + 1]));
                 }
             }
+
+            _keys.Events.Flags = _config.KeyspaceEventFlags;
 
             return configured;
         }
@@ -463,7 +467,8 @@ public sealed partial class KeyValueStore
         CommandId.Fcall or CommandId.FcallRo => FunctionCall.Execute(_functions, args, command == CommandId.FcallRo || t_reading,
             (keys, arguments, readOnly, body, budgetError) => _scripts.RunFunction(keys, arguments, now, seed, readOnly, t_scriptUser, body, budgetError)),
         CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh or CommandId.RaftkvLockOwner =>
-            LockCommands.Dispatch(_locks, command, args, now, _entryIndex),
+            LockCommands.Dispatch(_locks, _keys.Events, command, args, now, _entryIndex),
+        CommandId.RaftkvGetrev => RevisionCommands.GetRev(_keys, args, now),
         _ when ExpireDispatch.Handles(command) => ExpireDispatch.Dispatch(_keys, command, args, now),
         _ when Commands.Streams.StreamDispatch.Handles(command) => Commands.Streams.StreamDispatch.Dispatch(_keys, command, args, now),
         _ => CollectionDispatch.Dispatch(_keys, command, args, now, seed),

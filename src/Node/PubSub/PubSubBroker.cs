@@ -72,6 +72,33 @@ internal sealed class PubSubBroker
             Unsubscribe(session, pattern, pattern: true);
     }
 
+    /// <summary>The channels with at least one subscriber here, matching <paramref name="pattern"/> when given, in ordinal order.</summary>
+    public IReadOnlyList<byte[]> Channels(byte[]? pattern)
+    {
+        lock (_lock)
+        {
+            return _channels.Keys.Order(StringComparer.Ordinal).Select(Bytes)
+                .Where(channel => pattern is null || GlobPattern.IsMatch(pattern, channel)).ToList();
+        }
+    }
+
+    /// <summary>How many sessions here subscribe to <paramref name="channel"/> (patterns not counted).</summary>
+    public int SubscriberCount(byte[] channel)
+    {
+        lock (_lock)
+            return _channels.TryGetValue(Name(channel), out var sessions) ? sessions.Count : 0;
+    }
+
+    /// <summary>How many distinct patterns sessions here subscribe to (PUBSUB NUMPAT).</summary>
+    public int PatternCount
+    {
+        get
+        {
+            lock (_lock)
+                return _patterns.Count;
+        }
+    }
+
     /// <summary>Delivers a message to local subscribers; returns how many received it.</summary>
     public int Publish(byte[] channel, byte[] message)
     {

@@ -25,6 +25,7 @@ internal sealed partial class ClientSession
         CommandId.Psubscribe => Subscribe(args, pattern: true),
         CommandId.Unsubscribe => Unsubscribe(args, pattern: false),
         CommandId.Punsubscribe => Unsubscribe(args, pattern: true),
+        CommandId.Pubsub => PubsubCommand.Execute(_services.Broker, args),
         _ => Reply.Error(ErrorMessages.UnknownCommand(spec.Name.ToLowerInvariant(), args.Skip(1).ToList())),
     };
 

@@ -31,6 +31,7 @@ public static partial class AclCommandCatalog
         new("raftkv.lock.release", 3, AclCategories.Write | AclCategories.Fast, AclKeyAccess.Write),
         new("raftkv.lock.refresh", 4, AclCategories.Write | AclCategories.Fast, AclKeyAccess.Write),
         new("raftkv.lock.owner", 2, AclCategories.Read | AclCategories.Fast, AclKeyAccess.Read),
+        new("raftkv.getrev", 2, AclCategories.Read | AclCategories.String | AclCategories.Fast, AclKeyAccess.Read),
     ];
 
     /// <summary>Category names in Redis's order (bit i of <see cref="AclCategories"/> is name i).</summary>

@@ -89,6 +89,9 @@ public enum CommandId : ushort
     /// <summary>ACL; SETUSER and DELUSER are log entries under this id (arguments from the subcommand on), as FUNCTION's writes.</summary>
     Acl = 133,
 
+    /// <summary>PUBSUB CHANNELS / NUMSUB / NUMPAT / SHARDCHANNELS / SHARDNUMSUB: this node's own subscribers.</summary>
+    Pubsub = 134,
+
     // Transactions (140-144).
     Multi = 140,
     Exec = 141,
@@ -170,6 +173,9 @@ public enum CommandId : ushort
     RaftkvMemberAdd = 1007,
     RaftkvMemberRemove = 1008,
     RaftkvLeaderTransfer = 1009,
+
+    /// <summary>RAFTKV.GETREV key: the value and the key's modification revision (a read).</summary>
+    RaftkvGetrev = 1010,
 
     // Lists (400-499).
     Lpush = 400,

@@ -45,6 +45,7 @@ public static class CommandTable
         new("psubscribe", CommandId.Psubscribe, -2, PubSub | Connection | InSubscribe),
         new("punsubscribe", CommandId.Punsubscribe, -1, PubSub | Connection | InSubscribe),
         new("publish", CommandId.Publish, 3, PubSub | Write | Fast),
+        new("pubsub", CommandId.Pubsub, -2, PubSub | Connection),
         new("dbsize", CommandId.Dbsize, 1, Read | Fast),
         new("flushdb", CommandId.Flushdb, -1, Write),
         new("flushall", CommandId.Flushall, -1, Write),
@@ -92,6 +93,9 @@ public static class CommandTable
         new("raftkv.lock.release", CommandId.RaftkvLockRelease, 3, Write | Fast, 1, 1, 1),
         new("raftkv.lock.refresh", CommandId.RaftkvLockRefresh, 4, Write | Fast, 1, 1, 1),
         new("raftkv.lock.owner", CommandId.RaftkvLockOwner, 2, Read | Fast, 1, 1, 1),
+
+        // A key's value with its modification revision, so a client can read, then watch from there.
+        new("raftkv.getrev", CommandId.RaftkvGetrev, 2, Read | Fast, 1, 1, 1),
 
         // Strings.
         new("get", CommandId.Get, 2, Read | Fast, 1, 1, 1),

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Numbers;
 using RaftKV.StateMachine.Text;
@@ -43,6 +44,7 @@ internal static class BitCommands
         old.CopyTo(value);
         value[index] = on == 1 ? (byte)(value[index] | mask) : (byte)(value[index] & ~mask);
         keys.Put(args[0], StringValue.Of(value, StringEncoding.Raw), existing?.ExpireAtMs ?? KeyEntry.NoExpiry);
+        keys.Notify(KeyspaceEvents.String, "setbit", args[0]);
         return wasSet ? Reply.One : Reply.Zero;
     }
 
@@ -210,7 +212,11 @@ internal static class BitCommands
         keys.FindForWrite(args[1], now);
         if (maxLength == 0)
         {
-            keys.Remove(args[1]);
+            if (keys.Remove(args[1]))
+            {
+                keys.Notify(KeyspaceEvents.Generic, "del", args[1]);
+            }
+
             return Reply.Zero;
         }
 
@@ -240,6 +246,7 @@ internal static class BitCommands
         }
 
         keys.Put(args[1], StringValue.Of(result, StringEncoding.Raw), KeyEntry.NoExpiry);
+        keys.Notify(KeyspaceEvents.String, "set", args[1]);
         return Reply.Integer(maxLength);
     }
 

@@ -1,4 +1,5 @@
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Numbers;
 using RaftKV.StateMachine.Text;
@@ -80,6 +81,16 @@ internal static class BitfieldCommand
         if (entry is null || !old.SequenceEqual(value))
         {
             keys.Put(args[0], StringValue.Of(value, StringEncoding.Raw), entry?.ExpireAtMs ?? KeyEntry.NoExpiry);
+        }
+
+        // Redis reports "setbit" when a SET or INCRBY was carried out (not refused by OVERFLOW FAIL, which answers nil).
+        for (var i = 0; i < ops.Count; i++)
+        {
+            if (ops[i].Code != OpCode.Get && replies[i] is not NullReply)
+            {
+                keys.Notify(KeyspaceEvents.String, "setbit", args[0]);
+                break;
+            }
         }
 
         return Reply.Array(replies);

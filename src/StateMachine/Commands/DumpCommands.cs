@@ -1,4 +1,5 @@
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Numbers;
 using RaftKV.StateMachine.Rdb;
@@ -52,8 +53,14 @@ internal static class DumpCommands
 
         // An expiry already past restores nothing (the replaced key is gone all the same), as Redis does on a master.
         if (ttl != 0 && ttl <= now)
+        {
+            if (existing is not null)
+                keys.Notify(KeyspaceEvents.Generic, "del", args[0]);
             return Reply.Ok;
+        }
+
         var entry = keys.Put(args[0], value, ttl == 0 ? KeyEntry.NoExpiry : ttl);
+        keys.Notify(KeyspaceEvents.Generic, "restore", args[0]);
 
         // IDLETIME sets the key's last access that many seconds before the entry's time (not replicated state: OBJECT
         // IDLETIME only), as Redis sets the restored object's LRU clock.

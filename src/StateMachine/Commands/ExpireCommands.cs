@@ -1,4 +1,5 @@
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Numbers;
 
@@ -87,10 +88,12 @@ internal static class ExpireCommands
         if (expireAt <= now)
         {
             keys.Remove(args[0]);
+            keys.Notify(KeyspaceEvents.Generic, "del", args[0]);
         }
         else
         {
             keys.SetExpiry(entry, expireAt);
+            keys.Notify(KeyspaceEvents.Generic, "expire", args[0]);
         }
 
         return Reply.One;
@@ -123,6 +126,7 @@ internal static class ExpireCommands
         }
 
         keys.SetExpiry(entry, KeyEntry.NoExpiry);
+        keys.Notify(KeyspaceEvents.Generic, "persist", args[0]);
         return Reply.One;
     }
 

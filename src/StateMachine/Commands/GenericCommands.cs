@@ -1,4 +1,5 @@
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Numbers;
 using RaftKV.StateMachine.Text;
@@ -129,12 +130,19 @@ internal static class GenericCommands
             return Reply.Zero;
         }
 
-        if (keys.FindForWrite(args[1], now) is not null && !replace)
+        if (keys.FindForWrite(args[1], now) is not null)
         {
-            return Reply.Zero;
+            if (!replace)
+            {
+                return Reply.Zero;
+            }
+
+            // As Redis: the replaced key is deleted, then the copy added (a "new" key).
+            keys.Remove(args[1]);
         }
 
         keys.Put(args[1], source.Value.Clone(), source.ExpireAtMs);
+        keys.Notify(KeyspaceEvents.Generic, "copy_to", args[1]);
         return Reply.One;
     }
 

@@ -1,5 +1,6 @@
 using RaftKV.Protocol.Replies;
 using RaftKV.StateMachine.Geo;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Values;
 
@@ -32,7 +33,11 @@ internal static class GeoSearchCommand
             if (request.StoreKey is not null)
             {
                 keys.FindForWrite(request.StoreKey, now);
-                keys.Remove(request.StoreKey);
+                if (keys.Remove(request.StoreKey))
+                {
+                    keys.Notify(KeyspaceEvents.Generic, "del", request.StoreKey);
+                }
+
                 return Reply.Zero;
             }
 
@@ -64,7 +69,7 @@ internal static class GeoSearchCommand
                 result.Add(new ScoredMember(point.Member, request.StoreDistance ? point.Distance / shape.Conversion : point.Score));
             }
 
-            return SortedSetRangeCommands.Store(keys, request.StoreKey, result, now);
+            return SortedSetRangeCommands.Store(keys, request.StoreKey, result, now, kind is GeoSearchKind.Search or GeoSearchKind.SearchStore ? "geosearchstore" : "georadiusstore");
         }
 
         var replies = new Reply[returned];

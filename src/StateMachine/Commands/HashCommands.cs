@@ -1,4 +1,5 @@
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Numbers;
 using RaftKV.StateMachine.Values;
@@ -31,6 +32,8 @@ internal static class HashCommands
             added += hash.Set(args[i], args[i + 1]) ? 1 : 0;
         }
 
+        keys.Notify(KeyspaceEvents.Hash, "hset", args[0]);
+
         return multi ? Reply.Ok : Reply.Integer(added);
     }
 
@@ -48,6 +51,7 @@ internal static class HashCommands
         }
 
         hash.Set(args[1], args[2]);
+        keys.Notify(KeyspaceEvents.Hash, "hset", args[0]);
         return Reply.One;
     }
 
@@ -117,6 +121,11 @@ internal static class HashCommands
             deleted += hash.Remove(args[i]) ? 1 : 0;
         }
 
+        if (deleted > 0)
+        {
+            keys.Notify(KeyspaceEvents.Hash, "hdel", args[0]);
+        }
+
         TypedEntry.DeleteIfEmpty(keys, args[0], hash.Count);
         return Reply.Integer(deleted);
     }
@@ -171,6 +180,7 @@ internal static class HashCommands
 
         value += increment;
         Store(keys, args[0], hash, args[1], RedisIntegers.Format(value));
+        keys.Notify(KeyspaceEvents.Hash, "hincrby", args[0]);
         return Reply.Integer(value);
     }
 
@@ -205,6 +215,7 @@ internal static class HashCommands
 
         var text = sum.Format();
         Store(keys, args[0], hash, args[1], text);
+        keys.Notify(KeyspaceEvents.Hash, "hincrbyfloat", args[0]);
         return Reply.Bulk(text);
     }
 

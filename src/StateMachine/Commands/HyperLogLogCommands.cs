@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using RaftKV.Protocol.Replies;
 using RaftKV.StateMachine.HyperLogLog;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Values;
 
@@ -59,6 +60,7 @@ internal static class HyperLogLogCommands
 
         HllFormat.InvalidateCache(hll);
         keys.Put(args[0], StringValue.Of(hll, StringEncoding.Raw), entry?.ExpireAtMs ?? KeyEntry.NoExpiry);
+        keys.Notify(KeyspaceEvents.String, "pfadd", args[0]);
         return Reply.One;
     }
 
@@ -144,6 +146,7 @@ internal static class HyperLogLogCommands
 
         HllFormat.InvalidateCache(hll);
         keys.Put(args[0], StringValue.Of(hll, StringEncoding.Raw), entry?.ExpireAtMs ?? KeyEntry.NoExpiry);
+        keys.Notify(KeyspaceEvents.String, "pfadd", args[0]);
         return Reply.Ok;
     }
 

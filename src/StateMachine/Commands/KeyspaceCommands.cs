@@ -1,5 +1,6 @@
 using System.Text;
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Numbers;
 using RaftKV.StateMachine.Text;
@@ -22,6 +23,7 @@ internal static class KeyspaceCommands
             if (keys.FindForWrite(key, now) is not null)
             {
                 keys.Remove(key);
+                keys.Notify(KeyspaceEvents.Generic, "del", key);
                 deleted++;
             }
         }
@@ -61,8 +63,12 @@ internal static class KeyspaceCommands
             return Reply.Zero;
         }
 
+        // As Redis: the destination is deleted, then added (a "new" key even where one was replaced).
+        keys.Remove(args[1]);
         keys.Put(args[1], source.Value, source.ExpireAtMs);
         keys.Remove(args[0]);
+        keys.Notify(KeyspaceEvents.Generic, "rename_from", args[0]);
+        keys.Notify(KeyspaceEvents.Generic, "rename_to", args[1]);
         return onlyIfAbsent ? Reply.One : Reply.Ok;
     }
 

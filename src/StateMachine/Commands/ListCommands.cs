@@ -1,4 +1,5 @@
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Numbers;
 using RaftKV.StateMachine.Text;
@@ -44,6 +45,7 @@ internal static class ListCommands
             }
         }
 
+        keys.Notify(KeyspaceEvents.List, left ? "lpush" : "rpush", args[0]);
         return Reply.Integer(list.Count);
     }
 
@@ -74,6 +76,7 @@ internal static class ListCommands
         if (!hasCount)
         {
             var item = left ? list.PopFront() : list.PopBack();
+            keys.Notify(KeyspaceEvents.List, left ? "lpop" : "rpop", args[0]);
             TypedEntry.DeleteIfEmpty(keys, args[0], list.Count);
             return Reply.Bulk(item);
         }
@@ -88,6 +91,11 @@ internal static class ListCommands
         for (var i = 0; i < items.Length; i++)
         {
             items[i] = Reply.Bulk(left ? list.PopFront() : list.PopBack());
+        }
+
+        if (items.Length > 0)
+        {
+            keys.Notify(KeyspaceEvents.List, left ? "lpop" : "rpop", key);
         }
 
         TypedEntry.DeleteIfEmpty(keys, key, list.Count);
@@ -168,6 +176,7 @@ internal static class ListCommands
         }
 
         list[at] = args[2];
+        keys.Notify(KeyspaceEvents.List, "lset", args[0]);
         return Reply.Ok;
     }
 
@@ -217,6 +226,7 @@ internal static class ListCommands
         {
             var removed = new HashSet<int>(matches);
             list.RemoveWhere((index, _) => removed.Contains(index));
+            keys.Notify(KeyspaceEvents.List, "lrem", args[0]);
             TypedEntry.DeleteIfEmpty(keys, args[0], list.Count);
         }
 
@@ -240,6 +250,7 @@ internal static class ListCommands
             return Reply.Ok;
         }
 
+        keys.Notify(KeyspaceEvents.List, "ltrim", args[0]);
         if (Ranges.TryResolve(start, end, list.Count, out var first, out var last))
         {
             list.Keep(first, last);
@@ -247,6 +258,7 @@ internal static class ListCommands
         else
         {
             keys.Remove(args[0]);
+            keys.Notify(KeyspaceEvents.Generic, "del", args[0]);
         }
 
         return Reply.Ok;
@@ -283,6 +295,7 @@ internal static class ListCommands
             if (list[i].AsSpan().SequenceEqual(args[2]))
             {
                 list.Insert(after ? i + 1 : i, args[3]);
+                keys.Notify(KeyspaceEvents.List, "linsert", args[0]);
                 return Reply.Integer(list.Count);
             }
         }

@@ -1,4 +1,5 @@
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Numbers;
 using RaftKV.StateMachine.Text;
@@ -130,6 +131,9 @@ internal static class ListMoveCommands
             to.PushBack(item);
         }
 
+        // Redis's order: the push on the destination, the pop on the source, then the source's deletion.
+        keys.Notify(KeyspaceEvents.List, toLeft ? "lpush" : "rpush", destination);
+        keys.Notify(KeyspaceEvents.List, fromLeft ? "lpop" : "rpop", source);
         TypedEntry.DeleteIfEmpty(keys, source, from.Count);
         return Reply.Bulk(item);
     }

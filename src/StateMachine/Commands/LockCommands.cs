@@ -1,5 +1,7 @@
 using RaftKV.Protocol.Commands;
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Configuration;
+using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Locks;
 using RaftKV.StateMachine.Numbers;
 
@@ -8,21 +10,39 @@ namespace RaftKV.StateMachine.Commands;
 /// <summary>
 /// RAFTKV.LOCK.ACQUIRE / RELEASE / REFRESH / OWNER: leases with fencing tokens (see <see cref="LockTable"/> for
 /// what a token means). A wrong owner gets an error and changes nothing. Writes drop the named lock first when it
-/// has expired by the entry's time, so an expired lock is free to everyone.
+/// has expired by the entry's time, so an expired lock is free to everyone. A grant, release or refresh is reported as a
+/// keyspace event of the generic class on the lock's name: "lock_acquire" (a retry by the owner too), "lock_release",
+/// "lock_refresh" (Redis has no locks, hence no names of its own for these).
 /// </summary>
 internal static class LockCommands
 {
     /// <summary>How many expired locks a grant reclaims at most, besides the one it takes.</summary>
     public const int ReclaimLimit = 16;
 
-    public static Reply Dispatch(LockTable locks, CommandId command, byte[][] args, long now, long entryIndex) => command switch
+    public static Reply Dispatch(LockTable locks, KeyspaceNotifier events, CommandId command, byte[][] args, long now, long entryIndex)
     {
-        CommandId.RaftkvLockAcquire => Acquire(locks, args, now, entryIndex),
-        CommandId.RaftkvLockRelease => Release(locks, args, now),
-        CommandId.RaftkvLockRefresh => Refresh(locks, args, now),
-        CommandId.RaftkvLockOwner => Owner(locks, args, now),
-        _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Not a lock command."),
-    };
+        var reply = command switch
+        {
+            CommandId.RaftkvLockAcquire => Acquire(locks, args, now, entryIndex),
+            CommandId.RaftkvLockRelease => Release(locks, args, now),
+            CommandId.RaftkvLockRefresh => Refresh(locks, args, now),
+            CommandId.RaftkvLockOwner => Owner(locks, args, now),
+            _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Not a lock command."),
+        };
+        var name = command switch
+        {
+            CommandId.RaftkvLockAcquire when reply is IntegerReply => "lock_acquire",
+            CommandId.RaftkvLockRelease when reply is IntegerReply { Value: 1 } => "lock_release",
+            CommandId.RaftkvLockRefresh when reply is IntegerReply => "lock_refresh",
+            _ => null,
+        };
+        if (name is not null)
+        {
+            events.Notify(KeyspaceEvents.Generic, name, args[0]);
+        }
+
+        return reply;
+    }
 
     /// <summary>
     /// The stateless checks of ACQUIRE, RELEASE and REFRESH: a non-empty owner (an unset client id must not match

@@ -1,4 +1,5 @@
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Numbers;
 using RaftKV.StateMachine.Text;
@@ -38,11 +39,16 @@ internal static class SetAlgebraCommands
         keys.FindForWrite(args[0], now);
         if (result is null || result.Count == 0)
         {
-            keys.Remove(args[0]);
+            if (keys.Remove(args[0]))
+            {
+                keys.Notify(KeyspaceEvents.Generic, "del", args[0]);
+            }
+
             return Reply.Zero;
         }
 
         keys.Put(args[0], result, KeyEntry.NoExpiry);
+        keys.Notify(KeyspaceEvents.Set, operation switch { Operation.Inter => "sinterstore", Operation.Union => "sunionstore", _ => "sdiffstore" }, args[0]);
         return Reply.Integer(result.Count);
     }
 

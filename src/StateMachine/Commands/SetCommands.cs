@@ -1,4 +1,5 @@
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Values;
 
@@ -30,6 +31,11 @@ internal static class SetCommands
             added += set.Add(args[i]) ? 1 : 0;
         }
 
+        if (added > 0)
+        {
+            keys.Notify(KeyspaceEvents.Set, "sadd", args[0]);
+        }
+
         return Reply.Integer(added);
     }
 
@@ -49,6 +55,11 @@ internal static class SetCommands
         for (var i = 1; i < args.Length && set.Count > 0; i++)
         {
             removed += set.Remove(args[i]) ? 1 : 0;
+        }
+
+        if (removed > 0)
+        {
+            keys.Notify(KeyspaceEvents.Set, "srem", args[0]);
         }
 
         TypedEntry.DeleteIfEmpty(keys, args[0], set.Count);
@@ -125,6 +136,7 @@ internal static class SetCommands
             return Reply.Zero;
         }
 
+        keys.Notify(KeyspaceEvents.Set, "srem", args[0]);
         TypedEntry.DeleteIfEmpty(keys, args[0], source.Count);
         if (destination is null)
         {
@@ -132,7 +144,11 @@ internal static class SetCommands
             keys.Put(args[1], destination, KeyEntry.NoExpiry);
         }
 
-        destination.Add(member);
+        if (destination.Add(member))
+        {
+            keys.Notify(KeyspaceEvents.Set, "sadd", args[1]);
+        }
+
         return Reply.One;
     }
 }

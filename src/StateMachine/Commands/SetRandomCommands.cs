@@ -1,4 +1,5 @@
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Numbers;
 using RaftKV.StateMachine.Values;
@@ -44,6 +45,7 @@ internal static class SetRandomCommands
         {
             var member = canonical[random.Next(canonical.Count)];
             set.Remove(member);
+            keys.Notify(KeyspaceEvents.Set, "spop", args[0]);
             TypedEntry.DeleteIfEmpty(keys, args[0], set.Count);
             return Reply.Bulk(member);
         }
@@ -53,9 +55,11 @@ internal static class SetRandomCommands
             return EmptySet;
         }
 
+        keys.Notify(KeyspaceEvents.Set, "spop", args[0]);
         if (count >= set.Count)
         {
             keys.Remove(args[0]);
+            keys.Notify(KeyspaceEvents.Generic, "del", args[0]);
             return new SetReply([.. set.ReplyOrder().Select(Reply.Bulk)]);
         }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Numbers;
 using RaftKV.StateMachine.Text;
@@ -136,7 +137,11 @@ internal static class SortCommand
         keys.FindForWrite(storeKey, now);
         if (output.Count == 0)
         {
-            keys.Remove(storeKey);
+            if (keys.Remove(storeKey))
+            {
+                keys.Notify(KeyspaceEvents.Generic, "del", storeKey);
+            }
+
             return Reply.Zero;
         }
 
@@ -147,6 +152,7 @@ internal static class SortCommand
         }
 
         keys.Put(storeKey, list, KeyEntry.NoExpiry);
+        keys.Notify(KeyspaceEvents.List, "sortstore", storeKey);
         return Reply.Integer(output.Count);
     }
 

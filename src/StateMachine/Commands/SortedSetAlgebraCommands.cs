@@ -1,5 +1,6 @@
 using RaftKV.Protocol.Replies;
 using RaftKV.Protocol.Resp;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Numbers;
 using RaftKV.StateMachine.Text;
@@ -88,7 +89,7 @@ internal static class SortedSetAlgebraCommands
         var result = Compute(sources, weights, aggregate, operation);
         if (store)
         {
-            return SortedSetRangeCommands.Store(keys, args[0], result, now);
+            return SortedSetRangeCommands.Store(keys, args[0], result, now, name);
         }
 
         return ScoredReply.Of(result, withScores);

@@ -1,5 +1,6 @@
 using RaftKV.Protocol.Replies;
 using RaftKV.Protocol.Resp;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Numbers;
 using RaftKV.StateMachine.Text;
@@ -125,6 +126,11 @@ internal static class SortedSetCommands
             }
         }
 
+        if (added + updated > 0)
+        {
+            keys.Notify(KeyspaceEvents.Zset, incr ? "zincr" : "zadd", args[0]);
+        }
+
         TypedEntry.DeleteIfEmpty(keys, args[0], zset.Count);
         if (incr)
         {
@@ -173,6 +179,11 @@ internal static class SortedSetCommands
         for (var i = 1; i < args.Length && zset.Count > 0; i++)
         {
             removed += zset.Remove(args[i]) ? 1 : 0;
+        }
+
+        if (removed > 0)
+        {
+            keys.Notify(KeyspaceEvents.Zset, "zrem", args[0]);
         }
 
         TypedEntry.DeleteIfEmpty(keys, args[0], zset.Count);
@@ -310,6 +321,11 @@ internal static class SortedSetCommands
             var element = zset.At(max ? zset.Count - 1 : 0);
             zset.Remove(element.Member);
             popped.Add(element);
+        }
+
+        if (popped.Count > 0)
+        {
+            keys.Notify(KeyspaceEvents.Zset, max ? "zpopmax" : "zpopmin", key);
         }
 
         TypedEntry.DeleteIfEmpty(keys, key, zset.Count);

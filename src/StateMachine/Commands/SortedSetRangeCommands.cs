@@ -1,4 +1,5 @@
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Numbers;
 using RaftKV.StateMachine.Text;
@@ -99,7 +100,7 @@ internal static class SortedSetRangeCommands
         var result = zset is null ? [] : Select(zset, kind, range, descending, offset, limit);
         if (store)
         {
-            return Store(keys, args[0], result, now);
+            return Store(keys, args[0], result, now, "zrangestore");
         }
 
         return ScoredReply.Of(result, withScores);
@@ -154,17 +155,25 @@ internal static class SortedSetRangeCommands
             zset.Remove(element.Member);
         }
 
+        keys.Notify(KeyspaceEvents.Zset, kind switch { RangeKind.Rank => "zremrangebyrank", RangeKind.Score => "zremrangebyscore", _ => "zremrangebylex" }, args[0]);
         TypedEntry.DeleteIfEmpty(keys, args[0], zset.Count);
         return Reply.Integer(last - first + 1);
     }
 
-    /// <summary>Stores a result as Redis does: listpack-sized results as a listpack; an empty one deletes the key.</summary>
-    public static Reply Store(KeyTable keys, byte[] destination, IReadOnlyList<ScoredMember> result, long now)
+    /// <summary>
+    /// Stores a result as Redis does: listpack-sized results as a listpack, reported as <paramref name="eventName"/>; an
+    /// empty one deletes the key ("del").
+    /// </summary>
+    public static Reply Store(KeyTable keys, byte[] destination, IReadOnlyList<ScoredMember> result, long now, string eventName)
     {
         keys.FindForWrite(destination, now);
         if (result.Count == 0)
         {
-            keys.Remove(destination);
+            if (keys.Remove(destination))
+            {
+                keys.Notify(KeyspaceEvents.Generic, "del", destination);
+            }
+
             return Reply.Zero;
         }
 
@@ -175,6 +184,7 @@ internal static class SortedSetRangeCommands
         }
 
         keys.Put(destination, zset, KeyEntry.NoExpiry);
+        keys.Notify(KeyspaceEvents.Zset, eventName, destination);
         return Reply.Integer(zset.Count);
     }
 

@@ -1,4 +1,5 @@
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Numbers;
 using RaftKV.StateMachine.Values;
@@ -55,14 +56,24 @@ internal static class StringCommands
             expireAt = existing.ExpireAtMs;
         }
 
-        // An expiry already in the past leaves no key behind, as Redis's SET with a past EXAT/PXAT.
+        // An expiry already in the past leaves no key behind, as Redis's SET with a past EXAT/PXAT (whose key is set,
+        // then given the past expiry, then expires: the same three events).
+        var expiring = expireAt != KeyEntry.NoExpiry && options.Unit != ExpireUnit.KeepTtl;
         if (expireAt != KeyEntry.NoExpiry && expireAt <= now)
         {
             keys.Remove(args[0]);
+            keys.Notify(KeyspaceEvents.String, "set", args[0]);
+            keys.Notify(KeyspaceEvents.Generic, "expire", args[0]);
+            keys.Notify(KeyspaceEvents.Expired, "expired", args[0]);
         }
         else
         {
             keys.Put(args[0], StringValue.Of(args[1]), expireAt);
+            keys.Notify(KeyspaceEvents.String, "set", args[0]);
+            if (expiring)
+            {
+                keys.Notify(KeyspaceEvents.Generic, "expire", args[0]);
+            }
         }
 
         return options.Get ? previous : Reply.Ok;
@@ -76,6 +87,7 @@ internal static class StringCommands
         }
 
         keys.Put(args[0], StringValue.Of(args[1]), KeyEntry.NoExpiry);
+        keys.Notify(KeyspaceEvents.String, "set", args[0]);
         return Reply.One;
     }
 
@@ -87,6 +99,7 @@ internal static class StringCommands
         }
 
         keys.Put(args[0], StringValue.Of(args[1]), KeyEntry.NoExpiry);
+        keys.Notify(KeyspaceEvents.String, "set", args[0]);
         return Reply.Bulk(old);
     }
 
@@ -100,6 +113,7 @@ internal static class StringCommands
         if (old is not null)
         {
             keys.Remove(args[0]);
+            keys.Notify(KeyspaceEvents.Generic, "del", args[0]);
         }
 
         return Reply.Bulk(old);
@@ -122,6 +136,7 @@ internal static class StringCommands
         {
             keys.FindForWrite(args[i], now);
             keys.Put(args[i], StringValue.Of(args[i + 1]), KeyEntry.NoExpiry);
+            keys.Notify(KeyspaceEvents.String, "set", args[i]);
         }
 
         return Reply.Ok;
@@ -160,6 +175,7 @@ internal static class StringCommands
         args[1].CopyTo(combined, old.Length);
         // Redis stores APPEND's new key as given (int/embstr/raw by content) but appends in place to a raw string.
         Replace(keys, args[0], existing, combined, existing is null ? StringEncoding.ByContent : StringEncoding.Raw);
+        keys.Notify(KeyspaceEvents.String, "append", args[0]);
         return Reply.Integer(combined.Length);
     }
 
@@ -189,6 +205,7 @@ internal static class StringCommands
 
         value += increment;
         Replace(keys, key, existing, RedisIntegers.Format(value));
+        keys.Notify(KeyspaceEvents.String, "incrby", key);
         return Reply.Integer(value);
     }
 
@@ -214,6 +231,7 @@ internal static class StringCommands
 
         var text = sum.Format();
         Replace(keys, args[0], existing, text, StringEncoding.ByLength);
+        keys.Notify(KeyspaceEvents.String, "incrbyfloat", args[0]);
         return Reply.Bulk(text);
     }
 
@@ -266,6 +284,7 @@ internal static class StringCommands
         old.CopyTo(result, 0);
         patch.CopyTo(result, (int)offset);
         Replace(keys, key, existing, result, StringEncoding.Raw);
+        keys.Notify(KeyspaceEvents.String, "setrange", key);
         return Reply.Integer(result.Length);
     }
 

@@ -1,4 +1,5 @@
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Text;
 using RaftKV.StateMachine.Values;
@@ -22,6 +23,8 @@ internal static class StringExpiryCommands
         }
 
         keys.Put(args[0], StringValue.Of(args[2]), expireAt);
+        keys.Notify(KeyspaceEvents.String, "set", args[0]);
+        keys.Notify(KeyspaceEvents.Generic, "expire", args[0]);
         return Reply.Ok;
     }
 
@@ -63,15 +66,18 @@ internal static class StringExpiryCommands
             if (expireAt <= now)
             {
                 keys.Remove(args[0]);
+                keys.Notify(KeyspaceEvents.Generic, "del", args[0]);
             }
             else
             {
                 keys.SetExpiry(entry, expireAt);
+                keys.Notify(KeyspaceEvents.Generic, "expire", args[0]);
             }
         }
-        else if (persist)
+        else if (persist && entry.HasExpiry)
         {
             keys.SetExpiry(entry, KeyEntry.NoExpiry);
+            keys.Notify(KeyspaceEvents.Generic, "persist", args[0]);
         }
 
         return Reply.Bulk(value.Bytes);

@@ -1,4 +1,5 @@
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Values;
 
@@ -26,12 +27,15 @@ internal static class TypedEntry
         return value is not null;
     }
 
-    /// <summary>Deletes <paramref name="key"/> when the collection <paramref name="count"/> says it is empty (Redis never keeps empty collections).</summary>
+    /// <summary>
+    /// Deletes <paramref name="key"/> when the collection <paramref name="count"/> says it is empty (Redis never keeps empty
+    /// collections), with Redis's "del" event: call it after the command has reported its own.
+    /// </summary>
     public static void DeleteIfEmpty(KeyTable keys, byte[] key, int count)
     {
-        if (count == 0)
+        if (count == 0 && keys.Remove(key))
         {
-            keys.Remove(key);
+            keys.Notify(KeyspaceEvents.Generic, "del", key);
         }
     }
 }

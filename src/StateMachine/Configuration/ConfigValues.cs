@@ -72,7 +72,7 @@ public static class ConfigValues
             case ConfigKind.KeyspaceEvents:
                 if (KeyspaceEvents.TryParse(value, out var flags))
                 {
-                    normalized = KeyspaceEvents.Format(flags);
+                    normalized = KeyspaceEvents.StorageForm(flags);
                     return true;
                 }
 

@@ -2,7 +2,7 @@ namespace RaftKV.StateMachine.Configuration;
 
 /// <summary>
 /// notify-keyspace-events: Redis's event class letters (notify.c) as flags, and back to the normal form Redis reports
-/// (A for all the type classes together, then K, E and m). The watching feature will deliver the events.
+/// (A for all the type classes together, then K, E and m), as redis-server 7.0.15 reports it in CONFIG GET.
 /// </summary>
 public static class KeyspaceEvents
 {
@@ -56,6 +56,17 @@ public static class KeyspaceEvents
         return true;
     }
 
+    /// <summary>
+    /// The form kept in the replicated configuration: <see cref="Format"/>, with 'n' added where Format drops it (next to
+    /// A, as Redis's string does), so that the classes in effect are exactly those set.
+    /// </summary>
+    public static string StorageForm(int flags)
+    {
+        var text = Format(flags);
+        return (flags & All) == All && (flags & New) != 0 ? text.Insert(1, "n") : text;
+    }
+
+    /// <summary>Redis's normal form (keyspaceEventsFlagsToString), as CONFIG GET reports it.</summary>
     public static string Format(int flags)
     {
         var text = new System.Text.StringBuilder();

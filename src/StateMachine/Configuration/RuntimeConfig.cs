@@ -16,6 +16,9 @@ public sealed class RuntimeConfig
 
     public EncodingLimits Limits { get; private set; } = EncodingLimits.Default;
 
+    /// <summary>notify-keyspace-events as <see cref="KeyspaceEvents"/> flags (0: notifications off).</summary>
+    public int KeyspaceEventFlags { get; private set; }
+
     /// <summary>Whether every parameter holds its default (then snapshots need no configuration section).</summary>
     public bool IsDefault => _values.Count == 0;
 
@@ -23,7 +26,10 @@ public sealed class RuntimeConfig
     public string Get(ConfigParameter parameter)
     {
         ArgumentNullException.ThrowIfNull(parameter);
-        return _values.TryGetValue(parameter.Name, out var value) ? value : parameter.Default;
+        var value = _values.TryGetValue(parameter.Name, out var stored) ? stored : parameter.Default;
+
+        // Kept as set ('n' next to 'A' included), reported as Redis reports it (without).
+        return parameter.Kind == ConfigKind.KeyspaceEvents && KeyspaceEvents.TryParse(value, out var flags) ? KeyspaceEvents.Format(flags) : value;
     }
 
     /// <summary>The value of the parameter named <paramref name="name"/> (canonical name or alias); "" for an unknown name.</summary>
@@ -106,6 +112,7 @@ public sealed class RuntimeConfig
         }
 
         Limits = ComputeLimits();
+        KeyspaceEventFlags = ComputeKeyspaceEventFlags();
         return Reply.Ok;
     }
 
@@ -120,6 +127,7 @@ public sealed class RuntimeConfig
 
         Store(parameter, value);
         Limits = ComputeLimits();
+        KeyspaceEventFlags = ComputeKeyspaceEventFlags();
         return true;
     }
 
@@ -142,6 +150,9 @@ public sealed class RuntimeConfig
         Number("zset-max-listpack-value"),
         Number("set-max-intset-entries"),
         Number("hll-sparse-max-bytes"));
+
+    private int ComputeKeyspaceEventFlags() =>
+        _values.TryGetValue("notify-keyspace-events", out var stored) && KeyspaceEvents.TryParse(stored, out var flags) ? flags : 0;
 
     private long Number(string name) => long.Parse(Get(name), CultureInfo.InvariantCulture);
 }

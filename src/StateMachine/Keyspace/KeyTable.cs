@@ -48,6 +48,12 @@ internal sealed class KeyTable
 
     public int Count => _entries.Count;
 
+    /// <summary>Keyspace notifications of the changes applied (<see cref="KeyspaceNotifier"/>).</summary>
+    public KeyspaceNotifier Events { get; } = new();
+
+    /// <summary>Reports a keyspace event of class <paramref name="type"/> (<see cref="Configuration.KeyspaceEvents"/>).</summary>
+    public void Notify(int type, string name, ReadOnlySpan<byte> key) => Events.Notify(type, name, key);
+
     /// <summary>
     /// The revision every change made now is stamped with (<see cref="KeyEntry.Revision"/>), set by the store before
     /// each apply: the entry's log index and position in its batch, strictly increasing along the log. Not kept in
@@ -154,6 +160,9 @@ internal sealed class KeyTable
             _expiring.Add(created);
         }
 
+        // Redis's dbAdd: a key that did not exist is "new" before the command reports its own event.
+        Notify(Configuration.KeyspaceEvents.New, "new", key);
+
         return created;
     }
 
@@ -188,6 +197,7 @@ internal sealed class KeyTable
         if (Remove(key))
         {
             ExpiredRemovals++;
+            Notify(Configuration.KeyspaceEvents.Expired, "expired", key);
         }
     }
 

@@ -22,7 +22,8 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
     public const string NoScript = "NOSCRIPT No matching script. Please use EVAL.";
 
     private readonly Lock _gate = new();
-    private readonly List<(byte[] Channel, byte[] Message)> _published = [];
+    // Shared with the keyspace notifications, so a script's PUBLISH and its writes' events keep their order.
+    private readonly List<(byte[] Channel, byte[] Message)> _published = keys.Events.Outbox;
     private LuaEngine? _engine;
 
     public ScriptCache Cache { get; } = new();
@@ -154,7 +155,10 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
         }
     }
 
-    /// <summary>The messages published by scripts since the last call, in order; the node delivers them.</summary>
+    /// <summary>
+    /// The messages published by scripts and the keyspace notifications since the last call, in order; the node delivers
+    /// them.
+    /// </summary>
     public IReadOnlyList<(byte[] Channel, byte[] Message)> TakePublished()
     {
         if (_published.Count == 0)

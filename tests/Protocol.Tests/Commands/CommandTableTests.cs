@@ -141,6 +141,8 @@ public class CommandTableTests
     [InlineData("raftkv.lock.release", 3, 1, 1, 1)]
     [InlineData("raftkv.lock.refresh", 4, 1, 1, 1)]
     [InlineData("raftkv.lock.owner", 2, 1, 1, 1)]
+    [InlineData("raftkv.getrev", 2, 1, 1, 1)]
+    [InlineData("pubsub", -2, 0, 0, 0)]
     public void Spec_MatchesRedisCommandInfo(string name, int arity, int firstKey, int lastKey, int step)
     {
         Assert.True(CommandTable.TryGet(Encoding.ASCII.GetBytes(name), out var spec));
@@ -173,6 +175,8 @@ public class CommandTableTests
     [InlineData("raftkv.lock.release", CommandFlags.Write | CommandFlags.Fast)]
     [InlineData("raftkv.lock.refresh", CommandFlags.Write | CommandFlags.Fast)]
     [InlineData("raftkv.lock.owner", CommandFlags.Read | CommandFlags.Fast)]
+    [InlineData("raftkv.getrev", CommandFlags.Read | CommandFlags.Fast)]
+    [InlineData("pubsub", CommandFlags.PubSub | CommandFlags.Connection)]
     public void Flags_FollowTheDesign(string name, CommandFlags flags)
     {
         Assert.True(CommandTable.TryGet(Encoding.ASCII.GetBytes(name), out var spec));

@@ -121,7 +121,7 @@ internal static class StreamClaimCommands
             var created = false;
             if (force && pending is null)
             {
-                consumer ??= group.Touch(args[2], now);
+                consumer ??= StreamReplies.TouchConsumer(keys, args[0], group, args[2], now);
                 pending = new PendingEntry(id, consumer, deliveryTime, 1);
                 group.Pending.Add(pending);
                 consumer.Pending.Add(pending);
@@ -138,7 +138,7 @@ internal static class StreamClaimCommands
                 continue;
             }
 
-            consumer ??= group.Touch(args[2], now);
+            consumer ??= StreamReplies.TouchConsumer(keys, args[0], group, args[2], now);
             StreamGroup.Reassign(pending, consumer);
             pending.DeliveryTime = deliveryTime;
             if (retryCount >= 0)
@@ -231,7 +231,7 @@ internal static class StreamClaimCommands
                 continue;
             }
 
-            consumer ??= group.Touch(args[2], now);
+            consumer ??= StreamReplies.TouchConsumer(keys, args[0], group, args[2], now);
             StreamGroup.Reassign(pending, consumer);
             pending.DeliveryTime = now;
             if (!justId)

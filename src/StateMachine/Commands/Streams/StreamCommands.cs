@@ -1,4 +1,5 @@
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Numbers;
 using RaftKV.StateMachine.Text;
@@ -42,7 +43,12 @@ internal static class StreamCommands
 
         stream ??= StreamReplies.Create(keys, args[0]);
         stream.Append(id, args[(options.IdIndex + 1)..]);
-        options.Apply(stream);
+        keys.Notify(KeyspaceEvents.Stream, "xadd", args[0]);
+        if (options.Apply(stream) > 0)
+        {
+            keys.Notify(KeyspaceEvents.Stream, "xtrim", args[0]);
+        }
+
         return StreamReplies.Id(id);
     }
 
@@ -122,6 +128,11 @@ internal static class StreamCommands
             }
         }
 
+        if (deleted > 0)
+        {
+            keys.Notify(KeyspaceEvents.Stream, "xdel", args[0]);
+        }
+
         return Reply.Integer(deleted);
     }
 
@@ -137,7 +148,13 @@ internal static class StreamCommands
             return TypedEntry.WrongType;
         }
 
-        return Reply.Integer(stream is null ? 0 : options.Apply(stream));
+        var trimmed = stream is null ? 0 : options.Apply(stream);
+        if (trimmed > 0)
+        {
+            keys.Notify(KeyspaceEvents.Stream, "xtrim", args[0]);
+        }
+
+        return Reply.Integer(trimmed);
     }
 
     public static Reply SetId(KeyTable keys, byte[][] args, long now)
@@ -216,6 +233,7 @@ internal static class StreamCommands
             stream.MaxDeletedId = maxDeleted;
         }
 
+        keys.Notify(KeyspaceEvents.Stream, "xsetid", args[0]);
         return Reply.Ok;
     }
 

@@ -1,4 +1,5 @@
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine.Configuration;
 using RaftKV.StateMachine.Keyspace;
 using RaftKV.StateMachine.Numbers;
 using RaftKV.StateMachine.Text;
@@ -112,22 +113,42 @@ internal static class StreamGroupCommands
 
             group!.LastId = id;
             group.EntriesRead = entriesRead;
+            keys.Notify(KeyspaceEvents.Stream, "xgroup-setid", args[1]);
             return Reply.Ok;
         }
 
         if (Keyword.Is(subcommand, "destroy"u8) && args.Length == 3)
         {
-            return Reply.Integer(group is not null && stream!.Groups.Remove(group.Name) ? 1 : 0);
+            if (group is null || !stream!.Groups.Remove(group.Name))
+            {
+                return Reply.Zero;
+            }
+
+            keys.Notify(KeyspaceEvents.Stream, "xgroup-destroy", args[1]);
+            return Reply.One;
         }
 
         if (Keyword.Is(subcommand, "createconsumer"u8) && args.Length == 4)
         {
-            return Reply.Integer(group!.TryCreateConsumer(args[3], now) is null ? 0 : 1);
+            if (group!.TryCreateConsumer(args[3], now) is null)
+            {
+                return Reply.Zero;
+            }
+
+            keys.Notify(KeyspaceEvents.Stream, "xgroup-createconsumer", args[1]);
+            return Reply.One;
         }
 
         if (Keyword.Is(subcommand, "delconsumer"u8) && args.Length == 4)
         {
-            return Reply.Integer(group!.FindConsumer(args[3]) is { } consumer ? group.DeleteConsumer(consumer) : 0);
+            if (group!.FindConsumer(args[3]) is not { } consumer)
+            {
+                return Reply.Zero;
+            }
+
+            var pending = group.DeleteConsumer(consumer);
+            keys.Notify(KeyspaceEvents.Stream, "xgroup-delconsumer", args[1]);
+            return Reply.Integer(pending);
         }
 
         return Reply.Error(StreamErrors.SubcommandSyntax(subcommand, "XGROUP"));
@@ -284,6 +305,7 @@ internal static class StreamGroupCommands
         }
 
         stream.Groups.Add(args[2], new StreamGroup(args[2], id, entriesRead));
+        keys.Notify(KeyspaceEvents.Stream, "xgroup-create", args[1]);
         return Reply.Ok;
     }
 

@@ -129,13 +129,13 @@ internal static class StreamReadCommands
             {
                 // Tell copy-on-write before the pending list changes.
                 keys.FindForWrite(key, now);
-                var consumer = group.Touch(options.Consumer!, now);
+                var consumer = StreamReplies.TouchConsumer(keys, key, group, options.Consumer!, now);
                 served.Add(new(Reply.Bulk(key), History(stream, consumer, history, options.Count, now)));
             }
             else if (stream.Count > 0 && stream.LastEntryId > group.LastId)
             {
                 keys.FindForWrite(key, now);
-                var consumer = group.Touch(options.Consumer!, now);
+                var consumer = StreamReplies.TouchConsumer(keys, key, group, options.Consumer!, now);
                 served.Add(new(Reply.Bulk(key), Deliver(stream, group, consumer, options.Count, options.NoAck, now)));
             }
         }

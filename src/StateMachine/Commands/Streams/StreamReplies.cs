@@ -47,6 +47,22 @@ internal static class StreamReplies
         return stream;
     }
 
+    /// <summary>
+    /// <see cref="StreamGroup.Touch"/> reporting a consumer it creates as Redis's streamCreateConsumer does
+    /// ("xgroup-createconsumer" on <paramref name="key"/>).
+    /// </summary>
+    public static StreamConsumer TouchConsumer(KeyTable keys, byte[] key, StreamGroup group, byte[] name, long now)
+    {
+        var created = group.FindConsumer(name) is null;
+        var consumer = group.Touch(name, now);
+        if (created)
+        {
+            keys.Notify(Configuration.KeyspaceEvents.Stream, "xgroup-createconsumer", key);
+        }
+
+        return consumer;
+    }
+
     /// <summary>Parses an interval bound: <c>(id</c> is exclusive (strict id), otherwise <c>-</c>, <c>+</c> or an id.</summary>
     public static bool TryParseBound(byte[] text, bool start, out StreamId id, out Reply? error)
     {
