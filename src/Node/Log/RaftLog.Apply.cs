@@ -1,5 +1,6 @@
 using System.Buffers;
 using DotNext.IO.Log;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 
 namespace RaftKV.Node.Log;
 
@@ -119,14 +120,19 @@ internal sealed partial class RaftLog
             }
 
             SignalApplied();
-            Compact();
+            await CompactAsync(token).ConfigureAwait(false);
         }
     }
 
-    // Whole segments up to the published snapshot go; the leader then sends that snapshot to a follower behind it.
-    private void Compact()
+    // Whole segments up to the published snapshot go (the leader then sends that snapshot to a follower behind it), and
+    // older snapshot files with them, as DotNext's log asks its state machine to reclaim them.
+    private async Task CompactAsync(CancellationToken token)
     {
-        if (_stateMachine.PublishedSnapshot is { } snapshot && snapshot.Index >= _log.FirstIndex && snapshot.Index <= _log.LastIndex)
+        if (_stateMachine.PublishedSnapshot is not { } snapshot || snapshot.Index <= _compactedTo)
+            return;
+        if (snapshot.Index >= _log.FirstIndex && snapshot.Index <= _log.LastIndex)
             _log.DropPrefix(snapshot.Index);
+        _compactedTo = snapshot.Index;
+        await ((ISnapshotManager)_stateMachine).ReclaimGarbageAsync(snapshot.Index, token).ConfigureAwait(false);
     }
 }

@@ -48,6 +48,7 @@ internal sealed partial class RaftLog : WriteAheadLog, IPersistentState, IAuditT
     private long _commitIndex;
     private long _matched;
     private long _lastHeardLeader;
+    private long _compactedTo; // the applier's: the snapshot the log was last compacted to
     private Exception? _failure;
 
     private long _flushedAppends;
