@@ -127,11 +127,14 @@ public sealed class ClusterTests
 
     // Chaos bug 2: DotNext sends a lagging follower its whole backlog in one AppendEntries, which must finish (with the
     // follower's fsync) within the Raft request timeout. Bounded batches let it catch up over several requests.
-    [Fact]
-    public async Task LaggingFollower_WithABacklogLargerThanOneRequest_CatchesUpFromTheLog()
+    [Theory]
+    [InlineData("DotNext")]
+    [InlineData("RaftKV")]
+    public async Task LaggingFollower_WithABacklogLargerThanOneRequest_CatchesUpFromTheLog(string log)
     {
         await using var cluster = await TestCluster.StartAsync(3, new()
         {
+            ["Log"] = log,
             ["SnapshotIntervalEntries"] = "1000000",
             ["SnapshotIntervalBytes"] = "1000000000",
             ["RaftRequestTimeoutMs"] = "150",

@@ -1,6 +1,7 @@
 using System.Net;
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
+using RaftKV.Node.Configuration;
 using RaftKV.Node.Tests.Infrastructure;
 
 namespace RaftKV.Node.Tests;
@@ -11,7 +12,7 @@ namespace RaftKV.Node.Tests;
 /// off term changes, so an AppendEntries from the next leader could raise the term in between. The entry then had the
 /// same index and term as a different entry of the new leader: the new leader's consistency check (prevLogIndex,
 /// prevLogTerm) matched it, the follower kept it, applied it once the commit index passed it, and the replicas diverged
-/// (seed 303: the ex-leader held two list elements no other replica had).
+/// (seed 303: the ex-leader held two list elements no other replica had). Each test runs against both logs.
 /// </summary>
 public sealed class DeposedLeaderAppendTests : IDisposable
 {
@@ -24,10 +25,12 @@ public sealed class DeposedLeaderAppendTests : IDisposable
             Directory.Delete(_directory, recursive: true);
     }
 
-    [Fact]
-    public async Task DeposedLeader_CannotAppendAnEntryWithTheNewLeadersTerm()
+    [Theory]
+    [InlineData(LogEngine.DotNext)]
+    [InlineData(LogEngine.RaftKV)]
+    public async Task DeposedLeader_CannotAppendAnEntryWithTheNewLeadersTerm(LogEngine engine)
     {
-        await using var node = await WalNode.OpenAsync(_directory);
+        await using var node = await WalNode.OpenAsync(_directory, engine: engine);
 
         // Elected in term 3; the leader's own appends (its no-op and client writes) go through.
         Assert.Equal(3, await ElectAsync(node, term: 3));
@@ -50,10 +53,12 @@ public sealed class DeposedLeaderAppendTests : IDisposable
         Assert.Equal(WalNode.DigestOf(("a", "2"), ("b", "new-leader")), node.Digest());
     }
 
-    [Fact]
-    public async Task LeaderAppends_FollowTheTermTheNodeWasElectedIn()
+    [Theory]
+    [InlineData(LogEngine.DotNext)]
+    [InlineData(LogEngine.RaftKV)]
+    public async Task LeaderAppends_FollowTheTermTheNodeWasElectedIn(LogEngine engine)
     {
-        await using var node = await WalNode.OpenAsync(_directory);
+        await using var node = await WalNode.OpenAsync(_directory, engine: engine);
 
         // Not elected yet (term learned from another node): no leader appends at all.
         await node.State.UpdateTermAsync(2, resetLastVote: true);

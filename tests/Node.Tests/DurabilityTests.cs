@@ -2,7 +2,10 @@ using RaftKV.Node.Tests.Infrastructure;
 
 namespace RaftKV.Node.Tests;
 
-/// <summary>What happens to a node's data directory across damage: refuse wrong data, survive leftovers.</summary>
+/// <summary>
+/// What happens to a node's data directory across damage: refuse wrong data, survive leftovers. The damaged-log tests
+/// edit DotNext's files (<c>wal/</c>) and pin that engine; RaftKV's log has its own (tests/Node.Tests/Log).
+/// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class DurabilityTests
 {
@@ -10,7 +13,7 @@ public sealed class DurabilityTests
     [Fact]
     public async Task CorruptedWalRecord_NodeRefusesToStart()
     {
-        await using var cluster = await TestCluster.StartAsync(1);
+        await using var cluster = await TestCluster.StartAsync(1, new() { ["Log"] = "DotNext" });
         var node = await cluster.WaitForLeaderAsync();
         await using (var client = await RespTestClient.ConnectAsync(node.RespPort))
         {
@@ -34,7 +37,7 @@ public sealed class DurabilityTests
     [Fact]
     public async Task TornWalTail_AfterTheCheckpoint_IsDropped_EarlierRecordsIntact()
     {
-        await using var cluster = await TestCluster.StartAsync(1);
+        await using var cluster = await TestCluster.StartAsync(1, new() { ["Log"] = "DotNext" });
         var node = await cluster.WaitForLeaderAsync();
         await using (var client = await RespTestClient.ConnectAsync(node.RespPort))
         {

@@ -34,7 +34,7 @@ public sealed class SnapshotInstallFlusherTests : IDisposable
             for (var index = 1; index <= 10; index++)
                 await node.AppendAsync(index, term: 2, key: "old", value: index);
             await node.CommitAsync(8);
-            await node.Log.FlushAsync();
+            await node.DotNextLog!.FlushAsync();
 
             // The next AppendEntries commits 9-10 and wakes the flusher, which reads the snapshot index (none yet)...
             var paused = gate.PauseFlusherAtNextSnapshotRead();
@@ -48,10 +48,10 @@ public sealed class SnapshotInstallFlusherTests : IDisposable
             gate.ResumeFlusher();
 
             // The flusher's next round must not fail the WAL: flushing, appending and committing go on.
-            await node.Log.FlushAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            await node.DotNextLog!.FlushAsync().WaitAsync(TimeSpan.FromSeconds(10));
             for (var index = SnapshotIndex + 1; index <= SnapshotIndex + 5; index++)
                 await node.AppendAsync(index, term: 3, key: "new", value: (int)index);
-            await node.Log.FlushAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            await node.DotNextLog!.FlushAsync().WaitAsync(TimeSpan.FromSeconds(10));
             await node.CommitAsync(SnapshotIndex + 5);
             Assert.Equal(WalNode.DigestOf(("snapshot", "1"), ("new", "1005")), node.Digest());
         }
@@ -64,7 +64,7 @@ public sealed class SnapshotInstallFlusherTests : IDisposable
             Assert.Equal(SnapshotIndex + 5, reopened.Log.LastCommittedEntryIndex);
             Assert.Equal(WalNode.DigestOf(("snapshot", "1"), ("new", "1005")), reopened.Digest());
             await reopened.AppendAsync(SnapshotIndex + 6, term: 3, key: "after-restart", value: 1);
-            await reopened.Log.FlushAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            await reopened.DotNextLog!.FlushAsync().WaitAsync(TimeSpan.FromSeconds(10));
         }
     }
 

@@ -80,6 +80,9 @@ public sealed class NodeOptions
 
     public int RaftConnectTimeoutMs { get; set; } = 400;
 
+    /// <summary>Which write-ahead log holds the Raft log (<c>RaftKV:Log = DotNext | RaftKV</c>); DotNext by default.</summary>
+    public LogEngine Log { get; set; } = LogEngine.DotNext;
+
     /// <summary>Size of one WAL chunk file. DotNext's 4 KiB default exhausts file handles.</summary>
     public int WalChunkSizeBytes { get; set; } = 8 * 1024 * 1024;
 

@@ -48,7 +48,7 @@ namespace RaftKV.Node.Raft;
 /// </summary>
 internal sealed partial class DurableWriteAheadLog(
     WriteAheadLog.Options options, DurableWriteAheadLog.SnapshotInstallGuard installGuard, bool durableAppends, Func<bool> diskLow, ILogger? logger)
-    : WriteAheadLog(options, installGuard), IPersistentState, IAuditTrail<IRaftLogEntry>
+    : WriteAheadLog(options, installGuard), IPersistentState, IAuditTrail<IRaftLogEntry>, IReplicatedLog
 {
     public DurableWriteAheadLog(
         WriteAheadLog.Options options, IStateMachine stateMachine, bool durableAppends, Func<bool> diskLow, ILogger? logger = null)

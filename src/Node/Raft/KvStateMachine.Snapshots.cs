@@ -221,27 +221,31 @@ internal sealed partial class KvStateMachine
         }
     }
 
-    // A lagging follower receives the leader's snapshot (DurableWriteAheadLog.InstallSnapshotAsync, under DotNext's
-    // overwrite lock): the file itself, or a manifest for a large one that is downloaded first (SnapshotDownloader).
-    // The file is written and verified before anything changes: a damaged transfer leaves this node as it was, and the
-    // leader sends it again.
-    private async ValueTask<long> InstallAsync(LogEntry entry, CancellationToken token)
+    /// <summary>
+    /// A lagging follower receives the leader's snapshot at <paramref name="index"/>, <paramref name="term"/>
+    /// (DurableWriteAheadLog.InstallSnapshotAsync, under DotNext's overwrite lock, or <see cref="Log.RaftLog"/>'s
+    /// install): the file itself, or a manifest for a large one that is downloaded first (SnapshotDownloader). The file
+    /// is written and verified before anything changes: a damaged transfer leaves this node as it was, and the leader
+    /// sends it again. Durable (the file published) when this returns.
+    /// </summary>
+    internal async ValueTask<long> InstallAsync<TSource>(TSource source, long index, long term, CancellationToken token)
+        where TSource : IDataTransferObject
     {
         // A snapshot of the state being replaced is useless now; a backup of it may finish (it reads the old store).
         if (Volatile.Read(ref _writingCancel) is { } cancel)
             await cancel.CancelAsync().ConfigureAwait(false);
 
-        var target = new FileInfo(Path.Combine(_location.FullName, SnapshotFile.NameOf(entry.Index, entry.Term)));
-        var (temporary, contents) = await ReceiveAsync(entry, token).ConfigureAwait(false);
+        var target = new FileInfo(Path.Combine(_location.FullName, SnapshotFile.NameOf(index, term)));
+        var (temporary, contents) = await ReceiveAsync(source, index, term, token).ConfigureAwait(false);
         try
         {
             if (BeforeInstall is { } hook)
                 await hook().ConfigureAwait(false);
 
-            if (contents.Index != entry.Index || contents.Term != entry.Term)
+            if (contents.Index != index || contents.Term != term)
             {
                 throw new InvalidDataException(
-                    $"The snapshot received for index {entry.Index}, term {entry.Term} holds index {contents.Index}, term {contents.Term}");
+                    $"The snapshot received for index {index}, term {term} holds index {contents.Index}, term {contents.Term}");
             }
 
             _lock.EnterWriteLock();
@@ -249,8 +253,8 @@ internal sealed partial class KvStateMachine
             {
                 _store = contents.Store;
                 Volatile.Write(ref _storeNow, _store.Now);
-                Volatile.Write(ref _appliedIndex, entry.Index);
-                Volatile.Write(ref _appliedTerm, entry.Term);
+                Volatile.Write(ref _appliedIndex, index);
+                Volatile.Write(ref _appliedTerm, term);
             }
             finally
             {
@@ -261,7 +265,7 @@ internal sealed partial class KvStateMachine
             {
                 DurableFiles.Publish(temporary, target.FullName);
                 target.Refresh();
-                Volatile.Write(ref _snapshot, new SnapshotFile(target, entry.Index, entry.Term, _offers));
+                Volatile.Write(ref _snapshot, new SnapshotFile(target, index, term, _offers));
             }
         }
         catch
@@ -270,25 +274,26 @@ internal sealed partial class KvStateMachine
             throw;
         }
 
-        _lastSnapshotStart = entry.Index;
+        _lastSnapshotStart = index;
         _bytesSinceSnapshot = 0;
         Interlocked.Increment(ref _restoreCount);
-        LogSnapshotRestored(entry.Index, entry.Term, target.FullName);
-        return entry.Index;
+        LogSnapshotRestored(index, term, target.FullName);
+        return index;
     }
 
     // The snapshot's file (fsync'd, under a temporary name) and its verified contents. A manifest whose download is
     // not complete yet fails this InstallSnapshot with SnapshotTransferPendingException; the leader asks again.
-    private async ValueTask<(string Temporary, SnapshotContents Contents)> ReceiveAsync(LogEntry entry, CancellationToken token)
+    private async ValueTask<(string Temporary, SnapshotContents Contents)> ReceiveAsync<TSource>(TSource source, long index, long term, CancellationToken token)
+        where TSource : IDataTransferObject
     {
-        var temporary = Path.Combine(_location.FullName, $"install.{entry.Index}.tmp");
+        var temporary = Path.Combine(_location.FullName, $"install.{index}.tmp");
         SnapshotManifest? manifest = null;
         try
         {
             var file = new FileStream(temporary, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
             await using (file.ConfigureAwait(false))
             {
-                await entry.WriteToAsync(file, 1 << 16, token).ConfigureAwait(false);
+                await source.WriteToAsync(file, 1 << 16, token).ConfigureAwait(false);
                 await file.FlushAsync(token).ConfigureAwait(false);
                 if (file.Length <= SnapshotManifest.MaxSize)
                 {
@@ -313,10 +318,10 @@ internal sealed partial class KvStateMachine
         }
 
         File.Delete(temporary);
-        if (manifest.Index != entry.Index || manifest.Term != entry.Term)
+        if (manifest.Index != index || manifest.Term != term)
         {
             throw new InvalidDataException(
-                $"The snapshot manifest for index {entry.Index}, term {entry.Term} describes index {manifest.Index}, term {manifest.Term}");
+                $"The snapshot manifest for index {index}, term {term} describes index {manifest.Index}, term {manifest.Term}");
         }
 
         return _downloader.TakeOrStart(manifest, out var progress) is { } staged

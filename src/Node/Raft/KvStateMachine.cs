@@ -109,6 +109,9 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// <summary>The index of the published snapshot (the log is compacted up to it), 0 when there is none.</summary>
     public long SnapshotIndex => Volatile.Read(ref _snapshot)?.Index ?? 0;
 
+    /// <summary>The published snapshot (what the log compacts up to and sends to a lagging follower), or null.</summary>
+    internal SnapshotFile? PublishedSnapshot => Volatile.Read(ref _snapshot);
+
     /// <summary>Duration of the last snapshot this node wrote, in ms (-1 before the first).</summary>
     public long LastSnapshotMilliseconds => Interlocked.Read(ref _lastSnapshotMilliseconds);
 
@@ -177,27 +180,44 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         if (entry.Index <= applied)
             return ValueTask.FromResult(applied);
         if (entry.IsSnapshot)
-            return InstallAsync(entry, token);
+            return InstallAsync(entry, entry.Index, entry.Term, token);
 
-        Volatile.Write(ref _appliedTerm, entry.Term);
-        if (!entry.IsConfiguration && entry.TryGetPayload(out var payload) && !payload.IsEmpty)
+        var payload = !entry.IsConfiguration && entry.TryGetPayload(out var bytes) ? bytes : default;
+        return ValueTask.FromResult(ApplyCommitted(entry.Index, entry.Term, payload, entry.Context));
+    }
+
+    /// <summary>
+    /// Applies the committed entry at <paramref name="index"/> (a command, a group-commit batch, or nothing for an empty
+    /// payload: a no-op or configuration entry) and completes <paramref name="context"/>, the leader's pending write,
+    /// with its reply. The one apply path of both logs: DotNext's (through <see cref="IStateMachine.ApplyAsync"/>) and
+    /// RaftKV's own (<see cref="Log.RaftLog"/>'s applier). Entries are applied one at a time, in index order; an index
+    /// at or below <see cref="AppliedIndex"/> is skipped. Returns the applied index.
+    /// </summary>
+    internal long ApplyCommitted(long index, long term, System.Buffers.ReadOnlySequence<byte> payload, object? context)
+    {
+        var applied = AppliedIndex;
+        if (index <= applied)
+            return applied;
+
+        Volatile.Write(ref _appliedTerm, term);
+        if (!payload.IsEmpty)
         {
             if (_logger.IsEnabled(LogLevel.Debug))
             {
                 var hash = new System.IO.Hashing.XxHash32();
                 foreach (var segment in payload)
                     hash.Append(segment.Span);
-                LogApplying(entry.Index, entry.Term, hash.GetCurrentHashAsUInt32(), entry.Context is not null);
+                LogApplying(index, term, hash.GetCurrentHashAsUInt32(), context is not null);
             }
 
-            ApplyCommand(entry, payload);
+            ApplyCommand(index, context, payload);
             _bytesSinceSnapshot += payload.Length;
         }
 
-        Volatile.Write(ref _appliedIndex, entry.Index);
-        if (Volatile.Read(ref _snapshotRequested) == 1 || SnapshotDue(entry.Index))
-            TryBeginSnapshot(entry.Index, entry.Term);
-        return ValueTask.FromResult(entry.Index);
+        Volatile.Write(ref _appliedIndex, index);
+        if (Volatile.Read(ref _snapshotRequested) == 1 || SnapshotDue(index))
+            TryBeginSnapshot(index, term);
+        return index;
     }
 
     // Every snapshot interval; postponed while a follower downloads the current snapshot (a newer one would replace it
@@ -216,7 +236,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
                || _bytesSinceSnapshot >= SnapshotOffers.PostponeFactor * Math.Max(_snapshotIntervalBytes, lastBytes);
     }
 
-    private void ApplyCommand(in LogEntry entry, System.Buffers.ReadOnlySequence<byte> payload)
+    private void ApplyCommand(long index, object? context, System.Buffers.ReadOnlySequence<byte> payload)
     {
         LogCommand command;
         try
@@ -226,8 +246,8 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         catch (LogEntryFormatException e)
         {
             // Every replica holds the same bytes, so skipping is deterministic; the client learns of it.
-            LogUndecodableEntry(entry.Index, e);
-            (entry.Context as PendingWrite)?.Complete(Reply.Error("ERR log entry could not be decoded"));
+            LogUndecodableEntry(index, e);
+            (context as PendingWrite)?.Complete(Reply.Error("ERR log entry could not be decoded"));
             return;
         }
 
@@ -238,24 +258,24 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
             {
                 // Apply first: `context?.Complete(Apply(...))` would skip the apply where there is no context
                 // (followers, replay), since ?. short-circuits the argument too.
-                var reply = ApplyEntry(entry.Index, 0, command);
-                (entry.Context as PendingWrite)?.Complete(reply);
+                var reply = ApplyEntry(index, 0, command);
+                (context as PendingWrite)?.Complete(reply);
                 return;
             }
 
             // Group commit: whole encoded entries, applied in order, each with its own timestamp and seed.
             Interlocked.Increment(ref _batchesApplied);
-            var batch = entry.Context as BatchedWrite;
+            var batch = context as BatchedWrite;
             for (var i = 0; i < command.Arguments.Length; i++)
             {
                 Reply item;
                 try
                 {
-                    item = ApplyEntry(entry.Index, i, LogEntryCodec.Decode(new System.Buffers.ReadOnlySequence<byte>(command.Arguments[i])));
+                    item = ApplyEntry(index, i, LogEntryCodec.Decode(new System.Buffers.ReadOnlySequence<byte>(command.Arguments[i])));
                 }
                 catch (LogEntryFormatException e)
                 {
-                    LogUndecodableEntry(entry.Index, e);
+                    LogUndecodableEntry(index, e);
                     item = Reply.Error("ERR log entry could not be decoded");
                 }
 
@@ -265,7 +285,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         finally
         {
             // Inside the lock, so that a backup begun under it is labelled with the index its state reflects.
-            Volatile.Write(ref _appliedIndex, entry.Index);
+            Volatile.Write(ref _appliedIndex, index);
             _lock.ExitWriteLock();
         }
     }

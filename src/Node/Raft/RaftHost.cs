@@ -25,7 +25,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<EndPoint, string> _respEndpoints = new();
     private RaftCluster? _cluster;
-    private DurableWriteAheadLog? _wal;
+    private IReplicatedLog? _wal;
     private KvStateMachine? _stateMachine;
 
     private readonly DiskSpaceGuard _disk;
@@ -63,7 +63,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
 
     public KvStateMachine StateMachine => _stateMachine ?? throw new InvalidOperationException("The Raft host is not started");
 
-    public DurableWriteAheadLog Log => _wal ?? throw new InvalidOperationException("The Raft host is not started");
+    public IReplicatedLog Log => _wal ?? throw new InvalidOperationException("The Raft host is not started");
 
     public bool IsStarted => _cluster is not null;
 
@@ -131,7 +131,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         Directory.CreateDirectory(dataDirectory);
         RefuseRemovedDataDirectory(dataDirectory);
         var snapshots = new DirectoryInfo(Path.Combine(dataDirectory, "snapshots"));
-        var fresh = !snapshots.Exists && !Directory.Exists(Path.Combine(dataDirectory, "wal"));
+        var fresh = !snapshots.Exists && !Directory.Exists(Path.Combine(dataDirectory, "wal")) && !Directory.Exists(Path.Combine(dataDirectory, "log"));
         snapshots.Create();
         if (!string.IsNullOrEmpty(_options.RestoreFrom))
         {
@@ -148,23 +148,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
             setup(_stateMachine);
         await _stateMachine.RestoreAsync(cancellationToken).ConfigureAwait(false);
 
-        _wal = new DurableWriteAheadLog(
-            new WriteAheadLog.Options
-            {
-                Location = Path.Combine(dataDirectory, "wal"),
-                ChunkSize = _options.WalChunkSizeBytes,
-
-                // Every entry carries a hash of its payload and metadata, verified when the node starts: a corrupted
-                // log stops the node with HashMismatchException instead of serving wrong data.
-                HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.XxHash64,
-            },
-            _stateMachine,
-            _options.DurableFollowerAppends,
-            () => _disk.IsLow,
-            _loggerFactory.CreateLogger<DurableWriteAheadLog>())
-        {
-            ReplicationBatchBytes = Math.Max(1, _options.ReplicationBatchBytes),
-        };
+        _wal = OpenLog(dataDirectory);
 
         var configuration = new RaftCluster.TcpConfiguration(RaftEndPoint)
         {
@@ -218,7 +202,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
     // A WAL whose background flusher or applier failed refuses every append, commit and read from then on, and DotNext
     // never restarts it: the node would stay up, answer nothing and never catch up (chaos bug 6). Stopping the process
     // with a non-zero exit code lets a supervisor restart it; the restart reopens the log from its checkpoint.
-    private async Task WatchLogAsync(DurableWriteAheadLog wal, string dataDirectory, CancellationToken token)
+    private async Task WatchLogAsync(IReplicatedLog wal, string dataDirectory, CancellationToken token)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
         try

@@ -34,9 +34,17 @@ internal sealed class TestCluster : IAsyncDisposable
         ["RaftRequestTimeoutMs"] = "900",
     };
 
+    /// <summary>
+    /// The log engine of clusters whose test names none (<c>RaftKV:Log</c>): DotNext's unless the environment variable
+    /// <c>RAFTKV_TEST_LOG</c> says <c>RaftKV</c>, so any subset of the cluster tests can run against RaftKV's own log.
+    /// </summary>
+    public static string DefaultLog => Environment.GetEnvironmentVariable("RAFTKV_TEST_LOG") is { Length: > 0 } log ? log : "DotNext";
+
     public static async Task<TestCluster> StartAsync(int count, Dictionary<string, string>? settings = null)
     {
-        var cluster = new TestCluster(count, settings ?? []);
+        settings = settings is null ? [] : new Dictionary<string, string>(settings);
+        settings.TryAdd("Log", DefaultLog);
+        var cluster = new TestCluster(count, settings);
         foreach (var node in cluster.Nodes)
             await cluster.StartNodeAsync(node.Index);
         return cluster;

@@ -5,6 +5,8 @@ using DotNext.IO.Log;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging.Abstractions;
+using RaftKV.Node.Configuration;
+using RaftKV.Node.Log;
 using RaftKV.Node.Raft;
 using RaftKV.Protocol.Commands;
 using RaftKV.StateMachine;
@@ -14,15 +16,16 @@ using RaftKV.StateMachine.Snapshots;
 namespace RaftKV.Node.Tests.Infrastructure;
 
 /// <summary>
-/// One node's log and state machine without the network: a <see cref="DurableWriteAheadLog"/> over a
-/// <see cref="KvStateMachine"/> in a directory, driven the way RaftCluster drives them (follower appends at an index,
-/// snapshot installs, commits), for tests of the WAL's fixes (chaos bugs 4, 5, 6) and of snapshots.
+/// One node's log and state machine without the network: a <see cref="DurableWriteAheadLog"/> (or RaftKV's own
+/// <see cref="RaftLog"/>, <see cref="LogEngine"/>) over a <see cref="KvStateMachine"/> in a directory, driven the way
+/// RaftCluster drives them (AppendEntries at an index, snapshot installs, commits), for tests of the logs' fixes (chaos
+/// bugs 4, 5, 6) and of snapshots.
 /// </summary>
 internal sealed class WalNode : IAsyncDisposable
 {
     private readonly Action? _beforeDispose;
 
-    private WalNode(KvStateMachine stateMachine, DurableWriteAheadLog log, Action? beforeDispose)
+    private WalNode(KvStateMachine stateMachine, IReplicatedLog log, Action? beforeDispose)
     {
         StateMachine = stateMachine;
         Log = log;
@@ -31,7 +34,10 @@ internal sealed class WalNode : IAsyncDisposable
 
     public KvStateMachine StateMachine { get; }
 
-    public DurableWriteAheadLog Log { get; }
+    public IReplicatedLog Log { get; }
+
+    /// <summary>DotNext's log, when that is the engine (its flusher is DotNext's own).</summary>
+    public DurableWriteAheadLog? DotNextLog => Log as DurableWriteAheadLog;
 
     /// <summary>The log as RaftCluster sees it (terms, votes, leader appends).</summary>
     public IPersistentState State => Log;
@@ -45,12 +51,20 @@ internal sealed class WalNode : IAsyncDisposable
         int sliceKeys = KvStateMachine.DefaultSliceKeys,
         Func<IStateMachine, IStateMachine>? wrap = null,
         Func<string, WriteAheadLog.Options>? options = null,
-        Action? beforeDispose = null)
+        Action? beforeDispose = null,
+        LogEngine engine = LogEngine.DotNext,
+        RaftLogOptions? raftLogOptions = null)
     {
         var snapshots = new DirectoryInfo(Path.Combine(directory, "snapshots"));
         snapshots.Create();
         var stateMachine = new KvStateMachine(snapshots, snapshotInterval, NullLogger.Instance, sliceKeys);
         await stateMachine.RestoreAsync();
+        if (engine == LogEngine.RaftKV)
+        {
+            var raftLog = RaftLog.Open(Path.Combine(directory, "log"), stateMachine, raftLogOptions ?? new RaftLogOptions { ElectionTimeoutMin = TimeSpan.Zero });
+            return new WalNode(stateMachine, raftLog, beforeDispose);
+        }
+
         var location = Path.Combine(directory, "wal");
         var log = new DurableWriteAheadLog(options?.Invoke(location) ?? new WriteAheadLog.Options { Location = location }, wrap?.Invoke(stateMachine) ?? stateMachine, durableAppends: true, diskLow: static () => false);
         await log.InitializeAsync();
@@ -72,8 +86,19 @@ internal sealed class WalNode : IAsyncDisposable
 
     public static BinaryLogEntry Entry(long term, LogCommand command) => new() { Term = term, Content = LogEntryCodec.Encode(command) };
 
-    /// <summary>The follower's path (AppendEntries from the leader): an entry at an explicit index.</summary>
-    public ValueTask AppendAsync(long index, long term, LogCommand command) => State.AppendAsync(Entry(term, command), index);
+    /// <summary>
+    /// The follower's path, as RaftCluster takes it for an AppendEntries whose prevLogIndex/prevLogTerm matched: one entry
+    /// at an explicit index, committed entries skipped.
+    /// </summary>
+    public ValueTask AppendAsync(long index, long term, LogCommand command)
+        => State.AppendAsync(new EntryProducer([Entry(term, command)]), index, skipCommitted: true);
+
+    /// <summary>Several entries of one AppendEntries from <paramref name="index"/> on.</summary>
+    public ValueTask AppendAsync(long index, params BinaryLogEntry[] entries)
+        => State.AppendAsync(new EntryProducer(entries), index, skipCommitted: true);
+
+    /// <summary>An AppendEntries without entries whose prevLogIndex (<paramref name="prevIndex"/>) matched.</summary>
+    public ValueTask HeartbeatAsync(long prevIndex) => AppendAsync(prevIndex + 1);
 
     public ValueTask AppendAsync(long index, long term, string key, int value)
         => AppendAsync(index, term, Set(key, value.ToString(CultureInfo.InvariantCulture)));
@@ -101,6 +126,19 @@ internal sealed class WalNode : IAsyncDisposable
         _beforeDispose?.Invoke();
         await Log.DisposeAsync();
         await StateMachine.DisposeAsync();
+    }
+
+    private sealed class EntryProducer(IReadOnlyList<BinaryLogEntry> entries) : ILogEntryProducer<BinaryLogEntry>
+    {
+        private int _next = -1;
+
+        public BinaryLogEntry Current => entries[_next];
+
+        public long RemainingCount => entries.Count - _next - 1;
+
+        public ValueTask<bool> MoveNextAsync() => new(++_next < entries.Count);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     private sealed class SnapshotEntry(long term, byte[] content) : IRaftLogEntry

@@ -1,0 +1,138 @@
+using System.Buffers;
+using DotNext.IO.Log;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+
+namespace RaftKV.Node.Log;
+
+/// <summary>
+/// Commit and apply: the commit index lives in memory only; an applier task hands committed entries to the state
+/// machine in order and compacts the log up to each snapshot the state machine publishes.
+/// </summary>
+internal sealed partial class RaftLog
+{
+    /// <summary>
+    /// Commit index = min(<paramref name="endIndex"/>, the last index known to match the leader's log), never
+    /// backwards; no disk write. On a follower "known to match" is what the last AppendEntries proved (Raft's
+    /// min(leaderCommit, index of last new entry)): the log keeps a non-conflicting tail, and a heartbeat must not commit
+    /// a deposed leader's entries after the ones it compared. On the leader it is its last own append.
+    /// </summary>
+    ValueTask<long> IAuditTrail.CommitAsync(long endIndex, CancellationToken token)
+    {
+        ThrowIfFailed();
+        long before, target;
+        do
+        {
+            before = Volatile.Read(ref _commitIndex);
+            target = Math.Min(Math.Min(endIndex, Volatile.Read(ref _matched)), _log.LastIndex);
+            if (target <= before)
+                return ValueTask.FromResult(0L);
+        }
+        while (Interlocked.CompareExchange(ref _commitIndex, target, before) != before);
+
+        TriggerApply();
+        return ValueTask.FromResult(target - before);
+    }
+
+    ValueTask IAuditTrail.WaitForApplyAsync(long index, CancellationToken token) => WaitForApplyAsync(index, token);
+
+    // The next apply.
+    ValueTask IAuditTrail.WaitForApplyAsync(CancellationToken token)
+        => new(Volatile.Read(ref _applied).Task.WaitAsync(token));
+
+    /// <summary>Waits until the state machine has applied <paramref name="index"/>.</summary>
+    public new async ValueTask WaitForApplyAsync(long index, CancellationToken token = default)
+    {
+        while (true)
+        {
+            var signal = Volatile.Read(ref _applied).Task;
+            if (_stateMachine.AppliedIndex >= index)
+                return;
+            ThrowIfFailed();
+            await signal.WaitAsync(token).ConfigureAwait(false);
+        }
+    }
+
+    private void TriggerApply()
+    {
+        if (_applyTrigger.CurrentCount > 0)
+            return;
+        try
+        {
+            _applyTrigger.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Another caller woke the applier first; it reads the commit index after waking.
+        }
+    }
+
+    private void SignalApplied() => Interlocked.Exchange(ref _applied, NewSignal()).TrySetResult();
+
+    private async Task ApplyLoopAsync()
+    {
+        var token = _lifetime.Token;
+        try
+        {
+            while (true)
+            {
+                await _applyTrigger.WaitAsync(token).ConfigureAwait(false);
+                await _applyGate.WaitAsync(token).ConfigureAwait(false);
+                try
+                {
+                    await ApplyCommittedAsync(token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _applyGate.Release();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            // Never skip an entry: the node stops applying, the host sees BackgroundFailure and stops the process.
+            Failed(e);
+            Volatile.Read(ref _applied).TrySetException(e);
+        }
+    }
+
+    // The caller holds the apply gate (an install cannot replace the state in between).
+    private async Task ApplyCommittedAsync(CancellationToken token)
+    {
+        while (!token.IsCancellationRequested)
+        {
+            var applied = _stateMachine.AppliedIndex;
+            var commit = Volatile.Read(ref _commitIndex);
+            if (applied >= commit)
+                break;
+
+            foreach (var record in _log.Read(applied + 1, commit, _options.ApplyBatchBytes, 1024))
+            {
+                _contexts.TryRemove(record.Index, out var context);
+
+                // As DotNext's own applier: a membership entry goes to the configuration storage RaftCluster set.
+                if (record.IsConfiguration && ConfigurationStorage is { } storage)
+                    await storage.SaveConfigurationAsync(new StoredEntry(record), record.Index, token).ConfigureAwait(false);
+                _stateMachine.ApplyCommitted(
+                    record.Index, record.Term, record.IsConfiguration ? default : new ReadOnlySequence<byte>(record.Payload), context);
+            }
+
+            SignalApplied();
+            await CompactAsync(token).ConfigureAwait(false);
+        }
+    }
+
+    // Whole segments up to the published snapshot go (the leader then sends that snapshot to a follower behind it), and
+    // older snapshot files with them, as DotNext's log asks its state machine to reclaim them.
+    private async Task CompactAsync(CancellationToken token)
+    {
+        if (_stateMachine.PublishedSnapshot is not { } snapshot || snapshot.Index <= _compactedTo)
+            return;
+        if (snapshot.Index >= _log.FirstIndex && snapshot.Index <= _log.LastIndex)
+            _log.DropPrefix(snapshot.Index);
+        _compactedTo = snapshot.Index;
+        await ((ISnapshotManager)_stateMachine).ReclaimGarbageAsync(snapshot.Index, token).ConfigureAwait(false);
+    }
+}

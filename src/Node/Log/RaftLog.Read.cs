@@ -1,0 +1,125 @@
+using DotNext.IO.Log;
+using DotNext.Net.Cluster.Consensus.Raft;
+
+namespace RaftKV.Node.Log;
+
+/// <summary>
+/// Reads: replication (bounded by construction, bug 2), term lookups from memory, the snapshot for a follower whose
+/// next index the log no longer holds (with the reply to a snapshot the follower already has taken as success, bug 7).
+/// </summary>
+internal sealed partial class RaftLog
+{
+    ValueTask<TResult> IAuditTrail<IRaftLogEntry>.ReadAsync<TResult>(
+        ILogEntryConsumer<IRaftLogEntry, TResult> reader, long startIndex, long endIndex, CancellationToken token)
+        => ReadAsync<IRaftLogEntry, TResult>(reader, startIndex, endIndex, token);
+
+    ValueTask<TResult> IAuditTrail.ReadAsync<TResult>(ILogEntryConsumer<ILogEntry, TResult> reader, long startIndex, long endIndex, CancellationToken token)
+        => ReadAsync<ILogEntry, TResult>(reader, startIndex, endIndex, token);
+
+    /// <summary>
+    /// A prefix of <c>[start, end]</c>: at least one entry, at most <see cref="RaftLogOptions.ReplicationBatchBytes"/> of
+    /// payload and <see cref="RaftLogOptions.ReplicationBatchEntries"/> entries (DotNext's replication sends what it is
+    /// given and goes on from there), empty for <c>start &gt; end</c> (a heartbeat). An index the log no longer holds
+    /// (compacted into the snapshot) yields the snapshot alone, with its index. Metadata-only reads (term lookups) come
+    /// from the terms in memory, no disk read.
+    /// </summary>
+    private async ValueTask<TResult> ReadAsync<TEntry, TResult>(ILogEntryConsumer<TEntry, TResult> reader, long start, long end, CancellationToken token)
+        where TEntry : class, ILogEntry
+    {
+        ThrowIfFailed();
+        end = Math.Min(end, _log.LastIndex);
+        if (start > end)
+            return await reader.ReadAsync<TEntry, TEntry[]>([], null, token).ConfigureAwait(false);
+
+        if (start >= _log.FirstIndex)
+        {
+            var entries = reader.LogEntryMetadataOnly ? TryReadMetadata<TEntry>(start, end) : TryRead<TEntry>(start, end);
+            if (entries is not null)
+                return await reader.ReadAsync<TEntry, TEntry[]>(entries, null, token).ConfigureAwait(false);
+        }
+
+        // Compacted (or compacted between the check and the read): the snapshot stands for every index up to its own.
+        if (_stateMachine.PublishedSnapshot is { } snapshot && start <= snapshot.Index)
+        {
+            var result = await reader.ReadAsync<TEntry, TEntry[]>([(TEntry)(object)snapshot], snapshot.Index, token).ConfigureAwait(false);
+            return AcceptHeldSnapshot(result, snapshot.Index);
+        }
+
+        if (start == 0 && reader.LogEntryMetadataOnly)
+            return await reader.ReadAsync<TEntry, TEntry[]>([(TEntry)(object)StoredEntry.Metadata(0, 0)], null, token).ConfigureAwait(false);
+        throw new InvalidOperationException($"Index {start} is neither in the log [{_log.FirstIndex}, {_log.LastIndex}] nor in a snapshot");
+    }
+
+    private TEntry[]? TryReadMetadata<TEntry>(long start, long end)
+        where TEntry : class, ILogEntry
+    {
+        end = Math.Min(end, start + _options.ReplicationBatchEntries - 1);
+        var entries = new TEntry[end - start + 1];
+        try
+        {
+            for (var index = start; index <= end; index++)
+                entries[index - start] = (TEntry)(object)StoredEntry.Metadata(index, _log.TermAt(index));
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return null;
+        }
+
+        return entries;
+    }
+
+    private TEntry[]? TryRead<TEntry>(long start, long end)
+        where TEntry : class, ILogEntry
+    {
+        IReadOnlyList<LogRecord> records;
+        try
+        {
+            records = _log.Read(start, end, _options.ReplicationBatchBytes, _options.ReplicationBatchEntries);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is IOException or LogCorruptedException)
+        {
+            throw Failed(e);
+        }
+
+        var entries = new TEntry[records.Count];
+        for (var i = 0; i < records.Count; i++)
+            entries[i] = (TEntry)(object)new StoredEntry(records[i]);
+        if (records.Count < end - start + 1)
+        {
+            Interlocked.Increment(ref _cutBatches);
+            BatchCut?.Invoke();
+        }
+
+        return entries;
+    }
+
+    /// <summary>
+    /// Chaos bug 7: DotNext's follower refuses a snapshot whose index its commit index has reached (an install that
+    /// finished after the leader's request timed out) with a plain Rejected, and DotNext's leader then sends the same
+    /// snapshot again, forever. A Rejected reply in a term no higher than the one this node leads in can only mean that
+    /// refusal (the other one is a higher term), and a follower whose commit index reached the snapshot holds every
+    /// entry up to it: the reply is taken as Replicated (Raft §7). Public types only: the reply's type is tested, never
+    /// reinterpreted.
+    /// </summary>
+    private TResult AcceptHeldSnapshot<TResult>(TResult result, long snapshotIndex)
+    {
+        if (result is not Result<ReplicationStatus> reply || reply.Value.Result != HeartbeatResult.Rejected)
+            return result;
+        var elected = Volatile.Read(ref _electedTerm);
+        if (elected != Volatile.Read(ref _term) || reply.Term > elected)
+            return result;
+
+        Interlocked.Increment(ref _heldSnapshots);
+        LogSnapshotHeld(snapshotIndex);
+        object accepted = reply with { Value = reply.Value with { Result = HeartbeatResult.Replicated } };
+        return (TResult)accepted;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "A follower refused snapshot {Index} because it already holds it (an earlier install finished after the leader's request timed out); replicating from the entry after it")]
+    private partial void LogSnapshotHeld(long index);
+}

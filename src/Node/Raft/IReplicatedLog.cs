@@ -1,0 +1,31 @@
+using DotNext.Net.Cluster.Consensus.Raft;
+
+namespace RaftKV.Node.Raft;
+
+/// <summary>
+/// What the host, INFO and tests read of the Raft log, whichever engine runs (<see cref="Configuration.LogEngine"/>):
+/// DotNext's <see cref="DurableWriteAheadLog"/> or RaftKV's own <see cref="Log.RaftLog"/>.
+/// </summary>
+internal interface IReplicatedLog : IPersistentState, IAsyncDisposable
+{
+    /// <summary>AppendEntries batches made durable before they were acknowledged.</summary>
+    long FlushedAppends { get; }
+
+    /// <summary>Snapshot installations that dropped a log tail conflicting with the snapshot (chaos bug 4).</summary>
+    long DroppedTails { get; }
+
+    /// <summary>Leader appends refused because the node's term had moved past the term it was elected in (chaos bug 5).</summary>
+    long RejectedLeaderAppends { get; }
+
+    /// <summary>Replication reads cut to the batch limits (chaos bug 2).</summary>
+    long CutBatches { get; }
+
+    /// <summary>InstallSnapshot replies taken as success because the follower already held the snapshot (chaos bug 7).</summary>
+    long HeldSnapshots { get; }
+
+    /// <summary>Why the log stopped working (it then refuses everything until the node restarts), or null.</summary>
+    Exception? BackgroundFailure { get; }
+
+    /// <summary>Called when a replication read was cut short, so the host starts the next round at once.</summary>
+    Action? BatchCut { get; set; }
+}

@@ -1,0 +1,201 @@
+using System.Net;
+using System.Reflection;
+using DotNext.IO.Log;
+using DotNext.Net.Cluster;
+using DotNext.Net.Cluster.Consensus.Raft;
+using RaftKV.Node.Configuration;
+using RaftKV.Node.Log;
+using RaftKV.Node.Raft;
+using RaftKV.Node.Tests.Infrastructure;
+using RaftKV.StateMachine;
+using RaftKV.StateMachine.Snapshots;
+
+namespace RaftKV.Node.Tests.Log;
+
+/// <summary>RaftKV's own Raft log as RaftCluster drives it: the contract of docs/write-ahead-log.md, section 1.</summary>
+public sealed class RaftLogTests : IDisposable
+{
+    private static readonly ClusterMemberId Self = ClusterMemberId.FromEndPoint(new IPEndPoint(IPAddress.Loopback, 7379));
+    private static readonly ClusterMemberId Other = ClusterMemberId.FromEndPoint(new IPEndPoint(IPAddress.Loopback, 7380));
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "raftkv-raftlog-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory))
+            Directory.Delete(_directory, recursive: true);
+    }
+
+    private Task<WalNode> OpenAsync(RaftLogOptions? options = null)
+        => WalNode.OpenAsync(_directory, engine: LogEngine.RaftKV, raftLogOptions: options);
+
+    // A DotNext upgrade that adds a member to the interfaces must fail here, not answer from the idle base log.
+    // (Default interface members, which DotNext's interfaces implement in terms of the others, may stay.)
+    [Fact]
+    public void NoInterfaceMember_ButTheConfigurationStorageAccessors_IsAnsweredByDotNextsLog()
+    {
+        string[] allowed = ["get_ConfigurationStorage", "set_ConfigurationStorage"];
+        foreach (var contract in new[] { typeof(IPersistentState), typeof(IAuditTrail<IRaftLogEntry>), typeof(IAuditTrail) })
+        {
+            var map = typeof(RaftLog).GetInterfaceMap(contract);
+            for (var i = 0; i < map.InterfaceMethods.Length; i++)
+            {
+                if (map.TargetMethods[i].DeclaringType is { IsInterface: false } owner && owner != typeof(RaftLog))
+                    Assert.Contains(map.InterfaceMethods[i].Name, allowed);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task TermAndVote_AreOnDiskWhenTheCallReturns()
+    {
+        await using (var node = await OpenAsync())
+            Assert.Equal(1, await node.State.IncrementTermAsync(Self));
+
+        await using (var node = await OpenAsync())
+        {
+            Assert.Equal(1, node.State.Term);
+            Assert.True(node.State.IsVotedFor(Self));
+            Assert.False(node.State.IsVotedFor(Other));
+            await node.State.UpdateTermAsync(5, resetLastVote: true);
+        }
+
+        await using (var node = await OpenAsync())
+        {
+            Assert.Equal(5, node.State.Term);
+            Assert.True(node.State.IsVotedFor(Other));
+            await node.State.UpdateVotedForAsync(Other);
+        }
+
+        await using (var node = await OpenAsync())
+            Assert.False(node.State.IsVotedFor(Self));
+    }
+
+    [Fact]
+    public async Task AfterHearingALeader_TheNodeRefusesVotesForOneElectionTimeout()
+    {
+        await using var node = await OpenAsync(new RaftLogOptions { ElectionTimeoutMin = TimeSpan.FromMinutes(5) });
+        Assert.False(node.State.IsVotedFor(Other));
+    }
+
+    // A late duplicate of an earlier AppendEntries must not cut entries a later one appended (and may have had counted).
+    [Fact]
+    public async Task LateDuplicateAppendEntries_KeepsTheEntriesAfterIt()
+    {
+        await using var node = await OpenAsync();
+        await node.AppendAsync(1, Entries(1, 5, term: 1));
+        await node.AppendAsync(2, Entries(2, 3, term: 1));
+        Assert.Equal(5, node.Log.LastEntryIndex);
+    }
+
+    [Fact]
+    public async Task ConflictingEntry_DropsTheTailFromThere()
+    {
+        await using var node = await OpenAsync();
+        await node.AppendAsync(1, Entries(1, 5, term: 1));
+        await node.AppendAsync(3, Entries(3, 3, term: 2));
+        Assert.Equal(3, node.Log.LastEntryIndex);
+        Assert.Equal(2, ((RaftLog)node.Log).Storage.TermAt(3));
+        Assert.Equal(1, ((RaftLog)node.Log).Storage.TermAt(2));
+    }
+
+    // Raft's min(leaderCommit, index of last new entry): 6-8 could be a deposed leader's entries nobody compared.
+    [Fact]
+    public async Task Heartbeat_CommitsNoFurtherThanTheIndexItCompared()
+    {
+        await using var node = await OpenAsync();
+        await node.AppendAsync(1, Entries(1, 8, term: 1));
+        await node.HeartbeatAsync(prevIndex: 5);
+        await node.Log.CommitAsync(8);
+        Assert.Equal(5, node.Log.LastCommittedEntryIndex);
+
+        await node.AppendAsync(6, Entries(6, 8, term: 1));
+        await node.CommitAsync(8);
+        Assert.Equal(8, node.Log.LastCommittedEntryIndex);
+        Assert.Equal(8, node.StateMachine.AppliedIndex);
+    }
+
+    [Fact]
+    public async Task ReplicationRead_IsCutToTheBatchLimit_AndCounted()
+    {
+        await using var node = await OpenAsync(new RaftLogOptions { ElectionTimeoutMin = TimeSpan.Zero, ReplicationBatchBytes = 1000 });
+        await node.AppendAsync(1, Entries(1, 20, term: 1, payloadBytes: 300));
+
+        var (snapshot, entries) = await node.Log.ReadAsync(new Collector(), 1, 20);
+        Assert.Null(snapshot);
+        Assert.Equal(3, entries.Count);
+        Assert.Equal(1, node.Log.CutBatches);
+
+        (_, entries) = await node.Log.ReadAsync(new Collector(), 20, 20);
+        Assert.Single(entries);
+        (_, entries) = await node.Log.ReadAsync(new Collector(), 21, 20);
+        Assert.Empty(entries);
+        (_, entries) = await node.Log.ReadAsync(new Collector { LogEntryMetadataOnly = true }, 1, 20);
+        Assert.Equal(20, entries.Count);
+    }
+
+    [Fact]
+    public async Task Read_OfAnIndexInsideTheSnapshot_HandsTheSnapshot()
+    {
+        await using var node = await OpenAsync();
+        await node.InstallSnapshotAsync(10, term: 2, key: "snapshot");
+        var (snapshot, entries) = await node.Log.ReadAsync(new Collector(), 5, 12);
+        Assert.Equal(10, snapshot);
+        Assert.True(Assert.Single(entries).IsSnapshot);
+        Assert.Equal(2, entries[0].Term);
+    }
+
+    // Raft never needs the commit index on disk: after a restart it is the snapshot's, and the leader re-sends the rest.
+    [Fact]
+    public async Task CommitIndex_IsNotKept_ARestartStartsAtTheSnapshot()
+    {
+        await using (var node = await OpenAsync())
+        {
+            await node.AppendAsync(1, Entries(1, 3, term: 1));
+            await node.CommitAsync(3);
+        }
+
+        await using (var node = await OpenAsync())
+        {
+            Assert.Equal(3, node.Log.LastEntryIndex);
+            Assert.Equal(0, node.Log.LastCommittedEntryIndex);
+            Assert.Equal(0, node.StateMachine.AppliedIndex);
+        }
+    }
+
+    // A crash after an installed snapshot became durable but before the log drop that follows it.
+    [Fact]
+    public async Task Open_WithASnapshotTheLogDoesNotHold_ResetsTheLogToStartAfterIt()
+    {
+        await using (var node = await OpenAsync())
+            await node.AppendAsync(1, Entries(1, 5, term: 1));
+
+        var store = new KeyValueStore();
+        store.Apply(WalNode.Set("snapshot", "1"));
+        await using (var file = File.Create(Path.Combine(_directory, "snapshots", SnapshotFile.NameOf(3, 2))))
+            SnapshotWriter.Write(store, file, 3, 2);
+
+        await using (var node = await OpenAsync())
+        {
+            Assert.Equal(3, node.Log.LastEntryIndex);
+            Assert.Equal(3, node.Log.LastCommittedEntryIndex);
+            Assert.Equal(WalNode.DigestOf(("snapshot", "1")), node.Digest());
+            await node.AppendAsync(4, Entries(4, 4, term: 2));
+            await node.CommitAsync(4);
+        }
+    }
+
+    private static BinaryLogEntry[] Entries(long first, long last, long term, int payloadBytes = 0)
+        => [.. Enumerable.Range((int)first, (int)(last - first + 1)).Select(i => payloadBytes > 0
+            ? new BinaryLogEntry { Term = term, Content = new byte[payloadBytes] }
+            : WalNode.Entry(term, WalNode.Set("k" + i, "v" + i)))];
+
+    private sealed class Collector : ILogEntryConsumer<IRaftLogEntry, (long? Snapshot, List<IRaftLogEntry> Entries)>
+    {
+        public bool LogEntryMetadataOnly { get; init; }
+
+        public ValueTask<(long? Snapshot, List<IRaftLogEntry> Entries)> ReadAsync<TEntryImpl, TList>(TList entries, long? snapshotIndex, CancellationToken token)
+            where TEntryImpl : IRaftLogEntry
+            where TList : IReadOnlyList<TEntryImpl>
+            => new((snapshotIndex, entries.Select(static e => (IRaftLogEntry)e).ToList()));
+    }
+}
