@@ -59,6 +59,8 @@ public static class NodeHost
         builder.Services.AddSingleton<ConfigCommand>();
         builder.Services.AddSingleton<FunctionCommand>();
         builder.Services.AddSingleton<ServerCommands>();
+        builder.Services.AddSingleton<IMemberAddresses, RaftMemberAddresses>();
+        builder.Services.AddSingleton<SentinelCommand>();
         builder.Services.AddSingleton<ScriptCommand>();
         builder.Services.AddSingleton<SessionServices>();
         builder.Services.AddSingleton<Security.CrossProtocolGuard>();
@@ -69,6 +71,7 @@ public static class NodeHost
         builder.Services.AddHostedService<RaftKV.Node.Security.AclBootstrapper>();
         builder.Services.AddHostedService<RaftKV.Node.Security.AclRevocationSweeper>();
         builder.Services.AddHostedService<PublishDelivery>();
+        builder.Services.AddHostedService<LeaderChangeAnnouncer>();
         builder.Services.AddGrpc();
         testServices?.Invoke(builder.Services);
 
