@@ -2,11 +2,13 @@
 # Leader kill -9 -> first successful write, as real clients see it, on the local cluster from scripts/cluster.sh (must
 # be running). Measures, per round, each client:
 #   se        StackExchange.Redis, default options, given every node (scripts/client-failover/, a console program)
+#   se-load   the same, with a write started every 100 ms after the kill (an application under load) instead of one
+#             after another, where a write queued for the dead leader waits out the client's 5 s timeout
 #   py        redis-py, redis.sentinel.Sentinel([...every node...]).master_for("raftkv")
 # The client kills the leader itself (SIGKILL to its pid) and times from the kill to its first acknowledged write; the
 # killed node is restarted and rejoins before the next measurement. Prints every sample and the median per client;
 # never fails on a number.
-#   scripts/client-failover.sh [rounds=3] [clients="se py"]
+#   scripts/client-failover.sh [rounds=3] [clients="se se-load py"]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cluster=${RAFTKV_CLUSTER_SCRIPT:-$root/scripts/cluster.sh}
@@ -14,12 +16,12 @@ base=${RAFTKV_BASE_PORT:-6379}
 nodes=${RAFTKV_NODES:-3}
 dir=${RAFTKV_CLUSTER_DIR:-$root/.cluster}
 rounds=${1:-3}
-clients=${2:-se py}
+clients=${2:-se se-load py}
 probe=$dir/client-failover
 
 endpoints=$(for ((i = 0; i < nodes; i++)); do echo "127.0.0.1:$((base + i))"; done | paste -sd,)
 
-if [[ " $clients " == *" se "* ]]; then
+if [[ " $clients " == *" se"* ]]; then
   echo "building scripts/client-failover into $probe" >&2
   dotnet build "$root/scripts/client-failover/ClientFailover.csproj" -c Release -o "$probe" -nologo -v q >&2
 fi
@@ -51,8 +53,9 @@ for ((round = 1; round <= rounds; round++)); do
     pid=$(cat "$dir/node$leader/pid")
     case $client in
       se) result=$(dotnet "$probe/ClientFailover.dll" "$endpoints" "$pid" 2>/tmp/client-failover.$$.err) || true ;;
+      se-load) result=$(CLIENT_FAILOVER_EVERY_MS=100 dotnet "$probe/ClientFailover.dll" "$endpoints" "$pid" 2>/tmp/client-failover.$$.err) || true ;;
       py) result=$(/usr/bin/python3 "$root/scripts/client-failover.py" "$endpoints" "$pid" 2>/tmp/client-failover.$$.err) || true ;;
-      *) echo "unknown client $client (se, py)" >&2; exit 2 ;;
+      *) echo "unknown client $client (se, se-load, py)" >&2; exit 2 ;;
     esac
     ms=${result%% *}
     sed 's/^/    /' /tmp/client-failover.$$.err | head -3

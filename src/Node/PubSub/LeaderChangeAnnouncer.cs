@@ -69,6 +69,7 @@ internal sealed partial class LeaderChangeAnnouncer(RaftHost raft, IMemberAddres
             }
 
             Publish(previous, leader);
+            await RepeatMasterChangedAsync(leader, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -78,6 +79,25 @@ internal sealed partial class LeaderChangeAnnouncer(RaftHost raft, IMemberAddres
             LogAnnounceFailed(e.Message);
         }
     }
+
+    /// <summary>
+    /// StackExchange.Redis ignores a broadcast that arrives while it is already reconfiguring, and it starts one by
+    /// itself the moment its connection to the old leader fails: before the election, when every node still names the
+    /// old leader, and that run waits up to its connect timeout (5 s) for the dead node. The hint is repeated once a
+    /// second for a few seconds while this leader stays, so that one arrives after that run; each repeat only makes a
+    /// client re-read the roles, which is harmless.
+    /// </summary>
+    private async Task RepeatMasterChangedAsync(string leader, CancellationToken epoch)
+    {
+        var message = Encoding.UTF8.GetBytes(leader);
+        for (var i = 0; i < MasterChangedRepeats; i++)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), epoch).ConfigureAwait(false);
+            broker.Publish(MasterChangedChannel, message);
+        }
+    }
+
+    private const int MasterChangedRepeats = 8;
 
     private void Publish(string? previous, string leader)
     {
