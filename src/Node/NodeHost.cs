@@ -61,6 +61,8 @@ public static class NodeHost
         builder.Services.AddSingleton<ServerCommands>();
         builder.Services.AddSingleton<MembershipChanges>();
         builder.Services.AddSingleton<MembershipCommands>();
+        builder.Services.AddSingleton<IMemberAddresses, RaftMemberAddresses>();
+        builder.Services.AddSingleton<SentinelCommand>();
         builder.Services.AddSingleton<ScriptCommand>();
         builder.Services.AddSingleton<SessionServices>();
         builder.Services.AddSingleton<Security.CrossProtocolGuard>();
@@ -71,6 +73,7 @@ public static class NodeHost
         builder.Services.AddHostedService<RaftKV.Node.Security.AclBootstrapper>();
         builder.Services.AddHostedService<RaftKV.Node.Security.AclRevocationSweeper>();
         builder.Services.AddHostedService<PublishDelivery>();
+        builder.Services.AddHostedService<LeaderChangeAnnouncer>();
         builder.Services.AddGrpc();
         testServices?.Invoke(builder.Services);
 

@@ -197,5 +197,12 @@ public sealed class NodeOptions
     /// <summary>A file of Redis aclfile lines (<c>user name rules...</c>) whose users a brand-new cluster starts with; see <see cref="RequirePass"/>.</summary>
     public string? AclFile { get; set; }
 
+    /// <summary>
+    /// The master name under which every node answers the SENTINEL commands (the leader is the master): what clients
+    /// are given as Sentinel's service name (redis-py <c>master_for</c>, ioredis <c>name</c>, StackExchange.Redis
+    /// <c>serviceName</c>). Any other name is an unknown master.
+    /// </summary>
+    public string SentinelServiceName { get; set; } = "raftkv";
+
     public string RespAdvertised => string.IsNullOrEmpty(RespAdvertisedEndpoint) ? RespEndpoint : RespAdvertisedEndpoint;
 }

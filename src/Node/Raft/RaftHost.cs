@@ -259,6 +259,14 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
             _ = ResolveMembersAsync(self);
         if (leader.IsRemote)
             _ = ResolveRespEndpointAsync(leader);
+
+        // Every member's RESP address, not only the leader's, is reported by SENTINEL REPLICAS/SENTINELS, ROLE and INFO
+        // replication: learnt now, once a leader makes the members reachable, rather than on the first such question.
+        foreach (var member in Cluster.Members)
+        {
+            if (member.IsRemote && !_respEndpoints.ContainsKey(member.EndPoint))
+                _ = ResolveRespEndpointAsync(member);
+        }
     }
 
     /// <summary>
@@ -278,6 +286,18 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
             _ = ResolveRespEndpointAsync(leader);
             return null;
         }
+    }
+
+    /// <summary>
+    /// The RESP endpoint a member advertises, from the cache of members' metadata, or null until it is known (a
+    /// lookup is then started in the background, so a later call finds it).
+    /// </summary>
+    public string? RespEndpointOf(IClusterMember member)
+    {
+        if (_respEndpoints.TryGetValue(member.EndPoint, out var resp))
+            return resp;
+        _ = ResolveRespEndpointAsync(member);
+        return null;
     }
 
     /// <summary>

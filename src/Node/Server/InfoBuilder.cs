@@ -15,7 +15,7 @@ namespace RaftKV.Node.Server;
 /// clients route writes by themselves. The raft section has the consensus state.
 /// </summary>
 internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard disk, ClientRegistry clients, ServerInfo server, IOptions<NodeOptions> options, TimeProvider clock,
-    RaftKV.Node.Execution.ExpirySweeper expiry, CommandStats commands)
+    RaftKV.Node.Execution.ExpirySweeper expiry, CommandStats commands, IMemberAddresses addresses)
 {
     private static readonly string[] DefaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace", "raft"];
     private readonly NodeOptions _options = options.Value;
@@ -176,14 +176,14 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         text.Append("# Replication\r\n");
         if (raft.IsLeader)
         {
-            var followers = raft.Cluster.Members.Where(static m => m.IsRemote).ToList();
+            // The followers by the RESP address clients reach them at (not their Raft endpoint); one whose address
+            // is not known here yet is left out until it is.
+            var followers = addresses.Members.Where(static m => !m.IsSelf && m.Resp is not null)
+                .Select(static m => EndpointParser.Split(m.Resp!)).ToList();
             Line(text, "role", "master");
             Line(text, "connected_slaves", followers.Count);
             for (var i = 0; i < followers.Count; i++)
-            {
-                var endpoint = followers[i].EndPoint as System.Net.IPEndPoint;
-                text.Append(CultureInfo.InvariantCulture, $"slave{i}:ip={endpoint?.Address},port={endpoint?.Port},state=online,offset={offset},lag=0\r\n");
-            }
+                text.Append(CultureInfo.InvariantCulture, $"slave{i}:ip={followers[i].Host},port={followers[i].Port},state=online,offset={offset},lag=0\r\n");
         }
         else
         {

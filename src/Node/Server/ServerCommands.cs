@@ -15,7 +15,7 @@ namespace RaftKV.Node.Server;
 internal sealed class ServerCommands(
     RaftHost raft, InfoBuilder info, ServerInfo server, TimeProvider clock, ConfigCommand config, ExpirySweeper sweeper,
     ScriptCommand script, FunctionCommand function, Microsoft.Extensions.Options.IOptions<Configuration.NodeOptions> options,
-    RaftKV.Node.Security.AclCommand acl, MembershipCommands membership)
+    RaftKV.Node.Security.AclCommand acl, MembershipCommands membership, SentinelCommand sentinel, IMemberAddresses addresses)
 {
     public ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] args, ClientSession session, CancellationToken token)
     {
@@ -41,9 +41,7 @@ internal sealed class ServerCommands(
             CommandId.Time => Time(),
             CommandId.Debug => Debug(args),
             CommandId.Cluster => Reply.Error("ERR This instance has cluster support disabled"),
-            // Leader discovery through Sentinel commands is not served yet: an error (not "unknown command", since the
-            // table knows the command) tells clients that probe for a Sentinel that this node is not one.
-            CommandId.Sentinel => Reply.Error(ErrorMessages.NotASentinel),
+            CommandId.Sentinel => sentinel.Execute(args),
             CommandId.Lastsave => Reply.Integer(server.StartedAt.ToUnixTimeSeconds()),
             CommandId.RaftkvBackup => BackupCommand(args[1]),
             CommandId.RaftkvSnapshot or CommandId.Save => null,
@@ -169,8 +167,10 @@ internal sealed class ServerCommands(
         var offset = raft.IsStarted ? raft.StateMachine.AppliedIndex : 0;
         if (raft.IsLeader)
         {
-            var replicas = raft.Cluster.Members.Where(static m => m.IsRemote)
-                .Select(m => (Reply)Reply.Array(Reply.Bulk(Host(m.EndPoint)), Reply.Bulk(Port(m.EndPoint)), Reply.Bulk(offset.ToString(CultureInfo.InvariantCulture))))
+            // The followers by the RESP address clients reach them at (not their Raft endpoint).
+            var replicas = addresses.Members.Where(static m => !m.IsSelf && m.Resp is not null)
+                .Select(m => Configuration.EndpointParser.Split(m.Resp!))
+                .Select(a => (Reply)Reply.Array(Reply.Bulk(a.Host), Reply.Bulk(a.Port.ToString(CultureInfo.InvariantCulture)), Reply.Bulk(offset.ToString(CultureInfo.InvariantCulture))))
                 .ToArray();
             return Reply.Array(Reply.Bulk("master"), Reply.Integer(offset), Reply.Array(replicas));
         }
@@ -180,10 +180,6 @@ internal sealed class ServerCommands(
         return Reply.Array(Reply.Bulk("slave"), Reply.Bulk(host), Reply.Integer(port),
             Reply.Bulk(leader is null ? "connect" : "connected"), Reply.Integer(offset));
     }
-
-    private static string Host(System.Net.EndPoint endPoint) => endPoint is System.Net.IPEndPoint ip ? ip.Address.ToString() : endPoint.ToString() ?? "?";
-
-    private static string Port(System.Net.EndPoint endPoint) => endPoint is System.Net.IPEndPoint ip ? ip.Port.ToString(CultureInfo.InvariantCulture) : "0";
 
     /// <summary>
     /// RAFTKV.BACKUP file: writes this node's applied state, a committed prefix of the log, to a file inside this node's

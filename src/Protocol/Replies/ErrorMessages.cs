@@ -13,7 +13,6 @@ public static class ErrorMessages
     public const string NotFloat = "ERR value is not a valid float";
     public const string Syntax = "ERR syntax error";
     public const string NoSuchKey = "ERR no such key";
-    public const string NotASentinel = "ERR This instance is not a Sentinel: SENTINEL commands are not served by this node";
     public const string IncrOverflow = "ERR increment or decrement would overflow";
     public const string IncrNanOrInf = "ERR increment would produce NaN or Infinity";
     public const string StringTooLong = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
