@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using RaftKV.Node.Configuration;
+using RaftKV.Node.Diagnostics;
 using RaftKV.Node.Execution;
 using RaftKV.Node.Grpc;
 using RaftKV.Node.PubSub;
@@ -70,6 +71,7 @@ public static class NodeHost
         builder.Services.AddHostedService<RaftKV.Node.Security.AclRevocationSweeper>();
         builder.Services.AddHostedService<PublishDelivery>();
         builder.Services.AddGrpc();
+        builder.Services.AddNodeDiagnostics(options);
         testServices?.Invoke(builder.Services);
 
         var raftAddress = EndpointParser.ParseIp(options.RaftEndpoint).Address;
@@ -77,6 +79,7 @@ public static class NodeHost
             ? new System.Net.IPEndPoint(raftAddress, 0)
             : EndpointParser.ParseIp(options.SnapshotTransferEndpoint);
         ListenOptions? snapshotListener = null;
+        ListenOptions? diagnosticsListener = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var tls = kestrel.ApplicationServices.GetRequiredService<NodeTls>();
@@ -93,6 +96,7 @@ public static class NodeHost
                     listen.UseHttps(https => tls.ConfigureHttps(https, tls.RespClientCertificateMode));
                 listen.UseConnectionHandler<RespConnectionHandler>();
             });
+            kestrel.ListenForDiagnostics(options, listen => diagnosticsListener = listen);
             if (!string.IsNullOrWhiteSpace(options.GrpcEndpoint))
             {
                 kestrel.Listen(EndpointParser.ParseIp(options.GrpcEndpoint), listen =>
@@ -120,6 +124,7 @@ public static class NodeHost
             return next(context);
         });
         app.MapGrpcService<KvService>();
+        app.MapNodeDiagnostics(() => diagnosticsListener?.IPEndPoint?.Port);
         app.MapGet(SnapshotOffers.RoutePrefix + "{name}", static (string name, HttpContext context, RaftHost raft) =>
             raft.IsStarted ? raft.StateMachine.Offers.ServeAsync(raft.StateMachine.Location, name, context) : Unavailable(context));
 
