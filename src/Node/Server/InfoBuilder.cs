@@ -176,7 +176,9 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         text.Append("# Replication\r\n");
         if (raft.IsLeader)
         {
-            var followers = raft.Cluster.Members.Where(static m => m.IsRemote).ToList();
+            // A replica counts as connected, as in Redis, while the leader reaches it: DotNext marks a member
+            // unavailable when a request to it fails. (It said 2 with one of two followers dead, issue 18.)
+            var followers = raft.Cluster.Members.Where(static m => m.IsRemote && m.Status == DotNext.Net.Cluster.ClusterMemberStatus.Available).ToList();
             Line(text, "role", "master");
             Line(text, "connected_slaves", followers.Count);
             for (var i = 0; i < followers.Count; i++)
@@ -193,7 +195,7 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
             Line(text, "master_host", host);
             Line(text, "master_port", port);
             Line(text, "master_link_status", leader is null ? "down" : "up");
-            Line(text, "master_last_io_seconds_ago", leader is null ? -1 : 0);
+            Line(text, "master_last_io_seconds_ago", leader is null ? -1 : (long)Math.Min(raft.SinceLeaderContact.TotalSeconds, int.MaxValue));
             Line(text, "master_sync_in_progress", 0);
             Line(text, "slave_repl_offset", offset);
             Line(text, "slave_priority", 100);
