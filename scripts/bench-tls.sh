@@ -38,7 +38,7 @@ cd "$root"
 
 start() { # mode
   local args=(--RaftKV:RespEndpoint=127.0.0.1:$port --RaftKV:RaftEndpoint=127.0.0.1:$((port + 1))
-    --RaftKV:SnapshotTransferEndpoint=127.0.0.1:$((port + 2)) --RaftKV:DataDirectory="$work/data")
+    --RaftKV:SnapshotTransferEndpoint=127.0.0.1:$((port + 2)) --RaftKV:DataDirectory="$work/data" --RaftKV:MetricsEndpoint=)
   [[ $1 == tls ]] && args+=(--RaftKV:Tls:Resp=true --RaftKV:Tls:CertificatePath="$work/tls/node1.pem"
     --RaftKV:Tls:KeyPath="$work/tls/node1.key" --RaftKV:Tls:CaPath="$work/tls/ca.pem" --RaftKV:Tls:RespClientAuth=No)
   dotnet "$work/bin/RaftKV.Node.dll" "${args[@]}" >>"$work/node.log" 2>&1 &

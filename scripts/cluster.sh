@@ -5,7 +5,8 @@
 # leader (RAFTKV.MEMBER.ADD) and returns once it is a voting member; remove N removes it through the leader and stops
 # it. stop, status and clean cover added nodes too.
 # RAFTKV_NODES=3 (or 5), RAFTKV_BASE_PORT=6379 (RESP ports base..base+n-1), RAFTKV_RAFT_BASE_PORT=7379,
-# RAFTKV_GRPC_BASE_PORT=50051, RAFTKV_CLUSTER_DIR=.cluster (binaries, data, logs, pids; gitignored).
+# RAFTKV_GRPC_BASE_PORT=50051, RAFTKV_METRICS_BASE_PORT=base+3000 (9379: /metrics and /health/*),
+# RAFTKV_CLUSTER_DIR=.cluster (binaries, data, logs, pids; gitignored).
 # Extra node settings pass through the environment as RAFTKV__Name=value.
 set -euo pipefail
 
@@ -14,6 +15,7 @@ nodes=${RAFTKV_NODES:-3}
 base=${RAFTKV_BASE_PORT:-6379}
 raft_base=${RAFTKV_RAFT_BASE_PORT:-7379}
 grpc_base=${RAFTKV_GRPC_BASE_PORT:-50051}
+metrics_base=${RAFTKV_METRICS_BASE_PORT:-$((base + 3000))}
 dir=${RAFTKV_CLUSTER_DIR:-$root/.cluster}
 bin=$dir/bin
 
@@ -78,6 +80,7 @@ start_node() {
       --RaftKV:RespEndpoint="127.0.0.1:$((base + i))" \
       --RaftKV:RaftEndpoint="127.0.0.1:$((raft_base + i))" \
       --RaftKV:GrpcEndpoint="127.0.0.1:$((grpc_base + i))" \
+      --RaftKV:MetricsEndpoint="127.0.0.1:$((metrics_base + i))" \
       --RaftKV:DataDirectory="$n/data" \
       "${member_args[@]}" >>"$n/node.log" 2>&1 &
     echo $! > "$n/pid")
@@ -176,7 +179,7 @@ status() {
       state="running (pid $(pid_of "$i"))"
       role=$(resp $((base + i)) "INFO replication" | grep -o 'role:[a-z]*' | head -1 || true)
     fi
-    echo "node$i resp=127.0.0.1:$((base + i)) raft=127.0.0.1:$((raft_base + i)) grpc=127.0.0.1:$((grpc_base + i)) $state $role"
+    echo "node$i resp=127.0.0.1:$((base + i)) raft=127.0.0.1:$((raft_base + i)) grpc=127.0.0.1:$((grpc_base + i)) metrics=http://127.0.0.1:$((metrics_base + i))/metrics $state $role"
   done
 }
 

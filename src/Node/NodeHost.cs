@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using RaftKV.Node.Configuration;
+using RaftKV.Node.Diagnostics;
 using RaftKV.Node.Execution;
 using RaftKV.Node.Grpc;
 using RaftKV.Node.PubSub;
@@ -30,6 +31,16 @@ public static class NodeHost
             ContentRootPath = AppContext.BaseDirectory,
         });
 
+        InstallConfigurationFile(builder.Configuration);
+
+        // Under systemd (Type=notify): READY=1 once started, STOPPING=1 on SIGTERM, log lines with syslog priorities.
+        // Elsewhere it does nothing.
+        builder.Services.AddSystemd();
+
+        // The slim builder's console logger is fixed to the simple format; this registers json and systemd too, and
+        // binds Logging:Console (FormatterName, FormatterOptions) after the slim builder's own setting, so it wins.
+        builder.Logging.AddConsole();
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(builder.Configuration.GetSection("Logging:Console"));
         builder.Services.AddOptions<NodeOptions>().Bind(builder.Configuration.GetSection(NodeOptions.SectionName));
         var options = builder.Configuration.GetSection(NodeOptions.SectionName).Get<NodeOptions>() ?? new NodeOptions();
 
@@ -75,6 +86,7 @@ public static class NodeHost
         builder.Services.AddHostedService<PublishDelivery>();
         builder.Services.AddHostedService<LeaderChangeAnnouncer>();
         builder.Services.AddGrpc();
+        builder.Services.AddNodeDiagnostics(options);
         testServices?.Invoke(builder.Services);
 
         var raftAddress = EndpointParser.ParseIp(options.RaftEndpoint).Address;
@@ -82,6 +94,7 @@ public static class NodeHost
             ? new System.Net.IPEndPoint(raftAddress, 0)
             : EndpointParser.ParseIp(options.SnapshotTransferEndpoint);
         ListenOptions? snapshotListener = null;
+        ListenOptions? diagnosticsListener = null;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var tls = kestrel.ApplicationServices.GetRequiredService<NodeTls>();
@@ -98,6 +111,7 @@ public static class NodeHost
                     listen.UseHttps(https => tls.ConfigureHttps(https, tls.RespClientCertificateMode));
                 listen.UseConnectionHandler<RespConnectionHandler>();
             });
+            kestrel.ListenForDiagnostics(options, listen => diagnosticsListener = listen);
             if (!string.IsNullOrWhiteSpace(options.GrpcEndpoint))
             {
                 kestrel.Listen(EndpointParser.ParseIp(options.GrpcEndpoint), listen =>
@@ -126,6 +140,7 @@ public static class NodeHost
         });
         app.MapGrpcService<KvService>();
         app.MapGrpcService<AdminService>();
+        app.MapNodeDiagnostics(() => diagnosticsListener?.IPEndPoint?.Port);
         app.MapGet(SnapshotOffers.RoutePrefix + "{name}", static (string name, HttpContext context, RaftHost raft) =>
             raft.IsStarted ? raft.StateMachine.Offers.ServeAsync(raft.StateMachine.Location, name, context) : Unavailable(context));
 
@@ -143,6 +158,29 @@ public static class NodeHost
             }
         });
         return app;
+    }
+
+    /// <summary>Where an installed node reads its settings; RAFTKV_CONFIG_FILE names another file.</summary>
+    public const string InstalledConfigurationFile = "/etc/raftkv/raftkv.json";
+
+    // The installed configuration file, when present, ranks with appsettings.json: above it, below the environment and
+    // the command line, so a systemd drop-in or an operator's --RaftKV:... still wins.
+    private static void InstallConfigurationFile(ConfigurationManager configuration)
+    {
+        var path = Environment.GetEnvironmentVariable("RAFTKV_CONFIG_FILE") is { Length: > 0 } own ? own : InstalledConfigurationFile;
+        if (!File.Exists(path))
+            return;
+        var sources = (IList<IConfigurationSource>)((IConfigurationBuilder)configuration).Sources;
+        var after = 0;
+        for (var i = 0; i < sources.Count; i++)
+        {
+            if (sources[i] is Microsoft.Extensions.Configuration.Json.JsonConfigurationSource)
+                after = i + 1;
+        }
+
+        var file = new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource { Path = path, Optional = true, ReloadOnChange = false };
+        file.ResolveFileProvider();
+        sources.Insert(after, file);
     }
 
     private static Task Unavailable(HttpContext context)

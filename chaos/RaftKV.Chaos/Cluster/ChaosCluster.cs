@@ -31,6 +31,7 @@ internal sealed class ChaosCluster : IDisposable
                 "--RaftKV:RespEndpoint=" + resp,
                 "--RaftKV:RaftEndpoint=" + raft,
                 "--RaftKV:DataDirectory=" + Path.Combine(dir, "data"),
+                "--RaftKV:MetricsEndpoint=",
                 // One line per event with a UTC timestamp, so that the nodes' logs can be merged into one timeline.
                 "--Logging:Console:FormatterName=simple",
                 "--Logging:Console:FormatterOptions:SingleLine=true",

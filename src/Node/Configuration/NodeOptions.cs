@@ -194,6 +194,18 @@ public sealed class NodeOptions
     /// </summary>
     public string? RequirePass { get; set; }
 
+    /// <summary>
+    /// host:port of the HTTP endpoint that serves <c>/metrics</c> (Prometheus text), <c>/health/live</c> and
+    /// <c>/health/ready</c>; off the client ports and on loopback unless configured otherwise. Empty disables it.
+    /// </summary>
+    public string MetricsEndpoint { get; set; } = "127.0.0.1:9379";
+
+    /// <summary>
+    /// A warning the Raft library repeats (a failed request to an unreachable member, several a second) is written once,
+    /// then summarised (count, first and last time) at most once per this many seconds while it goes on.
+    /// </summary>
+    public int LogRepeatIntervalSeconds { get; set; } = 30;
+
     /// <summary>A file of Redis aclfile lines (<c>user name rules...</c>) whose users a brand-new cluster starts with; see <see cref="RequirePass"/>.</summary>
     public string? AclFile { get; set; }
 

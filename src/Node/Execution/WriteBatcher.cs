@@ -17,7 +17,7 @@ namespace RaftKV.Node.Execution;
 /// A batch is committed or not as a whole; when the outcome is unknown (leadership lost, timeout) every command in
 /// it is answered as unknown and none is retried.
 /// </summary>
-internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> options, ILogger<WriteBatcher> logger)
+internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> options, ILogger<WriteBatcher> logger, Diagnostics.NodeMetrics metrics)
 {
     public const int MaxCommands = 1024;
 
@@ -82,12 +82,14 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
     private async Task ReplicateAsync(List<(LogCommand Command, TaskCompletionSource<Reply> Reply)> batch)
     {
         using var timeout = new CancellationTokenSource(_options.CommandTimeoutMs);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             if (batch.Count == 1)
             {
                 var pending = new PendingWrite();
                 await raft.Cluster.ReplicateAsync(LogEntryCodec.Encode(batch[0].Command), pending, timeout.Token).ConfigureAwait(false);
+                metrics.EntryReplicated(1, started);
                 batch[0].Reply.TrySetResult(pending.Reply ?? Reply.Error(CommandExecutor.UnknownOutcome));
                 return;
             }
@@ -99,6 +101,7 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
             var envelope = new LogCommand(CommandId.Batch, last.TimestampMs, 0, entries);
             var context = new BatchedWrite(batch.Count);
             await raft.Cluster.ReplicateAsync(LogEntryCodec.Encode(envelope), context, timeout.Token).ConfigureAwait(false);
+            metrics.EntryReplicated(batch.Count, started);
             for (var i = 0; i < batch.Count; i++)
                 batch[i].Reply.TrySetResult(context[i] ?? Reply.Error(CommandExecutor.UnknownOutcome));
         }

@@ -17,7 +17,7 @@ namespace RaftKV.Node.Grpc;
 /// (<see cref="Security.GrpcIdentity"/>), else the default user; a refusal is Unauthenticated (NOAUTH, WRONGPASS) or
 /// PermissionDenied (NOPERM).
 /// </remarks>
-internal sealed class KvService(CommandExecutor executor, Security.AccessControl access) : Kv.KvBase
+internal sealed class KvService(CommandExecutor executor, Security.AccessControl access, Diagnostics.NodeMetrics metrics) : Kv.KvBase
 {
     public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
     {
@@ -59,7 +59,9 @@ internal sealed class KvService(CommandExecutor executor, Security.AccessControl
         if (access.Check(identity, spec, args) is ErrorReply denied)
             throw Security.GrpcIdentity.Refusal(denied.Message);
         await using var caller = new GrpcCaller { UserName = identity.UserName };
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var reply = await executor.ExecuteAsync(spec, args, caller, context.CancellationToken).ConfigureAwait(false);
+        metrics.CommandCompleted(spec.Name, "grpc", started, reply is ErrorReply);
         return new ExecuteResponse { Reply = ReplyConverter.ToProto(reply) };
     }
 
@@ -71,7 +73,9 @@ internal sealed class KvService(CommandExecutor executor, Security.AccessControl
         if (access.Check(identity, spec, args) is ErrorReply denied)
             throw Security.GrpcIdentity.Refusal(denied.Message);
         await using var caller = new GrpcCaller { UserName = identity.UserName };
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var reply = await executor.ExecuteAsync(spec, args, caller, context.CancellationToken).ConfigureAwait(false);
+        metrics.CommandCompleted(spec.Name, "grpc", started, reply is ErrorReply);
         return reply is ErrorReply error ? throw ToException(error) : reply;
     }
 

@@ -21,6 +21,26 @@ internal sealed class PubSubBroker
 
     public static byte[] Bytes(string name) => Encoding.Latin1.GetBytes(name);
 
+    /// <summary>Channels with at least one subscriber on this node.</summary>
+    public int ChannelCount
+    {
+        get
+        {
+            lock (_lock)
+                return _channels.Count;
+        }
+    }
+
+    /// <summary>Patterns with at least one subscriber on this node.</summary>
+    public int PatternCount
+    {
+        get
+        {
+            lock (_lock)
+                return _patterns.Count;
+        }
+    }
+
     /// <summary>Subscribes and returns the session's subscription count afterwards.</summary>
     public int Subscribe(ClientSession session, string channel, bool pattern)
     {

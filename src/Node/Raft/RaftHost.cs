@@ -22,6 +22,9 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
 
     private readonly NodeOptions _options;
     private readonly ILoggerFactory _loggerFactory;
+
+    // What DotNext logs through: each repeated warning (a failed request to a dead member, several a second) once per interval.
+    private readonly Diagnostics.RepeatSummarizingLoggerFactory _raftLoggerFactory;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<EndPoint, string> _respEndpoints = new();
     private RaftCluster? _cluster;
@@ -53,6 +56,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         _lifetime = lifetime;
         _options = options.Value;
         _loggerFactory = loggerFactory;
+        _raftLoggerFactory = new Diagnostics.RepeatSummarizingLoggerFactory(loggerFactory, TimeProvider.System, TimeSpan.FromSeconds(Math.Max(1, _options.LogRepeatIntervalSeconds)));
         _logger = loggerFactory.CreateLogger<RaftHost>();
         RaftEndPoint = EndpointParser.ParseIp(_options.RaftEndpoint);
     }
@@ -158,7 +162,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
             ConnectTimeout = TimeSpan.FromMilliseconds(_options.RaftConnectTimeoutMs),
             ColdStart = false,
             IsLeaderLeaseEnabled = _options.LeaderLease,
-            LoggerFactory = _loggerFactory,
+            LoggerFactory = _raftLoggerFactory,
             ConfigurationStorage = _membership = new MembershipStorage(Path.Combine(dataDirectory, MembershipStorage.FileName)),
             WarmupRounds = Math.Max(1, _options.MemberWarmupRounds),
             SslOptions = _tls.RaftOptions(),
@@ -362,6 +366,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
             await sm.DisposeAsync().ConfigureAwait(false);
         _membership?.Dispose();
         _watchdogStop.Dispose();
+        _raftLoggerFactory.Dispose();
         _cluster = null;
         _wal = null;
         _stateMachine = null;

@@ -367,7 +367,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             reply = Reply.Error("ERR internal error: " + e.GetType().Name);
         }
 
-        _services.Stats.Called(fullName, started, reply is ErrorReply);
+        _services.Stats.Called(fullName, started, reply is ErrorReply, spec.Name, IsForwarded ? "forwarded" : "resp");
         return reply;
     }
 

@@ -11,7 +11,7 @@ namespace RaftKV.Node.Server;
 /// (wrong arity, not allowed in this context) counts only in <c>rejected_calls</c>; an unknown command counts only in
 /// <c>total_error_replies</c>. Commands with subcommands are named <c>container|subcommand</c>. Local to this node.
 /// </summary>
-internal sealed class CommandStats
+internal sealed class CommandStats(Diagnostics.NodeMetrics metrics)
 {
     private readonly ConcurrentDictionary<string, Counters> _byName = new(StringComparer.Ordinal);
     private long _calls;
@@ -39,9 +39,13 @@ internal sealed class CommandStats
             Interlocked.Increment(ref Of(name).Rejected);
     }
 
-    /// <summary>A command that ran from <paramref name="startedTimestamp"/> (<see cref="Stopwatch.GetTimestamp"/>) until now.</summary>
-    public void Called(string name, long startedTimestamp, bool failed)
+    /// <summary>
+    /// A command that ran from <paramref name="startedTimestamp"/> (<see cref="Stopwatch.GetTimestamp"/>) until now;
+    /// also counted in the metrics under <paramref name="command"/> (the registry's name) and <paramref name="protocol"/>.
+    /// </summary>
+    public void Called(string name, long startedTimestamp, bool failed, string command, string protocol)
     {
+        metrics.CommandCompleted(command, protocol, startedTimestamp, failed);
         var counters = Of(name);
         Interlocked.Increment(ref _calls);
         Interlocked.Increment(ref counters.Calls);

@@ -176,10 +176,13 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         text.Append("# Replication\r\n");
         if (raft.IsLeader)
         {
-            // The followers by the RESP address clients reach them at (not their Raft endpoint); one whose address
-            // is not known here yet is left out until it is.
-            var followers = addresses.Members.Where(static m => !m.IsSelf && m.Resp is not null)
-                .Select(static m => EndpointParser.Split(m.Resp!)).ToList();
+            // The followers by the RESP address clients reach them at (not their Raft endpoint), counted as in Redis
+            // while the leader reaches them: DotNext marks a member unavailable when a request to it fails (it said 2
+            // with one of two followers dead, issue 18). One whose address is not known here yet is left out until it is.
+            var followers = raft.Cluster.Members
+                .Where(static m => m.IsRemote && m.Status == DotNext.Net.Cluster.ClusterMemberStatus.Available)
+                .Select(raft.RespEndpointOf).OfType<string>()
+                .Order(StringComparer.Ordinal).Select(EndpointParser.Split).ToList();
             Line(text, "role", "master");
             Line(text, "connected_slaves", followers.Count);
             for (var i = 0; i < followers.Count; i++)
@@ -193,7 +196,7 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
             Line(text, "master_host", host);
             Line(text, "master_port", port);
             Line(text, "master_link_status", leader is null ? "down" : "up");
-            Line(text, "master_last_io_seconds_ago", leader is null ? -1 : 0);
+            Line(text, "master_last_io_seconds_ago", leader is null ? -1 : (long)Math.Min(raft.SinceLeaderContact.TotalSeconds, int.MaxValue));
             Line(text, "master_sync_in_progress", 0);
             Line(text, "slave_repl_offset", offset);
             Line(text, "slave_priority", 100);

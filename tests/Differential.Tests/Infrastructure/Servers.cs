@@ -109,6 +109,7 @@ public sealed class Servers : IDisposable
                 $"--RaftKV:RespEndpoint=127.0.0.1:{port}",
                 $"--RaftKV:RaftEndpoint={members[i]}",
                 $"--RaftKV:DataDirectory={data}",
+                "--RaftKV:MetricsEndpoint=",
             };
             arguments.AddRange(members.Select((m, j) => $"--RaftKV:Members:{j}={m}"));
             _processes.Add(new ChildProcess("dotnet", arguments, data));

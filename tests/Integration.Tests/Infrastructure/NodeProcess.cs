@@ -22,6 +22,9 @@ internal sealed class NodeProcess(int index, int respPort, int raftPort, int grp
 
     public string DataDirectory { get; } = dataDirectory;
 
+    /// <summary>Where the node serves /metrics and /health/*.</summary>
+    public int MetricsPort { get; } = TestPorts.Next();
+
     public string Endpoint => $"127.0.0.1:{RespPort}";
 
     public bool IsRunning => _process is { HasExited: false };
@@ -51,6 +54,7 @@ internal sealed class NodeProcess(int index, int respPort, int raftPort, int grp
         info.ArgumentList.Add($"--RaftKV:GrpcEndpoint=127.0.0.1:{GrpcPort}");
         info.ArgumentList.Add($"--RaftKV:SnapshotTransferEndpoint=127.0.0.1:{SnapshotPort}");
         info.ArgumentList.Add($"--RaftKV:DataDirectory={DataDirectory}");
+        info.ArgumentList.Add($"--RaftKV:MetricsEndpoint=127.0.0.1:{MetricsPort}");
         for (var i = 0; i < members.Count; i++)
             info.ArgumentList.Add($"--RaftKV:Members:{i}={members[i]}");
         foreach (var (key, value) in settings)

@@ -62,6 +62,7 @@ internal sealed class TestCluster : IAsyncDisposable
             // Not an OS-chosen port: that could take a port picked for a node not started yet (EADDRINUSE).
             $"--RaftKV:SnapshotTransferEndpoint=127.0.0.1:{node.SnapshotPort}",
             $"--RaftKV:DataDirectory={node.DataDirectory}",
+            $"--RaftKV:MetricsEndpoint=127.0.0.1:{node.MetricsPort}",
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:RaftKV=Warning",
         };

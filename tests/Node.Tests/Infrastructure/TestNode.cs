@@ -17,6 +17,9 @@ internal sealed class TestNode(int index, int respPort, int raftPort, int snapsh
 
     public string DataDirectory { get; } = dataDirectory;
 
+    /// <summary>Where the node serves /metrics and /health/*.</summary>
+    public int MetricsPort { get; } = TestPorts.Next();
+
     public WebApplication? App { get; set; }
 
     /// <summary>This node's wall clock (kept across restarts); shift it to simulate a clock jump.</summary>

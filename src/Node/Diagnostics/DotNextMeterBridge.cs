@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace RaftKV.Node.Diagnostics;
+
+/// <summary>
+/// Re-records three of DotNext's own measurements (public <see cref="System.Diagnostics.Metrics"/> instruments) under
+/// RaftKV's names and in seconds: the leader's replication round (broadcast-time), the write-ahead log's flush to disk
+/// (entries-flush-duration: the fsync), and transitions to candidate (elections this node started). DotNext's meters
+/// are process-wide: with several nodes in one process (tests) each node's endpoint reports all of them.
+/// </summary>
+internal sealed class DotNextMeterBridge : IDisposable
+{
+    private static readonly double[] SecondsBuckets =
+        [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    private readonly MeterListener _listener = new();
+    private readonly Histogram<double> _round;
+    private readonly Histogram<double> _flush;
+    private readonly Counter<long> _elections;
+
+    public DotNextMeterBridge(NodeMetrics metrics)
+    {
+        var meter = metrics.Meter;
+        _round = meter.CreateHistogram("raftkv.replication.round.duration", "s", "Leader: time of one replication round to all members (DotNext broadcast-time)",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        _flush = meter.CreateHistogram("raftkv.log.fsync.duration", "s", "Time of one flush of the write-ahead log to disk (DotNext entries-flush-duration)",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        _elections = meter.CreateCounter<long>("raftkv.elections", null, "Elections this node started (transitions to candidate)");
+
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name.StartsWith("DotNext.", StringComparison.Ordinal)
+                && instrument.Name is "broadcast-time" or "entries-flush-duration" or "transitions-to-candidate-count")
+                listener.EnableMeasurementEvents(instrument);
+        };
+        _listener.SetMeasurementEventCallback<double>((instrument, value, _, _) => Record(instrument, value));
+        _listener.SetMeasurementEventCallback<float>((instrument, value, _, _) => Record(instrument, value));
+        _listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => Record(instrument, value));
+        _listener.SetMeasurementEventCallback<int>((instrument, value, _, _) => Record(instrument, value));
+        _listener.Start();
+    }
+
+    private void Record(Instrument instrument, double value)
+    {
+        switch (instrument.Name)
+        {
+            case "broadcast-time":
+                _round.Record(Seconds(instrument, value));
+                break;
+            case "entries-flush-duration":
+                _flush.Record(Seconds(instrument, value));
+                break;
+            case "transitions-to-candidate-count":
+                _elections.Add((long)value);
+                break;
+        }
+    }
+
+    // DotNext states its durations in milliseconds; a unit of seconds is taken as it is.
+    private static double Seconds(Instrument instrument, double value) => instrument.Unit is "s" ? value : value / 1000.0;
+
+    public void Dispose() => _listener.Dispose();
+}

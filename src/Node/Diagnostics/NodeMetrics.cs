@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace RaftKV.Node.Diagnostics;
+
+/// <summary>
+/// The instruments RaftKV records as things happen, on the "RaftKV" meter (exported by the metrics endpoint, see
+/// docs/metrics.md): commands by protocol, group commit, write commit time, leader changes. Observed values (term,
+/// indexes, keys, connections, memory) are in <see cref="NodeGauges"/>. Names use dots; the Prometheus exporter
+/// turns them into <c>raftkv_..._total</c>, <c>_seconds</c> and <c>_bytes</c> from the instrument kind and unit.
+/// Command labels are command names from the registry (bounded), never client-sent text.
+/// </summary>
+internal sealed class NodeMetrics
+{
+    public const string MeterName = "RaftKV";
+
+    /// <summary>Bucket bounds in seconds: 50 µs up to 10 s (OpenTelemetry's default bounds are meant for milliseconds).</summary>
+    private static readonly double[] SecondsBuckets =
+        [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+    private static readonly int[] CountBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+
+    private readonly Counter<long> _commands;
+    private readonly Counter<long> _commandErrors;
+    private readonly Histogram<double> _commandDuration;
+    private readonly Histogram<int> _entryCommands;
+    private readonly Histogram<double> _commitDuration;
+    private readonly Counter<long> _leaderChanges;
+
+    public NodeMetrics(IMeterFactory meters)
+    {
+        Meter = meters.Create(MeterName, Server.ServerInfo.RaftKvVersion);
+        _commands = Meter.CreateCounter<long>("raftkv.commands", null, "Commands run, by command name and protocol (resp, grpc, or forwarded: relayed here by a follower)");
+        _commandErrors = Meter.CreateCounter<long>("raftkv.command.errors", null, "Commands that were run and answered an error, by command name and protocol");
+        _commandDuration = Meter.CreateHistogram("raftkv.command.duration", "s", "Time from a command's start to its reply, by command name and protocol",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        _entryCommands = Meter.CreateHistogram("raftkv.log.entry.commands", null, "Client commands per log entry this leader proposed (group commit)",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = CountBuckets });
+        _commitDuration = Meter.CreateHistogram("raftkv.write.commit.duration", "s", "Time from proposing a log entry to its commit and apply on this leader (one replication round and fsync on a majority)",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        _leaderChanges = Meter.CreateCounter<long>("raftkv.leader.changes", null, "Leader changes this node saw (a new leader, or none)");
+    }
+
+    public Meter Meter { get; }
+
+    /// <summary>A command that ran from <paramref name="startedTimestamp"/> (<see cref="Stopwatch.GetTimestamp"/>) until now.</summary>
+    public void CommandCompleted(string command, string protocol, long startedTimestamp, bool failed)
+    {
+        var tags = new TagList { { "command", command }, { "protocol", protocol } };
+        _commands.Add(1, tags);
+        if (failed)
+            _commandErrors.Add(1, tags);
+        _commandDuration.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds, tags);
+    }
+
+    /// <summary>One log entry of <paramref name="commands"/> client commands, committed (or not) after <paramref name="startedTimestamp"/>.</summary>
+    public void EntryReplicated(int commands, long startedTimestamp)
+    {
+        _entryCommands.Record(commands);
+        _commitDuration.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds);
+    }
+
+    public void LeaderChanged() => _leaderChanges.Add(1);
+}

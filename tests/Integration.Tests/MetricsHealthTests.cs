@@ -1,0 +1,151 @@
+using System.Globalization;
+using System.Text;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using RaftKV.Integration.Tests.Infrastructure;
+
+namespace RaftKV.Integration.Tests;
+
+/// <summary>
+/// The operators' endpoint of real node processes (issue 18): <c>/metrics</c> counts what clients really sent and
+/// reports the cluster's state; <c>/health/ready</c> and gRPC health say whether a node can serve: 200 (SERVING) with a
+/// leader, 503 (NOT_SERVING) on a node cut off from every other member.
+/// </summary>
+public sealed class MetricsHealthTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Metrics_AfterCommands_CountExactlyWhatWasSent_AndReportClusterState()
+    {
+        await using var cluster = await ProcessCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync(Patience);
+        var commands = new StringBuilder();
+        for (var i = 0; i < 5; i++)
+            commands.Append(Resp("SET", "k" + i.ToString(CultureInfo.InvariantCulture), "v"));
+        commands.Append(Resp("SET", "temp", "x", "EX", "1000"));
+        for (var i = 0; i < 3; i++)
+            commands.Append(Resp("GET", "k0"));
+        commands.Append(Resp("INCR", "counter")).Append(Resp("INCR", "counter"));
+        commands.Append(Resp("QUIT"));
+
+        var replies = Encoding.UTF8.GetString(await RawResp.ExchangeAsync(leader.RespPort, Encoding.ASCII.GetBytes(commands.ToString()), TimeSpan.FromSeconds(30)));
+
+        Assert.Equal(7, replies.Split("+OK\r\n").Length - 1);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var url = $"http://127.0.0.1:{leader.MetricsPort}/metrics";
+        var text = await WaitForAsync(http, url, t => Sample(t, "raftkv_keys") == 7);
+
+        Assert.Equal(6, Sample(text, "raftkv_commands_total", "command=\"set\"", "protocol=\"resp\""));
+        Assert.Equal(3, Sample(text, "raftkv_commands_total", "command=\"get\"", "protocol=\"resp\""));
+        Assert.Equal(2, Sample(text, "raftkv_commands_total", "command=\"incr\"", "protocol=\"resp\""));
+        Assert.Equal(6, Sample(text, "raftkv_command_duration_seconds_count", "command=\"set\"", "protocol=\"resp\""));
+        Assert.InRange(Sample(text, "raftkv_command_duration_seconds_sum", "command=\"set\"", "protocol=\"resp\""), 0, 6 * 30);
+        Assert.Equal(1, Sample(text, "raftkv_keys_expiring"));
+        Assert.Equal(3, Sample(text, "raftkv_raft_members"));
+        Assert.Equal(1, Sample(text, "raftkv_raft_has_leader"));
+        Assert.True(Sample(text, "raftkv_raft_term") >= 1, text);
+        Assert.True(Sample(text, "raftkv_raft_applied_index") >= 7, text);
+        Assert.True(Sample(text, "raftkv_raft_commit_index") >= Sample(text, "raftkv_raft_applied_index"), text);
+        Assert.True(Sample(text, "raftkv_connections_received_total") >= 1, text);
+        Assert.True(Sample(text, "raftkv_memory_resident_bytes") > 10_000_000, text);
+        Assert.True(Sample(text, "raftkv_disk_free_bytes") > 0, text);
+        Assert.True(Sample(text, "raftkv_elections_total") >= 0, text);
+        Assert.True(Sample(text, "raftkv_leader_changes_total") >= 1, text);
+        Assert.True(Sample(text, "raftkv_reads_total", "kind=\"lease\"") + Sample(text, "raftkv_reads_total", "kind=\"round\"") >= 0, text);
+        foreach (var family in new[] { "raftkv_log_entry_commands", "raftkv_write_commit_duration_seconds", "raftkv_replication_round_duration_seconds", "raftkv_log_fsync_duration_seconds" })
+            Assert.Contains("# TYPE " + family + " histogram", text, StringComparison.Ordinal);
+        Assert.Contains("dotnet_gc_collections_total", text, StringComparison.Ordinal);
+
+        // Off the client ports: the gRPC listener does not serve it.
+        using var h2 = new HttpClient { DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await h2.GetAsync($"http://127.0.0.1:{leader.GrpcPort}/metrics")).StatusCode);
+    }
+
+    [Fact]
+    public async Task HealthReady_Is200WithALeader_And503OnANodeCutOffFromTheOthers_GrpcHealthAgrees()
+    {
+        await using var cluster = await ProcessCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync(Patience);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        foreach (var node in cluster.Nodes)
+        {
+            await WaitForStatusAsync(http, $"http://127.0.0.1:{node.MetricsPort}/health/ready", 200);
+            Assert.Equal(200, (int)(await http.GetAsync($"http://127.0.0.1:{node.MetricsPort}/health/live")).StatusCode);
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await GrpcHealthAsync(node));
+        }
+
+        var survivor = cluster.Nodes.First(n => n != leader);
+        foreach (var node in cluster.Nodes.Where(n => n != survivor))
+            node.Kill();
+
+        await WaitForStatusAsync(http, $"http://127.0.0.1:{survivor.MetricsPort}/health/ready", 503);
+        Assert.Equal(200, (int)(await http.GetAsync($"http://127.0.0.1:{survivor.MetricsPort}/health/live")).StatusCode);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, await GrpcHealthAsync(survivor));
+        var metrics = await http.GetStringAsync($"http://127.0.0.1:{survivor.MetricsPort}/metrics");
+        Assert.Equal(0, Sample(metrics, "raftkv_raft_has_leader"));
+    }
+
+    private static async Task<HealthCheckResponse.Types.ServingStatus> GrpcHealthAsync(NodeProcess node)
+    {
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{node.GrpcPort}");
+        var client = new Health.HealthClient(channel);
+        var reply = await client.CheckAsync(new HealthCheckRequest { Service = "" }, deadline: DateTime.UtcNow.AddSeconds(30));
+        return reply.Status;
+    }
+
+    private static async Task WaitForStatusAsync(HttpClient http, string url, int expected)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        var last = 0;
+        var body = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await http.GetAsync(url);
+            last = (int)response.StatusCode;
+            body = await response.Content.ReadAsStringAsync();
+            if (last == expected)
+                return;
+            await Task.Delay(200);
+        }
+
+        Assert.Fail($"{url} stayed {last} ({body}), expected {expected}");
+    }
+
+    private static async Task<string> WaitForAsync(HttpClient http, string url, Func<string, bool> done)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        var text = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            text = await http.GetStringAsync(url);
+            if (done(text))
+                return text;
+            await Task.Delay(200);
+        }
+
+        return text;
+    }
+
+    /// <summary>The value of the first sample of <paramref name="name"/> whose labels include all of <paramref name="labels"/>; NaN if none.</summary>
+    private static double Sample(string text, string name, params string[] labels)
+    {
+        foreach (var line in text.Split('\n'))
+        {
+            if (!line.StartsWith(name + "{", StringComparison.Ordinal) && !line.StartsWith(name + " ", StringComparison.Ordinal))
+                continue;
+            if (labels.All(l => line.Contains(l, StringComparison.Ordinal)))
+                return double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+        }
+
+        return double.NaN;
+    }
+
+    private static string Resp(params string[] args)
+    {
+        var text = new StringBuilder().Append('*').Append(args.Length).Append("\r\n");
+        foreach (var arg in args)
+            text.Append('$').Append(Encoding.UTF8.GetByteCount(arg)).Append("\r\n").Append(arg).Append("\r\n");
+        return text.ToString();
+    }
+}
