@@ -104,6 +104,13 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// <summary>Called with the arguments of every applied client command (wakes blocked clients on the leader).</summary>
     public Action<byte[][]>? Touched { get; set; }
 
+    /// <summary>Told each command a script or function runs, at apply or in a read (feeds MONITOR clients).</summary>
+    public Action<byte[][]>? ScriptCallObserver
+    {
+        get => _store.ScriptCallObserver;
+        set => _store.ScriptCallObserver = value;
+    }
+
     /// <summary>
     /// Called after an applied FLUSHALL or FLUSHDB, which changes keys without naming them: every blocked client looks
     /// again (an XREADGROUP whose stream is gone is answered with an error, as in Redis).
