@@ -64,6 +64,7 @@ public static class NodeHost
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<Security.ClusterSecretProposer>());
         builder.Services.AddSingleton<ClientRegistry>();
         builder.Services.AddSingleton<MonitorFeed>();
+        builder.Services.AddHostedService<ScriptCallMonitoring>();
         builder.Services.AddSingleton<PubSubBroker>();
         builder.Services.AddSingleton<CommandStats>();
         builder.Services.AddSingleton<InfoBuilder>();

@@ -8,6 +8,13 @@ public sealed partial class KeyValueStore
 {
     internal Scripting.ScriptHost Scripts => _scripts;
 
+    /// <summary>Told each command a script or function runs (MONITOR's "lua" lines); it only observes.</summary>
+    public Action<byte[][]>? ScriptCallObserver
+    {
+        get => _scripts.CallObserver;
+        set => _scripts.CallObserver = value;
+    }
+
     /// <summary>Scripts in the replicated cache (INFO number_of_cached_scripts).</summary>
     public int CachedScriptCount => _scripts.Cache.Count;
 

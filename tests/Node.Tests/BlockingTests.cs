@@ -57,4 +57,32 @@ public sealed class BlockingTests
         Assert.Equal("y", (await client.SendAsync("BLMOVE", "l", "dst", "LEFT", "RIGHT", "1")).Text());
         Assert.Equal("-ERR timeout is negative", (await client.SendAsync("BLPOP", "l", "-1")).Text());
     }
+
+    [Theory]
+    [InlineData("BLPOP", "list", "0")]
+    [InlineData("BLMOVE", "list", "dst", "LEFT", "LEFT", "0")]
+    public async Task ABlockedPop_WokenWhileItsKeyHoldsAnotherType_KeepsWaiting(params string[] pop)
+    {
+        // Redis serves a blocked client only from a key of its type: a transaction that pushed, deleted and SET the key
+        // left the client blocked (the suite's "LPUSH + DEL + SET should not awake blocked client" got WRONGTYPE).
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var blocked = await RespTestClient.ConnectAsync(node.RespPort);
+        await using var other = await RespTestClient.ConnectAsync(node.RespPort);
+
+        var read = blocked.SendAsync(pop);
+        await Task.Delay(500);
+        Assert.Equal("OK", (await other.SendAsync("MULTI")).Text());
+        await other.SendAsync("LPUSH", "list", "a");
+        await other.SendAsync("DEL", "list");
+        await other.SendAsync("SET", "list", "foo");
+        Assert.Equal("[:1, :1, +OK]", (await other.SendAsync("EXEC")).ToString());
+        await Task.Delay(500);
+        Assert.False(read.IsCompleted, "the blocked pop was answered while its key held a string");
+
+        Assert.Equal("1", (await other.SendAsync("DEL", "list")).Text());
+        Assert.Equal("1", (await other.SendAsync("LPUSH", "list", "b")).Text());
+        var expected = pop[0] == "BLPOP" ? "[$list, $b]" : "$b";
+        Assert.Equal(expected, (await read.WaitAsync(TimeSpan.FromSeconds(30))).ToString());
+    }
 }

@@ -42,6 +42,18 @@ public sealed class ClientControlTests
     }
 
     [Fact]
+    public async Task ClientSubcommand_WithTheWrongArgumentCount_NamesClientPipeSubcommand()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(node.RespPort);
+
+        Assert.Equal("-ERR wrong number of arguments for 'client|kill' command", (await client.SendAsync("CLIENT", "KILL")).ToString());
+        Assert.Equal("-ERR wrong number of arguments for 'client|id' command", (await client.SendAsync("CLIENT", "ID", "x")).ToString());
+        Assert.StartsWith("-ERR unknown subcommand 'nope'", (await client.SendAsync("CLIENT", "nope")).ToString());
+    }
+
+    [Fact]
     public async Task PipelinedWrites_HeldByClientPause_ApplyInTheOrderSent()
     {
         await using var cluster = await TestCluster.StartAsync(1);

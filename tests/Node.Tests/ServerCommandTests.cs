@@ -34,6 +34,20 @@ public sealed class ServerCommandTests
     }
 
     [Fact]
+    public async Task Monitor_ShowsTheCommandsAScriptCalls_FromLua_AfterTheEval()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var monitor = await RespTestClient.ConnectAsync(leader.RespPort);
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+        Assert.Equal("OK", (await monitor.SendAsync("MONITOR")).Text());
+
+        await client.SendAsync("EVAL", "redis.call('set',KEYS[1],ARGV[1])", "1", "foo", "bar");
+        Assert.Contains("\"EVAL\"", (await monitor.ReadReplyAsync().WaitAsync(TimeSpan.FromSeconds(30))).Text());
+        Assert.Matches(@"^\d+\.\d{6} \[0 lua\] ""set"" ""foo"" ""bar""$", (await monitor.ReadReplyAsync().WaitAsync(TimeSpan.FromSeconds(30))).Text());
+    }
+
+    [Fact]
     public async Task Save_WritesASnapshot_AndBgsaveStartsOne()
     {
         await using var cluster = await TestCluster.StartAsync(1);

@@ -78,6 +78,25 @@ public sealed class StreamBlockingTests
         Assert.Equal("-UNBLOCKED the stream key no longer exists", (await read.WaitAsync(TimeSpan.FromSeconds(20))).ToString());
     }
 
+    [Theory]
+    [InlineData("FLUSHALL")]
+    [InlineData("FLUSHDB")]
+    public async Task XreadgroupBlock_IsUnblockedWhenAFlushRemovesItsKey(string flush)
+    {
+        // A flush names no key, yet it deletes the blocked client's stream: Redis wakes the reader with an error
+        // (the suite's "Blocking XREADGROUP: flushed DB" waited forever here).
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(node.RespPort);
+        await using var other = await RespTestClient.ConnectAsync(node.RespPort);
+
+        Assert.Equal("OK", (await other.SendAsync("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")).Text());
+        var read = client.SendAsync("XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">");
+        await WaitForBlockedClientsAsync(node.RespPort, 1);
+        Assert.Equal("OK", (await other.SendAsync(flush)).Text());
+        Assert.Equal("-UNBLOCKED the stream key no longer exists", (await read.WaitAsync(TimeSpan.FromSeconds(30))).ToString());
+    }
+
     private static async Task WaitForBlockedClientsAsync(int port, int expected)
     {
         await using var admin = await RespTestClient.ConnectAsync(port);

@@ -61,18 +61,24 @@ internal static class BlockingCommand
     private static readonly TimeSpan LongestWait = TimeSpan.FromDays(45);
 
     /// <summary>
-    /// What a woken XREAD or XREADGROUP client gets from its retry's <paramref name="reply"/>, as Redis 7.0 answers
-    /// blocked stream readers: XREAD keeps waiting (the null array) while a key holds another type; XREADGROUP is
-    /// unblocked with an error when its key is gone or changed type, or when its group was destroyed.
+    /// What a woken client gets from its retry's <paramref name="reply"/>, as Redis 7.0 serves blocked clients: a pop
+    /// whose key now holds another type keeps waiting (Redis serves a blocked client only from a key of its type;
+    /// BLMOVE's destination of another type is an error, as in Redis), XREAD keeps waiting (the null array) while a key
+    /// holds another type; XREADGROUP is unblocked with an error when its key is gone or changed type, or when its
+    /// group was destroyed.
     /// </summary>
     /// <param name="keysAreStreams">Whether every key still holds a stream (asked only for a NOGROUP reply).</param>
-    public static Reply AfterWake(CommandId id, Reply reply, Func<bool> keysAreStreams)
+    /// <param name="sourceHoldsOtherType">Whether BLMOVE's or BRPOPLPUSH's source key holds another type than a list.</param>
+    public static Reply AfterWake(CommandId id, Reply reply, Func<bool> keysAreStreams, Func<bool> sourceHoldsOtherType)
     {
         if (reply is not ErrorReply error)
             return reply;
         var wrongType = error.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal);
         return id switch
         {
+            CommandId.Blpop or CommandId.Brpop or CommandId.Blmpop or CommandId.Bzpopmin or CommandId.Bzpopmax
+                or CommandId.Bzmpop when wrongType => Reply.NullArray,
+            CommandId.Blmove or CommandId.Brpoplpush when wrongType && sourceHoldsOtherType() => Reply.NullArray,
             CommandId.Xread when wrongType => Reply.NullArray,
             CommandId.Xreadgroup when wrongType => Reply.Error(StreamKeyGone),
             CommandId.Xreadgroup when error.Message.StartsWith("NOGROUP", StringComparison.Ordinal) =>

@@ -79,4 +79,17 @@ internal sealed class BlockingWaiters
             }
         }
     }
+
+    /// <summary>Wakes the first waiter of every key (after a flush, which names no key).</summary>
+    public void TouchedAll()
+    {
+        lock (_lock)
+        {
+            foreach (var queue in _byKey.Values)
+            {
+                if (queue.First is { } first && first.Value.Signal.CurrentCount == 0)
+                    first.Value.Signal.Release();
+            }
+        }
+    }
 }

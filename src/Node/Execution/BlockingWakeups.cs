@@ -8,6 +8,7 @@ internal sealed class BlockingWakeups(RaftHost raft, BlockingWaiters waiters) : 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         raft.StateMachine.Touched = waiters.Touched;
+        raft.StateMachine.TouchedAll = waiters.TouchedAll;
         return Task.CompletedTask;
     }
 

@@ -221,7 +221,8 @@ internal sealed partial class CommandExecutor(
                 token.ThrowIfCancellationRequested();
                 var reply = await AttemptAsync(spec, args, token).ConfigureAwait(false);
                 if (woken)
-                    reply = BlockingCommand.AfterWake(spec.Id, reply, () => KeysAreStreams(keys));
+                    reply = BlockingCommand.AfterWake(spec.Id, reply, () => KeysAreStreams(keys),
+                        () => KeyType(keys[0]) is not ("list" or "none"));
                 if (reply is not NullReply { Kind: NullKind.Array })
                     return reply;
                 caller.IsBlocked = true;
@@ -246,11 +247,12 @@ internal sealed partial class CommandExecutor(
         }
     }
 
-    private bool KeysAreStreams(IReadOnlyList<byte[]> keys)
+    private bool KeysAreStreams(IReadOnlyList<byte[]> keys) => keys.All(key => KeyType(key) == "stream");
+
+    private string? KeyType(byte[] key)
     {
         var now = Now();
-        return raft.StateMachine.Read(store => keys.All(key =>
-            store.Read(CommandId.Type, [key], now) is SimpleStringReply { Value: "stream" }));
+        return raft.StateMachine.Read(store => store.Read(CommandId.Type, [key], now) is SimpleStringReply type ? type.Value : null);
     }
 
     /// <summary>One try of a blocking command: a write (an entry), or for XREAD a read.</summary>

@@ -104,6 +104,19 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// <summary>Called with the arguments of every applied client command (wakes blocked clients on the leader).</summary>
     public Action<byte[][]>? Touched { get; set; }
 
+    /// <summary>Told each command a script or function runs, at apply or in a read (feeds MONITOR clients).</summary>
+    public Action<byte[][]>? ScriptCallObserver
+    {
+        get => _store.ScriptCallObserver;
+        set => _store.ScriptCallObserver = value;
+    }
+
+    /// <summary>
+    /// Called after an applied FLUSHALL or FLUSHDB, which changes keys without naming them: every blocked client looks
+    /// again (an XREADGROUP whose stream is gone is answered with an error, as in Redis).
+    /// </summary>
+    public Action? TouchedAll { get; set; }
+
     public long AppliedIndex => Volatile.Read(ref _appliedIndex);
 
     /// <summary>The index of the published snapshot (the log is compacted up to it), 0 when there is none.</summary>
@@ -329,6 +342,8 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
             if (reply is not NullReply { Kind: NullKind.Array } && !command.Command.IsLockWrite()
                 && command.Command != CommandId.LockLeaseExtend)
                 Touched?.Invoke(command.Arguments);
+            if (command.Command is CommandId.Flushall or CommandId.Flushdb)
+                TouchedAll?.Invoke();
             return reply;
         }
         catch (Exception e)

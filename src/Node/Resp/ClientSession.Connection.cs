@@ -181,9 +181,18 @@ internal sealed partial class ClientSession
                     Reply.Simple("ID"), Reply.Simple("GETNAME"), Reply.Simple("SETNAME <name>"),
                     Reply.Simple("SETINFO <LIB-NAME|LIB-VER> <value>"), Reply.Simple("INFO"), Reply.Simple("LIST"));
             default:
-                return Reply.Error(ErrorMessages.UnknownSubcommand(Encoding.UTF8.GetString(args[1]), "CLIENT"));
+                // A subcommand given the wrong number of arguments: Redis 7 checks each subcommand's own arity.
+                return ClientSubcommands.Contains(sub)
+                    ? Reply.Error(ErrorMessages.WrongArity("client|" + sub))
+                    : Reply.Error(ErrorMessages.UnknownSubcommand(Encoding.UTF8.GetString(args[1]), "CLIENT"));
         }
     }
+
+    private static readonly HashSet<string> ClientSubcommands = new(StringComparer.Ordinal)
+    {
+        "ID", "GETNAME", "SETNAME", "SETINFO", "INFO", "LIST", "NO-EVICT", "NO-TOUCH", "REPLY", "KILL", "PAUSE", "UNPAUSE",
+        "UNBLOCK",
+    };
 
     // Commands whose second argument names a subcommand: Redis reports them as container|subcommand (CLIENT LIST's
     // cmd=, INFO commandstats).

@@ -34,7 +34,15 @@ internal sealed class MonitorFeed
     }
 
     /// <summary>Sends <paramref name="arguments"/> (the whole request) to every monitor; never blocks.</summary>
-    public void Feed(ClientSession source, byte[][] arguments, bool redact)
+    public void Feed(ClientSession source, byte[][] arguments, bool redact) => Feed(source, source.Address, arguments, redact);
+
+    /// <summary>
+    /// Sends a command a script ran (<c>[0 lua] "set" "k" "v"</c>, as Redis shows them after the EVAL line). Every node
+    /// shows the scripts it applies.
+    /// </summary>
+    public void FeedScriptCall(byte[][] arguments) => Feed(null, "lua", arguments, redact: false);
+
+    private void Feed(ClientSession? source, string address, byte[][] arguments, bool redact)
     {
         var monitors = Volatile.Read(ref _monitors);
         if (monitors.Length == 0)
@@ -42,7 +50,7 @@ internal sealed class MonitorFeed
         var now = DateTimeOffset.UtcNow;
         var micros = now.ToUnixTimeMilliseconds() * 1000 + (now.Ticks % TimeSpan.TicksPerMillisecond / 10);
         var line = new StringBuilder();
-        line.Append(CultureInfo.InvariantCulture, $"{micros / 1_000_000}.{micros % 1_000_000:D6} [0 {source.Address}]");
+        line.Append(CultureInfo.InvariantCulture, $"{micros / 1_000_000}.{micros % 1_000_000:D6} [0 {address}]");
         for (var i = 0; i < arguments.Length; i++)
         {
             line.Append(' ');

@@ -69,20 +69,27 @@ internal static class CommandCommand
     }
 
     /// <summary>
-    /// COMMAND GETKEYS and GETKEYSANDFLAGS. Keys come from the table's positions, or for commands whose keys follow a
-    /// numkeys argument (ZUNION, LMPOP, FCALL, ...) from that count, as Redis's key procedures find them. The flags
-    /// are RW/RO with the access kind of the command as a whole (write: update; read: access), coarser than Redis's
-    /// per-key specs (which tell, e.g., a destination's OW from a source's RO).
+    /// COMMAND GETKEYS and GETKEYSANDFLAGS. Keys come from the table's positions, for commands whose keys follow a
+    /// numkeys argument (ZUNION, LMPOP, FCALL, ...) from that count, XREAD's after STREAMS, and MEMORY USAGE's key, as
+    /// Redis's key specs find them; such a command given no keys (EVAL with numkeys 0) answers the empty array. The
+    /// flags are RW/RO with the access kind of the command as a whole (write: update; read: access), coarser than
+    /// Redis's per-key specs (which tell, e.g., a destination's OW from a source's RO).
     /// </summary>
     private static Reply GetKeys(byte[][] command, bool withFlags)
     {
         if (!CommandTable.TryGet(command[0], out var spec))
             return Reply.Error("ERR Invalid command specified");
-        if (!spec.AcceptsArgumentCount(command.Length))
-            return Reply.Error("ERR Invalid number of arguments specified for command");
-        var positions = RaftKV.StateMachine.Acl.AclRequest.KeyPositions(spec, command);
-        if (positions.Count == 0)
+        var memoryUsage = spec.Id == CommandId.Memory && command.Length > 1
+            && Ascii.EqualsIgnoreCase(command[1], "USAGE"u8);
+        var optionalKeys = spec.Id is CommandId.Eval or CommandId.Evalsha or CommandId.EvalRo or CommandId.EvalshaRo
+            or CommandId.Fcall or CommandId.FcallRo;
+        if (spec.FirstKey == 0 && !memoryUsage && !optionalKeys && !HasKeysAfterNumkeysOrStreams(spec.Id))
             return Reply.Error("ERR The command has no key arguments");
+        if (!spec.AcceptsArgumentCount(command.Length) || (memoryUsage && command.Length < 3))
+            return Reply.Error("ERR Invalid number of arguments specified for command");
+        IReadOnlyList<int> positions = memoryUsage ? [2] : RaftKV.StateMachine.Acl.AclRequest.Keys(spec, command);
+        if (positions.Count == 0 && !optionalKeys)
+            return Reply.Error("ERR Invalid arguments specified for command");
         var flags = spec.IsWrite
             ? new SetReply([Reply.Simple("RW"), Reply.Simple("update")])
             : new SetReply([Reply.Simple("RO"), Reply.Simple("access")]);
@@ -90,4 +97,9 @@ internal static class CommandCommand
             .Select(i => withFlags ? Reply.Array(Reply.Bulk(command[i]), flags) : Reply.Bulk(command[i]))
             .ToArray());
     }
+
+    private static bool HasKeysAfterNumkeysOrStreams(CommandId id) => id is CommandId.Zunion or CommandId.Zinter
+        or CommandId.Zdiff or CommandId.Sintercard or CommandId.Zintercard or CommandId.Lmpop or CommandId.Zmpop
+        or CommandId.Blmpop or CommandId.Bzmpop or CommandId.Zunionstore or CommandId.Zinterstore or CommandId.Zdiffstore
+        or CommandId.Xread or CommandId.Xreadgroup;
 }

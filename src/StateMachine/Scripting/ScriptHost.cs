@@ -28,6 +28,12 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
 
     public ScriptCache Cache { get; } = new();
 
+    /// <summary>
+    /// Told each command a script runs (the whole command, its name first), after the checks that refuse it, as Redis
+    /// feeds its MONITOR clients from call(); it only observes, so the state stays a function of the log.
+    /// </summary>
+    public Action<byte[][]>? CallObserver { get; set; }
+
     /// <summary>Bytes the Lua state holds (0 before the first script), as INFO's used_memory_vm_eval.</summary>
     public long EngineMemory
     {
@@ -259,6 +265,11 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
         }
 
         var args = command[1..];
+        if (CallObserver is { } observer && !NotAllowed(spec) && !(spec.IsWrite && readOnly))
+        {
+            observer(command);
+        }
+
         switch (spec.Id)
         {
             case CommandId.Ping:
