@@ -31,7 +31,7 @@ internal sealed class PubSubBroker
         }
     }
 
-    /// <summary>Patterns with at least one subscriber on this node.</summary>
+    /// <summary>Patterns with at least one subscriber on this node (PUBSUB NUMPAT, the metrics gauge).</summary>
     public int PatternCount
     {
         get
@@ -107,16 +107,6 @@ internal sealed class PubSubBroker
     {
         lock (_lock)
             return _channels.TryGetValue(Name(channel), out var sessions) ? sessions.Count : 0;
-    }
-
-    /// <summary>How many distinct patterns sessions here subscribe to (PUBSUB NUMPAT).</summary>
-    public int PatternCount
-    {
-        get
-        {
-            lock (_lock)
-                return _patterns.Count;
-        }
     }
 
     /// <summary>Delivers a message to local subscribers; returns how many received it.</summary>

@@ -15,7 +15,7 @@ namespace RaftKV.Node.Server;
 /// clients route writes by themselves. The raft section has the consensus state.
 /// </summary>
 internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard disk, ClientRegistry clients, ServerInfo server, IOptions<NodeOptions> options, TimeProvider clock,
-    RaftKV.Node.Execution.ExpirySweeper expiry, CommandStats commands, IMemberAddresses addresses)
+    RaftKV.Node.Execution.ExpirySweeper expiry, CommandStats commands)
 {
     private static readonly string[] DefaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace", "raft"];
     private readonly NodeOptions _options = options.Value;
