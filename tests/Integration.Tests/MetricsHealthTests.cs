@@ -9,7 +9,7 @@ namespace RaftKV.Integration.Tests;
 /// <summary>
 /// The operators' endpoint of real node processes (issue 18): <c>/metrics</c> counts what clients really sent and
 /// reports the cluster's state; <c>/health/ready</c> and gRPC health say whether a node can serve: 200 (SERVING) with a
-/// leader, 503 (NOT_SERVING) on a node cut off from every other member.
+/// leader, 503 (NOT_SERVING) on a node cut off from every other member, by killing them or by a real partition.
 /// </summary>
 public sealed class MetricsHealthTests
 {
@@ -86,6 +86,44 @@ public sealed class MetricsHealthTests
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, await GrpcHealthAsync(survivor));
         var metrics = await http.GetStringAsync($"http://127.0.0.1:{survivor.MetricsPort}/metrics");
         Assert.Equal(0, Sample(metrics, "raftkv_raft_has_leader"));
+    }
+
+    [PartitionFact]
+    public async Task HealthReady_Is503AndGrpcNotServing_OnANodePartitionedFromTheLeader_And200AgainAfterHealing()
+    {
+        using var partition = LoopbackPartition.Create();
+        await using var cluster = await ProcessCluster.StartAsync(3, partition: partition);
+        var leader = await cluster.WaitForLeaderAsync(Patience);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        foreach (var node in cluster.Nodes)
+            await WaitForStatusAsync(http, $"http://127.0.0.1:{node.MetricsPort}/health/ready", 200);
+
+        // Every process keeps running; only the isolated follower's Raft and snapshot traffic is dropped, both ways.
+        // Cut from the other follower too, it cannot win an election there and find a leader on its own side.
+        var isolated = cluster.Nodes.First(n => n != leader);
+        var other = cluster.Nodes.First(n => n != leader && n != isolated);
+        partition.Cut(isolated, leader);
+        partition.Cut(isolated, other);
+
+        await WaitForStatusAsync(http, $"http://127.0.0.1:{isolated.MetricsPort}/health/ready", 503);
+        Assert.Equal(200, (int)(await http.GetAsync($"http://127.0.0.1:{isolated.MetricsPort}/health/live")).StatusCode);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, await GrpcHealthAsync(isolated));
+        Assert.Equal(0, Sample(await http.GetStringAsync($"http://127.0.0.1:{isolated.MetricsPort}/metrics"), "raftkv_raft_has_leader"));
+
+        // The majority side keeps its leader and serves writes.
+        var majorityLeader = await cluster.WaitForLeaderAsync(Patience);
+        Assert.NotEqual(isolated, majorityLeader);
+        Assert.Contains("+OK", await RawResp.TryCommandAsync(majorityLeader.RespPort, Patience, "SET", "during-partition", "1") ?? "", StringComparison.Ordinal);
+        foreach (var node in new[] { leader, other })
+        {
+            await WaitForStatusAsync(http, $"http://127.0.0.1:{node.MetricsPort}/health/ready", 200);
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await GrpcHealthAsync(node));
+        }
+
+        // The cut was the cause: healed, the node finds the leader again.
+        partition.Heal();
+        await WaitForStatusAsync(http, $"http://127.0.0.1:{isolated.MetricsPort}/health/ready", 200);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, await GrpcHealthAsync(isolated));
     }
 
     private static async Task<HealthCheckResponse.Types.ServingStatus> GrpcHealthAsync(NodeProcess node)

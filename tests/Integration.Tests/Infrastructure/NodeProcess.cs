@@ -27,6 +27,12 @@ internal sealed class NodeProcess(int index, int respPort, int raftPort, int grp
 
     public string Endpoint => $"127.0.0.1:{RespPort}";
 
+    /// <summary>
+    /// A cgroup v2 directory the process starts in (before it opens any socket), so that iptables can tell its packets
+    /// apart (<see cref="LoopbackPartition"/>); null: the test process's own cgroup.
+    /// </summary>
+    public string? Cgroup { get; set; }
+
     public bool IsRunning => _process is { HasExited: false };
 
     public string Output
@@ -40,13 +46,22 @@ internal sealed class NodeProcess(int index, int respPort, int raftPort, int grp
 
     public void Start(IReadOnlyList<string> members, IReadOnlyDictionary<string, string> settings)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(Cgroup is null ? "dotnet" : "/bin/sh")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(NodeBinary.Path)!,
         };
+        if (Cgroup is not null)
+        {
+            // The shell joins the cgroup and execs dotnet in place: same process id, so Kill and Signal still reach the node.
+            info.ArgumentList.Add("-c");
+            info.ArgumentList.Add("echo $$ > \"$0/cgroup.procs\" && exec \"$@\"");
+            info.ArgumentList.Add(Cgroup);
+            info.ArgumentList.Add("dotnet");
+        }
+
         info.ArgumentList.Add(NodeBinary.Path);
         info.ArgumentList.Add($"--RaftKV:NodeId=node{Index}");
         info.ArgumentList.Add($"--RaftKV:RespEndpoint=127.0.0.1:{RespPort}");

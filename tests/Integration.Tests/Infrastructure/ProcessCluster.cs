@@ -54,13 +54,30 @@ internal sealed class ProcessCluster : IAsyncDisposable
 
     /// <param name="tls">Set when the RESP ports speak TLS: the cluster's own probes (leader search) trust its CA.</param>
     /// <param name="nodeSettings">Settings for one node (by index) over <paramref name="settings"/>.</param>
+    /// <param name="partition">When set, every node runs in its own cgroup of it, so the test can cut links.</param>
+    /// <param name="leaderTimeout">How long to wait for a leader (60 s); past it the nodes are killed and it throws.</param>
     public static async Task<ProcessCluster> StartAsync(int count = 3, Dictionary<string, string>? settings = null,
-        TestCertificates? tls = null, Func<int, IReadOnlyDictionary<string, string>>? nodeSettings = null)
+        TestCertificates? tls = null, Func<int, IReadOnlyDictionary<string, string>>? nodeSettings = null,
+        LoopbackPartition? partition = null, TimeSpan? leaderTimeout = null)
     {
         var cluster = new ProcessCluster(count, settings ?? [], tls, nodeSettings);
-        foreach (var node in cluster.Nodes)
-            node.Start(cluster.Members, cluster.SettingsOf(node.Index));
-        await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(60));
+        try
+        {
+            foreach (var node in cluster.Nodes)
+            {
+                node.Cgroup = partition?.CgroupOf(node.Index);
+                node.Start(cluster.Members, cluster.SettingsOf(node.Index));
+            }
+
+            await cluster.WaitForLeaderAsync(leaderTimeout ?? TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            // The caller gets no cluster to dispose: kill what was started rather than leave nodes running.
+            await cluster.DisposeAsync();
+            throw;
+        }
+
         return cluster;
     }
 
