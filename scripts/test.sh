@@ -41,6 +41,20 @@ if ((build_status == 0)) && [[ ${RAFTKV_CHAOS:-1} == 1 ]]; then
   echo "chaos (seed $chaos_seed): $(tail -1 "$chaos_log") (details: $chaos_log)"
 fi
 
+# The README's install path (scripts/package-check.sh: build the tarball, install it into a temporary root,
+# systemd-analyze verify the unit, start the node as the unit does, PING), counted as one test.
+# RAFTKV_PACKAGE_CHECK=0 leaves it out.
+package_result=""
+if ((build_status == 0)) && [[ ${RAFTKV_PACKAGE_CHECK:-1} == 1 ]]; then
+  package_log=$results/package-check.log
+  if timeout -k 60 2400 bash scripts/package-check.sh >"$package_log" 2>&1; then
+    package_result=passed
+  else
+    package_result=failed
+  fi
+  echo "$(tail -1 "$package_log") (details: $package_log)"
+fi
+
 passed=0
 failed=0
 for trx in "$results"/*.trx; do
@@ -55,6 +69,10 @@ for trx in "$results"/*.trx; do
   failed=$((failed + ${f:-0} + ${t:-0} - ${e:-0}))
 done
 case $chaos_result in
+  passed) passed=$((passed + 1)) ;;
+  failed) failed=$((failed + 1)); status=1 ;;
+esac
+case $package_result in
   passed) passed=$((passed + 1)) ;;
   failed) failed=$((failed + 1)); status=1 ;;
 esac
