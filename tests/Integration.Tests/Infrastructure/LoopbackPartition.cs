@@ -30,20 +30,61 @@ internal sealed class LoopbackPartition : IDisposable
     public static LoopbackPartition Create() =>
         IsAvailable(out var reason) ? new LoopbackPartition(CgroupMount()!) : throw new InvalidOperationException(reason);
 
-    /// <summary>True when this process can partition: root, a cgroup2 mount, iptables that lists OUTPUT.</summary>
+    /// <summary>
+    /// True when this process can partition: root, a writable cgroup2 mount a child process can join, iptables with the
+    /// cgroup match (a container without them, or a user without root, cannot).
+    /// </summary>
     public static bool IsAvailable(out string reason)
     {
         if (!OperatingSystem.IsLinux())
             reason = "not Linux";
         else if (!Environment.IsPrivilegedProcess)
             reason = "not root (iptables and cgroups need it)";
-        else if (CgroupMount() is null)
+        else if (CgroupMount() is not { } mount)
             reason = "no cgroup2 mount in /proc/self/mounts";
-        else if (Run("iptables", "-w", "-L", "OUTPUT", "-n") is var (code, output) && code != 0)
-            reason = "iptables -L OUTPUT failed: " + output.Trim();
         else
-            reason = "";
+            reason = Probe(mount);
         return reason.Length == 0;
+    }
+
+    /// <summary>Tries each step of a cut once, on a cgroup of its own and the discard port; "" when all work.</summary>
+    private static string Probe(string mount)
+    {
+        var name = "raftkv-it-probe-" + Guid.NewGuid().ToString("N")[..12];
+        var path = Path.Combine(mount, name);
+        try
+        {
+            Directory.CreateDirectory(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot create a cgroup in {mount}: {e.Message}";
+        }
+
+        try
+        {
+            if (Run("/bin/sh", "-c", "echo $$ > \"$0/cgroup.procs\"", path) is var (joinCode, joinOutput) && joinCode != 0)
+                return "a process cannot join a new cgroup: " + joinOutput.Trim();
+            string[] rule = ["OUTPUT", "-o", "lo", "-p", "tcp", "--dport", "9", "-m", "cgroup", "--path", name, "-j", "DROP"];
+            if (Run("iptables", ["-w", "-I", .. rule]) is var (code, output) && code != 0)
+                return "iptables cannot drop by cgroup: " + output.Trim();
+            Run("iptables", ["-w", "-D", .. rule]);
+            return "";
+        }
+        finally
+        {
+            for (var tries = 0; tries < 50 && Directory.Exists(path); tries++)
+            {
+                try
+                {
+                    Directory.Delete(path);
+                }
+                catch (IOException)
+                {
+                    Thread.Sleep(100); // the shell that joined it is still being reaped
+                }
+            }
+        }
     }
 
     /// <summary>The cgroup directory node <paramref name="index"/> is started in (created on first use).</summary>
