@@ -279,6 +279,13 @@ public sealed partial class KeyValueStore
     public long ExpiredKeyCount => _keys.ExpiredRemovals;
 
     /// <summary>
+    /// Changes applied (Redis's dirty counter, INFO's rdb_changes_since_last_save): one per keyspace event a write
+    /// reports, so a write that changes nothing counts nothing (Redis counts some multi-element writes once per
+    /// element; here they count once). Not state: a restored snapshot starts it again at 0.
+    /// </summary>
+    public long ChangeCount => _keys.Events.Changes;
+
+    /// <summary>
     /// For a client that blocks in XREAD with <c>$</c>: <paramref name="arguments"/> (the name excluded) with each
     /// <c>$</c> replaced by its stream's last id at <paramref name="nowMs"/> (0-0 for a missing key), so that running
     /// the command again later answers only entries added after now, as Redis resolves <c>$</c> when the client blocks.

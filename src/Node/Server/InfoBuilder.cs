@@ -116,6 +116,7 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
     {
         text.Append("# Persistence\r\n");
         Line(text, "loading", 0);
+        Line(text, "rdb_changes_since_last_save", raft.IsStarted ? raft.StateMachine.Read(static s => s.ChangeCount) : 0);
         Line(text, "aof_enabled", 1);
         Line(text, "rdb_bgsave_in_progress", server.IsSaving ? 1 : 0);
         Line(text, "aof_rewrite_in_progress", server.IsSaving ? 1 : 0);
