@@ -451,7 +451,7 @@ public sealed partial class KeyValueStore
 
         // The store has no subscribers: the node delivers the message to its own when it applies the entry.
         CommandId.Publish => Reply.Zero,
-        CommandId.Object => GenericCommands.Object(_keys, args, now),
+        CommandId.Object => GenericCommands.Object(_keys, args, now, _config.Get("maxmemory-policy").Contains("lfu", StringComparison.Ordinal)),
         CommandId.Touch => GenericCommands.Touch(_keys, args, now),
         CommandId.Copy => GenericCommands.Copy(_keys, args, now),
         CommandId.Dump => DumpCommands.Dump(_keys, args, now),
