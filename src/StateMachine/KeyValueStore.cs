@@ -279,6 +279,13 @@ public sealed partial class KeyValueStore
     public long ExpiredKeyCount => _keys.ExpiredRemovals;
 
     /// <summary>
+    /// Changes applied (Redis's dirty counter, INFO's rdb_changes_since_last_save): one per keyspace event a write
+    /// reports, so a write that changes nothing counts nothing (Redis counts some multi-element writes once per
+    /// element; here they count once). Not state: a restored snapshot starts it again at 0.
+    /// </summary>
+    public long ChangeCount => _keys.Events.Changes;
+
+    /// <summary>
     /// For a client that blocks in XREAD with <c>$</c>: <paramref name="arguments"/> (the name excluded) with each
     /// <c>$</c> replaced by its stream's last id at <paramref name="nowMs"/> (0-0 for a missing key), so that running
     /// the command again later answers only entries added after now, as Redis resolves <c>$</c> when the client blocks.
@@ -444,7 +451,7 @@ public sealed partial class KeyValueStore
 
         // The store has no subscribers: the node delivers the message to its own when it applies the entry.
         CommandId.Publish => Reply.Zero,
-        CommandId.Object => GenericCommands.Object(_keys, args, now),
+        CommandId.Object => GenericCommands.Object(_keys, args, now, _config.Get("maxmemory-policy").Contains("lfu", StringComparison.Ordinal)),
         CommandId.Touch => GenericCommands.Touch(_keys, args, now),
         CommandId.Copy => GenericCommands.Copy(_keys, args, now),
         CommandId.Dump => DumpCommands.Dump(_keys, args, now),

@@ -55,6 +55,24 @@ public sealed class ConfigCommandTests
     }
 
     [Fact]
+    public async Task ConfigSet_OfThisNodesOwnSettings_ToTheirCurrentValue_IsAccepted()
+    {
+        // Redis's "CONFIG sanity" test sets every parameter CONFIG GET * reports to the value it reports.
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(node.RespPort);
+
+        var bind = (await client.SendAsync("CONFIG", "GET", "bind")).Text()!;
+        var host = bind[(bind.IndexOf(", $", StringComparison.Ordinal) + 3)..^1];
+        Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "port", node.RespPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "bind", host, "timeout", "7")).Text());
+        Assert.Equal("[$timeout, $7]", (await client.SendAsync("CONFIG", "GET", "timeout")).Text());
+        Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "bind", host)).Text());
+        Assert.StartsWith("-ERR CONFIG SET failed (possibly related to argument 'bind') - ",
+            (await client.SendAsync("CONFIG", "SET", "timeout", "8", "bind", "10.9.8.7")).Text());
+        Assert.Equal("[$timeout, $7]", (await client.SendAsync("CONFIG", "GET", "timeout")).Text());
+    }
+
+    [Fact]
     public async Task ClientReply_OffAndSkip_DropReplies_AsRedisDoes()
     {
         await using var cluster = await TestCluster.StartAsync(1);

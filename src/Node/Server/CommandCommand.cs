@@ -24,7 +24,7 @@ internal static class CommandCommand
                     .Select(name => CommandTable.TryGet(name, out var spec) ? Describe(spec) : Reply.NullArray)
                     .ToArray());
             case "LIST":
-                return Reply.Array(CommandTable.All.Select(static s => Reply.Bulk(s.Name.ToLowerInvariant())).ToArray());
+                return List(args);
             case "DOCS":
                 return new MapReply([]);
             case "GETKEYS" when args.Length >= 3:
@@ -55,6 +55,8 @@ internal static class CommandCommand
             flags.Add(Reply.Simple("pubsub"));
         if ((spec.Flags & CommandFlags.Fast) != 0)
             flags.Add(Reply.Simple("fast"));
+        if (HasMovableKeys(spec.Id))
+            flags.Add(Reply.Simple("movablekeys"));
         return Reply.Array(
             Reply.Bulk(spec.Name.ToLowerInvariant()),
             Reply.Integer(spec.Arity),
@@ -97,6 +99,49 @@ internal static class CommandCommand
             .Select(i => withFlags ? Reply.Array(Reply.Bulk(command[i]), flags) : Reply.Bulk(command[i]))
             .ToArray());
     }
+
+    /// <summary>
+    /// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]: every command and subcommand
+    /// (container|subcommand) this node serves; no modules exist, an unknown category matches nothing, a pattern is a
+    /// case-insensitive glob over the full name.
+    /// </summary>
+    private static Reply List(byte[][] args)
+    {
+        IEnumerable<string> names = CommandTable.All.SelectMany(static spec =>
+        {
+            var name = spec.Name.ToLowerInvariant();
+            var subs = AclCommandCatalog.Find(name)?.Subcommands ?? [];
+            return subs.Select(static sub => sub.FullName).Prepend(name);
+        });
+        if (args.Length == 5 && Ascii.EqualsIgnoreCase(args[2], "FILTERBY"u8))
+        {
+            var filter = Encoding.ASCII.GetString(args[3]).ToUpperInvariant();
+            var value = Encoding.UTF8.GetString(args[4]);
+            if (filter == "MODULE")
+                names = [];
+            else if (filter == "ACLCAT")
+            {
+                var category = AclCommandCatalog.FindCategory(value);
+                names = category == AclCategories.None ? [] : names.Where(n => (AclCommandCatalog.CategoriesOf(n) & category) != 0);
+            }
+            else if (filter == "PATTERN")
+            {
+                var pattern = Encoding.UTF8.GetBytes(value.ToLowerInvariant());
+                names = names.Where(n => RaftKV.StateMachine.Text.GlobPattern.IsMatch(pattern, Encoding.UTF8.GetBytes(n)));
+            }
+            else
+                return Reply.Error("ERR syntax error");
+        }
+        else if (args.Length != 2)
+            return Reply.Error("ERR syntax error");
+
+        return Reply.Array(names.Select(static n => (Reply)Reply.Bulk(n)).ToArray());
+    }
+
+    /// <summary>Redis's movablekeys: commands whose keys are found from their arguments (numkeys, STREAMS, STORE).</summary>
+    private static bool HasMovableKeys(CommandId id) => HasKeysAfterNumkeysOrStreams(id)
+        || id is CommandId.Eval or CommandId.Evalsha or CommandId.EvalRo or CommandId.EvalshaRo or CommandId.Fcall
+            or CommandId.FcallRo or CommandId.Sort or CommandId.SortRo or CommandId.Georadius or CommandId.Georadiusbymember;
 
     private static bool HasKeysAfterNumkeysOrStreams(CommandId id) => id is CommandId.Zunion or CommandId.Zinter
         or CommandId.Zdiff or CommandId.Sintercard or CommandId.Zintercard or CommandId.Lmpop or CommandId.Zmpop

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Numerics;
 using System.Text;
+using RaftKV.Protocol.Replies;
 
 namespace RaftKV.Node.Server;
 
@@ -23,6 +25,9 @@ internal sealed class CommandStats(Diagnostics.NodeMetrics metrics)
         public long Ticks;
         public long Rejected;
         public long Failed;
+
+        /// <summary>Calls by duration: bucket i counts those of at most 2^i microseconds (the last one, any longer).</summary>
+        public readonly long[] Buckets = new long[BucketCount];
     }
 
     /// <summary>Commands run (Redis: total_commands_processed).</summary>
@@ -49,7 +54,10 @@ internal sealed class CommandStats(Diagnostics.NodeMetrics metrics)
         var counters = Of(name);
         Interlocked.Increment(ref _calls);
         Interlocked.Increment(ref counters.Calls);
-        Interlocked.Add(ref counters.Ticks, Stopwatch.GetTimestamp() - startedTimestamp);
+        var ticks = Stopwatch.GetTimestamp() - startedTimestamp;
+        Interlocked.Add(ref counters.Ticks, ticks);
+        var usec = (ulong)Math.Max(1, (long)Stopwatch.GetElapsedTime(0, ticks).TotalMicroseconds);
+        Interlocked.Increment(ref counters.Buckets[Math.Min(BucketCount - 1, 64 - BitOperations.LeadingZeroCount(usec - 1))]);
         if (failed)
         {
             Interlocked.Increment(ref _errors);
@@ -79,6 +87,45 @@ internal sealed class CommandStats(Diagnostics.NodeMetrics metrics)
     }
 
     /// <summary>
+    /// LATENCY HISTOGRAM: for each command with calls (all of them, or those <paramref name="names"/> name; a container
+    /// names its subcommands; unknown names are skipped) its calls and a cumulative histogram of their durations, in
+    /// microseconds at powers of two, up to the bucket that holds the slowest call (Redis: an HDR histogram).
+    /// </summary>
+    public Reply Histogram(IReadOnlyList<string> names)
+    {
+        var chosen = names.Count == 0
+            ? _byName.Keys.Order(StringComparer.Ordinal).ToList()
+            : names.Select(static n => n.ToLowerInvariant()).SelectMany(n => _byName.ContainsKey(n)
+                ? (IEnumerable<string>)[n]
+                : _byName.Keys.Where(k => k.StartsWith(n + "|", StringComparison.Ordinal)).Order(StringComparer.Ordinal)).Distinct().ToList();
+        var entries = new List<KeyValuePair<Reply, Reply>>();
+        foreach (var name in chosen)
+        {
+            if (!_byName.TryGetValue(name, out var counters) || Interlocked.Read(ref counters.Calls) == 0)
+                continue;
+            var buckets = new List<KeyValuePair<Reply, Reply>>();
+            long cumulative = 0;
+            var calls = Interlocked.Read(ref counters.Calls);
+            for (var i = 0; i < BucketCount && cumulative < calls; i++)
+            {
+                var count = Interlocked.Read(ref counters.Buckets[i]);
+                if (count == 0 && cumulative == 0)
+                    continue;
+                cumulative += count;
+                buckets.Add(new(Reply.Integer(1L << i), Reply.Integer(cumulative)));
+            }
+
+            entries.Add(new(Reply.Bulk(name), new MapReply(
+            [
+                new(Reply.Bulk("calls"), Reply.Integer(calls)),
+                new(Reply.Bulk("histogram_usec"), new MapReply(buckets)),
+            ])));
+        }
+
+        return new MapReply(entries);
+    }
+
+    /// <summary>
     /// The counters of <paramref name="name"/>. Subcommand names come from clients: past <see cref="MaxNames"/> entries a
     /// new container|subcommand name is counted under its container, so the table cannot grow without bound.
     /// </summary>
@@ -90,4 +137,5 @@ internal sealed class CommandStats(Diagnostics.NodeMetrics metrics)
     }
 
     private const int MaxNames = 4096;
+    private const int BucketCount = 40;
 }

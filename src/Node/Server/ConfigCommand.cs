@@ -34,6 +34,9 @@ internal sealed class ConfigCommand(RaftHost raft, CommandExecutor executor, IOp
             case "GET" when args.Length >= 3:
                 return Get(args[2..]);
             case "SET" when args.Length >= 4:
+                args = WithoutUnchangedNodeSettings(args);
+                if (args.Length == 2)
+                    return Reply.Ok;
                 if (!RuntimeConfig.TryParse(args[2..], out var changes, out var error))
                     return Reply.Error(error!);
                 // Each parameter under the entry it was set by (a name and its alias may both appear, as in Redis),
@@ -112,6 +115,28 @@ internal sealed class ConfigCommand(RaftHost raft, CommandExecutor executor, IOp
         }
 
         return new MapReply(entries);
+    }
+
+    /// <summary>
+    /// CONFIG SET's arguments without the pairs that set one of this node's own settings (port, bind, dir) to the value
+    /// it already has: as in Redis, setting a parameter to its current value is accepted and changes nothing (Redis's
+    /// "CONFIG sanity" sets everything CONFIG GET * reports). Any other value of such a setting is still refused.
+    /// </summary>
+    private byte[][] WithoutUnchangedNodeSettings(byte[][] args)
+    {
+        if (args.Length % 2 != 0)
+            return args;
+        var kept = new List<byte[]>(args.Length) { args[0], args[1] };
+        for (var i = 2; i + 1 < args.Length; i += 2)
+        {
+            if (ConfigParameters.TryFind(Encoding.UTF8.GetString(args[i]), out var parameter) && parameter.Scope == ConfigScope.Node
+                && string.Equals(NodeValue(parameter.Name), Encoding.UTF8.GetString(args[i + 1]), StringComparison.Ordinal))
+                continue;
+            kept.Add(args[i]);
+            kept.Add(args[i + 1]);
+        }
+
+        return kept.Count == args.Length ? args : [.. kept];
     }
 
     private string NodeValue(string name) => name switch

@@ -18,13 +18,19 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
     RaftKV.Node.Execution.ExpirySweeper expiry, CommandStats commands)
 {
     private static readonly string[] DefaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace", "raft"];
+    private static readonly string[] AllSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "commandstats", "keyspace", "raft"];
     private readonly NodeOptions _options = options.Value;
 
     public string Build(IReadOnlyList<string> requested, ClientSession? session)
     {
-        var sections = requested.Count == 0 || requested.Any(static r => r is "all" or "everything" or "default" || r.Equals("ALL", StringComparison.OrdinalIgnoreCase))
-            ? DefaultSections
-            : requested.Select(static r => r.ToLowerInvariant()).ToArray();
+        // As Redis 7.0: no argument is "default"; "all" and "everything" are the default sections and commandstats;
+        // sections come once each, in the server's order whatever the order asked.
+        var asked = requested.Count == 0 ? ["default"] : requested.Select(static r => r.ToLowerInvariant()).ToHashSet();
+        if (asked.Contains("all") || asked.Contains("everything"))
+            asked.UnionWith(["default", "commandstats"]);
+        if (asked.Contains("default"))
+            asked.UnionWith(DefaultSections);
+        var sections = AllSections.Where(asked.Contains);
         var text = new StringBuilder();
         foreach (var section in sections)
         {
@@ -116,6 +122,7 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
     {
         text.Append("# Persistence\r\n");
         Line(text, "loading", 0);
+        Line(text, "rdb_changes_since_last_save", raft.IsStarted ? raft.StateMachine.Read(static s => s.ChangeCount) : 0);
         Line(text, "aof_enabled", 1);
         Line(text, "rdb_bgsave_in_progress", server.IsSaving ? 1 : 0);
         Line(text, "aof_rewrite_in_progress", server.IsSaving ? 1 : 0);

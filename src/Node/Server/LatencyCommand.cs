@@ -5,8 +5,9 @@ namespace RaftKV.Node.Server;
 
 /// <summary>
 /// LATENCY as Redis 7.0 answers it with latency monitoring off (latency-monitor-threshold 0, its default): RaftKV
-/// records no latency events nor per-command histograms, so LATEST, HISTORY and HISTOGRAM answer empty, GRAPH has
-/// no samples, RESET resets none, and DOCTOR says monitoring is off. RaftKV's latencies are in INFO raft and its metrics.
+/// records no latency events, so LATEST and HISTORY answer empty, GRAPH has no samples, RESET resets none, and DOCTOR
+/// says monitoring is off. HISTOGRAM reports this node's per-command durations (<see cref="CommandStats"/>). RaftKV's
+/// latencies are in INFO raft and its metrics.
 /// </summary>
 internal static class LatencyCommand
 {
@@ -15,14 +16,14 @@ internal static class LatencyCommand
         ["DOCTOR"] = 2, ["GRAPH"] = 3, ["HELP"] = 2, ["HISTOGRAM"] = -2, ["HISTORY"] = 3, ["LATEST"] = 2, ["RESET"] = -2,
     };
 
-    public static Reply Execute(byte[][] args)
+    public static Reply Execute(byte[][] args, CommandStats stats)
     {
         if (Subcommands.Check("LATENCY", args, Arities, out var sub) is { } invalid)
             return invalid;
         return sub switch
         {
             "LATEST" or "HISTORY" => Reply.EmptyArray,
-            "HISTOGRAM" => new MapReply([]),
+            "HISTOGRAM" => stats.Histogram(args.Skip(2).Select(static a => Encoding.UTF8.GetString(a)).ToList()),
             "RESET" => Reply.Integer(0),
             "GRAPH" => Reply.Error("ERR No samples available for event '" + Encoding.UTF8.GetString(args[2]) + "'"),
             "DOCTOR" => new VerbatimReply("txt", Encoding.UTF8.GetBytes(

@@ -78,13 +78,15 @@ internal static class BitfieldCommand
         }
 
         // As in Redis, writes that change nothing leave the key unmodified (no new revision, WATCH unaffected).
-        if (entry is null || !old.SequenceEqual(value))
+        var changed = entry is null || !old.SequenceEqual(value);
+        if (changed)
         {
             keys.Put(args[0], StringValue.Of(value, StringEncoding.Raw), entry?.ExpireAtMs ?? KeyEntry.NoExpiry);
         }
 
-        // Redis reports "setbit" when a SET or INCRBY was carried out (not refused by OVERFLOW FAIL, which answers nil).
-        for (var i = 0; i < ops.Count; i++)
+        // Redis reports "setbit" (and counts a change) when a SET or INCRBY was carried out (not refused by OVERFLOW
+        // FAIL, which answers nil) and the string was created, grew or changed.
+        for (var i = 0; changed && i < ops.Count; i++)
         {
             if (ops[i].Code != OpCode.Get && replies[i] is not NullReply)
             {

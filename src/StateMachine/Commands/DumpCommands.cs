@@ -66,6 +66,8 @@ internal static class DumpCommands
         // IDLETIME only), as Redis sets the restored object's LRU clock.
         if (options.IdleSeconds > 0)
             entry.Touch(now - Math.Min(options.IdleSeconds, now / 1000) * 1000);
+        if (options.Frequency >= 0)
+            entry.Frequency = (byte)options.Frequency;
         return Reply.Ok;
     }
 
@@ -118,6 +120,7 @@ internal static class DumpCommands
         }
 
         options.IdleSeconds = idle;
+        options.Frequency = freq;
         return null;
     }
 
@@ -128,5 +131,8 @@ internal static class DumpCommands
 
         /// <summary>IDLETIME's seconds, or -1.</summary>
         public long IdleSeconds;
+
+        /// <summary>FREQ's counter (0-255), or -1.</summary>
+        public long Frequency;
     }
 }

@@ -35,10 +35,10 @@ internal static class GenericCommands
 
     /// <summary>
     /// OBJECT ENCODING|REFCOUNT|IDLETIME|FREQ|HELP, without counting as an access. IDLETIME is the whole seconds since the
-    /// key was last read or written (on this node: see <see cref="KeyEntry.Touch"/>); FREQ answers as Redis does without
-    /// an LFU policy, which RaftKV never has.
+    /// key was last read or written (on this node: see <see cref="KeyEntry.Touch"/>); FREQ is the key's
+    /// <see cref="KeyEntry.Frequency"/> under an LFU maxmemory-policy (<paramref name="lfu"/>), else Redis's error.
     /// </summary>
-    public static Reply Object(KeyTable keys, byte[][] args, long now)
+    public static Reply Object(KeyTable keys, byte[][] args, long now, bool lfu)
     {
         var sub = args[0];
         if (Keyword.Is(sub, "HELP"u8) && args.Length == 1)
@@ -76,6 +76,7 @@ internal static class GenericCommands
                     ? int.MaxValue
                     : 1),
             "idletime" => Reply.Integer(entry.IdleSeconds(now)),
+            _ when lfu => Reply.Integer(entry.Frequency),
             _ => Reply.Error(ErrorTexts.NoLfuPolicy),
         };
     }

@@ -60,6 +60,15 @@ internal abstract class KeyEntry : IPositioned
     /// <summary>Records an access at <paramref name="nowMs"/> (Unix ms).</summary>
     public void Touch(long nowMs) => _accessSeconds = (uint)Math.Clamp(nowMs / 1000, 0, uint.MaxValue);
 
+    /// <summary>
+    /// The LFU counter OBJECT FREQ reports under an LFU maxmemory-policy: Redis's initial 5 for a new key, or what
+    /// RESTORE ... FREQ set. Not decayed nor incremented by accesses (RaftKV evicts nothing); not kept in snapshots.
+    /// </summary>
+    public byte Frequency { get; set; } = InitialFrequency;
+
+    /// <summary>Redis's LFU_INIT_VAL.</summary>
+    public const byte InitialFrequency = 5;
+
     /// <summary>Whole seconds from the last access to <paramref name="nowMs"/>; 0 if the clock is behind it.</summary>
     public long IdleSeconds(long nowMs) => Math.Max(0, nowMs / 1000 - _accessSeconds);
 

@@ -19,12 +19,21 @@ internal sealed class KeyspaceNotifier
     /// <summary>The enabled classes (<see cref="KeyspaceEvents"/> flags), set by the store from its replicated configuration at apply.</summary>
     public int Flags { get; set; }
 
+    /// <summary>Events reported other than "new" and key misses, whether enabled or not (Redis's dirty counter).</summary>
+    public long Changes { get; private set; }
+
     /// <summary>Messages to publish, in order: keyspace events and scripts' PUBLISH. The store's owner takes them after each apply.</summary>
     public List<(byte[] Channel, byte[] Message)> Outbox { get; } = [];
 
     /// <summary>Reports <paramref name="name"/> (Redis's event name) of class <paramref name="type"/> on <paramref name="key"/>.</summary>
     public void Notify(int type, string name, ReadOnlySpan<byte> key)
     {
+        // Every event but a key's creation (reported beside the command's own event) and a miss (a read) is a change.
+        if ((type & (KeyspaceEvents.New | KeyspaceEvents.KeyMiss)) == 0)
+        {
+            Changes++;
+        }
+
         var flags = Flags;
         if ((flags & type) == 0)
         {
