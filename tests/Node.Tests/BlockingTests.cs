@@ -102,7 +102,7 @@ public sealed class BlockingTests
         {
             var move1 = first.SendAsync("BLMOVE", "list1", "list2", "RIGHT", "LEFT", "0");
             var move2 = second.SendAsync("BLMOVE", "list2", "list3", "LEFT", "RIGHT", "0");
-            await WaitForBlockedAsync(pusher, 2);
+            await BlockedClients.WaitForAsync(pusher, 2);
 
             Assert.Equal("1", (await pusher.SendAsync("RPUSH", "list1", "foo")).Text());
             Assert.Equal("[]", (await pusher.SendAsync("LRANGE", "list1", "0", "-1")).ToString());
@@ -112,17 +112,5 @@ public sealed class BlockingTests
             Assert.Equal("foo", (await move2.WaitAsync(TimeSpan.FromSeconds(30))).Text());
             Assert.Equal("1", (await pusher.SendAsync("DEL", "list3")).Text());
         }
-    }
-
-    private static async Task WaitForBlockedAsync(RespTestClient client, int count)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            if (((await client.SendAsync("INFO", "clients")).Text() ?? "").Contains($"blocked_clients:{count}\r\n", StringComparison.Ordinal))
-                return;
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"never {count} blocked clients");
     }
 }

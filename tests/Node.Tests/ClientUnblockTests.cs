@@ -21,13 +21,13 @@ public sealed class ClientUnblockTests
         var id = (await blocked.SendAsync("CLIENT", "ID")).Text()!;
 
         var pop = blocked.SendAsync("BLPOP", "l", "0");
-        await WaitForBlockedAsync(admin);
+        await BlockedClients.WaitForAsync(admin, 1);
         Assert.Equal("1", (await admin.SendAsync("CLIENT", "UNBLOCK", id)).Text());
         var reply = await pop.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(reply is NullReply { Kind: NullKind.Array }, reply.ToString());
 
         pop = blocked.SendAsync("BLMOVE", "l", "dst", "LEFT", "RIGHT", "0");
-        await WaitForBlockedAsync(admin);
+        await BlockedClients.WaitForAsync(admin, 1);
         Assert.Equal("1", (await admin.SendAsync("CLIENT", "UNBLOCK", id, "ERROR")).Text());
         Assert.Equal("-UNBLOCKED client unblocked via CLIENT UNBLOCK", (await pop.WaitAsync(TimeSpan.FromSeconds(30))).Text());
 
@@ -38,18 +38,5 @@ public sealed class ClientUnblockTests
 
         // The client still blocks and is served normally.
         Assert.Equal("[$l, $x]", (await blocked.SendAsync("BLPOP", "l", "0")).ToString());
-    }
-
-    private static async Task WaitForBlockedAsync(RespTestClient admin)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            var info = (await admin.SendAsync("INFO", "clients")).Text() ?? "";
-            if (info.Contains("blocked_clients:1", StringComparison.Ordinal))
-                return;
-            await Task.Delay(100);
-        }
-
-        Assert.Fail("the client never counted as blocked");
     }
 }
