@@ -85,32 +85,4 @@ public sealed class BlockingTests
         var expected = pop[0] == "BLPOP" ? "[$list, $b]" : "$b";
         Assert.Equal(expected, (await read.WaitAsync(TimeSpan.FromSeconds(30))).ToString());
     }
-
-    [Fact]
-    public async Task APush_ThatWakesAChainOfBlockedMoves_IsAnsweredAfterTheChainIsServed()
-    {
-        // Redis serves the clients a write woke before the writer's next command runs: the suite's "Linked LMOVEs" read
-        // the lists right after RPUSH and found the element still in the source (its failure left the second client
-        // blocked, and every later test that counts blocked clients failed).
-        await using var cluster = await TestCluster.StartAsync(1);
-        var node = await cluster.WaitForLeaderAsync();
-        await using var first = await RespTestClient.ConnectAsync(node.RespPort);
-        await using var second = await RespTestClient.ConnectAsync(node.RespPort);
-        await using var pusher = await RespTestClient.ConnectAsync(node.RespPort);
-
-        for (var round = 0; round < 5; round++)
-        {
-            var move1 = first.SendAsync("BLMOVE", "list1", "list2", "RIGHT", "LEFT", "0");
-            var move2 = second.SendAsync("BLMOVE", "list2", "list3", "LEFT", "RIGHT", "0");
-            await BlockedClients.WaitForAsync(pusher, 2);
-
-            Assert.Equal("1", (await pusher.SendAsync("RPUSH", "list1", "foo")).Text());
-            Assert.Equal("[]", (await pusher.SendAsync("LRANGE", "list1", "0", "-1")).ToString());
-            Assert.Equal("[]", (await pusher.SendAsync("LRANGE", "list2", "0", "-1")).ToString());
-            Assert.Equal("[$foo]", (await pusher.SendAsync("LRANGE", "list3", "0", "-1")).ToString());
-            Assert.Equal("foo", (await move1.WaitAsync(TimeSpan.FromSeconds(30))).Text());
-            Assert.Equal("foo", (await move2.WaitAsync(TimeSpan.FromSeconds(30))).Text());
-            Assert.Equal("1", (await pusher.SendAsync("DEL", "list3")).Text());
-        }
-    }
 }

@@ -14,11 +14,6 @@ internal sealed class BlockingWaiters
     private readonly Dictionary<string, LinkedList<Waiter>> _byKey = new(StringComparer.Ordinal);
     private int _count;
 
-    // Waiters woken (their signal released) whose next try has not finished yet, and the task that completes when
-    // none is left: a write's client is answered after the clients its write woke were served, as in Redis.
-    private int _pending;
-    private TaskCompletionSource? _settled;
-
     /// <summary>Clients blocked now (INFO's blocked_clients).</summary>
     public int Count => Volatile.Read(ref _count);
 
@@ -55,9 +50,6 @@ internal sealed class BlockingWaiters
         lock (_lock)
         {
             _count--;
-            // A wake-up it never took: nothing will try for it now.
-            if (waiter.Signal.CurrentCount > 0)
-                SettleOne();
             foreach (var key in waiter.Keys)
             {
                 if (!_byKey.TryGetValue(key, out var queue))
@@ -66,7 +58,7 @@ internal sealed class BlockingWaiters
                 if (queue.Count == 0)
                     _byKey.Remove(key);
                 else
-                    Wake(queue.First!.Value);
+                    queue.First!.Value.Signal.Release();
             }
         }
 
@@ -82,8 +74,8 @@ internal sealed class BlockingWaiters
                 return;
             foreach (var argument in arguments)
             {
-                if (_byKey.TryGetValue(Key(argument), out var queue) && queue.First is { } first)
-                    Wake(first.Value);
+                if (_byKey.TryGetValue(Key(argument), out var queue) && queue.First is { } first && first.Value.Signal.CurrentCount == 0)
+                    first.Value.Signal.Release();
             }
         }
     }
@@ -95,42 +87,9 @@ internal sealed class BlockingWaiters
         {
             foreach (var queue in _byKey.Values)
             {
-                if (queue.First is { } first)
-                    Wake(first.Value);
+                if (queue.First is { } first && first.Value.Signal.CurrentCount == 0)
+                    first.Value.Signal.Release();
             }
         }
-    }
-
-    /// <summary>A woken waiter's try (after it took its wake-up) finished, served or not.</summary>
-    public void Settled()
-    {
-        lock (_lock)
-            SettleOne();
-    }
-
-    /// <summary>Completes once every woken waiter has finished its try (at once when none is pending).</summary>
-    public Task WhenSettledAsync()
-    {
-        lock (_lock)
-            return _pending == 0 ? Task.CompletedTask : (_settled ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
-    }
-
-    // Under _lock. A waiter holds at most one wake-up, so each one pending is settled exactly once: by the waiter after
-    // its try, or by Remove when it leaves without taking it.
-    private void Wake(Waiter waiter)
-    {
-        if (waiter.Signal.CurrentCount != 0)
-            return;
-        waiter.Signal.Release();
-        _pending++;
-    }
-
-    private void SettleOne()
-    {
-        if (--_pending > 0)
-            return;
-        _pending = 0;
-        _settled?.TrySetResult();
-        _settled = null;
     }
 }

@@ -64,11 +64,9 @@ internal sealed partial class CommandExecutor(
                 return Reply.Error(LeasesPending);
             if (DeniesOom(spec, args) && OverMaxMemory())
                 return Reply.Error(OutOfMemory);
-            if (!spec.IsWrite)
-                return await ReadAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false);
-            var written = await WriteAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false);
-            await AfterWokenServedAsync(token).ConfigureAwait(false);
-            return written;
+            return spec.IsWrite
+                ? await WriteAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false)
+                : await ReadAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false);
         }
 
         if (caller.IsForwarded)
@@ -205,8 +203,6 @@ internal sealed partial class CommandExecutor(
         using var wait = new BlockedWait();
         caller.Wait = wait;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token, leaderChanged, wait.Token);
-        // True from taking a wake-up until the try it leads to has finished (see BlockingWaiters.Settled).
-        var owesSettle = false;
         if (timeout is { } limit)
             deadline.CancelAfter(limit);
         try
@@ -231,16 +227,10 @@ internal sealed partial class CommandExecutor(
                         () => KeyType(keys[0]) is not ("list" or "none"));
                 if (reply is not NullReply { Kind: NullKind.Array })
                     return reply;
-                if (owesSettle)
-                {
-                    owesSettle = false;
-                    waiters.Settled();
-                }
                 caller.IsBlocked = true;
                 try
                 {
                     await waiter.Signal.WaitAsync(deadline.Token).ConfigureAwait(false);
-                    owesSettle = true;
                 }
                 catch (OperationCanceledException) when (!token.IsCancellationRequested)
                 {
@@ -259,31 +249,7 @@ internal sealed partial class CommandExecutor(
         {
             caller.IsBlocked = false;
             caller.Wait = null;
-            // Removed first: the next waiter on its keys is woken before this one counts as settled, so a writer
-            // waiting for the clients its write woke also waits for that one.
             waiters.Remove(waiter);
-            if (owesSettle)
-                waiters.Settled();
-        }
-    }
-
-    /// <summary>
-    /// Waits (a second at most) until the blocked clients that applied writes woke have had their try, so that a
-    /// write's client, like Redis's, sees them served by its next command ("Linked LMOVEs": LRANGE of the source right
-    /// after RPUSH). The bound keeps a slow try (an election under way) from holding writes up for long.
-    /// </summary>
-    private async ValueTask AfterWokenServedAsync(CancellationToken token)
-    {
-        var settled = waiters.WhenSettledAsync();
-        if (settled.IsCompleted)
-            return;
-        try
-        {
-            await settled.WaitAsync(TimeSpan.FromSeconds(1), token).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            // Answered anyway: the write itself is applied.
         }
     }
 
