@@ -29,6 +29,15 @@ public sealed class CommandGetKeysTests
     }
 
     [Fact]
+    public void SortNamesItsLastStoreDestination_AfterSkippingOptionArguments()
+    {
+        Assert.Equal("[$abc, $def]", GetKeys("sort", "abc", "store", "def"));
+        Assert.Equal("[$abc, $def]", GetKeys("sort", "abc", "store", "invalid", "store", "stillbad", "store", "def"));
+        Assert.Equal("[$abc]", GetKeys("sort", "abc", "by", "store", "get", "store"));
+        Assert.Equal("[$abc]", GetKeys("sort_ro", "abc"));
+    }
+
+    [Fact]
     public void ACommandWithoutKeys_IsRefusedAsRedisRefusesIt()
     {
         Assert.Equal("-ERR The command has no key arguments", GetKeys("ping"));

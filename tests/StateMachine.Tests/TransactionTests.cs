@@ -90,6 +90,24 @@ public sealed class TransactionTests
     }
 
     [Fact]
+    public void WatchedSet_ThatSmoveFindsAlreadyHoldingTheMember_IsNotChanged_AndTheTransactionApplies()
+    {
+        // Redis signals SMOVE's destination only when the member is added (the suite's "SMOVE only notify dstset when
+        // the addition is successful"); a move that adds it still conflicts.
+        var log = new Log();
+        log.Do("SADD", "src", "a", "b");
+        log.Do("SADD", "dst", "a");
+        var watch = log.Watch("dst");
+        Assert.Equal("(integer) 1", ReplyText.Render(log.Do("SMOVE", "src", "dst", "a")));
+        Assert.IsType<ArrayReply>(log.Exec([watch], ["SADD", "dst", "c"]));
+        Assert.Equal("(integer) 2", ReplyText.Render(log.Do("SCARD", "dst")));
+
+        watch = log.Watch("dst");
+        log.Do("SMOVE", "src", "dst", "b");
+        Assert.IsType<NullReply>(log.Exec([watch], ["SADD", "dst", "d"]));
+    }
+
+    [Fact]
     public void WatchedMissingKey_CreatedAndDeletedMeanwhile_Conflicts_ButAFlushOfOtherKeysDoesNot()
     {
         var log = new Log();

@@ -200,7 +200,9 @@ internal sealed partial class CommandExecutor(
 
         var leaderChanged = raft.LeaderChangeToken;
         var waiter = waiters.Add(keys.Select(BlockingWaiters.Key).ToList());
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token, leaderChanged);
+        using var wait = new BlockedWait();
+        caller.Wait = wait;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token, leaderChanged, wait.Token);
         if (timeout is { } limit)
             deadline.CancelAfter(limit);
         try
@@ -232,7 +234,10 @@ internal sealed partial class CommandExecutor(
                 }
                 catch (OperationCanceledException) when (!token.IsCancellationRequested)
                 {
-                    return leaderChanged.IsCancellationRequested || !raft.IsLeader ? Reply.Error(Unblocked) : Reply.NullArray;
+                    if (leaderChanged.IsCancellationRequested || !raft.IsLeader)
+                        return Reply.Error(Unblocked);
+                    // CLIENT UNBLOCK ... TIMEOUT answers as the timeout does.
+                    return wait.Token.IsCancellationRequested && wait.AsError ? Reply.Error(BlockedWait.UnblockedError) : Reply.NullArray;
                 }
 
                 if (!raft.IsLeader)
@@ -243,6 +248,7 @@ internal sealed partial class CommandExecutor(
         finally
         {
             caller.IsBlocked = false;
+            caller.Wait = null;
             waiters.Remove(waiter);
         }
     }

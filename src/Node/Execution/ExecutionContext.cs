@@ -19,6 +19,9 @@ internal interface IExecutionCaller
     /// </summary>
     bool IsBlocked { get; set; }
 
+    /// <summary>The caller's blocking wait on this node while it has one (CLIENT UNBLOCK ends it), else null.</summary>
+    BlockedWait? Wait { get; set; }
+
     /// <summary>The ACL user the caller runs as: a forwarded command runs on the leader as this user.</summary>
     string UserName => RaftKV.StateMachine.Acl.AclTable.DefaultUserName;
 }

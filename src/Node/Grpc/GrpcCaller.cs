@@ -13,6 +13,8 @@ internal sealed class GrpcCaller : IExecutionCaller, IAsyncDisposable
 
     public bool IsBlocked { get; set; }
 
+    public BlockedWait? Wait { get; set; }
+
     /// <summary>The ACL user the call runs as (its metadata's, or default).</summary>
     public string UserName { get; init; } = RaftKV.StateMachine.Acl.AclTable.DefaultUserName;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using RaftKV.Node.Execution;
 using RaftKV.Node.PubSub;
 using RaftKV.Protocol.Commands;
 using RaftKV.Protocol.Replies;
@@ -215,6 +216,8 @@ internal sealed partial class ClientSession
     public long QueryBufferBytes { get; private set; }
 
     public bool IsBlocked { get; set; }
+
+    public BlockedWait? Wait { get; set; }
 
     /// <summary>Records the command about to run (CLIENT LIST cmd= and idle=) and returns its full name.</summary>
     private string NoteCommand(CommandSpec spec, byte[][] args)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using RaftKV.Node.Execution;
 using RaftKV.Protocol.Commands;
 using RaftKV.Protocol.Replies;
 using RaftKV.Protocol.Resp;
@@ -82,12 +83,25 @@ internal sealed partial class ClientSession
         return Reply.Ok;
     }
 
-    /// <summary>CLIENT UNBLOCK id [TIMEOUT|ERROR]: 0, since no client of this node is blocked in a way this can end.</summary>
-    private static Reply Unblock(byte[][] args)
+    /// <summary>
+    /// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends the blocking wait of this node's client id, answering 1, or 0 when that
+    /// client is not blocked here (a client whose blocking command is relayed to the leader is not ended from here).
+    /// </summary>
+    private Reply Unblock(byte[][] args)
     {
-        if (args.Length == 4 && Encoding.ASCII.GetString(args[3]).ToUpperInvariant() is not ("TIMEOUT" or "ERROR"))
-            return Reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
-        return RedisNumber.TryParseLong(args[2], out _) ? Reply.Zero : Reply.Error(ErrorMessages.NotInteger);
+        var asError = false;
+        if (args.Length == 4)
+        {
+            var reason = Encoding.ASCII.GetString(args[3]).ToUpperInvariant();
+            if (reason is not ("TIMEOUT" or "ERROR"))
+                return Reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+            asError = reason == "ERROR";
+        }
+
+        if (!RedisNumber.TryParseLong(args[2], out var id))
+            return Reply.Error(ErrorMessages.NotInteger);
+        var target = _services.Clients.Snapshot().FirstOrDefault(session => session.Id == id);
+        return target is { IsBlocked: true, Wait: { } wait } && wait.TryUnblock(asError) ? Reply.One : Reply.Zero;
     }
 
     /// <summary>CLIENT KILL addr:port (old form: OK or "No such client"), or filters (the number of clients closed).</summary>

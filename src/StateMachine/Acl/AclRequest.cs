@@ -65,6 +65,8 @@ public static class AclRequest
             CommandId.Zunionstore or CommandId.Zinterstore or CommandId.Zdiffstore => (2, true),
             _ => (0, false),
         };
+        if (spec.Id == CommandId.Sort)
+            return SortKeyPositions(command);
         if (numkeysAt == 0)
         {
             if (spec.FirstKey == 0)
@@ -82,6 +84,29 @@ public static class AclRequest
             return positions;
         for (var i = 0; i < count; i++)
             positions.Add(numkeysAt + 1 + i);
+        return positions;
+    }
+
+    /// <summary>
+    /// SORT's keys as Redis's sortGetKeys finds them: the sorted key, and the argument after the last STORE, skipping
+    /// the arguments of LIMIT (two), GET and BY (one each) so that a pattern spelled "store" is not taken for the option.
+    /// </summary>
+    private static List<int> SortKeyPositions(byte[][] command)
+    {
+        List<int> positions = [1];
+        var store = 0;
+        for (var i = 2; i < command.Length; i++)
+        {
+            if (System.Text.Ascii.EqualsIgnoreCase(command[i], "LIMIT"u8))
+                i += 2;
+            else if (System.Text.Ascii.EqualsIgnoreCase(command[i], "GET"u8) || System.Text.Ascii.EqualsIgnoreCase(command[i], "BY"u8))
+                i++;
+            else if (System.Text.Ascii.EqualsIgnoreCase(command[i], "STORE"u8) && i + 1 < command.Length)
+                store = i + 1;
+        }
+
+        if (store != 0)
+            positions.Add(store);
         return positions;
     }
 }

@@ -108,7 +108,9 @@ internal static class SetCommands
     public static Reply Move(KeyTable keys, byte[][] args, long now)
     {
         var sourceEntry = keys.FindForWrite(args[0], now);
-        var destinationEntry = keys.FindForWrite(args[1], now);
+        // The destination is stamped as written only when the member is added to it (below), as Redis signals it: a
+        // WATCH on a destination that already holds the member is not broken. An expired one is removed as any write does.
+        var destinationEntry = keys.FindLive(args[1], now) ?? keys.FindForWrite(args[1], now);
         if (sourceEntry is null)
         {
             return Reply.Zero;
@@ -143,8 +145,16 @@ internal static class SetCommands
             destination = SetValue.CreateFor(member);
             keys.Put(args[1], destination, KeyEntry.NoExpiry);
         }
+        else if (destination.Contains(member))
+        {
+            return Reply.One;
+        }
+        else
+        {
+            TypedEntry.TryAs(keys.FindForWrite(args[1], now), out destination);
+        }
 
-        if (destination.Add(member))
+        if (destination!.Add(member))
         {
             keys.Notify(KeyspaceEvents.Set, "sadd", args[1]);
         }

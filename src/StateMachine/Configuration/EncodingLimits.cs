@@ -2,7 +2,8 @@ namespace RaftKV.StateMachine.Configuration;
 
 /// <summary>
 /// The thresholds that decide a value's representation (hash-max-listpack-*, zset-max-listpack-*,
-/// set-max-intset-entries, hll-sparse-max-bytes), taken from the replicated <see cref="RuntimeConfig"/>.
+/// set-max-intset-entries, hll-sparse-max-bytes, stream-node-max-entries), taken from the replicated
+/// <see cref="RuntimeConfig"/>.
 /// <para>
 /// The data types read <see cref="Current"/>: the limits of the store whose command runs on this thread, set by
 /// <see cref="Use"/> around each apply, read and snapshot load (a store's calls are synchronous and never hop
@@ -16,13 +17,14 @@ public sealed record EncodingLimits(
     long ZsetMaxListpackEntries,
     long ZsetMaxListpackValue,
     long SetMaxIntsetEntries,
-    long HllSparseMaxBytes)
+    long HllSparseMaxBytes,
+    long StreamNodeMaxEntries)
 {
     [ThreadStatic]
     private static EncodingLimits? t_current;
 
     /// <summary>redis-server 7.0's built-in defaults.</summary>
-    public static EncodingLimits Default { get; } = new(512, 64, 128, 64, 512, 3000);
+    public static EncodingLimits Default { get; } = new(512, 64, 128, 64, 512, 3000, 100);
 
     internal static EncodingLimits Current => t_current ?? Default;
 

@@ -149,7 +149,8 @@ public sealed class RuntimeConfig
         Number("zset-max-listpack-entries"),
         Number("zset-max-listpack-value"),
         Number("set-max-intset-entries"),
-        Number("hll-sparse-max-bytes"));
+        Number("hll-sparse-max-bytes"),
+        Number("stream-node-max-entries"));
 
     private int ComputeKeyspaceEventFlags() =>
         _values.TryGetValue("notify-keyspace-events", out var stored) && KeyspaceEvents.TryParse(stored, out var flags) ? flags : 0;

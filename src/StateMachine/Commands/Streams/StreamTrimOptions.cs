@@ -12,8 +12,18 @@ namespace RaftKV.StateMachine.Commands.Streams;
 /// </summary>
 internal sealed class StreamTrimOptions
 {
-    /// <summary>100 * stream-node-max-entries, Redis's default LIMIT for approximate trimming.</summary>
-    public const long DefaultApproximateLimit = 100L * StreamValue.NodeMaxEntries;
+    /// <summary>
+    /// Redis's default LIMIT for approximate trimming: 100 nodes' worth, 100 * stream-node-max-entries, 10,000 when that
+    /// is 0 and at most 1,000,000.
+    /// </summary>
+    private static long DefaultApproximateLimit
+    {
+        get
+        {
+            var entries = Configuration.EncodingLimits.Current.StreamNodeMaxEntries;
+            return entries <= 0 ? 10_000 : entries >= 10_000 ? 1_000_000 : 100 * entries;
+        }
+    }
 
     public bool NoMakeStream { get; private set; }
 

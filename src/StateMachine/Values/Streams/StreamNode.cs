@@ -3,7 +3,7 @@ namespace RaftKV.StateMachine.Values.Streams;
 /// <summary>
 /// One of Redis's radix-tree nodes, emulated because approximate trimming (<c>MAXLEN ~</c>, <c>MINID ~</c>) removes whole
 /// nodes only, so its result depends on where nodes begin. A node takes new entries while it has had fewer than
-/// <see cref="StreamValue.NodeMaxEntries"/> (deleted ones count, as in Redis), and disappears when its last live
+/// stream-node-max-entries (deleted ones count, as in Redis), and disappears when its last live
 /// entry is deleted. <see cref="Number"/> links entries to their node in memory only; it is not persisted.
 /// </summary>
 internal sealed class StreamNode(long number, int slots, int live, StreamId lastId)

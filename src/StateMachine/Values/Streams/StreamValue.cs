@@ -11,9 +11,6 @@ namespace RaftKV.StateMachine.Values.Streams;
 /// </summary>
 internal sealed class StreamValue : StoredValue
 {
-    /// <summary>Redis's stream-node-max-entries default.</summary>
-    public const int NodeMaxEntries = 100;
-
     // Live entries from _head on; entries before _head were trimmed and are dropped at the next compaction.
     private readonly List<StreamEntry> _entries = [];
     private int _head;
@@ -43,11 +40,16 @@ internal sealed class StreamValue : StoredValue
 
     public StreamEntry EntryAt(int index) => _entries[_head + index];
 
-    /// <summary>Appends an entry whose id is above <see cref="LastId"/> (the caller checks), in the tail node when it has room.</summary>
+    /// <summary>
+    /// Appends an entry whose id is above <see cref="LastId"/> (the caller checks), in the tail node when it has room:
+    /// fewer slots than stream-node-max-entries (replicated configuration; 0 puts no limit on entries), as Redis's
+    /// streamAppendItem decides. Nodes already built keep their size when the parameter changes.
+    /// </summary>
     public void Append(StreamId id, byte[][] fieldsAndValues)
     {
         var tail = _nodes.Count == 0 ? null : _nodes[^1];
-        if (tail is null || tail.Slots >= NodeMaxEntries)
+        var nodeMaxEntries = Configuration.EncodingLimits.Current.StreamNodeMaxEntries;
+        if (tail is null || (nodeMaxEntries > 0 && tail.Slots >= nodeMaxEntries))
         {
             tail = new StreamNode(_nextNode++, 0, 0, id);
             _nodes.Add(tail);
