@@ -40,7 +40,14 @@ internal sealed partial class CommandExecutor(
     private readonly ILogger _logger = logger;
 
     /// <param name="arguments">The whole request, the command name at index 0.</param>
-    public async ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] arguments, IExecutionCaller caller, CancellationToken token)
+    /// <param name="afterPipelinedWrites">
+    /// A read that follows writes of the caller's still in flight: on the leader it is queued behind them in the group
+    /// commit (<see cref="WriteBatcher.ReadAsync"/>) instead of waiting for a read barrier, so it sees them and no write
+    /// the caller sends after it. A plain write or such a read reaches the queue before this method first awaits.
+    /// </param>
+    /// <param name="run">On a follower: the connection's run of relayed commands this one joins (sent later, together).</param>
+    public async ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] arguments, IExecutionCaller caller, CancellationToken token,
+        bool afterPipelinedWrites = false, ForwardRun? run = null)
     {
         var args = arguments.AsSpan(1).ToArray();
         if (KeyValueStore.Validate(spec.Id, args) is { } invalid)
@@ -64,14 +71,41 @@ internal sealed partial class CommandExecutor(
                 return Reply.Error(LeasesPending);
             if (DeniesOom(spec, args) && OverMaxMemory())
                 return Reply.Error(OutOfMemory);
-            return spec.IsWrite
-                ? await WriteAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false)
+            if (spec.IsWrite)
+                return await WriteAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false);
+            return afterPipelinedWrites
+                ? await ReadInLogAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false)
                 : await ReadAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false);
         }
 
         if (caller.IsForwarded)
             return Reply.Error(NoLeader);
+        if (run is not null)
+            return await run.Add(arguments).ConfigureAwait(false);
         return await ForwardAsync(arguments, caller, token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Relays a follower connection's <see cref="ForwardRun"/> to the leader in one exchange and answers each of its
+    /// commands; those without a reply (nothing sent, or the connection lost midway) get the relay's error, an unknown
+    /// outcome when they were sent. Never re-sent.
+    /// </summary>
+    public async Task SendRunAsync(ForwardRun run, IExecutionCaller caller, CancellationToken token)
+    {
+        var replies = new Reply?[run.Count];
+        var outcome = Reply.Error(UnknownOutcome);
+        try
+        {
+            outcome = await ForwardAsync(run.Requests[0], caller, async (connection, timeout) =>
+            {
+                await connection.SendEachAsync(run.Requests, caller.ProtocolVersion, replies, timeout).ConfigureAwait(false);
+                return Reply.Ok;
+            }, token).ConfigureAwait(false);
+        }
+        finally
+        {
+            run.Complete(replies, outcome);
+        }
     }
 
     /// <summary>
@@ -168,6 +202,9 @@ internal sealed partial class CommandExecutor(
             return Reply.Error(NoLeader);
         return await ForwardAsync(request, caller, (connection, timeout) => connection.SendAsync(request, caller.ProtocolVersion, timeout), token, limit).ConfigureAwait(false);
     }
+
+    /// <summary>Completes when every write queued for the group commit so far has been committed or given up.</summary>
+    public Task WhenWritesSettledAsync() => batcher.WhenSettledAsync();
 
     /// <summary>Milliseconds since the Unix epoch by the leader's clock: never behind the last applied entry, never backwards.</summary>
     public long Now() => clock.Now();
@@ -280,6 +317,10 @@ internal sealed partial class CommandExecutor(
         var now = Now();
         return raft.StateMachine.Read(store => store.Read(id, args, now, userName));
     }
+
+    /// <summary>A read placed in the group commit behind the writes queued before it; "now" is the leader's clock when it runs.</summary>
+    private ValueTask<Reply> ReadInLogAsync(CommandId id, byte[][] args, CancellationToken token, string? userName) =>
+        batcher.ReadAsync(store => store.Read(id, args, clock.Now(), userName), token);
 
     /// <summary>
     /// Waits until the local state reflects every write committed before the call. Under a held leader lease

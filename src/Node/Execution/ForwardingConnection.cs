@@ -127,6 +127,30 @@ internal sealed class ForwardingConnection : IAsyncDisposable
     }
 
     /// <summary>
+    /// Sends <paramref name="commands"/> in one write under the client's RESP version and stores each reply in
+    /// <paramref name="replies"/> as it is read; when the connection fails midway, the replies read so far stay.
+    /// </summary>
+    public async Task SendEachAsync(IReadOnlyList<byte[][]> commands, int protocolVersion, Reply?[] replies, CancellationToken token)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        ArgumentNullException.ThrowIfNull(replies);
+        await _exchange.WaitAsync(token).ConfigureAwait(false);
+        try
+        {
+            await UseProtocolAsync(protocolVersion, token).ConfigureAwait(false);
+            foreach (var command in commands)
+                WriteCommand(_writer, command);
+            await FlushAsync(token).ConfigureAwait(false);
+            for (var i = 0; i < commands.Count; i++)
+                replies[i] = await ReadReplyAsync(token).ConfigureAwait(false);
+        }
+        finally
+        {
+            _exchange.Release();
+        }
+    }
+
+    /// <summary>
     /// Makes the leader run the next commands as <paramref name="user"/>, when the connection ran as another; the leader's
     /// refusal (the user is unknown there) is returned, null when the switch is done or was not needed.
     /// </summary>
