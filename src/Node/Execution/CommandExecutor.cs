@@ -86,29 +86,6 @@ internal sealed partial class CommandExecutor(
     }
 
     /// <summary>
-    /// Relays a follower connection's <see cref="ForwardRun"/> to the leader in one exchange and answers each of its
-    /// commands; those without a reply (nothing sent, or the connection lost midway) get the relay's error, an unknown
-    /// outcome when they were sent. Never re-sent.
-    /// </summary>
-    public async Task SendRunAsync(ForwardRun run, IExecutionCaller caller, CancellationToken token)
-    {
-        var replies = new Reply?[run.Count];
-        var outcome = Reply.Error(UnknownOutcome);
-        try
-        {
-            outcome = await ForwardAsync(run.Requests[0], caller, async (connection, timeout) =>
-            {
-                await connection.SendEachAsync(run.Requests, caller.ProtocolVersion, replies, timeout).ConfigureAwait(false);
-                return Reply.Ok;
-            }, token).ConfigureAwait(false);
-        }
-        finally
-        {
-            run.Complete(replies, outcome);
-        }
-    }
-
-    /// <summary>
     /// Proposes an entry the node built itself from a checked request (CONFIG SET's ConfigSet entry): on the leader it is
     /// written to the log and its apply's reply returned; a follower relays <paramref name="request"/> itself to the
     /// leader, which checks and proposes it in turn.
@@ -202,9 +179,6 @@ internal sealed partial class CommandExecutor(
             return Reply.Error(NoLeader);
         return await ForwardAsync(request, caller, (connection, timeout) => connection.SendAsync(request, caller.ProtocolVersion, timeout), token, limit).ConfigureAwait(false);
     }
-
-    /// <summary>Completes when every write queued for the group commit so far has been committed or given up.</summary>
-    public Task WhenWritesSettledAsync() => batcher.WhenSettledAsync();
 
     /// <summary>Milliseconds since the Unix epoch by the leader's clock: never behind the last applied entry, never backwards.</summary>
     public long Now() => clock.Now();
@@ -317,10 +291,6 @@ internal sealed partial class CommandExecutor(
         var now = Now();
         return raft.StateMachine.Read(store => store.Read(id, args, now, userName));
     }
-
-    /// <summary>A read placed in the group commit behind the writes queued before it; "now" is the leader's clock when it runs.</summary>
-    private ValueTask<Reply> ReadInLogAsync(CommandId id, byte[][] args, CancellationToken token, string? userName) =>
-        batcher.ReadAsync(store => store.Read(id, args, clock.Now(), userName), token);
 
     /// <summary>
     /// Waits until the local state reflects every write committed before the call. Under a held leader lease

@@ -108,22 +108,9 @@ internal sealed class ForwardingConnection : IAsyncDisposable
     public async Task<Reply> SendPipelineAsync(IReadOnlyList<byte[][]> commands, int protocolVersion, CancellationToken token)
     {
         ArgumentNullException.ThrowIfNull(commands);
-        await _exchange.WaitAsync(token).ConfigureAwait(false);
-        try
-        {
-            await UseProtocolAsync(protocolVersion, token).ConfigureAwait(false);
-            foreach (var command in commands)
-                WriteCommand(_writer, command);
-            await FlushAsync(token).ConfigureAwait(false);
-            Reply last = Reply.Ok;
-            for (var i = 0; i < commands.Count; i++)
-                last = await ReadReplyAsync(token).ConfigureAwait(false);
-            return last;
-        }
-        finally
-        {
-            _exchange.Release();
-        }
+        var replies = new Reply?[commands.Count];
+        await SendEachAsync(commands, protocolVersion, replies, token).ConfigureAwait(false);
+        return replies.Length == 0 ? Reply.Ok : replies[^1]!;
     }
 
     /// <summary>

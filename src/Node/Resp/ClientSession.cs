@@ -11,9 +11,9 @@ using RaftKV.Protocol.Resp;
 namespace RaftKV.Node.Resp;
 
 /// <summary>
-/// One client connection: reads requests from the connection's pipe, runs them one after another and queues the
-/// replies in request order on <see cref="_output"/>, which a writer loop drains to the socket; replies to everything
-/// parsed from one read are queued together, so pipelined clients get one write per batch. Reading never waits for
+/// One client connection: reads requests from the connection's pipe, runs them (plain reads and writes pipelined, see
+/// ClientSession.Pipeline.cs; everything else alone) and queues the replies in request order on <see cref="_output"/>,
+/// which a writer loop drains to the socket; replies that are ready together are queued together. Reading never waits for
 /// the client to read its replies (as in Redis); unread replies beyond the output limit close the client.
 /// Malformed input gets Redis's protocol error and closes only this connection.
 /// Pub/sub messages arrive on <see cref="_pushes"/> and are queued between replies.
