@@ -40,7 +40,14 @@ internal sealed partial class CommandExecutor(
     private readonly ILogger _logger = logger;
 
     /// <param name="arguments">The whole request, the command name at index 0.</param>
-    public async ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] arguments, IExecutionCaller caller, CancellationToken token)
+    /// <param name="afterPipelinedWrites">
+    /// A read that follows writes of the caller's still in flight: on the leader it is queued behind them in the group
+    /// commit (<see cref="WriteBatcher.ReadAsync"/>) instead of waiting for a read barrier, so it sees them and no write
+    /// the caller sends after it. A plain write or such a read reaches the queue before this method first awaits.
+    /// </param>
+    /// <param name="run">On a follower: the connection's run of relayed commands this one joins (sent later, together).</param>
+    public async ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] arguments, IExecutionCaller caller, CancellationToken token,
+        bool afterPipelinedWrites = false, ForwardRun? run = null)
     {
         var args = arguments.AsSpan(1).ToArray();
         if (KeyValueStore.Validate(spec.Id, args) is { } invalid)
@@ -64,13 +71,17 @@ internal sealed partial class CommandExecutor(
                 return Reply.Error(LeasesPending);
             if (DeniesOom(spec, args) && OverMaxMemory())
                 return Reply.Error(OutOfMemory);
-            return spec.IsWrite
-                ? await WriteAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false)
+            if (spec.IsWrite)
+                return await WriteAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false);
+            return afterPipelinedWrites
+                ? await ReadInLogAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false)
                 : await ReadAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false);
         }
 
         if (caller.IsForwarded)
             return Reply.Error(NoLeader);
+        if (run is not null)
+            return await run.Add(arguments).ConfigureAwait(false);
         return await ForwardAsync(arguments, caller, token).ConfigureAwait(false);
     }
 

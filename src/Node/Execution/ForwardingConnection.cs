@@ -108,6 +108,19 @@ internal sealed class ForwardingConnection : IAsyncDisposable
     public async Task<Reply> SendPipelineAsync(IReadOnlyList<byte[][]> commands, int protocolVersion, CancellationToken token)
     {
         ArgumentNullException.ThrowIfNull(commands);
+        var replies = new Reply?[commands.Count];
+        await SendEachAsync(commands, protocolVersion, replies, token).ConfigureAwait(false);
+        return replies.Length == 0 ? Reply.Ok : replies[^1]!;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="commands"/> in one write under the client's RESP version and stores each reply in
+    /// <paramref name="replies"/> as it is read; when the connection fails midway, the replies read so far stay.
+    /// </summary>
+    public async Task SendEachAsync(IReadOnlyList<byte[][]> commands, int protocolVersion, Reply?[] replies, CancellationToken token)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        ArgumentNullException.ThrowIfNull(replies);
         await _exchange.WaitAsync(token).ConfigureAwait(false);
         try
         {
@@ -115,10 +128,8 @@ internal sealed class ForwardingConnection : IAsyncDisposable
             foreach (var command in commands)
                 WriteCommand(_writer, command);
             await FlushAsync(token).ConfigureAwait(false);
-            Reply last = Reply.Ok;
             for (var i = 0; i < commands.Count; i++)
-                last = await ReadReplyAsync(token).ConfigureAwait(false);
-            return last;
+                replies[i] = await ReadReplyAsync(token).ConfigureAwait(false);
         }
         finally
         {

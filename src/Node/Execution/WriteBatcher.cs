@@ -4,6 +4,7 @@ using RaftKV.Node.Configuration;
 using RaftKV.Node.Raft;
 using RaftKV.Protocol.Commands;
 using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine;
 using RaftKV.StateMachine.Log;
 
 namespace RaftKV.Node.Execution;
@@ -24,16 +25,44 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
     private readonly NodeOptions _options = options.Value;
     private readonly ILogger _logger = logger;
     private readonly Lock _lock = new();
-    private List<(LogCommand Command, TaskCompletionSource<Reply> Reply)> _queue = [];
+    private List<Queued> _queue = [];
     private bool _draining;
 
-    public async ValueTask<Reply> WriteAsync(LogCommand command, CancellationToken token)
+    // The last command queued: batches are answered in queue order, so when it is answered every earlier one is.
+    private TaskCompletionSource<Reply>? _last;
+
+    /// <summary>A write (<see cref="Command"/>) or a read placed after the writes queued before it (<see cref="Read"/>).</summary>
+    private readonly record struct Queued(LogCommand? Command, Func<KeyValueStore, Reply>? Read, TaskCompletionSource<Reply> Reply);
+
+    /// <summary>Queues <paramref name="command"/> before returning its first await, so callers' writes keep their call order.</summary>
+    public ValueTask<Reply> WriteAsync(LogCommand command, CancellationToken token) =>
+        EnqueueAsync(new Queued(command, null, NewReply()), CommandExecutor.UnknownOutcome, token);
+
+    /// <summary>
+    /// Queues a read behind every write queued so far (a pipelining connection's writes among them): the leader runs
+    /// <paramref name="read"/> when it applies the entry that carries it, at its place among that entry's commands, and
+    /// answers once the entry is committed. The entry is appended after the call, so its commit in this leader's term
+    /// makes the read linearizable, as a read barrier would. Queued before returning its first await, as writes are.
+    /// </summary>
+    public ValueTask<Reply> ReadAsync(Func<KeyValueStore, Reply> read, CancellationToken token) =>
+        EnqueueAsync(new Queued(null, read, NewReply()), CommandExecutor.ReadFailed, token);
+
+    /// <summary>Completes when every command queued before the call has been answered by its entry or given up.</summary>
+    public Task WhenSettledAsync()
     {
-        var reply = new TaskCompletionSource<Reply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+            return _last?.Task ?? Task.CompletedTask;
+    }
+
+    private static TaskCompletionSource<Reply> NewReply() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private async ValueTask<Reply> EnqueueAsync(Queued item, string unknown, CancellationToken token)
+    {
         bool start;
         lock (_lock)
         {
-            _queue.Add((command, reply));
+            _queue.Add(item);
+            _last = item.Reply;
             start = !_draining;
             _draining = true;
         }
@@ -42,11 +71,11 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
             _ = Task.Run(DrainAsync, CancellationToken.None);
         try
         {
-            return await reply.Task.WaitAsync(token).ConfigureAwait(false);
+            return await item.Reply.Task.WaitAsync(token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
-            return Reply.Error(CommandExecutor.UnknownOutcome);
+            return Reply.Error(unknown);
         }
     }
 
@@ -54,7 +83,7 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
     {
         while (true)
         {
-            List<(LogCommand Command, TaskCompletionSource<Reply> Reply)> batch;
+            List<Queued> batch;
             lock (_lock)
             {
                 if (_queue.Count == 0)
@@ -79,31 +108,49 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
         }
     }
 
-    private async Task ReplicateAsync(List<(LogCommand Command, TaskCompletionSource<Reply> Reply)> batch)
+    private async Task ReplicateAsync(List<Queued> batch)
     {
         using var timeout = new CancellationTokenSource(_options.CommandTimeoutMs);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            if (batch.Count == 1)
+            if (batch is [{ Command: { } single } only])
             {
                 var pending = new PendingWrite();
-                await raft.Cluster.ReplicateAsync(LogEntryCodec.Encode(batch[0].Command), pending, timeout.Token).ConfigureAwait(false);
+                await raft.Cluster.ReplicateAsync(LogEntryCodec.Encode(single), pending, timeout.Token).ConfigureAwait(false);
                 metrics.EntryReplicated(1, started);
-                batch[0].Reply.TrySetResult(pending.Reply ?? Reply.Error(CommandExecutor.UnknownOutcome));
+                only.Reply.TrySetResult(pending.Reply ?? Reply.Error(CommandExecutor.UnknownOutcome));
                 return;
             }
 
-            var entries = new byte[batch.Count][];
-            for (var i = 0; i < batch.Count; i++)
-                entries[i] = LogEntryCodec.Encode(batch[i].Command);
-            var last = batch[^1].Command;
-            var envelope = new LogCommand(CommandId.Batch, last.TimestampMs, 0, entries);
-            var context = new BatchedWrite(batch.Count);
+            // The writes become the entry; each read is placed before the first write queued after it. An entry of
+            // reads only is an empty batch: every replica applies it as nothing.
+            var entries = new List<byte[]>(batch.Count);
+            var reads = new List<PlacedRead>();
+            var timestamp = 0L;
+            foreach (var item in batch)
+            {
+                if (item.Command is { } command)
+                {
+                    entries.Add(LogEntryCodec.Encode(command));
+                    timestamp = command.TimestampMs;
+                }
+                else
+                {
+                    reads.Add(new PlacedRead(entries.Count, item.Read!));
+                }
+            }
+
+            var envelope = new LogCommand(CommandId.Batch, timestamp, 0, [.. entries]);
+            var context = new BatchedWrite(entries.Count, [.. reads]);
             await raft.Cluster.ReplicateAsync(LogEntryCodec.Encode(envelope), context, timeout.Token).ConfigureAwait(false);
-            metrics.EntryReplicated(batch.Count, started);
-            for (var i = 0; i < batch.Count; i++)
-                batch[i].Reply.TrySetResult(context[i] ?? Reply.Error(CommandExecutor.UnknownOutcome));
+            metrics.EntryReplicated(entries.Count, started);
+            int write = 0, read = 0;
+            foreach (var item in batch)
+            {
+                var reply = item.Command is null ? context.ReadReply(read++) : context[write++];
+                item.Reply.TrySetResult(reply ?? Reply.Error(item.Command is null ? CommandExecutor.ReadFailed : CommandExecutor.UnknownOutcome));
+            }
         }
         catch (Exception e)
         {
@@ -111,7 +158,7 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
             if (e is not (NotLeaderException or OperationCanceledException))
                 LogBatchFailed(batch.Count, e.Message);
             foreach (var item in batch)
-                item.Reply.TrySetResult(Reply.Error(CommandExecutor.UnknownOutcome));
+                item.Reply.TrySetResult(Reply.Error(item.Command is null ? CommandExecutor.ReadFailed : CommandExecutor.UnknownOutcome));
         }
     }
 

@@ -276,11 +276,13 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
                 return;
             }
 
-            // Group commit: whole encoded entries, applied in order, each with its own timestamp and seed.
+            // Group commit: whole encoded entries, applied in order, each with its own timestamp and seed. On the
+            // leader, reads pipelined after a connection's writes run at their place among them (none on followers).
             Interlocked.Increment(ref _batchesApplied);
             var batch = context as BatchedWrite;
             for (var i = 0; i < command.Arguments.Length; i++)
             {
+                batch?.RunReads(i, _store);
                 Reply item;
                 try
                 {
@@ -294,6 +296,8 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
 
                 batch?.Complete(i, item);
             }
+
+            batch?.RunReads(command.Arguments.Length, _store);
         }
         finally
         {

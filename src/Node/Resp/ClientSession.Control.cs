@@ -19,7 +19,7 @@ internal sealed partial class ClientSession
     /// drops its reply while CLIENT REPLY says so. Whether a reply is dropped is decided when the command starts (in
     /// request order), so pipelined commands running concurrently drop exactly the replies Redis would.
     /// </summary>
-    private async ValueTask<Reply?> ExecuteAsync(RespRequest request)
+    private async ValueTask<Reply?> ExecuteAsync(RespRequest request, bool afterPipelinedWrites = false, ForwardRun? run = null)
     {
         var known = CommandTable.TryGet(request[0], out var spec);
         var isClient = known && spec!.Id == CommandId.Client;
@@ -33,7 +33,7 @@ internal sealed partial class ClientSession
         var isWrite = spec is not null && (spec.IsWrite || (spec.Id == CommandId.Exec && _transaction.Queued.Any(static q => q.Spec.IsWrite)));
         if (!isClient && spec is not null)
             await _services.Clients.Pause.WaitAsync(isWrite, _closed.Token).ConfigureAwait(false);
-        var reply = await ExecuteUnfilteredAsync(request).ConfigureAwait(false);
+        var reply = await ExecuteUnfilteredAsync(request, afterPipelinedWrites, run).ConfigureAwait(false);
         return suppress ? null : reply;
     }
 

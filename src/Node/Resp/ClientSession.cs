@@ -11,9 +11,9 @@ using RaftKV.Protocol.Resp;
 namespace RaftKV.Node.Resp;
 
 /// <summary>
-/// One client connection: reads requests from the connection's pipe, runs them one after another and queues the
-/// replies in request order on <see cref="_output"/>, which a writer loop drains to the socket; replies to everything
-/// parsed from one read are queued together, so pipelined clients get one write per batch. Reading never waits for
+/// One client connection: reads requests from the connection's pipe, runs them (plain reads and writes pipelined, see
+/// ClientSession.Pipeline.cs; everything else alone) and queues the replies in request order on <see cref="_output"/>,
+/// which a writer loop drains to the socket; replies that are ready together are queued together. Reading never waits for
 /// the client to read its replies (as in Redis); unread replies beyond the output limit close the client.
 /// Malformed input gets Redis's protocol error and closes only this connection.
 /// Pub/sub messages arrive on <see cref="_pushes"/> and are queued between replies.
@@ -26,8 +26,6 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     private readonly Channel<Reply> _pushes = Channel.CreateUnbounded<Reply>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _closed = new();
     private readonly List<Reply> _batch = [];
-    private readonly List<ValueTask<Reply?>> _inflight = [];
-    private InflightKind _inflightKind;
     private readonly ILogger _logger;
     private bool _quit;
     private int _overLimit;
@@ -78,6 +76,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         _services.Clients.Add(this);
         var writeLoop = _output.DrainAsync(_connection.Transport.Output, _closed.Token);
         var pushLoop = PushLoopAsync();
+        var replyLoop = ReplyLoopAsync();
         try
         {
             await ReadLoopAsync().ConfigureAwait(false);
@@ -93,6 +92,11 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             _services.Broker.UnsubscribeAll(this);
             _pushes.Writer.TryComplete();
             await pushLoop.ConfigureAwait(false);
+
+            // Commands in flight run to their end (a write sent before closing is applied, as Redis applies it).
+            SendForwardRun();
+            _queued.Writer.TryComplete();
+            await replyLoop.ConfigureAwait(false);
 
             // Replies queued so far still go out (QUIT's +OK, a protocol error) unless the connection is gone.
             await _output.CompleteAsync().ConfigureAwait(false);
@@ -114,10 +118,11 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     }
 
     /// <summary>
-    /// Consecutive pipelined writes on the leader are proposed without waiting for each other's commit: DotNext
-    /// appends them in call order (its append lock is FIFO), so they apply in the order the client sent them, and
-    /// one replication round commits many. Any other command first waits for the writes before it, so a read in a
-    /// pipeline sees the writes sent before it. At most <see cref="MaxInflightWrites"/> writes are in flight.
+    /// Parses requests as they arrive and never waits for the client to read replies. Plain reads and writes on the
+    /// leader are pipelined (<see cref="QueueAsync"/>): they run concurrently and the reply loop hands their replies to
+    /// the output in request order. Any other command first waits until every earlier reply is handed over, then runs
+    /// alone; its reply goes to <see cref="_batch"/>, which holds replies only while nothing is queued after them.
+    /// Reading pauses only while <see cref="MaxInflight"/> commands are in flight (or a command runs alone).
     /// </summary>
     private async Task ReadLoopAsync()
     {
@@ -142,13 +147,13 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
 
                     if (RequiresHandshake && !PassesProtectedMode(request[0]))
                     {
+                        await UntilAnsweredAsync().ConfigureAwait(false);
                         replies.Add(Reply.Error(Security.ProtectedMode.DeniedMessage));
                         _quit = true;
                         break;
                     }
 
-                    // A long pipeline in one read queues its replies as it goes, so the output limit sees them.
-                    // Replies in the batch all precede the commands in flight.
+                    // A long run of commands answered alone queues its replies as it goes, so the output limit sees them.
                     if (replies.Count >= MaxBatchedReplies)
                     {
                         await WriteAsync(replies).ConfigureAwait(false);
@@ -156,21 +161,13 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
                     }
 
                     var kind = Classify(request!);
-                    if (kind != InflightKind.None && (_inflight.Count == 0 || kind == _inflightKind) && _inflight.Count < MaxInflight)
-                    {
-                        _inflightKind = kind;
-                        _inflight.Add(ExecuteAsync(request!));
-                        continue;
-                    }
-
-                    await DrainInflightAsync().ConfigureAwait(false);
                     if (kind != InflightKind.None)
                     {
-                        _inflightKind = kind;
-                        _inflight.Add(ExecuteAsync(request!));
+                        await QueueAsync(request!, kind).ConfigureAwait(false);
                         continue;
                     }
 
+                    await UntilAnsweredAsync().ConfigureAwait(false);
                     if (await ExecuteAsync(request!).ConfigureAwait(false) is { } reply)
                         replies.Add(reply);
                 }
@@ -178,11 +175,12 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             catch (RespProtocolException e)
             {
                 protocolError = e.Message;
-                await DrainInflightAsync().ConfigureAwait(false);
+                await UntilAnsweredAsync().ConfigureAwait(false);
                 replies.Add(Reply.Error("ERR " + e.Message));
             }
 
-            await DrainInflightAsync().ConfigureAwait(false);
+            // What this read brought is relayed before waiting for more.
+            SendForwardRun();
             QueryBufferBytes = buffer.Length;
             input.AdvanceTo(buffer.Start, buffer.End);
             if (replies.Count > 0)
@@ -202,48 +200,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         }
     }
 
-    private const int MaxInflight = 1024;
-
     private const int MaxBatchedReplies = 1024;
-
-    /// <summary>What the commands in flight are: a pipelined group holds only writes or only reads.</summary>
-    private enum InflightKind
-    {
-        None,
-        Write,
-        Read,
-    }
-
-    /// <summary>
-    /// Writes and reads on the leader may run concurrently with their own kind: consecutive writes are appended in
-    /// call order (group commit), consecutive reads were all received before any of their barriers started, so one
-    /// (DotNext-coalesced) replication round confirms them all. A read never overlaps a write sent before it, nor a
-    /// write a read sent before it, so each command sees exactly the connection's earlier commands.
-    /// </summary>
-    private InflightKind Classify(RespRequest request)
-    {
-        // While CLIENT PAUSE holds commands, concurrent ones would resume in any order: run them one at a time.
-        // Inside MULTI every command is queued in order; EXEC must see everything before it.
-        if (!_services.Raft.IsLeader || Subscriptions.Count > 0 || _services.Clients.Pause.IsActive || _transaction.IsActive
-            || !CommandTable.TryGet(request[0], out var spec)
-            || (spec.Flags & (CommandFlags.Connection | CommandFlags.Admin | CommandFlags.PubSub)) != 0
-            || !spec.AcceptsArgumentCount(request.Count))
-            return InflightKind.None;
-        if (spec.IsWrite)
-            return BlockingCommand.IsBlocking(spec.Id) ? InflightKind.None : InflightKind.Write;
-        return spec.IsRead ? InflightKind.Read : InflightKind.None;
-    }
-
-    private async Task DrainInflightAsync()
-    {
-        foreach (var write in _inflight)
-        {
-            if (await write.ConfigureAwait(false) is { } reply)
-                _batch.Add(reply);
-        }
-
-        _inflight.Clear();
-    }
 
     /// <summary>Queues replies for the writer loop; never waits for the client to read them.</summary>
     private async Task WriteAsync(List<Reply> replies)
@@ -287,7 +244,9 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     }
 
     /// <summary>Runs one request. Returns its reply, or null when the command added its replies to <see cref="_batch"/> itself.</summary>
-    private async ValueTask<Reply?> ExecuteUnfilteredAsync(RespRequest request)
+    /// <param name="afterPipelinedWrites">See <see cref="CommandExecutor.ExecuteAsync"/>.</param>
+    /// <param name="run">See <see cref="CommandExecutor.ExecuteAsync"/>.</param>
+    private async ValueTask<Reply?> ExecuteUnfilteredAsync(RespRequest request, bool afterPipelinedWrites, ForwardRun? run)
     {
         var name = request[0];
         if (_services.Access.IsRevoked(Identity))
@@ -355,7 +314,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             else if (BlockingCommand.IsBlocking(spec.Id))
                 reply = await ExecuteBlockingAsync(spec, request.Arguments).ConfigureAwait(false);
             else
-                reply = await _services.Executor.ExecuteAsync(spec, request.Arguments, this, _closed.Token).ConfigureAwait(false);
+                reply = await _services.Executor.ExecuteAsync(spec, request.Arguments, this, _closed.Token, afterPipelinedWrites, run).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_closed.IsCancellationRequested || _connection.ConnectionClosed.IsCancellationRequested)
         {
@@ -397,6 +356,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             await forwarder.DisposeAsync().ConfigureAwait(false);
         _closed.Dispose();
         _output.Dispose();
+        _slots.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Closing connection {Client} after a protocol error: {Error}")]

@@ -1,0 +1,244 @@
+using System.Threading.Channels;
+using RaftKV.Node.Execution;
+using RaftKV.Protocol.Commands;
+using RaftKV.Protocol.Replies;
+using RaftKV.Protocol.Resp;
+
+namespace RaftKV.Node.Resp;
+
+/// <summary>
+/// Pipelining on one connection (issue 12, bug 3). Plain reads and writes on the leader start as soon as they are
+/// parsed; their replies are handed to the output by <see cref="ReplyLoopAsync"/> in request order. The rules that
+/// keep Redis's per-connection order:
+/// - writes reach the group commit in request order, without waiting for each other's commit (<see cref="WriteBatcher"/>
+///   enqueues before its first await);
+/// - a read sent while the connection has commands in the group commit is queued behind them there and runs at its
+///   place in the log on the leader, so it sees exactly the writes sent before it; otherwise it runs on a read barrier,
+///   concurrently with the reads next to it, and a later write waits for it (it must not see that write);
+/// - on a follower, plain reads and writes are relayed to the leader in runs (<see cref="ForwardRun"/>): each run in
+///   one exchange, runs one after another, so the leader receives them in request order and pipelines them itself;
+/// - every other command (connection, transaction, admin, blocking, pub/sub, scripts' reads on the leader) waits until
+///   every earlier reply has been handed to the output, and then runs alone;
+/// - after a write whose outcome is unknown, nothing but another write runs until the group commit has settled it, so
+///   no later command of the connection runs before it is applied or dropped.
+/// </summary>
+internal sealed partial class ClientSession
+{
+    /// <summary>Most commands of one connection in flight; reading pauses at this bound, never because replies are unread.</summary>
+    private const int MaxInflight = 2048;
+
+    private readonly Channel<Queued> _queued = Channel.CreateUnbounded<Queued>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly SemaphoreSlim _slots = new(MaxInflight, MaxInflight);
+    private readonly List<Task<Reply?>> _barrierReads = [];
+    private int _unanswered;
+    private Task<Reply?>? _lastInLog;
+
+    /// <summary>A pipelined command's reply to come, or a marker completed once every reply queued before it is handed over.</summary>
+    private readonly record struct Queued(Task<Reply?>? Reply, TaskCompletionSource? Marker);
+
+    /// <summary>What may run pipelined; <see cref="InflightKind.None"/> runs alone.</summary>
+    private enum InflightKind
+    {
+        None,
+        Write,
+        Read,
+
+        /// <summary>A plain read or write on a follower: relayed to the leader in a <see cref="ForwardRun"/>.</summary>
+        Forward,
+    }
+
+    /// <summary>Most commands relayed in one exchange with the leader.</summary>
+    private const int MaxForwardRun = 512;
+
+    private ForwardRun _forwardRun = new();
+    private Task _forwardChain = Task.CompletedTask;
+
+    private InflightKind Classify(RespRequest request)
+    {
+        // While CLIENT PAUSE holds commands, concurrent ones would resume in any order: run them one at a time.
+        // Inside MULTI every command is queued in order; EXEC must see everything before it.
+        if (Subscriptions.Count > 0 || _services.Clients.Pause.IsActive || _transaction.IsActive
+            || !CommandTable.TryGet(request[0], out var spec)
+            || (spec.Flags & (CommandFlags.Connection | CommandFlags.Admin | CommandFlags.PubSub)) != 0
+            || !spec.AcceptsArgumentCount(request.Count) || BlockingCommand.IsBlocking(spec.Id))
+            return InflightKind.None;
+        var leader = _services.Raft.IsLeader;
+
+        // Lock writes wait for lease extension before they reach the log, so a later write could overtake them.
+        if (spec.IsWrite)
+            return spec.Id.IsLockWrite() ? InflightKind.None : leader ? InflightKind.Write : InflightKind.Forward;
+
+        // A script's read may run long: never inside the apply of a group-commit entry.
+        if (!spec.IsRead || (leader && spec.Id is CommandId.EvalRo or CommandId.EvalshaRo or CommandId.FcallRo))
+            return InflightKind.None;
+        return leader ? InflightKind.Read : InflightKind.Forward;
+    }
+
+    /// <summary>Starts a pipelined command (see the rules above) and queues its reply after the earlier ones.</summary>
+    private async Task QueueAsync(RespRequest request, InflightKind kind)
+    {
+        if (_batch.Count > 0)
+        {
+            await WriteAsync(_batch).ConfigureAwait(false);
+            _batch.Clear();
+        }
+
+        // A full pipeline waits for replies to come: those of gathered relayed commands come only once they are sent.
+        if (_slots.CurrentCount == 0)
+            SendForwardRun();
+        await _slots.WaitAsync(_closed.Token).ConfigureAwait(false);
+        Task<Reply?> reply;
+        if (kind == InflightKind.Forward)
+        {
+            // After a leader change: what this node ran as leader is finished before anything is relayed.
+            if (_lastInLog is not null || _barrierReads.Count > 0)
+            {
+                await FinishedAsync(_lastInLog ?? Task.FromResult<Reply?>(null)).ConfigureAwait(false);
+                foreach (var read in _barrierReads)
+                    await FinishedAsync(read).ConfigureAwait(false);
+                _barrierReads.Clear();
+                await SettleAsync().ConfigureAwait(false);
+            }
+
+            reply = ExecuteAsync(request, run: _forwardRun).AsTask();
+            if (_forwardRun.Count >= MaxForwardRun)
+                SendForwardRun();
+        }
+        else if (kind == InflightKind.Write)
+        {
+            // A write must not be applied before a read sent ahead of it has read.
+            foreach (var read in _barrierReads)
+                await FinishedAsync(read).ConfigureAwait(false);
+            _barrierReads.Clear();
+            reply = ExecuteAsync(request).AsTask();
+            _lastInLog = reply;
+        }
+        else if (_lastInLog is { IsCompleted: false })
+        {
+            reply = ExecuteAsync(request, afterPipelinedWrites: true).AsTask();
+            _lastInLog = reply;
+        }
+        else
+        {
+            await SettleAsync().ConfigureAwait(false);
+            if (_barrierReads.Count >= 64)
+                _barrierReads.RemoveAll(static read => read.IsCompleted);
+            reply = ExecuteAsync(request).AsTask();
+            _barrierReads.Add(reply);
+        }
+
+        Interlocked.Increment(ref _unanswered);
+        _queued.Writer.TryWrite(new Queued(reply, null));
+    }
+
+    /// <summary>
+    /// Relays the commands gathered in <see cref="_forwardRun"/>, after the runs sent before it (one exchange with the
+    /// leader at a time, so they reach it in request order); the read loop goes on meanwhile.
+    /// </summary>
+    private void SendForwardRun()
+    {
+        if (_forwardRun.Count == 0)
+            return;
+        var run = _forwardRun;
+        _forwardRun = new ForwardRun();
+        _forwardChain = SendAfterAsync(_forwardChain, run);
+    }
+
+    private async Task SendAfterAsync(Task previous, ForwardRun run)
+    {
+        await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        try
+        {
+            await _services.Executor.SendRunAsync(run, this, _closed.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+            // The connection is closing; SendRunAsync has answered the run's commands.
+        }
+    }
+
+    /// <summary>Waits until every reply queued so far is handed to the output and every earlier write is settled.</summary>
+    private async Task UntilAnsweredAsync()
+    {
+        SendForwardRun();
+        if (Volatile.Read(ref _unanswered) > 0)
+        {
+            var marker = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _queued.Writer.TryWrite(new Queued(null, marker));
+            await marker.Task.ConfigureAwait(false);
+        }
+
+        _barrierReads.Clear();
+        await SettleAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After a write answered with an unknown outcome (its wait timed out while it was still queued or replicating),
+    /// waits until the group commit has resolved it, so a later read or command never runs before it is applied.
+    /// </summary>
+    private async Task SettleAsync()
+    {
+        if (_lastInLog is { IsCompletedSuccessfully: true, Result: ErrorReply { Message: CommandExecutor.UnknownOutcome } })
+            await _services.Executor.WhenWritesSettledAsync().ConfigureAwait(false);
+        _lastInLog = null;
+    }
+
+    private static async Task<Reply?> FinishedAsync(Task<Reply?> command)
+    {
+        try
+        {
+            return await command.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // The connection is closing: the command's reply goes nowhere.
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Hands pipelined replies to the output in request order, as many at a time as are ready, and frees their slots.
+    /// Ends when the read loop completes <see cref="_queued"/> and every reply queued before is handed over.
+    /// </summary>
+    private async Task ReplyLoopAsync()
+    {
+        var replies = new List<Reply>();
+        var handed = 0;
+        var reader = _queued.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var item))
+            {
+                if (item.Reply is not { } command)
+                {
+                    handed = await HandOverAsync(replies, handed).ConfigureAwait(false);
+                    item.Marker!.TrySetResult();
+                    continue;
+                }
+
+                // What is ready goes out before waiting for a command still running.
+                if (!command.IsCompleted || replies.Count >= MaxBatchedReplies)
+                    handed = await HandOverAsync(replies, handed).ConfigureAwait(false);
+                if (await FinishedAsync(command).ConfigureAwait(false) is { } reply)
+                    replies.Add(reply);
+                handed++;
+            }
+
+            handed = await HandOverAsync(replies, handed).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<int> HandOverAsync(List<Reply> replies, int handed)
+    {
+        if (replies.Count > 0 && Volatile.Read(ref _overLimit) == 0)
+            await WriteAsync(replies).ConfigureAwait(false);
+        replies.Clear();
+        if (handed > 0)
+        {
+            Interlocked.Add(ref _unanswered, -handed);
+            _slots.Release(handed);
+        }
+
+        return 0;
+    }
+}

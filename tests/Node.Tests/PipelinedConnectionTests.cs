@@ -1,0 +1,126 @@
+using System.Text;
+using RaftKV.Node.Tests.Infrastructure;
+
+namespace RaftKV.Node.Tests;
+
+/// <summary>
+/// Per-connection pipelining (issue 12, bug 3; issue 17's SET -P 16): a connection's writes go to the log without
+/// waiting for each other's commit, and a read that follows them in the pipeline is answered at its place in the log,
+/// so a SET/GET pipeline no longer costs one commit round per pair. Replies still come back in request order, each
+/// read sees exactly the writes sent before it on its connection, and errors keep their place.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class PipelinedConnectionTests
+{
+    // Bounds on a whole pipeline, generous for a busy 2-core machine; the node they guard against took one commit
+    // round per SET -> GET turn (minutes for the stresser).
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(120);
+
+    // Redis 7.0's "PIPELINING stresser" (tests/unit/other.tcl): 100,000 inline SET and GET pairs written before any
+    // reply is read.
+    [Fact]
+    public async Task PipeliningStresser_100000SetGetPairsWrittenBeforeReading_AreAnsweredInOrder()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        const int count = 100_000;
+        var frame = new MemoryStream();
+        for (var i = 0; i < count; i++)
+            frame.Write(Encoding.ASCII.GetBytes($"SET key:{i} 0000{i}0000\r\nGET key:{i}\r\n"));
+        await ReadAllAsync(client, frame.ToArray(), count, async i =>
+        {
+            Assert.Equal("OK", (await client.ReadReplyAsync()).Text());
+            Assert.Equal($"0000{i}0000", (await client.ReadReplyAsync()).Text());
+        });
+    }
+
+    [Fact]
+    public async Task PipelinedSetIncrGet_OnTheLeader_ReadSeesTheWritesBeforeIt()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        // Each round: SET k 1, INCR k, GET k -> OK, 2, "2"; then INCR n, INCR n, GET n on a fresh key -> 1, 2, "2";
+        // then a SET of k that the next round's GET must not see before its own SET and INCR.
+        const int rounds = 3_000;
+        var frame = new StringBuilder();
+        for (var i = 0; i < rounds; i++)
+            frame.Append($"SET k 1\r\nINCR k\r\nGET k\r\nINCR n:{i}\r\nINCR n:{i}\r\nGET n:{i}\r\nSET k {i}\r\n");
+        await ReadAllAsync(client, Encoding.ASCII.GetBytes(frame.ToString()), rounds, async i =>
+        {
+            Assert.Equal("OK", (await client.ReadReplyAsync()).Text());
+            Assert.Equal("2", (await client.ReadReplyAsync()).Text());
+            Assert.Equal("2", (await client.ReadReplyAsync()).Text());
+            Assert.Equal("1", (await client.ReadReplyAsync()).Text());
+            Assert.Equal("2", (await client.ReadReplyAsync()).Text());
+            Assert.Equal("2", (await client.ReadReplyAsync()).Text());
+            Assert.Equal("OK", (await client.ReadReplyAsync()).Text());
+        });
+    }
+
+    [Fact]
+    public async Task PipelinedWritesAndReads_OnAFollowerConnection_EachReadSeesTheWritesBeforeIt()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        var follower = cluster.Nodes.First(n => n != leader);
+        await using var client = await RespTestClient.ConnectAsync(follower.RespPort);
+
+        const int count = 10_000;
+        var frame = new StringBuilder();
+        for (var i = 0; i < count; i++)
+            frame.Append($"SET f:{i} v{i}\r\nGET f:{i}\r\nAPPEND log {i % 10}\r\nSTRLEN log\r\n");
+        await ReadAllAsync(client, Encoding.ASCII.GetBytes(frame.ToString()), count, async i =>
+        {
+            Assert.Equal("OK", (await client.ReadReplyAsync()).Text());
+            Assert.Equal($"v{i}", (await client.ReadReplyAsync()).Text());
+            Assert.Equal((i + 1).ToString(), (await client.ReadReplyAsync()).Text());
+            Assert.Equal((i + 1).ToString(), (await client.ReadReplyAsync()).Text());
+        });
+    }
+
+    // Errors answered before the log (unknown command, wrong arity), at apply (WRONGTYPE, not an integer) and by a
+    // read keep their place among the pipelined replies, and stop nothing after them.
+    [Fact]
+    public async Task PipelineWithErrors_EachErrorKeepsItsPlace_AndLaterCommandsStillRun()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        const int rounds = 2_000;
+        var frame = new StringBuilder();
+        for (var i = 0; i < rounds; i++)
+        {
+            frame.Append($"SET e:{i} text\r\nINCR e:{i}\r\nLPUSH e:{i} x\r\nNOSUCHCOMMAND e:{i}\r\nGET\r\n");
+            frame.Append($"LLEN e:{i}\r\nAPPEND e:{i} !\r\nGET e:{i}\r\n");
+        }
+
+        await ReadAllAsync(client, Encoding.ASCII.GetBytes(frame.ToString()), rounds, async i =>
+        {
+            Assert.Equal("OK", (await client.ReadReplyAsync()).Text());
+            Assert.Equal("-ERR value is not an integer or out of range", (await client.ReadReplyAsync()).Text());
+            Assert.StartsWith("-WRONGTYPE", (await client.ReadReplyAsync()).Text());
+            Assert.StartsWith("-ERR unknown command 'NOSUCHCOMMAND'", (await client.ReadReplyAsync()).Text());
+            Assert.Equal("-ERR wrong number of arguments for 'get' command", (await client.ReadReplyAsync()).Text());
+            Assert.StartsWith("-WRONGTYPE", (await client.ReadReplyAsync()).Text());
+            Assert.Equal("5", (await client.ReadReplyAsync()).Text());
+            Assert.Equal("text!", (await client.ReadReplyAsync()).Text());
+        });
+    }
+
+    /// <summary>Sends the whole pipeline while reading <paramref name="rounds"/> rounds of replies, within <see cref="Generous"/>.</summary>
+    private static async Task ReadAllAsync(RespTestClient client, byte[] pipeline, int rounds, Func<int, Task> readRound)
+    {
+        var send = client.SendRawAsync(pipeline);
+        var read = Task.Run(async () =>
+        {
+            for (var i = 0; i < rounds; i++)
+                await readRound(i);
+        });
+        await Task.WhenAll(send, read).WaitAsync(Generous);
+    }
+}
