@@ -145,7 +145,7 @@ internal sealed partial class CommandExecutor(
             timeout.CancelAfter(_options.CommandTimeoutMs);
             if (!await BarrierAsync(timeout.Token).ConfigureAwait(false))
                 return Reply.Error(ReadFailed);
-            return raft.StateMachine.Read(read);
+            return await ReadWhenIdleAsync(read, timeout.Token).ConfigureAwait(false);
         }
 
         if (caller.IsForwarded)
@@ -167,6 +167,22 @@ internal sealed partial class CommandExecutor(
         if (caller.IsForwarded)
             return Reply.Error(NoLeader);
         return await ForwardAsync(request, caller, (connection, timeout) => connection.SendAsync(request, caller.ProtocolVersion, timeout), token, limit).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="onLeader"/> when this node leads (SCRIPT KILL, FUNCTION KILL); a follower relays
+    /// <paramref name="request"/> to the leader.
+    /// </summary>
+    public async ValueTask<Reply> OnLeaderAsync(Func<CancellationToken, ValueTask<Reply>> onLeader, byte[][] request, IExecutionCaller caller,
+        CancellationToken token)
+    {
+        if (!raft.IsStarted)
+            return Reply.Error(NoLeader);
+        if (raft.IsLeader)
+            return await onLeader(token).ConfigureAwait(false);
+        if (caller.IsForwarded)
+            return Reply.Error(NoLeader);
+        return await ForwardAsync(request, caller, token).ConfigureAwait(false);
     }
 
     /// <summary>Milliseconds since the Unix epoch by the leader's clock: never behind the last applied entry, never backwards.</summary>
@@ -277,8 +293,23 @@ internal sealed partial class CommandExecutor(
     {
         if (!await BarrierAsync(token).ConfigureAwait(false))
             return Reply.Error(ReadFailed);
-        var now = Now();
-        return raft.StateMachine.Read(store => store.Read(id, args, now, userName));
+        return await ReadWhenIdleAsync(store => store.Read(id, args, Now(), userName), token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A client's read of the applied state, once no script is suspended (a script is atomic: nobody sees it half done,
+    /// see Raft/KvStateMachine.Scripts.cs). A read that waited past its timeout answers an unconfirmed read.
+    /// </summary>
+    private async ValueTask<Reply> ReadWhenIdleAsync(Func<KeyValueStore, Reply> read, CancellationToken token)
+    {
+        try
+        {
+            return await raft.StateMachine.ReadWhenIdleAsync(read, token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            return Reply.Error(ReadFailed);
+        }
     }
 
     /// <summary>

@@ -90,7 +90,7 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
                 var pending = new PendingWrite();
                 await raft.Cluster.ReplicateAsync(LogEntryCodec.Encode(batch[0].Command), pending, timeout.Token).ConfigureAwait(false);
                 metrics.EntryReplicated(1, started);
-                batch[0].Reply.TrySetResult(pending.Reply ?? Reply.Error(CommandExecutor.UnknownOutcome));
+                Answer(batch[0].Reply, pending.Completion);
                 return;
             }
 
@@ -103,7 +103,7 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
             await raft.Cluster.ReplicateAsync(LogEntryCodec.Encode(envelope), context, timeout.Token).ConfigureAwait(false);
             metrics.EntryReplicated(batch.Count, started);
             for (var i = 0; i < batch.Count; i++)
-                batch[i].Reply.TrySetResult(context[i] ?? Reply.Error(CommandExecutor.UnknownOutcome));
+                Answer(batch[i].Reply, context.Completion(i));
         }
         catch (Exception e)
         {
@@ -113,6 +113,26 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
             foreach (var item in batch)
                 item.Reply.TrySetResult(Reply.Error(CommandExecutor.UnknownOutcome));
         }
+    }
+
+    // The entry applied (ReplicateAsync returned): its reply is there, or comes once the script it was deferred behind
+    // ends (KvStateMachine.Scripts.cs); the batcher goes on with the next batch meanwhile. No reply by the time no script
+    // is suspended: the context was lost (leadership changed), an unknown outcome as before.
+    private void Answer(TaskCompletionSource<Reply> client, Task<Reply> applied)
+    {
+        if (applied.IsCompleted)
+        {
+            client.TrySetResult(applied.Result);
+            return;
+        }
+
+        _ = AnswerLaterAsync(client, applied, raft.StateMachine.WhenScriptIdle);
+    }
+
+    private static async Task AnswerLaterAsync(TaskCompletionSource<Reply> client, Task<Reply> applied, Task idle)
+    {
+        await Task.WhenAny(applied, idle).ConfigureAwait(false);
+        client.TrySetResult(applied.IsCompleted ? applied.Result : Reply.Error(CommandExecutor.UnknownOutcome));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} writes failed with an unknown outcome: {Reason}")]

@@ -9,10 +9,10 @@ namespace RaftKV.Node.Server;
 /// FUNCTION's subcommands. The libraries are replicated state: LOAD, DELETE, FLUSH and RESTORE are checked here for what
 /// needs no state (Redis's option errors) and proposed as one FUNCTION log entry, which every replica applies (a
 /// follower relays the command to the leader, which checks and proposes it). LIST, DUMP and STATS are linearizable reads
-/// on the leader (after a read barrier; a follower relays them). KILL: functions run within one apply, so
-/// none is ever seen running (NOTBUSY). FCALL and FCALL_RO are not here: they are a write and a read of the keyspace.
+/// on the leader (after a read barrier; a follower relays them). KILL asks the leader's <see cref="ScriptDecider"/> to
+/// kill the suspended function (Raft/KvStateMachine.Scripts.cs). FCALL and FCALL_RO are not here: they are a write and a read of the keyspace.
 /// </summary>
-internal sealed class FunctionCommand(CommandExecutor executor)
+internal sealed class FunctionCommand(CommandExecutor executor, ScriptDecider decider)
 {
     private static readonly Dictionary<string, int> Arities = new(StringComparer.Ordinal)
     {
@@ -25,7 +25,7 @@ internal sealed class FunctionCommand(CommandExecutor executor)
         if (Subcommands.Check("FUNCTION", args, Arities, out var sub) is { } invalid)
             return invalid;
         if (sub == "KILL")
-            return Reply.Error("NOTBUSY No scripts in execution right now.");
+            return await executor.OnLeaderAsync(t => decider.KillAsync(eval: false, t), args, caller, token).ConfigureAwait(false);
         if (sub == "HELP")
             return Help();
         var arguments = args[1..];

@@ -81,7 +81,8 @@ internal sealed partial class LuaEngine
 
     /// <summary>
     /// Calls <paramref name="function"/> of <paramref name="library"/> with <paramref name="run"/>'s keys and arguments
-    /// as its two parameters. Returns its reply, or null when its budget was spent (see <see cref="BudgetError"/>).
+    /// as its two parameters. Returns its reply, or null when its budget was spent (see <see cref="BudgetError"/>) or the
+    /// run was suspended at the end of a slice (<see cref="IsSuspended"/>; <see cref="Continue"/> goes on).
     /// </summary>
     public Reply? CallFunction(LoadedLibrary library, string function, ScriptRun run)
     {
@@ -114,7 +115,11 @@ internal sealed partial class LuaEngine
         {
             Disarm();
             _lua.SetTop(top);
-            _run = null;
+            if (!IsSuspended)
+            {
+                _run = null;
+            }
+
             t_running = previous;
         }
     }

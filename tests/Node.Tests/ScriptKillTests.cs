@@ -1,0 +1,109 @@
+using RaftKV.Node.Tests.Infrastructure;
+using RaftKV.Protocol.Replies;
+
+namespace RaftKV.Node.Tests;
+
+/// <summary>
+/// Long scripts run in slices decided by the log (Raft/KvStateMachine.Scripts.cs): a script longer than a slice keeps
+/// its atomicity (a write sent meanwhile applies after it), the leader answers BUSY past busy-reply-threshold, SCRIPT
+/// KILL / FUNCTION KILL stop a script that has not written (UNKILLABLE once it has, NOTBUSY when none runs), and every
+/// replica reaches the same state, also a follower that restarts and replays the decisions from its log.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ScriptKillTests
+{
+    // About 20M instructions (several slices), writing as it goes; its reply depends on every slice.
+    private const string LongScript = """
+        local n = 0
+        for i = 1, 4000000 do
+          n = (n * 31 + i) % 1000003
+          if i % 500000 == 0 then redis.call('rpush', KEYS[1], n) end
+        end
+        return n
+        """;
+
+    private static async Task<Reply> WaitForBusyAsync(RespTestClient client)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            var reply = await client.SendAsync("PING");
+            if (reply is ErrorReply { Message: var message } && message.StartsWith("BUSY", StringComparison.Ordinal))
+                return reply;
+            await Task.Delay(25);
+        }
+
+        return Reply.Error("never busy");
+    }
+
+    [Fact]
+    public async Task ContinuedAndKilledScripts_AgreeOnEveryReplica_AlsoAfterAFollowerRestartsAndReplays()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var caller = await RespTestClient.ConnectAsync(leader.RespPort);
+        await using var other = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        // A write sent while the long script runs applies after it: it sees the whole script, never half of it.
+        var running = caller.SendAsync("EVAL", LongScript, "1", "trace");
+        await Task.Delay(50);
+        var deferred = await other.SendAsync("EVAL", "return redis.call('llen', KEYS[1])", "1", "trace");
+        var result = await running;
+        Assert.IsType<IntegerReply>(result);
+        Assert.Equal(8, Assert.IsType<IntegerReply>(deferred).Value);
+        Assert.Equal(8, Assert.IsType<IntegerReply>(await other.SendAsync("LLEN", "trace")).Value);
+
+        // Past the threshold the leader answers BUSY; SCRIPT KILL stops a script that has not written.
+        Assert.Equal("OK", (await other.SendAsync("CONFIG", "SET", "busy-reply-threshold", "10")).Text());
+        Assert.Equal("NOTBUSY No scripts in execution right now.", Assert.IsType<ErrorReply>(await other.SendAsync("SCRIPT", "KILL")).Message);
+        var endless = caller.SendAsync("EVAL", "local t = {} while true do t[#t % 100 + 1] = 1 end", "0");
+        Assert.StartsWith("BUSY Redis is busy running a script. You can only call SCRIPT KILL",
+            Assert.IsType<ErrorReply>(await WaitForBusyAsync(other)).Message, StringComparison.Ordinal);
+        Assert.StartsWith("BUSY Redis is busy running a script. You can only call SCRIPT KILL",
+            Assert.IsType<ErrorReply>(await other.SendAsync("FUNCTION", "KILL")).Message, StringComparison.Ordinal);
+        Assert.Equal("OK", (await other.SendAsync("SCRIPT", "KILL")).Text());
+        Assert.Equal("ERR Script killed by user with SCRIPT KILL...", Assert.IsType<ErrorReply>(await endless).Message);
+        Assert.Equal("PONG", (await other.SendAsync("PING")).Text());
+
+        // A script that wrote cannot be killed; it ends by its budget, its writes rolled back.
+        var writer = caller.SendAsync("EVAL", "redis.call('set', 'written', '1') while true do end", "0");
+        await WaitForBusyAsync(other);
+        Assert.StartsWith("UNKILLABLE", Assert.IsType<ErrorReply>(await other.SendAsync("SCRIPT", "KILL")).Message, StringComparison.Ordinal);
+        Assert.StartsWith("ERR Script exceeded the budget", Assert.IsType<ErrorReply>(await writer).Message, StringComparison.Ordinal);
+        Assert.Equal(0, Assert.IsType<IntegerReply>(await other.SendAsync("EXISTS", "written")).Value);
+
+        await cluster.WaitForConvergenceAsync();
+        var digests = await cluster.DigestsAsync();
+        Assert.Single(digests.Distinct());
+
+        // A follower restarts and replays the scripts and the leader's decisions from its own log.
+        var follower = cluster.Nodes.First(n => n != leader);
+        await cluster.StopNodeAsync(follower.Index);
+        await cluster.StartNodeAsync(follower.Index);
+        leader = await cluster.WaitForLeaderAsync();
+        await using (var client = await RespTestClient.ConnectAsync(leader.RespPort))
+            Assert.Equal("OK", (await client.SendAsync("SET", "after", "restart")).Text());
+        await cluster.WaitForConvergenceAsync();
+        digests = await cluster.DigestsAsync();
+        Assert.Single(digests.Distinct());
+    }
+
+    [Fact]
+    public async Task FunctionKill_StopsALongFunction_AndScriptKillRefusesIt()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var caller = await RespTestClient.ConnectAsync(leader.RespPort);
+        await using var other = await RespTestClient.ConnectAsync(leader.RespPort);
+        Assert.Equal("test", (await caller.SendAsync("FUNCTION", "LOAD",
+            "#!lua name=test\nredis.register_function('spin', function() local i = 0 while true do i = i + 1 end end)")).Text());
+        Assert.Equal("OK", (await other.SendAsync("CONFIG", "SET", "lua-time-limit", "10")).Text());
+        var spinning = caller.SendAsync("FCALL", "spin", "0");
+        var busy = await WaitForBusyAsync(other);
+        Assert.StartsWith("BUSY Redis is busy running a script. You can only call FUNCTION KILL", Assert.IsType<ErrorReply>(busy).Message, StringComparison.Ordinal);
+        Assert.StartsWith("BUSY Redis is busy running a script. You can only call FUNCTION KILL",
+            Assert.IsType<ErrorReply>(await other.SendAsync("SCRIPT", "KILL")).Message, StringComparison.Ordinal);
+        Assert.Equal("OK", (await other.SendAsync("FUNCTION", "KILL")).Text());
+        Assert.Contains("killed by user", Assert.IsType<ErrorReply>(await spinning).Message, StringComparison.Ordinal);
+        Assert.Equal("PONG", (await other.SendAsync("PING")).Text());
+    }
+}
