@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Options;
 using RaftKV.Node.Configuration;
@@ -24,16 +25,17 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
     private readonly NodeOptions _options = options.Value;
     private readonly ILogger _logger = logger;
     private readonly Lock _lock = new();
-    private List<(LogCommand Command, TaskCompletionSource<Reply> Reply)> _queue = [];
+    private List<(LogCommand Command, TaskCompletionSource<Reply> Reply, StrongBox<bool> Applied)> _queue = [];
     private bool _draining;
 
     public async ValueTask<Reply> WriteAsync(LogCommand command, CancellationToken token)
     {
         var reply = new TaskCompletionSource<Reply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var applied = new StrongBox<bool>();
         bool start;
         lock (_lock)
         {
-            _queue.Add((command, reply));
+            _queue.Add((command, reply, applied));
             start = !_draining;
             _draining = true;
         }
@@ -44,9 +46,15 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
         {
             return await reply.Task.WaitAsync(token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (!Volatile.Read(ref applied.Value))
         {
             return Reply.Error(CommandExecutor.UnknownOutcome);
+        }
+        catch (OperationCanceledException)
+        {
+            // Committed and started: a long script (or a command deferred behind one) is answered when it ends, as in
+            // Redis, however long that takes; the timeout bounds only the wait for the commit.
+            return await reply.Task.ConfigureAwait(false);
         }
     }
 
@@ -54,7 +62,7 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
     {
         while (true)
         {
-            List<(LogCommand Command, TaskCompletionSource<Reply> Reply)> batch;
+            List<(LogCommand Command, TaskCompletionSource<Reply> Reply, StrongBox<bool> Applied)> batch;
             lock (_lock)
             {
                 if (_queue.Count == 0)
@@ -79,7 +87,7 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
         }
     }
 
-    private async Task ReplicateAsync(List<(LogCommand Command, TaskCompletionSource<Reply> Reply)> batch)
+    private async Task ReplicateAsync(List<(LogCommand Command, TaskCompletionSource<Reply> Reply, StrongBox<bool> Applied)> batch)
     {
         using var timeout = new CancellationTokenSource(_options.CommandTimeoutMs);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -90,7 +98,7 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
                 var pending = new PendingWrite();
                 await raft.Cluster.ReplicateAsync(LogEntryCodec.Encode(batch[0].Command), pending, timeout.Token).ConfigureAwait(false);
                 metrics.EntryReplicated(1, started);
-                Answer(batch[0].Reply, pending.Completion);
+                Answer(batch[0].Reply, batch[0].Applied, pending.Completion);
                 return;
             }
 
@@ -103,7 +111,7 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
             await raft.Cluster.ReplicateAsync(LogEntryCodec.Encode(envelope), context, timeout.Token).ConfigureAwait(false);
             metrics.EntryReplicated(batch.Count, started);
             for (var i = 0; i < batch.Count; i++)
-                Answer(batch[i].Reply, context.Completion(i));
+                Answer(batch[i].Reply, batch[i].Applied, context.Completion(i));
         }
         catch (Exception e)
         {
@@ -118,7 +126,7 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
     // The entry applied (ReplicateAsync returned): its reply is there, or comes once the script it was deferred behind
     // ends (KvStateMachine.Scripts.cs); the batcher goes on with the next batch meanwhile. No reply by the time no script
     // is suspended: the context was lost (leadership changed), an unknown outcome as before.
-    private void Answer(TaskCompletionSource<Reply> client, Task<Reply> applied)
+    private void Answer(TaskCompletionSource<Reply> client, StrongBox<bool> started, Task<Reply> applied)
     {
         if (applied.IsCompleted)
         {
@@ -126,6 +134,7 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
             return;
         }
 
+        Volatile.Write(ref started.Value, true);
         _ = AnswerLaterAsync(client, applied, raft.StateMachine.WhenScriptIdle);
     }
 
