@@ -120,6 +120,8 @@ internal sealed partial class LuaEngine
                 _run = null;
             }
 
+            // A run that ended before it started (NOSCRIPT, no such function) must not leave the next one suspendable.
+            Suspendable = false;
             t_running = previous;
         }
     }
