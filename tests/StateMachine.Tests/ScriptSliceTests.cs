@@ -105,4 +105,15 @@ public sealed class ScriptSliceTests
 
         Assert.Equal(20000000, Assert.IsType<IntegerReply>(end).Value);
     }
+
+    [Fact]
+    public void FunctionLoad_AfterAKilledFunction_IsNotRefusedAsATimeout()
+    {
+        var store = new KeyValueStore();
+        store.Apply(new LogCommand(CommandId.Function, 1000, 0, [B("LOAD"), B("#!lua name=lib\nredis.register_function('spin', function() while true do end end)")]));
+        var (reply, _) = RunToEnd(store, new LogCommand(CommandId.Fcall, 1000, 0, [B("spin"), B("0")]), killAfter: 1);
+        Assert.Contains("killed by user", Assert.IsType<ErrorReply>(reply).Message, StringComparison.Ordinal);
+        Assert.Equal("$lib", store.Apply(new LogCommand(CommandId.Function, 1000, 0,
+            [B("LOAD"), B("REPLACE"), B("#!lua name=lib\nredis.register_function('spin', function() return 1 end)")])).ToString());
+    }
 }

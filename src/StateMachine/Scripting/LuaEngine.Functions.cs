@@ -31,6 +31,7 @@ internal sealed partial class LuaEngine
         t_running = this;
         _instructions = 0;
         _pending = null;
+        _killed = false;
         MemorySpent = false;
         Prepare();
         try
