@@ -12,12 +12,12 @@ namespace RaftKV.Node.Tests;
 [Collection(ClusterCollection.Name)]
 public sealed class ScriptKillTests
 {
-    // About 20M instructions (several slices), writing as it goes; its reply depends on every slice.
+    // About 60M instructions (a dozen slices), writing as it goes; its reply depends on every slice.
     private const string LongScript = """
         local n = 0
-        for i = 1, 4000000 do
+        for i = 1, 12000000 do
           n = (n * 31 + i) % 1000003
-          if i % 500000 == 0 then redis.call('rpush', KEYS[1], n) end
+          if i % 1500000 == 0 then redis.call('rpush', KEYS[1], n) end
         end
         return n
         """;
@@ -35,6 +35,14 @@ public sealed class ScriptKillTests
         return Reply.Error("never busy");
     }
 
+    // The long script has reached the log and ended its first slice: a write sent now comes after it in the log.
+    private static async Task WaitForSuspensionAsync(TestNode leader)
+    {
+        for (var i = 0; i < 2000 && leader.Raft.StateMachine.Suspension is null; i++)
+            await Task.Delay(5);
+        Assert.NotNull(leader.Raft.StateMachine.Suspension);
+    }
+
     [Fact]
     public async Task ContinuedAndKilledScripts_AgreeOnEveryReplica_AlsoAfterAFollowerRestartsAndReplays()
     {
@@ -45,7 +53,7 @@ public sealed class ScriptKillTests
 
         // A write sent while the long script runs applies after it: it sees the whole script, never half of it.
         var running = caller.SendAsync("EVAL", LongScript, "1", "trace");
-        await Task.Delay(50);
+        await WaitForSuspensionAsync(leader);
         var deferred = await other.SendAsync("EVAL", "return redis.call('llen', KEYS[1])", "1", "trace");
         var result = await running;
         Assert.IsType<IntegerReply>(result);
@@ -85,6 +93,31 @@ public sealed class ScriptKillTests
         await cluster.WaitForConvergenceAsync();
         digests = await cluster.DigestsAsync();
         Assert.Single(digests.Distinct());
+    }
+
+    [Fact]
+    public async Task ALongScriptEndsOnEveryFollower_AndItsMessageReachesAFollowersSubscriber()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        var follower = cluster.Nodes.First(n => n != leader);
+        await using var subscriber = await RespTestClient.ConnectAsync(follower.RespPort);
+        Assert.IsType<ArrayReply>(await subscriber.SendAsync("SUBSCRIBE", "done"));
+        await using var caller = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        // Several slices, then a message: a follower runs every slice the leader's decisions name and, when the script
+        // ends there, delivers its message to its own subscribers with no later entry needed to flush it.
+        var result = await caller.SendAsync("EVAL",
+            LongScript.Replace("return n", "redis.call('publish', 'done', n) return n", StringComparison.Ordinal), "1", "trace");
+        Assert.IsType<IntegerReply>(result);
+        var message = await subscriber.ReadReplyAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(new[] { "message", "done", result.Text() },
+            Assert.IsType<ArrayReply>(message).Items.Select(item => item.Text()).ToArray());
+        for (var i = 0; i < 600 && follower.Raft.StateMachine.Suspension is not null; i++)
+            await Task.Delay(50);
+        Assert.Null(follower.Raft.StateMachine.Suspension);
+        await using var reader = await RespTestClient.ConnectAsync(follower.RespPort);
+        Assert.Equal(8, Assert.IsType<IntegerReply>(await reader.SendAsync("LLEN", "trace")).Value);
     }
 
     [Fact]

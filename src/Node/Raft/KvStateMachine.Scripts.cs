@@ -75,7 +75,10 @@ internal sealed partial class KvStateMachine
         {
             if (_suspension is { } current && Names(command, current))
             {
-                complete?.Invoke(Decide(current, command.Command == CommandId.ScriptKill));
+                // Decide first: `complete?.Invoke(Decide(...))` would skip the decision where there is no completion
+                // (followers, replay), since ?. short-circuits the argument too; they then stayed suspended forever.
+                var decided = Decide(current, command.Command == CommandId.ScriptKill);
+                complete?.Invoke(decided);
                 Drain();
                 if (_suspension is null)
                     Volatile.Read(ref _idle)?.TrySetResult();
@@ -140,7 +143,9 @@ internal sealed partial class KvStateMachine
         else
         {
             Suspend(null);
-            current.Complete?.Invoke(AfterApply(current.Command, result));
+            // AfterApply on every node (its messages and wake-ups are this node's), not only where a caller waits.
+            var reply = AfterApply(current.Command, result);
+            current.Complete?.Invoke(reply);
         }
 
         return !kill || killed ? Reply.Ok : Reply.Error(Unkillable);
