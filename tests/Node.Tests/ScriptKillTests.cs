@@ -121,6 +121,21 @@ public sealed class ScriptKillTests
     }
 
     [Fact]
+    public async Task ALongScriptSentThroughAFollower_IsAnsweredPastTheCommandTimeout()
+    {
+        // The script spends its whole budget (20 slices, each a committed decision): far longer than 400 ms.
+        await using var cluster = await TestCluster.StartAsync(3, new() { ["CommandTimeoutMs"] = "400" });
+        var leader = await cluster.WaitForLeaderAsync();
+        var follower = cluster.Nodes.First(n => n != leader);
+        await cluster.WaitForConvergenceAsync();
+        await using var client = await RespTestClient.ConnectAsync(follower.RespPort);
+        for (var i = 0; i < 100 && (await client.SendAsync("SET", "ready", "1")).Text() != "OK"; i++)
+            await Task.Delay(100);
+        var reply = await client.SendAsync("EVAL", "local i = 0 while true do i = i + 1 end", "0");
+        Assert.StartsWith("ERR Script exceeded the budget", Assert.IsType<ErrorReply>(reply).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task FunctionKill_StopsALongFunction_AndScriptKillRefusesIt()
     {
         await using var cluster = await TestCluster.StartAsync(1);

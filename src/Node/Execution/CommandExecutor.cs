@@ -412,11 +412,17 @@ internal sealed partial class CommandExecutor(
         }
     }
 
-    /// <summary>A relayed blocking command may wait as long as its own timeout (forever for 0) before the leader answers.</summary>
+    /// <summary>
+    /// A relayed blocking command may wait as long as its own timeout (forever for 0) before the leader answers. A relayed
+    /// script (EVAL, EVALSHA, FCALL) waits until the leader answers or changes: the leader bounds its commit by the
+    /// command timeout and then answers when the script ends, after as many slices as it runs (Raft/KvStateMachine.Scripts.cs).
+    /// </summary>
     private TimeSpan ForwardTimeout(byte[][] arguments, out bool blocking)
     {
         var limit = TimeSpan.FromMilliseconds(_options.CommandTimeoutMs);
         blocking = false;
+        if (CommandTable.TryGet(arguments[0], out var script) && script.Id is CommandId.Eval or CommandId.Evalsha or CommandId.Fcall)
+            return Timeout.InfiniteTimeSpan;
         if (!CommandTable.TryGet(arguments[0], out var spec) || !BlockingCommand.IsBlocking(spec.Id)
             || !BlockingCommand.TryParse(spec.Id, arguments, out _, out var timeout))
             return limit;
