@@ -150,6 +150,10 @@ public sealed class ScriptKillTests
         Assert.StartsWith("BUSY Redis is busy running a script. You can only call FUNCTION KILL", Assert.IsType<ErrorReply>(busy).Message, StringComparison.Ordinal);
         Assert.StartsWith("BUSY Redis is busy running a script. You can only call FUNCTION KILL",
             Assert.IsType<ErrorReply>(await other.SendAsync("SCRIPT", "KILL")).Message, StringComparison.Ordinal);
+        // FUNCTION STATS answers at once while the function runs, naming it (the suite's 'test function kill').
+        var stats = Assert.IsType<ArrayReply>(await other.SendAsync("FUNCTION", "STATS")).Items.Select(item => item.Text()).ToList();
+        Assert.Equal("running_script", stats[0]);
+        Assert.StartsWith("[$name, $spin, $command, [$fcall, $spin, $0], $duration_ms, :", stats[1], StringComparison.Ordinal);
         Assert.Equal("OK", (await other.SendAsync("FUNCTION", "KILL")).Text());
         Assert.Contains("killed by user", Assert.IsType<ErrorReply>(await spinning).Message, StringComparison.Ordinal);
         Assert.Equal("PONG", (await other.SendAsync("PING")).Text());
