@@ -169,21 +169,8 @@ internal sealed partial class CommandExecutor(
         return await ForwardAsync(request, caller, (connection, timeout) => connection.SendAsync(request, caller.ProtocolVersion, timeout), token, limit).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Runs <paramref name="onLeader"/> when this node leads (SCRIPT KILL, FUNCTION KILL); a follower relays
-    /// <paramref name="request"/> to the leader.
-    /// </summary>
-    public async ValueTask<Reply> OnLeaderAsync(Func<CancellationToken, ValueTask<Reply>> onLeader, byte[][] request, IExecutionCaller caller,
-        CancellationToken token)
-    {
-        if (!raft.IsStarted)
-            return Reply.Error(NoLeader);
-        if (raft.IsLeader)
-            return await onLeader(token).ConfigureAwait(false);
-        if (caller.IsForwarded)
-            return Reply.Error(NoLeader);
-        return await ForwardAsync(request, caller, token).ConfigureAwait(false);
-    }
+    /// <summary>The limit a relayed command run on the leader (SCRIPT KILL, FUNCTION KILL) waits for its answer.</summary>
+    public TimeSpan CommandTimeout => TimeSpan.FromMilliseconds(_options.CommandTimeoutMs);
 
     /// <summary>Milliseconds since the Unix epoch by the leader's clock: never behind the last applied entry, never backwards.</summary>
     public long Now() => clock.Now();

@@ -25,7 +25,7 @@ internal sealed class FunctionCommand(CommandExecutor executor, ScriptDecider de
         if (Subcommands.Check("FUNCTION", args, Arities, out var sub) is { } invalid)
             return invalid;
         if (sub == "KILL")
-            return await executor.OnLeaderAsync(t => decider.KillAsync(eval: false, t), args, caller, token).ConfigureAwait(false);
+            return await executor.OnLeaderAsync(t => decider.KillAsync(eval: false, t).AsTask(), args, caller, executor.CommandTimeout, token).ConfigureAwait(false);
         if (sub == "HELP")
             return Help();
         if (sub == "STATS" && raft.IsStarted && raft.StateMachine.Suspension is { IsEval: false } running)

@@ -28,7 +28,7 @@ internal sealed class ScriptCommand(CommandExecutor executor, ScriptDecider deci
                 var shas = args[2..];
                 return await executor.ReadStateAsync(store => store.ScriptExists(shas), args, caller, token).ConfigureAwait(false);
             case "KILL" when args.Length == 2:
-                return await executor.OnLeaderAsync(t => decider.KillAsync(eval: true, t), args, caller, token).ConfigureAwait(false);
+                return await executor.OnLeaderAsync(t => decider.KillAsync(eval: true, t).AsTask(), args, caller, executor.CommandTimeout, token).ConfigureAwait(false);
             case "DEBUG" when args.Length == 3:
                 return Reply.Error("ERR SCRIPT DEBUG is not supported: scripts run inside the replicated log");
             case "HELP" when args.Length == 2:
