@@ -58,6 +58,8 @@ public static class NodeHost
         builder.Services.AddSingleton<LeaderClock>();
         builder.Services.AddSingleton<ExpirySweeper>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<ExpirySweeper>());
+        builder.Services.AddSingleton<ScriptDecider>();
+        builder.Services.AddHostedService(static sp => sp.GetRequiredService<ScriptDecider>());
         builder.Services.AddSingleton<LockLeases>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<LockLeases>());
         builder.Services.AddSingleton<Security.ClusterSecretProposer>();

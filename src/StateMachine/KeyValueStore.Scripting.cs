@@ -79,4 +79,43 @@ public sealed partial class KeyValueStore
 
     /// <summary>FUNCTION's checks that need no state (options of LOAD, FLUSH, RESTORE, LIST): the error, or null.</summary>
     public static Reply? ValidateFunction(byte[][] arguments) => FunctionCommands.Validate(arguments);
+
+    /// <summary>
+    /// As <see cref="Apply(Log.LogCommand, long, int)"/>, letting a script (EVAL, EVALSHA, FCALL) be suspended at the end
+    /// of a slice of <see cref="Scripting.LuaEngine.SliceInstructions"/> instructions, the same instruction on every
+    /// replica: then <see cref="IsScriptSuspended"/>, the reply is meaningless, and <see cref="ContinueScript"/> goes on
+    /// (the node applies nothing else meanwhile; see the node's KvStateMachine.Scripts.cs).
+    /// </summary>
+    public Reply ApplySuspendable(Log.LogCommand command, long entryIndex, int position)
+    {
+        _scripts.SuspendNext = true;
+        try
+        {
+            return Apply(command, entryIndex, position);
+        }
+        finally
+        {
+            _scripts.SuspendNext = false;
+        }
+    }
+
+    /// <summary>True while a script is suspended at the end of a slice, its effects so far pending.</summary>
+    public bool IsScriptSuspended => _scripts.Suspended is not null;
+
+    /// <summary>True when the suspended script came from EVAL/EVALSHA (SCRIPT KILL), false from FCALL (FUNCTION KILL).</summary>
+    public bool SuspendedScriptIsEval => _scripts.Suspended?.IsEval ?? false;
+
+    /// <summary>True once the suspended script has called a write command: it cannot be killed then.</summary>
+    public bool SuspendedScriptWritten => _scripts.Written;
+
+    /// <summary>
+    /// Runs the suspended script's next slice, or kills it (<paramref name="kill"/>; its caller is answered
+    /// "Script killed by user with SCRIPT KILL..." and its effects are rolled back): its reply once it ended, or null
+    /// when it was suspended again.
+    /// </summary>
+    public Reply? ContinueScript(bool kill)
+    {
+        _keys.AccessClockMs = Now;
+        return _scripts.Continue(kill);
+    }
 }

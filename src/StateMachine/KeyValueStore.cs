@@ -472,7 +472,7 @@ public sealed partial class KeyValueStore
         CommandId.Randomkey => GenericCommands.RandomKey(_keys, now, new Numbers.DeterministicRandom(seed)),
         CommandId.Eval or CommandId.Evalsha or CommandId.EvalRo or CommandId.EvalshaRo => _scripts.Eval(command, args, now, seed, t_reading, t_scriptUser),
         CommandId.Fcall or CommandId.FcallRo => FunctionCall.Execute(_functions, args, command == CommandId.FcallRo || t_reading,
-            (keys, arguments, readOnly, body, budgetError) => _scripts.RunFunction(keys, arguments, now, seed, readOnly, t_scriptUser, body, budgetError)),
+            (keys, arguments, readOnly, engine, body) => _scripts.RunFunction(keys, arguments, now, seed, readOnly, t_scriptUser, engine, body)),
         CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh or CommandId.RaftkvLockOwner =>
             LockCommands.Dispatch(_locks, _keys.Events, command, args, now, _entryIndex),
         CommandId.RaftkvGetrev => RevisionCommands.GetRev(_keys, args, now),

@@ -156,7 +156,7 @@ internal sealed partial class CommandExecutor(
             timeout.CancelAfter(_options.CommandTimeoutMs);
             if (!await BarrierAsync(timeout.Token).ConfigureAwait(false))
                 return Reply.Error(ReadFailed);
-            return raft.StateMachine.Read(read);
+            return await ReadWhenIdleAsync(read, timeout.Token).ConfigureAwait(false);
         }
 
         if (caller.IsForwarded)
@@ -179,6 +179,9 @@ internal sealed partial class CommandExecutor(
             return Reply.Error(NoLeader);
         return await ForwardAsync(request, caller, (connection, timeout) => connection.SendAsync(request, caller.ProtocolVersion, timeout), token, limit).ConfigureAwait(false);
     }
+
+    /// <summary>The limit a relayed command run on the leader (SCRIPT KILL, FUNCTION KILL) waits for its answer.</summary>
+    public TimeSpan CommandTimeout => TimeSpan.FromMilliseconds(_options.CommandTimeoutMs);
 
     /// <summary>Milliseconds since the Unix epoch by the leader's clock: never behind the last applied entry, never backwards.</summary>
     public long Now() => clock.Now();
@@ -294,8 +297,23 @@ internal sealed partial class CommandExecutor(
     {
         if (!await BarrierAsync(token).ConfigureAwait(false))
             return Reply.Error(ReadFailed);
-        var now = Now();
-        return raft.StateMachine.Read(store => store.Read(id, args, now, userName));
+        return await ReadWhenIdleAsync(store => store.Read(id, args, Now(), userName), token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A client's read of the applied state, once no script is suspended (a script is atomic: nobody sees it half done,
+    /// see Raft/KvStateMachine.Scripts.cs). A read that waited past its timeout answers an unconfirmed read.
+    /// </summary>
+    private async ValueTask<Reply> ReadWhenIdleAsync(Func<KeyValueStore, Reply> read, CancellationToken token)
+    {
+        try
+        {
+            return await raft.StateMachine.ReadWhenIdleAsync(read, token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            return Reply.Error(ReadFailed);
+        }
     }
 
     /// <summary>
@@ -398,11 +416,17 @@ internal sealed partial class CommandExecutor(
         }
     }
 
-    /// <summary>A relayed blocking command may wait as long as its own timeout (forever for 0) before the leader answers.</summary>
+    /// <summary>
+    /// A relayed blocking command may wait as long as its own timeout (forever for 0) before the leader answers. A relayed
+    /// script (EVAL, EVALSHA, FCALL) waits until the leader answers or changes: the leader bounds its commit by the
+    /// command timeout and then answers when the script ends, after as many slices as it runs (Raft/KvStateMachine.Scripts.cs).
+    /// </summary>
     private TimeSpan ForwardTimeout(byte[][] arguments, out bool blocking)
     {
         var limit = TimeSpan.FromMilliseconds(_options.CommandTimeoutMs);
         blocking = false;
+        if (CommandTable.TryGet(arguments[0], out var script) && script.Id is CommandId.Eval or CommandId.Evalsha or CommandId.Fcall)
+            return Timeout.InfiniteTimeSpan;
         if (!CommandTable.TryGet(arguments[0], out var spec) || !BlockingCommand.IsBlocking(spec.Id)
             || !BlockingCommand.TryParse(spec.Id, arguments, out _, out var timeout))
             return limit;

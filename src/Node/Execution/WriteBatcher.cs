@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Options;
 using RaftKV.Node.Configuration;
@@ -32,11 +33,11 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
     private TaskCompletionSource<Reply>? _last;
 
     /// <summary>A write (<see cref="Command"/>) or a read placed after the writes queued before it (<see cref="Read"/>).</summary>
-    private readonly record struct Queued(LogCommand? Command, Func<KeyValueStore, Reply>? Read, TaskCompletionSource<Reply> Reply);
+    private readonly record struct Queued(LogCommand? Command, Func<KeyValueStore, Reply>? Read, TaskCompletionSource<Reply> Reply, StrongBox<bool> Applied);
 
     /// <summary>Queues <paramref name="command"/> before returning its first await, so callers' writes keep their call order.</summary>
     public ValueTask<Reply> WriteAsync(LogCommand command, CancellationToken token) =>
-        EnqueueAsync(new Queued(command, null, NewReply()), CommandExecutor.UnknownOutcome, token);
+        EnqueueAsync(new Queued(command, null, NewReply(), new StrongBox<bool>()), CommandExecutor.UnknownOutcome, token);
 
     /// <summary>
     /// Queues a read behind every write queued so far (a pipelining connection's writes among them): the leader runs
@@ -45,7 +46,7 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
     /// makes the read linearizable, as a read barrier would. Queued before returning its first await, as writes are.
     /// </summary>
     public ValueTask<Reply> ReadAsync(Func<KeyValueStore, Reply> read, CancellationToken token) =>
-        EnqueueAsync(new Queued(null, read, NewReply()), CommandExecutor.ReadFailed, token);
+        EnqueueAsync(new Queued(null, read, NewReply(), new StrongBox<bool>()), CommandExecutor.ReadFailed, token);
 
     /// <summary>Completes when every command queued before the call has been answered by its entry or given up.</summary>
     public Task WhenSettledAsync()
@@ -73,9 +74,15 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
         {
             return await item.Reply.Task.WaitAsync(token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (!Volatile.Read(ref item.Applied.Value))
         {
             return Reply.Error(unknown);
+        }
+        catch (OperationCanceledException)
+        {
+            // Committed and started: a long script (or a command deferred behind one) is answered when it ends, as in
+            // Redis, however long that takes; the timeout bounds only the wait for the commit.
+            return await item.Reply.Task.ConfigureAwait(false);
         }
     }
 
@@ -119,7 +126,7 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
                 var pending = new PendingWrite();
                 await raft.Cluster.ReplicateAsync(LogEntryCodec.Encode(single), pending, timeout.Token).ConfigureAwait(false);
                 metrics.EntryReplicated(1, started);
-                only.Reply.TrySetResult(pending.Reply ?? Reply.Error(CommandExecutor.UnknownOutcome));
+                Answer(only.Reply, only.Applied, pending.Completion, CommandExecutor.UnknownOutcome);
                 return;
             }
 
@@ -148,8 +155,10 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
             int write = 0, read = 0;
             foreach (var item in batch)
             {
-                var reply = item.Command is null ? context.ReadReply(read++) : context[write++];
-                item.Reply.TrySetResult(reply ?? Reply.Error(item.Command is null ? CommandExecutor.ReadFailed : CommandExecutor.UnknownOutcome));
+                if (item.Command is null)
+                    Answer(item.Reply, item.Applied, context.ReadCompletion(read++), CommandExecutor.ReadFailed);
+                else
+                    Answer(item.Reply, item.Applied, context.Completion(write++), CommandExecutor.UnknownOutcome);
             }
         }
         catch (Exception e)
@@ -160,6 +169,27 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
             foreach (var item in batch)
                 item.Reply.TrySetResult(Reply.Error(item.Command is null ? CommandExecutor.ReadFailed : CommandExecutor.UnknownOutcome));
         }
+    }
+
+    // The entry applied (ReplicateAsync returned): its reply is there, or comes once the script it was deferred behind
+    // ends (KvStateMachine.Scripts.cs); the batcher goes on with the next batch meanwhile. No reply by the time no script
+    // is suspended: the context was lost (leadership changed), an unknown outcome as before.
+    private void Answer(TaskCompletionSource<Reply> client, StrongBox<bool> started, Task<Reply> applied, string unknown)
+    {
+        if (applied.IsCompleted)
+        {
+            client.TrySetResult(applied.Result);
+            return;
+        }
+
+        Volatile.Write(ref started.Value, true);
+        _ = AnswerLaterAsync(client, applied, raft.StateMachine.WhenScriptIdle, unknown);
+    }
+
+    private static async Task AnswerLaterAsync(TaskCompletionSource<Reply> client, Task<Reply> applied, Task idle, string unknown)
+    {
+        await Task.WhenAny(applied, idle).ConfigureAwait(false);
+        client.TrySetResult(applied.IsCompleted ? applied.Result : Reply.Error(unknown));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} writes failed with an unknown outcome: {Reason}")]

@@ -196,6 +196,9 @@ internal sealed partial class KvStateMachine
             _lock.EnterWriteLock();
             try
             {
+                // A suspended script's state reflects no single index (see KvStateMachine.Scripts.cs).
+                if (_suspension is not null)
+                    throw new InvalidOperationException("BUSY a script is running; retry the backup once it has ended");
                 snapshot = _store.BeginSnapshot(AppliedIndex, Volatile.Read(ref _appliedTerm));
             }
             finally
@@ -251,6 +254,7 @@ internal sealed partial class KvStateMachine
             _lock.EnterWriteLock();
             try
             {
+                DropSuspension();
                 _store = contents.Store;
                 Volatile.Write(ref _storeNow, _store.Now);
                 Volatile.Write(ref _appliedIndex, index);
@@ -356,6 +360,7 @@ internal sealed partial class KvStateMachine
             _lock.EnterWriteLock();
             try
             {
+                DropSuspension();
                 _store = contents.Store;
                 Volatile.Write(ref _storeNow, _store.Now);
             }

@@ -228,7 +228,8 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         }
 
         Volatile.Write(ref _appliedIndex, index);
-        if (Volatile.Read(ref _snapshotRequested) == 1 || SnapshotDue(index))
+        // Never while a script is suspended: the state then reflects neither the entries deferred behind it nor all of it.
+        if (Volatile.Read(ref _suspension) is null && (Volatile.Read(ref _snapshotRequested) == 1 || SnapshotDue(index)))
             TryBeginSnapshot(index, term);
         return index;
     }
@@ -269,10 +270,8 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         {
             if (command.Command != CommandId.Batch)
             {
-                // Apply first: `context?.Complete(Apply(...))` would skip the apply where there is no context
-                // (followers, replay), since ?. short-circuits the argument too.
-                var reply = ApplyEntry(index, 0, command);
-                (context as PendingWrite)?.Complete(reply);
+                var pending = context as PendingWrite;
+                Process(index, 0, command, pending is null ? null : pending.Complete);
                 return;
             }
 
@@ -282,22 +281,25 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
             var batch = context as BatchedWrite;
             for (var i = 0; i < command.Arguments.Length; i++)
             {
-                batch?.RunReads(i, _store);
-                Reply item;
+                batch?.TakeReads(i, ProcessRead);
+                var position = i;
+                Action<Reply>? complete = batch is null ? null : reply => batch.Complete(position, reply);
+                LogCommand item;
                 try
                 {
-                    item = ApplyEntry(index, i, LogEntryCodec.Decode(new System.Buffers.ReadOnlySequence<byte>(command.Arguments[i])));
+                    item = LogEntryCodec.Decode(new System.Buffers.ReadOnlySequence<byte>(command.Arguments[i]));
                 }
                 catch (LogEntryFormatException e)
                 {
                     LogUndecodableEntry(index, e);
-                    item = Reply.Error("ERR log entry could not be decoded");
+                    complete?.Invoke(Reply.Error("ERR log entry could not be decoded"));
+                    continue;
                 }
 
-                batch?.Complete(i, item);
+                Process(index, i, item, complete);
             }
 
-            batch?.RunReads(command.Arguments.Length, _store);
+            batch?.TakeReads(command.Arguments.Length, ProcessRead);
         }
         finally
         {
@@ -315,10 +317,10 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     private Reply ApplyEntry(long index, int position, LogCommand command)
     {
         if (command.Command != CommandId.Transaction)
-            return ApplyOne(index, position, command);
+            return ApplyOne(index, position, command, suspendable: true);
         try
         {
-            return _store.ApplyTransaction(command, index, position, inner => ApplyOne(index, position, inner));
+            return _store.ApplyTransaction(command, index, position, inner => ApplyOne(index, position, inner, suspendable: false));
         }
         catch (Exception e)
         {
@@ -327,34 +329,42 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         }
     }
 
-    /// <summary>Applies one client command; the caller holds the write lock.</summary>
-    private Reply ApplyOne(long index, int position, LogCommand command)
+    /// <summary>
+    /// Applies one client command; the caller holds the write lock. A <paramref name="suspendable"/> script may be left
+    /// suspended at the end of a slice (KvStateMachine.Scripts.cs): then its reply and effects come when it ends.
+    /// </summary>
+    private Reply ApplyOne(long index, int position, LogCommand command, bool suspendable)
     {
         if (command.Command == CommandId.Publish)
             return Publisher?.Invoke(command) ?? Reply.Zero;
         try
         {
-            var reply = _store.Apply(command, index, position);
+            var reply = suspendable ? _store.ApplySuspendable(command, index, position) : _store.Apply(command, index, position);
             Volatile.Write(ref _storeNow, _store.Now);
-
-            // Messages a script published reach this node's subscribers as an applied PUBLISH would, in order.
-            foreach (var (channel, message) in _store.TakePublished())
-                Publisher?.Invoke(new LogCommand(CommandId.Publish, command.TimestampMs, command.Seed, [channel, message]));
-
-            // A blocking pop that found nothing changed nothing: waking its own waiter again would loop. Lock commands
-            // name locks, not keys, and wake nobody.
-            if (reply is not NullReply { Kind: NullKind.Array } && !command.Command.IsLockWrite()
-                && command.Command != CommandId.LockLeaseExtend)
-                Touched?.Invoke(command.Arguments);
-            if (command.Command is CommandId.Flushall or CommandId.Flushdb)
-                TouchedAll?.Invoke();
-            return reply;
+            return _store.IsScriptSuspended ? reply : AfterApply(command, reply);
         }
         catch (Exception e)
         {
             LogApplyFailed(index, command.Command.ToString(), e);
             return Reply.Error("ERR internal error while applying the command");
         }
+    }
+
+    /// <summary>What follows a command's apply once its reply is final: its script's messages, the blocked clients it wakes.</summary>
+    private Reply AfterApply(LogCommand command, Reply reply)
+    {
+        // Messages a script published reach this node's subscribers as an applied PUBLISH would, in order.
+        foreach (var (channel, message) in _store.TakePublished())
+            Publisher?.Invoke(new LogCommand(CommandId.Publish, command.TimestampMs, command.Seed, [channel, message]));
+
+        // A blocking pop that found nothing changed nothing: waking its own waiter again would loop. Lock commands
+        // name locks, not keys, and wake nobody.
+        if (reply is not NullReply { Kind: NullKind.Array } && !command.Command.IsLockWrite()
+            && command.Command != CommandId.LockLeaseExtend)
+            Touched?.Invoke(command.Arguments);
+        if (command.Command is CommandId.Flushall or CommandId.Flushdb)
+            TouchedAll?.Invoke();
+        return reply;
     }
 
     public async ValueTask DisposeAsync()

@@ -5,13 +5,18 @@ namespace RaftKV.Node.Raft;
 /// <summary>
 /// Travels as the log entry's context from <c>ReplicateAsync</c> on the leader to <see cref="KvStateMachine"/>,
 /// which stores the reply the state machine produced when it applied the entry. DotNext keeps the context on
-/// the leader only; followers apply the same entry without one.
+/// the leader only; followers apply the same entry without one. The reply is usually there when ReplicateAsync returns;
+/// an entry deferred behind a suspended script (KvStateMachine.Scripts.cs) is answered later: await <see cref="Completion"/>.
 /// </summary>
 internal sealed class PendingWrite
 {
-    private Reply? _reply;
+    private readonly TaskCompletionSource<Reply> _reply = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public Reply? Reply => Volatile.Read(ref _reply);
+    /// <summary>The reply once the entry applied, else null.</summary>
+    public Reply? Reply => _reply.Task.IsCompletedSuccessfully ? _reply.Task.Result : null;
 
-    public void Complete(Reply reply) => Volatile.Write(ref _reply, reply);
+    /// <summary>Completes with the reply when the entry applies (for a deferred entry, after the script before it ends).</summary>
+    public Task<Reply> Completion => _reply.Task;
+
+    public void Complete(Reply reply) => _reply.TrySetResult(reply);
 }

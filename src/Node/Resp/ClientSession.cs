@@ -286,6 +286,12 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             return reply;
         }
 
+        if (BusyRefusal(spec, request.Arguments) is { } busy)
+        {
+            _services.Stats.Rejected(fullName);
+            return await RefuseBusyAsync(spec, busy).ConfigureAwait(false);
+        }
+
         if (_transaction.IsActive && !Transaction.RunsInsideMulti(spec.Id))
         {
             if (_services.Executor.RefusesForMemory(spec, request.Arguments))

@@ -9,10 +9,10 @@ namespace RaftKV.Node.Server;
 /// FUNCTION's subcommands. The libraries are replicated state: LOAD, DELETE, FLUSH and RESTORE are checked here for what
 /// needs no state (Redis's option errors) and proposed as one FUNCTION log entry, which every replica applies (a
 /// follower relays the command to the leader, which checks and proposes it). LIST, DUMP and STATS are linearizable reads
-/// on the leader (after a read barrier; a follower relays them). KILL: functions run within one apply, so
-/// none is ever seen running (NOTBUSY). FCALL and FCALL_RO are not here: they are a write and a read of the keyspace.
+/// on the leader (after a read barrier; a follower relays them). KILL asks the leader's <see cref="ScriptDecider"/> to
+/// kill the suspended function (Raft/KvStateMachine.Scripts.cs). FCALL and FCALL_RO are not here: they are a write and a read of the keyspace.
 /// </summary>
-internal sealed class FunctionCommand(CommandExecutor executor)
+internal sealed class FunctionCommand(CommandExecutor executor, ScriptDecider decider, RaftKV.Node.Raft.RaftHost raft)
 {
     private static readonly Dictionary<string, int> Arities = new(StringComparer.Ordinal)
     {
@@ -25,9 +25,11 @@ internal sealed class FunctionCommand(CommandExecutor executor)
         if (Subcommands.Check("FUNCTION", args, Arities, out var sub) is { } invalid)
             return invalid;
         if (sub == "KILL")
-            return Reply.Error("NOTBUSY No scripts in execution right now.");
+            return await executor.OnLeaderAsync(t => decider.KillAsync(eval: false, t).AsTask(), args, caller, executor.CommandTimeout, token).ConfigureAwait(false);
         if (sub == "HELP")
             return Help();
+        if (sub == "STATS" && raft.IsStarted && raft.StateMachine.Suspension is { IsEval: false } running)
+            return RunningStats(running);
         var arguments = args[1..];
         if (KeyValueStore.ValidateFunction(arguments) is { } error)
             return error;
@@ -76,4 +78,22 @@ internal sealed class FunctionCommand(CommandExecutor executor)
             "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
             "      libraries with the new libraries (notice that even on this option there is a chance of failure",
             "      in case of functions name collision with another library).");
+
+    /// <summary>
+    /// FUNCTION STATS while a function runs on this node (suspended between slices): Redis's running_script (name, the
+    /// FCALL command, duration_ms on this node), answered at once as Redis's allow-busy command, with the engine counts.
+    /// </summary>
+    private Reply RunningStats(RaftKV.Node.Raft.ScriptSuspension running)
+    {
+        var arguments = running.Command.Command == CommandId.ScriptAsUser ? running.Command.Arguments[1..] : ["fcall"u8.ToArray(), .. running.Command.Arguments];
+        var idle = raft.StateMachine.Read(store => store.Read(CommandId.Function, ["STATS"u8.ToArray()], store.Now));
+        var engines = idle is MapReply map ? map.Entries.Where(e => e.Key is not BulkReply { Value: var key } || !key.AsSpan().SequenceEqual("running_script"u8)).ToList() : [];
+        var script = new MapReply(
+        [
+            new(Reply.Bulk("name"), Reply.Bulk(arguments.Length > 1 ? arguments[1] : [])),
+            new(Reply.Bulk("command"), Reply.Array(arguments.Select(a => (Reply)Reply.Bulk(a)).ToArray())),
+            new(Reply.Bulk("duration_ms"), Reply.Integer((long)System.Diagnostics.Stopwatch.GetElapsedTime(running.StartedTimestamp).TotalMilliseconds)),
+        ]);
+        return new MapReply([new(Reply.Bulk("running_script"), script), .. engines]);
+    }
 }

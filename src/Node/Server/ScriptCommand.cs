@@ -9,9 +9,9 @@ namespace RaftKV.Node.Server;
 /// SCRIPT LOAD, FLUSH, EXISTS, KILL, DEBUG and HELP. The script cache is replicated state: LOAD and FLUSH are log entries
 /// (ScriptLoad, ScriptFlush) applied on every replica, so a script loaded through any node runs by SHA on every node and
 /// survives restarts and snapshot installs; EXISTS is a read (on the leader after a read barrier, relayed by a follower).
-/// KILL answers NOTBUSY: a script runs inside one apply and ends by its instruction budget, never by a kill.
+/// KILL asks the leader's <see cref="ScriptDecider"/> to kill the suspended script (Raft/KvStateMachine.Scripts.cs).
 /// </summary>
-internal sealed class ScriptCommand(CommandExecutor executor)
+internal sealed class ScriptCommand(CommandExecutor executor, ScriptDecider decider)
 {
     public async ValueTask<Reply> ExecuteAsync(byte[][] args, IExecutionCaller caller, CancellationToken token)
     {
@@ -28,7 +28,7 @@ internal sealed class ScriptCommand(CommandExecutor executor)
                 var shas = args[2..];
                 return await executor.ReadStateAsync(store => store.ScriptExists(shas), args, caller, token).ConfigureAwait(false);
             case "KILL" when args.Length == 2:
-                return Reply.Error("NOTBUSY No scripts in execution right now.");
+                return await executor.OnLeaderAsync(t => decider.KillAsync(eval: true, t).AsTask(), args, caller, executor.CommandTimeout, token).ConfigureAwait(false);
             case "DEBUG" when args.Length == 3:
                 return Reply.Error("ERR SCRIPT DEBUG is not supported: scripts run inside the replicated log");
             case "HELP" when args.Length == 2:

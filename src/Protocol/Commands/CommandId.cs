@@ -47,6 +47,17 @@ public enum CommandId : ushort
     /// when the entry applies. The plain Eval/Evalsha/Fcall entries written before this id existed run unchecked.
     /// </summary>
     ScriptAsUser = 11,
+    /// <summary>
+    /// The leader's decision for a script suspended at the end of a slice: run its next slice. Arguments: the index of
+    /// the entry that started the script, its position in that entry's Batch (0 otherwise), and the slice it stopped
+    /// after. A decision naming no suspended script changes nothing (reply: OK when it applied, 0 when it was stale).
+    /// </summary>
+    ScriptContinue = 12,
+    /// <summary>
+    /// As <see cref="ScriptContinue"/>, for SCRIPT KILL / FUNCTION KILL: the script is killed if it has not written (its
+    /// caller gets "Script killed by user"; reply OK), else it runs its next slice (reply UNKILLABLE).
+    /// </summary>
+    ScriptKill = 13,
 
     // Connection and server (100-199).
     Ping = 100,

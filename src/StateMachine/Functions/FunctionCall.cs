@@ -11,8 +11,8 @@ namespace RaftKV.StateMachine.Functions;
 /// </summary>
 internal static class FunctionCall
 {
-    /// <summary>Runs a function body with keys, arguments and read-only mode; answers the reply (the budget error when it returns null).</summary>
-    public delegate Reply Runner(byte[][] keys, byte[][] arguments, bool readOnly, Func<ScriptRun, Reply?> body, Func<string> budgetError);
+    /// <summary>Runs a function body with keys, arguments and read-only mode in <paramref name="engine"/>; answers the reply (the engine's budget error when it returns null).</summary>
+    public delegate Reply Runner(byte[][] keys, byte[][] arguments, bool readOnly, IFunctionEngine engine, Func<ScriptRun, Reply?> body);
 
     /// <param name="readOnlyCommand">FCALL_RO, or any FCALL served as a read: the function must declare no-writes.</param>
     public static Reply Execute(FunctionStore store, byte[][] args, bool readOnlyCommand, Runner runner)
@@ -35,8 +35,8 @@ internal static class FunctionCall
             var engine = store.Engine;
             var name = found.Function.Name;
             var keyCount = (int)numkeys;
-            return runner(args[2..(2 + keyCount)], args[(2 + keyCount)..], readOnlyCommand || noWrites,
-                run => engine.Call(compiled, name, run), () => engine.BudgetError);
+            return runner(args[2..(2 + keyCount)], args[(2 + keyCount)..], readOnlyCommand || noWrites, engine,
+                run => engine.Call(compiled, name, run));
         }
     }
 }

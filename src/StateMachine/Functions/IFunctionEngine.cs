@@ -28,7 +28,16 @@ internal interface IFunctionEngine : IDisposable
     /// </summary>
     Reply? Call(LoadedLibrary library, string function, ScriptRun run);
 
-    /// <summary>The error a function whose budget was spent answers.</summary>
+    /// <summary>Whether the next <see cref="Call"/> may be suspended at the end of a slice (see LuaEngine.Slices.cs).</summary>
+    bool Suspendable { get; set; }
+
+    /// <summary>True while a call is suspended at the end of a slice: <see cref="Continue"/> goes on with it.</summary>
+    bool IsSuspended { get; }
+
+    /// <summary>Runs the suspended call's next slice, or kills it; returns as <see cref="Call"/> does.</summary>
+    Reply? Continue(bool kill);
+
+    /// <summary>The error a function whose budget was spent (or that was killed) answers.</summary>
     string BudgetError { get; }
 
     /// <summary>Bytes the engine holds.</summary>

@@ -12,6 +12,16 @@ internal sealed class LuaFunctionEngine : IFunctionEngine
 
     public long UsedMemory => _lua.UsedMemory;
 
+    public bool Suspendable
+    {
+        get => _lua.Suspendable;
+        set => _lua.Suspendable = value;
+    }
+
+    public bool IsSuspended => _lua.IsSuspended;
+
+    public Reply? Continue(bool kill) => _lua.Continue(kill);
+
     public LoadedLibrary? Load(byte[] body, out string? error) => _lua.LoadLibrary(body, out error);
 
     public void Release(LoadedLibrary library) => _lua.ReleaseLibrary(library);

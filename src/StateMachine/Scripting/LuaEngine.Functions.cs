@@ -31,6 +31,7 @@ internal sealed partial class LuaEngine
         t_running = this;
         _instructions = 0;
         _pending = null;
+        _killed = false;
         MemorySpent = false;
         Prepare();
         try
@@ -81,7 +82,8 @@ internal sealed partial class LuaEngine
 
     /// <summary>
     /// Calls <paramref name="function"/> of <paramref name="library"/> with <paramref name="run"/>'s keys and arguments
-    /// as its two parameters. Returns its reply, or null when its budget was spent (see <see cref="BudgetError"/>).
+    /// as its two parameters. Returns its reply, or null when its budget was spent (see <see cref="BudgetError"/>) or the
+    /// run was suspended at the end of a slice (<see cref="IsSuspended"/>; <see cref="Continue"/> goes on).
     /// </summary>
     public Reply? CallFunction(LoadedLibrary library, string function, ScriptRun run)
     {
@@ -114,7 +116,13 @@ internal sealed partial class LuaEngine
         {
             Disarm();
             _lua.SetTop(top);
-            _run = null;
+            if (!IsSuspended)
+            {
+                _run = null;
+            }
+
+            // A run that ended before it started (NOSCRIPT, no such function) must not leave the next one suspendable.
+            Suspendable = false;
             t_running = previous;
         }
     }

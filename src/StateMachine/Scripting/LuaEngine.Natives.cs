@@ -172,6 +172,11 @@ internal sealed partial class LuaEngine
         }
 
         _instructions += HookStep;
+        if (!Spent)
+        {
+            RequestYield(lua);
+        }
+
         lua.PushInteger(Spent ? 1 : 0);
         return 1;
     }
@@ -186,6 +191,14 @@ internal sealed partial class LuaEngine
     private int Call(Lua lua, bool raise)
     {
         var count = lua.GetTop();
+        if (_killed)
+        {
+            // Killed: nothing more runs; the budget hook raises the kill at the next instruction.
+            lua.SetTop(0);
+            RaiseLater(lua, KilledError);
+            return 0;
+        }
+
         var reply = count == 0 ? Reply.Error("ERR Please specify at least one argument for this redis lib call")
             : !TryArguments(lua, count, out var arguments) ? Reply.Error("ERR Lua redis lib command arguments must be strings or integers")
             : _run is not { } run ? Reply.Error("ERR redis.call/pcall can only be called inside a script invocation")

@@ -152,45 +152,41 @@ internal sealed partial class LuaEngine : IDisposable
         {
             Disarm();
             _lua.SetTop(top);
-            _run = null;
+            if (!IsSuspended)
+            {
+                _run = null;
+            }
+
+            // A run that ended before it started (NOSCRIPT, no such function) must not leave the next one suspendable.
+            Suspendable = false;
             t_running = previous;
         }
     }
 
     /// <summary>
     /// Calls the engine's runner with the function under it on the stack (runner, holder, function: the holder is
-    /// dropped) and <paramref name="run"/>'s keys and arguments; shared by scripts and functions. Returns the reply, or
-    /// null when the budget was spent. <paramref name="name"/> names the script or function in its errors.
+    /// dropped) and <paramref name="run"/>'s keys and arguments, in a coroutine of its own (see LuaEngine.Slices.cs);
+    /// shared by scripts and functions. Returns the reply, or null when the budget was spent or the run was suspended
+    /// at the end of a slice (<see cref="IsSuspended"/>). <paramref name="name"/> names the script or function in its errors.
     /// </summary>
     private Reply? Invoke(ScriptRun run, string name, string failurePrefix)
     {
         _lua.Remove(-2);
-        PushArray(run.Keys);
-        PushArray(run.Arguments);
-        Arm();
-        var status = _lua.PCall(3, 2, 0);
-        Disarm();
-        if (Spent)
-        {
-            return null;
-        }
-
-        if (status != LuaStatus.OK)
-        {
-            return Reply.Error(failurePrefix + (AsText(-1) ?? "execution failure"));
-        }
-
-        return _lua.ToBoolean(-2)
-            ? LuaReplies.ToReply(_lua, -1, run.Resp)
-            : LuaReplies.ScriptError(_lua, -1, name);
+        var thread = _lua.NewThread();
+        _lua.Insert(-3);
+        _lua.XMove(thread, 2);
+        PushArray(thread, run.Keys);
+        PushArray(thread, run.Arguments);
+        var threadRef = _lua.Ref(LuaRegistry.Index);
+        return Start(thread, threadRef, name, failurePrefix);
     }
-
     /// <summary>The error a script whose budget was spent answers (its writes are rolled back).</summary>
-    public string BudgetError => MemorySpent
+    public string BudgetError => _killed ? KilledError
+        : MemorySpent
         ? $"ERR Script exceeded the memory limit of {MemoryLimit / (1024 * 1024)} MiB; its writes were rolled back"
         : $"ERR Script exceeded the budget of {InstructionBudget} instructions; its writes were rolled back";
 
-    private bool Spent => MemorySpent || _instructions >= InstructionBudget;
+    private bool Spent => _killed || MemorySpent || _instructions >= InstructionBudget;
 
     public unsafe void Dispose()
     {
@@ -301,13 +297,13 @@ internal sealed partial class LuaEngine : IDisposable
 
     private const string CompiledKey = "raftkv.compiled";
 
-    private void PushArray(byte[][] items)
+    private static void PushArray(Lua lua, byte[][] items)
     {
-        _lua.CreateTable(items.Length, 0);
+        lua.CreateTable(items.Length, 0);
         for (var i = 0; i < items.Length; i++)
         {
-            _lua.PushBuffer(items[i]);
-            _lua.RawSetInteger(-2, i + 1);
+            lua.PushBuffer(items[i]);
+            lua.RawSetInteger(-2, i + 1);
         }
     }
 
@@ -371,7 +367,7 @@ internal sealed partial class LuaEngine : IDisposable
 
             if (account->Live + growth > account->CollectAt && account->CollectRequested == 0)
             {
-                // Half way to the limit: ask for a full collection at the next instruction of the main thread (lua_sethook
+                // Half way to the limit: ask for a full collection at the next instruction of the running thread (lua_sethook
                 // may be called at any point, as from a signal handler); poll() runs it, at a point every replica shares.
                 account->CollectRequested = 1;
                 var hook = LuaNative.GetHook(account->MainState);

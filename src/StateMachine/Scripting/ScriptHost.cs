@@ -178,70 +178,117 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
     }
 
     /// <summary>
-    /// FCALL/FCALL_RO (Functions.FunctionCall): runs <paramref name="body"/> with a <see cref="ScriptRun"/> whose redis.call
-    /// dispatch, read-only check and seeds are EVAL's, journaled unless <paramref name="readOnly"/> (a spent budget,
-    /// when <paramref name="body"/> returns null, rolls every write back and answers <paramref name="budgetError"/>).
+    /// FCALL/FCALL_RO (Functions.FunctionCall): runs <paramref name="body"/> in <paramref name="engine"/> with a
+    /// <see cref="ScriptRun"/> whose redis.call dispatch, read-only check and seeds are EVAL's, journaled unless
+    /// <paramref name="readOnly"/> (a spent budget, when <paramref name="body"/> returns null, rolls every write back and
+    /// answers the engine's budget error).
     /// </summary>
-    public Reply RunFunction(byte[][] keyNames, byte[][] arguments, long now, ulong seed, bool readOnly, AclUser? user, Func<ScriptRun, Reply?> body,
-        Func<string> budgetError)
+    public Reply RunFunction(byte[][] keyNames, byte[][] arguments, long now, ulong seed, bool readOnly, AclUser? user,
+        Functions.IFunctionEngine engine, Func<ScriptRun, Reply?> body)
     {
         var calls = 0UL;
         var run = new ScriptRun(keyNames, arguments, seed, user, command => Call(command, now, seed + 0x9E3779B97F4A7C15UL * ++calls, readOnly, user));
         if (readOnly)
         {
-            return body(run) ?? Reply.Error(budgetError());
+            return body(run) ?? Reply.Error(engine.BudgetError);
         }
 
-        var published = _published.Count;
-        keys.BeginJournal();
-        Reply? reply = null;
+        engine.Suspendable = SuspendNext;
+        return RunJournaled(new SuspendedRun(engine.Continue, () => engine.IsSuspended, () => engine.BudgetError, 0, IsEval: false),
+            () => body(run));
+    }
+
+    /// <summary>
+    /// Whether the next script this store applies (EVAL, EVALSHA, FCALL; not a read, not inside MULTI) may be suspended
+    /// at the end of a slice: set by the store around a top-level apply (see <see cref="Suspended"/>).
+    /// </summary>
+    public bool SuspendNext { get; set; }
+
+    /// <summary>The run suspended at the end of a slice, its effects so far pending under the undo journal, or null.</summary>
+    public SuspendedRun? Suspended { get; private set; }
+
+    /// <summary>True once the last script started called a write command (Redis's SCRIPT_WRITE_DIRTY): a kill is refused then.</summary>
+    public bool Written { get; private set; }
+
+    /// <summary>
+    /// Runs the suspended script's next slice, or kills it (the caller checked that it has not written): its reply once
+    /// it ended (its writes kept, or rolled back when its budget was spent or it was killed), or null when it was
+    /// suspended again.
+    /// </summary>
+    public Reply? Continue(bool kill)
+    {
+        var suspended = Suspended ?? throw new InvalidOperationException("No script is suspended.");
+        Suspended = null;
+        Reply? reply;
         try
         {
-            reply = body(run);
-            return reply ?? Reply.Error(budgetError());
+            reply = suspended.Continue(kill);
         }
-        finally
+        catch
         {
-            if (reply is not null)
-            {
-                keys.EndJournal();
-            }
-            else
-            {
-                keys.Rollback();
-                _published.RemoveRange(published, _published.Count - published);
-            }
+            Abandon(suspended);
+            throw;
         }
+
+        return Finish(suspended, reply);
     }
+
+    /// <summary>
+    /// What the store answers for an apply that left its script suspended: never a client's reply (the node answers the
+    /// script's caller when it ends).
+    /// </summary>
+    public static readonly Reply SuspendedReply = Reply.Error("ERR script suspended");
 
     private Reply RunJournaled(LuaEngine engine, string sha, ScriptRun run)
     {
-        var published = _published.Count;
+        engine.Suspendable = SuspendNext;
+        return RunJournaled(new SuspendedRun(engine.Continue, () => engine.IsSuspended, () => engine.BudgetError, 0, IsEval: true),
+            () => engine.Run(sha, run));
+    }
+
+    // Runs a script under the undo journal. Suspended at the end of a slice, the journal stays open (the node applies
+    // nothing else meanwhile) and SuspendedReply is returned; Continue goes on.
+    private Reply RunJournaled(SuspendedRun template, Func<Reply?> start)
+    {
+        var run = template with { Published = _published.Count };
         keys.BeginJournal();
-        var committed = false;
+        Written = false;
+        Reply? reply;
         try
         {
-            var reply = engine.Run(sha, run);
-            if (reply is null)
-            {
-                return Reply.Error(engine.BudgetError);
-            }
+            reply = start();
+        }
+        catch
+        {
+            Abandon(run);
+            throw;
+        }
 
-            committed = true;
+        return Finish(run, reply) ?? SuspendedReply;
+    }
+
+    private Reply? Finish(SuspendedRun run, Reply? reply)
+    {
+        if (run.IsSuspended())
+        {
+            Suspended = run;
+            return null;
+        }
+
+        if (reply is not null)
+        {
+            keys.EndJournal();
             return reply;
         }
-        finally
-        {
-            if (committed)
-            {
-                keys.EndJournal();
-            }
-            else
-            {
-                keys.Rollback();
-                _published.RemoveRange(published, _published.Count - published);
-            }
-        }
+
+        Abandon(run);
+        return Reply.Error(run.BudgetError());
+    }
+
+    private void Abandon(SuspendedRun run)
+    {
+        keys.Rollback();
+        _published.RemoveRange(run.Published, _published.Count - run.Published);
     }
 
     /// <summary>One redis.call command, checked as Redis checks commands called from scripts (script.c), ACL included.</summary>
@@ -293,6 +340,12 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
         if (spec.IsWrite && readOnly)
         {
             return Reply.Error("ERR Write commands are not allowed from read-only scripts.");
+        }
+
+        if (spec.IsWrite)
+        {
+            // Redis's SCRIPT_WRITE_DIRTY: set before the call, whatever it answers.
+            Written = true;
         }
 
         if (spec.Id == CommandId.Publish)

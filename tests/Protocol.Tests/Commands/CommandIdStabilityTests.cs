@@ -20,6 +20,8 @@ public class CommandIdStabilityTests
         { "ClusterSecretSet", 9 },
         { "AclBootstrap", 10 },
         { "ScriptAsUser", 11 },
+        { "ScriptContinue", 12 },
+        { "ScriptKill", 13 },
         { "Ping", 100 },
         { "Echo", 101 },
         { "Hello", 102 },

@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using System.Globalization;
+using RaftKV.Protocol.Commands;
+using RaftKV.Protocol.Replies;
+using RaftKV.StateMachine;
+using RaftKV.StateMachine.Log;
+
+namespace RaftKV.Node.Raft;
+
+/// <summary>
+/// Long scripts, decided by the log. A script (EVAL, EVALSHA, FCALL) applied at top level runs in slices of a fixed
+/// instruction count on every replica (the store suspends it at the same instruction everywhere). When its slice ends,
+/// the apply of its entry ends with the script suspended and its effects so far pending; every entry applied after it
+/// is deferred here (applied to nothing, in log order) until a decision entry for that suspension arrives:
+/// <see cref="CommandId.ScriptContinue"/> runs the next slice, <see cref="CommandId.ScriptKill"/> kills the script if it
+/// has not written (else it runs on, and the kill answers UNKILLABLE). The leader proposes the decisions
+/// (Execution/ScriptDecider); a decision that names another suspension (a duplicate from an old leader) changes nothing.
+/// Once the script ends, its caller gets its reply and the deferred entries apply in log order: atomicity holds on
+/// every replica, and a replica replaying the log meets the same decisions at the same points.
+/// <para>
+/// While a script is suspended no snapshot or backup is taken (the state reflects no single index), and reads wait
+/// (<see cref="ReadWhenIdleAsync{T}"/>), so nobody sees a script half done.
+/// </para>
+/// </summary>
+internal sealed partial class KvStateMachine
+{
+    public const string Unkillable = "UNKILLABLE Sorry the script already executed write commands against the dataset. "
+                                     + "You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
+
+    private static readonly Task Idle = Task.CompletedTask;
+
+    // Commands applied while a script is suspended, in log order; non-empty only while one is.
+    private readonly Queue<DeferredCommand> _deferred = new();
+    private ScriptSuspension? _suspension;
+    private TaskCompletionSource? _idle;
+
+    /// <summary>The suspended script, or null: read without the lock (a snapshot of the last suspension).</summary>
+    public ScriptSuspension? Suspension => Volatile.Read(ref _suspension);
+
+    /// <summary>
+    /// Completes once no script is suspended and the commands deferred behind the last one have applied (and been
+    /// answered): at once when none is.
+    /// </summary>
+    public Task WhenScriptIdle => Volatile.Read(ref _idle)?.Task ?? Idle;
+
+    /// <summary>Called (on the applier, under the write lock: never block) whenever a script is suspended or ends.</summary>
+    public Action? SuspensionChanged { get; set; }
+
+    /// <summary>
+    /// Runs <paramref name="reader"/> against the state once no script is suspended: a client's read never sees a script
+    /// half done (Redis runs a script atomically). Waits as long as the script runs, or until <paramref name="token"/>.
+    /// </summary>
+    public async ValueTask<T> ReadWhenIdleAsync<T>(Func<KeyValueStore, T> reader, CancellationToken token)
+    {
+        while (true)
+        {
+            await WhenScriptIdle.WaitAsync(token).ConfigureAwait(false);
+            _lock.EnterReadLock();
+            try
+            {
+                if (_suspension is null)
+                    return reader(_store);
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+        }
+    }
+
+    /// <summary>Applies one command (an entry's, or one of a Batch's), or defers it behind a suspended script.</summary>
+    private void Process(long index, int position, LogCommand command, Action<Reply>? complete)
+    {
+        if (command.Command is CommandId.ScriptContinue or CommandId.ScriptKill)
+        {
+            if (_suspension is { } current && Names(command, current))
+            {
+                // Decide first: `complete?.Invoke(Decide(...))` would skip the decision where there is no completion
+                // (followers, replay), since ?. short-circuits the argument too; they then stayed suspended forever.
+                var decided = Decide(current, command.Command == CommandId.ScriptKill);
+                complete?.Invoke(decided);
+                Drain();
+                if (_suspension is null)
+                    Volatile.Read(ref _idle)?.TrySetResult();
+            }
+            else
+            {
+                // Stale (a duplicate from an old leader): it changes nothing, so it need not wait behind the script, and
+                // the leader's decider, waiting for it, must not wait for the script it is to decide.
+                complete?.Invoke(Reply.Zero);
+            }
+
+            return;
+        }
+
+        if (_suspension is not null)
+        {
+            _deferred.Enqueue(new DeferredCommand(index, position, command, complete));
+            return;
+        }
+
+        Run(index, position, command, complete);
+    }
+
+    /// <summary>
+    /// Runs a read a pipelining connection placed in a group-commit entry (leader only), or defers it behind a
+    /// suspended script with the commands around it, so it sees what they leave and nothing of a script half done.
+    /// </summary>
+    private void ProcessRead(Func<KeyValueStore, Reply> read, Action<Reply> complete)
+    {
+        if (_suspension is not null)
+        {
+            _deferred.Enqueue(new DeferredCommand(0, 0, null, complete, read));
+            return;
+        }
+
+        RunRead(read, complete);
+    }
+
+    private void RunRead(Func<KeyValueStore, Reply> read, Action<Reply> complete)
+    {
+        Reply reply;
+        try
+        {
+            reply = read(_store);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            reply = Reply.Error("ERR internal error: " + e.GetType().Name);
+        }
+
+        complete(reply);
+    }
+
+    private void Run(long index, int position, LogCommand command, Action<Reply>? complete)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var reply = ApplyEntry(index, position, command);
+        if (!_store.IsScriptSuspended)
+        {
+            complete?.Invoke(reply);
+            return;
+        }
+
+        var threshold = long.TryParse(_store.Config.Get("busy-reply-threshold"), NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? ms : 5000;
+        Suspend(new ScriptSuspension(index, position, 1, _store.SuspendedScriptIsEval, _store.SuspendedScriptWritten, started, threshold, command, complete));
+    }
+
+    // Applies deferred commands in log order until none is left or one leaves a script suspended in turn.
+    private void Drain()
+    {
+        while (_suspension is null && _deferred.TryDequeue(out var next))
+        {
+            if (next.Read is { } read)
+                RunRead(read, next.Complete!);
+            else
+                Run(next.Index, next.Position, next.Command!, next.Complete);
+        }
+    }
+
+    private Reply Decide(ScriptSuspension current, bool kill)
+    {
+        // Deterministic: whether the script wrote is part of the state every replica reached by this entry.
+        var killed = kill && !current.Written;
+        Reply? result;
+        try
+        {
+            result = _store.ContinueScript(killed);
+        }
+        catch (Exception e)
+        {
+            LogApplyFailed(current.Index, current.Command.Command.ToString(), e);
+            result = Reply.Error("ERR internal error while applying the command");
+        }
+
+        if (result is null)
+            Suspend(current with { Slice = current.Slice + 1, Written = _store.SuspendedScriptWritten });
+        else
+        {
+            Suspend(null);
+            // AfterApply on every node (its messages and wake-ups are this node's), not only where a caller waits.
+            var reply = AfterApply(current.Command, result);
+            current.Complete?.Invoke(reply);
+        }
+
+        return !kill || killed ? Reply.Ok : Reply.Error(Unkillable);
+    }
+
+    private void Suspend(ScriptSuspension? suspension)
+    {
+        if (suspension is null)
+        {
+            // Not idle yet: the deferred commands apply first (Process completes _idle after Drain).
+            Volatile.Write(ref _suspension, null);
+        }
+        else
+        {
+            if (_suspension is null)
+                Volatile.Write(ref _idle, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            Volatile.Write(ref _suspension, suspension);
+        }
+
+        SuspensionChanged?.Invoke();
+    }
+
+    /// <summary>
+    /// Forgets a suspended script and the commands deferred behind it when the state is replaced (a snapshot installed
+    /// from the leader, which was taken when no script was suspended): their callers learn an unknown outcome.
+    /// The caller holds the write lock.
+    /// </summary>
+    private void DropSuspension()
+    {
+        if (_suspension is not { } current)
+            return;
+        current.Complete?.Invoke(Reply.Error(Execution.CommandExecutor.UnknownOutcome));
+        while (_deferred.TryDequeue(out var deferred))
+            deferred.Complete?.Invoke(Reply.Error(deferred.Read is null ? Execution.CommandExecutor.UnknownOutcome : Execution.CommandExecutor.ReadFailed));
+        Suspend(null);
+        Volatile.Read(ref _idle)?.TrySetResult();
+    }
+
+    private static bool Names(LogCommand decision, ScriptSuspension suspension) =>
+        decision.Arguments.Length == 3
+        && long.TryParse(decision.Arguments[0], NumberStyles.None, CultureInfo.InvariantCulture, out var index) && index == suspension.Index
+        && int.TryParse(decision.Arguments[1], NumberStyles.None, CultureInfo.InvariantCulture, out var position) && position == suspension.Position
+        && int.TryParse(decision.Arguments[2], NumberStyles.None, CultureInfo.InvariantCulture, out var slice) && slice == suspension.Slice;
+
+    /// <summary>The arguments of a decision entry for <paramref name="suspension"/>: its entry index, position and slice.</summary>
+    public static byte[][] DecisionArguments(ScriptSuspension suspension) =>
+    [
+        System.Text.Encoding.ASCII.GetBytes(suspension.Index.ToString(CultureInfo.InvariantCulture)),
+        System.Text.Encoding.ASCII.GetBytes(suspension.Position.ToString(CultureInfo.InvariantCulture)),
+        System.Text.Encoding.ASCII.GetBytes(suspension.Slice.ToString(CultureInfo.InvariantCulture)),
+    ];
+
+    // A deferred command, or (Read set, Command null) a deferred placed read.
+    private sealed record DeferredCommand(long Index, int Position, LogCommand? Command, Action<Reply>? Complete, Func<KeyValueStore, Reply>? Read = null);
+}
