@@ -61,6 +61,27 @@ public sealed class PipelinedConnectionTests
         });
     }
 
+    // Regression: a write refused before the log (here XADD's MAXLEN syntax) was answered at once and then stood for the
+    // writes still in flight, so the read after it ran on a read barrier before the SET had applied (GET/PTTL: missing).
+    [Fact]
+    public async Task PipelinedRead_AfterAWriteRefusedBeforeTheLog_StillSeesTheWritesBeforeIt()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        const int rounds = 2_000;
+        var frame = new StringBuilder();
+        for (var i = 0; i < rounds; i++)
+            frame.Append($"SET e:{i} v{i}\r\nXADD s MAXLEN ~ -1 * f v\r\nGET e:{i}\r\n");
+        await ReadAllAsync(client, Encoding.ASCII.GetBytes(frame.ToString()), rounds, async i =>
+        {
+            Assert.Equal("OK", (await client.ReadReplyAsync()).Text());
+            Assert.StartsWith("-ERR", (await client.ReadReplyAsync()).Text());
+            Assert.Equal($"v{i}", (await client.ReadReplyAsync()).Text());
+        });
+    }
+
     [Fact]
     public async Task PipelinedWritesAndReads_OnAFollowerConnection_EachReadSeesTheWritesBeforeIt()
     {

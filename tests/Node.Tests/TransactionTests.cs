@@ -71,6 +71,34 @@ public sealed class TransactionTests
         Assert.Equal("0", (await client.SendAsync("EXISTS", "x")).Text());
     }
 
+    // unit/multi "EXEC with at least one use-memory command should fail": memory goes over maxmemory after the denyoom
+    // command was queued; EXEC is refused (EXECABORT ... OOM, as Redis's processCommand) and applies nothing.
+    [Fact]
+    public async Task Exec_WithADenyOomCommandQueued_WhenMemoryIsNowAboveMaxmemory_AbortsWithOom()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+        await using var other = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        Assert.Equal("OK", (await client.SendAsync("MULTI")).Text());
+        Assert.Equal("QUEUED", (await client.SendAsync("SET", "x", "1")).Text());
+        Assert.Equal("QUEUED", (await client.SendAsync("GET", "x")).Text());
+        Assert.Equal("OK", (await other.SendAsync("CONFIG", "SET", "maxmemory", "1")).Text());
+        try
+        {
+            var exec = (await client.SendAsync("EXEC")).Text();
+            Assert.StartsWith("-EXECABORT Transaction discarded because of: OOM", exec);
+        }
+        finally
+        {
+            await other.SendAsync("CONFIG", "SET", "maxmemory", "0");
+        }
+
+        Assert.Equal("0", (await client.SendAsync("EXISTS", "x")).Text());
+        Assert.StartsWith("-ERR EXEC without MULTI", (await client.SendAsync("EXEC")).Text());
+    }
+
     [Fact]
     public async Task TransactionErrors_UseRedisWords()
     {

@@ -32,7 +32,7 @@ internal sealed partial class ClientSession
         return suspension.IsEval ? ScriptDecider.BusyEval : ScriptDecider.BusyFunction;
     }
 
-    /// <summary>Answers a command refused while busy: EXEC aborts and discards its transaction, as Redis's execCommandAbort.</summary>
+    /// <summary>Answers a command refused (busy, or EXEC over maxmemory): EXEC aborts and discards its transaction, as Redis's execCommandAbort.</summary>
     private async ValueTask<Reply> RefuseBusyAsync(CommandSpec spec, string busy)
     {
         _transaction.Flag();

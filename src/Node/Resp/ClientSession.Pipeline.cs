@@ -111,12 +111,12 @@ internal sealed partial class ClientSession
                 await FinishedAsync(read).ConfigureAwait(false);
             _barrierReads.Clear();
             reply = ExecuteAsync(request).AsTask();
-            _lastInLog = reply;
+            _lastInLog = InLogAfter(_lastInLog, reply);
         }
         else if (_lastInLog is { IsCompleted: false })
         {
             reply = ExecuteAsync(request, afterPipelinedWrites: true).AsTask();
-            _lastInLog = reply;
+            _lastInLog = InLogAfter(_lastInLog, reply);
         }
         else
         {
@@ -181,6 +181,22 @@ internal sealed partial class ClientSession
         if (_lastInLog is { IsCompletedSuccessfully: true, Result: ErrorReply { Message: CommandExecutor.UnknownOutcome } })
             await _services.Executor.WhenWritesSettledAsync().ConfigureAwait(false);
         _lastInLog = null;
+    }
+
+    /// <summary>
+    /// What completes once both the commands already in the log and <paramref name="next"/> are answered. A write refused
+    /// before the log (a syntax error) is answered at once, ahead of the writes before it: it must not stand for them, or a
+    /// read after it would run before they apply.
+    /// </summary>
+    private static Task<Reply?> InLogAfter(Task<Reply?>? previous, Task<Reply?> next) =>
+        previous is null || previous.IsCompleted ? next : next.IsCompleted ? previous : BothAsync(previous, next);
+
+    // next's reply, or previous's unknown outcome (SettleAsync looks for it).
+    private static async Task<Reply?> BothAsync(Task<Reply?> previous, Task<Reply?> next)
+    {
+        var first = await FinishedAsync(previous).ConfigureAwait(false);
+        var last = await FinishedAsync(next).ConfigureAwait(false);
+        return first is ErrorReply { Message: CommandExecutor.UnknownOutcome } ? first : last;
     }
 
     private static async Task<Reply?> FinishedAsync(Task<Reply?> command)

@@ -292,6 +292,15 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             return await RefuseBusyAsync(spec, busy).ConfigureAwait(false);
         }
 
+        // As Redis's processCommand: EXEC of a transaction holding a denyoom command is refused while memory is over
+        // maxmemory, and the transaction is discarded (EXECABORT ... OOM).
+        if (spec.Id == CommandId.Exec && _transaction.IsActive && !_transaction.IsDirty
+            && _transaction.Queued.Any(q => q.RuntimeError is null && _services.Executor.RefusesForMemory(q.Spec, q.Request)))
+        {
+            _services.Stats.Rejected(fullName);
+            return await RefuseBusyAsync(spec, CommandExecutor.OutOfMemory).ConfigureAwait(false);
+        }
+
         if (_transaction.IsActive && !Transaction.RunsInsideMulti(spec.Id))
         {
             if (_services.Executor.RefusesForMemory(spec, request.Arguments))
