@@ -95,6 +95,24 @@ public sealed class ScriptKillTests
         Assert.Single(digests.Distinct());
     }
 
+    // A read pipelined after a write runs at its place in the group-commit entry (pipelining); while a long script is
+    // suspended, that place is after the script, as for the write: the read must not run on the script's half-done state.
+    [Fact]
+    public async Task APipelinedReadAfterAWrite_WhileALongScriptRuns_SeesTheWholeScriptAndTheWrite()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var caller = await RespTestClient.ConnectAsync(leader.RespPort);
+        await using var pipelining = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        var running = caller.SendAsync("EVAL", LongScript, "1", "trace");
+        await WaitForSuspensionAsync(leader);
+        await pipelining.SendRawAsync("RPUSH trace x\r\nLLEN trace\r\n"u8.ToArray());
+        Assert.Equal(9, Assert.IsType<IntegerReply>(await pipelining.ReadReplyAsync()).Value);
+        Assert.Equal(9, Assert.IsType<IntegerReply>(await pipelining.ReadReplyAsync()).Value);
+        Assert.IsType<IntegerReply>(await running);
+    }
+
     [Fact]
     public async Task ALongScriptEndsOnEveryFollower_AndItsMessageReachesAFollowersSubscriber()
     {
