@@ -77,6 +77,7 @@ public static class NodeHost
         builder.Services.AddSingleton<MembershipCommands>();
         builder.Services.AddSingleton<IMemberAddresses, RaftMemberAddresses>();
         builder.Services.AddSingleton<SentinelCommand>();
+        builder.Services.AddSingleton<ShutdownCommand>();
         builder.Services.AddSingleton<ScriptCommand>();
         builder.Services.AddSingleton<SessionServices>();
         builder.Services.AddSingleton<Security.CrossProtocolGuard>();

@@ -22,4 +22,43 @@ public sealed class RedisCliTests
         Assert.Contains("role:slave", await RedisCli.RunAsync(follower.RespPort, "info", "replication"));
         Assert.Contains("raft_term:", await RedisCli.RunAsync(follower.RespPort, "info", "raft"));
     }
+
+    // SHUTDOWN stops the node it is sent to, as SIGTERM does (exit code 0, where DotNext's stop threw and aborted the
+    // process, 134), with no reply (redis-cli prints nothing);
+    // the other members go on. ABORT (no shutdown in progress) and bad arguments are refused with Redis's words.
+    [Fact]
+    public async Task Shutdown_StopsTheNodeItIsSentTo_AndTheOthersGoOn()
+    {
+        await using var cluster = await ProcessCluster.StartAsync();
+        var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        var follower = cluster.Nodes.First(n => n != leader);
+
+        Assert.Equal("ERR No shutdown in progress.", await RedisCli.RunAsync(follower.RespPort, "shutdown", "abort"));
+        Assert.Equal("ERR syntax error", await RedisCli.RunAsync(follower.RespPort, "shutdown", "later"));
+        Assert.Equal("ERR syntax error", await RedisCli.RunAsync(follower.RespPort, "shutdown", "save", "nosave"));
+        Assert.True(follower.IsRunning);
+
+        Assert.Equal("", await RedisCli.RunAsync(follower.RespPort, "shutdown", "nosave"));
+        for (var i = 0; i < 300 && follower.IsRunning; i++)
+            await Task.Delay(100);
+        Assert.True(follower.ExitCode == 0, $"exit code {follower.ExitCode}; output:\n{follower.Output}");
+
+        // The two others still form a majority (an election on a busy machine may answer CLUSTERDOWN for a moment).
+        var reply = "";
+        for (var i = 0; i < 20 && reply != "OK"; i++)
+        {
+            leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+            reply = await RedisCli.RunAsync(leader.RespPort, "set", "after-shutdown", "1");
+        }
+
+        Assert.Equal("OK", reply);
+
+        // SIGTERM (systemctl stop) takes the same graceful path: a clean exit, not an abort, on a member of a live cluster.
+        // (Not the node just restarted: a process signalled before its host is up dies by the default action, 143.)
+        cluster.Restart(follower.Index);
+        leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(60));
+        var other = cluster.Nodes.First(n => n != leader && n != follower);
+        Assert.True(other.Terminate(TimeSpan.FromSeconds(60)));
+        Assert.True(other.ExitCode == 0, $"exit code {other.ExitCode}; output:\n{other.Output}");
+    }
 }

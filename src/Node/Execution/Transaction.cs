@@ -54,7 +54,7 @@ internal sealed class Transaction
         id is CommandId.Exec or CommandId.Discard or CommandId.Multi or CommandId.Watch or CommandId.Quit or CommandId.Reset;
 
     /// <summary>Commands flagged no-multi in Redis 7.0 (SAVE; SHUTDOWN, SYNC and PSYNC are not commands here).</summary>
-    private static bool IsNoMulti(CommandId id) => id is CommandId.Save;
+    private static bool IsNoMulti(CommandId id) => id is CommandId.Save or CommandId.Shutdown;
 
     /// <summary>
     /// Keyspace commands go into EXEC's entry: reads and writes the state machine executes, PUBLISH included, blocking

@@ -352,9 +352,23 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         if (_cluster is { } cluster)
         {
             cluster.LeaderChanged -= OnLeaderChanged;
-            await cluster.StopAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await cluster.StopAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException e)
+            {
+                // DotNext 6.12's StopAsync cancels the state transition in flight (a follower's election timer, an
+                // outstanding vote or heartbeat) and can throw that cancellation out of the stop itself, or the host's
+                // stop deadline passed. Either way the member stops: the log is durable per write and is closed by
+                // DisposeAsync. Rethrown, it aborted the process on SIGTERM or SHUTDOWN (exit 134/143 instead of 0).
+                LogStopInterrupted(e.Message, cancellationToken.IsCancellationRequested);
+            }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Raft stopped while a state transition was in flight ({Reason}; host stop deadline passed: {DeadlinePassed})")]
+    private partial void LogStopInterrupted(string reason, bool deadlinePassed);
 
     public async ValueTask DisposeAsync()
     {

@@ -40,6 +40,13 @@ internal sealed partial class ClientSession
     /// <summary>Closes this connection now (CLIENT KILL from another client).</summary>
     public void Kill() => _connection.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("Killed by CLIENT KILL"));
 
+    /// <summary>Ends the connection with no reply to the command running (SHUTDOWN, as Redis closes it).</summary>
+    public void CloseWithoutReply()
+    {
+        _connection.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("SHUTDOWN"));
+        _closed.Cancel();
+    }
+
     private Reply? ReplyMode(byte[] mode)
     {
         var word = Encoding.ASCII.GetString(mode).ToUpperInvariant();

@@ -10,13 +10,13 @@ namespace RaftKV.Node.Server;
 
 /// <summary>
 /// Server and admin commands answered by this node from its own view: INFO, ROLE, CONFIG, COMMAND, TIME,
-/// DEBUG (DIGEST reads the local replica on purpose, so replicas can be compared), CLUSTER, SENTINEL, LASTSAVE.
+/// DEBUG (DIGEST reads the local replica on purpose, so replicas can be compared), CLUSTER, SENTINEL, LASTSAVE, SHUTDOWN.
 /// </summary>
 internal sealed class ServerCommands(
     RaftHost raft, InfoBuilder info, ServerInfo server, TimeProvider clock, ConfigCommand config, ExpirySweeper sweeper,
     ScriptCommand script, FunctionCommand function, Microsoft.Extensions.Options.IOptions<Configuration.NodeOptions> options,
     RaftKV.Node.Security.AclCommand acl, MembershipCommands membership, SentinelCommand sentinel, IMemberAddresses addresses,
-    CommandStats stats)
+    CommandStats stats, ShutdownCommand shutdown)
 {
     public ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] args, ClientSession session, CancellationToken token)
     {
@@ -30,6 +30,8 @@ internal sealed class ServerCommands(
             return script.ExecuteAsync(args, session, token);
         if (spec.Id is CommandId.RaftkvMembers or CommandId.RaftkvMemberAdd or CommandId.RaftkvMemberRemove or CommandId.RaftkvLeaderTransfer)
             return membership.ExecuteAsync(spec.Id, args, session, token);
+        if (spec.Id == CommandId.Shutdown)
+            return shutdown.ExecuteAsync(args, session.Address, session.CloseWithoutReply, token => SnapshotAsync(save: true, token), token);
         if (spec.Id == CommandId.Debug && args.Length == 3 && Ascii.EqualsIgnoreCase(args[1], "SLEEP"u8))
             return DebugSleepAsync(args[2], token);
         Reply? reply = spec.Id switch

@@ -121,6 +121,7 @@ public enum CommandId : ushort
     Save = 151,
     Bgsave = 152,
     Bgrewriteaof = 153,
+    Shutdown = 154,
 
     // Strings (200-299).
     Get = 200,

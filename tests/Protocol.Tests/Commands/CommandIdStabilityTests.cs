@@ -224,6 +224,7 @@ public class CommandIdStabilityTests
         { "Save", 151 },
         { "Bgsave", 152 },
         { "Bgrewriteaof", 153 },
+        { "Shutdown", 154 },
         { "Dump", 323 },
         { "Restore", 324 },
         { "RaftkvLockAcquire", 1002 },
