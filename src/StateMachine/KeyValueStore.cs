@@ -45,7 +45,10 @@ public sealed partial class KeyValueStore
 
     public KeyValueStore()
     {
-        _scripts = new Scripting.ScriptHost(_keys, Execute);
+        _scripts = new Scripting.ScriptHost(_keys, Execute)
+        {
+            DenyScriptsDisabled = () => _config.Get(Configuration.ConfigParameters.DebugDisableDenyScripts) == "yes",
+        };
     }
 
     internal KeyValueStore(long now)

@@ -81,6 +81,31 @@ public sealed class ServerCommandTests
         Assert.Equal(expected, (await client.SendAsync("DEBUG", "PROTOCOL", type)).Text());
     }
 
+    // unit/scripting's RESP tests: DEBUG SET-DISABLE-DENY-SCRIPTS 1 lets a script call DEBUG PROTOCOL (refused before,
+    // and again after 0); the switch is replicated, so every replica runs such a script alike. CLIENT stays refused.
+    [Fact]
+    public async Task DebugSetDisableDenyScripts_LetsAScriptCallDebugProtocol_OnEveryReplica()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+        const string script = "redis.setresp(3); return redis.call('debug', 'protocol', 'bignum')";
+
+        Assert.Equal("ERR This Redis command is not allowed from script",
+            Assert.IsType<ErrorReply>(await client.SendAsync("EVAL", script, "0")).Message.Split(" script:")[0]);
+        Assert.Equal("OK", (await client.SendAsync("DEBUG", "SET-DISABLE-DENY-SCRIPTS", "1")).Text());
+        await client.SendAsync("HELLO", "3");
+        Assert.Equal("1234567999999999999999999999999999999", (await client.SendAsync("EVAL", script, "0")).Text());
+        Assert.StartsWith("ERR This Redis command is not allowed from script",
+            Assert.IsType<ErrorReply>(await client.SendAsync("EVAL", "return redis.call('client', 'list')", "0")).Message, StringComparison.Ordinal);
+        Assert.Equal("OK", (await client.SendAsync("DEBUG", "SET-DISABLE-DENY-SCRIPTS", "0")).Text());
+        Assert.StartsWith("ERR This Redis command is not allowed from script",
+            Assert.IsType<ErrorReply>(await client.SendAsync("EVAL", script, "0")).Message, StringComparison.Ordinal);
+
+        await cluster.WaitForConvergenceAsync();
+        Assert.Single((await cluster.DigestsAsync()).Distinct());
+    }
+
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
         for (var i = 0; i < 600 && !await condition(); i++)

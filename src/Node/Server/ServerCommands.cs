@@ -32,6 +32,13 @@ internal sealed class ServerCommands(
             return membership.ExecuteAsync(spec.Id, args, session, token);
         if (spec.Id == CommandId.Shutdown)
             return shutdown.ExecuteAsync(args, session.Address, session.CloseWithoutReply, token => SnapshotAsync(save: true, token), token);
+        if (spec.Id == CommandId.Debug && args.Length == 3 && Ascii.EqualsIgnoreCase(args[1], "SET-DISABLE-DENY-SCRIPTS"u8))
+        {
+            // atoi, as Redis. A CONFIG SET entry of a hidden parameter: every replica runs the scripts it affects.
+            var on = int.TryParse(Encoding.ASCII.GetString(args[2]), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var flag) && flag != 0;
+            return config.ExecuteAsync(["CONFIG"u8.ToArray(), "SET"u8.ToArray(), "debug-disable-deny-scripts"u8.ToArray(), on ? "yes"u8.ToArray() : "no"u8.ToArray()], session, token);
+        }
+
         if (spec.Id == CommandId.Debug && args.Length == 3 && Ascii.EqualsIgnoreCase(args[1], "SLEEP"u8))
             return DebugSleepAsync(args[2], token);
         Reply? reply = spec.Id switch
@@ -275,7 +282,7 @@ internal sealed class ServerCommands(
             case "HELP":
                 return Reply.Array(Reply.Simple("DEBUG <subcommand> [<arg> ...]. Subcommands are:"),
                     Reply.Simple("DIGEST"), Reply.Simple("DIGEST-VALUE <key> [<key> ...]"), Reply.Simple("OBJECT <key>"),
-                    Reply.Simple("SLEEP <seconds>"), Reply.Simple("SET-ACTIVE-EXPIRE <0|1>"),
+                    Reply.Simple("SLEEP <seconds>"), Reply.Simple("SET-ACTIVE-EXPIRE <0|1>"), Reply.Simple("SET-DISABLE-DENY-SCRIPTS <0|1>"),
                     Reply.Simple("QUICKLIST-PACKED-THRESHOLD <size>"), Reply.Simple("LISTPACK <key>"),
                     Reply.Simple("RELOAD"), Reply.Simple("LOADAOF"), Reply.Simple("CHANGE-REPL-ID"));
             default:

@@ -22,6 +22,10 @@ public static class ConfigParameters
     private const ConfigScope Fixed = ConfigScope.Immutable;
     private const ConfigScope NodeOwn = ConfigScope.Node;
 
+    /// <summary>The replicated switch behind DEBUG SET-DISABLE-DENY-SCRIPTS (hidden: found by its exact name only).
+    /// Declared before the table: static fields initialise in text order.</summary>
+    public static readonly ConfigParameter DebugDisableDenyScripts = Bool("debug-disable-deny-scripts", false, hidden: true);
+
     private static readonly string[] YesNoLocal = ["no", "yes", "local"];
 
     private static readonly ConfigParameter[] Table =
@@ -153,6 +157,8 @@ public static class ConfigParameters
         Int("key-load-delay", null, 0, IntMin, IntMax, hidden: true),
         Int("watchdog-period", null, 0, 0, IntMax, hidden: true),
         Bool("use-exit-on-panic", false, hidden: true),
+        // Not a Redis parameter: DEBUG SET-DISABLE-DENY-SCRIPTS sets it (through the log: scripts run on every replica).
+        DebugDisableDenyScripts,
         Int("loading-process-events-interval-bytes", null, 2 * 1024 * 1024, 1024, IntMax, hidden: true),
 
         // This node's own settings (from its configuration files): reported by the node, not set at runtime.

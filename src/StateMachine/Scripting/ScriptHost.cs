@@ -28,6 +28,9 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
 
     public ScriptCache Cache { get; } = new();
 
+    /// <summary>Whether the replicated test hook DEBUG SET-DISABLE-DENY-SCRIPTS is on (see the dispatch of redis.call).</summary>
+    public Func<bool>? DenyScriptsDisabled { get; init; }
+
     /// <summary>
     /// Told each command a script runs (the whole command, its name first), after the checks that refuse it, as Redis
     /// feeds its MONITOR clients from call(); it only observes, so the state stays a function of the log.
@@ -330,6 +333,15 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
                 return args[0] is [(byte)'0'] ? Reply.Ok : Reply.Error("ERR DB index is out of range");
             case CommandId.Xread or CommandId.Xreadgroup when args.Any(static a => Ascii.EqualsIgnoreCase(a, "BLOCK"u8)):
                 return Reply.Error($"ERR {spec.Name} command is not allowed with BLOCK option from scripts");
+        }
+
+        // DEBUG SET-DISABLE-DENY-SCRIPTS 1 (Redis's test hook; replicated here, as every replica runs the script) lets a
+        // script call DEBUG PROTOCOL, whose replies are fixed; commands that read this node's own state (CLIENT LIST)
+        // stay refused, since a script's result must be the same on every replica.
+        if (spec.Id == CommandId.Debug && args is [var sub, var type] && Ascii.EqualsIgnoreCase(sub, "PROTOCOL"u8)
+            && DenyScriptsDisabled?.Invoke() == true)
+        {
+            return DebugProtocol.For(System.Text.Encoding.ASCII.GetString(type));
         }
 
         if (NotAllowed(spec))

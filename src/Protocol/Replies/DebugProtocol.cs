@@ -1,14 +1,13 @@
 using System.Text;
-using RaftKV.Protocol.Replies;
 using R = RaftKV.Protocol.Replies.Reply;
 
-namespace RaftKV.Node.Server;
+namespace RaftKV.Protocol.Replies;
 
 /// <summary>
 /// DEBUG PROTOCOL type: one reply of each RESP3 kind, as Redis 7.0 sends them, for clients to test their parsers (Redis's
 /// own test suite does). <c>push</c> (an out-of-band push followed by a reply) is not offered.
 /// </summary>
-internal static class DebugProtocol
+public static class DebugProtocol
 {
     public const string WrongType =
         "ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false";
