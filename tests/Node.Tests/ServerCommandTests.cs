@@ -96,6 +96,8 @@ public sealed class ServerCommandTests
         Assert.Equal("OK", (await client.SendAsync("DEBUG", "SET-DISABLE-DENY-SCRIPTS", "1")).Text());
         await client.SendAsync("HELLO", "3");
         Assert.Equal("1234567999999999999999999999999999999", (await client.SendAsync("EVAL", script, "0")).Text());
+        Assert.Equal("1", (await client.SendAsync("EVAL",
+            "redis.call('SET', 'key', 'value', 'PX', '1') redis.call('DEBUG', 'SLEEP', '0.01') return redis.call('EXISTS', 'key')", "0")).Text());
         Assert.StartsWith("ERR This Redis command is not allowed from script",
             Assert.IsType<ErrorReply>(await client.SendAsync("EVAL", "return redis.call('client', 'list')", "0")).Message, StringComparison.Ordinal);
         Assert.Equal("OK", (await client.SendAsync("DEBUG", "SET-DISABLE-DENY-SCRIPTS", "0")).Text());

@@ -336,12 +336,20 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
         }
 
         // DEBUG SET-DISABLE-DENY-SCRIPTS 1 (Redis's test hook; replicated here, as every replica runs the script) lets a
-        // script call DEBUG PROTOCOL, whose replies are fixed; commands that read this node's own state (CLIENT LIST)
-        // stay refused, since a script's result must be the same on every replica.
-        if (spec.Id == CommandId.Debug && args is [var sub, var type] && Ascii.EqualsIgnoreCase(sub, "PROTOCOL"u8)
-            && DenyScriptsDisabled?.Invoke() == true)
+        // script call DEBUG PROTOCOL, whose replies are fixed, and DEBUG SLEEP, answered at once: time inside a script
+        // is its entry's time, so a sleep would change nothing the script sees, and the apply must not stall. Commands
+        // that read this node's own state (CLIENT LIST) stay refused: a script's result must be the same everywhere.
+        if (spec.Id == CommandId.Debug && args is [var sub, var argument] && DenyScriptsDisabled?.Invoke() == true)
         {
-            return DebugProtocol.For(System.Text.Encoding.ASCII.GetString(type));
+            if (Ascii.EqualsIgnoreCase(sub, "PROTOCOL"u8))
+            {
+                return DebugProtocol.For(System.Text.Encoding.ASCII.GetString(argument));
+            }
+
+            if (Ascii.EqualsIgnoreCase(sub, "SLEEP"u8))
+            {
+                return Reply.Ok;
+            }
         }
 
         if (NotAllowed(spec))
