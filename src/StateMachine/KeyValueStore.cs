@@ -185,10 +185,12 @@ public sealed partial class KeyValueStore
         var arguments = command.Arguments;
         if (id == CommandId.ScriptAsUser)
         {
-            if (!ScriptUserEntry.TryUnwrap(arguments, out var userName, out id, out arguments))
+            if (!ScriptUserEntry.TryUnwrap(arguments, out var userName, out id, out arguments, out var overMemory))
             {
                 return Reply.Error("ERR bad script entry");
             }
+
+            _scripts.OverMemoryAtStart = overMemory;
 
             // The ACL table as of this entry: every replica resolves the same user, or finds it deleted alike.
             t_scriptUser = global::RaftKV.StateMachine.Acl.AclScriptCheck.Resolve(_acl.Current, userName);
@@ -204,6 +206,7 @@ public sealed partial class KeyValueStore
         {
             _entryIndex = 0;
             t_scriptUser = null;
+            _scripts.OverMemoryAtStart = false;
         }
     }
 

@@ -99,6 +99,39 @@ public sealed class TransactionTests
         Assert.StartsWith("-ERR EXEC without MULTI", (await client.SendAsync("EXEC")).Text());
     }
 
+    // unit/scripting "Script - disallow write on OOM": memory above maxmemory when the script was proposed (the bit
+    // travels in its entry) refuses its first denyoom command (a script without a shebang), or the whole script (one
+    // with a shebang that may write); reads and no-writes scripts run. The test aborted unit/scripting before.
+    [Fact]
+    public async Task Script_AboveMaxmemory_IsRefusedItsFirstDenyOomCommand_OnEveryReplicaAlike()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        Assert.Equal("OK", (await client.SendAsync("SET", "x", "before")).Text());
+        Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "maxmemory", "1")).Text());
+        try
+        {
+            Assert.StartsWith("OOM command not allowed when used memory",
+                Assert.IsType<ErrorReply>(await client.SendAsync("EVAL", "redis.call('set', 'x', 1)", "0")).Message, StringComparison.Ordinal);
+            Assert.Equal("before", (await client.SendAsync("EVAL", "return redis.call('get', 'x')", "0")).Text());
+            Assert.StartsWith("OOM command not allowed when used memory",
+                Assert.IsType<ErrorReply>(await client.SendAsync("EVAL", "#!lua\nreturn 1", "0")).Message, StringComparison.Ordinal);
+            Assert.Equal("1", (await client.SendAsync("EVAL", "#!lua flags=no-writes\nreturn 1", "0")).Text());
+            Assert.Equal("OK", (await client.SendAsync("EVAL", "#!lua flags=allow-oom\nreturn redis.call('set', 'y', 1)", "0")).Text());
+        }
+        finally
+        {
+            await client.SendAsync("CONFIG", "SET", "maxmemory", "0");
+        }
+
+        Assert.Equal("before", (await client.SendAsync("GET", "x")).Text());
+        Assert.Equal("OK", (await client.SendAsync("EVAL", "return redis.call('set', 'x', 1)", "0")).Text());
+        await cluster.WaitForConvergenceAsync();
+        Assert.Single((await cluster.DigestsAsync()).Distinct());
+    }
+
     [Fact]
     public async Task TransactionErrors_UseRedisWords()
     {

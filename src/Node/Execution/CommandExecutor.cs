@@ -196,7 +196,7 @@ internal sealed partial class CommandExecutor(
         // Relative expiry times (EX, PX, EXPIRE, ...) become absolute at the entry's timestamp, as Redis writes its AOF.
         var command = KeyValueStore.ToLogForm(new LogCommand(id, clock.Now(), (ulong)Random.Shared.NextInt64(), args));
         if (userName is not null)
-            command = ScriptUserEntry.Wrap(command, userName);
+            command = ScriptUserEntry.Wrap(command, userName, ScriptUserEntry.Carries(id) && OverMaxMemory());
 
         // Returns after the entry holding the command is committed by a majority and applied here.
         return await batcher.WriteAsync(command, token).ConfigureAwait(false);

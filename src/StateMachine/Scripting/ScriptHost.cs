@@ -26,7 +26,19 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
     private readonly List<(byte[] Channel, byte[] Message)> _published = keys.Events.Outbox;
     private LuaEngine? _engine;
 
+    private const string OutOfMemory = "OOM command not allowed when used memory > 'maxmemory'.";
+
     public ScriptCache Cache { get; } = new();
+
+    /// <summary>
+    /// Set by the store around the apply of a script entry whose leader found memory above maxmemory (carried in the
+    /// entry, so every replica agrees): the script may not start a denyoom command before it has written, as Redis's
+    /// scriptVerifyOOM, unless its shebang declares allow-oom; a script with a shebang that may write is refused whole.
+    /// </summary>
+    public bool OverMemoryAtStart { get; set; }
+
+    // The running script's view of OverMemoryAtStart (kept across its slices) and its allow-oom flag.
+    private bool _denyOom;
 
     /// <summary>Whether the replicated test hook DEBUG SET-DISABLE-DENY-SCRIPTS is on (see the dispatch of redis.call).</summary>
     public Func<bool>? DenyScriptsDisabled { get; init; }
@@ -112,6 +124,12 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
                 return Reply.Error("ERR Can not execute a script with write flag using *_ro command.");
             }
 
+            if (OverMemoryAtStart && flags is { NoWrites: false, AllowOom: false } && !asRead)
+            {
+                return Reply.Error(OutOfMemory);
+            }
+
+            _denyOom = OverMemoryAtStart && flags?.AllowOom != true;
             readOnly |= flags?.NoWrites == true;
             var keyCount = (int)numkeys;
             var calls = 0UL;
@@ -189,6 +207,8 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
     public Reply RunFunction(byte[][] keyNames, byte[][] arguments, long now, ulong seed, bool readOnly, AclUser? user,
         Functions.IFunctionEngine engine, Func<ScriptRun, Reply?> body)
     {
+        // A function's allow-oom (or its absence) is checked by the leader before the entry: nothing to refuse here.
+        _denyOom = false;
         var calls = 0UL;
         var run = new ScriptRun(keyNames, arguments, seed, user, command => Call(command, now, seed + 0x9E3779B97F4A7C15UL * ++calls, readOnly, user));
         if (readOnly)
@@ -360,6 +380,11 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
         if (spec.IsWrite && readOnly)
         {
             return Reply.Error("ERR Write commands are not allowed from read-only scripts.");
+        }
+
+        if (_denyOom && !Written && (spec.Flags & CommandFlags.DenyOom) != 0)
+        {
+            return Reply.Error(OutOfMemory);
         }
 
         if (spec.IsWrite)

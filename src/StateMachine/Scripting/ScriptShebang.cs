@@ -11,7 +11,7 @@ internal static class ScriptShebang
     private static readonly string[] KnownFlags = ["no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys"];
 
     /// <summary>The flags of a script that has a shebang (null: compatibility mode).</summary>
-    internal sealed record Flags(bool NoWrites);
+    internal sealed record Flags(bool NoWrites, bool AllowOom = false);
 
     public static bool TryParse(byte[] body, out Flags? flags, out byte[] code, out string? error)
     {
@@ -44,6 +44,7 @@ internal static class ScriptShebang
         }
 
         var noWrites = false;
+        var allowOom = false;
         foreach (var part in parts.Skip(1))
         {
             if (!part.StartsWith("flags=", StringComparison.Ordinal))
@@ -66,10 +67,11 @@ internal static class ScriptShebang
                 }
 
                 noWrites |= flag == "no-writes";
+                allowOom |= flag == "allow-oom";
             }
         }
 
-        flags = new Flags(noWrites);
+        flags = new Flags(noWrites, allowOom);
         code = body[end..];
         return true;
     }
