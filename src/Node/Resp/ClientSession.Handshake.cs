@@ -41,9 +41,10 @@ internal sealed partial class ClientSession
         }
 
         LogHandshakeRefused(Address, reason);
-        _services.Stats.Rejected(null);
+        var refused = Reply.Error(ErrorMessages.UnknownCommand(Encoding.UTF8.GetString(request[0]), request.Arguments.Skip(1).ToList()));
+        _services.Stats.Rejected(null, refused);
         _transaction.Flag();
-        return Reply.Error(ErrorMessages.UnknownCommand(Encoding.UTF8.GetString(request[0]), request.Arguments.Skip(1).ToList()));
+        return refused;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused the forwarding handshake from {Client} ({Reason}): it stays an ordinary client")]

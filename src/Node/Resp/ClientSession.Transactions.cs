@@ -87,7 +87,7 @@ internal sealed partial class ClientSession
                 items.AddRange(await RunInsideExecAsync(command).ConfigureAwait(false));
 
             // As Redis, each command run by EXEC counts in INFO commandstats (timed with the whole transaction).
-            _services.Stats.Called(FullCommandName(command.Spec, command.Request), started, items.Count > first && items[first] is ErrorReply,
+            _services.Stats.Called(FullCommandName(command.Spec, command.Request), started, items.Count > first ? items[first] as ErrorReply : null,
                 command.Spec.Name, IsForwarded ? "forwarded" : "resp");
         }
 

@@ -264,9 +264,10 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             if (IsForwarded && request.Count == 2 && name.AsSpan().SequenceEqual(RunAsName))
                 return _services.Access.RunAs(Identity, request[1]) ? Reply.Ok : Reply.Error(RaftKV.Node.Security.AccessControl.WrongPass);
 
-            _services.Stats.Rejected(null);
+            var unknown = Reply.Error(ErrorMessages.UnknownCommand(System.Text.Encoding.UTF8.GetString(name), request.Arguments.Skip(1).ToList()));
+            _services.Stats.Rejected(null, unknown);
             _transaction.Flag();
-            return Reply.Error(ErrorMessages.UnknownCommand(System.Text.Encoding.UTF8.GetString(name), request.Arguments.Skip(1).ToList()));
+            return unknown;
         }
 
         var fullName = NoteCommand(spec, request.Arguments);
@@ -281,15 +282,16 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             reply = Reply.Error($"ERR Can't execute '{spec.Name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
         if (reply is not null)
         {
-            _services.Stats.Rejected(fullName);
+            _services.Stats.Rejected(fullName, reply);
             _transaction.Flag();
             return reply;
         }
 
         if (BusyRefusal(spec, request.Arguments) is { } busy)
         {
-            _services.Stats.Rejected(fullName);
-            return await RefuseBusyAsync(spec, busy).ConfigureAwait(false);
+            reply = await RefuseBusyAsync(spec, busy).ConfigureAwait(false);
+            _services.Stats.Rejected(fullName, reply);
+            return reply;
         }
 
         // As Redis's processCommand: EXEC of a transaction holding a denyoom command is refused while memory is over
@@ -297,17 +299,19 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         if (spec.Id == CommandId.Exec && _transaction.IsActive && !_transaction.IsDirty
             && _transaction.Queued.Any(q => q.RuntimeError is null && _services.Executor.RefusesForMemory(q.Spec, q.Request)))
         {
-            _services.Stats.Rejected(fullName);
-            return await RefuseBusyAsync(spec, CommandExecutor.OutOfMemory).ConfigureAwait(false);
+            reply = await RefuseBusyAsync(spec, CommandExecutor.OutOfMemory).ConfigureAwait(false);
+            _services.Stats.Rejected(fullName, reply);
+            return reply;
         }
 
         if (_transaction.IsActive && !Transaction.RunsInsideMulti(spec.Id))
         {
             if (_services.Executor.RefusesForMemory(spec, request.Arguments))
             {
-                _services.Stats.Rejected(fullName);
+                reply = Reply.Error(CommandExecutor.OutOfMemory);
+                _services.Stats.Rejected(fullName, reply);
                 _transaction.Flag();
-                return Reply.Error(CommandExecutor.OutOfMemory);
+                return reply;
             }
 
             return _transaction.Queue(spec, request.Arguments);
@@ -341,7 +345,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             reply = Reply.Error("ERR internal error: " + e.GetType().Name);
         }
 
-        _services.Stats.Called(fullName, started, reply is ErrorReply, spec.Name, IsForwarded ? "forwarded" : "resp");
+        _services.Stats.Called(fullName, started, reply as ErrorReply, spec.Name, IsForwarded ? "forwarded" : "resp");
         return reply;
     }
 

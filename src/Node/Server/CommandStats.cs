@@ -11,7 +11,8 @@ namespace RaftKV.Node.Server;
 /// Per-command counters for INFO commandstats and the totals of INFO stats, as Redis 7.0 keeps them: a call that was
 /// run counts in <c>calls</c> (and in <c>failed_calls</c> when it answered an error); a call refused before it ran
 /// (wrong arity, not allowed in this context) counts only in <c>rejected_calls</c>; an unknown command counts only in
-/// <c>total_error_replies</c>. Commands with subcommands are named <c>container|subcommand</c>. Local to this node.
+/// <c>total_error_replies</c>. Every error reply is also counted by its code (<see cref="Errors"/>). Commands with
+/// subcommands are named <c>container|subcommand</c>. Local to this node.
 /// </summary>
 internal sealed class CommandStats(Diagnostics.NodeMetrics metrics)
 {
@@ -36,10 +37,14 @@ internal sealed class CommandStats(Diagnostics.NodeMetrics metrics)
     /// <summary>Error replies to commands, run or refused (Redis: total_error_replies).</summary>
     public long TotalErrors => Interlocked.Read(ref _errors);
 
-    /// <summary>A command refused before it ran; <paramref name="name"/> is null for an unknown command.</summary>
-    public void Rejected(string? name)
+    /// <summary>Error replies by code (INFO errorstats).</summary>
+    public ErrorStats Errors { get; } = new();
+
+    /// <summary>A command refused before it ran with <paramref name="reply"/>; <paramref name="name"/> is null for an unknown command.</summary>
+    public void Rejected(string? name, Reply reply)
     {
         Interlocked.Increment(ref _errors);
+        Errors.Count(reply is ErrorReply error ? error.Message : "ERR");
         if (name is not null)
             Interlocked.Increment(ref Of(name).Rejected);
     }
@@ -47,9 +52,11 @@ internal sealed class CommandStats(Diagnostics.NodeMetrics metrics)
     /// <summary>
     /// A command that ran from <paramref name="startedTimestamp"/> (<see cref="Stopwatch.GetTimestamp"/>) until now;
     /// also counted in the metrics under <paramref name="command"/> (the registry's name) and <paramref name="protocol"/>.
+    /// <paramref name="error"/> is its error reply, null when it succeeded.
     /// </summary>
-    public void Called(string name, long startedTimestamp, bool failed, string command, string protocol)
+    public void Called(string name, long startedTimestamp, ErrorReply? error, string command, string protocol)
     {
+        var failed = error is not null;
         metrics.CommandCompleted(command, protocol, startedTimestamp, failed);
         var counters = Of(name);
         Interlocked.Increment(ref _calls);
@@ -58,9 +65,10 @@ internal sealed class CommandStats(Diagnostics.NodeMetrics metrics)
         Interlocked.Add(ref counters.Ticks, ticks);
         var usec = (ulong)Math.Max(1, (long)Stopwatch.GetElapsedTime(0, ticks).TotalMicroseconds);
         Interlocked.Increment(ref counters.Buckets[Math.Min(BucketCount - 1, 64 - BitOperations.LeadingZeroCount(usec - 1))]);
-        if (failed)
+        if (error is not null)
         {
             Interlocked.Increment(ref _errors);
+            Errors.Count(error.Message);
             Interlocked.Increment(ref counters.Failed);
         }
     }
@@ -69,6 +77,7 @@ internal sealed class CommandStats(Diagnostics.NodeMetrics metrics)
     public void Reset()
     {
         _byName.Clear();
+        Errors.Reset();
         Interlocked.Exchange(ref _calls, 0);
         Interlocked.Exchange(ref _errors, 0);
     }

@@ -17,14 +17,14 @@ namespace RaftKV.Node.Server;
 internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard disk, ClientRegistry clients, ServerInfo server, IOptions<NodeOptions> options, TimeProvider clock,
     RaftKV.Node.Execution.ExpirySweeper expiry, CommandStats commands)
 {
-    private static readonly string[] DefaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "keyspace", "raft"];
-    private static readonly string[] AllSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "commandstats", "keyspace", "raft"];
+    private static readonly string[] DefaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "errorstats", "keyspace", "raft"];
+    private static readonly string[] AllSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "commandstats", "errorstats", "keyspace", "raft"];
     private readonly NodeOptions _options = options.Value;
 
     public string Build(IReadOnlyList<string> requested, ClientSession? session)
     {
-        // As Redis 7.0: no argument is "default"; "all" and "everything" are the default sections and commandstats;
-        // sections come once each, in the server's order whatever the order asked.
+        // As Redis 7.0: no argument is "default" (errorstats included); "all" and "everything" are the default sections
+        // and commandstats; sections come once each, in the server's order whatever the order asked.
         var asked = requested.Count == 0 ? ["default"] : requested.Select(static r => r.ToLowerInvariant()).ToHashSet();
         if (asked.Contains("all") || asked.Contains("everything"))
             asked.UnionWith(["default", "commandstats"]);
@@ -46,6 +46,7 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
                 case "cpu": Cpu(text); break;
                 case "keyspace": Keyspace(text); break;
                 case "commandstats": CommandStatistics(text); break;
+                case "errorstats": text.Append("# Errorstats\r\n"); commands.Errors.AppendTo(text); break;
                 case "raft": Raft(text); break;
                 default: continue;
             }

@@ -2,14 +2,16 @@ using System.Buffers;
 using System.Buffers.Binary;
 using RaftKV.StateMachine.Numbers;
 using RaftKV.StateMachine.Values;
+using RaftKV.StateMachine.Values.Streams;
 
 namespace RaftKV.StateMachine.Rdb;
 
 /// <summary>
 /// DUMP's payload in Redis 7.0's format: the RDB type byte, the value in RDB encoding, the RDB version (2 bytes, little
 /// endian) and the CRC-64 (<see cref="Crc64"/>) of everything before it (8 bytes, little endian). RaftKV writes the
-/// plain RDB types that every Redis since 2.x loads (string, list, set, sorted set with binary scores, hash), so a
-/// payload restores in redis-server 7.0 as in RaftKV; <see cref="DumpPayloadReader"/> reads what redis-server 7.0 writes.
+/// plain RDB types that every Redis since 2.x loads (string, list, set, sorted set with binary scores, hash) and
+/// streams as Redis 7.0 writes them (<see cref="StreamPayloadWriter"/>), so a payload restores in redis-server 7.0 as
+/// in RaftKV; <see cref="DumpPayloadReader"/> reads what redis-server 7.0 writes.
 /// </summary>
 internal static class DumpPayload
 {
@@ -59,6 +61,10 @@ internal static class DumpPayload
                     RdbEncoding.WriteString(output, pair.Value);
                 }
 
+                break;
+            case StreamValue stream:
+                WriteType(output, RdbType.StreamListpacks2);
+                StreamPayloadWriter.Write(output, stream);
                 break;
             default:
                 throw new NotSupportedException("DUMP of a " + value.TypeName + " value is not supported.");

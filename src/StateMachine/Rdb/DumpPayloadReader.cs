@@ -8,10 +8,11 @@ namespace RaftKV.StateMachine.Rdb;
 
 /// <summary>
 /// Reads the body of a DUMP payload (type byte and value, footer removed) into a value: the plain RDB types, and the
-/// compact ones redis-server 7.0 writes (intset, listpack hashes and sorted sets, quicklist 2 lists), with integer and
-/// LZF-compressed strings. Anything else, or any inconsistency, gives null, never an exception or an allocation
-/// larger than the payload can justify: every count is checked against the bytes left before anything is allocated.
-/// The ziplist encodings of Redis 6 and older and streams are not read (RESTORE answers "Bad data format").
+/// compact ones redis-server 7.0 writes (intset, listpack hashes and sorted sets, quicklist 2 lists), streams (both
+/// listpack stream types Redis 7.0 reads, <see cref="StreamPayloadReader"/>), with integer and LZF-compressed strings.
+/// Anything else, or any inconsistency, gives null, never an exception or an allocation larger than the payload can
+/// justify: every count is checked against the bytes left before anything is allocated. The ziplist encodings of
+/// Redis 6 and older are not read (RESTORE answers "Bad data format").
 /// </summary>
 internal static class DumpPayloadReader
 {
@@ -178,6 +179,8 @@ internal static class DumpPayloadReader
                     return list.Count == 0 ? null : list;
                 }
 
+            case RdbType.StreamListpacks or RdbType.StreamListpacks2:
+                return StreamPayloadReader.Read(ref reader, type == RdbType.StreamListpacks2);
             default:
                 return null;
         }
@@ -242,114 +245,5 @@ internal static class DumpPayloadReader
         }
 
         return zset;
-    }
-
-    /// <summary>A cursor over the payload body; every read checks the bytes left and throws <see cref="FormatException"/> past them.</summary>
-    private ref struct RdbReader(ReadOnlySpan<byte> data)
-    {
-        private readonly ReadOnlySpan<byte> _data = data;
-        private int _position;
-
-        public readonly int Remaining => _data.Length - _position;
-
-        public bool TryReadByte(out byte value)
-        {
-            value = 0;
-            if (Remaining < 1)
-                return false;
-            value = _data[_position++];
-            return true;
-        }
-
-        /// <summary>A count of items that each take at least one byte: never more than the bytes left.</summary>
-        public int ReadCount()
-        {
-            var length = ReadLength(out var encoded);
-            if (encoded || length > (ulong)Remaining)
-                throw new FormatException();
-            return (int)length;
-        }
-
-        public byte[] ReadString()
-        {
-            var length = ReadLength(out var encoded);
-            if (!encoded)
-                return Take(length).ToArray();
-            switch (length)
-            {
-                case 0:
-                    return RedisIntegers.Format((sbyte)Take(1)[0]);
-                case 1:
-                    return RedisIntegers.Format(BinaryPrimitives.ReadInt16LittleEndian(Take(2)));
-                case 2:
-                    return RedisIntegers.Format(BinaryPrimitives.ReadInt32LittleEndian(Take(4)));
-                case 3:
-                    {
-                        var compressed = ReadLength(out var e1);
-                        var plain = ReadLength(out var e2);
-                        if (e1 || e2)
-                            throw new FormatException();
-                        return Lzf.Decompress(Take(compressed), plain) ?? throw new FormatException();
-                    }
-
-                default:
-                    throw new FormatException();
-            }
-        }
-
-        public double ReadBinaryDouble() => BinaryPrimitives.ReadDoubleLittleEndian(Take(8));
-
-        /// <summary>RDB_TYPE_ZSET's scores: a length byte (253 NaN, 254 +inf, 255 -inf) and the score as text.</summary>
-        public double ReadTextDouble()
-        {
-            var length = Take(1)[0];
-            return length switch
-            {
-                253 => double.NaN,
-                254 => double.PositiveInfinity,
-                255 => double.NegativeInfinity,
-                _ => RedisNumber.TryParseDouble(Take(length), out var score)
-                    ? score
-                    : throw new FormatException(),
-            };
-        }
-
-        /// <summary>A plain length (RDB's rdbLoadLen); an encoded string marker is malformed here.</summary>
-        public ulong ReadLength()
-        {
-            var length = ReadLength(out var encoded);
-            return encoded ? throw new FormatException() : length;
-        }
-
-        private ulong ReadLength(out bool encoded)
-        {
-            encoded = false;
-            var first = Take(1)[0];
-            switch (first >> 6)
-            {
-                case 0:
-                    return (ulong)(first & 0x3F);
-                case 1:
-                    return ((ulong)(first & 0x3F) << 8) | Take(1)[0];
-                case 2 when first == 0x80:
-                    return BinaryPrimitives.ReadUInt32BigEndian(Take(4));
-                case 2 when first == 0x81:
-                    return BinaryPrimitives.ReadUInt64BigEndian(Take(8));
-                case 3:
-                    encoded = true;
-                    return (ulong)(first & 0x3F);
-                default:
-                    throw new FormatException();
-            }
-        }
-
-        private ReadOnlySpan<byte> Take(ulong count)
-        {
-            if (count > (ulong)Remaining)
-                throw new FormatException();
-            var span = _data.Slice(_position, (int)count);
-            _position += (int)count;
-            return span;
-        }
     }
 }

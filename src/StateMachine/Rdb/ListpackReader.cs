@@ -6,7 +6,7 @@ namespace RaftKV.StateMachine.Rdb;
 /// <summary>
 /// Reads a Redis listpack (listpack.c, as redis-server 7.0 writes it into DUMP payloads): total bytes (u32), element
 /// count (u16, 65535 = unknown), entries, and the terminator 0xFF. Each entry is an encoding byte with its integer or
-/// string, then its length again backwards (1-5 bytes). Integer entries are returned as their decimal text, which is
+/// string, then its length again backwards (1-5 bytes, checked). Integer entries are returned as their decimal text, which is
 /// how Redis hands them out too. Null for any inconsistency.
 /// </summary>
 internal static class ListpackReader
@@ -26,9 +26,10 @@ internal static class ListpackReader
             if (!TryReadEntry(pack[position..^1], out var entry, out var length))
                 return null;
             entries.Add(entry);
-            position += length + BackLengthSize(length);
-            if (position > pack.Length - 1)
+            position += length;
+            if (!HasBackLength(pack[position..^1], length, out var backLength))
                 return null;
+            position += backLength;
         }
 
         return declared == ushort.MaxValue || declared == entries.Count ? entries : null;
@@ -107,6 +108,11 @@ internal static class ListpackReader
         return true;
     }
 
-    private static int BackLengthSize(int length) =>
-        length < 128 ? 1 : length < 16384 ? 2 : length < 2097152 ? 3 : length < 268435456 ? 4 : 5;
+    /// <summary>True when <paramref name="data"/> opens with the back length of an entry of <paramref name="length"/> bytes, as Redis's lpValidateNext checks it.</summary>
+    private static bool HasBackLength(ReadOnlySpan<byte> data, int length, out int size)
+    {
+        Span<byte> expected = stackalloc byte[5];
+        size = ListpackWriter.WriteBackLength(expected, length);
+        return data.Length >= size && data[..size].SequenceEqual(expected[..size]);
+    }
 }

@@ -80,6 +80,30 @@ public sealed class DumpPayloadTests
     }
 
     [Fact]
+    public void ListpackEntryOf16383Bytes_TakesAThreeByteBackLength_AsRedisWritesIt()
+    {
+        // Redis's lpEncodeBacklen uses 2 bytes below 16383, so an entry of exactly 16383 bytes (a 32-bit string header of
+        // 5 and 16378 bytes of data) has a 3-byte back length: 0x00 0xFF 0xFF.
+        var value = new byte[16378];
+        value.AsSpan().Fill((byte)'v');
+        var entries = new List<byte>();
+        entries.AddRange([0x81, (byte)'f', 0x02]);
+        entries.AddRange([0xF0, .. BitConverter.GetBytes(value.Length), .. value, 0x00, 0xFF, 0xFF]);
+        var pack = new List<byte>();
+        pack.AddRange(BitConverter.GetBytes(6 + entries.Count + 1));
+        pack.AddRange([2, 0, .. entries, 0xFF]);
+        var body = new List<byte> { 0x10, 0x80 };
+        body.AddRange(BitConverter.GetBytes(pack.Count).Reverse());
+        body.AddRange(pack);
+        body.AddRange([(byte)DumpPayload.RdbVersion, 0]);
+        body.AddRange(BitConverter.GetBytes(Crc64.Compute(body.ToArray())));
+
+        var store = new KeyValueStore();
+        Assert.Equal("OK", ReplyText.Render(store.Apply(Command(CommandId.Restore, "k", "0", [.. body]))));
+        Assert.Equal("(integer) 16378", ReplyText.Render(store.Read(CommandId.Hstrlen, [B("k"), B("f")], 0)));
+    }
+
+    [Fact]
     public void Restore_ChecksInRedisOrder()
     {
         var store = new KeyValueStore();

@@ -36,6 +36,9 @@ internal sealed class StreamValue : StoredValue
 
     public int NodeCount => _nodes.Count;
 
+    /// <summary>The emulated nodes in id order; node i holds the next <see cref="StreamNode.Live"/> entries after node i-1's.</summary>
+    public IReadOnlyList<StreamNode> Nodes => _nodes;
+
     public SortedDictionary<byte[], StreamGroup> Groups { get; } = new(ByteStringComparer.Instance);
 
     public StreamEntry EntryAt(int index) => _entries[_head + index];
