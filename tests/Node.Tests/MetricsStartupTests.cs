@@ -8,7 +8,7 @@ using RaftKV.Node.Tests.Infrastructure;
 namespace RaftKV.Node.Tests;
 
 /// <summary>
-/// Counters that count from the process start, whatever happened before the metrics exporter or the log watcher
+/// Metrics and log scopes that hold from the node's first moment. Counters count from the process start, whatever happened before the metrics exporter or the log watcher
 /// existed (issue 18: on a clean-clone CI run the leader of a process cluster had no
 /// <c>raftkv_leader_changes_total</c> series, its one leader change having come before the counter was listened to).
 /// The node is made to win its election while its start-up is still under way, by a hosted service that waits for the
@@ -39,6 +39,21 @@ public sealed class MetricsStartupTests
 
         Assert.True(Sample(text, "raftkv_leader_changes_total") >= 1, text);
         Assert.Equal(1, Sample(text, "raftkv_raft_leader"));
+    }
+
+    [Fact]
+    public async Task RaftKvLogEngine_ReportsItsFsyncDurations()
+    {
+        await using var cluster = await TestCluster.StartAsync(1, new() { ["Log"] = "RaftKV" });
+        var node = await cluster.WaitForLeaderAsync();
+        await using (var client = await RespTestClient.ConnectAsync(node.RespPort))
+            Assert.Equal("OK", (await client.SendAsync("SET", "k", "v")).Text());
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var text = await http.GetStringAsync($"http://127.0.0.1:{node.MetricsPort}/metrics");
+
+        Assert.True(Sample(text, "raftkv_log_fsync_duration_seconds_count") >= 1, text);
+        Assert.InRange(Sample(text, "raftkv_log_fsync_duration_seconds_sum"), 0, 60);
     }
 
     [Fact]

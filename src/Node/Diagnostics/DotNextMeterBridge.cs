@@ -6,7 +6,8 @@ namespace RaftKV.Node.Diagnostics;
 /// <summary>
 /// Re-records three of DotNext's own measurements (public <see cref="System.Diagnostics.Metrics"/> instruments) under
 /// RaftKV's names and in seconds: the leader's replication round (broadcast-time), the write-ahead log's flush to disk
-/// (entries-flush-duration: the fsync), and transitions to candidate (elections this node started). DotNext's meters
+/// (entries-flush-duration: the fsync; RaftKV's own log's fdatasync, <see cref="Log.DataSync"/>, under the same name),
+/// and transitions to candidate (elections this node started). DotNext's meters
 /// are process-wide: with several nodes in one process (tests) each node's endpoint reports all of them. Created before
 /// the host starts (<see cref="DiagnosticsEndpoint.MapNodeDiagnostics"/>), so it hears the node's first election; the
 /// election count is kept here and read at each scrape, so it holds elections from before the exporter existed.
@@ -32,8 +33,9 @@ internal sealed class DotNextMeterBridge : IDisposable
 
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name.StartsWith("DotNext.", StringComparison.Ordinal)
-                && instrument.Name is "broadcast-time" or "entries-flush-duration" or "transitions-to-candidate-count")
+            if ((instrument.Meter.Name.StartsWith("DotNext.", StringComparison.Ordinal)
+                    && instrument.Name is "broadcast-time" or "entries-flush-duration" or "transitions-to-candidate-count")
+                || (instrument.Meter.Name == Log.DataSync.MeterName && instrument.Name == Log.DataSync.FlushInstrument))
                 listener.EnableMeasurementEvents(instrument);
         };
         _listener.SetMeasurementEventCallback<double>((instrument, value, _, _) => Record(instrument, value));
@@ -50,7 +52,7 @@ internal sealed class DotNextMeterBridge : IDisposable
             case "broadcast-time":
                 _round.Record(Seconds(instrument, value));
                 break;
-            case "entries-flush-duration":
+            case "entries-flush-duration" or Log.DataSync.FlushInstrument:
                 _flush.Record(Seconds(instrument, value));
                 break;
             case "transitions-to-candidate-count":
