@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using RaftKV.Node.Configuration;
 using RaftKV.Node.Diagnostics;
@@ -43,6 +44,17 @@ public static class NodeHost
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(builder.Configuration.GetSection("Logging:Console"));
         builder.Services.AddOptions<NodeOptions>().Bind(builder.Configuration.GetSection(NodeOptions.SectionName));
         var options = builder.Configuration.GetSection(NodeOptions.SectionName).Get<NodeOptions>() ?? new NodeOptions();
+
+        // Every line any logger of the node writes carries the node and its current term (Diagnostics/NodeLogScope).
+        var logScope = new NodeLogScope(string.IsNullOrEmpty(options.NodeId) ? options.RaftEndpoint : options.NodeId);
+        builder.Services.AddSingleton(logScope);
+        builder.Services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(sp => new NodeScopedLoggerFactory(
+            new LoggerFactory(
+                sp.GetServices<ILoggerProvider>(),
+                sp.GetRequiredService<IOptionsMonitor<LoggerFilterOptions>>(),
+                sp.GetService<IOptions<LoggerFactoryOptions>>(),
+                sp.GetService<IExternalScopeProvider>()),
+            logScope)));
 
         builder.Services.AddSingleton(clock ?? TimeProvider.System);
         builder.Services.AddSingleton<ServerInfo>();

@@ -32,12 +32,13 @@ public sealed class MetricsHealthTests
         var replies = Encoding.UTF8.GetString(await RawResp.ExchangeAsync(leader.RespPort, Encoding.ASCII.GetBytes(commands.ToString()), TimeSpan.FromSeconds(30)));
 
         Assert.Equal(7, replies.Split("+OK\r\n").Length - 1);
+        Assert.Contains("$1\r\nv", await RawResp.TryCommandAsync(leader.RespPort, Patience, "GET", "k0") ?? "", StringComparison.Ordinal);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var url = $"http://127.0.0.1:{leader.MetricsPort}/metrics";
         var text = await WaitForAsync(http, url, t => Sample(t, "raftkv_keys") == 7);
 
         Assert.Equal(6, Sample(text, "raftkv_commands_total", "command=\"set\"", "protocol=\"resp\""));
-        Assert.Equal(3, Sample(text, "raftkv_commands_total", "command=\"get\"", "protocol=\"resp\""));
+        Assert.Equal(4, Sample(text, "raftkv_commands_total", "command=\"get\"", "protocol=\"resp\""));
         Assert.Equal(2, Sample(text, "raftkv_commands_total", "command=\"incr\"", "protocol=\"resp\""));
         Assert.Equal(6, Sample(text, "raftkv_command_duration_seconds_count", "command=\"set\"", "protocol=\"resp\""));
         Assert.InRange(Sample(text, "raftkv_command_duration_seconds_sum", "command=\"set\"", "protocol=\"resp\""), 0, 6 * 30);
@@ -52,12 +53,36 @@ public sealed class MetricsHealthTests
         Assert.True(Sample(text, "raftkv_connections_received_total") >= 1, text);
         Assert.True(Sample(text, "raftkv_memory_resident_bytes") > 10_000_000, text);
         Assert.True(Sample(text, "raftkv_disk_free_bytes") > 0, text);
-        Assert.True(Sample(text, "raftkv_elections_total") >= 0, text);
+        // The leader of a new 3-node cluster stood for election at least once and saw itself become leader.
+        Assert.True(Sample(text, "raftkv_elections_total") >= 1, text);
         Assert.True(Sample(text, "raftkv_leader_changes_total") >= 1, text);
-        Assert.True(Sample(text, "raftkv_reads_total", "kind=\"lease\"") + Sample(text, "raftkv_reads_total", "kind=\"round\"") >= 0, text);
+        Assert.Equal(1, Sample(text, "raftkv_raft_leader"));
+
+        // A linearizable read on the leader is answered under the lease or after a round; a read pipelined behind
+        // writes may instead ride in their log entry, so of the 4 GETs the one sent alone is sure to be counted.
+        Assert.InRange(Sample(text, "raftkv_reads_total", "kind=\"lease\"") + Sample(text, "raftkv_reads_total", "kind=\"round\""), 1, 4);
+
+        // Each write was flushed to disk and replicated: at least one fsync and one round, each well under the timeout.
+        foreach (var family in new[] { "raftkv_log_fsync_duration_seconds", "raftkv_replication_round_duration_seconds", "raftkv_write_commit_duration_seconds" })
+        {
+            Assert.True(Sample(text, family + "_count") >= 1, family + "\n" + text);
+            Assert.InRange(Sample(text, family + "_sum") / Sample(text, family + "_count"), 0, 10);
+        }
+
+        Assert.Equal(0, Sample(text, "raftkv_snapshot_downloads_total"));
+        Assert.Equal(2, SumOf(text, "raftkv_member_available"));
+        Assert.Equal(0, Sample(text, "raftkv_clients_blocked"));
+        Assert.True(Sample(text, "raftkv_memory_gc_heap_bytes") > 0, text);
+        Assert.InRange(Sample(text, "raftkv_memory_resident_bytes"), Sample(text, "raftkv_memory_gc_heap_bytes"), double.MaxValue);
         foreach (var family in new[] { "raftkv_log_entry_commands", "raftkv_write_commit_duration_seconds", "raftkv_replication_round_duration_seconds", "raftkv_log_fsync_duration_seconds" })
             Assert.Contains("# TYPE " + family + " histogram", text, StringComparison.Ordinal);
         Assert.Contains("dotnet_gc_collections_total", text, StringComparison.Ordinal);
+
+        // The shipped dashboard and alert rules query only metrics a node exports (the leader has every series).
+        var queried = MonitoringFiles.MetricNames();
+        Assert.True(queried.Count >= 20, string.Join(", ", queried));
+        var missing = queried.Where(q => !text.Split('\n').Any(l => l.StartsWith(q.Name + "{", StringComparison.Ordinal) || l.StartsWith(q.Name + " ", StringComparison.Ordinal))).ToList();
+        Assert.True(missing.Count == 0, "queried by deploy/monitoring but not exported: " + string.Join(", ", missing.Select(static m => $"{m.Name} ({m.File})")));
 
         // Off the client ports: the gRPC listener does not serve it.
         using var h2 = new HttpClient { DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
@@ -166,6 +191,12 @@ public sealed class MetricsHealthTests
 
         return text;
     }
+
+    /// <summary>The sum of every sample of <paramref name="name"/> (all its label sets).</summary>
+    private static double SumOf(string text, string name)
+        => text.Split('\n')
+            .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal))
+            .Sum(static l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
 
     /// <summary>The value of the first sample of <paramref name="name"/> whose labels include all of <paramref name="labels"/>; NaN if none.</summary>
     private static double Sample(string text, string name, params string[] labels)

@@ -52,7 +52,10 @@ internal static class DiagnosticsEndpoint
 
     public static void MapNodeDiagnostics(this WebApplication app, Func<int?> diagnosticsPort)
     {
-        // Creates the observed instruments and the DotNext bridge before the first scrape.
+        // The meter provider (OpenTelemetry's listener) and the DotNext bridge exist before the host starts, so what the
+        // Raft node records from its first moment (an election, a flush) is heard; otherwise OpenTelemetry's hosted
+        // service builds the provider only after the services registered before it (RaftHost among them) started.
+        app.Services.GetRequiredService<MeterProvider>();
         app.Services.GetRequiredService<NodeGauges>();
         app.Services.GetRequiredService<DotNextMeterBridge>();
 

@@ -6,8 +6,11 @@ namespace RaftKV.Node.Diagnostics;
 /// <summary>
 /// Re-records three of DotNext's own measurements (public <see cref="System.Diagnostics.Metrics"/> instruments) under
 /// RaftKV's names and in seconds: the leader's replication round (broadcast-time), the write-ahead log's flush to disk
-/// (entries-flush-duration: the fsync), and transitions to candidate (elections this node started). DotNext's meters
-/// are process-wide: with several nodes in one process (tests) each node's endpoint reports all of them.
+/// (entries-flush-duration: the fsync; RaftKV's own log's fdatasync, <see cref="Log.DataSync"/>, under the same name),
+/// and transitions to candidate (elections this node started). DotNext's meters
+/// are process-wide: with several nodes in one process (tests) each node's endpoint reports all of them. Created before
+/// the host starts (<see cref="DiagnosticsEndpoint.MapNodeDiagnostics"/>), so it hears the node's first election; the
+/// election count is kept here and read at each scrape, so it holds elections from before the exporter existed.
 /// </summary>
 internal sealed class DotNextMeterBridge : IDisposable
 {
@@ -17,7 +20,7 @@ internal sealed class DotNextMeterBridge : IDisposable
     private readonly MeterListener _listener = new();
     private readonly Histogram<double> _round;
     private readonly Histogram<double> _flush;
-    private readonly Counter<long> _elections;
+    private long _elections;
 
     public DotNextMeterBridge(NodeMetrics metrics)
     {
@@ -26,12 +29,13 @@ internal sealed class DotNextMeterBridge : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         _flush = meter.CreateHistogram("raftkv.log.fsync.duration", "s", "Time of one flush of the write-ahead log to disk (DotNext entries-flush-duration)",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
-        _elections = meter.CreateCounter<long>("raftkv.elections", null, "Elections this node started (transitions to candidate)");
+        meter.CreateObservableCounter("raftkv.elections", () => Interlocked.Read(ref _elections), null, "Elections this node started (transitions to candidate)");
 
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name.StartsWith("DotNext.", StringComparison.Ordinal)
-                && instrument.Name is "broadcast-time" or "entries-flush-duration" or "transitions-to-candidate-count")
+            if ((instrument.Meter.Name.StartsWith("DotNext.", StringComparison.Ordinal)
+                    && instrument.Name is "broadcast-time" or "entries-flush-duration" or "transitions-to-candidate-count")
+                || (instrument.Meter.Name == Log.DataSync.MeterName && instrument.Name == Log.DataSync.FlushInstrument))
                 listener.EnableMeasurementEvents(instrument);
         };
         _listener.SetMeasurementEventCallback<double>((instrument, value, _, _) => Record(instrument, value));
@@ -48,11 +52,11 @@ internal sealed class DotNextMeterBridge : IDisposable
             case "broadcast-time":
                 _round.Record(Seconds(instrument, value));
                 break;
-            case "entries-flush-duration":
+            case "entries-flush-duration" or Log.DataSync.FlushInstrument:
                 _flush.Record(Seconds(instrument, value));
                 break;
             case "transitions-to-candidate-count":
-                _elections.Add((long)value);
+                Interlocked.Add(ref _elections, (long)value);
                 break;
         }
     }

@@ -35,6 +35,7 @@ internal sealed class NodeGauges
         meter.CreateObservableGauge("raftkv.raft.last_log_index", () => Started(r => r.Log.LastEntryIndex), null, "Highest index in this node's log");
         meter.CreateObservableGauge("raftkv.raft.applied_index", () => Started(r => r.StateMachine.AppliedIndex), null, "Highest index applied to this node's state machine");
         meter.CreateObservableGauge("raftkv.raft.apply_lag", () => Started(r => Math.Max(0, r.Log.LastCommittedEntryIndex - r.StateMachine.AppliedIndex)), "{entry}", "Committed entries this node has not applied yet");
+        meter.CreateObservableCounter("raftkv.leader.changes", () => _raft.LeaderChanges, null, "Leader changes this node saw (a new leader, or none), since it started");
         meter.CreateObservableGauge("raftkv.raft.members", () => Started(r => (long)r.Cluster.Members.Count), null, "Members in this node's configuration");
         meter.CreateObservableGauge("raftkv.member.available", MemberAvailable, null, "1 while this node's last request to a member succeeded, per member (the leader talks to every member; a follower only during elections)");
         meter.CreateObservableCounter("raftkv.reads", Reads, null, "Linearizable reads on the leader, by kind: lease (no round) or round (a replication round)");

@@ -5,8 +5,8 @@ namespace RaftKV.Node.Diagnostics;
 
 /// <summary>
 /// The instruments RaftKV records as things happen, on the "RaftKV" meter (exported by the metrics endpoint, see
-/// docs/metrics.md): commands by protocol, group commit, write commit time, leader changes. Observed values (term,
-/// indexes, keys, connections, memory) are in <see cref="NodeGauges"/>. Names use dots; the Prometheus exporter
+/// docs/metrics.md): commands by protocol, group commit, write commit time. Observed values (term, indexes, leader
+/// changes, keys, connections, memory) are in <see cref="NodeGauges"/>. Names use dots; the Prometheus exporter
 /// turns them into <c>raftkv_..._total</c>, <c>_seconds</c> and <c>_bytes</c> from the instrument kind and unit.
 /// Command labels are command names from the registry (bounded), never client-sent text.
 /// </summary>
@@ -25,7 +25,6 @@ internal sealed class NodeMetrics
     private readonly Histogram<double> _commandDuration;
     private readonly Histogram<int> _entryCommands;
     private readonly Histogram<double> _commitDuration;
-    private readonly Counter<long> _leaderChanges;
 
     public NodeMetrics(IMeterFactory meters)
     {
@@ -38,7 +37,6 @@ internal sealed class NodeMetrics
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = CountBuckets });
         _commitDuration = Meter.CreateHistogram("raftkv.write.commit.duration", "s", "Time from proposing a log entry to its commit and apply on this leader (one replication round and fsync on a majority)",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
-        _leaderChanges = Meter.CreateCounter<long>("raftkv.leader.changes", null, "Leader changes this node saw (a new leader, or none)");
     }
 
     public Meter Meter { get; }
@@ -59,6 +57,4 @@ internal sealed class NodeMetrics
         _entryCommands.Record(commands);
         _commitDuration.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds);
     }
-
-    public void LeaderChanged() => _leaderChanges.Add(1);
 }

@@ -10,7 +10,7 @@ namespace RaftKV.Node.Diagnostics;
 /// second); those are summarised by <see cref="RepeatSummarizingLoggerFactory"/>, and these lines tell the story.
 /// Started after <see cref="RaftHost"/>, so its cluster exists.
 /// </summary>
-internal sealed partial class RaftStateLog(RaftHost raft, NodeMetrics metrics, TimeProvider clock, ILogger<RaftStateLog> logger) : IHostedService
+internal sealed partial class RaftStateLog(RaftHost raft, TimeProvider clock, ILogger<RaftStateLog> logger) : IHostedService
 {
     private readonly Dictionary<IClusterMember, long> _unreachableSince = [];
     private readonly Lock _lock = new();
@@ -23,6 +23,10 @@ internal sealed partial class RaftStateLog(RaftHost raft, NodeMetrics metrics, T
         cluster.MemberAdded += (_, added) => Watch(added.Member);
         foreach (var member in cluster.Members)
             Watch(member);
+
+        // The node may have been elected while the services before this one started (a one-node cluster at once).
+        if (raft.IsLeader)
+            OnLeaderEpoch(isLeader: true, CancellationToken.None);
         return Task.CompletedTask;
     }
 
@@ -40,7 +44,6 @@ internal sealed partial class RaftStateLog(RaftHost raft, NodeMetrics metrics, T
 
     private void OnLeaderEpoch(bool isLeader, CancellationToken epoch)
     {
-        metrics.LeaderChanged();
         var term = raft.IsStarted ? raft.Cluster.Term : 0;
         lock (_lock)
         {

@@ -40,6 +40,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
     public const int LogFailedExitCode = 70;
 
     private readonly SnapshotOffers _offers;
+    private readonly Diagnostics.NodeLogScope _logScope;
     private readonly Security.NodeTls _tls;
 
     // Tests' hooks into the state machine, applied before it restores (none in a real node).
@@ -47,8 +48,9 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
 
     public RaftHost(
         IOptions<NodeOptions> options, DiskSpaceGuard disk, SnapshotOffers offers, IHostApplicationLifetime lifetime, ILoggerFactory loggerFactory,
-        IEnumerable<Action<KvStateMachine>> stateMachineSetup, Security.NodeTls tls)
+        IEnumerable<Action<KvStateMachine>> stateMachineSetup, Security.NodeTls tls, Diagnostics.NodeLogScope logScope)
     {
+        _logScope = logScope;
         _tls = tls;
         _offers = offers;
         _stateMachineSetup = [.. stateMachineSetup];
@@ -86,6 +88,13 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
 
     private long _leaseReads;
     private long _roundReads;
+    private long _leaderChanges;
+
+    /// <summary>
+    /// Leader changes this node saw (a new leader, or none) since it started: counted by the handler subscribed before
+    /// the Raft node starts, so a change that comes before the metrics exporter or any other listener exists counts.
+    /// </summary>
+    public long LeaderChanges => Interlocked.Read(ref _leaderChanges);
 
     /// <summary>Reads answered under the leader lease, and reads that needed a replication round.</summary>
     public (long Lease, long Round) ReadCounts => (Interlocked.Read(ref _leaseReads), Interlocked.Read(ref _roundReads));
@@ -179,6 +188,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         if (_options.LeaderLease)
             WriteLastLeaderContact(_cluster, new Timestamp());
         var cluster = _cluster;
+        _logScope.TermFrom(() => cluster.Term);
         _wal.BatchCut = () => _ = ForceReplicationSoonAsync(cluster);
         _cluster.LeaderChanged += OnLeaderChanged;
         _cluster.MemberAdded += OnMemberAdded;
@@ -247,6 +257,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
 
     private void OnLeaderChanged(ICluster cluster, IClusterMember? leader)
     {
+        Interlocked.Increment(ref _leaderChanges);
         var previous = Interlocked.Exchange(ref _leaderEpoch, new CancellationTokenSource());
         previous.Cancel();
         previous.Dispose();
