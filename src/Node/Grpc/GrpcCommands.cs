@@ -23,6 +23,20 @@ internal sealed class GrpcCommands(CommandExecutor executor, Security.AccessCont
             throw GrpcErrors.Invalid(Protocol.Replies.ErrorMessages.WrongArity(spec.Name));
         if (KeyValueStore.Validate(spec.Id, args[1..]) is ErrorReply invalid)
             throw GrpcErrors.Invalid(invalid.Message);
+        var reply = await ExecuteAsync(context, spec, args).ConfigureAwait(false);
+        if (reply is not ErrorReply error)
+            return reply;
+        if (context.CancellationToken.IsCancellationRequested && context.Deadline <= DateTime.UtcNow)
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded"));
+        throw GrpcErrors.From(error.Message, raft.LeaderRespEndpoint);
+    }
+
+    /// <summary>
+    /// <paramref name="args"/> (a known command, its arity checked) as the call's ACL user, through the executor: its
+    /// reply, an error reply included; an ACL refusal throws Unauthenticated or PermissionDenied.
+    /// </summary>
+    public async Task<Reply> ExecuteAsync(ServerCallContext context, CommandSpec spec, byte[][] args)
+    {
         var identity = Security.GrpcIdentity.Of(context, access);
         if (access.Check(identity, spec, args) is ErrorReply denied)
             throw Security.GrpcIdentity.Refusal(denied.Message);
@@ -30,10 +44,6 @@ internal sealed class GrpcCommands(CommandExecutor executor, Security.AccessCont
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var reply = await executor.ExecuteAsync(spec, args, caller, context.CancellationToken).ConfigureAwait(false);
         metrics.CommandCompleted(spec.Name, "grpc", started, reply is ErrorReply);
-        if (reply is not ErrorReply error)
-            return reply;
-        if (context.CancellationToken.IsCancellationRequested && context.Deadline <= DateTime.UtcNow)
-            throw new RpcException(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded"));
-        throw GrpcErrors.From(error.Message, raft.LeaderRespEndpoint);
+        return reply;
     }
 }

@@ -17,7 +17,7 @@ namespace RaftKV.Node.Grpc;
 /// (<see cref="Security.GrpcIdentity"/>), else the default user; a refusal is Unauthenticated (NOAUTH, WRONGPASS) or
 /// PermissionDenied (NOPERM).
 /// </remarks>
-internal sealed class KvService(GrpcCommands commands, CommandExecutor executor, Security.AccessControl access, Diagnostics.NodeMetrics metrics) : Kv.KvBase
+internal sealed class KvService(GrpcCommands commands) : Kv.KvBase
 {
     public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context) =>
         KvMessages.GetResponse(await commands.RunAsync(context, KvMessages.Get(request)).ConfigureAwait(false));
@@ -48,13 +48,6 @@ internal sealed class KvService(GrpcCommands commands, CommandExecutor executor,
             return new ExecuteResponse { Reply = ReplyConverter.ToProto(Reply.Error($"ERR '{spec.Name}' is not available over gRPC")) };
         if (!spec.AcceptsArgumentCount(args.Length))
             return new ExecuteResponse { Reply = ReplyConverter.ToProto(Reply.Error(ErrorMessages.WrongArity(spec.Name))) };
-        var identity = Security.GrpcIdentity.Of(context, access);
-        if (access.Check(identity, spec, args) is ErrorReply denied)
-            throw Security.GrpcIdentity.Refusal(denied.Message);
-        await using var caller = new GrpcCaller { UserName = identity.UserName };
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var reply = await executor.ExecuteAsync(spec, args, caller, context.CancellationToken).ConfigureAwait(false);
-        metrics.CommandCompleted(spec.Name, "grpc", started, reply is ErrorReply);
-        return new ExecuteResponse { Reply = ReplyConverter.ToProto(reply) };
+        return new ExecuteResponse { Reply = ReplyConverter.ToProto(await commands.ExecuteAsync(context, spec, args).ConfigureAwait(false)) };
     }
 }
