@@ -101,7 +101,13 @@ public static class NodeHost
         builder.Services.AddHostedService<RaftKV.Node.Security.AclRevocationSweeper>();
         builder.Services.AddHostedService<PublishDelivery>();
         builder.Services.AddHostedService<LeaderChangeAnnouncer>();
-        builder.Services.AddGrpc();
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = options.GrpcMaxMessageBytes;
+            grpc.MaxSendMessageSize = options.GrpcMaxMessageBytes;
+        });
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddSingleton<GrpcCommands>();
         builder.Services.AddNodeDiagnostics(options);
         testServices?.Invoke(builder.Services);
 
@@ -130,6 +136,13 @@ public static class NodeHost
             kestrel.ListenForDiagnostics(options, listen => diagnosticsListener = listen);
             if (!string.IsNullOrWhiteSpace(options.GrpcEndpoint))
             {
+                if (options.GrpcKeepAliveMs > 0)
+                {
+                    // Kestrel's limits are per server, and only the gRPC listener speaks HTTP/2 to clients.
+                    kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromMilliseconds(options.GrpcKeepAliveMs);
+                    kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromMilliseconds(options.GrpcKeepAliveMs);
+                }
+
                 kestrel.Listen(EndpointParser.ParseIp(options.GrpcEndpoint), listen =>
                 {
                     listen.Protocols = HttpProtocols.Http2;
@@ -155,7 +168,10 @@ public static class NodeHost
             return next(context);
         });
         app.MapGrpcService<KvService>();
+        app.MapGrpcService<TxnService>();
+        app.MapGrpcService<LockService>();
         app.MapGrpcService<AdminService>();
+        app.MapGrpcReflectionService();
         app.MapNodeDiagnostics(() => diagnosticsListener?.IPEndPoint?.Port);
         app.MapGet(SnapshotOffers.RoutePrefix + "{name}", static (string name, HttpContext context, RaftHost raft) =>
             raft.IsStarted ? raft.StateMachine.Offers.ServeAsync(raft.StateMachine.Location, name, context) : Unavailable(context));

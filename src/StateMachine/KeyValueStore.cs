@@ -482,6 +482,11 @@ public sealed partial class KeyValueStore
         CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh or CommandId.RaftkvLockOwner =>
             LockCommands.Dispatch(_locks, _keys.Events, command, args, now, _entryIndex),
         CommandId.RaftkvGetrev => RevisionCommands.GetRev(_keys, args, now),
+        CommandId.RaftkvKvGet => Commands.Kv.KvCommands.Get(_keys, args, now),
+        CommandId.RaftkvKvRange => Commands.Kv.KvCommands.Range(_keys, args, now),
+        CommandId.RaftkvKvPut => Commands.Kv.KvCommands.Put(_keys, args, now),
+        CommandId.RaftkvKvDelete => Commands.Kv.KvCommands.Delete(_keys, args, now),
+        CommandId.RaftkvTxn => Commands.Kv.TxnCommand.Apply(_keys, args, now),
         _ when ExpireDispatch.Handles(command) => ExpireDispatch.Dispatch(_keys, command, args, now),
         _ when Commands.Streams.StreamDispatch.Handles(command) => Commands.Streams.StreamDispatch.Dispatch(_keys, command, args, now),
         _ => CollectionDispatch.Dispatch(_keys, command, args, now, seed),

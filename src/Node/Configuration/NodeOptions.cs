@@ -28,6 +28,18 @@ public sealed class NodeOptions
     public string GrpcEndpoint { get; set; } = string.Empty;
 
     /// <summary>
+    /// The largest gRPC message the node receives or sends, in bytes (a request beyond it fails with RESOURCE_EXHAUSTED
+    /// before it is read into memory). gRPC's own default is 4 MiB; 64 MiB leaves room for large values and pages.
+    /// </summary>
+    public int GrpcMaxMessageBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>
+    /// Idle time after which the gRPC server pings an HTTP/2 connection (keep-alive), and closes it when no answer comes
+    /// within as long again; 0 disables the pings.
+    /// </summary>
+    public int GrpcKeepAliveMs { get; set; } = 30_000;
+
+    /// <summary>
     /// Raft endpoints of the initial members, this node included, used only to bootstrap a brand-new
     /// cluster. Empty means a one-node cluster of this node. A node that has data uses the membership
     /// stored in its data directory instead.

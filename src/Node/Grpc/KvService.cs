@@ -1,4 +1,3 @@
-using Google.Protobuf;
 using Grpc.Core;
 using RaftKV.Grpc.V1;
 using RaftKV.Node.Execution;
@@ -9,39 +8,33 @@ namespace RaftKV.Node.Grpc;
 
 /// <summary>
 /// The gRPC face of the same <see cref="CommandExecutor"/> that serves RESP: same log, same barriers, same replies.
-/// Redis error replies become <see cref="StatusCode.FailedPrecondition"/> (or Unavailable for CLUSTERDOWN) with
-/// the Redis text as the detail.
+/// Each call is a RESP command (Get: RAFTKV.KV.GET, Range: RAFTKV.KV.RANGE, Put: RAFTKV.KV.PUT, Delete:
+/// RAFTKV.KV.DELETE, Set: SET) run by <see cref="GrpcCommands"/>, whose error replies become gRPC statuses
+/// (<see cref="GrpcErrors"/>). Execute is the exception: any command, its reply (an error included) as a tree.
 /// </summary>
 /// <remarks>
 /// Calls are checked against the ACL users as RESP commands are: as the user of the call's username/password metadata
 /// (<see cref="Security.GrpcIdentity"/>), else the default user; a refusal is Unauthenticated (NOAUTH, WRONGPASS) or
 /// PermissionDenied (NOPERM).
 /// </remarks>
-internal sealed class KvService(CommandExecutor executor, Security.AccessControl access, Diagnostics.NodeMetrics metrics) : Kv.KvBase
+internal sealed class KvService(GrpcCommands commands) : Kv.KvBase
 {
-    public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context)
-    {
-        var reply = await RunAsync(context, "GET"u8.ToArray(), request.Key.ToByteArray()).ConfigureAwait(false);
-        return reply switch
-        {
-            BulkReply bulk => new GetResponse { Found = true, Value = ByteString.CopyFrom(bulk.Value) },
-            NullReply => new GetResponse { Found = false },
-            _ => throw Unexpected(reply),
-        };
-    }
+    public override async Task<GetResponse> Get(GetRequest request, ServerCallContext context) =>
+        KvMessages.GetResponse(await commands.RunAsync(context, KvMessages.Get(request)).ConfigureAwait(false));
+
+    public override async Task<RangeResponse> Range(RangeRequest request, ServerCallContext context) =>
+        KvMessages.RangeResponse(await commands.RunAsync(context, KvMessages.Range(request)).ConfigureAwait(false));
+
+    public override async Task<PutResponse> Put(PutRequest request, ServerCallContext context) =>
+        KvMessages.PutResponse(await commands.RunAsync(context, KvMessages.Put(request)).ConfigureAwait(false));
+
+    public override async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context) =>
+        KvMessages.DeleteResponse(await commands.RunAsync(context, KvMessages.Delete(request)).ConfigureAwait(false));
 
     public override async Task<SetResponse> Set(SetRequest request, ServerCallContext context)
     {
-        var reply = await RunAsync(context, "SET"u8.ToArray(), request.Key.ToByteArray(), request.Value.ToByteArray()).ConfigureAwait(false);
-        return reply is SimpleStringReply ? new SetResponse() : throw Unexpected(reply);
-    }
-
-    public override async Task<DeleteResponse> Delete(DeleteRequest request, ServerCallContext context)
-    {
-        var args = new List<byte[]> { "DEL"u8.ToArray() };
-        args.AddRange(request.Keys.Select(static k => k.ToByteArray()));
-        var reply = await RunAsync(context, [.. args]).ConfigureAwait(false);
-        return reply is IntegerReply n ? new DeleteResponse { Deleted = n.Value } : throw Unexpected(reply);
+        var reply = await commands.RunAsync(context, ["SET"u8.ToArray(), request.Key.ToByteArray(), request.Value.ToByteArray()]).ConfigureAwait(false);
+        return reply is SimpleStringReply ? new SetResponse() : throw GrpcErrors.Unexpected(reply);
     }
 
     public override async Task<ExecuteResponse> Execute(ExecuteRequest request, ServerCallContext context)
@@ -55,33 +48,6 @@ internal sealed class KvService(CommandExecutor executor, Security.AccessControl
             return new ExecuteResponse { Reply = ReplyConverter.ToProto(Reply.Error($"ERR '{spec.Name}' is not available over gRPC")) };
         if (!spec.AcceptsArgumentCount(args.Length))
             return new ExecuteResponse { Reply = ReplyConverter.ToProto(Reply.Error(ErrorMessages.WrongArity(spec.Name))) };
-        var identity = Security.GrpcIdentity.Of(context, access);
-        if (access.Check(identity, spec, args) is ErrorReply denied)
-            throw Security.GrpcIdentity.Refusal(denied.Message);
-        await using var caller = new GrpcCaller { UserName = identity.UserName };
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var reply = await executor.ExecuteAsync(spec, args, caller, context.CancellationToken).ConfigureAwait(false);
-        metrics.CommandCompleted(spec.Name, "grpc", started, reply is ErrorReply);
-        return new ExecuteResponse { Reply = ReplyConverter.ToProto(reply) };
+        return new ExecuteResponse { Reply = ReplyConverter.ToProto(await commands.ExecuteAsync(context, spec, args).ConfigureAwait(false)) };
     }
-
-    private async Task<Reply> RunAsync(ServerCallContext context, params byte[][] args)
-    {
-        if (!CommandTable.TryGet(args[0], out var spec))
-            throw new InvalidOperationException("command table lacks " + System.Text.Encoding.ASCII.GetString(args[0]));
-        var identity = Security.GrpcIdentity.Of(context, access);
-        if (access.Check(identity, spec, args) is ErrorReply denied)
-            throw Security.GrpcIdentity.Refusal(denied.Message);
-        await using var caller = new GrpcCaller { UserName = identity.UserName };
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var reply = await executor.ExecuteAsync(spec, args, caller, context.CancellationToken).ConfigureAwait(false);
-        metrics.CommandCompleted(spec.Name, "grpc", started, reply is ErrorReply);
-        return reply is ErrorReply error ? throw ToException(error) : reply;
-    }
-
-    private static RpcException ToException(ErrorReply error) => new(new Status(
-        error.Message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal) ? StatusCode.Unavailable : StatusCode.FailedPrecondition,
-        error.Message));
-
-    private static RpcException Unexpected(Reply reply) => new(new Status(StatusCode.Internal, "unexpected reply " + reply));
 }

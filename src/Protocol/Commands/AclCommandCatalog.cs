@@ -32,6 +32,11 @@ public static partial class AclCommandCatalog
         new("raftkv.lock.refresh", 4, AclCategories.Write | AclCategories.Fast, AclKeyAccess.Write),
         new("raftkv.lock.owner", 2, AclCategories.Read | AclCategories.Fast, AclKeyAccess.Read),
         new("raftkv.getrev", 2, AclCategories.Read | AclCategories.String | AclCategories.Fast, AclKeyAccess.Read),
+        new("raftkv.kv.get", 2, AclCategories.Read | AclCategories.String | AclCategories.Fast, AclKeyAccess.Read),
+        new("raftkv.kv.range", 4, AclCategories.Read | AclCategories.Keyspace | AclCategories.String | AclCategories.Slow, AclKeyAccess.Read),
+        new("raftkv.kv.put", -3, AclCategories.Write | AclCategories.String | AclCategories.Slow, AclKeyAccess.Read | AclKeyAccess.Write),
+        new("raftkv.kv.delete", -4, AclCategories.Write | AclCategories.Keyspace | AclCategories.Slow, AclKeyAccess.Read | AclKeyAccess.Write),
+        new("raftkv.txn", -4, AclCategories.Write | AclCategories.Transaction | AclCategories.Slow, AclKeyAccess.Read | AclKeyAccess.Write),
     ];
 
     /// <summary>Category names in Redis's order (bit i of <see cref="AclCategories"/> is name i).</summary>

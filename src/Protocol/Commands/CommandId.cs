@@ -189,6 +189,22 @@ public enum CommandId : ushort
     /// <summary>RAFTKV.GETREV key: the value and the key's modification revision (a read).</summary>
     RaftkvGetrev = 1010,
 
+    // The gRPC API's KV and Txn services as commands (1100-1119), so that they take the one executor path and their
+    // writes are log entries like any other. Replies carry modification revisions (see KvCommands in the StateMachine).
+    /// <summary>RAFTKV.KV.GET key: [store revision, item or nil], an item being [key, value, mod revision, ttl ms or -1] (a read).</summary>
+    RaftkvKvGet = 1100,
+    /// <summary>RAFTKV.KV.RANGE prefix after limit: one page of the string keys under a prefix, in byte order (a read).</summary>
+    RaftkvKvRange = 1101,
+    /// <summary>RAFTKV.KV.PUT key value [PX ms|PXAT ms] [NX|XX] [PREVKV]: SET with the revisions and previous item (a write).</summary>
+    RaftkvKvPut = 1102,
+    /// <summary>RAFTKV.KV.DELETE KEYS|PREFIX WITHPREV|NOPREV arg...: deletes keys, or every key under a prefix (a write).</summary>
+    RaftkvKvDelete = 1103,
+    /// <summary>
+    /// RAFTKV.TXN: etcd's transaction as one write. Compares evaluated at apply, then the success or failure list of
+    /// KV operations, all stamped with the entry's revision (see the StateMachine's TxnArguments for the layout).
+    /// </summary>
+    RaftkvTxn = 1104,
+
     // Lists (400-499).
     Lpush = 400,
     Rpush = 401,

@@ -98,6 +98,14 @@ public static class CommandTable
         // A key's value with its modification revision, so a client can read, then watch from there.
         new("raftkv.getrev", CommandId.RaftkvGetrev, 2, Read | Fast, 1, 1, 1),
 
+        // The gRPC KV and Txn services' commands. A prefix stands at the key position, so ACL key patterns are checked
+        // against it; RAFTKV.TXN's keys are found inside its operations (AclRequest.KeyPositions).
+        new("raftkv.kv.get", CommandId.RaftkvKvGet, 2, Read | Fast, 1, 1, 1),
+        new("raftkv.kv.range", CommandId.RaftkvKvRange, 4, Read, 1, 1, 1),
+        new("raftkv.kv.put", CommandId.RaftkvKvPut, -3, Write | DenyOom, 1, 1, 1),
+        new("raftkv.kv.delete", CommandId.RaftkvKvDelete, -4, Write, 3, -1, 1),
+        new("raftkv.txn", CommandId.RaftkvTxn, -4, Write | DenyOom),
+
         // Strings.
         new("get", CommandId.Get, 2, Read | Fast, 1, 1, 1),
         new("set", CommandId.Set, -3, Write | DenyOom, 1, 1, 1),

@@ -67,6 +67,8 @@ public static class AclRequest
         };
         if (spec.Id == CommandId.Sort)
             return SortKeyPositions(command);
+        if (spec.Id == CommandId.RaftkvTxn)
+            return Commands.Kv.TxnArguments.KeyPositions(command);
         if (numkeysAt == 0)
         {
             if (spec.FirstKey == 0)

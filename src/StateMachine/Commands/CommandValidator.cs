@@ -61,6 +61,10 @@ internal static class CommandValidator
                 return Security.ClusterSecret.Validate(args[0]);
             case CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh:
                 return LockCommands.Validate(command, args);
+            case CommandId.RaftkvKvRange or CommandId.RaftkvKvPut or CommandId.RaftkvKvDelete:
+                return Kv.KvCommands.Validate(command, args);
+            case CommandId.RaftkvTxn:
+                return Kv.TxnArguments.TryParse(args, out _, out var txnError) ? null : txnError;
             case CommandId.Setbit:
                 return BitArguments.ValidateSetBit(args);
             case CommandId.Getbit:

@@ -9,7 +9,8 @@ namespace RaftKV.StateMachine.Commands;
 /// the entry's timestamp (the leader's clock), as Redis does for its AOF and replicas, so that a replica,
 /// a log replay after a restart or a new leader computes the same expiry whatever its own "now".
 /// EXPIRE and PEXPIRE become PEXPIREAT; SETEX and PSETEX become SET ... PXAT; SET's and GETEX's EX and PX
-/// become PXAT. Every other argument is kept as sent. A command that would fail (bad syntax, a bad
+/// become PXAT, and so do RAFTKV.KV.PUT's PX and that of each PUT inside RAFTKV.TXN. Every other argument is kept
+/// as sent. A command that would fail (bad syntax, a bad
 /// time, an overflow) is left as it is, so that applying it gives exactly the error the client would
 /// have had; so is every other command.
 /// </summary>
@@ -91,6 +92,18 @@ internal static class LogForm
                     }
 
                     return command with { Arguments = [args[0], Pxat, RedisIntegers.Format(expireAt)] };
+                }
+
+            case CommandId.RaftkvKvPut:
+                {
+                    var rewritten = Kv.KvPutOptions.ToLogForm(args, 0, args.Length, now);
+                    return ReferenceEquals(rewritten, args) ? command : command with { Arguments = rewritten };
+                }
+
+            case CommandId.RaftkvTxn:
+                {
+                    var rewritten = Kv.TxnCommand.ToLogForm(args, now);
+                    return ReferenceEquals(rewritten, args) ? command : command with { Arguments = rewritten };
                 }
 
             case CommandId.Restore:

@@ -142,6 +142,11 @@ public class CommandTableTests
     [InlineData("raftkv.lock.refresh", 4, 1, 1, 1)]
     [InlineData("raftkv.lock.owner", 2, 1, 1, 1)]
     [InlineData("raftkv.getrev", 2, 1, 1, 1)]
+    [InlineData("raftkv.kv.get", 2, 1, 1, 1)]
+    [InlineData("raftkv.kv.range", 4, 1, 1, 1)]
+    [InlineData("raftkv.kv.put", -3, 1, 1, 1)]
+    [InlineData("raftkv.kv.delete", -4, 3, -1, 1)]
+    [InlineData("raftkv.txn", -4, 0, 0, 0)]
     [InlineData("pubsub", -2, 0, 0, 0)]
     public void Spec_MatchesRedisCommandInfo(string name, int arity, int firstKey, int lastKey, int step)
     {
@@ -176,6 +181,11 @@ public class CommandTableTests
     [InlineData("raftkv.lock.refresh", CommandFlags.Write | CommandFlags.Fast)]
     [InlineData("raftkv.lock.owner", CommandFlags.Read | CommandFlags.Fast)]
     [InlineData("raftkv.getrev", CommandFlags.Read | CommandFlags.Fast)]
+    [InlineData("raftkv.kv.get", CommandFlags.Read | CommandFlags.Fast)]
+    [InlineData("raftkv.kv.range", CommandFlags.Read)]
+    [InlineData("raftkv.kv.put", CommandFlags.Write | CommandFlags.DenyOom)]
+    [InlineData("raftkv.kv.delete", CommandFlags.Write)]
+    [InlineData("raftkv.txn", CommandFlags.Write | CommandFlags.DenyOom)]
     [InlineData("pubsub", CommandFlags.PubSub | CommandFlags.Connection)]
     public void Flags_FollowTheDesign(string name, CommandFlags flags)
     {
