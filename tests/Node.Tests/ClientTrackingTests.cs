@@ -155,6 +155,24 @@ public sealed class ClientTrackingTests
     }
 
     [Fact]
+    public async Task Invalidation_ProducedWhileTheClientsCommandRuns_FollowsThatCommandsReply()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var tracker = await TrackingClientAsync(node.RespPort, "CLIENT", "TRACKING", "ON");
+        await using var writer = await RespTestClient.ConnectAsync(node.RespPort);
+        await tracker.SendAsync("GET", "k");
+
+        // The write lands while the tracker's command runs (DEBUG SLEEP holds only its own connection here; in Redis it
+        // holds the server, so the write, and its invalidation, come after the reply there too).
+        var sleeping = tracker.SendAsync("DEBUG", "SLEEP", "3");
+        await Task.Delay(300);
+        Assert.Equal("OK", (await writer.SendAsync("SET", "k", "1")).Text());
+        Assert.Equal("OK", (await sleeping).Text());
+        Assert.Equal(["k"], Invalidated(await tracker.ReadReplyAsync()));
+    }
+
+    [Fact]
     public async Task Reset_AndClose_EndTracking()
     {
         await using var cluster = await TestCluster.StartAsync(1);
