@@ -67,11 +67,24 @@ internal sealed class ClientTracking
         }
     }
 
-    /// <summary>True while a write of this connection naming <paramref name="key"/> is in flight.</summary>
-    public bool IsOwnWrite(string key)
+    /// <summary>
+    /// True, and uses up one mark, when a write of this connection naming <paramref name="key"/> is in flight: the
+    /// change being reported is taken for that write's. One change per mark, so when another client's change of the key
+    /// takes the mark first, this connection's own change is invalidated after it (a spare invalidation, never a missed
+    /// one); a write in flight that changes nothing can still take another's change until its reply.
+    /// </summary>
+    public bool TakeOwnWrite(string key)
     {
         lock (_writesLock)
-            return _writesInFlight.ContainsKey(key);
+        {
+            if (!_writesInFlight.TryGetValue(key, out var count))
+                return false;
+            if (count > 1)
+                _writesInFlight[key] = count - 1;
+            else
+                _writesInFlight.Remove(key);
+            return true;
+        }
     }
 
     /// <summary>Clears every option (CLIENT TRACKING OFF, RESET, close); the table's lock is held.</summary>

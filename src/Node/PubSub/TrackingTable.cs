@@ -157,17 +157,21 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
             InvalidateLocked(oldest.Value, null, byWrite: false);
     }
 
-    public void Changed(IReadOnlyList<byte[]> keys, bool flushed)
+    public void Changed(IReadOnlyList<byte[]> keys, bool flushed, bool byClient)
     {
         lock (_lock)
         {
+            // A command reports a key once per change it made to it (value, then expiry): one invalidation for all.
+            var seen = keys.Count > 1 ? new HashSet<string>(StringComparer.Ordinal) : null;
             foreach (var key in keys)
             {
                 var name = Name(key);
+                if (seen is not null && !seen.Add(name))
+                    continue;
                 if (_prefixes.Count > 0)
-                    GatherBroadcastLocked(name, key);
+                    GatherBroadcastLocked(name, key, byClient);
                 if (_keys.ContainsKey(name))
-                    InvalidateLocked(name, key, byWrite: true);
+                    InvalidateLocked(name, key, byClient);
             }
 
             if (flushed)
@@ -181,7 +185,7 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
             SendBroadcastLocked();
     }
 
-    private void GatherBroadcastLocked(string name, byte[] key)
+    private void GatherBroadcastLocked(string name, byte[] key, bool byClient)
     {
         foreach (var (prefix, sessions) in _prefixes)
         {
@@ -189,7 +193,7 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
                 continue;
             foreach (var session in sessions)
             {
-                if (session.Tracking.NoLoop && session.Tracking.IsOwnWrite(name))
+                if (byClient && session.Tracking.NoLoop && session.Tracking.TakeOwnWrite(name))
                     continue;
                 if (!_broadcast.TryGetValue(session, out var byPrefix))
                     _broadcast[session] = byPrefix = new SortedDictionary<string, List<byte[]>>(StringComparer.Ordinal);
@@ -214,8 +218,8 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
         _broadcast.Clear();
     }
 
-    // One invalidation of the key to each client that read it (a changed key skips a NOLOOP client's own write), then the
-    // key is forgotten: the next read remembers it again.
+    // One invalidation of the key to each client that read it (a change by a client skips a NOLOOP client's own write),
+    // then the key is forgotten: the next read remembers it again.
     private void InvalidateLocked(string name, byte[]? key, bool byWrite)
     {
         var (ids, node) = _keys[name];
@@ -227,7 +231,7 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
         {
             if (clients.Find(id) is not { } target || !target.Tracking.Enabled || target.Tracking.Broadcast)
                 continue;
-            if (byWrite && target.Tracking.NoLoop && target.Tracking.IsOwnWrite(name))
+            if (byWrite && target.Tracking.NoLoop && target.Tracking.TakeOwnWrite(name))
                 continue;
             keys ??= Reply.Array(Reply.Bulk(key ?? Encoding.Latin1.GetBytes(name)));
             SendLocked(target, keys);

@@ -9,8 +9,11 @@ internal interface IKeyChangeSink
     /// <summary>Whether anything listens now; while false the store records nothing.</summary>
     bool IsListening { get; }
 
-    /// <summary>One applied command changed <paramref name="keys"/> (a key may repeat), or the whole keyspace when <paramref name="flushed"/>.</summary>
-    void Changed(IReadOnlyList<byte[]> keys, bool flushed);
+    /// <summary>
+    /// One applied command changed <paramref name="keys"/> (a key may repeat), or the whole keyspace when
+    /// <paramref name="flushed"/>; <paramref name="byClient"/> is false for the leader's own entries (expiry sweeps).
+    /// </summary>
+    void Changed(IReadOnlyList<byte[]> keys, bool flushed, bool byClient);
 
     /// <summary>The entry whose commands were reported is applied (BCAST invalidations go out once per entry).</summary>
     void EntryApplied();

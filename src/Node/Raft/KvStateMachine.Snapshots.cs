@@ -263,7 +263,7 @@ internal sealed partial class KvStateMachine
                 // The whole keyspace was replaced: every key a client caches may have changed.
                 if (KeyChanges is { IsListening: true } sink)
                 {
-                    sink.Changed([], flushed: true);
+                    sink.Changed([], flushed: true, byClient: false);
                     sink.EntryApplied();
                 }
             }

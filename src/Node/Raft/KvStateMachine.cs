@@ -364,7 +364,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         {
             var (keys, flushed) = _store.TakeKeyChanges();
             if (keys.Count > 0 || flushed)
-                sink.Changed(keys, flushed);
+                sink.Changed(keys, flushed, byClient: command.Command != CommandId.ExpireSweep);
         }
 
         // Messages a script published reach this node's subscribers as an applied PUBLISH would, in order.

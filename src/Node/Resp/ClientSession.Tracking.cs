@@ -100,15 +100,15 @@ internal sealed partial class ClientSession
     {
         if (!spec.AcceptsArgumentCount(args.Length) || (spec.Flags & CommandFlags.PubSub) != 0)
             return;
-        if (spec.IsWrite)
-        {
-            if (Tracking.NoLoop)
-                (writes ??= []).AddRange(KeysOf(spec, args));
-        }
-        else if (spec.IsRead && remembers && spec.Id is not (CommandId.EvalRo or CommandId.EvalshaRo or CommandId.FcallRo))
-        {
+        if (spec.IsWrite && Tracking.NoLoop)
+            (writes ??= []).AddRange(KeysOf(spec, args));
+
+        // A script's declared keys are remembered whatever it calls (Redis: only when it calls a read command, which
+        // runs at apply, out of this session's sight): a spare invalidation at worst, never a missed one.
+        var script = spec.Id is CommandId.Eval or CommandId.Evalsha or CommandId.EvalRo or CommandId.EvalshaRo
+            or CommandId.Fcall or CommandId.FcallRo;
+        if (remembers && ((spec.IsRead && !spec.IsWrite) || script))
             _services.Tracking.Remember(this, KeysOf(spec, args));
-        }
     }
 
     private static IEnumerable<byte[]> KeysOf(CommandSpec spec, byte[][] args) =>
