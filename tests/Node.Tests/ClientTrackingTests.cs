@@ -117,6 +117,22 @@ public sealed class ClientTrackingTests
     }
 
     [Fact]
+    public async Task NoLoop_AKeysExpiryWhileTheClientsWriteOfItIsInFlight_IsStillInvalidated()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var tracker = await TrackingClientAsync(node.RespPort, "CLIENT", "TRACKING", "ON", "BCAST", "NOLOOP");
+
+        // EXEC stays in flight for the DEBUG SLEEP run after its entry; the key expires and is swept meanwhile
+        // (Redis's "Tracking gets notification of lazy expired keys").
+        await tracker.SendAsync("MULTI");
+        await tracker.SendAsync("SET", "soon", "v", "PX", "1");
+        await tracker.SendAsync("DEBUG", "SLEEP", "1");
+        Assert.IsType<ArrayReply>(await tracker.SendAsync("EXEC"));
+        Assert.Equal(["soon"], Invalidated(await tracker.ReadReplyAsync()));
+    }
+
+    [Fact]
     public async Task OptIn_TracksOnlyTheReadAfterCachingYes()
     {
         await using var cluster = await TestCluster.StartAsync(1);
