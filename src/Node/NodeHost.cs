@@ -80,6 +80,8 @@ public static class NodeHost
         builder.Services.AddSingleton<MonitorFeed>();
         builder.Services.AddHostedService<ScriptCallMonitoring>();
         builder.Services.AddSingleton<PubSubBroker>();
+        builder.Services.AddSingleton<TrackingTable>();
+        builder.Services.AddHostedService<TrackingDelivery>();
         builder.Services.AddSingleton<CommandStats>();
         builder.Services.AddSingleton<InfoBuilder>();
         builder.Services.AddSingleton<ConfigCommand>();

@@ -292,6 +292,22 @@ public sealed partial class KeyValueStore
     public long ChangeCount => _keys.Events.Changes;
 
     /// <summary>
+    /// Whether the applies record the keys they change (<see cref="TakeKeyChanges"/>), for CLIENT TRACKING's invalidations.
+    /// Recording changes no reply and no state.
+    /// </summary>
+    public bool RecordsKeyChanges
+    {
+        get => _keys.Changes.Enabled;
+        set => _keys.Changes.Enabled = value;
+    }
+
+    /// <summary>
+    /// The keys changed since the last call (in order, possibly repeated; each a copy the caller owns) and whether the
+    /// keyspace was flushed meanwhile, while <see cref="RecordsKeyChanges"/>.
+    /// </summary>
+    public (IReadOnlyList<byte[]> Keys, bool Flushed) TakeKeyChanges() => _keys.Changes.Take();
+
+    /// <summary>
     /// For a client that blocks in XREAD with <c>$</c>: <paramref name="arguments"/> (the name excluded) with each
     /// <c>$</c> replaced by its stream's last id at <paramref name="nowMs"/> (0-0 for a missing key), so that running
     /// the command again later answers only entries added after now, as Redis resolves <c>$</c> when the client blocks.

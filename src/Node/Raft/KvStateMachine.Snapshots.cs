@@ -259,6 +259,13 @@ internal sealed partial class KvStateMachine
                 Volatile.Write(ref _storeNow, _store.Now);
                 Volatile.Write(ref _appliedIndex, index);
                 Volatile.Write(ref _appliedTerm, term);
+
+                // The whole keyspace was replaced: every key a client caches may have changed.
+                if (KeyChanges is { IsListening: true } sink)
+                {
+                    sink.Changed([], flushed: true, byClient: false);
+                    sink.EntryApplied();
+                }
             }
             finally
             {

@@ -117,6 +117,9 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// </summary>
     public Action? TouchedAll { get; set; }
 
+    /// <summary>Told the keys each applied command changed, while it listens (CLIENT TRACKING).</summary>
+    public IKeyChangeSink? KeyChanges { get; set; }
+
     public long AppliedIndex => Volatile.Read(ref _appliedIndex);
 
     /// <summary>The index of the published snapshot (the log is compacted up to it), 0 when there is none.</summary>
@@ -266,6 +269,8 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         }
 
         _lock.EnterWriteLock();
+        var keyChanges = KeyChanges is { IsListening: true } sink ? sink : null;
+        _store.RecordsKeyChanges = keyChanges is not null;
         try
         {
             if (command.Command != CommandId.Batch)
@@ -305,6 +310,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         {
             // Inside the lock, so that a backup begun under it is labelled with the index its state reflects.
             Volatile.Write(ref _appliedIndex, index);
+            keyChanges?.EntryApplied();
             _lock.ExitWriteLock();
         }
     }
@@ -353,6 +359,14 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// <summary>What follows a command's apply once its reply is final: its script's messages, the blocked clients it wakes.</summary>
     private Reply AfterApply(LogCommand command, Reply reply)
     {
+        // Invalidations of the keys it changed, before its reply reaches its client (NOLOOP knows the writer then).
+        if (_store.RecordsKeyChanges && KeyChanges is { } sink)
+        {
+            var (keys, flushed) = _store.TakeKeyChanges();
+            if (keys.Count > 0 || flushed)
+                sink.Changed(keys, flushed, byClient: command.Command != CommandId.ExpireSweep);
+        }
+
         // Messages a script published reach this node's subscribers as an applied PUBLISH would, in order.
         foreach (var (channel, message) in _store.TakePublished())
             Publisher?.Invoke(new LogCommand(CommandId.Publish, command.TimestampMs, command.Seed, [channel, message]));

@@ -26,6 +26,9 @@ internal sealed class ClientRegistry
     /// </summary>
     public int Blocked => _sessions.Values.Count(static s => s.IsBlocked && !s.IsForwarded);
 
+    /// <summary>The open session with <paramref name="id"/>, or null.</summary>
+    public ClientSession? Find(long id) => _sessions.TryGetValue(id, out var session) ? session : null;
+
     public void Remove(ClientSession session) => _sessions.TryRemove(session.Id, out _);
 
     public int Count => _sessions.Count;

@@ -125,6 +125,7 @@ internal sealed partial class ClientSession
         _skipReplies = 0;
         _services.Broker.UnsubscribeAll(this);
         _services.Monitors.Remove(this);
+        _services.Tracking.Disable(this);
         ProtocolVersion = 2;
         Name = null;
         Identity.SetDefault(_services.Access.Users);
@@ -176,6 +177,14 @@ internal sealed partial class ClientSession
                 return Reply.Ok;
             case "UNBLOCK" when args.Length is 3 or 4:
                 return Unblock(args);
+            case "TRACKING" when args.Length >= 3:
+                return TrackingCommand(args);
+            case "CACHING" when args.Length >= 3:
+                return CachingCommand(args[2]);
+            case "GETREDIR" when args.Length == 2:
+                return Reply.Integer(Tracking.Enabled ? Tracking.Redirect : -1);
+            case "TRACKINGINFO" when args.Length == 2:
+                return TrackingInfo();
             case "HELP":
                 return Reply.Array(
                     Reply.Simple("CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"),
@@ -192,7 +201,7 @@ internal sealed partial class ClientSession
     private static readonly HashSet<string> ClientSubcommands = new(StringComparer.Ordinal)
     {
         "ID", "GETNAME", "SETNAME", "SETINFO", "INFO", "LIST", "NO-EVICT", "NO-TOUCH", "REPLY", "KILL", "PAUSE", "UNPAUSE",
-        "UNBLOCK",
+        "UNBLOCK", "TRACKING", "CACHING", "GETREDIR", "TRACKINGINFO",
     };
 
     // Commands whose second argument names a subcommand: Redis reports them as container|subcommand (CLIENT LIST's
@@ -256,12 +265,12 @@ internal sealed partial class ClientSession
         var now = Environment.TickCount64;
         var age = (now - _createdTicks) / 1000;
         var idle = (now - Volatile.Read(ref _lastCommandTicks)) / 1000;
-        var flags = (Subscriptions.Count > 0 ? "P" : "") + (IsBlocked ? "b" : "") + (_transaction.IsActive ? "x" : "");
+        var flags = (Subscriptions.Count > 0 ? "P" : "") + (_transaction.IsActive ? "x" : "") + (IsBlocked ? "b" : "") + TrackingFlags();
         var multi = _transaction.IsActive ? _transaction.Queued.Count : -1;
         return $"id={Id} addr={Address} laddr={LocalAddress} fd=0 name={Name} age={age} idle={idle} flags={(flags.Length == 0 ? "N" : flags)} db=0 " +
                $"sub={Subscriptions.Channels.Count} psub={Subscriptions.Patterns.Count} ssub=0 multi={multi} qbuf={QueryBufferBytes} qbuf-free=0 " +
                $"argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={LastCommand} " +
-               $"user={Identity.UserName} redir=-1 resp={ProtocolVersion} lib-name={LibraryName} lib-ver={LibraryVersion}";
+               $"user={Identity.UserName} redir={(Tracking.Enabled ? Tracking.Redirect : -1)} resp={ProtocolVersion} lib-name={LibraryName} lib-ver={LibraryVersion}";
     }
 
     private static bool IsValidClientName(string name)

@@ -23,6 +23,7 @@ internal sealed partial class ClientSession
     {
         var known = CommandTable.TryGet(request[0], out var spec);
         var isClient = known && spec!.Id == CommandId.Client;
+        var ownWrites = CommandStarting(spec, request.Arguments, isClient);
 
         // As Redis: every reply is subject to CLIENT REPLY but CLIENT REPLY's own, and RESET's, which ends the mode.
         var exempt = (isClient && request.Count > 1 && Ascii.EqualsIgnoreCase(request[1], "REPLY"u8)) || (known && spec!.Id == CommandId.Reset);
@@ -33,7 +34,17 @@ internal sealed partial class ClientSession
         var isWrite = spec is not null && (spec.IsWrite || (spec.Id == CommandId.Exec && _transaction.Queued.Any(static q => q.Spec.IsWrite)));
         if (!isClient && spec is not null)
             await _services.Clients.Pause.WaitAsync(isWrite, _closed.Token).ConfigureAwait(false);
-        var reply = await ExecuteUnfilteredAsync(request, afterPipelinedWrites, run).ConfigureAwait(false);
+        Reply? reply;
+        try
+        {
+            reply = await ExecuteUnfilteredAsync(request, afterPipelinedWrites, run).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (ownWrites is not null)
+                Tracking.EndWrite(ownWrites);
+        }
+
         return suppress ? null : reply;
     }
 

@@ -77,11 +77,7 @@ internal sealed partial class ClientSession
     /// <summary>Starts a pipelined command (see the rules above) and queues its reply after the earlier ones.</summary>
     private async Task QueueAsync(RespRequest request, InflightKind kind)
     {
-        if (_batch.Count > 0)
-        {
-            await WriteAsync(_batch).ConfigureAwait(false);
-            _batch.Clear();
-        }
+        await WriteAloneRepliesAsync(_batch).ConfigureAwait(false);
 
         // A full pipeline waits for replies to come: those of gathered relayed commands come only once they are sent.
         if (_slots.CurrentCount == 0)
@@ -251,6 +247,7 @@ internal sealed partial class ClientSession
         replies.Clear();
         if (handed > 0)
         {
+            CommandsAnswered(handed);
             Interlocked.Add(ref _unanswered, -handed);
             _slots.Release(handed);
         }

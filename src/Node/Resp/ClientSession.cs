@@ -90,6 +90,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             _services.Clients.Remove(this);
             _services.Monitors.Remove(this);
             _services.Broker.UnsubscribeAll(this);
+            _services.Tracking.Disable(this);
             _pushes.Writer.TryComplete();
             await pushLoop.ConfigureAwait(false);
 
@@ -155,10 +156,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
 
                     // A long run of commands answered alone queues its replies as it goes, so the output limit sees them.
                     if (replies.Count >= MaxBatchedReplies)
-                    {
-                        await WriteAsync(replies).ConfigureAwait(false);
-                        replies.Clear();
-                    }
+                        await WriteAloneRepliesAsync(replies).ConfigureAwait(false);
 
                     var kind = Classify(request!);
                     if (kind != InflightKind.None)
@@ -170,6 +168,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
                     await UntilAnsweredAsync().ConfigureAwait(false);
                     if (await ExecuteAsync(request!).ConfigureAwait(false) is { } reply)
                         replies.Add(reply);
+                    _aloneUnanswered++;
                 }
             }
             catch (RespProtocolException e)
@@ -183,11 +182,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             SendForwardRun();
             QueryBufferBytes = buffer.Length;
             input.AdvanceTo(buffer.Start, buffer.End);
-            if (replies.Count > 0)
-            {
-                await WriteAsync(replies).ConfigureAwait(false);
-                replies.Clear();
-            }
+            await WriteAloneRepliesAsync(replies).ConfigureAwait(false);
 
             if (protocolError is not null)
             {

@@ -20,8 +20,12 @@ internal sealed class SessionServices(
     IOptions<NodeOptions> options,
     ILoggerFactory loggerFactory,
     Security.CrossProtocolGuard crossProtocol,
-    RaftKV.Node.Security.AccessControl access)
+    RaftKV.Node.Security.AccessControl access,
+    TrackingTable tracking)
 {
+    /// <summary>CLIENT TRACKING's table of this node.</summary>
+    public TrackingTable Tracking { get; } = tracking;
+
     /// <summary>Authentication and ACL checks.</summary>
     public RaftKV.Node.Security.AccessControl Access { get; } = access;
 

@@ -15,7 +15,7 @@ namespace RaftKV.Node.Server;
 /// clients route writes by themselves. The raft section has the consensus state.
 /// </summary>
 internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard disk, ClientRegistry clients, ServerInfo server, IOptions<NodeOptions> options, TimeProvider clock,
-    RaftKV.Node.Execution.ExpirySweeper expiry, CommandStats commands)
+    RaftKV.Node.Execution.ExpirySweeper expiry, CommandStats commands, RaftKV.Node.PubSub.TrackingTable tracking)
 {
     private static readonly string[] DefaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "errorstats", "keyspace", "raft"];
     private static readonly string[] AllSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "commandstats", "errorstats", "keyspace", "raft"];
@@ -87,6 +87,7 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         Line(text, "cluster_connections", 0);
         Line(text, "maxclients", 10000);
         Line(text, "blocked_clients", clients.Blocked);
+        Line(text, "tracking_clients", tracking.TrackingClients);
     }
 
     // The script cache is replicated state (every node lists the same scripts); the Lua state is this node's own.
@@ -163,6 +164,10 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         Line(text, "expired_keys", raft.IsStarted ? raft.StateMachine.Read(static s => s.ExpiredKeyCount) : 0);
         Line(text, "evicted_keys", 0);
         Line(text, "total_error_replies", commands.TotalErrors);
+        var (trackedKeys, trackedItems, trackedPrefixes) = tracking.Totals;
+        Line(text, "tracking_total_keys", trackedKeys);
+        Line(text, "tracking_total_items", trackedItems);
+        Line(text, "tracking_total_prefixes", trackedPrefixes);
 
         // Keys deleted by the expiry sweeps this node proposed while leading, and the sweep entries.
         Line(text, "raftkv_expiry_proposed_keys", expiry.ExpiredKeys);

@@ -51,6 +51,9 @@ internal sealed class KeyTable
     /// <summary>Keyspace notifications of the changes applied (<see cref="KeyspaceNotifier"/>).</summary>
     public KeyspaceNotifier Events { get; } = new();
 
+    /// <summary>The keys changed by the commands applied, for client-side caching (<see cref="KeyChanges"/>).</summary>
+    public KeyChanges Changes { get; } = new();
+
     /// <summary>Reports a keyspace event of class <paramref name="type"/> (<see cref="Configuration.KeyspaceEvents"/>).</summary>
     public void Notify(int type, string name, ReadOnlySpan<byte> key) => Events.Notify(type, name, key);
 
@@ -129,6 +132,7 @@ internal sealed class KeyTable
             // The one place a write reaches an existing key's value: stamped even if the command then leaves it as
             // it was (a false WATCH conflict at worst, never a missed one).
             ((Entry)entry).AssignRevision(Revision);
+            Changes.Record(entry.KeySpan);
         }
 
         return entry;
@@ -145,12 +149,14 @@ internal sealed class KeyTable
             ((Entry)entry).AssignValue(value);
             SetExpiry(entry, expireAtMs);
             ((Entry)entry).AssignRevision(Revision);
+            Changes.Record(entry.KeySpan);
             entry.Touch(AccessClockMs);
             return entry;
         }
 
         var created = Entry.Of(key, value, expireAtMs);
         created.AssignRevision(Revision);
+        Changes.Record(key);
         Tombstones.Forget(key);
         created.Touch(AccessClockMs);
         _entries.Add(created);
@@ -177,6 +183,7 @@ internal sealed class KeyTable
         _frozen?.BeforeChange(entry.Key, entry);
         _undo?.BeforeChange(entry.Key, entry);
         ((Entry)entry).AssignRevision(Revision);
+        Changes.Record(entry.KeySpan);
 
         // The index is ordered by the expiry itself: take the entry out before the key it sorts by changes.
         if (entry.HasExpiry)
@@ -218,6 +225,7 @@ internal sealed class KeyTable
         }
 
         Tombstones.Add(entry.Key, DeletionRevision(entry));
+        Changes.Record(entry.KeySpan);
         return true;
     }
 
@@ -256,6 +264,7 @@ internal sealed class KeyTable
 
         _entries.Clear();
         _expiring.Clear();
+        Changes.RecordClear();
         if (_frozen is { } frozen)
         {
             frozen.Detach(_order);

@@ -1,0 +1,281 @@
+using System.Text;
+using RaftKV.Node.Raft;
+using RaftKV.Node.Resp;
+using RaftKV.Protocol.Replies;
+
+namespace RaftKV.Node.PubSub;
+
+/// <summary>
+/// Client-side caching (Redis 7.0's CLIENT TRACKING) on this node. Default mode: the keys a tracking client reads here are
+/// remembered with its id; when the applier reports a key changed (every node applies every write, so each node
+/// invalidates its own clients), each remembered client gets one invalidation and the key is forgotten. BCAST mode: every
+/// changed key matching one of the client's prefixes, gathered per prefix and sent once per applied entry. FLUSHALL,
+/// FLUSHDB and an installed snapshot send a null invalidation (every key) to every tracking client. The table holds at
+/// most tracking-table-max-keys keys: past it the oldest are forgotten and invalidated as if changed. Ids of clients gone
+/// or switched off stay until their key is invalidated, as in Redis (cleaning them would cost a walk of the table).
+/// Deliveries go through <see cref="ClientSession.PushTracked"/>, after the replies of the commands the client had in
+/// flight, so an invalidation never overtakes the reply of a read it concerns.
+/// </summary>
+internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
+{
+    private static readonly Reply InvalidateKind = Reply.Bulk("invalidate");
+    private static readonly Reply RedirBrokenKind = Reply.Bulk("tracking-redir-broken");
+    private static readonly Reply MessageKind = Reply.Bulk("message");
+    private static readonly Reply InvalidateChannel = Reply.Bulk("__redis__:invalidate");
+
+    private readonly Lock _lock = new();
+
+    // Remembered keys (Latin-1 names) with the ids that read them, and the keys oldest first for the size bound.
+    private readonly Dictionary<string, (HashSet<long> Ids, LinkedListNode<string> Node)> _keys = new(StringComparer.Ordinal);
+    private readonly LinkedList<string> _oldestFirst = new();
+    private readonly Dictionary<string, HashSet<ClientSession>> _prefixes = new(StringComparer.Ordinal);
+
+    // BCAST keys changed by the entry being applied, per client and prefix, sent when it ends.
+    private readonly Dictionary<ClientSession, SortedDictionary<string, List<byte[]>>> _broadcast = [];
+    private long _items;
+    private int _trackingClients;
+
+    public static string Name(byte[] key) => Encoding.Latin1.GetString(key);
+
+    /// <summary>Clients with tracking on (INFO tracking_clients).</summary>
+    public int TrackingClients => Volatile.Read(ref _trackingClients);
+
+    public bool IsListening => TrackingClients > 0;
+
+    /// <summary>Keys remembered (tracking_total_keys), client ids remembered with them (tracking_total_items), BCAST prefixes.</summary>
+    public (int Keys, long Items, int Prefixes) Totals
+    {
+        get
+        {
+            lock (_lock)
+                return (_keys.Count, _items, _prefixes.Count);
+        }
+    }
+
+    /// <summary>
+    /// CLIENT TRACKING ON with options already validated: sets them (prefixes add to those already set, as in Redis; BCAST
+    /// with no prefix tracks the empty prefix).
+    /// </summary>
+    public void Enable(ClientSession session, long redirect, bool broadcast, bool optIn, bool optOut, bool noLoop, IReadOnlyList<byte[]> prefixes)
+    {
+        lock (_lock)
+        {
+            var state = session.Tracking;
+            if (!state.Enabled)
+                Interlocked.Increment(ref _trackingClients);
+            state.Enabled = true;
+            state.BrokenRedirect = false;
+            state.Redirect = redirect;
+            state.Broadcast = broadcast;
+            state.OptIn = optIn;
+            state.OptOut = optOut;
+            state.NoLoop = noLoop;
+            if (!broadcast)
+                return;
+            foreach (var prefix in prefixes.Count == 0 ? [Array.Empty<byte>()] : prefixes)
+            {
+                var name = Name(prefix);
+                if (!_prefixes.TryGetValue(name, out var sessions))
+                    _prefixes[name] = sessions = [];
+                sessions.Add(session);
+                state.Prefixes.Add(name);
+            }
+        }
+    }
+
+    /// <summary>CLIENT TRACKING OFF, RESET, or the connection closed.</summary>
+    public void Disable(ClientSession session)
+    {
+        lock (_lock)
+        {
+            var state = session.Tracking;
+            foreach (var prefix in state.Prefixes)
+            {
+                if (_prefixes.TryGetValue(prefix, out var sessions) && sessions.Remove(session) && sessions.Count == 0)
+                    _prefixes.Remove(prefix);
+            }
+
+            _broadcast.Remove(session);
+            if (state.Enabled)
+                Interlocked.Decrement(ref _trackingClients);
+            state.Reset();
+        }
+    }
+
+    /// <summary>The prefix among <paramref name="session"/>'s own that <paramref name="prefix"/> overlaps, if any.</summary>
+    public string? OverlappingPrefix(ClientSession session, byte[] prefix)
+    {
+        var name = Name(prefix);
+        lock (_lock)
+            return session.Tracking.Prefixes.FirstOrDefault(own => Overlap(own, name));
+    }
+
+    /// <summary>Two prefixes overlap when one starts the other: some key would match both.</summary>
+    public static bool Overlap(string a, string b) =>
+        a.Length <= b.Length ? b.StartsWith(a, StringComparison.Ordinal) : a.StartsWith(b, StringComparison.Ordinal);
+
+    private long _maxKeys = 1_000_000;
+
+    /// <summary>tracking-table-max-keys as last read from the replicated configuration (<see cref="TrackingDelivery"/>).</summary>
+    public long MaxKeys
+    {
+        get => Interlocked.Read(ref _maxKeys);
+        set => Interlocked.Exchange(ref _maxKeys, value);
+    }
+
+    /// <summary>Remembers that <paramref name="session"/> read <paramref name="keys"/> (called before the read runs).</summary>
+    public void Remember(ClientSession session, IEnumerable<byte[]> keys)
+    {
+        lock (_lock)
+        {
+            foreach (var key in keys)
+            {
+                var name = Name(key);
+                if (!_keys.TryGetValue(name, out var entry))
+                    _keys[name] = entry = ([], _oldestFirst.AddLast(name));
+                if (entry.Ids.Add(session.Id))
+                    _items++;
+            }
+
+            EvictLocked(MaxKeys);
+        }
+    }
+
+    /// <summary>
+    /// Forgets the oldest keys while more than <see cref="MaxKeys"/> are remembered (0: no bound), invalidating them for
+    /// their clients as Redis does, so a client never keeps a value nobody will invalidate.
+    /// </summary>
+    public void Evict()
+    {
+        lock (_lock)
+            EvictLocked(MaxKeys);
+    }
+
+    private void EvictLocked(long maxKeys)
+    {
+        while (maxKeys > 0 && _keys.Count > maxKeys && _oldestFirst.First is { } oldest)
+            InvalidateLocked(oldest.Value, null, byWrite: false);
+    }
+
+    public void Changed(IReadOnlyList<byte[]> keys, bool flushed, bool byClient)
+    {
+        lock (_lock)
+        {
+            // A command reports a key once per change it made to it (value, then expiry): one invalidation for all.
+            var seen = keys.Count > 1 ? new HashSet<string>(StringComparer.Ordinal) : null;
+            foreach (var key in keys)
+            {
+                var name = Name(key);
+                if (seen is not null && !seen.Add(name))
+                    continue;
+                if (_prefixes.Count > 0)
+                    GatherBroadcastLocked(name, key, byClient);
+                if (_keys.ContainsKey(name))
+                    InvalidateLocked(name, key, byClient);
+            }
+
+            if (flushed)
+                FlushLocked();
+        }
+    }
+
+    public void EntryApplied()
+    {
+        lock (_lock)
+            SendBroadcastLocked();
+    }
+
+    private void GatherBroadcastLocked(string name, byte[] key, bool byClient)
+    {
+        foreach (var (prefix, sessions) in _prefixes)
+        {
+            if (!name.StartsWith(prefix, StringComparison.Ordinal))
+                continue;
+            foreach (var session in sessions)
+            {
+                if (byClient && session.Tracking.NoLoop && session.Tracking.TakeOwnWrite(name))
+                    continue;
+                if (!_broadcast.TryGetValue(session, out var byPrefix))
+                    _broadcast[session] = byPrefix = new SortedDictionary<string, List<byte[]>>(StringComparer.Ordinal);
+                if (!byPrefix.TryGetValue(prefix, out var gathered))
+                    byPrefix[prefix] = gathered = [];
+                if (!gathered.Any(k => k.AsSpan().SequenceEqual(key)))
+                    gathered.Add(key);
+            }
+        }
+    }
+
+    private void SendBroadcastLocked()
+    {
+        if (_broadcast.Count == 0)
+            return;
+        foreach (var (session, byPrefix) in _broadcast.OrderBy(static pair => pair.Key.Id))
+        {
+            foreach (var keys in byPrefix.Values)
+                SendLocked(session, Reply.Array(keys.Select(static k => (Reply)Reply.Bulk(k)).ToArray()));
+        }
+
+        _broadcast.Clear();
+    }
+
+    // One invalidation of the key to each client that read it (a change by a client skips a NOLOOP client's own write),
+    // then the key is forgotten: the next read remembers it again.
+    private void InvalidateLocked(string name, byte[]? key, bool byWrite)
+    {
+        var (ids, node) = _keys[name];
+        _keys.Remove(name);
+        _oldestFirst.Remove(node);
+        _items -= ids.Count;
+        Reply? keys = null;
+        foreach (var id in ids.Order())
+        {
+            if (clients.Find(id) is not { } target || !target.Tracking.Enabled || target.Tracking.Broadcast)
+                continue;
+            if (byWrite && target.Tracking.NoLoop && target.Tracking.TakeOwnWrite(name))
+                continue;
+            keys ??= Reply.Array(Reply.Bulk(key ?? Encoding.Latin1.GetBytes(name)));
+            SendLocked(target, keys);
+        }
+    }
+
+    // As Redis: a flush sends a null ("every key") to every tracking client, and the table starts empty.
+    private void FlushLocked()
+    {
+        SendBroadcastLocked();
+        foreach (var session in clients.Snapshot())
+        {
+            if (session.Tracking.Enabled)
+                SendLocked(session, Reply.Null);
+        }
+
+        _keys.Clear();
+        _oldestFirst.Clear();
+        _items = 0;
+    }
+
+    // Redis's sendTrackingMessage: to the client itself in RESP3, else to its redirect client (RESP3 push, or a RESP2
+    // subscriber's message on __redis__:invalidate); a redirect client gone marks the redirect broken and tells a RESP3
+    // client so.
+    private void SendLocked(ClientSession session, Reply keys)
+    {
+        var state = session.Tracking;
+        var target = session;
+        if (state.Redirect != 0)
+        {
+            if (clients.Find(state.Redirect) is not { } redirected)
+            {
+                state.BrokenRedirect = true;
+                if (session.ProtocolVersion > 2)
+                    session.PushTracked(new PushReply([RedirBrokenKind, Reply.Integer(state.Redirect)]));
+                return;
+            }
+
+            target = redirected;
+        }
+
+        if (target.ProtocolVersion > 2)
+            target.PushTracked(new PushReply([InvalidateKind, keys]));
+        else if (state.Redirect != 0 && target.Subscriptions.Count > 0)
+            target.PushTracked(new PushReply([MessageKind, InvalidateChannel, keys]));
+    }
+}

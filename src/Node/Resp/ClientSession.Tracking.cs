@@ -1,0 +1,246 @@
+using System.Text;
+using RaftKV.Node.PubSub;
+using RaftKV.Protocol.Commands;
+using RaftKV.Protocol.Replies;
+using RaftKV.Protocol.Resp;
+
+namespace RaftKV.Node.Resp;
+
+/// <summary>
+/// CLIENT TRACKING, CACHING, GETREDIR and TRACKINGINFO (Redis 7.0's client-side caching, see <see cref="TrackingTable"/>),
+/// what each command of a tracking client tells the table, and the order of invalidations among replies: an invalidation
+/// goes out only after the replies of every command the client had started when it was produced (as Redis sends the
+/// invalidations a command causes after its reply), so it never overtakes the reply of a read it concerns.
+/// </summary>
+internal sealed partial class ClientSession
+{
+    private readonly Lock _pushGate = new();
+    private readonly Queue<(long After, Reply Push)> _heldPushes = new();
+    private long _commandsStarted;
+    private long _commandsAnswered;
+
+    // Commands run alone by the read loop whose replies are not yet handed to the output (read loop only).
+    private long _aloneUnanswered;
+
+    /// <summary>This connection's CLIENT TRACKING state.</summary>
+    public ClientTracking Tracking { get; } = new();
+
+    /// <summary>Queues an invalidation after the replies of every command this client has started; never blocks (the applier calls it).</summary>
+    public void PushTracked(Reply push)
+    {
+        lock (_pushGate)
+        {
+            var started = Interlocked.Read(ref _commandsStarted);
+            if (_heldPushes.Count == 0 && _commandsAnswered >= started)
+                Push(push);
+            else
+                _heldPushes.Enqueue((started, push));
+        }
+    }
+
+    /// <summary><paramref name="count"/> more commands have their replies handed to the output, in request order.</summary>
+    private void CommandsAnswered(long count)
+    {
+        if (count == 0)
+            return;
+        lock (_pushGate)
+        {
+            _commandsAnswered += count;
+            while (_heldPushes.TryPeek(out var held) && held.After <= _commandsAnswered)
+                Push(_heldPushes.Dequeue().Push);
+        }
+    }
+
+    /// <summary>Writes the replies of commands run alone and counts those commands answered.</summary>
+    private async Task WriteAloneRepliesAsync(List<Reply> replies)
+    {
+        if (replies.Count > 0)
+            await WriteAsync(replies).ConfigureAwait(false);
+        replies.Clear();
+        CommandsAnswered(_aloneUnanswered);
+        _aloneUnanswered = 0;
+    }
+
+    /// <summary>
+    /// Called as a command starts, in request order: counts it in flight and, for a tracking client, remembers the keys
+    /// of its reads (before they run, so no change after the read is missed) and, with NOLOOP, marks the keys of its writes
+    /// (returned, for <see cref="ClientTracking.EndWrite"/> once the command has its reply).
+    /// </summary>
+    private List<byte[]>? CommandStarting(CommandSpec? spec, byte[][] args, bool isClient)
+    {
+        Interlocked.Increment(ref _commandsStarted);
+        var state = Tracking;
+        if (spec is null || !state.Enabled)
+            return null;
+        var remembers = state.RemembersReads;
+
+        // As Redis: CACHING lasts for the next command, but CLIENT's own and the commands of a MULTI until its end.
+        if (!isClient && spec.Id != CommandId.Multi && (!_transaction.IsActive || spec.Id is CommandId.Exec or CommandId.Discard))
+            state.Caching = false;
+        if (_transaction.IsActive && spec.Id != CommandId.Exec)
+            return null;
+
+        List<byte[]>? writes = null;
+        if (spec.Id == CommandId.Exec)
+        {
+            foreach (var queued in _transaction.Queued)
+                Track(queued.Spec, queued.Request, remembers, ref writes);
+        }
+        else
+        {
+            Track(spec, args, remembers, ref writes);
+        }
+
+        if (writes is not null)
+            state.BeginWrite(writes);
+        return writes;
+    }
+
+    private void Track(CommandSpec spec, byte[][] args, bool remembers, ref List<byte[]>? writes)
+    {
+        if (!spec.AcceptsArgumentCount(args.Length) || (spec.Flags & CommandFlags.PubSub) != 0)
+            return;
+        if (spec.IsWrite && Tracking.NoLoop)
+            (writes ??= []).AddRange(KeysOf(spec, args));
+
+        // A script's declared keys are remembered whatever it calls (Redis: only when it calls a read command, which
+        // runs at apply, out of this session's sight): a spare invalidation at worst, never a missed one.
+        var script = spec.Id is CommandId.Eval or CommandId.Evalsha or CommandId.EvalRo or CommandId.EvalshaRo
+            or CommandId.Fcall or CommandId.FcallRo;
+        if (remembers && ((spec.IsRead && !spec.IsWrite) || script))
+            _services.Tracking.Remember(this, KeysOf(spec, args));
+    }
+
+    private static IEnumerable<byte[]> KeysOf(CommandSpec spec, byte[][] args) =>
+        RaftKV.StateMachine.Acl.AclRequest.Keys(spec, args).Select(i => args[i]);
+
+    /// <summary>CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX p ...] [OPTIN] [OPTOUT] [NOLOOP], as Redis checks it.</summary>
+    private Reply TrackingCommand(byte[][] args)
+    {
+        long redirect = 0;
+        bool broadcast = false, optIn = false, optOut = false, noLoop = false;
+        var prefixes = new List<byte[]>();
+        for (var j = 3; j < args.Length; j++)
+        {
+            var more = j < args.Length - 1;
+            if (Ascii.EqualsIgnoreCase(args[j], "REDIRECT"u8) && more)
+            {
+                j++;
+                if (redirect != 0)
+                    return Reply.Error("ERR A client can only redirect to a single other client");
+                if (!RedisNumber.TryParseLong(args[j], out redirect))
+                    return Reply.Error(ErrorMessages.NotInteger);
+                if (_services.Clients.Find(redirect) is null)
+                    return Reply.Error("ERR The client ID you want redirect to does not exist");
+            }
+            else if (Ascii.EqualsIgnoreCase(args[j], "BCAST"u8))
+                broadcast = true;
+            else if (Ascii.EqualsIgnoreCase(args[j], "OPTIN"u8))
+                optIn = true;
+            else if (Ascii.EqualsIgnoreCase(args[j], "OPTOUT"u8))
+                optOut = true;
+            else if (Ascii.EqualsIgnoreCase(args[j], "NOLOOP"u8))
+                noLoop = true;
+            else if (Ascii.EqualsIgnoreCase(args[j], "PREFIX"u8) && more)
+                prefixes.Add(args[++j]);
+            else
+                return Reply.Error(ErrorMessages.Syntax);
+        }
+
+        if (Ascii.EqualsIgnoreCase(args[2], "OFF"u8))
+        {
+            _services.Tracking.Disable(this);
+            return Reply.Ok;
+        }
+
+        if (!Ascii.EqualsIgnoreCase(args[2], "ON"u8))
+            return Reply.Error(ErrorMessages.Syntax);
+        if (!broadcast && prefixes.Count > 0)
+            return Reply.Error("ERR PREFIX option requires BCAST mode to be enabled");
+        if (Tracking.Enabled && Tracking.Broadcast != broadcast)
+            return Reply.Error("ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.");
+        if (broadcast && (optIn || optOut))
+            return Reply.Error("ERR OPTIN and OPTOUT are not compatible with BCAST");
+        if (optIn && optOut)
+            return Reply.Error("ERR You can't specify both OPTIN mode and OPTOUT mode");
+        if ((optIn && Tracking.OptOut) || (optOut && Tracking.OptIn))
+            return Reply.Error("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.");
+        if (broadcast && PrefixCollision(prefixes) is { } collision)
+            return Reply.Error(collision);
+        _services.Tracking.Enable(this, redirect, broadcast, optIn, optOut, noLoop, prefixes);
+        return Reply.Ok;
+    }
+
+    // Redis's checkPrefixCollisionsOrReply: no prefix may start another, among the client's and those given.
+    private string? PrefixCollision(List<byte[]> prefixes)
+    {
+        for (var i = 0; i < prefixes.Count; i++)
+        {
+            var name = TrackingTable.Name(prefixes[i]);
+            if (_services.Tracking.OverlappingPrefix(this, prefixes[i]) is { } existing)
+                return $"ERR Prefix '{name}' overlaps with an existing prefix '{existing}'. Prefixes for a single client must not overlap.";
+            for (var j = i + 1; j < prefixes.Count; j++)
+            {
+                var other = TrackingTable.Name(prefixes[j]);
+                if (TrackingTable.Overlap(name, other))
+                    return $"ERR Prefix '{name}' overlaps with another provided prefix '{other}'. Prefixes for a single client must not overlap.";
+            }
+        }
+
+        return null;
+    }
+
+    private Reply CachingCommand(byte[] option)
+    {
+        if (!Tracking.Enabled)
+            return Reply.Error("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled");
+        if (Ascii.EqualsIgnoreCase(option, "YES"u8))
+        {
+            if (!Tracking.OptIn)
+                return Reply.Error("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+        }
+        else if (Ascii.EqualsIgnoreCase(option, "NO"u8))
+        {
+            if (!Tracking.OptOut)
+                return Reply.Error("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+        }
+        else
+        {
+            return Reply.Error(ErrorMessages.Syntax);
+        }
+
+        Tracking.Caching = true;
+        return Reply.Ok;
+    }
+
+    private Reply TrackingInfo()
+    {
+        var state = Tracking;
+        var flags = new List<Reply> { Reply.Bulk(state.Enabled ? "on" : "off") };
+        if (state.Broadcast)
+            flags.Add(Reply.Bulk("bcast"));
+        if (state.OptIn)
+            flags.Add(Reply.Bulk("optin"));
+        if (state.OptIn && state.Caching)
+            flags.Add(Reply.Bulk("caching-yes"));
+        if (state.OptOut)
+            flags.Add(Reply.Bulk("optout"));
+        if (state.OptOut && state.Caching)
+            flags.Add(Reply.Bulk("caching-no"));
+        if (state.NoLoop)
+            flags.Add(Reply.Bulk("noloop"));
+        if (state.BrokenRedirect)
+            flags.Add(Reply.Bulk("broken_redirect"));
+        var prefixes = state.Prefixes.Select(static p => (Reply)Reply.Bulk(Encoding.Latin1.GetBytes(p))).ToArray();
+        return new MapReply(
+        [
+            new(Reply.Bulk("flags"), new SetReply(flags)),
+            new(Reply.Bulk("redirect"), Reply.Integer(state.Enabled ? state.Redirect : -1)),
+            new(Reply.Bulk("prefixes"), Reply.Array(prefixes)),
+        ]);
+    }
+
+    /// <summary>CLIENT LIST's tracking flags, in Redis's order: t (tracking), R (redirect broken), B (BCAST).</summary>
+    private string TrackingFlags() =>
+        (Tracking.Enabled ? "t" : "") + (Tracking.BrokenRedirect ? "R" : "") + (Tracking.Broadcast ? "B" : "");
+}

@@ -1,0 +1,276 @@
+using RaftKV.Node.Tests.Infrastructure;
+using RaftKV.Protocol.Replies;
+
+namespace RaftKV.Node.Tests;
+
+/// <summary>
+/// CLIENT TRACKING (Redis 7.0's client-side caching) through real nodes: the node a client is connected to remembers what
+/// it read and invalidates it when it applies a change, whichever node the write was made on.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ClientTrackingTests
+{
+    [Fact]
+    public async Task Resp3Tracking_WriteByAnotherClient_PushesInvalidateOnce_ThenForgetsTheKey()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var tracker = await TrackingClientAsync(node.RespPort, "CLIENT", "TRACKING", "ON");
+        await using var writer = await RespTestClient.ConnectAsync(node.RespPort);
+        await writer.SendAsync("SET", "k", "1");
+        await writer.SendAsync("SET", "other", "1");
+
+        Assert.Equal("1", (await tracker.SendAsync("GET", "k")).Text());
+        Assert.Equal("1", (await tracker.SendAsync("GET", "other")).Text());
+        Assert.Equal("OK", (await writer.SendAsync("SET", "k", "2")).Text());
+        Assert.Equal(["k"], Invalidated(await tracker.ReadReplyAsync()));
+
+        // Sent once: k is forgotten until read again, so the next invalidation is other's.
+        Assert.Equal("OK", (await writer.SendAsync("SET", "k", "3")).Text());
+        Assert.Equal("OK", (await writer.SendAsync("SET", "other", "2")).Text());
+        Assert.Equal(["other"], Invalidated(await tracker.ReadReplyAsync()));
+    }
+
+    [Fact]
+    public async Task Tracking_OnAFollower_InvalidatesWhenTheFollowerAppliesAWriteMadeOnTheLeader()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        var follower = cluster.Nodes.First(n => n.Index != leader.Index);
+        await using var writer = await RespTestClient.ConnectAsync(leader.RespPort);
+        Assert.Equal("OK", (await writer.SendAsync("SET", "config:a", "1")).Text());
+
+        await using var tracker = await TrackingClientAsync(follower.RespPort, "CLIENT", "TRACKING", "ON");
+        Assert.Equal("1", (await tracker.SendAsync("GET", "config:a")).Text());
+        Assert.Equal("OK", (await writer.SendAsync("SET", "config:a", "2")).Text());
+        Assert.Equal(["config:a"], Invalidated(await tracker.ReadReplyAsync()));
+        Assert.Equal("2", (await tracker.SendAsync("GET", "config:a")).Text());
+    }
+
+    [Fact]
+    public async Task Resp2Redirect_DeliversOnInvalidateChannel_AndAGoneRedirectClientIsReportedBroken()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var redirect = await RespTestClient.ConnectAsync(node.RespPort);
+        var redirectId = (await redirect.SendAsync("CLIENT", "ID")).Text()!;
+        await redirect.SendAsync("SUBSCRIBE", "__redis__:invalidate");
+        await using var tracker = await RespTestClient.ConnectAsync(node.RespPort);
+        await using var writer = await RespTestClient.ConnectAsync(node.RespPort);
+
+        Assert.Equal("OK", (await tracker.SendAsync("CLIENT", "TRACKING", "ON", "REDIRECT", redirectId)).Text());
+        Assert.Equal(redirectId, (await tracker.SendAsync("CLIENT", "GETREDIR")).Text());
+        await tracker.SendAsync("GET", "k");
+        await writer.SendAsync("SET", "k", "1");
+        var message = Assert.IsType<ArrayReply>(await redirect.ReadReplyAsync());
+        Assert.Equal("message", message.Items[0].Text());
+        Assert.Equal("__redis__:invalidate", message.Items[1].Text());
+        Assert.Equal(["k"], Assert.IsType<ArrayReply>(message.Items[2]).Items.Select(static i => i.Text()));
+
+        // The redirect client goes away: the next invalidation finds it gone (RESP3 clients get told so).
+        await redirect.DisposeAsync();
+        await WaitUntilAsync(async () => !(await writer.SendAsync("CLIENT", "LIST")).Text()!.Contains($"id={redirectId} "));
+        Assert.Equal("OK", (await tracker.SendAsync("HELLO", "3")) is MapReply ? "OK" : "no map");
+        await tracker.SendAsync("GET", "k");
+        await writer.SendAsync("SET", "k", "2");
+        var broken = Assert.IsType<PushReply>(await tracker.ReadReplyAsync());
+        Assert.Equal(["tracking-redir-broken", redirectId], broken.Items.Select(static i => i.Text()));
+        var info = Assert.IsType<MapReply>(await tracker.SendAsync("CLIENT", "TRACKINGINFO"));
+        Assert.Contains("broken_redirect", Assert.IsType<SetReply>(info.Entries[0].Value).Items.Select(static i => i.Text()));
+        Assert.Contains("flags=tR ", (await tracker.SendAsync("CLIENT", "INFO")).Text());
+    }
+
+    [Fact]
+    public async Task Bcast_WithPrefix_SendsTheMatchingKeysOfOneEntryInOneMessage_AndNothingElse()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var tracker = await TrackingClientAsync(node.RespPort, "CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", "a:");
+        await using var writer = await RespTestClient.ConnectAsync(node.RespPort);
+
+        await writer.SendAsync("MULTI");
+        await writer.SendAsync("SET", "a:1", "x");
+        await writer.SendAsync("SET", "b:1", "x");
+        await writer.SendAsync("INCR", "a:2");
+        Assert.IsType<ArrayReply>(await writer.SendAsync("EXEC"));
+        Assert.Equal(["a:1", "a:2"], Invalidated(await tracker.ReadReplyAsync()).Order(StringComparer.Ordinal));
+
+        await writer.SendAsync("SET", "b:2", "x");
+        await writer.SendAsync("DEL", "a:1");
+        Assert.Equal(["a:1"], Invalidated(await tracker.ReadReplyAsync()));
+        Assert.Contains("flags=tB ", (await tracker.SendAsync("CLIENT", "INFO")).Text());
+    }
+
+    [Fact]
+    public async Task NoLoop_TheClientsOwnWritesAreNotInvalidated()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var tracker = await TrackingClientAsync(node.RespPort, "CLIENT", "TRACKING", "ON", "NOLOOP");
+        await using var writer = await RespTestClient.ConnectAsync(node.RespPort);
+        await tracker.SendAsync("GET", "mine");
+        await tracker.SendAsync("GET", "theirs");
+
+        Assert.Equal("OK", (await tracker.SendAsync("SET", "mine", "1")).Text());
+        Assert.Equal("OK", (await writer.SendAsync("SET", "theirs", "1")).Text());
+        Assert.Equal(["theirs"], Invalidated(await tracker.ReadReplyAsync()));
+    }
+
+    [Fact]
+    public async Task NoLoop_AKeysExpiryWhileTheClientsWriteOfItIsInFlight_IsStillInvalidated()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var tracker = await TrackingClientAsync(node.RespPort, "CLIENT", "TRACKING", "ON", "BCAST", "NOLOOP");
+
+        // EXEC stays in flight for the DEBUG SLEEP run after its entry; the key expires and is swept meanwhile
+        // (Redis's "Tracking gets notification of lazy expired keys").
+        await tracker.SendAsync("MULTI");
+        await tracker.SendAsync("SET", "soon", "v", "PX", "1");
+        await tracker.SendAsync("DEBUG", "SLEEP", "1");
+        Assert.IsType<ArrayReply>(await tracker.SendAsync("EXEC"));
+        Assert.Equal(["soon"], Invalidated(await tracker.ReadReplyAsync()));
+    }
+
+    [Fact]
+    public async Task OptIn_TracksOnlyTheReadAfterCachingYes()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var tracker = await TrackingClientAsync(node.RespPort, "CLIENT", "TRACKING", "ON", "OPTIN");
+        await using var writer = await RespTestClient.ConnectAsync(node.RespPort);
+        await tracker.SendAsync("GET", "uncached");
+        Assert.Equal("OK", (await tracker.SendAsync("CLIENT", "CACHING", "YES")).Text());
+        await tracker.SendAsync("GET", "cached");
+        await tracker.SendAsync("GET", "after");
+
+        await writer.SendAsync("SET", "uncached", "1");
+        await writer.SendAsync("SET", "after", "1");
+        await writer.SendAsync("SET", "cached", "1");
+        Assert.Equal(["cached"], Invalidated(await tracker.ReadReplyAsync()));
+    }
+
+    [Fact]
+    public async Task Flushall_SendsANullInvalidation_AndTheOwnWritesInvalidationFollowsItsReply()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var tracker = await TrackingClientAsync(node.RespPort, "CLIENT", "TRACKING", "ON");
+        await using var writer = await RespTestClient.ConnectAsync(node.RespPort);
+        await writer.SendAsync("HSET", "h", "f", "1");
+        await tracker.SendAsync("HGET", "h", "f");
+
+        // As Redis ("hdel deliver invalidate message after response in the same connection").
+        Assert.Equal("1", (await tracker.SendAsync("HDEL", "h", "f")).Text());
+        Assert.Equal(["h"], Invalidated(await tracker.ReadReplyAsync()));
+
+        Assert.Equal("OK", (await writer.SendAsync("FLUSHALL")).Text());
+        var push = Assert.IsType<PushReply>(await tracker.ReadReplyAsync());
+        Assert.Equal("invalidate", push.Items[0].Text());
+        Assert.IsType<NullReply>(push.Items[1]);
+    }
+
+    [Fact]
+    public async Task Invalidation_ProducedWhileTheClientsCommandRuns_FollowsThatCommandsReply()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var tracker = await TrackingClientAsync(node.RespPort, "CLIENT", "TRACKING", "ON");
+        await using var writer = await RespTestClient.ConnectAsync(node.RespPort);
+        await tracker.SendAsync("GET", "k");
+
+        // The write lands while the tracker's command runs (DEBUG SLEEP holds only its own connection here; in Redis it
+        // holds the server, so the write, and its invalidation, come after the reply there too).
+        var sleeping = tracker.SendAsync("DEBUG", "SLEEP", "3");
+        await Task.Delay(300);
+        Assert.Equal("OK", (await writer.SendAsync("SET", "k", "1")).Text());
+        Assert.Equal("OK", (await sleeping).Text());
+        Assert.Equal(["k"], Invalidated(await tracker.ReadReplyAsync()));
+    }
+
+    [Fact]
+    public async Task Reset_AndClose_EndTracking()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var tracker = await TrackingClientAsync(node.RespPort, "CLIENT", "TRACKING", "ON");
+        await using var admin = await RespTestClient.ConnectAsync(node.RespPort);
+        Assert.Contains("tracking_clients:1", (await admin.SendAsync("INFO", "clients")).Text());
+        Assert.Contains("flags=t ", (await tracker.SendAsync("CLIENT", "INFO")).Text());
+
+        Assert.Equal("RESET", (await tracker.SendAsync("RESET")).Text());
+        Assert.Equal("-1", (await tracker.SendAsync("CLIENT", "GETREDIR")).Text());
+        Assert.Contains("flags=N ", (await tracker.SendAsync("CLIENT", "INFO")).Text());
+        Assert.Contains("tracking_clients:0", (await admin.SendAsync("INFO", "clients")).Text());
+
+        await using (var closing = await TrackingClientAsync(node.RespPort, "CLIENT", "TRACKING", "ON", "BCAST"))
+            Assert.Contains("tracking_clients:1", (await admin.SendAsync("INFO", "clients")).Text());
+        await WaitUntilAsync(async () => (await admin.SendAsync("INFO", "clients")).Text()!.Contains("tracking_clients:0"));
+        Assert.Contains("tracking_total_prefixes:0", (await admin.SendAsync("INFO", "stats")).Text());
+    }
+
+    [Fact]
+    public async Task TableOverMaxKeys_ForgetsAndInvalidatesTheOldestKeys()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var tracker = await TrackingClientAsync(node.RespPort, "CLIENT", "TRACKING", "ON");
+        await using var admin = await RespTestClient.ConnectAsync(node.RespPort);
+        await tracker.SendAsync("GET", "first");
+        await tracker.SendAsync("GET", "second");
+
+        Assert.Equal("OK", (await admin.SendAsync("CONFIG", "SET", "tracking-table-max-keys", "1")).Text());
+        Assert.Equal(["first"], Invalidated(await tracker.ReadReplyAsync()));
+        Assert.Contains("tracking_total_keys:1", (await admin.SendAsync("INFO", "stats")).Text());
+    }
+
+    [Theory]
+    [InlineData("ERR PREFIX option requires BCAST mode to be enabled", "ON", "PREFIX", "a")]
+    [InlineData("ERR OPTIN and OPTOUT are not compatible with BCAST", "ON", "BCAST", "OPTIN")]
+    [InlineData("ERR You can't specify both OPTIN mode and OPTOUT mode", "ON", "OPTIN", "OPTOUT")]
+    [InlineData("ERR The client ID you want redirect to does not exist", "ON", "REDIRECT", "987654")]
+    [InlineData("ERR value is not an integer or out of range", "ON", "REDIRECT", "x")]
+    [InlineData("ERR Prefix 'ab' overlaps with another provided prefix 'a'. Prefixes for a single client must not overlap.", "ON", "BCAST", "PREFIX", "ab", "PREFIX", "a")]
+    [InlineData("ERR syntax error", "MAYBE")]
+    [InlineData("ERR syntax error", "ON", "FAST")]
+    public async Task TrackingCommand_BadOptions_AnswerRedisErrors(string error, params string[] options)
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(node.RespPort);
+        Assert.Equal("-" + error, (await client.SendAsync(["CLIENT", "TRACKING", .. options])).Text());
+        Assert.Equal("-ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled",
+            (await client.SendAsync("CLIENT", "CACHING", "YES")).Text());
+
+        Assert.Equal("OK", (await client.SendAsync("CLIENT", "TRACKING", "ON", "OPTIN")).Text());
+        Assert.Equal("-ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.", (await client.SendAsync("CLIENT", "CACHING", "NO")).Text());
+        Assert.Equal("-ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.",
+            (await client.SendAsync("CLIENT", "TRACKING", "ON", "BCAST")).Text());
+    }
+
+    private static async Task<RespTestClient> TrackingClientAsync(int port, params string[] tracking)
+    {
+        var client = await RespTestClient.ConnectAsync(port);
+        Assert.IsType<MapReply>(await client.SendAsync("HELLO", "3"));
+        Assert.Equal("OK", (await client.SendAsync(tracking)).Text());
+        return client;
+    }
+
+    /// <summary>The keys of an invalidate push.</summary>
+    private static List<string?> Invalidated(Reply reply)
+    {
+        var push = Assert.IsType<PushReply>(reply);
+        Assert.Equal("invalidate", push.Items[0].Text());
+        return Assert.IsType<ArrayReply>(push.Items[1]).Items.Select(static i => i.Text()).ToList();
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met within 30 s");
+            await Task.Delay(50);
+        }
+    }
+}
