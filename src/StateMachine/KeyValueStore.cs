@@ -348,69 +348,6 @@ public sealed partial class KeyValueStore
     /// </summary>
     public Snapshots.IncrementalSnapshot BeginSnapshot(long index, long term) => new(this, index, term);
 
-    /// <summary>
-    /// The state digest (20 bytes, as DEBUG DIGEST): the keyspace's XOR the lock table's (which adds nothing while no
-    /// lock was ever granted); zeros when empty, independent of insertion order.
-    /// </summary>
-    public byte[] Digest()
-    {
-        var digest = KeyspaceDigest.Compute(_keys);
-        LockDigest.XorInto(_locks, digest);
-        return digest;
-    }
-
-    /// <summary>The digest of one key's value and expiry (as DEBUG DIGEST-VALUE); 20 zero bytes for a missing key.</summary>
-    public byte[]? DigestValue(byte[] key)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        return KeyspaceDigest.ComputeValue(_keys.Find(key));
-    }
-
-    /// <summary>
-    /// MEMORY USAGE's estimate of <paramref name="key"/>'s bytes: the key, its value in canonical form and a fixed
-    /// per-key overhead (Redis's object header and dictionary entry); null for a missing key. An expired key not yet
-    /// swept still counts, as in Redis, whose MEMORY USAGE does not look at expiry.
-    /// </summary>
-    public long? MemoryUsage(byte[] key)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        if (_keys.Find(key) is not { } entry)
-        {
-            return null;
-        }
-
-        var counter = new ByteCounter();
-        entry.Value.WriteCanonical(counter);
-        return PerKeyOverhead + key.Length + counter.Count;
-    }
-
-    /// <summary>
-    /// DEBUG OBJECT's line for <paramref name="key"/>, in Redis's fields: "at" is an identity derived from the key (a
-    /// value is not at a fixed address here; it stays the same while the key exists, as an in-place change keeps
-    /// Redis's), serializedlength the value's canonical size; null for a missing key.
-    /// </summary>
-    public string? DebugObject(byte[] key)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        if (_keys.Find(key) is not { } entry)
-        {
-            return null;
-        }
-
-        var counter = new ByteCounter();
-        entry.Value.WriteCanonical(counter);
-        var identity = System.IO.Hashing.XxHash64.HashToUInt64(key);
-        var text = FormattableString.Invariant(
-            $"Value at:0x{identity:x} refcount:1 encoding:{entry.Value.Encoding} serializedlength:{counter.Count} lru:0 lru_seconds_idle:0");
-        if (entry.Value is Values.ListValue list)
-        {
-            text += FormattableString.Invariant(
-                $" ql_nodes:1 ql_avg_node:{list.Count:0.00} ql_listpack_max:{_config.Get("list-max-listpack-size")} ql_compressed:{(_config.Get("list-compress-depth") != "0" ? 1 : 0)} ql_uncompressed_size:{counter.Count}");
-        }
-
-        return text;
-    }
-
     /// <summary>Redis's robj (16 bytes) and dict entry (24 bytes) with the key's sds header, per key.</summary>
     private const long PerKeyOverhead = 48;
 
