@@ -135,6 +135,34 @@ public sealed class AclTests
         Assert.StartsWith("ERR unknown command", Error(await plain.SendAsync("RAFTKV-INTERNAL-AS", "reader")), StringComparison.Ordinal);
     }
 
+    // The hold a leadership transfer asks of the members that are not its target: only a member can ask it (a plain
+    // client gets Redis's unknown-command answer), and it ends by itself, so a lost transfer never leaves the node
+    // unable to stand for election.
+    [Fact]
+    public async Task ElectionHold_IsAMemberOnlyCommand_AndEndsByItself()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        var follower = cluster.Nodes.First(n => n != leader);
+
+        await using var plain = await RespTestClient.ConnectAsync(follower.RespPort);
+        Assert.StartsWith("ERR unknown command", Error(await plain.SendAsync("RAFTKV-INTERNAL-HOLD", "1000")), StringComparison.Ordinal);
+        Assert.False(follower.Raft.IsHoldingElections);
+
+        await using var member = await RespTestClient.ConnectAsync(follower.RespPort);
+        Assert.Equal("OK", await MemberHandshake.ForwardAsync(member, follower));
+        Assert.Equal("ERR syntax error", Error(await member.SendAsync("RAFTKV-INTERNAL-HOLD", "soon")));
+        Assert.Equal("OK", (await member.SendAsync("RAFTKV-INTERNAL-HOLD", "1500")).Text());
+        Assert.True(follower.Raft.IsHoldingElections);
+        Assert.True(follower.Raft.Cluster.Standby);
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (follower.Raft.IsHoldingElections && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        Assert.False(follower.Raft.IsHoldingElections);
+        Assert.False(follower.Raft.Cluster.Standby);
+    }
+
     [Fact]
     public async Task Requirepass_AsksForAuth_AndHelloAuthSignsIn()
     {

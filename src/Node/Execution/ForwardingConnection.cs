@@ -32,6 +32,12 @@ internal sealed class ForwardingConnection : IAsyncDisposable
     /// </summary>
     public const string RunAs = "RAFTKV-INTERNAL-AS";
 
+    /// <summary>
+    /// The hidden command a leadership transfer sends every member but the target: <c>RAFTKV-INTERNAL-HOLD ms</c>
+    /// (<see cref="Raft.RaftHost.HoldElectionsAsync"/>); accepted only on a forwarding connection.
+    /// </summary>
+    public const string HoldElections = "RAFTKV-INTERNAL-HOLD";
+
     private ForwardingConnection(string endpoint, Socket socket, Stream stream)
     {
         Endpoint = endpoint;

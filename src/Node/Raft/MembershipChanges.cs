@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Net;
+using System.Text;
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Options;
@@ -147,12 +149,13 @@ internal sealed partial class MembershipChanges(RaftHost raft, IOptions<NodeOpti
     }
 
     /// <summary>
-    /// Moves leadership to <paramref name="target"/> (or to any other member). DotNext 6.12 has no targeted transfer: the
-    /// leader resigns and a regular election follows (within about one election timeout); when another member than the
-    /// target wins, that leader is asked to resign in turn, until MembershipChangeTimeoutMs runs out (a fixed count of 10
-    /// ran out within 11 s on a CI run: with three members the target wins an election about one time in three, and a
-    /// leader just elected may refuse to resign at once). Writes are never lost or doubled
-    /// by this: an election is all it is.
+    /// Moves leadership to <paramref name="target"/> (or to any other member). DotNext 6.12 has no targeted transfer,
+    /// and after a plain resignation its pre-vote always elects the member with the longest election timeout (see
+    /// <see cref="RaftHost.HoldElectionsAsync"/>), so each round holds the elections of every member but the target,
+    /// the leader last (it pushes its last entries, then resigns): the target, alone able to stand, wins within a few
+    /// election timeouts. Holds end by themselves (a leader of a later term, or their duration), so a round whose
+    /// target does not win (behind, slow) ends in an ordinary election, and the next round tries again, up to three
+    /// rounds within MembershipChangeTimeoutMs; a target that cannot be reached is refused before any hold. Writes are never lost or doubled by this: an election is all it is.
     /// </summary>
     public async Task<Reply> TransferAsync(IPEndPoint? target, CancellationToken token)
     {
@@ -171,44 +174,45 @@ internal sealed partial class MembershipChanges(RaftHost raft, IOptions<NodeOpti
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
             timeout.CancelAfter(_options.MembershipChangeTimeoutMs);
             var original = raft.RaftEndPoint;
-            for (var attempt = 0; ; attempt++)
+            var hold = TimeSpan.FromMilliseconds(4L * _options.ElectionTimeoutMaxMs);
+            byte[][] holdRequest = [Encoding.ASCII.GetBytes(Execution.ForwardingConnection.HoldElections),
+                Encoding.ASCII.GetBytes(((long)hold.TotalMilliseconds).ToString(CultureInfo.InvariantCulture))];
+            for (var round = 0; ; round++)
             {
                 var leader = await WaitForLeaderAsync(cluster, -1, timeout.Token).ConfigureAwait(false);
                 if (target is null ? !leader.EndPoint.Equals(original) : leader.EndPoint.Equals(target))
                 {
-                    LogTransferred(leader.EndPoint.ToString() ?? "?", attempt);
+                    LogTransferred(leader.EndPoint.ToString() ?? "?", round);
                     return Reply.Ok;
                 }
 
+                if (round == MaxTransferRounds)
+                    return Reply.Error($"ERR leadership did not move to {(object?)target ?? "another member"} in {round} rounds; the leader is now {leader.EndPoint}");
+                var to = target ?? NextLeader(cluster, leader);
+
+                // Holding the others' elections for a member that cannot stand would leave the cluster leaderless.
+                if (cluster.Members.FirstOrDefault(m => m.EndPoint.Equals(to)) is { IsRemote: true } candidate
+                    && await raft.SendToMemberAsync(candidate, [Encoding.ASCII.GetBytes("PING")], timeout.Token).ConfigureAwait(false) is null)
+                    return Reply.Error($"ERR {to} cannot be reached: leadership stays with {leader.EndPoint}");
                 var term = cluster.Term;
-                bool resigned;
-                try
+                foreach (var member in cluster.Members.Where(m => !m.EndPoint.Equals(to)).OrderBy(m => m.EndPoint.Equals(leader.EndPoint)))
                 {
-                    resigned = leader.IsRemote
-                        ? await leader.ResignAsync(timeout.Token).ConfigureAwait(false)
-                        : await ((ICluster)cluster).ResignAsync(timeout.Token).ConfigureAwait(false);
-                }
-                catch (MemberUnavailableException)
-                {
-                    // The request timed out (a leader steps down more slowly than one Raft request lasts): it may
-                    // have resigned all the same; the wait below tells.
-                    resigned = true;
+                    // A member that cannot be reached cannot stand either.
+                    if (member.IsRemote)
+                        await raft.SendToMemberAsync(member, holdRequest, timeout.Token).ConfigureAwait(false);
+                    else
+                        await raft.HoldElectionsAsync(hold, timeout.Token).ConfigureAwait(false);
                 }
 
-                if (!resigned)
-                {
-                    await Task.Delay(_options.ElectionTimeoutMinMs, timeout.Token).ConfigureAwait(false);
-                    continue;
-                }
                 using var election = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
-                election.CancelAfter(4 * _options.ElectionTimeoutMaxMs);
+                election.CancelAfter(hold + TimeSpan.FromMilliseconds(_options.ElectionTimeoutMaxMs));
                 try
                 {
                     await WaitForLeaderAsync(cluster, term, election.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!timeout.IsCancellationRequested)
                 {
-                    // No new term yet: ask whoever leads now again.
+                    // No leader of a later term yet: the holds have ended, so the next round sees whoever leads.
                 }
             }
         }
@@ -221,6 +225,16 @@ internal sealed partial class MembershipChanges(RaftHost raft, IOptions<NodeOpti
             _change.Release();
         }
     }
+
+    // A round whose target did not win (behind, slow, or gone during it) is tried again, a few times.
+    private const int MaxTransferRounds = 3;
+
+    // With no target named: a reachable member other than the leader, the same one every round.
+    private static EndPoint NextLeader(RaftCluster cluster, RaftClusterMember leader) =>
+        cluster.Members.Where(m => !m.EndPoint.Equals(leader.EndPoint))
+            .OrderBy(static m => m.Status == ClusterMemberStatus.Available ? 0 : 1)
+            .ThenBy(static m => m.EndPoint.ToString(), StringComparer.Ordinal)
+            .First().EndPoint;
 
     // A leader of a term after `term` (the resigned leader may win the election that follows its resignation).
     private static async Task<RaftClusterMember> WaitForLeaderAsync(RaftCluster cluster, long term, CancellationToken token)
@@ -246,6 +260,6 @@ internal sealed partial class MembershipChanges(RaftHost raft, IOptions<NodeOpti
     [LoggerMessage(Level = LogLevel.Warning, Message = "Membership change committed: {Change} {Member}; {Count} members")]
     private partial void LogChangeDone(string change, string member, int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Leadership moved to {Leader} after {Attempts} further elections")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Leadership moved to {Leader} after {Attempts} transfer rounds")]
     private partial void LogTransferred(string leader, int attempts);
 }

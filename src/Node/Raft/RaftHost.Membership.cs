@@ -231,32 +231,43 @@ internal sealed partial class RaftHost
 
     private async Task<string?> AskWhetherRemovedAsync(RaftCluster cluster, CancellationToken token)
     {
-        if (StateMachine.ClusterSecret is not { } secret)
-            return null;
         foreach (var member in cluster.Members.Where(static m => m.IsRemote))
         {
-            // A restarted node has not learned the others' RESP endpoints yet: their metadata says them.
-            if ((RespEndpointOf(member.EndPoint) ?? await ResolveRespEndpointAsync(member, refresh: true, token).ConfigureAwait(false)) is not { } resp)
-                continue;
-            try
-            {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-                timeout.CancelAfter(TimeSpan.FromMilliseconds(_options.CommandTimeoutMs));
-                await using var connection = await Execution.ForwardingConnection.ConnectAsync(
-                    resp, secret, _options.Tls.Resp ? _tls.ClientOptions(null) : null, timeout.Token).ConfigureAwait(false);
-                var reply = await connection.SendAsync(["RAFTKV.MEMBERS"u8.ToArray()], 2, timeout.Token).ConfigureAwait(false);
-                if (MemberView.LeaderListWithout(reply, RaftEndPoint.ToString()))
-                    return $"the leader's member list, asked through {resp}";
-            }
-            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException
-                                          or RaftKV.Protocol.Resp.RespProtocolException)
-            {
-                if (token.IsCancellationRequested)
-                    throw;
-            }
+            var reply = await SendToMemberAsync(member, ["RAFTKV.MEMBERS"u8.ToArray()], token).ConfigureAwait(false);
+            if (reply is not null && MemberView.LeaderListWithout(reply, RaftEndPoint.ToString()))
+                return $"the leader's member list, asked through {RespEndpointOf(member.EndPoint)}";
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Sends one command to another member over a forwarding connection (the member handshake, so a hidden
+    /// node-to-node command is accepted) and returns its reply under RESP2; null when the member cannot be reached or
+    /// this node has no cluster secret yet.
+    /// </summary>
+    internal async Task<Protocol.Replies.Reply?> SendToMemberAsync(RaftClusterMember member, byte[][] request, CancellationToken token)
+    {
+        if (StateMachine.ClusterSecret is not { } secret)
+            return null;
+        // A restarted node has not learned the others' RESP endpoints yet: their metadata says them.
+        if ((RespEndpointOf(member.EndPoint) ?? await ResolveRespEndpointAsync(member, refresh: true, token).ConfigureAwait(false)) is not { } resp)
+            return null;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+            timeout.CancelAfter(TimeSpan.FromMilliseconds(_options.CommandTimeoutMs));
+            await using var connection = await Execution.ForwardingConnection.ConnectAsync(
+                resp, secret, _options.Tls.Resp ? _tls.ClientOptions(null) : null, timeout.Token).ConfigureAwait(false);
+            return await connection.SendAsync(request, 2, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException
+                                      or RaftKV.Protocol.Resp.RespProtocolException)
+        {
+            if (token.IsCancellationRequested)
+                throw;
+            return null;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Raft} is not a member of any cluster yet: it waits (never electing itself) until a leader adds it with RAFTKV.MEMBER.ADD")]

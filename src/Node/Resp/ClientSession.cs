@@ -259,6 +259,9 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             if (IsForwarded && request.Count == 2 && name.AsSpan().SequenceEqual(RunAsName))
                 return _services.Access.RunAs(Identity, request[1]) ? Reply.Ok : Reply.Error(RaftKV.Node.Security.AccessControl.WrongPass);
 
+            if (IsForwarded && request.Count == 2 && name.AsSpan().SequenceEqual(HoldName))
+                return await HoldElectionsAsync(request[1]).ConfigureAwait(false);
+
             var unknown = Reply.Error(ErrorMessages.UnknownCommand(System.Text.Encoding.UTF8.GetString(name), request.Arguments.Skip(1).ToList()));
             _services.Stats.Rejected(null, unknown);
             _transaction.Flag();
@@ -357,6 +360,18 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     }
 
     private static readonly byte[] RunAsName = System.Text.Encoding.ASCII.GetBytes(ForwardingConnection.RunAs);
+    private static readonly byte[] HoldName = System.Text.Encoding.ASCII.GetBytes(ForwardingConnection.HoldElections);
+
+    // A member's leadership transfer asks this node not to start elections for a while (bounded by the option's limit).
+    private async Task<Reply> HoldElectionsAsync(byte[] milliseconds)
+    {
+        if (!long.TryParse(milliseconds, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ms)
+            || ms <= 0 || ms > _services.Options.MembershipChangeTimeoutMs)
+            return Reply.Error(ErrorMessages.Syntax);
+        return await _services.Raft.HoldElectionsAsync(TimeSpan.FromMilliseconds(ms), _closed.Token).ConfigureAwait(false)
+            ? Reply.Ok
+            : Reply.Error("ERR this node cannot hold its elections now");
+    }
 
     private static bool IsHandshake(ReadOnlySpan<byte> name) =>
         name.SequenceEqual(System.Text.Encoding.ASCII.GetBytes(ForwardingConnection.Handshake));
