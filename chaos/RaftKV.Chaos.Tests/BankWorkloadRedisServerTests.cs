@@ -58,7 +58,7 @@ public class BankWorkloadRedisServerTests
         var clock = Stopwatch.StartNew();
         using var history = new HistoryLog(null, () => (long)(clock.ElapsedTicks * (1_000_000_000.0 / Stopwatch.Frequency)));
         var options = new RunOptions { Clients = Clients, OpsPerClient = opsPerClient, OpDelayMs = 0, Seed = 13 };
-        var node = new NodeProcess(0, "redis", redis.Endpoint, redis.Endpoint, Path.GetTempPath(), []);
+        var node = new NodeProcess(0, "redis", redis.Endpoint, redis.Endpoint, Path.GetTempPath(), [], []);
         long value = 0;
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
         await Task.WhenAll(Enumerable.Range(0, Clients).Select(c =>

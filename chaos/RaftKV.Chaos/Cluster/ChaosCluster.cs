@@ -25,7 +25,7 @@ internal sealed class ChaosCluster : IDisposable
             var resp = new IPEndPoint(network.AddressOf(i), network.RespPort(i));
             var raft = new IPEndPoint(network.AddressOf(i), network.RaftPort(i));
             var dir = Path.Combine(directory, name);
-            var command = network.ExecPrefix(i).Concat([
+            string[] Command(IEnumerable<string> membership) => network.ExecPrefix(i).Concat([
                 dotnet, nodeDll,
                 "--RaftKV:NodeId=" + name,
                 "--RaftKV:RespEndpoint=" + resp,
@@ -37,10 +37,10 @@ internal sealed class ChaosCluster : IDisposable
                 "--Logging:Console:FormatterOptions:SingleLine=true",
                 "--Logging:Console:FormatterOptions:UseUtcTimestamp=true",
                 "--Logging:Console:FormatterOptions:TimestampFormat=HH:mm:ss.fff ",
-                .. members,
+                .. membership,
                 .. extraSettings,
             ]).ToArray();
-            return new NodeProcess(i, name, resp, raft, dir, command);
+            return new NodeProcess(i, name, resp, raft, dir, Command(members), Command(["--RaftKV:Join=true"]));
         }).ToArray();
     }
 

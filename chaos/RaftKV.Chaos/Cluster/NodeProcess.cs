@@ -9,8 +9,12 @@ namespace RaftKV.Chaos.Cluster;
 /// so that the process id we hold is the node's own, killed with SIGKILL, paused with SIGSTOP/SIGCONT.
 /// Output goes to <c>node.log</c> in the node's directory, appended across restarts.
 /// </summary>
-internal sealed class NodeProcess(int index, string name, IPEndPoint resp, IPEndPoint raft, string directory, IReadOnlyList<string> command)
+/// <param name="joinCommand">The same node started to join (no member list, RaftKV:Join=true): how a removed member
+/// comes back with an empty data directory (<see cref="StartEmptyToJoin"/>).</param>
+internal sealed class NodeProcess(int index, string name, IPEndPoint resp, IPEndPoint raft, string directory, IReadOnlyList<string> command,
+    IReadOnlyList<string> joinCommand)
 {
+    private IReadOnlyList<string> _command = command;
     private Process? _process;
     private bool _expectedExit;
 
@@ -34,7 +38,7 @@ internal sealed class NodeProcess(int index, string name, IPEndPoint resp, IPEnd
             return;
         CheckExit();
         System.IO.Directory.CreateDirectory(Directory);
-        var line = "exec " + string.Join(' ', command.Select(Quote)) + " >>" + Quote(Path.Combine(Directory, "node.log")) + " 2>&1";
+        var line = "exec " + string.Join(' ', _command.Select(Quote)) + " >>" + Quote(Path.Combine(Directory, "node.log")) + " 2>&1";
         var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false, WorkingDirectory = Directory };
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(line);
@@ -42,6 +46,20 @@ internal sealed class NodeProcess(int index, string name, IPEndPoint resp, IPEnd
         _expectedExit = false;
         IsPaused = false;
         PidFile.Add(_process.Id);
+    }
+
+    /// <summary>
+    /// Kills the node, empties its data directory (a removed member's is never reused) and starts it in Join mode, as
+    /// an operator replaces a member: from then on it starts that way (its data directory then holds its membership).
+    /// </summary>
+    public void StartEmptyToJoin()
+    {
+        Kill();
+        var data = Path.Combine(Directory, "data");
+        if (System.IO.Directory.Exists(data))
+            System.IO.Directory.Delete(data, recursive: true);
+        _command = joinCommand;
+        Start();
     }
 
     public void Kill()

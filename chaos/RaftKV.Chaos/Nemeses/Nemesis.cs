@@ -1,5 +1,6 @@
 using RaftKV.Chaos.Cluster;
 using RaftKV.Chaos.History;
+using RaftKV.Chaos.Resp;
 
 namespace RaftKV.Chaos.Nemeses;
 
@@ -12,6 +13,7 @@ internal sealed class Nemesis(ChaosCluster cluster, HistoryLog history, IReadOnl
     private readonly Random _random = new(seed);
     private readonly List<NodeProcess> _killed = [];
     private readonly List<NodeProcess> _paused = [];
+    private readonly List<NodeProcess> _removed = [];
     private bool _partitioned;
 
     public int Faults { get; private set; }
@@ -29,7 +31,7 @@ internal sealed class Nemesis(ChaosCluster cluster, HistoryLog history, IReadOnl
                     return;
                 await InjectAsync(kinds[_random.Next(kinds.Count)], token).ConfigureAwait(false);
                 await SleepUntilAsync(Jitter(lasting), deadline, token).ConfigureAwait(false);
-                HealAll();
+                await HealAllAsync(token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -92,6 +94,23 @@ internal sealed class Nemesis(ChaosCluster cluster, HistoryLog history, IReadOnl
                 Partition(kind, cuts, "cut " + string.Join(" ", cuts.Select(c => nodes[c.A].Name + "-" + nodes[c.B].Name)));
                 break;
             }
+            case "member":
+            {
+                // RAFTKV.MEMBER.REMOVE of a random member (the leader one time in three), sent through a random node;
+                // the heal puts the same machine back with an empty disk (RAFTKV.MEMBER.ADD), as an operator replaces one.
+                var victim = _random.Next(3) == 0 ? await LeaderOrAnyAsync(token).ConfigureAwait(false) : Pick(nodes);
+                var reply = await AdminAsync(Pick(nodes), ["RAFTKV.MEMBER.REMOVE", victim.Raft.ToString()], token).ConfigureAwait(false);
+                _removed.Add(victim);
+                Record(kind, $"removed {victim.Name}: {Describe(reply)}");
+                break;
+            }
+            case "transfer":
+            {
+                var target = Pick(nodes);
+                var reply = await AdminAsync(Pick(nodes), ["RAFTKV.LEADER.TRANSFER", target.Raft.ToString()], token).ConfigureAwait(false);
+                Record(kind, $"leadership to {target.Name}: {Describe(reply)}");
+                break;
+            }
             default:
                 throw new ArgumentException($"unknown nemesis {kind}");
         }
@@ -115,6 +134,65 @@ internal sealed class Nemesis(ChaosCluster cluster, HistoryLog history, IReadOnl
         _partitioned = true;
         Record(kind, what);
     }
+
+    /// <summary>
+    /// <see cref="HealAll"/>, then puts removed members back: a member the cluster no longer lists is started again with
+    /// an empty data directory in Join mode and added (RAFTKV.MEMBER.ADD), until the leader's list has it (up to 2 min).
+    /// </summary>
+    public async Task HealAllAsync(CancellationToken token)
+    {
+        HealAll();
+        foreach (var node in _removed.Distinct().ToList())
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+            var replaced = false;
+            while (DateTime.UtcNow < deadline)
+            {
+                var members = await AdminAsync(await LeaderOrAnyAsync(token).ConfigureAwait(false), ["RAFTKV.MEMBERS"], token).ConfigureAwait(false);
+                if (members is { IsError: false } && Mentions(members, node.Raft.ToString()))
+                {
+                    Record("heal", replaced ? $"{node.Name} is a member again" : $"{node.Name} was not removed");
+                    break;
+                }
+
+                if (members is { IsError: false } && !replaced)
+                {
+                    node.StartEmptyToJoin();
+                    replaced = true;
+                    Record("heal", $"restarted {node.Name} with an empty data directory to join");
+                }
+
+                if (replaced)
+                {
+                    var reply = await AdminAsync(await LeaderOrAnyAsync(token).ConfigureAwait(false),
+                        ["RAFTKV.MEMBER.ADD", node.Raft.ToString(), node.Resp.ToString()], token).ConfigureAwait(false);
+                    Record("heal", $"add {node.Name}: {Describe(reply)}");
+                }
+
+                await Task.Delay(1000, token).ConfigureAwait(false);
+            }
+        }
+        _removed.Clear();
+    }
+
+    // A membership command waits up to a minute for its change; the harness waits a little longer.
+    private static async Task<RespValue?> AdminAsync(NodeProcess node, string[] command, CancellationToken token)
+    {
+        try
+        {
+            await using var client = await RespClient.ConnectAsync(node.Resp, TimeSpan.FromSeconds(1), token).ConfigureAwait(false);
+            return await client.ExecuteAsync(command, TimeSpan.FromSeconds(90), token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RespConnectException or TimeoutException or IOException)
+        {
+            return null;
+        }
+    }
+
+    private static bool Mentions(RespValue reply, string text) =>
+        reply.Text == text || (reply.Items?.Any(i => Mentions(i, text)) ?? false);
+
+    private static string Describe(RespValue? reply) => reply?.ToString() ?? "no answer";
 
     /// <summary>Resumes paused nodes, restarts killed ones, removes partitions.</summary>
     public void HealAll()

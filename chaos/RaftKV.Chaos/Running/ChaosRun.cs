@@ -70,7 +70,7 @@ internal sealed class ChaosRun(RunOptions options, TextWriter log)
 
             log.WriteLine($"chaos: {history.Count} events, {faults} faults; final heal and {options.Recovery.TotalSeconds} s recovery");
             results.Add(CrashCheck(cluster));
-            nemesis.HealAll();
+            await nemesis.HealAllAsync(token).ConfigureAwait(false);
             await Task.Delay(options.Recovery, token).ConfigureAwait(false);
             await cluster.WaitForLeaderAsync(s_leaderTimeout, token).ConfigureAwait(false);
             results.Add(await FinalReadsAsync(cluster, workloads, history, token).ConfigureAwait(false));

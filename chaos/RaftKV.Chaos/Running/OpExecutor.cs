@@ -18,6 +18,8 @@ internal static class OpExecutor
         "CLUSTERDOWN No Raft leader",
         "CLUSTERDOWN The leader could not be reached",
         "CLUSTERDOWN This node has not learned the cluster secret yet",
+        // A removed member refuses every command before running it (the membership nemesis).
+        "CLUSTERDOWN This node (",
     ];
 
     /// <summary>

@@ -5,7 +5,7 @@ namespace RaftKV.Chaos.Running;
 /// <summary>Command-line options; every loop in a run is bounded by them.</summary>
 internal sealed record RunOptions
 {
-    public static readonly string[] AllNemeses = ["kill", "kill-leader", "kill-majority", "pause", "partition-leader", "partition-half", "partition-ring"];
+    public static readonly string[] AllNemeses = ["kill", "kill-leader", "kill-majority", "pause", "partition-leader", "partition-half", "partition-ring", "member", "transfer"];
     public static readonly string[] AllWorkloads = ["register", "list-append", "counter", "set", "lock", "redis-lock", "bank"];
 
     public IReadOnlyList<string> Workloads { get; init; } = ["register"];
@@ -33,7 +33,7 @@ internal sealed record RunOptions
         usage: RaftKV.Chaos [run] [options]        run a cluster under faults and check the history
                RaftKV.Chaos check --history FILE --workload LIST   re-check a saved history
           --workload LIST      register,list-append,counter,set,lock,redis-lock,bank (default register)
-          --nemesis LIST       kill,kill-leader,kill-majority,pause,partition-leader,partition-half,partition-ring, or none
+          --nemesis LIST       kill,kill-leader,kill-majority,pause,partition-leader,partition-half,partition-ring,member,transfer, or none
           --nodes N            3 or 5 (default 3)
           --duration SECONDS   length of the faulty phase (default 60)
           --seed N             seeds ops and the fault schedule (default random, printed)
