@@ -88,6 +88,8 @@ public static class NodeHost
         builder.Services.AddSingleton<FunctionCommand>();
         builder.Services.AddSingleton<ServerCommands>();
         builder.Services.AddSingleton<MembershipChanges>();
+        builder.Services.AddSingleton<MemberProgress>();
+        builder.Services.AddHostedService(static sp => sp.GetRequiredService<MemberProgress>());
         builder.Services.AddSingleton<MembershipCommands>();
         builder.Services.AddSingleton<IMemberAddresses, RaftMemberAddresses>();
         builder.Services.AddSingleton<SentinelCommand>();

@@ -25,6 +25,15 @@ public sealed class AdminGrpcTests
         Assert.True(leaderRow.IsSelf);
         Assert.All(members, static m => Assert.True(m.Voting));
 
+        // The leader knows every member's log end (each reports it once a second): none stays unknown (-1).
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (members.Any(static m => m.MatchIndex < 0) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+            members = (await admin.MembersAsync(new MembersRequest())).Members;
+        }
+        Assert.All(members, static m => Assert.True(m.MatchIndex >= 1, $"{m.Raft} match_index {m.MatchIndex}"));
+
         var unknown = await Assert.ThrowsAsync<RpcException>(async () =>
             await admin.RemoveMemberAsync(new RemoveMemberRequest { Raft = "127.0.0.1:1" }));
         Assert.Equal(StatusCode.FailedPrecondition, unknown.StatusCode);

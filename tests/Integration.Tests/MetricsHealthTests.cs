@@ -35,7 +35,15 @@ public sealed class MetricsHealthTests
         Assert.Contains("$1\r\nv", await RawResp.TryCommandAsync(leader.RespPort, Patience, "GET", "k0") ?? "", StringComparison.Ordinal);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         var url = $"http://127.0.0.1:{leader.MetricsPort}/metrics";
-        var text = await WaitForAsync(http, url, t => Sample(t, "raftkv_keys") == 7);
+        // The leader asks each member for its progress once a second: both followers report, and once they have
+        // applied everything neither lags (before, each member's lag series was missing: DotNext keeps it private).
+        var text = await WaitForAsync(http, url, t => Sample(t, "raftkv_keys") == 7
+            && Count(t, "raftkv_member_apply_lag") == 2 && SumOf(t, "raftkv_member_apply_lag") == 0 && SumOf(t, "raftkv_member_commit_lag") == 0);
+        Assert.Equal(2, Count(text, "raftkv_member_apply_lag"));
+        Assert.Equal(2, Count(text, "raftkv_member_commit_lag"));
+        Assert.Equal(0, SumOf(text, "raftkv_member_apply_lag"));
+        foreach (var follower in cluster.Nodes.Where(n => n != leader))
+            Assert.Equal(0, Sample(text, "raftkv_member_apply_lag", $"member=\"127.0.0.1:{follower.RaftPort}\""));
 
         Assert.Equal(6, Sample(text, "raftkv_commands_total", "command=\"set\"", "protocol=\"resp\""));
         Assert.Equal(4, Sample(text, "raftkv_commands_total", "command=\"get\"", "protocol=\"resp\""));
@@ -191,6 +199,10 @@ public sealed class MetricsHealthTests
 
         return text;
     }
+
+    /// <summary>How many samples (label sets) of <paramref name="name"/> the scrape has.</summary>
+    private static int Count(string text, string name)
+        => text.Split('\n').Count(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal));
 
     /// <summary>The sum of every sample of <paramref name="name"/> (all its label sets).</summary>
     private static double SumOf(string text, string name)

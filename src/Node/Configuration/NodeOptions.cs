@@ -62,6 +62,12 @@ public sealed class NodeOptions
     /// <summary>How long RAFTKV.MEMBER.ADD/REMOVE and RAFTKV.LEADER.TRANSFER may take before they answer an error.</summary>
     public int MembershipChangeTimeoutMs { get; set; } = 60_000;
 
+    /// <summary>
+    /// How often the leader asks each member for its commit, applied and last log index (the per-member lag metrics
+    /// and RAFTKV.MEMBERS' match_index); at least 100.
+    /// </summary>
+    public int MemberProgressIntervalMs { get; set; } = 1000;
+
     /// <summary>Holds the write-ahead log, snapshots and the membership file.</summary>
     public string DataDirectory { get; set; } = "data";
 

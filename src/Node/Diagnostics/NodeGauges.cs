@@ -19,10 +19,12 @@ internal sealed class NodeGauges
     private readonly ClientRegistry _clients;
     private readonly PubSubBroker _pubSub;
     private readonly DiskSpaceGuard _disk;
+    private readonly MemberProgress _progress;
 
-    public NodeGauges(NodeMetrics metrics, RaftHost raft, ClientRegistry clients, PubSubBroker pubSub, DiskSpaceGuard disk)
+    public NodeGauges(NodeMetrics metrics, RaftHost raft, ClientRegistry clients, PubSubBroker pubSub, DiskSpaceGuard disk, MemberProgress progress)
     {
         _raft = raft;
+        _progress = progress;
         _clients = clients;
         _pubSub = pubSub;
         _disk = disk;
@@ -37,6 +39,8 @@ internal sealed class NodeGauges
         meter.CreateObservableGauge("raftkv.raft.apply_lag", () => Started(r => Math.Max(0, r.Log.LastCommittedEntryIndex - r.StateMachine.AppliedIndex)), "{entry}", "Committed entries this node has not applied yet");
         meter.CreateObservableCounter("raftkv.leader.changes", () => _raft.LeaderChanges, null, "Leader changes this node saw (a new leader, or none), since it started");
         meter.CreateObservableGauge("raftkv.raft.members", () => Started(r => (long)r.Cluster.Members.Count), null, "Members in this node's configuration");
+        meter.CreateObservableGauge("raftkv.member.commit_lag", () => MemberLag(static p => p.Commit), "{entry}", "On the leader, per member: entries the leader knows committed that the member does not yet (as it reported within the last 3 progress intervals)");
+        meter.CreateObservableGauge("raftkv.member.apply_lag", () => MemberLag(static p => p.Applied), "{entry}", "On the leader, per member: committed entries the member has not applied yet (as it reported within the last 3 progress intervals)");
         meter.CreateObservableGauge("raftkv.member.available", MemberAvailable, null, "1 while this node's last request to a member succeeded, per member (the leader talks to every member; a follower only during elections)");
         meter.CreateObservableCounter("raftkv.reads", Reads, null, "Linearizable reads on the leader, by kind: lease (no round) or round (a replication round)");
 
@@ -88,6 +92,22 @@ internal sealed class NodeGauges
         {
             if (member.IsRemote)
                 measurements.Add(new(member.Status == DotNext.Net.Cluster.ClusterMemberStatus.Available ? 1 : 0, new KeyValuePair<string, object?>("member", Name(member.EndPoint))));
+        }
+
+        return measurements;
+    }
+
+    // The leader's commit index less the member's index; no series for a member that has not reported lately.
+    private List<Measurement<long>> MemberLag(Func<MemberProgress.Sample, long> index)
+    {
+        var measurements = new List<Measurement<long>>();
+        if (!_raft.IsStarted || !_raft.IsLeader)
+            return measurements;
+        var commit = _raft.Log.LastCommittedEntryIndex;
+        foreach (var member in _raft.Cluster.Members)
+        {
+            if (member.IsRemote && _progress.Of(member.EndPoint) is { } sample)
+                measurements.Add(new(Math.Max(0, commit - index(sample)), new KeyValuePair<string, object?>("member", Name(member.EndPoint))));
         }
 
         return measurements;

@@ -16,7 +16,7 @@ namespace RaftKV.Node.Raft;
 /// while another change runs, when the target is already (or not) a member, and when the resulting configuration
 /// would have fewer reachable members than its quorum.
 /// </summary>
-internal sealed partial class MembershipChanges(RaftHost raft, IOptions<NodeOptions> options, ILogger<MembershipChanges> logger)
+internal sealed partial class MembershipChanges(RaftHost raft, MemberProgress progress, IOptions<NodeOptions> options, ILogger<MembershipChanges> logger)
 {
     public const string InProgress = "ERR a membership change is already in progress; retry once it is done";
     public const string LeadershipLost = "ERR leadership changed during the membership change: its outcome is unknown, check RAFTKV.MEMBERS";
@@ -39,8 +39,9 @@ internal sealed partial class MembershipChanges(RaftHost raft, IOptions<NodeOpti
             var role = isLeader ? MemberView.Leader
                 : self ? (raft.IsRemoved || cluster.Standby ? MemberView.Unknown : leader is null ? MemberView.Candidate : MemberView.Follower)
                 : member.Status == ClusterMemberStatus.Available ? MemberView.Follower : MemberView.Unknown;
-            // DotNext 6.12 keeps a follower's replication index to itself (IRaftClusterMember.State is not public).
-            var match = self ? raft.Log.LastEntryIndex : -1;
+            // DotNext 6.12 keeps a follower's replication index to itself (IRaftClusterMember.State is not public): the
+            // leader shows the last log index each member reported (MemberProgress); -1 when unknown (or not the leader).
+            var match = self ? raft.Log.LastEntryIndex : progress.Of(member.EndPoint)?.LastLog ?? -1;
             rows.Add(new MemberView(Id(member.EndPoint), member.EndPoint.ToString() ?? "?", RespOf(member.EndPoint, self), role, true, match, self));
         }
 

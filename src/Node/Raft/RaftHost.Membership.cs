@@ -248,18 +248,14 @@ internal sealed partial class RaftHost
     /// </summary>
     internal async Task<Protocol.Replies.Reply?> SendToMemberAsync(RaftClusterMember member, byte[][] request, CancellationToken token)
     {
-        if (StateMachine.ClusterSecret is not { } secret)
-            return null;
-        // A restarted node has not learned the others' RESP endpoints yet: their metadata says them.
-        if ((RespEndpointOf(member.EndPoint) ?? await ResolveRespEndpointAsync(member, refresh: true, token).ConfigureAwait(false)) is not { } resp)
-            return null;
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
             timeout.CancelAfter(TimeSpan.FromMilliseconds(_options.CommandTimeoutMs));
-            await using var connection = await Execution.ForwardingConnection.ConnectAsync(
-                resp, secret, _options.Tls.Resp ? _tls.ClientOptions(null) : null, timeout.Token).ConfigureAwait(false);
-            return await connection.SendAsync(request, 2, timeout.Token).ConfigureAwait(false);
+            if (await ConnectToMemberAsync(member, timeout.Token).ConfigureAwait(false) is not { } connection)
+                return null;
+            await using (connection.ConfigureAwait(false))
+                return await connection.SendAsync(request, 2, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException
                                       or RaftKV.Protocol.Resp.RespProtocolException)
@@ -268,6 +264,21 @@ internal sealed partial class RaftHost
                 throw;
             return null;
         }
+    }
+
+    /// <summary>
+    /// A forwarding connection to another member (the member handshake done), or null when this node has no cluster
+    /// secret yet or does not know the member's RESP endpoint. Throws as a socket does when the member cannot be reached.
+    /// </summary>
+    internal async Task<Execution.ForwardingConnection?> ConnectToMemberAsync(RaftClusterMember member, CancellationToken token)
+    {
+        if (StateMachine.ClusterSecret is not { } secret)
+            return null;
+        // A restarted node has not learned the others' RESP endpoints yet: their metadata says them.
+        if ((RespEndpointOf(member.EndPoint) ?? await ResolveRespEndpointAsync(member, refresh: true, token).ConfigureAwait(false)) is not { } resp)
+            return null;
+        return await Execution.ForwardingConnection.ConnectAsync(
+            resp, secret, _options.Tls.Resp ? _tls.ClientOptions(null) : null, token).ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Node {Raft} is not a member of any cluster yet: it waits (never electing itself) until a leader adds it with RAFTKV.MEMBER.ADD")]

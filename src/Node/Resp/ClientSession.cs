@@ -262,6 +262,9 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             if (IsForwarded && request.Count == 2 && name.AsSpan().SequenceEqual(HoldName))
                 return await HoldElectionsAsync(request[1]).ConfigureAwait(false);
 
+            if (IsForwarded && request.Count == 1 && name.AsSpan().SequenceEqual(ProgressName))
+                return RaftKV.Node.Raft.MemberProgress.Answer(_services.Raft);
+
             var unknown = Reply.Error(ErrorMessages.UnknownCommand(System.Text.Encoding.UTF8.GetString(name), request.Arguments.Skip(1).ToList()));
             _services.Stats.Rejected(null, unknown);
             _transaction.Flag();
@@ -361,6 +364,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
 
     private static readonly byte[] RunAsName = System.Text.Encoding.ASCII.GetBytes(ForwardingConnection.RunAs);
     private static readonly byte[] HoldName = System.Text.Encoding.ASCII.GetBytes(ForwardingConnection.HoldElections);
+    private static readonly byte[] ProgressName = System.Text.Encoding.ASCII.GetBytes(RaftKV.Node.Raft.MemberProgress.Command);
 
     // A member's leadership transfer asks this node not to start elections for a while (bounded by the option's limit).
     private async Task<Reply> HoldElectionsAsync(byte[] milliseconds)
