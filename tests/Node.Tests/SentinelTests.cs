@@ -140,6 +140,28 @@ public sealed class SentinelTests
         Assert.Equal($"127.0.0.1:{newLeader.RespPort}", changed.Items[2].Text());
     }
 
+    // Regression (Redis's unit/pubsub, "PSUBSCRIBE *"): the announcements reached pattern subscribers too, so a client
+    // with PSUBSCRIBE * got __Booksleeve_MasterChanged messages nobody published. A data node in Redis sends none.
+    [Fact]
+    public async Task LeaderChange_IsNotAnnouncedToPatternSubscribers()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        var follower = cluster.Nodes.First(n => n.Index != leader.Index);
+        await using var subscriber = await RespTestClient.ConnectAsync(follower.RespPort);
+        var subscribed = Assert.IsType<ArrayReply>(await subscriber.SendAsync("PSUBSCRIBE", "*"));
+        Assert.Equal("psubscribe", subscribed.Items[0].Text());
+
+        await cluster.StopNodeAsync(leader.Index);
+        await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(60));
+        await Task.Delay(2000);
+        await using (var publisher = await RespTestClient.ConnectAsync(follower.RespPort))
+            Assert.StartsWith(":", (await publisher.SendAsync("PUBLISH", "after-failover", "hello")).ToString(), StringComparison.Ordinal);
+
+        var message = Assert.IsType<ArrayReply>(await subscriber.ReadReplyAsync());
+        Assert.Equal(["pmessage", "*", "after-failover", "hello"], message.Items.Select(static i => i.Text()));
+    }
+
     // Reads messages until one on the channel (each read waits at most 30 s, and 20 messages at most are skipped).
     private static async Task<ArrayReply> NextMessageAsync(RespTestClient subscriber, string channel)
     {

@@ -327,7 +327,19 @@ internal sealed partial class CommandExecutor(
         {
             var lease = raft.HoldsLease();
             raft.CountRead(lease);
-            await raft.Cluster.ApplyReadBarrierAsync(lease ? ReadBarrierType.Weak : ReadBarrierType.Strong, token).ConfigureAwait(false);
+            var cluster = raft.Cluster;
+            await cluster.ApplyReadBarrierAsync(lease ? ReadBarrierType.Weak : ReadBarrierType.Strong, token).ConfigureAwait(false);
+            // DotNext's weak barrier returns once this term's no-op is committed, not applied: a leader just elected
+            // may not have applied yet what the old leader committed and acknowledged (a stale read after a
+            // leadership transfer, chaos seed 1501). Wait for the apply of everything committed now.
+            if (lease)
+            {
+                await cluster.AuditTrail.WaitForApplyAsync(cluster.AuditTrail.LastCommittedEntryIndex, token).ConfigureAwait(false);
+                // A long wait may outlast the lease: then a round confirms this node still leads.
+                if (!raft.HoldsLease())
+                    await cluster.ApplyReadBarrierAsync(ReadBarrierType.Strong, token).ConfigureAwait(false);
+            }
+
             return raft.IsLeader;
         }
         catch (Exception e) when (e is QuorumUnreachableException or NotLeaderException or OperationCanceledException or InvalidOperationException)

@@ -93,7 +93,7 @@ internal sealed partial class LeaderChangeAnnouncer(RaftHost raft, IMemberAddres
         for (var i = 0; i < MasterChangedRepeats; i++)
         {
             await Task.Delay(TimeSpan.FromSeconds(1), epoch).ConfigureAwait(false);
-            broker.Publish(MasterChangedChannel, message);
+            broker.Publish(MasterChangedChannel, message, patterns: false);
         }
     }
 
@@ -107,10 +107,10 @@ internal sealed partial class LeaderChangeAnnouncer(RaftHost raft, IMemberAddres
         {
             var (oldHost, oldPort) = EndpointParser.Split(previous);
             var text = $"{options.Value.SentinelServiceName} {oldHost} {oldPort} {host} {port}";
-            broker.Publish(SwitchMasterChannel, Encoding.UTF8.GetBytes(text));
+            broker.Publish(SwitchMasterChannel, Encoding.UTF8.GetBytes(text), patterns: false);
         }
 
-        broker.Publish(MasterChangedChannel, Encoding.UTF8.GetBytes(leader));
+        broker.Publish(MasterChangedChannel, Encoding.UTF8.GetBytes(leader), patterns: false);
         LogAnnounced(previous ?? "none", leader);
     }
 

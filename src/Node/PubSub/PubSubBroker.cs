@@ -110,7 +110,9 @@ internal sealed class PubSubBroker
     }
 
     /// <summary>Delivers a message to local subscribers; returns how many received it.</summary>
-    public int Publish(byte[] channel, byte[] message)
+    /// <param name="patterns">False: only the channel's own subscribers, not those of matching patterns (the node's
+    /// leader-change announcements, which a data node's <c>PSUBSCRIBE *</c> client in Redis never sees).</param>
+    public int Publish(byte[] channel, byte[] message, bool patterns = true)
     {
         var name = Name(channel);
         var channelReply = new BulkReply(channel);
@@ -130,7 +132,7 @@ internal sealed class PubSubBroker
 
             foreach (var (pattern, subscribers) in _patterns)
             {
-                if (!GlobPattern.IsMatch(Bytes(pattern), channel))
+                if (!patterns || !GlobPattern.IsMatch(Bytes(pattern), channel))
                     continue;
                 var push = new PushReply([PatternMessageKind, Reply.Bulk(Bytes(pattern)), channelReply, messageReply]);
                 foreach (var session in subscribers)

@@ -190,7 +190,19 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         }
     }
 
-    ValueTask<long> IStateMachine.ApplyAsync(LogEntry entry, CancellationToken token)
+    /// <summary>For tests: runs before DotNext's applier applies the entry at the given index (a slow apply on one node).</summary>
+    internal Func<long, Task>? BeforeApply { get; set; }
+
+    ValueTask<long> IStateMachine.ApplyAsync(LogEntry entry, CancellationToken token) =>
+        BeforeApply is { } hook ? ApplyAfterAsync(hook, entry, token) : ApplyNow(entry, token);
+
+    private async ValueTask<long> ApplyAfterAsync(Func<long, Task> hook, LogEntry entry, CancellationToken token)
+    {
+        await hook(entry.Index).ConfigureAwait(false);
+        return await ApplyNow(entry, token).ConfigureAwait(false);
+    }
+
+    private ValueTask<long> ApplyNow(LogEntry entry, CancellationToken token)
     {
         var applied = AppliedIndex;
         if (entry.Index <= applied)
