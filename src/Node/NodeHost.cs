@@ -89,6 +89,8 @@ public static class NodeHost
         builder.Services.AddSingleton<ServerCommands>();
         builder.Services.AddSingleton<MembershipChanges>();
         builder.Services.AddSingleton<MemberProgress>();
+        builder.Services.AddSingleton<WatchHub>();
+        builder.Services.AddHostedService(static sp => sp.GetRequiredService<WatchHub>());
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<MemberProgress>());
         builder.Services.AddSingleton<MembershipCommands>();
         builder.Services.AddSingleton<IMemberAddresses, RaftMemberAddresses>();
@@ -175,6 +177,7 @@ public static class NodeHost
         app.MapGrpcService<TxnService>();
         app.MapGrpcService<LockService>();
         app.MapGrpcService<AdminService>();
+        app.MapGrpcService<WatchService>();
         app.MapGrpcReflectionService();
         app.MapNodeDiagnostics(() => diagnosticsListener?.IPEndPoint?.Port);
         app.MapGet(SnapshotOffers.RoutePrefix + "{name}", static (string name, HttpContext context, RaftHost raft) =>

@@ -75,4 +75,16 @@ public sealed partial class KeyValueStore
 
         return text;
     }
+
+    /// <summary>
+    /// <paramref name="key"/> as a watch event shows it after a change: whether it exists (an expired key does not), its
+    /// value when it holds a string (a copy; null for another type). Read-only.
+    /// </summary>
+    public (bool Exists, byte[]? Value) WatchView(byte[] key)
+    {
+        var entry = _keys.Find(key);
+        if (entry is null || entry.IsExpiredAt(Now))
+            return (false, null);
+        return (true, entry.Value is Values.StringValue text ? [.. text.Bytes] : null);
+    }
 }

@@ -68,6 +68,12 @@ public sealed class NodeOptions
     /// </summary>
     public int MemberProgressIntervalMs { get; set; } = 1000;
 
+    /// <summary>
+    /// Bytes of applied changes each node keeps for gRPC Watch (keys, values, previous values); a watch that starts
+    /// before what is kept is answered OUT_OF_RANGE. At least 1 MiB.
+    /// </summary>
+    public long WatchHistoryBytes { get; set; } = 64L << 20;
+
     /// <summary>Holds the write-ahead log, snapshots and the membership file.</summary>
     public string DataDirectory { get; set; } = "data";
 

@@ -266,6 +266,8 @@ internal sealed partial class KvStateMachine
                     sink.Changed([], flushed: true, byClient: false);
                     sink.EntryApplied();
                 }
+
+                Watch?.Changed((index + 1) * KeyValueStore.RevisionsPerEntry - 1, [], flushed: true, _store.WatchView);
             }
             finally
             {

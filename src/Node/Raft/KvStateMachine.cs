@@ -120,6 +120,9 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// <summary>Told the keys each applied command changed, while it listens (CLIENT TRACKING).</summary>
     public IKeyChangeSink? KeyChanges { get; set; }
 
+    /// <summary>The changes gRPC Watch streams, fed after each command's apply (set before the node starts).</summary>
+    public PubSub.WatchHub? Watch { get; set; }
+
     public long AppliedIndex => Volatile.Read(ref _appliedIndex);
 
     /// <summary>The index of the published snapshot (the log is compacted up to it), 0 when there is none.</summary>
@@ -282,7 +285,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
 
         _lock.EnterWriteLock();
         var keyChanges = KeyChanges is { IsListening: true } sink ? sink : null;
-        _store.RecordsKeyChanges = keyChanges is not null;
+        _store.RecordsKeyChanges = keyChanges is not null || Watch is not null;
         try
         {
             if (command.Command != CommandId.Batch)
@@ -372,11 +375,16 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     private Reply AfterApply(LogCommand command, Reply reply)
     {
         // Invalidations of the keys it changed, before its reply reaches its client (NOLOOP knows the writer then).
-        if (_store.RecordsKeyChanges && KeyChanges is { } sink)
+        // And the changes a gRPC watcher streams, each with the value the key has at this revision.
+        if (_store.RecordsKeyChanges)
         {
             var (keys, flushed) = _store.TakeKeyChanges();
             if (keys.Count > 0 || flushed)
-                sink.Changed(keys, flushed, byClient: command.Command != CommandId.ExpireSweep);
+            {
+                if (KeyChanges is { IsListening: true } sink)
+                    sink.Changed(keys, flushed, byClient: command.Command != CommandId.ExpireSweep);
+                Watch?.Changed(_store.Revision, keys, flushed, _store.WatchView);
+            }
         }
 
         // Messages a script published reach this node's subscribers as an applied PUBLISH would, in order.
