@@ -24,12 +24,14 @@ internal sealed class ChaosCluster : IDisposable
             var name = "n" + (i + 1).ToString(CultureInfo.InvariantCulture);
             var resp = new IPEndPoint(network.AddressOf(i), network.RespPort(i));
             var raft = new IPEndPoint(network.AddressOf(i), network.RaftPort(i));
+            var grpc = new IPEndPoint(network.AddressOf(i), network.GrpcPort(i));
             var dir = Path.Combine(directory, name);
             string[] Command(IEnumerable<string> membership) => network.ExecPrefix(i).Concat([
                 dotnet, nodeDll,
                 "--RaftKV:NodeId=" + name,
                 "--RaftKV:RespEndpoint=" + resp,
                 "--RaftKV:RaftEndpoint=" + raft,
+                "--RaftKV:GrpcEndpoint=" + grpc,
                 "--RaftKV:DataDirectory=" + Path.Combine(dir, "data"),
                 "--RaftKV:MetricsEndpoint=",
                 // One line per event with a UTC timestamp, so that the nodes' logs can be merged into one timeline.
@@ -40,7 +42,7 @@ internal sealed class ChaosCluster : IDisposable
                 .. membership,
                 .. extraSettings,
             ]).ToArray();
-            return new NodeProcess(i, name, resp, raft, dir, Command(members), Command(["--RaftKV:Join=true"]));
+            return new NodeProcess(i, name, resp, raft, dir, Command(members), Command(["--RaftKV:Join=true"])) { Grpc = grpc };
         }).ToArray();
     }
 

@@ -16,6 +16,9 @@ internal interface INetwork : IDisposable
 
     int RaftPort(int index);
 
+    /// <summary>The node's gRPC port (the watcher of the register keys streams from it).</summary>
+    int GrpcPort(int index);
+
     /// <summary>Removes what an earlier (crashed) run left behind, then creates the hosts.</summary>
     void Setup(int nodes);
 

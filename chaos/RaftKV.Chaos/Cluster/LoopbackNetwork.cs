@@ -22,11 +22,13 @@ internal sealed class LoopbackNetwork : INetwork
 
     public int RaftPort(int index) => 27379 + index;
 
+    public int GrpcPort(int index) => 25379 + index;
+
     public void Setup(int nodes)
     {
         for (var i = 0; i < nodes; i++)
         {
-            foreach (var port in new[] { RespPort(i), RaftPort(i) })
+            foreach (var port in new[] { RespPort(i), RaftPort(i), GrpcPort(i) })
             {
                 try
                 {

@@ -33,6 +33,8 @@ internal sealed class NetnsNetwork : INetwork
 
     public int RaftPort(int index) => 7379;
 
+    public int GrpcPort(int index) => 50051;
+
     private static string Namespace(int index) => Prefix + "n" + index.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>True when this machine can run namespaces (root, iproute2 with netns, iptables).</summary>

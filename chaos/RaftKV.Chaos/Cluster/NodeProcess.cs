@@ -22,6 +22,9 @@ internal sealed class NodeProcess(int index, string name, IPEndPoint resp, IPEnd
     public string Name { get; } = name;
     public IPEndPoint Resp { get; } = resp;
     public IPEndPoint Raft { get; } = raft;
+
+    /// <summary>The node's gRPC endpoint (null where the node serves none, as the harness's own tests).</summary>
+    public IPEndPoint? Grpc { get; init; }
     public string Directory { get; } = directory;
     public bool IsPaused { get; private set; }
     public int? Pid => _process?.Id;

@@ -48,6 +48,8 @@ internal sealed class ChaosRun(RunOptions options, TextWriter log)
         using var history = new HistoryLog(Path.Combine(runDir, "history.jsonl"), () => (long)(_clock.ElapsedTicks * (1_000_000_000.0 / Stopwatch.Frequency)));
         var results = new List<CheckResult>();
         int faults;
+        Watcher? watcher = null;
+        var watchCaughtUp = false;
         try
         {
             PidFile.KillLeftovers();
@@ -56,6 +58,11 @@ internal sealed class ChaosRun(RunOptions options, TextWriter log)
             if (await cluster.WaitForLeaderAsync(s_leaderTimeout, token).ConfigureAwait(false) is null)
                 throw new InvalidOperationException($"no leader within {s_leaderTimeout.TotalSeconds} s; see {runDir}/n*/node.log");
             log.WriteLine("chaos: cluster up; running clients and nemesis");
+
+            // The register keys are also watched over gRPC for the whole run (the watch checker).
+            using var watchStop = new CancellationTokenSource();
+            watcher = workloads.Any(static w => w.Name == "register") ? new Watcher(cluster, "reg:", log) : null;
+            var watching = watcher?.RunAsync(watchStop.Token) ?? Task.CompletedTask;
 
             var deadline = DateTime.UtcNow + options.Duration;
             var nemesis = new Nemesis(cluster, history, options.Nemeses, options.Seed, options.FaultEvery, options.FaultFor);
@@ -75,6 +82,16 @@ internal sealed class ChaosRun(RunOptions options, TextWriter log)
             await cluster.WaitForLeaderAsync(s_leaderTimeout, token).ConfigureAwait(false);
             results.Add(await FinalReadsAsync(cluster, workloads, history, token).ConfigureAwait(false));
             results.Add(await DigestCheckAsync(cluster, token).ConfigureAwait(false));
+            if (watcher is not null)
+            {
+                // A last write the watcher must see: then everything before it was streamed, or never will be.
+                var end = NextValue();
+                var leader = await cluster.WaitForLeaderAsync(s_leaderTimeout, token).ConfigureAwait(false);
+                var wrote = leader is not null && await ChaosCluster.QueryAsync(leader, ["SET", "reg:watch-end", end.ToString(CultureInfo.InvariantCulture)], token).ConfigureAwait(false) is { IsError: false };
+                watchCaughtUp = wrote && await watcher.WaitForAsync("reg:watch-end", end, TimeSpan.FromSeconds(30), token).ConfigureAwait(false);
+                await watchStop.CancelAsync().ConfigureAwait(false);
+                await watching.ConfigureAwait(false);
+            }
             results.Add(CrashCheck(cluster));
         }
         finally
@@ -86,6 +103,8 @@ internal sealed class ChaosRun(RunOptions options, TextWriter log)
         var pairs = HistoryLog.Pair(ops);
         foreach (var workload in workloads)
             results.Add(workload.Checker.Check(pairs.Where(p => p.Invoke.Workload == workload.Name).ToArray()));
+        if (watcher is not null)
+            results.Add(WatchChecker.Check(pairs.Where(static p => p.Invoke.Workload == "register").ToArray(), watcher, watchCaughtUp));
         return Report(runDir, results, pairs, faults);
     }
 
