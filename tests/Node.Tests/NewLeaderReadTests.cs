@@ -23,17 +23,31 @@ public sealed class NewLeaderReadTests
         await cluster.StartNodeAsync(target.Index);
         await cluster.WaitForConvergenceAsync(TimeSpan.FromSeconds(30));
 
-        await using (var client = await RespTestClient.ConnectAsync(leader.RespPort))
+        // On a loaded machine the target may lose the leadership it was given before the read (then the lag is over
+        // and the read proves nothing): the round is run again, up to three times.
+        var key = "";
+        for (var round = 1; round <= 3; round++)
         {
+            var current = await cluster.WaitForLeaderAsync();
+            await using var client = await RespTestClient.ConnectAsync(current.RespPort);
+            if (current == target)
+            {
+                Assert.Equal("OK", (await client.SendAsync("RAFTKV.LEADER.TRANSFER", cluster.Nodes.First(n => n != target).RaftEndpoint)).Text());
+                continue;
+            }
+
             // The target stores and acknowledges the entry at once, and applies it (and all after it) 8 s later.
+            key = $"acknowledged-{round}";
             Volatile.Write(ref slow, 1);
-            Assert.Equal("OK", (await client.SendAsync("SET", "acknowledged", "v")).Text());
+            Assert.Equal("OK", (await client.SendAsync("SET", key, "v")).Text());
             Assert.Equal("OK", (await client.SendAsync("RAFTKV.LEADER.TRANSFER", target.RaftEndpoint)).Text());
+            if (target.IsLeader)
+                break;
         }
 
-        Assert.True(target.IsLeader);
+        Assert.True(target.IsLeader, "the target did not keep the leadership in 3 rounds");
         Assert.True(target.Raft.StateMachine.AppliedIndex < target.Raft.Log.LastCommittedEntryIndex, "the target's apply did not lag");
         await using var reader = await RespTestClient.ConnectAsync(target.RespPort);
-        Assert.Equal("v", (await reader.SendAsync("GET", "acknowledged")).Text());
+        Assert.Equal("v", (await reader.SendAsync("GET", key)).Text());
     }
 }
