@@ -61,4 +61,32 @@ public sealed class RedisCliTests
         Assert.True(other.Terminate(TimeSpan.FromSeconds(60)));
         Assert.True(other.ExitCode == 0, $"exit code {other.ExitCode}; output:\n{other.Output}");
     }
+    // Regression: a node's graceful stop waited for every connected client to leave, up to the host's 30 s shutdown
+    // timeout (32 s measured with one idle client). Redis closes its clients when it stops; so does a node now: the idle
+    // client reads EOF, the blocked one is dropped after a 2 s grace, and the process exits 0 well before 30 s.
+    [Fact]
+    public async Task Sigterm_WithIdleAndBlockedClientsConnected_ClosesThem_AndExitsBeforeTheShutdownTimeout()
+    {
+        await using var cluster = await ProcessCluster.StartAsync();
+        var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        var node = cluster.Nodes.First(n => n != leader);
+        using var idle = new System.Net.Sockets.TcpClient();
+        await idle.ConnectAsync("127.0.0.1", node.RespPort);
+        using var blocked = new System.Net.Sockets.TcpClient();
+        await blocked.ConnectAsync("127.0.0.1", node.RespPort);
+        var idleStream = idle.GetStream();
+        await idleStream.WriteAsync("PING\r\n"u8.ToArray());
+        var pong = new byte[7];
+        await idleStream.ReadExactlyAsync(pong);
+        Assert.Equal("+PONG\r\n", System.Text.Encoding.ASCII.GetString(pong));
+        await blocked.GetStream().WriteAsync("BLPOP nothing-here 0\r\n"u8.ToArray());
+        await Task.Delay(500);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.True(node.Terminate(TimeSpan.FromSeconds(60)));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"the node took {clock.Elapsed.TotalSeconds:F1} s to stop");
+        Assert.True(node.ExitCode == 0, $"exit code {node.ExitCode}; output:\n{node.Output}");
+        using var eof = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, await idleStream.ReadAsync(new byte[16], eof.Token));
+    }
 }

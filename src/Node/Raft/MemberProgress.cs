@@ -10,7 +10,7 @@ namespace RaftKV.Node.Raft;
 
 /// <summary>
 /// Each member's progress as the leader sees it: its commit, applied and last log index, asked once a second
-/// (<c>RAFTKV-INTERNAL-PROGRESS</c> over the authenticated member channel, one kept connection per member). DotNext
+/// (<c>RAFTKV-INTERNAL-PROGRESS</c> over the authenticated member channel). DotNext
 /// 6.12 keeps a follower's replication index to itself (its member state is not public), so the leader asks the
 /// follower. Feeds the per-member lag metrics and RAFTKV.MEMBERS; a follower polls nobody.
 /// </summary>
@@ -20,7 +20,6 @@ internal sealed partial class MemberProgress(RaftHost raft, IOptions<NodeOptions
     public const string Command = "RAFTKV-INTERNAL-PROGRESS";
 
     private static readonly byte[][] Request = [System.Text.Encoding.ASCII.GetBytes(Command)];
-    private readonly Dictionary<EndPoint, ForwardingConnection> _connections = [];
     private readonly ILogger _logger = logger;
     private volatile IReadOnlyDictionary<EndPoint, Sample> _samples = new Dictionary<EndPoint, Sample>();
 
@@ -50,10 +49,7 @@ internal sealed partial class MemberProgress(RaftHost raft, IOptions<NodeOptions
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
                 if (!raft.IsStarted || !raft.IsLeader)
-                {
-                    await CloseAllAsync().ConfigureAwait(false);
                     continue;
-                }
 
                 var members = raft.Cluster.Members.Where(static m => m.IsRemote).ToList();
                 var results = await Task.WhenAll(members.Select(m => AskAsync(m, stoppingToken))).ConfigureAwait(false);
@@ -70,62 +66,33 @@ internal sealed partial class MemberProgress(RaftHost raft, IOptions<NodeOptions
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-        finally
-        {
-            await CloseAllAsync().ConfigureAwait(false);
-        }
     }
 
+    // One short connection per request: a kept one would hold the member's RESP server open when it shuts down
+    // (its graceful stop waits for open sessions), and the handshake costs little once a second.
     private async Task<Sample?> AskAsync(RaftClusterMember member, CancellationToken token)
     {
-        ForwardingConnection? connection = null;
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
             timeout.CancelAfter(Interval);
-            lock (_connections)
-                _connections.TryGetValue(member.EndPoint, out connection);
-            if (connection is null)
+            if (await raft.ConnectToMemberAsync(member, timeout.Token).ConfigureAwait(false) is not { } connection)
+                return null;
+            await using (connection.ConfigureAwait(false))
             {
-                connection = await raft.ConnectToMemberAsync(member, timeout.Token).ConfigureAwait(false);
-                if (connection is null)
-                    return null;
-                lock (_connections)
-                    _connections[member.EndPoint] = connection;
+                var reply = await connection.SendAsync(Request, 2, timeout.Token).ConfigureAwait(false);
+                if (reply is ArrayReply { Items: [IntegerReply commit, IntegerReply applied, IntegerReply last] })
+                    return new Sample(commit.Value, applied.Value, last.Value, Stopwatch.GetTimestamp());
+                LogUnexpected(member.EndPoint.ToString() ?? "?", reply.GetType().Name);
+                return null;
             }
-
-            var reply = await connection.SendAsync(Request, 2, timeout.Token).ConfigureAwait(false);
-            if (reply is ArrayReply { Items: [IntegerReply commit, IntegerReply applied, IntegerReply last] })
-                return new Sample(commit.Value, applied.Value, last.Value, Stopwatch.GetTimestamp());
-            LogUnexpected(member.EndPoint.ToString() ?? "?", reply.GetType().Name);
-            return null;
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException
                                       or Protocol.Resp.RespProtocolException)
         {
-            // Unreachable or slow this round: its connection is made again next round.
-            if (connection is not null)
-            {
-                lock (_connections)
-                    _connections.Remove(member.EndPoint);
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
-
+            // Unreachable or slow this round.
             return null;
         }
-    }
-
-    private async Task CloseAllAsync()
-    {
-        List<ForwardingConnection> open;
-        lock (_connections)
-        {
-            open = [.. _connections.Values];
-            _connections.Clear();
-        }
-
-        foreach (var connection in open)
-            await connection.DisposeAsync().ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Member {Member} answered the progress request with {Reply}")]

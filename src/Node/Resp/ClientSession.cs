@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using RaftKV.Node.Execution;
 using RaftKV.Node.PubSub;
 using RaftKV.Protocol.Commands;
@@ -77,9 +78,16 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         var writeLoop = _output.DrainAsync(_connection.Transport.Output, _closed.Token);
         var pushLoop = PushLoopAsync();
         var replyLoop = ReplyLoopAsync();
+
+        // The node stopping (SIGTERM, SHUTDOWN) closes client connections as Redis does: reading stops, commands in
+        // flight get 2 s to answer, then the connection is dropped. Kestrel's graceful stop otherwise waited for every
+        // idle client to leave, up to the host's 30 s shutdown timeout.
+        var closing = _connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? CancellationToken.None;
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(_connection.ConnectionClosed, closing);
+        using var dropLater = closing.Register(() => _ = DropAfterAsync(TimeSpan.FromSeconds(2)));
         try
         {
-            await ReadLoopAsync().ConfigureAwait(false);
+            await ReadLoopAsync(stopReading.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or ConnectionResetException or OperationCanceledException or ObjectDisposedException)
         {
@@ -106,6 +114,22 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         }
     }
 
+    private async Task DropAfterAsync(TimeSpan grace)
+    {
+        await Task.Delay(grace).ConfigureAwait(false);
+        if (_closed.IsCancellationRequested)
+            return;
+        _connection.Abort(new ConnectionAbortedException("The node is shutting down"));
+        try
+        {
+            await _closed.CancelAsync().ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session ended meanwhile.
+        }
+    }
+
     private static async Task WaitWrittenAsync(Task writeLoop)
     {
         try
@@ -125,13 +149,13 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     /// alone; its reply goes to <see cref="_batch"/>, which holds replies only while nothing is queued after them.
     /// Reading pauses only while <see cref="MaxInflight"/> commands are in flight (or a command runs alone).
     /// </summary>
-    private async Task ReadLoopAsync()
+    private async Task ReadLoopAsync(CancellationToken stop)
     {
         var input = _connection.Transport.Input;
         var replies = _batch;
         while (!_quit && !_closed.IsCancellationRequested)
         {
-            var result = await input.ReadAsync(_connection.ConnectionClosed).ConfigureAwait(false);
+            var result = await input.ReadAsync(stop).ConfigureAwait(false);
             var buffer = result.Buffer;
             string? protocolError = null;
             try
