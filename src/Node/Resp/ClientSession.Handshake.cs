@@ -40,12 +40,20 @@ internal sealed partial class ClientSession
             return Reply.Ok;
         }
 
-        LogHandshakeRefused(Address, reason);
+        // A member asking before this node applied the cluster secret (the leader's first progress request on a new
+        // cluster) is expected and says nothing about the asker: not a warning.
+        if (secret is null && nonce is not null)
+            LogHandshakeTooEarly(Address);
+        else
+            LogHandshakeRefused(Address, reason);
         var refused = Reply.Error(ErrorMessages.UnknownCommand(Encoding.UTF8.GetString(request[0]), request.Arguments.Skip(1).ToList()));
         _services.Stats.Rejected(null, refused);
         _transaction.Flag();
         return refused;
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Forwarding handshake from {Client} before this node has the cluster secret: it stays an ordinary client")]
+    private partial void LogHandshakeTooEarly(string client);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused the forwarding handshake from {Client} ({Reason}): it stays an ordinary client")]
     private partial void LogHandshakeRefused(string client, string reason);
