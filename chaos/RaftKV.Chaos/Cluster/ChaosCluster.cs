@@ -97,12 +97,13 @@ internal sealed class ChaosCluster : IDisposable
     }
 
     /// <summary>One command with short timeouts; null on any failure (only for probes, never for history ops).</summary>
-    public static async Task<RespValue?> QueryAsync(NodeProcess node, string[] command, CancellationToken token)
+    /// <param name="timeout">How long the reply may take (3 s when null).</param>
+    public static async Task<RespValue?> QueryAsync(NodeProcess node, string[] command, CancellationToken token, TimeSpan? timeout = null)
     {
         try
         {
             await using var client = await RespClient.ConnectAsync(node.Resp, s_probeTimeout, token).ConfigureAwait(false);
-            return await client.ExecuteAsync(command, TimeSpan.FromSeconds(3), token).ConfigureAwait(false);
+            return await client.ExecuteAsync(command, timeout ?? TimeSpan.FromSeconds(3), token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is RespConnectException or TimeoutException or IOException)
         {

@@ -176,18 +176,8 @@ internal sealed class Nemesis(ChaosCluster cluster, HistoryLog history, IReadOnl
     }
 
     // A membership command waits up to a minute for its change; the harness waits a little longer.
-    private static async Task<RespValue?> AdminAsync(NodeProcess node, string[] command, CancellationToken token)
-    {
-        try
-        {
-            await using var client = await RespClient.ConnectAsync(node.Resp, TimeSpan.FromSeconds(1), token).ConfigureAwait(false);
-            return await client.ExecuteAsync(command, TimeSpan.FromSeconds(90), token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is RespConnectException or TimeoutException or IOException)
-        {
-            return null;
-        }
-    }
+    private static Task<RespValue?> AdminAsync(NodeProcess node, string[] command, CancellationToken token) =>
+        ChaosCluster.QueryAsync(node, command, token, TimeSpan.FromSeconds(90));
 
     private static bool Mentions(RespValue reply, string text) =>
         reply.Text == text || (reply.Items?.Any(i => Mentions(i, text)) ?? false);

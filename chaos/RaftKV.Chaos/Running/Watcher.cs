@@ -100,7 +100,7 @@ internal sealed class Watcher(ChaosCluster cluster, string prefix, TextWriter lo
             {
                 _changes.Add(new Change(e.ModRevision, e.Key.ToStringUtf8(), e.IsString ? e.Value.ToStringUtf8() : null,
                     e.Type == WatchEvent.Types.EventType.Delete, node));
-                Interlocked.Exchange(ref _last, Math.Max(Interlocked.Read(ref _last), e.ModRevision));
+                Volatile.Write(ref _last, Math.Max(_last, e.ModRevision));
             }
         }
     }

@@ -27,6 +27,7 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
     private long _bytes;
     private long _floor = long.MaxValue;
     private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _handedOut;
 
     /// <summary>The revision below which this node's history is incomplete; changes after it are all kept.</summary>
     public long Floor
@@ -111,9 +112,14 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
                     _latest.Remove(PubSubBroker.Name(oldest.Value.Key));
             }
 
-            var appended = _appended;
-            _appended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            appended.TrySetResult();
+            // A new signal only when a watcher holds the current one: no allocation per apply while nobody waits.
+            if (_handedOut)
+            {
+                var appended = _appended;
+                _appended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _handedOut = false;
+                appended.TrySetResult();
+            }
         }
     }
 
@@ -135,7 +141,7 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
             {
                 // The history was cut by a change of the whole keyspace: that is what the watcher missed.
                 return _history.First?.Value is { Flushed: true } flush
-                    ? ([flush], _appended.Task, false)
+                    ? ([flush], Task.CompletedTask, false)
                     : ([], Task.CompletedTask, true);
             }
             var changes = new List<Change>();
@@ -152,6 +158,7 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
                 changes.Add(node.Value);
             }
 
+            _handedOut = true;
             return (changes, _appended.Task, false);
         }
     }

@@ -68,31 +68,16 @@ internal sealed partial class MemberProgress(RaftHost raft, IOptions<NodeOptions
         }
     }
 
-    // One short connection per request: a kept one would hold the member's RESP server open when it shuts down
-    // (its graceful stop waits for open sessions), and the handshake costs little once a second.
+    // One short connection per request (RaftHost.SendToMemberAsync): a kept one would hold the member's RESP server
+    // open when it shuts down (its graceful stop waits for open sessions), and the handshake costs little once a second.
     private async Task<Sample?> AskAsync(RaftClusterMember member, CancellationToken token)
     {
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-            timeout.CancelAfter(Interval);
-            if (await raft.ConnectToMemberAsync(member, timeout.Token).ConfigureAwait(false) is not { } connection)
-                return null;
-            await using (connection.ConfigureAwait(false))
-            {
-                var reply = await connection.SendAsync(Request, 2, timeout.Token).ConfigureAwait(false);
-                if (reply is ArrayReply { Items: [IntegerReply commit, IntegerReply applied, IntegerReply last] })
-                    return new Sample(commit.Value, applied.Value, last.Value, Stopwatch.GetTimestamp());
-                LogUnexpected(member.EndPoint.ToString() ?? "?", reply.GetType().Name);
-                return null;
-            }
-        }
-        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException
-                                      or Protocol.Resp.RespProtocolException)
-        {
-            // Unreachable or slow this round.
-            return null;
-        }
+        var reply = await raft.SendToMemberAsync(member, Request, token, Interval).ConfigureAwait(false);
+        if (reply is ArrayReply { Items: [IntegerReply commit, IntegerReply applied, IntegerReply last] })
+            return new Sample(commit.Value, applied.Value, last.Value, Stopwatch.GetTimestamp());
+        if (reply is not null)
+            LogUnexpected(member.EndPoint.ToString() ?? "?", reply.GetType().Name);
+        return null;
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Member {Member} answered the progress request with {Reply}")]

@@ -246,12 +246,13 @@ internal sealed partial class RaftHost
     /// node-to-node command is accepted) and returns its reply under RESP2; null when the member cannot be reached or
     /// this node has no cluster secret yet.
     /// </summary>
-    internal async Task<Protocol.Replies.Reply?> SendToMemberAsync(RaftClusterMember member, byte[][] request, CancellationToken token)
+    /// <param name="limit">How long the exchange may take (CommandTimeoutMs when null).</param>
+    internal async Task<Protocol.Replies.Reply?> SendToMemberAsync(RaftClusterMember member, byte[][] request, CancellationToken token, TimeSpan? limit = null)
     {
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-            timeout.CancelAfter(TimeSpan.FromMilliseconds(_options.CommandTimeoutMs));
+            timeout.CancelAfter(limit ?? TimeSpan.FromMilliseconds(_options.CommandTimeoutMs));
             if (await ConnectToMemberAsync(member, timeout.Token).ConfigureAwait(false) is not { } connection)
                 return null;
             await using (connection.ConfigureAwait(false))
@@ -270,7 +271,7 @@ internal sealed partial class RaftHost
     /// A forwarding connection to another member (the member handshake done), or null when this node has no cluster
     /// secret yet or does not know the member's RESP endpoint. Throws as a socket does when the member cannot be reached.
     /// </summary>
-    internal async Task<Execution.ForwardingConnection?> ConnectToMemberAsync(RaftClusterMember member, CancellationToken token)
+    private async Task<Execution.ForwardingConnection?> ConnectToMemberAsync(RaftClusterMember member, CancellationToken token)
     {
         if (StateMachine.ClusterSecret is not { } secret)
             return null;
