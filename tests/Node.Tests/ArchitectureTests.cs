@@ -78,6 +78,54 @@ public sealed class ArchitectureTests
         Assert.Empty(offenders);
     }
 
+    // DESIGN.md: no reflection into another library's non-public members (a DotNext upgrade would silently change what
+    // consensus safety rests on). Every member lookup by name in RaftKV.Node's IL is listed; the only type allowed one
+    // is DotNext's log subclass, which issue 17 deletes once RaftKV's own log is the default.
+    private static readonly string[] MemberLookups =
+        ["GetField", "GetFields", "GetProperty", "GetProperties", "GetMethod", "GetMethods", "GetMember", "GetMembers",
+         "GetInterfaceMap", "GetConstructor", "GetConstructors", "GetSetMethod", "GetGetMethod", "InvokeMember", "GetRuntimeField",
+         "GetRuntimeMethod", "GetRuntimeProperty", "GetDeclaredField", "GetDeclaredMethod", "GetDeclaredProperty"];
+
+    [Fact]
+    public void Node_LooksUpNoMemberByReflection_ButInDotNextsLogSubclass()
+    {
+        var offenders = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var type in Node.GetTypes())
+        {
+            var allowed = type.FullName!.StartsWith("RaftKV.Node.Raft.DurableWriteAheadLog", StringComparison.Ordinal);
+            const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+            // Field initializers run in the constructors (a static one: the type initializer), so those are read too.
+            foreach (var method in type.GetMethods(all).Cast<MethodBase>().Concat(type.GetConstructors(all)))
+            {
+                if (method.CustomAttributes.Any(static a => a.AttributeType.Name == "UnsafeAccessorAttribute"))
+                    offenders.Add($"{type.FullName}.{method.Name} is an UnsafeAccessor");
+                var body = method.GetMethodBody()?.GetILAsByteArray();
+                if (body is null || allowed)
+                    continue;
+                foreach (var token in CallTokens(body))
+                {
+                    MethodBase? callee;
+                    try
+                    {
+                        callee = method.Module.ResolveMethod(token, type.IsGenericType ? type.GetGenericArguments() : null,
+                            method.IsGenericMethod ? method.GetGenericArguments() : null);
+                    }
+                    catch (ArgumentException)
+                    {
+                        continue;
+                    }
+
+                    if (callee?.DeclaringType is { } declaring
+                        && (declaring == typeof(Type) || declaring.Namespace == "System.Reflection" || declaring == typeof(TypeInfo) || declaring.Name == "RuntimeReflectionExtensions")
+                        && MemberLookups.Contains(callee.Name))
+                        offenders.Add($"{type.FullName}.{method.Name} calls {declaring.Name}.{callee.Name}");
+                }
+            }
+        }
+
+        Assert.Empty(offenders);
+    }
+
     // call (0x28) and callvirt (0x6F) are followed by a 4-byte method token.
     private static IEnumerable<int> CallTokens(byte[] il)
     {

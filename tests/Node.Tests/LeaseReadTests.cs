@@ -49,6 +49,25 @@ public sealed class LeaseReadTests
         Assert.True(round >= 10, $"round reads {round}");
     }
 
+    // An idle leader sends no extra round for its lease: the first read takes one (or renews it in the background),
+    // and the lease then holds for the reads after it.
+    [Fact]
+    public async Task IdleLeader_FirstReadRenewsTheLease_TheNextOnesUseIt()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+        Assert.Equal("OK", (await client.SendAsync("SET", "k", "v")).Text());
+        await Task.Delay(leader.Raft.LeaseDuration * 2);
+
+        var (leaseBefore, roundBefore) = leader.Raft.ReadCounts;
+        for (var i = 0; i < 20; i++)
+            Assert.Equal("v", (await client.SendAsync("GET", "k")).Text());
+        var (leaseAfter, roundAfter) = leader.Raft.ReadCounts;
+        Assert.True(roundAfter - roundBefore >= 1, "the first read after an idle lease took no round");
+        Assert.True(leaseAfter - leaseBefore >= 10, $"lease reads {leaseAfter - leaseBefore}, round reads {roundAfter - roundBefore}");
+    }
+
     // A leader that no majority acknowledges any more (here: both followers stopped) lets its lease run out and stops
     // answering reads from its own state: it cannot know whether another leader took writes meanwhile.
     [Fact]
@@ -84,8 +103,11 @@ public sealed class LeaseReadTests
         await Task.Delay(TimeSpan.FromSeconds(2.5));
         await cluster.StartNodeAsync(follower.Index);
 
-        // Within the lease of a moment ago: DotNext's own record starts empty (refuses no vote).
+        // Within the lease of a moment ago: DotNext's own record starts empty (refuses no vote), so the log refuses.
         Assert.True(follower.Raft.SinceLeaderContact < leader.Raft.LeaseDuration,
             $"a node that just started last heard a leader {follower.Raft.SinceLeaderContact} ago");
+        var candidate = new DotNext.Net.Cluster.ClusterMemberId(Random.Shared);
+        Assert.False(((DotNext.Net.Cluster.Consensus.Raft.IPersistentState)follower.Raft.Log).IsVotedFor(in candidate),
+            "a node that just started granted a vote within the lease its acknowledgement may have given a leader");
     }
 }

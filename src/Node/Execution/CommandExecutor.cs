@@ -328,7 +328,18 @@ internal sealed partial class CommandExecutor(
             var lease = raft.HoldsLease();
             raft.CountRead(lease);
             var cluster = raft.Cluster;
-            await cluster.ApplyReadBarrierAsync(lease ? ReadBarrierType.Weak : ReadBarrierType.Strong, token).ConfigureAwait(false);
+            if (lease)
+            {
+                await cluster.ApplyReadBarrierAsync(ReadBarrierType.Weak, token).ConfigureAwait(false);
+            }
+            else
+            {
+                // A strong barrier forces a round that began after this call and reached a majority: the lease runs from here.
+                var round = raft.BeginRound();
+                await cluster.ApplyReadBarrierAsync(ReadBarrierType.Strong, token).ConfigureAwait(false);
+                raft.ConfirmRound(round);
+            }
+
             // DotNext's weak barrier returns once this term's no-op is committed, not applied: a leader just elected
             // may not have applied yet what the old leader committed and acknowledged (a stale read after a
             // leadership transfer, chaos seed 1501). Wait for the apply of everything committed now.

@@ -119,12 +119,15 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
     {
         using var timeout = new CancellationTokenSource(_options.CommandTimeoutMs);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        // A committed write reached a majority in requests sent after it was appended, so after this moment (LeaderLease).
+        var round = raft.BeginRound();
         try
         {
             if (batch is [{ Command: { } single } only])
             {
                 var pending = new PendingWrite();
                 await raft.Cluster.ReplicateAsync(LogEntryCodec.Encode(single), pending, timeout.Token).ConfigureAwait(false);
+                raft.ConfirmRound(round);
                 metrics.EntryReplicated(1, started);
                 Answer(only.Reply, only.Applied, pending.Completion, CommandExecutor.UnknownOutcome);
                 return;
@@ -151,6 +154,7 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
             var envelope = new LogCommand(CommandId.Batch, timestamp, 0, [.. entries]);
             var context = new BatchedWrite(entries.Count, [.. reads]);
             await raft.Cluster.ReplicateAsync(LogEntryCodec.Encode(envelope), context, timeout.Token).ConfigureAwait(false);
+            raft.ConfirmRound(round);
             metrics.EntryReplicated(entries.Count, started);
             int write = 0, read = 0;
             foreach (var item in batch)

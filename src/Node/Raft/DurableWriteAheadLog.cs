@@ -65,7 +65,21 @@ internal sealed partial class DurableWriteAheadLog(
         FindImplementation(nameof(IPersistentState.UpdateTermAsync))
             .CreateDelegate<Func<WriteAheadLog, long, bool, CancellationToken, ValueTask>>();
 
+    private static readonly VotedFor BaseIsVotedFor =
+        FindImplementation(nameof(IPersistentState.IsVotedFor)).CreateDelegate<VotedFor>();
+
+    private delegate bool VotedFor(WriteAheadLog log, in ClusterMemberId member);
+
     private readonly SemaphoreSlim _termGate = new(1, 1);
+    private long _lastHeardLeader = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>How long after hearing a leader (or starting) the node refuses votes: ElectionTimeoutMinMs with the leader lease on, else zero.</summary>
+    public TimeSpan VoteRefusal { get; init; }
+
+    public TimeSpan SinceLeaderHeard => System.Diagnostics.Stopwatch.GetElapsedTime(Volatile.Read(ref _lastHeardLeader));
+
+    bool IPersistentState.IsVotedFor(in ClusterMemberId member)
+        => SinceLeaderHeard >= VoteRefusal && BaseIsVotedFor(this, in member);
     private long _electedTerm;
     private long _rejectedLeaderAppends;
 
@@ -109,11 +123,14 @@ internal sealed partial class DurableWriteAheadLog(
     public long FlushedAppends => Interlocked.Read(ref _flushedAppends);
 
     ValueTask IAuditTrail<IRaftLogEntry>.AppendAsync<TEntry>(ILogEntryProducer<TEntry> entries, long startIndex, bool skipCommitted, CancellationToken token)
-        => diskLow() && entries.RemainingCount > 0
+    {
+        HeardLeader();
+        return diskLow() && entries.RemainingCount > 0
             ? ValueTask.FromException(new IOException("the data disk is nearly full: this follower refuses to append"))
             : durableAppends
             ? AppendAndFlushAsync(entries, startIndex, skipCommitted, token)
             : AppendAsync(entries, startIndex, skipCommitted, token);
+    }
 
     private async ValueTask AppendAndFlushAsync<TEntry>(ILogEntryProducer<TEntry> entries, long startIndex, bool skipCommitted, CancellationToken token)
         where TEntry : IRaftLogEntry
@@ -216,8 +233,15 @@ internal sealed partial class DurableWriteAheadLog(
         base.Dispose(disposing);
     }
 
+    // RaftCluster calls the producer overload of AppendAsync for every AppendEntries whose previous entry matched, and
+    // this one for InstallSnapshot: both come from a leader of the current term.
+    private void HeardLeader() => Volatile.Write(ref _lastHeardLeader, System.Diagnostics.Stopwatch.GetTimestamp());
+
     ValueTask IAuditTrail<IRaftLogEntry>.AppendAsync<TEntry>(TEntry entry, long startIndex, CancellationToken token)
-        => entry.IsSnapshot ? InstallSnapshotAsync(entry, startIndex, token) : AppendAsync(entry, startIndex, token);
+    {
+        HeardLeader();
+        return entry.IsSnapshot ? InstallSnapshotAsync(entry, startIndex, token) : AppendAsync(entry, startIndex, token);
+    }
 
     // The follower's side of InstallSnapshot. RaftCluster calls it under its transition lock, so no AppendEntries
     // runs between reading the term and truncating.

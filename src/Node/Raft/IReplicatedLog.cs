@@ -26,6 +26,14 @@ internal interface IReplicatedLog : IPersistentState, IAsyncDisposable
     /// <summary>Why the log stopped working (it then refuses everything until the node restarts), or null.</summary>
     Exception? BackgroundFailure { get; }
 
+    /// <summary>
+    /// Time since this node last accepted an AppendEntries or a snapshot from a leader, or since it started (a node
+    /// that starts counts as having just heard one). While it is below ElectionTimeoutMinMs the log refuses votes
+    /// (<see cref="IPersistentState.IsVotedFor"/>): a follower keeps refusing as long as a leader's lease may count its
+    /// acknowledgement, also right after a restart, which erased its memory of that leader.
+    /// </summary>
+    TimeSpan SinceLeaderHeard { get; }
+
     /// <summary>Called when a replication read was cut short, so the host starts the next round at once.</summary>
     Action? BatchCut { get; set; }
 }

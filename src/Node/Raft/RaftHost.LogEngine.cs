@@ -49,6 +49,7 @@ internal sealed partial class RaftHost
             _loggerFactory.CreateLogger<DurableWriteAheadLog>())
         {
             ReplicationBatchBytes = Math.Max(1, _options.ReplicationBatchBytes),
+            VoteRefusal = _options.LeaderLease ? TimeSpan.FromMilliseconds(_options.ElectionTimeoutMinMs) : TimeSpan.Zero,
         };
     }
 }

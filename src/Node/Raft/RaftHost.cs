@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
-using System.Linq.Expressions;
 using System.Net;
-using System.Reflection;
-using DotNext.Diagnostics;
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
@@ -40,6 +37,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
     public const int LogFailedExitCode = 70;
 
     private readonly SnapshotOffers _offers;
+    private readonly LeaderLease _lease;
     private readonly Diagnostics.NodeLogScope _logScope;
     private readonly Security.NodeTls _tls;
 
@@ -58,6 +56,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         _lifetime = lifetime;
         _options = options.Value;
         _loggerFactory = loggerFactory;
+        _lease = new LeaderLease(TimeSpan.FromMilliseconds(_options.ElectionTimeoutMinMs / Math.Max(1.0, _options.LeaseClockDriftBound)));
         _raftLoggerFactory = new Diagnostics.RepeatSummarizingLoggerFactory(loggerFactory, TimeProvider.System, TimeSpan.FromSeconds(Math.Max(1, _options.LogRepeatIntervalSeconds)));
         _logger = loggerFactory.CreateLogger<RaftHost>();
         RaftEndPoint = EndpointParser.ParseIp(_options.RaftEndpoint);
@@ -76,16 +75,6 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
     /// <summary>True while this node is the leader of the current term.</summary>
     public bool IsLeader => _cluster is { } c && !c.LeadershipToken.IsCancellationRequested;
 
-    // DotNext's record of the last contact with a leader: on a follower, when the last AppendEntries from a leader
-    // arrived (it refuses votes and pre-votes until its election timeout has passed since then); on the leader, when
-    // the last replication round that a majority acknowledged was sent. Read through a compiled accessor, looked up
-    // once: a DotNext upgrade that renames it fails at startup, never silently.
-    private static readonly FieldInfo LastLeaderContactField =
-        typeof(RaftCluster).BaseType?.GetField("lastUpdated", BindingFlags.Instance | BindingFlags.NonPublic)
-        ?? throw new MissingFieldException("RaftCluster<TMember>", "lastUpdated");
-    private static readonly Func<RaftCluster, Timestamp> ReadLastLeaderContact = CompileReader();
-    private static readonly Action<RaftCluster, Timestamp> WriteLastLeaderContact = CompileWriter();
-
     private long _leaseReads;
     private long _roundReads;
     private long _leaderChanges;
@@ -100,43 +89,73 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
     public (long Lease, long Round) ReadCounts => (Interlocked.Read(ref _leaseReads), Interlocked.Read(ref _roundReads));
 
     /// <summary>How long the lease lasts after the start of a round a majority acknowledged.</summary>
-    public TimeSpan LeaseDuration => TimeSpan.FromMilliseconds(_options.ElectionTimeoutMinMs / Math.Max(1.0, _options.LeaseClockDriftBound));
+    public TimeSpan LeaseDuration => _lease.Duration;
 
     /// <summary>
-    /// True while this node leads and a majority acknowledged a replication round sent less than
-    /// <see cref="LeaseDuration"/> ago. Each of those followers refuses to vote until its own election timeout (at
-    /// least ElectionTimeoutMinMs) has passed since it received that round, so no other leader can be elected before
-    /// the lease ends, as long as no clock runs faster than the drift bound allows. Checked against the monotonic clock
-    /// here, not through DotNext's lease token alone: that token is cancelled by a timer, which fires late when the
-    /// thread pool is starved (a paused or overloaded process), and a late timer would stretch the lease.
+    /// True while this node leads and a majority acknowledged a replication round that began less than
+    /// <see cref="LeaseDuration"/> ago (<see cref="LeaderLease"/>): each of those followers refuses to vote until its own
+    /// election timeout (at least ElectionTimeoutMinMs) has passed since it received that round, so no other leader can
+    /// be elected before the lease ends, as long as no clock runs faster than the drift bound allows. Checked against
+    /// the monotonic clock here, not through DotNext's lease token alone: that token is cancelled by a timer, which
+    /// fires late when the thread pool is starved (a paused or overloaded process), and a late timer would stretch the
+    /// lease. A lease past half its life, or lapsed, is renewed in the background by one forced round when asked for, so
+    /// a leader serving reads keeps it without a round per read, and an idle leader sends no extra rounds.
     /// </summary>
     public bool HoldsLease()
     {
-        if (!_options.LeaderLease || _cluster is not { } cluster || !IsLeader)
+        if (!_options.LeaderLease || _cluster is not { } cluster)
             return false;
-        if (!cluster.TryGetLeaseToken(out var token) || token.IsCancellationRequested)
+        var leadership = cluster.LeadershipToken;
+        if (leadership.IsCancellationRequested || !cluster.TryGetLeaseToken(out var token) || token.IsCancellationRequested)
             return false;
-        return ReadLastLeaderContact(cluster).Elapsed < LeaseDuration;
+        var since = _lease.SinceAcknowledged(leadership);
+        if (since is null || since > _lease.Duration / 2)
+            RenewLeaseSoon(cluster, leadership);
+        return since < _lease.Duration;
     }
+
+    /// <summary>Marks the moment before a replication round (a forced round, a write); confirm it with <see cref="ConfirmRound"/> once it reached a majority.</summary>
+    public LeaderLease.Round BeginRound() => LeaderLease.Begin(_cluster is { } c ? c.LeadershipToken : new CancellationToken(canceled: true));
+
+    /// <summary>A round begun with <see cref="BeginRound"/> reached a majority: the lease runs from its start.</summary>
+    public void ConfirmRound(LeaderLease.Round round) => _lease.Confirm(round);
 
     internal void CountRead(bool lease) => Interlocked.Increment(ref lease ? ref _leaseReads : ref _roundReads);
 
     /// <summary>Time since this node last heard from a leader (a follower) or had a round acknowledged (the leader).</summary>
-    public TimeSpan SinceLeaderContact => _cluster is { } c ? ReadLastLeaderContact(c).Elapsed : TimeSpan.MaxValue;
+    public TimeSpan SinceLeaderContact => _cluster is not { } c
+        ? TimeSpan.MaxValue
+        : IsLeader ? _lease.SinceAcknowledged(c.LeadershipToken) ?? TimeSpan.MaxValue : Log.SinceLeaderHeard;
 
-    private static Func<RaftCluster, Timestamp> CompileReader()
+    private int _renewing;
+
+    private void RenewLeaseSoon(RaftCluster cluster, CancellationToken leadership)
     {
-        var cluster = Expression.Parameter(typeof(RaftCluster));
-        return Expression.Lambda<Func<RaftCluster, Timestamp>>(Expression.Field(cluster, LastLeaderContactField), cluster).Compile();
+        if (Interlocked.Exchange(ref _renewing, 1) == 0)
+            _ = RenewLeaseAsync(cluster, leadership);
     }
 
-    private static Action<RaftCluster, Timestamp> CompileWriter()
+    private async Task RenewLeaseAsync(RaftCluster cluster, CancellationToken leadership)
     {
-        var cluster = Expression.Parameter(typeof(RaftCluster));
-        var value = Expression.Parameter(typeof(Timestamp));
-        return Expression.Lambda<Action<RaftCluster, Timestamp>>(
-            Expression.Assign(Expression.Field(cluster, LastLeaderContactField), value), cluster, value).Compile();
+        await Task.Yield();
+        try
+        {
+            var round = LeaderLease.Begin(leadership);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(leadership);
+            timeout.CancelAfter(_lease.Duration);
+            await cluster.ForceReplicationAsync(timeout.Token).ConfigureAwait(false);
+            _lease.Confirm(round);
+        }
+        catch (Exception e) when (e is NotLeaderException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+            // Not renewed: the lease lapses and the next read takes a round.
+        }
+        finally
+        {
+            Volatile.Write(ref _renewing, 0);
+        }
     }
+
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -181,12 +200,6 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
 
         _cluster = new RaftCluster(configuration) { AuditTrail = _wal };
 
-        // A node that starts (or restarts after a crash) has no memory of the leader it may have acknowledged a moment
-        // ago; DotNext then grants votes at once, and a restarted follower could help elect a second leader while the
-        // first still holds a lease that follower's acknowledgement gave it. Starting as if the leader had just been
-        // heard makes the node refuse votes for one election timeout after it starts, longer than any lease.
-        if (_options.LeaderLease)
-            WriteLastLeaderContact(_cluster, new Timestamp());
         var cluster = _cluster;
         _logScope.TermFrom(() => cluster.Term);
         _wal.BatchCut = () => _ = ForceReplicationSoonAsync(cluster);
