@@ -115,6 +115,8 @@ internal sealed partial class RaftLog
                 // As DotNext's own applier: a membership entry goes to the configuration storage RaftCluster set.
                 if (record.IsConfiguration && ConfigurationStorage is { } storage)
                     await storage.SaveConfigurationAsync(new StoredEntry(record), record.Index, token).ConfigureAwait(false);
+                if (_stateMachine.BeforeApply is { } hook)
+                    await hook(record.Index).ConfigureAwait(false);
                 _stateMachine.ApplyCommitted(
                     record.Index, record.Term, record.IsConfiguration ? default : new ReadOnlySequence<byte>(record.Payload), context);
             }

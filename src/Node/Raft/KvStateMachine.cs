@@ -193,7 +193,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         }
     }
 
-    /// <summary>For tests: runs before DotNext's applier applies the entry at the given index (a slow apply on one node).</summary>
+    /// <summary>For tests: runs before the applier (either log's) applies the entry at the given index (a slow apply on one node).</summary>
     internal Func<long, Task>? BeforeApply { get; set; }
 
     ValueTask<long> IStateMachine.ApplyAsync(LogEntry entry, CancellationToken token) =>
