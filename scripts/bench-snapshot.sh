@@ -74,7 +74,7 @@ measure() {
     "$root/scripts/latency-probe.py" --summarize "$probe" --from "$from" --to "$to" | sed 's/^/  single-client SET /'
     rm -f "$probe"
   done
-  echo "RSS after snapshots $(status 0 VmRSS), peak $(status 0 VmHWM); on disk: wal $(du -sm "$RAFTKV_CLUSTER_DIR/node0/data/wal" | cut -f1) MiB, snapshots $(du -sm "$RAFTKV_CLUSTER_DIR/node0/data/snapshots" | cut -f1) MiB"
+  echo "RSS after snapshots $(status 0 VmRSS), peak $(status 0 VmHWM); on disk: log $(du -smc "$RAFTKV_CLUSTER_DIR"/node0/data/log "$RAFTKV_CLUSTER_DIR"/node0/data/wal 2>/dev/null | tail -n 1 | cut -f1) MiB, snapshots $(du -sm "$RAFTKV_CLUSTER_DIR/node0/data/snapshots" | cut -f1) MiB"
 
   # A killed process with a large heap takes a while to go, and cluster.sh does not start a node whose pid still runs.
   local pid; pid=$(cat "$RAFTKV_CLUSTER_DIR/node0/pid")

@@ -104,8 +104,11 @@ public sealed class NodeOptions
 
     public int RaftConnectTimeoutMs { get; set; } = 400;
 
-    /// <summary>Which write-ahead log holds the Raft log (<c>RaftKV:Log = DotNext | RaftKV</c>); DotNext by default.</summary>
-    public LogEngine Log { get; set; } = LogEngine.DotNext;
+    /// <summary>
+    /// Which write-ahead log holds the Raft log (<c>RaftKV:Log = Auto | RaftKV | DotNext</c>): by default the one whose
+    /// files the data directory holds, and RaftKV's own for a new one.
+    /// </summary>
+    public LogEngine Log { get; set; } = LogEngine.Auto;
 
     /// <summary>Size of one WAL chunk file. DotNext's 4 KiB default exhausts file handles.</summary>
     public int WalChunkSizeBytes { get; set; } = 8 * 1024 * 1024;

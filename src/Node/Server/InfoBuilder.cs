@@ -264,6 +264,7 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         var members = cluster.Members.Select(static m => m.EndPoint.ToString() ?? "?").Order(StringComparer.Ordinal).ToList();
         Line(text, "raft_members", string.Join(',', members));
         Line(text, "raft_members_count", members.Count);
+        Line(text, "raft_log_engine", raft.Engine == Configuration.LogEngine.DotNext ? "dotnext" : "raftkv");
         Line(text, "raft_leader_lease", _options.LeaderLease ? 1 : 0);
         Line(text, "raft_lease_ms", (long)raft.LeaseDuration.TotalMilliseconds);
         Line(text, "raft_lease_held", raft.HoldsLease() ? 1 : 0);

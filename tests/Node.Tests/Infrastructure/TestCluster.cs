@@ -22,6 +22,9 @@ internal sealed class TestCluster : IAsyncDisposable
 
     public IReadOnlyList<TestNode> Nodes { get; }
 
+    /// <summary>The node settings every node starts with (a test may change them between a stop and a start).</summary>
+    public Dictionary<string, string> Settings => _settings;
+
     // Three nodes in one test process share its thread pool and its garbage collector, on a CI machine that may also
     // run the chaos harness: the shipped 600-1200 ms elections flipped leaders mid-test there (-CLUSTERDOWN on a setup
     // write). These tests check what the cluster does, not how fast it fails over, so they run with the slower
@@ -35,10 +38,11 @@ internal sealed class TestCluster : IAsyncDisposable
     };
 
     /// <summary>
-    /// The log engine of clusters whose test names none (<c>RaftKV:Log</c>): DotNext's unless the environment variable
-    /// <c>RAFTKV_TEST_LOG</c> says <c>RaftKV</c>, so any subset of the cluster tests can run against RaftKV's own log.
+    /// The log engine of clusters whose test names none (<c>RaftKV:Log</c>): the node's default (RaftKV's own log for
+    /// the tests' new data directories) unless the environment variable <c>RAFTKV_TEST_LOG</c> names one, so any subset
+    /// of the cluster tests can run against DotNext's log too.
     /// </summary>
-    public static string DefaultLog => Environment.GetEnvironmentVariable("RAFTKV_TEST_LOG") is { Length: > 0 } log ? log : "DotNext";
+    public static string DefaultLog => Environment.GetEnvironmentVariable("RAFTKV_TEST_LOG") is { Length: > 0 } log ? log : "Auto";
 
     public static async Task<TestCluster> StartAsync(int count, Dictionary<string, string>? settings = null)
     {
