@@ -4,11 +4,13 @@ using DotNext.IO;
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RaftKV.Node.Configuration;
 using RaftKV.Node.Log;
 using RaftKV.Node.Raft;
 using RaftKV.Node.Tests.Infrastructure;
+using RaftKV.Node.Tests.Log;
 
 namespace RaftKV.Node.Tests;
 
@@ -57,13 +59,13 @@ public sealed class LogMigrationTests : IDisposable
         await log.FlushAsync();
     }
 
-    private async Task<CarriedLog?> MigrateAsync()
+    private async Task<CarriedLog?> MigrateAsync(ILogger? logger = null)
     {
         var snapshots = new DirectoryInfo(Path.Combine(_data, "snapshots"));
         snapshots.Create();
         await using var stateMachine = new KvStateMachine(snapshots, 1_000_000, NullLogger.Instance);
         await stateMachine.RestoreAsync();
-        return await DotNextLogMigration.RunAsync(_data, Options(), stateMachine, [A, B, C], NullLogger.Instance, CancellationToken.None);
+        return await DotNextLogMigration.RunAsync(_data, Options(), stateMachine, [A, B, C], logger ?? NullLogger.Instance, CancellationToken.None);
     }
 
     private static async Task<byte[]> PayloadAsync(IRaftLogEntry entry)
@@ -78,10 +80,13 @@ public sealed class LogMigrationTests : IDisposable
     {
         var entries = Entries(term: 5);
         await WriteDotNextLogAsync(5, B, entries);
+        var logger = new CapturingLogger();
 
-        var carried = await MigrateAsync();
+        var carried = await MigrateAsync(logger);
 
         Assert.Equal(new CarriedLog(5, B, 1, entries.Length, 0), carried);
+        var line = Assert.Single(logger.Entries, e => e.Level == LogLevel.Information);
+        Assert.Contains($"term 5, vote {B}, entries 1..{entries.Length}", line.Message);
         Assert.False(Directory.Exists(Wal));
         Assert.True(Directory.Exists(Path.Combine(_data, DotNextLogMigration.RetiredFolder)));
         Assert.False(Directory.Exists(Path.Combine(_data, DotNextLogMigration.StagingFolder)));
