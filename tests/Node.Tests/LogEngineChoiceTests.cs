@@ -27,20 +27,19 @@ public sealed class LogEngineChoiceTests : IDisposable
     }
 
     [Fact]
-    public void Auto_FollowsTheFilesThere()
+    public void DotNextsLog_IsCarriedOverUnlessDotNextIsNamed()
     {
         Files("wal");
-        Assert.Equal(LogEngine.DotNext, RaftHost.Choose(LogEngine.Auto, _data));
+        Assert.Equal(LogEngine.RaftKV, RaftHost.Choose(LogEngine.Auto, _data));
+        Assert.Equal(LogEngine.RaftKV, RaftHost.Choose(LogEngine.RaftKV, _data));
         Assert.Equal(LogEngine.DotNext, RaftHost.Choose(LogEngine.DotNext, _data));
     }
 
-    [Theory]
-    [InlineData("wal", LogEngine.RaftKV)]
-    [InlineData("log", LogEngine.DotNext)]
-    public void AnEngineNamedBesideTheOthersFiles_RefusesToStart(string folder, LogEngine setting)
+    [Fact]
+    public void DotNextNamedBesideRaftKVsLog_RefusesToStart()
     {
-        Files(folder);
-        var e = Assert.Throws<InvalidOperationException>(() => RaftHost.Choose(setting, _data));
+        Files("log");
+        var e = Assert.Throws<InvalidOperationException>(() => RaftHost.Choose(LogEngine.DotNext, _data));
         Assert.Contains("other engine's log", e.Message);
     }
 
@@ -51,14 +50,25 @@ public sealed class LogEngineChoiceTests : IDisposable
         Files("log");
         Assert.Throws<InvalidOperationException>(() => RaftHost.Choose(LogEngine.Auto, _data));
     }
+
+    // A crash after the carry-over's commit point (log renamed into place) and before wal was renamed away.
+    [Fact]
+    public void BothLogs_AfterACarryOversCommitPoint_IsRaftKVsLog()
+    {
+        Files("wal");
+        Files("log");
+        File.WriteAllBytes(Path.Combine(_data, "log", Node.Log.DotNextLogMigration.CommitMarker), []);
+        Assert.Equal(LogEngine.RaftKV, RaftHost.Choose(LogEngine.Auto, _data));
+        Assert.Throws<InvalidOperationException>(() => RaftHost.Choose(LogEngine.DotNext, _data));
+    }
 }
 
-/// <summary>A node that ran DotNext's log (a release before RaftKV's own became the default) keeps it, and its data, when restarted with the default setting.</summary>
+/// <summary>A node that ran DotNext's log (a release before RaftKV's own became the default) moves to RaftKV's log, with its data, when restarted with the default setting.</summary>
 [Collection(ClusterCollection.Name)]
 public sealed class LogEngineUpgradeTests
 {
     [Fact]
-    public async Task NodeWrittenWithDotNextsLog_RestartedWithTheDefault_KeepsItsLogAndData()
+    public async Task NodeWrittenWithDotNextsLog_RestartedWithTheDefault_CarriesItsLogAndDataOver()
     {
         await using var cluster = await TestCluster.StartAsync(1, new() { ["Log"] = "DotNext" });
         var node = await cluster.WaitForLeaderAsync();
@@ -70,9 +80,9 @@ public sealed class LogEngineUpgradeTests
         cluster.Settings["Log"] = "Auto";
         await cluster.StartNodeAsync(0);
         node = await cluster.WaitForLeaderAsync();
-        Assert.Equal(LogEngine.DotNext, node.Raft.Engine);
+        Assert.Equal(LogEngine.RaftKV, node.Raft.Engine);
         await using var again = await RespTestClient.ConnectAsync(node.RespPort);
         Assert.Equal("before-upgrade", (await again.SendAsync("GET", "k")).Text());
-        Assert.Contains("raft_log_engine:dotnext", (await again.SendAsync("INFO", "raft")).Text());
+        Assert.Contains("raft_log_engine:raftkv", (await again.SendAsync("INFO", "raft")).Text());
     }
 }

@@ -252,7 +252,7 @@ internal sealed partial class RaftLog
             throw new IOException("the data disk is nearly full: this node refuses to append");
     }
 
-    private static async ValueTask<ReadOnlyMemory<byte>> PayloadOf<TEntry>(TEntry entry, CancellationToken token)
+    internal static async ValueTask<ReadOnlyMemory<byte>> PayloadOf<TEntry>(TEntry entry, CancellationToken token)
         where TEntry : IRaftLogEntry
     {
         if (entry.TryGetMemory(out var memory))

@@ -180,7 +180,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
             setup(_stateMachine);
         await _stateMachine.RestoreAsync(cancellationToken).ConfigureAwait(false);
 
-        _wal = OpenLog(dataDirectory);
+        _wal = await OpenLogAsync(dataDirectory, cancellationToken).ConfigureAwait(false);
 
         var configuration = new RaftCluster.TcpConfiguration(RaftEndPoint)
         {
