@@ -167,7 +167,7 @@ public sealed class LogMigrationTests : IDisposable
         bytes[20] ^= 0xFF; // inside the first entry's payload
         File.WriteAllBytes(page, bytes);
 
-        var e = await Assert.ThrowsAsync<InvalidOperationException>(MigrateAsync);
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => MigrateAsync());
         Assert.Contains("Could not carry DotNext's log", e.Message);
         Assert.True(Directory.Exists(Wal));
         Assert.False(Directory.Exists(LogFolder) && Directory.EnumerateFileSystemEntries(LogFolder).Any());
