@@ -144,6 +144,50 @@ public sealed class RaftLogTests : IDisposable
         Assert.Equal(2, entries[0].Term);
     }
 
+    // The applier used to drop the log's prefix itself after a published snapshot: the replies to writes then waited for
+    // a prefix drop, which waits for an in-flight append's fdatasync and unlinks segment files (about 100 ms for 64 MiB).
+    [Fact]
+    public async Task WhileACompactionDeletesSegmentFiles_CommittedEntriesAreStillApplied()
+    {
+        using var deleting = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var options = new RaftLogOptions
+        {
+            ElectionTimeoutMin = TimeSpan.Zero,
+            Segments = new SegmentedLogOptions
+            {
+                SegmentBytes = 512,
+                BeforeSegmentDeleted = _ =>
+                {
+                    deleting.Set();
+                    release.Wait(TimeSpan.FromSeconds(30));
+                },
+            },
+        };
+        await using var node = await WalNode.OpenAsync(_directory, snapshotInterval: 10, engine: LogEngine.RaftKV, raftLogOptions: options,
+            beforeDispose: release.Set);
+        for (var i = 1; i <= 30; i++)
+            await node.AppendAsync(i, Entries(i, i, term: 1)); // one append each: a batch never spans two segments
+        await node.CommitAsync(30);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (node.StateMachine.PublishedSnapshot is null && DateTime.UtcNow < deadline)
+            await Task.Delay(10);
+        Assert.NotNull(node.StateMachine.PublishedSnapshot);
+
+        // The next apply notices the snapshot and starts the compaction, which is held in its first segment deletion.
+        await node.AppendAsync(31, Entries(31, 31, term: 1));
+        await node.CommitAsync(31);
+        Assert.True(deleting.Wait(TimeSpan.FromSeconds(10)), "no segment was deleted after the snapshot");
+
+        await node.AppendAsync(32, Entries(32, 33, term: 1));
+        var applied = node.CommitAsync(33);
+        var waited = await Task.WhenAny(applied, Task.Delay(TimeSpan.FromSeconds(5))) != applied;
+        release.Set();
+        await applied.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(waited, "entry 33 was applied only after the compaction's segment deletion was released");
+        Assert.Equal(33, node.StateMachine.AppliedIndex);
+    }
+
     // Raft never needs the commit index on disk: after a restart it is the snapshot's, and the leader re-sends the rest.
     [Fact]
     public async Task CommitIndex_IsNotKept_ARestartStartsAtTheSnapshot()
