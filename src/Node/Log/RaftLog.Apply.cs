@@ -112,6 +112,9 @@ internal sealed partial class RaftLog
 
             foreach (var record in _log.Read(applied + 1, commit, _options.ApplyBatchBytes, 1024))
             {
+                // The tests' slow apply on one node, as DotNext's applier honours it (KvStateMachine.BeforeApply).
+                if (_stateMachine.BeforeApply is { } hook)
+                    await hook(record.Index).ConfigureAwait(false);
                 _contexts.TryRemove(record.Index, out var context);
 
                 // As DotNext's own applier: a membership entry goes to the configuration storage RaftCluster set.
