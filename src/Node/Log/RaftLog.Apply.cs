@@ -6,7 +6,7 @@ namespace RaftKV.Node.Log;
 
 /// <summary>
 /// Commit and apply: the commit index lives in memory only; an applier task hands committed entries to the state
-/// machine in order and compacts the log up to each snapshot the state machine publishes.
+/// machine in order, and a compaction task drops the log up to each snapshot the state machine publishes.
 /// </summary>
 internal sealed partial class RaftLog
 {
@@ -52,17 +52,19 @@ internal sealed partial class RaftLog
         }
     }
 
-    private void TriggerApply()
+    private void TriggerApply() => Wake(_applyTrigger);
+
+    private static void Wake(SemaphoreSlim trigger)
     {
-        if (_applyTrigger.CurrentCount > 0)
+        if (trigger.CurrentCount > 0)
             return;
         try
         {
-            _applyTrigger.Release();
+            trigger.Release();
         }
         catch (SemaphoreFullException)
         {
-            // Another caller woke the applier first; it reads the commit index after waking.
+            // Another caller woke the task first; it reads the state it acts on after waking.
         }
     }
 
@@ -110,31 +112,57 @@ internal sealed partial class RaftLog
 
             foreach (var record in _log.Read(applied + 1, commit, _options.ApplyBatchBytes, 1024))
             {
+                // The tests' slow apply on one node, as DotNext's applier honours it (KvStateMachine.BeforeApply).
+                if (_stateMachine.BeforeApply is { } hook)
+                    await hook(record.Index).ConfigureAwait(false);
                 _contexts.TryRemove(record.Index, out var context);
 
                 // As DotNext's own applier: a membership entry goes to the configuration storage RaftCluster set.
                 if (record.IsConfiguration && ConfigurationStorage is { } storage)
                     await storage.SaveConfigurationAsync(new StoredEntry(record), record.Index, token).ConfigureAwait(false);
-                if (_stateMachine.BeforeApply is { } hook)
-                    await hook(record.Index).ConfigureAwait(false);
                 _stateMachine.ApplyCommitted(
                     record.Index, record.Term, record.IsConfiguration ? default : new ReadOnlySequence<byte>(record.Payload), context);
             }
 
             SignalApplied();
-            await CompactAsync(token).ConfigureAwait(false);
+            if (_stateMachine.PublishedSnapshot is { } snapshot && snapshot.Index > Volatile.Read(ref _compactedTo))
+                Wake(_compactTrigger);
         }
     }
 
     // Whole segments up to the published snapshot go (the leader then sends that snapshot to a follower behind it), and
-    // older snapshot files with them, as DotNext's log asks its state machine to reclaim them.
-    private async Task CompactAsync(CancellationToken token)
+    // older snapshot files with them, as DotNext's log asks its state machine to reclaim them. A task of its own, not
+    // the applier: a prefix drop waits for an append's fdatasync and unlinks segment files, and applies (the replies to
+    // writes) must not wait for either. Safe beside an install: the snapshot is at or below the applied index, which an
+    // install only moves forward, so the drop never passes the log's end.
+    private async Task CompactLoopAsync()
     {
-        if (_stateMachine.PublishedSnapshot is not { } snapshot || snapshot.Index <= _compactedTo)
-            return;
-        if (snapshot.Index >= _log.FirstIndex && snapshot.Index <= _log.LastIndex)
-            _log.DropPrefix(snapshot.Index);
-        _compactedTo = snapshot.Index;
-        await ((ISnapshotManager)_stateMachine).ReclaimGarbageAsync(snapshot.Index, token).ConfigureAwait(false);
+        var token = _lifetime.Token;
+        try
+        {
+            while (true)
+            {
+                await _compactTrigger.WaitAsync(token).ConfigureAwait(false);
+                if (_stateMachine.PublishedSnapshot is not { } snapshot || snapshot.Index <= Volatile.Read(ref _compactedTo))
+                    continue;
+                if (snapshot.Index >= _log.FirstIndex && snapshot.Index <= _log.LastIndex)
+                {
+                    // On a thread of its own: unlinking segments blocks, and a blocked pool thread delays everything
+                    // else on a small machine until the pool notices and adds one (the Raft timers among them).
+                    await Task.Factory.StartNew(
+                        () => _log.DropPrefix(snapshot.Index), token, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+                }
+                Volatile.Write(ref _compactedTo, snapshot.Index);
+                await ((ISnapshotManager)_stateMachine).ReclaimGarbageAsync(snapshot.Index, token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            // A log that cannot drop its prefix cannot be trusted to append either: the host sees BackgroundFailure.
+            Failed(e);
+        }
     }
 }

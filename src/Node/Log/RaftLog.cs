@@ -24,7 +24,8 @@ namespace RaftKV.Node.Log;
 /// One async gate (<see cref="_gate"/>) serializes term and vote changes, leader appends, follower appends and snapshot
 /// installs: a leader append checks its term against the term it was elected in under the same gate a term change
 /// takes (chaos bug 5), and nothing reads a half-done install (bug 6). The applier runs beside it, under
-/// <see cref="_applyGate"/>, which installs also take. Reads for replication run beside both.
+/// <see cref="_applyGate"/>, which installs also take. Compaction (dropping the log's prefix after a published snapshot)
+/// is a task of its own, so that applies never wait for it. Reads for replication run beside all of them.
 /// </para>
 /// </summary>
 internal sealed partial class RaftLog : WriteAheadLog, IPersistentState, IAuditTrail<IRaftLogEntry>, IReplicatedLog
@@ -37,9 +38,11 @@ internal sealed partial class RaftLog : WriteAheadLog, IPersistentState, IAuditT
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SemaphoreSlim _applyGate = new(1, 1);
     private readonly SemaphoreSlim _applyTrigger = new(0, 1);
+    private readonly SemaphoreSlim _compactTrigger = new(0, 1);
     private readonly CancellationTokenSource _lifetime = new();
     private readonly ConcurrentDictionary<long, object> _contexts = new();
     private readonly Task _applier;
+    private readonly Task _compactor;
     private TaskCompletionSource _applied = NewSignal();
 
     private long _term;
@@ -48,7 +51,7 @@ internal sealed partial class RaftLog : WriteAheadLog, IPersistentState, IAuditT
     private long _commitIndex;
     private long _matched;
     private long _lastHeardLeader;
-    private long _compactedTo; // the applier's: the snapshot the log was last compacted to
+    private long _compactedTo; // the snapshot the log was last compacted to
     private Exception? _failure;
 
     private long _flushedAppends;
@@ -74,6 +77,7 @@ internal sealed partial class RaftLog : WriteAheadLog, IPersistentState, IAuditT
         _matched = _commitIndex;
         _lastHeardLeader = Stopwatch.GetTimestamp();
         _applier = Task.Run(ApplyLoopAsync);
+        _compactor = Task.Run(CompactLoopAsync);
     }
 
     /// <summary>
@@ -259,11 +263,11 @@ internal sealed partial class RaftLog : WriteAheadLog, IPersistentState, IAuditT
             _lifetime.Cancel();
             try
             {
-                _applier.Wait(TimeSpan.FromSeconds(10));
+                Task.WaitAll([_applier, _compactor], TimeSpan.FromSeconds(10));
             }
             catch (AggregateException)
             {
-                // The applier's failure is recorded in _failure; disposal goes on.
+                // The applier's or compactor's failure is recorded in _failure; disposal goes on.
             }
 
             _log.Dispose();

@@ -9,7 +9,9 @@ namespace RaftKV.Node.Log;
 /// are durable when they return too. Nothing else is written: no checkpoint, no commit index, no memory maps.
 /// <para>
 /// Threads: appends, truncations, prefix drops and resets are serialized among themselves; reads run beside appends
-/// (an append only writes past the end and publishes its records after its sync) and wait for truncations and drops.
+/// (an append only writes past the end and publishes its records after its sync) and wait for truncations and resets.
+/// A prefix drop holds the locks only to detach its segments; reads, appends and truncations do not wait for the
+/// deletion of its files.
 /// After a failed write or sync every operation throws <see cref="LogFailedException"/> (see there why it never retries).
 /// </para>
 /// </summary>
@@ -18,6 +20,7 @@ internal sealed partial class SegmentedLog : IDisposable
     private readonly string _directory;
     private readonly SegmentedLogOptions _options;
     private readonly ILogger _logger;
+    private readonly Lock _deleteGate = new(); // taken before _writeGate: prefix drops and resets
     private readonly Lock _writeGate = new();
     private readonly ReaderWriterLockSlim _state = new(LockRecursionPolicy.NoRecursion);
     private readonly List<LogSegment> _segments = [];

@@ -8,4 +8,10 @@ internal sealed record SegmentedLogOptions
     /// segments (one write, one sync), so a segment may end up larger by one batch.
     /// </summary>
     public long SegmentBytes { get; init; } = 64L << 20;
+
+    /// <summary>
+    /// Called with a segment file's path just before the file is deleted (tests hold a deletion there to see what waits
+    /// for it). Null in production.
+    /// </summary>
+    public Action<string>? BeforeSegmentDeleted { get; init; }
 }

@@ -193,7 +193,10 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         }
     }
 
-    /// <summary>For tests: runs before the applier (either log's) applies the entry at the given index (a slow apply on one node).</summary>
+    /// <summary>
+    /// For tests: runs before the entry at the given index is applied (a slow apply on one node), by DotNext's applier
+    /// and by RaftKV's log's (<see cref="Log.RaftLog"/>).
+    /// </summary>
     internal Func<long, Task>? BeforeApply { get; set; }
 
     ValueTask<long> IStateMachine.ApplyAsync(LogEntry entry, CancellationToken token) =>

@@ -17,8 +17,8 @@ internal sealed class LogFolder : IDisposable
         return bytes;
     }
 
-    public SegmentedLog Open(long segmentBytes = 4096, ILogger? logger = null)
-        => SegmentedLog.Open(Path, new SegmentedLogOptions { SegmentBytes = segmentBytes }, logger);
+    public SegmentedLog Open(long segmentBytes = 4096, ILogger? logger = null, Action<string>? beforeSegmentDeleted = null)
+        => SegmentedLog.Open(Path, new SegmentedLogOptions { SegmentBytes = segmentBytes, BeforeSegmentDeleted = beforeSegmentDeleted }, logger);
 
     /// <summary>Appends <paramref name="count"/> records in one batch, each with <see cref="Payload"/> of its index.</summary>
     public static void AppendBatch(SegmentedLog log, int count, long term)

@@ -133,6 +133,34 @@ public sealed class RaftLogTests : IDisposable
         Assert.Equal(20, entries.Count);
     }
 
+    // The 100 MB snapshot-transfer test with its third node down: every replication round read, checksummed and
+    // allocated a whole 1 MiB batch for the dead member (about 280 reads, 275 MB in one run) only for the connection to
+    // be refused; DotNext's log hands lazily read entries. After a failed exchange a member gets a heartbeat, and
+    // entries again once it answers (etcd's probe state).
+    [Fact]
+    public async Task AfterAFailedExchange_TheMemberGetsAHeartbeat_ThenEntriesOnceItAnswers()
+    {
+        await using var node = await OpenAsync();
+        await node.AppendAsync(1, Entries(1, 5, term: 1));
+        var member = new Collector { FailNext = true };
+        await Assert.ThrowsAsync<IOException>(() => node.Log.ReadAsync(member, 1, 5).AsTask());
+
+        var (snapshot, entries) = await node.Log.ReadAsync(member, 1, 5);
+        Assert.Null(snapshot);
+        Assert.Empty(entries);
+        Assert.Equal(1, ((RaftLog)node.Log).ProbedReplications);
+        (_, entries) = await node.Log.ReadAsync(member, 1, 5);
+        Assert.Equal(5, entries.Count);
+
+        // Term lookups and other members are not affected.
+        member.FailNext = true;
+        await Assert.ThrowsAsync<IOException>(() => node.Log.ReadAsync(member, 1, 5).AsTask());
+        (_, entries) = await node.Log.ReadAsync(new Collector(), 1, 5);
+        Assert.Equal(5, entries.Count);
+        (_, entries) = await node.Log.ReadAsync(new Collector { LogEntryMetadataOnly = true }, 1, 5);
+        Assert.Equal(5, entries.Count);
+    }
+
     [Fact]
     public async Task Read_OfAnIndexInsideTheSnapshot_HandsTheSnapshot()
     {
@@ -142,6 +170,50 @@ public sealed class RaftLogTests : IDisposable
         Assert.Equal(10, snapshot);
         Assert.True(Assert.Single(entries).IsSnapshot);
         Assert.Equal(2, entries[0].Term);
+    }
+
+    // The applier used to drop the log's prefix itself after a published snapshot: the replies to writes then waited for
+    // a prefix drop, which waits for an in-flight append's fdatasync and unlinks segment files (about 100 ms for 64 MiB).
+    [Fact]
+    public async Task WhileACompactionDeletesSegmentFiles_CommittedEntriesAreStillApplied()
+    {
+        using var deleting = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var options = new RaftLogOptions
+        {
+            ElectionTimeoutMin = TimeSpan.Zero,
+            Segments = new SegmentedLogOptions
+            {
+                SegmentBytes = 512,
+                BeforeSegmentDeleted = _ =>
+                {
+                    deleting.Set();
+                    release.Wait(TimeSpan.FromSeconds(30));
+                },
+            },
+        };
+        await using var node = await WalNode.OpenAsync(_directory, snapshotInterval: 10, engine: LogEngine.RaftKV, raftLogOptions: options,
+            beforeDispose: release.Set);
+        for (var i = 1; i <= 30; i++)
+            await node.AppendAsync(i, Entries(i, i, term: 1)); // one append each: a batch never spans two segments
+        await node.CommitAsync(30);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (node.StateMachine.PublishedSnapshot is null && DateTime.UtcNow < deadline)
+            await Task.Delay(10);
+        Assert.NotNull(node.StateMachine.PublishedSnapshot);
+
+        // The next apply notices the snapshot and starts the compaction, which is held in its first segment deletion.
+        await node.AppendAsync(31, Entries(31, 31, term: 1));
+        await node.CommitAsync(31);
+        Assert.True(deleting.Wait(TimeSpan.FromSeconds(10)), "no segment was deleted after the snapshot");
+
+        await node.AppendAsync(32, Entries(32, 33, term: 1));
+        var applied = node.CommitAsync(33);
+        var waited = await Task.WhenAny(applied, Task.Delay(TimeSpan.FromSeconds(5))) != applied;
+        release.Set();
+        await applied.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(waited, "entry 33 was applied only after the compaction's segment deletion was released");
+        Assert.Equal(33, node.StateMachine.AppliedIndex);
     }
 
     // Raft never needs the commit index on disk: after a restart it is the snapshot's, and the leader re-sends the rest.
@@ -193,9 +265,20 @@ public sealed class RaftLogTests : IDisposable
     {
         public bool LogEntryMetadataOnly { get; init; }
 
+        /// <summary>The next exchange fails as one with an unreachable member does.</summary>
+        public bool FailNext { get; set; }
+
         public ValueTask<(long? Snapshot, List<IRaftLogEntry> Entries)> ReadAsync<TEntryImpl, TList>(TList entries, long? snapshotIndex, CancellationToken token)
             where TEntryImpl : IRaftLogEntry
             where TList : IReadOnlyList<TEntryImpl>
-            => new((snapshotIndex, entries.Select(static e => (IRaftLogEntry)e).ToList()));
+        {
+            if (FailNext)
+            {
+                FailNext = false;
+                return ValueTask.FromException<(long?, List<IRaftLogEntry>)>(new IOException("Connection refused"));
+            }
+
+            return new((snapshotIndex, entries.Select(static e => (IRaftLogEntry)e).ToList()));
+        }
     }
 }

@@ -136,6 +136,45 @@ public sealed class SegmentedLogTests : IDisposable
         LogFolder.AssertRecords(reopened.Read(reopened.FirstIndex, 100), reopened.FirstIndex);
     }
 
+    // The 100 MB snapshot-transfer test lost its leader with this log: unlinking a 64 MiB segment took about 100 ms on an
+    // idle machine (more under I/O load), and DropPrefix did it, and the folder fsync, while holding the append lock
+    // and the state lock. A follower's AppendEntries (the prevLogTerm lookup, then the append) and the leader's
+    // replication reads waited for it past the 300 ms Raft request timeout, and a leader missing its only live
+    // follower's reply steps down. Only detaching the segments needs the locks; the files go after.
+    [Fact]
+    public async Task DropPrefix_WhileItsSegmentFilesAreBeingDeleted_TermLookupsReadsAndAppendsDoNotWait()
+    {
+        using var deleting = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        using var log = _folder.Open(segmentBytes: 1024, beforeSegmentDeleted: _ =>
+        {
+            deleting.Set();
+            release.Wait(TimeSpan.FromSeconds(30));
+        });
+        for (var i = 0; i < 10; i++)
+            LogFolder.AppendBatch(log, 10, term: 1);
+        var segments = _folder.Segments().Length;
+
+        var drop = Task.Factory.StartNew(() => log.DropPrefix(55), TaskCreationOptions.LongRunning);
+        Assert.True(deleting.Wait(TimeSpan.FromSeconds(10)), "DropPrefix deleted no segment");
+        var others = Task.Factory.StartNew(() =>
+        {
+            Assert.Equal(1, log.TermAt(100));
+            LogFolder.AssertRecords(log.Read(56, 100), 56);
+            LogFolder.AppendBatch(log, 5, term: 1);
+        }, TaskCreationOptions.LongRunning);
+        var waited = await Task.WhenAny(others, Task.Delay(TimeSpan.FromSeconds(5))) != others;
+        release.Set();
+        await others.WaitAsync(TimeSpan.FromSeconds(10));
+        await drop.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(waited, "a term lookup, a read or an append waited for DropPrefix's segment deletion");
+
+        Assert.Equal(56, log.FirstIndex);
+        Assert.Equal(105, log.LastIndex);
+        Assert.True(_folder.Segments().Length < segments + 1);
+        LogFolder.AssertRecords(log.Read(56, 105), 56);
+    }
+
     [Fact]
     public void Reset_EmptiesTheLog_AndTheNextAppendStartsAtTheGivenIndex()
     {
