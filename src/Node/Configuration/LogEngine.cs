@@ -4,19 +4,21 @@ namespace RaftKV.Node.Configuration;
 public enum LogEngine
 {
     /// <summary>
-    /// The default: the engine whose files the data directory holds (<c>data/wal</c>: DotNext; <c>data/log</c>: RaftKV),
-    /// and RaftKV's own log for a new data directory. A node upgraded from a release that used DotNext's log keeps it
-    /// (its term, vote and entries are there); a node given an empty directory gets RaftKV's.
+    /// The default, the same as <see cref="RaftKV"/>: RaftKV's own log. A data directory that holds DotNext's log
+    /// (<c>data/wal</c>, written by releases before this one) is carried over to it at start (term, vote and entries;
+    /// <c>Log.DotNextLogMigration</c>).
     /// </summary>
     Auto,
 
-    /// <summary>DotNext's <c>WriteAheadLog</c> with RaftKV's fixes (<c>DurableWriteAheadLog</c>), in <c>data/wal</c>.</summary>
+    /// <summary>
+    /// DotNext's <c>WriteAheadLog</c> with RaftKV's fixes (<c>DurableWriteAheadLog</c>), in <c>data/wal</c>; refuses to
+    /// start on a data directory that holds RaftKV's log. Kept only until that class goes (issue 17).
+    /// </summary>
     DotNext,
 
     /// <summary>
     /// RaftKV's own log (<c>RaftKV.Node.Log.RaftLog</c>, docs/write-ahead-log.md) in <c>data/log</c>: one write and one
-    /// fdatasync per append. What <see cref="Auto"/> picks for a new data directory. A data directory written by one
-    /// engine is not read by the other: a node refuses to start on the other engine's files.
+    /// fdatasync per append. A DotNext log found in the data directory is carried over to it at start.
     /// </summary>
     RaftKV,
 }

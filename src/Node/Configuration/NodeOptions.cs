@@ -105,8 +105,8 @@ public sealed class NodeOptions
     public int RaftConnectTimeoutMs { get; set; } = 400;
 
     /// <summary>
-    /// Which write-ahead log holds the Raft log (<c>RaftKV:Log = Auto | RaftKV | DotNext</c>): by default the one whose
-    /// files the data directory holds, and RaftKV's own for a new one.
+    /// Which write-ahead log holds the Raft log (<c>RaftKV:Log = Auto | RaftKV | DotNext</c>): RaftKV's own unless it says
+    /// DotNext; a DotNext log found in the data directory is carried over to RaftKV's at start.
     /// </summary>
     public LogEngine Log { get; set; } = LogEngine.Auto;
 
