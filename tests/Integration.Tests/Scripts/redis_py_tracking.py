@@ -39,5 +39,11 @@ leader.incr(b)
 assert next_invalidation() == [b.encode()]
 assert cache.get(a) == b"3"
 leader.flushall()
-assert next_invalidation() is None, "FLUSHALL must invalidate every key (a null)"
+# The read of a was served by the leader (followers relay reads); the follower may apply SET a 3 only after it noted
+# that read, and then invalidates a once more: a spurious invalidation, which a client must accept (Redis sends them
+# too, when its tracking table is full). Never a missing one.
+keys = next_invalidation()
+if keys == [a.encode()]:
+    keys = next_invalidation()
+assert keys is None, "FLUSHALL must invalidate every key (a null), got %r" % (keys,)
 print("OK")
