@@ -98,8 +98,9 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
     /// be elected before the lease ends, as long as no clock runs faster than the drift bound allows. Checked against
     /// the monotonic clock here, not through DotNext's lease token alone: that token is cancelled by a timer, which
     /// fires late when the thread pool is starved (a paused or overloaded process), and a late timer would stretch the
-    /// lease. A lease past half its life, or lapsed, is renewed in the background by one forced round when asked for, so
-    /// a leader serving reads keeps it without a round per read, and an idle leader sends no extra rounds.
+    /// lease. A lease past half its life is renewed in the background by one forced round when asked for, so a leader
+    /// serving reads keeps it without a round per read; a lapsed one is renewed by the round the next read takes, so an
+    /// idle leader sends no extra rounds.
     /// </summary>
     public bool HoldsLease()
     {
@@ -108,10 +109,13 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         var leadership = cluster.LeadershipToken;
         if (leadership.IsCancellationRequested || !cluster.TryGetLeaseToken(out var token) || token.IsCancellationRequested)
             return false;
-        var since = _lease.SinceAcknowledged(leadership);
-        if (since is null || since > _lease.Duration / 2)
+        // A lapsed lease is not renewed here: the read that finds it lapsed takes a round (CommandExecutor.BarrierAsync),
+        // which renews it; renewing here too would send a second round for the same read.
+        if (_lease.SinceAcknowledged(leadership) is not { } since || since >= _lease.Duration)
+            return false;
+        if (since > _lease.Duration / 2)
             RenewLeaseSoon(cluster, leadership);
-        return since < _lease.Duration;
+        return true;
     }
 
     /// <summary>Marks the moment before a replication round (a forced round, a write); confirm it with <see cref="ConfirmRound"/> once it reached a majority.</summary>
