@@ -52,23 +52,9 @@ public sealed class ArchitectureTests
         {
             foreach (var method in type.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
             {
-                var body = method.GetMethodBody()?.GetILAsByteArray();
-                if (body is null)
-                    continue;
-                foreach (var token in CallTokens(body))
+                foreach (var callee in Callees(type, method))
                 {
-                    MethodBase? callee;
-                    try
-                    {
-                        callee = method.Module.ResolveMethod(token, type.IsGenericType ? type.GetGenericArguments() : null,
-                            method.IsGenericMethod ? method.GetGenericArguments() : null);
-                    }
-                    catch (ArgumentException)
-                    {
-                        continue;
-                    }
-
-                    if (callee?.DeclaringType is { } declaring && clockTypes.Contains(declaring)
+                    if (callee.DeclaringType is { } declaring && clockTypes.Contains(declaring)
                         && callee.Name is "get_Now" or "get_UtcNow" or "GetTimestamp" or "StartNew" or "GetUtcNow" or "get_TickCount64" or "get_TickCount")
                         offenders.Add($"{type.Name}.{method.Name} calls {declaring.Name}.{callee.Name}");
                 }
@@ -99,23 +85,11 @@ public sealed class ArchitectureTests
             {
                 if (method.CustomAttributes.Any(static a => a.AttributeType.Name == "UnsafeAccessorAttribute"))
                     offenders.Add($"{type.FullName}.{method.Name} is an UnsafeAccessor");
-                var body = method.GetMethodBody()?.GetILAsByteArray();
-                if (body is null || allowed)
+                if (allowed)
                     continue;
-                foreach (var token in CallTokens(body))
+                foreach (var callee in Callees(type, method))
                 {
-                    MethodBase? callee;
-                    try
-                    {
-                        callee = method.Module.ResolveMethod(token, type.IsGenericType ? type.GetGenericArguments() : null,
-                            method.IsGenericMethod ? method.GetGenericArguments() : null);
-                    }
-                    catch (ArgumentException)
-                    {
-                        continue;
-                    }
-
-                    if (callee?.DeclaringType is { } declaring
+                    if (callee.DeclaringType is { } declaring
                         && (declaring == typeof(Type) || declaring.Namespace == "System.Reflection" || declaring == typeof(TypeInfo) || declaring.Name == "RuntimeReflectionExtensions")
                         && MemberLookups.Contains(callee.Name))
                         offenders.Add($"{type.FullName}.{method.Name} calls {declaring.Name}.{callee.Name}");
@@ -124,6 +98,30 @@ public sealed class ArchitectureTests
         }
 
         Assert.Empty(offenders);
+    }
+
+    // The methods a method's IL calls (call and callvirt), those a token resolves to.
+    private static IEnumerable<MethodBase> Callees(Type type, MethodBase method)
+    {
+        var body = method.GetMethodBody()?.GetILAsByteArray();
+        if (body is null)
+            yield break;
+        foreach (var token in CallTokens(body))
+        {
+            MethodBase? callee;
+            try
+            {
+                callee = method.Module.ResolveMethod(token, type.IsGenericType ? type.GetGenericArguments() : null,
+                    method.IsGenericMethod ? method.GetGenericArguments() : null);
+            }
+            catch (ArgumentException)
+            {
+                continue;
+            }
+
+            if (callee is not null)
+                yield return callee;
+        }
     }
 
     // call (0x28) and callvirt (0x6F) are followed by a 4-byte method token.
