@@ -186,6 +186,7 @@ public sealed class MembershipTests
         cluster.Restart(removed.Index);
         await WaitAsync(() => Task.FromResult(removed.IsRunning ? null : removed));
         Assert.False(removed.IsRunning);
+        removed.WaitForOutputEnd();
         Assert.Contains("was removed from its cluster", removed.Output, StringComparison.Ordinal);
     }
 

@@ -92,6 +92,16 @@ internal sealed class NodeProcess(int index, int respPort, int raftPort, int grp
             _output.AppendLine(line);
     }
 
+    /// <summary>
+    /// For a process that has exited: waits until its redirected output is read to the end (HasExited turns true before
+    /// the last lines reach <see cref="Output"/>; WaitForExit without a timeout waits for both streams' end).
+    /// </summary>
+    public void WaitForOutputEnd()
+    {
+        if (_process is { HasExited: true } p)
+            p.WaitForExit();
+    }
+
     /// <summary>SIGKILL: no shutdown code runs, as in a crash.</summary>
     public void Kill()
     {
