@@ -84,7 +84,7 @@ public sealed class ClusterTests
     }
 
     // Durability of acknowledgements: followers flush AppendEntries batches before acknowledging them
-    // (DotNext 6.12 acknowledges before its background flush; see DurableWriteAheadLog).
+    // (DotNext 6.12's own log acknowledged before its background flush: chaos bug 3).
     [Fact]
     public async Task Followers_FlushAppendedEntries_BeforeAcknowledging()
     {
@@ -127,14 +127,11 @@ public sealed class ClusterTests
 
     // Chaos bug 2: DotNext sends a lagging follower its whole backlog in one AppendEntries, which must finish (with the
     // follower's fsync) within the Raft request timeout. Bounded batches let it catch up over several requests.
-    [Theory]
-    [InlineData("DotNext")]
-    [InlineData("RaftKV")]
-    public async Task LaggingFollower_WithABacklogLargerThanOneRequest_CatchesUpFromTheLog(string log)
+    [Fact]
+    public async Task LaggingFollower_WithABacklogLargerThanOneRequest_CatchesUpFromTheLog()
     {
         await using var cluster = await TestCluster.StartAsync(3, new()
         {
-            ["Log"] = log,
             ["SnapshotIntervalEntries"] = "1000000",
             ["SnapshotIntervalBytes"] = "1000000000",
             ["RaftRequestTimeoutMs"] = "150",

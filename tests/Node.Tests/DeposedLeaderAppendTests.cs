@@ -1,7 +1,6 @@
 using System.Net;
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
-using RaftKV.Node.Configuration;
 using RaftKV.Node.Tests.Infrastructure;
 
 namespace RaftKV.Node.Tests;
@@ -12,7 +11,8 @@ namespace RaftKV.Node.Tests;
 /// off term changes, so an AppendEntries from the next leader could raise the term in between. The entry then had the
 /// same index and term as a different entry of the new leader: the new leader's consistency check (prevLogIndex,
 /// prevLogTerm) matched it, the follower kept it, applied it once the commit index passed it, and the replicas diverged
-/// (seed 303: the ex-leader held two list elements no other replica had). Each test runs against both logs.
+/// (seed 303: the ex-leader held two list elements no other replica had). RaftKV's log accepts a leader append only
+/// in the term the node raised itself to as a candidate, under the same lock as term changes.
 /// </summary>
 public sealed class DeposedLeaderAppendTests : IDisposable
 {
@@ -25,12 +25,10 @@ public sealed class DeposedLeaderAppendTests : IDisposable
             Directory.Delete(_directory, recursive: true);
     }
 
-    [Theory]
-    [InlineData(LogEngine.DotNext)]
-    [InlineData(LogEngine.RaftKV)]
-    public async Task DeposedLeader_CannotAppendAnEntryWithTheNewLeadersTerm(LogEngine engine)
+    [Fact]
+    public async Task DeposedLeader_CannotAppendAnEntryWithTheNewLeadersTerm()
     {
-        await using var node = await WalNode.OpenAsync(_directory, engine: engine);
+        await using var node = await WalNode.OpenAsync(_directory);
 
         // Elected in term 3; the leader's own appends (its no-op and client writes) go through.
         Assert.Equal(3, await ElectAsync(node, term: 3));
@@ -53,12 +51,10 @@ public sealed class DeposedLeaderAppendTests : IDisposable
         Assert.Equal(WalNode.DigestOf(("a", "2"), ("b", "new-leader")), node.Digest());
     }
 
-    [Theory]
-    [InlineData(LogEngine.DotNext)]
-    [InlineData(LogEngine.RaftKV)]
-    public async Task LeaderAppends_FollowTheTermTheNodeWasElectedIn(LogEngine engine)
+    [Fact]
+    public async Task LeaderAppends_FollowTheTermTheNodeWasElectedIn()
     {
-        await using var node = await WalNode.OpenAsync(_directory, engine: engine);
+        await using var node = await WalNode.OpenAsync(_directory);
 
         // Not elected yet (term learned from another node): no leader appends at all.
         await node.State.UpdateTermAsync(2, resetLastVote: true);

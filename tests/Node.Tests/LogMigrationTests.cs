@@ -6,7 +6,6 @@ using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using RaftKV.Node.Configuration;
 using RaftKV.Node.Log;
 using RaftKV.Node.Raft;
 using RaftKV.Node.Tests.Infrastructure;
@@ -116,7 +115,7 @@ public sealed class LogMigrationTests : IDisposable
 
         await MigrateAsync();
 
-        await using var node = await WalNode.OpenAsync(_data, engine: LogEngine.RaftKV);
+        await using var node = await WalNode.OpenAsync(_data);
         Assert.Equal(7, node.State.Term);
         Assert.Equal(voted is "B" or "none", node.State.IsVotedFor(B));
         Assert.Equal(voted == "none", node.State.IsVotedFor(A));
@@ -131,7 +130,7 @@ public sealed class LogMigrationTests : IDisposable
         var staging = Directory.CreateDirectory(Path.Combine(_data, DotNextLogMigration.StagingFolder)).FullName;
         File.WriteAllBytes(Path.Combine(staging, LogSegment.NameOf(1)), [1, 2, 3]); // a torn first segment
 
-        Assert.Equal(LogEngine.RaftKV, RaftHost.Choose(LogEngine.Auto, _data));
+        Assert.True(DotNextLogMigration.IsPending(_data));
         var carried = await MigrateAsync();
 
         Assert.Equal(new CarriedLog(3, A, 1, entries.Length, 0), carried);
@@ -148,7 +147,7 @@ public sealed class LogMigrationTests : IDisposable
         // The state a crash between the two renames leaves: log/ with the marker, wal/ still there.
         Directory.Move(Path.Combine(_data, DotNextLogMigration.RetiredFolder), Wal);
         File.WriteAllBytes(Path.Combine(LogFolder, DotNextLogMigration.CommitMarker), []);
-        Assert.Equal(LogEngine.RaftKV, RaftHost.Choose(LogEngine.Auto, _data));
+        Assert.True(DotNextLogMigration.IsPending(_data));
 
         Assert.Null(await MigrateAsync());
         Assert.False(Directory.Exists(Wal));
@@ -156,6 +155,31 @@ public sealed class LogMigrationTests : IDisposable
         Assert.False(DotNextLogMigration.IsCommitted(_data));
         using var log = SegmentedLog.Open(LogFolder);
         Assert.Equal(Entries(3).Length, log.LastIndex);
+    }
+
+    [Fact]
+    public async Task NothingToCarry_InANewDirectory_OrAnEmptyWalFolder()
+    {
+        Assert.False(DotNextLogMigration.IsPending(_data));
+        Directory.CreateDirectory(Wal);
+        Assert.False(DotNextLogMigration.IsPending(_data));
+        Assert.Null(await MigrateAsync());
+        Assert.False(Directory.Exists(LogFolder) && Directory.EnumerateFileSystemEntries(LogFolder).Any());
+    }
+
+    // Both logs short of a carry-over's commit point: the old log's term and vote may be the node's only record of a vote
+    // it gave, so the node neither drops it nor starts beside it.
+    [Fact]
+    public async Task BothLogs_RefusesToStart_AndLeavesBothInPlace()
+    {
+        await WriteDotNextLogAsync(3, A, Entries(3));
+        Directory.CreateDirectory(LogFolder);
+        File.WriteAllBytes(Path.Combine(LogFolder, LogSegment.NameOf(1)), [1]);
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => MigrateAsync());
+        Assert.Contains("holds both", e.Message);
+        Assert.True(Directory.Exists(Wal));
+        Assert.True(File.Exists(Path.Combine(LogFolder, LogSegment.NameOf(1))));
     }
 
     [Fact]

@@ -42,9 +42,9 @@ public sealed class MetricsStartupTests
     }
 
     [Fact]
-    public async Task RaftKvLogEngine_ReportsItsFsyncDurations()
+    public async Task Log_ReportsItsFsyncDurations()
     {
-        await using var cluster = await TestCluster.StartAsync(1, new() { ["Log"] = "RaftKV" });
+        await using var cluster = await TestCluster.StartAsync(1);
         var node = await cluster.WaitForLeaderAsync();
         await using (var client = await RespTestClient.ConnectAsync(node.RespPort))
             Assert.Equal("OK", (await client.SendAsync("SET", "k", "v")).Text());

@@ -20,7 +20,7 @@ public sealed class PowerLossTests
     [InlineData(false, true, 4)]  // the leader, cut at a record boundary
     public async Task MinorityLosesTheTailOfItsLog_NoAcknowledgedWriteIsLost_DigestsEqual(bool insideARecord, bool leaderIsVictim, int seed)
     {
-        await using var cluster = await TestCluster.StartAsync(3, new() { ["Log"] = "RaftKV" });
+        await using var cluster = await TestCluster.StartAsync(3);
         var random = new Random(seed);
         var acknowledged = new Dictionary<string, string>();
         await WriteAsync(cluster, acknowledged, "before", 200);

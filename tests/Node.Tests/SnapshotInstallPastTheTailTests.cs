@@ -1,13 +1,11 @@
-using RaftKV.Node.Configuration;
 using RaftKV.Node.Tests.Infrastructure;
 
 namespace RaftKV.Node.Tests;
 
 /// <summary>
-/// Chaos bug 6, against both logs: after a follower installs a snapshot far past its log's tail, the log goes on
-/// appending, committing and applying, and a restart finds every entry after the snapshot. (DotNext's failure needed
-/// its background flusher stopped at one point, which SnapshotInstallFlusherTests does for DotNext's log; RaftKV's log
-/// has no background flusher, so this is the scenario without it.)
+/// Chaos bug 6: after a follower installs a snapshot far past its log's tail, the log goes on appending, committing and
+/// applying, and a restart finds every entry after the snapshot. (SnapshotInstallCompactionTests holds RaftKV's one
+/// background task that reads the snapshot index, the compaction, at the point DotNext's flusher failed.)
 /// </summary>
 public sealed class SnapshotInstallPastTheTailTests : IDisposable
 {
@@ -20,13 +18,11 @@ public sealed class SnapshotInstallPastTheTailTests : IDisposable
             Directory.Delete(_directory, recursive: true);
     }
 
-    [Theory]
-    [InlineData(LogEngine.DotNext)]
-    [InlineData(LogEngine.RaftKV)]
-    public async Task Install_FarPastTheTail_LeavesTheLogWorking_AndARestartHasEveryEntryAfterIt(LogEngine engine)
+    [Fact]
+    public async Task Install_FarPastTheTail_LeavesTheLogWorking_AndARestartHasEveryEntryAfterIt()
     {
         var expected = WalNode.DigestOf(("snapshot", "1"), ("new", "1005"));
-        await using (var node = await WalNode.OpenAsync(_directory, engine: engine))
+        await using (var node = await WalNode.OpenAsync(_directory))
         {
             for (var index = 1; index <= 10; index++)
                 await node.AppendAsync(index, term: 2, key: "old", value: index);
@@ -42,7 +38,7 @@ public sealed class SnapshotInstallPastTheTailTests : IDisposable
             Assert.Equal(expected, node.Digest());
         }
 
-        await using (var reopened = await WalNode.OpenAsync(_directory, engine: engine))
+        await using (var reopened = await WalNode.OpenAsync(_directory))
         {
             Assert.Equal(SnapshotIndex + 5, reopened.Log.LastEntryIndex);
 

@@ -1,4 +1,3 @@
-using RaftKV.Node.Configuration;
 using RaftKV.Node.Tests.Infrastructure;
 
 namespace RaftKV.Node.Tests;
@@ -6,7 +5,8 @@ namespace RaftKV.Node.Tests;
 /// <summary>
 /// Chaos bug 4: a follower that receives InstallSnapshot must keep its log after the snapshot only when the log holds
 /// the snapshot's last entry (same index and term). DotNext 6.12 kept any tail, so a deposed leader's abandoned entries
-/// were later applied on top of the new leader's snapshot and the replicas diverged. Each test runs against both logs.
+/// were later applied on top of the new leader's snapshot and the replicas diverged. RaftKV's log decides keep or drop
+/// in its install (RaftLog.InstallSnapshotAsync).
 /// </summary>
 public sealed class SnapshotInstallTests : IDisposable
 {
@@ -18,12 +18,10 @@ public sealed class SnapshotInstallTests : IDisposable
             Directory.Delete(_directory, recursive: true);
     }
 
-    [Theory]
-    [InlineData(LogEngine.DotNext)]
-    [InlineData(LogEngine.RaftKV)]
-    public async Task Install_DropsTailFromAnotherTerm_AndARestartDoesNotBringItBack(LogEngine engine)
+    [Fact]
+    public async Task Install_DropsTailFromAnotherTerm_AndARestartDoesNotBringItBack()
     {
-        await using (var node = await WalNode.OpenAsync(_directory, engine: engine))
+        await using (var node = await WalNode.OpenAsync(_directory))
         {
             // A deposed leader of term 4: entries 1-10, of which only 1-2 were committed.
             for (var index = 1; index <= 10; index++)
@@ -42,7 +40,7 @@ public sealed class SnapshotInstallTests : IDisposable
             Assert.Equal(WalNode.DigestOf(("snapshot", "1"), ("fresh", "7")), node.Digest());
         }
 
-        await using (var reopened = await WalNode.OpenAsync(_directory, engine: engine))
+        await using (var reopened = await WalNode.OpenAsync(_directory))
         {
             Assert.Equal(7, reopened.Log.LastEntryIndex);
 
@@ -53,12 +51,10 @@ public sealed class SnapshotInstallTests : IDisposable
         }
     }
 
-    [Theory]
-    [InlineData(LogEngine.DotNext)]
-    [InlineData(LogEngine.RaftKV)]
-    public async Task Install_KeepsTailAfterTheSnapshotsOwnEntry(LogEngine engine)
+    [Fact]
+    public async Task Install_KeepsTailAfterTheSnapshotsOwnEntry()
     {
-        await using var node = await WalNode.OpenAsync(_directory, engine: engine);
+        await using var node = await WalNode.OpenAsync(_directory);
         for (var index = 1; index <= 10; index++)
             await node.AppendAsync(index, term: index <= 5 ? 4 : 5, key: "k" + index, value: index);
         await node.CommitAsync(2);

@@ -105,23 +105,14 @@ public sealed class NodeOptions
     public int RaftConnectTimeoutMs { get; set; } = 400;
 
     /// <summary>
-    /// Which write-ahead log holds the Raft log (<c>RaftKV:Log = Auto | RaftKV | DotNext</c>): RaftKV's own unless it says
-    /// DotNext; a DotNext log found in the data directory is carried over to RaftKV's at start.
+    /// The chunk size of a DotNext log (<c>data/wal</c>, written by releases before RaftKV's own log) that is carried over
+    /// at start: the value it was written with.
     /// </summary>
-    public LogEngine Log { get; set; } = LogEngine.Auto;
-
-    /// <summary>Size of one WAL chunk file. DotNext's 4 KiB default exhausts file handles.</summary>
     public int WalChunkSizeBytes { get; set; } = 8 * 1024 * 1024;
 
     /// <summary>
-    /// A follower acknowledges AppendEntries only after the entries are fsync'd (DotNext 6.12 acknowledges before).
-    /// Turning it off trades the durability of acknowledged writes under crashes of a majority for latency.
-    /// </summary>
-    public bool DurableFollowerAppends { get; set; } = true;
-
-    /// <summary>
-    /// Writes are refused (MISCONF) while less than this is free on the data directory's filesystem: DotNext's
-    /// memory-mapped log would otherwise crash the process (SIGBUS) when the disk fills.
+    /// Writes are refused (MISCONF) while less than this is free on the data directory's filesystem, so that the log's
+    /// appends, snapshots and a snapshot download still find room instead of failing mid-way.
     /// </summary>
     public long MinFreeDiskBytes { get; set; } = 64L * 1024 * 1024;
 

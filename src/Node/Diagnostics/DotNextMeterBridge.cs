@@ -4,10 +4,9 @@ using System.Diagnostics.Metrics;
 namespace RaftKV.Node.Diagnostics;
 
 /// <summary>
-/// Re-records three of DotNext's own measurements (public <see cref="System.Diagnostics.Metrics"/> instruments) under
-/// RaftKV's names and in seconds: the leader's replication round (broadcast-time), the write-ahead log's flush to disk
-/// (entries-flush-duration: the fsync; RaftKV's own log's fdatasync, <see cref="Log.DataSync"/>, under the same name),
-/// and transitions to candidate (elections this node started). DotNext's meters
+/// Re-records two of DotNext's own measurements (public <see cref="System.Diagnostics.Metrics"/> instruments) under
+/// RaftKV's names and in seconds: the leader's replication round (broadcast-time) and transitions to candidate
+/// (elections this node started); and the log's fdatasync (<see cref="Log.DataSync"/>). DotNext's meters
 /// are process-wide: with several nodes in one process (tests) each node's endpoint reports all of them. Created before
 /// the host starts (<see cref="DiagnosticsEndpoint.MapNodeDiagnostics"/>), so it hears the node's first election; the
 /// election count is kept here and read at each scrape, so it holds elections from before the exporter existed.
@@ -27,14 +26,14 @@ internal sealed class DotNextMeterBridge : IDisposable
         var meter = metrics.Meter;
         _round = meter.CreateHistogram("raftkv.replication.round.duration", "s", "Leader: time of one replication round to all members (DotNext broadcast-time)",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
-        _flush = meter.CreateHistogram("raftkv.log.fsync.duration", "s", "Time of one flush of the write-ahead log to disk (DotNext entries-flush-duration)",
+        _flush = meter.CreateHistogram("raftkv.log.fsync.duration", "s", "Time of one fdatasync of the write-ahead log",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         meter.CreateObservableCounter("raftkv.elections", () => Interlocked.Read(ref _elections), null, "Elections this node started (transitions to candidate)");
 
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             if ((instrument.Meter.Name.StartsWith("DotNext.", StringComparison.Ordinal)
-                    && instrument.Name is "broadcast-time" or "entries-flush-duration" or "transitions-to-candidate-count")
+                    && instrument.Name is "broadcast-time" or "transitions-to-candidate-count")
                 || (instrument.Meter.Name == Log.DataSync.MeterName && instrument.Name == Log.DataSync.FlushInstrument))
                 listener.EnableMeasurementEvents(instrument);
         };
@@ -52,7 +51,7 @@ internal sealed class DotNextMeterBridge : IDisposable
             case "broadcast-time":
                 _round.Record(Seconds(instrument, value));
                 break;
-            case "entries-flush-duration" or Log.DataSync.FlushInstrument:
+            case Log.DataSync.FlushInstrument:
                 _flush.Record(Seconds(instrument, value));
                 break;
             case "transitions-to-candidate-count":

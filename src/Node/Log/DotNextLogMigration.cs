@@ -93,7 +93,7 @@ internal static partial class DotNextLogMigration
         {
             throw new InvalidOperationException(
                 $"Could not carry DotNext's log in {wal} over to RaftKV's log; {wal} is still in place and the node does not start "
-                + "(start it with RaftKV:Log=DotNext to keep DotNext's log, or replace this member with an empty data directory)", e);
+                + "(run the release it was written with, or replace this member with an empty data directory: README, \"Replace a failed node\")", e);
         }
 
         using (var marker = new FileStream(Path.Combine(staging, CommitMarker), FileMode.CreateNew, FileAccess.Write, FileShare.None))

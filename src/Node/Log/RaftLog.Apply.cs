@@ -147,6 +147,9 @@ internal sealed partial class RaftLog
                     continue;
                 if (snapshot.Index >= _log.FirstIndex && snapshot.Index <= _log.LastIndex)
                 {
+                    if (BeforeCompaction is { } hook)
+                        await hook(snapshot.Index).ConfigureAwait(false);
+
                     // On a thread of its own: unlinking segments blocks, and a blocked pool thread delays everything
                     // else on a small machine until the pool notices and adds one (the Raft timers among them).
                     await Task.Factory.StartNew(

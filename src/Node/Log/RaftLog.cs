@@ -144,6 +144,12 @@ internal sealed partial class RaftLog : WriteAheadLog, IPersistentState, IAuditT
 
     public Action? BatchCut { get; set; }
 
+    /// <summary>Tests hold the compaction here, after it chose the snapshot index it drops the log up to.</summary>
+    internal Func<long, Task>? BeforeCompaction { get; set; }
+
+    /// <summary>The snapshot index the log was last compacted to.</summary>
+    internal long CompactedTo => Volatile.Read(ref _compactedTo);
+
     /// <summary>Time since this node last accepted an AppendEntries, commit or snapshot from a leader (or started).</summary>
     public TimeSpan SinceLeaderHeard => Stopwatch.GetElapsedTime(Volatile.Read(ref _lastHeardLeader));
 

@@ -3,8 +3,8 @@ using DotNext.Net.Cluster.Consensus.Raft;
 namespace RaftKV.Node.Raft;
 
 /// <summary>
-/// What the host, INFO and tests read of the Raft log, whichever engine runs (<see cref="Configuration.LogEngine"/>):
-/// DotNext's <see cref="DurableWriteAheadLog"/> or RaftKV's own <see cref="Log.RaftLog"/>.
+/// What the host, INFO and tests read of the Raft log (<see cref="Log.RaftLog"/>) beyond DotNext's persistence
+/// interface.
 /// </summary>
 internal interface IReplicatedLog : IPersistentState, IAsyncDisposable
 {

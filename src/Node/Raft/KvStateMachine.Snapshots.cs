@@ -226,8 +226,7 @@ internal sealed partial class KvStateMachine
 
     /// <summary>
     /// A lagging follower receives the leader's snapshot at <paramref name="index"/>, <paramref name="term"/>
-    /// (DurableWriteAheadLog.InstallSnapshotAsync, under DotNext's overwrite lock, or <see cref="Log.RaftLog"/>'s
-    /// install): the file itself, or a manifest for a large one that is downloaded first (SnapshotDownloader). The file
+    /// (<see cref="Log.RaftLog"/>'s install): the file itself, or a manifest for a large one that is downloaded first (SnapshotDownloader). The file
     /// is written and verified before anything changes: a damaged transfer leaves this node as it was, and the leader
     /// sends it again. Durable (the file published) when this returns.
     /// </summary>

@@ -56,7 +56,8 @@ internal sealed partial class RaftHost
     /// empty list in Join mode (the node waits in standby until a leader adds it), this node alone (no Members setting,
     /// or a restore from backup), or the Members setting. A node whose storage already holds a list keeps it.
     /// </summary>
-    private async Task SeedMembershipAsync(MembershipStorage storage, string dataDirectory, bool fresh, CancellationToken token)
+    /// <returns>Whether this node is the only member of its configuration (DotNext then starts it as the leader).</returns>
+    private async Task<bool> SeedMembershipAsync(MembershipStorage storage, string dataDirectory, bool fresh, CancellationToken token)
     {
         var file = new MembershipFile(dataDirectory);
         var typed = (IClusterConfigurationStorage<EndPoint>)storage;
@@ -92,6 +93,7 @@ internal sealed partial class RaftHost
             OnConfigurationChanged(file, changed.Members);
             return ValueTask.CompletedTask;
         };
+        return _wasMember && configuration.Members.Count == 1;
     }
 
     // Called by DotNext, under its storage lock, when a configuration entry is applied or a snapshot brings one: only

@@ -200,7 +200,15 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
             SslOptions = _tls.RaftOptions(),
         };
         configuration.Metadata[RespMetadataKey] = _options.RespAdvertised;
-        await SeedMembershipAsync(_membership, dataDirectory, fresh, cancellationToken).ConfigureAwait(false);
+        if (await SeedMembershipAsync(_membership, dataDirectory, fresh, cancellationToken).ConfigureAwait(false))
+        {
+            // DotNext starts the only member of a configuration as the leader in the log's current term, without an
+            // election. RaftKV's log takes a leader's appends only in a term the node raised itself to as a candidate
+            // (chaos bug 5), so the node raises it here, as the candidate it would have been, and wins it alone.
+            // Without this a one-node cluster whose term is not 0 (shrunk from more members, or carried over from
+            // DotNext's log) refused every write.
+            await ((IPersistentState)_wal).IncrementTermAsync(ClusterMemberId.FromEndPoint(RaftEndPoint), cancellationToken).ConfigureAwait(false);
+        }
 
         _cluster = new RaftCluster(configuration) { AuditTrail = _wal };
 
@@ -210,29 +218,18 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         _cluster.LeaderChanged += OnLeaderChanged;
         _cluster.MemberAdded += OnMemberAdded;
         _respEndpoints[RaftEndPoint] = _options.RespAdvertised;
-        try
-        {
-            await _cluster.StartAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (DotNext.IO.Log.IntegrityException e)
-        {
-            LogCorruptLog(Path.Combine(dataDirectory, "wal"), e);
-            throw;
-        }
+        await _cluster.StartAsync(cancellationToken).ConfigureAwait(false);
 
         LogStarted(RaftEndPoint.ToString(), _options.RespAdvertised, dataDirectory);
 
-        // DotNext reopens the log at its checkpoint (the last flushed index) and discards, without a word, records
-        // written after it: a crash or power cut before their fsync, torn or not. None of them was acknowledged (the
-        // leader commits, and a follower answers, only after the flush), so this line is the whole story.
         LogRecovered(_wal.LastEntryIndex, _wal.LastCommittedEntryIndex, _stateMachine.SnapshotIndex);
         _watchdog = WatchLogAsync(_wal, dataDirectory, _watchdogStop.Token);
         _removalWatch = WatchRemovalAsync(_watchdogStop.Token);
     }
 
-    // A WAL whose background flusher or applier failed refuses every append, commit and read from then on, and DotNext
-    // never restarts it: the node would stay up, answer nothing and never catch up (chaos bug 6). Stopping the process
-    // with a non-zero exit code lets a supervisor restart it; the restart reopens the log from its checkpoint.
+    // A log whose applier or compaction failed refuses every append, commit and read from then on: the node would stay
+    // up, answer nothing and never catch up (what chaos bug 6 did to DotNext's log). Stopping the process with a non-zero
+    // exit code lets a supervisor restart it; the restart reopens the log from its files.
     private async Task WatchLogAsync(IReplicatedLog wal, string dataDirectory, CancellationToken token)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
@@ -418,7 +415,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
     private partial void LogStarted(string raft, string resp, string data);
 
     [LoggerMessage(Level = LogLevel.Information,
-        Message = "Write-ahead log reopened at its checkpoint: last entry {Last}, committed {Committed}, snapshot {Snapshot}; any records written after the checkpoint (never acknowledged) were dropped")]
+        Message = "Raft log opened: last entry {Last}, committed {Committed}, snapshot {Snapshot}")]
     private partial void LogRecovered(long last, long committed, long snapshot);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Restored a new single-node cluster from backup {File} at index {Index}")]

@@ -256,7 +256,6 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         Line(text, "raft_last_log_index", raft.Log.LastEntryIndex);
         Line(text, "raft_applied_index", raft.StateMachine.AppliedIndex);
         Line(text, "raft_snapshot_index", raft.StateMachine.SnapshotIndex);
-        Line(text, "raft_durable_follower_appends", _options.DurableFollowerAppends ? 1 : 0);
         Line(text, "raft_flushed_appends", raft.Log.FlushedAppends);
         Line(text, "raft_dropped_log_tails", raft.Log.DroppedTails);
         Line(text, "raft_rejected_leader_appends", raft.Log.RejectedLeaderAppends);
@@ -264,7 +263,6 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         var members = cluster.Members.Select(static m => m.EndPoint.ToString() ?? "?").Order(StringComparer.Ordinal).ToList();
         Line(text, "raft_members", string.Join(',', members));
         Line(text, "raft_members_count", members.Count);
-        Line(text, "raft_log_engine", raft.Engine == Configuration.LogEngine.DotNext ? "dotnext" : "raftkv");
         Line(text, "raft_leader_lease", _options.LeaderLease ? 1 : 0);
         Line(text, "raft_lease_ms", (long)raft.LeaseDuration.TotalMilliseconds);
         Line(text, "raft_lease_held", raft.HoldsLease() ? 1 : 0);

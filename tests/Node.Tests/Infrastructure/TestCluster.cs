@@ -37,18 +37,13 @@ internal sealed class TestCluster : IAsyncDisposable
         ["RaftRequestTimeoutMs"] = "900",
     };
 
-    /// <summary>
-    /// The log engine of clusters whose test names none (<c>RaftKV:Log</c>): the node's default (RaftKV's own log for
-    /// the tests' new data directories) unless the environment variable <c>RAFTKV_TEST_LOG</c> names one, so any subset
-    /// of the cluster tests can run against DotNext's log too.
-    /// </summary>
-    public static string DefaultLog => Environment.GetEnvironmentVariable("RAFTKV_TEST_LOG") is { Length: > 0 } log ? log : "Auto";
+    /// <summary>A cluster whose nodes are not started yet (a test may first put files in their data directories).</summary>
+    public static TestCluster Create(int count, Dictionary<string, string>? settings = null)
+        => new(count, settings is null ? [] : new Dictionary<string, string>(settings));
 
     public static async Task<TestCluster> StartAsync(int count, Dictionary<string, string>? settings = null)
     {
-        settings = settings is null ? [] : new Dictionary<string, string>(settings);
-        settings.TryAdd("Log", DefaultLog);
-        var cluster = new TestCluster(count, settings);
+        var cluster = Create(count, settings);
         foreach (var node in cluster.Nodes)
             await cluster.StartNodeAsync(node.Index);
         return cluster;

@@ -5,7 +5,6 @@ using DotNext.IO.Log;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging.Abstractions;
-using RaftKV.Node.Configuration;
 using RaftKV.Node.Log;
 using RaftKV.Node.Raft;
 using RaftKV.Protocol.Commands;
@@ -16,58 +15,44 @@ using RaftKV.StateMachine.Snapshots;
 namespace RaftKV.Node.Tests.Infrastructure;
 
 /// <summary>
-/// One node's log and state machine without the network: a <see cref="DurableWriteAheadLog"/> (or RaftKV's own
-/// <see cref="RaftLog"/>, <see cref="LogEngine"/>) over a <see cref="KvStateMachine"/> in a directory, driven the way
-/// RaftCluster drives them (AppendEntries at an index, snapshot installs, commits), for tests of the logs' fixes (chaos
-/// bugs 4, 5, 6) and of snapshots.
+/// One node's log and state machine without the network: a <see cref="RaftLog"/> over a <see cref="KvStateMachine"/> in
+/// a directory, driven the way RaftCluster drives them (AppendEntries at an index, snapshot installs, commits), for tests
+/// of what the chaos harness found in DotNext's log (bugs 4, 5, 6), held by RaftKV's log by design, and of snapshots.
 /// </summary>
 internal sealed class WalNode : IAsyncDisposable
 {
     private readonly Action? _beforeDispose;
 
-    private WalNode(KvStateMachine stateMachine, IReplicatedLog log, Action? beforeDispose)
+    private WalNode(KvStateMachine stateMachine, RaftLog log, Action? beforeDispose)
     {
         StateMachine = stateMachine;
-        Log = log;
+        RaftLog = log;
         _beforeDispose = beforeDispose;
     }
 
     public KvStateMachine StateMachine { get; }
 
-    public IReplicatedLog Log { get; }
+    /// <summary>The log as the host sees it (<see cref="IReplicatedLog"/>: DotNext's persistence interface and more).</summary>
+    public IReplicatedLog Log => RaftLog;
 
-    /// <summary>DotNext's log, when that is the engine (its flusher is DotNext's own).</summary>
-    public DurableWriteAheadLog? DotNextLog => Log as DurableWriteAheadLog;
+    public RaftLog RaftLog { get; }
 
     /// <summary>The log as RaftCluster sees it (terms, votes, leader appends).</summary>
     public IPersistentState State => Log;
 
-    /// <param name="wrap">What the WAL sees instead of the state machine itself (a test double around it).</param>
-    /// <param name="options">The WAL's options for a location (default: the location only).</param>
-    /// <param name="beforeDispose">Runs before the WAL is disposed (e.g. to release a paused background task).</param>
+    /// <param name="beforeDispose">Runs before the log is disposed (e.g. to release a held background task).</param>
     public static async Task<WalNode> OpenAsync(
         string directory,
         long snapshotInterval = 1_000_000,
         int sliceKeys = KvStateMachine.DefaultSliceKeys,
-        Func<IStateMachine, IStateMachine>? wrap = null,
-        Func<string, WriteAheadLog.Options>? options = null,
-        Action? beforeDispose = null,
-        LogEngine engine = LogEngine.DotNext,
-        RaftLogOptions? raftLogOptions = null)
+        RaftLogOptions? raftLogOptions = null,
+        Action? beforeDispose = null)
     {
         var snapshots = new DirectoryInfo(Path.Combine(directory, "snapshots"));
         snapshots.Create();
         var stateMachine = new KvStateMachine(snapshots, snapshotInterval, NullLogger.Instance, sliceKeys);
         await stateMachine.RestoreAsync();
-        if (engine == LogEngine.RaftKV)
-        {
-            var raftLog = RaftLog.Open(Path.Combine(directory, "log"), stateMachine, raftLogOptions ?? new RaftLogOptions { ElectionTimeoutMin = TimeSpan.Zero });
-            return new WalNode(stateMachine, raftLog, beforeDispose);
-        }
-
-        var location = Path.Combine(directory, "wal");
-        var log = new DurableWriteAheadLog(options?.Invoke(location) ?? new WriteAheadLog.Options { Location = location }, wrap?.Invoke(stateMachine) ?? stateMachine, durableAppends: true, diskLow: static () => false);
-        await log.InitializeAsync();
+        var log = RaftLog.Open(Path.Combine(directory, "log"), stateMachine, raftLogOptions ?? new RaftLogOptions { ElectionTimeoutMin = TimeSpan.Zero });
         return new WalNode(stateMachine, log, beforeDispose);
     }
 
@@ -103,10 +88,11 @@ internal sealed class WalNode : IAsyncDisposable
     public ValueTask AppendAsync(long index, long term, string key, int value)
         => AppendAsync(index, term, Set(key, value.ToString(CultureInfo.InvariantCulture)));
 
+    /// <summary>Commits up to <paramref name="index"/> and waits (at most 30 s: a test fails rather than hangs) for its apply.</summary>
     public async Task CommitAsync(long index)
     {
         await Log.CommitAsync(index);
-        await Log.WaitForApplyAsync(index);
+        await Log.WaitForApplyAsync(index).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     /// <summary>The follower's side of InstallSnapshot: a snapshot holding only <paramref name="key"/> = "1".</summary>

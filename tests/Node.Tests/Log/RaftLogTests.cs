@@ -26,7 +26,7 @@ public sealed class RaftLogTests : IDisposable
     }
 
     private Task<WalNode> OpenAsync(RaftLogOptions? options = null)
-        => WalNode.OpenAsync(_directory, engine: LogEngine.RaftKV, raftLogOptions: options);
+        => WalNode.OpenAsync(_directory, raftLogOptions: options);
 
     // A DotNext upgrade that adds a member to the interfaces must fail here, not answer from the idle base log.
     // (Default interface members, which DotNext's interfaces implement in terms of the others, may stay.)
@@ -192,7 +192,7 @@ public sealed class RaftLogTests : IDisposable
                 },
             },
         };
-        await using var node = await WalNode.OpenAsync(_directory, snapshotInterval: 10, engine: LogEngine.RaftKV, raftLogOptions: options,
+        await using var node = await WalNode.OpenAsync(_directory, snapshotInterval: 10, raftLogOptions: options,
             beforeDispose: release.Set);
         for (var i = 1; i <= 30; i++)
             await node.AppendAsync(i, Entries(i, i, term: 1)); // one append each: a batch never spans two segments
