@@ -15,6 +15,7 @@ internal sealed partial class RaftLog
             throw new InvalidOperationException("A snapshot is installed at an index, never appended at the tail");
         var payload = await PayloadOf(entry, token).ConfigureAwait(false);
         await _gate.WaitAsync(token).ConfigureAwait(false);
+        var syncing = false;
         try
         {
             ThrowIfFailed();
@@ -38,7 +39,7 @@ internal sealed partial class RaftLog
                 _contexts[index] = context;
             try
             {
-                _log.Append(batch);
+                syncing = _log.AppendWithoutSync(batch);
             }
             catch (Exception e)
             {
@@ -46,13 +47,50 @@ internal sealed partial class RaftLog
                 throw Failed(e);
             }
 
-            Volatile.Write(ref _matched, index);
+            // The entry is readable now, so RaftCluster replicates it while this node's own fdatasync runs (Raft thesis
+            // 10.2.1): the round and the sync overlap instead of following each other. The leader counts toward a
+            // commit only once the sync is done (_matched caps CommitAsync), and the gate stays held until then, so
+            // nothing else is written, truncated or installed meanwhile (at most one unsynced append, as recovery
+            // requires). SyncLeaderAppend releases it.
+            if (syncing)
+                ThreadPool.UnsafeQueueUserWorkItem(static state => state.Log.SyncLeaderAppend(state.Index, state.Term), (Log: this, Index: index, Term: term), preferLocal: false);
+            else
+                Volatile.Write(ref _matched, index);
             return index;
+        }
+        finally
+        {
+            if (!syncing)
+                _gate.Release();
+        }
+    }
+
+    // The fdatasync of a leader append, after which the leader counts itself for it: the commit RaftCluster asked for
+    // meanwhile (capped at the entries durable here then) moves on to it. Runs holding the gate, which it releases.
+    private void SyncLeaderAppend(long index, long term)
+    {
+        try
+        {
+            _options.BeforeLeaderSync?.Invoke();
+            _log.SyncTail();
+            Volatile.Write(ref _matched, index);
+        }
+        catch (Exception e)
+        {
+            // Never acknowledged: the entry does not count here. The node stops (BackgroundFailure), as for any failed
+            // sync; a waiting ReplicateAsync wakes up and sees the failure. At disposal the sync is merely cut short.
+            if (!_lifetime.IsCancellationRequested)
+                Failed(e);
+            SignalApplied();
+            return;
         }
         finally
         {
             _gate.Release();
         }
+
+        if (LeaderCommitRequest(term) is { } requested)
+            AdvanceCommit(requested);
     }
 
     // AppendEntries after RaftCluster matched prevLogIndex/prevLogTerm (under its transition lock).

@@ -19,18 +19,45 @@ internal sealed partial class RaftLog
     ValueTask<long> IAuditTrail.CommitAsync(long endIndex, CancellationToken token)
     {
         ThrowIfFailed();
+        RecordLeaderCommit(endIndex);
+        return ValueTask.FromResult(AdvanceCommit(endIndex));
+    }
+
+    private long AdvanceCommit(long endIndex)
+    {
         long before, target;
         do
         {
             before = Volatile.Read(ref _commitIndex);
             target = Math.Min(Math.Min(endIndex, Volatile.Read(ref _matched)), _log.LastIndex);
             if (target <= before)
-                return ValueTask.FromResult(0L);
+                return 0;
         }
         while (Interlocked.CompareExchange(ref _commitIndex, target, before) != before);
 
         TriggerApply();
-        return ValueTask.FromResult(target - before);
+        return target - before;
+    }
+
+    // On the leader, a majority (counting this node for every entry it has written) holds up to the index RaftCluster
+    // asks to commit; _matched holds the commit back to what is durable here, and the end of a leader append's sync
+    // (SyncLeaderAppend) takes the request up again. Only a request of the term the node leads in counts.
+    private void RecordLeaderCommit(long endIndex)
+    {
+        var term = Volatile.Read(ref _term);
+        if (Volatile.Read(ref _electedTerm) != term)
+            return;
+        lock (_leaderCommitLock)
+        {
+            if (_leaderCommitTerm != term || endIndex > _leaderCommitRequest)
+                (_leaderCommitTerm, _leaderCommitRequest) = (term, endIndex);
+        }
+    }
+
+    private long? LeaderCommitRequest(long term)
+    {
+        lock (_leaderCommitLock)
+            return _leaderCommitTerm == term ? _leaderCommitRequest : null;
     }
 
     ValueTask IAuditTrail.WaitForApplyAsync(long index, CancellationToken token) => WaitForApplyAsync(index, token);

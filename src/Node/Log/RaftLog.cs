@@ -52,6 +52,8 @@ internal sealed partial class RaftLog : WriteAheadLog, IPersistentState, IAuditT
     private long _matched;
     private long _lastHeardLeader;
     private long _compactedTo; // the snapshot the log was last compacted to
+    private readonly Lock _leaderCommitLock = new();
+    private long _leaderCommitTerm, _leaderCommitRequest; // the highest commit RaftCluster asked for as leader, in that term
     private Exception? _failure;
 
     private long _flushedAppends;

@@ -20,6 +20,9 @@ internal sealed record RaftLogOptions
     /// <summary>Most payload bytes the applier reads from the log at once.</summary>
     public long ApplyBatchBytes { get; init; } = 4 << 20;
 
+    /// <summary>Tests: runs before the fdatasync of a leader append, which the leader's replication overlaps.</summary>
+    public Action? BeforeLeaderSync { get; init; }
+
     /// <summary>Appends are refused while this returns true (the data disk is nearly full).</summary>
     public Func<bool> DiskLow { get; init; } = static () => false;
 }

@@ -13,6 +13,7 @@ internal sealed partial class SegmentedLog
         lock (_writeGate)
         {
             ThrowIfUnusable();
+            ThrowIfSyncPending();
             if (index < _firstIndex || index > _lastIndex + 1)
                 throw new ArgumentOutOfRangeException(nameof(index), $"Index {index} is outside the log [{_firstIndex}, {_lastIndex + 1}]");
             if (index == _lastIndex + 1)
@@ -134,6 +135,7 @@ internal sealed partial class SegmentedLog
         lock (_writeGate)
         {
             ThrowIfUnusable();
+            ThrowIfSyncPending();
             _state.EnterWriteLock();
             try
             {

@@ -30,6 +30,7 @@ internal sealed partial class SegmentedLog : IDisposable
     private long _syncs;
     private long _folderSyncs;
     private Exception? _failure;
+    private LogSegment? _unsynced; // the segment of an append whose fdatasync SyncTail has yet to run
     private bool _disposed;
 
     private SegmentedLog(string directory, SegmentedLogOptions options, ILogger logger)
@@ -96,13 +97,29 @@ internal sealed partial class SegmentedLog : IDisposable
     /// </summary>
     public void Append(LogBatch batch)
     {
+        if (AppendWithoutSync(batch))
+            SyncTail();
+    }
+
+    /// <summary>
+    /// Appends <paramref name="batch"/> with one write and leaves its fdatasync to <see cref="SyncTail"/>: the records
+    /// are readable, and counted in <see cref="LastIndex"/>, before they are durable. The leader uses it to send its
+    /// entries to the followers while its own sync runs (Raft thesis 10.2.1); it counts itself toward a commit only after
+    /// <see cref="SyncTail"/> returns. Until then nothing else may be written, truncated or reset (those throw): recovery
+    /// takes a damaged record followed by a valid record of a later append for damage to synced data, so at most one
+    /// append may be unsynced at any time. Returns false when nothing is left to sync (an empty batch, or one that
+    /// started a new segment, which is synced with its folder at once).
+    /// </summary>
+    public bool AppendWithoutSync(LogBatch batch)
+    {
         lock (_writeGate)
         {
             ThrowIfUnusable();
+            ThrowIfSyncPending();
             if (batch.FirstIndex != _lastIndex + 1)
                 throw new InvalidOperationException($"The batch starts at {batch.FirstIndex}; the log's next index is {_lastIndex + 1}");
             if (batch.Count == 0)
-                return;
+                return false;
             if (_lastIndex >= _firstIndex && batch.Terms[0] < _terms.TermAt(_lastIndex))
                 throw new InvalidOperationException($"Term {batch.Terms[0]} would follow term {_terms.TermAt(_lastIndex)}");
 
@@ -123,10 +140,12 @@ internal sealed partial class SegmentedLog : IDisposable
                     RandomAccess.Write(segment.Handle, batch.Bytes.Span, offset);
                 }
 
-                DataSync.Flush(segment.Handle);
-                Interlocked.Increment(ref _syncs);
                 if (created)
+                {
+                    DataSync.Flush(segment.Handle);
+                    Interlocked.Increment(ref _syncs);
                     SyncFolder();
+                }
 
                 _state.EnterWriteLock();
                 try
@@ -142,6 +161,9 @@ internal sealed partial class SegmentedLog : IDisposable
                 {
                     _state.ExitWriteLock();
                 }
+
+                _unsynced = created ? null : segment;
+                return !created;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -150,6 +172,45 @@ internal sealed partial class SegmentedLog : IDisposable
                 throw Fail(e);
             }
         }
+    }
+
+    /// <summary>The fdatasync of the append <see cref="AppendWithoutSync"/> left unsynced, if any; durable when it returns.</summary>
+    public void SyncTail()
+    {
+        lock (_writeGate)
+        {
+            if (_unsynced is not { } segment)
+                return;
+            ThrowIfUnusable();
+            try
+            {
+                DataSync.Flush(segment.Handle);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw Fail(e);
+            }
+
+            Interlocked.Increment(ref _syncs);
+            _unsynced = null;
+        }
+    }
+
+    /// <summary>Whether an append awaits its <see cref="SyncTail"/>.</summary>
+    public bool SyncPending
+    {
+        get
+        {
+            lock (_writeGate)
+                return _unsynced is not null;
+        }
+    }
+
+    // The caller holds the write gate.
+    private void ThrowIfSyncPending()
+    {
+        if (_unsynced is not null)
+            throw new InvalidOperationException("The last append is not synced yet: SyncTail first (at most one unsynced append)");
     }
 
     /// <summary>The term of <paramref name="index"/>, from memory.</summary>

@@ -16,8 +16,11 @@ internal sealed class OutputBuffer : IDisposable
     /// <summary>Most bytes handed to the transport per flush, so a large backlog is not copied there at once.</summary>
     private const int MaxWriteBytes = 64 * 1024;
 
-    // Never pauses: the bound is the session's output limit, checked after each append.
-    private readonly Pipe _pipe = new(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
+    // Never pauses: the bound is the session's output limit, checked after each append. The drain runs inline in the
+    // append's flush when it waits for bytes (the usual case: it keeps up), so a reply reaches the transport without a
+    // thread-pool hop; while it waits for a slow client's transport instead, the flush does not wait for it.
+    private readonly Pipe _pipe = new(new PipeOptions(
+        readerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
     private readonly SemaphoreSlim _append = new(1, 1);
     private long _pendingBytes;
     private bool _completed;
