@@ -110,6 +110,13 @@ public sealed class Servers : IDisposable
                 $"--RaftKV:RaftEndpoint={members[i]}",
                 $"--RaftKV:DataDirectory={data}",
                 "--RaftKV:MetricsEndpoint=",
+
+                // The scripts compare every reply with redis-server's, so a leader change mid-script (an unknown-outcome
+                // CLUSTERDOWN) is a failure: slower elections than the shipped 600-1200 ms, which a loaded 2-core machine
+                // keeps (the same as the node tests' clusters; failover speed is measured by scripts/failover-probe.sh).
+                "--RaftKV:ElectionTimeoutMinMs=1000",
+                "--RaftKV:ElectionTimeoutMaxMs=2000",
+                "--RaftKV:RaftRequestTimeoutMs=900",
             };
             arguments.AddRange(members.Select((m, j) => $"--RaftKV:Members:{j}={m}"));
             _processes.Add(new ChildProcess("dotnet", arguments, data));

@@ -1,7 +1,6 @@
 using System.Net;
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
-using RaftKV.Node.Configuration;
 using RaftKV.Node.Log;
 using RaftKV.Node.Tests.Infrastructure;
 
@@ -42,7 +41,7 @@ public sealed class LeaderSyncOverlapTests : IDisposable
                 release.Wait(TimeSpan.FromSeconds(30));
             },
         };
-        await using var node = await WalNode.OpenAsync(_directory, engine: LogEngine.RaftKV, raftLogOptions: options);
+        await using var node = await WalNode.OpenAsync(_directory, raftLogOptions: options);
         Assert.Equal(1, await node.State.IncrementTermAsync(Self));
         Assert.Equal(1, await node.State.AppendAsync(WalNode.Entry(1, WalNode.Set("a", "1"))));
         await node.CommitAsync(1);
