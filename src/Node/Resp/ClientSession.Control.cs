@@ -49,7 +49,17 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>Closes this connection now (CLIENT KILL from another client).</summary>
-    public void Kill() => _connection.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("Killed by CLIENT KILL"));
+    public void Kill()
+    {
+        Volatile.Write(ref _killed, 1);
+        _connection.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("Killed by CLIENT KILL"));
+    }
+
+    // Set by Kill: the session leaves the client list only when its loop ends, after the abort; a second CLIENT KILL
+    // meanwhile must not count it again (Redis frees a killed client before it serves the next command).
+    private int _killed;
+
+    private bool IsKilled => Volatile.Read(ref _killed) == 1;
 
     /// <summary>Ends the connection with no reply to the command running (SHUTDOWN, as Redis closes it).</summary>
     public void CloseWithoutReply()
@@ -182,7 +192,7 @@ internal sealed partial class ClientSession
             var sessionType = session.Subscriptions.Count > 0 ? "pubsub" : "normal";
             if ((addr is not null && session.Address != addr) || (laddr is not null && session.LocalAddress != laddr)
                 || (id != 0 && session.Id != id) || (type is not null && type != sessionType) || (session == this && skipMe)
-                || (user is not null && session.Identity.UserName != user))
+                || (user is not null && session.Identity.UserName != user) || session.IsKilled)
                 continue;
             killed++;
             if (session == this)
