@@ -60,7 +60,7 @@ public sealed class AdminGrpcTests
             await admin.TransferLeaderAsync(new TransferLeaderRequest { Raft = $"127.0.0.1:{target.RaftPort}" }, deadline: DateTime.UtcNow.AddMinutes(2));
 
             Assert.Equal(target, await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30)));
-            Assert.StartsWith("+OK", await RawResp.TryCommandAsync(via.RespPort, $"SET after-transfer-{target.RaftPort} 1") ?? "");
+            Assert.StartsWith("+OK", await RawResp.TryCommandAsync(via.RespPort, $"SET after-transfer-{target.RaftPort} 1", timeout: RawResp.Answer) ?? "");
         }
     }
 
@@ -74,6 +74,6 @@ public sealed class AdminGrpcTests
 
         var reply = await RawResp.TryCommandAsync(leader.RespPort, TimeSpan.FromSeconds(30), "RAFTKV.LEADER.TRANSFER", $"127.0.0.1:{down.RaftPort}") ?? "";
         Assert.StartsWith($"-ERR 127.0.0.1:{down.RaftPort} cannot be reached", reply);
-        Assert.StartsWith("+OK", await RawResp.TryCommandAsync(leader.RespPort, "SET still-leading 1") ?? "");
+        Assert.StartsWith("+OK", await RawResp.TryCommandAsync(leader.RespPort, "SET still-leading 1", timeout: RawResp.Answer) ?? "");
     }
 }

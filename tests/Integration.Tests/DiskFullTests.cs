@@ -26,7 +26,7 @@ public sealed class DiskFullTests
             });
             var port = cluster.Nodes[0].RespPort;
             for (var i = 0; i < 50; i++)
-                Assert.StartsWith("+OK", await RawResp.TryCommandAsync(port, $"SET before{i} value{i}"));
+                Assert.StartsWith("+OK", await RawResp.TryCommandAsync(port, $"SET before{i} value{i}", timeout: RawResp.Answer));
 
             var junk = Path.Combine(mount, "junk");
             await using (var stream = File.Create(junk))
@@ -38,16 +38,16 @@ public sealed class DiskFullTests
             }
 
             await Task.Delay(400);
-            Assert.StartsWith("-MISCONF", await RawResp.TryCommandAsync(port, "SET during 1"));
-            Assert.StartsWith("$6\r\nvalue7", await RawResp.TryCommandAsync(port, "GET before7"));
-            Assert.Contains("raftkv_disk_writes_refused:1", await RawResp.TryCommandAsync(port, "INFO persistence"));
+            Assert.StartsWith("-MISCONF", await RawResp.TryCommandAsync(port, "SET during 1", timeout: RawResp.Answer));
+            Assert.StartsWith("$6\r\nvalue7", await RawResp.TryCommandAsync(port, "GET before7", timeout: RawResp.Answer));
+            Assert.Contains("raftkv_disk_writes_refused:1", await RawResp.TryCommandAsync(port, "INFO persistence", timeout: RawResp.Answer));
 
             File.Delete(junk);
             await Task.Delay(400);
-            Assert.StartsWith("+OK", await RawResp.TryCommandAsync(port, "SET after 1"));
+            Assert.StartsWith("+OK", await RawResp.TryCommandAsync(port, "SET after 1", timeout: RawResp.Answer));
             for (var i = 0; i < 50; i++)
-                Assert.Contains($"value{i}", await RawResp.TryCommandAsync(port, $"GET before{i}"));
-            Assert.StartsWith("$-1", await RawResp.TryCommandAsync(port, "GET during"));
+                Assert.Contains($"value{i}", await RawResp.TryCommandAsync(port, $"GET before{i}", timeout: RawResp.Answer));
+            Assert.StartsWith("$-1", await RawResp.TryCommandAsync(port, "GET during", timeout: RawResp.Answer));
             Assert.True(cluster.Nodes[0].IsRunning, "the node died:\n" + cluster.Nodes[0].Output);
         }
         finally

@@ -103,7 +103,7 @@ public sealed class FailoverTests
 
         Assert.Single(digests.Distinct());
         Assert.DoesNotContain("+0000000000000000000000000000000000000000", digests[0]);
-        var local = await RawResp.TryCommandAsync(victim.RespPort, "GET during:99");
+        var local = await RawResp.TryCommandAsync(victim.RespPort, "GET during:99", timeout: RawResp.Answer);
         Assert.Contains("99", local);
     }
 

@@ -119,7 +119,7 @@ public sealed class GrpcWatchTests
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var live = watch.Watch(new WatchRequest { Key = B("big:"), Prefix = true }, cancellationToken: stop.Token);
         await Task.Delay(500);
-        Assert.StartsWith("+OK", await RawResp.TryCommandAsync(node.RespPort, "FLUSHALL") ?? "");
+        Assert.StartsWith("+OK", await RawResp.TryCommandAsync(node.RespPort, "FLUSHALL", timeout: RawResp.Answer) ?? "");
         var flushed = await Assert.ThrowsAsync<RpcException>(async () => await live.ResponseStream.MoveNext(stop.Token));
         Assert.Equal(StatusCode.Aborted, flushed.StatusCode);
     }

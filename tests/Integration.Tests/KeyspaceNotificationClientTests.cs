@@ -80,8 +80,9 @@ public sealed class KeyspaceNotificationClientTests
         Assert.Equal("b", (string?)second[0]);
         Assert.True((long)second[1] > (long)first[1], $"{(long)second[1]} <= {(long)first[1]}");
 
-        // Through a follower (forwarded to the leader): the same answer.
-        var viaFollower = await RawResp.TryCommandAsync(follower.RespPort, "RAFTKV.GETREV rev", null);
+        // Through a follower (forwarded to the leader): the same answer. The follower's first relay opens its connection
+        // to the leader, which took more than 2 s on a loaded machine.
+        var viaFollower = await RawResp.TryCommandAsync(follower.RespPort, TimeSpan.FromSeconds(30), "RAFTKV.GETREV", "rev");
         Assert.Contains(((long)second[1]).ToString(System.Globalization.CultureInfo.InvariantCulture), viaFollower, StringComparison.Ordinal);
     }
 

@@ -51,10 +51,10 @@ public sealed class RespFuzzTests(ITestOutputHelper output)
 
         var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(60));
         foreach (var node in cluster.Nodes)
-            Assert.StartsWith("+PONG", await RawResp.TryCommandAsync(node.RespPort, "PING") ?? $"{context}: node{node.Index} did not answer");
+            Assert.StartsWith("+PONG", await RawResp.TryCommandAsync(node.RespPort, "PING", timeout: RawResp.Answer) ?? $"{context}: node{node.Index} did not answer");
         var follower = cluster.Nodes.First(n => n != leader);
-        Assert.StartsWith("+OK", await RawResp.TryCommandAsync(follower.RespPort, "SET fz:after fuzzed") ?? $"{context}: no reply");
-        Assert.StartsWith("$6\r\nfuzzed", await RawResp.TryCommandAsync(leader.RespPort, "GET fz:after") ?? $"{context}: no reply");
+        Assert.StartsWith("+OK", await RawResp.TryCommandAsync(follower.RespPort, "SET fz:after fuzzed", timeout: RawResp.Answer) ?? $"{context}: no reply");
+        Assert.StartsWith("$6\r\nfuzzed", await RawResp.TryCommandAsync(leader.RespPort, "GET fz:after", timeout: RawResp.Answer) ?? $"{context}: no reply");
 
         var digests = await AgreedDigestsAsync(cluster);
         Assert.True(digests.Distinct().Count() == 1, $"{context}: replicas disagree: {string.Join(", ", digests)}");

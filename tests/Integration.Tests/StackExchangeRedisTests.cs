@@ -49,7 +49,7 @@ public sealed class StackExchangeRedisTests
         await using var redis = await ConnectionMultiplexer.ConnectAsync(options);
         var db = redis.GetDatabase();
 
-        Assert.StartsWith("+OK", await RawResp.TryCommandAsync(follower.RespPort, "SET via-follower 1"));
+        Assert.StartsWith("+OK", await RawResp.TryCommandAsync(follower.RespPort, "SET via-follower 1", timeout: RawResp.Answer));
         Assert.Equal("1", (string?)await db.StringGetAsync("via-follower", CommandFlags.DemandReplica));
     }
 }

@@ -50,7 +50,7 @@ public sealed class TlsClientTests(TlsCluster tls) : IClassFixture<TlsCluster>
         // StackExchange.Redis refuses to send a known write to a replica.
         await using var viaFollower = await ConnectionMultiplexer.ConnectAsync(tls.ClientOptions(follower));
         var followerDb = viaFollower.GetDatabase();
-        Assert.StartsWith("+OK", await RawResp.TryCommandAsync(follower.RespPort, "SET se-follower forwarded", tls.Certificates));
+        Assert.StartsWith("+OK", await RawResp.TryCommandAsync(follower.RespPort, "SET se-follower forwarded", tls.Certificates, timeout: RawResp.Answer));
         Assert.Equal("forwarded", (string?)await followerDb.StringGetAsync("se-follower", CommandFlags.DemandReplica));
         Assert.Equal("ssl", (string?)await followerDb.StringGetAsync("se", CommandFlags.DemandReplica));
     }
@@ -117,7 +117,7 @@ public sealed class TlsClientTests(TlsCluster tls) : IClassFixture<TlsCluster>
 
         Assert.Equal("0", await RedisCli.RunAsync(leader.RespPort, "--tls", "--cacert", tls.Certificates.CaPath, "exists", "plain"));
         foreach (var node in tls.Cluster.Nodes)
-            Assert.Contains("role:", await RawResp.TryCommandAsync(node.RespPort, "INFO replication", tls.Certificates));
+            Assert.Contains("role:", await RawResp.TryCommandAsync(node.RespPort, "INFO replication", tls.Certificates, timeout: RawResp.Answer));
     }
 
     private GrpcChannel Channel(NodeProcess node) => GrpcChannel.ForAddress($"https://127.0.0.1:{node.GrpcPort}", new GrpcChannelOptions

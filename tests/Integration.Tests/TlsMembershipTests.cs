@@ -26,8 +26,13 @@ public sealed partial class TlsMembershipTests(TlsCluster tls) : IClassFixture<T
         Assert.True(await ClosedWithinAsync(node, null, TimeSpan.FromSeconds(30)), "a peer without a certificate stayed connected");
         Assert.True(await ClosedWithinAsync(node, tls.Certificates.Outsider, TimeSpan.FromSeconds(30)), "a peer with another CA's certificate stayed connected");
 
-        // The control: a member's connection stays open, waiting for a Raft message.
-        Assert.False(await ClosedWithinAsync(node, tls.Certificates.Member, TimeSpan.FromSeconds(3)), "a member's connection was closed");
+        // The control: a member's connection stays open, waiting for a Raft message. The node gives a handshake its Raft
+        // request timeout (DotNext's TcpServer: 450 ms by default), which a loaded machine can exceed; a node that closed
+        // every connection would fail all three tries.
+        var open = false;
+        for (var attempt = 0; attempt < 3 && !open; attempt++)
+            open = !await ClosedWithinAsync(node, tls.Certificates.Member, TimeSpan.FromSeconds(3));
+        Assert.True(open, "a member's connection was closed, three times");
     }
 
     [Fact]
@@ -102,10 +107,10 @@ public sealed partial class TlsMembershipTests(TlsCluster tls) : IClassFixture<T
             Assert.True(await redis.GetDatabase().StringSetAsync($"k{i}", "v"));
 
         // The other member has every entry (the leader replicates), and some heartbeats more pass.
-        var memberInfo = await WaitForAppliedAsync(member.RespPort, certificates, Applied(await RawResp.TryCommandAsync(leader.RespPort, "INFO raft", certificates)));
+        var memberInfo = await WaitForAppliedAsync(member.RespPort, certificates, Applied(await RawResp.TryCommandAsync(leader.RespPort, "INFO raft", certificates, RawResp.Answer)));
         await Task.Delay(TimeSpan.FromSeconds(3));
 
-        var outsiderInfo = await RawResp.TryCommandAsync(cluster.Nodes[2].RespPort, "INFO raft");
+        var outsiderInfo = await RawResp.TryCommandAsync(cluster.Nodes[2].RespPort, "INFO raft", timeout: RawResp.Answer);
         Assert.NotNull(outsiderInfo);
         Assert.Equal(0, Applied(outsiderInfo));
         Assert.Contains("raft_commit_index:0\r\n", outsiderInfo, StringComparison.Ordinal);
@@ -135,7 +140,7 @@ public sealed partial class TlsMembershipTests(TlsCluster tls) : IClassFixture<T
                 Assert.True(await redis.GetDatabase().StringSetAsync($"lag:{i}", new string('x', 200)));
         }
 
-        var target = Applied(await RawResp.TryCommandAsync(leader.RespPort, "INFO raft", certificates));
+        var target = Applied(await RawResp.TryCommandAsync(leader.RespPort, "INFO raft", certificates, RawResp.Answer));
         cluster.Restart(follower.Index);
         string info;
         try
@@ -148,7 +153,7 @@ public sealed partial class TlsMembershipTests(TlsCluster tls) : IClassFixture<T
         }
 
         Assert.True(Applied(info) >= target, info);
-        var persistence = await RawResp.TryCommandAsync(follower.RespPort, "INFO persistence", certificates);
+        var persistence = await RawResp.TryCommandAsync(follower.RespPort, "INFO persistence", certificates, RawResp.Answer);
         Assert.True(Counter(persistence, "raft_snapshot_downloads_completed") >= 1, persistence);
         Assert.True(Counter(persistence, "raft_snapshot_bytes_downloaded") > 1024, persistence);
     }

@@ -6,14 +6,19 @@ namespace RaftKV.Integration.Tests.Infrastructure;
 /// <summary>Byte-level access to a node's RESP port, for tests that must control exactly what is sent.</summary>
 internal static class RawResp
 {
+    /// <summary>How long a test that expects a node to answer waits for it (first relays open connections, JIT).</summary>
+    public static readonly TimeSpan Answer = TimeSpan.FromSeconds(30);
+
     /// <summary>Sends an inline command and returns the first reply's payload as text, or null when the node is down.</summary>
     /// <param name="tls">For a TLS RESP port: the certificates whose CA the client trusts (and whose member certificate
     /// it presents); null for plaintext.</param>
-    public static async Task<string?> TryCommandAsync(int port, string inline, TestCertificates? tls = null)
+    /// <param name="timeout">How long to wait for the answer: 2 s unless given (a probe of a node that may be down or
+    /// paused); a test that expects an answer passes <see cref="Answer"/>, which a loaded machine keeps.</param>
+    public static async Task<string?> TryCommandAsync(int port, string inline, TestCertificates? tls = null, TimeSpan? timeout = null)
     {
         try
         {
-            var bytes = await ExchangeAsync(port, Encoding.ASCII.GetBytes(inline + "\r\nQUIT\r\n"), TimeSpan.FromSeconds(2), tls);
+            var bytes = await ExchangeAsync(port, Encoding.ASCII.GetBytes(inline + "\r\nQUIT\r\n"), timeout ?? TimeSpan.FromSeconds(2), tls);
             return Encoding.UTF8.GetString(bytes);
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
