@@ -56,7 +56,7 @@ public sealed class MembershipTests
         Assert.True(acknowledged.Count > 100, $"only {acknowledged.Count} writes were acknowledged");
         var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
         foreach (var (key, value) in acknowledged)
-            Assert.Contains(value, await RawResp.TryCommandAsync(leader.RespPort, $"GET {key}") ?? "", StringComparison.Ordinal);
+            Assert.Contains(value, await RawResp.TryCommandAsync(leader.RespPort, $"GET {key}", timeout: RawResp.Answer) ?? "", StringComparison.Ordinal);
         await WaitForEqualDigestsAsync(remaining);
     }
 
@@ -80,7 +80,7 @@ public sealed class MembershipTests
             return null;
         });
         Assert.NotNull(next);
-        Assert.Contains("was removed", await RawResp.TryCommandAsync(leader.RespPort, "GET after-removal") ?? "", StringComparison.Ordinal);
+        Assert.Contains("was removed", await RawResp.TryCommandAsync(leader.RespPort, "GET after-removal", timeout: RawResp.Answer) ?? "", StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(leader.DataDirectory, "REMOVED")));
     }
 
@@ -89,7 +89,7 @@ public sealed class MembershipTests
     {
         await using var cluster = await ProcessCluster.StartAsync();
         for (var i = 0; i < 50; i++)
-            Assert.StartsWith("+OK", await RawResp.TryCommandAsync(cluster.Nodes[i % 3].RespPort, $"SET k{i} {i}") ?? "");
+            Assert.StartsWith("+OK", await RawResp.TryCommandAsync(cluster.Nodes[i % 3].RespPort, $"SET k{i} {i}", timeout: RawResp.Answer) ?? "");
         var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
         var dead = cluster.Nodes.First(n => n != leader);
         dead.Kill();
@@ -97,9 +97,9 @@ public sealed class MembershipTests
         var joiner = await StartJoinerAsync(cluster);
         // Several election timeouts (600-1200 ms) in Join mode: no leader, no election of its own.
         await Task.Delay(TimeSpan.FromSeconds(5));
-        var info = await RawResp.TryCommandAsync(joiner.RespPort, "INFO raft") ?? "";
+        var info = await RawResp.TryCommandAsync(joiner.RespPort, "INFO raft", timeout: RawResp.Answer) ?? "";
         Assert.Contains("raft_term:0", info, StringComparison.Ordinal);
-        Assert.Contains("role:slave", await RawResp.TryCommandAsync(joiner.RespPort, "INFO replication") ?? "", StringComparison.Ordinal);
+        Assert.Contains("role:slave", await RawResp.TryCommandAsync(joiner.RespPort, "INFO replication", timeout: RawResp.Answer) ?? "", StringComparison.Ordinal);
 
         leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
         Assert.Equal("+OK", await AdminAsync(leader, "RAFTKV.MEMBER.ADD", Raft(joiner)));
@@ -109,7 +109,7 @@ public sealed class MembershipTests
         var live = cluster.Nodes.Where(n => n != dead).ToList();
         await WaitForMembersCountAsync(live, 3);
         await WaitForEqualDigestsAsync(live);
-        Assert.Contains("49", await RawResp.TryCommandAsync(joiner.RespPort, "GET k49") ?? "", StringComparison.Ordinal);
+        Assert.Contains("49", await RawResp.TryCommandAsync(joiner.RespPort, "GET k49", timeout: RawResp.Answer) ?? "", StringComparison.Ordinal);
     }
 
     [Fact]
@@ -117,9 +117,9 @@ public sealed class MembershipTests
     {
         await using var source = await ProcessCluster.StartAsync(1);
         for (var i = 0; i < 30; i++)
-            Assert.StartsWith("+OK", await RawResp.TryCommandAsync(source.Nodes[0].RespPort, $"SET b{i} {i}") ?? "");
+            Assert.StartsWith("+OK", await RawResp.TryCommandAsync(source.Nodes[0].RespPort, $"SET b{i} {i}", timeout: RawResp.Answer) ?? "");
         Assert.Contains("OK", await AdminAsync(source.Nodes[0], "RAFTKV.BACKUP", "b.rkv"), StringComparison.Ordinal);
-        var digest = await RawResp.TryCommandAsync(source.Nodes[0].RespPort, "DEBUG DIGEST");
+        var digest = await RawResp.TryCommandAsync(source.Nodes[0].RespPort, "DEBUG DIGEST", timeout: RawResp.Answer);
         var backup = Path.Combine(Path.GetTempPath(), $"raftkv-restore-{Guid.NewGuid():N}.rkv");
         File.Copy(Path.Combine(source.Nodes[0].DataDirectory, "backups", "b.rkv"), backup);
         try
@@ -134,7 +134,7 @@ public sealed class MembershipTests
 
             await WaitForMembersCountAsync(restored.Nodes, 3);
             await WaitForEqualDigestsAsync(restored.Nodes);
-            Assert.Equal(digest, await RawResp.TryCommandAsync(restored.Nodes[2].RespPort, "DEBUG DIGEST"));
+            Assert.Equal(digest, await RawResp.TryCommandAsync(restored.Nodes[2].RespPort, "DEBUG DIGEST", timeout: RawResp.Answer));
         }
         finally
         {
@@ -172,12 +172,12 @@ public sealed class MembershipTests
         Assert.Equal("+OK", await AdminAsync(leader, "RAFTKV.MEMBER.REMOVE", Raft(removed)));
         var others = cluster.Nodes.Where(n => n != removed).ToList();
         await WaitForMembersCountAsync(others, 2);
-        var term = Field(await RawResp.TryCommandAsync(others[0].RespPort, "INFO raft"), "raft_term");
+        var term = Field(await RawResp.TryCommandAsync(others[0].RespPort, "INFO raft", timeout: RawResp.Answer), "raft_term");
 
         // Many election timeouts (600-1200 ms) with the removed node left running.
         await Task.Delay(TimeSpan.FromSeconds(12));
         foreach (var node in others)
-            Assert.Equal(term, Field(await RawResp.TryCommandAsync(node.RespPort, "INFO raft"), "raft_term"));
+            Assert.Equal(term, Field(await RawResp.TryCommandAsync(node.RespPort, "INFO raft", timeout: RawResp.Answer), "raft_term"));
         var said = await WaitAsync(async () =>
             (await RawResp.TryCommandAsync(removed.RespPort, "GET x"))?.Contains("was removed", StringComparison.Ordinal) == true ? removed : null);
         Assert.NotNull(said);

@@ -17,7 +17,7 @@ public sealed class ChaosBug1PausedLeaderTests
     {
         await using var cluster = await ProcessCluster.StartAsync();
         var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
-        Assert.StartsWith("+OK", await RawResp.TryCommandAsync(leader.RespPort, "SET before 1"));
+        Assert.StartsWith("+OK", await RawResp.TryCommandAsync(leader.RespPort, "SET before 1", timeout: RawResp.Answer));
 
         leader.Signal(pause: true);
         try
@@ -37,7 +37,7 @@ public sealed class ChaosBug1PausedLeaderTests
             Assert.True(reply?.StartsWith("+OK", StringComparison.Ordinal) == true,
                 $"no write was acknowledged in {clock.Elapsed} while the leader was paused (last reply: {reply})");
             var survivor = cluster.Nodes.First(n => n != leader);
-            Assert.StartsWith("$1\r\n1", await RawResp.TryCommandAsync(survivor.RespPort, "GET before"));
+            Assert.StartsWith("$1\r\n1", await RawResp.TryCommandAsync(survivor.RespPort, "GET before", timeout: RawResp.Answer));
         }
         finally
         {
