@@ -142,6 +142,41 @@ public sealed class MembershipTests
         }
     }
 
+    /// <summary>
+    /// A cluster shrunk to its leader alone and restarted (DotNext starts a sole member as leader without an election;
+    /// RaftHost raises its term at start, SoleMemberTests) grows back to three members, each with every entry.
+    /// </summary>
+    [Fact]
+    public async Task ShrunkToOne_Restarted_GrowsBackTo3_EveryMemberHasTheData()
+    {
+        await using var cluster = await ProcessCluster.StartAsync();
+        var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        Assert.StartsWith("+OK", await RawResp.TryCommandAsync(leader.RespPort, "SET before shrink", timeout: RawResp.Answer) ?? "");
+        foreach (var other in cluster.Nodes.Where(n => n != leader).ToList())
+        {
+            Assert.Equal("+OK", await AdminAsync(leader, "RAFTKV.MEMBER.REMOVE", Raft(other)));
+            other.Kill();
+        }
+
+        await WaitForMembersCountAsync([leader], 1);
+        cluster.Restart(leader.Index);
+        leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30));
+        Assert.StartsWith("+OK", await RawResp.TryCommandAsync(leader.RespPort, "SET after restart", timeout: RawResp.Answer) ?? "");
+
+        var grown = new List<NodeProcess> { leader };
+        for (var k = 0; k < 2; k++)
+        {
+            var joiner = await StartJoinerAsync(cluster);
+            Assert.Equal("+OK", await AdminAsync(await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(30)), "RAFTKV.MEMBER.ADD", Raft(joiner), joiner.Endpoint));
+            grown.Add(joiner);
+        }
+
+        await WaitForMembersCountAsync(grown, 3);
+        await WaitForEqualDigestsAsync(grown);
+        Assert.Contains("shrink", await RawResp.TryCommandAsync(grown[2].RespPort, "GET before", timeout: RawResp.Answer) ?? "", StringComparison.Ordinal);
+        Assert.Contains("restart", await RawResp.TryCommandAsync(grown[2].RespPort, "GET after", timeout: RawResp.Answer) ?? "", StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task SecondChange_WhileAnAddIsCatchingUp_IsRefused()
     {
