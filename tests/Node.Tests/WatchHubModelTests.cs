@@ -82,6 +82,23 @@ public sealed class WatchHubModelTests
         }
     }
 
+    // A read copies the changes out under the lock the apply path waits for: past about 4 MiB it stops at the end of
+    // a revision (never inside one), and the next read goes on from there.
+    [Fact]
+    public void Read_OfLargeValues_StopsAtTheEndOfARevisionPastAbout4MiB_AndTheNextReadGoesOn()
+    {
+        var hub = WatchHistoryMemoryTests.NewHub(1L << 30);
+        var value = new byte[1 << 20];
+        for (var revision = 1; revision <= 10; revision++)
+            hub.Changed(revision, [Encoding.ASCII.GetBytes($"a{revision}"), Encoding.ASCII.GetBytes($"b{revision}")], false, _ => (true, value));
+
+        var first = hub.Read(1, 1000).Changes;
+        Assert.Equal([1, 1, 2, 2], first.Select(static c => (int)c.Revision));
+        var rest = hub.Read(first[^1].Revision + 1, 1000).Changes;
+        Assert.Equal(3, rest[0].Revision);
+        Assert.All(first.Concat(rest), static c => Assert.Equal(1 << 20, c.Value!.Length));
+    }
+
     // One command at revision: 1 to 4 keys (a key may repeat), each set to a string of random length, deleted, or
     // turned into another type; sometimes a flush first. The model records what a watcher must see; its previous value
     // counts only when the key's previous change was above the floor the hub had before the command.

@@ -24,6 +24,7 @@ internal sealed partial class WatchHistory
     // What a .NET array costs beyond its elements on 64-bit: header word, method table, length (padded to 8).
     private const int ArrayOverhead = 24;
     private const int MaxHeader = 8 + 1 + 4 + 3 * 5;
+    private const int ReadBytes = 4 << 20;
 
     private const byte ExistsFlag = 1;
     private const byte DeletedFlag = 2;
@@ -167,10 +168,14 @@ internal sealed partial class WatchHistory
         return (first.Flags & FlushedFlag) != 0 ? Decode(first) : null;
     }
 
-    /// <summary>The changes of whole revisions from <paramref name="from"/> on, at most about <paramref name="max"/>.</summary>
+    /// <summary>
+    /// The changes of whole revisions from <paramref name="from"/> on, at most about <paramref name="max"/>, and about
+    /// <see cref="ReadBytes"/> at most: they are copied out under WatchHub's lock, which the apply path waits for.
+    /// </summary>
     public List<WatchHub.Change> Read(long from, int max)
     {
         var changes = new List<WatchHub.Change>();
+        var bytes = 0L;
         var position = Seek(from);
         while (position < _head)
         {
@@ -178,9 +183,10 @@ internal sealed partial class WatchHistory
             position = record.End;
             if (record.Revision < from)
                 continue;
-            if (changes.Count >= max && record.Revision != changes[^1].Revision)
+            if ((changes.Count >= max || bytes >= ReadBytes) && record.Revision != changes[^1].Revision)
                 break;
             changes.Add(Decode(record));
+            bytes += record.End - record.Position;
         }
 
         return changes;
