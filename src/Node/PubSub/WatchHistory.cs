@@ -82,7 +82,7 @@ internal sealed partial class WatchHistory
         return hash.ToHashCode();
     }
 
-    /// <summary>Forgets every record; the index and the chunk kept for reuse shrink back.</summary>
+    /// <summary>Forgets every record (their chunks go to the GC, the spare stays) and shrinks the index back.</summary>
     public void Clear()
     {
         for (var i = 0; i < _count; i++)
