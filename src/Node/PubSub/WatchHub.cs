@@ -5,26 +5,24 @@ namespace RaftKV.Node.PubSub;
 
 /// <summary>
 /// The changes this node applied, for the gRPC Watch stream: each applied command's changed keys become events
-/// stamped with the command's revision (identical on every node), kept in log order in a history bounded by
-/// WatchHistoryBytes. Fed under the state machine's write lock, right after each command's apply (so the value an
-/// event carries is the key's value at that revision); read by any number of watchers, each at its own position.
-/// What happened before this node started, or was trimmed, is unknown: a watcher asking for it is told so
-/// (<see cref="Read"/>'s floor), as etcd answers "compacted".
+/// stamped with the command's revision (identical on every node), kept in log order in a history whose heap is bounded
+/// by WatchHistoryBytes (<see cref="WatchHistory"/>: encoded in reused byte chunks, so the bound is the heap it holds).
+/// Fed under the state machine's write lock, right after each command's apply (so the value an event carries is the
+/// key's value at that revision); read by any number of watchers, each at its own position. What happened before this
+/// node started, or was trimmed, is unknown: a watcher asking for it is told so (<see cref="Read"/>'s floor), as etcd
+/// answers "compacted".
 /// </summary>
 internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft) : IHostedService
 {
-    /// <summary>One change of one key. <see cref="Flushed"/> marks a change of the whole keyspace (no key).</summary>
-    public sealed record Change(long Revision, byte[] Key, bool Deleted, byte[]? Value, bool Exists, byte[]? Previous, bool HasPrevious, bool Flushed)
-    {
-        public long Size => 64 + Key.Length + (Value?.Length ?? 0) + (Previous?.Length ?? 0);
-    }
+    /// <summary>
+    /// One change of one key, as a watcher reads it (made from the history on each read: the watcher owns it).
+    /// <see cref="Flushed"/> marks a change of the whole keyspace (no key).
+    /// </summary>
+    public sealed record Change(long Revision, byte[] Key, bool Deleted, byte[]? Value, bool Exists, byte[]? Previous, bool HasPrevious, bool Flushed);
 
     private readonly long _limit = Math.Max(1 << 20, options.Value.WatchHistoryBytes);
     private readonly Lock _gate = new();
-    private readonly LinkedList<Change> _history = new();
-    // The last value of each key with a change in the history, for prev_kv (a key's entry goes with its last change).
-    private readonly Dictionary<string, Change> _latest = new(StringComparer.Ordinal);
-    private long _bytes;
+    private readonly WatchHistory _history = new();
     private long _floor = long.MaxValue;
     private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _handedOut;
@@ -45,7 +43,7 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
         get
         {
             lock (_gate)
-                return _history.Last?.Value.Revision ?? _floor;
+                return _history.IsEmpty ? _floor : _history.LastRevision;
         }
     }
 
@@ -84,33 +82,24 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
             {
                 // Nothing before a whole-keyspace change can be replayed on top of it; the marker tells watchers.
                 _history.Clear();
-                _latest.Clear();
-                _bytes = 0;
                 _floor = revision - 1;
-                Add(new Change(revision, [], false, null, false, null, false, true));
+                _history.AppendFlush(revision);
             }
 
-            var seen = keys.Count > 1 ? new HashSet<string>(StringComparer.Ordinal) : null;
+            // A key named twice in one command is recorded once: its latest change is then one of this command's.
+            var recorded = _history.Head;
             foreach (var key in keys)
             {
-                var name = PubSubBroker.Name(key);
-                if (seen is not null && !seen.Add(name))
+                var hash = WatchHistory.Hash(key);
+                var slot = _history.FindLatest(key, hash, out var latest);
+                if (slot >= 0 && latest >= recorded)
                     continue;
                 var (exists, value) = view(key);
-                var before = _latest.GetValueOrDefault(name);
-                var change = new Change(revision, key, !exists, value, exists, before?.Value, before is { Exists: true, Value: not null }, false);
-                Add(change);
-                _latest[name] = change;
+                _history.Append(revision, key, hash, exists, value, slot, latest);
             }
 
-            while (_bytes > _limit && _history.First is { } oldest)
-            {
-                _history.RemoveFirst();
-                _bytes -= oldest.Value.Size;
-                _floor = Math.Max(_floor, oldest.Value.Revision);
-                if (!oldest.Value.Flushed && _latest.TryGetValue(PubSubBroker.Name(oldest.Value.Key), out var latest) && ReferenceEquals(latest, oldest.Value))
-                    _latest.Remove(PubSubBroker.Name(oldest.Value.Key));
-            }
+            while (_history.HeldBytes > _limit && !_history.IsEmpty)
+                _floor = Math.Max(_floor, _history.TrimOldest());
 
             // A new signal only when a watcher holds the current one: no allocation per apply while nobody waits.
             if (_handedOut)
@@ -121,12 +110,6 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
                 appended.TrySetResult();
             }
         }
-    }
-
-    private void Add(Change change)
-    {
-        _history.AddLast(change);
-        _bytes += change.Size;
     }
 
     /// <summary>
@@ -140,24 +123,12 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
             if (from <= _floor && _floor != long.MaxValue)
             {
                 // The history was cut by a change of the whole keyspace: that is what the watcher missed.
-                return _history.First?.Value is { Flushed: true } flush
+                return _history.FirstFlush() is { } flush
                     ? ([flush], Task.CompletedTask, false)
                     : ([], Task.CompletedTask, true);
             }
-            var changes = new List<Change>();
-            // From the newest backwards to where the revision starts, then forwards: watchers are usually near the end.
-            var node = _history.Last;
-            while (node?.Previous is { } previous && previous.Value.Revision >= from)
-                node = previous;
-            if (node is not null && node.Value.Revision < from)
-                node = node.Next;
-            for (; node is not null; node = node.Next)
-            {
-                if (changes.Count >= max && node.Value.Revision != changes[^1].Revision)
-                    break;
-                changes.Add(node.Value);
-            }
 
+            var changes = _history.Read(from, max);
             _handedOut = true;
             return (changes, _appended.Task, false);
         }

@@ -1,0 +1,55 @@
+using System.Text;
+using Microsoft.Extensions.Options;
+using RaftKV.Node.Configuration;
+using RaftKV.Node.PubSub;
+using Xunit.Abstractions;
+
+namespace RaftKV.Node.Tests;
+
+/// <summary>
+/// WatchHub's WatchHistoryBytes bounds the heap the history really holds. It counted 64 + key + value + previous bytes
+/// per change while each small SET held about 260 bytes (record, list node, a key string and its dictionary entry):
+/// nodes held 170-210 MB of watch history under the 64 MiB default after ~850k SETs.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class WatchHistoryMemoryTests(ITestOutputHelper output)
+{
+    private const long Limit = 1 << 20;
+
+    [Fact]
+    public void HeapHeldByTheHistory_AfterManySmallChanges_StaysWithinWatchHistoryBytes()
+    {
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        var hub = NewHub(Limit);
+        Fill(hub, 200_000);
+        var held = GC.GetTotalMemory(forceFullCollection: true) - before;
+        GC.KeepAlive(hub);
+        output.WriteLine($"held {held:N0} bytes under a limit of {Limit:N0}; floor {hub.Floor:N0}");
+
+        // A 5% margin for what the count leaves out (the hub's own few objects, the runtime's noise).
+        Assert.True(held <= Limit + Limit / 20, $"the history holds {held:N0} bytes of heap under a limit of {Limit:N0}");
+        // And the limit is used, not undershot: it still holds the newest changes, with their previous values.
+        Assert.True(hub.Floor > 0, "the oldest changes were trimmed");
+        var (changes, _, compacted) = hub.Read(hub.Floor + 1, int.MaxValue);
+        Assert.False(compacted);
+        Assert.True(changes.Count > 10_000, $"only {changes.Count} changes kept");
+        Assert.Equal(200_000, changes[^1].Revision);
+    }
+
+    // SET key:(i mod 50,000) to a 3-byte value at revisions 1..count: a config store's small writes, most of them
+    // overwriting a key that has a change in the history (so with a previous value).
+    private static void Fill(WatchHub hub, int count)
+    {
+        var keys = new byte[1][];
+        for (var i = 1; i <= count; i++)
+        {
+            var key = Encoding.ASCII.GetBytes($"key:{i % 50_000:D6}");
+            var value = Encoding.ASCII.GetBytes($"{i % 1000:D3}");
+            keys[0] = key;
+            hub.Changed(i, keys, flushed: false, _ => (true, value));
+        }
+    }
+
+    internal static WatchHub NewHub(long limit) =>
+        new(Options.Create(new NodeOptions { WatchHistoryBytes = limit }), raft: null!);
+}
