@@ -46,17 +46,37 @@ internal sealed partial class CommandExecutor(
     /// the caller sends after it. A plain write or such a read reaches the queue before this method first awaits.
     /// </param>
     /// <param name="run">On a follower: the connection's run of relayed commands this one joins (sent later, together).</param>
-    public async ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] arguments, IExecutionCaller caller, CancellationToken token,
+    public ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] arguments, IExecutionCaller caller, CancellationToken token,
         bool afterPipelinedWrites = false, ForwardRun? run = null)
     {
         var args = arguments.AsSpan(1).ToArray();
         if (KeyValueStore.Validate(spec.Id, args) is { } invalid)
-            return invalid;
+            return new(invalid);
 
         if (!raft.IsStarted)
-            return Reply.Error(NoLeader);
+            return new(Reply.Error(NoLeader));
         if (raft.RemovedMessage is { } removed)
-            return Reply.Error(removed);
+            return new(Reply.Error(removed));
+
+        // The common case without an await of its own: a write, or a read behind pipelined writes, on the leader goes
+        // to the group commit, which applies the command timeout itself (no linked token and timer per command). The
+        // checks are those of the general path below, in its order.
+        if (raft.IsLeader && (spec.IsWrite || afterPipelinedWrites) && !BlockingCommand.IsBlocking(spec.Id)
+            && spec.Id != CommandId.Evalsha && !spec.Id.IsLockWrite())
+        {
+            if (DeniesOom(spec, args) && OverMaxMemory())
+                return new(Reply.Error(OutOfMemory));
+            return spec.IsWrite
+                ? WriteAsync(spec.Id, args, token, caller.UserName, commandTimeout: true)
+                : ReadInLogAsync(spec.Id, args, token, caller.UserName, commandTimeout: true);
+        }
+
+        return ExecuteAsync(spec, arguments, args, caller, token, afterPipelinedWrites, run);
+    }
+
+    private async ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] arguments, byte[][] args, IExecutionCaller caller, CancellationToken token,
+        bool afterPipelinedWrites, ForwardRun? run)
+    {
         if (raft.IsLeader && BlockingCommand.IsBlocking(spec.Id))
             return await BlockAsync(spec, arguments, args, caller, token).ConfigureAwait(false);
         if (raft.IsLeader)
@@ -124,9 +144,11 @@ internal sealed partial class CommandExecutor(
     {
         if ((spec.Flags & CommandFlags.DenyOom) != 0)
             return true;
-        return spec.Id is CommandId.Fcall or CommandId.FcallRo && args.Length > 0
-            && raft.StateMachine.Read(store => store.FunctionDeniesOom(args[0]));
+        return spec.Id is CommandId.Fcall or CommandId.FcallRo && args.Length > 0 && FunctionDeniesOom(args[0]);
     }
+
+    // A method of its own: the lambda's captures, in DeniesOom, were allocated for every write.
+    private bool FunctionDeniesOom(byte[] name) => raft.StateMachine.Read(store => store.FunctionDeniesOom(name));
 
     /// <summary>
     /// Whether a denyoom command is refused: maxmemory (replicated configuration) is set and this leader's managed heap,
@@ -188,18 +210,19 @@ internal sealed partial class CommandExecutor(
 
     /// <param name="userName">The caller's ACL user: a script (EVAL, EVALSHA, FCALL) carries it in its entry, and every
     /// replica checks the script's redis.call commands against it at apply.</param>
-    private async ValueTask<Reply> WriteAsync(CommandId id, byte[][] args, CancellationToken token, string? userName = null)
+    /// <param name="commandTimeout">The group commit times the command out after CommandTimeoutMs (see <see cref="WriteBatcher.WriteAsync"/>).</param>
+    private ValueTask<Reply> WriteAsync(CommandId id, byte[][] args, CancellationToken token, string? userName = null, bool commandTimeout = false)
     {
         if (disk.IsLow)
-            return Reply.Error(disk.Message);
+            return new(Reply.Error(disk.Message));
 
         // Relative expiry times (EX, PX, EXPIRE, ...) become absolute at the entry's timestamp, as Redis writes its AOF.
         var command = KeyValueStore.ToLogForm(new LogCommand(id, clock.Now(), (ulong)Random.Shared.NextInt64(), args));
         if (userName is not null)
             command = ScriptUserEntry.Wrap(command, userName, ScriptUserEntry.Carries(id) && OverMaxMemory());
 
-        // Returns after the entry holding the command is committed by a majority and applied here.
-        return await batcher.WriteAsync(command, token).ConfigureAwait(false);
+        // Completes after the entry holding the command is committed by a majority and applied here.
+        return batcher.WriteAsync(command, token, commandTimeout);
     }
 
     /// <summary>
