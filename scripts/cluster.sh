@@ -75,7 +75,8 @@ start_node() {
     IFS=, read -ra all <<< "$list"
     for m in "${all[@]}"; do member_args+=("--RaftKV:Members:$j=$m"); j=$((j + 1)); done
   fi
-  (cd "$n" && exec nohup dotnet "$bin/RaftKV.Node.dll" \
+  # DOTNET_GCgen0size: the gen0 budget (README, Configuration: runtime settings); only the environment sets it.
+  (cd "$n" && export DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x4000000}" && exec nohup dotnet "$bin/RaftKV.Node.dll" \
       --RaftKV:NodeId="node$i" \
       --RaftKV:RespEndpoint="127.0.0.1:$((base + i))" \
       --RaftKV:RaftEndpoint="127.0.0.1:$((raft_base + i))" \

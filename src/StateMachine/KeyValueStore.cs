@@ -430,8 +430,7 @@ public sealed partial class KeyValueStore
         CommandId.Pfdebug => HyperLogLogCommands.Debug(_keys, args, now),
         CommandId.Randomkey => GenericCommands.RandomKey(_keys, now, new Numbers.DeterministicRandom(seed)),
         CommandId.Eval or CommandId.Evalsha or CommandId.EvalRo or CommandId.EvalshaRo => _scripts.Eval(command, args, now, seed, t_reading, t_scriptUser),
-        CommandId.Fcall or CommandId.FcallRo => FunctionCall.Execute(_functions, args, command == CommandId.FcallRo || t_reading,
-            (keys, arguments, readOnly, engine, body) => _scripts.RunFunction(keys, arguments, now, seed, readOnly, t_scriptUser, engine, body)),
+        CommandId.Fcall or CommandId.FcallRo => CallFunction(command, args, now, seed),
         CommandId.RaftkvLockAcquire or CommandId.RaftkvLockRelease or CommandId.RaftkvLockRefresh or CommandId.RaftkvLockOwner =>
             LockCommands.Dispatch(_locks, _keys.Events, command, args, now, _entryIndex),
         CommandId.RaftkvGetrev => RevisionCommands.GetRev(_keys, args, now),
@@ -446,6 +445,11 @@ public sealed partial class KeyValueStore
     };
 
     // Only called on arguments CommandValidator has already accepted.
+    // A method of its own: the lambda's captures, in Dispatch, were allocated for every command it dispatched.
+    private Reply CallFunction(CommandId command, byte[][] args, long now, ulong seed) =>
+        FunctionCall.Execute(_functions, args, command == CommandId.FcallRo || t_reading,
+            (keys, arguments, readOnly, engine, body) => _scripts.RunFunction(keys, arguments, now, seed, readOnly, t_scriptUser, engine, body));
+
     private static long ParseLong(byte[] text) =>
         Numbers.RedisIntegers.TryParse(text, out var value) ? value : throw new InvalidOperationException("Unvalidated integer argument.");
 }

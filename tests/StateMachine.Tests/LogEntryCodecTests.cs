@@ -83,6 +83,49 @@ public sealed class LogEntryCodecTests
         Assert.Throws<LogEntryFormatException>(() => LogEntryCodec.Decode(new ReadOnlySequence<byte>(overlong)));
     }
 
+    // The group commit writes its Batch entry with EncodeNested: the bytes must be those of the entry holding the
+    // encoded commands as arguments, which every replica (and an older node) decodes.
+    [Fact]
+    public void EncodeNested_MatchesEncodeOfTheEncodedEntries()
+    {
+        var large = new LogCommand(CommandId.Mset, -5, ulong.MaxValue, [[], new byte[300], Enumerable.Range(0, 200).Select(i => (byte)i).ToArray()]);
+        LogCommand[] entries = [Sample, large, new LogCommand(CommandId.Del, 7, 0, [])];
+        var expected = LogEntryCodec.Encode(new LogCommand(CommandId.Batch, 42, 0, [.. entries.Select(LogEntryCodec.Encode)]));
+        Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(LogEntryCodec.EncodeNested(CommandId.Batch, 42, 0, entries)));
+        Assert.Equal(
+            Convert.ToHexString(LogEntryCodec.Encode(new LogCommand(CommandId.Batch, 1, 2, []))),
+            Convert.ToHexString(LogEntryCodec.EncodeNested(CommandId.Batch, 1, 2, [])));
+    }
+
+    [Fact]
+    public void DecodeSlices_GivesTheArgumentsAsDecodeDoes_AcrossSegments()
+    {
+        LogCommand[] entries = [Sample, new LogCommand(CommandId.Mset, 3, 4, [new byte[500], [1, 2]])];
+        var encoded = LogEntryCodec.EncodeNested(CommandId.Batch, 9, 10, entries);
+        var slices = new List<ReadOnlySequence<byte>> { new([1]) };
+        var header = LogEntryCodec.DecodeSlices(Split(encoded, 7), slices);
+        Assert.Equal((CommandId.Batch, 9L, 10UL), (header.Command, header.TimestampMs, header.Seed));
+        Assert.Equal(2, slices.Count);
+        AssertSame(Sample, LogEntryCodec.Decode(slices[0]));
+        AssertSame(entries[1], LogEntryCodec.Decode(slices[1]));
+        Assert.True(LogEntryCodec.TryPeekCommand(new ReadOnlySequence<byte>(encoded), out var id));
+        Assert.Equal(CommandId.Batch, id);
+    }
+
+    [Fact]
+    public void DecodeSlices_EveryTruncation_Throws()
+    {
+        var encoded = LogEntryCodec.EncodeNested(CommandId.Batch, 9, 10, [Sample]);
+        for (var length = 0; length < encoded.Length; length++)
+        {
+            var prefix = encoded[..length];
+            Assert.Throws<LogEntryFormatException>(() => LogEntryCodec.DecodeSlices(new ReadOnlySequence<byte>(prefix), []));
+        }
+
+        Assert.Throws<LogEntryFormatException>(() => LogEntryCodec.DecodeSlices(new ReadOnlySequence<byte>([.. encoded, 0]), []));
+        Assert.False(LogEntryCodec.TryPeekCommand(new ReadOnlySequence<byte>([2, 0, 0]), out _));
+    }
+
     private static void AssertSame(LogCommand expected, LogCommand actual)
     {
         Assert.Equal(expected.Command, actual.Command);

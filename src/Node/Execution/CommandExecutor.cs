@@ -37,6 +37,7 @@ internal sealed partial class CommandExecutor(
     public const string Unblocked = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)";
 
     private readonly NodeOptions _options = options.Value;
+    private readonly CommandTimeouts _timeouts = new(options.Value.CommandTimeoutMs);
     private readonly ILogger _logger = logger;
 
     /// <param name="arguments">The whole request, the command name at index 0.</param>
@@ -46,27 +47,46 @@ internal sealed partial class CommandExecutor(
     /// the caller sends after it. A plain write or such a read reaches the queue before this method first awaits.
     /// </param>
     /// <param name="run">On a follower: the connection's run of relayed commands this one joins (sent later, together).</param>
-    public async ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] arguments, IExecutionCaller caller, CancellationToken token,
+    public ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] arguments, IExecutionCaller caller, CancellationToken token,
         bool afterPipelinedWrites = false, ForwardRun? run = null)
     {
         var args = arguments.AsSpan(1).ToArray();
         if (KeyValueStore.Validate(spec.Id, args) is { } invalid)
-            return invalid;
+            return new(invalid);
 
         if (!raft.IsStarted)
-            return Reply.Error(NoLeader);
+            return new(Reply.Error(NoLeader));
         if (raft.RemovedMessage is { } removed)
-            return Reply.Error(removed);
+            return new(Reply.Error(removed));
+
+        // The common case without an await of its own: a write, or a read behind pipelined writes, on the leader goes
+        // to the group commit, which applies the command timeout itself (no linked token and timer per command). The
+        // checks are those of the general path below, in its order.
+        if (raft.IsLeader && (spec.IsWrite || afterPipelinedWrites) && !BlockingCommand.IsBlocking(spec.Id)
+            && spec.Id != CommandId.Evalsha && !spec.Id.IsLockWrite())
+        {
+            if (DeniesOom(spec, args) && OverMaxMemory())
+                return new(Reply.Error(OutOfMemory));
+            return spec.IsWrite
+                ? WriteAsync(spec.Id, args, token, caller.UserName, commandTimeout: true)
+                : ReadInLogAsync(spec.Id, args, token, caller.UserName, commandTimeout: true);
+        }
+
+        return ExecuteAsync(spec, arguments, args, caller, token, afterPipelinedWrites, run);
+    }
+
+    private async ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] arguments, byte[][] args, IExecutionCaller caller, CancellationToken token,
+        bool afterPipelinedWrites, ForwardRun? run)
+    {
         if (raft.IsLeader && BlockingCommand.IsBlocking(spec.Id))
             return await BlockAsync(spec, arguments, args, caller, token).ConfigureAwait(false);
         if (raft.IsLeader)
         {
             // EVALSHA of a script the leader does not know never reaches the log (at apply an unknown SHA answers the
             // same, should a SCRIPT FLUSH commit in between).
-            if (spec.Id == CommandId.Evalsha && !raft.StateMachine.Read(store => store.HasScript(args[0])))
+            if (spec.Id == CommandId.Evalsha && !HasScript(args[0]))
                 return Reply.Error(NoScript);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-            timeout.CancelAfter(_options.CommandTimeoutMs);
+            using var timeout = _timeouts.Start(token);
             if (spec.Id.IsLockWrite() && !await leases.WaitExtendedAsync(timeout.Token).ConfigureAwait(false))
                 return Reply.Error(LeasesPending);
             if (DeniesOom(spec, args) && OverMaxMemory())
@@ -124,9 +144,13 @@ internal sealed partial class CommandExecutor(
     {
         if ((spec.Flags & CommandFlags.DenyOom) != 0)
             return true;
-        return spec.Id is CommandId.Fcall or CommandId.FcallRo && args.Length > 0
-            && raft.StateMachine.Read(store => store.FunctionDeniesOom(args[0]));
+        return spec.Id is CommandId.Fcall or CommandId.FcallRo && args.Length > 0 && FunctionDeniesOom(args[0]);
     }
+
+    // Methods of their own: the lambdas' captures were allocated for every command of the methods that called them.
+    private bool HasScript(byte[] sha) => raft.StateMachine.Read(store => store.HasScript(sha));
+
+    private bool FunctionDeniesOom(byte[] name) => raft.StateMachine.Read(store => store.FunctionDeniesOom(name));
 
     /// <summary>
     /// Whether a denyoom command is refused: maxmemory (replicated configuration) is set and this leader's managed heap,
@@ -188,18 +212,19 @@ internal sealed partial class CommandExecutor(
 
     /// <param name="userName">The caller's ACL user: a script (EVAL, EVALSHA, FCALL) carries it in its entry, and every
     /// replica checks the script's redis.call commands against it at apply.</param>
-    private async ValueTask<Reply> WriteAsync(CommandId id, byte[][] args, CancellationToken token, string? userName = null)
+    /// <param name="commandTimeout">The group commit times the command out after CommandTimeoutMs (see <see cref="WriteBatcher.WriteAsync"/>).</param>
+    private ValueTask<Reply> WriteAsync(CommandId id, byte[][] args, CancellationToken token, string? userName = null, bool commandTimeout = false)
     {
         if (disk.IsLow)
-            return Reply.Error(disk.Message);
+            return new(Reply.Error(disk.Message));
 
         // Relative expiry times (EX, PX, EXPIRE, ...) become absolute at the entry's timestamp, as Redis writes its AOF.
         var command = KeyValueStore.ToLogForm(new LogCommand(id, clock.Now(), (ulong)Random.Shared.NextInt64(), args));
         if (userName is not null)
             command = ScriptUserEntry.Wrap(command, userName, ScriptUserEntry.Carries(id) && OverMaxMemory());
 
-        // Returns after the entry holding the command is committed by a majority and applied here.
-        return await batcher.WriteAsync(command, token).ConfigureAwait(false);
+        // Completes after the entry holding the command is committed by a majority and applied here.
+        return batcher.WriteAsync(command, token, commandTimeout);
     }
 
     /// <summary>

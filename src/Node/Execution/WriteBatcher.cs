@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Options;
 using RaftKV.Node.Configuration;
@@ -19,74 +18,121 @@ namespace RaftKV.Node.Execution;
 /// A batch is committed or not as a whole; when the outcome is unknown (leadership lost, timeout) every command in
 /// it is answered as unknown and none is retried.
 /// </summary>
-internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> options, ILogger<WriteBatcher> logger, Diagnostics.NodeMetrics metrics)
+internal sealed partial class WriteBatcher : IDisposable
 {
     public const int MaxCommands = 1024;
 
-    private readonly NodeOptions _options = options.Value;
-    private readonly ILogger _logger = logger;
+    private readonly NodeOptions _options;
+    private readonly ILogger _logger;
+    private readonly RaftHost _raft;
+    private readonly Diagnostics.NodeMetrics _metrics;
+    private readonly long _timeoutTicks;
+    private readonly TimeSpan _sweepPeriod;
     private readonly Lock _lock = new();
-    private List<Queued> _queue = [];
+    private List<QueuedReply> _queue = [];
+    private List<QueuedReply>? _spare;
+    private List<QueuedReply>? _inflight;
     private bool _draining;
+    private Timer? _sweeper;
 
-    // The last command queued: batches are answered in queue order, so when it is answered every earlier one is.
-    private TaskCompletionSource<Reply>? _last;
+    // The last command queued: batches are settled in queue order, so when it is settled every earlier one is.
+    private QueuedReply? _last;
 
-    /// <summary>A write (<see cref="Command"/>) or a read placed after the writes queued before it (<see cref="Read"/>).</summary>
-    private readonly record struct Queued(LogCommand? Command, Func<KeyValueStore, Reply>? Read, TaskCompletionSource<Reply> Reply, StrongBox<bool> Applied);
+    public WriteBatcher(RaftHost raft, IOptions<NodeOptions> options, ILogger<WriteBatcher> logger, Diagnostics.NodeMetrics metrics)
+    {
+        _raft = raft;
+        _options = options.Value;
+        _logger = logger;
+        _metrics = metrics;
+        _timeoutTicks = (long)(_options.CommandTimeoutMs * (System.Diagnostics.Stopwatch.Frequency / 1000.0));
+        // A timed-out command is answered at most this late: a few percent of the timeout, within 5 to 100 ms.
+        _sweepPeriod = TimeSpan.FromMilliseconds(Math.Clamp(_options.CommandTimeoutMs / 16, 5, 100));
+    }
 
-    /// <summary>Queues <paramref name="command"/> before returning its first await, so callers' writes keep their call order.</summary>
-    public ValueTask<Reply> WriteAsync(LogCommand command, CancellationToken token) =>
-        EnqueueAsync(new Queued(command, null, NewReply(), new StrongBox<bool>()), CommandExecutor.UnknownOutcome, token);
+    /// <summary>Queues <paramref name="command"/> before returning, so callers' writes keep their call order.</summary>
+    /// <param name="token">Its cancellation answers the command as an unknown outcome, unless it was committed and started.</param>
+    /// <param name="commandTimeout">
+    /// Also answer it as an unknown outcome once CommandTimeoutMs has passed since it was queued (unless committed and
+    /// started by then), as a CancelAfter on <paramref name="token"/> would, without a timer and a linked token per command.
+    /// </param>
+    public ValueTask<Reply> WriteAsync(LogCommand command, CancellationToken token, bool commandTimeout = false) =>
+        Enqueue(new QueuedReply(command, null, CommandExecutor.UnknownOutcome), token, commandTimeout);
 
     /// <summary>
     /// Queues a read behind every write queued so far (a pipelining connection's writes among them): the leader runs
     /// <paramref name="read"/> when it applies the entry that carries it, at its place among that entry's commands, and
     /// answers once the entry is committed. The entry is appended after the call, so its commit in this leader's term
-    /// makes the read linearizable, as a read barrier would. Queued before returning its first await, as writes are.
+    /// makes the read linearizable, as a read barrier would. Queued before returning, as writes are.
     /// </summary>
-    public ValueTask<Reply> ReadAsync(Func<KeyValueStore, Reply> read, CancellationToken token) =>
-        EnqueueAsync(new Queued(null, read, NewReply(), new StrongBox<bool>()), CommandExecutor.ReadFailed, token);
+    public ValueTask<Reply> ReadAsync(Func<KeyValueStore, Reply> read, CancellationToken token, bool commandTimeout = false) =>
+        Enqueue(new QueuedReply(null, read, CommandExecutor.ReadFailed), token, commandTimeout);
 
     /// <summary>Completes when every command queued before the call has been answered by its entry or given up.</summary>
     public Task WhenSettledAsync()
     {
         lock (_lock)
-            return _last?.Task ?? Task.CompletedTask;
+            return _last?.WhenSettled() ?? Task.CompletedTask;
     }
 
-    // Continuations run synchronously: answering a batch resumes each waiting command (its reply goes on to the session's
-    // reply loop and output) on this thread instead of one thread-pool hop per command, which at -P 1 was a third of the
-    // leader's work items per SET. Safe because no caller blocks in its continuation (every wait after it is async) and
-    // Answer runs outside _lock; a continuation that queues another write finds the drain running and adds to the next batch.
-    private static TaskCompletionSource<Reply> NewReply() => new();
-
-    private async ValueTask<Reply> EnqueueAsync(Queued item, string unknown, CancellationToken token)
+    // Replies complete with synchronous continuations: answering a batch resumes each waiting command (its reply goes on
+    // to the session's reply loop and output) on this thread instead of one thread-pool hop per command, which at -P 1
+    // was a third of the leader's work items per SET. Safe because no caller blocks in its continuation (every wait after
+    // it is async) and replies are set outside _lock; a continuation that queues another write finds the drain running
+    // and adds to the next batch.
+    private ValueTask<Reply> Enqueue(QueuedReply item, CancellationToken token, bool commandTimeout)
     {
         bool start;
         lock (_lock)
         {
+            if (commandTimeout)
+            {
+                item.Deadline = System.Diagnostics.Stopwatch.GetTimestamp() + _timeoutTicks;
+                _sweeper ??= new Timer(static state => ((WriteBatcher)state!).Sweep(), this, _sweepPeriod, _sweepPeriod);
+            }
+
             _queue.Add(item);
-            _last = item.Reply;
+            _last = item;
             start = !_draining;
             _draining = true;
         }
 
+        item.Register(token);
         if (start)
             _ = Task.Run(DrainAsync, CancellationToken.None);
-        try
+        return item.Reply;
+    }
+
+    /// <summary>Answers the commands whose timeout passed, in the batch in flight and in the queue (both in queue order).</summary>
+    private void Sweep()
+    {
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        List<QueuedReply>? expired = null;
+        lock (_lock)
         {
-            return await item.Reply.Task.WaitAsync(token).ConfigureAwait(false);
+            Expired(_inflight, now, ref expired);
+            Expired(_queue, now, ref expired);
         }
-        catch (OperationCanceledException) when (!Volatile.Read(ref item.Applied.Value))
+
+        // Outside the lock: answering runs the callers' continuations.
+        if (expired is not null)
         {
-            return Reply.Error(unknown);
+            foreach (var item in expired)
+                item.TimeOut();
         }
-        catch (OperationCanceledException)
+    }
+
+    // Deadlines grow along the queue (commands without one are skipped): the scan stops at the first one still ahead.
+    private static void Expired(List<QueuedReply>? items, long now, ref List<QueuedReply>? expired)
+    {
+        if (items is null)
+            return;
+        foreach (var item in items)
         {
-            // Committed and started: a long script (or a command deferred behind one) is answered when it ends, as in
-            // Redis, however long that takes; the timeout bounds only the wait for the commit.
-            return await item.Reply.Task.ConfigureAwait(false);
+            if (item.Deadline == long.MaxValue || item.IsAnswered)
+                continue;
+            if (item.Deadline > now)
+                return;
+            (expired ??= []).Add(item);
         }
     }
 
@@ -94,7 +140,7 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
     {
         while (true)
         {
-            List<Queued> batch;
+            List<QueuedReply> batch;
             lock (_lock)
             {
                 if (_queue.Count == 0)
@@ -106,67 +152,90 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
                 if (_queue.Count <= MaxCommands)
                 {
                     batch = _queue;
-                    _queue = [];
+                    _queue = _spare ?? [];
+                    _spare = null;
                 }
                 else
                 {
                     batch = _queue.GetRange(0, MaxCommands);
                     _queue.RemoveRange(0, MaxCommands);
                 }
+
+                _inflight = batch;
             }
 
             await ReplicateAsync(batch).ConfigureAwait(false);
+            lock (_lock)
+            {
+                _inflight = null;
+                // The list goes back for the next batch: one list per batch was a tenth of the bytes allocated per SET.
+                batch.Clear();
+                if (batch.Capacity <= 4 * MaxCommands)
+                    _spare = batch;
+            }
         }
     }
 
-    private async Task ReplicateAsync(List<Queued> batch)
+    private async Task ReplicateAsync(List<QueuedReply> batch)
     {
         using var timeout = new CancellationTokenSource(_options.CommandTimeoutMs);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         // A committed write reached a majority in requests sent after it was appended, so after this moment (LeaderLease).
-        var round = raft.BeginRound();
+        var round = _raft.BeginRound();
         try
         {
             if (batch is [{ Command: { } single } only])
             {
                 var pending = new PendingWrite();
-                await raft.Cluster.ReplicateAsync(LogEntryCodec.Encode(single), pending, timeout.Token).ConfigureAwait(false);
-                raft.ConfirmRound(round);
-                metrics.EntryReplicated(1, started);
-                Answer(only.Reply, only.Applied, pending.Completion, CommandExecutor.UnknownOutcome);
+                await _raft.Cluster.ReplicateAsync(LogEntryCodec.Encode(single), pending, timeout.Token).ConfigureAwait(false);
+                _raft.ConfirmRound(round);
+                _metrics.EntryReplicated(1, started);
+                Answer(only, pending.Completion);
                 return;
             }
 
             // The writes become the entry; each read is placed before the first write queued after it. An entry of
             // reads only is an empty batch: every replica applies it as nothing.
-            var entries = new List<byte[]>(batch.Count);
-            var reads = new List<PlacedRead>();
+            var commands = new List<LogCommand>(batch.Count);
+            List<PlacedRead>? reads = null;
             var timestamp = 0L;
             foreach (var item in batch)
             {
                 if (item.Command is { } command)
                 {
-                    entries.Add(LogEntryCodec.Encode(command));
+                    commands.Add(command);
                     timestamp = command.TimestampMs;
                 }
                 else
                 {
-                    reads.Add(new PlacedRead(entries.Count, item.Read!));
+                    (reads ??= []).Add(new PlacedRead(commands.Count, item.Read!));
                 }
             }
 
-            var envelope = new LogCommand(CommandId.Batch, timestamp, 0, [.. entries]);
-            var context = new BatchedWrite(entries.Count, [.. reads]);
-            await raft.Cluster.ReplicateAsync(LogEntryCodec.Encode(envelope), context, timeout.Token).ConfigureAwait(false);
-            raft.ConfirmRound(round);
-            metrics.EntryReplicated(entries.Count, started);
+            var context = new BatchedWrite(commands.Count, reads?.ToArray());
+            var entry = LogEntryCodec.EncodeNested(CommandId.Batch, timestamp, 0, commands);
+            await _raft.Cluster.ReplicateAsync(entry, context, timeout.Token).ConfigureAwait(false);
+            _raft.ConfirmRound(round);
+            _metrics.EntryReplicated(commands.Count, started);
             int write = 0, read = 0;
             foreach (var item in batch)
             {
                 if (item.Command is null)
-                    Answer(item.Reply, item.Applied, context.ReadCompletion(read++), CommandExecutor.ReadFailed);
+                {
+                    if (context.TryGetReadReply(read, out var reply))
+                        item.Settle(reply);
+                    else
+                        Answer(item, context.ReadCompletion(read));
+                    read++;
+                }
                 else
-                    Answer(item.Reply, item.Applied, context.Completion(write++), CommandExecutor.UnknownOutcome);
+                {
+                    if (context.TryGetReply(write, out var reply))
+                        item.Settle(reply);
+                    else
+                        Answer(item, context.Completion(write));
+                    write++;
+                }
             }
         }
         catch (Exception e)
@@ -175,30 +244,32 @@ internal sealed partial class WriteBatcher(RaftHost raft, IOptions<NodeOptions> 
             if (e is not (NotLeaderException or OperationCanceledException))
                 LogBatchFailed(batch.Count, e.Message);
             foreach (var item in batch)
-                item.Reply.TrySetResult(Reply.Error(item.Command is null ? CommandExecutor.ReadFailed : CommandExecutor.UnknownOutcome));
+                item.Settle(Reply.Error(item.Unknown));
         }
     }
 
     // The entry applied (ReplicateAsync returned): its reply is there, or comes once the script it was deferred behind
     // ends (KvStateMachine.Scripts.cs); the batcher goes on with the next batch meanwhile. No reply by the time no script
     // is suspended: the context was lost (leadership changed), an unknown outcome as before.
-    private void Answer(TaskCompletionSource<Reply> client, StrongBox<bool> started, Task<Reply> applied, string unknown)
+    private void Answer(QueuedReply item, Task<Reply> applied)
     {
         if (applied.IsCompleted)
         {
-            client.TrySetResult(applied.Result);
+            item.Settle(applied.Result);
             return;
         }
 
-        Volatile.Write(ref started.Value, true);
-        _ = AnswerLaterAsync(client, applied, raft.StateMachine.WhenScriptIdle, unknown);
+        item.MarkApplied();
+        _ = AnswerLaterAsync(item, applied, _raft.StateMachine.WhenScriptIdle);
     }
 
-    private static async Task AnswerLaterAsync(TaskCompletionSource<Reply> client, Task<Reply> applied, Task idle, string unknown)
+    private static async Task AnswerLaterAsync(QueuedReply item, Task<Reply> applied, Task idle)
     {
         await Task.WhenAny(applied, idle).ConfigureAwait(false);
-        client.TrySetResult(applied.IsCompleted ? applied.Result : Reply.Error(unknown));
+        item.Settle(applied.IsCompleted ? applied.Result : Reply.Error(item.Unknown));
     }
+
+    public void Dispose() => _sweeper?.Dispose();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} writes failed with an unknown outcome: {Reason}")]
     private partial void LogBatchFailed(int count, string reason);

@@ -42,6 +42,7 @@ internal sealed partial class SegmentedLog
                 if (deleted)
                     SyncFolder();
                 _terms.TruncateFrom(index);
+                _recent.Clear();
                 Volatile.Write(ref _lastIndex, index - 1);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -92,6 +93,7 @@ internal sealed partial class SegmentedLog
 
                     Volatile.Write(ref _firstIndex, upTo + 1);
                     _terms.DropBefore(upTo + 1);
+                    _recent.DropBefore(upTo + 1);
                 }
                 finally
                 {
@@ -149,6 +151,7 @@ internal sealed partial class SegmentedLog
                 if (deleted)
                     SyncFolder();
                 _terms.Clear();
+                _recent.Clear();
                 Volatile.Write(ref _firstIndex, nextIndex);
                 Volatile.Write(ref _lastIndex, nextIndex - 1);
             }

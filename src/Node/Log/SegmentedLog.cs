@@ -25,6 +25,7 @@ internal sealed partial class SegmentedLog : IDisposable
     private readonly ReaderWriterLockSlim _state = new(LockRecursionPolicy.NoRecursion);
     private readonly List<LogSegment> _segments = [];
     private readonly TermRuns _terms = new();
+    private readonly RecentRecords _recent;
     private long _firstIndex = 1;
     private long _lastIndex;
     private long _syncs;
@@ -38,6 +39,7 @@ internal sealed partial class SegmentedLog : IDisposable
         _directory = directory;
         _options = options;
         _logger = logger;
+        _recent = new RecentRecords(options.RecentBytes);
     }
 
     /// <summary>Opens (and recovers) the log in <paramref name="directory"/>, creating it if needed.</summary>
@@ -153,6 +155,7 @@ internal sealed partial class SegmentedLog : IDisposable
                     if (created)
                         _segments.Add(segment);
                     segment.Added(offset, batch.Offsets, offset + batch.Bytes.Length);
+                    _recent.Appended(batch.FirstIndex, batch.Bytes, batch.Offsets);
                     for (var i = 0; i < batch.Count; i++)
                         _terms.Add(batch.FirstIndex + i, batch.Terms[i]);
                     Volatile.Write(ref _lastIndex, batch.LastIndex);
@@ -232,7 +235,8 @@ internal sealed partial class SegmentedLog : IDisposable
     /// <summary>
     /// Reads records from <paramref name="first"/> up to <paramref name="last"/>: at least one (when the range is not
     /// empty), then as many as fit in <paramref name="maxPayloadBytes"/> of payload and <paramref name="maxCount"/>
-    /// records. Every record's checksum is verified.
+    /// records. Every record read from the disk has its checksum verified; the latest appends are read from memory, as
+    /// they were written (<see cref="RecentRecords"/>).
     /// </summary>
     /// <exception cref="LogCorruptedException">A record no longer matches its checksum.</exception>
     public IReadOnlyList<LogRecord> Read(long first, long last, long maxPayloadBytes = long.MaxValue, int maxCount = int.MaxValue)
@@ -252,6 +256,12 @@ internal sealed partial class SegmentedLog : IDisposable
             var next = first;
             while (next <= last && records.Count < maxCount)
             {
+                if (next >= _recent.FirstIndex)
+                {
+                    _recent.Read(next, last, records, ref bytes, maxPayloadBytes, maxCount);
+                    break;
+                }
+
                 var segment = _segments[FindSegment(next)];
                 var end = next;
                 var limit = Math.Min(last, segment.LastIndex);

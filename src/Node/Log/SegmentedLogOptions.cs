@@ -10,6 +10,12 @@ internal sealed record SegmentedLogOptions
     public long SegmentBytes { get; init; } = 64L << 20;
 
     /// <summary>
+    /// Bytes of the latest appends kept in memory as written (<see cref="RecentRecords"/>): reads of them, which
+    /// replication and the applier make right after each append, need no disk read. 0 keeps none.
+    /// </summary>
+    public long RecentBytes { get; init; } = 2L << 20;
+
+    /// <summary>
     /// Called with a segment file's path just before the file is deleted (tests hold a deletion there to see what waits
     /// for it). Null in production.
     /// </summary>

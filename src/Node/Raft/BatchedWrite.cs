@@ -10,30 +10,48 @@ namespace RaftKV.Node.Raft;
 /// It may also carry reads that a pipelining connection sent after its writes (<see cref="PlacedRead"/>): the leader
 /// runs each at its place among the entry's commands (deferred with them behind a suspended script), so it sees exactly
 /// the writes queued before it. They are not in the entry's payload; followers apply the entry without them.
+/// Replies are kept in arrays; a task is made only for a reply asked for before it came (<see cref="Completion"/>), so a
+/// batch of commands answered at apply allocates nothing per command.
 /// </summary>
 internal sealed class BatchedWrite
 {
-    private readonly TaskCompletionSource<Reply>[] _replies;
+    private readonly Lock _lock = new();
+    private readonly Reply?[] _replies;
     private readonly PlacedRead[] _reads;
-    private readonly TaskCompletionSource<Reply>[] _readReplies;
+    private readonly Reply?[] _readReplies;
+    private TaskCompletionSource<Reply>?[]? _late;
+    private TaskCompletionSource<Reply>?[]? _lateReads;
     private int _nextRead;
 
     public BatchedWrite(int count, PlacedRead[]? reads = null)
     {
-        _replies = NewReplies(count);
+        _replies = new Reply?[count];
         _reads = reads ?? [];
-        _readReplies = NewReplies(_reads.Length);
+        _readReplies = new Reply?[_reads.Length];
     }
 
-    public Reply? this[int index] => _replies[index].Task.IsCompletedSuccessfully ? _replies[index].Task.Result : null;
+    public Reply? this[int index]
+    {
+        get
+        {
+            lock (_lock)
+                return _replies[index];
+        }
+    }
+
+    /// <summary>The reply of the command at <paramref name="index"/> if it has applied.</summary>
+    public bool TryGetReply(int index, out Reply reply) => TryGet(_replies, index, out reply);
+
+    /// <summary>The reply of the read at <paramref name="index"/> (in the order given) if it has run.</summary>
+    public bool TryGetReadReply(int index, out Reply reply) => TryGet(_readReplies, index, out reply);
 
     /// <summary>Completes with the reply of the command at <paramref name="index"/> when it applies.</summary>
-    public Task<Reply> Completion(int index) => _replies[index].Task;
+    public Task<Reply> Completion(int index) => Later(_replies, ref _late, index);
 
     /// <summary>Completes with the reply of the read at <paramref name="index"/> (in the order given) when it runs.</summary>
-    public Task<Reply> ReadCompletion(int index) => _readReplies[index].Task;
+    public Task<Reply> ReadCompletion(int index) => Later(_readReplies, ref _lateReads, index);
 
-    public void Complete(int index, Reply reply) => _replies[index].TrySetResult(reply);
+    public void Complete(int index, Reply reply) => Set(_replies, index, reply);
 
     /// <summary>
     /// Hands over, in order, the reads placed before the command at <paramref name="position"/> (the entry's command
@@ -43,17 +61,43 @@ internal sealed class BatchedWrite
     {
         while (_nextRead < _reads.Length && _reads[_nextRead].Before <= position)
         {
-            var reply = _readReplies[_nextRead];
-            process(_reads[_nextRead].Read, r => reply.TrySetResult(r));
+            var index = _nextRead;
+            process(_reads[index].Read, reply => Set(_readReplies, index, reply));
             _nextRead++;
         }
     }
 
-    private static TaskCompletionSource<Reply>[] NewReplies(int count)
+    private bool TryGet(Reply?[] replies, int index, out Reply reply)
     {
-        var replies = new TaskCompletionSource<Reply>[count];
-        for (var i = 0; i < count; i++)
-            replies[i] = new TaskCompletionSource<Reply>(TaskCreationOptions.RunContinuationsAsynchronously);
-        return replies;
+        lock (_lock)
+        {
+            reply = replies[index]!;
+            return reply is not null;
+        }
+    }
+
+    private Task<Reply> Later(Reply?[] replies, ref TaskCompletionSource<Reply>?[]? late, int index)
+    {
+        lock (_lock)
+        {
+            if (replies[index] is { } reply)
+                return Task.FromResult(reply);
+            late ??= new TaskCompletionSource<Reply>?[replies.Length];
+            return (late[index] ??= new TaskCompletionSource<Reply>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+    }
+
+    // The first reply counts, as TrySetResult did.
+    private void Set(Reply?[] replies, int index, Reply reply)
+    {
+        lock (_lock)
+        {
+            if (replies[index] is not null)
+                return;
+            replies[index] = reply;
+            // Read under the lock: Later creates them under it.
+            var late = ReferenceEquals(replies, _replies) ? _late : _lateReads;
+            late?[index]?.TrySetResult(reply);
+        }
     }
 }

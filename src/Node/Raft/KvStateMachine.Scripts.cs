@@ -69,7 +69,7 @@ internal sealed partial class KvStateMachine
     }
 
     /// <summary>Applies one command (an entry's, or one of a Batch's), or defers it behind a suspended script.</summary>
-    private void Process(long index, int position, LogCommand command, Action<Reply>? complete)
+    private void Process(long index, int position, LogCommand command, ReplyTarget complete)
     {
         if (command.Command is CommandId.ScriptContinue or CommandId.ScriptKill)
         {
@@ -78,7 +78,7 @@ internal sealed partial class KvStateMachine
                 // Decide first: `complete?.Invoke(Decide(...))` would skip the decision where there is no completion
                 // (followers, replay), since ?. short-circuits the argument too; they then stayed suspended forever.
                 var decided = Decide(current, command.Command == CommandId.ScriptKill);
-                complete?.Invoke(decided);
+                complete.Invoke(decided);
                 Drain();
                 if (_suspension is null)
                     Volatile.Read(ref _idle)?.TrySetResult();
@@ -87,7 +87,7 @@ internal sealed partial class KvStateMachine
             {
                 // Stale (a duplicate from an old leader): it changes nothing, so it need not wait behind the script, and
                 // the leader's decider, waiting for it, must not wait for the script it is to decide.
-                complete?.Invoke(Reply.Zero);
+                complete.Invoke(Reply.Zero);
             }
 
             return;
@@ -95,7 +95,7 @@ internal sealed partial class KvStateMachine
 
         if (_suspension is not null)
         {
-            _deferred.Enqueue(new DeferredCommand(index, position, command, complete));
+            _deferred.Enqueue(new DeferredCommand(index, position, command, complete.ToAction()));
             return;
         }
 
@@ -132,18 +132,18 @@ internal sealed partial class KvStateMachine
         complete(reply);
     }
 
-    private void Run(long index, int position, LogCommand command, Action<Reply>? complete)
+    private void Run(long index, int position, LogCommand command, ReplyTarget complete)
     {
         var started = Stopwatch.GetTimestamp();
         var reply = ApplyEntry(index, position, command);
         if (!_store.IsScriptSuspended)
         {
-            complete?.Invoke(reply);
+            complete.Invoke(reply);
             return;
         }
 
         var threshold = long.TryParse(_store.Config.Get("busy-reply-threshold"), NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? ms : 5000;
-        Suspend(new ScriptSuspension(index, position, 1, _store.SuspendedScriptIsEval, _store.SuspendedScriptWritten, started, threshold, command, complete));
+        Suspend(new ScriptSuspension(index, position, 1, _store.SuspendedScriptIsEval, _store.SuspendedScriptWritten, started, threshold, command, complete.ToAction()));
     }
 
     // Applies deferred commands in log order until none is left or one leaves a script suspended in turn.
@@ -154,7 +154,7 @@ internal sealed partial class KvStateMachine
             if (next.Read is { } read)
                 RunRead(read, next.Complete!);
             else
-                Run(next.Index, next.Position, next.Command!, next.Complete);
+                Run(next.Index, next.Position, next.Command!, new ReplyTarget(next.Complete));
         }
     }
 

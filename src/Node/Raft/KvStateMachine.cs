@@ -42,6 +42,13 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     private readonly SnapshotDownloader _downloader;
     private KeyValueStore _store = new();
 
+    // Made once, not per applied entry (a method group makes a delegate each time it is passed).
+    private readonly Func<byte[], (bool Exists, byte[]? Value)> _watchView;
+    private readonly Action<Func<KeyValueStore, Reply>, Action<Reply>> _processRead;
+
+    // The nested entries of the Batch being applied, as slices of its payload (the applier's alone).
+    private readonly List<System.Buffers.ReadOnlySequence<byte>> _batchEntries = [];
+
     // The store's clock (its last entry timestamp), published for readers that must not wait for the apply lock.
     private long _storeNow;
     private SnapshotFile? _snapshot;
@@ -84,6 +91,8 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         _offers = offers ?? new SnapshotOffers(long.MaxValue);
         _offers.ClusterSecret = () => ClusterSecret;
         _downloader = new SnapshotDownloader(location, Load, logger, downloadTls);
+        _watchView = key => _store.WatchView(key);
+        _processRead = ProcessRead;
     }
 
     /// <summary>The snapshots this node offers for download (the leader's side of a large InstallSnapshot).</summary>
@@ -273,10 +282,12 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
 
     private void ApplyCommand(long index, object? context, System.Buffers.ReadOnlySequence<byte> payload)
     {
+        // A Batch's nested entries are decoded from slices of the payload, not from copies of them.
+        var isBatch = LogEntryCodec.TryPeekCommand(payload, out var id) && id == CommandId.Batch;
         LogCommand command;
         try
         {
-            command = LogEntryCodec.Decode(payload);
+            command = isBatch ? LogEntryCodec.DecodeSlices(payload, _batchEntries) : LogEntryCodec.Decode(payload);
         }
         catch (LogEntryFormatException e)
         {
@@ -291,10 +302,9 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         _store.RecordsKeyChanges = keyChanges is not null || Watch is not null;
         try
         {
-            if (command.Command != CommandId.Batch)
+            if (!isBatch)
             {
-                var pending = context as PendingWrite;
-                Process(index, 0, command, pending is null ? null : pending.Complete);
+                Process(index, 0, command, new ReplyTarget(context as PendingWrite));
                 return;
             }
 
@@ -302,30 +312,32 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
             // leader, reads pipelined after a connection's writes run at their place among them (none on followers).
             Interlocked.Increment(ref _batchesApplied);
             var batch = context as BatchedWrite;
-            for (var i = 0; i < command.Arguments.Length; i++)
+            var count = _batchEntries.Count;
+            for (var i = 0; i < count; i++)
             {
-                batch?.TakeReads(i, ProcessRead);
-                var position = i;
-                Action<Reply>? complete = batch is null ? null : reply => batch.Complete(position, reply);
+                batch?.TakeReads(i, _processRead);
+                var complete = new ReplyTarget(batch, i);
                 LogCommand item;
                 try
                 {
-                    item = LogEntryCodec.Decode(new System.Buffers.ReadOnlySequence<byte>(command.Arguments[i]));
+                    item = LogEntryCodec.Decode(_batchEntries[i]);
                 }
                 catch (LogEntryFormatException e)
                 {
                     LogUndecodableEntry(index, e);
-                    complete?.Invoke(Reply.Error("ERR log entry could not be decoded"));
+                    complete.Invoke(Reply.Error("ERR log entry could not be decoded"));
                     continue;
                 }
 
                 Process(index, i, item, complete);
             }
 
-            batch?.TakeReads(command.Arguments.Length, ProcessRead);
+            batch?.TakeReads(count, _processRead);
         }
         finally
         {
+            // The slices point into the payload, which the log may reuse once this returns.
+            _batchEntries.Clear();
             // Inside the lock, so that a backup begun under it is labelled with the index its state reflects.
             Volatile.Write(ref _appliedIndex, index);
             keyChanges?.EntryApplied();
@@ -338,10 +350,12 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// A Transaction (EXEC) applies its commands here one by one, as a batch's, so PUBLISH inside it reaches this node's
     /// subscribers and its writes wake blocked clients; the store checks its WATCH conditions first and pins one revision.
     /// </summary>
-    private Reply ApplyEntry(long index, int position, LogCommand command)
+    private Reply ApplyEntry(long index, int position, LogCommand command) =>
+        command.Command != CommandId.Transaction ? ApplyOne(index, position, command, suspendable: true) : ApplyTransaction(index, position, command);
+
+    // A method of its own: the lambda's captures, in ApplyEntry, were allocated for every command applied.
+    private Reply ApplyTransaction(long index, int position, LogCommand command)
     {
-        if (command.Command != CommandId.Transaction)
-            return ApplyOne(index, position, command, suspendable: true);
         try
         {
             return _store.ApplyTransaction(command, index, position, inner => ApplyOne(index, position, inner, suspendable: false));
@@ -386,7 +400,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
             {
                 if (KeyChanges is { IsListening: true } sink)
                     sink.Changed(keys, flushed, byClient: command.Command != CommandId.ExpireSweep);
-                Watch?.Changed(_store.Revision, keys, flushed, _store.WatchView);
+                Watch?.Changed(_store.Revision, keys, flushed, _watchView);
             }
         }
 

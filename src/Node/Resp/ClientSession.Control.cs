@@ -19,7 +19,7 @@ internal sealed partial class ClientSession
     /// drops its reply while CLIENT REPLY says so. Whether a reply is dropped is decided when the command starts (in
     /// request order), so pipelined commands running concurrently drop exactly the replies Redis would.
     /// </summary>
-    private async ValueTask<Reply?> ExecuteAsync(RespRequest request, bool afterPipelinedWrites = false, ForwardRun? run = null)
+    private ValueTask<Reply?> ExecuteAsync(RespRequest request, bool afterPipelinedWrites = false, ForwardRun? run = null)
     {
         var known = CommandTable.TryGet(request[0], out var spec);
         var isClient = known && spec!.Id == CommandId.Client;
@@ -32,8 +32,18 @@ internal sealed partial class ClientSession
             _skipReplies--;
         // As Redis: EXEC is a write for CLIENT PAUSE WRITE when it holds a write (queued writes waited when queued).
         var isWrite = spec is not null && (spec.IsWrite || (spec.Id == CommandId.Exec && _transaction.Queued.Any(static q => q.Spec.IsWrite)));
-        if (!isClient && spec is not null)
-            await _services.Clients.Pause.WaitAsync(isWrite, _closed.Token).ConfigureAwait(false);
+        var paused = !isClient && spec is not null ? _services.Clients.Pause.WaitAsync(isWrite, _closed.Token) : default;
+
+        // Nothing to wait for and nothing to do afterwards (the usual case): no state machine of its own around the command's.
+        if (paused.IsCompletedSuccessfully && ownWrites is null && !suppress)
+            return ExecuteUnfilteredAsync(request, afterPipelinedWrites, run);
+        return ExecuteAfterPauseAsync(paused, request, afterPipelinedWrites, run, ownWrites, suppress);
+    }
+
+    private async ValueTask<Reply?> ExecuteAfterPauseAsync(ValueTask paused, RespRequest request, bool afterPipelinedWrites, ForwardRun? run,
+        List<byte[]>? ownWrites, bool suppress)
+    {
+        await paused.ConfigureAwait(false);
         Reply? reply;
         try
         {

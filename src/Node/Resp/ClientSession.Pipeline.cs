@@ -31,7 +31,13 @@ internal sealed partial class ClientSession
     private readonly SemaphoreSlim _slots = new(MaxInflight, MaxInflight);
     private readonly List<Task<Reply?>> _barrierReads = [];
     private int _unanswered;
-    private Task<Reply?>? _lastInLog;
+
+    // The commands in the group commit (writes, and reads placed behind them) since the last settle, in request order;
+    // answered ones leave from the front (PruneInLog), noting in _inLogUnknown whether one was an unknown outcome. A list
+    // instead of one task chained per command (an async method per write, and two more per reply at -P 16).
+    private readonly List<Task<Reply?>> _inLog = [];
+    private bool _inLogUsed;
+    private bool _inLogUnknown;
 
     /// <summary>A pipelined command's reply to come, or a marker completed once every reply queued before it is handed over.</summary>
     private readonly record struct Queued(Task<Reply?>? Reply, TaskCompletionSource? Marker);
@@ -87,9 +93,10 @@ internal sealed partial class ClientSession
         if (kind == InflightKind.Forward)
         {
             // After a leader change: what this node ran as leader is finished before anything is relayed.
-            if (_lastInLog is not null || _barrierReads.Count > 0)
+            if (_inLogUsed || _barrierReads.Count > 0)
             {
-                await FinishedAsync(_lastInLog ?? Task.FromResult<Reply?>(null)).ConfigureAwait(false);
+                foreach (var command in _inLog)
+                    await FinishedAsync(command).ConfigureAwait(false);
                 foreach (var read in _barrierReads)
                     await FinishedAsync(read).ConfigureAwait(false);
                 _barrierReads.Clear();
@@ -107,12 +114,12 @@ internal sealed partial class ClientSession
                 await FinishedAsync(read).ConfigureAwait(false);
             _barrierReads.Clear();
             reply = ExecuteAsync(request).AsTask();
-            _lastInLog = InLogAfter(_lastInLog, reply);
+            AddInLog(reply);
         }
-        else if (_lastInLog is { IsCompleted: false })
+        else if (InLogPending())
         {
             reply = ExecuteAsync(request, afterPipelinedWrites: true).AsTask();
-            _lastInLog = InLogAfter(_lastInLog, reply);
+            AddInLog(reply);
         }
         else
         {
@@ -174,25 +181,42 @@ internal sealed partial class ClientSession
     /// </summary>
     private async Task SettleAsync()
     {
-        if (_lastInLog is { IsCompletedSuccessfully: true, Result: ErrorReply { Message: CommandExecutor.UnknownOutcome } })
+        PruneInLog();
+        if (_inLogUnknown)
             await _services.Executor.WhenWritesSettledAsync().ConfigureAwait(false);
-        _lastInLog = null;
+        _inLog.Clear();
+        _inLogUsed = false;
+        _inLogUnknown = false;
     }
 
-    /// <summary>
-    /// What completes once both the commands already in the log and <paramref name="next"/> are answered. A write refused
-    /// before the log (a syntax error) is answered at once, ahead of the writes before it: it must not stand for them, or a
-    /// read after it would run before they apply.
-    /// </summary>
-    private static Task<Reply?> InLogAfter(Task<Reply?>? previous, Task<Reply?> next) =>
-        previous is null || previous.IsCompleted ? next : next.IsCompleted ? previous : BothAsync(previous, next);
-
-    // next's reply, or previous's unknown outcome (SettleAsync looks for it).
-    private static async Task<Reply?> BothAsync(Task<Reply?> previous, Task<Reply?> next)
+    private void AddInLog(Task<Reply?> command)
     {
-        var first = await FinishedAsync(previous).ConfigureAwait(false);
-        var last = await FinishedAsync(next).ConfigureAwait(false);
-        return first is ErrorReply { Message: CommandExecutor.UnknownOutcome } ? first : last;
+        PruneInLog();
+        _inLog.Add(command);
+        _inLogUsed = true;
+    }
+
+    /// <summary>Whether a command in the group commit is still unanswered (a read then goes there too, behind it).</summary>
+    private bool InLogPending()
+    {
+        PruneInLog();
+        return _inLog.Count > 0;
+    }
+
+    // Drops the answered commands at the front; a command answered ahead of earlier ones (refused before the log, a syntax
+    // error) waits its turn, so it never stands for the writes before it.
+    private void PruneInLog()
+    {
+        var answered = 0;
+        while (answered < _inLog.Count && _inLog[answered].IsCompleted)
+        {
+            if (_inLog[answered] is { IsCompletedSuccessfully: true, Result: ErrorReply { Message: CommandExecutor.UnknownOutcome } })
+                _inLogUnknown = true;
+            answered++;
+        }
+
+        if (answered > 0)
+            _inLog.RemoveRange(0, answered);
     }
 
     private static async Task<Reply?> FinishedAsync(Task<Reply?> command)
@@ -231,7 +255,20 @@ internal sealed partial class ClientSession
                 // What is ready goes out before waiting for a command still running.
                 if (!command.IsCompleted || replies.Count >= MaxBatchedReplies)
                     handed = await HandOverAsync(replies, handed).ConfigureAwait(false);
-                if (await FinishedAsync(command).ConfigureAwait(false) is { } reply)
+                // Awaited here rather than through FinishedAsync: its state machine was allocated for every reply
+                // not ready yet, as many as the commands at -P 16.
+                Reply? reply;
+                try
+                {
+                    reply = await command.ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+                {
+                    // The connection is closing: the command's reply goes nowhere.
+                    reply = null;
+                }
+
+                if (reply is not null)
                     replies.Add(reply);
                 handed++;
             }

@@ -52,10 +52,7 @@ public static class LogEntryCodec
             throw new ArgumentException($"The destination holds {destination.Length} bytes; the entry needs {length}.", nameof(destination));
         }
 
-        destination[0] = FormatVersion;
-        BinaryPrimitives.WriteUInt16LittleEndian(destination[1..], (ushort)command.Command);
-        BinaryPrimitives.WriteInt64LittleEndian(destination[3..], command.TimestampMs);
-        BinaryPrimitives.WriteUInt64LittleEndian(destination[11..], command.Seed);
+        WriteHeader(destination, command.Command, command.TimestampMs, command.Seed);
         var position = HeaderLength;
         position += WriteVarint(destination[position..], command.Arguments.Length);
         foreach (var argument in command.Arguments)
@@ -66,9 +63,116 @@ public static class LogEntryCodec
         }
     }
 
+    /// <summary>
+    /// The encoding of <c>new LogCommand(command, timestampMs, seed, [Encode(entries[0]), Encode(entries[1]), ...])</c>,
+    /// byte for byte, written in one buffer without an array per nested entry (the group commit's Batch entry).
+    /// </summary>
+    public static byte[] EncodeNested(CommandId command, long timestampMs, ulong seed, IReadOnlyList<LogCommand> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        long length = HeaderLength + VarintLength(entries.Count);
+        foreach (var entry in entries)
+        {
+            var nested = GetEncodedLength(entry);
+            length += VarintLength(nested) + nested;
+        }
+
+        if (length > int.MaxValue)
+        {
+            throw new ArgumentException("The entries are too large to encode as one log entry.", nameof(entries));
+        }
+
+        var buffer = new byte[length];
+        var destination = buffer.AsSpan();
+        WriteHeader(destination, command, timestampMs, seed);
+        var position = HeaderLength;
+        position += WriteVarint(destination[position..], entries.Count);
+        foreach (var entry in entries)
+        {
+            var nested = GetEncodedLength(entry);
+            position += WriteVarint(destination[position..], nested);
+            Encode(entry, destination.Slice(position, nested));
+            position += nested;
+        }
+
+        return buffer;
+    }
+
+    /// <summary>The command id of an encoded entry, read from its header alone; false when it is not one this node reads.</summary>
+    public static bool TryPeekCommand(ReadOnlySequence<byte> payload, out CommandId command)
+    {
+        command = default;
+        var reader = new SequenceReader<byte>(payload);
+        if (!reader.TryRead(out var version) || version != FormatVersion || !reader.TryReadLittleEndian(out short id))
+        {
+            return false;
+        }
+
+        command = (CommandId)(ushort)id;
+        return true;
+    }
+
+    /// <summary>
+    /// Decodes as <see cref="Decode"/> does (same checks, same exceptions), but hands each argument over as a slice of
+    /// <paramref name="payload"/> in <paramref name="arguments"/> (cleared first) instead of copying it: for a Batch,
+    /// whose arguments are whole entries decoded in turn. The returned command has no arguments.
+    /// </summary>
+    public static LogCommand DecodeSlices(ReadOnlySequence<byte> payload, List<ReadOnlySequence<byte>> arguments)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        arguments.Clear();
+        var reader = new SequenceReader<byte>(payload);
+        var (command, timestamp, seed, count) = ReadHeader(ref reader);
+        for (var i = 0; i < count; i++)
+        {
+            var length = ReadVarint(ref reader);
+            if (length > reader.Remaining)
+            {
+                throw Truncated();
+            }
+
+            arguments.Add(payload.Slice(reader.Position, length));
+            reader.Advance(length);
+        }
+
+        if (!reader.End)
+        {
+            throw new LogEntryFormatException($"The log entry has {reader.Remaining} unexpected trailing bytes.");
+        }
+
+        return new LogCommand(command, timestamp, seed, []);
+    }
+
     public static LogCommand Decode(ReadOnlySequence<byte> payload)
     {
         var reader = new SequenceReader<byte>(payload);
+        var (command, timestamp, seed, count) = ReadHeader(ref reader);
+        var arguments = new byte[count][];
+        for (var i = 0; i < count; i++)
+        {
+            var length = ReadVarint(ref reader);
+            if (length > reader.Remaining)
+            {
+                throw Truncated();
+            }
+
+            var argument = new byte[length];
+            reader.TryCopyTo(argument);
+            reader.Advance(length);
+            arguments[i] = argument;
+        }
+
+        if (!reader.End)
+        {
+            throw new LogEntryFormatException($"The log entry has {reader.Remaining} unexpected trailing bytes.");
+        }
+
+        return new LogCommand(command, timestamp, seed, arguments);
+    }
+
+    // Version, command, timestamp, seed and the argument count, which is checked against the bytes left.
+    private static (CommandId Command, long TimestampMs, ulong Seed, int Count) ReadHeader(ref SequenceReader<byte> reader)
+    {
         if (!reader.TryRead(out var version))
         {
             throw new LogEntryFormatException("The log entry is empty.");
@@ -93,27 +197,15 @@ public static class LogEntryCodec
             throw Truncated();
         }
 
-        var arguments = new byte[count][];
-        for (var i = 0; i < count; i++)
-        {
-            var length = ReadVarint(ref reader);
-            if (length > reader.Remaining)
-            {
-                throw Truncated();
-            }
+        return ((CommandId)(ushort)command, timestamp, unchecked((ulong)seed), count);
+    }
 
-            var argument = new byte[length];
-            reader.TryCopyTo(argument);
-            reader.Advance(length);
-            arguments[i] = argument;
-        }
-
-        if (!reader.End)
-        {
-            throw new LogEntryFormatException($"The log entry has {reader.Remaining} unexpected trailing bytes.");
-        }
-
-        return new LogCommand((CommandId)(ushort)command, timestamp, unchecked((ulong)seed), arguments);
+    private static void WriteHeader(Span<byte> destination, CommandId command, long timestampMs, ulong seed)
+    {
+        destination[0] = FormatVersion;
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[1..], (ushort)command);
+        BinaryPrimitives.WriteInt64LittleEndian(destination[3..], timestampMs);
+        BinaryPrimitives.WriteUInt64LittleEndian(destination[11..], seed);
     }
 
     private static LogEntryFormatException Truncated() => new("The log entry is truncated.");

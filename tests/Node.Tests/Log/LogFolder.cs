@@ -17,8 +17,12 @@ internal sealed class LogFolder : IDisposable
         return bytes;
     }
 
-    public SegmentedLog Open(long segmentBytes = 4096, ILogger? logger = null, Action<string>? beforeSegmentDeleted = null)
-        => SegmentedLog.Open(Path, new SegmentedLogOptions { SegmentBytes = segmentBytes, BeforeSegmentDeleted = beforeSegmentDeleted }, logger);
+    /// <param name="recentBytes">The latest appends kept in memory (<see cref="SegmentedLogOptions.RecentBytes"/>); null for the default.</param>
+    public SegmentedLog Open(long segmentBytes = 4096, ILogger? logger = null, Action<string>? beforeSegmentDeleted = null, long? recentBytes = null)
+    {
+        var options = new SegmentedLogOptions { SegmentBytes = segmentBytes, BeforeSegmentDeleted = beforeSegmentDeleted };
+        return SegmentedLog.Open(Path, recentBytes is { } recent ? options with { RecentBytes = recent } : options, logger);
+    }
 
     /// <summary>Appends <paramref name="count"/> records in one batch, each with <see cref="Payload"/> of its index.</summary>
     public static void AppendBatch(SegmentedLog log, int count, long term)

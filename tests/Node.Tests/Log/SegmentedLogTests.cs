@@ -212,7 +212,8 @@ public sealed class SegmentedLogTests : IDisposable
     [Fact]
     public void Read_OfARecordDamagedWhileTheLogIsOpen_ThrowsInsteadOfReturningWrongBytes()
     {
-        using var log = _folder.Open(segmentBytes: 1 << 20);
+        // Read from the disk: the latest appends kept in memory are the bytes written, never re-read.
+        using var log = _folder.Open(segmentBytes: 1 << 20, recentBytes: 0);
         LogFolder.AppendBatch(log, 20, term: 1);
         var segment = _folder.Segments().Single();
         using (var file = new FileStream(segment, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
@@ -254,6 +255,48 @@ public sealed class SegmentedLogTests : IDisposable
         await done.CancelAsync();
         Assert.True(await reader.WaitAsync(TimeSpan.FromMinutes(2)) > 0);
         LogFolder.AssertRecords(log.Read(1, log.LastIndex), 1);
+    }
+
+    // The latest appends are read from memory (RecentRecords) and older ones from the disk, within one read too; the
+    // memory holds only the log's tail, across truncations, prefix drops and resets.
+    [Theory]
+    [InlineData(0)]
+    [InlineData(700)]
+    [InlineData(1 << 20)]
+    public void Reads_FromMemoryAndDisk_GiveTheSameRecords_AcrossTruncateDropAndReset(long recentBytes)
+    {
+        using var log = _folder.Open(segmentBytes: 2048, recentBytes: recentBytes);
+        for (var i = 0; i < 30; i++)
+            LogFolder.AppendBatch(log, 1 + i % 4, term: 1);
+        var last = log.LastIndex;
+        LogFolder.AssertRecords(log.Read(1, last), 1);
+        LogFolder.AssertRecords(log.Read(last - 3, last), last - 3);
+        Assert.Single(log.Read(last, last));
+
+        var bytes = 0L;
+        var bounded = log.Read(1, last, maxPayloadBytes: 1000);
+        foreach (var record in bounded)
+            bytes += record.Payload.Length;
+        Assert.True(bytes <= 1000 || bounded.Count == 1, $"{bounded.Count} records, {bytes} bytes");
+        LogFolder.AssertRecords(bounded, 1);
+        LogFolder.AssertRecords(log.Read(last - 10, last, maxCount: 4), last - 10);
+        Assert.Equal(4, log.Read(last - 10, last, maxCount: 4).Count);
+
+        // A truncation in the middle of the last append: the records after it are gone, new ones read as appended.
+        log.TruncateFrom(last - 1);
+        LogFolder.AppendBatch(log, 3, term: 2);
+        var records = log.Read(1, log.LastIndex);
+        LogFolder.AssertRecords(records, 1);
+        Assert.Equal(last + 1, log.LastIndex);
+        Assert.Equal(2, records[^1].Term);
+
+        log.DropPrefix(log.LastIndex - 5);
+        LogFolder.AssertRecords(log.Read(log.FirstIndex, log.LastIndex), log.FirstIndex);
+
+        log.Reset(500);
+        LogFolder.AppendBatch(log, 5, term: 3);
+        LogFolder.AssertRecords(log.Read(500, 504), 500);
+        Assert.Equal(3, log.Read(504, 504)[0].Term);
     }
 
     public void Dispose() => _folder.Dispose();

@@ -1,0 +1,113 @@
+namespace RaftKV.Node.Log;
+
+/// <summary>
+/// The latest appends of a <see cref="SegmentedLog"/>, kept in memory as they were written (record headers and payloads),
+/// up to a byte budget. The leader reads every entry right after appending it, once per follower to replicate it and once
+/// to apply it, and a follower once to apply it: from here those reads need no disk read, no checksum (the bytes are the
+/// ones written, never re-read from the disk) and no buffer of their own.
+/// <para>
+/// What it holds is always the log's tail: the records from <see cref="FirstIndex"/> to the log's last index, or nothing.
+/// The log calls it under its state lock: changes under the write lock, reads under the read lock. The appended buffers
+/// are never written again, so records read from them stay valid after the lock is released, as read ones do.
+/// </para>
+/// </summary>
+internal sealed class RecentRecords(long budgetBytes)
+{
+    private readonly List<Chunk> _chunks = [];
+    private long _bytes;
+
+    /// <summary>One append: its first index, its bytes, and each record's offset in them.</summary>
+    private readonly record struct Chunk(long FirstIndex, ReadOnlyMemory<byte> Bytes, IReadOnlyList<long> Offsets)
+    {
+        public long LastIndex => FirstIndex + Offsets.Count - 1;
+    }
+
+    /// <summary>The first index held; long.MaxValue when none is.</summary>
+    public long FirstIndex => _chunks.Count > 0 ? _chunks[0].FirstIndex : long.MaxValue;
+
+    /// <summary>Takes the records of an append that the log has just published; it follows the ones held, or replaces them.</summary>
+    public void Appended(long firstIndex, ReadOnlyMemory<byte> bytes, IReadOnlyList<long> offsets)
+    {
+        if (offsets.Count == 0)
+            return;
+        if (bytes.Length > budgetBytes)
+        {
+            Clear();
+            return;
+        }
+
+        if (_chunks.Count > 0 && _chunks[^1].LastIndex + 1 != firstIndex)
+            Clear();
+        _chunks.Add(new Chunk(firstIndex, bytes, offsets));
+        _bytes += bytes.Length;
+        var drop = 0;
+        while (_bytes > budgetBytes)
+            _bytes -= _chunks[drop++].Bytes.Length;
+        if (drop > 0)
+            _chunks.RemoveRange(0, drop);
+    }
+
+    /// <summary>The log's tail changed other than by an append (truncated, reset): nothing held is known to be in it.</summary>
+    public void Clear()
+    {
+        _chunks.Clear();
+        _bytes = 0;
+    }
+
+    /// <summary>Records below <paramref name="index"/> are no longer read (a prefix dropped): their memory goes.</summary>
+    public void DropBefore(long index)
+    {
+        var drop = 0;
+        while (drop < _chunks.Count && _chunks[drop].LastIndex < index)
+            _bytes -= _chunks[drop++].Bytes.Length;
+        if (drop > 0)
+            _chunks.RemoveRange(0, drop);
+    }
+
+    /// <summary>
+    /// Adds the records from <paramref name="first"/> (held: at or after <see cref="FirstIndex"/>) to <paramref name="last"/>
+    /// to <paramref name="records"/>, while they fit in <paramref name="maxPayloadBytes"/> (counting from
+    /// <paramref name="payloadBytes"/>, the payload already read; at least one record when none was) and
+    /// <paramref name="maxCount"/> records in all. Returns the index after the last one added.
+    /// </summary>
+    public long Read(long first, long last, List<LogRecord> records, ref long payloadBytes, long maxPayloadBytes, int maxCount)
+    {
+        var chunk = Find(first);
+        var next = first;
+        for (; chunk < _chunks.Count && next <= last; chunk++)
+        {
+            var (firstIndex, bytes, offsets) = _chunks[chunk];
+            for (; next <= last && next - firstIndex < offsets.Count; next++)
+            {
+                if (records.Count >= maxCount)
+                    return next;
+                var offset = (int)offsets[(int)(next - firstIndex)];
+                if (!LogRecordFormat.TryReadRecordHeader(bytes.Span[offset..], out var header) || header.Index != next)
+                    throw new InvalidOperationException($"The record of index {next} in memory is not the one appended");
+                if (payloadBytes + header.Length > maxPayloadBytes && records.Count > 0)
+                    return next;
+                payloadBytes += header.Length;
+                records.Add(new LogRecord(next, header.Term, header.IsConfiguration, header.CommandId,
+                    bytes.Slice(offset + LogRecordFormat.RecordHeaderSize, header.Length)));
+            }
+        }
+
+        return next;
+    }
+
+    // The chunk holding `index`, which the caller knows to be held.
+    private int Find(long index)
+    {
+        int low = 0, high = _chunks.Count - 1;
+        while (low < high)
+        {
+            var middle = (low + high + 1) >>> 1;
+            if (_chunks[middle].FirstIndex <= index)
+                low = middle;
+            else
+                high = middle - 1;
+        }
+
+        return low;
+    }
+}

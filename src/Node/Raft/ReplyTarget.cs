@@ -1,0 +1,49 @@
+using RaftKV.Protocol.Replies;
+
+namespace RaftKV.Node.Raft;
+
+/// <summary>
+/// Where the apply of one command puts its reply: the leader's <see cref="PendingWrite"/>, a position in its
+/// <see cref="BatchedWrite"/>, a deferred command's callback, or nowhere (followers, replay). A struct, so that applying a batch allocates no callback
+/// per command; a callback is made only for a command deferred behind a suspended script (<see cref="ToAction"/>).
+/// </summary>
+internal readonly struct ReplyTarget
+{
+    private readonly PendingWrite? _pending;
+    private readonly BatchedWrite? _batch;
+    private readonly int _position;
+    private readonly Action<Reply>? _action;
+
+    public ReplyTarget(PendingWrite? pending) => _pending = pending;
+
+    /// <summary>A callback made before (<see cref="ToAction"/> of a deferred command).</summary>
+    public ReplyTarget(Action<Reply>? action) => _action = action;
+
+    public ReplyTarget(BatchedWrite? batch, int position)
+    {
+        _batch = batch;
+        _position = position;
+    }
+
+    public void Invoke(Reply reply)
+    {
+        if (_batch is not null)
+            _batch.Complete(_position, reply);
+        else if (_pending is not null)
+            _pending.Complete(reply);
+        else
+            _action?.Invoke(reply);
+    }
+
+    /// <summary>The target as a callback, for a command whose reply comes later; null for nowhere.</summary>
+    public Action<Reply>? ToAction()
+    {
+        if (_batch is { } batch)
+        {
+            var position = _position;
+            return reply => batch.Complete(position, reply);
+        }
+
+        return _pending is { } pending ? pending.Complete : _action;
+    }
+}
