@@ -37,7 +37,6 @@ internal sealed partial class CommandExecutor(
     public const string Unblocked = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)";
 
     private readonly NodeOptions _options = options.Value;
-    private readonly CommandTimeouts _timeouts = new(options.Value.CommandTimeoutMs);
     private readonly ILogger _logger = logger;
 
     /// <param name="arguments">The whole request, the command name at index 0.</param>
@@ -84,9 +83,10 @@ internal sealed partial class CommandExecutor(
         {
             // EVALSHA of a script the leader does not know never reaches the log (at apply an unknown SHA answers the
             // same, should a SCRIPT FLUSH commit in between).
-            if (spec.Id == CommandId.Evalsha && !HasScript(args[0]))
+            if (spec.Id == CommandId.Evalsha && !raft.StateMachine.Read(store => store.HasScript(args[0])))
                 return Reply.Error(NoScript);
-            using var timeout = _timeouts.Start(token);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+            timeout.CancelAfter(_options.CommandTimeoutMs);
             if (spec.Id.IsLockWrite() && !await leases.WaitExtendedAsync(timeout.Token).ConfigureAwait(false))
                 return Reply.Error(LeasesPending);
             if (DeniesOom(spec, args) && OverMaxMemory())
@@ -147,9 +147,7 @@ internal sealed partial class CommandExecutor(
         return spec.Id is CommandId.Fcall or CommandId.FcallRo && args.Length > 0 && FunctionDeniesOom(args[0]);
     }
 
-    // Methods of their own: the lambdas' captures were allocated for every command of the methods that called them.
-    private bool HasScript(byte[] sha) => raft.StateMachine.Read(store => store.HasScript(sha));
-
+    // A method of its own: the lambda's captures, in DeniesOom, were allocated for every write.
     private bool FunctionDeniesOom(byte[] name) => raft.StateMachine.Read(store => store.FunctionDeniesOom(name));
 
     /// <summary>
