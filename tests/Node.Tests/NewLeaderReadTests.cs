@@ -26,9 +26,10 @@ public sealed class NewLeaderReadTests
         await cluster.WaitForConvergenceAsync(TimeSpan.FromSeconds(30));
 
         // On a loaded machine the target may lose the leadership it was given before the read (then the lag is over
-        // and the read proves nothing): the round is run again, up to three times.
+        // and the read proves nothing): the round is run again, up to six times (three were not enough beside stress-ng
+        // --cpu 2 in a clean-clone run, nor once at load 35).
         var key = "";
-        for (var round = 1; round <= 3; round++)
+        for (var round = 1; round <= 6; round++)
         {
             var current = await cluster.WaitForLeaderAsync();
             await using var client = await RespTestClient.ConnectAsync(current.RespPort);
@@ -47,7 +48,7 @@ public sealed class NewLeaderReadTests
                 break;
         }
 
-        Assert.True(target.IsLeader, "the target did not keep the leadership in 3 rounds");
+        Assert.True(target.IsLeader, "the target did not keep the leadership in 6 rounds");
         Assert.True(target.Raft.StateMachine.AppliedIndex < target.Raft.Log.LastCommittedEntryIndex, "the target's apply did not lag");
         await using var reader = await RespTestClient.ConnectAsync(target.RespPort);
         Assert.Equal("v", (await reader.SendAsync("GET", key)).Text());
