@@ -96,18 +96,5 @@ internal sealed class RecentRecords(long budgetBytes)
     }
 
     // The chunk holding `index`, which the caller knows to be held.
-    private int Find(long index)
-    {
-        int low = 0, high = _chunks.Count - 1;
-        while (low < high)
-        {
-            var middle = (low + high + 1) >>> 1;
-            if (_chunks[middle].FirstIndex <= index)
-                low = middle;
-            else
-                high = middle - 1;
-        }
-
-        return low;
-    }
+    private int Find(long index) => IndexSearch.Holding(_chunks, index, static chunk => chunk.FirstIndex);
 }

@@ -317,20 +317,7 @@ internal sealed partial class SegmentedLog : IDisposable
     }
 
     // The segment holding `index`, which the caller knows to be in the log.
-    private int FindSegment(long index)
-    {
-        int low = 0, high = _segments.Count - 1;
-        while (low < high)
-        {
-            var middle = (low + high + 1) >>> 1;
-            if (_segments[middle].FirstIndex <= index)
-                low = middle;
-            else
-                high = middle - 1;
-        }
-
-        return low;
-    }
+    private int FindSegment(long index) => IndexSearch.Holding(_segments, index, static segment => segment.FirstIndex);
 
     private LogSegment CreateSegment(long firstIndex)
     {
