@@ -135,6 +135,35 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>
+    /// A read on the leader with nothing of the connection in flight: run at once and, when it answers without waiting
+    /// (a read under the lease, the usual case), its reply joins <paramref name="replies"/> like a command run alone,
+    /// without the reply loop (a task, a queue item and a thread-pool hop per read). One that waits is queued as
+    /// <see cref="QueueAsync"/> does. False when something is in flight: the caller queues the read.
+    /// </summary>
+    private async ValueTask<bool> TryReadAloneAsync(RespRequest request, List<Reply> replies)
+    {
+        if (Volatile.Read(ref _unanswered) > 0 || _inLogUsed || _forwardRun.Count > 0)
+            return false;
+        _barrierReads.Clear();
+        var pending = ExecuteAsync(request);
+        if (pending.IsCompletedSuccessfully)
+        {
+            if (pending.Result is { } reply)
+                replies.Add(reply);
+            _aloneUnanswered++;
+            return true;
+        }
+
+        await WriteAloneRepliesAsync(replies).ConfigureAwait(false);
+        await _slots.WaitAsync(_closed.Token).ConfigureAwait(false);
+        var task = pending.AsTask();
+        _barrierReads.Add(task);
+        Interlocked.Increment(ref _unanswered);
+        _queued.Writer.TryWrite(new Queued(task, null));
+        return true;
+    }
+
+    /// <summary>
     /// Relays the commands gathered in <see cref="_forwardRun"/>, after the runs sent before it (one exchange with the
     /// leader at a time, so they reach it in request order); the read loop goes on meanwhile.
     /// </summary>

@@ -183,6 +183,8 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
                         await WriteAloneRepliesAsync(replies).ConfigureAwait(false);
 
                     var kind = Classify(request!);
+                    if (kind == InflightKind.Read && await TryReadAloneAsync(request!, replies).ConfigureAwait(false))
+                        continue;
                     if (kind != InflightKind.None)
                     {
                         await QueueAsync(request!, kind).ConfigureAwait(false);
