@@ -34,7 +34,9 @@ internal sealed partial class SegmentedLog
                 if (last.FirstIndex <= index && last.LastIndex >= index)
                 {
                     last.TruncateFrom(index);
+                    // Cut first, so nothing of the dropped records is left in the zeros preallocated again after them.
                     RandomAccess.SetLength(last.Handle, last.End);
+                    Preallocate(last.Handle, last.End);
                     DataSync.Flush(last.Handle);
                     Interlocked.Increment(ref _syncs);
                 }

@@ -5,7 +5,8 @@ namespace RaftKV.Node.Log;
 /// <summary>
 /// Recovery at open: every segment read through, every record's header and checksum verified, indexes and terms checked
 /// in order. A damaged end of the last segment that one unfinished append explains (a crash before its sync) is cut off
-/// with a warning; any other damage stops the open with <see cref="LogCorruptedException"/>.
+/// with a warning; any other damage stops the open with <see cref="LogCorruptedException"/>. Zeros after the last
+/// segment's last record are its preallocated, never written space (<see cref="SegmentedLogOptions.Preallocate"/>).
 /// </summary>
 internal sealed partial class SegmentedLog
 {
@@ -47,12 +48,17 @@ internal sealed partial class SegmentedLog
         {
             var length = RandomAccess.GetLength(handle);
             var window = new FileWindow(handle, length);
+
+            // Records, whole or damaged, lie before `written`: only zeros follow it. Those are unwritten preallocated
+            // space in the last segment; a segment with a later one after it was filled before that one was started,
+            // so there any zeros at the end are damage, as before.
+            var written = isLast ? window.WrittenEnd() : length;
             if (!LogRecordFormat.TryReadSegmentHeader(window.Get(0, (int)Math.Min(length, LogRecordFormat.SegmentHeaderSize)), out var named)
                 || named != first)
             {
                 // The header went out in one write with the segment's first append: valid records of that append may
                 // have reached the disk without it; a valid record of any later append means the header was synced.
-                if (!isLast || ValidRecordAfter(window, 0, header => header.Batch != first))
+                if (!isLast || ValidRecordAfter(window, 0, written, header => header.Batch != first))
                     throw new LogCorruptedException($"{path} has a damaged header");
                 handle.Dispose();
                 File.Delete(path);
@@ -65,12 +71,12 @@ internal sealed partial class SegmentedLog
             var position = (long)LogRecordFormat.SegmentHeaderSize;
             var batch = first;
             var previousTerm = _terms.Count > 0 ? _terms.TermAt(first - 1) : 0;
-            while (position < length)
+            while (position < written)
             {
                 var index = segment.LastIndex + 1;
                 if (ReadRecord(window, position, length) is not { } header)
                 {
-                    CutTornTail(segment, window, position, length, isLast, batch, index);
+                    CutTornTail(segment, window, position, written, isLast, batch, index);
                     break;
                 }
 
@@ -108,25 +114,28 @@ internal sealed partial class SegmentedLog
     // A damaged record at `position`. It is a torn tail if it lies in the last segment and nothing after it is a valid
     // record of a later append: the append that wrote it (the last one, `batch` or one starting at `index`) never
     // finished its sync, so none of it was acknowledged, and its sectors may have reached the disk in any order.
-    private void CutTornTail(LogSegment segment, FileWindow window, long position, long length, bool isLast, long batch, long index)
+    // `written`: where the segment's last non-zero byte ends (see RecoverSegment).
+    private void CutTornTail(LogSegment segment, FileWindow window, long position, long written, bool isLast, long batch, long index)
     {
         if (!isLast)
             throw new LogCorruptedException($"{segment.Path} has a damaged record at offset {position} (index {index}), and later segments follow");
-        if (ValidRecordAfter(window, position, header => header.Batch != batch && header.Batch != index))
+        if (ValidRecordAfter(window, position, written, header => header.Batch != batch && header.Batch != index))
             throw new LogCorruptedException(
                 $"{segment.Path} has a damaged record at offset {position} (index {index}) followed by valid records of a later append: the log was damaged after it was synced");
 
+        // Cut first, so nothing of the torn append is left in the zeros preallocated again after it.
         RandomAccess.SetLength(segment.Handle, position);
+        Preallocate(segment.Handle, position);
         DataSync.Flush(segment.Handle);
         Interlocked.Increment(ref _syncs);
-        LogTornTail(segment.Path, position, length - position, index);
+        LogTornTail(segment.Path, position, written - position, index);
     }
 
-    // Whether a valid record that `matches` starts anywhere after `position` (searched byte by byte: a 64-bit checksum
-    // makes a false match negligible).
-    private static bool ValidRecordAfter(FileWindow window, long position, Func<LogRecordFormat.RecordHeader, bool> matches)
+    // Whether a valid record that `matches` starts anywhere after `position` and before `written` (a record's header is
+    // never all zeros; searched byte by byte: a 64-bit checksum makes a false match negligible).
+    private static bool ValidRecordAfter(FileWindow window, long position, long written, Func<LogRecordFormat.RecordHeader, bool> matches)
     {
-        for (var at = position + 1; at + LogRecordFormat.RecordHeaderSize <= window.Length; at++)
+        for (var at = position + 1; at < written && at + LogRecordFormat.RecordHeaderSize <= window.Length; at++)
         {
             if (ReadRecord(window, at, window.Length) is { } header && matches(header))
                 return true;
@@ -153,6 +162,31 @@ internal sealed partial class SegmentedLog
         private int _count;
 
         public long Length => length;
+
+        /// <summary>Where the file's last non-zero byte ends (0 for a file of zeros), read from the end backwards.</summary>
+        public long WrittenEnd()
+        {
+            var chunk = new byte[1 << 20];
+            for (var end = length; end > 0;)
+            {
+                var start = Math.Max(0, end - chunk.Length);
+                var span = chunk.AsSpan(0, (int)(end - start));
+                for (var read = 0; read < span.Length;)
+                {
+                    var n = RandomAccess.Read(handle, span[read..], start + read);
+                    if (n == 0)
+                        throw new IOException($"The file ended at {start + read} while {length} bytes long");
+                    read += n;
+                }
+
+                var last = span.LastIndexOfAnyExcept((byte)0);
+                if (last >= 0)
+                    return start + last + 1;
+                end = start;
+            }
+
+            return 0;
+        }
 
         public ReadOnlySpan<byte> Get(long position, int size)
         {

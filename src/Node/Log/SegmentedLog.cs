@@ -323,7 +323,25 @@ internal sealed partial class SegmentedLog : IDisposable
     {
         var path = Path.Combine(_directory, LogSegment.NameOf(firstIndex));
         var handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
+        try
+        {
+            Preallocate(handle, 0);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+
         return new LogSegment(path, firstIndex, handle, 0);
+    }
+
+    // Extends the last segment's file to SegmentBytes with zeros (sparse), unless it is that long already or holds more
+    // (SegmentedLogOptions.Preallocate). Made durable by the caller's next sync of the file.
+    private void Preallocate(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long end)
+    {
+        if (_options.Preallocate && end < _options.SegmentBytes)
+            RandomAccess.SetLength(handle, _options.SegmentBytes);
     }
 
     private void SyncFolder()

@@ -10,6 +10,14 @@ internal sealed record SegmentedLogOptions
     public long SegmentBytes { get; init; } = 64L << 20;
 
     /// <summary>
+    /// A new segment file is given its full <see cref="SegmentBytes"/> length at once (sparse: no disk blocks until
+    /// written), so an append inside it leaves the file's size alone and its fdatasync has no inode to write: on ext4
+    /// 25-30% less CPU and latency per fdatasync than a file that grows with every append (`scripts/fsync-bench.py`).
+    /// Recovery takes the zeros after the last segment's last record for unwritten space.
+    /// </summary>
+    public bool Preallocate { get; init; } = true;
+
+    /// <summary>
     /// Bytes of the latest appends kept in memory as written (<see cref="RecentRecords"/>): reads of them, which
     /// replication and the applier make right after each append, need no disk read. 0 keeps none.
     /// </summary>

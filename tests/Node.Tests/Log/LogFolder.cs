@@ -24,6 +24,16 @@ internal sealed class LogFolder : IDisposable
         return SegmentedLog.Open(Path, recentBytes is { } recent ? options with { RecentBytes = recent } : options, logger);
     }
 
+    /// <summary>
+    /// Where the records of a segment file end, as far as its last non-zero byte tells (the file is longer, preallocated
+    /// with zeros): short of the zero bytes a last record may end with.
+    /// </summary>
+    public static long DataEnd(string segment)
+    {
+        var bytes = File.ReadAllBytes(segment);
+        return Array.FindLastIndex(bytes, b => b != 0) + 1;
+    }
+
     /// <summary>Appends <paramref name="count"/> records in one batch, each with <see cref="Payload"/> of its index.</summary>
     public static void AppendBatch(SegmentedLog log, int count, long term)
     {

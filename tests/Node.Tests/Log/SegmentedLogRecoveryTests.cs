@@ -29,8 +29,9 @@ public sealed class SegmentedLogRecoveryTests : IDisposable
 
             var segment = folder.Segments()[^1];
             var first = FirstIndexOf(segment);
+            // Cut inside what was written; the file itself is longer (preallocated zeros).
             var length = new FileInfo(segment).Length;
-            var cut = random.NextInt64(0, length);
+            var cut = random.NextInt64(0, LogFolder.DataEnd(segment));
             var zeroFill = random.Next(2) == 0;
             using (var file = new FileStream(segment, FileMode.Open, FileAccess.ReadWrite))
             {
@@ -78,6 +79,38 @@ public sealed class SegmentedLogRecoveryTests : IDisposable
         var warning = Assert.Single(logger.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
         Assert.Contains("torn tail", warning.Message, StringComparison.Ordinal);
         Assert.Contains("from index 6", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PreallocatedSegment_ReopensAtItsLastRecord_WithoutATornTail_AndAfterATruncateHoldsNoDroppedRecord()
+    {
+        var folder = NewFolder();
+        using (var log = folder.Open(segmentBytes: 1 << 16))
+        {
+            LogFolder.AppendBatch(log, 5, term: 1);
+            LogFolder.AppendBatch(log, 5, term: 1);
+        }
+
+        // The file has its full length from the start; the records fill only its beginning.
+        var segment = folder.Segments().Single();
+        Assert.Equal(1 << 16, new FileInfo(segment).Length);
+        Assert.True(LogFolder.DataEnd(segment) < 4096);
+
+        var logger = new CapturingLogger();
+        using (var reopened = folder.Open(segmentBytes: 1 << 16, logger))
+        {
+            Assert.Equal(10, reopened.LastIndex);
+            Assert.DoesNotContain(logger.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Warning);
+            LogFolder.AppendBatch(reopened, 5, term: 2);
+            reopened.TruncateFrom(8);
+        }
+
+        Assert.Equal(1 << 16, new FileInfo(segment).Length);
+        using var again = folder.Open(segmentBytes: 1 << 16, logger);
+        Assert.Equal(7, again.LastIndex);
+        LogFolder.AssertRecords(again.Read(1, 7), 1);
+        Assert.DoesNotContain(logger.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Warning);
+        Assert.Equal(LogFolder.DataEnd(segment), OffsetOf(1, 8));
     }
 
     [Fact]

@@ -218,9 +218,10 @@ public sealed class SegmentedLogTests : IDisposable
         var segment = _folder.Segments().Single();
         using (var file = new FileStream(segment, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
         {
-            file.Position = file.Length - 5;
+            var at = LogFolder.DataEnd(segment) - 5;
+            file.Position = at;
             var b = file.ReadByte();
-            file.Position = file.Length - 5;
+            file.Position = at;
             file.WriteByte((byte)(b ^ 0x40));
         }
 
