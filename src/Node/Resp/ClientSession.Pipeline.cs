@@ -36,7 +36,6 @@ internal sealed partial class ClientSession
     // answered ones leave from the front (PruneInLog), noting in _inLogUnknown whether one was an unknown outcome. A list
     // instead of one task chained per command (an async method per write, and two more per reply at -P 16).
     private readonly List<Task<Reply?>> _inLog = [];
-    private bool _inLogUsed;
     private bool _inLogUnknown;
 
     /// <summary>A pipelined command's reply to come, or a marker completed once every reply queued before it is handed over.</summary>
@@ -93,7 +92,7 @@ internal sealed partial class ClientSession
         if (kind == InflightKind.Forward)
         {
             // After a leader change: what this node ran as leader is finished before anything is relayed.
-            if (_inLogUsed || _barrierReads.Count > 0)
+            if (InLogUnsettled() || _barrierReads.Count > 0)
             {
                 foreach (var command in _inLog)
                     await FinishedAsync(command).ConfigureAwait(false);
@@ -142,7 +141,7 @@ internal sealed partial class ClientSession
     /// </summary>
     private async ValueTask<bool> TryReadAloneAsync(RespRequest request, List<Reply> replies)
     {
-        if (Volatile.Read(ref _unanswered) > 0 || _inLogUsed || _forwardRun.Count > 0)
+        if (Volatile.Read(ref _unanswered) > 0 || InLogUnsettled() || _forwardRun.Count > 0)
             return false;
         _barrierReads.Clear();
         var pending = ExecuteAsync(request);
@@ -214,7 +213,6 @@ internal sealed partial class ClientSession
         if (_inLogUnknown)
             await _services.Executor.WhenWritesSettledAsync().ConfigureAwait(false);
         _inLog.Clear();
-        _inLogUsed = false;
         _inLogUnknown = false;
     }
 
@@ -222,7 +220,6 @@ internal sealed partial class ClientSession
     {
         PruneInLog();
         _inLog.Add(command);
-        _inLogUsed = true;
     }
 
     /// <summary>Whether a command in the group commit is still unanswered (a read then goes there too, behind it).</summary>
@@ -231,6 +228,9 @@ internal sealed partial class ClientSession
         PruneInLog();
         return _inLog.Count > 0;
     }
+
+    /// <summary>Whether a command in the group commit is unanswered, or one answered with an unknown outcome is not yet settled.</summary>
+    private bool InLogUnsettled() => InLogPending() || _inLogUnknown;
 
     // Drops the answered commands at the front; a command answered ahead of earlier ones (refused before the log, a syntax
     // error) waits its turn, so it never stands for the writes before it.
