@@ -220,24 +220,28 @@ internal sealed partial class WriteBatcher : IDisposable
             await _raft.Cluster.ReplicateAsync(entry, context, timeout.Token).ConfigureAwait(false);
             _raft.ConfirmRound(round);
             _metrics.EntryReplicated(commands.Count, started);
-            int write = 0, read = 0;
-            foreach (var item in batch)
+            // Settled last to first: a connection's reply loop waits on its earliest command, so it wakes once, when the
+            // rest of its commands in this entry are already answered, and hands their replies to the socket in one write
+            // instead of one write per reply as it raced the settling.
+            int write = commands.Count, read = reads?.Count ?? 0;
+            for (var i = batch.Count - 1; i >= 0; i--)
             {
+                var item = batch[i];
                 if (item.Command is null)
                 {
+                    read--;
                     if (context.TryGetReadReply(read, out var reply))
                         item.Settle(reply);
                     else
                         Answer(item, context.ReadCompletion(read));
-                    read++;
                 }
                 else
                 {
+                    write--;
                     if (context.TryGetReply(write, out var reply))
                         item.Settle(reply);
                     else
                         Answer(item, context.Completion(write));
-                    write++;
                 }
             }
         }
