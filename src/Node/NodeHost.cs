@@ -123,8 +123,6 @@ public static class NodeHost
             : EndpointParser.ParseIp(options.SnapshotTransferEndpoint);
         ListenOptions? snapshotListener = null;
         ListenOptions? diagnosticsListener = null;
-        // Kestrel runs a connection's reads and writes on the thread its socket completed on (Server/InlineIo.cs).
-        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = Server.InlineIo.Enabled);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var tls = kestrel.ApplicationServices.GetRequiredService<NodeTls>();
@@ -164,19 +162,16 @@ public static class NodeHost
 
         // Routes are not tied to listeners in ASP.NET Core: without this the snapshot route (the whole keyspace) was
         // served on the gRPC port too, which clients reach and which the snapshot listener's protections do not cover.
-        app.Use(async (context, next) =>
+        app.Use((context, next) =>
         {
-            // No HTTP request runs on a socket polling thread (Server/InlineIo.cs): gRPC ranges and snapshot transfers run long.
-            if (Server.InlineIo.OnIoThread)
-                await Server.InlineIo.LeaveIoThread();
             if (context.Request.Path.StartsWithSegments(SnapshotOffers.RoutePrefix.TrimEnd('/'), StringComparison.Ordinal)
                 && context.Connection.LocalPort != snapshotListener?.IPEndPoint?.Port)
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
-                return;
+                return Task.CompletedTask;
             }
 
-            await next(context).ConfigureAwait(false);
+            return next(context);
         });
         app.MapGrpcService<KvService>();
         app.MapGrpcService<TxnService>();

@@ -1,8 +1,5 @@
 using RaftKV.Node;
-using RaftKV.Node.Server;
 
-// Before anything opens a socket: .NET reads the switch once.
-InlineIo.Enable();
 var app = NodeHost.Build(args);
 await app.RunAsync();
 

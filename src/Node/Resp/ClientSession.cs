@@ -182,12 +182,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
                     if (replies.Count >= MaxBatchedReplies)
                         await WriteAloneRepliesAsync(replies).ConfigureAwait(false);
 
-                    // A command that runs here and may run long leaves the socket polling thread first
-                    // (Server/InlineIo.cs); a pipelined write only joins the group commit or a relayed run. The loop itself
-                    // moves, so nothing of the connection overtakes the command.
                     var kind = Classify(request!);
-                    if (kind is InflightKind.Read or InflightKind.None && Server.InlineIo.OnIoThread && MayRunLong(request!))
-                        await Server.InlineIo.LeaveIoThread();
                     if (kind == InflightKind.Read && await TryReadAloneAsync(request!, replies).ConfigureAwait(false))
                         continue;
                     if (kind != InflightKind.None)
@@ -227,10 +222,6 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     }
 
     private const int MaxBatchedReplies = 1024;
-
-    /// <summary>A known command outside Redis's <c>@fast</c> category: its run time grows with the data it touches.</summary>
-    private static bool MayRunLong(RespRequest request)
-        => CommandTable.TryGet(request[0], out var spec) && (spec.Flags & CommandFlags.Fast) == 0;
 
     /// <summary>Queues replies for the writer loop; never waits for the client to read them.</summary>
     private async Task WriteAsync(List<Reply> replies)
