@@ -157,9 +157,9 @@ internal sealed partial class CommandExecutor(
     /// </summary>
     private bool OverMaxMemory()
     {
-        // Without the apply lock: a write's check does not wait for an entry being applied.
-        var bytes = raft.StateMachine.MaxMemoryBytes;
-        return bytes > 0 && GC.GetTotalMemory(forceFullCollection: false) > bytes;
+        var limit = raft.StateMachine.Read(static store => store.Config.Get("maxmemory"));
+        return long.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bytes)
+               && bytes > 0 && GC.GetTotalMemory(forceFullCollection: false) > bytes;
     }
 
     /// <summary>

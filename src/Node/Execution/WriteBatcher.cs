@@ -35,8 +35,7 @@ internal sealed partial class WriteBatcher : IDisposable
     private bool _draining;
     private Timer? _sweeper;
 
-    // The last command queued: batches are settled in queue order, and a batch's last command after the rest of it, so
-    // when it is settled every earlier one is.
+    // The last command queued: batches are settled in queue order, so when it is settled every earlier one is.
     private QueuedReply? _last;
 
     public WriteBatcher(RaftHost raft, IOptions<NodeOptions> options, ILogger<WriteBatcher> logger, Diagnostics.NodeMetrics metrics)
@@ -221,21 +220,26 @@ internal sealed partial class WriteBatcher : IDisposable
             await _raft.Cluster.ReplicateAsync(entry, context, timeout.Token).ConfigureAwait(false);
             _raft.ConfirmRound(round);
             _metrics.EntryReplicated(commands.Count, started);
-            // Settled last to first: a connection's reply loop waits on its earliest command, so it wakes once, when the
-            // rest of its commands in this entry are already answered, and hands their replies to the socket in one write
-            // instead of one write per reply as it raced the settling. The batch's last command is settled after all
-            // the others: WhenSettledAsync waits on it for everything queued before.
-            int write = commands.Count, read = reads?.Count ?? 0;
-            var last = batch.Count - 1;
-            var lastIndex = batch[last].Command is null ? read - 1 : write - 1;
-            for (var i = last; i >= 0; i--)
+            int write = 0, read = 0;
+            foreach (var item in batch)
             {
-                var index = batch[i].Command is null ? --read : --write;
-                if (i != last)
-                    SettleFromEntry(batch[i], context, index);
+                if (item.Command is null)
+                {
+                    if (context.TryGetReadReply(read, out var reply))
+                        item.Settle(reply);
+                    else
+                        Answer(item, context.ReadCompletion(read));
+                    read++;
+                }
+                else
+                {
+                    if (context.TryGetReply(write, out var reply))
+                        item.Settle(reply);
+                    else
+                        Answer(item, context.Completion(write));
+                    write++;
+                }
             }
-
-            SettleFromEntry(batch[last], context, lastIndex);
         }
         catch (Exception e)
         {
@@ -244,26 +248,6 @@ internal sealed partial class WriteBatcher : IDisposable
                 LogBatchFailed(batch.Count, e.Message);
             foreach (var item in batch)
                 item.Settle(Reply.Error(item.Unknown));
-        }
-    }
-
-    /// <summary>Answers a command of an applied Batch entry: <paramref name="index"/> is its place among the entry's writes, or among its reads.</summary>
-    private void SettleFromEntry(QueuedReply item, BatchedWrite context, int index)
-    {
-        if (item.Command is null)
-        {
-            if (context.TryGetReadReply(index, out var reply))
-                item.Settle(reply);
-            else
-                Answer(item, context.ReadCompletion(index));
-        }
-        else if (context.TryGetReply(index, out var reply))
-        {
-            item.Settle(reply);
-        }
-        else
-        {
-            Answer(item, context.Completion(index));
         }
     }
 

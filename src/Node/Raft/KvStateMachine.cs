@@ -188,9 +188,6 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// <summary>The ACL users as last applied, read without the apply lock (the table publishes immutable states).</summary>
     public RaftKV.StateMachine.Acl.AclUsers Acl => Volatile.Read(ref _store).Acl.Current;
 
-    /// <summary>maxmemory as last applied, read without the apply lock.</summary>
-    public long MaxMemoryBytes => Volatile.Read(ref _store).Config.MaxMemoryBytes;
-
     /// <summary>Runs <paramref name="reader"/> against the current state; it must not modify it.</summary>
     public T Read<T>(Func<KeyValueStore, T> reader)
     {
