@@ -70,7 +70,7 @@ public sealed partial class KeyValueStore
 
     /// <summary>
     /// A copy of the cluster secret (ClusterSecretSet), or null before one is committed: for proving membership between
-    /// nodes only; never to be shown to a client or logged.
+    /// nodes only; never to be shown to a client or logged. Readable without the apply lock.
     /// </summary>
     public byte[]? ClusterSecret => (byte[]?)_clusterSecret.Value?.Clone();
 

@@ -93,6 +93,23 @@ public sealed class RuntimeConfigTests
         Assert.Equal(store.Digest(), restored.Digest());
     }
 
+    // The leader checks maxmemory on every denyoom write without the apply lock (CommandExecutor.OverMaxMemory): the
+    // number it reads must follow CONFIG SET, a snapshot restore and a return to the default.
+    [Fact]
+    public void MaxMemoryBytes_FollowsConfigSet_SnapshotRestore_AndTheDefault()
+    {
+        var store = new KeyValueStore();
+        Assert.Equal(0, store.Config.MaxMemoryBytes);
+        store.Apply(new LogCommand(CommandId.ConfigSet, 1000, 0, [B("maxmemory"), B("100mb")]));
+        Assert.Equal(100L * 1024 * 1024, store.Config.MaxMemoryBytes);
+
+        var restored = Restore(Snapshot(store)).Store;
+        Assert.Equal(100L * 1024 * 1024, restored.Config.MaxMemoryBytes);
+
+        restored.Apply(new LogCommand(CommandId.ConfigSet, 1000, 0, [B("maxmemory"), B("0")]));
+        Assert.Equal(0, restored.Config.MaxMemoryBytes);
+    }
+
     [Fact]
     public void Snapshot_IncrementalAndWhole_GiveTheSameVersion3Bytes()
     {

@@ -30,7 +30,7 @@ internal sealed partial class CommandExecutor
                 return Reply.Error(ReadFailed);
             var now = Now();
             var keys = request[1..];
-            var watches = raft.StateMachine.Read(store => keys.Select(key => store.Watch(key, now)).ToList());
+            var watches = await raft.StateMachine.ReadAsync(store => keys.Select(key => store.Watch(key, now)).ToList(), timeout.Token).ConfigureAwait(false);
             transaction.AddWatches(watches, Transaction.LocalRoute);
             return Reply.Ok;
         }

@@ -64,7 +64,7 @@ internal sealed partial class CommandExecutor(
         if (raft.IsLeader && (spec.IsWrite || afterPipelinedWrites) && !BlockingCommand.IsBlocking(spec.Id)
             && spec.Id != CommandId.Evalsha && !spec.Id.IsLockWrite())
         {
-            if (DeniesOom(spec, args) && OverMaxMemory())
+            if (OverMaxMemory() && DeniesOom(spec, args))
                 return new(Reply.Error(OutOfMemory));
             return spec.IsWrite
                 ? WriteAsync(spec.Id, args, token, caller.UserName, commandTimeout: true)
@@ -83,13 +83,13 @@ internal sealed partial class CommandExecutor(
         {
             // EVALSHA of a script the leader does not know never reaches the log (at apply an unknown SHA answers the
             // same, should a SCRIPT FLUSH commit in between).
-            if (spec.Id == CommandId.Evalsha && !raft.StateMachine.Read(store => store.HasScript(args[0])))
+            if (spec.Id == CommandId.Evalsha && !await raft.StateMachine.ReadAsync(store => store.HasScript(args[0]), token).ConfigureAwait(false))
                 return Reply.Error(NoScript);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
             timeout.CancelAfter(_options.CommandTimeoutMs);
             if (spec.Id.IsLockWrite() && !await leases.WaitExtendedAsync(timeout.Token).ConfigureAwait(false))
                 return Reply.Error(LeasesPending);
-            if (DeniesOom(spec, args) && OverMaxMemory())
+            if (OverMaxMemory() && DeniesOom(spec, args))
                 return Reply.Error(OutOfMemory);
             if (spec.IsWrite)
                 return await WriteAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false);
@@ -137,7 +137,7 @@ internal sealed partial class CommandExecutor(
     /// cannot tell (the memory that counts is the leader's): it answers false and the leader decides at EXEC.
     /// </summary>
     public bool RefusesForMemory(CommandSpec spec, byte[][] arguments) =>
-        raft.IsLeader && DeniesOom(spec, arguments.AsSpan(1).ToArray()) && OverMaxMemory();
+        raft.IsLeader && OverMaxMemory() && DeniesOom(spec, arguments.AsSpan(1).ToArray());
 
     /// <summary>Redis's denyoom: the command's flag, or for FCALL the function's (neither allow-oom nor no-writes).</summary>
     private bool DeniesOom(CommandSpec spec, byte[][] args)
@@ -147,7 +147,8 @@ internal sealed partial class CommandExecutor(
         return spec.Id is CommandId.Fcall or CommandId.FcallRo && args.Length > 0 && FunctionDeniesOom(args[0]);
     }
 
-    // A method of its own: the lambda's captures, in DeniesOom, were allocated for every write.
+    // A method of its own: the lambda's captures, in DeniesOom, were allocated for every write. Asked only when memory is
+    // over maxmemory (OverMaxMemory first), so a write does not wait for the apply lock here otherwise.
     private bool FunctionDeniesOom(byte[] name) => raft.StateMachine.Read(store => store.FunctionDeniesOom(name));
 
     /// <summary>
@@ -157,9 +158,9 @@ internal sealed partial class CommandExecutor(
     /// </summary>
     private bool OverMaxMemory()
     {
-        var limit = raft.StateMachine.Read(static store => store.Config.Get("maxmemory"));
-        return long.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bytes)
-               && bytes > 0 && GC.GetTotalMemory(forceFullCollection: false) > bytes;
+        // Without the apply lock: a write's check does not wait for an entry being applied.
+        var bytes = raft.StateMachine.MaxMemoryBytes;
+        return bytes > 0 && GC.GetTotalMemory(forceFullCollection: false) > bytes;
     }
 
     /// <summary>
@@ -250,7 +251,7 @@ internal sealed partial class CommandExecutor(
                 if (!await BarrierAsync(token).ConfigureAwait(false))
                     return Reply.Error(ReadFailed);
                 var now = Now();
-                args = raft.StateMachine.Read(store => store.ResolveStreamReadIds(args, now));
+                args = await raft.StateMachine.ReadAsync(store => store.ResolveStreamReadIds(args, now), token).ConfigureAwait(false);
             }
 
             var woken = false;

@@ -59,7 +59,7 @@ internal sealed partial class ExpirySweeper(
         while (Enabled && raft.IsStarted && raft.IsLeader && !disk.IsLow)
         {
             var now = clock.Now();
-            var keys = raft.StateMachine.Read(s => s.ExpiredKeys(now, _options.ExpiryBatchKeys));
+            var keys = await raft.StateMachine.ReadAsync(s => s.ExpiredKeys(now, _options.ExpiryBatchKeys), token).ConfigureAwait(false);
             if (keys.Count == 0)
                 return;
 

@@ -97,18 +97,21 @@ internal sealed partial class RaftLog
 
     private void SignalApplied() => Interlocked.Exchange(ref _applied, NewSignal()).TrySetResult();
 
-    private async Task ApplyLoopAsync()
+    // On a thread of its own (RaftLog's constructor): one entry can take a second or more to apply (SORT ... STORE of a
+    // million elements), and a thread-pool thread held that long starves the pool on a two-core machine until it grows,
+    // the Raft heartbeats and AppendEntries replies with it (a leader change). Waits here block this thread only.
+    private void ApplyLoop()
     {
         var token = _lifetime.Token;
         try
         {
             while (true)
             {
-                await _applyTrigger.WaitAsync(token).ConfigureAwait(false);
-                await _applyGate.WaitAsync(token).ConfigureAwait(false);
+                _applyTrigger.Wait(token);
+                _applyGate.Wait(token);
                 try
                 {
-                    await ApplyCommittedAsync(token).ConfigureAwait(false);
+                    ApplyCommitted(token);
                 }
                 finally
                 {
@@ -128,7 +131,7 @@ internal sealed partial class RaftLog
     }
 
     // The caller holds the apply gate (an install cannot replace the state in between).
-    private async Task ApplyCommittedAsync(CancellationToken token)
+    private void ApplyCommitted(CancellationToken token)
     {
         while (!token.IsCancellationRequested)
         {
@@ -141,12 +144,12 @@ internal sealed partial class RaftLog
             {
                 // The tests' slow apply on one node, as DotNext's applier honours it (KvStateMachine.BeforeApply).
                 if (_stateMachine.BeforeApply is { } hook)
-                    await hook(record.Index).ConfigureAwait(false);
+                    hook(record.Index).GetAwaiter().GetResult();
                 _contexts.TryRemove(record.Index, out var context);
 
                 // As DotNext's own applier: a membership entry goes to the configuration storage RaftCluster set.
                 if (record.IsConfiguration && ConfigurationStorage is { } storage)
-                    await storage.SaveConfigurationAsync(new StoredEntry(record), record.Index, token).ConfigureAwait(false);
+                    storage.SaveConfigurationAsync(new StoredEntry(record), record.Index, token).AsTask().GetAwaiter().GetResult();
                 _stateMachine.ApplyCommitted(
                     record.Index, record.Term, record.IsConfiguration ? default : new ReadOnlySequence<byte>(record.Payload), context);
             }

@@ -78,7 +78,7 @@ internal sealed partial class RaftLog : WriteAheadLog, IPersistentState, IAuditT
         _commitIndex = stateMachine.AppliedIndex;
         _matched = _commitIndex;
         _lastHeardLeader = Stopwatch.GetTimestamp();
-        _applier = Task.Run(ApplyLoopAsync);
+        _applier = Task.Factory.StartNew(ApplyLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         _compactor = Task.Run(CompactLoopAsync);
     }
 

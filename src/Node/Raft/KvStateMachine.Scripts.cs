@@ -46,28 +46,6 @@ internal sealed partial class KvStateMachine
     /// <summary>Called (on the applier, under the write lock: never block) whenever a script is suspended or ends.</summary>
     public Action? SuspensionChanged { get; set; }
 
-    /// <summary>
-    /// Runs <paramref name="reader"/> against the state once no script is suspended: a client's read never sees a script
-    /// half done (Redis runs a script atomically). Waits as long as the script runs, or until <paramref name="token"/>.
-    /// </summary>
-    public async ValueTask<T> ReadWhenIdleAsync<T>(Func<KeyValueStore, T> reader, CancellationToken token)
-    {
-        while (true)
-        {
-            await WhenScriptIdle.WaitAsync(token).ConfigureAwait(false);
-            _lock.EnterReadLock();
-            try
-            {
-                if (_suspension is null)
-                    return reader(_store);
-            }
-            finally
-            {
-                _lock.ExitReadLock();
-            }
-        }
-    }
-
     /// <summary>Applies one command (an entry's, or one of a Batch's), or defers it behind a suspended script.</summary>
     private void Process(long index, int position, LogCommand command, ReplyTarget complete)
     {

@@ -58,7 +58,7 @@ internal sealed partial class KvStateMachine
         }
         finally
         {
-            _lock.ExitWriteLock();
+            ExitWriteLock();
         }
     }
 
@@ -165,7 +165,7 @@ internal sealed partial class KvStateMachine
         }
         finally
         {
-            _lock.ExitWriteLock();
+            ExitWriteLock();
         }
     }
 
@@ -203,7 +203,7 @@ internal sealed partial class KvStateMachine
             }
             finally
             {
-                _lock.ExitWriteLock();
+                ExitWriteLock();
             }
 
             try
@@ -254,7 +254,7 @@ internal sealed partial class KvStateMachine
             try
             {
                 DropSuspension();
-                _store = contents.Store;
+                Volatile.Write(ref _store, contents.Store);
                 Volatile.Write(ref _storeNow, _store.Now);
                 Volatile.Write(ref _appliedIndex, index);
                 Volatile.Write(ref _appliedTerm, term);
@@ -270,7 +270,7 @@ internal sealed partial class KvStateMachine
             }
             finally
             {
-                _lock.ExitWriteLock();
+                ExitWriteLock();
             }
 
             lock (_publishGate)
@@ -369,12 +369,12 @@ internal sealed partial class KvStateMachine
             try
             {
                 DropSuspension();
-                _store = contents.Store;
+                Volatile.Write(ref _store, contents.Store);
                 Volatile.Write(ref _storeNow, _store.Now);
             }
             finally
             {
-                _lock.ExitWriteLock();
+                ExitWriteLock();
             }
 
             Volatile.Write(ref _appliedIndex, contents.Index);

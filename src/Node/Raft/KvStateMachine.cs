@@ -182,11 +182,17 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// <summary>The state machine's clock (the largest applied entry timestamp, Unix ms), read without the apply lock.</summary>
     public long StoreNow => Volatile.Read(ref _storeNow);
 
-    /// <summary>The applied cluster secret (a copy), or null before one is committed: never show it to a client or a log.</summary>
-    public byte[]? ClusterSecret => Read(static store => store.ClusterSecret);
+    /// <summary>
+    /// The applied cluster secret (a copy), or null before one is committed: never show it to a client or a log. Read
+    /// without the apply lock (it is set once): connecting to a member must not wait for an entry being applied.
+    /// </summary>
+    public byte[]? ClusterSecret => Volatile.Read(ref _store).ClusterSecret;
 
     /// <summary>The ACL users as last applied, read without the apply lock (the table publishes immutable states).</summary>
     public RaftKV.StateMachine.Acl.AclUsers Acl => Volatile.Read(ref _store).Acl.Current;
+
+    /// <summary>maxmemory as last applied, read without the apply lock.</summary>
+    public long MaxMemoryBytes => Volatile.Read(ref _store).Config.MaxMemoryBytes;
 
     /// <summary>Runs <paramref name="reader"/> against the current state; it must not modify it.</summary>
     public T Read<T>(Func<KeyValueStore, T> reader)
@@ -341,7 +347,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
             // Inside the lock, so that a backup begun under it is labelled with the index its state reflects.
             Volatile.Write(ref _appliedIndex, index);
             keyChanges?.EntryApplied();
-            _lock.ExitWriteLock();
+            ExitWriteLock();
         }
     }
 

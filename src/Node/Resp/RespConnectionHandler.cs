@@ -11,7 +11,7 @@ internal sealed class RespConnectionHandler(SessionServices services, ProtectedM
 {
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
-        var verdict = protectedMode.Check(connection.RemoteEndPoint);
+        var verdict = await protectedMode.CheckAsync(connection.RemoteEndPoint).ConfigureAwait(false);
         if (verdict == ProtectedModeVerdict.Deny)
         {
             await ProtectedModeCheck.DenyAsync(connection).ConfigureAwait(false);

@@ -14,12 +14,12 @@ internal sealed class ProtectedModeCheck(IOptions<NodeOptions> options, RaftHost
 {
     private readonly IPAddress _listener = EndpointParser.ParseIp(options.Value.RespEndpoint).Address;
 
-    public ProtectedModeVerdict Check(EndPoint? client)
+    public async ValueTask<ProtectedModeVerdict> CheckAsync(EndPoint? client)
     {
         // A node bound to an explicit address is never protected: no need to read its state for every connection.
         if (!_listener.Equals(IPAddress.Any) && !_listener.Equals(IPAddress.IPv6Any))
             return ProtectedModeVerdict.Serve;
-        var enabled = !raft.IsStarted || raft.StateMachine.Read(static s => s.Config.Get("protected-mode")) == "yes";
+        var enabled = !raft.IsStarted || await raft.StateMachine.ReadAsync(static s => s.Config.Get("protected-mode")).ConfigureAwait(false) == "yes";
         var members = raft.IsStarted
             ? raft.Cluster.Members.Select(static m => m.EndPoint).OfType<IPEndPoint>().Select(static e => e.Address).ToList()
             : [];

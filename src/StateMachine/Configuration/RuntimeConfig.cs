@@ -19,6 +19,9 @@ public sealed class RuntimeConfig
     /// <summary>notify-keyspace-events as <see cref="KeyspaceEvents"/> flags (0: notifications off).</summary>
     public int KeyspaceEventFlags { get; private set; }
 
+    /// <summary>maxmemory in bytes (0: no limit). A long, so a thread outside the apply lock reads it whole.</summary>
+    public long MaxMemoryBytes { get; private set; }
+
     /// <summary>Whether every parameter holds its default (then snapshots need no configuration section).</summary>
     public bool IsDefault => _values.Count == 0;
 
@@ -113,6 +116,7 @@ public sealed class RuntimeConfig
 
         Limits = ComputeLimits();
         KeyspaceEventFlags = ComputeKeyspaceEventFlags();
+        MaxMemoryBytes = ComputeMaxMemory();
         return Reply.Ok;
     }
 
@@ -128,6 +132,7 @@ public sealed class RuntimeConfig
         Store(parameter, value);
         Limits = ComputeLimits();
         KeyspaceEventFlags = ComputeKeyspaceEventFlags();
+        MaxMemoryBytes = ComputeMaxMemory();
         return true;
     }
 
@@ -154,6 +159,9 @@ public sealed class RuntimeConfig
 
     private int ComputeKeyspaceEventFlags() =>
         _values.TryGetValue("notify-keyspace-events", out var stored) && KeyspaceEvents.TryParse(stored, out var flags) ? flags : 0;
+
+    private long ComputeMaxMemory() =>
+        long.TryParse(Get("maxmemory"), NumberStyles.None, CultureInfo.InvariantCulture, out var bytes) ? bytes : 0;
 
     private long Number(string name) => long.Parse(Get(name), CultureInfo.InvariantCulture);
 }

@@ -16,8 +16,11 @@ internal sealed class ClusterSecret
 
     private byte[]? _value;
 
-    /// <summary>The secret, or null before one is set. Callers must not change the array.</summary>
-    public byte[]? Value => _value;
+    /// <summary>
+    /// The secret, or null before one is set; readable without the apply lock (set once, by replacing the reference).
+    /// Callers must not change the array.
+    /// </summary>
+    public byte[]? Value => Volatile.Read(ref _value);
 
     /// <summary>Applies a ClusterSecretSet entry: 1 when it set the secret, 0 when one was set already.</summary>
     public Reply Apply(byte[][] arguments)
@@ -37,7 +40,7 @@ internal sealed class ClusterSecret
             return Reply.Zero;
         }
 
-        _value = (byte[])arguments[0].Clone();
+        Volatile.Write(ref _value, (byte[])arguments[0].Clone());
         return Reply.Integer(1);
     }
 
@@ -46,5 +49,5 @@ internal sealed class ClusterSecret
         secret.Length is 0 or > MaxLength ? Reply.Error($"ERR the cluster secret must hold 1 to {MaxLength} bytes") : null;
 
     /// <summary>Sets the secret read from a snapshot.</summary>
-    public void Load(byte[] value) => _value = value;
+    public void Load(byte[] value) => Volatile.Write(ref _value, value);
 }
