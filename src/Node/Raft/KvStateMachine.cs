@@ -214,6 +214,9 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// </summary>
     internal Func<long, Task>? BeforeApply { get; set; }
 
+    /// <summary>For tests: runs on the applier under the write lock, before the entry at the given index (an apply that holds the state long).</summary>
+    internal Action<long>? WhileApplying { get; set; }
+
     ValueTask<long> IStateMachine.ApplyAsync(LogEntry entry, CancellationToken token) =>
         BeforeApply is { } hook ? ApplyAfterAsync(hook, entry, token) : ApplyNow(entry, token);
 
@@ -304,6 +307,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         }
 
         _lock.EnterWriteLock();
+        WhileApplying?.Invoke(index);
         var keyChanges = KeyChanges is { IsListening: true } sink ? sink : null;
         _store.RecordsKeyChanges = keyChanges is not null || Watch is not null;
         try
