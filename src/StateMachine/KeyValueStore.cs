@@ -69,6 +69,13 @@ public sealed partial class KeyValueStore
     internal LockTable Locks => _locks;
 
     /// <summary>
+    /// Whether <paramref name="reply"/> is BLMOVE's or BRPOPLPUSH's WRONGTYPE for a source that holds another type (not
+    /// for a destination of another type): a woken blocked client keeps waiting on it, as Redis serves a blocked client
+    /// only from a key of its type.
+    /// </summary>
+    public static bool IsBlockedSourceOfOtherType(Protocol.Replies.Reply reply) => ReferenceEquals(reply, Commands.BlockingCommands.SourceOfOtherType);
+
+    /// <summary>
     /// A copy of the cluster secret (ClusterSecretSet), or null before one is committed: for proving membership between
     /// nodes only; never to be shown to a client or logged. Readable without the apply lock.
     /// </summary>

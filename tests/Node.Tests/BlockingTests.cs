@@ -1,4 +1,8 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using RaftKV.Node.Execution;
+using RaftKV.Node.Raft;
+using RaftKV.Protocol.Commands;
 using RaftKV.Node.Tests.Infrastructure;
 using RaftKV.Protocol.Replies;
 
@@ -71,7 +75,9 @@ public sealed class BlockingTests
         await using var other = await RespTestClient.ConnectAsync(node.RespPort);
 
         var read = blocked.SendAsync(pop);
-        await Task.Delay(500);
+        // Blocked for sure before the transaction: on a loaded machine a fixed wait let the pop arrive after the SET,
+        // which then rightly answered WRONGTYPE at once.
+        await BlockedClients.WaitForAsync(other, 1);
         Assert.Equal("OK", (await other.SendAsync("MULTI")).Text());
         await other.SendAsync("LPUSH", "list", "a");
         await other.SendAsync("DEL", "list");
@@ -84,5 +90,79 @@ public sealed class BlockingTests
         Assert.Equal("1", (await other.SendAsync("LPUSH", "list", "b")).Text());
         var expected = pop[0] == "BLPOP" ? "[$list, $b]" : "$b";
         Assert.Equal(expected, (await read.WaitAsync(TimeSpan.FromSeconds(30))).ToString());
+    }
+
+    // What a woken move answers depends on its retry's reply alone, never on a later read of the keys.
+    [Theory]
+    [InlineData(CommandId.Blmove)]
+    [InlineData(CommandId.Brpoplpush)]
+    public void AWokenMove_KeepsWaitingOnItsSourcesWrongType_AndAnswersItsDestinationsWrongType(CommandId id)
+    {
+        var store = new RaftKV.StateMachine.KeyValueStore();
+        store.Apply(new RaftKV.StateMachine.Log.LogCommand(CommandId.Set, 1000, 0, [Bytes("string"), Bytes("foo")]));
+        store.Apply(new RaftKV.StateMachine.Log.LogCommand(CommandId.Rpush, 1000, 0, [Bytes("list"), Bytes("a")]));
+        string[] tail = id == CommandId.Blmove ? ["LEFT", "LEFT", "0"] : ["0"];
+        var fromString = store.Apply(new RaftKV.StateMachine.Log.LogCommand(id, 1000, 0, [Bytes("string"), Bytes("dst"), .. tail.Select(Bytes)]));
+        var toString = store.Apply(new RaftKV.StateMachine.Log.LogCommand(id, 1000, 0, [Bytes("list"), Bytes("string"), .. tail.Select(Bytes)]));
+
+        Assert.True(BlockingCommand.AfterWake(id, fromString, static () => false) is NullReply { Kind: NullKind.Array });
+        Assert.StartsWith("WRONGTYPE", Assert.IsType<ErrorReply>(BlockingCommand.AfterWake(id, toString, static () => false)).Message);
+    }
+
+    private static byte[] Bytes(string text) => System.Text.Encoding.UTF8.GetBytes(text);
+
+    // The woken BLMOVE's retry is an entry of its own. It used to decide "keep waiting" by reading the source's type after
+    // that entry applied: when a DEL and an LPUSH applied in between (a loaded machine), it saw a list and passed the
+    // retry's WRONGTYPE on to the client. The retry's entry is held here while the DEL and the LPUSH are committed
+    // behind it, so all three apply back to back.
+    [Theory]
+    [InlineData("BLMOVE", "list", "dst", "LEFT", "LEFT", "0")]
+    [InlineData("BRPOPLPUSH", "list", "dst", "0")]
+    public async Task AWokenMove_WhoseSourceHeldAnotherTypeWhenItsRetryApplied_KeepsWaiting_WhateverComesAfter(params string[] pop)
+    {
+        await using var cluster = TestCluster.Create(1);
+        var countdown = 0;
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var release = new ManualResetEventSlim();
+        cluster.Nodes[0].TestServices = services => services.AddSingleton<Action<KvStateMachine>>(machine => machine.WhileApplying = _ =>
+        {
+            if (Interlocked.Decrement(ref countdown) != 0)
+                return;
+            entered.TrySetResult();
+            release.Wait(TimeSpan.FromSeconds(30));
+        });
+        await cluster.StartNodeAsync(0);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var blocked = await RespTestClient.ConnectAsync(node.RespPort);
+        await using var other = await RespTestClient.ConnectAsync(node.RespPort);
+        await using var later = await RespTestClient.ConnectAsync(node.RespPort);
+        try
+        {
+            var read = blocked.SendAsync(pop);
+            await BlockedClients.WaitForAsync(other, 1);
+            Assert.Equal("OK", (await other.SendAsync("MULTI")).Text());
+            await other.SendAsync("LPUSH", "list", "a");
+            await other.SendAsync("DEL", "list");
+            await other.SendAsync("SET", "list", "foo");
+
+            // The second entry from here is the woken pop's retry (the first is the EXEC).
+            Volatile.Write(ref countdown, 2);
+            Assert.Equal("[:1, :1, +OK]", (await other.SendAsync("EXEC")).ToString());
+            await entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            var committed = node.Raft.Log.LastCommittedEntryIndex;
+            await later.SendRawAsync("*2\r\n$3\r\nDEL\r\n$4\r\nlist\r\n*3\r\n$5\r\nLPUSH\r\n$4\r\nlist\r\n$1\r\nb\r\n"u8.ToArray());
+            for (var i = 0; i < 300 && node.Raft.Log.LastCommittedEntryIndex == committed; i++)
+                await Task.Delay(10);
+            await Task.Delay(100);
+            release.Set();
+
+            Assert.Equal(":1", (await later.ReadReplyAsync()).ToString());
+            Assert.Equal(":1", (await later.ReadReplyAsync()).ToString());
+            Assert.Equal("$b", (await read.WaitAsync(TimeSpan.FromSeconds(30))).ToString());
+        }
+        finally
+        {
+            release.Set();
+        }
     }
 }

@@ -1,6 +1,7 @@
 using RaftKV.Protocol.Commands;
 using RaftKV.Protocol.Replies;
 using RaftKV.Protocol.Resp;
+using RaftKV.StateMachine;
 
 namespace RaftKV.Node.Execution;
 
@@ -68,8 +69,7 @@ internal static class BlockingCommand
     /// group was destroyed.
     /// </summary>
     /// <param name="keysAreStreams">Whether every key still holds a stream (asked only for a NOGROUP reply).</param>
-    /// <param name="sourceHoldsOtherType">Whether BLMOVE's or BRPOPLPUSH's source key holds another type than a list.</param>
-    public static Reply AfterWake(CommandId id, Reply reply, Func<bool> keysAreStreams, Func<bool> sourceHoldsOtherType)
+    public static Reply AfterWake(CommandId id, Reply reply, Func<bool> keysAreStreams)
     {
         if (reply is not ErrorReply error)
             return reply;
@@ -78,7 +78,8 @@ internal static class BlockingCommand
         {
             CommandId.Blpop or CommandId.Brpop or CommandId.Blmpop or CommandId.Bzpopmin or CommandId.Bzpopmax
                 or CommandId.Bzmpop when wrongType => Reply.NullArray,
-            CommandId.Blmove or CommandId.Brpoplpush when wrongType && sourceHoldsOtherType() => Reply.NullArray,
+            // Decided by the retry's own entry: a read of the source after it (as before) could see a later write.
+            CommandId.Blmove or CommandId.Brpoplpush when KeyValueStore.IsBlockedSourceOfOtherType(reply) => Reply.NullArray,
             CommandId.Xread when wrongType => Reply.NullArray,
             CommandId.Xreadgroup when wrongType => Reply.Error(StreamKeyGone),
             CommandId.Xreadgroup when error.Message.StartsWith("NOGROUP", StringComparison.Ordinal) =>

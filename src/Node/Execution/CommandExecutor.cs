@@ -261,8 +261,7 @@ internal sealed partial class CommandExecutor(
                 token.ThrowIfCancellationRequested();
                 var reply = await AttemptAsync(spec, args, token).ConfigureAwait(false);
                 if (woken)
-                    reply = BlockingCommand.AfterWake(spec.Id, reply, () => KeysAreStreams(keys),
-                        () => KeyType(keys[0]) is not ("list" or "none"));
+                    reply = BlockingCommand.AfterWake(spec.Id, reply, () => KeysAreStreams(keys));
                 if (reply is not NullReply { Kind: NullKind.Array })
                     return reply;
                 caller.IsBlocked = true;

@@ -27,7 +27,7 @@ internal sealed partial class TrackingDelivery(RaftHost raft, TrackingTable tabl
                 continue;
             try
             {
-                var configured = raft.StateMachine.Read(static store => store.Config.Get("tracking-table-max-keys"));
+                var configured = await raft.StateMachine.ReadAsync(static store => store.Config.Get("tracking-table-max-keys"), stoppingToken).ConfigureAwait(false);
                 if (long.TryParse(configured, NumberStyles.None, CultureInfo.InvariantCulture, out var max))
                     table.MaxKeys = max;
                 table.Evict();

@@ -1,6 +1,7 @@
 using RaftKV.Protocol.Replies;
 using RaftKV.Protocol.Resp;
 using RaftKV.StateMachine.Keyspace;
+using RaftKV.StateMachine.Values;
 
 namespace RaftKV.StateMachine.Commands;
 
@@ -15,6 +16,13 @@ internal static class BlockingCommands
 {
     /// <summary>The reply meaning "nothing to pop: the client would block".</summary>
     public static readonly Reply WouldBlock = Reply.NullArray;
+
+    /// <summary>
+    /// BLMOVE's and BRPOPLPUSH's WRONGTYPE when the source (not the destination) holds another type: the same words to
+    /// the client, but told apart by reference, so that a woken client's retry decides "keep waiting" from the state its
+    /// own entry saw (<see cref="KeyValueStore.IsBlockedSourceOfOtherType"/>), not from a later read.
+    /// </summary>
+    public static readonly Reply SourceOfOtherType = Reply.Error(ErrorTexts.WrongType);
 
     /// <summary>BLPOP / BRPOP key... timeout: <c>[key, element]</c>.</summary>
     public static Reply ListPop(KeyTable keys, byte[][] args, long now, bool left)
@@ -122,6 +130,11 @@ internal static class BlockingCommands
         if (!TryParseTimeout(timeout, out var error))
         {
             return error!;
+        }
+
+        if (!TypedEntry.TryAs(keys.FindForWrite(args[0], now), out ListValue? _))
+        {
+            return SourceOfOtherType;
         }
 
         var moved = ListMoveCommands.MoveOne(keys, args[0], args[1], fromLeft, toLeft, now);
