@@ -15,7 +15,8 @@ namespace RaftKV.Node.Raft;
 /// makes the next apply wait until a snapshot is written (0.8 s at 43 MB, about 40 s at 1 GB).
 /// <para>
 /// Threads: DotNext never calls <see cref="IStateMachine.ApplyAsync"/> concurrently (the applier). Applies take the
-/// write side of <see cref="_lock"/>, client reads the read side. A snapshot is begun by the applier, right after the
+/// write side of <see cref="_lock"/>, client reads the read side, without blocking their thread while an apply holds it
+/// (KvStateMachine.Reads.cs). A snapshot is begun by the applier, right after the
 /// entry it is labelled with (<see cref="KeyValueStore.BeginSnapshot"/>: copy-on-write from then on), and written by a
 /// background task in slices of at most <see cref="DefaultSliceKeys"/> keys and about 256 KB, each under the read lock, the file I/O outside
 /// it: an apply waits at most for one slice. The finished file is fsync'd, renamed to <c>index-term</c> and only then
