@@ -1,6 +1,7 @@
 using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.DependencyInjection;
 using RaftKV.Node.Raft;
+using RaftKV.Node.Server;
 using RaftKV.Node.Tests.Infrastructure;
 
 namespace RaftKV.Node.Tests;
@@ -59,15 +60,22 @@ public sealed class LongApplyTests
             // Reads of the state return at once, pending, rather than blocking their caller (before: the caller's
             // thread blocked in the read lock until the apply ended).
             var machine = leader.Raft.StateMachine;
+            var info = leader.App!.Services.GetRequiredService<InfoBuilder>();
             var call = Task.Run(() => (
                 Idle: machine.ReadWhenIdleAsync(static s => s.KeyCount, CancellationToken.None),
                 Any: machine.ReadAsync(static s => s.KeyCount),
-                Secret: machine.ClusterSecret));
+                Secret: machine.ClusterSecret,
+                Info: info.BuildAsync(["keyspace"], null, CancellationToken.None)));
             Assert.True(await Task.WhenAny(call, Task.Delay(TimeSpan.FromSeconds(20))) == call, "a read blocked its caller while an apply held the state");
-            var (idle, any, secret) = await call;
+            var (idle, any, secret, keyspace) = await call;
             Assert.False(idle.IsCompleted);
             Assert.False(any.IsCompleted);
+            Assert.False(keyspace.IsCompleted);
             Assert.NotNull(secret);
+
+            // A metrics scrape answers meanwhile, with the keyspace figures it read last (before: it waited for the apply).
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+            Assert.Contains("raftkv_keys", await http.GetStringAsync($"http://127.0.0.1:{leader.MetricsPort}/metrics"));
 
             // Clients' reads wait; PING, which reads no state, answers on every connection while the apply still holds.
             var gets = readers.Select(static r => r.SendAsync("GET", "k")).ToList();
@@ -82,6 +90,7 @@ public sealed class LongApplyTests
             Assert.Equal("OK", (await set.WaitAsync(TimeSpan.FromSeconds(20))).Text());
             Assert.Equal(1, await idle.AsTask().WaitAsync(TimeSpan.FromSeconds(20)));
             Assert.Equal(1, await any.AsTask().WaitAsync(TimeSpan.FromSeconds(20)));
+            Assert.Contains("db0:keys=1,", await keyspace.AsTask().WaitAsync(TimeSpan.FromSeconds(20)));
             foreach (var get in gets)
                 Assert.Equal("after", (await get.WaitAsync(TimeSpan.FromSeconds(20))).Text());
             Assert.True(leader.IsLeader);

@@ -21,6 +21,11 @@ internal sealed class NodeGauges
     private readonly DiskSpaceGuard _disk;
     private readonly MemberProgress _progress;
 
+    // The keyspace figures as last read: a scrape while an entry is being applied shows these rather than wait for it.
+    private KeyspaceFigures _keyspace = new(0, 0, 0);
+
+    private sealed record KeyspaceFigures(long Keys, long Expiring, long Expired);
+
     public NodeGauges(NodeMetrics metrics, RaftHost raft, ClientRegistry clients, PubSubBroker pubSub, DiskSpaceGuard disk, MemberProgress progress)
     {
         _raft = raft;
@@ -44,9 +49,9 @@ internal sealed class NodeGauges
         meter.CreateObservableGauge("raftkv.member.available", MemberAvailable, null, "1 while this node's last request to a member succeeded, per member (the leader talks to every member; a follower only during elections)");
         meter.CreateObservableCounter("raftkv.reads", Reads, null, "Linearizable reads on the leader, by kind: lease (no round) or round (a replication round)");
 
-        meter.CreateObservableGauge("raftkv.keys", () => Started(r => r.StateMachine.Read(static s => s.KeyCount)), null, "Keys in the keyspace");
-        meter.CreateObservableGauge("raftkv.keys.expiring", () => Started(r => r.StateMachine.Read(static s => s.ExpiringKeyCount)), null, "Keys with a time to live");
-        meter.CreateObservableCounter("raftkv.keys.expired", () => Started(r => r.StateMachine.Read(static s => s.ExpiredKeyCount)), null, "Keys deleted by expiry on this replica (counted at apply, so on every node)");
+        meter.CreateObservableGauge("raftkv.keys", () => Keyspace().Keys, null, "Keys in the keyspace");
+        meter.CreateObservableGauge("raftkv.keys.expiring", () => Keyspace().Expiring, null, "Keys with a time to live");
+        meter.CreateObservableCounter("raftkv.keys.expired", () => Keyspace().Expired, null, "Keys deleted by expiry on this replica (counted at apply, so on every node)");
 
         meter.CreateObservableGauge("raftkv.snapshot.last.duration", () => Started(r => Math.Max(0, r.StateMachine.LastSnapshotMilliseconds) / 1000.0), "s", "Time the last snapshot took to write (0 before the first)");
         meter.CreateObservableGauge("raftkv.snapshot.last.size", () => Started(r => r.StateMachine.LastSnapshotBytes), "By", "Size of the last snapshot file");
@@ -114,4 +119,13 @@ internal sealed class NodeGauges
     }
 
     private static string Name(EndPoint endPoint) => endPoint.ToString() ?? "?";
+
+    private KeyspaceFigures Keyspace()
+    {
+        if (!_raft.IsStarted)
+            return new(0, 0, 0);
+        if (_raft.StateMachine.TryReadNow(static s => new KeyspaceFigures(s.KeyCount, s.ExpiringKeyCount, s.ExpiredKeyCount), out var now))
+            Volatile.Write(ref _keyspace, now);
+        return Volatile.Read(ref _keyspace);
+    }
 }

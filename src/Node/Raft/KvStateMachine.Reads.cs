@@ -35,6 +35,12 @@ internal sealed partial class KvStateMachine
     public ValueTask<T> ReadWhenIdleAsync<T>(Func<KeyValueStore, T> reader, CancellationToken token) =>
         TryRead(reader, whenIdle: true, out var value) == ReadAttempt.Read ? ValueTask.FromResult(value) : ReadLaterAsync(reader, whenIdle: true, token);
 
+    /// <summary>
+    /// Runs <paramref name="reader"/> against the current state if no apply holds it now; never waits (for a caller that
+    /// cannot await, such as a metrics callback, which then shows what it read last).
+    /// </summary>
+    public bool TryReadNow<T>(Func<KeyValueStore, T> reader, out T value) => TryRead(reader, whenIdle: false, out value) == ReadAttempt.Read;
+
     private ReadAttempt TryRead<T>(Func<KeyValueStore, T> reader, bool whenIdle, out T value)
     {
         value = default!;

@@ -21,7 +21,23 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
     private static readonly string[] AllSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "commandstats", "errorstats", "keyspace", "raft"];
     private readonly NodeOptions _options = options.Value;
 
-    public string Build(IReadOnlyList<string> requested, ClientSession? session)
+    /// <summary>
+    /// The replicated counters INFO shows, read in one go: while an entry is being applied the read waits for it without
+    /// holding a thread (KvStateMachine.ReadAsync).
+    /// </summary>
+    private readonly record struct StateFigures(
+        int CachedScripts, long CachedScriptBytes, long ScriptEngineMemory, long Changes, long ExpiredKeys, long Keys, long ExpiringKeys);
+
+    public async ValueTask<string> BuildAsync(IReadOnlyList<string> requested, ClientSession? session, CancellationToken token)
+    {
+        var figures = raft.IsStarted
+            ? await raft.StateMachine.ReadAsync(static s => new StateFigures(
+                s.CachedScriptCount, s.CachedScriptBytes, s.ScriptEngineMemory, s.ChangeCount, s.ExpiredKeyCount, s.KeyCount, s.ExpiringKeyCount), token).ConfigureAwait(false)
+            : default;
+        return Build(requested, session, figures);
+    }
+
+    private string Build(IReadOnlyList<string> requested, ClientSession? session, StateFigures figures)
     {
         // As Redis 7.0: no argument is "default" (errorstats included); "all" and "everything" are the default sections
         // and commandstats; sections come once each, in the server's order whatever the order asked.
@@ -39,12 +55,12 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
             {
                 case "server": Server(text); break;
                 case "clients": Clients(text); break;
-                case "memory": Memory(text); Scripts(text); break;
-                case "persistence": Persistence(text); break;
-                case "stats": Stats(text); break;
+                case "memory": Memory(text); Scripts(text, figures); break;
+                case "persistence": Persistence(text, figures); break;
+                case "stats": Stats(text, figures); break;
                 case "replication": Replication(text); break;
                 case "cpu": Cpu(text); break;
-                case "keyspace": Keyspace(text); break;
+                case "keyspace": Keyspace(text, figures); break;
                 case "commandstats": CommandStatistics(text); break;
                 case "errorstats": text.Append("# Errorstats\r\n"); commands.Errors.AppendTo(text); break;
                 case "raft": Raft(text); break;
@@ -91,11 +107,9 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
     }
 
     // The script cache is replicated state (every node lists the same scripts); the Lua state is this node's own.
-    private void Scripts(StringBuilder text)
+    private static void Scripts(StringBuilder text, StateFigures figures)
     {
-        var (count, bodies, vm) = raft.IsStarted
-            ? raft.StateMachine.Read(static s => (s.CachedScriptCount, s.CachedScriptBytes, s.ScriptEngineMemory))
-            : (0, 0L, 0L);
+        var (count, bodies, vm) = (figures.CachedScripts, figures.CachedScriptBytes, figures.ScriptEngineMemory);
         Line(text, "used_memory_lua", vm);
         Line(text, "used_memory_vm_eval", vm);
         Line(text, "used_memory_scripts_eval", bodies);
@@ -120,11 +134,11 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         Line(text, "maxmemory_policy", "noeviction");
     }
 
-    private void Persistence(StringBuilder text)
+    private void Persistence(StringBuilder text, StateFigures figures)
     {
         text.Append("# Persistence\r\n");
         Line(text, "loading", 0);
-        Line(text, "rdb_changes_since_last_save", raft.IsStarted ? raft.StateMachine.Read(static s => s.ChangeCount) : 0);
+        Line(text, "rdb_changes_since_last_save", figures.Changes);
         Line(text, "aof_enabled", 1);
         Line(text, "rdb_bgsave_in_progress", server.IsSaving ? 1 : 0);
         Line(text, "aof_rewrite_in_progress", server.IsSaving ? 1 : 0);
@@ -154,14 +168,14 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         Line(text, "raft_snapshots_installed", raft.IsStarted ? raft.StateMachine.RestoreCount : 0);
     }
 
-    private void Stats(StringBuilder text)
+    private void Stats(StringBuilder text, StateFigures figures)
     {
         text.Append("# Stats\r\n");
         Line(text, "total_connections_received", clients.Received);
         Line(text, "total_commands_processed", commands.TotalCalls);
 
         // Counted where keys are deleted, at apply, so every replica reports the keys it deleted (Redis: expired_keys).
-        Line(text, "expired_keys", raft.IsStarted ? raft.StateMachine.Read(static s => s.ExpiredKeyCount) : 0);
+        Line(text, "expired_keys", figures.ExpiredKeys);
         Line(text, "evicted_keys", 0);
         Line(text, "total_error_replies", commands.TotalErrors);
         var (trackedKeys, trackedItems, trackedPrefixes) = tracking.Totals;
@@ -172,7 +186,7 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         // Keys deleted by the expiry sweeps this node proposed while leading, and the sweep entries.
         Line(text, "raftkv_expiry_proposed_keys", expiry.ExpiredKeys);
         Line(text, "raftkv_expiry_sweeps", expiry.Sweeps);
-        Line(text, "raftkv_expiring_keys", raft.IsStarted ? raft.StateMachine.Read(static s => s.ExpiringKeyCount) : 0);
+        Line(text, "raftkv_expiring_keys", figures.ExpiringKeys);
     }
 
     private static void Cpu(StringBuilder text)
@@ -223,12 +237,12 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         Line(text, "master_repl_offset", offset);
     }
 
-    private void Keyspace(StringBuilder text)
+    private void Keyspace(StringBuilder text, StateFigures figures)
     {
         text.Append("# Keyspace\r\n");
         if (!raft.IsStarted)
             return;
-        var (keys, expires) = raft.StateMachine.Read(static s => (s.KeyCount, s.ExpiringKeyCount));
+        var (keys, expires) = (figures.Keys, figures.ExpiringKeys);
         if (keys > 0)
             text.Append(CultureInfo.InvariantCulture, $"db0:keys={keys},expires={expires},avg_ttl=0\r\n");
     }

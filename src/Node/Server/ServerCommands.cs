@@ -41,9 +41,10 @@ internal sealed class ServerCommands(
 
         if (spec.Id == CommandId.Debug && args.Length == 3 && Ascii.EqualsIgnoreCase(args[1], "SLEEP"u8))
             return DebugSleepAsync(args[2], token);
+        if (spec.Id == CommandId.Info)
+            return InfoAsync(args, session, token);
         Reply? reply = spec.Id switch
         {
-            CommandId.Info => new VerbatimReply("txt", Encoding.UTF8.GetBytes(info.Build(args.Skip(1).Select(static a => Encoding.UTF8.GetString(a)).ToList(), session))),
             CommandId.Role => Role(),
             CommandId.Latency => LatencyCommand.Execute(args, stats),
             CommandId.Memory => MemoryCommand.Execute(raft, args),
@@ -66,6 +67,12 @@ internal sealed class ServerCommands(
     }
 
     /// <summary>PFSELFTEST checks the HLL code, not the keyspace: seconds of CPU, so on the thread pool, not the session.</summary>
+    private async ValueTask<Reply> InfoAsync(byte[][] args, ClientSession session, CancellationToken token)
+    {
+        var text = await info.BuildAsync(args.Skip(1).Select(static a => Encoding.UTF8.GetString(a)).ToList(), session, token).ConfigureAwait(false);
+        return new VerbatimReply("txt", Encoding.UTF8.GetBytes(text));
+    }
+
     private static async ValueTask<Reply> SelfTestAsync()
     {
         var failure = await Task.Run(() => RaftKV.StateMachine.HyperLogLog.HyperLogLogSelfTest.Run((ulong)Random.Shared.NextInt64())).ConfigureAwait(false);
