@@ -32,7 +32,7 @@ internal sealed class ConfigCommand(RaftHost raft, CommandExecutor executor, IOp
         switch (sub)
         {
             case "GET" when args.Length >= 3:
-                return Get(args[2..]);
+                return await GetAsync(args[2..], token).ConfigureAwait(false);
             case "SET" when args.Length >= 4:
                 args = WithoutUnchangedNodeSettings(args);
                 if (args.Length == 2)
@@ -79,7 +79,7 @@ internal sealed class ConfigCommand(RaftHost raft, CommandExecutor executor, IOp
     /// Every parameter a pattern matches, under the name that matched (an alias included), once; a pattern without
     /// glob characters is looked up by name, case-insensitively, and reported as typed; hidden parameters only so.
     /// </summary>
-    private Reply Get(byte[][] patterns)
+    private async ValueTask<Reply> GetAsync(byte[][] patterns, CancellationToken token)
     {
         var matches = new List<(string Name, ConfigParameter Parameter)>();
         var seen = new HashSet<ConfigParameter>();
@@ -105,7 +105,7 @@ internal sealed class ConfigCommand(RaftHost raft, CommandExecutor executor, IOp
         if (matches.Count == 0)
             return new MapReply(entries);
         var values = raft.IsStarted
-            ? raft.StateMachine.Read(store => matches.Select(m => store.Config.Get(m.Parameter)).ToList())
+            ? await raft.StateMachine.ReadAsync(store => matches.Select(m => store.Config.Get(m.Parameter)).ToList(), token).ConfigureAwait(false)
             : matches.Select(static m => m.Parameter.Default).ToList();
         for (var i = 0; i < matches.Count; i++)
         {
