@@ -103,4 +103,43 @@ public sealed class LongApplyTests
                 await client.DisposeAsync();
         }
     }
+
+    // WATCH waits for the apply like any read (here in its read barrier), and past the command timeout answers as a read
+    // that could not be confirmed; the connection goes on.
+    [Fact]
+    public async Task AWatchThatWaitsForAnApplyPastTheCommandTimeout_AnswersAnUnconfirmedRead_AndTheConnectionGoesOn()
+    {
+        await using var cluster = TestCluster.Create(1, new() { ["CommandTimeoutMs"] = "1000" });
+        var holding = 0;
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var release = new ManualResetEventSlim();
+        cluster.Nodes[0].TestServices = services => services.AddSingleton<Action<KvStateMachine>>(machine => machine.WhileApplying = _ =>
+        {
+            if (Interlocked.Exchange(ref holding, 0) != 1)
+                return;
+            entered.TrySetResult();
+            release.Wait(TimeSpan.FromSeconds(30));
+        });
+        await cluster.StartNodeAsync(0);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var writer = await RespTestClient.ConnectAsync(node.RespPort);
+        await using var watcher = await RespTestClient.ConnectAsync(node.RespPort);
+        for (var i = 0; i < 100 && (await writer.SendAsync("SET", "k", "before")).Text() != "OK"; i++)
+            await Task.Delay(100);
+        try
+        {
+            Volatile.Write(ref holding, 1);
+            var set = writer.SendAsync("SET", "k", "after");
+            await entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal("-" + RaftKV.Node.Execution.CommandExecutor.ReadFailed, (await watcher.SendAsync("WATCH", "k").WaitAsync(TimeSpan.FromSeconds(20))).Text());
+            release.Set();
+            await set.WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.Equal("OK", (await watcher.SendAsync("WATCH", "k")).Text());
+            Assert.Equal("after", (await watcher.SendAsync("GET", "k")).Text());
+        }
+        finally
+        {
+            release.Set();
+        }
+    }
 }

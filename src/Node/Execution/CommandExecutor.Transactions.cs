@@ -30,7 +30,17 @@ internal sealed partial class CommandExecutor
                 return Reply.Error(ReadFailed);
             var now = Now();
             var keys = request[1..];
-            var watches = await raft.StateMachine.ReadAsync(store => keys.Select(key => store.Watch(key, now)).ToList(), timeout.Token).ConfigureAwait(false);
+            List<WatchedKey> watches;
+            try
+            {
+                watches = await raft.StateMachine.ReadAsync(store => keys.Select(key => store.Watch(key, now)).ToList(), timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            {
+                // An apply held the state past the command timeout: as any read that waited that long.
+                return Reply.Error(ReadFailed);
+            }
+
             transaction.AddWatches(watches, Transaction.LocalRoute);
             return Reply.Ok;
         }

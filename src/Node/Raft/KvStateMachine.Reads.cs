@@ -88,11 +88,13 @@ internal sealed partial class KvStateMachine
         }
     }
 
-    // Every release of the write lock goes through here. The lock's release is a full fence, as is the readers'
-    // increment: either the reader's try sees the lock free, or this sees the reader waiting.
+    // Every release of the write lock goes through here. A reader increments the count (a full fence) before its second
+    // try; the release is followed by a full fence here before the count is read: either the reader's try sees the lock
+    // free, or this sees the reader waiting (whatever the lock's own internals order).
     private void ExitWriteLock()
     {
         _lock.ExitWriteLock();
+        Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _readersWaiting) > 0)
             Interlocked.Exchange(ref _writeReleased, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }

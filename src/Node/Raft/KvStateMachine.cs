@@ -308,11 +308,11 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         }
 
         _lock.EnterWriteLock();
-        WhileApplying?.Invoke(index);
         var keyChanges = KeyChanges is { IsListening: true } sink ? sink : null;
         _store.RecordsKeyChanges = keyChanges is not null || Watch is not null;
         try
         {
+            WhileApplying?.Invoke(index);
             if (!isBatch)
             {
                 Process(index, 0, command, new ReplyTarget(context as PendingWrite));

@@ -66,13 +66,13 @@ internal sealed class ServerCommands(
         return spec.Id == CommandId.Pfselftest ? SelfTestAsync() : SnapshotAsync(spec.Id == CommandId.Save, token);
     }
 
-    /// <summary>PFSELFTEST checks the HLL code, not the keyspace: seconds of CPU, so on the thread pool, not the session.</summary>
     private async ValueTask<Reply> InfoAsync(byte[][] args, ClientSession session, CancellationToken token)
     {
         var text = await info.BuildAsync(args.Skip(1).Select(static a => Encoding.UTF8.GetString(a)).ToList(), session, token).ConfigureAwait(false);
         return new VerbatimReply("txt", Encoding.UTF8.GetBytes(text));
     }
 
+    /// <summary>PFSELFTEST checks the HLL code, not the keyspace: seconds of CPU, so on the thread pool, not the session.</summary>
     private static async ValueTask<Reply> SelfTestAsync()
     {
         var failure = await Task.Run(() => RaftKV.StateMachine.HyperLogLog.HyperLogLogSelfTest.Run((ulong)Random.Shared.NextInt64())).ConfigureAwait(false);

@@ -19,7 +19,7 @@ public sealed class RuntimeConfig
     /// <summary>notify-keyspace-events as <see cref="KeyspaceEvents"/> flags (0: notifications off).</summary>
     public int KeyspaceEventFlags { get; private set; }
 
-    /// <summary>maxmemory in bytes (0: no limit). A long, so a thread outside the apply lock reads it whole.</summary>
+    /// <summary>maxmemory in bytes (0: no limit), read by the leader outside the apply lock (a long is read whole on the 64-bit platforms RaftKV ships for).</summary>
     public long MaxMemoryBytes { get; private set; }
 
     /// <summary>Whether every parameter holds its default (then snapshots need no configuration section).</summary>
