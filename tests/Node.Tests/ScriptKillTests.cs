@@ -43,6 +43,28 @@ public sealed class ScriptKillTests
         Assert.NotNull(leader.Raft.StateMachine.Suspension);
     }
 
+    // A read waits for idle while a long script runs; a second long script, deferred behind the first, suspends in its
+    // turn as the first ends. The read used to wait on a signal nobody completed any more (until its command timeout,
+    // then "-CLUSTERDOWN The read could not be confirmed"); it is answered once the second script ends too.
+    [Fact]
+    public async Task AReadWaitingForAScript_IsAnswered_WhenAnotherLongScriptQueuedBehindItEndsToo()
+    {
+        await using var cluster = await TestCluster.StartAsync(1, new() { ["CommandTimeoutMs"] = "120000" });
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var first = await RespTestClient.ConnectAsync(leader.RespPort);
+        await using var second = await RespTestClient.ConnectAsync(leader.RespPort);
+        await using var reader = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        var one = first.SendAsync("EVAL", LongScript, "1", "one");
+        await WaitForSuspensionAsync(leader);
+        var two = second.SendAsync("EVAL", LongScript, "1", "two");
+        await Task.Delay(200);
+        var read = reader.SendAsync("LLEN", "one");
+        Assert.IsType<IntegerReply>(await one.WaitAsync(TimeSpan.FromSeconds(110)));
+        Assert.IsType<IntegerReply>(await two.WaitAsync(TimeSpan.FromSeconds(110)));
+        Assert.Equal(":8", (await read.WaitAsync(TimeSpan.FromSeconds(30))).ToString());
+    }
+
     [Fact]
     public async Task ContinuedAndKilledScripts_AgreeOnEveryReplica_AlsoAfterAFollowerRestartsAndReplays()
     {

@@ -173,7 +173,10 @@ internal sealed partial class KvStateMachine
         }
         else
         {
-            if (_suspension is null)
+            // A script deferred behind another one that suspends as the first ends (Drain) continues the same busy
+            // stretch: readers already waiting for idle keep waiting for its end, on the same signal (a new one left
+            // theirs never completed: they waited until their timeout).
+            if (_suspension is null && Volatile.Read(ref _idle) is not { Task.IsCompleted: false })
                 Volatile.Write(ref _idle, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             Volatile.Write(ref _suspension, suspension);
         }
