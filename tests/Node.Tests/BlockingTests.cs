@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
 using RaftKV.Node.Execution;
-using RaftKV.Node.Raft;
 using RaftKV.Protocol.Commands;
 using RaftKV.Node.Tests.Infrastructure;
 using RaftKV.Protocol.Replies;
@@ -78,10 +76,7 @@ public sealed class BlockingTests
         // Blocked for sure before the transaction: on a loaded machine a fixed wait let the pop arrive after the SET,
         // which then rightly answered WRONGTYPE at once.
         await BlockedClients.WaitForAsync(other, 1);
-        Assert.Equal("OK", (await other.SendAsync("MULTI")).Text());
-        await other.SendAsync("LPUSH", "list", "a");
-        await other.SendAsync("DEL", "list");
-        await other.SendAsync("SET", "list", "foo");
+        await QueuePushDeleteAndSetAsync(other);
         Assert.Equal("[:1, :1, +OK]", (await other.SendAsync("EXEC")).ToString());
         await Task.Delay(500);
         Assert.False(read.IsCompleted, "the blocked pop was answered while its key held a string");
@@ -113,56 +108,44 @@ public sealed class BlockingTests
 
     // The woken BLMOVE's retry is an entry of its own. It used to decide "keep waiting" by reading the source's type after
     // that entry applied: when a DEL and an LPUSH applied in between (a loaded machine), it saw a list and passed the
-    // retry's WRONGTYPE on to the client. The retry's entry is held here while the DEL and the LPUSH are committed
-    // behind it, so all three apply back to back.
+    // retry's WRONGTYPE on to the client. The retry's entry is held here while the DEL and the LPUSH are sent; they
+    // queue behind it in the group commit and apply right after it.
     [Theory]
     [InlineData("BLMOVE", "list", "dst", "LEFT", "LEFT", "0")]
     [InlineData("BRPOPLPUSH", "list", "dst", "0")]
     public async Task AWokenMove_WhoseSourceHeldAnotherTypeWhenItsRetryApplied_KeepsWaiting_WhateverComesAfter(params string[] pop)
     {
         await using var cluster = TestCluster.Create(1);
-        var countdown = 0;
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var release = new ManualResetEventSlim();
-        cluster.Nodes[0].TestServices = services => services.AddSingleton<Action<KvStateMachine>>(machine => machine.WhileApplying = _ =>
-        {
-            if (Interlocked.Decrement(ref countdown) != 0)
-                return;
-            entered.TrySetResult();
-            release.Wait(TimeSpan.FromSeconds(30));
-        });
+        using var hold = ApplyHold.Install(cluster.Nodes[0]);
         await cluster.StartNodeAsync(0);
         var node = await cluster.WaitForLeaderAsync();
         await using var blocked = await RespTestClient.ConnectAsync(node.RespPort);
         await using var other = await RespTestClient.ConnectAsync(node.RespPort);
         await using var later = await RespTestClient.ConnectAsync(node.RespPort);
-        try
-        {
-            var read = blocked.SendAsync(pop);
-            await BlockedClients.WaitForAsync(other, 1);
-            Assert.Equal("OK", (await other.SendAsync("MULTI")).Text());
-            await other.SendAsync("LPUSH", "list", "a");
-            await other.SendAsync("DEL", "list");
-            await other.SendAsync("SET", "list", "foo");
 
-            // The second entry from here is the woken pop's retry (the first is the EXEC).
-            Volatile.Write(ref countdown, 2);
-            Assert.Equal("[:1, :1, +OK]", (await other.SendAsync("EXEC")).ToString());
-            await entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
-            var committed = node.Raft.Log.LastCommittedEntryIndex;
-            await later.SendRawAsync("*2\r\n$3\r\nDEL\r\n$4\r\nlist\r\n*3\r\n$5\r\nLPUSH\r\n$4\r\nlist\r\n$1\r\nb\r\n"u8.ToArray());
-            for (var i = 0; i < 300 && node.Raft.Log.LastCommittedEntryIndex == committed; i++)
-                await Task.Delay(10);
-            await Task.Delay(100);
-            release.Set();
+        var read = blocked.SendAsync(pop);
+        await BlockedClients.WaitForAsync(other, 1);
+        await QueuePushDeleteAndSetAsync(other);
 
-            Assert.Equal(":1", (await later.ReadReplyAsync()).ToString());
-            Assert.Equal(":1", (await later.ReadReplyAsync()).ToString());
-            Assert.Equal("$b", (await read.WaitAsync(TimeSpan.FromSeconds(30))).ToString());
-        }
-        finally
-        {
-            release.Set();
-        }
+        // The second entry from here is the woken pop's retry (the first is the EXEC).
+        hold.HoldApply(2);
+        Assert.Equal("[:1, :1, +OK]", (await other.SendAsync("EXEC")).ToString());
+        await hold.Entered.WaitAsync(TimeSpan.FromSeconds(30));
+        await later.SendRawAsync("*2\r\n$3\r\nDEL\r\n$4\r\nlist\r\n*3\r\n$5\r\nLPUSH\r\n$4\r\nlist\r\n$1\r\nb\r\n"u8.ToArray());
+        await Task.Delay(100);
+        hold.Release();
+
+        Assert.Equal(":1", (await later.ReadReplyAsync()).ToString());
+        Assert.Equal(":1", (await later.ReadReplyAsync()).ToString());
+        Assert.Equal("$b", (await read.WaitAsync(TimeSpan.FromSeconds(30))).ToString());
+    }
+
+    // The transaction of the suite's "LPUSH + DEL + SET should not awake blocked client", queued; the caller sends EXEC.
+    private static async Task QueuePushDeleteAndSetAsync(RespTestClient client)
+    {
+        Assert.Equal("OK", (await client.SendAsync("MULTI")).Text());
+        Assert.Equal("+QUEUED", (await client.SendAsync("LPUSH", "list", "a")).ToString());
+        Assert.Equal("+QUEUED", (await client.SendAsync("DEL", "list")).ToString());
+        Assert.Equal("+QUEUED", (await client.SendAsync("SET", "list", "foo")).ToString());
     }
 }

@@ -1,6 +1,5 @@
 using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.DependencyInjection;
-using RaftKV.Node.Raft;
 using RaftKV.Node.Server;
 using RaftKV.Node.Tests.Infrastructure;
 
@@ -18,21 +17,7 @@ public sealed class LongApplyTests
     public async Task AnApplyThatHoldsTheStateForSeconds_HoldsNoPoolThread_ReadsWaitWithoutBlocking_AndTheLeaderStays()
     {
         await using var cluster = TestCluster.Create(3);
-        var holding = new int[cluster.Nodes.Count];
-        var entered = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var release = new ManualResetEventSlim();
-        foreach (var node in cluster.Nodes)
-        {
-            var index = node.Index;
-            node.TestServices = services => services.AddSingleton<Action<KvStateMachine>>(machine => machine.WhileApplying = _ =>
-            {
-                if (Interlocked.Exchange(ref holding[index], 0) != 1)
-                    return;
-                entered.TrySetResult(Thread.CurrentThread.IsThreadPoolThread);
-                release.Wait(TimeSpan.FromSeconds(30));
-            });
-        }
-
+        var holds = cluster.Nodes.Select(ApplyHold.Install).ToList();
         foreach (var node in cluster.Nodes)
             await cluster.StartNodeAsync(node.Index);
         var leader = await cluster.WaitForLeaderAsync();
@@ -52,9 +37,10 @@ public sealed class LongApplyTests
         try
         {
             // The leader's next entry holds the state, as a long SORT ... STORE does, until the test lets it go.
-            Volatile.Write(ref holding[leader.Index], 1);
+            var hold = holds[leader.Index];
+            hold.HoldApply();
             var set = writer.SendAsync("SET", "k", "after");
-            var onPoolThread = await entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            var onPoolThread = await hold.Entered.WaitAsync(TimeSpan.FromSeconds(30));
             Assert.False(onPoolThread, "the applier ran on a thread-pool thread");
 
             // Reads of the state return at once, pending, rather than blocking their caller (before: the caller's
@@ -81,12 +67,12 @@ public sealed class LongApplyTests
             var gets = readers.Select(static r => r.SendAsync("GET", "k")).ToList();
             var pings = await Task.WhenAll(pingers.Select(static p => p.SendAsync("PING"))).WaitAsync(TimeSpan.FromSeconds(20));
             Assert.All(pings, static reply => Assert.Equal("PONG", reply.Text()));
-            Assert.False(release.IsSet);
+            Assert.False(hold.IsReleased);
             Assert.All(gets, static get => Assert.False(get.IsCompleted));
 
             // Held past the longest election timeout: the followers still hear from the leader.
             await Task.Delay(TimeSpan.FromSeconds(3));
-            release.Set();
+            hold.Release();
             Assert.Equal("OK", (await set.WaitAsync(TimeSpan.FromSeconds(20))).Text());
             Assert.Equal(1, await idle.AsTask().WaitAsync(TimeSpan.FromSeconds(20)));
             Assert.Equal(1, await any.AsTask().WaitAsync(TimeSpan.FromSeconds(20)));
@@ -98,7 +84,8 @@ public sealed class LongApplyTests
         }
         finally
         {
-            release.Set();
+            foreach (var held in holds)
+                held.Dispose();
             foreach (var client in readers.Concat(pingers))
                 await client.DisposeAsync();
         }
@@ -110,36 +97,20 @@ public sealed class LongApplyTests
     public async Task AWatchThatWaitsForAnApplyPastTheCommandTimeout_AnswersAnUnconfirmedRead_AndTheConnectionGoesOn()
     {
         await using var cluster = TestCluster.Create(1, new() { ["CommandTimeoutMs"] = "1000" });
-        var holding = 0;
-        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var release = new ManualResetEventSlim();
-        cluster.Nodes[0].TestServices = services => services.AddSingleton<Action<KvStateMachine>>(machine => machine.WhileApplying = _ =>
-        {
-            if (Interlocked.Exchange(ref holding, 0) != 1)
-                return;
-            entered.TrySetResult();
-            release.Wait(TimeSpan.FromSeconds(30));
-        });
+        using var hold = ApplyHold.Install(cluster.Nodes[0]);
         await cluster.StartNodeAsync(0);
         var node = await cluster.WaitForLeaderAsync();
         await using var writer = await RespTestClient.ConnectAsync(node.RespPort);
         await using var watcher = await RespTestClient.ConnectAsync(node.RespPort);
         for (var i = 0; i < 100 && (await writer.SendAsync("SET", "k", "before")).Text() != "OK"; i++)
             await Task.Delay(100);
-        try
-        {
-            Volatile.Write(ref holding, 1);
-            var set = writer.SendAsync("SET", "k", "after");
-            await entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
-            Assert.Equal("-" + RaftKV.Node.Execution.CommandExecutor.ReadFailed, (await watcher.SendAsync("WATCH", "k").WaitAsync(TimeSpan.FromSeconds(20))).Text());
-            release.Set();
-            await set.WaitAsync(TimeSpan.FromSeconds(20));
-            Assert.Equal("OK", (await watcher.SendAsync("WATCH", "k")).Text());
-            Assert.Equal("after", (await watcher.SendAsync("GET", "k")).Text());
-        }
-        finally
-        {
-            release.Set();
-        }
+        hold.HoldApply();
+        var set = writer.SendAsync("SET", "k", "after");
+        await hold.Entered.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("-" + RaftKV.Node.Execution.CommandExecutor.ReadFailed, (await watcher.SendAsync("WATCH", "k").WaitAsync(TimeSpan.FromSeconds(20))).Text());
+        hold.Release();
+        await set.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal("OK", (await watcher.SendAsync("WATCH", "k")).Text());
+        Assert.Equal("after", (await watcher.SendAsync("GET", "k")).Text());
     }
 }

@@ -22,9 +22,12 @@ internal sealed class NodeGauges
     private readonly MemberProgress _progress;
 
     // The keyspace figures as last read: a scrape while an entry is being applied shows these rather than wait for it.
-    private KeyspaceFigures _keyspace = new(0, 0, 0);
+    private KeyspaceFigures _keyspace = KeyspaceFigures.None;
 
-    private sealed record KeyspaceFigures(long Keys, long Expiring, long Expired);
+    private sealed record KeyspaceFigures(long Keys, long Expiring, long Expired)
+    {
+        public static readonly KeyspaceFigures None = new(0, 0, 0);
+    }
 
     public NodeGauges(NodeMetrics metrics, RaftHost raft, ClientRegistry clients, PubSubBroker pubSub, DiskSpaceGuard disk, MemberProgress progress)
     {
@@ -123,7 +126,7 @@ internal sealed class NodeGauges
     private KeyspaceFigures Keyspace()
     {
         if (!_raft.IsStarted)
-            return new(0, 0, 0);
+            return KeyspaceFigures.None;
         if (_raft.StateMachine.TryReadNow(static s => new KeyspaceFigures(s.KeyCount, s.ExpiringKeyCount, s.ExpiredKeyCount), out var now))
             Volatile.Write(ref _keyspace, now);
         return Volatile.Read(ref _keyspace);
