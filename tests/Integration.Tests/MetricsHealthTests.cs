@@ -174,11 +174,20 @@ public sealed class MetricsHealthTests
         var body = "";
         while (DateTime.UtcNow < deadline)
         {
-            using var response = await http.GetAsync(url);
-            last = (int)response.StatusCode;
-            body = await response.Content.ReadAsStringAsync();
-            if (last == expected)
-                return;
+            // A node that answers RESP may not listen on its metrics port yet (a loaded machine starts it later).
+            try
+            {
+                using var response = await http.GetAsync(url);
+                last = (int)response.StatusCode;
+                body = await response.Content.ReadAsStringAsync();
+                if (last == expected)
+                    return;
+            }
+            catch (HttpRequestException e) when (e.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
+            {
+                body = e.Message;
+            }
+
             await Task.Delay(200);
         }
 
