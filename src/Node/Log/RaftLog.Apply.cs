@@ -79,7 +79,7 @@ internal sealed partial class RaftLog
         }
     }
 
-    private void TriggerApply() => Wake(_applyTrigger);
+    private void TriggerApply() => _applyWanted.Set();
 
     private static void Wake(SemaphoreSlim trigger)
     {
@@ -107,7 +107,8 @@ internal sealed partial class RaftLog
         {
             while (true)
             {
-                _applyTrigger.Wait(token);
+                _applyWanted.Wait(token);
+                _applyWanted.Reset();
                 _applyGate.Wait(token);
                 try
                 {

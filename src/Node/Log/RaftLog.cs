@@ -37,7 +37,10 @@ internal sealed partial class RaftLog : WriteAheadLog, IPersistentState, IAuditT
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SemaphoreSlim _applyGate = new(1, 1);
-    private readonly SemaphoreSlim _applyTrigger = new(0, 1);
+    // Set when there may be committed entries to apply; the applier resets it before it reads the commit index. No spin
+    // before blocking (SemaphoreSlim spins with sched_yield first: 5% of a follower's CPU under SET -c 50, with three
+    // nodes sharing two cores).
+    private readonly ManualResetEventSlim _applyWanted = new(false, spinCount: 0);
     private readonly SemaphoreSlim _compactTrigger = new(0, 1);
     private readonly CancellationTokenSource _lifetime = new();
     private readonly ConcurrentDictionary<long, object> _contexts = new();
