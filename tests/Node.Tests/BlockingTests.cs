@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using RaftKV.Node.Raft;
 using RaftKV.Node.Execution;
 using RaftKV.Protocol.Commands;
 using RaftKV.Node.Tests.Infrastructure;
@@ -127,14 +129,17 @@ public sealed class BlockingTests
         await BlockedClients.WaitForAsync(other, 1);
         await QueuePushDeleteAndSetAsync(other);
 
-        // The second entry from here is the woken pop's retry (the first is the EXEC).
+        // The second entry from here is the woken pop's retry (the first is the EXEC, answered once the retry has applied,
+        // as Redis answers it after looking at the blocked client).
         hold.HoldApply(2);
-        Assert.Equal("[:1, :1, +OK]", (await other.SendAsync("EXEC")).ToString());
+        var exec = other.SendAsync("EXEC");
         await hold.Entered.WaitAsync(TimeSpan.FromSeconds(30));
         await later.SendRawAsync("*2\r\n$3\r\nDEL\r\n$4\r\nlist\r\n*3\r\n$5\r\nLPUSH\r\n$4\r\nlist\r\n$1\r\nb\r\n"u8.ToArray());
         await Task.Delay(100);
+        Assert.False(exec.IsCompleted);
         hold.Release();
 
+        Assert.Equal("[:1, :1, +OK]", (await exec.WaitAsync(TimeSpan.FromSeconds(30))).ToString());
         Assert.Equal(":1", (await later.ReadReplyAsync()).ToString());
         Assert.Equal(":1", (await later.ReadReplyAsync()).ToString());
         Assert.Equal("$b", (await read.WaitAsync(TimeSpan.FromSeconds(30))).ToString());
@@ -147,5 +152,41 @@ public sealed class BlockingTests
         Assert.Equal("+QUEUED", (await client.SendAsync("LPUSH", "list", "a")).ToString());
         Assert.Equal("+QUEUED", (await client.SendAsync("DEL", "list")).ToString());
         Assert.Equal("+QUEUED", (await client.SendAsync("SET", "list", "foo")).ToString());
+    }
+
+    /// <summary>
+    /// Redis serves the clients a push unblocks before its next command: once RPUSH list1 has answered, a chain of
+    /// BLMOVEs it unblocked (list1 -> list2 -> list3) has run, and nobody sees the element half way (the suite's
+    /// "Linked LMOVEs"). Each apply is slowed by 300 ms, so the pops that serve them (entries of their own) land well
+    /// after the push's entry: before, LRANGE list1 after the push's reply still found the element.
+    /// </summary>
+    [Fact]
+    public async Task APush_IsAnsweredAfterTheChainOfClientsItUnblocked_WasServed()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = cluster.Nodes[0];
+        await cluster.StopNodeAsync(node.Index);
+        var slow = 0;
+        node.TestServices = services => services.AddSingleton<Action<KvStateMachine>>(machine => machine.BeforeApply = _ =>
+            Volatile.Read(ref slow) == 1 ? Task.Delay(300) : Task.CompletedTask);
+        await cluster.StartNodeAsync(node.Index);
+        await cluster.WaitForLeaderAsync();
+        await using var first = await RespTestClient.ConnectAsync(node.RespPort);
+        await using var second = await RespTestClient.ConnectAsync(node.RespPort);
+        await using var client = await RespTestClient.ConnectAsync(node.RespPort);
+
+        var firstMove = first.SendAsync("BLMOVE", "list1", "list2", "RIGHT", "LEFT", "0");
+        await BlockedClients.WaitForAsync(client, 1);
+        var secondMove = second.SendAsync("BLMOVE", "list2", "list3", "LEFT", "RIGHT", "0");
+        await BlockedClients.WaitForAsync(client, 2);
+
+        Volatile.Write(ref slow, 1);
+        Assert.Equal("1", (await client.SendAsync("RPUSH", "list1", "foo")).Text());
+        Assert.Equal("[]", (await client.SendAsync("LRANGE", "list1", "0", "-1")).ToString());
+        Assert.Equal("[]", (await client.SendAsync("LRANGE", "list2", "0", "-1")).ToString());
+        Assert.Equal("[$foo]", (await client.SendAsync("LRANGE", "list3", "0", "-1")).ToString());
+        Volatile.Write(ref slow, 0);
+        Assert.Equal("foo", (await firstMove.WaitAsync(TimeSpan.FromSeconds(10))).Text());
+        Assert.Equal("foo", (await secondMove.WaitAsync(TimeSpan.FromSeconds(10))).Text());
     }
 }

@@ -8,6 +8,14 @@ namespace RaftKV.Node.Execution;
 /// write; the first waiter on a touched key is woken and proposes its command again as a new log entry (the pop that
 /// serves it is itself an entry, so every replica applies it). Keys are byte strings held as Latin-1 strings.
 /// </summary>
+/// <remarks>
+/// Redis serves the clients a write unblocks before it runs another command, so once the write's reply is out, nobody
+/// sees the element in between (the suite's "Linked LMOVEs": RPUSH list1 with BLMOVE list1 list2 and BLMOVE list2 list3
+/// blocked, then LRANGE list1, list2 and list3). Here the serving pops are later entries, so the wake is tracked: each
+/// wake is a task (<see cref="Touched"/> returns them) that completes once the woken client's next attempt has applied
+/// (served or blocked again), or, when the client leaves the queue, once the next waiter it woke on its way out has
+/// done the same. The group commit answers the write that woke them after that task.
+/// </remarks>
 internal sealed class BlockingWaiters
 {
     private readonly Lock _lock = new();
@@ -19,10 +27,39 @@ internal sealed class BlockingWaiters
 
     public sealed class Waiter(IReadOnlyList<string> keys)
     {
+        private TaskCompletionSource? _wake;
+
+        private volatile bool _attempting = true;
+
         public IReadOnlyList<string> Keys { get; } = keys;
+
+        /// <summary>
+        /// Set except while the waiter waits for its signal: from its registration (an XREAD's read of its ids, its first
+        /// attempt) and while an attempt is proposed and until its reply is back. A write applied meanwhile (its own pop
+        /// that pushes to a key it waits on, or another client's) still signals it, but the write's reply does not wait
+        /// for it: that reply, or a read placed in the same entry, could be what the waiter is waiting for.
+        /// </summary>
+        public bool Attempting
+        {
+            get => _attempting;
+            set => _attempting = value;
+        }
 
         /// <summary>Released when a key of this waiter may have become non-empty.</summary>
         public SemaphoreSlim Signal { get; } = new(0);
+
+        /// <summary>
+        /// The wake this waiter has not yet taken (<see cref="TakeWake"/>) after its signal; completed by the caller once
+        /// the attempt it makes after taking it has applied. Called under the registry's lock.
+        /// </summary>
+        internal Task Wake()
+        {
+            var wake = _wake ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return wake.Task;
+        }
+
+        /// <summary>The wake signalled so far, taken by the waiter as it leaves its wait to try again.</summary>
+        public TaskCompletionSource? TakeWake() => Interlocked.Exchange(ref _wake, null);
     }
 
     public static string Key(byte[] key) => Encoding.Latin1.GetString(key);
@@ -44,9 +81,14 @@ internal sealed class BlockingWaiters
         return waiter;
     }
 
-    /// <summary>Removes a waiter that was served, timed out or cancelled, and wakes the next waiter on its keys.</summary>
-    public void Remove(Waiter waiter)
+    /// <summary>
+    /// Removes a waiter that was served, timed out or cancelled, and wakes the next waiter on its keys (an element may be
+    /// left for it). <paramref name="taken"/>, the wake the waiter took for its last attempt, and any wake it has not
+    /// taken complete once those next waiters' attempts have (at once if it woke nobody).
+    /// </summary>
+    public void Remove(Waiter waiter, TaskCompletionSource? taken = null)
     {
+        List<Task>? next = null;
         lock (_lock)
         {
             _count--;
@@ -56,40 +98,87 @@ internal sealed class BlockingWaiters
                     continue;
                 queue.Remove(waiter);
                 if (queue.Count == 0)
+                {
                     _byKey.Remove(key);
+                }
                 else
-                    queue.First!.Value.Signal.Release();
+                {
+                    if (Wake(queue.First!.Value) is { } wake)
+                        (next ??= []).Add(wake);
+                }
             }
         }
 
         waiter.Signal.Dispose();
+        var left = waiter.TakeWake();
+        if (taken is null && left is null)
+            return;
+        if (next is null)
+        {
+            taken?.TrySetResult();
+            left?.TrySetResult();
+            return;
+        }
+
+        _ = Task.WhenAll(next).ContinueWith(
+            _ =>
+            {
+                taken?.TrySetResult();
+                left?.TrySetResult();
+            },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
-    /// <summary>Called for each applied write: wakes the first waiter of every key among its arguments.</summary>
-    public void Touched(byte[][] arguments)
+    /// <summary>
+    /// Called for each applied write: wakes the first waiter of every key among its arguments. Returns what completes
+    /// once the woken waiters have tried again (null if none waits on those keys).
+    /// </summary>
+    public Task? Touched(byte[][] arguments)
     {
+        List<Task>? woken = null;
         lock (_lock)
         {
             if (_byKey.Count == 0)
-                return;
+                return null;
             foreach (var argument in arguments)
             {
-                if (_byKey.TryGetValue(Key(argument), out var queue) && queue.First is { } first && first.Value.Signal.CurrentCount == 0)
-                    first.Value.Signal.Release();
+                if (_byKey.TryGetValue(Key(argument), out var queue) && queue.First is { } first && Wake(first.Value) is { } wake)
+                    (woken ??= []).Add(wake);
             }
         }
+
+        return Combined(woken);
     }
 
-    /// <summary>Wakes the first waiter of every key (after a flush, which names no key).</summary>
-    public void TouchedAll()
+    /// <summary>Wakes the first waiter of every key (after a flush, which names no key); as <see cref="Touched"/>.</summary>
+    public Task? TouchedAll()
     {
+        List<Task>? woken = null;
         lock (_lock)
         {
             foreach (var queue in _byKey.Values)
             {
-                if (queue.First is { } first && first.Value.Signal.CurrentCount == 0)
-                    first.Value.Signal.Release();
+                if (queue.First is { } first && Wake(first.Value) is { } wake)
+                    (woken ??= []).Add(wake);
             }
         }
+
+        return Combined(woken);
     }
+
+    // Under the lock: the signal once (a waiter signalled and not yet woken is not signalled twice), its wake unless it is
+    // attempting (Waiter.Attempting).
+    private static Task? Wake(Waiter waiter)
+    {
+        if (waiter.Signal.CurrentCount == 0)
+            waiter.Signal.Release();
+        return waiter.Attempting ? null : waiter.Wake();
+    }
+
+    private static Task? Combined(List<Task>? tasks) => tasks switch
+    {
+        null => null,
+        [var one] => one,
+        _ => Task.WhenAll(tasks),
+    };
 }

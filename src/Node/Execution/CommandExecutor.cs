@@ -238,6 +238,7 @@ internal sealed partial class CommandExecutor(
 
         var leaderChanged = raft.LeaderChangeToken;
         var waiter = waiters.Add(keys.Select(BlockingWaiters.Key).ToList());
+        TaskCompletionSource? wake = null;
         using var wait = new BlockedWait();
         caller.Wait = wait;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token, leaderChanged, wait.Token);
@@ -264,7 +265,12 @@ internal sealed partial class CommandExecutor(
                     reply = BlockingCommand.AfterWake(spec.Id, reply, () => KeysAreStreams(keys));
                 if (reply is not NullReply { Kind: NullKind.Array })
                     return reply;
+
+                // Blocked again: the write that woke it may be answered (BlockingWaiters' remarks).
+                wake?.TrySetResult();
+                wake = null;
                 caller.IsBlocked = true;
+                waiter.Attempting = false;
                 try
                 {
                     await waiter.Signal.WaitAsync(deadline.Token).ConfigureAwait(false);
@@ -277,6 +283,8 @@ internal sealed partial class CommandExecutor(
                     return wait.Token.IsCancellationRequested && wait.AsError ? Reply.Error(BlockedWait.UnblockedError) : Reply.NullArray;
                 }
 
+                waiter.Attempting = true;
+                wake = waiter.TakeWake();
                 if (!raft.IsLeader)
                     return Reply.Error(Unblocked);
                 woken = true;
@@ -286,7 +294,7 @@ internal sealed partial class CommandExecutor(
         {
             caller.IsBlocked = false;
             caller.Wait = null;
-            waiters.Remove(waiter);
+            waiters.Remove(waiter, wake);
         }
     }
 

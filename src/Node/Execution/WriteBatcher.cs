@@ -193,6 +193,13 @@ internal sealed partial class WriteBatcher : IDisposable
                 await _raft.Cluster.ReplicateAsync(LogEntryCodec.Encode(single), pending, timeout.Token).ConfigureAwait(false);
                 _raft.ConfirmRound(round);
                 _metrics.EntryReplicated(1, started);
+                if (pending.Hold is { IsCompleted: false } held)
+                {
+                    only.MarkApplied();
+                    _ = AfterHoldAsync(held, () => Answer(only, pending.Completion));
+                    return;
+                }
+
                 Answer(only, pending.Completion);
                 return;
             }
@@ -220,26 +227,17 @@ internal sealed partial class WriteBatcher : IDisposable
             await _raft.Cluster.ReplicateAsync(entry, context, timeout.Token).ConfigureAwait(false);
             _raft.ConfirmRound(round);
             _metrics.EntryReplicated(commands.Count, started);
-            int write = 0, read = 0;
-            foreach (var item in batch)
+            if (context.Hold is { IsCompleted: false } hold)
             {
-                if (item.Command is null)
-                {
-                    if (context.TryGetReadReply(read, out var reply))
-                        item.Settle(reply);
-                    else
-                        Answer(item, context.ReadCompletion(read));
-                    read++;
-                }
-                else
-                {
-                    if (context.TryGetReply(write, out var reply))
-                        item.Settle(reply);
-                    else
-                        Answer(item, context.Completion(write));
-                    write++;
-                }
+                // The batch's list goes back to the batcher once this returns: the answers use a copy.
+                var items = batch.ToArray();
+                foreach (var item in items)
+                    item.MarkApplied();
+                _ = AfterHoldAsync(hold, () => AnswerBatch(items, context));
+                return;
             }
+
+            AnswerBatch(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(batch), context);
         }
         catch (Exception e)
         {
@@ -248,6 +246,40 @@ internal sealed partial class WriteBatcher : IDisposable
                 LogBatchFailed(batch.Count, e.Message);
             foreach (var item in batch)
                 item.Settle(Reply.Error(item.Unknown));
+        }
+    }
+
+    /// <summary>
+    /// Answers an applied entry's commands after the blocked clients its writes woke have tried again (Redis serves them
+    /// before its next command; BlockingWaiters' remarks), or after the command timeout if they have not by then.
+    /// </summary>
+    private async Task AfterHoldAsync(Task hold, Action answer)
+    {
+        await hold.WaitAsync(TimeSpan.FromMilliseconds(_options.CommandTimeoutMs)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        answer();
+    }
+
+    private void AnswerBatch(ReadOnlySpan<QueuedReply> batch, BatchedWrite context)
+    {
+        int write = 0, read = 0;
+        foreach (var item in batch)
+        {
+            if (item.Command is null)
+            {
+                if (context.TryGetReadReply(read, out var reply))
+                    item.Settle(reply);
+                else
+                    Answer(item, context.ReadCompletion(read));
+                read++;
+            }
+            else
+            {
+                if (context.TryGetReply(write, out var reply))
+                    item.Settle(reply);
+                else
+                    Answer(item, context.Completion(write));
+                write++;
+            }
         }
     }
 

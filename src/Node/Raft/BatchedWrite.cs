@@ -53,6 +53,15 @@ internal sealed class BatchedWrite
 
     public void Complete(int index, Reply reply) => Set(_replies, index, reply);
 
+    private Task? _hold;
+
+    /// <summary>Set at apply when the entry woke blocked clients: its replies go out once they have tried again (<see cref="WakeHold"/>).</summary>
+    public Task? Hold
+    {
+        get => Volatile.Read(ref _hold);
+        set => Volatile.Write(ref _hold, value);
+    }
+
     /// <summary>
     /// Hands over, in order, the reads placed before the command at <paramref name="position"/> (the entry's command
     /// count for those after its last) with the completion of each. The applier calls it in position order.

@@ -111,8 +111,11 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// </summary>
     public Func<LogCommand, Reply>? Publisher { get; set; }
 
-    /// <summary>Called with the arguments of every applied client command (wakes blocked clients on the leader).</summary>
-    public Action<byte[][]>? Touched { get; set; }
+    /// <summary>
+    /// Called with the arguments of every applied client command (wakes blocked clients on the leader); returns what
+    /// completes once the clients it woke have tried again, which the entry's replies wait for (<see cref="WakeHold"/>).
+    /// </summary>
+    public Func<byte[][], Task?>? Touched { get; set; }
 
     /// <summary>Told each command a script or function runs, at apply or in a read (feeds MONITOR clients).</summary>
     public Action<byte[][]>? ScriptCallObserver
@@ -125,7 +128,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// Called after an applied FLUSHALL or FLUSHDB, which changes keys without naming them: every blocked client looks
     /// again (an XREADGROUP whose stream is gone is answered with an error, as in Redis).
     /// </summary>
-    public Action? TouchedAll { get; set; }
+    public Func<Task?>? TouchedAll { get; set; }
 
     /// <summary>Told the keys each applied command changed, while it listens (CLIENT TRACKING).</summary>
     public IKeyChangeSink? KeyChanges { get; set; }
@@ -308,6 +311,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         }
 
         _lock.EnterWriteLock();
+        _wakeHolds = null;
         var keyChanges = KeyChanges is { IsListening: true } sink ? sink : null;
         _store.RecordsKeyChanges = keyChanges is not null || Watch is not null;
         try
@@ -349,6 +353,12 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         {
             // The slices point into the payload, which the log may reuse once this returns.
             _batchEntries.Clear();
+            if (_wakeHolds is { } holds)
+            {
+                WakeHold.Attach(context, holds);
+                _wakeHolds = null;
+            }
+
             // Inside the lock, so that a backup begun under it is labelled with the index its state reflects.
             Volatile.Write(ref _appliedIndex, index);
             keyChanges?.EntryApplied();
@@ -399,6 +409,15 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         }
     }
 
+    // The wakes of blocked clients made by the entry being applied (applier thread, under the write lock).
+    private List<Task>? _wakeHolds;
+
+    private void HoldFor(Task? wake)
+    {
+        if (wake is not null)
+            (_wakeHolds ??= []).Add(wake);
+    }
+
     /// <summary>What follows a command's apply once its reply is final: its script's messages, the blocked clients it wakes.</summary>
     private Reply AfterApply(LogCommand command, Reply reply)
     {
@@ -423,9 +442,9 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         // name locks, not keys, and wake nobody.
         if (reply is not NullReply { Kind: NullKind.Array } && !command.Command.IsLockWrite()
             && command.Command != CommandId.LockLeaseExtend)
-            Touched?.Invoke(command.Arguments);
+            HoldFor(Touched?.Invoke(command.Arguments));
         if (command.Command is CommandId.Flushall or CommandId.Flushdb)
-            TouchedAll?.Invoke();
+            HoldFor(TouchedAll?.Invoke());
         return reply;
     }
 

@@ -19,4 +19,13 @@ internal sealed class PendingWrite
     public Task<Reply> Completion => _reply.Task;
 
     public void Complete(Reply reply) => _reply.TrySetResult(reply);
+
+    private Task? _hold;
+
+    /// <summary>Set at apply when the entry woke blocked clients: its replies go out once they have tried again (<see cref="WakeHold"/>).</summary>
+    public Task? Hold
+    {
+        get => Volatile.Read(ref _hold);
+        set => Volatile.Write(ref _hold, value);
+    }
 }
