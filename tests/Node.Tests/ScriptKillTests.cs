@@ -65,6 +65,29 @@ public sealed class ScriptKillTests
         Assert.Equal(":8", (await read.WaitAsync(TimeSpan.FromSeconds(30))).ToString());
     }
 
+    // A long script that pushes to a key a client is blocked on ends in a decision entry, and a second long script is
+    // queued behind it. The decision's reply was held for the woken client (BlockingWaiters), whose pop is queued behind
+    // the second script, which needs the decider's next decision: nothing moved until the hold's bound (a quarter of
+    // the command timeout, 60 s here). The decision's reply is never held.
+    [Fact]
+    public async Task AScriptThatWakesABlockedClient_DoesNotStallTheNextLongScript()
+    {
+        await using var cluster = await TestCluster.StartAsync(1, new() { ["CommandTimeoutMs"] = "240000" });
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var blocked = await RespTestClient.ConnectAsync(leader.RespPort);
+        await using var first = await RespTestClient.ConnectAsync(leader.RespPort);
+        await using var second = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        var pop = blocked.SendAsync("BLPOP", "one", "0");
+        await BlockedClients.WaitForAsync(first, 1);
+        var one = first.SendAsync("EVAL", LongScript, "1", "one");
+        await WaitForSuspensionAsync(leader);
+        var two = second.SendAsync("EVAL", LongScript, "1", "two");
+        Assert.IsType<IntegerReply>(await one.WaitAsync(TimeSpan.FromSeconds(110)));
+        Assert.IsType<IntegerReply>(await two.WaitAsync(TimeSpan.FromSeconds(45)));
+        Assert.StartsWith("[$one, ", (await pop.WaitAsync(TimeSpan.FromSeconds(30))).ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ContinuedAndKilledScripts_AgreeOnEveryReplica_AlsoAfterAFollowerRestartsAndReplays()
     {

@@ -35,7 +35,8 @@ internal sealed partial class WriteBatcher : IDisposable
     private bool _draining;
     private Timer? _sweeper;
 
-    // The last command queued: batches are settled in queue order, so when it is settled every earlier one is.
+    // The last command queued: batches are applied and settled in queue order, so when it is settled every earlier one
+    // is, or is applied and held for the blocked clients it woke (AfterHoldAsync), which is what the callers need.
     private QueuedReply? _last;
 
     public WriteBatcher(RaftHost raft, IOptions<NodeOptions> options, ILogger<WriteBatcher> logger, Diagnostics.NodeMetrics metrics)
@@ -251,11 +252,12 @@ internal sealed partial class WriteBatcher : IDisposable
 
     /// <summary>
     /// Answers an applied entry's commands after the blocked clients its writes woke have tried again (Redis serves them
-    /// before its next command; BlockingWaiters' remarks), or after the command timeout if they have not by then.
+    /// before its next command; BlockingWaiters' remarks), or after a quarter of the command timeout if they have not by
+    /// then: a write relayed by a follower waits the command timeout in all, commit included.
     /// </summary>
     private async Task AfterHoldAsync(Task hold, Action answer)
     {
-        await hold.WaitAsync(TimeSpan.FromMilliseconds(_options.CommandTimeoutMs)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await hold.WaitAsync(TimeSpan.FromMilliseconds(_options.CommandTimeoutMs / 4.0)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         answer();
     }
 

@@ -55,9 +55,14 @@ internal sealed partial class KvStateMachine
             {
                 // Decide first: `complete?.Invoke(Decide(...))` would skip the decision where there is no completion
                 // (followers, replay), since ?. short-circuits the argument too; they then stayed suspended forever.
+                // The wakes of the script's end and of the commands drained behind it hold nothing: this entry's reply
+                // is what the decider waits for before it proposes the next decision, which a client woken here may
+                // need (its pop queued behind another long script); their own replies were never held.
+                var holds = _wakeHolds;
                 var decided = Decide(current, command.Command == CommandId.ScriptKill);
                 complete.Invoke(decided);
                 Drain();
+                _wakeHolds = holds;
                 if (_suspension is null)
                     Volatile.Read(ref _idle)?.TrySetResult();
             }
