@@ -1,4 +1,5 @@
 using System.Text;
+using RaftKV.Node.Raft;
 
 namespace RaftKV.Node.Execution;
 
@@ -147,7 +148,7 @@ internal sealed class BlockingWaiters
             }
         }
 
-        return Combined(woken);
+        return WakeHold.Combine(woken);
     }
 
     /// <summary>Wakes the first waiter of every key (after a flush, which names no key); as <see cref="Touched"/>.</summary>
@@ -163,7 +164,7 @@ internal sealed class BlockingWaiters
             }
         }
 
-        return Combined(woken);
+        return WakeHold.Combine(woken);
     }
 
     // Under the lock: the signal once (a waiter signalled and not yet woken is not signalled twice), its wake unless it is
@@ -174,11 +175,4 @@ internal sealed class BlockingWaiters
             waiter.Signal.Release();
         return waiter.Attempting ? null : waiter.Wake();
     }
-
-    private static Task? Combined(List<Task>? tasks) => tasks switch
-    {
-        null => null,
-        [var one] => one,
-        _ => Task.WhenAll(tasks),
-    };
 }

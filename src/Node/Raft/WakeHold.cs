@@ -7,9 +7,17 @@ namespace RaftKV.Node.Raft;
 /// </summary>
 internal static class WakeHold
 {
+    /// <summary>One task for several wakes: null for none, the wake itself for one.</summary>
+    public static Task? Combine(List<Task>? wakes) => wakes switch
+    {
+        null or [] => null,
+        [var one] => one,
+        _ => Task.WhenAll(wakes),
+    };
+
     public static void Attach(object? context, List<Task> wakes)
     {
-        var hold = wakes.Count == 1 ? wakes[0] : Task.WhenAll(wakes);
+        var hold = Combine(wakes);
         switch (context)
         {
             case PendingWrite pending:
