@@ -110,6 +110,13 @@ public sealed class NodeOptions
     public int RaftConnectTimeoutMs { get; set; } = 400;
 
     /// <summary>
+    /// On the plaintext Raft transport, read a Raft connection only when it comes from the address of a member (see
+    /// <see cref="Raft.MemberOnlyTransport"/>); any other is closed unread. Off: any peer that reaches the Raft port is
+    /// read, as DotNext's TCP transport does. Under Tls:Raft the member certificate decides instead.
+    /// </summary>
+    public bool RaftMembersOnly { get; set; } = true;
+
+    /// <summary>
     /// The chunk size of a DotNext log (<c>data/wal</c>, written by releases before RaftKV's own log) that is carried over
     /// at start: the value it was written with.
     /// </summary>

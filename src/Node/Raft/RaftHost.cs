@@ -40,6 +40,10 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
     private readonly LeaderLease _lease;
     private readonly Diagnostics.NodeLogScope _logScope;
     private readonly Security.NodeTls _tls;
+    private MemberOnlyTransport? _transport;
+
+    // The Raft endpoints of the Members setting other than this node's: who may connect before a membership is known.
+    private readonly IPEndPoint[] _configuredPeers;
 
     // Tests' hooks into the state machine, applied before it restores (none in a real node).
     private readonly Action<KvStateMachine>[] _stateMachineSetup;
@@ -60,6 +64,42 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         _raftLoggerFactory = new Diagnostics.RepeatSummarizingLoggerFactory(loggerFactory, TimeProvider.System, TimeSpan.FromSeconds(Math.Max(1, _options.LogRepeatIntervalSeconds)));
         _logger = loggerFactory.CreateLogger<RaftHost>();
         RaftEndPoint = EndpointParser.ParseIp(_options.RaftEndpoint);
+        _configuredPeers = [.. _options.Members.Select(EndpointParser.ParseIp).Where(e => !e.Equals(RaftEndPoint))];
+    }
+
+    /// <summary>Raft connections refused because they came from no member's address (plaintext transport).</summary>
+    public long RefusedRaftConnections => _transport?.Refused ?? 0;
+
+    /// <summary>
+    /// Whether a Raft connection from <paramref name="address"/> may be read (RaftMembersOnly): it is the address of
+    /// another member of the configuration this node holds; before it knows any other member, of one in the Members
+    /// setting. A node started to join (Join, no member known yet) takes any: it cannot know beforehand which leader
+    /// will add it, and holds no data until one has.
+    /// </summary>
+    private bool IsMemberAddress(IPAddress address)
+    {
+        var peers = false;
+        if (_cluster is { } cluster)
+        {
+            foreach (var member in cluster.Members)
+            {
+                if (!member.IsRemote)
+                    continue;
+                peers = true;
+                if (member.EndPoint is IPEndPoint known && MemberOnlyTransport.Normalize(known.Address).Equals(address))
+                    return true;
+            }
+        }
+
+        if (peers)
+            return false;
+        foreach (var member in _configuredPeers)
+        {
+            if (MemberOnlyTransport.Normalize(member.Address).Equals(address))
+                return true;
+        }
+
+        return _configuredPeers.Length == 0 && _options.Join;
     }
 
     public IPEndPoint RaftEndPoint { get; }
@@ -186,19 +226,44 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
 
         _wal = await OpenLogAsync(dataDirectory, cancellationToken).ConfigureAwait(false);
 
-        var configuration = new RaftCluster.TcpConfiguration(RaftEndPoint)
+        // Plaintext: DotNext's protocol over RaftKV's own member-only transport (MemberOnlyTransport); under Tls:Raft,
+        // DotNext's TCP transport, where the handshake admits only a peer with a certificate of the cluster's CA.
+        // The same settings on either transport, written twice: DotNext's configurations take them only in an initializer.
+        _membership = new MembershipStorage(Path.Combine(dataDirectory, MembershipStorage.FileName));
+        RaftCluster.NodeConfiguration configuration;
+        if (_tls.RaftOptions() is { } ssl)
         {
-            LowerElectionTimeout = _options.ElectionTimeoutMinMs,
-            UpperElectionTimeout = _options.ElectionTimeoutMaxMs,
-            RequestTimeout = TimeSpan.FromMilliseconds(_options.RaftRequestTimeoutMs),
-            ConnectTimeout = TimeSpan.FromMilliseconds(_options.RaftConnectTimeoutMs),
-            ColdStart = false,
-            IsLeaderLeaseEnabled = _options.LeaderLease,
-            LoggerFactory = _raftLoggerFactory,
-            ConfigurationStorage = _membership = new MembershipStorage(Path.Combine(dataDirectory, MembershipStorage.FileName)),
-            WarmupRounds = Math.Max(1, _options.MemberWarmupRounds),
-            SslOptions = _tls.RaftOptions(),
-        };
+            configuration = new RaftCluster.TcpConfiguration(RaftEndPoint)
+            {
+                LowerElectionTimeout = _options.ElectionTimeoutMinMs,
+                UpperElectionTimeout = _options.ElectionTimeoutMaxMs,
+                RequestTimeout = TimeSpan.FromMilliseconds(_options.RaftRequestTimeoutMs),
+                ConnectTimeout = TimeSpan.FromMilliseconds(_options.RaftConnectTimeoutMs),
+                ColdStart = false,
+                IsLeaderLeaseEnabled = _options.LeaderLease,
+                LoggerFactory = _raftLoggerFactory,
+                ConfigurationStorage = _membership,
+                WarmupRounds = Math.Max(1, _options.MemberWarmupRounds),
+                SslOptions = ssl,
+            };
+        }
+        else
+        {
+            _transport = new MemberOnlyTransport(RaftEndPoint, _options.RaftMembersOnly ? IsMemberAddress : static _ => true, _raftLoggerFactory);
+            configuration = new RaftCluster.CustomTransportConfiguration(RaftEndPoint, _transport, _transport)
+            {
+                LowerElectionTimeout = _options.ElectionTimeoutMinMs,
+                UpperElectionTimeout = _options.ElectionTimeoutMaxMs,
+                RequestTimeout = TimeSpan.FromMilliseconds(_options.RaftRequestTimeoutMs),
+                ConnectTimeout = TimeSpan.FromMilliseconds(_options.RaftConnectTimeoutMs),
+                ColdStart = false,
+                IsLeaderLeaseEnabled = _options.LeaderLease,
+                LoggerFactory = _raftLoggerFactory,
+                ConfigurationStorage = _membership,
+                WarmupRounds = Math.Max(1, _options.MemberWarmupRounds),
+            };
+        }
+
         configuration.Metadata[RespMetadataKey] = _options.RespAdvertised;
         if (await SeedMembershipAsync(_membership, dataDirectory, fresh, cancellationToken).ConfigureAwait(false) && ((IPersistentState)_wal).Term > 0)
         {

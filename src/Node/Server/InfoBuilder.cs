@@ -274,6 +274,7 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         Line(text, "raft_dropped_log_tails", raft.Log.DroppedTails);
         Line(text, "raft_rejected_leader_appends", raft.Log.RejectedLeaderAppends);
         Line(text, "raft_cut_append_batches", raft.Log.CutBatches);
+        Line(text, "raft_refused_connections", raft.RefusedRaftConnections);
         var members = cluster.Members.Select(static m => m.EndPoint.ToString() ?? "?").Order(StringComparer.Ordinal).ToList();
         Line(text, "raft_members", string.Join(',', members));
         Line(text, "raft_members_count", members.Count);

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using RaftKV.Integration.Tests.Infrastructure;
+
+namespace RaftKV.Integration.Tests;
+
+/// <summary>
+/// On the plaintext Raft transport a node reads Raft messages only from the addresses of its members (RaftMembersOnly,
+/// the default): a process elsewhere that reaches the Raft port is closed unread. Before, DotNext's TCP server read
+/// anyone's messages, and one byte (message type 2, "resign") made the leader step down. Nodes listen on 127.0.0.1;
+/// the outsider connects from 127.0.0.2, another address of the same loopback.
+/// </summary>
+[Collection(ProcessCollection.Name)]
+public sealed partial class RaftMembersOnlyTests
+{
+    private const byte ResignMessage = 2;
+
+    [Fact]
+    public async Task AnOutsidersResignRequest_IsRefusedUnread_AndTheLeaderStays()
+    {
+        await using var cluster = await ProcessCluster.StartAsync();
+        var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(60));
+        var before = await InfoAsync(leader.RespPort);
+
+        Assert.True(await SendFromOutsiderAsync(leader.RaftPort, ResignMessage), "the outsider's connection stayed open");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        var after = await InfoAsync(leader.RespPort);
+        Assert.Equal(Field(before, "raft_refused_connections") + 1, Field(after, "raft_refused_connections"));
+
+        // The members' own connections (several between each pair by now) were never refused.
+        foreach (var node in cluster.Nodes)
+            Assert.Equal(0, Field(await InfoAsync(node.RespPort), "raft_refused_connections") - (node == leader ? 1 : 0));
+    }
+
+    /// <summary>The control: with RaftMembersOnly off, the same byte from the same outsider deposes the leader.</summary>
+    [Fact]
+    public async Task WithRaftMembersOnlyOff_TheSameByteMakesTheLeaderResign()
+    {
+        await using var cluster = await ProcessCluster.StartAsync(settings: new() { ["RaftKV:RaftMembersOnly"] = "false" });
+        var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(60));
+        var term = Field(await InfoAsync(leader.RespPort), "raft_term");
+
+        await SendFromOutsiderAsync(leader.RaftPort, ResignMessage);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (Field(await InfoAsync(leader.RespPort), "raft_term") == term && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
+        Assert.True(Field(await InfoAsync(leader.RespPort), "raft_term") > term, "the leader kept its term: the outsider's message was not read");
+    }
+
+    // Connects from 127.0.0.2, sends `message` and reports whether the node closed the connection within 10 s.
+    private static async Task<bool> SendFromOutsiderAsync(int raftPort, byte message)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, raftPort));
+        try
+        {
+            await socket.SendAsync(new[] { message });
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            var buffer = new byte[64];
+            while (await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token) > 0)
+            {
+            }
+
+            return true;
+        }
+        catch (SocketException)
+        {
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<string> InfoAsync(int respPort) =>
+        await RawResp.TryCommandAsync(respPort, "INFO raft") ?? throw new InvalidOperationException("INFO raft got no answer");
+
+    private static long Field(string info, string name) =>
+        long.Parse(Regex.Match(info, "^" + name + ":(\\d+)\r?$", RegexOptions.Multiline).Groups[1].Value, CultureInfo.InvariantCulture);
+}
