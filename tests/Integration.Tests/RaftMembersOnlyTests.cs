@@ -7,10 +7,11 @@ using RaftKV.Integration.Tests.Infrastructure;
 namespace RaftKV.Integration.Tests;
 
 /// <summary>
-/// On the plaintext Raft transport a node reads Raft messages only from the addresses of its members (RaftMembersOnly,
-/// the default): a process elsewhere that reaches the Raft port is closed unread. Before, DotNext's TCP server read
-/// anyone's messages, and one byte (message type 2, "resign") made the leader step down. Nodes listen on 127.0.0.1;
-/// the outsider connects from 127.0.0.2, another address of the same loopback.
+/// On the plaintext Raft transport a node reads Raft messages only from members (RaftMembersOnly, the default): a
+/// process that neither proves it holds the cluster secret nor connects from a member's address is closed unread.
+/// Before, DotNext's TCP server read anyone's messages, and one byte (message type 2, "resign") made the leader step
+/// down; with the setting off it still does (the control). Nodes listen on 127.0.0.1; the outsider connects from
+/// 127.0.0.2, another address of the same loopback. The proof path: MemberOnlyTransportTests (Node.Tests).
 /// </summary>
 [Collection(ProcessCollection.Name)]
 public sealed partial class RaftMembersOnlyTests
@@ -24,7 +25,9 @@ public sealed partial class RaftMembersOnlyTests
         var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(60));
         var before = await InfoAsync(leader.RespPort);
 
-        Assert.True(await SendFromOutsiderAsync(leader.RaftPort, ResignMessage), "the outsider's connection stayed open");
+        // A wrong proof (64 hex digits no secret made) and then the resign message.
+        var message = System.Text.Encoding.ASCII.GetBytes(new string('a', 64)).Append(ResignMessage).ToArray();
+        Assert.True(await SendFromOutsiderAsync(leader.RaftPort, message), "the outsider's connection stayed open");
         await Task.Delay(TimeSpan.FromSeconds(3));
 
         var after = await InfoAsync(leader.RespPort);
@@ -43,7 +46,7 @@ public sealed partial class RaftMembersOnlyTests
         var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(60));
         var term = Field(await InfoAsync(leader.RespPort), "raft_term");
 
-        await SendFromOutsiderAsync(leader.RaftPort, ResignMessage);
+        await SendFromOutsiderAsync(leader.RaftPort, [ResignMessage]);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (Field(await InfoAsync(leader.RespPort), "raft_term") == term && DateTime.UtcNow < deadline)
             await Task.Delay(100);
@@ -51,14 +54,14 @@ public sealed partial class RaftMembersOnlyTests
     }
 
     // Connects from 127.0.0.2, sends `message` and reports whether the node closed the connection within 10 s.
-    private static async Task<bool> SendFromOutsiderAsync(int raftPort, byte message)
+    private static async Task<bool> SendFromOutsiderAsync(int raftPort, byte[] message)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.Bind(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
         await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, raftPort));
         try
         {
-            await socket.SendAsync(new[] { message });
+            await socket.SendAsync(message);
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             var buffer = new byte[64];
             while (await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token) > 0)

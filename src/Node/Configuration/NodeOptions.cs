@@ -110,9 +110,10 @@ public sealed class NodeOptions
     public int RaftConnectTimeoutMs { get; set; } = 400;
 
     /// <summary>
-    /// On the plaintext Raft transport, read a Raft connection only when it comes from the address of a member (see
-    /// <see cref="Raft.MemberOnlyTransport"/>); any other is closed unread. Off: any peer that reaches the Raft port is
-    /// read, as DotNext's TCP transport does. Under Tls:Raft the member certificate decides instead.
+    /// On the plaintext Raft transport, read a Raft connection only from a member: one that proves it holds the cluster
+    /// secret, or comes from a member's address (see <see cref="Raft.MemberOnlyTransport"/>); any other is closed
+    /// unread. Off: DotNext's TCP transport reads any peer that reaches the Raft port (what builds before this one
+    /// speak). Every member must have the same value. Under Tls:Raft the member certificate decides instead.
     /// </summary>
     public bool RaftMembersOnly { get; set; } = true;
 

@@ -70,8 +70,12 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
     /// <summary>Raft connections refused because they came from no member's address (plaintext transport).</summary>
     public long RefusedRaftConnections => _transport?.Refused ?? 0;
 
+    // The cluster secret a Raft connection proves membership with: the applied one, else the configured one.
+    private byte[]? RaftSecret() =>
+        _stateMachine?.ClusterSecret ?? (string.IsNullOrEmpty(_options.ClusterSecret) ? null : System.Text.Encoding.UTF8.GetBytes(_options.ClusterSecret));
+
     /// <summary>
-    /// Whether a Raft connection from <paramref name="address"/> may be read (RaftMembersOnly): it is the address of
+    /// Whether a Raft connection from <paramref name="address"/> that brought no valid proof may be read (RaftMembersOnly): it is the address of
     /// another member of the configuration this node holds; before it knows any other member, of one in the Members
     /// setting. A node started to join (Join, no member known yet) takes any: it cannot know beforehand which leader
     /// will add it, and holds no data until one has.
@@ -227,11 +231,13 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         _wal = await OpenLogAsync(dataDirectory, cancellationToken).ConfigureAwait(false);
 
         // Plaintext: DotNext's protocol over RaftKV's own member-only transport (MemberOnlyTransport); under Tls:Raft,
-        // DotNext's TCP transport, where the handshake admits only a peer with a certificate of the cluster's CA.
+        // DotNext's TCP transport, where the TLS handshake admits only a peer with a certificate of the cluster's CA;
+        // with RaftMembersOnly off, DotNext's TCP transport in plaintext (any peer is read; earlier builds speak it).
         // The same settings on either transport, written twice: DotNext's configurations take them only in an initializer.
         _membership = new MembershipStorage(Path.Combine(dataDirectory, MembershipStorage.FileName));
         RaftCluster.NodeConfiguration configuration;
-        if (_tls.RaftOptions() is { } ssl)
+        var ssl = _tls.RaftOptions();
+        if (ssl is not null || !_options.RaftMembersOnly)
         {
             configuration = new RaftCluster.TcpConfiguration(RaftEndPoint)
             {
@@ -249,7 +255,9 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         }
         else
         {
-            _transport = new MemberOnlyTransport(RaftEndPoint, _options.RaftMembersOnly ? IsMemberAddress : static _ => true, _raftLoggerFactory);
+            _transport = new MemberOnlyTransport(
+                RaftEndPoint, IsMemberAddress, RaftSecret,
+                TimeSpan.FromMilliseconds(Math.Max(1000, _options.RaftConnectTimeoutMs + _options.RaftRequestTimeoutMs)), _raftLoggerFactory);
             configuration = new RaftCluster.CustomTransportConfiguration(RaftEndPoint, _transport, _transport)
             {
                 LowerElectionTimeout = _options.ElectionTimeoutMinMs,

@@ -19,6 +19,9 @@ internal static class MemberProof
     /// <summary>The proof that authorizes downloading the snapshot file <paramref name="name"/>.</summary>
     public static string ForSnapshot(byte[] secret, string name) => Compute(secret, "raftkv-snapshot:" + name);
 
+    /// <summary>The proof that opens a Raft connection to a member that handed out <paramref name="nonce"/> (MemberOnlyTransport).</summary>
+    public static string ForRaft(byte[] secret, string nonce) => Compute(secret, "raftkv-raft:" + nonce);
+
     /// <summary>A fresh nonce for one handshake: 16 random bytes in hex.</summary>
     public static string NewNonce() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 

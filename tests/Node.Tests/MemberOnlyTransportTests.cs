@@ -1,0 +1,120 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging.Abstractions;
+using RaftKV.Node.Raft;
+
+namespace RaftKV.Node.Tests;
+
+/// <summary>
+/// The plaintext Raft transport's admission over real sockets: a peer that proves the cluster secret is taken whatever
+/// its address (a follower that missed a membership change still takes the new leader it does not know); without the
+/// proof only a member's address is; bytes pass both ways once admitted.
+/// </summary>
+public sealed class MemberOnlyTransportTests
+{
+    private static readonly byte[] Secret = Encoding.UTF8.GetBytes("the cluster secret");
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task APeerWithTheSecret_IsAdmittedFromAnAddressNoMemberHas_AndBytesFlowBothWays()
+    {
+        var server = Transport(isMember: static _ => false, Secret);
+        await using var listener = await server.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        var client = Transport(isMember: static _ => false, Secret);
+
+        await using var outgoing = await client.ConnectAsync(listener.EndPoint);
+        await using var incoming = await AcceptWithinAsync(listener);
+        Assert.NotNull(incoming);
+        Assert.Equal(0, server.Refused);
+
+        await outgoing.Transport.Output.WriteAsync("ping"u8.ToArray());
+        Assert.Equal("ping", await ReadAsync(incoming!, 4));
+        await incoming!.Transport.Output.WriteAsync("pong"u8.ToArray());
+        Assert.Equal("pong", await ReadAsync(outgoing, 4));
+    }
+
+    [Fact]
+    public async Task APeerWithAnotherSecret_FromAnAddressNoMemberHas_IsRefused()
+    {
+        var server = Transport(isMember: static _ => false, Secret);
+        await using var listener = await server.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        var stranger = Transport(isMember: static _ => false, "another secret"u8.ToArray());
+
+        await using var outgoing = await stranger.ConnectAsync(listener.EndPoint);
+        Assert.Null(await AcceptWithinAsync(listener, TimeSpan.FromSeconds(2)));
+        await WaitAsync(() => server.Refused == 1);
+    }
+
+    [Fact]
+    public async Task APeerWithoutASecret_IsAdmittedOnlyFromAMembersAddress()
+    {
+        // A member that has not applied the secret yet (a new cluster, a restart with the secret in the log's tail).
+        var members = Transport(isMember: static address => IPAddress.IsLoopback(address), Secret);
+        await using var open = await members.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        await using var first = await Transport(isMember: static _ => false, secret: null).ConnectAsync(open.EndPoint);
+        Assert.NotNull(await AcceptWithinAsync(open));
+
+        var strangers = Transport(isMember: static _ => false, Secret);
+        await using var closed = await strangers.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        await using var second = await Transport(isMember: static _ => false, secret: null).ConnectAsync(closed.EndPoint);
+        Assert.Null(await AcceptWithinAsync(closed, TimeSpan.FromSeconds(2)));
+        await WaitAsync(() => strangers.Refused == 1);
+    }
+
+    [Fact]
+    public async Task APeerThatNeverAnswersTheNonce_IsClosedAfterTheHandshakeTimeout_AndOthersAreStillAdmitted()
+    {
+        var server = Transport(isMember: static _ => true, Secret);
+        await using var listener = await server.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await silent.ConnectAsync(listener.EndPoint);
+
+        // The silent peer holds up nobody: a member connecting meanwhile is admitted.
+        await using var member = await Transport(isMember: static _ => true, Secret).ConnectAsync(listener.EndPoint);
+        Assert.NotNull(await AcceptWithinAsync(listener));
+
+        var buffer = new byte[64];
+        using var timeout = new CancellationTokenSource(Patience);
+        var total = 0;
+        int read;
+        while ((read = await silent.ReceiveAsync(buffer, SocketFlags.None, timeout.Token)) > 0)
+            total += read;
+        Assert.Equal(32, total); // the nonce, then the close
+        Assert.Equal(1, server.Refused);
+    }
+
+    private static MemberOnlyTransport Transport(Func<IPAddress, bool> isMember, byte[]? secret) =>
+        new(new IPEndPoint(IPAddress.Loopback, 0), isMember, () => secret, TimeSpan.FromSeconds(1), NullLoggerFactory.Instance);
+
+    private static async Task<ConnectionContext?> AcceptWithinAsync(IConnectionListener listener, TimeSpan? within = null)
+    {
+        using var timeout = new CancellationTokenSource(within ?? Patience);
+        try
+        {
+            return await listener.AcceptAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<string> ReadAsync(ConnectionContext connection, int length)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        var result = await connection.Transport.Input.ReadAtLeastAsync(length, timeout.Token);
+        var text = Encoding.ASCII.GetString(result.Buffer.Slice(0, length));
+        connection.Transport.Input.AdvanceTo(result.Buffer.GetPosition(length));
+        return text;
+    }
+
+    private static async Task WaitAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!condition() && DateTime.UtcNow < deadline)
+            await Task.Delay(20);
+        Assert.True(condition());
+    }
+}
