@@ -64,7 +64,20 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         _raftLoggerFactory = new Diagnostics.RepeatSummarizingLoggerFactory(loggerFactory, TimeProvider.System, TimeSpan.FromSeconds(Math.Max(1, _options.LogRepeatIntervalSeconds)));
         _logger = loggerFactory.CreateLogger<RaftHost>();
         RaftEndPoint = EndpointParser.ParseIp(_options.RaftEndpoint);
-        _configuredPeers = [.. _options.Members.Select(EndpointParser.ParseIp).Where(e => !e.Equals(RaftEndPoint))];
+        // Parsed leniently: the setting matters only to bootstrap, and a node with a stored membership ignores it.
+        _configuredPeers = [.. _options.Members.Select(TryParseMember).OfType<IPEndPoint>().Where(e => !e.Equals(RaftEndPoint))];
+    }
+
+    private static IPEndPoint? TryParseMember(string member)
+    {
+        try
+        {
+            return EndpointParser.ParseIp(member);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Raft connections refused because they came from no member's address (plaintext transport).</summary>
