@@ -27,8 +27,8 @@ namespace RaftKV.Node.Raft;
 /// </summary>
 internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, IConnectionFactory
 {
-    // DotNext sizes its transmission blocks by the writer's first span: one block carries a round's entries whole.
-    private const int BufferSize = 64 * 1024;
+    // DotNext sizes its transmission blocks by the writer's first span (16 KB: no difference from 64 KB measured).
+    private const int BufferSize = 16 * 1024;
     private const int NonceLength = 32;
 
     private static readonly TimeSpan s_keepAliveIdle = TimeSpan.FromSeconds(10);
