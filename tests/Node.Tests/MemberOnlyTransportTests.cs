@@ -85,6 +85,27 @@ public sealed class MemberOnlyTransportTests
         Assert.Equal(1, server.Refused);
     }
 
+    [Fact]
+    public async Task APeerThatLeavesDuringTheHandshake_IsNotCountedAsRefused_AndAWrongProofIs()
+    {
+        // A member whose connect timed out (this node paused or busy) closes before its proof: not a refusal.
+        var server = Transport(isMember: static _ => false, Secret);
+        await using var listener = await server.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        using (var leaving = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            await leaving.ConnectAsync(listener.EndPoint);
+            var nonce = new byte[32];
+            Assert.Equal(32, await leaving.ReceiveAsync(nonce, SocketFlags.None));
+        }
+
+        using var wrong = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await wrong.ConnectAsync(listener.EndPoint);
+        await wrong.SendAsync(Encoding.ASCII.GetBytes(new string('a', 64)), SocketFlags.None);
+        await WaitAsync(() => server.Refused == 1);
+        await Task.Delay(200);
+        Assert.Equal(1, server.Refused);
+    }
+
     private static MemberOnlyTransport Transport(Func<IPAddress, bool> isMember, byte[]? secret) =>
         new(new IPEndPoint(IPAddress.Loopback, 0), isMember, () => secret, TimeSpan.FromSeconds(1), NullLoggerFactory.Instance);
 

@@ -54,7 +54,7 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
         _source = local.Address.Equals(IPAddress.Any) || local.Address.Equals(IPAddress.IPv6Any) ? null : local.Address;
     }
 
-    /// <summary>Connections never handed to DotNext: neither a valid proof nor a member's address, or no answer to the nonce in time.</summary>
+    /// <summary>Connections refused: neither a valid proof nor a member's address, or no answer to the nonce in time.</summary>
     public long Refused => Interlocked.Read(ref _refused);
 
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
@@ -144,14 +144,22 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
             if (proven || (peer is not null && _isMember(Normalize(peer.Address))))
                 return new SocketConnection(socket);
 
+            Interlocked.Increment(ref _refused);
+            LogRefused(peer?.ToString() ?? "unknown");
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !stop.IsCancellationRequested)
+        {
+            // Silent past the handshake timeout: refused like a wrong proof (it holds a connection and says nothing).
+            Interlocked.Increment(ref _refused);
             LogRefused(peer?.ToString() ?? "unknown");
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException or ConnectionResetException)
         {
-            LogHandshakeFailed(peer?.ToString() ?? "unknown", e.Message);
+            // The peer gave up first: a member whose connect timed out while this node was paused or busy does, by the
+            // dozen after a pause. Not a refusal.
+            LogHandshakeAborted(peer?.ToString() ?? "unknown", e.Message);
         }
 
-        Interlocked.Increment(ref _refused);
         socket.Dispose();
         return null;
     }
@@ -383,9 +391,9 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Accepting a Raft connection failed ({Error}); accepting again in 100 ms")]
     private partial void LogAcceptFailed(string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a Raft connection from {Peer}: no member's proof and not a member's address (RaftMembersOnly)")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a Raft connection from {Peer}: no member's proof in time and not a member's address (RaftMembersOnly)")]
     private partial void LogRefused(string peer);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a Raft connection from {Peer}: the handshake failed ({Reason})")]
-    private partial void LogHandshakeFailed(string peer, string reason);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "A Raft connection from {Peer} ended during the handshake: {Reason}")]
+    private partial void LogHandshakeAborted(string peer, string reason);
 }

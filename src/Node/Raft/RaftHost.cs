@@ -10,7 +10,7 @@ namespace RaftKV.Node.Raft;
 
 /// <summary>
 /// Owns the Raft side of the node: the state machine, DotNext's write-ahead log and the <see cref="RaftCluster"/>
-/// over TCP. Started before the RESP and gRPC listeners accept clients and stopped after them.
+/// over TCP (<see cref="MemberOnlyTransport"/> in plaintext). Started before the RESP and gRPC listeners accept clients and stopped after them.
 /// </summary>
 internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
 {
