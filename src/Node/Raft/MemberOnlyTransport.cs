@@ -29,7 +29,6 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
 {
     // DotNext sizes its transmission blocks by the writer's first span (16 KB: no difference from 64 KB measured).
     private const int BufferSize = 16 * 1024;
-    private const int NonceLength = 32;
 
     private static readonly TimeSpan s_keepAliveIdle = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan s_keepAliveInterval = TimeSpan.FromSeconds(2);
@@ -88,7 +87,7 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
                 socket.Bind(new IPEndPoint(_source, 0));
             await socket.ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
 
-            var nonce = new byte[NonceLength];
+            var nonce = new byte[MemberProof.NonceLength];
             await ReceiveExactlyAsync(socket, nonce, cancellationToken).ConfigureAwait(false);
             var proof = _secret() is { } secret
                 ? Encoding.ASCII.GetBytes(MemberProof.ForRaft(secret, Encoding.ASCII.GetString(nonce)))

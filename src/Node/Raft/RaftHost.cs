@@ -40,10 +40,6 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
     private readonly LeaderLease _lease;
     private readonly Diagnostics.NodeLogScope _logScope;
     private readonly Security.NodeTls _tls;
-    private MemberOnlyTransport? _transport;
-
-    // The Raft endpoints of the Members setting other than this node's: who may connect before a membership is known.
-    private readonly IPEndPoint[] _configuredPeers;
 
     // Tests' hooks into the state machine, applied before it restores (none in a real node).
     private readonly Action<KvStateMachine>[] _stateMachineSetup;
@@ -64,59 +60,7 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         _raftLoggerFactory = new Diagnostics.RepeatSummarizingLoggerFactory(loggerFactory, TimeProvider.System, TimeSpan.FromSeconds(Math.Max(1, _options.LogRepeatIntervalSeconds)));
         _logger = loggerFactory.CreateLogger<RaftHost>();
         RaftEndPoint = EndpointParser.ParseIp(_options.RaftEndpoint);
-        // Parsed leniently: the setting matters only to bootstrap, and a node with a stored membership ignores it.
-        _configuredPeers = [.. _options.Members.Select(TryParseMember).OfType<IPEndPoint>().Where(e => !e.Equals(RaftEndPoint))];
-    }
-
-    private static IPEndPoint? TryParseMember(string member)
-    {
-        try
-        {
-            return EndpointParser.ParseIp(member);
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Raft connections refused because they came from no member's address (plaintext transport).</summary>
-    public long RefusedRaftConnections => _transport?.Refused ?? 0;
-
-    // The cluster secret a Raft connection proves membership with: the applied one, else the configured one.
-    private byte[]? RaftSecret() =>
-        _stateMachine?.ClusterSecret ?? (string.IsNullOrEmpty(_options.ClusterSecret) ? null : System.Text.Encoding.UTF8.GetBytes(_options.ClusterSecret));
-
-    /// <summary>
-    /// Whether a Raft connection from <paramref name="address"/> that brought no valid proof may be read (RaftMembersOnly): it is the address of
-    /// another member of the configuration this node holds; before it knows any other member, of one in the Members
-    /// setting. A node started to join (Join, no member known yet) takes any: it cannot know beforehand which leader
-    /// will add it, and holds no data until one has.
-    /// </summary>
-    private bool IsMemberAddress(IPAddress address)
-    {
-        var peers = false;
-        if (_cluster is { } cluster)
-        {
-            foreach (var member in cluster.Members)
-            {
-                if (!member.IsRemote)
-                    continue;
-                peers = true;
-                if (member.EndPoint is IPEndPoint known && MemberOnlyTransport.Normalize(known.Address).Equals(address))
-                    return true;
-            }
-        }
-
-        if (peers)
-            return false;
-        foreach (var member in _configuredPeers)
-        {
-            if (MemberOnlyTransport.Normalize(member.Address).Equals(address))
-                return true;
-        }
-
-        return _configuredPeers.Length == 0 && _options.Join;
+        _configuredPeers = ConfiguredPeers(_options.Members, RaftEndPoint);
     }
 
     public IPEndPoint RaftEndPoint { get; }
@@ -243,48 +187,8 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
 
         _wal = await OpenLogAsync(dataDirectory, cancellationToken).ConfigureAwait(false);
 
-        // Plaintext: DotNext's protocol over RaftKV's own member-only transport (MemberOnlyTransport); under Tls:Raft,
-        // DotNext's TCP transport, where the TLS handshake admits only a peer with a certificate of the cluster's CA;
-        // with RaftMembersOnly off, DotNext's TCP transport in plaintext (any peer is read; earlier builds speak it).
-        // The same settings on either transport, written twice: DotNext's configurations take them only in an initializer.
         _membership = new MembershipStorage(Path.Combine(dataDirectory, MembershipStorage.FileName));
-        RaftCluster.NodeConfiguration configuration;
-        var ssl = _tls.RaftOptions();
-        if (ssl is not null || !_options.RaftMembersOnly)
-        {
-            configuration = new RaftCluster.TcpConfiguration(RaftEndPoint)
-            {
-                LowerElectionTimeout = _options.ElectionTimeoutMinMs,
-                UpperElectionTimeout = _options.ElectionTimeoutMaxMs,
-                RequestTimeout = TimeSpan.FromMilliseconds(_options.RaftRequestTimeoutMs),
-                ConnectTimeout = TimeSpan.FromMilliseconds(_options.RaftConnectTimeoutMs),
-                ColdStart = false,
-                IsLeaderLeaseEnabled = _options.LeaderLease,
-                LoggerFactory = _raftLoggerFactory,
-                ConfigurationStorage = _membership,
-                WarmupRounds = Math.Max(1, _options.MemberWarmupRounds),
-                SslOptions = ssl,
-            };
-        }
-        else
-        {
-            _transport = new MemberOnlyTransport(
-                RaftEndPoint, IsMemberAddress, RaftSecret,
-                TimeSpan.FromMilliseconds(Math.Max(1000, _options.RaftConnectTimeoutMs + _options.RaftRequestTimeoutMs)), _raftLoggerFactory);
-            configuration = new RaftCluster.CustomTransportConfiguration(RaftEndPoint, _transport, _transport)
-            {
-                LowerElectionTimeout = _options.ElectionTimeoutMinMs,
-                UpperElectionTimeout = _options.ElectionTimeoutMaxMs,
-                RequestTimeout = TimeSpan.FromMilliseconds(_options.RaftRequestTimeoutMs),
-                ConnectTimeout = TimeSpan.FromMilliseconds(_options.RaftConnectTimeoutMs),
-                ColdStart = false,
-                IsLeaderLeaseEnabled = _options.LeaderLease,
-                LoggerFactory = _raftLoggerFactory,
-                ConfigurationStorage = _membership,
-                WarmupRounds = Math.Max(1, _options.MemberWarmupRounds),
-            };
-        }
-
+        var configuration = NewConfiguration(_membership);
         configuration.Metadata[RespMetadataKey] = _options.RespAdvertised;
         if (await SeedMembershipAsync(_membership, dataDirectory, fresh, cancellationToken).ConfigureAwait(false) && ((IPersistentState)_wal).Term > 0)
         {

@@ -52,7 +52,7 @@ internal sealed partial class ClusterSecretProposer : IHostedService, IDisposabl
     // Retried while this leadership lasts: a proposal that timed out may still commit, which the set-once apply makes safe.
     private async Task ProposeAsync(CancellationToken leadership)
     {
-        var configured = string.IsNullOrEmpty(_options.ClusterSecret) ? null : System.Text.Encoding.UTF8.GetBytes(_options.ClusterSecret);
+        var configured = MemberSecret.Configured(_options);
         while (!leadership.IsCancellationRequested)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(leadership);

@@ -22,8 +22,11 @@ internal static class MemberProof
     /// <summary>The proof that opens a Raft connection to a member that handed out <paramref name="nonce"/> (MemberOnlyTransport).</summary>
     public static string ForRaft(byte[] secret, string nonce) => Compute(secret, "raftkv-raft:" + nonce);
 
+    /// <summary>Hex digits in a nonce (<see cref="NewNonce"/>).</summary>
+    public const int NonceLength = 32;
+
     /// <summary>A fresh nonce for one handshake: 16 random bytes in hex.</summary>
-    public static string NewNonce() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    public static string NewNonce() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(NonceLength / 2));
 
     /// <summary>True when <paramref name="presented"/> is <paramref name="expected"/>, compared in constant time.</summary>
     public static bool Matches(string expected, ReadOnlySpan<byte> presented)
