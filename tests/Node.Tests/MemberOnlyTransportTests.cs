@@ -106,8 +106,85 @@ public sealed class MemberOnlyTransportTests
         Assert.Equal(1, server.Refused);
     }
 
-    private static MemberOnlyTransport Transport(Func<IPAddress, bool> isMember, byte[]? secret) =>
-        new(new IPEndPoint(IPAddress.Loopback, 0), isMember, () => secret, TimeSpan.FromSeconds(1), NullLoggerFactory.Instance);
+    [Fact]
+    public async Task SilentConnectionsFromOneAddress_BeyondTheCap_AreClosedUnread_AndOtherAddressesAreStillAdmitted()
+    {
+        // A long handshake timeout: what closes the connections beyond the cap is the cap, not the timeout.
+        var server = Transport(isMember: static address => address.Equals(IPAddress.Loopback), Secret, TimeSpan.FromSeconds(60));
+        await using var listener = await server.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        var outsider = IPAddress.Parse("127.0.0.2");
+        var extra = 4;
+        var silent = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < MemberOnlyTransport.MaxPendingPerAddress + extra; i++)
+                silent.Add(await ConnectFromAsync(outsider, listener.EndPoint));
+
+            // Each either got its nonce (a handshake under way) or was closed without one (shed).
+            var outcomes = await Task.WhenAll(silent.Select(static socket => FirstBytesAsync(socket, 32)));
+            Assert.Equal(MemberOnlyTransport.MaxPendingPerAddress, outcomes.Count(static got => got == 32));
+            Assert.Equal(extra, outcomes.Count(static got => got == 0));
+            Assert.Equal(extra, server.Refused);
+
+            // Another address is not held up by the outsider's handshakes.
+            await using var member = await Transport(isMember: static _ => true, secret: null).ConnectAsync(listener.EndPoint);
+            Assert.NotNull(await AcceptWithinAsync(listener));
+
+            // Once the outsider's connections end, its handshakes no longer count against it.
+            foreach (var socket in silent)
+                socket.Dispose();
+            silent.Clear();
+            var deadline = DateTime.UtcNow + Patience;
+            int got;
+            do
+            {
+                using var again = await ConnectFromAsync(outsider, listener.EndPoint);
+                got = await FirstBytesAsync(again, 32);
+            }
+            while (got != 32 && DateTime.UtcNow < deadline);
+            Assert.Equal(32, got);
+        }
+        finally
+        {
+            foreach (var socket in silent)
+                socket.Dispose();
+        }
+    }
+
+    private static async Task<Socket> ConnectFromAsync(IPAddress source, EndPoint endpoint)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(source, 0));
+        await socket.ConnectAsync(endpoint);
+        return socket;
+    }
+
+    // How many of the first `want` bytes arrive before the peer closes (or Patience passes).
+    private static async Task<int> FirstBytesAsync(Socket socket, int want)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        var buffer = new byte[want];
+        var total = 0;
+        try
+        {
+            while (total < want)
+            {
+                var read = await socket.ReceiveAsync(buffer.AsMemory(total), SocketFlags.None, timeout.Token);
+                if (read == 0)
+                    break;
+                total += read;
+            }
+        }
+        catch (SocketException)
+        {
+            // Reset by the server: closed like an orderly close.
+        }
+
+        return total;
+    }
+
+    private static MemberOnlyTransport Transport(Func<IPAddress, bool> isMember, byte[]? secret, TimeSpan? handshakeTimeout = null) =>
+        new(new IPEndPoint(IPAddress.Loopback, 0), isMember, () => secret, handshakeTimeout ?? TimeSpan.FromSeconds(1), NullLoggerFactory.Instance);
 
     private static async Task<ConnectionContext?> AcceptWithinAsync(IConnectionListener listener, TimeSpan? within = null)
     {

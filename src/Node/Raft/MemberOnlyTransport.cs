@@ -30,6 +30,12 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
     // DotNext sizes its transmission blocks by the writer's first span (16 KB: no difference from 64 KB measured).
     private const int BufferSize = 16 * 1024;
 
+    /// <summary>Most handshakes under way from one address: a peer that opens connections and stays silent holds no more.</summary>
+    internal const int MaxPendingPerAddress = 8;
+
+    /// <summary>Most handshakes under way in all: what a flood from many addresses can hold at once.</summary>
+    internal const int MaxPending = 256;
+
     private static readonly TimeSpan s_keepAliveIdle = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan s_keepAliveInterval = TimeSpan.FromSeconds(2);
 
@@ -175,6 +181,8 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
         private readonly Channel<SocketConnection> _admitted = Channel.CreateUnbounded<SocketConnection>();
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _loop;
+        private readonly Dictionary<IPAddress, int> _pending = [];
+        private int _pendingTotal;
 
         public Listener(Socket socket, MemberOnlyTransport owner)
         {
@@ -225,15 +233,57 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
                     continue;
                 }
 
-                _ = AdmitAsync(accepted);
+                if (TryStartHandshake(accepted) is { } address)
+                    _ = AdmitAsync(accepted, address);
             }
 
             _admitted.Writer.TryComplete();
         }
 
-        private async Task AdmitAsync(Socket accepted)
+        // The peer's address once its handshake may start; null (the socket closed unread, a refusal) when that address
+        // or everyone together already has as many handshakes under way as allowed: silent connections from a
+        // non-member cost a socket and a task each until the handshake timeout, and without a bound they could use up
+        // the node's descriptors, members' connections included.
+        private IPAddress? TryStartHandshake(Socket accepted)
         {
-            if (await _owner.AdmitAsync(accepted, _stop.Token).ConfigureAwait(false) is { } connection && !_admitted.Writer.TryWrite(connection))
+            var address = (accepted.RemoteEndPoint as IPEndPoint)?.Address is { } remote ? Normalize(remote) : IPAddress.None;
+            lock (_pending)
+            {
+                var fromAddress = _pending.GetValueOrDefault(address);
+                if (fromAddress < MaxPendingPerAddress && _pendingTotal < MaxPending)
+                {
+                    _pending[address] = fromAddress + 1;
+                    _pendingTotal++;
+                    return address;
+                }
+            }
+
+            Interlocked.Increment(ref _owner._refused);
+            _owner.LogShed(address.ToString(), MaxPendingPerAddress, MaxPending);
+            accepted.Dispose();
+            return null;
+        }
+
+        private async Task AdmitAsync(Socket accepted, IPAddress address)
+        {
+            SocketConnection? connection;
+            try
+            {
+                connection = await _owner.AdmitAsync(accepted, _stop.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                lock (_pending)
+                {
+                    _pendingTotal--;
+                    if (_pending[address] == 1)
+                        _pending.Remove(address);
+                    else
+                        _pending[address]--;
+                }
+            }
+
+            if (connection is not null && !_admitted.Writer.TryWrite(connection))
                 await connection.DisposeAsync().ConfigureAwait(false);
         }
 
@@ -392,6 +442,9 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a Raft connection from {Peer}: no member's proof in time and not a member's address (RaftMembersOnly)")]
     private partial void LogRefused(string peer);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a Raft connection from {Address} unread: {PerAddress} handshakes from one address, or {Total} in all, are under way already (RaftMembersOnly)")]
+    private partial void LogShed(string address, int perAddress, int total);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "A Raft connection from {Peer} ended during the handshake: {Reason}")]
     private partial void LogHandshakeAborted(string peer, string reason);
