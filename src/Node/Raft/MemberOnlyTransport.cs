@@ -30,10 +30,10 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
     // DotNext sizes its transmission blocks by the writer's first span (16 KB: no difference from 64 KB measured).
     private const int BufferSize = 16 * 1024;
 
-    /// <summary>Most handshakes under way from one address: a peer that opens connections and stays silent holds no more.</summary>
+    /// <summary>Most handshakes under way from one address: a peer that opens connections and stays silent holds no more (the oldest is ended).</summary>
     internal const int MaxPendingPerAddress = 8;
 
-    /// <summary>Most handshakes under way in all: what a flood from many addresses can hold at once.</summary>
+    /// <summary>Most handshakes under way in all: what a flood from many addresses can hold at once (the oldest is ended).</summary>
     internal const int MaxPending = 256;
 
     private static readonly TimeSpan s_keepAliveIdle = TimeSpan.FromSeconds(10);
@@ -181,8 +181,8 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
         private readonly Channel<SocketConnection> _admitted = Channel.CreateUnbounded<SocketConnection>();
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _loop;
-        private readonly Dictionary<IPAddress, int> _pending = [];
-        private int _pendingTotal;
+        private readonly LinkedList<Pending> _pending = new();
+        private readonly Dictionary<IPAddress, int> _pendingFrom = [];
 
         public Listener(Socket socket, MemberOnlyTransport owner)
         {
@@ -233,39 +233,73 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
                     continue;
                 }
 
-                if (TryStartHandshake(accepted) is { } address)
-                    _ = AdmitAsync(accepted, address);
+                _ = AdmitAsync(accepted);
             }
 
             _admitted.Writer.TryComplete();
         }
 
-        // The peer's address once its handshake may start; null (the socket closed unread, a refusal) when that address
-        // or everyone together already has as many handshakes under way as allowed: silent connections from a
-        // non-member cost a socket and a task each until the handshake timeout, and without a bound they could use up
-        // the node's descriptors, members' connections included.
-        private IPAddress? TryStartHandshake(Socket accepted)
+        // Starts the handshake's bookkeeping. Silent connections from a non-member cost a socket and a task each until
+        // the handshake timeout; without a bound they could use up the node's descriptors, members' connections
+        // included. At the bound the oldest handshake (of the same address, else of all) is ended and counted as refused:
+        // the newest is the likeliest to be live (after a pause a member's timed-out attempts wait in the backlog ahead
+        // of its current one), and a member's handshake takes a round trip, so a flood evicts it only by luck.
+        private LinkedListNode<Pending> StartHandshake(Socket accepted)
         {
             var address = (accepted.RemoteEndPoint as IPEndPoint)?.Address is { } remote ? Normalize(remote) : IPAddress.None;
+            var evicted = new List<Pending>();
+            LinkedListNode<Pending> node;
             lock (_pending)
             {
-                var fromAddress = _pending.GetValueOrDefault(address);
-                if (fromAddress < MaxPendingPerAddress && _pendingTotal < MaxPending)
+                if (_pendingFrom.GetValueOrDefault(address) >= MaxPendingPerAddress)
                 {
-                    _pending[address] = fromAddress + 1;
-                    _pendingTotal++;
-                    return address;
+                    for (var oldest = _pending.First; oldest is not null; oldest = oldest.Next)
+                    {
+                        if (oldest.Value.Address.Equals(address))
+                        {
+                            evicted.Add(oldest.Value);
+                            Forget(oldest);
+                            break;
+                        }
+                    }
                 }
+
+                if (_pending.Count >= MaxPending && _pending.First is { } first)
+                {
+                    evicted.Add(first.Value);
+                    Forget(first);
+                }
+
+                node = _pending.AddLast(new Pending(accepted, address));
+                _pendingFrom[address] = _pendingFrom.GetValueOrDefault(address) + 1;
             }
 
-            Interlocked.Increment(ref _owner._refused);
-            _owner.LogShed(address.ToString(), MaxPendingPerAddress, MaxPending);
-            accepted.Dispose();
-            return null;
+            foreach (var pending in evicted)
+            {
+                Interlocked.Increment(ref _owner._refused);
+                _owner.LogEvicted(pending.Address.ToString(), MaxPendingPerAddress, MaxPending);
+                pending.Socket.Dispose();
+            }
+
+            return node;
         }
 
-        private async Task AdmitAsync(Socket accepted, IPAddress address)
+        // Caller holds the lock; a node is forgotten once (evicted, or its handshake ended).
+        private void Forget(LinkedListNode<Pending> node)
         {
+            if (node.List is null)
+                return;
+            _pending.Remove(node);
+            var address = node.Value.Address;
+            if (_pendingFrom[address] == 1)
+                _pendingFrom.Remove(address);
+            else
+                _pendingFrom[address]--;
+        }
+
+        private async Task AdmitAsync(Socket accepted)
+        {
+            var node = StartHandshake(accepted);
             SocketConnection? connection;
             try
             {
@@ -274,18 +308,14 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
             finally
             {
                 lock (_pending)
-                {
-                    _pendingTotal--;
-                    if (_pending[address] == 1)
-                        _pending.Remove(address);
-                    else
-                        _pending[address]--;
-                }
+                    Forget(node);
             }
 
             if (connection is not null && !_admitted.Writer.TryWrite(connection))
                 await connection.DisposeAsync().ConfigureAwait(false);
         }
+
+        private sealed record Pending(Socket Socket, IPAddress Address);
 
         public async ValueTask UnbindAsync(CancellationToken cancellationToken = default) => await StopAsync().ConfigureAwait(false);
 
@@ -443,8 +473,8 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a Raft connection from {Peer}: no member's proof in time and not a member's address (RaftMembersOnly)")]
     private partial void LogRefused(string peer);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a Raft connection from {Address} unread: {PerAddress} handshakes from one address, or {Total} in all, are under way already (RaftMembersOnly)")]
-    private partial void LogShed(string address, int perAddress, int total);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ended an unanswered Raft handshake from {Address}: at most {PerAddress} from one address and {Total} in all are under way at once, the oldest goes first (RaftMembersOnly)")]
+    private partial void LogEvicted(string address, int perAddress, int total);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "A Raft connection from {Peer} ended during the handshake: {Reason}")]
     private partial void LogHandshakeAborted(string peer, string reason);
