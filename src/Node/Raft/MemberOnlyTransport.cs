@@ -255,20 +255,16 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
                 {
                     for (var oldest = _pending.First; oldest is not null; oldest = oldest.Next)
                     {
-                        if (oldest.Value.Address.Equals(address))
+                        if (oldest.Value.Address.Equals(address) && Forget(oldest))
                         {
                             evicted.Add(oldest.Value);
-                            Forget(oldest);
                             break;
                         }
                     }
                 }
 
-                if (_pending.Count >= MaxPending && _pending.First is { } first)
-                {
+                if (_pending.Count >= MaxPending && _pending.First is { } first && Forget(first))
                     evicted.Add(first.Value);
-                    Forget(first);
-                }
 
                 node = _pending.AddLast(new Pending(accepted, address));
                 _pendingFrom[address] = _pendingFrom.GetValueOrDefault(address) + 1;
@@ -284,23 +280,25 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
             return node;
         }
 
-        // Caller holds the lock; a node is forgotten once (evicted, or its handshake ended).
-        private void Forget(LinkedListNode<Pending> node)
+        // Caller holds the lock; a node is forgotten once (evicted, or its handshake ended): false when it was already.
+        private bool Forget(LinkedListNode<Pending> node)
         {
             if (node.List is null)
-                return;
+                return false;
             _pending.Remove(node);
             var address = node.Value.Address;
             if (_pendingFrom[address] == 1)
                 _pendingFrom.Remove(address);
             else
                 _pendingFrom[address]--;
+            return true;
         }
 
         private async Task AdmitAsync(Socket accepted)
         {
             var node = StartHandshake(accepted);
-            SocketConnection? connection;
+            SocketConnection? connection = null;
+            bool evicted;
             try
             {
                 connection = await _owner.AdmitAsync(accepted, _stop.Token).ConfigureAwait(false);
@@ -308,10 +306,11 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
             finally
             {
                 lock (_pending)
-                    Forget(node);
+                    evicted = !Forget(node);
             }
 
-            if (connection is not null && !_admitted.Writer.TryWrite(connection))
+            // Evicted as its handshake ended: its socket is closed already.
+            if (connection is not null && (evicted || !_admitted.Writer.TryWrite(connection)))
                 await connection.DisposeAsync().ConfigureAwait(false);
         }
 
