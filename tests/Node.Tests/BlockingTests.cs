@@ -102,8 +102,8 @@ public sealed class BlockingTests
         var fromString = store.Apply(new RaftKV.StateMachine.Log.LogCommand(id, 1000, 0, [Bytes("string"), Bytes("dst"), .. tail.Select(Bytes)]));
         var toString = store.Apply(new RaftKV.StateMachine.Log.LogCommand(id, 1000, 0, [Bytes("list"), Bytes("string"), .. tail.Select(Bytes)]));
 
-        Assert.True(BlockingCommand.AfterWake(id, fromString, static () => false) is NullReply { Kind: NullKind.Array });
-        Assert.StartsWith("WRONGTYPE", Assert.IsType<ErrorReply>(BlockingCommand.AfterWake(id, toString, static () => false)).Message);
+        Assert.True(BlockingCommand.AfterWake(id, fromString, keysAreStreams: false) is NullReply { Kind: NullKind.Array });
+        Assert.StartsWith("WRONGTYPE", Assert.IsType<ErrorReply>(BlockingCommand.AfterWake(id, toString, keysAreStreams: false)).Message);
     }
 
     private static byte[] Bytes(string text) => System.Text.Encoding.UTF8.GetBytes(text);

@@ -1,6 +1,7 @@
 using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.DependencyInjection;
 using RaftKV.Node.Server;
+using RaftKV.Protocol.Replies;
 using RaftKV.Node.Tests.Infrastructure;
 
 namespace RaftKV.Node.Tests;
@@ -87,6 +88,59 @@ public sealed class LongApplyTests
             foreach (var held in holds)
                 held.Dispose();
             foreach (var client in readers.Concat(pingers))
+                await client.DisposeAsync();
+        }
+    }
+
+    // The admin commands that read the keyspace (MEMORY, DEBUG) wait for an apply as client reads do, without a thread:
+    // before, each blocked a pool thread in the apply lock for as long as the apply (a tool listing MEMORY USAGE of many
+    // keys during a long SORT ... STORE held as many threads, on two cores enough to starve the pool).
+    [Fact]
+    public async Task MemoryAndDebugReadsDuringALongApply_WaitWithoutAThread_AndAnswerAfterIt()
+    {
+        await using var cluster = TestCluster.Create(1);
+        using var hold = ApplyHold.Install(cluster.Nodes[0]);
+        await cluster.StartNodeAsync(0);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var writer = await RespTestClient.ConnectAsync(node.RespPort);
+        for (var i = 0; i < 100 && (await writer.SendAsync("RPUSH", "k", "a", "b")).Text() is not ("2" or "4"); i++)
+            await Task.Delay(100);
+        string[][] commands =
+        [
+            ["MEMORY", "USAGE", "k"], ["MEMORY", "STATS"], ["DEBUG", "DIGEST"], ["DEBUG", "DIGEST-VALUE", "k"],
+            ["DEBUG", "OBJECT", "k"], ["DEBUG", "LISTPACK", "k"],
+        ];
+        var readers = new List<RespTestClient>();
+        try
+        {
+            foreach (var _ in commands)
+                readers.Add(await RespTestClient.ConnectAsync(node.RespPort));
+            hold.HoldApply();
+            var set = writer.SendAsync("SET", "other", "v");
+            await hold.Entered.WaitAsync(TimeSpan.FromSeconds(30));
+
+            var replies = commands.Select((command, i) => readers[i].SendAsync(command)).ToList();
+            var machine = node.Raft.StateMachine;
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+            while (machine.ReadersWaiting < commands.Length && DateTime.UtcNow < deadline)
+                await Task.Delay(20);
+            Assert.Equal(commands.Length, machine.ReadersWaiting);
+            Assert.All(replies, static reply => Assert.False(reply.IsCompleted));
+
+            hold.Release();
+            Assert.Equal("OK", (await set.WaitAsync(TimeSpan.FromSeconds(20))).Text());
+            var answers = await Task.WhenAll(replies).WaitAsync(TimeSpan.FromSeconds(20));
+            Assert.True(long.Parse(answers[0].Text()!, System.Globalization.CultureInfo.InvariantCulture) > 0);
+            Assert.IsType<ArrayReply>(answers[1]);
+            Assert.Equal(40, answers[2].Text()!.Length);
+            Assert.Equal(40, Assert.IsType<ArrayReply>(answers[3]).Items[0].Text()!.Length);
+            Assert.Contains("encoding:", answers[4].Text());
+            Assert.Equal("-ERR Not a listpack encoded object.", answers[5].Text()); // a list is a quicklist in Redis 7.0
+            Assert.Equal(0, machine.ReadersWaiting);
+        }
+        finally
+        {
+            foreach (var client in readers)
                 await client.DisposeAsync();
         }
     }

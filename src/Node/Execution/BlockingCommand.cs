@@ -61,6 +61,10 @@ internal static class BlockingCommand
     /// </summary>
     private static readonly TimeSpan LongestWait = TimeSpan.FromDays(45);
 
+    /// <summary>Whether <see cref="AfterWake"/> needs to know if the command's keys all hold streams (a NOGROUP reply).</summary>
+    public static bool AsksKeyTypes(CommandId id, Reply reply) =>
+        id == CommandId.Xreadgroup && reply is ErrorReply error && error.Message.StartsWith("NOGROUP", StringComparison.Ordinal);
+
     /// <summary>
     /// What a woken client gets from its retry's <paramref name="reply"/>, as Redis 7.0 serves blocked clients: a pop
     /// whose key now holds another type keeps waiting (Redis serves a blocked client only from a key of its type;
@@ -68,8 +72,8 @@ internal static class BlockingCommand
     /// holds another type; XREADGROUP is unblocked with an error when its key is gone or changed type, or when its
     /// group was destroyed.
     /// </summary>
-    /// <param name="keysAreStreams">Whether every key still holds a stream (asked only for a NOGROUP reply).</param>
-    public static Reply AfterWake(CommandId id, Reply reply, Func<bool> keysAreStreams)
+    /// <param name="keysAreStreams">Whether every key still holds a stream (needed only where <see cref="AsksKeyTypes"/>).</param>
+    public static Reply AfterWake(CommandId id, Reply reply, bool keysAreStreams)
     {
         if (reply is not ErrorReply error)
             return reply;
@@ -83,7 +87,7 @@ internal static class BlockingCommand
             CommandId.Xread when wrongType => Reply.NullArray,
             CommandId.Xreadgroup when wrongType => Reply.Error(StreamKeyGone),
             CommandId.Xreadgroup when error.Message.StartsWith("NOGROUP", StringComparison.Ordinal) =>
-                Reply.Error(keysAreStreams() ? StreamGroupGone : StreamKeyGone),
+                Reply.Error(keysAreStreams ? StreamGroupGone : StreamKeyGone),
             _ => reply,
         };
     }

@@ -64,8 +64,10 @@ internal sealed partial class CommandExecutor(
         if (raft.IsLeader && (spec.IsWrite || afterPipelinedWrites) && !BlockingCommand.IsBlocking(spec.Id)
             && spec.Id != CommandId.Evalsha && !spec.Id.IsLockWrite())
         {
-            if (OverMaxMemory() && DeniesOom(spec, args))
+            if (OverMaxMemory() && (spec.Flags & CommandFlags.DenyOom) != 0)
                 return new(Reply.Error(OutOfMemory));
+            if (OverMaxMemory() && spec.Id is CommandId.Fcall or CommandId.FcallRo)
+                return ExecuteAsync(spec, arguments, args, caller, token, afterPipelinedWrites, run);
             return spec.IsWrite
                 ? WriteAsync(spec.Id, args, token, caller.UserName, commandTimeout: true)
                 : ReadInLogAsync(spec.Id, args, token, caller.UserName, commandTimeout: true);
@@ -89,7 +91,7 @@ internal sealed partial class CommandExecutor(
             timeout.CancelAfter(_options.CommandTimeoutMs);
             if (spec.Id.IsLockWrite() && !await leases.WaitExtendedAsync(timeout.Token).ConfigureAwait(false))
                 return Reply.Error(LeasesPending);
-            if (OverMaxMemory() && DeniesOom(spec, args))
+            if (OverMaxMemory() && await DeniesOomAsync(spec, args, token).ConfigureAwait(false))
                 return Reply.Error(OutOfMemory);
             if (spec.IsWrite)
                 return await WriteAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false);
@@ -136,20 +138,22 @@ internal sealed partial class CommandExecutor(
     /// above maxmemory. MULTI asks it at queue time, as Redis refuses such a command before queueing it. A follower
     /// cannot tell (the memory that counts is the leader's): it answers false and the leader decides at EXEC.
     /// </summary>
-    public bool RefusesForMemory(CommandSpec spec, byte[][] arguments) =>
-        raft.IsLeader && OverMaxMemory() && DeniesOom(spec, arguments.AsSpan(1).ToArray());
+    public async ValueTask<bool> RefusesForMemoryAsync(CommandSpec spec, byte[][] arguments, CancellationToken token) =>
+        raft.IsLeader && OverMaxMemory() && await DeniesOomAsync(spec, arguments.AsSpan(1).ToArray(), token).ConfigureAwait(false);
 
-    /// <summary>Redis's denyoom: the command's flag, or for FCALL the function's (neither allow-oom nor no-writes).</summary>
-    private bool DeniesOom(CommandSpec spec, byte[][] args)
+    /// <summary>
+    /// Redis's denyoom: the command's flag, or for FCALL the function's (neither allow-oom nor no-writes). Asked only
+    /// when memory is over maxmemory (OverMaxMemory first); the function's flags are read without blocking a thread.
+    /// </summary>
+    private ValueTask<bool> DeniesOomAsync(CommandSpec spec, byte[][] args, CancellationToken token)
     {
         if ((spec.Flags & CommandFlags.DenyOom) != 0)
-            return true;
-        return spec.Id is CommandId.Fcall or CommandId.FcallRo && args.Length > 0 && FunctionDeniesOom(args[0]);
+            return ValueTask.FromResult(true);
+        if (spec.Id is not (CommandId.Fcall or CommandId.FcallRo) || args.Length == 0)
+            return ValueTask.FromResult(false);
+        var name = args[0];
+        return raft.StateMachine.ReadAsync(store => store.FunctionDeniesOom(name), token);
     }
-
-    // A method of its own: the lambda's captures, in DeniesOom, were allocated for every write. Asked only when memory is
-    // over maxmemory (OverMaxMemory first), so a write does not wait for the apply lock here otherwise.
-    private bool FunctionDeniesOom(byte[] name) => raft.StateMachine.Read(store => store.FunctionDeniesOom(name));
 
     /// <summary>
     /// Whether a denyoom command is refused: maxmemory (replicated configuration) is set and this leader's managed heap,
@@ -262,7 +266,10 @@ internal sealed partial class CommandExecutor(
                 token.ThrowIfCancellationRequested();
                 var reply = await AttemptAsync(spec, args, token).ConfigureAwait(false);
                 if (woken)
-                    reply = BlockingCommand.AfterWake(spec.Id, reply, () => KeysAreStreams(keys));
+                {
+                    var keysAreStreams = BlockingCommand.AsksKeyTypes(spec.Id, reply) && await KeysAreStreamsAsync(keys, token).ConfigureAwait(false);
+                    reply = BlockingCommand.AfterWake(spec.Id, reply, keysAreStreams);
+                }
                 if (reply is not NullReply { Kind: NullKind.Array })
                     return reply;
 
@@ -298,12 +305,10 @@ internal sealed partial class CommandExecutor(
         }
     }
 
-    private bool KeysAreStreams(IReadOnlyList<byte[]> keys) => keys.All(key => KeyType(key) == "stream");
-
-    private string? KeyType(byte[] key)
+    private ValueTask<bool> KeysAreStreamsAsync(IReadOnlyList<byte[]> keys, CancellationToken token)
     {
         var now = Now();
-        return raft.StateMachine.Read(store => store.Read(CommandId.Type, [key], now) is SimpleStringReply type ? type.Value : null);
+        return raft.StateMachine.ReadAsync(store => keys.All(key => store.Read(CommandId.Type, [key], now) is SimpleStringReply { Value: "stream" }), token);
     }
 
     /// <summary>One try of a blocking command: a write (an entry), or for XREAD a read.</summary>

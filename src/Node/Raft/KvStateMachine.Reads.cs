@@ -20,6 +20,9 @@ internal sealed partial class KvStateMachine
 
     private enum ReadAttempt { Read, Locked, ScriptSuspended }
 
+    /// <summary>Readers awaiting an apply's end now (for tests: a reader that blocked its thread would not count).</summary>
+    internal int ReadersWaiting => Volatile.Read(ref _readersWaiting);
+
     /// <summary>
     /// Runs <paramref name="reader"/> against the current state (it must not modify it); while an apply holds the state,
     /// waits for it without blocking the calling thread.

@@ -198,20 +198,6 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// <summary>maxmemory as last applied, read without the apply lock.</summary>
     public long MaxMemoryBytes => Volatile.Read(ref _store).Config.MaxMemoryBytes;
 
-    /// <summary>Runs <paramref name="reader"/> against the current state; it must not modify it.</summary>
-    public T Read<T>(Func<KeyValueStore, T> reader)
-    {
-        _lock.EnterReadLock();
-        try
-        {
-            return reader(_store);
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
-    }
-
     /// <summary>
     /// For tests: runs before the entry at the given index is applied (a slow apply on one node), by DotNext's applier
     /// and by RaftKV's log's (<see cref="Log.RaftLog"/>).

@@ -112,4 +112,16 @@ internal sealed partial class ClientSession
         _batch.RemoveRange(pushesBefore, _batch.Count - pushesBefore);
         return pushed;
     }
+
+    /// <summary>Whether a queued command (one without a queue-time error) would be refused for memory now (EXEC's OOM check).</summary>
+    private async ValueTask<bool> QueuedRefusedForMemoryAsync()
+    {
+        foreach (var queued in _transaction.Queued)
+        {
+            if (queued.RuntimeError is null && await _services.Executor.RefusesForMemoryAsync(queued.Spec, queued.Request, _closed.Token).ConfigureAwait(false))
+                return true;
+        }
+
+        return false;
+    }
 }

@@ -323,8 +323,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
 
         // As Redis's processCommand: EXEC of a transaction holding a denyoom command is refused while memory is over
         // maxmemory, and the transaction is discarded (EXECABORT ... OOM).
-        if (spec.Id == CommandId.Exec && _transaction.IsActive && !_transaction.IsDirty
-            && _transaction.Queued.Any(q => q.RuntimeError is null && _services.Executor.RefusesForMemory(q.Spec, q.Request)))
+        if (spec.Id == CommandId.Exec && _transaction.IsActive && !_transaction.IsDirty && await QueuedRefusedForMemoryAsync().ConfigureAwait(false))
         {
             reply = await RefuseBusyAsync(spec, CommandExecutor.OutOfMemory).ConfigureAwait(false);
             _services.Stats.Rejected(fullName, reply);
@@ -333,7 +332,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
 
         if (_transaction.IsActive && !Transaction.RunsInsideMulti(spec.Id))
         {
-            if (_services.Executor.RefusesForMemory(spec, request.Arguments))
+            if (await _services.Executor.RefusesForMemoryAsync(spec, request.Arguments, _closed.Token).ConfigureAwait(false))
             {
                 reply = Reply.Error(CommandExecutor.OutOfMemory);
                 _services.Stats.Rejected(fullName, reply);

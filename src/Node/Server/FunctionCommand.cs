@@ -29,7 +29,7 @@ internal sealed class FunctionCommand(CommandExecutor executor, ScriptDecider de
         if (sub == "HELP")
             return Help();
         if (sub == "STATS" && raft.IsStarted && raft.StateMachine.Suspension is { IsEval: false } running)
-            return RunningStats(running);
+            return await RunningStatsAsync(running, token).ConfigureAwait(false);
         var arguments = args[1..];
         if (KeyValueStore.ValidateFunction(arguments) is { } error)
             return error;
@@ -83,10 +83,10 @@ internal sealed class FunctionCommand(CommandExecutor executor, ScriptDecider de
     /// FUNCTION STATS while a function runs on this node (suspended between slices): Redis's running_script (name, the
     /// FCALL command, duration_ms on this node), answered at once as Redis's allow-busy command, with the engine counts.
     /// </summary>
-    private Reply RunningStats(RaftKV.Node.Raft.ScriptSuspension running)
+    private async ValueTask<Reply> RunningStatsAsync(RaftKV.Node.Raft.ScriptSuspension running, CancellationToken token)
     {
         var arguments = running.Command.Command == CommandId.ScriptAsUser ? running.Command.Arguments[1..] : ["fcall"u8.ToArray(), .. running.Command.Arguments];
-        var idle = raft.StateMachine.Read(store => store.Read(CommandId.Function, ["STATS"u8.ToArray()], store.Now));
+        var idle = await raft.StateMachine.ReadAsync(store => store.Read(CommandId.Function, ["STATS"u8.ToArray()], store.Now), token).ConfigureAwait(false);
         var engines = idle is MapReply map ? map.Entries.Where(e => e.Key is not BulkReply { Value: var key } || !key.AsSpan().SequenceEqual("running_script"u8)).ToList() : [];
         var script = new MapReply(
         [

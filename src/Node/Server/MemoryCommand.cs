@@ -18,14 +18,15 @@ internal static class MemoryCommand
         ["DOCTOR"] = 2, ["HELP"] = 2, ["MALLOC-STATS"] = 2, ["PURGE"] = 2, ["STATS"] = 2, ["USAGE"] = -3,
     };
 
-    public static Reply Execute(RaftHost raft, byte[][] args)
+    /// <summary>MEMORY: USAGE and STATS read the applied state without blocking a thread for an apply.</summary>
+    public static async ValueTask<Reply> ExecuteAsync(RaftHost raft, byte[][] args, CancellationToken token)
     {
         if (Subcommands.Check("MEMORY", args, Arities, out var sub) is { } invalid)
             return invalid;
         return sub switch
         {
-            "USAGE" => Usage(raft, args),
-            "STATS" => Stats(raft),
+            "USAGE" => await UsageAsync(raft, args, token).ConfigureAwait(false),
+            "STATS" => await StatsAsync(raft, token).ConfigureAwait(false),
             "DOCTOR" => new VerbatimReply("txt", Encoding.UTF8.GetBytes(
                 "Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base.\n")),
             "MALLOC-STATS" => new VerbatimReply("txt", Encoding.UTF8.GetBytes("Stats not supported for the current memory allocator")),
@@ -45,7 +46,7 @@ internal static class MemoryCommand
         };
     }
 
-    private static Reply Usage(RaftHost raft, byte[][] args)
+    private static async ValueTask<Reply> UsageAsync(RaftHost raft, byte[][] args, CancellationToken token)
     {
         for (var i = 3; i < args.Length; i++)
         {
@@ -60,15 +61,15 @@ internal static class MemoryCommand
         if (!raft.IsStarted)
             return Reply.Null;
         var key = args[2];
-        var usage = raft.StateMachine.Read(store => store.MemoryUsage(key));
+        var usage = await raft.StateMachine.ReadAsync(store => store.MemoryUsage(key), token).ConfigureAwait(false);
         return usage is { } bytes ? Reply.Integer(bytes) : Reply.Null;
     }
 
-    private static Reply Stats(RaftHost raft)
+    private static async ValueTask<Reply> StatsAsync(RaftHost raft, CancellationToken token)
     {
+        var keys = raft.IsStarted ? await raft.StateMachine.ReadAsync(static s => s.KeyCount, token).ConfigureAwait(false) : 0;
         var heap = GC.GetTotalMemory(forceFullCollection: false);
         var info = GC.GetGCMemoryInfo();
-        var keys = raft.IsStarted ? raft.StateMachine.Read(static s => s.KeyCount) : 0;
         var rss = Environment.WorkingSet;
         return new MapReply(
         [

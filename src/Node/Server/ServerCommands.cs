@@ -43,14 +43,16 @@ internal sealed class ServerCommands(
             return DebugSleepAsync(args[2], token);
         if (spec.Id == CommandId.Info)
             return InfoAsync(args, session, token);
+        if (spec.Id == CommandId.Memory)
+            return MemoryCommand.ExecuteAsync(raft, args, token);
+        if (spec.Id == CommandId.Debug)
+            return DebugAsync(args, token);
         Reply? reply = spec.Id switch
         {
             CommandId.Role => Role(),
             CommandId.Latency => LatencyCommand.Execute(args, stats),
-            CommandId.Memory => MemoryCommand.Execute(raft, args),
             CommandId.Command => CommandCommand.Execute(args),
             CommandId.Time => Time(),
-            CommandId.Debug => Debug(args),
             CommandId.Cluster => Reply.Error("ERR This instance has cluster support disabled"),
             CommandId.Sentinel => sentinel.Execute(args),
             CommandId.Lastsave => Reply.Integer(server.StartedAt.ToUnixTimeSeconds()),
@@ -239,7 +241,8 @@ internal sealed class ServerCommands(
     private static bool HasOption(byte[][] args, string option) =>
         args.Skip(2).Any(a => Encoding.ASCII.GetString(a).Equals(option, StringComparison.OrdinalIgnoreCase));
 
-    private Reply Debug(byte[][] args)
+    // The subcommands that read the keyspace wait for an apply without blocking a thread.
+    private async ValueTask<Reply> DebugAsync(byte[][] args, CancellationToken token)
     {
         var sub = Encoding.ASCII.GetString(args[1]).ToUpperInvariant();
         if (!raft.IsStarted)
@@ -247,17 +250,17 @@ internal sealed class ServerCommands(
         switch (sub)
         {
             case "DIGEST" when args.Length == 2:
-                return Reply.Simple(Convert.ToHexStringLower(raft.StateMachine.Read(static s => s.Digest())));
+                return Reply.Simple(Convert.ToHexStringLower(await raft.StateMachine.ReadAsync(static s => s.Digest(), token).ConfigureAwait(false)));
             case "DIGEST-VALUE":
                 var keys = args.Skip(2).ToArray();
-                return Reply.Array(raft.StateMachine.Read(s => keys
+                return Reply.Array(await raft.StateMachine.ReadAsync(s => keys
                     .Select(k => (Reply)Reply.Simple(Convert.ToHexStringLower(s.DigestValue(k) ?? new byte[20])))
-                    .ToArray()));
+                    .ToArray(), token).ConfigureAwait(false));
             case "PROTOCOL" when args.Length == 3:
                 return DebugProtocol.For(Encoding.ASCII.GetString(args[2]));
             case "OBJECT" when args.Length == 3:
                 var key = args[2];
-                var line = raft.StateMachine.Read(s => s.DebugObject(key));
+                var line = await raft.StateMachine.ReadAsync(s => s.DebugObject(key), token).ConfigureAwait(false);
                 return line is null ? Reply.Error(ErrorMessages.NoSuchKey) : Reply.Simple(line);
             case "SET-ACTIVE-EXPIRE" when args.Length == 3:
                 // atoi, as Redis: anything but a non-zero number turns it off.
@@ -270,14 +273,14 @@ internal sealed class ServerCommands(
                     ? Reply.Ok
                     : Reply.Error("ERR argument must be a memory value bigger than 1 and smaller than 4gb");
             case "LISTPACK" when args.Length == 3:
-                var encoding = raft.StateMachine.Read(s => s.Read(CommandId.Object, [Encoding.ASCII.GetBytes("ENCODING"), args[2]], s.Now));
+                var encoding = await raft.StateMachine.ReadAsync(s => s.Read(CommandId.Object, [Encoding.ASCII.GetBytes("ENCODING"), args[2]], s.Now), token).ConfigureAwait(false);
                 if (encoding is not BulkReply)
                     return Reply.Error(ErrorMessages.NoSuchKey);
                 return encoding is BulkReply { Value: var e } && e.AsSpan().SequenceEqual("listpack"u8)
                     ? Reply.Simple("Listpack structure printed on stdout")
                     : Reply.Error("ERR Not a listpack encoded object.");
             case "RELOAD" when HasOption(args, "NOFLUSH") && !HasOption(args, "MERGE")
-                               && raft.StateMachine.Read(static s => s.FunctionLibraryCount) > 0:
+                               && await raft.StateMachine.ReadAsync(static s => s.FunctionLibraryCount, token).ConfigureAwait(false) > 0:
                 // Redis reloads its RDB without emptying the function libraries first: every library collides.
                 return Reply.Error("ERR Error trying to load the RDB dump");
             case "RELOAD" or "LOADAOF":
