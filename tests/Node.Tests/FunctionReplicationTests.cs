@@ -141,4 +141,36 @@ public sealed class FunctionReplicationTests
         Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "maxmemory", "0")).Text());
         Assert.Equal("OK", (await client.SendAsync("SET", "k", "v")).Text());
     }
+
+    // FCALL's function flags, read while an apply holds the state, are awaited: the session runs FCALL alone while memory
+    // is over maxmemory, so a later pipelined write cannot reach the log before it (review of b2ca263: DEL k was applied
+    // before the FCALL that set k, which then existed).
+    [Fact]
+    public async Task OverMaxMemory_APipelinedWriteAfterFcall_IsAppliedAfterIt_EvenWhileAnApplyHoldsTheState()
+    {
+        await using var cluster = TestCluster.Create(1);
+        using var hold = ApplyHold.Install(cluster.Nodes[0]);
+        await cluster.StartNodeAsync(0);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+        await using var other = await RespTestClient.ConnectAsync(leader.RespPort);
+        const string Code = """
+            #!lua name=order
+            redis.register_function{function_name='allowed', callback=function(keys) return redis.call('set', keys[1], 'a') end, flags={'allow-oom'}}
+            """;
+        for (var i = 0; i < 100 && (await client.SendAsync("FUNCTION", "LOAD", "REPLACE", Code)).Text() != "order"; i++)
+            await Task.Delay(100);
+        Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "maxmemory", "1")).Text());
+
+        hold.HoldApply();
+        var held = other.SendAsync("DEL", "unrelated");
+        await hold.Entered.WaitAsync(TimeSpan.FromSeconds(30));
+        await client.SendRawAsync(Encoding.ASCII.GetBytes("*4\r\n$5\r\nFCALL\r\n$7\r\nallowed\r\n$1\r\n1\r\n$1\r\nk\r\n*2\r\n$3\r\nDEL\r\n$1\r\nk\r\n"));
+        await Task.Delay(300);
+        hold.Release();
+        await held.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal("OK", (await client.ReadReplyAsync().WaitAsync(TimeSpan.FromSeconds(20))).Text());
+        Assert.Equal("1", (await client.ReadReplyAsync().WaitAsync(TimeSpan.FromSeconds(20))).Text());
+        Assert.Equal("0", (await client.SendAsync("EXISTS", "k")).Text());
+    }
 }

@@ -138,7 +138,7 @@ public sealed class MemberOnlyTransportTests
             foreach (var socket in silent)
                 socket.Dispose();
             silent.Clear();
-            await Task.Delay(500);
+            await WaitAsync(() => server.PendingHandshakes == 0);
             for (var i = 0; i < MemberOnlyTransport.MaxPendingPerAddress; i++)
             {
                 var socket = await ConnectFromAsync(outsider, listener.EndPoint);
@@ -157,12 +157,58 @@ public sealed class MemberOnlyTransportTests
         }
     }
 
+    [Fact]
+    public async Task AFloodFromManyAddresses_EndsTheOldestHandshakesOfNonMembers_NeverAMembers()
+    {
+        var member = IPAddress.Loopback;
+        var server = Transport(isMember: address => address.Equals(member), Secret, TimeSpan.FromSeconds(60));
+        await using var listener = await server.BindAsync(new IPEndPoint(IPAddress.Loopback, 0));
+        var sockets = new List<Socket>();
+        try
+        {
+            // The member's handshake is the oldest under way when the flood comes (a member paused mid-handshake).
+            var fromMember = await ConnectFromAsync(member, listener.EndPoint);
+            sockets.Add(fromMember);
+            Assert.Equal(32, await FirstBytesAsync(fromMember, 32));
+
+            // Fewer than the per-address cap from each of many addresses, more than the total cap in all.
+            var perAddress = MemberOnlyTransport.MaxPendingPerAddress - 1;
+            var addresses = (MemberOnlyTransport.MaxPending / perAddress) + 3;
+            var flood = new List<Socket>();
+            for (var a = 0; a < addresses; a++)
+            {
+                var source = new IPAddress([127, 0, 1, (byte)(a + 1)]);
+                for (var i = 0; i < perAddress; i++)
+                {
+                    var socket = await ConnectFromAsync(source, listener.EndPoint);
+                    sockets.Add(socket);
+                    flood.Add(socket);
+                    Assert.Equal(32, await FirstBytesAsync(socket, 32));
+                }
+            }
+
+            var ended = flood.Count + 1 - MemberOnlyTransport.MaxPending;
+            await WaitAsync(() => server.Refused == ended);
+            Assert.All(flood.Take(ended), static socket => Assert.True(IsClosedByPeer(socket, Patience)));
+            Assert.False(IsClosedByPeer(fromMember));
+            Assert.All(flood.Skip(ended), static socket => Assert.False(IsClosedByPeer(socket, TimeSpan.Zero)));
+            Assert.Equal(MemberOnlyTransport.MaxPending, server.PendingHandshakes);
+        }
+        finally
+        {
+            foreach (var socket in sockets)
+                socket.Dispose();
+        }
+    }
+
     // Readable with nothing to read: the peer closed (or reset) the connection.
-    private static bool IsClosedByPeer(Socket socket)
+    private static bool IsClosedByPeer(Socket socket) => IsClosedByPeer(socket, TimeSpan.FromMilliseconds(200));
+
+    private static bool IsClosedByPeer(Socket socket, TimeSpan within)
     {
         try
         {
-            return socket.Poll(TimeSpan.FromMilliseconds(200), SelectMode.SelectRead) && socket.Available == 0;
+            return socket.Poll(within, SelectMode.SelectRead) && socket.Available == 0;
         }
         catch (SocketException)
         {

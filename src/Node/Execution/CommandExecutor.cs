@@ -64,10 +64,15 @@ internal sealed partial class CommandExecutor(
         if (raft.IsLeader && (spec.IsWrite || afterPipelinedWrites) && !BlockingCommand.IsBlocking(spec.Id)
             && spec.Id != CommandId.Evalsha && !spec.Id.IsLockWrite())
         {
-            if (OverMaxMemory() && (spec.Flags & CommandFlags.DenyOom) != 0)
+            if (OverMaxMemory() && DeniesOomNow(spec, args) is var denies && denies != false)
+            {
+                // A function's flags read while an apply holds the state: the general path awaits them (the session runs
+                // FCALL alone while memory is over maxmemory, so no later write overtakes it; IsOverMaxMemory).
+                if (denies is null)
+                    return ExecuteAsync(spec, arguments, args, caller, token, afterPipelinedWrites, run);
                 return new(Reply.Error(OutOfMemory));
-            if (OverMaxMemory() && spec.Id is CommandId.Fcall or CommandId.FcallRo)
-                return ExecuteAsync(spec, arguments, args, caller, token, afterPipelinedWrites, run);
+            }
+
             return spec.IsWrite
                 ? WriteAsync(spec.Id, args, token, caller.UserName, commandTimeout: true)
                 : ReadInLogAsync(spec.Id, args, token, caller.UserName, commandTimeout: true);
@@ -140,6 +145,20 @@ internal sealed partial class CommandExecutor(
     /// </summary>
     public async ValueTask<bool> RefusesForMemoryAsync(CommandSpec spec, byte[][] arguments, CancellationToken token) =>
         raft.IsLeader && OverMaxMemory() && await DeniesOomAsync(spec, arguments.AsSpan(1).ToArray(), token).ConfigureAwait(false);
+
+    /// <summary>Whether this leader's memory is over maxmemory now (the session runs FCALL alone then: DeniesOomNow).</summary>
+    public bool IsOverMaxMemory => raft.IsLeader && OverMaxMemory();
+
+    // DeniesOomAsync's answer if it can be had without waiting: null when a function's flags are held by an apply.
+    private bool? DeniesOomNow(CommandSpec spec, byte[][] args)
+    {
+        if ((spec.Flags & CommandFlags.DenyOom) != 0)
+            return true;
+        if (spec.Id is not (CommandId.Fcall or CommandId.FcallRo) || args.Length == 0)
+            return false;
+        var name = args[0];
+        return raft.StateMachine.TryReadNow(store => store.FunctionDeniesOom(name), out var denies) ? denies : null;
+    }
 
     /// <summary>
     /// Redis's denyoom: the command's flag, or for FCALL the function's (neither allow-oom nor no-writes). Asked only

@@ -45,6 +45,7 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
     private readonly TimeSpan _handshakeTimeout;
     private readonly ILogger _logger;
     private long _refused;
+    private int _pendingHandshakes;
 
     /// <param name="local">This node's Raft endpoint: outgoing connections are bound to its address unless it is a wildcard.</param>
     /// <param name="isMember">Whether a peer address belongs to a member (asked when a connection brings no valid proof).</param>
@@ -132,8 +133,9 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
         }
     }
 
-    // The accepting side of the handshake; the connection, or null when it was refused or failed.
-    private async Task<SocketConnection?> AdmitAsync(Socket socket, CancellationToken stop)
+    // The accepting side of the handshake: the connection, or null when it was refused (Refused: the listener counts it
+    // unless the handshake was evicted meanwhile, which counts itself) or ended by the peer.
+    private async Task<(SocketConnection? Connection, bool Refused)> AdmitAsync(Socket socket, CancellationToken stop)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
         timeout.CancelAfter(_handshakeTimeout);
@@ -147,18 +149,20 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
             await ReceiveExactlyAsync(socket, proof, timeout.Token).ConfigureAwait(false);
             var proven = _secret() is { } secret && MemberProof.Matches(MemberProof.ForRaft(secret, nonce), proof);
             if (proven || (peer is not null && _isMember(Normalize(peer.Address))))
-                return new SocketConnection(socket);
+                return (new SocketConnection(socket), false);
 
-            Interlocked.Increment(ref _refused);
             LogRefused(peer?.ToString() ?? "unknown");
+            socket.Dispose();
+            return (null, true);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !stop.IsCancellationRequested)
         {
             // Silent past the handshake timeout: refused like a wrong proof (it holds a connection and says nothing).
-            Interlocked.Increment(ref _refused);
             LogRefused(peer?.ToString() ?? "unknown");
+            socket.Dispose();
+            return (null, true);
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException or ConnectionResetException)
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException or ConnectionResetException or IOException)
         {
             // The peer gave up first: a member whose connect timed out while this node was paused or busy does, by the
             // dozen after a pause. Not a refusal.
@@ -166,8 +170,11 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
         }
 
         socket.Dispose();
-        return null;
+        return (null, false);
     }
+
+    /// <summary>Handshakes under way on this transport's listeners (for tests).</summary>
+    internal int PendingHandshakes => Volatile.Read(ref _pendingHandshakes);
 
     /// <summary>
     /// Accepts in a loop of its own and admits each connection in a task of its own, so that a peer slow to answer the
@@ -241,43 +248,51 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
 
         // Starts the handshake's bookkeeping. Silent connections from a non-member cost a socket and a task each until
         // the handshake timeout; without a bound they could use up the node's descriptors, members' connections
-        // included. At the bound the oldest handshake (of the same address, else of all) is ended and counted as refused:
-        // the newest is the likeliest to be live (after a pause a member's timed-out attempts wait in the backlog ahead
-        // of its current one), and a member's handshake takes a round trip, so a flood evicts it only by luck.
+        // included. At the bound the oldest handshake of the same address is ended, or when all together are at theirs,
+        // the oldest of an address no member has: the newest is the likeliest to be live (after a pause a member's
+        // timed-out attempts wait in the backlog ahead of its current one), and a flood from many addresses never ends a
+        // member's. An ended handshake of a non-member counts as refused; a member's own stale attempt does not.
         private LinkedListNode<Pending> StartHandshake(Socket accepted)
         {
             var address = (accepted.RemoteEndPoint as IPEndPoint)?.Address is { } remote ? Normalize(remote) : IPAddress.None;
+            var member = _owner._isMember(address);
             var evicted = new List<Pending>();
             LinkedListNode<Pending> node;
             lock (_pending)
             {
-                if (_pendingFrom.GetValueOrDefault(address) >= MaxPendingPerAddress)
-                {
-                    for (var oldest = _pending.First; oldest is not null; oldest = oldest.Next)
-                    {
-                        if (oldest.Value.Address.Equals(address) && Forget(oldest))
-                        {
-                            evicted.Add(oldest.Value);
-                            break;
-                        }
-                    }
-                }
-
-                if (_pending.Count >= MaxPending && _pending.First is { } first && Forget(first))
-                    evicted.Add(first.Value);
-
-                node = _pending.AddLast(new Pending(accepted, address));
+                if (_pendingFrom.GetValueOrDefault(address) >= MaxPendingPerAddress && Oldest(p => p.Address.Equals(address)) is { } same)
+                    evicted.Add(same);
+                if (_pending.Count >= MaxPending && Oldest(static p => !p.Member) is { } stranger)
+                    evicted.Add(stranger);
+                node = _pending.AddLast(new Pending(accepted, address, member));
                 _pendingFrom[address] = _pendingFrom.GetValueOrDefault(address) + 1;
+                Interlocked.Increment(ref _owner._pendingHandshakes);
             }
 
             foreach (var pending in evicted)
             {
-                Interlocked.Increment(ref _owner._refused);
-                _owner.LogEvicted(pending.Address.ToString(), MaxPendingPerAddress, MaxPending);
+                if (!pending.Member)
+                {
+                    Interlocked.Increment(ref _owner._refused);
+                    _owner.LogEvicted(pending.Address.ToString(), MaxPendingPerAddress, MaxPending);
+                }
+
                 pending.Socket.Dispose();
             }
 
             return node;
+        }
+
+        // Caller holds the lock: the oldest pending handshake that matches, forgotten.
+        private Pending? Oldest(Func<Pending, bool> matches)
+        {
+            for (var oldest = _pending.First; oldest is not null; oldest = oldest.Next)
+            {
+                if (matches(oldest.Value) && Forget(oldest))
+                    return oldest.Value;
+            }
+
+            return null;
         }
 
         // Caller holds the lock; a node is forgotten once (evicted, or its handshake ended): false when it was already.
@@ -291,6 +306,7 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
                 _pendingFrom.Remove(address);
             else
                 _pendingFrom[address]--;
+            Interlocked.Decrement(ref _owner._pendingHandshakes);
             return true;
         }
 
@@ -298,10 +314,11 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
         {
             var node = StartHandshake(accepted);
             SocketConnection? connection = null;
+            var refused = false;
             bool evicted;
             try
             {
-                connection = await _owner.AdmitAsync(accepted, _stop.Token).ConfigureAwait(false);
+                (connection, refused) = await _owner.AdmitAsync(accepted, _stop.Token).ConfigureAwait(false);
             }
             finally
             {
@@ -309,12 +326,14 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
                     evicted = !Forget(node);
             }
 
-            // Evicted as its handshake ended: its socket is closed already.
+            // Evicted as its handshake ended: its socket is closed already, and the eviction counted it.
+            if (refused && !evicted)
+                Interlocked.Increment(ref _owner._refused);
             if (connection is not null && (evicted || !_admitted.Writer.TryWrite(connection)))
                 await connection.DisposeAsync().ConfigureAwait(false);
         }
 
-        private sealed record Pending(Socket Socket, IPAddress Address);
+        private sealed record Pending(Socket Socket, IPAddress Address, bool Member);
 
         public async ValueTask UnbindAsync(CancellationToken cancellationToken = default) => await StopAsync().ConfigureAwait(false);
 

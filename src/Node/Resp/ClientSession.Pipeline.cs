@@ -69,9 +69,11 @@ internal sealed partial class ClientSession
             return InflightKind.None;
         var leader = _services.Raft.IsLeader;
 
-        // Lock writes wait for lease extension before they reach the log, so a later write could overtake them.
+        // Lock writes wait for lease extension before they reach the log, so a later write could overtake them; so could
+        // FCALL while memory is over maxmemory, when its function's flags may have to wait for an apply.
         if (spec.IsWrite)
-            return spec.Id.IsLockWrite() ? InflightKind.None : leader ? InflightKind.Write : InflightKind.Forward;
+            return spec.Id.IsLockWrite() || (leader && spec.Id == CommandId.Fcall && _services.Executor.IsOverMaxMemory) ? InflightKind.None
+                : leader ? InflightKind.Write : InflightKind.Forward;
 
         // A script's read may run long: never inside the apply of a group-commit entry.
         if (!spec.IsRead || (leader && spec.Id is CommandId.EvalRo or CommandId.EvalshaRo or CommandId.FcallRo))
