@@ -100,15 +100,9 @@ internal sealed partial class CommandExecutor(
                 return Reply.Error(OutOfMemory);
             if (spec.IsWrite)
                 return await WriteAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false);
-            if (afterPipelinedWrites)
-                return await ReadInLogAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false);
-            var read = await ReadAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false);
-
-            // This node stopped leading while the read waited for its barrier: a read can run again anywhere, so the new
-            // leader answers it instead of a CLUSTERDOWN (the connection's later commands wait for it: QueueAsync).
-            if (read is ErrorReply { Message: ReadFailed } && !raft.IsLeader && !caller.IsForwarded && !token.IsCancellationRequested)
-                return await ForwardAsync(arguments, caller, token).ConfigureAwait(false);
-            return read;
+            return afterPipelinedWrites
+                ? await ReadInLogAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false)
+                : await ReadAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false);
         }
 
         if (caller.IsForwarded)
