@@ -1,0 +1,110 @@
+using RaftKV.Node.Configuration;
+using RaftKV.Protocol.Commands;
+using RaftKV.Protocol.Replies;
+
+namespace RaftKV.Node.Execution;
+
+/// <summary>A follower's relay of a command to the leader, on the caller's forwarding connection.</summary>
+internal sealed partial class CommandExecutor
+{
+    private ValueTask<Reply> ForwardAsync(byte[][] arguments, IExecutionCaller caller, CancellationToken token) =>
+        ForwardAsync(arguments, caller, (connection, timeout) => connection.SendAsync(arguments, caller.ProtocolVersion, timeout), token);
+
+    /// <summary>
+    /// Relays to the leader on the caller's forwarding connection (opened, or replaced when the leader moved):
+    /// <paramref name="send"/> does the exchange, <paramref name="arguments"/> (the request, or EXEC's) sets its timeout.
+    /// </summary>
+    /// <param name="untilAnswered">When set, the relay waits this long for the leader's answer, even across a leader change.</param>
+    private async ValueTask<Reply> ForwardAsync(byte[][] arguments, IExecutionCaller caller,
+        Func<ForwardingConnection, CancellationToken, Task<Reply>> send, CancellationToken token, TimeSpan? untilAnswered = null)
+    {
+        var leaderChanged = raft.LeaderChangeToken;
+        var leader = await raft.GetLeaderRespEndpointAsync(token).ConfigureAwait(false);
+        if (leader is null)
+            return Reply.Error(NoLeader);
+        if (_options.FollowerMode == FollowerMode.Redirect)
+            return Reply.Error("MOVED 0 " + leader);
+
+        var connection = caller.Forwarder;
+        if (connection is not null && connection.Endpoint != leader)
+        {
+            caller.Forwarder = null;
+            await connection.DisposeAsync().ConfigureAwait(false);
+            connection = null;
+        }
+
+        try
+        {
+            if (connection is null)
+            {
+                // The handshake proves membership with the cluster secret, which a brand-new node is still learning.
+                if (await Security.MemberSecret.WaitAsync(raft, TimeSpan.FromMilliseconds(_options.CommandTimeoutMs), token).ConfigureAwait(false) is not { } secret)
+                    return Reply.Error(NoClusterSecret);
+                using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+                connectTimeout.CancelAfter(_options.CommandTimeoutMs);
+                connection = await ForwardingConnection.ConnectAsync(
+                    leader, secret, tls.Options.Resp ? tls.ClientOptions(null) : null, connectTimeout.Token).ConfigureAwait(false);
+                caller.Forwarder = connection;
+            }
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException)
+        {
+            // Nothing was sent: the command did not run.
+            return Reply.Error(LeaderUnreachable);
+        }
+
+        var blocking = false;
+        try
+        {
+            // A leader that stops answering (paused, partitioned) is replaced by an election; the relayed command
+            // stops waiting for it then, with an unknown outcome, instead of hanging until the timeout.
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token, untilAnswered is null ? leaderChanged : CancellationToken.None);
+            var limit = untilAnswered ?? ForwardTimeout(arguments, out blocking);
+
+            // The leader answers at once when it can, so a relayed blocking command counts as blocked for one round
+            // trip more than it would on the leader; the client is counted on the node it is connected to.
+            caller.IsBlocked = blocking;
+            timeout.CancelAfter(limit);
+            if (await connection.UseUserAsync(caller.UserName, timeout.Token).ConfigureAwait(false) is { } refused)
+                return refused;
+            return await send(connection, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException
+                                      or RaftKV.Protocol.Resp.RespProtocolException)
+        {
+            // Sent, no reply: the outcome is unknown and the command is never re-sent.
+            // Dropping the connection is also how a relayed blocking command is given up when its client disconnects:
+            // the leader sees the relay close and unblocks it, so no element is popped for a client that is gone.
+            caller.Forwarder = null;
+            await connection.DisposeAsync().ConfigureAwait(false);
+            if (!token.IsCancellationRequested)
+                LogForwardFailed(leader, e.Message);
+            return Reply.Error(UnknownOutcome);
+        }
+        finally
+        {
+            caller.IsBlocked = false;
+        }
+    }
+
+    /// <summary>
+    /// A relayed blocking command may wait as long as its own timeout (forever for 0) before the leader answers. A relayed
+    /// script (EVAL, EVALSHA, FCALL) waits until the leader answers or changes: the leader bounds its commit by the
+    /// command timeout and then answers when the script ends, after as many slices as it runs (Raft/KvStateMachine.Scripts.cs).
+    /// </summary>
+    private TimeSpan ForwardTimeout(byte[][] arguments, out bool blocking)
+    {
+        var limit = TimeSpan.FromMilliseconds(_options.CommandTimeoutMs);
+        blocking = false;
+        if (CommandTable.TryGet(arguments[0], out var script) && script.Id is CommandId.Eval or CommandId.Evalsha or CommandId.Fcall)
+            return Timeout.InfiniteTimeSpan;
+        if (!CommandTable.TryGet(arguments[0], out var spec) || !BlockingCommand.IsBlocking(spec.Id)
+            || !BlockingCommand.TryParse(spec.Id, arguments, out _, out var timeout))
+            return limit;
+        blocking = true;
+        return timeout is { } block ? block + limit : Timeout.InfiniteTimeSpan;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Forwarding to leader {Leader} failed: {Reason}")]
+    private partial void LogForwardFailed(string leader, string reason);
+}

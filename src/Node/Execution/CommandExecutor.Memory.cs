@@ -1,0 +1,54 @@
+using RaftKV.Protocol.Commands;
+using RaftKV.Protocol.Replies;
+
+namespace RaftKV.Node.Execution;
+
+/// <summary>maxmemory on the leader: Redis's noeviction refusal of denyoom commands (-OOM), FCALL by its function's flags.</summary>
+internal sealed partial class CommandExecutor
+{
+    /// <summary>
+    /// Whether this leader refuses <paramref name="arguments"/> (name first) with -OOM now: a denyoom command while memory is
+    /// above maxmemory. MULTI asks it at queue time, as Redis refuses such a command before queueing it. A follower
+    /// cannot tell (the memory that counts is the leader's): it answers false and the leader decides at EXEC.
+    /// </summary>
+    public async ValueTask<bool> RefusesForMemoryAsync(CommandSpec spec, byte[][] arguments, CancellationToken token) =>
+        raft.IsLeader && OverMaxMemory() && await DeniesOomAsync(spec, arguments.AsSpan(1).ToArray(), token).ConfigureAwait(false);
+
+    /// <summary>Whether this leader's memory is over maxmemory now (the session runs FCALL alone then: DeniesOomNow).</summary>
+    public bool IsOverMaxMemory => raft.IsLeader && OverMaxMemory();
+
+    // DeniesOomAsync's answer if it can be had without waiting: null when a function's flags are held by an apply.
+    private bool? DeniesOomNow(CommandSpec spec, byte[][] args)
+    {
+        if ((spec.Flags & CommandFlags.DenyOom) != 0)
+            return true;
+        if (spec.Id is not (CommandId.Fcall or CommandId.FcallRo) || args.Length == 0)
+            return false;
+        var name = args[0];
+        return raft.StateMachine.TryReadNow(store => store.FunctionDeniesOom(name), out var denies) ? denies : null;
+    }
+
+    /// <summary>
+    /// Redis's denyoom: the command's flag, or for FCALL the function's (neither allow-oom nor no-writes). Asked only
+    /// when memory is over maxmemory (OverMaxMemory first); the function's flags are read without blocking a thread.
+    /// </summary>
+    private ValueTask<bool> DeniesOomAsync(CommandSpec spec, byte[][] args, CancellationToken token)
+    {
+        if (DeniesOomNow(spec, args) is { } denies)
+            return ValueTask.FromResult(denies);
+        var name = args[0];
+        return raft.StateMachine.ReadAsync(store => store.FunctionDeniesOom(name), token);
+    }
+
+    /// <summary>
+    /// Whether a denyoom command is refused: maxmemory (replicated configuration) is set and this leader's managed heap,
+    /// what INFO reports as used_memory, is above it. RaftKV evicts nothing (maxmemory-policy is not applied), so this is
+    /// Redis's noeviction behaviour, decided on the leader before the command reaches the log.
+    /// </summary>
+    private bool OverMaxMemory()
+    {
+        // Without the apply lock: a write's check does not wait for an entry being applied.
+        var bytes = raft.StateMachine.MaxMemoryBytes;
+        return bytes > 0 && GC.GetTotalMemory(forceFullCollection: false) > bytes;
+    }
+}
