@@ -123,6 +123,9 @@ public static class NodeHost
             : EndpointParser.ParseIp(options.SnapshotTransferEndpoint);
         ListenOptions? snapshotListener = null;
         ListenOptions? diagnosticsListener = null;
+        // Before the node's first socket: the runtime reads the switch once per process.
+        var inlineCompletions = SocketThreads.Configure(options.InlineSocketCompletions);
+        builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = inlineCompletions);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var tls = kestrel.ApplicationServices.GetRequiredService<NodeTls>();
@@ -162,6 +165,12 @@ public static class NodeHost
 
         // Routes are not tied to listeners in ASP.NET Core: without this the snapshot route (the whole keyspace) was
         // served on the gRPC port too, which clients reach and which the snapshot listener's protections do not cover.
+        // An HTTP request (a gRPC call, a snapshot download, /metrics) leaves the socket event thread (SocketThreads).
+        app.Use(async (context, next) =>
+        {
+            await SocketThreads.Leave();
+            await next(context).ConfigureAwait(false);
+        });
         app.Use((context, next) =>
         {
             if (context.Request.Path.StartsWithSegments(SnapshotOffers.RoutePrefix.TrimEnd('/'), StringComparison.Ordinal)

@@ -40,6 +40,13 @@ public sealed class NodeOptions
     public int GrpcKeepAliveMs { get; set; } = 30_000;
 
     /// <summary>
+    /// Socket completions run on .NET's socket event threads and Kestrel runs RESP and gRPC code right after them, with
+    /// no hop to the thread pool (Execution/SocketThreads.cs); false keeps .NET's default dispatch. The environment
+    /// variable DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS, when set, decides instead.
+    /// </summary>
+    public bool InlineSocketCompletions { get; set; } = true;
+
+    /// <summary>
     /// Raft endpoints of the initial members, this node included, used only to bootstrap a brand-new
     /// cluster. Empty means a one-node cluster of this node. A node that has data uses the membership
     /// stored in its data directory instead.

@@ -263,6 +263,7 @@ internal sealed partial class WriteBatcher : IDisposable
 
     private void AnswerBatch(ReadOnlySpan<QueuedReply> batch, BatchedWrite context)
     {
+        using var flushes = Resp.ReplyFlushes.Begin();
         int write = 0, read = 0;
         foreach (var item in batch)
         {

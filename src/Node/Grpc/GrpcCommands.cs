@@ -37,6 +37,8 @@ internal sealed class GrpcCommands(CommandExecutor executor, Security.AccessCont
     /// </summary>
     public async Task<Reply> ExecuteAsync(ServerCallContext context, CommandSpec spec, byte[][] args)
     {
+        // The call's message may have been read on a socket event thread (Execution/SocketThreads.cs).
+        await Execution.SocketThreads.Leave();
         var identity = Security.GrpcIdentity.Of(context, access);
         if (access.Check(identity, spec, args) is ErrorReply denied)
             throw Security.GrpcIdentity.Refusal(denied.Message);

@@ -14,7 +14,7 @@ internal sealed partial class RaftLog
         if (entry.IsSnapshot)
             throw new InvalidOperationException("A snapshot is installed at an index, never appended at the tail");
         var payload = await PayloadOf(entry, token).ConfigureAwait(false);
-        await _gate.WaitAsync(token).ConfigureAwait(false);
+        await EnterGateAsync(token).ConfigureAwait(false);
         var syncing = false;
         try
         {
@@ -130,7 +130,7 @@ internal sealed partial class RaftLog
         CancellationToken token)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(startIndex, 1);
-        await _gate.WaitAsync(token).ConfigureAwait(false);
+        await EnterGateAsync(token).ConfigureAwait(false);
         try
         {
             ThrowIfFailed();
@@ -229,7 +229,7 @@ internal sealed partial class RaftLog
     private async ValueTask InstallSnapshotAsync<TEntry>(TEntry snapshot, long index, CancellationToken token)
         where TEntry : IRaftLogEntry
     {
-        await _gate.WaitAsync(token).ConfigureAwait(false);
+        await EnterGateAsync(token).ConfigureAwait(false);
         try
         {
             ThrowIfFailed();

@@ -52,7 +52,7 @@ internal sealed partial class RaftLog
                 Interlocked.Increment(ref _probedReplications);
                 return await ExchangeAsync<TEntry, TResult>(reader, [], token).ConfigureAwait(false);
             }
-            else if (TryRead<TEntry>(start, end) is { } entries)
+            else if ((_log.InMemory(start) || await LeftSocketThread().ConfigureAwait(false)) && TryRead<TEntry>(start, end) is { } entries)
             {
                 return await ExchangeAsync(reader, entries, token).ConfigureAwait(false);
             }
@@ -68,6 +68,13 @@ internal sealed partial class RaftLog
         if (start == 0 && reader.LogEntryMetadataOnly)
             return await reader.ReadAsync<TEntry, TEntry[]>([(TEntry)(object)StoredEntry.Metadata(0, 0)], null, token).ConfigureAwait(false);
         throw new InvalidOperationException($"Index {start} is neither in the log [{_log.FirstIndex}, {_log.LastIndex}] nor in a snapshot");
+    }
+
+    // A read from disk (a lagging member's entries) leaves a socket event thread first (Execution/SocketThreads.cs).
+    private static async ValueTask<bool> LeftSocketThread()
+    {
+        await Execution.SocketThreads.Leave();
+        return true;
     }
 
     /// <summary>

@@ -179,10 +179,18 @@ internal sealed partial class RaftLog : WriteAheadLog, IPersistentState, IAuditT
 
     Task IAuditTrail.InitializeAsync(CancellationToken token) => Task.CompletedTask;
 
+    // What the gate serializes writes the disk (and fdatasyncs it): never on a socket event thread, from which RaftCluster
+    // calls with inline socket completions (Execution/SocketThreads.cs); every other socket of the node would wait.
+    private async ValueTask EnterGateAsync(CancellationToken token)
+    {
+        await Execution.SocketThreads.Leave();
+        await _gate.WaitAsync(token).ConfigureAwait(false);
+    }
+
     // A candidate's new term: the only term in which this node may lead and append entries of its own (bug 5).
     async ValueTask<long> IPersistentState.IncrementTermAsync(ClusterMemberId member, CancellationToken token)
     {
-        await _gate.WaitAsync(token).ConfigureAwait(false);
+        await EnterGateAsync(token).ConfigureAwait(false);
         try
         {
             var term = _term + 1;
@@ -199,7 +207,7 @@ internal sealed partial class RaftLog : WriteAheadLog, IPersistentState, IAuditT
     // A higher term from another node; RaftCluster calls it before stepping down, so this node leads no longer.
     async ValueTask IPersistentState.UpdateTermAsync(long term, bool resetLastVote, CancellationToken token)
     {
-        await _gate.WaitAsync(token).ConfigureAwait(false);
+        await EnterGateAsync(token).ConfigureAwait(false);
         try
         {
             if (term == _term && !resetLastVote)
@@ -215,7 +223,7 @@ internal sealed partial class RaftLog : WriteAheadLog, IPersistentState, IAuditT
     // Durable before RaftCluster sends the vote (it replies after this returns).
     async ValueTask IPersistentState.UpdateVotedForAsync(ClusterMemberId member, CancellationToken token)
     {
-        await _gate.WaitAsync(token).ConfigureAwait(false);
+        await EnterGateAsync(token).ConfigureAwait(false);
         try
         {
             SaveTermAndVote(_term, member);

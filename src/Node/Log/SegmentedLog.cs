@@ -239,6 +239,20 @@ internal sealed partial class SegmentedLog : IDisposable
     /// they were written (<see cref="RecentRecords"/>).
     /// </summary>
     /// <exception cref="LogCorruptedException">A record no longer matches its checksum.</exception>
+    /// <summary>Whether <see cref="Read"/> from <paramref name="first"/> takes its records from memory, without a disk read.</summary>
+    public bool InMemory(long first)
+    {
+        _state.EnterReadLock();
+        try
+        {
+            return first >= _recent.FirstIndex;
+        }
+        finally
+        {
+            _state.ExitReadLock();
+        }
+    }
+
     public IReadOnlyList<LogRecord> Read(long first, long last, long maxPayloadBytes = long.MaxValue, int maxCount = int.MaxValue)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxCount, 1);

@@ -306,6 +306,9 @@ internal sealed partial class KvStateMachine
             await using (file.ConfigureAwait(false))
             {
                 await source.WriteToAsync(file, 1 << 16, token).ConfigureAwait(false);
+
+                // The transfer's last read may complete on a socket event thread: the fsync and the load are long.
+                await Execution.SocketThreads.Leave();
                 await file.FlushAsync(token).ConfigureAwait(false);
                 if (file.Length <= SnapshotManifest.MaxSize)
                 {

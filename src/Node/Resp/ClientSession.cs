@@ -182,6 +182,10 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
                     if (replies.Count >= MaxBatchedReplies)
                         await WriteAloneRepliesAsync(replies).ConfigureAwait(false);
 
+                    // A command Redis does not flag fast may run long: not on a socket event thread (SocketThreads).
+                    if (!CommandTable.TryGet(request![0], out var leaving) || (leaving.Flags & CommandFlags.Fast) == 0)
+                        await SocketThreads.Leave();
+
                     var kind = Classify(request!);
                     if (kind == InflightKind.Read && await TryReadAloneAsync(request!, replies).ConfigureAwait(false))
                         continue;

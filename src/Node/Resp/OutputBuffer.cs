@@ -25,6 +25,10 @@ internal sealed class OutputBuffer : IDisposable
     private long _pendingBytes;
     private bool _completed;
 
+    // Bytes appended in a ReplyFlushes pass and not yet flushed; the pass (or the first flush after it) flushes them.
+    // Read and written under _append.
+    private bool _flushDeferred;
+
     public long PendingBytes => Interlocked.Read(ref _pendingBytes);
 
     /// <summary>
@@ -40,18 +44,83 @@ internal sealed class OutputBuffer : IDisposable
             if (_completed)
                 return PendingBytes;
             var writer = _pipe.Writer;
+            var before = writer.UnflushedBytes;
             foreach (var reply in replies)
             {
                 RespReplyWriter.Write(writer, reply, protocolVersion);
-                if (limit > 0 && PendingBytes + writer.UnflushedBytes > limit)
+                if (limit > 0 && PendingBytes + writer.UnflushedBytes - before > limit)
                     break;
             }
 
-            var pending = Interlocked.Add(ref _pendingBytes, writer.UnflushedBytes);
+            var pending = Interlocked.Add(ref _pendingBytes, writer.UnflushedBytes - before);
+            if (_flushDeferred || ReplyFlushes.Defer(this))
+            {
+                _flushDeferred = true;
+                return pending;
+            }
 
             // Completes at once: the pipe never pauses its writer.
             await writer.FlushAsync().ConfigureAwait(false);
             return pending;
+        }
+        finally
+        {
+            _append.Release();
+        }
+    }
+
+    /// <summary>
+    /// Hands to the transport what appends left unflushed in a <see cref="ReplyFlushes"/> pass; at once when no append
+    /// is under way, or else once it ends.
+    /// </summary>
+    internal void FlushDeferred()
+    {
+        try
+        {
+            if (_append.Wait(0))
+            {
+                FlushDeferredLocked();
+                return;
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // The connection ended after the pass appended to it: its replies go nowhere.
+            return;
+        }
+
+        _ = FlushDeferredLaterAsync();
+    }
+
+    private async Task FlushDeferredLaterAsync()
+    {
+        try
+        {
+            await _append.WaitAsync().ConfigureAwait(false);
+            FlushDeferredLocked();
+        }
+        catch (ObjectDisposedException)
+        {
+            // As above.
+        }
+    }
+
+    private void FlushDeferredLocked()
+    {
+        try
+        {
+            if (!_flushDeferred)
+                return;
+            _flushDeferred = false;
+            if (_completed)
+                return;
+
+            // Completes at once: the pipe never pauses its writer, and the drain it runs inline does not hold it.
+            var flush = _pipe.Writer.FlushAsync();
+            if (flush.IsCompleted)
+                flush.GetAwaiter().GetResult();
+            else
+                _ = flush.AsTask();
         }
         finally
         {
@@ -68,6 +137,8 @@ internal sealed class OutputBuffer : IDisposable
             if (_completed)
                 return;
             _completed = true;
+            _flushDeferred = false;
+            await _pipe.Writer.FlushAsync().ConfigureAwait(false);
             await _pipe.Writer.CompleteAsync().ConfigureAwait(false);
         }
         finally
