@@ -8,16 +8,19 @@ using RaftKV.Protocol.Replies;
 namespace RaftKV.Node.Tests;
 
 /// <summary>
-/// Socket completions run inline on the socket event threads (Execution/SocketThreads.cs; this test process turns
-/// them on as a node process does, Infrastructure/InlineSocketCompletions.cs). Whatever may run long leaves those
-/// threads, or every connection they serve waits for it; and a pass answering many commands at once writes each
-/// connection's replies in one socket write.
+/// Socket completions run inline on the socket event threads (Execution/SocketThreads.cs; node.runsettings starts this
+/// test process with them, as a node process runs by default). Whatever may run long leaves those threads, or every
+/// connection they serve waits for it; and a pass answering many commands at once writes each connection's replies in
+/// one socket write. In the cluster collection: the process's few event threads are shared by every node of every test
+/// running at the same time.
 /// </summary>
+[Collection(ClusterCollection.Name)]
 public sealed class SocketThreadsTests
 {
-    // About two seconds of Lua on the caller's thread (a read-only script runs where its command runs), in few
-    // instructions: a script's instruction budget would end a plain loop within half a second.
-    private const string LongReadOnlyScript = "local n = 0 for i = 1, 1000 do n = n + #string.rep('x', 1000000) end return n";
+    // Lua on the caller's thread (a read-only script runs where its command runs), in few instructions: a script's
+    // instruction budget would end a plain loop within half a second. Each round builds a 1 MB string.
+    private static string LongReadOnlyScript(int rounds) =>
+        $"local n = 0 for i = 1, {rounds} do n = n + #string.rep('x', 1000000) end return n";
 
     // Every test here relies on it (node.runsettings starts the test host with the switch).
     [Fact]
@@ -56,7 +59,11 @@ public sealed class SocketThreadsTests
             for (var i = 0; i < 8; i++)
                 pingers.Add(await RespTestClient.ConnectAsync(leader.RespPort));
 
-            var script = caller.SendAsync("EVAL_RO", LongReadOnlyScript, "0");
+            // Sized to run about 3 s on this machine, whatever its speed.
+            var timer = System.Diagnostics.Stopwatch.StartNew();
+            Assert.IsType<IntegerReply>(await caller.SendAsync("EVAL_RO", LongReadOnlyScript(50), "0"));
+            var rounds = (int)Math.Clamp(3000 / Math.Max(timer.Elapsed.TotalMilliseconds / 50, 0.01), 100, 50_000);
+            var script = caller.SendAsync("EVAL_RO", LongReadOnlyScript(rounds), "0");
             await Task.Delay(300);
             Assert.False(script.IsCompleted, "the script ended before the pings were sent: the test proves nothing");
 
@@ -65,13 +72,29 @@ public sealed class SocketThreadsTests
             var first = await Task.WhenAny(answered, script);
             Assert.True(first == answered, $"{pings.Count(ping => !ping.IsCompleted)} of {pings.Count} connections waited for the script");
             Assert.All(await answered, pong => Assert.Equal("PONG", pong.Text()));
-            Assert.Equal(1_000_000_000, Assert.IsType<IntegerReply>(await script.WaitAsync(TimeSpan.FromSeconds(120))).Value);
+            Assert.Equal(rounds * 1_000_000L, Assert.IsType<IntegerReply>(await script.WaitAsync(TimeSpan.FromSeconds(120))).Value);
         }
         finally
         {
             foreach (var pinger in pingers)
                 await pinger.DisposeAsync();
         }
+    }
+
+    // A session's loop resumed inside a pass (its command answered with the batch) leaves it before it reads on: the
+    // other connections' replies of the batch wait for the pass to end.
+    [Fact]
+    public async Task Leave_OnAPoolThread_ContinuesAtOnce_ButNotInsideAPass()
+    {
+        var (outside, inside) = await Task.Run(static () =>
+        {
+            var outside = SocketThreads.Leave().IsCompleted;
+            using var pass = ReplyFlushes.Begin();
+            return (outside, SocketThreads.Leave().IsCompleted);
+        });
+        Assert.True(outside);
+        Assert.False(inside);
+        Assert.False(ReplyFlushes.Active);
     }
 
     // While a pass runs (an applied batch answering its commands), appends reach the transport only as it ends: one

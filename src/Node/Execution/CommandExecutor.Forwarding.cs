@@ -25,33 +25,19 @@ internal sealed partial class CommandExecutor
         if (_options.FollowerMode == FollowerMode.Redirect)
             return Reply.Error("MOVED 0 " + leader);
 
-        var connection = caller.Forwarder;
-        if (connection is not null && connection.Endpoint != leader)
-        {
-            caller.Forwarder = null;
-            await connection.DisposeAsync().ConfigureAwait(false);
-            connection = null;
-        }
-
+        ForwardingConnection? connection;
         try
         {
-            if (connection is null)
-            {
-                // The handshake proves membership with the cluster secret, which a brand-new node is still learning.
-                if (await Security.MemberSecret.WaitAsync(raft, TimeSpan.FromMilliseconds(_options.CommandTimeoutMs), token).ConfigureAwait(false) is not { } secret)
-                    return Reply.Error(NoClusterSecret);
-                using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-                connectTimeout.CancelAfter(_options.CommandTimeoutMs);
-                connection = await ForwardingConnection.ConnectAsync(
-                    leader, secret, tls.Options.Resp ? tls.ClientOptions(null) : null, connectTimeout.Token).ConfigureAwait(false);
-                caller.Forwarder = connection;
-            }
+            connection = await ForwarderAsync(caller, leader, token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException)
         {
             // Nothing was sent: the command did not run.
             return Reply.Error(LeaderUnreachable);
         }
+
+        if (connection is null)
+            return Reply.Error(NoClusterSecret);
 
         var blocking = false;
         try
@@ -75,8 +61,7 @@ internal sealed partial class CommandExecutor
             // Sent, no reply: the outcome is unknown and the command is never re-sent.
             // Dropping the connection is also how a relayed blocking command is given up when its client disconnects:
             // the leader sees the relay close and unblocks it, so no element is popped for a client that is gone.
-            caller.Forwarder = null;
-            await connection.DisposeAsync().ConfigureAwait(false);
+            await DropForwarderAsync(caller, connection).ConfigureAwait(false);
             if (!token.IsCancellationRequested)
                 LogForwardFailed(leader, e.Message);
             return Reply.Error(UnknownOutcome);
@@ -85,6 +70,59 @@ internal sealed partial class CommandExecutor
         {
             caller.IsBlocked = false;
         }
+    }
+
+    /// <summary>
+    /// The caller's forwarding connection to <paramref name="leader"/>: the one it has, or a new one (the old one closed
+    /// when the leader moved); null while this node does not know the cluster secret yet. One at a time per caller.
+    /// </summary>
+    private async Task<ForwardingConnection?> ForwarderAsync(IExecutionCaller caller, string leader, CancellationToken token)
+    {
+        await caller.ForwarderGate.WaitAsync(token).ConfigureAwait(false);
+        try
+        {
+            var connection = caller.Forwarder;
+            if (connection is not null && connection.Endpoint != leader)
+            {
+                caller.Forwarder = null;
+                await connection.DisposeAsync().ConfigureAwait(false);
+                connection = null;
+            }
+
+            if (connection is not null)
+                return connection;
+
+            // The handshake proves membership with the cluster secret, which a brand-new node is still learning.
+            if (await Security.MemberSecret.WaitAsync(raft, TimeSpan.FromMilliseconds(_options.CommandTimeoutMs), token).ConfigureAwait(false) is not { } secret)
+                return null;
+            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+            connectTimeout.CancelAfter(_options.CommandTimeoutMs);
+            connection = await ForwardingConnection.ConnectAsync(
+                leader, secret, tls.Options.Resp ? tls.ClientOptions(null) : null, connectTimeout.Token).ConfigureAwait(false);
+            caller.Forwarder = connection;
+            return connection;
+        }
+        finally
+        {
+            caller.ForwarderGate.Release();
+        }
+    }
+
+    /// <summary>Closes a forwarding connection whose exchange failed; the caller's next relay opens another.</summary>
+    private static async Task DropForwarderAsync(IExecutionCaller caller, ForwardingConnection connection)
+    {
+        await caller.ForwarderGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (ReferenceEquals(caller.Forwarder, connection))
+                caller.Forwarder = null;
+        }
+        finally
+        {
+            caller.ForwarderGate.Release();
+        }
+
+        await connection.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>

@@ -14,6 +14,12 @@ internal interface IExecutionCaller
     ForwardingConnection? Forwarder { get; set; }
 
     /// <summary>
+    /// Held while <see cref="Forwarder"/> is checked, replaced or opened: commands of one caller relayed at once (writes
+    /// pipelined across a step-down) share one forwarding connection instead of each opening its own.
+    /// </summary>
+    SemaphoreSlim ForwarderGate { get; }
+
+    /// <summary>
     /// True while the caller waits in a blocking command (BLPOP, BZPOPMIN, ...): on the leader while it waits for a
     /// key, on a follower while its relayed blocking command is at the leader. INFO blocked_clients counts these.
     /// </summary>

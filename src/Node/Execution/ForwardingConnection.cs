@@ -196,6 +196,10 @@ internal sealed class ForwardingConnection : IAsyncDisposable
         while (true)
         {
             var result = await _reader.ReadAsync(token).ConfigureAwait(false);
+
+            // A large reply is parsed again from its start at each read: not on a socket event thread (SocketThreads).
+            if (result.Buffer.Length > 64 * 1024)
+                await SocketThreads.Leave();
             var buffer = result.Buffer;
             if (RespReplyReader.TryRead(ref buffer, out var reply))
             {

@@ -32,7 +32,8 @@ internal static class SocketThreads
 
     /// <summary>
     /// Continues on a thread-pool thread: at once when already on one, else (a socket event thread, or the applier)
-    /// through the pool's queue.
+    /// through the pool's queue; also through the queue from inside a pass answering an applied batch
+    /// (<see cref="Resp.ReplyFlushes"/>), whose other connections' replies wait for the pass to end.
     /// </summary>
     public static LeaveAwaitable Leave() => default;
 
@@ -40,7 +41,7 @@ internal static class SocketThreads
     {
         public LeaveAwaitable GetAwaiter() => this;
 
-        public bool IsCompleted => Thread.CurrentThread.IsThreadPoolThread;
+        public bool IsCompleted => Thread.CurrentThread.IsThreadPoolThread && !Resp.ReplyFlushes.Active;
 
         public void GetResult()
         {

@@ -11,6 +11,9 @@ internal sealed class GrpcCaller : IExecutionCaller, IAsyncDisposable
 
     public ForwardingConnection? Forwarder { get; set; }
 
+    // Never disposed: a relay may still release it as the call ends, and it holds no wait handle.
+    public SemaphoreSlim ForwarderGate { get; } = new(1, 1);
+
     public bool IsBlocked { get; set; }
 
     public BlockedWait? Wait { get; set; }

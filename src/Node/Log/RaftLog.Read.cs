@@ -36,6 +36,10 @@ internal sealed partial class RaftLog
         where TEntry : class, ILogEntry
     {
         ThrowIfFailed();
+
+        // A truncation's disk work holds the log's state: a term lookup would wait for it (Execution/SocketThreads.cs).
+        if (_log.Mutating)
+            await Execution.SocketThreads.Leave();
         end = Math.Min(end, _log.LastIndex);
         if (start > end)
             return await reader.ReadAsync<TEntry, TEntry[]>([], null, token).ConfigureAwait(false);
@@ -52,7 +56,7 @@ internal sealed partial class RaftLog
                 Interlocked.Increment(ref _probedReplications);
                 return await ExchangeAsync<TEntry, TResult>(reader, [], token).ConfigureAwait(false);
             }
-            else if ((_log.InMemory(start) || await LeftSocketThread().ConfigureAwait(false)) && TryRead<TEntry>(start, end) is { } entries)
+            else if (await ReadEntriesAsync<TEntry>(start, end).ConfigureAwait(false) is { } entries)
             {
                 return await ExchangeAsync(reader, entries, token).ConfigureAwait(false);
             }
@@ -70,11 +74,18 @@ internal sealed partial class RaftLog
         throw new InvalidOperationException($"Index {start} is neither in the log [{_log.FirstIndex}, {_log.LastIndex}] nor in a snapshot");
     }
 
-    // A read from disk (a lagging member's entries) leaves a socket event thread first (Execution/SocketThreads.cs).
-    private static async ValueTask<bool> LeftSocketThread()
+    // The entries to replicate, from memory when they are the tail just appended (the usual round), else from the disk
+    // (a lagging member's), which a socket event thread leaves first (Execution/SocketThreads.cs). Null when the range is
+    // no longer in the log.
+    private async ValueTask<TEntry[]?> ReadEntriesAsync<TEntry>(long start, long end)
+        where TEntry : class, ILogEntry
     {
+        if (TryRead<TEntry>(start, end, memoryOnly: true, out var onDisk) is { } entries)
+            return entries;
+        if (!onDisk)
+            return null;
         await Execution.SocketThreads.Leave();
-        return true;
+        return TryRead<TEntry>(start, end, memoryOnly: false, out _);
     }
 
     /// <summary>
@@ -121,13 +132,23 @@ internal sealed partial class RaftLog
         return entries;
     }
 
-    private TEntry[]? TryRead<TEntry>(long start, long end)
+    private TEntry[]? TryRead<TEntry>(long start, long end, bool memoryOnly, out bool onDisk)
         where TEntry : class, ILogEntry
     {
+        onDisk = false;
         IReadOnlyList<LogRecord> records;
         try
         {
-            records = _log.Read(start, end, _options.ReplicationBatchBytes, _options.ReplicationBatchEntries);
+            var read = memoryOnly
+                ? _log.ReadFromMemory(start, end, _options.ReplicationBatchBytes, _options.ReplicationBatchEntries)
+                : _log.Read(start, end, _options.ReplicationBatchBytes, _options.ReplicationBatchEntries);
+            if (read is null)
+            {
+                onDisk = true;
+                return null;
+            }
+
+            records = read;
         }
         catch (ArgumentOutOfRangeException)
         {

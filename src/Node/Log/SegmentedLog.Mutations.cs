@@ -20,6 +20,7 @@ internal sealed partial class SegmentedLog
                 return;
 
             _state.EnterWriteLock();
+            _mutating = true;
             try
             {
                 var deleted = false;
@@ -53,6 +54,7 @@ internal sealed partial class SegmentedLog
             }
             finally
             {
+                _mutating = false;
                 _state.ExitWriteLock();
             }
         }
@@ -141,6 +143,7 @@ internal sealed partial class SegmentedLog
             ThrowIfUnusable();
             ThrowIfSyncPending();
             _state.EnterWriteLock();
+            _mutating = true;
             try
             {
                 var deleted = _segments.Count > 0;
@@ -163,6 +166,7 @@ internal sealed partial class SegmentedLog
             }
             finally
             {
+                _mutating = false;
                 _state.ExitWriteLock();
             }
         }

@@ -61,6 +61,9 @@ internal sealed partial class SegmentedLog : IDisposable
     }
 
     /// <summary>The first index that can be read; <see cref="LastIndex"/> + 1 when the log is empty.</summary>
+    // Set under the write lock by TruncateFrom and Reset for their disk work; read without it (see Mutating).
+    private volatile bool _mutating;
+
     public long FirstIndex => Volatile.Read(ref _firstIndex);
 
     /// <summary>The last durable index; <see cref="FirstIndex"/> - 1 when the log is empty (0 for a new log).</summary>
@@ -233,19 +236,32 @@ internal sealed partial class SegmentedLog : IDisposable
     }
 
     /// <summary>
-    /// Reads records from <paramref name="first"/> up to <paramref name="last"/>: at least one (when the range is not
-    /// empty), then as many as fit in <paramref name="maxPayloadBytes"/> of payload and <paramref name="maxCount"/>
-    /// records. Every record read from the disk has its checksum verified; the latest appends are read from memory, as
-    /// they were written (<see cref="RecentRecords"/>).
+    /// True while a truncation or reset holds the log's state for its disk work (unlinks, fdatasync): a reader would
+    /// wait that long, so a socket event thread leaves first (Execution/SocketThreads.cs).
     /// </summary>
-    /// <exception cref="LogCorruptedException">A record no longer matches its checksum.</exception>
-    /// <summary>Whether <see cref="Read"/> from <paramref name="first"/> takes its records from memory, without a disk read.</summary>
-    public bool InMemory(long first)
+    public bool Mutating => _mutating;
+
+    /// <summary>
+    /// As <see cref="Read"/> when the records from <paramref name="first"/> are still in memory (the tail just
+    /// appended); null when reading them would read the disk.
+    /// </summary>
+    public IReadOnlyList<LogRecord>? ReadFromMemory(long first, long last, long maxPayloadBytes, int maxCount)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxCount, 1);
         _state.EnterReadLock();
         try
         {
-            return first >= _recent.FirstIndex;
+            ThrowIfUnusable();
+            if (first > last)
+                return [];
+            if (first < _firstIndex || last > _lastIndex)
+                throw new ArgumentOutOfRangeException(nameof(first), $"[{first}, {last}] is outside the log [{_firstIndex}, {_lastIndex}]");
+            if (first < _recent.FirstIndex)
+                return null;
+            var records = new List<LogRecord>();
+            var bytes = 0L;
+            _recent.Read(first, last, records, ref bytes, maxPayloadBytes, maxCount);
+            return records;
         }
         finally
         {
@@ -253,6 +269,13 @@ internal sealed partial class SegmentedLog : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads records from <paramref name="first"/> up to <paramref name="last"/>: at least one (when the range is not
+    /// empty), then as many as fit in <paramref name="maxPayloadBytes"/> of payload and <paramref name="maxCount"/>
+    /// records. Every record read from the disk has its checksum verified; the latest appends are read from memory, as
+    /// they were written (<see cref="RecentRecords"/>).
+    /// </summary>
+    /// <exception cref="LogCorruptedException">A record no longer matches its checksum.</exception>
     public IReadOnlyList<LogRecord> Read(long first, long last, long maxPayloadBytes = long.MaxValue, int maxCount = int.MaxValue)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxCount, 1);

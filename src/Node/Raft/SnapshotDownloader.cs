@@ -111,6 +111,7 @@ internal sealed partial class SnapshotDownloader(
         // Read back completely: the checksum covers the whole file, and a snapshot of another index or term (a
         // leader that reused a name after a restart, say) must not be installed under this manifest.
         SnapshotContents contents;
+        await Execution.SocketThreads.Leave();
         try
         {
             contents = load(download.Path);
@@ -181,6 +182,9 @@ internal sealed partial class SnapshotDownloader(
             if (file.Length != manifest.Length)
                 throw new IOException($"the snapshot download stopped at {file.Length} of {manifest.Length} bytes");
             await file.FlushAsync(download.Cancellation.Token).ConfigureAwait(false);
+
+            // The last read may have completed on a socket event thread: the fsync is long (SocketThreads).
+            await Execution.SocketThreads.Leave();
             file.Flush(flushToDisk: true);
         }
     }

@@ -66,6 +66,9 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
 
     public ForwardingConnection? Forwarder { get; set; }
 
+    // Never disposed: a relay may still release it as the session ends, and it holds no wait handle.
+    public SemaphoreSlim ForwarderGate { get; } = new(1, 1);
+
     /// <summary>The ACL user this connection runs as, and whether it authenticated.</summary>
     public RaftKV.Node.Security.SessionIdentity Identity { get; } = new();
 
@@ -157,6 +160,11 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         {
             var result = await input.ReadAsync(stop).ConfigureAwait(false);
             var buffer = result.Buffer;
+
+            // A request arriving in many reads is parsed again from its start at each: a large one not on a socket
+            // event thread (SocketThreads).
+            if (buffer.Length > LargeInputBytes)
+                await SocketThreads.Leave();
             string? protocolError = null;
             try
             {
@@ -182,11 +190,14 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
                     if (replies.Count >= MaxBatchedReplies)
                         await WriteAloneRepliesAsync(replies).ConfigureAwait(false);
 
-                    // A command Redis does not flag fast may run long: not on a socket event thread (SocketThreads).
-                    if (!CommandTable.TryGet(request![0], out var leaving) || (leaving.Flags & CommandFlags.Fast) == 0)
+                    var kind = Classify(request!);
+
+                    // A command Redis does not flag fast may run long: not on a socket event thread (SocketThreads). A
+                    // write or a relayed command only queues here.
+                    if (kind is InflightKind.None or InflightKind.Read
+                        && (!CommandTable.TryGet(request![0], out var spec) || (spec.Flags & CommandFlags.Fast) == 0))
                         await SocketThreads.Leave();
 
-                    var kind = Classify(request!);
                     if (kind == InflightKind.Read && await TryReadAloneAsync(request!, replies).ConfigureAwait(false))
                         continue;
                     if (kind != InflightKind.None)
@@ -199,6 +210,11 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
                     if (await ExecuteAsync(request!).ConfigureAwait(false) is { } reply)
                         replies.Add(reply);
                     _aloneUnanswered++;
+
+                    // A command answered through the group commit resumes this loop inside the pass that answers the
+                    // whole batch: the rest of this client's input is not read there (SocketThreads.Leave).
+                    if (ReplyFlushes.Active)
+                        await SocketThreads.Leave();
                 }
             }
             catch (RespProtocolException e)
@@ -226,6 +242,8 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     }
 
     private const int MaxBatchedReplies = 1024;
+
+    private const int LargeInputBytes = 64 * 1024;
 
     /// <summary>Queues replies for the writer loop; never waits for the client to read them.</summary>
     private async Task WriteAsync(List<Reply> replies)

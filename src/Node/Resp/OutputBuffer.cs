@@ -25,8 +25,8 @@ internal sealed class OutputBuffer : IDisposable
     private long _pendingBytes;
     private bool _completed;
 
-    // Bytes appended in a ReplyFlushes pass and not yet flushed; the pass (or the first flush after it) flushes them.
-    // Read and written under _append.
+    // Bytes appended in a ReplyFlushes pass and not yet flushed, the buffer registered with a pass that flushes them as
+    // it ends (or an append outside a pass flushes them first). Read and written under _append.
     private bool _flushDeferred;
 
     public long PendingBytes => Interlocked.Read(ref _pendingBytes);
@@ -53,13 +53,17 @@ internal sealed class OutputBuffer : IDisposable
             }
 
             var pending = Interlocked.Add(ref _pendingBytes, writer.UnflushedBytes - before);
-            if (_flushDeferred || ReplyFlushes.Defer(this))
+            if (ReplyFlushes.Active)
             {
+                // A pass registered it already (this one, or one on another thread, which flushes it as it ends).
+                if (!_flushDeferred)
+                    ReplyFlushes.Register(this);
                 _flushDeferred = true;
                 return pending;
             }
 
-            // Completes at once: the pipe never pauses its writer.
+            // Completes at once: the pipe never pauses its writer. Bytes a pass deferred go along.
+            _flushDeferred = false;
             await writer.FlushAsync().ConfigureAwait(false);
             return pending;
         }

@@ -5,7 +5,7 @@ namespace RaftKV.Node.Resp;
 /// for a few dozen connections, their reply loops resumed one reply at a time): while it runs, a connection's replies
 /// are appended to its <see cref="OutputBuffer"/> without being handed to the transport, and each connection touched is
 /// flushed once when the pass ends. Without it, a client pipelining 16 writes got up to 16 socket writes for them.
-/// Appends on other threads, or after the pass, flush as usual.
+/// Appends on other threads, or after the pass, flush as usual (their flush takes the deferred bytes along).
 /// </summary>
 internal static class ReplyFlushes
 {
@@ -22,14 +22,11 @@ internal static class ReplyFlushes
         return default;
     }
 
-    /// <summary>True when a pass runs on this thread: <paramref name="buffer"/> is flushed as it ends.</summary>
-    internal static bool Defer(OutputBuffer buffer)
-    {
-        if (t_depth == 0)
-            return false;
-        (t_deferred ??= []).Add(buffer);
-        return true;
-    }
+    /// <summary>Whether a pass runs on this thread.</summary>
+    public static bool Active => t_depth > 0;
+
+    /// <summary>Flushes <paramref name="buffer"/> as this thread's pass ends (the caller checked <see cref="Active"/>).</summary>
+    internal static void Register(OutputBuffer buffer) => (t_deferred ??= []).Add(buffer);
 
     private static void End()
     {
@@ -39,7 +36,16 @@ internal static class ReplyFlushes
         // A flush runs a drain inline, which could answer more replies on this thread: they flush as usual.
         t_deferred = null;
         foreach (var buffer in deferred)
-            buffer.FlushDeferred(); // never throws: every buffer of the pass is flushed
+        {
+            try
+            {
+                buffer.FlushDeferred();
+            }
+            catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+            {
+                // That connection is ending; the others of the pass still get their replies.
+            }
+        }
         deferred.Clear();
         t_deferred ??= deferred;
     }
