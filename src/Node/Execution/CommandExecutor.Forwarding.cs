@@ -28,7 +28,7 @@ internal sealed partial class CommandExecutor
         ForwardingConnection? connection;
         try
         {
-            connection = await ForwarderAsync(caller, leader, token).ConfigureAwait(false);
+            connection = await ForwarderAsync(caller, leader, leaderChanged, token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException)
         {
@@ -56,9 +56,10 @@ internal sealed partial class CommandExecutor
             return await send(connection, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException
-                                      or RaftKV.Protocol.Resp.RespProtocolException)
+                                      or RaftKV.Protocol.Resp.RespProtocolException or ObjectDisposedException)
         {
-            // Sent, no reply: the outcome is unknown and the command is never re-sent.
+            // Sent, no reply: the outcome is unknown and the command is never re-sent. (ObjectDisposedException: another
+            // relay of this caller closed the shared connection under this one.)
             // Dropping the connection is also how a relayed blocking command is given up when its client disconnects:
             // the leader sees the relay close and unblocks it, so no element is popped for a client that is gone.
             await DropForwarderAsync(caller, connection).ConfigureAwait(false);
@@ -76,11 +77,18 @@ internal sealed partial class CommandExecutor
     /// The caller's forwarding connection to <paramref name="leader"/>: the one it has, or a new one (the old one closed
     /// when the leader moved); null while this node does not know the cluster secret yet. One at a time per caller.
     /// </summary>
-    private async Task<ForwardingConnection?> ForwarderAsync(IExecutionCaller caller, string leader, CancellationToken token)
+    private async Task<ForwardingConnection?> ForwarderAsync(IExecutionCaller caller, string leader, CancellationToken leaderChanged, CancellationToken token)
     {
-        await caller.ForwarderGate.WaitAsync(token).ConfigureAwait(false);
+        // All of it within one command timeout, the wait for another relay's connect included: relays to a leader that
+        // does not answer fail together instead of one connect timeout after another.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        deadline.CancelAfter(_options.CommandTimeoutMs);
+        await caller.ForwarderGate.WaitAsync(deadline.Token).ConfigureAwait(false);
         try
         {
+            // The leader moved while this relay waited: a connection to the new one is not replaced by one to the old.
+            if (leaderChanged.IsCancellationRequested && await raft.GetLeaderRespEndpointAsync(deadline.Token).ConfigureAwait(false) is { } current)
+                leader = current;
             var connection = caller.Forwarder;
             if (connection is not null && connection.Endpoint != leader)
             {
@@ -93,12 +101,10 @@ internal sealed partial class CommandExecutor
                 return connection;
 
             // The handshake proves membership with the cluster secret, which a brand-new node is still learning.
-            if (await Security.MemberSecret.WaitAsync(raft, TimeSpan.FromMilliseconds(_options.CommandTimeoutMs), token).ConfigureAwait(false) is not { } secret)
+            if (await Security.MemberSecret.WaitAsync(raft, TimeSpan.FromMilliseconds(_options.CommandTimeoutMs), deadline.Token).ConfigureAwait(false) is not { } secret)
                 return null;
-            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-            connectTimeout.CancelAfter(_options.CommandTimeoutMs);
             connection = await ForwardingConnection.ConnectAsync(
-                leader, secret, tls.Options.Resp ? tls.ClientOptions(null) : null, connectTimeout.Token).ConfigureAwait(false);
+                leader, secret, tls.Options.Resp ? tls.ClientOptions(null) : null, deadline.Token).ConfigureAwait(false);
             caller.Forwarder = connection;
             return connection;
         }
@@ -109,7 +115,7 @@ internal sealed partial class CommandExecutor
     }
 
     /// <summary>Closes a forwarding connection whose exchange failed; the caller's next relay opens another.</summary>
-    private static async Task DropForwarderAsync(IExecutionCaller caller, ForwardingConnection connection)
+    internal static async Task DropForwarderAsync(IExecutionCaller caller, ForwardingConnection connection)
     {
         await caller.ForwarderGate.WaitAsync().ConfigureAwait(false);
         try

@@ -70,11 +70,10 @@ internal sealed partial class CommandExecutor
                 await connection.SendAsync([UnwatchName], caller.ProtocolVersion, timeout.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException
-                                          or RaftKV.Protocol.Resp.RespProtocolException)
+                                          or RaftKV.Protocol.Resp.RespProtocolException or ObjectDisposedException)
             {
                 // The connection is broken: the leader's session, and its watch, end with it.
-                caller.Forwarder = null;
-                await connection.DisposeAsync().ConfigureAwait(false);
+                await DropForwarderAsync(caller, connection).ConfigureAwait(false);
             }
         }
     }

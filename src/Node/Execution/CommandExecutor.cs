@@ -254,6 +254,10 @@ internal sealed partial class CommandExecutor(
                 var round = raft.BeginRound();
                 await cluster.ApplyReadBarrierAsync(ReadBarrierType.Strong, token).ConfigureAwait(false);
                 raft.ConfirmRound(round);
+
+                // The round ends on the thread that read its last acknowledgement, a socket event thread: the read
+                // (KEYS, SMEMBERS...) runs elsewhere (SocketThreads).
+                await SocketThreads.Leave();
             }
 
             // DotNext's weak barrier returns once this term's no-op is committed, not applied: a leader just elected

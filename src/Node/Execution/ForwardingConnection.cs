@@ -23,6 +23,7 @@ internal sealed class ForwardingConnection : IAsyncDisposable
     private readonly PipeReader _reader;
     private readonly PipeWriter _writer;
     private readonly SemaphoreSlim _exchange = new(1, 1);
+    private int _disposed;
     private int _protocolVersion = 3;
     private string? _user;
 
@@ -226,10 +227,19 @@ internal sealed class ForwardingConnection : IAsyncDisposable
     /// could then run it for a client that is gone); completing the pipes afterwards finds the stream closed, which is
     /// expected here (it threw ObjectDisposedException into the relayed command).
     /// </summary>
+    /// <para>
+    /// Commands of one caller relayed at once share the connection, so another exchange may be under way: it fails
+    /// with the closed socket, and the pipes are completed only after it has let go of them (never under a parse of
+    /// the reader's memory). The exchange lock is never disposed: a relay waiting for it gets it, and fails on the
+    /// closed connection. Only the first call closes it.
+    /// </para>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
         _socket.Dispose();
         await _stream.DisposeAsync().ConfigureAwait(false);
+        await _exchange.WaitAsync().ConfigureAwait(false);
         try
         {
             await _reader.CompleteAsync().ConfigureAwait(false);
@@ -239,7 +249,9 @@ internal sealed class ForwardingConnection : IAsyncDisposable
         {
             // The unflushed rest of a cancelled command: dropped with the connection.
         }
-
-        _exchange.Dispose();
+        finally
+        {
+            _exchange.Release();
+        }
     }
 }

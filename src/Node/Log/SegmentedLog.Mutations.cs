@@ -19,8 +19,9 @@ internal sealed partial class SegmentedLog
             if (index == _lastIndex + 1)
                 return;
 
-            _state.EnterWriteLock();
+            // Before the lock: a reader that comes while this waits for it would wait for the disk work too.
             _mutating = true;
+            _state.EnterWriteLock();
             try
             {
                 var deleted = false;
@@ -142,8 +143,9 @@ internal sealed partial class SegmentedLog
         {
             ThrowIfUnusable();
             ThrowIfSyncPending();
-            _state.EnterWriteLock();
+            // Before the lock: a reader that comes while this waits for it would wait for the disk work too.
             _mutating = true;
+            _state.EnterWriteLock();
             try
             {
                 var deleted = _segments.Count > 0;

@@ -158,6 +158,8 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         var replies = _batch;
         while (!_quit && !_closed.IsCancellationRequested)
         {
+            if (ReplyFlushes.Active)
+                await SocketThreads.Leave();
             var result = await input.ReadAsync(stop).ConfigureAwait(false);
             var buffer = result.Buffer;
 
@@ -171,6 +173,11 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
                 var unparsed = buffer.Length;
                 while (!_quit && !_closed.IsCancellationRequested && RespRequestReader.TryRead(ref buffer, _services.Limits, out var request))
                 {
+                    // A wait answered through the group commit resumes this loop inside the pass that answers the whole
+                    // batch: the rest of this client's input is not run there (SocketThreads.Leave).
+                    if (ReplyFlushes.Active)
+                        await SocketThreads.Leave();
+
                     (QueryBufferBytes, unparsed) = (unparsed, buffer.Length);
                     if (Security.CrossProtocolGuard.IsHttpCommand(request![0]))
                     {
@@ -210,11 +217,6 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
                     if (await ExecuteAsync(request!).ConfigureAwait(false) is { } reply)
                         replies.Add(reply);
                     _aloneUnanswered++;
-
-                    // A command answered through the group commit resumes this loop inside the pass that answers the
-                    // whole batch: the rest of this client's input is not read there (SocketThreads.Leave).
-                    if (ReplyFlushes.Active)
-                        await SocketThreads.Leave();
                 }
             }
             catch (RespProtocolException e)

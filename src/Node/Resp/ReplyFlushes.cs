@@ -41,10 +41,12 @@ internal static class ReplyFlushes
             {
                 buffer.FlushDeferred();
             }
-            catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+#pragma warning disable CA1031 // Whatever one connection's flush throws, the others of the pass still get their replies.
+            catch (Exception)
             {
-                // That connection is ending; the others of the pass still get their replies.
+                // That connection is ending.
             }
+#pragma warning restore CA1031
         }
         deferred.Clear();
         t_deferred ??= deferred;
