@@ -8,13 +8,12 @@ using RaftKV.Protocol.Replies;
 namespace RaftKV.Node.Tests;
 
 /// <summary>
-/// Socket completions run inline on the socket event threads (Execution/SocketThreads.cs; node.runsettings starts this
-/// test process with them, as a node process runs by default). Whatever may run long leaves those threads, or every
+/// With RaftKV:InlineSocketCompletions, socket completions run inline on the socket event threads
+/// (Execution/SocketThreads.cs; node.runsettings starts this test project's process with them: the runtime reads the
+/// switch once per process, hence a project of its own). Whatever may run long leaves those threads, or every
 /// connection they serve waits for it; and a pass answering many commands at once writes each connection's replies in
-/// one socket write. In the cluster collection: the process's few event threads are shared by every node of every test
-/// running at the same time.
+/// one socket write (in either mode).
 /// </summary>
-[Collection(ClusterCollection.Name)]
 public sealed class SocketThreadsTests
 {
     // Lua on the caller's thread (a read-only script runs where its command runs), in few instructions: a script's
@@ -22,7 +21,7 @@ public sealed class SocketThreadsTests
     private static string LongReadOnlyScript(int rounds) =>
         $"local n = 0 for i = 1, {rounds} do n = n + #string.rep('x', 1000000) end return n";
 
-    // Every test here relies on it (node.runsettings starts the test host with the switch).
+    // The tests of this project rely on it (node.runsettings starts the test host with the switch).
     [Fact]
     public async Task InlineCompletions_AreOn_InThisTestProcess_ASocketsReceiveContinuesOnItsEventThread()
     {
