@@ -245,29 +245,8 @@ internal sealed partial class SegmentedLog : IDisposable
     /// As <see cref="Read"/> when the records from <paramref name="first"/> are still in memory (the tail just
     /// appended); null when reading them would read the disk.
     /// </summary>
-    public IReadOnlyList<LogRecord>? ReadFromMemory(long first, long last, long maxPayloadBytes, int maxCount)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxCount, 1);
-        _state.EnterReadLock();
-        try
-        {
-            ThrowIfUnusable();
-            if (first > last)
-                return [];
-            if (first < _firstIndex || last > _lastIndex)
-                throw new ArgumentOutOfRangeException(nameof(first), $"[{first}, {last}] is outside the log [{_firstIndex}, {_lastIndex}]");
-            if (first < _recent.FirstIndex)
-                return null;
-            var records = new List<LogRecord>();
-            var bytes = 0L;
-            _recent.Read(first, last, records, ref bytes, maxPayloadBytes, maxCount);
-            return records;
-        }
-        finally
-        {
-            _state.ExitReadLock();
-        }
-    }
+    public IReadOnlyList<LogRecord>? ReadFromMemory(long first, long last, long maxPayloadBytes, int maxCount) =>
+        ReadCore(first, last, maxPayloadBytes, maxCount, memoryOnly: true);
 
     /// <summary>
     /// Reads records from <paramref name="first"/> up to <paramref name="last"/>: at least one (when the range is not
@@ -276,7 +255,11 @@ internal sealed partial class SegmentedLog : IDisposable
     /// they were written (<see cref="RecentRecords"/>).
     /// </summary>
     /// <exception cref="LogCorruptedException">A record no longer matches its checksum.</exception>
-    public IReadOnlyList<LogRecord> Read(long first, long last, long maxPayloadBytes = long.MaxValue, int maxCount = int.MaxValue)
+    public IReadOnlyList<LogRecord> Read(long first, long last, long maxPayloadBytes = long.MaxValue, int maxCount = int.MaxValue) =>
+        ReadCore(first, last, maxPayloadBytes, maxCount, memoryOnly: false)!;
+
+    // Null only with memoryOnly, when a record of the range would be read from a segment file.
+    private IReadOnlyList<LogRecord>? ReadCore(long first, long last, long maxPayloadBytes, int maxCount, bool memoryOnly)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxCount, 1);
         _state.EnterReadLock();
@@ -298,6 +281,9 @@ internal sealed partial class SegmentedLog : IDisposable
                     _recent.Read(next, last, records, ref bytes, maxPayloadBytes, maxCount);
                     break;
                 }
+
+                if (memoryOnly)
+                    return null;
 
                 var segment = _segments[FindSegment(next)];
                 var end = next;

@@ -58,12 +58,13 @@ internal sealed partial class ClientSession
     private ForwardRun _forwardRun = new();
     private Task _forwardChain = Task.CompletedTask;
 
-    private InflightKind Classify(RespRequest request)
+    private InflightKind Classify(RespRequest request, out CommandSpec? spec)
     {
+        spec = null;
         // While CLIENT PAUSE holds commands, concurrent ones would resume in any order: run them one at a time.
         // Inside MULTI every command is queued in order; EXEC must see everything before it.
         if (Subscriptions.Count > 0 || _services.Clients.Pause.IsActive || _transaction.IsActive
-            || !CommandTable.TryGet(request[0], out var spec)
+            || !CommandTable.TryGet(request[0], out spec)
             || (spec.Flags & (CommandFlags.Connection | CommandFlags.Admin | CommandFlags.PubSub)) != 0
             || !spec.AcceptsArgumentCount(request.Count) || BlockingCommand.IsBlocking(spec.Id))
             return InflightKind.None;

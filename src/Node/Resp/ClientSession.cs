@@ -197,12 +197,14 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
                     if (replies.Count >= MaxBatchedReplies)
                         await WriteAloneRepliesAsync(replies).ConfigureAwait(false);
 
-                    var kind = Classify(request!);
+                    var kind = Classify(request!, out var spec);
 
                     // A command Redis does not flag fast may run long: not on a socket event thread (SocketThreads). A
-                    // write or a relayed command only queues here.
+                    // write or a relayed command only queues here. (Classify looked the command up, unless it knew it
+                    // runs alone before that: then look it up here.)
                     if (kind is InflightKind.None or InflightKind.Read
-                        && (!CommandTable.TryGet(request![0], out var spec) || (spec.Flags & CommandFlags.Fast) == 0))
+                        && ((spec ?? (CommandTable.TryGet(request![0], out var found) ? found : null)) is not { } known
+                            || (known.Flags & CommandFlags.Fast) == 0))
                         await SocketThreads.Leave();
 
                     if (kind == InflightKind.Read && await TryReadAloneAsync(request!, replies).ConfigureAwait(false))
