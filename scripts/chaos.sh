@@ -19,12 +19,15 @@ done
 
 mkdir -p "$out"
 bin=$(mktemp -d "$out/.node-bin.XXXXXX")
-trap 'rm -rf "$bin"' EXIT
+tree=""
+trap 'rm -rf "$bin" ${tree:+"$tree"}' EXIT
 if [[ -n ${CHAOS_NODE_REV:-} ]]; then
-  # Test a commit rather than the working tree: export it and build the node there.
+  # Test a commit rather than the working tree: export it and build the node there. The sources go to a folder of
+  # their own, not under the output folder: the SDK leaves out of the compilation every file under its output path.
   echo "chaos: building RaftKV.Node at $CHAOS_NODE_REV ($(git rev-parse --short "$CHAOS_NODE_REV"))" >&2
-  git archive "$CHAOS_NODE_REV" src protos Directory.Build.props Directory.Packages.props global.json | tar -x -C "$bin"
-  dotnet build "$bin/src/Node/RaftKV.Node.csproj" -c Release -nologo -v q -o "$bin" >&2
+  tree=$(mktemp -d "$out/.node-src.XXXXXX")
+  git archive "$CHAOS_NODE_REV" src protos Directory.Build.props Directory.Packages.props global.json | tar -x -C "$tree"
+  dotnet build "$tree/src/Node/RaftKV.Node.csproj" -c Release -nologo -v q -o "$bin" >&2
 elif [[ ${CHAOS_NO_BUILD:-0} != 1 ]]; then
   echo "chaos: building RaftKV.Node (Release)" >&2
   dotnet build src/Node/RaftKV.Node.csproj -c Release -nologo -v q >&2
