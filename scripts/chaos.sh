@@ -4,8 +4,9 @@
 #                    partition-leader,partition-half,partition-ring] [--nodes 3|5] [--duration SECONDS] [--seed N]
 #                    [--mode netns|loopback|auto] [--out DIR] [more: scripts/chaos.sh --help]
 # Builds RaftKV.Node and the harness in Release (skip with CHAOS_NO_BUILD=1; CHAOS_NODE_REV=<commit> builds the node
-# from that commit instead of the working tree), copies the node binaries to a private folder so a rebuild during
-# the run cannot change them, and exits with the harness's code: 0 VALID, 1 INVALID, 2 UNKNOWN, 3 harness error.
+# from that commit instead of the working tree; CHAOS_BUILD_ONLY=1 stops after the node's build), copies the node
+# binaries to a private folder so a rebuild during the run cannot change them, and exits with the harness's code:
+# 0 VALID, 1 INVALID, 2 UNKNOWN, 3 harness error.
 # netns mode (partitions) needs root, iproute2 and iptables.
 set -euo pipefail
 
@@ -34,6 +35,12 @@ elif [[ ${CHAOS_NO_BUILD:-0} != 1 ]]; then
 fi
 if [[ -z ${CHAOS_NODE_REV:-} ]]; then
   cp -r src/Node/bin/Release/net10.0/. "$bin/"
+fi
+if [[ ${CHAOS_BUILD_ONLY:-0} == 1 ]]; then
+  # The node's build alone, checked and then removed: no harness, no run (the script's own test uses it).
+  [[ -f $bin/RaftKV.Node.dll ]] || { echo "chaos: RaftKV.Node.dll was not built" >&2; exit 3; }
+  echo "chaos: RaftKV.Node built"
+  exit 0
 fi
 if [[ ${CHAOS_NO_BUILD:-0} != 1 ]]; then
   dotnet build chaos/RaftKV.Chaos/RaftKV.Chaos.csproj -c Release -nologo -v q >&2
