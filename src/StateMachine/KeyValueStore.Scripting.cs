@@ -8,6 +8,17 @@ public sealed partial class KeyValueStore
 {
     internal Scripting.ScriptHost Scripts => _scripts;
 
+    /// <summary>
+    /// Whether a script (EVAL, EVALSHA, FCALL and their read-only forms) run on the calling thread since
+    /// <see cref="ClearScriptCalledRead"/> called a read-only command: a tracking client remembers the script's declared
+    /// keys only then, as in Redis. The node's client tracking only: clear it before the command, read it right after,
+    /// on the thread that applied or read it. Never part of a reply or of the state.
+    /// </summary>
+    public static bool ScriptCalledReadOnThisThread => Scripting.ScriptHost.CalledReadOnThisThread;
+
+    /// <summary>Clears <see cref="ScriptCalledReadOnThisThread"/> before a command that may run a script.</summary>
+    public static void ClearScriptCalledRead() => Scripting.ScriptHost.ClearCalledRead();
+
     /// <summary>Told each command a script or function runs (MONITOR's "lua" lines); it only observes.</summary>
     public Action<byte[][]>? ScriptCallObserver
     {

@@ -224,6 +224,74 @@ public sealed class ClientTrackingTests
         Assert.Contains("tracking_total_keys:1", (await admin.SendAsync("INFO", "stats")).Text());
     }
 
+    // Redis's call(): a script's caller remembers the script's declared keys only when the script calls a read-only
+    // command (EVAL_RO itself remembers nothing). The node used to remember them for every script, and sent
+    // invalidations Redis does not send (unit/tracking "Tracking only occurs for scripts when a command calls a
+    // read-only command", whose extra messages then shifted every later test of the unit).
+    [Fact]
+    public async Task Script_RemembersItsDeclaredKeys_OnlyWhenItCallsAReadOnlyCommand()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var tracker = await TrackingClientAsync(node.RespPort, "CLIENT", "TRACKING", "ON");
+        await using var writer = await RespTestClient.ConnectAsync(node.RespPort);
+
+        Assert.IsType<NullReply>(await tracker.SendAsync("EVAL", "redis.call('set', 'other', 'bar')", "2", "w1", "w2"));
+        Assert.IsType<NullReply>(await tracker.SendAsync("EVAL_RO", "redis.call('ping')", "2", "r1", "r2"));
+        Assert.IsType<NullReply>(await tracker.SendAsync("EVALSHA", Sha1("redis.call('set', 'other', 'bar')"), "1", "s1"));
+        Assert.Equal("OK", (await writer.SendAsync("MSET", "w1", "1", "w2", "1", "r1", "1", "r2", "1", "s1", "1")).Text());
+        Assert.Equal("PONG", (await tracker.SendAsync("PING")).Text());
+
+        Assert.IsType<NullReply>(await tracker.SendAsync("EVAL", "redis.call('get', 'other')", "2", "w1", "w2"));
+        Assert.IsType<NullReply>(await tracker.SendAsync("EVAL_RO", "redis.call('get', KEYS[1])", "2", "r1", "r2"));
+        Assert.Equal("OK", (await writer.SendAsync("MSET", "w2", "2", "w1", "2", "r2", "2", "r1", "2")).Text());
+        var invalidated = new List<string?>();
+        while (invalidated.Count < 4)
+            invalidated.AddRange(Invalidated(await tracker.ReadReplyAsync()));
+        Assert.Equal(["r1", "r2", "w1", "w2"], invalidated.Order(StringComparer.Ordinal));
+        Assert.Equal("PONG", (await tracker.SendAsync("PING")).Text());
+    }
+
+    [Fact]
+    public async Task Function_RemembersItsKeys_OnlyWhenItCallsAReadOnlyCommand()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var tracker = await TrackingClientAsync(node.RespPort, "CLIENT", "TRACKING", "ON");
+        await using var writer = await RespTestClient.ConnectAsync(node.RespPort);
+        Assert.Equal("tlib", (await writer.SendAsync("FUNCTION", "LOAD",
+            "#!lua name=tlib\n"
+            + "redis.register_function('tw', function(keys, args) return redis.call('set', 'other', '1') end)\n"
+            + "redis.register_function{function_name='tr', callback=function(keys, args) return redis.call('get', 'other') end, flags={'no-writes'}}")).Text());
+
+        Assert.Equal("OK", (await tracker.SendAsync("FCALL", "tw", "1", "f1")).Text());
+        Assert.Equal("1", (await tracker.SendAsync("FCALL_RO", "tr", "1", "f2")).Text());
+        Assert.Equal("OK", (await writer.SendAsync("MSET", "f1", "1", "f2", "1")).Text());
+        Assert.Equal(["f2"], Invalidated(await tracker.ReadReplyAsync()));
+        Assert.Equal("PONG", (await tracker.SendAsync("PING")).Text());
+    }
+
+    // The keys a script remembered are forgotten (it called no read) only while no later command of the client has
+    // started: a GET pipelined behind it remembered the same key, and must keep it.
+    [Fact]
+    public async Task Script_ThatReadsNothing_KeepsAKeyTheNextPipelinedReadRemembered()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var tracker = await TrackingClientAsync(node.RespPort, "CLIENT", "TRACKING", "ON");
+        await using var writer = await RespTestClient.ConnectAsync(node.RespPort);
+
+        await tracker.SendRawAsync(System.Text.Encoding.ASCII.GetBytes(
+            "*4\r\n$4\r\nEVAL\r\n$8\r\nreturn 1\r\n$1\r\n1\r\n$1\r\nk\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"));
+        Assert.Equal(1, Assert.IsType<IntegerReply>(await tracker.ReadReplyAsync()).Value);
+        Assert.IsType<NullReply>(await tracker.ReadReplyAsync());
+        Assert.Equal("OK", (await writer.SendAsync("SET", "k", "1")).Text());
+        Assert.Equal(["k"], Invalidated(await tracker.ReadReplyAsync()));
+    }
+
+    private static string Sha1(string script) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(script)));
+
     [Theory]
     [InlineData("ERR PREFIX option requires BCAST mode to be enabled", "ON", "PREFIX", "a")]
     [InlineData("ERR OPTIN and OPTOUT are not compatible with BCAST", "ON", "BCAST", "OPTIN")]

@@ -103,6 +103,7 @@ internal sealed partial class CommandExecutor
     public Task WhenWritesSettledAsync() => batcher.WhenSettledAsync();
 
     /// <summary>A read placed in the group commit behind the writes queued before it; "now" is the leader's clock when it runs.</summary>
-    private ValueTask<Reply> ReadInLogAsync(CommandId id, byte[][] args, CancellationToken token, string? userName, bool commandTimeout = false) =>
-        batcher.ReadAsync(store => store.Read(id, args, clock.Now(), userName), token, commandTimeout);
+    private ValueTask<Reply> ReadInLogAsync(CommandId id, byte[][] args, CancellationToken token, string? userName, bool commandTimeout = false,
+        PubSub.ScriptReadProbe? probe = null) =>
+        batcher.ReadAsync(Probed(store => store.Read(id, args, clock.Now(), userName), probe), token, commandTimeout);
 }

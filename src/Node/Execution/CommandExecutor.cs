@@ -46,8 +46,12 @@ internal sealed partial class CommandExecutor(
     /// the caller sends after it. A plain write or such a read reaches the queue before this method first awaits.
     /// </param>
     /// <param name="run">On a follower: the connection's run of relayed commands this one joins (sent later, together).</param>
+    /// <param name="probe">
+    /// A tracking client's script: told, when this leader runs it, whether it called a read-only command. A relayed one
+    /// is not told.
+    /// </param>
     public ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] arguments, IExecutionCaller caller, CancellationToken token,
-        bool afterPipelinedWrites = false, ForwardRun? run = null)
+        bool afterPipelinedWrites = false, ForwardRun? run = null, PubSub.ScriptReadProbe? probe = null)
     {
         var args = arguments.AsSpan(1).ToArray();
         if (KeyValueStore.Validate(spec.Id, args) is { } invalid)
@@ -69,20 +73,20 @@ internal sealed partial class CommandExecutor(
                 // A function's flags read while an apply holds the state: the general path awaits them (the session runs
                 // FCALL alone while memory is over maxmemory, so no later write overtakes it; IsOverMaxMemory).
                 if (denies is null)
-                    return ExecuteAsync(spec, arguments, args, caller, token, afterPipelinedWrites, run);
+                    return ExecuteAsync(spec, arguments, args, caller, token, afterPipelinedWrites, run, probe);
                 return new(Reply.Error(OutOfMemory));
             }
 
             return spec.IsWrite
-                ? WriteAsync(spec.Id, args, token, caller.UserName, commandTimeout: true)
-                : ReadInLogAsync(spec.Id, args, token, caller.UserName, commandTimeout: true);
+                ? WriteAsync(spec.Id, args, token, caller.UserName, commandTimeout: true, probe)
+                : ReadInLogAsync(spec.Id, args, token, caller.UserName, commandTimeout: true, probe);
         }
 
-        return ExecuteAsync(spec, arguments, args, caller, token, afterPipelinedWrites, run);
+        return ExecuteAsync(spec, arguments, args, caller, token, afterPipelinedWrites, run, probe);
     }
 
     private async ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] arguments, byte[][] args, IExecutionCaller caller, CancellationToken token,
-        bool afterPipelinedWrites, ForwardRun? run)
+        bool afterPipelinedWrites, ForwardRun? run, PubSub.ScriptReadProbe? probe)
     {
         if (raft.IsLeader && BlockingCommand.IsBlocking(spec.Id))
             return await BlockAsync(spec, arguments, args, caller, token).ConfigureAwait(false);
@@ -99,10 +103,10 @@ internal sealed partial class CommandExecutor(
             if (OverMaxMemory() && await DeniesOomAsync(spec, args, token).ConfigureAwait(false))
                 return Reply.Error(OutOfMemory);
             if (spec.IsWrite)
-                return await WriteAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false);
+                return await WriteAsync(spec.Id, args, timeout.Token, caller.UserName, probe: probe).ConfigureAwait(false);
             return afterPipelinedWrites
-                ? await ReadInLogAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false)
-                : await ReadAsync(spec.Id, args, timeout.Token, caller.UserName).ConfigureAwait(false);
+                ? await ReadInLogAsync(spec.Id, args, timeout.Token, caller.UserName, probe: probe).ConfigureAwait(false)
+                : await ReadAsync(spec.Id, args, timeout.Token, caller.UserName, probe).ConfigureAwait(false);
         }
 
         if (caller.IsForwarded)
@@ -187,7 +191,9 @@ internal sealed partial class CommandExecutor(
     /// <param name="userName">The caller's ACL user: a script (EVAL, EVALSHA, FCALL) carries it in its entry, and every
     /// replica checks the script's redis.call commands against it at apply.</param>
     /// <param name="commandTimeout">The group commit times the command out after CommandTimeoutMs (see <see cref="WriteBatcher.WriteAsync"/>).</param>
-    private ValueTask<Reply> WriteAsync(CommandId id, byte[][] args, CancellationToken token, string? userName = null, bool commandTimeout = false)
+    /// <param name="probe">A tracking client's script: told at apply whether it called a read-only command.</param>
+    private ValueTask<Reply> WriteAsync(CommandId id, byte[][] args, CancellationToken token, string? userName = null, bool commandTimeout = false,
+        PubSub.ScriptReadProbe? probe = null)
     {
         if (disk.IsLow)
             return new(Reply.Error(disk.Message));
@@ -198,7 +204,7 @@ internal sealed partial class CommandExecutor(
             command = ScriptUserEntry.Wrap(command, userName, ScriptUserEntry.Carries(id) && OverMaxMemory());
 
         // Completes after the entry holding the command is committed by a majority and applied here.
-        return batcher.WriteAsync(command, token, commandTimeout);
+        return batcher.WriteAsync(command, token, commandTimeout, probe);
     }
 
     private async ValueTask<Reply> WriteWithTimeoutAsync(CommandId id, byte[][] args, CancellationToken token)
@@ -209,11 +215,25 @@ internal sealed partial class CommandExecutor(
     }
 
     /// <param name="userName">The caller's ACL user: a script read (EVAL_RO, EVALSHA_RO, FCALL_RO) checks its redis.call commands against it.</param>
-    private async ValueTask<Reply> ReadAsync(CommandId id, byte[][] args, CancellationToken token, string? userName = null)
+    private async ValueTask<Reply> ReadAsync(CommandId id, byte[][] args, CancellationToken token, string? userName = null, PubSub.ScriptReadProbe? probe = null)
     {
         if (!await BarrierAsync(token).ConfigureAwait(false))
             return Reply.Error(ReadFailed);
-        return await ReadWhenIdleAsync(store => store.Read(id, args, Now(), userName), token).ConfigureAwait(false);
+        return await ReadWhenIdleAsync(Probed(store => store.Read(id, args, Now(), userName), probe), token).ConfigureAwait(false);
+    }
+
+    /// <summary>A read that tells <paramref name="probe"/> whether the script it ran (EVAL_RO...) called a read-only command.</summary>
+    private static Func<KeyValueStore, Reply> Probed(Func<KeyValueStore, Reply> read, PubSub.ScriptReadProbe? probe)
+    {
+        if (probe is null)
+            return read;
+        return store =>
+        {
+            KeyValueStore.ClearScriptCalledRead();
+            var reply = read(store);
+            probe.Report(KeyValueStore.ScriptCalledReadOnThisThread);
+            return reply;
+        };
     }
 
     /// <summary>

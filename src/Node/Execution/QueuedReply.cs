@@ -38,6 +38,9 @@ internal sealed class QueuedReply : IValueTaskSource<Reply>
 
     public Func<KeyValueStore, Reply>? Read { get; }
 
+    /// <summary>A tracking client's script (a write): told at apply whether it called a read-only command.</summary>
+    public PubSub.ScriptReadProbe? Probe { get; init; }
+
     /// <summary>The error a timeout or cancellation answers: the outcome is unknown.</summary>
     public string Unknown { get; }
 

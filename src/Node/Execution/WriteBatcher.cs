@@ -56,8 +56,9 @@ internal sealed partial class WriteBatcher : IDisposable
     /// Also answer it as an unknown outcome once CommandTimeoutMs has passed since it was queued (unless committed and
     /// started by then), as a CancelAfter on <paramref name="token"/> would, without a timer and a linked token per command.
     /// </param>
-    public ValueTask<Reply> WriteAsync(LogCommand command, CancellationToken token, bool commandTimeout = false) =>
-        Enqueue(new QueuedReply(command, null, CommandExecutor.UnknownOutcome), token, commandTimeout);
+    /// <param name="probe">A tracking client's script: told at apply whether it called a read-only command.</param>
+    public ValueTask<Reply> WriteAsync(LogCommand command, CancellationToken token, bool commandTimeout = false, PubSub.ScriptReadProbe? probe = null) =>
+        Enqueue(new QueuedReply(command, null, CommandExecutor.UnknownOutcome) { Probe = probe }, token, commandTimeout);
 
     /// <summary>
     /// Queues a read behind every write queued so far (a pipelining connection's writes among them): the leader runs
@@ -190,7 +191,7 @@ internal sealed partial class WriteBatcher : IDisposable
         {
             if (batch is [{ Command: { } single } only])
             {
-                var pending = new PendingWrite();
+                var pending = new PendingWrite { Probe = only.Probe };
                 await _raft.Cluster.ReplicateAsync(LogEntryCodec.Encode(single), pending, timeout.Token).ConfigureAwait(false);
                 _raft.ConfirmRound(round);
                 _metrics.EntryReplicated(1, started);
@@ -209,11 +210,14 @@ internal sealed partial class WriteBatcher : IDisposable
             // reads only is an empty batch: every replica applies it as nothing.
             var commands = new List<LogCommand>(batch.Count);
             List<PlacedRead>? reads = null;
+            List<(int Write, PubSub.ScriptReadProbe Probe)>? probes = null;
             var timestamp = 0L;
             foreach (var item in batch)
             {
                 if (item.Command is { } command)
                 {
+                    if (item.Probe is { } probe)
+                        (probes ??= []).Add((commands.Count, probe));
                     commands.Add(command);
                     timestamp = command.TimestampMs;
                 }
@@ -223,7 +227,7 @@ internal sealed partial class WriteBatcher : IDisposable
                 }
             }
 
-            var context = new BatchedWrite(commands.Count, reads?.ToArray());
+            var context = new BatchedWrite(commands.Count, reads?.ToArray(), ProbesOf(probes, commands.Count));
             var entry = LogEntryCodec.EncodeNested(CommandId.Batch, timestamp, 0, commands);
             await _raft.Cluster.ReplicateAsync(entry, context, timeout.Token).ConfigureAwait(false);
             _raft.ConfirmRound(round);
@@ -248,6 +252,16 @@ internal sealed partial class WriteBatcher : IDisposable
             foreach (var item in batch)
                 item.Settle(Reply.Error(item.Unknown));
         }
+    }
+
+    private static PubSub.ScriptReadProbe?[]? ProbesOf(List<(int Write, PubSub.ScriptReadProbe Probe)>? probes, int writes)
+    {
+        if (probes is null)
+            return null;
+        var byWrite = new PubSub.ScriptReadProbe?[writes];
+        foreach (var (write, probe) in probes)
+            byWrite[write] = probe;
+        return byWrite;
     }
 
     /// <summary>

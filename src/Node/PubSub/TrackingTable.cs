@@ -124,7 +124,14 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
     }
 
     /// <summary>Remembers that <paramref name="session"/> read <paramref name="keys"/> (called before the read runs).</summary>
-    public void Remember(ClientSession session, IEnumerable<byte[]> keys)
+    public void Remember(ClientSession session, IEnumerable<byte[]> keys) => Remember(session, keys, added: null);
+
+    /// <summary>
+    /// Remembers <paramref name="keys"/> for <paramref name="session"/> as <see cref="Remember(ClientSession, IEnumerable{byte[]})"/>
+    /// does, adding to <paramref name="added"/> those it did not remember for it before (a script's, see
+    /// <see cref="ScriptReadProbe"/>).
+    /// </summary>
+    public void Remember(ClientSession session, IEnumerable<byte[]> keys, List<string>? added)
     {
         lock (_lock)
         {
@@ -134,10 +141,42 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
                 if (!_keys.TryGetValue(name, out var entry))
                     _keys[name] = entry = ([], _oldestFirst.AddLast(name));
                 if (entry.Ids.Add(session.Id))
+                {
                     _items++;
+                    added?.Add(name);
+                }
             }
 
             EvictLocked(MaxKeys);
+        }
+    }
+
+    /// <summary>
+    /// The script of <paramref name="probe"/> ran and called no read-only command: forgets the keys it alone remembered
+    /// for <paramref name="session"/>, unless a later command of the session has started since (its count, read under
+    /// this table's lock, which every remembering takes after counting its command): that command may have remembered
+    /// the same keys, and must keep them.
+    /// </summary>
+    public void ForgetUnlessFollowed(ClientSession session, ScriptReadProbe probe)
+    {
+        if (!probe.CalledNoRead || probe.Added.Count == 0)
+            return;
+        lock (_lock)
+        {
+            if (session.CommandsStarted != probe.Started)
+                return;
+            foreach (var name in probe.Added)
+            {
+                // Invalidated (and forgotten) meanwhile: nothing to forget.
+                if (!_keys.TryGetValue(name, out var entry) || !entry.Ids.Remove(session.Id))
+                    continue;
+                _items--;
+                if (entry.Ids.Count == 0)
+                {
+                    _keys.Remove(name);
+                    _oldestFirst.Remove(entry.Node);
+                }
+            }
         }
     }
 

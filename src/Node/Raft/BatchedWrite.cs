@@ -19,16 +19,23 @@ internal sealed class BatchedWrite
     private readonly Reply?[] _replies;
     private readonly PlacedRead[] _reads;
     private readonly Reply?[] _readReplies;
+
+    // Per write, the probe of a tracking client's script; null when the batch has none.
+    private readonly PubSub.ScriptReadProbe?[]? _probes;
     private TaskCompletionSource<Reply>?[]? _late;
     private TaskCompletionSource<Reply>?[]? _lateReads;
     private int _nextRead;
 
-    public BatchedWrite(int count, PlacedRead[]? reads = null)
+    public BatchedWrite(int count, PlacedRead[]? reads = null, PubSub.ScriptReadProbe?[]? probes = null)
     {
         _replies = new Reply?[count];
         _reads = reads ?? [];
         _readReplies = new Reply?[_reads.Length];
+        _probes = probes;
     }
+
+    /// <summary>Tells the probe of the write at <paramref name="index"/>, if any, whether its script called a read-only command.</summary>
+    public void ReportScriptRead(int index, bool calledRead) => _probes?[index]?.Report(calledRead);
 
     public Reply? this[int index]
     {

@@ -118,9 +118,11 @@ internal sealed partial class KvStateMachine
     private void Run(long index, int position, LogCommand command, ReplyTarget complete)
     {
         var started = Stopwatch.GetTimestamp();
+        KeyValueStore.ClearScriptCalledRead();
         var reply = ApplyEntry(index, position, command);
         if (!_store.IsScriptSuspended)
         {
+            complete.ReportScriptRead(KeyValueStore.ScriptCalledReadOnThisThread);
             complete.Invoke(reply);
             return;
         }

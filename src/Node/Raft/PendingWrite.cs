@@ -20,6 +20,9 @@ internal sealed class PendingWrite
 
     public void Complete(Reply reply) => _reply.TrySetResult(reply);
 
+    /// <summary>A tracking client's script: told at apply whether it called a read-only command.</summary>
+    public PubSub.ScriptReadProbe? Probe { get; init; }
+
     private Task? _hold;
 
     /// <summary>Set at apply when the entry woke blocked clients: its replies go out once they have tried again (<see cref="WakeHold"/>).</summary>

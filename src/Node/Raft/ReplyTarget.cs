@@ -35,6 +35,19 @@ internal readonly struct ReplyTarget
             _action?.Invoke(reply);
     }
 
+    /// <summary>
+    /// Tells the command's client, when it is a tracking client's script sent to this leader, whether the script called a
+    /// read-only command (<see cref="PubSub.ScriptReadProbe"/>); before <see cref="Invoke"/>. A deferred command's
+    /// callback carries no probe.
+    /// </summary>
+    public void ReportScriptRead(bool calledRead)
+    {
+        if (_batch is not null)
+            _batch.ReportScriptRead(_position, calledRead);
+        else
+            _pending?.Probe?.Report(calledRead);
+    }
+
     /// <summary>The target as a callback, for a command whose reply comes later; null for nowhere.</summary>
     public Action<Reply>? ToAction()
     {

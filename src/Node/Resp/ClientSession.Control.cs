@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using RaftKV.Node.Execution;
+using RaftKV.Node.PubSub;
 using RaftKV.Protocol.Commands;
 using RaftKV.Protocol.Replies;
 using RaftKV.Protocol.Resp;
@@ -23,7 +24,7 @@ internal sealed partial class ClientSession
     {
         var known = CommandTable.TryGet(request[0], out var spec);
         var isClient = known && spec!.Id == CommandId.Client;
-        var ownWrites = CommandStarting(spec, request.Arguments, isClient);
+        var ownWrites = CommandStarting(spec, request.Arguments, isClient, out var probe);
 
         // As Redis: every reply is subject to CLIENT REPLY but CLIENT REPLY's own, and RESET's, which ends the mode.
         var exempt = (isClient && request.Count > 1 && Ascii.EqualsIgnoreCase(request[1], "REPLY"u8)) || (known && spec!.Id == CommandId.Reset);
@@ -35,24 +36,27 @@ internal sealed partial class ClientSession
         var paused = !isClient && spec is not null ? _services.Clients.Pause.WaitAsync(isWrite, _closed.Token) : default;
 
         // Nothing to wait for and nothing to do afterwards (the usual case): no state machine of its own around the command's.
-        if (paused.IsCompletedSuccessfully && ownWrites is null && !suppress)
+        // A tracking client's script has something to do afterwards: maybe forget the keys it remembered (ScriptEnded).
+        if (paused.IsCompletedSuccessfully && ownWrites is null && probe is null && !suppress)
             return ExecuteUnfilteredAsync(request, afterPipelinedWrites, run);
-        return ExecuteAfterPauseAsync(paused, request, afterPipelinedWrites, run, ownWrites, suppress);
+        return ExecuteAfterPauseAsync(paused, request, afterPipelinedWrites, run, ownWrites, suppress, probe);
     }
 
     private async ValueTask<Reply?> ExecuteAfterPauseAsync(ValueTask paused, RespRequest request, bool afterPipelinedWrites, ForwardRun? run,
-        List<byte[]>? ownWrites, bool suppress)
+        List<byte[]>? ownWrites, bool suppress, ScriptReadProbe? probe)
     {
         await paused.ConfigureAwait(false);
         Reply? reply;
         try
         {
-            reply = await ExecuteUnfilteredAsync(request, afterPipelinedWrites, run).ConfigureAwait(false);
+            reply = await ExecuteUnfilteredAsync(request, afterPipelinedWrites, run, probe).ConfigureAwait(false);
         }
         finally
         {
             if (ownWrites is not null)
                 Tracking.EndWrite(ownWrites);
+            if (probe is not null)
+                ScriptEnded(probe);
         }
 
         return suppress ? null : reply;

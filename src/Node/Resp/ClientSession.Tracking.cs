@@ -66,9 +66,14 @@ internal sealed partial class ClientSession
     /// of its reads (before they run, so no change after the read is missed) and, with NOLOOP, marks the keys of its writes
     /// (returned, for <see cref="ClientTracking.EndWrite"/> once the command has its reply).
     /// </summary>
-    private List<byte[]>? CommandStarting(CommandSpec? spec, byte[][] args, bool isClient)
+    /// <param name="probe">
+    /// For a tracking client's script (not inside MULTI): its keys are remembered before it runs, and forgotten again
+    /// once its reply comes if the node that ran it reports that it called no read-only command (<see cref="ScriptEnded"/>).
+    /// </param>
+    private List<byte[]>? CommandStarting(CommandSpec? spec, byte[][] args, bool isClient, out ScriptReadProbe? probe)
     {
-        Interlocked.Increment(ref _commandsStarted);
+        var started = Interlocked.Increment(ref _commandsStarted);
+        probe = null;
         var state = Tracking;
         if (spec is null || !state.Enabled)
             return null;
@@ -85,6 +90,14 @@ internal sealed partial class ClientSession
         {
             foreach (var queued in _transaction.Queued)
                 Track(queued.Spec, queued.Request, remembers, ref writes);
+        }
+        else if (remembers && IsScript(spec.Id) && spec.AcceptsArgumentCount(args.Length))
+        {
+            if (spec.IsWrite && state.NoLoop)
+                (writes ??= []).AddRange(KeysOf(spec, args));
+            var added = new List<string>();
+            _services.Tracking.Remember(this, KeysOf(spec, args), added);
+            probe = new ScriptReadProbe(started, added);
         }
         else
         {
@@ -103,13 +116,24 @@ internal sealed partial class ClientSession
         if (spec.IsWrite && Tracking.NoLoop)
             (writes ??= []).AddRange(KeysOf(spec, args));
 
-        // A script's declared keys are remembered whatever it calls (Redis: only when it calls a read command, which
-        // runs at apply, out of this session's sight): a spare invalidation at worst, never a missed one.
-        var script = spec.Id is CommandId.Eval or CommandId.Evalsha or CommandId.EvalRo or CommandId.EvalshaRo
-            or CommandId.Fcall or CommandId.FcallRo;
-        if (remembers && ((spec.IsRead && !spec.IsWrite) || script))
+        // A script's declared keys are remembered before it runs (Redis: only when it calls a read-only command, which
+        // happens at apply): inside MULTI they stay remembered, a spare invalidation at worst, never a missed one.
+        // Outside MULTI, CommandStarting remembers them with a ScriptReadProbe instead.
+        if (remembers && ((spec.IsRead && !spec.IsWrite) || IsScript(spec.Id)))
             _services.Tracking.Remember(this, KeysOf(spec, args));
     }
+
+    private static bool IsScript(CommandId id) =>
+        id is CommandId.Eval or CommandId.Evalsha or CommandId.EvalRo or CommandId.EvalshaRo or CommandId.Fcall or CommandId.FcallRo;
+
+    /// <summary>
+    /// A script's reply came (before it is handed to the output): when the node that ran it reported that it called no
+    /// read-only command, the keys it alone remembered are forgotten, as Redis never remembered them.
+    /// </summary>
+    private void ScriptEnded(ScriptReadProbe probe) => _services.Tracking.ForgetUnlessFollowed(this, probe);
+
+    /// <summary>Commands this session has started, counted before each remembers its keys (<see cref="TrackingTable.ForgetUnlessFollowed"/>).</summary>
+    internal long CommandsStarted => Interlocked.Read(ref _commandsStarted);
 
     private static IEnumerable<byte[]> KeysOf(CommandSpec spec, byte[][] args) =>
         RaftKV.StateMachine.Acl.AclRequest.Keys(spec, args).Select(i => args[i]);

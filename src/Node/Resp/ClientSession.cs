@@ -293,7 +293,8 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     /// <summary>Runs one request. Returns its reply, or null when the command added its replies to <see cref="_batch"/> itself.</summary>
     /// <param name="afterPipelinedWrites">See <see cref="CommandExecutor.ExecuteAsync"/>.</param>
     /// <param name="run">See <see cref="CommandExecutor.ExecuteAsync"/>.</param>
-    private async ValueTask<Reply?> ExecuteUnfilteredAsync(RespRequest request, bool afterPipelinedWrites, ForwardRun? run)
+    /// <param name="probe">A tracking client's script: see <see cref="CommandExecutor.ExecuteAsync"/>.</param>
+    private async ValueTask<Reply?> ExecuteUnfilteredAsync(RespRequest request, bool afterPipelinedWrites, ForwardRun? run, ScriptReadProbe? probe = null)
     {
         var name = request[0];
         if (_services.Access.IsRevoked(Identity))
@@ -385,7 +386,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             else if (BlockingCommand.IsBlocking(spec.Id))
                 reply = await ExecuteBlockingAsync(spec, request.Arguments).ConfigureAwait(false);
             else
-                reply = await _services.Executor.ExecuteAsync(spec, request.Arguments, this, _closed.Token, afterPipelinedWrites, run).ConfigureAwait(false);
+                reply = await _services.Executor.ExecuteAsync(spec, request.Arguments, this, _closed.Token, afterPipelinedWrites, run, probe).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_closed.IsCancellationRequested || _connection.ConnectionClosed.IsCancellationRequested)
         {

@@ -233,6 +233,22 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
     /// <summary>True once the last script started called a write command (Redis's SCRIPT_WRITE_DIRTY): a kill is refused then.</summary>
     public bool Written { get; private set; }
 
+    // Whether a script run on this thread called a read-only command since the last ClearCalledRead. Per thread, not per
+    // host: reads (EVAL_RO) and applies run scripts on different threads, and each caller clears the flag before a
+    // command and reads it on the same thread right after it. Only ever set between the two, never cleared by a script:
+    // a false "no read" would make the node forget keys it must invalidate. Not part of any reply or state.
+    [ThreadStatic]
+    private static bool t_calledRead;
+
+    /// <summary>
+    /// Whether a script run on the calling thread since <see cref="ClearCalledRead"/> called a read-only command (Redis
+    /// remembers the declared keys of a tracking client's script only then, in call()).
+    /// </summary>
+    public static bool CalledReadOnThisThread => t_calledRead;
+
+    /// <summary>Clears <see cref="CalledReadOnThisThread"/>, before a command that may run a script.</summary>
+    public static void ClearCalledRead() => t_calledRead = false;
+
     /// <summary>
     /// Runs the suspended script's next slice, or kills it (the caller checked that it has not written): its reply once
     /// it ended (its writes kept, or rolled back when its budget was spent or it was killed), or null when it was
@@ -398,6 +414,12 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
             // The receivers are counted on each node by its own subscribers: a script sees 0 on every replica.
             _published.Add((args[0], args[1]));
             return Reply.Zero;
+        }
+
+        // Redis's call() remembers the caller's keys for a read-only command, whatever it answers.
+        if (spec.IsRead && !spec.IsWrite)
+        {
+            t_calledRead = true;
         }
 
         return execute(spec.Id, args, now, seed);
