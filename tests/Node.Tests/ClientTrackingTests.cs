@@ -188,6 +188,32 @@ public sealed class ClientTrackingTests
         Assert.Equal(["k"], Invalidated(await tracker.ReadReplyAsync()));
     }
 
+    // A read remembers its keys when it starts; a change applied before it runs invalidates and forgets them, and the
+    // read then returns the changed value. Sent to the REDIRECT connection at once, that invalidation could reach the
+    // client before the value, which it would then keep, untracked. It now waits for the replies of the commands the
+    // tracking client had started, as a RESP3 client's own pushes do (DEBUG SLEEP stands in for a read in flight).
+    [Fact]
+    public async Task Resp2Redirect_InvalidationWaitsForTheRepliesOfTheTrackingClientsCommandsInFlight()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var redirect = await RespTestClient.ConnectAsync(node.RespPort);
+        var redirectId = (await redirect.SendAsync("CLIENT", "ID")).Text()!;
+        await redirect.SendAsync("SUBSCRIBE", "__redis__:invalidate");
+        await using var tracker = await RespTestClient.ConnectAsync(node.RespPort);
+        await using var writer = await RespTestClient.ConnectAsync(node.RespPort);
+        Assert.Equal("OK", (await tracker.SendAsync("CLIENT", "TRACKING", "ON", "REDIRECT", redirectId)).Text());
+        await tracker.SendAsync("GET", "k");
+
+        var sleeping = tracker.SendAsync("DEBUG", "SLEEP", "3");
+        await Task.Delay(300);
+        Assert.Equal("OK", (await writer.SendAsync("SET", "k", "1")).Text());
+        var message = redirect.ReadReplyAsync();
+        Assert.Same(sleeping, await Task.WhenAny(sleeping, message));
+        Assert.Equal("OK", (await sleeping).Text());
+        Assert.Equal(["k"], Assert.IsType<ArrayReply>(Assert.IsType<ArrayReply>(await message).Items[2]).Items.Select(static i => i.Text()));
+    }
+
     [Fact]
     public async Task Reset_AndClose_EndTracking()
     {

@@ -13,8 +13,9 @@ namespace RaftKV.Node.PubSub;
 /// FLUSHDB and an installed snapshot send a null invalidation (every key) to every tracking client. The table holds at
 /// most tracking-table-max-keys keys: past it the oldest are forgotten and invalidated as if changed. Ids of clients gone
 /// or switched off stay until their key is invalidated, as in Redis (cleaning them would cost a walk of the table).
-/// Deliveries go through <see cref="ClientSession.PushTracked"/>, after the replies of the commands the client had in
-/// flight, so an invalidation never overtakes the reply of a read it concerns.
+/// Deliveries go through <see cref="ClientSession.PushTracked"/> (or <see cref="ClientSession.PushRedirected"/> to a
+/// REDIRECT connection), after the replies of the commands the tracking client had in flight, so an invalidation never
+/// overtakes the reply of a read it concerns.
 /// </summary>
 internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
 {
@@ -312,9 +313,18 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
             target = redirected;
         }
 
+        Reply push;
         if (target.ProtocolVersion > 2)
-            target.PushTracked(new PushReply([InvalidateKind, keys]));
+            push = new PushReply([InvalidateKind, keys]);
         else if (state.Redirect != 0 && target.Subscriptions.Count > 0)
-            target.PushTracked(new PushReply([MessageKind, InvalidateChannel, keys]));
+            push = new PushReply([MessageKind, InvalidateChannel, keys]);
+        else
+            return;
+
+        // Redirected or not, after the replies of the commands the tracking client had started (PushRedirected).
+        if (ReferenceEquals(target, session))
+            session.PushTracked(push);
+        else
+            session.PushRedirected(target, push);
     }
 }

@@ -15,7 +15,9 @@ namespace RaftKV.Node.Resp;
 internal sealed partial class ClientSession
 {
     private readonly Lock _pushGate = new();
-    private readonly Queue<(long After, Reply Push)> _heldPushes = new();
+    // Invalidations held until the replies of the commands this client had started are handed over: its own pushes
+    // (To null) and those it redirects to another connection (To that connection).
+    private readonly Queue<(long After, Reply Push, ClientSession? To)> _heldPushes = new();
     private long _commandsStarted;
     private long _commandsAnswered;
 
@@ -34,8 +36,30 @@ internal sealed partial class ClientSession
             if (_heldPushes.Count == 0 && _commandsAnswered >= started)
                 Push(push);
             else
-                _heldPushes.Enqueue((started, push));
+                _heldPushes.Enqueue((started, push, null));
         }
+    }
+
+    /// <summary>
+    /// Sends an invalidation of this client's keys to its REDIRECT connection <paramref name="to"/>, after the replies of
+    /// every command this client has started, as <see cref="PushTracked"/> does for its own: a read remembers its keys
+    /// when it starts, and a change applied before the read runs invalidates (and forgets) them, so the invalidation
+    /// must not reach the client before the value the read then returns, or the client would keep that value untracked.
+    /// Never blocks; takes no other lock while holding this session's.
+    /// </summary>
+    public void PushRedirected(ClientSession to, Reply push)
+    {
+        lock (_pushGate)
+        {
+            var started = Interlocked.Read(ref _commandsStarted);
+            if (_heldPushes.Count > 0 || _commandsAnswered < started)
+            {
+                _heldPushes.Enqueue((started, push, to));
+                return;
+            }
+        }
+
+        to.PushTracked(push);
     }
 
     /// <summary><paramref name="count"/> more commands have their replies handed to the output, in request order.</summary>
@@ -43,11 +67,25 @@ internal sealed partial class ClientSession
     {
         if (count == 0)
             return;
+        List<(ClientSession To, Reply Push)>? redirected = null;
         lock (_pushGate)
         {
             _commandsAnswered += count;
             while (_heldPushes.TryPeek(out var held) && held.After <= _commandsAnswered)
-                Push(_heldPushes.Dequeue().Push);
+            {
+                _heldPushes.Dequeue();
+                if (held.To is { } to)
+                    (redirected ??= []).Add((to, held.Push));
+                else
+                    Push(held.Push);
+            }
+        }
+
+        // Outside this session's lock: the redirect connection takes its own.
+        if (redirected is not null)
+        {
+            foreach (var (to, push) in redirected)
+                to.PushTracked(push);
         }
     }
 
