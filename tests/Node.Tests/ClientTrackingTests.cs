@@ -197,21 +197,61 @@ public sealed class ClientTrackingTests
     {
         await using var cluster = await TestCluster.StartAsync(1);
         var node = await cluster.WaitForLeaderAsync();
-        await using var redirect = await RespTestClient.ConnectAsync(node.RespPort);
-        var redirectId = (await redirect.SendAsync("CLIENT", "ID")).Text()!;
-        await redirect.SendAsync("SUBSCRIBE", "__redis__:invalidate");
+        var (redirect, redirectId) = await RedirectClientAsync(node.RespPort);
+        await using var _ = redirect;
         await using var tracker = await RespTestClient.ConnectAsync(node.RespPort);
         await using var writer = await RespTestClient.ConnectAsync(node.RespPort);
         Assert.Equal("OK", (await tracker.SendAsync("CLIENT", "TRACKING", "ON", "REDIRECT", redirectId)).Text());
         await tracker.SendAsync("GET", "k");
 
-        var sleeping = tracker.SendAsync("DEBUG", "SLEEP", "3");
-        await Task.Delay(300);
+        var sleeping = tracker.SendAsync("DEBUG", "SLEEP", "5");
+        await WaitUntilAsync(async () => (await writer.SendAsync("CLIENT", "LIST")).Text()!.Contains("cmd=debug", StringComparison.Ordinal));
         Assert.Equal("OK", (await writer.SendAsync("SET", "k", "1")).Text());
         var message = redirect.ReadReplyAsync();
-        Assert.Same(sleeping, await Task.WhenAny(sleeping, message));
+        await Task.WhenAny(message, Task.Delay(1500));
+        if (!sleeping.IsCompleted)
+            Assert.False(message.IsCompleted, "the invalidation reached the redirect connection before the reply of the command in flight");
         Assert.Equal("OK", (await sleeping).Text());
-        Assert.Equal(["k"], Assert.IsType<ArrayReply>(Assert.IsType<ArrayReply>(await message).Items[2]).Items.Select(static i => i.Text()));
+        Assert.Equal(["k"], InvalidatedMessage(await message));
+    }
+
+    // What a closing tracking client held for its redirect connection still goes there: the keys were forgotten when
+    // they were invalidated, so nothing else would tell the application, whose cache outlives the connection.
+    [Fact]
+    public async Task Resp2Redirect_InvalidationsHeldByATrackingClient_AreSentWhenItCloses()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        var (redirect, redirectId) = await RedirectClientAsync(node.RespPort);
+        await using var _ = redirect;
+        await using var writer = await RespTestClient.ConnectAsync(node.RespPort);
+        var tracker = await RespTestClient.ConnectAsync(node.RespPort);
+        Assert.Equal("OK", (await tracker.SendAsync("CLIENT", "TRACKING", "ON", "REDIRECT", redirectId)).Text());
+        await tracker.SendAsync("GET", "k");
+
+        await tracker.SendRawAsync(System.Text.Encoding.ASCII.GetBytes("*3\r\n$5\r\nBLPOP\r\n$4\r\nlist\r\n$1\r\n0\r\n"));
+        await WaitUntilAsync(async () => (await writer.SendAsync("CLIENT", "LIST")).Text()!.Contains("cmd=blpop", StringComparison.Ordinal));
+        Assert.Equal("OK", (await writer.SendAsync("SET", "k", "1")).Text());
+        var message = redirect.ReadReplyAsync();
+        await tracker.DisposeAsync();
+        Assert.Equal(["k"], InvalidatedMessage(await message.WaitAsync(TimeSpan.FromSeconds(30))));
+    }
+
+    private static async Task<(RespTestClient Client, string Id)> RedirectClientAsync(int port)
+    {
+        var redirect = await RespTestClient.ConnectAsync(port);
+        var id = (await redirect.SendAsync("CLIENT", "ID")).Text()!;
+        await redirect.SendAsync("SUBSCRIBE", "__redis__:invalidate");
+        return (redirect, id);
+    }
+
+    /// <summary>The keys of an invalidation message on __redis__:invalidate (a RESP2 redirect connection).</summary>
+    private static List<string?> InvalidatedMessage(Reply reply)
+    {
+        var message = Assert.IsType<ArrayReply>(reply);
+        Assert.Equal("message", message.Items[0].Text());
+        Assert.Equal("__redis__:invalidate", message.Items[1].Text());
+        return Assert.IsType<ArrayReply>(message.Items[2]).Items.Select(static i => i.Text()).ToList();
     }
 
     [Fact]

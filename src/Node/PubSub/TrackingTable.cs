@@ -313,18 +313,24 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
             target = redirected;
         }
 
-        Reply push;
-        if (target.ProtocolVersion > 2)
-            push = new PushReply([InvalidateKind, keys]);
-        else if (state.Redirect != 0 && target.Subscriptions.Count > 0)
-            push = new PushReply([MessageKind, InvalidateChannel, keys]);
-        else
+        // Redirected, after the replies of the commands the tracking client had started, in the shape the redirect
+        // connection needs when it is sent (ClientSession.PushRedirected).
+        if (!ReferenceEquals(target, session))
+        {
+            session.PushRedirected(target, keys);
             return;
+        }
 
-        // Redirected or not, after the replies of the commands the tracking client had started (PushRedirected).
-        if (ReferenceEquals(target, session))
-            session.PushTracked(push);
-        else
-            session.PushRedirected(target, push);
+        if (target.ProtocolVersion > 2)
+            target.PushTracked(new PushReply([InvalidateKind, keys]));
     }
+
+    /// <summary>
+    /// An invalidation of <paramref name="keys"/> as REDIRECT connection <paramref name="to"/> takes it now: a RESP3 push,
+    /// a message on __redis__:invalidate to a RESP2 subscriber, or nothing to a RESP2 connection no longer subscribed.
+    /// </summary>
+    internal static Reply? RedirectedMessage(ClientSession to, Reply keys) =>
+        to.ProtocolVersion > 2 ? new PushReply([InvalidateKind, keys])
+        : to.Subscriptions.Count > 0 ? new PushReply([MessageKind, InvalidateChannel, keys])
+        : null;
 }

@@ -16,7 +16,7 @@ internal sealed partial class ClientSession
 {
     private readonly Lock _pushGate = new();
     // Invalidations held until the replies of the commands this client had started are handed over: its own pushes
-    // (To null) and those it redirects to another connection (To that connection).
+    // (To null) and the keys of those it redirects to another connection (To that connection).
     private readonly Queue<(long After, Reply Push, ClientSession? To)> _heldPushes = new();
     private long _commandsStarted;
     private long _commandsAnswered;
@@ -45,21 +45,51 @@ internal sealed partial class ClientSession
     /// every command this client has started, as <see cref="PushTracked"/> does for its own: a read remembers its keys
     /// when it starts, and a change applied before the read runs invalidates (and forgets) them, so the invalidation
     /// must not reach the client before the value the read then returns, or the client would keep that value untracked.
-    /// Never blocks; takes no other lock while holding this session's.
+    /// Never blocks; takes no other lock while holding this session's. Shaped for <paramref name="to"/> when sent
+    /// (<see cref="TrackingTable.RedirectedMessage"/>): it may have switched protocol or unsubscribed meanwhile.
     /// </summary>
-    public void PushRedirected(ClientSession to, Reply push)
+    public void PushRedirected(ClientSession to, Reply keys)
     {
         lock (_pushGate)
         {
             var started = Interlocked.Read(ref _commandsStarted);
             if (_heldPushes.Count > 0 || _commandsAnswered < started)
             {
-                _heldPushes.Enqueue((started, push, to));
+                _heldPushes.Enqueue((started, keys, to));
                 return;
             }
         }
 
-        to.PushTracked(push);
+        SendRedirected(to, keys);
+    }
+
+    private static void SendRedirected(ClientSession to, Reply keys)
+    {
+        if (TrackingTable.RedirectedMessage(to, keys) is { } message)
+            to.PushTracked(message);
+    }
+
+    /// <summary>
+    /// The connection closed: invalidations it held for its REDIRECT connection go there now (its keys were forgotten
+    /// when they were invalidated, so nothing else would tell the client); its own go nowhere.
+    /// </summary>
+    private void ReleaseHeldRedirects()
+    {
+        List<(ClientSession To, Reply Keys)>? redirected = null;
+        lock (_pushGate)
+        {
+            while (_heldPushes.TryDequeue(out var held))
+            {
+                if (held.To is { } to)
+                    (redirected ??= []).Add((to, held.Push));
+            }
+        }
+
+        if (redirected is not null)
+        {
+            foreach (var (to, keys) in redirected)
+                SendRedirected(to, keys);
+        }
     }
 
     /// <summary><paramref name="count"/> more commands have their replies handed to the output, in request order.</summary>
@@ -84,8 +114,8 @@ internal sealed partial class ClientSession
         // Outside this session's lock: the redirect connection takes its own.
         if (redirected is not null)
         {
-            foreach (var (to, push) in redirected)
-                to.PushTracked(push);
+            foreach (var (to, keys) in redirected)
+                SendRedirected(to, keys);
         }
     }
 

@@ -109,6 +109,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             SendForwardRun();
             _queued.Writer.TryComplete();
             await replyLoop.ConfigureAwait(false);
+            ReleaseHeldRedirects();
 
             // Replies queued so far still go out (QUIT's +OK, a protocol error) unless the connection is gone.
             await _output.CompleteAsync().ConfigureAwait(false);
