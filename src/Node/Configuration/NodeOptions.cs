@@ -42,9 +42,9 @@ public sealed class NodeOptions
     /// <summary>
     /// Socket completions run on .NET's socket event threads and Kestrel runs RESP and gRPC code right after them, with
     /// no hop to the thread pool (Execution/SocketThreads.cs); false (the default) keeps .NET's dispatch to the pool.
-    /// Off by default: beside other CPU-bound work the node's few event threads get a small share of the CPU, and a
-    /// follower's relayed pipelines ran 3x slower. The environment variable DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS,
-    /// when set, decides instead.
+    /// Off by default: beside other CPU-bound work a follower's relayed pipelines ran 3x slower (more event threads do
+    /// not help: work bound to a preempted event thread cannot move, likely). The environment variable
+    /// DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS, when set, decides instead.
     /// </summary>
     public bool InlineSocketCompletions { get; set; }
 
