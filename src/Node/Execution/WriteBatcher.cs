@@ -210,14 +210,14 @@ internal sealed partial class WriteBatcher : IDisposable
             // reads only is an empty batch: every replica applies it as nothing.
             var commands = new List<LogCommand>(batch.Count);
             List<PlacedRead>? reads = null;
-            List<(int Write, PubSub.ScriptReadProbe Probe)>? probes = null;
+            PubSub.ScriptReadProbe?[]? probes = null; // by write position, when a tracking client's script is among them
             var timestamp = 0L;
             foreach (var item in batch)
             {
                 if (item.Command is { } command)
                 {
                     if (item.Probe is { } probe)
-                        (probes ??= []).Add((commands.Count, probe));
+                        (probes ??= new PubSub.ScriptReadProbe?[batch.Count])[commands.Count] = probe;
                     commands.Add(command);
                     timestamp = command.TimestampMs;
                 }
@@ -227,7 +227,7 @@ internal sealed partial class WriteBatcher : IDisposable
                 }
             }
 
-            var context = new BatchedWrite(commands.Count, reads?.ToArray(), ProbesOf(probes, commands.Count));
+            var context = new BatchedWrite(commands.Count, reads?.ToArray(), probes);
             var entry = LogEntryCodec.EncodeNested(CommandId.Batch, timestamp, 0, commands);
             await _raft.Cluster.ReplicateAsync(entry, context, timeout.Token).ConfigureAwait(false);
             _raft.ConfirmRound(round);
@@ -252,16 +252,6 @@ internal sealed partial class WriteBatcher : IDisposable
             foreach (var item in batch)
                 item.Settle(Reply.Error(item.Unknown));
         }
-    }
-
-    private static PubSub.ScriptReadProbe?[]? ProbesOf(List<(int Write, PubSub.ScriptReadProbe Probe)>? probes, int writes)
-    {
-        if (probes is null)
-            return null;
-        var byWrite = new PubSub.ScriptReadProbe?[writes];
-        foreach (var (write, probe) in probes)
-            byWrite[write] = probe;
-        return byWrite;
     }
 
     /// <summary>

@@ -20,7 +20,7 @@ internal sealed class BatchedWrite
     private readonly PlacedRead[] _reads;
     private readonly Reply?[] _readReplies;
 
-    // Per write, the probe of a tracking client's script; null when the batch has none.
+    // By write position, the probe of a tracking client's script; null when the batch has none.
     private readonly PubSub.ScriptReadProbe?[]? _probes;
     private TaskCompletionSource<Reply>?[]? _late;
     private TaskCompletionSource<Reply>?[]? _lateReads;

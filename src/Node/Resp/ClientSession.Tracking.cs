@@ -69,6 +69,15 @@ internal sealed partial class ClientSession
             to.PushTracked(message);
     }
 
+    // Outside the holding session's lock: each redirect connection takes its own.
+    private static void SendRedirected(List<(ClientSession To, Reply Keys)>? released)
+    {
+        if (released is null)
+            return;
+        foreach (var (to, keys) in released)
+            SendRedirected(to, keys);
+    }
+
     /// <summary>
     /// The connection closed: invalidations it held for its REDIRECT connection go there now (its keys were forgotten
     /// when they were invalidated, so nothing else would tell the client); its own go nowhere.
@@ -85,11 +94,7 @@ internal sealed partial class ClientSession
             }
         }
 
-        if (redirected is not null)
-        {
-            foreach (var (to, keys) in redirected)
-                SendRedirected(to, keys);
-        }
+        SendRedirected(redirected);
     }
 
     /// <summary><paramref name="count"/> more commands have their replies handed to the output, in request order.</summary>
@@ -97,7 +102,7 @@ internal sealed partial class ClientSession
     {
         if (count == 0)
             return;
-        List<(ClientSession To, Reply Push)>? redirected = null;
+        List<(ClientSession To, Reply Keys)>? redirected = null;
         lock (_pushGate)
         {
             _commandsAnswered += count;
@@ -111,12 +116,7 @@ internal sealed partial class ClientSession
             }
         }
 
-        // Outside this session's lock: the redirect connection takes its own.
-        if (redirected is not null)
-        {
-            foreach (var (to, keys) in redirected)
-                SendRedirected(to, keys);
-        }
+        SendRedirected(redirected);
     }
 
     /// <summary>Writes the replies of commands run alone and counts those commands answered.</summary>
@@ -159,7 +159,7 @@ internal sealed partial class ClientSession
             foreach (var queued in _transaction.Queued)
                 Track(queued.Spec, queued.Request, remembers, ref writes);
         }
-        else if (remembers && IsScript(spec.Id) && spec.AcceptsArgumentCount(args.Length))
+        else if (remembers && spec.Id.IsScriptCall() && spec.AcceptsArgumentCount(args.Length))
         {
             if (spec.IsWrite && state.NoLoop)
                 (writes ??= []).AddRange(KeysOf(spec, args));
@@ -187,12 +187,9 @@ internal sealed partial class ClientSession
         // A script's declared keys are remembered before it runs (Redis: only when it calls a read-only command, which
         // happens at apply): inside MULTI they stay remembered, a spare invalidation at worst, never a missed one.
         // Outside MULTI, CommandStarting remembers them with a ScriptReadProbe instead.
-        if (remembers && ((spec.IsRead && !spec.IsWrite) || IsScript(spec.Id)))
+        if (remembers && ((spec.IsRead && !spec.IsWrite) || spec.Id.IsScriptCall()))
             _services.Tracking.Remember(this, KeysOf(spec, args));
     }
-
-    private static bool IsScript(CommandId id) =>
-        id is CommandId.Eval or CommandId.Evalsha or CommandId.EvalRo or CommandId.EvalshaRo or CommandId.Fcall or CommandId.FcallRo;
 
     /// <summary>
     /// A script's reply came (before it is handed to the output): when the node that ran it reported that it called no

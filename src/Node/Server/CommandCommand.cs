@@ -83,8 +83,7 @@ internal static class CommandCommand
             return Reply.Error("ERR Invalid command specified");
         var memoryUsage = spec.Id == CommandId.Memory && command.Length > 1
             && Ascii.EqualsIgnoreCase(command[1], "USAGE"u8);
-        var optionalKeys = spec.Id is CommandId.Eval or CommandId.Evalsha or CommandId.EvalRo or CommandId.EvalshaRo
-            or CommandId.Fcall or CommandId.FcallRo;
+        var optionalKeys = spec.Id.IsScriptCall();
         if (spec.FirstKey == 0 && !memoryUsage && !optionalKeys && !HasKeysAfterNumkeysOrStreams(spec.Id))
             return Reply.Error("ERR The command has no key arguments");
         if (!spec.AcceptsArgumentCount(command.Length) || (memoryUsage && command.Length < 3))
@@ -139,9 +138,8 @@ internal static class CommandCommand
     }
 
     /// <summary>Redis's movablekeys: commands whose keys are found from their arguments (numkeys, STREAMS, STORE).</summary>
-    private static bool HasMovableKeys(CommandId id) => HasKeysAfterNumkeysOrStreams(id)
-        || id is CommandId.Eval or CommandId.Evalsha or CommandId.EvalRo or CommandId.EvalshaRo or CommandId.Fcall
-            or CommandId.FcallRo or CommandId.Sort or CommandId.SortRo or CommandId.Georadius or CommandId.Georadiusbymember;
+    private static bool HasMovableKeys(CommandId id) => HasKeysAfterNumkeysOrStreams(id) || id.IsScriptCall()
+        || id is CommandId.Sort or CommandId.SortRo or CommandId.Georadius or CommandId.Georadiusbymember;
 
     private static bool HasKeysAfterNumkeysOrStreams(CommandId id) => id is CommandId.Zunion or CommandId.Zinter
         or CommandId.Zdiff or CommandId.Sintercard or CommandId.Zintercard or CommandId.Lmpop or CommandId.Zmpop
