@@ -154,6 +154,12 @@ public sealed class NodeOptions
     /// </summary>
     public long PubSubOutputBufferLimitBytes { get; set; } = 32L * 1024 * 1024;
 
+    /// <summary>
+    /// On a graceful stop (SIGTERM, SHUTDOWN), snapshot first when the entries applied since the last snapshot hold at
+    /// least 64 KiB and a tenth of its size, so the restart loads the state instead of applying them again.
+    /// </summary>
+    public bool SnapshotOnStop { get; set; } = true;
+
     /// <summary>Take a snapshot (and compact the log) after this many applied entries.</summary>
     public long SnapshotIntervalEntries { get; set; } = 50_000;
 

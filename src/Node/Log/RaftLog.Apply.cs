@@ -81,6 +81,9 @@ internal sealed partial class RaftLog
 
     private void TriggerApply() => _applyWanted.Set();
 
+    /// <summary>Wakes the applier with nothing new to apply: a requested snapshot then begins at once (<see cref="KvStateMachine.SnapshotIfRequested"/>).</summary>
+    public void WakeApplier() => TriggerApply();
+
     private static void Wake(SemaphoreSlim trigger)
     {
         if (trigger.CurrentCount > 0)
@@ -113,6 +116,7 @@ internal sealed partial class RaftLog
                 try
                 {
                     ApplyCommitted(token);
+                    _stateMachine.SnapshotIfRequested();
                 }
                 finally
                 {

@@ -49,6 +49,66 @@ internal sealed partial class KvStateMachine
         thread.Start();
     }
 
+    /// <summary>
+    /// On the applier, once it has applied everything committed: a requested snapshot begins at the applied index
+    /// without waiting for another entry to be applied (a follower gets none until the leader writes again). Does nothing
+    /// when no snapshot is requested, nothing was applied since the last one began, or a script is suspended.
+    /// </summary>
+    internal void SnapshotIfRequested()
+    {
+        if (Volatile.Read(ref _snapshotRequested) == 1 && Volatile.Read(ref _suspension) is null && AppliedIndex > _lastSnapshotStart)
+            TryBeginSnapshot(AppliedIndex, Volatile.Read(ref _appliedTerm));
+    }
+
+    /// <summary>
+    /// Before a graceful stop (SIGTERM, SHUTDOWN, a host stop): snapshots the applied state when the entries applied since
+    /// the last snapshot hold at least <see cref="StopSnapshotMinBytes"/> and a tenth of that snapshot's size, so the
+    /// restart loads it instead of applying them again (3 s of a whole-cluster restart's unavailability for 16k entries
+    /// of SETs on the 2-core machine). A smaller tail is cheaper to apply again than a state is to write. Waits for a
+    /// snapshot being written first, then asks the applier (<paramref name="wakeApplier"/>) for one at the applied index.
+    /// Returns the index of the snapshot written, or null when none was due or none could begin within 2 s (a suspended
+    /// script, a backup being written) or it failed. <paramref name="token"/> bounds the wait; a snapshot cut by the
+    /// process's end is abandoned as any other (the log still holds its entries).
+    /// </summary>
+    internal async Task<long?> SnapshotBeforeStopAsync(Action wakeApplier, CancellationToken token)
+    {
+        var tail = Volatile.Read(ref _bytesSinceSnapshot);
+        var last = Volatile.Read(ref _snapshot) is { } file && file.File.Exists ? file.File.Length : 0;
+        if (tail < StopSnapshotMinBytes || tail * 10 < last)
+            return null;
+
+        var before = Volatile.Read(ref _writing);
+        await before.WaitAsync(token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        token.ThrowIfCancellationRequested();
+        var written = SnapshotsWritten;
+        RequestSnapshot();
+        wakeApplier();
+
+        // The applier begins it at once, unless a script is suspended or a backup holds the writer: then the stop goes
+        // on without it rather than waiting for either.
+        using (var begin = CancellationTokenSource.CreateLinkedTokenSource(token))
+        {
+            begin.CancelAfter(StopSnapshotBeginWait);
+            try
+            {
+                while (ReferenceEquals(Volatile.Read(ref _writing), before))
+                    await Task.Delay(10, begin.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!token.IsCancellationRequested)
+            {
+                return null;
+            }
+        }
+
+        await Volatile.Read(ref _writing).WaitAsync(token).ConfigureAwait(false);
+        return SnapshotsWritten > written ? Volatile.Read(ref _snapshot)?.Index : null;
+    }
+
+    private static readonly TimeSpan StopSnapshotBeginWait = TimeSpan.FromSeconds(2);
+
+    /// <summary>The least tail of applied entries (bytes) worth a snapshot at a graceful stop.</summary>
+    internal const long StopSnapshotMinBytes = 64 << 10;
+
     private IncrementalSnapshot Begin(long index, long term)
     {
         _lock.EnterWriteLock();
