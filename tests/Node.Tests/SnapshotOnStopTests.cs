@@ -83,6 +83,24 @@ public sealed class SnapshotOnStopTests
         Assert.Null(follower.Raft.StateMachine.PublishedSnapshot);
     }
 
+    // SHUTDOWN NOSAVE skips it, as Redis skips the save its save points would make.
+    [Fact]
+    public async Task ShutdownNosave_WritesNoSnapshot()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, Settings());
+        var follower = await WriteAsync(cluster, keys: 100, valueBytes: 2048);
+
+        await using (var client = await RespTestClient.ConnectAsync(follower.RespPort))
+        {
+            await client.SendRawAsync("SHUTDOWN NOSAVE\r\n"u8.ToArray());
+            Assert.True(await client.IsClosedByServerAsync());
+        }
+
+        await cluster.StopNodeAsync(follower.Index);
+        await cluster.StartNodeAsync(follower.Index);
+        Assert.Null(follower.Raft.StateMachine.PublishedSnapshot);
+    }
+
     // SETs through whichever node leads (again after a leader change), then every node applied them; returns a follower.
     private static async Task<TestNode> WriteAsync(TestCluster cluster, int keys, int valueBytes)
     {

@@ -385,12 +385,17 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         }
     }
 
+    private volatile bool _skipSnapshotOnStop;
+
+    /// <summary>SHUTDOWN NOSAVE: this process's stop takes no snapshot.</summary>
+    public void SkipSnapshotOnStop() => _skipSnapshotOnStop = true;
+
     // While the member still takes part in Raft: the snapshot is of the applied state, and entries applied meanwhile
     // stay in the log. Redis saves on SIGTERM when it has save points; RaftKV's log is always durable, so this only
     // spares the restart applying the tail again (KvStateMachine.SnapshotBeforeStopAsync says when it is worth it).
     private async Task SnapshotBeforeStopAsync(CancellationToken token)
     {
-        if (!_options.SnapshotOnStop || _stateMachine is not { } machine || _wal is not Log.RaftLog log)
+        if (!_options.SnapshotOnStop || _skipSnapshotOnStop || _stateMachine is not { } machine || _wal is not Log.RaftLog log)
             return;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try

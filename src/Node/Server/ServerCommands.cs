@@ -31,7 +31,7 @@ internal sealed class ServerCommands(
         if (spec.Id is CommandId.RaftkvMembers or CommandId.RaftkvMemberAdd or CommandId.RaftkvMemberRemove or CommandId.RaftkvLeaderTransfer)
             return membership.ExecuteAsync(spec.Id, args, session, token);
         if (spec.Id == CommandId.Shutdown)
-            return shutdown.ExecuteAsync(args, session.Address, session.CloseWithoutReply, token => SnapshotAsync(save: true, token), token);
+            return shutdown.ExecuteAsync(args, session.Address, session.CloseWithoutReply, token => SnapshotAsync(save: true, token), raft.SkipSnapshotOnStop, token);
         if (spec.Id == CommandId.Debug && args.Length == 3 && Ascii.EqualsIgnoreCase(args[1], "SET-DISABLE-DENY-SCRIPTS"u8))
         {
             // atoi, as Redis. A CONFIG SET entry of a hidden parameter: every replica runs the scripts it affects.

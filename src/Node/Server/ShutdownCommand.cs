@@ -7,7 +7,7 @@ namespace RaftKV.Node.Server;
 /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: stops this node, as SIGTERM does (the host's graceful stop: a leader
 /// hands over nothing and the others elect a new one; the log is already on disk, so nothing is lost). SAVE first takes
 /// a snapshot (compacting the log) and, unless FORCE, refuses to stop when that fails, as Redis refuses when its save
-/// fails. NOW and FORCE are accepted (there is no replica catch-up wait or save to skip). ABORT answers that no shutdown
+/// fails; NOSAVE skips the snapshot the graceful stop otherwise takes of a large log tail (NodeOptions.SnapshotOnStop). NOW and FORCE are accepted (there is no replica catch-up wait or save to skip). ABORT answers that no shutdown
 /// is in progress: the stop starts at once and cannot be called back. On success the client gets no reply: the
 /// connection closes with the node, as in Redis.
 /// </summary>
@@ -15,7 +15,7 @@ internal sealed partial class ShutdownCommand(IHostApplicationLifetime lifetime,
 {
     private readonly ILogger _logger = logger;
 
-    public async ValueTask<Reply> ExecuteAsync(byte[][] args, string client, Action closeConnection, Func<CancellationToken, ValueTask<Reply>> snapshot, CancellationToken token)
+    public async ValueTask<Reply> ExecuteAsync(byte[][] args, string client, Action closeConnection, Func<CancellationToken, ValueTask<Reply>> snapshot, Action skipSnapshotOnStop, CancellationToken token)
     {
         bool save = false, noSave = false, force = false, abort = false;
         foreach (var arg in args.AsSpan(1))
@@ -44,6 +44,10 @@ internal sealed partial class ShutdownCommand(IHostApplicationLifetime lifetime,
             return Reply.Error("ERR Errors trying to SHUTDOWN. Check logs.");
         }
 
+        // NOSAVE: not even the snapshot a graceful stop takes when the log's tail is large (RaftHost), as Redis skips the
+        // save its save points would make.
+        if (noSave)
+            skipSnapshotOnStop();
         LogShutdown(client);
         lifetime.StopApplication();
 
