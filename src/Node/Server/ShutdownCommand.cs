@@ -7,9 +7,10 @@ namespace RaftKV.Node.Server;
 /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: stops this node, as SIGTERM does (the host's graceful stop: a leader
 /// hands over nothing and the others elect a new one; the log is already on disk, so nothing is lost). SAVE first takes
 /// a snapshot (compacting the log) and, unless FORCE, refuses to stop when that fails, as Redis refuses when its save
-/// fails; NOSAVE skips the snapshot the graceful stop otherwise takes of a large log tail (NodeOptions.SnapshotOnStop). NOW and FORCE are accepted (there is no replica catch-up wait or save to skip). ABORT answers that no shutdown
-/// is in progress: the stop starts at once and cannot be called back. On success the client gets no reply: the
-/// connection closes with the node, as in Redis.
+/// fails; NOSAVE skips the snapshot the graceful stop otherwise takes of a large log tail (NodeOptions.SnapshotOnStop).
+/// NOW and FORCE are accepted (there is no replica catch-up wait to skip). ABORT answers that no shutdown is in
+/// progress: the stop starts at once and cannot be called back. On success the client gets no reply: the connection
+/// closes with the node, as in Redis.
 /// </summary>
 internal sealed partial class ShutdownCommand(IHostApplicationLifetime lifetime, ILogger<ShutdownCommand> logger)
 {
