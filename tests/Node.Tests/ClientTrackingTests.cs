@@ -286,6 +286,59 @@ public sealed class ClientTrackingTests
         Assert.Contains("tracking_total_keys:1", (await admin.SendAsync("INFO", "stats")).Text());
     }
 
+    // The table read tracking-table-max-keys ten times a second: a read right after the bound was raised again still saw
+    // the old bound and evicted (unit/tracking "Test ASYNC flushall" and "Tracking info is correct" counted 1 key of 2).
+    [Fact]
+    public async Task TableMaxKeys_RaisedByConfigSet_BoundsTheVeryNextRead()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var tracker = await TrackingClientAsync(node.RespPort, "CLIENT", "TRACKING", "ON");
+        await using var admin = await RespTestClient.ConnectAsync(node.RespPort);
+        for (var round = 0; round < 5; round++)
+        {
+            Assert.Equal("OK", (await admin.SendAsync("CONFIG", "SET", "tracking-table-max-keys", "1")).Text());
+            Assert.Equal("OK", (await admin.SendAsync("CONFIG", "SET", "tracking-table-max-keys", "1000000")).Text());
+            await tracker.SendAsync("GET", $"a{round}");
+            await tracker.SendAsync("GET", $"b{round}");
+            // The second CONFIG SET's start evicted down to the lowered bound, 1 key (none in the first round).
+            Assert.Contains($"tracking_total_keys:{(round == 0 ? 2 : 3)}", (await admin.SendAsync("INFO", "stats")).Text());
+        }
+    }
+
+    // Redis's trackingLimitUsedSlots runs before every command as well as in serverCron: with the cron paused (DEBUG
+    // PAUSE-CRON), a lowered bound evicts when the tracking client's next command starts, its invalidation ahead of
+    // that command's reply (unit/tracking "Regression test for #11715", a command queued in MULTI).
+    [Fact]
+    public async Task TableMaxKeys_WithTheCronPaused_EvictsWhenTheNextCommandStarts_BeforeItsReply()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var tracker = await TrackingClientAsync(node.RespPort, "CLIENT", "TRACKING", "ON");
+        await using var admin = await RespTestClient.ConnectAsync(node.RespPort);
+        Assert.Equal("OK", (await admin.SendAsync("DEBUG", "PAUSE-CRON", "1")).Text());
+        try
+        {
+            await tracker.SendAsync("MGET", "1{tag}", "2{tag}");
+            Assert.Equal("OK", (await tracker.SendAsync("MULTI")).Text());
+            Assert.Equal("OK", (await admin.SendAsync("CONFIG", "SET", "tracking-table-max-keys", "1")).Text());
+
+            // The periodic eviction (ten times a second) waits while paused: nothing reaches the tracking client.
+            var early = tracker.ReadReplyAsync();
+            await Task.WhenAny(early, Task.Delay(500));
+            Assert.False(early.IsCompleted, "the periodic eviction ran with the cron paused");
+
+            await tracker.SendRawAsync("*1\r\n$4\r\nPING\r\n"u8.ToArray());
+            Assert.Equal(["1{tag}"], Invalidated(await early));
+            Assert.Equal("QUEUED", (await tracker.ReadReplyAsync()).Text());
+            Assert.Equal("PONG", Assert.IsType<ArrayReply>(await tracker.SendAsync("EXEC")).Items[0].Text());
+        }
+        finally
+        {
+            Assert.Equal("OK", (await admin.SendAsync("DEBUG", "PAUSE-CRON", "0")).Text());
+        }
+    }
+
     // Redis's call(): a script's caller remembers the script's declared keys only when the script calls a read-only
     // command (EVAL_RO itself remembers nothing). The node used to remember them for every script, and sent
     // invalidations Redis does not send (unit/tracking "Tracking only occurs for scripts when a command calls a

@@ -1,12 +1,11 @@
-using System.Globalization;
 using RaftKV.Node.Raft;
 
 namespace RaftKV.Node.PubSub;
 
 /// <summary>
-/// Hooks the <see cref="TrackingTable"/> to the applier (every node invalidates its own clients as it applies) and, ten
-/// times a second while a client tracks (Redis's serverCron), applies tracking-table-max-keys, a replicated parameter,
-/// so a lowered bound takes effect without a read.
+/// Hooks the <see cref="TrackingTable"/> to the applier (every node invalidates its own clients as it applies) and to the
+/// applied tracking-table-max-keys, and, ten times a second while a client tracks (Redis's serverCron), evicts past that
+/// bound, so a lowered bound takes effect without a command; DEBUG PAUSE-CRON stops that until resumed, as in Redis.
 /// </summary>
 internal sealed partial class TrackingDelivery(RaftHost raft, TrackingTable table, ILogger<TrackingDelivery> logger) : BackgroundService
 {
@@ -15,6 +14,7 @@ internal sealed partial class TrackingDelivery(RaftHost raft, TrackingTable tabl
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         raft.StateMachine.KeyChanges = table;
+        table.MaxKeysSource = () => raft.IsStarted ? raft.StateMachine.TrackingTableMaxKeys : 1_000_000;
         return base.StartAsync(cancellationToken);
     }
 
@@ -27,10 +27,8 @@ internal sealed partial class TrackingDelivery(RaftHost raft, TrackingTable tabl
                 continue;
             try
             {
-                var configured = await raft.StateMachine.ReadAsync(static store => store.Config.Get("tracking-table-max-keys"), stoppingToken).ConfigureAwait(false);
-                if (long.TryParse(configured, NumberStyles.None, CultureInfo.InvariantCulture, out var max))
-                    table.MaxKeys = max;
-                table.Evict();
+                if (!table.PeriodicEvictionPaused)
+                    table.Evict();
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -115,13 +115,29 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
     public static bool Overlap(string a, string b) =>
         a.Length <= b.Length ? b.StartsWith(a, StringComparison.Ordinal) : a.StartsWith(b, StringComparison.Ordinal);
 
-    private long _maxKeys = 1_000_000;
+    /// <summary>
+    /// tracking-table-max-keys as last applied (<see cref="TrackingDelivery"/> sets the source): read at each use, so a
+    /// CONFIG SET bounds the very next read (a copy refreshed ten times a second evicted keys of reads made just after a
+    /// raised bound).
+    /// </summary>
+    public Func<long> MaxKeysSource { get; set; } = static () => 1_000_000;
 
-    /// <summary>tracking-table-max-keys as last read from the replicated configuration (<see cref="TrackingDelivery"/>).</summary>
-    public long MaxKeys
+    private long MaxKeys => MaxKeysSource();
+
+    /// <summary>DEBUG PAUSE-CRON: <see cref="TrackingDelivery"/>'s periodic eviction waits; a command's start still evicts, as in Redis.</summary>
+    public bool PeriodicEvictionPaused { get; set; }
+
+    /// <summary>
+    /// Redis's trackingLimitUsedSlots before each command: a command starting while more keys are remembered than the
+    /// bound allows first evicts (and invalidates) the oldest, so a lowered bound acts even with the periodic eviction
+    /// paused (DEBUG PAUSE-CRON) and its invalidations come before the command's reply.
+    /// </summary>
+    public void EvictBeforeCommand()
     {
-        get => Interlocked.Read(ref _maxKeys);
-        set => Interlocked.Exchange(ref _maxKeys, value);
+        var max = MaxKeys;
+        // Unlocked, a hint (a count read while a remember runs is off by a few at worst); Evict checks under the lock.
+        if (max > 0 && _keys.Count > max)
+            Evict();
     }
 
     /// <summary>Remembers that <paramref name="session"/> read <paramref name="keys"/> (called before the read runs).</summary>

@@ -195,6 +195,9 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// <summary>The ACL users as last applied, read without the apply lock (the table publishes immutable states).</summary>
     public RaftKV.StateMachine.Acl.AclUsers Acl => Volatile.Read(ref _store).Acl.Current;
 
+    /// <summary>tracking-table-max-keys as last applied, read without the apply lock.</summary>
+    public long TrackingTableMaxKeys => Volatile.Read(ref _store).Config.TrackingTableMaxKeys;
+
     /// <summary>maxmemory as last applied, read without the apply lock.</summary>
     public long MaxMemoryBytes => Volatile.Read(ref _store).Config.MaxMemoryBytes;
 

@@ -140,6 +140,9 @@ internal sealed partial class ClientSession
     /// </param>
     private List<byte[]>? CommandStarting(CommandSpec? spec, byte[][] args, bool isClient, out ScriptReadProbe? probe)
     {
+        // Before this command counts as started: the invalidations of keys evicted for it come before its reply.
+        if (_services.Tracking.IsListening)
+            _services.Tracking.EvictBeforeCommand();
         var started = Interlocked.Increment(ref _commandsStarted);
         probe = null;
         var state = Tracking;

@@ -16,7 +16,7 @@ internal sealed class ServerCommands(
     RaftHost raft, InfoBuilder info, ServerInfo server, TimeProvider clock, ConfigCommand config, ExpirySweeper sweeper,
     ScriptCommand script, FunctionCommand function, Microsoft.Extensions.Options.IOptions<Configuration.NodeOptions> options,
     RaftKV.Node.Security.AclCommand acl, MembershipCommands membership, SentinelCommand sentinel, IMemberAddresses addresses,
-    CommandStats stats, ShutdownCommand shutdown)
+    CommandStats stats, ShutdownCommand shutdown, RaftKV.Node.PubSub.TrackingTable tracking)
 {
     public ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] args, ClientSession session, CancellationToken token)
     {
@@ -266,6 +266,11 @@ internal sealed class ServerCommands(
                 // atoi, as Redis: anything but a non-zero number turns it off.
                 sweeper.Enabled = int.TryParse(Encoding.ASCII.GetString(args[2]), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var on) && on != 0;
                 return Reply.Ok;
+            case "PAUSE-CRON" when args.Length == 3:
+                // Redis pauses its serverCron; here the cron-like work a test can observe: the client-tracking table's
+                // periodic eviction (active expiry has DEBUG SET-ACTIVE-EXPIRE).
+                tracking.PeriodicEvictionPaused = int.TryParse(Encoding.ASCII.GetString(args[2]), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var pause) && pause != 0;
+                return Reply.Ok;
             case "QUICKLIST-PACKED-THRESHOLD" when args.Length == 3:
                 // Lists here are not quicklists of listpacks: the threshold is checked as Redis checks it and has no effect.
                 return RaftKV.StateMachine.Configuration.ConfigValues.TryParseMemory(Encoding.ASCII.GetString(args[2]), out var threshold)
@@ -292,7 +297,7 @@ internal sealed class ServerCommands(
             case "HELP":
                 return Reply.Array(Reply.Simple("DEBUG <subcommand> [<arg> ...]. Subcommands are:"),
                     Reply.Simple("DIGEST"), Reply.Simple("DIGEST-VALUE <key> [<key> ...]"), Reply.Simple("OBJECT <key>"),
-                    Reply.Simple("SLEEP <seconds>"), Reply.Simple("SET-ACTIVE-EXPIRE <0|1>"), Reply.Simple("SET-DISABLE-DENY-SCRIPTS <0|1>"),
+                    Reply.Simple("SLEEP <seconds>"), Reply.Simple("SET-ACTIVE-EXPIRE <0|1>"), Reply.Simple("PAUSE-CRON <0|1>"), Reply.Simple("SET-DISABLE-DENY-SCRIPTS <0|1>"),
                     Reply.Simple("QUICKLIST-PACKED-THRESHOLD <size>"), Reply.Simple("LISTPACK <key>"),
                     Reply.Simple("RELOAD"), Reply.Simple("LOADAOF"), Reply.Simple("CHANGE-REPL-ID"));
             default:

@@ -22,6 +22,9 @@ public sealed class RuntimeConfig
     /// <summary>maxmemory in bytes (0: no limit), read by the leader outside the apply lock (a long is read whole on the 64-bit platforms RaftKV ships for).</summary>
     public long MaxMemoryBytes { get; private set; }
 
+    /// <summary>tracking-table-max-keys (0: no bound), read by every node's client-tracking table outside the apply lock.</summary>
+    public long TrackingTableMaxKeys { get; private set; } = 1_000_000;
+
     /// <summary>Whether every parameter holds its default (then snapshots need no configuration section).</summary>
     public bool IsDefault => _values.Count == 0;
 
@@ -117,6 +120,7 @@ public sealed class RuntimeConfig
         Limits = ComputeLimits();
         KeyspaceEventFlags = ComputeKeyspaceEventFlags();
         MaxMemoryBytes = ComputeMaxMemory();
+        TrackingTableMaxKeys = Number("tracking-table-max-keys");
         return Reply.Ok;
     }
 
@@ -133,6 +137,7 @@ public sealed class RuntimeConfig
         Limits = ComputeLimits();
         KeyspaceEventFlags = ComputeKeyspaceEventFlags();
         MaxMemoryBytes = ComputeMaxMemory();
+        TrackingTableMaxKeys = Number("tracking-table-max-keys");
         return true;
     }
 
