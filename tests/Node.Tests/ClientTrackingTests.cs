@@ -286,6 +286,27 @@ public sealed class ClientTrackingTests
         Assert.Contains("tracking_total_keys:1", (await admin.SendAsync("INFO", "stats")).Text());
     }
 
+    // As in Redis, keys a client remembered stay in the table after it turns tracking off, until they change or a flush
+    // empties the table. With no client tracking the applier reported no changes, so a FLUSHALL left them counted
+    // (unit/tracking "Tracking info is correct": 3 items of 2) and a later SET invalidated a key read before the flush.
+    [Fact]
+    public async Task KeysOfAClientThatTurnedTrackingOff_GoWithAFlush_OrWhenTheyChange()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var tracker = await TrackingClientAsync(node.RespPort, "CLIENT", "TRACKING", "ON");
+        await using var admin = await RespTestClient.ConnectAsync(node.RespPort);
+        await tracker.SendAsync("GET", "a");
+        await tracker.SendAsync("GET", "b");
+        Assert.Equal("OK", (await tracker.SendAsync("CLIENT", "TRACKING", "OFF")).Text());
+        Assert.Contains("tracking_total_keys:2", (await admin.SendAsync("INFO", "stats")).Text());
+
+        Assert.Equal("OK", (await admin.SendAsync("SET", "a", "1")).Text());
+        Assert.Contains("tracking_total_keys:1", (await admin.SendAsync("INFO", "stats")).Text());
+        Assert.Equal("OK", (await admin.SendAsync("FLUSHALL")).Text());
+        Assert.Contains("tracking_total_keys:0\r\ntracking_total_items:0", (await admin.SendAsync("INFO", "stats")).Text());
+    }
+
     // The table read tracking-table-max-keys ten times a second: a read right after the bound was raised again still saw
     // the old bound and evicted (unit/tracking "Test ASYNC flushall" and "Tracking info is correct" counted 1 key of 2).
     [Fact]

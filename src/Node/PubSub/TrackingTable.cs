@@ -41,7 +41,12 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
     /// <summary>Clients with tracking on (INFO tracking_clients).</summary>
     public int TrackingClients => Volatile.Read(ref _trackingClients);
 
-    public bool IsListening => TrackingClients > 0;
+    /// <summary>
+    /// Whether applies must report key changes here: while a client tracks, and while keys are remembered for clients
+    /// that turned tracking off (as in Redis, their ids stay until the key changes or a flush empties the table, and
+    /// INFO counts them). Unlocked, a hint: a count read while a remember runs is off by a few at worst.
+    /// </summary>
+    public bool IsListening => TrackingClients > 0 || _keys.Count > 0;
 
     /// <summary>Keys remembered (tracking_total_keys), client ids remembered with them (tracking_total_items), BCAST prefixes.</summary>
     public (int Keys, long Items, int Prefixes) Totals
