@@ -227,6 +227,13 @@ public sealed partial class KeyValueStore
     public Reply Read(CommandId command, byte[][] arguments, long nowMs) => Read(command, arguments, nowMs, null);
 
     /// <summary>
+    /// The keys the last <see cref="Read(CommandId, byte[][], long, string?)"/> on this thread found stored but expired,
+    /// once (null: none). Redis's lazy expiry deletes such a key and invalidates it for client tracking; a read here
+    /// changes nothing, so the node invalidates them itself and the expiry sweep deletes them later.
+    /// </summary>
+    public static List<byte[]>? TakeExpiredKeysRead() => KeyTable.TakeExpiredSeen();
+
+    /// <summary>
     /// As <see cref="Read(CommandId, byte[][], long)"/> for a session signed in as <paramref name="userName"/>: a script
     /// (EVAL_RO, EVALSHA_RO, FCALL_RO) checks each redis.call against that user; null runs unchecked.
     /// </summary>
@@ -248,12 +255,14 @@ public sealed partial class KeyValueStore
         var seed = ((ulong)nowMs * 0x9E3779B97F4A7C15UL) ^ (counter * 0xD1B54A32D192ED03UL);
         t_reading = true;
         t_scriptUser = userName is null ? null : global::RaftKV.StateMachine.Acl.AclScriptCheck.Resolve(_acl.Current, userName);
+        KeyTable.BeginCollectingExpired();
         try
         {
             return Execute(command, arguments, Math.Max(nowMs, Now), seed);
         }
         finally
         {
+            KeyTable.EndCollectingExpired();
             t_reading = false;
             t_scriptUser = null;
         }

@@ -32,7 +32,7 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
     private readonly Dictionary<string, HashSet<ClientSession>> _prefixes = new(StringComparer.Ordinal);
 
     // BCAST keys changed by the entry being applied, per client and prefix, sent when it ends.
-    private readonly Dictionary<ClientSession, SortedDictionary<string, List<byte[]>>> _broadcast = [];
+    private Dictionary<ClientSession, SortedDictionary<string, List<byte[]>>> _broadcast = [];
     private long _items;
     private int _trackingClients;
 
@@ -240,6 +240,33 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
         }
     }
 
+    public void ExpiredOnRead(IReadOnlyList<byte[]> keys)
+    {
+        lock (_lock)
+        {
+            // Its own broadcast messages: the applier may be gathering an entry's meanwhile.
+            var gathering = _broadcast;
+            _broadcast = [];
+            try
+            {
+                foreach (var key in keys)
+                {
+                    var name = Name(key);
+                    if (_prefixes.Count > 0)
+                        GatherBroadcastLocked(name, key, byClient: false);
+                    if (_keys.ContainsKey(name))
+                        InvalidateLocked(name, key, byWrite: false);
+                }
+
+                SendBroadcastLocked();
+            }
+            finally
+            {
+                _broadcast = gathering;
+            }
+        }
+    }
+
     public void EntryApplied()
     {
         lock (_lock)
@@ -288,15 +315,50 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
         _oldestFirst.Remove(node);
         _items -= ids.Count;
         Reply? keys = null;
+        List<long>? kept = null;
         foreach (var id in ids.Order())
         {
             if (clients.Find(id) is not { } target || !target.Tracking.Enabled || target.Tracking.Broadcast)
                 continue;
-            if (byWrite && target.Tracking.NoLoop && target.Tracking.TakeOwnWrite(name))
+
+            // A transaction that reads the key after writing it (ClientTracking.BeginTransaction) decides for its client.
+            if (byWrite && target.Tracking.TakeTransactionWrite(name, out var send, out var keep))
+            {
+                if (keep)
+                    (kept ??= []).Add(id);
+                if (!send)
+                    continue;
+            }
+            else if (byWrite && target.Tracking.NoLoop && target.Tracking.TakeOwnWrite(name))
+            {
                 continue;
+            }
+
             keys ??= Reply.Array(Reply.Bulk(key ?? Encoding.Latin1.GetBytes(name)));
             SendLocked(target, keys);
         }
+
+        if (kept is not null)
+        {
+            _keys[name] = ([.. kept], _oldestFirst.AddLast(name));
+            _items += kept.Count;
+        }
+    }
+
+    /// <summary>Which of <paramref name="names"/> are remembered for <paramref name="session"/> now.</summary>
+    public HashSet<string> RememberedFor(ClientSession session, IEnumerable<string> names)
+    {
+        var remembered = new HashSet<string>(StringComparer.Ordinal);
+        lock (_lock)
+        {
+            foreach (var name in names)
+            {
+                if (_keys.TryGetValue(name, out var entry) && entry.Ids.Contains(session.Id))
+                    remembered.Add(name);
+            }
+        }
+
+        return remembered;
     }
 
     // As Redis: a flush sends a null ("every key") to every tracking client, and the table starts empty.

@@ -2,7 +2,7 @@ namespace RaftKV.Node.Raft;
 
 /// <summary>
 /// Told by the applier which keys each applied command changed (CLIENT TRACKING's invalidations). Called on the applier
-/// thread under the apply lock, in log order: it must not block nor read the store.
+/// thread under the apply lock, in log order (but <see cref="ExpiredOnRead"/>): it must not block nor read the store.
 /// </summary>
 internal interface IKeyChangeSink
 {
@@ -17,4 +17,11 @@ internal interface IKeyChangeSink
 
     /// <summary>The entry whose commands were reported is applied (BCAST invalidations go out once per entry).</summary>
     void EntryApplied();
+
+    /// <summary>
+    /// A client's read found <paramref name="keys"/> stored but expired: Redis's lazy expiry would have deleted and
+    /// invalidated them. Called by the reader after it left the store (or on the applier, for a read placed among a
+    /// batch's writes); it must not block nor read the store.
+    /// </summary>
+    void ExpiredOnRead(IReadOnlyList<byte[]> keys);
 }

@@ -49,17 +49,30 @@ internal sealed partial class KvStateMachine
         value = default!;
         if (!_lock.TryEnterReadLock(0))
             return ReadAttempt.Locked;
+        List<byte[]>? expired;
         try
         {
             if (whenIdle && _suspension is not null)
                 return ReadAttempt.ScriptSuspended;
             value = reader(_store);
-            return ReadAttempt.Read;
+            expired = KeyValueStore.TakeExpiredKeysRead();
         }
         finally
         {
             _lock.ExitReadLock();
         }
+
+        ExpiredOnRead(expired);
+        return ReadAttempt.Read;
+    }
+
+    // The keys a client's read found expired go to client tracking (an invalidation for each client that read them, after
+    // the reply of its own command in flight), as Redis's lazy expiry deletes and invalidates them; the read deleted
+    // nothing, so a sweep deletes them later.
+    private void ExpiredOnRead(List<byte[]>? expired)
+    {
+        if (expired is not null && KeyChanges is { IsListening: true } sink)
+            sink.ExpiredOnRead(expired);
     }
 
     private async ValueTask<T> ReadLaterAsync<T>(Func<KeyValueStore, T> reader, bool whenIdle, CancellationToken token)

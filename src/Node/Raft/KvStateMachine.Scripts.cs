@@ -112,6 +112,7 @@ internal sealed partial class KvStateMachine
             reply = Reply.Error("ERR internal error: " + e.GetType().Name);
         }
 
+        ExpiredOnRead(KeyValueStore.TakeExpiredKeysRead());
         complete(reply);
     }
 

@@ -109,7 +109,39 @@ internal sealed class KeyTable
     public KeyEntry? Peek(byte[] key, long nowMs)
     {
         var entry = Find(key);
-        return entry is null || entry.IsExpiredAt(nowMs) ? null : entry;
+        if (entry is null)
+            return null;
+        if (!entry.IsExpiredAt(nowMs))
+            return entry;
+        if (t_collectingExpired)
+            (t_expiredSeen ??= []).Add(key);
+        return null;
+    }
+
+    // Keys a client's read on this thread found stored but expired (KeyValueStore.Read collects them; Redis's lazy
+    // expiry would delete each and invalidate it for client tracking). Never state: a read changes nothing.
+    [ThreadStatic]
+    private static bool t_collectingExpired;
+
+    [ThreadStatic]
+    private static List<byte[]>? t_expiredSeen;
+
+    /// <summary>From now on this thread collects the keys <see cref="Peek"/> finds expired (none collected yet).</summary>
+    internal static void BeginCollectingExpired()
+    {
+        t_collectingExpired = true;
+        t_expiredSeen = null;
+    }
+
+    /// <summary>Stops collecting; the keys collected stay for <see cref="TakeExpiredSeen"/>.</summary>
+    internal static void EndCollectingExpired() => t_collectingExpired = false;
+
+    /// <summary>The keys collected by the last collecting read on this thread (null: none), once.</summary>
+    internal static List<byte[]>? TakeExpiredSeen()
+    {
+        var seen = t_expiredSeen;
+        t_expiredSeen = null;
+        return seen;
     }
 
     /// <summary>For writes: deletes the key if it is expired at <paramref name="nowMs"/>, then returns what is left.</summary>
