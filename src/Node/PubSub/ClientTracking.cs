@@ -87,44 +87,6 @@ internal sealed class ClientTracking
         }
     }
 
-    // EXEC: for each key the transaction reads after writing it, what each change of it does to this client's entry, in
-    // order (under _writesLock; the applier takes them).
-    private Dictionary<string, Queue<(bool Send, bool Keep)>>? _transactionWrites;
-
-    /// <summary>
-    /// An EXEC is starting whose reads of these keys follow writes of them: the keys are remembered before it runs (so
-    /// no change is missed), and the changes its writes make answer as Redis, which remembers a read's keys when the read
-    /// runs: <c>Send</c> whether the client gets the invalidation, <c>Keep</c> whether it still tracks the key after.
-    /// </summary>
-    public void BeginTransaction(Dictionary<string, Queue<(bool Send, bool Keep)>> plan)
-    {
-        lock (_writesLock)
-            _transactionWrites = plan;
-    }
-
-    /// <summary>A change of <paramref name="key"/> by a write reached this client's entry: the transaction's plan for it, if any (taken).</summary>
-    public bool TakeTransactionWrite(string key, out bool send, out bool keep)
-    {
-        lock (_writesLock)
-        {
-            if (_transactionWrites is { } plan && plan.TryGetValue(key, out var steps) && steps.TryDequeue(out var step))
-            {
-                (send, keep) = step;
-                return true;
-            }
-        }
-
-        send = keep = false;
-        return false;
-    }
-
-    /// <summary>The EXEC has its reply: what its plan did not use goes (a write that changed nothing).</summary>
-    public void EndTransaction()
-    {
-        lock (_writesLock)
-            _transactionWrites = null;
-    }
-
     /// <summary>Clears every option (CLIENT TRACKING OFF, RESET, close); the table's lock is held.</summary>
     public void Reset()
     {

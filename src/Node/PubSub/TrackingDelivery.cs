@@ -14,6 +14,7 @@ internal sealed partial class TrackingDelivery(RaftHost raft, TrackingTable tabl
     public override Task StartAsync(CancellationToken cancellationToken)
     {
         raft.StateMachine.KeyChanges = table;
+        // Read at each use; the default before the node has started (the state machine is kept after its disposal).
         table.MaxKeysSource = () => raft.IsStarted ? raft.StateMachine.TrackingTableMaxKeys : 1_000_000;
         return base.StartAsync(cancellationToken);
     }

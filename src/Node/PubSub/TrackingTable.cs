@@ -129,8 +129,14 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
 
     private long MaxKeys => MaxKeysSource();
 
+    private volatile bool _periodicEvictionPaused;
+
     /// <summary>DEBUG PAUSE-CRON: <see cref="TrackingDelivery"/>'s periodic eviction waits; a command's start still evicts, as in Redis.</summary>
-    public bool PeriodicEvictionPaused { get; set; }
+    public bool PeriodicEvictionPaused
+    {
+        get => _periodicEvictionPaused;
+        set => _periodicEvictionPaused = value;
+    }
 
     /// <summary>
     /// Redis's trackingLimitUsedSlots before each command: a command starting while more keys are remembered than the
@@ -204,7 +210,10 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
 
     /// <summary>
     /// Forgets the oldest keys while more than <see cref="MaxKeys"/> are remembered (0: no bound), invalidating them for
-    /// their clients as Redis does, so a client never keeps a value nobody will invalidate.
+    /// their clients as Redis does, so a client never keeps a value nobody will invalidate. At most the current effort
+    /// per call, as Redis's trackingLimitUsedSlots: 100 keys, 100 more at each call that leaves the table still over the
+    /// bound, back to 100 once under it; a bound lowered from a million keys never holds the table's lock (and an apply
+    /// waiting for it) for all of them at once.
     /// </summary>
     public void Evict()
     {
@@ -212,10 +221,20 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
             EvictLocked(MaxKeys);
     }
 
+    private const int EvictionEffortStep = 100;
+    private int _evictionEffort = EvictionEffortStep;
+
     private void EvictLocked(long maxKeys)
     {
-        while (maxKeys > 0 && _keys.Count > maxKeys && _oldestFirst.First is { } oldest)
+        if (maxKeys <= 0 || _keys.Count <= maxKeys)
+        {
+            _evictionEffort = EvictionEffortStep;
+            return;
+        }
+
+        for (var evicted = 0; evicted < _evictionEffort && _keys.Count > maxKeys && _oldestFirst.First is { } oldest; evicted++)
             InvalidateLocked(oldest.Value, null, byWrite: false);
+        _evictionEffort = _keys.Count > maxKeys ? _evictionEffort + EvictionEffortStep : EvictionEffortStep;
     }
 
     public void Changed(IReadOnlyList<byte[]> keys, bool flushed, bool byClient)
@@ -315,50 +334,15 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
         _oldestFirst.Remove(node);
         _items -= ids.Count;
         Reply? keys = null;
-        List<long>? kept = null;
         foreach (var id in ids.Order())
         {
             if (clients.Find(id) is not { } target || !target.Tracking.Enabled || target.Tracking.Broadcast)
                 continue;
-
-            // A transaction that reads the key after writing it (ClientTracking.BeginTransaction) decides for its client.
-            if (byWrite && target.Tracking.TakeTransactionWrite(name, out var send, out var keep))
-            {
-                if (keep)
-                    (kept ??= []).Add(id);
-                if (!send)
-                    continue;
-            }
-            else if (byWrite && target.Tracking.NoLoop && target.Tracking.TakeOwnWrite(name))
-            {
+            if (byWrite && target.Tracking.NoLoop && target.Tracking.TakeOwnWrite(name))
                 continue;
-            }
-
             keys ??= Reply.Array(Reply.Bulk(key ?? Encoding.Latin1.GetBytes(name)));
             SendLocked(target, keys);
         }
-
-        if (kept is not null)
-        {
-            _keys[name] = ([.. kept], _oldestFirst.AddLast(name));
-            _items += kept.Count;
-        }
-    }
-
-    /// <summary>Which of <paramref name="names"/> are remembered for <paramref name="session"/> now.</summary>
-    public HashSet<string> RememberedFor(ClientSession session, IEnumerable<string> names)
-    {
-        var remembered = new HashSet<string>(StringComparer.Ordinal);
-        lock (_lock)
-        {
-            foreach (var name in names)
-            {
-                if (_keys.TryGetValue(name, out var entry) && entry.Ids.Contains(session.Id))
-                    remembered.Add(name);
-            }
-        }
-
-        return remembered;
     }
 
     // As Redis: a flush sends a null ("every key") to every tracking client, and the table starts empty.

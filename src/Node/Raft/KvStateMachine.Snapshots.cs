@@ -72,27 +72,30 @@ internal sealed partial class KvStateMachine
     /// </summary>
     internal async Task<long?> SnapshotBeforeStopAsync(Action wakeApplier, CancellationToken token)
     {
-        var tail = Volatile.Read(ref _bytesSinceSnapshot);
-        var last = Volatile.Read(ref _snapshot) is { } file && file.File.Exists ? file.File.Length : 0;
-        if (tail < StopSnapshotMinBytes || tail * 10 < last)
+        if (!StopSnapshotDue())
             return null;
 
+        // A snapshot being written may cover the tail already.
         var before = Volatile.Read(ref _writing);
         await before.WaitAsync(token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         token.ThrowIfCancellationRequested();
+        if (!StopSnapshotDue())
+            return null;
         var written = SnapshotsWritten;
         RequestSnapshot();
-        wakeApplier();
 
         // The applier begins it at once, unless a script is suspended or a backup holds the writer: then the stop goes
-        // on without it rather than waiting for either.
+        // on without it rather than waiting for either. Woken at each look (a backup may end meanwhile).
         using (var begin = CancellationTokenSource.CreateLinkedTokenSource(token))
         {
             begin.CancelAfter(StopSnapshotBeginWait);
             try
             {
                 while (ReferenceEquals(Volatile.Read(ref _writing), before))
+                {
+                    wakeApplier();
                     await Task.Delay(10, begin.Token).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (!token.IsCancellationRequested)
             {
@@ -105,6 +108,13 @@ internal sealed partial class KvStateMachine
     }
 
     private static readonly TimeSpan StopSnapshotBeginWait = TimeSpan.FromSeconds(2);
+
+    private bool StopSnapshotDue()
+    {
+        var tail = Volatile.Read(ref _bytesSinceSnapshot);
+        var last = Volatile.Read(ref _snapshot) is { } file && file.File.Exists ? file.File.Length : 0;
+        return tail >= StopSnapshotMinBytes && tail * 10 >= last;
+    }
 
     /// <summary>The least tail of applied entries (bytes) worth a snapshot at a graceful stop.</summary>
     internal const long StopSnapshotMinBytes = 64 << 10;

@@ -368,7 +368,6 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         await _removalWatch.ConfigureAwait(false);
         if (_cluster is { } cluster)
         {
-            await SnapshotBeforeStopAsync(cancellationToken).ConfigureAwait(false);
             cluster.LeaderChanged -= OnLeaderChanged;
             try
             {
@@ -382,6 +381,8 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
                 // DisposeAsync. Rethrown, it aborted the process on SIGTERM or SHUTDOWN (exit 134/143 instead of 0).
                 LogStopInterrupted(e.Message, cancellationToken.IsCancellationRequested);
             }
+
+            await SnapshotBeforeStopAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -390,9 +391,11 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
     /// <summary>SHUTDOWN NOSAVE: this process's stop takes no snapshot.</summary>
     public void SkipSnapshotOnStop() => _skipSnapshotOnStop = true;
 
-    // While the member still takes part in Raft: the snapshot is of the applied state, and entries applied meanwhile
-    // stay in the log. Redis saves on SIGTERM when it has save points; RaftKV's log is always durable, so this only
-    // spares the restart applying the tail again (KvStateMachine.SnapshotBeforeStopAsync says when it is worth it).
+    // Once the member has left Raft (a leader stops heartbeating, so the others elect a new one at once instead of
+    // forwarding writes to a node whose RESP port is already closed: the server stops before the hosted services), while
+    // the log's applier still runs (until DisposeAsync): the snapshot is of the final applied state. Redis saves on
+    // SIGTERM when it has save points; RaftKV's log is always durable, so this only spares the restart applying the
+    // tail again (KvStateMachine.SnapshotBeforeStopAsync says when it is worth it).
     private async Task SnapshotBeforeStopAsync(CancellationToken token)
     {
         if (!_options.SnapshotOnStop || _skipSnapshotOnStop || _stateMachine is not { } machine || _wal is not Log.RaftLog log)

@@ -24,7 +24,7 @@ internal sealed partial class ClientSession
     {
         var known = CommandTable.TryGet(request[0], out var spec);
         var isClient = known && spec!.Id == CommandId.Client;
-        var ownWrites = CommandStarting(spec, request.Arguments, isClient, out var probe, out var transaction);
+        var ownWrites = CommandStarting(spec, request.Arguments, isClient, out var probe);
 
         // As Redis: every reply is subject to CLIENT REPLY but CLIENT REPLY's own, and RESET's, which ends the mode.
         var exempt = (isClient && request.Count > 1 && Ascii.EqualsIgnoreCase(request[1], "REPLY"u8)) || (known && spec!.Id == CommandId.Reset);
@@ -37,13 +37,13 @@ internal sealed partial class ClientSession
 
         // Nothing to wait for and nothing to do afterwards (the usual case): no state machine of its own around the command's.
         // A tracking client's script has something to do afterwards: maybe forget the keys it remembered (ScriptEnded).
-        if (paused.IsCompletedSuccessfully && ownWrites is null && probe is null && !suppress && !transaction)
+        if (paused.IsCompletedSuccessfully && ownWrites is null && probe is null && !suppress)
             return ExecuteUnfilteredAsync(request, afterPipelinedWrites, run);
-        return ExecuteAfterPauseAsync(paused, request, afterPipelinedWrites, run, ownWrites, suppress, probe, transaction);
+        return ExecuteAfterPauseAsync(paused, request, afterPipelinedWrites, run, ownWrites, suppress, probe);
     }
 
     private async ValueTask<Reply?> ExecuteAfterPauseAsync(ValueTask paused, RespRequest request, bool afterPipelinedWrites, ForwardRun? run,
-        List<byte[]>? ownWrites, bool suppress, ScriptReadProbe? probe, bool transaction)
+        List<byte[]>? ownWrites, bool suppress, ScriptReadProbe? probe)
     {
         await paused.ConfigureAwait(false);
         Reply? reply;
@@ -57,8 +57,6 @@ internal sealed partial class ClientSession
                 Tracking.EndWrite(ownWrites);
             if (probe is not null)
                 ScriptEnded(probe);
-            if (transaction)
-                Tracking.EndTransaction();
         }
 
         return suppress ? null : reply;

@@ -138,9 +138,8 @@ internal sealed partial class ClientSession
     /// For a tracking client's script (not inside MULTI): its keys are remembered before it runs, and forgotten again
     /// once its reply comes if the node that ran it reports that it called no read-only command (<see cref="ScriptEnded"/>).
     /// </param>
-    private List<byte[]>? CommandStarting(CommandSpec? spec, byte[][] args, bool isClient, out ScriptReadProbe? probe, out bool transaction)
+    private List<byte[]>? CommandStarting(CommandSpec? spec, byte[][] args, bool isClient, out ScriptReadProbe? probe)
     {
-        transaction = false;
         // Before this command counts as started: the invalidations of keys evicted for it come before its reply.
         if (_services.Tracking.IsListening)
             _services.Tracking.EvictBeforeCommand();
@@ -160,13 +159,6 @@ internal sealed partial class ClientSession
         List<byte[]>? writes = null;
         if (spec.Id == CommandId.Exec)
         {
-            // Before the reads are remembered: the plan asks what this client tracked until now.
-            if (remembers && PlanTransaction(state.NoLoop) is { } plan)
-            {
-                state.BeginTransaction(plan);
-                transaction = true;
-            }
-
             foreach (var queued in _transaction.Queued)
                 Track(queued.Spec, queued.Request, remembers, ref writes);
         }
@@ -186,64 +178,6 @@ internal sealed partial class ClientSession
         if (writes is not null)
             state.BeginWrite(writes);
         return writes;
-    }
-
-    /// <summary>
-    /// EXEC remembers the keys of its queued reads before it runs, as every read does; Redis remembers them when each read
-    /// runs, after the transaction's earlier writes. For each key a queued read-only command reads after a queued write
-    /// wrote it, the steps of Redis's table for this client, one per write of the key in queue order: whether it sends
-    /// this client an invalidation (the client tracked the key then, not NOLOOP) and whether the client tracks the key
-    /// after it (a later write or read follows). Null when no read follows a write of its key. Scripts keep the rule of
-    /// <see cref="Track"/> (their keys stay remembered: a spare invalidation at worst).
-    /// </summary>
-    private Dictionary<string, Queue<(bool Send, bool Keep)>>? PlanTransaction(bool noLoop)
-    {
-        HashSet<string>? written = null, readAfterWrite = null;
-        foreach (var queued in _transaction.Queued)
-        {
-            if (!Planned(queued))
-                continue;
-            foreach (var key in KeysOf(queued.Spec, queued.Request))
-            {
-                var name = TrackingTable.Name(key);
-                if (queued.Spec.IsWrite)
-                    (written ??= new(StringComparer.Ordinal)).Add(name);
-                else if (written is not null && written.Contains(name))
-                    (readAfterWrite ??= new(StringComparer.Ordinal)).Add(name);
-            }
-        }
-
-        if (readAfterWrite is null)
-            return null;
-        var tracked = _services.Tracking.RememberedFor(this, readAfterWrite);
-        var plan = new Dictionary<string, Queue<(bool Send, bool Keep)>>(StringComparer.Ordinal);
-        foreach (var name in readAfterWrite)
-        {
-            var steps = new List<bool>();
-            var tracks = tracked.Contains(name);
-            foreach (var queued in _transaction.Queued)
-            {
-                if (!Planned(queued) || !KeysOf(queued.Spec, queued.Request).Any(key => TrackingTable.Name(key) == name))
-                    continue;
-                if (queued.Spec.IsWrite)
-                {
-                    steps.Add(tracks && !noLoop);
-                    tracks = false;
-                }
-                else
-                {
-                    tracks = true;
-                }
-            }
-
-            plan[name] = new Queue<(bool Send, bool Keep)>(steps.Select((send, i) => (send, i < steps.Count - 1 || tracks)));
-        }
-
-        return plan;
-
-        static bool Planned(Execution.QueuedCommand queued) =>
-            queued.RuntimeError is null && queued.Spec.AcceptsArgumentCount(queued.Request.Length) && (queued.Spec.Flags & CommandFlags.PubSub) == 0
-            && !queued.Spec.Id.IsScriptCall() && (queued.Spec.IsWrite || queued.Spec.IsRead);
     }
 
     private void Track(CommandSpec spec, byte[][] args, bool remembers, ref List<byte[]>? writes)
