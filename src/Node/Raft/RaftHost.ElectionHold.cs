@@ -92,8 +92,10 @@ internal sealed partial class RaftHost
             // A later hold (a transfer's next round) owns the standby now.
             if (Interlocked.Read(ref _holdGeneration) != generation || !_holding)
                 return;
-            Volatile.Write(ref _holding, false);
+            // Out of standby first: IsHoldingElections false with the member still in standby failed
+            // AclTests.ElectionHold_IsAMemberOnlyCommand_AndEndsByItself on a loaded machine.
             await cluster.RevertToNormalModeAsync(_watchdogStop.Token).ConfigureAwait(false);
+            Volatile.Write(ref _holding, false);
             LogElectionsResumed(cluster.Leader?.EndPoint?.ToString() ?? "none", cluster.Term);
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
