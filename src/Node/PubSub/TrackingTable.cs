@@ -248,15 +248,21 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
                 var name = Name(key);
                 if (seen is not null && !seen.Add(name))
                     continue;
-                if (_prefixes.Count > 0)
-                    GatherBroadcastLocked(name, key, byClient);
-                if (_keys.ContainsKey(name))
-                    InvalidateLocked(name, key, byClient);
+                ChangedLocked(name, key, byClient);
             }
 
             if (flushed)
                 FlushLocked();
         }
+    }
+
+    // One key changed: gathered for the BCAST clients whose prefix it has, invalidated for the clients that read it.
+    private void ChangedLocked(string name, byte[] key, bool byClient)
+    {
+        if (_prefixes.Count > 0)
+            GatherBroadcastLocked(name, key, byClient);
+        if (_keys.ContainsKey(name))
+            InvalidateLocked(name, key, byClient);
     }
 
     public void ExpiredOnRead(IReadOnlyList<byte[]> keys)
@@ -269,13 +275,7 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
             try
             {
                 foreach (var key in keys)
-                {
-                    var name = Name(key);
-                    if (_prefixes.Count > 0)
-                        GatherBroadcastLocked(name, key, byClient: false);
-                    if (_keys.ContainsKey(name))
-                        InvalidateLocked(name, key, byWrite: false);
-                }
+                    ChangedLocked(Name(key), key, byClient: false);
 
                 SendBroadcastLocked();
             }
