@@ -116,7 +116,8 @@ internal sealed partial class CommandExecutor
             }
 
             var entry = TransactionEntry.Encode(now, 0, transaction.Watches, commands);
-            return await batcher.WriteAsync(entry, timeout.Token).ConfigureAwait(false);
+            // A tracking client's reads are remembered as they run, at apply (ExecTrackingPlan).
+            return await batcher.WriteAsync(entry, timeout.Token, probe: transaction.TrackingPlan).ConfigureAwait(false);
         }
 
         if (caller.IsForwarded)
@@ -125,6 +126,9 @@ internal sealed partial class CommandExecutor
             || (route is ForwardingConnection watched && (!ReferenceEquals(caller.Forwarder, watched)
                                                           || watched.Endpoint != await raft.GetLeaderRespEndpointAsync(token).ConfigureAwait(false))))
             return Reply.NullArray;
+        // This node's applier cannot tell which entry is this transaction: a tracking client's reads are remembered now,
+        // before it can run (a spare invalidation at worst).
+        transaction.TrackingPlan?.RememberAll();
         // Without a watch of its own, the transaction first clears any the leader's session may still hold for this
         // connection (a RESET here does not reach it), so a stale one cannot fail it.
         var pipeline = new List<byte[][]>(requests.Count + 3);

@@ -49,6 +49,9 @@ internal sealed class Transaction
     /// <summary>True when two WATCHes took different routes: EXEC must fail.</summary>
     public bool WatchLost { get; private set; }
 
+    /// <summary>A tracking client's EXEC: its reads, to remember as they run (set as EXEC starts; <see cref="PubSub.ExecTrackingPlan"/>).</summary>
+    public PubSub.ExecTrackingPlan? TrackingPlan { get; set; }
+
     /// <summary>Commands that run at once even inside MULTI (processCommand's exceptions).</summary>
     public static bool RunsInsideMulti(CommandId id) =>
         id is CommandId.Exec or CommandId.Discard or CommandId.Multi or CommandId.Watch or CommandId.Quit or CommandId.Reset;
@@ -137,6 +140,7 @@ internal sealed class Transaction
     {
         IsActive = false;
         IsDirty = false;
+        TrackingPlan = null;
         _queued.Clear();
     }
 

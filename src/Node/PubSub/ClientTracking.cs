@@ -70,8 +70,11 @@ internal sealed class ClientTracking
     /// <summary>
     /// True, and uses up one mark, when a write of this connection naming <paramref name="key"/> is in flight: the
     /// change being reported is taken for that write's. One change per mark, so when another client's change of the key
-    /// takes the mark first, this connection's own change is invalidated after it (a spare invalidation, never a missed
-    /// one); a write in flight that changes nothing can still take another's change until its reply.
+    /// takes the mark first, this connection's own change is invalidated after it, if the key was remembered again. Not
+    /// exact: a mark names a key, not a change. Another client's change applied while this connection's write of the key
+    /// is in flight is taken for it and not sent, and the key is forgotten; the connection's own write, applied after it,
+    /// is what it knows of (NOLOOP's contract), unless that write changed nothing (SADD of a present member), in which case
+    /// the other change went unsent.
     /// </summary>
     public bool TakeOwnWrite(string key)
     {

@@ -8,9 +8,10 @@ namespace RaftKV.Node.PubSub;
 /// (<see cref="Report"/>), and if it did not, the session forgets the keys this script alone added
 /// (<see cref="TrackingTable.ForgetUnlessFollowed"/>). A probe nobody reports to (a script relayed to the leader, one
 /// deferred behind a suspended script or suspended itself, one timed out or refused before it ran) keeps the keys: a
-/// spare invalidation at worst, never a missed one. Scripts inside MULTI get no probe: EXEC remembers their keys.
+/// spare invalidation at worst, never a missed one. Scripts inside MULTI get no probe of their own: EXEC's
+/// <see cref="ExecTrackingPlan"/> remembers their keys.
 /// </summary>
-internal sealed class ScriptReadProbe(long started, List<string> added)
+internal sealed class ScriptReadProbe(long started, List<string> added) : TrackingProbe
 {
     private int _state; // 0 not reported, 1 called a read-only command, 2 did not
 
@@ -24,5 +25,5 @@ internal sealed class ScriptReadProbe(long started, List<string> added)
     public bool CalledNoRead => Volatile.Read(ref _state) == 2;
 
     /// <summary>The script ran (on the thread that reports, right after it): whether it called a read-only command.</summary>
-    public void Report(bool calledRead) => Interlocked.CompareExchange(ref _state, calledRead ? 1 : 2, 0);
+    public override void Report(bool calledRead) => Interlocked.CompareExchange(ref _state, calledRead ? 1 : 2, 0);
 }

@@ -187,13 +187,23 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
     /// </summary>
     public void ForgetUnlessFollowed(ClientSession session, ScriptReadProbe probe)
     {
-        if (!probe.CalledNoRead || probe.Added.Count == 0)
+        if (probe.CalledNoRead)
+            ForgetUnlessFollowed(session, probe.Started, probe.Added);
+    }
+
+    /// <summary>
+    /// Forgets <paramref name="added"/> for <paramref name="session"/> unless a command of the session has started since
+    /// the one counted <paramref name="started"/> (see <see cref="ForgetUnlessFollowed(ClientSession, ScriptReadProbe)"/>).
+    /// </summary>
+    public void ForgetUnlessFollowed(ClientSession session, long started, List<string> added)
+    {
+        if (added.Count == 0)
             return;
         lock (_lock)
         {
-            if (session.CommandsStarted != probe.Started)
+            if (session.CommandsStarted != started)
                 return;
-            foreach (var name in probe.Added)
+            foreach (var name in added)
             {
                 // Invalidated (and forgotten) meanwhile: nothing to forget.
                 if (!_keys.TryGetValue(name, out var entry) || !entry.Ids.Remove(session.Id))

@@ -20,13 +20,13 @@ internal sealed class BatchedWrite
     private readonly PlacedRead[] _reads;
     private readonly Reply?[] _readReplies;
 
-    // By write position, the probe of a tracking client's script; null when the batch has none.
-    private readonly PubSub.ScriptReadProbe?[]? _probes;
+    // By write position, the probe of a tracking client's script or EXEC; null when the batch has none.
+    private readonly PubSub.TrackingProbe?[]? _probes;
     private TaskCompletionSource<Reply>?[]? _late;
     private TaskCompletionSource<Reply>?[]? _lateReads;
     private int _nextRead;
 
-    public BatchedWrite(int count, PlacedRead[]? reads = null, PubSub.ScriptReadProbe?[]? probes = null)
+    public BatchedWrite(int count, PlacedRead[]? reads = null, PubSub.TrackingProbe?[]? probes = null)
     {
         _replies = new Reply?[count];
         _reads = reads ?? [];
@@ -36,6 +36,9 @@ internal sealed class BatchedWrite
 
     /// <summary>Tells the probe of the write at <paramref name="index"/>, if any, whether its script called a read-only command.</summary>
     public void ReportScriptRead(int index, bool calledRead) => _probes?[index]?.Report(calledRead);
+
+    /// <summary>The probe of the write at <paramref name="index"/>: a tracking client's script or EXEC; else null.</summary>
+    public PubSub.TrackingProbe? Probe(int index) => _probes?[index];
 
     public Reply? this[int index]
     {

@@ -78,7 +78,7 @@ internal sealed partial class KvStateMachine
 
         if (_suspension is not null)
         {
-            _deferred.Enqueue(new DeferredCommand(index, position, command, complete.ToAction()));
+            _deferred.Enqueue(new DeferredCommand(index, position, command, complete.ToAction(), Probe: complete.Probe));
             return;
         }
 
@@ -120,7 +120,17 @@ internal sealed partial class KvStateMachine
     {
         var started = Stopwatch.GetTimestamp();
         KeyValueStore.ClearScriptCalledRead();
-        var reply = ApplyEntry(index, position, command);
+        _applyingProbe = complete.Probe;
+        Reply reply;
+        try
+        {
+            reply = ApplyEntry(index, position, command);
+        }
+        finally
+        {
+            _applyingProbe = null;
+        }
+
         if (!_store.IsScriptSuspended)
         {
             complete.ReportScriptRead(KeyValueStore.ScriptCalledReadOnThisThread);
@@ -140,7 +150,7 @@ internal sealed partial class KvStateMachine
             if (next.Read is { } read)
                 RunRead(read, next.Complete!);
             else
-                Run(next.Index, next.Position, next.Command!, new ReplyTarget(next.Complete));
+                Run(next.Index, next.Position, next.Command!, new ReplyTarget(next.Complete, next.Probe));
         }
     }
 
@@ -223,5 +233,6 @@ internal sealed partial class KvStateMachine
     ];
 
     // A deferred command, or (Read set, Command null) a deferred placed read.
-    private sealed record DeferredCommand(long Index, int Position, LogCommand? Command, Action<Reply>? Complete, Func<KeyValueStore, Reply>? Read = null);
+    private sealed record DeferredCommand(long Index, int Position, LogCommand? Command, Action<Reply>? Complete, Func<KeyValueStore, Reply>? Read = null,
+        PubSub.TrackingProbe? Probe = null);
 }

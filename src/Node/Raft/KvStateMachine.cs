@@ -363,17 +363,46 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     private Reply ApplyEntry(long index, int position, LogCommand command) =>
         command.Command != CommandId.Transaction ? ApplyOne(index, position, command, suspendable: true) : ApplyTransaction(index, position, command);
 
+    // The probe of the entry Run is applying (applier thread, under the write lock): a tracking client's EXEC
+    // remembers each read's keys as it runs (PubSub.ExecTrackingPlan).
+    private PubSub.TrackingProbe? _applyingProbe;
+
     // A method of its own: the lambda's captures, in ApplyEntry, were allocated for every command applied.
     private Reply ApplyTransaction(long index, int position, LogCommand command)
     {
         try
         {
-            return _store.ApplyTransaction(command, index, position, inner => ApplyOne(index, position, inner, suspendable: false));
+            if (_applyingProbe is not { } probe)
+                return _store.ApplyTransaction(command, index, position, inner => ApplyOne(index, position, inner, suspendable: false));
+            var step = 0;
+            return _store.ApplyTransaction(command, index, position, inner =>
+            {
+                var at = step++;
+                TrackingStep(index, () => probe.TransactionStepStarting(at));
+                KeyValueStore.ClearScriptCalledRead();
+                var reply = ApplyOne(index, position, inner, suspendable: false);
+                var calledRead = KeyValueStore.ScriptCalledReadOnThisThread;
+                TrackingStep(index, () => probe.TransactionStep(at, calledRead));
+                return reply;
+            });
         }
         catch (Exception e)
         {
             LogApplyFailed(index, command.Command.ToString(), e);
             return Reply.Error("ERR internal error while applying the command");
+        }
+    }
+
+    // Node-local bookkeeping between a transaction's commands: a failure must not stop the apply half way on this node.
+    private void TrackingStep(long index, Action step)
+    {
+        try
+        {
+            step();
+        }
+        catch (Exception e)
+        {
+            LogTrackingStepFailed(index, e);
         }
     }
 
@@ -454,6 +483,9 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Log entry {Index} could not be decoded and was skipped")]
     private partial void LogUndecodableEntry(long index, Exception e);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Client tracking's bookkeeping for the transaction in entry {Index} threw; its keys may be left untracked")]
+    private partial void LogTrackingStepFailed(long index, Exception e);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Applying log entry {Index} ({Command}) threw")]
     private partial void LogApplyFailed(long index, string command, Exception e);

@@ -13,11 +13,16 @@ internal readonly struct ReplyTarget
     private readonly BatchedWrite? _batch;
     private readonly int _position;
     private readonly Action<Reply>? _action;
+    private readonly PubSub.TrackingProbe? _probe;
 
     public ReplyTarget(PendingWrite? pending) => _pending = pending;
 
-    /// <summary>A callback made before (<see cref="ToAction"/> of a deferred command).</summary>
-    public ReplyTarget(Action<Reply>? action) => _action = action;
+    /// <summary>A callback made before (<see cref="ToAction"/> of a deferred command), with the command's <see cref="Probe"/>.</summary>
+    public ReplyTarget(Action<Reply>? action, PubSub.TrackingProbe? probe = null)
+    {
+        _action = action;
+        _probe = probe;
+    }
 
     public ReplyTarget(BatchedWrite? batch, int position)
     {
@@ -37,16 +42,13 @@ internal readonly struct ReplyTarget
 
     /// <summary>
     /// Tells the command's client, when it is a tracking client's script sent to this leader, whether the script called a
-    /// read-only command (<see cref="PubSub.ScriptReadProbe"/>); before <see cref="Invoke"/>. A deferred command's
-    /// callback carries no probe.
+    /// read-only command (<see cref="PubSub.ScriptReadProbe"/>); before <see cref="Invoke"/>. A suspended script's
+    /// callback (<see cref="ToAction"/>) carries no probe: its keys stay remembered.
     /// </summary>
-    public void ReportScriptRead(bool calledRead)
-    {
-        if (_batch is not null)
-            _batch.ReportScriptRead(_position, calledRead);
-        else
-            _pending?.Probe?.Report(calledRead);
-    }
+    public void ReportScriptRead(bool calledRead) => Probe?.Report(calledRead);
+
+    /// <summary>The probe of a tracking client's script or EXEC sent to this leader (a deferred command keeps its own); else null.</summary>
+    public PubSub.TrackingProbe? Probe => _batch is not null ? _batch.Probe(_position) : _pending?.Probe ?? _probe;
 
     /// <summary>The target as a callback, for a command whose reply comes later; null for nowhere.</summary>
     public Action<Reply>? ToAction()

@@ -54,7 +54,7 @@ internal sealed partial class ClientSession
         finally
         {
             if (ownWrites is not null)
-                Tracking.EndWrite(ownWrites);
+                EndOwnWrites(ownWrites);
             if (probe is not null)
                 ScriptEnded(probe);
         }

@@ -34,7 +34,7 @@ internal sealed partial class ClientSession
         {
             var started = Interlocked.Read(ref _commandsStarted);
             if (_heldPushes.Count == 0 && _commandsAnswered >= started)
-                Push(push);
+                PushFirst(push);
             else
                 _heldPushes.Enqueue((started, push, null));
         }
@@ -112,7 +112,7 @@ internal sealed partial class ClientSession
                 if (held.To is { } to)
                     (redirected ??= []).Add((to, held.Push));
                 else
-                    Push(held.Push);
+                    PushFirst(held.Push);
             }
         }
 
@@ -159,8 +159,24 @@ internal sealed partial class ClientSession
         List<byte[]>? writes = null;
         if (spec.Id == CommandId.Exec)
         {
+            // Its reads are remembered as they run inside the transaction (ExecTrackingPlan), not now.
+            var commands = new List<ExecTrackingPlan.Command>();
+            var reads = false;
             foreach (var queued in _transaction.Queued)
-                Track(queued.Spec, queued.Request, remembers, ref writes);
+            {
+                var marked = writes?.Count ?? 0;
+                if (!TrackedWrites(queued.Spec, queued.Request, ref writes))
+                    continue;
+                var read = remembers && RemembersRead(queued.Spec) ? KeysOf(queued.Spec, queued.Request).ToArray() : null;
+                var ownWrites = writes is not null && writes.Count > marked ? writes.GetRange(marked, writes.Count - marked).ToArray() : null;
+                reads |= read is not null;
+                if (read is not null || ownWrites is not null)
+                    commands.Add(new(queued.Request, read, queued.Spec.Id.IsScriptCall(), ownWrites));
+            }
+
+            // Without a read there is nothing to remember, and every NOLOOP mark ends with the reply before anything of
+            // the client could remember its key.
+            _transaction.TrackingPlan = reads ? new ExecTrackingPlan(_services.Tracking, this, started, commands, writes) : null;
         }
         else if (remembers && spec.Id.IsScriptCall() && spec.AcceptsArgumentCount(args.Length))
         {
@@ -180,19 +196,41 @@ internal sealed partial class ClientSession
         return writes;
     }
 
+    /// <summary>
+    /// The command's reply came: its NOLOOP marks end, those an EXEC's steps did not end already (under the list's lock,
+    /// which <see cref="ExecTrackingPlan"/> takes as it ends a write's marks at its step; the list is left empty).
+    /// </summary>
+    private void EndOwnWrites(List<byte[]> ownWrites)
+    {
+        lock (ownWrites)
+        {
+            Tracking.EndWrite(ownWrites);
+            ownWrites.Clear();
+        }
+    }
+
     private void Track(CommandSpec spec, byte[][] args, bool remembers, ref List<byte[]>? writes)
     {
-        if (!spec.AcceptsArgumentCount(args.Length) || (spec.Flags & CommandFlags.PubSub) != 0)
-            return;
-        if (spec.IsWrite && Tracking.NoLoop)
-            (writes ??= []).AddRange(KeysOf(spec, args));
-
-        // A script's declared keys are remembered before it runs (Redis: only when it calls a read-only command, which
-        // happens at apply): inside MULTI they stay remembered, a spare invalidation at worst, never a missed one.
-        // Outside MULTI, CommandStarting remembers them with a ScriptReadProbe instead.
-        if (remembers && ((spec.IsRead && !spec.IsWrite) || spec.Id.IsScriptCall()))
+        if (TrackedWrites(spec, args, ref writes) && remembers && RemembersRead(spec))
             _services.Tracking.Remember(this, KeysOf(spec, args));
     }
+
+    /// <summary>
+    /// With NOLOOP, adds the keys of a write to <paramref name="writes"/>; false for a command whose keys are not tracked
+    /// (a wrong number of arguments, a pub/sub command).
+    /// </summary>
+    private bool TrackedWrites(CommandSpec spec, byte[][] args, ref List<byte[]>? writes)
+    {
+        if (!spec.AcceptsArgumentCount(args.Length) || (spec.Flags & CommandFlags.PubSub) != 0)
+            return false;
+        if (spec.IsWrite && Tracking.NoLoop)
+            (writes ??= []).AddRange(KeysOf(spec, args));
+        return true;
+    }
+
+    // A read-only command's keys, and a script's declared keys (Redis: only when it calls a read-only command, which
+    // happens at apply; outside MULTI a ScriptReadProbe tells, inside EXEC its plan's step).
+    private static bool RemembersRead(CommandSpec spec) => (spec.IsRead && !spec.IsWrite) || spec.Id.IsScriptCall();
 
     /// <summary>
     /// A script's reply came (before it is handed to the output): when the node that ran it reported that it called no

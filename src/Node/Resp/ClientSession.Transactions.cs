@@ -59,6 +59,7 @@ internal sealed partial class ClientSession
             .Select(q => q.RuntimeError is null && _services.Access.RecheckAtExec(Identity, q.Spec, q.Request) is { } denied ? q with { RuntimeError = denied } : q)
             .ToList();
         var keyspace = queued.Where(static q => q.RuntimeError is null && Transaction.IsKeyspace(q.Spec)).Select(static q => q.Request).ToList();
+        _transaction.TrackingPlan?.Align(keyspace);
         Reply result;
         try
         {

@@ -17,14 +17,16 @@ namespace RaftKV.Node.Resp;
 /// which a writer loop drains to the socket; replies that are ready together are queued together. Reading never waits for
 /// the client to read its replies (as in Redis); unread replies beyond the output limit close the client.
 /// Malformed input gets Redis's protocol error and closes only this connection.
-/// Pub/sub messages arrive on <see cref="_pushes"/> and are queued between replies.
+/// Pushes (pub/sub messages, invalidations) are queued on <see cref="_pushes"/> in order and written between replies.
 /// </summary>
 internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
 {
     private readonly ConnectionContext _connection;
     private readonly SessionServices _services;
     private readonly OutputBuffer _output = new();
-    private readonly Channel<Reply> _pushes = Channel.CreateUnbounded<Reply>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly PushQueue _pushes = new();
+    // Wakes the push loop: pushes no reply's append took go out with it.
+    private readonly Channel<bool> _pushWake = Channel.CreateUnbounded<bool>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _closed = new();
     private readonly List<Reply> _batch = [];
     private readonly ILogger _logger;
@@ -102,7 +104,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             _services.Monitors.Remove(this);
             _services.Broker.UnsubscribeAll(this);
             _services.Tracking.Disable(this);
-            _pushes.Writer.TryComplete();
+            _pushWake.Writer.TryComplete();
             await pushLoop.ConfigureAwait(false);
 
             // Commands in flight run to their end (a write sent before closing is applied, as Redis applies it).
@@ -251,10 +253,10 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     private const int LargeInputBytes = 64 * 1024;
 
     /// <summary>Queues replies for the writer loop; never waits for the client to read them.</summary>
-    private async Task WriteAsync(List<Reply> replies)
+    private async Task WriteAsync(List<Reply> replies, bool allPushes = false)
     {
         var limit = Subscriptions.Count > 0 ? _services.Options.PubSubOutputBufferLimitBytes : _services.Options.OutputBufferLimitBytes;
-        var pending = await _output.AppendAsync(replies, ProtocolVersion, limit).ConfigureAwait(false);
+        var pending = await _output.AppendAsync(replies, ProtocolVersion, limit, _pushes, allPushes).ConfigureAwait(false);
         if (limit > 0 && pending > limit)
             CloseOverLimit(pending, limit);
     }
@@ -270,19 +272,37 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     }
 
     /// <summary>Queues a pub/sub message for this client; never blocks the caller (the applier).</summary>
-    public void Push(Reply message) => _pushes.Writer.TryWrite(message);
+    public void Push(Reply message)
+    {
+        _pushes.Add(message, due: false);
+        _pushWake.Writer.TryWrite(true);
+    }
+
+    /// <summary>
+    /// Queues a client-tracking push that is due (no reply it must follow is still to come): written, after the pushes
+    /// queued before it, ahead of any reply appended after this call (<see cref="PushQueue"/>). Left to the push loop
+    /// alone, the next command's reply could overtake it (Redis's "Regression test for #11715": the invalidation of a key
+    /// evicted as a command started came after its QUEUED). Never blocks.
+    /// </summary>
+    private void PushFirst(Reply message)
+    {
+        _pushes.Add(message, due: true);
+        _pushWake.Writer.TryWrite(true);
+    }
 
     private async Task PushLoopAsync()
     {
-        var batch = new List<Reply>();
+        List<Reply> none = [];
         try
         {
-            while (await _pushes.Reader.WaitToReadAsync(_closed.Token).ConfigureAwait(false))
+            while (await _pushWake.Reader.WaitToReadAsync(_closed.Token).ConfigureAwait(false))
             {
-                while (_pushes.Reader.TryRead(out var message))
-                    batch.Add(message);
-                await WriteAsync(batch).ConfigureAwait(false);
-                batch.Clear();
+                while (_pushWake.Reader.TryRead(out _))
+                {
+                }
+
+                // Taken under the output's append lock, so no reply appended meanwhile passes a push due before it.
+                await WriteAsync(none, allPushes: true).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)

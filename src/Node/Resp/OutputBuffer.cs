@@ -22,6 +22,7 @@ internal sealed class OutputBuffer : IDisposable
     private readonly Pipe _pipe = new(new PipeOptions(
         readerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
     private readonly SemaphoreSlim _append = new(1, 1);
+    private readonly List<Reply> _pushScratch = []; // under _append
     private long _pendingBytes;
     private bool _completed;
 
@@ -36,7 +37,11 @@ internal sealed class OutputBuffer : IDisposable
     /// Stops appending once more than <paramref name="limit"/> bytes are pending (0 = no limit): the caller closes the
     /// connection then, and serializing the rest of a large batch would only take memory.
     /// </summary>
-    public async ValueTask<long> AppendAsync(IReadOnlyList<Reply> replies, int protocolVersion, long limit)
+    /// <param name="pushes">
+    /// The session's pushes: those due (all with <paramref name="allPushes"/>) go before <paramref name="replies"/>, taken
+    /// under the append lock, so a push due before a reply is appended is written before it, whichever append takes it.
+    /// </param>
+    public async ValueTask<long> AppendAsync(IReadOnlyList<Reply> replies, int protocolVersion, long limit, PushQueue? pushes = null, bool allPushes = false)
     {
         await _append.WaitAsync().ConfigureAwait(false);
         try
@@ -45,6 +50,14 @@ internal sealed class OutputBuffer : IDisposable
                 return PendingBytes;
             var writer = _pipe.Writer;
             var before = writer.UnflushedBytes;
+            if (pushes is not null)
+            {
+                pushes.Take(_pushScratch, allPushes);
+                foreach (var push in _pushScratch)
+                    RespReplyWriter.Write(writer, push, protocolVersion);
+                _pushScratch.Clear();
+            }
+
             foreach (var reply in replies)
             {
                 RespReplyWriter.Write(writer, reply, protocolVersion);
