@@ -198,6 +198,9 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// <summary>tracking-table-max-keys as last applied, read without the apply lock.</summary>
     public long TrackingTableMaxKeys => Volatile.Read(ref _store).Config.TrackingTableMaxKeys;
 
+    /// <summary>acllog-max-len as last applied (read without the apply lock).</summary>
+    public long AclLogMaxLen => Volatile.Read(ref _store).Config.AclLogMaxLen;
+
     /// <summary>maxmemory as last applied, read without the apply lock.</summary>
     public long MaxMemoryBytes => Volatile.Read(ref _store).Config.MaxMemoryBytes;
 

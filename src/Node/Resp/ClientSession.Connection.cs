@@ -59,7 +59,7 @@ internal sealed partial class ClientSession
             var option = Encoding.ASCII.GetString(args[i]).ToUpperInvariant();
             if (option == "AUTH" && i + 2 < args.Length)
             {
-                if (_services.Access.Authenticate(Identity, args[i + 1], args[i + 2]) is ErrorReply wrong)
+                if (_services.Access.Authenticate(Identity, args[i + 1], args[i + 2], AuthLog(args[0])) is ErrorReply wrong)
                     return wrong;
                 i += 2;
             }
@@ -91,9 +91,16 @@ internal sealed partial class ClientSession
         if (args.Length == 2 && _services.Access.Users.Default.NoPass)
             return Reply.Error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?");
         return args.Length == 2
-            ? _services.Access.Authenticate(Identity, "default"u8.ToArray(), args[1])
-            : _services.Access.Authenticate(Identity, args[1], args[2]);
+            ? _services.Access.Authenticate(Identity, "default"u8.ToArray(), args[1], AuthLog(args[0]))
+            : _services.Access.Authenticate(Identity, args[1], args[2], AuthLog(args[0]));
     }
+
+    // Where this session's refusals go in the ACL LOG; none for a relayed command (the node its client is on logged it).
+    private Security.AclLog.Context? AclLogContext =>
+        IsForwarded ? null : _transaction.IsActive ? Security.AclLog.Context.Multi : Security.AclLog.Context.TopLevel;
+
+    private (byte[] Command, Security.AclLog.Context Context, Func<string> ClientInfo)? AuthLog(byte[] command) =>
+        AclLogContext is { } context ? (command, context, DescribeClient) : null;
 
     private static Reply Select(byte[] index)
     {

@@ -56,7 +56,7 @@ internal sealed partial class ClientSession
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         // As Redis, each queued command is checked again against the ACL rules now; one no longer allowed is not run.
         var queued = _transaction.Queued
-            .Select(q => q.RuntimeError is null && _services.Access.RecheckAtExec(Identity, q.Spec, q.Request) is { } denied ? q with { RuntimeError = denied } : q)
+            .Select(q => q.RuntimeError is null && _services.Access.RecheckAtExec(Identity, q.Spec, q.Request, IsForwarded ? null : DescribeClient) is { } denied ? q with { RuntimeError = denied } : q)
             .ToList();
         var keyspace = queued.Where(static q => q.RuntimeError is null && Transaction.IsKeyspace(q.Spec)).Select(static q => q.Request).ToList();
         _transaction.TrackingPlan?.Align(keyspace);

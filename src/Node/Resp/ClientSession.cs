@@ -351,7 +351,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         Reply? reply = null;
         if (!spec.AcceptsArgumentCount(request.Count))
             reply = Reply.Error(ErrorMessages.WrongArity(spec.Name));
-        else if (_services.Access.Check(Identity, spec, request.Arguments) is { } denied)
+        else if (_services.Access.Check(Identity, spec, request.Arguments, AclLogContext, DescribeClient) is { } denied)
             reply = denied;
         else if (Subscriptions.Count > 0 && ProtocolVersion == 2 && (spec.Flags & CommandFlags.AllowedInSubscribe) == 0)
             reply = Reply.Error($"ERR Can't execute '{spec.Name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");

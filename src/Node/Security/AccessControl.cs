@@ -25,9 +25,13 @@ internal sealed class AccessControl : IDefaultUserPassword
     {
         ArgumentNullException.ThrowIfNull(options);
         _raft = raft;
+        Log = new AclLog(() => _raft.IsStarted ? _raft.StateMachine.AclLogMaxLen : 128, TimeProvider.System);
         BootstrapEntry = AclBootstrapRecords.Build(options.Value);
         Configured = BootstrapEntry is null ? null : AclBootstrapRecords.Preview(BootstrapEntry);
     }
+
+    /// <summary>This node's ACL LOG: the refusals of its own clients.</summary>
+    public AclLog Log { get; }
 
     /// <summary>The AclBootstrap entry's arguments from this node's configuration; null when none is configured.</summary>
     public byte[][]? BootstrapEntry { get; }
@@ -49,22 +53,54 @@ internal sealed class AccessControl : IDefaultUserPassword
     public bool DefaultUserHasPassword => !Users.Default.NoPass;
 
     /// <summary>The refusal Redis would answer for <paramref name="request"/> from <paramref name="who"/>, or null to run it.</summary>
-    public Reply? Check(SessionIdentity who, CommandSpec spec, byte[][] request) => Evaluate(who, spec, request, out var command) switch
+    public Reply? Check(SessionIdentity who, CommandSpec spec, byte[][] request) => Check(who, spec, request, null, null);
+
+    /// <summary>
+    /// As <see cref="Check(SessionIdentity, CommandSpec, byte[][])"/>, and a refusal by the user's rules (not NOAUTH) is
+    /// recorded in <see cref="Log"/> in <paramref name="context"/> with the client's CLIENT LIST line, as Redis's
+    /// processCommand does; a null context records nothing (a relayed command, logged by the node its client is on).
+    /// </summary>
+    public Reply? Check(SessionIdentity who, CommandSpec spec, byte[][] request, AclLog.Context? context, Func<string>? clientInfo)
     {
-        null => null,
-        AclDenial.None => Reply.Error(NoAuth),
-        AclDenial.Key => Reply.Error("NOPERM this user has no permissions to access one of the keys used as arguments"),
-        AclDenial.Channel => Reply.Error("NOPERM this user has no permissions to access one of the channels used as arguments"),
-        _ => Reply.Error($"NOPERM this user has no permissions to run the '{command!.FullName}' command"),
-    };
+        var denial = Evaluate(who, spec, request, out var command, out var position);
+        if (denial is null)
+            return null;
+        if (denial == AclDenial.None)
+            return Reply.Error(NoAuth);
+        LogDenial(who, denial.Value, command!, request, position, context, clientInfo);
+        return denial switch
+        {
+            AclDenial.Key => Reply.Error("NOPERM this user has no permissions to access one of the keys used as arguments"),
+            AclDenial.Channel => Reply.Error("NOPERM this user has no permissions to access one of the channels used as arguments"),
+            _ => Reply.Error($"NOPERM this user has no permissions to run the '{command!.FullName}' command"),
+        };
+    }
+
+    private void LogDenial(SessionIdentity who, AclDenial denial, AclCommandInfo command, byte[][] request, int position, AclLog.Context? context,
+        Func<string>? clientInfo)
+    {
+        if (context is null)
+            return;
+        var (reason, subject) = denial switch
+        {
+            AclDenial.Key => (AclLog.Reason.Key, System.Text.Encoding.Latin1.GetString(request[position])),
+            AclDenial.Channel => (AclLog.Reason.Channel, System.Text.Encoding.Latin1.GetString(request[position])),
+            _ => (AclLog.Reason.Command, command.FullName),
+        };
+        Log.Add(reason, context.Value, subject, who.UserName, clientInfo?.Invoke() ?? "");
+    }
 
     /// <summary>
     /// EXEC's second check of a queued command (Redis checks again in case the rules changed since it was queued): the
     /// error that replaces its reply, or null when it may still run.
     /// </summary>
-    public Reply? RecheckAtExec(SessionIdentity who, CommandSpec spec, byte[][] request)
+    /// <param name="clientInfo">The client's CLIENT LIST line for <see cref="Log"/> (context multi); null records nothing.</param>
+    public Reply? RecheckAtExec(SessionIdentity who, CommandSpec spec, byte[][] request, Func<string>? clientInfo = null)
     {
-        var reason = Evaluate(who, spec, request, out _) switch
+        var denial = Evaluate(who, spec, request, out var command, out var position);
+        if (denial is { } refused && refused != AclDenial.None)
+            LogDenial(who, refused, command!, request, position, clientInfo is null ? null : AclLog.Context.Multi, clientInfo);
+        var reason = denial switch
         {
             null or AclDenial.None => null,
             AclDenial.Key => "no permission to touch the specified keys",
@@ -79,10 +115,12 @@ internal sealed class AccessControl : IDefaultUserPassword
 
     // Null: the command may run. AclDenial.None: the client must authenticate first (NOAUTH). Otherwise what the user's
     // rules refuse; <paramref name="command"/> is the catalog entry when one was resolved.
-    private AclDenial? Evaluate(SessionIdentity who, CommandSpec spec, byte[][] request, out AclCommandInfo? command)
+    // <paramref name="position"/>: the refused key's or channel's argument.
+    private AclDenial? Evaluate(SessionIdentity who, CommandSpec spec, byte[][] request, out AclCommandInfo? command, out int position)
     {
         ArgumentNullException.ThrowIfNull(who);
         command = null;
+        position = 0;
         var users = Users;
         var user = users.Find(who.UserName);
         var signedIn = user is not null && user.Generation == who.Generation && (who.IsAuthenticated || !users.AuthRequired);
@@ -94,8 +132,9 @@ internal sealed class AccessControl : IDefaultUserPassword
             return null;
         if (!signedIn)
             return AclDenial.None;
-        var denial = user!.Check(command, request, AclRequest.Keys(spec, request), AclRequest.Channels(command, request), AclRequest.Access(command, request)).Denial;
-        return denial == AclDenial.None ? null : denial;
+        var check = user!.Check(command, request, AclRequest.Keys(spec, request), AclRequest.Channels(command, request), AclRequest.Access(command, request));
+        position = check.Position;
+        return check.Denial == AclDenial.None ? null : check.Denial;
     }
 
     /// <summary>
@@ -121,12 +160,22 @@ internal sealed class AccessControl : IDefaultUserPassword
     }
 
     /// <summary>AUTH and HELLO AUTH: signs <paramref name="who"/> in, or answers WRONGPASS (unknown user, disabled, wrong password).</summary>
-    public Reply Authenticate(SessionIdentity who, byte[] userName, byte[] password)
+    /// <param name="logAs">
+    /// For <see cref="Log"/>: the command as the client sent it (AUTH, HELLO), the context and the client's CLIENT LIST
+    /// line; a failure is recorded with reason auth and the user name tried, as Redis does. Null records nothing.
+    /// </param>
+    public Reply Authenticate(SessionIdentity who, byte[] userName, byte[] password, (byte[] Command, AclLog.Context Context, Func<string> ClientInfo)? logAs = null)
     {
         ArgumentNullException.ThrowIfNull(who);
-        var user = Users.Find(System.Text.Encoding.Latin1.GetString(userName));
+        var name = System.Text.Encoding.Latin1.GetString(userName);
+        var user = Users.Find(name);
         if (user is null || !user.Accepts(password))
+        {
+            if (logAs is { } log)
+                Log.Add(AclLog.Reason.Auth, log.Context, System.Text.Encoding.Latin1.GetString(log.Command), name, log.ClientInfo());
             return Reply.Error(WrongPass);
+        }
+
         who.SignIn(user);
         return Reply.Ok;
     }

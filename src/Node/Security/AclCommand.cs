@@ -13,11 +13,30 @@ namespace RaftKV.Node.Security;
 /// users (Redis's errors at once) and proposed as one ACL log entry, which every replica applies (a follower relays the
 /// command to the leader, which checks and proposes it; passwords reach the log only as hashes). GETUSER, LIST, USERS
 /// and DRYRUN read the users after a read barrier on the leader (a follower relays them); WHOAMI, CAT and GENPASS are
-/// answered here. LOAD and SAVE answer Redis's "not configured to use an ACL file"; the ACL log is not kept (LOG answers
-/// an empty list).
+/// answered here. LOAD and SAVE answer Redis's "not configured to use an ACL file"; LOG reads and resets this node's
+/// <see cref="AclLog"/>.
 /// </summary>
 internal sealed class AclCommand(CommandExecutor executor, AccessControl access)
 {
+    // ACL LOG [count | RESET]: this node's log (Redis's default count 10; a negative count shows none).
+    private Reply Log(byte[][] args)
+    {
+        long count = 10;
+        if (args.Length == 3)
+        {
+            if (Ascii.EqualsIgnoreCase(args[2], "RESET"u8))
+            {
+                access.Log.Reset();
+                return Reply.Ok;
+            }
+
+            if (!RedisNumber.TryParseLong(args[2], out count))
+                return Reply.Error(ErrorMessages.NotInteger);
+        }
+
+        return access.Log.Read(Math.Max(0, count));
+    }
+
     public async ValueTask<Reply> ExecuteAsync(byte[][] args, IExecutionCaller caller, SessionIdentity who, CancellationToken token)
     {
         var sub = Encoding.UTF8.GetString(args[1]).ToLowerInvariant();
@@ -46,9 +65,7 @@ internal sealed class AclCommand(CommandExecutor executor, AccessControl access)
             case "genpass" when args.Length <= 3:
                 return GeneratePassword(args);
             case "log" when args.Length <= 3:
-                return args.Length == 3 && Ascii.EqualsIgnoreCase(args[2], "RESET"u8) ? Reply.Ok
-                    : args.Length == 3 && !RedisNumber.TryParseLong(args[2], out _) ? Reply.Error(ErrorMessages.NotInteger)
-                    : Reply.EmptyArray;
+                return Log(args);
             case "load" or "save":
                 return Reply.Error("ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.");
             case "help":

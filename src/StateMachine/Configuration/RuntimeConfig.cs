@@ -25,6 +25,9 @@ public sealed class RuntimeConfig
     /// <summary>tracking-table-max-keys (0: no bound), read by every node's client-tracking table outside the apply lock.</summary>
     public long TrackingTableMaxKeys { get; private set; } = 1_000_000;
 
+    /// <summary>acllog-max-len: the most entries each node's ACL LOG keeps, read outside the apply lock.</summary>
+    public long AclLogMaxLen { get; private set; } = 128;
+
     /// <summary>Whether every parameter holds its default (then snapshots need no configuration section).</summary>
     public bool IsDefault => _values.Count == 0;
 
@@ -117,10 +120,7 @@ public sealed class RuntimeConfig
             Store(parameter, value);
         }
 
-        Limits = ComputeLimits();
-        KeyspaceEventFlags = ComputeKeyspaceEventFlags();
-        MaxMemoryBytes = ComputeMaxMemory();
-        TrackingTableMaxKeys = Number("tracking-table-max-keys");
+        Derive();
         return Reply.Ok;
     }
 
@@ -134,11 +134,18 @@ public sealed class RuntimeConfig
         }
 
         Store(parameter, value);
+        Derive();
+        return true;
+    }
+
+    // The values read often or outside the apply lock, computed again whenever a parameter changes.
+    private void Derive()
+    {
         Limits = ComputeLimits();
         KeyspaceEventFlags = ComputeKeyspaceEventFlags();
         MaxMemoryBytes = ComputeMaxMemory();
         TrackingTableMaxKeys = Number("tracking-table-max-keys");
-        return true;
+        AclLogMaxLen = Number("acllog-max-len");
     }
 
     private void Store(ConfigParameter parameter, string value)
