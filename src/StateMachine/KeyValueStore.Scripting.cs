@@ -19,6 +19,13 @@ public sealed partial class KeyValueStore
     /// <summary>Clears <see cref="ScriptCalledReadOnThisThread"/> before a command that may run a script.</summary>
     public static void ClearScriptCalledRead() => Scripting.ScriptHost.ClearCalledRead();
 
+    /// <summary>
+    /// The commands that scripts run on the calling thread called and ACL refused since the last call (null when none),
+    /// for the node's ACL LOG (context lua); take them before a command and right after it, on the same thread. Every
+    /// replica records the same; only the node whose client sent the script logs them. Never part of a reply or state.
+    /// </summary>
+    public static List<Acl.ScriptAclRefusal>? TakeScriptAclRefusals() => Scripting.ScriptHost.TakeRefusals();
+
     /// <summary>Told each command a script or function runs (MONITOR's "lua" lines); it only observes.</summary>
     public Action<byte[][]>? ScriptCallObserver
     {

@@ -116,8 +116,8 @@ internal sealed partial class CommandExecutor
             }
 
             var entry = TransactionEntry.Encode(now, 0, transaction.Watches, commands);
-            // A tracking client's reads are remembered as they run, at apply (ExecTrackingPlan).
-            return await batcher.WriteAsync(entry, timeout.Token, probe: transaction.TrackingPlan).ConfigureAwait(false);
+            // A tracking client's reads are remembered as they run, at apply (ExecTrackingPlan); its scripts' ACL refusals are logged.
+            return await batcher.WriteAsync(entry, timeout.Token, probe: transaction.Probe).ConfigureAwait(false);
         }
 
         if (caller.IsForwarded)

@@ -51,7 +51,7 @@ internal sealed partial class CommandExecutor(
     /// is not told.
     /// </param>
     public ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] arguments, IExecutionCaller caller, CancellationToken token,
-        bool afterPipelinedWrites = false, ForwardRun? run = null, PubSub.ScriptReadProbe? probe = null)
+        bool afterPipelinedWrites = false, ForwardRun? run = null, ClientProbe? probe = null)
     {
         var args = arguments.AsSpan(1).ToArray();
         if (KeyValueStore.Validate(spec.Id, args) is { } invalid)
@@ -86,7 +86,7 @@ internal sealed partial class CommandExecutor(
     }
 
     private async ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] arguments, byte[][] args, IExecutionCaller caller, CancellationToken token,
-        bool afterPipelinedWrites, ForwardRun? run, PubSub.ScriptReadProbe? probe)
+        bool afterPipelinedWrites, ForwardRun? run, ClientProbe? probe)
     {
         if (raft.IsLeader && BlockingCommand.IsBlocking(spec.Id))
             return await BlockAsync(spec, arguments, args, caller, token).ConfigureAwait(false);
@@ -193,7 +193,7 @@ internal sealed partial class CommandExecutor(
     /// <param name="commandTimeout">The group commit times the command out after CommandTimeoutMs (see <see cref="WriteBatcher.WriteAsync"/>).</param>
     /// <param name="probe">A tracking client's script: told at apply whether it called a read-only command.</param>
     private ValueTask<Reply> WriteAsync(CommandId id, byte[][] args, CancellationToken token, string? userName = null, bool commandTimeout = false,
-        PubSub.ScriptReadProbe? probe = null)
+        ClientProbe? probe = null)
     {
         if (disk.IsLow)
             return new(Reply.Error(disk.Message));
@@ -215,23 +215,26 @@ internal sealed partial class CommandExecutor(
     }
 
     /// <param name="userName">The caller's ACL user: a script read (EVAL_RO, EVALSHA_RO, FCALL_RO) checks its redis.call commands against it.</param>
-    private async ValueTask<Reply> ReadAsync(CommandId id, byte[][] args, CancellationToken token, string? userName = null, PubSub.ScriptReadProbe? probe = null)
+    private async ValueTask<Reply> ReadAsync(CommandId id, byte[][] args, CancellationToken token, string? userName = null, ClientProbe? probe = null)
     {
         if (!await BarrierAsync(token).ConfigureAwait(false))
             return Reply.Error(ReadFailed);
         return await ReadWhenIdleAsync(Probed(store => store.Read(id, args, Now(), userName), probe), token).ConfigureAwait(false);
     }
 
-    /// <summary>A read that tells <paramref name="probe"/> whether the script it ran (EVAL_RO...) called a read-only command.</summary>
-    private static Func<KeyValueStore, Reply> Probed(Func<KeyValueStore, Reply> read, PubSub.ScriptReadProbe? probe)
+    /// <summary>A read that tells <paramref name="probe"/> whether the script it ran (EVAL_RO...) called a read-only command, and what ACL refused it.</summary>
+    private static Func<KeyValueStore, Reply> Probed(Func<KeyValueStore, Reply> read, ClientProbe? probe)
     {
         if (probe is null)
             return read;
         return store =>
         {
             KeyValueStore.ClearScriptCalledRead();
+            KeyValueStore.TakeScriptAclRefusals();
             var reply = read(store);
             probe.Report(KeyValueStore.ScriptCalledReadOnThisThread);
+            if (KeyValueStore.TakeScriptAclRefusals() is { } refusals)
+                probe.ScriptAclRefused(refusals);
             return reply;
         };
     }

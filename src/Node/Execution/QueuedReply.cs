@@ -38,8 +38,8 @@ internal sealed class QueuedReply : IValueTaskSource<Reply>
 
     public Func<KeyValueStore, Reply>? Read { get; }
 
-    /// <summary>A tracking client's script or EXEC: told at apply what its reads did (<see cref="PubSub.TrackingProbe"/>).</summary>
-    public PubSub.TrackingProbe? Probe { get; init; }
+    /// <summary>A tracking client's script or EXEC: told at apply what its reads did (<see cref="ClientProbe"/>).</summary>
+    public ClientProbe? Probe { get; init; }
 
     /// <summary>The error a timeout or cancellation answers: the outcome is unknown.</summary>
     public string Unknown { get; }

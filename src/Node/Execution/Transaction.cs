@@ -52,6 +52,9 @@ internal sealed class Transaction
     /// <summary>A tracking client's EXEC: its reads, to remember as they run (set as EXEC starts; <see cref="PubSub.ExecTrackingPlan"/>).</summary>
     public PubSub.ExecTrackingPlan? TrackingPlan { get; set; }
 
+    /// <summary>What EXEC's entry carries to the apply (<see cref="ClientProbe"/>): the tracking plan, or a probe for its scripts' ACL refusals.</summary>
+    public ClientProbe? Probe { get; set; }
+
     /// <summary>Commands that run at once even inside MULTI (processCommand's exceptions).</summary>
     public static bool RunsInsideMulti(CommandId id) =>
         id is CommandId.Exec or CommandId.Discard or CommandId.Multi or CommandId.Watch or CommandId.Quit or CommandId.Reset;
@@ -141,6 +144,7 @@ internal sealed class Transaction
         IsActive = false;
         IsDirty = false;
         TrackingPlan = null;
+        Probe = null;
         _queued.Clear();
     }
 

@@ -56,8 +56,8 @@ internal sealed partial class WriteBatcher : IDisposable
     /// Also answer it as an unknown outcome once CommandTimeoutMs has passed since it was queued (unless committed and
     /// started by then), as a CancelAfter on <paramref name="token"/> would, without a timer and a linked token per command.
     /// </param>
-    /// <param name="probe">A tracking client's script or EXEC: told at apply what its reads did (<see cref="PubSub.TrackingProbe"/>).</param>
-    public ValueTask<Reply> WriteAsync(LogCommand command, CancellationToken token, bool commandTimeout = false, PubSub.TrackingProbe? probe = null) =>
+    /// <param name="probe">A tracking client's script or EXEC: told at apply what its reads did (<see cref="ClientProbe"/>).</param>
+    public ValueTask<Reply> WriteAsync(LogCommand command, CancellationToken token, bool commandTimeout = false, ClientProbe? probe = null) =>
         Enqueue(new QueuedReply(command, null, CommandExecutor.UnknownOutcome) { Probe = probe }, token, commandTimeout);
 
     /// <summary>
@@ -210,14 +210,14 @@ internal sealed partial class WriteBatcher : IDisposable
             // reads only is an empty batch: every replica applies it as nothing.
             var commands = new List<LogCommand>(batch.Count);
             List<PlacedRead>? reads = null;
-            PubSub.TrackingProbe?[]? probes = null; // by write position, when a tracking client's script or EXEC is among them
+            ClientProbe?[]? probes = null; // by write position, when a tracking client's script or EXEC is among them
             var timestamp = 0L;
             foreach (var item in batch)
             {
                 if (item.Command is { } command)
                 {
                     if (item.Probe is { } probe)
-                        (probes ??= new PubSub.TrackingProbe?[batch.Count])[commands.Count] = probe;
+                        (probes ??= new ClientProbe?[batch.Count])[commands.Count] = probe;
                     commands.Add(command);
                     timestamp = command.TimestampMs;
                 }

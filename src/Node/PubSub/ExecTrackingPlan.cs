@@ -26,7 +26,7 @@ namespace RaftKV.Node.PubSub;
 /// was told the outcome is unknown remembers spare keys.
 /// </para>
 /// </summary>
-internal sealed class ExecTrackingPlan : TrackingProbe
+internal sealed class ExecTrackingPlan : Execution.ClientProbe
 {
     private readonly TrackingTable _table;
     private readonly ClientSession _session;
@@ -46,6 +46,7 @@ internal sealed class ExecTrackingPlan : TrackingProbe
     /// <param name="started">The session's count of commands started, EXEC counted (<see cref="TrackingTable.ForgetUnlessFollowed(ClientSession, long, List{string})"/>).</param>
     /// <param name="ownWrites">EXEC's NOLOOP marks (begun as it started, ended with its reply): a step ends its command's and takes them out.</param>
     public ExecTrackingPlan(TrackingTable table, ClientSession session, long started, List<Command> commands, List<byte[]>? ownWrites)
+        : base(session)
     {
         _table = table;
         _session = session;

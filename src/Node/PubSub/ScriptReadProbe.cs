@@ -11,7 +11,7 @@ namespace RaftKV.Node.PubSub;
 /// spare invalidation at worst, never a missed one. Scripts inside MULTI get no probe of their own: EXEC's
 /// <see cref="ExecTrackingPlan"/> remembers their keys.
 /// </summary>
-internal sealed class ScriptReadProbe(long started, List<string> added) : TrackingProbe
+internal sealed class ScriptReadProbe(Resp.ClientSession caller, long started, List<string> added) : Execution.ClientProbe(caller)
 {
     private int _state; // 0 not reported, 1 called a read-only command, 2 did not
 

@@ -21,12 +21,12 @@ internal sealed class BatchedWrite
     private readonly Reply?[] _readReplies;
 
     // By write position, the probe of a tracking client's script or EXEC; null when the batch has none.
-    private readonly PubSub.TrackingProbe?[]? _probes;
+    private readonly Execution.ClientProbe?[]? _probes;
     private TaskCompletionSource<Reply>?[]? _late;
     private TaskCompletionSource<Reply>?[]? _lateReads;
     private int _nextRead;
 
-    public BatchedWrite(int count, PlacedRead[]? reads = null, PubSub.TrackingProbe?[]? probes = null)
+    public BatchedWrite(int count, PlacedRead[]? reads = null, Execution.ClientProbe?[]? probes = null)
     {
         _replies = new Reply?[count];
         _reads = reads ?? [];
@@ -38,7 +38,7 @@ internal sealed class BatchedWrite
     public void ReportScriptRead(int index, bool calledRead) => _probes?[index]?.Report(calledRead);
 
     /// <summary>The probe of the write at <paramref name="index"/>: a tracking client's script or EXEC; else null.</summary>
-    public PubSub.TrackingProbe? Probe(int index) => _probes?[index];
+    public Execution.ClientProbe? Probe(int index) => _probes?[index];
 
     public Reply? this[int index]
     {

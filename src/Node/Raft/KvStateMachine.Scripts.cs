@@ -120,6 +120,7 @@ internal sealed partial class KvStateMachine
     {
         var started = Stopwatch.GetTimestamp();
         KeyValueStore.ClearScriptCalledRead();
+        KeyValueStore.TakeScriptAclRefusals();
         _applyingProbe = complete.Probe;
         Reply reply;
         try
@@ -130,6 +131,10 @@ internal sealed partial class KvStateMachine
         {
             _applyingProbe = null;
         }
+
+        // Every replica records the same refusals; the node whose client sent the command logs them (ACL LOG, lua).
+        if (KeyValueStore.TakeScriptAclRefusals() is { } refusals && complete.Probe is { } probe)
+            TrackingStep(index, () => probe.ScriptAclRefused(refusals));
 
         if (!_store.IsScriptSuspended)
         {
@@ -234,5 +239,5 @@ internal sealed partial class KvStateMachine
 
     // A deferred command, or (Read set, Command null) a deferred placed read.
     private sealed record DeferredCommand(long Index, int Position, LogCommand? Command, Action<Reply>? Complete, Func<KeyValueStore, Reply>? Read = null,
-        PubSub.TrackingProbe? Probe = null);
+        Execution.ClientProbe? Probe = null);
 }

@@ -368,7 +368,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
 
     // The probe of the entry Run is applying (applier thread, under the write lock): a tracking client's EXEC
     // remembers each read's keys as it runs (PubSub.ExecTrackingPlan).
-    private PubSub.TrackingProbe? _applyingProbe;
+    private Execution.ClientProbe? _applyingProbe;
 
     // A method of its own: the lambda's captures, in ApplyEntry, were allocated for every command applied.
     private Reply ApplyTransaction(long index, int position, LogCommand command)
@@ -396,7 +396,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         }
     }
 
-    // Node-local bookkeeping between a transaction's commands: a failure must not stop the apply half way on this node.
+    // Node-local bookkeeping (client tracking, the ACL LOG) during an apply: a failure must not stop the apply on this node.
     private void TrackingStep(long index, Action step)
     {
         try
@@ -487,7 +487,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Error, Message = "Log entry {Index} could not be decoded and was skipped")]
     private partial void LogUndecodableEntry(long index, Exception e);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Client tracking's bookkeeping for the transaction in entry {Index} threw; its keys may be left untracked")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Node-local bookkeeping (client tracking, ACL LOG) for entry {Index} threw; keys may be left untracked or a refusal unlogged")]
     private partial void LogTrackingStepFailed(long index, Exception e);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Applying log entry {Index} ({Command}) threw")]

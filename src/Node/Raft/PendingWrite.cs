@@ -20,8 +20,8 @@ internal sealed class PendingWrite
 
     public void Complete(Reply reply) => _reply.TrySetResult(reply);
 
-    /// <summary>A tracking client's script or EXEC: told at apply what its reads did (<see cref="PubSub.TrackingProbe"/>).</summary>
-    public PubSub.TrackingProbe? Probe { get; init; }
+    /// <summary>A tracking client's script or EXEC: told at apply what its reads did (<see cref="Execution.ClientProbe"/>).</summary>
+    public Execution.ClientProbe? Probe { get; init; }
 
     private Task? _hold;
 

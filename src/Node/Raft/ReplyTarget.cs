@@ -13,12 +13,12 @@ internal readonly struct ReplyTarget
     private readonly BatchedWrite? _batch;
     private readonly int _position;
     private readonly Action<Reply>? _action;
-    private readonly PubSub.TrackingProbe? _probe;
+    private readonly Execution.ClientProbe? _probe;
 
     public ReplyTarget(PendingWrite? pending) => _pending = pending;
 
     /// <summary>A callback made before (<see cref="ToAction"/> of a deferred command), with the command's <see cref="Probe"/>.</summary>
-    public ReplyTarget(Action<Reply>? action, PubSub.TrackingProbe? probe = null)
+    public ReplyTarget(Action<Reply>? action, Execution.ClientProbe? probe = null)
     {
         _action = action;
         _probe = probe;
@@ -48,7 +48,7 @@ internal readonly struct ReplyTarget
     public void ReportScriptRead(bool calledRead) => Probe?.Report(calledRead);
 
     /// <summary>The probe of a tracking client's script or EXEC sent to this leader (a deferred command keeps its own); else null.</summary>
-    public PubSub.TrackingProbe? Probe => _batch is not null ? _batch.Probe(_position) : _pending?.Probe ?? _probe;
+    public Execution.ClientProbe? Probe => _batch is not null ? _batch.Probe(_position) : _pending?.Probe ?? _probe;
 
     /// <summary>The target as a callback, for a command whose reply comes later; null for nowhere.</summary>
     public Action<Reply>? ToAction()

@@ -96,11 +96,19 @@ internal sealed partial class ClientSession
     }
 
     // Where this session's refusals go in the ACL LOG; none for a relayed command (the node its client is on logged it).
+    // Commands EXEC runs itself (AUTH, CLIENT, ...) run after the transaction ended: still context multi, as in Redis.
     private Security.AclLog.Context? AclLogContext =>
-        IsForwarded ? null : _transaction.IsActive ? Security.AclLog.Context.Multi : Security.AclLog.Context.TopLevel;
+        IsForwarded ? null : _transaction.IsActive || _runningExec ? Security.AclLog.Context.Multi : Security.AclLog.Context.TopLevel;
+
+    private bool _runningExec;
+
+    // DescribeClient as a delegate made once: a method group makes one per use, and every command passes it.
+    private Func<string>? _describeClient;
+
+    private Func<string> DescribeClientOnce => _describeClient ??= DescribeClient;
 
     private (byte[] Command, Security.AclLog.Context Context, Func<string> ClientInfo)? AuthLog(byte[] command) =>
-        AclLogContext is { } context ? (command, context, DescribeClient) : null;
+        AclLogContext is { } context ? (command, context, DescribeClientOnce) : null;
 
     private static Reply Select(byte[] index)
     {

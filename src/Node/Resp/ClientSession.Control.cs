@@ -43,7 +43,7 @@ internal sealed partial class ClientSession
     }
 
     private async ValueTask<Reply?> ExecuteAfterPauseAsync(ValueTask paused, RespRequest request, bool afterPipelinedWrites, ForwardRun? run,
-        List<byte[]>? ownWrites, bool suppress, ScriptReadProbe? probe)
+        List<byte[]>? ownWrites, bool suppress, ClientProbe? probe)
     {
         await paused.ConfigureAwait(false);
         Reply? reply;
@@ -55,8 +55,8 @@ internal sealed partial class ClientSession
         {
             if (ownWrites is not null)
                 EndOwnWrites(ownWrites);
-            if (probe is not null)
-                ScriptEnded(probe);
+            if (probe is ScriptReadProbe read)
+                ScriptEnded(read);
         }
 
         return suppress ? null : reply;

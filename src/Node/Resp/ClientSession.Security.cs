@@ -18,6 +18,15 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>
+    /// The request limits now: Redis's authRequired ones (10 arguments of at most 16 KB) while the client must
+    /// authenticate and has not, so a client without a password cannot make the node buffer large requests (nor keep
+    /// large user names in the ACL LOG through failed AUTHs); a follower's forwarding connection, once it proved itself,
+    /// runs as its client's user.
+    /// </summary>
+    private Protocol.Resp.RespLimits RequestLimits =>
+        Identity.IsAuthenticated || IsForwarded || !_services.Access.Users.AuthRequired ? _services.Limits : Protocol.Resp.RespLimits.BeforeAuth;
+
+    /// <summary>
     /// Set when protected mode lets this client in only as a follower's forwarding connection
     /// (<see cref="Security.ProtectedModeVerdict.HandshakeOnly"/>).
     /// </summary>

@@ -1,4 +1,5 @@
 using System.Text;
+using RaftKV.Node.Execution;
 using RaftKV.Node.PubSub;
 using RaftKV.Protocol.Commands;
 using RaftKV.Protocol.Replies;
@@ -138,7 +139,27 @@ internal sealed partial class ClientSession
     /// For a tracking client's script (not inside MULTI): its keys are remembered before it runs, and forgotten again
     /// once its reply comes if the node that ran it reports that it called no read-only command (<see cref="ScriptEnded"/>).
     /// </param>
-    private List<byte[]>? CommandStarting(CommandSpec? spec, byte[][] args, bool isClient, out ScriptReadProbe? probe)
+    private List<byte[]>? CommandStarting(CommandSpec? spec, byte[][] args, bool isClient, out ClientProbe? probe)
+    {
+        if (spec?.Id == CommandId.Exec)
+            _transaction.TrackingPlan = null;
+        var writes = TrackingStarting(spec, args, isClient, out var tracked);
+        probe = tracked;
+
+        // A script (alone or in EXEC) carries a probe in any case: the commands it calls that ACL refuses go to the ACL LOG.
+        if (spec is not null && (!_transaction.IsActive || spec.Id == CommandId.Exec))
+        {
+            if (spec.Id == CommandId.Exec)
+                _transaction.Probe = _transaction.TrackingPlan ?? (_transaction.Queued.Any(static q => q.Spec.Id.IsScriptCall()) ? new ClientProbe(this) : null);
+            else if (probe is null && spec.Id.IsScriptCall())
+                probe = new ClientProbe(this);
+        }
+
+        return writes;
+    }
+
+    /// <summary>The tracking part of <see cref="CommandStarting"/>: <paramref name="probe"/> is a tracking client's script's.</summary>
+    private List<byte[]>? TrackingStarting(CommandSpec? spec, byte[][] args, bool isClient, out ScriptReadProbe? probe)
     {
         // Before this command counts as started: the invalidations of keys evicted for it come before its reply.
         if (_services.Tracking.IsListening)
@@ -184,7 +205,7 @@ internal sealed partial class ClientSession
                 (writes ??= []).AddRange(KeysOf(spec, args));
             var added = new List<string>();
             _services.Tracking.Remember(this, KeysOf(spec, args), added);
-            probe = new ScriptReadProbe(started, added);
+            probe = new ScriptReadProbe(this, started, added);
         }
         else
         {
@@ -237,6 +258,26 @@ internal sealed partial class ClientSession
     /// read-only command, the keys it alone remembered are forgotten, as Redis never remembered them.
     /// </summary>
     private void ScriptEnded(ScriptReadProbe probe) => _services.Tracking.ForgetUnlessFollowed(this, probe);
+
+    /// <summary>
+    /// Commands this client's script called were refused by ACL (on the thread that ran it, the applier or a read's):
+    /// recorded in this node's ACL LOG with context lua, as Redis does. A relayed script is logged here, on the leader,
+    /// with the relaying connection's line: the follower its client is on never learns of them.
+    /// </summary>
+    internal void LogScriptRefusals(List<RaftKV.StateMachine.Acl.ScriptAclRefusal> refusals)
+    {
+        var info = DescribeClient();
+        foreach (var refused in refusals)
+        {
+            var reason = refused.Denial switch
+            {
+                RaftKV.StateMachine.Acl.AclDenial.Key => Security.AclLog.Reason.Key,
+                RaftKV.StateMachine.Acl.AclDenial.Channel => Security.AclLog.Reason.Channel,
+                _ => Security.AclLog.Reason.Command,
+            };
+            _services.Access.Log.Add(reason, Security.AclLog.Context.Lua, refused.Subject, refused.User, info, refused.Count);
+        }
+    }
 
     /// <summary>Commands this session has started, counted before each remembers its keys (<see cref="TrackingTable.ForgetUnlessFollowed"/>).</summary>
     internal long CommandsStarted => Interlocked.Read(ref _commandsStarted);

@@ -56,7 +56,7 @@ internal sealed partial class ClientSession
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         // As Redis, each queued command is checked again against the ACL rules now; one no longer allowed is not run.
         var queued = _transaction.Queued
-            .Select(q => q.RuntimeError is null && _services.Access.RecheckAtExec(Identity, q.Spec, q.Request, IsForwarded ? null : DescribeClient) is { } denied ? q with { RuntimeError = denied } : q)
+            .Select(q => q.RuntimeError is null && _services.Access.RecheckAtExec(Identity, q.Spec, q.Request, IsForwarded ? null : DescribeClientOnce) is { } denied ? q with { RuntimeError = denied } : q)
             .ToList();
         var keyspace = queued.Where(static q => q.RuntimeError is null && Transaction.IsKeyspace(q.Spec)).Select(static q => q.Request).ToList();
         _transaction.TrackingPlan?.Align(keyspace);
@@ -77,19 +77,27 @@ internal sealed partial class ClientSession
 
         var items = new List<Reply>(queued.Count);
         var next = 0;
-        foreach (var command in queued)
+        _runningExec = true;
+        try
         {
-            var first = items.Count;
-            if (command.RuntimeError is { } error)
-                items.Add(error);
-            else if (Transaction.IsKeyspace(command.Spec))
-                items.Add(next < applied.Items.Count ? applied.Items[next++] : Reply.Error(CommandExecutor.UnknownOutcome));
-            else
-                items.AddRange(await RunInsideExecAsync(command).ConfigureAwait(false));
+            foreach (var command in queued)
+            {
+                var first = items.Count;
+                if (command.RuntimeError is { } error)
+                    items.Add(error);
+                else if (Transaction.IsKeyspace(command.Spec))
+                    items.Add(next < applied.Items.Count ? applied.Items[next++] : Reply.Error(CommandExecutor.UnknownOutcome));
+                else
+                    items.AddRange(await RunInsideExecAsync(command).ConfigureAwait(false));
 
-            // As Redis, each command run by EXEC counts in INFO commandstats (timed with the whole transaction).
-            _services.Stats.Called(FullCommandName(command.Spec, command.Request), started, items.Count > first ? items[first] as ErrorReply : null,
-                command.Spec.Name, IsForwarded ? "forwarded" : "resp");
+                // As Redis, each command run by EXEC counts in INFO commandstats (timed with the whole transaction).
+                _services.Stats.Called(FullCommandName(command.Spec, command.Request), started, items.Count > first ? items[first] as ErrorReply : null,
+                    command.Spec.Name, IsForwarded ? "forwarded" : "resp");
+            }
+        }
+        finally
+        {
+            _runningExec = false;
         }
 
         return new ArrayReply(items);

@@ -174,7 +174,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             try
             {
                 var unparsed = buffer.Length;
-                while (!_quit && !_closed.IsCancellationRequested && RespRequestReader.TryRead(ref buffer, _services.Limits, out var request))
+                while (!_quit && !_closed.IsCancellationRequested && RespRequestReader.TryRead(ref buffer, RequestLimits, out var request))
                 {
                     // A wait answered through the group commit resumes this loop inside the pass that answers the whole
                     // batch: the rest of this client's input is not run there (SocketThreads.Leave).
@@ -315,7 +315,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     /// <param name="afterPipelinedWrites">See <see cref="CommandExecutor.ExecuteAsync"/>.</param>
     /// <param name="run">See <see cref="CommandExecutor.ExecuteAsync"/>.</param>
     /// <param name="probe">A tracking client's script: see <see cref="CommandExecutor.ExecuteAsync"/>.</param>
-    private async ValueTask<Reply?> ExecuteUnfilteredAsync(RespRequest request, bool afterPipelinedWrites, ForwardRun? run, ScriptReadProbe? probe = null)
+    private async ValueTask<Reply?> ExecuteUnfilteredAsync(RespRequest request, bool afterPipelinedWrites, ForwardRun? run, ClientProbe? probe = null)
     {
         var name = request[0];
         if (_services.Access.IsRevoked(Identity))
@@ -351,7 +351,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         Reply? reply = null;
         if (!spec.AcceptsArgumentCount(request.Count))
             reply = Reply.Error(ErrorMessages.WrongArity(spec.Name));
-        else if (_services.Access.Check(Identity, spec, request.Arguments, AclLogContext, DescribeClient) is { } denied)
+        else if (_services.Access.Check(Identity, spec, request.Arguments, AclLogContext, DescribeClientOnce) is { } denied)
             reply = denied;
         else if (Subscriptions.Count > 0 && ProtocolVersion == 2 && (spec.Flags & CommandFlags.AllowedInSubscribe) == 0)
             reply = Reply.Error($"ERR Can't execute '{spec.Name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");

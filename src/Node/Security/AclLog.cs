@@ -59,7 +59,8 @@ internal sealed class AclLog(Func<long> maxLength, TimeProvider time)
     }
 
     /// <summary>Records one refusal of <paramref name="user"/>'s (<paramref name="subject"/>: the command's full name, the key, the channel, or the command that authenticated).</summary>
-    public void Add(Reason reason, Context context, string subject, string user, string clientInfo)
+    /// <param name="times">Like refusals in a row (a script's loop): counted as that many events.</param>
+    public void Add(Reason reason, Context context, string subject, string user, string clientInfo, long times = 1)
     {
         var now = time.GetTimestamp();
         lock (_lock)
@@ -71,7 +72,7 @@ internal sealed class AclLog(Func<long> maxLength, TimeProvider time)
                 if (entry.Reason == reason && entry.Context == context && entry.Subject == subject && entry.User == user
                     && time.GetElapsedTime(entry.Ticks, now) <= GroupWindow)
                 {
-                    entry.Count++;
+                    entry.Count += times;
                     entry.Ticks = now;
                     entry.ClientInfo = clientInfo;
                     _entries.Remove(node);
@@ -80,7 +81,7 @@ internal sealed class AclLog(Func<long> maxLength, TimeProvider time)
                 }
             }
 
-            _entries.AddFirst(new Entry(reason, context, subject, user) { Ticks = now, ClientInfo = clientInfo });
+            _entries.AddFirst(new Entry(reason, context, subject, user) { Count = times, Ticks = now, ClientInfo = clientInfo });
             var max = Math.Max(0, maxLength());
             while (_entries.Count > max)
                 _entries.RemoveLast();

@@ -9,6 +9,12 @@ public sealed class RespLimits
 {
     public static RespLimits Default { get; } = new();
 
+    /// <summary>
+    /// The limits for a client that must authenticate and has not yet (Redis's authRequired): at most 10 arguments of
+    /// at most 16 KB each, so a client without a password cannot make the server buffer large requests.
+    /// </summary>
+    public static RespLimits BeforeAuth { get; } = new() { UnauthenticatedMaxArrayLength = 10, UnauthenticatedMaxBulkLength = 16 * 1024 };
+
     /// <summary>Largest bulk string a request may carry, in bytes (Redis: proto-max-bulk-len, 512 MB).</summary>
     public long MaxBulkLength { get; init; } = 512L * 1024 * 1024;
 
@@ -20,4 +26,10 @@ public sealed class RespLimits
     /// (Redis: PROTO_INLINE_MAX_SIZE, 64 KB).
     /// </summary>
     public int MaxInlineLength { get; init; } = 64 * 1024;
+
+    /// <summary>Largest argument count before authentication ("Protocol error: unauthenticated multibulk length"); null for none.</summary>
+    public int? UnauthenticatedMaxArrayLength { get; init; }
+
+    /// <summary>Largest bulk string before authentication ("Protocol error: unauthenticated bulk length"); null for none.</summary>
+    public long? UnauthenticatedMaxBulkLength { get; init; }
 }

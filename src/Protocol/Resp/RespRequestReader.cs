@@ -105,6 +105,11 @@ public static class RespRequestReader
             throw new RespProtocolException("Protocol error: invalid multibulk length");
         }
 
+        if (count > limits.UnauthenticatedMaxArrayLength)
+        {
+            throw new RespProtocolException("Protocol error: unauthenticated multibulk length");
+        }
+
         if (count <= 0)
         {
             return FrameStatus.Skipped;
@@ -127,6 +132,11 @@ public static class RespRequestReader
             if (!TryParseHeaderNumber(header, out long length) || length < 0 || length > limits.MaxBulkLength)
             {
                 throw new RespProtocolException("Protocol error: invalid bulk length");
+            }
+
+            if (length > limits.UnauthenticatedMaxBulkLength)
+            {
+                throw new RespProtocolException("Protocol error: unauthenticated bulk length");
             }
 
             // Like Redis, the two bytes after the payload are taken as its CRLF without inspecting them.

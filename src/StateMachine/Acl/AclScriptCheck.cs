@@ -22,14 +22,24 @@ public static class AclScriptCheck
 
     /// <summary>The error message (without the script's location) when <paramref name="user"/> may not run <paramref name="request"/>, else null.</summary>
     /// <param name="request">The whole command, its name at index 0.</param>
-    public static string? Refusal(AclUser user, CommandSpec spec, byte[][] request)
+    public static string? Refusal(AclUser user, CommandSpec spec, byte[][] request) => Refusal(user, spec, request, out _);
+
+    /// <summary>As <see cref="Refusal(AclUser, CommandSpec, byte[][])"/>, with what was refused (for ACL LOG).</summary>
+    public static string? Refusal(AclUser user, CommandSpec spec, byte[][] request, out ScriptAclRefusal refused)
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(request);
+        refused = default;
         var command = AclCommandCatalog.Resolve(request);
         if (command is null)
             return null;
         var check = user.Check(command, request, AclRequest.Keys(spec, request), AclRequest.Channels(command, request), AclRequest.Access(command, request));
+        if (check.Denial != AclDenial.None)
+        {
+            var subject = check.Denial is AclDenial.Key or AclDenial.Channel ? System.Text.Encoding.Latin1.GetString(request[check.Position]) : command.FullName;
+            refused = new ScriptAclRefusal(check.Denial, subject, user.Name);
+        }
+
         return check.Denial switch
         {
             AclDenial.None => null,

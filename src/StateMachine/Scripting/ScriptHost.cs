@@ -249,6 +249,32 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
     /// <summary>Clears <see cref="CalledReadOnThisThread"/>, before a command that may run a script.</summary>
     public static void ClearCalledRead() => t_calledRead = false;
 
+    // The commands scripts run on this thread called and ACL refused since the last TakeRefusals (ACL LOG, context lua).
+    // Per thread for the reason above; never part of a reply or of the state.
+    [ThreadStatic]
+    private static List<ScriptAclRefusal>? t_refusals;
+
+    // A script may be refused millions of times in a loop (pcall): a run of like refusals is one item with its count,
+    // and at most MaxRefusalsKept distinct ones are kept per command (the ACL LOG keeps at most acllog-max-len anyway).
+    private const int MaxRefusalsKept = 128;
+
+    private static void NoteRefusal(ScriptAclRefusal refused)
+    {
+        var refusals = t_refusals ??= [];
+        if (refusals.Count > 0 && refusals[^1] is var last && last with { Count = 1 } == refused)
+            refusals[^1] = last with { Count = last.Count + 1 };
+        else if (refusals.Count < MaxRefusalsKept)
+            refusals.Add(refused);
+    }
+
+    /// <summary>The refusals recorded on the calling thread since the last call (null when none), and clears them.</summary>
+    public static List<ScriptAclRefusal>? TakeRefusals()
+    {
+        var refusals = t_refusals;
+        t_refusals = null;
+        return refusals;
+    }
+
     /// <summary>
     /// Runs the suspended script's next slice, or kills it (the caller checked that it has not written): its reply once
     /// it ended (its writes kept, or rolled back when its budget was spent or it was killed), or null when it was
@@ -345,8 +371,9 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
 
         // Redis's order: arity, then noscript, then ACL (the commands answered just below are not noscript).
         if (user is not null && (!NotAllowed(spec) || spec.Id is CommandId.Ping or CommandId.Echo or CommandId.Time or CommandId.Select)
-            && AclScriptCheck.Refusal(user, spec, command) is { } refusal)
+            && AclScriptCheck.Refusal(user, spec, command, out var refused) is { } refusal)
         {
+            NoteRefusal(refused);
             return Reply.Error(refusal);
         }
 

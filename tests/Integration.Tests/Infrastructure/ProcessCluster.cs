@@ -70,6 +70,7 @@ internal sealed class ProcessCluster : IAsyncDisposable
             }
 
             await cluster.WaitForLeaderAsync(leaderTimeout ?? TimeSpan.FromSeconds(60));
+            await cluster.WaitForListeningAsync(TimeSpan.FromSeconds(60));
         }
         catch
         {
@@ -97,6 +98,43 @@ internal sealed class ProcessCluster : IAsyncDisposable
         }
 
         return settings;
+    }
+
+    /// <summary>
+    /// Waits until every running node accepts connections on its RESP and gRPC ports. A leader needs only a majority: on
+    /// a busy machine the last node may still be starting, and a test that picks it as "a follower" found its gRPC port
+    /// closed (GrpcLockTests failed so in a CI run beside stress-ng: "Connection refused").
+    /// </summary>
+    private async Task WaitForListeningAsync(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        foreach (var node in Nodes)
+        {
+            foreach (var port in new[] { node.RespPort, node.GrpcPort })
+            {
+                while (node.IsRunning && !await AcceptsAsync(port))
+                {
+                    if (DateTime.UtcNow > deadline)
+                        throw new TimeoutException($"node {node.Index} does not listen on port {port}; node output:\n{node.Output}");
+                    await Task.Delay(100);
+                }
+            }
+        }
+    }
+
+    private static async Task<bool> AcceptsAsync(int port)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await tcp.ConnectAsync(IPAddress.Loopback, port, timeout.Token);
+            return true;
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Asks every running node for its role until exactly one says master.</summary>
