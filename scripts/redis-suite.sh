@@ -53,14 +53,16 @@ command -v "$redis_server" >/dev/null || { echo "$redis_server not found (apt-ge
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-# Finds N consecutive free loopback ports in 42000-58999 (away from runtest's own 21079-21110 and 31079-31110)
+# Finds N consecutive free loopback ports in 10000-17999 (below Linux's ephemeral range, 32768-60999 by default, where
+# a node's own outgoing connections took the port chosen for redis-server once: "Address already in use"; away from
+# runtest's own 21079-21110, 22000-29999 and 31079-31110, and leaving room for cluster.sh's metrics ports, RESP + 3000)
 # that are not already handed out in this run.
 taken=" "
 free_ports() {
   local n=$1 base k busy listening
   listening=$(ss -Hltn 2>/dev/null | awk '{print $4}' | sed 's/.*://' | sort -u)
   for _ in $(seq 1 200); do
-    base=$((42000 + RANDOM % 17000))
+    base=$((10000 + RANDOM % 8000))
     busy=0
     for ((k = 0; k < n; k++)); do
       if grep -qx "$((base + k))" <<< "$listening" || [[ $taken == *" $((base + k)) "* ]]; then busy=1; break; fi
