@@ -26,6 +26,17 @@ public sealed partial class KeyValueStore
     /// </summary>
     public static List<Acl.ScriptAclRefusal>? TakeScriptAclRefusals() => Scripting.ScriptHost.TakeRefusals();
 
+    /// <summary>
+    /// Before a command that may run a script: clears what the calling thread observed of scripts so far
+    /// (<see cref="ScriptCalledReadOnThisThread"/> and <see cref="TakeScriptAclRefusals"/>), so what is read after the
+    /// command is that command's alone.
+    /// </summary>
+    public static void ClearScriptObservations()
+    {
+        Scripting.ScriptHost.ClearCalledRead();
+        Scripting.ScriptHost.TakeRefusals();
+    }
+
     /// <summary>Told each command a script or function runs (MONITOR's "lua" lines); it only observes.</summary>
     public Action<byte[][]>? ScriptCallObserver
     {

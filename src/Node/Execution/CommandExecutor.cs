@@ -229,8 +229,7 @@ internal sealed partial class CommandExecutor(
             return read;
         return store =>
         {
-            KeyValueStore.ClearScriptCalledRead();
-            KeyValueStore.TakeScriptAclRefusals();
+            KeyValueStore.ClearScriptObservations();
             var reply = read(store);
             probe.Report(KeyValueStore.ScriptCalledReadOnThisThread);
             if (KeyValueStore.TakeScriptAclRefusals() is { } refusals)

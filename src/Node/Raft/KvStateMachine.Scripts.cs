@@ -119,8 +119,7 @@ internal sealed partial class KvStateMachine
     private void Run(long index, int position, LogCommand command, ReplyTarget complete)
     {
         var started = Stopwatch.GetTimestamp();
-        KeyValueStore.ClearScriptCalledRead();
-        KeyValueStore.TakeScriptAclRefusals();
+        KeyValueStore.ClearScriptObservations();
         _applyingProbe = complete.Probe;
         Reply reply;
         try
@@ -134,7 +133,7 @@ internal sealed partial class KvStateMachine
 
         // Every replica records the same refusals; the node whose client sent the command logs them (ACL LOG, lua).
         if (KeyValueStore.TakeScriptAclRefusals() is { } refusals && complete.Probe is { } probe)
-            TrackingStep(index, () => probe.ScriptAclRefused(refusals));
+            NodeLocalStep(index, () => probe.ScriptAclRefused(refusals));
 
         if (!_store.IsScriptSuspended)
         {

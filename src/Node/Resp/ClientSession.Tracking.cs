@@ -268,15 +268,7 @@ internal sealed partial class ClientSession
     {
         var info = DescribeClient();
         foreach (var refused in refusals)
-        {
-            var reason = refused.Denial switch
-            {
-                RaftKV.StateMachine.Acl.AclDenial.Key => Security.AclLog.Reason.Key,
-                RaftKV.StateMachine.Acl.AclDenial.Channel => Security.AclLog.Reason.Channel,
-                _ => Security.AclLog.Reason.Command,
-            };
-            _services.Access.Log.Add(reason, Security.AclLog.Context.Lua, refused.Subject, refused.User, info, refused.Count);
-        }
+            _services.Access.Log.Add(refused.Denial, Security.AclLog.Context.Lua, refused.Subject, refused.User, info, refused.Count);
     }
 
     /// <summary>Commands this session has started, counted before each remembers its keys (<see cref="TrackingTable.ForgetUnlessFollowed"/>).</summary>

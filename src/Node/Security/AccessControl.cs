@@ -79,15 +79,8 @@ internal sealed class AccessControl : IDefaultUserPassword
     private void LogDenial(SessionIdentity who, AclDenial denial, AclCommandInfo command, byte[][] request, int position, AclLog.Context? context,
         Func<string>? clientInfo)
     {
-        if (context is null)
-            return;
-        var (reason, subject) = denial switch
-        {
-            AclDenial.Key => (AclLog.Reason.Key, System.Text.Encoding.Latin1.GetString(request[position])),
-            AclDenial.Channel => (AclLog.Reason.Channel, System.Text.Encoding.Latin1.GetString(request[position])),
-            _ => (AclLog.Reason.Command, command.FullName),
-        };
-        Log.Add(reason, context.Value, subject, who.UserName, clientInfo?.Invoke() ?? "");
+        if (context is not null)
+            Log.Add(denial, context.Value, new AclCheck(denial, position).Subject(command, request), who.UserName, clientInfo?.Invoke() ?? "");
     }
 
     /// <summary>

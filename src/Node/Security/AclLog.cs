@@ -88,6 +88,15 @@ internal sealed class AclLog(Func<long> maxLength, TimeProvider time)
         }
     }
 
+    /// <summary>Records a refusal by the user's rules (<paramref name="denial"/>: a command, key or channel refused).</summary>
+    public void Add(RaftKV.StateMachine.Acl.AclDenial denial, Context context, string subject, string user, string clientInfo, long times = 1) =>
+        Add(denial switch
+        {
+            RaftKV.StateMachine.Acl.AclDenial.Key => Reason.Key,
+            RaftKV.StateMachine.Acl.AclDenial.Channel => Reason.Channel,
+            _ => Reason.Command,
+        }, context, subject, user, clientInfo, times);
+
     public void Reset()
     {
         lock (_lock)

@@ -35,10 +35,7 @@ public static class AclScriptCheck
             return null;
         var check = user.Check(command, request, AclRequest.Keys(spec, request), AclRequest.Channels(command, request), AclRequest.Access(command, request));
         if (check.Denial != AclDenial.None)
-        {
-            var subject = check.Denial is AclDenial.Key or AclDenial.Channel ? System.Text.Encoding.Latin1.GetString(request[check.Position]) : command.FullName;
-            refused = new ScriptAclRefusal(check.Denial, subject, user.Name);
-        }
+            refused = new ScriptAclRefusal(check.Denial, check.Subject(command, request), user.Name);
 
         return check.Denial switch
         {
