@@ -1,3 +1,5 @@
+using RaftKV.StateMachine.Scripting;
+using RaftKV.Protocol.Commands;
 using RaftKV.Protocol.Replies;
 using RaftKV.StateMachine.Functions;
 
@@ -103,6 +105,34 @@ public sealed partial class KeyValueStore
         {
             return _functions.Current.FindFunction(System.Text.Encoding.UTF8.GetString(name)) is { } found
                    && (found.Function.Flags & (FunctionFlags.AllowOom | FunctionFlags.NoWrites)) == 0;
+        }
+    }
+
+    /// <summary>
+    /// Whether EVAL, EVALSHA or FCALL of <paramref name="target"/> (the script's body, its SHA or the function's name) may
+    /// write, as Redis derives those commands' flags for CLIENT PAUSE WRITE: a script or function that declares flags
+    /// writes unless it declares no-writes; a script that declares none (compatibility mode), a SHA not cached and a
+    /// function not loaded keep the command's own flag, may-replicate. Any other command: false.
+    /// </summary>
+    public bool ScriptMayWrite(CommandId command, byte[] target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        switch (command)
+        {
+            case CommandId.Eval:
+                return !ScriptShebang.TryParse(target, out var flags, out _, out _) || flags is not { NoWrites: true };
+            case CommandId.Evalsha:
+                return target.Length != 40 || !_scripts.Cache.TryGet(System.Text.Encoding.ASCII.GetString(target).ToLowerInvariant(), out var body)
+                       || !ScriptShebang.TryParse(body, out var cached, out _, out _) || cached is not { NoWrites: true };
+            case CommandId.Fcall:
+                lock (_functions.Gate)
+                {
+                    return _functions.Current.FindFunction(System.Text.Encoding.UTF8.GetString(target)) is not { } found
+                           || (found.Function.Flags & FunctionFlags.NoWrites) == 0;
+                }
+
+            default:
+                return false;
         }
     }
 

@@ -1,4 +1,5 @@
 using RaftKV.Node.Tests.Infrastructure;
+using RaftKV.Protocol.Replies;
 
 namespace RaftKV.Node.Tests;
 
@@ -23,6 +24,66 @@ public sealed class ClientControlTests
         Assert.Equal("OK", (await admin.SendAsync("CLIENT", "UNPAUSE")).Text());
         Assert.Equal("OK", (await write.WaitAsync(TimeSpan.FromSeconds(30))).Text());
         Assert.Equal("v", (await reader.SendAsync("GET", "k")).Text());
+    }
+
+    // unit/pause: a paused client counts in INFO blocked_clients (the suite waits for that count), and PAUSE WRITE holds
+    // what Redis flags write or may-replicate (PFCOUNT, PUBLISH, scripts without no-writes), never a no-writes script.
+    [Fact]
+    public async Task ClientPauseWrite_CountsHeldClientsAsBlocked_AndHoldsMayReplicateCommands_ButNotNoWritesScripts()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var admin = await RespTestClient.ConnectAsync(node.RespPort);
+        await using var reader = await RespTestClient.ConnectAsync(node.RespPort);
+        Assert.Equal("1", (await admin.SendAsync("PFADD", "hll", "a")).Text());
+        Assert.Equal("lib", (await admin.SendAsync("FUNCTION", "LOAD",
+            "#!lua name=lib\nredis.register_function{function_name='ro', callback=function() return 'ro' end, flags={'no-writes'}}")).Text());
+        var noWrites = "#!lua flags=no-writes\nreturn 'nw'";
+        var sha = (await admin.SendAsync("SCRIPT", "LOAD", noWrites)).Text()!;
+
+        Assert.Equal("OK", (await admin.SendAsync("CLIENT", "PAUSE", "60000", "WRITE")).Text());
+        var held = new List<(RespTestClient Client, Task<Reply> Reply)>();
+        try
+        {
+            foreach (var command in new[] { new[] { "SET", "k", "v" }, ["PFCOUNT", "hll"], ["PUBLISH", "ch", "m"], ["EVAL", "return 1", "0"] })
+            {
+                var client = await RespTestClient.ConnectAsync(node.RespPort);
+                held.Add((client, client.SendAsync(command)));
+                await WaitForAsync(async () => Blocked(await admin.SendAsync("INFO", "clients")) == held.Count, $"{command[0]} held");
+            }
+
+            Assert.Contains("flags=b", (await admin.SendAsync("CLIENT", "LIST")).Text());
+            Assert.Equal("-ERR wrong number of arguments for 'set' command", (await reader.SendAsync("SET", "k")).Text());
+            Assert.Equal("nw", (await reader.SendAsync("EVAL", noWrites, "0")).Text());
+            Assert.Equal("nw", (await reader.SendAsync("EVALSHA", sha, "0")).Text());
+            Assert.Equal("ro", (await reader.SendAsync("FCALL", "ro", "0")).Text());
+            Assert.Equal(4, Blocked(await admin.SendAsync("INFO", "clients")));
+            Assert.All(held, h => Assert.False(h.Reply.IsCompleted));
+
+            Assert.Equal("OK", (await admin.SendAsync("CLIENT", "UNPAUSE")).Text());
+            Assert.Equal(["OK", "1", "0", "1"], (await Task.WhenAll(held.Select(static h => h.Reply))).Select(static r => r.Text()));
+            Assert.Equal(0, Blocked(await admin.SendAsync("INFO", "clients")));
+        }
+        finally
+        {
+            foreach (var (client, _) in held)
+                await client.DisposeAsync();
+        }
+    }
+
+    private static int Blocked(Reply info) =>
+        int.Parse(info.Text()!.Split("blocked_clients:")[1].Split('\r')[0], System.Globalization.CultureInfo.InvariantCulture);
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            if (await condition())
+                return;
+            await Task.Delay(50);
+        }
+
+        Assert.Fail($"not within 10 s: {what}");
     }
 
     [Fact]

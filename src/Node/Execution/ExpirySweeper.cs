@@ -13,10 +13,12 @@ namespace RaftKV.Node.Execution;
 /// <see cref="NodeOptions.ExpiryBatchKeys"/>) and proposes them as one ExpireSweep entry; every replica deletes those
 /// that are still expired at the entry's time, so followers never delete by their own clocks. As in Redis's active
 /// expire cycle the effort adapts: a full batch means more are waiting, and the next batch follows at once, until
-/// the cycle has used a quarter of its period.
+/// the cycle has used a quarter of its period. While CLIENT PAUSE (WRITE or ALL) holds this node's clients, it proposes
+/// nothing, as Redis skips active expiry during a pause: expired keys stay hidden from reads until it ends.
 /// </summary>
 internal sealed partial class ExpirySweeper(
-    RaftHost raft, WriteBatcher batcher, LeaderClock clock, DiskSpaceGuard disk, IOptions<NodeOptions> options, ILogger<ExpirySweeper> logger)
+    RaftHost raft, WriteBatcher batcher, LeaderClock clock, DiskSpaceGuard disk, Resp.ClientRegistry clients, IOptions<NodeOptions> options,
+    ILogger<ExpirySweeper> logger)
     : BackgroundService
 {
     private readonly NodeOptions _options = options.Value;
@@ -56,7 +58,7 @@ internal sealed partial class ExpirySweeper(
     internal async Task CycleAsync(TimeSpan budget, CancellationToken token)
     {
         var started = TimeProvider.System.GetTimestamp();
-        while (Enabled && raft.IsStarted && raft.IsLeader && !disk.IsLow)
+        while (Enabled && raft.IsStarted && raft.IsLeader && !disk.IsLow && !clients.Pause.IsActive)
         {
             var now = clock.Now();
             var keys = await raft.StateMachine.ReadAsync(s => s.ExpiredKeys(now, _options.ExpiryBatchKeys), token).ConfigureAwait(false);

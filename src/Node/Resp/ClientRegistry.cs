@@ -21,10 +21,11 @@ internal sealed class ClientRegistry
     public long Received => Interlocked.Read(ref _received);
 
     /// <summary>
-    /// Clients blocked in a blocking command on this node. A follower's forwarding session on the leader is not counted:
-    /// its client is counted on the follower it is connected to, so each client counts once.
+    /// Clients blocked in a blocking command on this node, or held by CLIENT PAUSE (as Redis counts them). A follower's
+    /// forwarding session on the leader is not counted: its client is counted on the follower it is connected to, so each
+    /// client counts once.
     /// </summary>
-    public int Blocked => _sessions.Values.Count(static s => s.IsBlocked && !s.IsForwarded);
+    public int Blocked => _sessions.Values.Count(static s => (s.IsBlocked || s.IsPaused) && !s.IsForwarded);
 
     /// <summary>The open session with <paramref name="id"/>, or null.</summary>
     public ClientSession? Find(long id) => _sessions.TryGetValue(id, out var session) ? session : null;

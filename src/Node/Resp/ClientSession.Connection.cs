@@ -280,7 +280,7 @@ internal sealed partial class ClientSession
         var now = Environment.TickCount64;
         var age = (now - _createdTicks) / 1000;
         var idle = (now - Volatile.Read(ref _lastCommandTicks)) / 1000;
-        var flags = (Subscriptions.Count > 0 ? "P" : "") + (_transaction.IsActive ? "x" : "") + (IsBlocked ? "b" : "") + TrackingFlags();
+        var flags = (Subscriptions.Count > 0 ? "P" : "") + (_transaction.IsActive ? "x" : "") + (IsBlocked || IsPaused ? "b" : "") + TrackingFlags();
         var multi = _transaction.IsActive ? _transaction.Queued.Count : -1;
         return $"id={Id} addr={Address} laddr={LocalAddress} fd=0 name={Name} age={age} idle={idle} flags={(flags.Length == 0 ? "N" : flags)} db=0 " +
                $"sub={Subscriptions.Channels.Count} psub={Subscriptions.Patterns.Count} ssub=0 multi={multi} qbuf={QueryBufferBytes} qbuf-free=0 " +

@@ -31,9 +31,10 @@ internal sealed partial class ClientSession
         var suppress = !exempt && (_replyOff || _skipReplies > 0);
         if (!exempt && _skipReplies > 0)
             _skipReplies--;
-        // As Redis: EXEC is a write for CLIENT PAUSE WRITE when it holds a write (queued writes waited when queued).
-        var isWrite = spec is not null && (spec.IsWrite || (spec.Id == CommandId.Exec && _transaction.Queued.Any(static q => q.Spec.IsWrite)));
-        var paused = !isClient && spec is not null ? _services.Clients.Pause.WaitAsync(isWrite, _closed.Token) : default;
+        // As Redis: a wrong argument count is answered at once, pause or not (its check comes first there).
+        var paused = !isClient && spec is not null && _services.Clients.Pause.IsActive && spec.AcceptsArgumentCount(request.Count)
+            ? PausedAsync(spec, request.Arguments)
+            : default;
 
         // Nothing to wait for and nothing to do afterwards (the usual case): no state machine of its own around the command's.
         // A tracking client's script has something to do afterwards: maybe forget the keys it remembered (ScriptEnded).
@@ -60,6 +61,62 @@ internal sealed partial class ClientSession
         }
 
         return suppress ? null : reply;
+    }
+
+    // Commands of this session held by CLIENT PAUSE now: the client counts as blocked (INFO blocked_clients, flag b), as
+    // Redis blocks a paused client.
+    private int _pausedCommands;
+
+    /// <summary>Whether a command of this client waits for CLIENT PAUSE to end.</summary>
+    public bool IsPaused => Volatile.Read(ref _pausedCommands) > 0;
+
+    // Waits while the pause holds the command: under PAUSE ALL every command (but CLIENT, never passed here), under PAUSE
+    // WRITE those Redis flags write or may-replicate (MayWriteAsync).
+    private async ValueTask PausedAsync(CommandSpec spec, byte[][] args)
+    {
+        var pause = _services.Clients.Pause;
+        var wait = pause.WaitAsync(await MayWriteAsync(spec, args).ConfigureAwait(false), _closed.Token);
+        if (wait.IsCompletedSuccessfully)
+            return;
+        Interlocked.Increment(ref _pausedCommands);
+        try
+        {
+            await wait.ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pausedCommands);
+        }
+    }
+
+    /// <summary>
+    /// Whether CLIENT PAUSE WRITE holds the command, as Redis's write and may-replicate flags: writes; PFCOUNT and PUBLISH;
+    /// EVAL, EVALSHA and FCALL unless the script or function declares no-writes (its flags replace the
+    /// command's); EXEC when a queued command is held so (as in Redis, such a command also waits
+    /// for the pause before it is queued).
+    /// </summary>
+    private async ValueTask<bool> MayWriteAsync(CommandSpec spec, byte[][] args)
+    {
+        if (spec.Id == CommandId.Exec)
+        {
+            foreach (var queued in _transaction.Queued)
+            {
+                if (await MayWriteAsync(queued.Spec, queued.Request).ConfigureAwait(false))
+                    return true;
+            }
+
+            return false;
+        }
+
+        if (spec.Id is CommandId.Eval or CommandId.Evalsha or CommandId.Fcall)
+        {
+            if (args.Length < 2)
+                return true;
+            var target = args[1];
+            return await _services.Raft.StateMachine.ReadAsync(store => store.ScriptMayWrite(spec.Id, target), _closed.Token).ConfigureAwait(false);
+        }
+
+        return spec.IsWrite || spec.Id is CommandId.Pfcount or CommandId.Publish;
     }
 
     /// <summary>Closes this connection now (CLIENT KILL from another client).</summary>
