@@ -77,6 +77,7 @@ public static class NodeHost
         builder.Services.AddSingleton<Security.ClusterSecretProposer>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<Security.ClusterSecretProposer>());
         builder.Services.AddSingleton<ClientRegistry>();
+        builder.Services.AddSingleton<RaftKV.Node.Server.SlowLog>();
         builder.Services.AddSingleton<MonitorFeed>();
         builder.Services.AddHostedService<ScriptCallMonitoring>();
         builder.Services.AddSingleton<PubSubBroker>();

@@ -201,6 +201,16 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// <summary>acllog-max-len as last applied (read without the apply lock).</summary>
     public long AclLogMaxLen => Volatile.Read(ref _store).Config.AclLogMaxLen;
 
+    /// <summary>slowlog-log-slower-than and slowlog-max-len as last applied, read without the apply lock.</summary>
+    public (long SlowerThanMicros, long MaxLen) Slowlog
+    {
+        get
+        {
+            var config = Volatile.Read(ref _store).Config;
+            return (config.SlowlogLogSlowerThan, config.SlowlogMaxLen);
+        }
+    }
+
     /// <summary>maxmemory as last applied, read without the apply lock.</summary>
     public long MaxMemoryBytes => Volatile.Read(ref _store).Config.MaxMemoryBytes;
 

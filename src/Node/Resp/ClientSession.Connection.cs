@@ -239,7 +239,29 @@ internal sealed partial class ClientSession
     /// </summary>
     public long QueryBufferBytes { get; private set; }
 
-    public bool IsBlocked { get; set; }
+    private bool _isBlocked;
+    private long _blockedSince;
+    private long _blockedTicks;
+
+    /// <summary>Whether a blocking command of this client waits; the time it does is not a command's time (SLOWLOG).</summary>
+    public bool IsBlocked
+    {
+        get => _isBlocked;
+        set
+        {
+            if (value == _isBlocked)
+                return;
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (value)
+                _blockedSince = now;
+            else
+                Interlocked.Add(ref _blockedTicks, now - _blockedSince);
+            _isBlocked = value;
+        }
+    }
+
+    /// <summary>Stopwatch ticks this client's commands have spent blocked, in all.</summary>
+    private long BlockedTicks => Interlocked.Read(ref _blockedTicks) + (_isBlocked ? System.Diagnostics.Stopwatch.GetTimestamp() - _blockedSince : 0);
 
     public BlockedWait? Wait { get; set; }
 

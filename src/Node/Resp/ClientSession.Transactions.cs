@@ -77,6 +77,8 @@ internal sealed partial class ClientSession
 
         var items = new List<Reply>(queued.Count);
         var next = 0;
+        // SLOWLOG: the keyspace commands with the time of their entry, the others with their own.
+        var entryTicks = System.Diagnostics.Stopwatch.GetTimestamp() - started;
         _runningExec = true;
         try
         {
@@ -86,9 +88,16 @@ internal sealed partial class ClientSession
                 if (command.RuntimeError is { } error)
                     items.Add(error);
                 else if (Transaction.IsKeyspace(command.Spec))
+                {
                     items.Add(next < applied.Items.Count ? applied.Items[next++] : Reply.Error(CommandExecutor.UnknownOutcome));
+                    RecordIfSlow(command.Spec, command.Request, entryTicks);
+                }
                 else
+                {
+                    var own = System.Diagnostics.Stopwatch.GetTimestamp();
                     items.AddRange(await RunInsideExecAsync(command).ConfigureAwait(false));
+                    RecordIfSlow(command.Spec, command.Request, System.Diagnostics.Stopwatch.GetTimestamp() - own);
+                }
 
                 // As Redis, each command run by EXEC counts in INFO commandstats (timed with the whole transaction).
                 _services.Stats.Called(FullCommandName(command.Spec, command.Request), started, items.Count > first ? items[first] as ErrorReply : null,

@@ -392,6 +392,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         }
 
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var blockedBefore = BlockedTicks;
         try
         {
             if (IsTransactionCommand(spec.Id))
@@ -420,7 +421,19 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         }
 
         _services.Stats.Called(fullName, started, reply as ErrorReply, spec.Name, IsForwarded ? "forwarded" : "resp");
+        RecordIfSlow(spec, request.Arguments, System.Diagnostics.Stopwatch.GetTimestamp() - started - (BlockedTicks - blockedBefore));
         return reply;
+    }
+
+    /// <summary>SLOWLOG: records a command of this client that took <paramref name="ticks"/> (Stopwatch ticks) if that is slow.</summary>
+    private void RecordIfSlow(CommandSpec spec, byte[][] arguments, long ticks)
+    {
+        // A relayed command is recorded on the follower its client is connected to.
+        if (IsForwarded || !_services.Raft.IsStarted)
+            return;
+        var (slowerThan, maxLen) = _services.Raft.StateMachine.Slowlog;
+        var micros = (long)System.Diagnostics.Stopwatch.GetElapsedTime(0, Math.Max(0, ticks)).TotalMicroseconds;
+        _services.SlowLog.Record(spec, arguments, micros, Address, Name ?? "", slowerThan, maxLen);
     }
 
     /// <summary>

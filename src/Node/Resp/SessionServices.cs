@@ -21,8 +21,12 @@ internal sealed class SessionServices(
     ILoggerFactory loggerFactory,
     Security.CrossProtocolGuard crossProtocol,
     RaftKV.Node.Security.AccessControl access,
-    TrackingTable tracking)
+    TrackingTable tracking,
+    SlowLog slowLog)
 {
+    /// <summary>SLOWLOG's record of this node's clients' slow commands.</summary>
+    public SlowLog SlowLog { get; } = slowLog;
+
     /// <summary>CLIENT TRACKING's table of this node.</summary>
     public TrackingTable Tracking { get; } = tracking;
 

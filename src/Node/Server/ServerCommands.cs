@@ -10,13 +10,14 @@ namespace RaftKV.Node.Server;
 
 /// <summary>
 /// Server and admin commands answered by this node from its own view: INFO, ROLE, CONFIG, COMMAND, TIME,
-/// DEBUG (DIGEST reads the local replica on purpose, so replicas can be compared), CLUSTER, SENTINEL, LASTSAVE, SHUTDOWN.
+/// DEBUG (DIGEST reads the local replica on purpose, so replicas can be compared), CLUSTER, SENTINEL, LASTSAVE, SHUTDOWN,
+/// SLOWLOG.
 /// </summary>
 internal sealed class ServerCommands(
     RaftHost raft, InfoBuilder info, ServerInfo server, TimeProvider clock, ConfigCommand config, ExpirySweeper sweeper,
     ScriptCommand script, FunctionCommand function, Microsoft.Extensions.Options.IOptions<Configuration.NodeOptions> options,
     RaftKV.Node.Security.AclCommand acl, MembershipCommands membership, SentinelCommand sentinel, IMemberAddresses addresses,
-    CommandStats stats, ShutdownCommand shutdown, RaftKV.Node.PubSub.TrackingTable tracking)
+    CommandStats stats, ShutdownCommand shutdown, RaftKV.Node.PubSub.TrackingTable tracking, SlowLog slowLog)
 {
     public ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] args, ClientSession session, CancellationToken token)
     {
@@ -51,6 +52,7 @@ internal sealed class ServerCommands(
         {
             CommandId.Role => Role(),
             CommandId.Latency => LatencyCommand.Execute(args, stats),
+            CommandId.Slowlog => slowLog.Execute(args, raft.IsStarted ? raft.StateMachine.Slowlog.MaxLen : 128),
             CommandId.Command => CommandCommand.Execute(args),
             CommandId.Time => Time(),
             CommandId.Cluster => Reply.Error("ERR This instance has cluster support disabled"),

@@ -103,6 +103,9 @@ public enum CommandId : ushort
     /// <summary>PUBSUB CHANNELS / NUMSUB / NUMPAT / SHARDCHANNELS / SHARDNUMSUB: this node's own subscribers.</summary>
     Pubsub = 134,
 
+    /// <summary>SLOWLOG GET / LEN / RESET: this node's own clients' slow commands.</summary>
+    Slowlog = 135,
+
     // Transactions (140-144).
     Multi = 140,
     Exec = 141,

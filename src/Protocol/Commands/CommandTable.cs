@@ -63,6 +63,7 @@ public static class CommandTable
         new("fcall", CommandId.Fcall, -3, Write),
         new("fcall_ro", CommandId.FcallRo, -3, Read),
         new("latency", CommandId.Latency, -2, Admin),
+        new("slowlog", CommandId.Slowlog, -2, Admin),
         new("acl", CommandId.Acl, -2, Admin),
 
         // Scripts: keys are numkeys-based (Redis 7.0 reports 0 0 0 and movablekeys; COMMAND GETKEYS reads numkeys).

@@ -7,9 +7,10 @@ namespace RaftKV.StateMachine.Configuration;
 /// Redis 7.0's runtime parameters (config.c's table: names, aliases, defaults, types, bounds), with RaftKV's
 /// scope for each. Effect in RaftKV: the encoding thresholds (hash-max-listpack-*, zset-max-listpack-*,
 /// set-max-intset-entries) decide the representation the data types choose, as OBJECT ENCODING shows;
-/// notify-keyspace-events turns keyspace notifications on (Keyspace.KeyspaceNotifier). The other replicated
+/// notify-keyspace-events turns keyspace notifications on (Keyspace.KeyspaceNotifier); slowlog-log-slower-than and
+/// slowlog-max-len drive each node's SLOWLOG. The other replicated
 /// parameters are kept and reported, and take effect as their features arrive; those with no meaning in a Raft store
-/// (save, appendonly, appendfsync, rdbcompression, activerehashing, activedefrag, hz, slowlog-*,
+/// (save, appendonly, appendfsync, rdbcompression, activerehashing, activedefrag, hz,
 /// latency-monitor-threshold, ...) are accepted,
 /// replicated and reported, and change nothing. Defaults are redis-server 7.0.15's built-in ones (no config file),
 /// except where RaftKV's nature gives another answer: appendonly yes and appendfsync always (every write is

@@ -28,6 +28,12 @@ public sealed class RuntimeConfig
     /// <summary>acllog-max-len: the most entries each node's ACL LOG keeps, read outside the apply lock.</summary>
     public long AclLogMaxLen { get; private set; } = 128;
 
+    /// <summary>slowlog-log-slower-than in microseconds (negative: SLOWLOG records nothing), read by every node outside the apply lock.</summary>
+    public long SlowlogLogSlowerThan { get; private set; } = 10_000;
+
+    /// <summary>slowlog-max-len: the most entries each node's SLOWLOG keeps, read outside the apply lock.</summary>
+    public long SlowlogMaxLen { get; private set; } = 128;
+
     /// <summary>Whether every parameter holds its default (then snapshots need no configuration section).</summary>
     public bool IsDefault => _values.Count == 0;
 
@@ -146,6 +152,8 @@ public sealed class RuntimeConfig
         MaxMemoryBytes = ComputeMaxMemory();
         TrackingTableMaxKeys = Number("tracking-table-max-keys");
         AclLogMaxLen = Number("acllog-max-len");
+        SlowlogLogSlowerThan = Number("slowlog-log-slower-than");
+        SlowlogMaxLen = Number("slowlog-max-len");
     }
 
     private void Store(ConfigParameter parameter, string value)

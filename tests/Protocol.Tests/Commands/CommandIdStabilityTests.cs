@@ -44,6 +44,7 @@ public class CommandIdStabilityTests
         { "Punsubscribe", 119 },
         { "Publish", 120 },
         { "Pubsub", 134 },
+        { "Slowlog", 135 },
         { "Dbsize", 121 },
         { "Flushdb", 122 },
         { "Flushall", 123 },
