@@ -233,6 +233,9 @@ public sealed partial class KeyValueStore
     /// </summary>
     public static List<byte[]>? TakeExpiredKeysRead() => KeyTable.TakeExpiredSeen();
 
+    /// <summary>The keys the last read on this thread found expired, left for <see cref="TakeExpiredKeysRead"/> (null: none).</summary>
+    public static List<byte[]>? ExpiredKeysRead => KeyTable.ExpiredSeen;
+
     /// <summary>
     /// As <see cref="Read(CommandId, byte[][], long)"/> for a session signed in as <paramref name="userName"/>: a script
     /// (EVAL_RO, EVALSHA_RO, FCALL_RO) checks each redis.call against that user; null runs unchecked.

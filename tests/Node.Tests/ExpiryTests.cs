@@ -87,6 +87,35 @@ public sealed class ExpiryTests
         Assert.Contains("expired_keys:500", stats, StringComparison.Ordinal);
     }
 
+    // Redis's lazy expiry (unit/expire "Redis should lazy expire keys", unit/pause's passive expiry): with the sweeps off,
+    // expired keys stay counted by DBSIZE until a read finds them, which deletes them before it is answered; a read
+    // during CLIENT PAUSE deletes nothing.
+    [Fact]
+    public async Task ARead_DeletesTheExpiredKeysItFinds_BeforeItIsAnswered_ButNotDuringAPause()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+        Assert.Equal("OK", (await client.SendAsync("DEBUG", "SET-ACTIVE-EXPIRE", "0")).Text());
+        foreach (var key in new[] { "a{t}", "b{t}", "c{t}" })
+            Assert.Equal("OK", (await client.SendAsync("PSETEX", key, "100", "v")).Text());
+        await Task.Delay(300);
+        Assert.Equal("3", (await client.SendAsync("DBSIZE")).Text());
+        var expiredBefore = ExpiredKeys((await client.SendAsync("INFO", "stats")).Text()!);
+
+        Assert.Equal("OK", (await client.SendAsync("CLIENT", "PAUSE", "60000", "WRITE")).Text());
+        Assert.Null((await client.SendAsync("GET", "a{t}")).Text());
+        Assert.Equal("3", (await client.SendAsync("DBSIZE")).Text());
+        Assert.Equal("OK", (await client.SendAsync("CLIENT", "UNPAUSE")).Text());
+
+        Assert.IsType<RaftKV.Protocol.Replies.ArrayReply>(await client.SendAsync("MGET", "a{t}", "b{t}", "c{t}"));
+        Assert.Equal("0", (await client.SendAsync("DBSIZE")).Text());
+        Assert.Equal(expiredBefore + 3, ExpiredKeys((await client.SendAsync("INFO", "stats")).Text()!));
+    }
+
+    private static long ExpiredKeys(string stats) =>
+        long.Parse(stats.Split("expired_keys:")[1].Split('\r')[0], System.Globalization.CultureInfo.InvariantCulture);
+
     [Fact]
     public async Task TtlSurvivesSnapshotAndWholeClusterRestart()
     {

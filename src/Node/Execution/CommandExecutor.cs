@@ -24,7 +24,8 @@ internal sealed partial class CommandExecutor(
     LeaderClock clock,
     LockLeases leases,
     ILogger<CommandExecutor> logger,
-    Security.NodeTls tls)
+    Security.NodeTls tls,
+    ExpirySweeper expiry)
 {
     public const string NoLeader = "CLUSTERDOWN No Raft leader";
     public const string UnknownOutcome = "CLUSTERDOWN The write was sent but its outcome is unknown (leadership changed or timed out)";
@@ -219,7 +220,18 @@ internal sealed partial class CommandExecutor(
     {
         if (!await BarrierAsync(token).ConfigureAwait(false))
             return Reply.Error(ReadFailed);
-        return await ReadWhenIdleAsync(Probed(store => store.Read(id, args, Now(), userName), probe), token).ConfigureAwait(false);
+        List<byte[]>? expired = null;
+        var reply = await ReadWhenIdleAsync(Probed(store =>
+        {
+            var read = store.Read(id, args, Now(), userName);
+            expired = KeyValueStore.ExpiredKeysRead;
+            return read;
+        }, probe), token).ConfigureAwait(false);
+
+        // Keys the read found expired are deleted before it is answered, as Redis's lazy expiry deletes them.
+        if (expired is not null)
+            await expiry.ExpireReadAsync(expired, token).ConfigureAwait(false);
+        return reply;
     }
 
     /// <summary>A read that tells <paramref name="probe"/> whether the script it ran (EVAL_RO...) called a read-only command, and what ACL refused it.</summary>

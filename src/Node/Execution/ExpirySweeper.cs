@@ -78,6 +78,25 @@ internal sealed partial class ExpirySweeper(
         }
     }
 
+    /// <summary>
+    /// Redis's lazy expiry: a client's read on the leader found <paramref name="keys"/> stored but expired; they are
+    /// deleted (an ExpireSweep entry, deleting those still expired at its time) before the read is answered, so what the
+    /// client does next (DBSIZE, INFO expired_keys, a keyspace notification it waits for) sees them gone. Nothing while
+    /// this node is paused (CLIENT PAUSE), as Redis; at most the command timeout, and an entry that fails changes nothing
+    /// the read answered (the active sweep deletes them later).
+    /// </summary>
+    public async ValueTask ExpireReadAsync(List<byte[]> keys, CancellationToken token)
+    {
+        if (keys.Count == 0 || !raft.IsStarted || !raft.IsLeader || disk.IsLow || clients.Pause.IsActive)
+            return;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        timeout.CancelAfter(_options.CommandTimeoutMs);
+        var distinct = keys.DistinctBy(static k => Convert.ToHexString(k)).ToArray();
+        var reply = await batcher.WriteAsync(new LogCommand(CommandId.ExpireSweep, clock.Now(), 0, distinct), timeout.Token).ConfigureAwait(false);
+        if (reply is IntegerReply deleted)
+            Interlocked.Add(ref _swept, deleted.Value);
+    }
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Expiry sweep failed")]
     private partial void LogCycleFailed(Exception exception);
 }

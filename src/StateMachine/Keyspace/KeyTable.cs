@@ -136,6 +136,9 @@ internal sealed class KeyTable
     /// <summary>Stops collecting; the keys collected stay for <see cref="TakeExpiredSeen"/>.</summary>
     internal static void EndCollectingExpired() => t_collectingExpired = false;
 
+    /// <summary>The keys collected by the last collecting read on this thread (null: none), left in place.</summary>
+    internal static List<byte[]>? ExpiredSeen => t_expiredSeen;
+
     /// <summary>The keys collected by the last collecting read on this thread (null: none), once.</summary>
     internal static List<byte[]>? TakeExpiredSeen()
     {
