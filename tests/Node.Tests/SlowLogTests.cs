@@ -82,6 +82,56 @@ public sealed class SlowLogTests
         Assert.Equal(["debug", "sleep", "0.2"], Arguments(inside).Select(static a => a.ToLowerInvariant()));
     }
 
+    // Redis times a command's execution, not its I/O: a write's commit is its I/O here. A SET that waits behind a long
+    // script's apply took long to answer but not to run; before, every write waiting for a busy commit was recorded, and
+    // every command of a transaction with the whole transaction's time.
+    [Fact]
+    public async Task AWrite_IsTimedByItsApply_NotByItsWaitForTheCommit_NorATransactionsCommandsByTheWholeEntry()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(node.RespPort);
+        await using var scripter = await RespTestClient.ConnectAsync(node.RespPort);
+        Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "slowlog-log-slower-than", "100000")).Text());
+        Assert.Equal("OK", (await client.SendAsync("SLOWLOG", "RESET")).Text());
+
+        var script = scripter.SendAsync("EVAL", "local i = 0 while i < 20000000 do i = i + 1 end return i", "0");
+        await Task.Delay(50);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal("OK", (await client.SendAsync("SET", "behind", "1")).Text());
+        var waited = clock.ElapsedMilliseconds;
+        Assert.Equal("20000000", (await script).Text());
+        Assert.True(waited > 150, $"the SET waited only {waited} ms: the script is too short to test this");
+        Assert.DoesNotContain(Entries(await client.SendAsync("SLOWLOG", "GET", "-1")), e => Arguments(e).Contains("behind"));
+
+        Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "slowlog-log-slower-than", "3000")).Text());
+        Assert.Equal("OK", (await client.SendAsync("SLOWLOG", "RESET")).Text());
+        Assert.Equal("OK", (await client.SendAsync("MULTI")).Text());
+        for (var i = 0; i < 2000; i++)
+            Assert.Equal("QUEUED", (await client.SendAsync("SET", $"t{i}", "x")).Text());
+        Assert.Equal(2000, Assert.IsType<ArrayReply>(await client.SendAsync("EXEC")).Items.Count);
+        Assert.DoesNotContain(Entries(await client.SendAsync("SLOWLOG", "GET", "-1")), e => Arguments(e)[0] == "SET");
+    }
+
+    // HELLO's options are read as Redis reads them: SETNAME AUTH names a client "AUTH", and every AUTH's pair is hidden.
+    [Fact]
+    public async Task HelloSecrets_AreRedactedAtEveryAuth_AndSlowlogGetChecksItsArguments()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(node.RespPort);
+        Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "slowlog-log-slower-than", "0")).Text());
+        Assert.Equal("OK", (await client.SendAsync("SLOWLOG", "RESET")).Text());
+        await client.SendAsync("HELLO", "2", "SETNAME", "AUTH", "AUTH", "default", "pass1");
+        await client.SendAsync("HELLO", "2", "AUTH", "default", "x", "AUTH", "default", "pass2");
+        var entries = Entries(await client.SendAsync("SLOWLOG", "GET", "2"));
+        Assert.Equal(["HELLO", "2", "AUTH", "(redacted)", "(redacted)", "AUTH", "(redacted)", "(redacted)"], Arguments(entries[0]));
+        Assert.Equal(["HELLO", "2", "SETNAME", "AUTH", "AUTH", "(redacted)", "(redacted)"], Arguments(entries[1]));
+
+        Assert.Equal("-ERR count should be greater than or equal to -1", (await client.SendAsync("SLOWLOG", "GET", "abc")).Text());
+        Assert.Equal("-ERR unknown subcommand or wrong number of arguments for 'GET'. Try SLOWLOG HELP.", (await client.SendAsync("SLOWLOG", "GET", "1", "2")).Text());
+    }
+
     [Fact]
     public async Task ACommandSentToAFollower_IsRecordedOnThatFollower_NotOnTheLeader()
     {

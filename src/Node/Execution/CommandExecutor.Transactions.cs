@@ -85,7 +85,9 @@ internal sealed partial class CommandExecutor
     /// every replica applies all or nothing; on a follower, MULTI, the commands and EXEC in one write on the caller's
     /// forwarding connection, so the leader queues and runs them as one transaction.
     /// </summary>
-    public async ValueTask<Reply> ExecAsync(Transaction transaction, IReadOnlyList<byte[][]> requests, IExecutionCaller caller, CancellationToken token)
+    /// <param name="timing">Told how long the Transaction entry's apply took on this leader (SLOWLOG).</param>
+    public async ValueTask<Reply> ExecAsync(Transaction transaction, IReadOnlyList<byte[][]> requests, IExecutionCaller caller, CancellationToken token,
+        ExecutionTiming? timing = null)
     {
         var route = transaction.WatchRoute;
         if (requests.Count == 0 && route is null)
@@ -117,7 +119,7 @@ internal sealed partial class CommandExecutor
 
             var entry = TransactionEntry.Encode(now, 0, transaction.Watches, commands);
             // A tracking client's reads are remembered as they run, at apply (ExecTrackingPlan); its scripts' ACL refusals are logged.
-            return await batcher.WriteAsync(entry, timeout.Token, probe: transaction.Probe).ConfigureAwait(false);
+            return await batcher.WriteAsync(entry, timeout.Token, probe: transaction.Probe, timing: timing).ConfigureAwait(false);
         }
 
         if (caller.IsForwarded)

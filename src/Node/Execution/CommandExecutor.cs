@@ -51,8 +51,9 @@ internal sealed partial class CommandExecutor(
     /// A tracking client's script: told, when this leader runs it, whether it called a read-only command. A relayed one
     /// is not told.
     /// </param>
+    /// <param name="timing">A write run by this leader: told how long its apply took (SLOWLOG).</param>
     public ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] arguments, IExecutionCaller caller, CancellationToken token,
-        bool afterPipelinedWrites = false, ForwardRun? run = null, ClientProbe? probe = null)
+        bool afterPipelinedWrites = false, ForwardRun? run = null, ClientProbe? probe = null, ExecutionTiming? timing = null)
     {
         var args = arguments.AsSpan(1).ToArray();
         if (KeyValueStore.Validate(spec.Id, args) is { } invalid)
@@ -74,20 +75,20 @@ internal sealed partial class CommandExecutor(
                 // A function's flags read while an apply holds the state: the general path awaits them (the session runs
                 // FCALL alone while memory is over maxmemory, so no later write overtakes it; IsOverMaxMemory).
                 if (denies is null)
-                    return ExecuteAsync(spec, arguments, args, caller, token, afterPipelinedWrites, run, probe);
+                    return ExecuteAsync(spec, arguments, args, caller, token, afterPipelinedWrites, run, probe, timing);
                 return new(Reply.Error(OutOfMemory));
             }
 
             return spec.IsWrite
-                ? WriteAsync(spec.Id, args, token, caller.UserName, commandTimeout: true, probe)
+                ? WriteAsync(spec.Id, args, token, caller.UserName, commandTimeout: true, probe, timing)
                 : ReadInLogAsync(spec.Id, args, token, caller.UserName, commandTimeout: true, probe);
         }
 
-        return ExecuteAsync(spec, arguments, args, caller, token, afterPipelinedWrites, run, probe);
+        return ExecuteAsync(spec, arguments, args, caller, token, afterPipelinedWrites, run, probe, timing);
     }
 
     private async ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] arguments, byte[][] args, IExecutionCaller caller, CancellationToken token,
-        bool afterPipelinedWrites, ForwardRun? run, ClientProbe? probe)
+        bool afterPipelinedWrites, ForwardRun? run, ClientProbe? probe, ExecutionTiming? timing)
     {
         if (raft.IsLeader && BlockingCommand.IsBlocking(spec.Id))
             return await BlockAsync(spec, arguments, args, caller, token).ConfigureAwait(false);
@@ -104,7 +105,7 @@ internal sealed partial class CommandExecutor(
             if (OverMaxMemory() && await DeniesOomAsync(spec, args, token).ConfigureAwait(false))
                 return Reply.Error(OutOfMemory);
             if (spec.IsWrite)
-                return await WriteAsync(spec.Id, args, timeout.Token, caller.UserName, probe: probe).ConfigureAwait(false);
+                return await WriteAsync(spec.Id, args, timeout.Token, caller.UserName, probe: probe, timing: timing).ConfigureAwait(false);
             return afterPipelinedWrites
                 ? await ReadInLogAsync(spec.Id, args, timeout.Token, caller.UserName, probe: probe).ConfigureAwait(false)
                 : await ReadAsync(spec.Id, args, timeout.Token, caller.UserName, probe).ConfigureAwait(false);
@@ -194,7 +195,7 @@ internal sealed partial class CommandExecutor(
     /// <param name="commandTimeout">The group commit times the command out after CommandTimeoutMs (see <see cref="WriteBatcher.WriteAsync"/>).</param>
     /// <param name="probe">A tracking client's script: told at apply whether it called a read-only command.</param>
     private ValueTask<Reply> WriteAsync(CommandId id, byte[][] args, CancellationToken token, string? userName = null, bool commandTimeout = false,
-        ClientProbe? probe = null)
+        ClientProbe? probe = null, ExecutionTiming? timing = null)
     {
         if (disk.IsLow)
             return new(Reply.Error(disk.Message));
@@ -205,7 +206,7 @@ internal sealed partial class CommandExecutor(
             command = ScriptUserEntry.Wrap(command, userName, ScriptUserEntry.Carries(id) && OverMaxMemory());
 
         // Completes after the entry holding the command is committed by a majority and applied here.
-        return batcher.WriteAsync(command, token, commandTimeout, probe);
+        return batcher.WriteAsync(command, token, commandTimeout, probe, timing);
     }
 
     private async ValueTask<Reply> WriteWithTimeoutAsync(CommandId id, byte[][] args, CancellationToken token)

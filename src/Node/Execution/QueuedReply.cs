@@ -41,6 +41,9 @@ internal sealed class QueuedReply : IValueTaskSource<Reply>
     /// <summary>A tracking client's script or EXEC: told at apply what its reads did (<see cref="ClientProbe"/>).</summary>
     public ClientProbe? Probe { get; init; }
 
+    /// <summary>Told how long the command's apply took (SLOWLOG), before the reply is answered; null: nobody asks.</summary>
+    public ExecutionTiming? Timing { get; init; }
+
     /// <summary>The error a timeout or cancellation answers: the outcome is unknown.</summary>
     public string Unknown { get; }
 

@@ -57,8 +57,10 @@ internal sealed partial class WriteBatcher : IDisposable
     /// started by then), as a CancelAfter on <paramref name="token"/> would, without a timer and a linked token per command.
     /// </param>
     /// <param name="probe">A tracking client's script or EXEC: told at apply what its reads did (<see cref="ClientProbe"/>).</param>
-    public ValueTask<Reply> WriteAsync(LogCommand command, CancellationToken token, bool commandTimeout = false, ClientProbe? probe = null) =>
-        Enqueue(new QueuedReply(command, null, CommandExecutor.UnknownOutcome) { Probe = probe }, token, commandTimeout);
+    /// <param name="timing">Told how long the command's apply took, before the reply (SLOWLOG).</param>
+    public ValueTask<Reply> WriteAsync(LogCommand command, CancellationToken token, bool commandTimeout = false, ClientProbe? probe = null,
+        ExecutionTiming? timing = null) =>
+        Enqueue(new QueuedReply(command, null, CommandExecutor.UnknownOutcome) { Probe = probe, Timing = timing }, token, commandTimeout);
 
     /// <summary>
     /// Queues a read behind every write queued so far (a pipelining connection's writes among them): the leader runs
@@ -191,7 +193,7 @@ internal sealed partial class WriteBatcher : IDisposable
         {
             if (batch is [{ Command: { } single } only])
             {
-                var pending = new PendingWrite { Probe = only.Probe };
+                var pending = new PendingWrite { Probe = only.Probe, Timing = only.Timing };
                 await _raft.Cluster.ReplicateAsync(LogEntryCodec.Encode(single), pending, timeout.Token).ConfigureAwait(false);
                 _raft.ConfirmRound(round);
                 _metrics.EntryReplicated(1, started);
@@ -211,6 +213,7 @@ internal sealed partial class WriteBatcher : IDisposable
             var commands = new List<LogCommand>(batch.Count);
             List<PlacedRead>? reads = null;
             ClientProbe?[]? probes = null; // by write position, when a tracking client's script or EXEC is among them
+            ExecutionTiming?[]? timings = null; // by write position, when SLOWLOG asks
             var timestamp = 0L;
             foreach (var item in batch)
             {
@@ -218,6 +221,8 @@ internal sealed partial class WriteBatcher : IDisposable
                 {
                     if (item.Probe is { } probe)
                         (probes ??= new ClientProbe?[batch.Count])[commands.Count] = probe;
+                    if (item.Timing is { } timing)
+                        (timings ??= new ExecutionTiming?[batch.Count])[commands.Count] = timing;
                     commands.Add(command);
                     timestamp = command.TimestampMs;
                 }
@@ -227,7 +232,7 @@ internal sealed partial class WriteBatcher : IDisposable
                 }
             }
 
-            var context = new BatchedWrite(commands.Count, reads?.ToArray(), probes);
+            var context = new BatchedWrite(commands.Count, reads?.ToArray(), probes, timings);
             var entry = LogEntryCodec.EncodeNested(CommandId.Batch, timestamp, 0, commands);
             await _raft.Cluster.ReplicateAsync(entry, context, timeout.Token).ConfigureAwait(false);
             _raft.ConfirmRound(round);

@@ -20,15 +20,19 @@ internal sealed class BatchedWrite
     private readonly PlacedRead[] _reads;
     private readonly Reply?[] _readReplies;
 
+    // By write position, what to tell how long its apply took (SLOWLOG); null when nobody asks.
+    private readonly Execution.ExecutionTiming?[]? _timings;
+
     // By write position, the probe of a tracking client's script or EXEC; null when the batch has none.
     private readonly Execution.ClientProbe?[]? _probes;
     private TaskCompletionSource<Reply>?[]? _late;
     private TaskCompletionSource<Reply>?[]? _lateReads;
     private int _nextRead;
 
-    public BatchedWrite(int count, PlacedRead[]? reads = null, Execution.ClientProbe?[]? probes = null)
+    public BatchedWrite(int count, PlacedRead[]? reads = null, Execution.ClientProbe?[]? probes = null, Execution.ExecutionTiming?[]? timings = null)
     {
         _replies = new Reply?[count];
+        _timings = timings;
         _reads = reads ?? [];
         _readReplies = new Reply?[_reads.Length];
         _probes = probes;
@@ -62,6 +66,9 @@ internal sealed class BatchedWrite
     public Task<Reply> ReadCompletion(int index) => Later(_readReplies, ref _lateReads, index);
 
     public void Complete(int index, Reply reply) => Set(_replies, index, reply);
+
+    /// <summary>The command at <paramref name="index"/> took <paramref name="ticks"/> (Stopwatch) to apply; before <see cref="Complete"/>.</summary>
+    public void Executed(int index, long ticks) => _timings?[index]?.Set(ticks);
 
     private Task? _hold;
 

@@ -78,7 +78,7 @@ internal sealed partial class KvStateMachine
 
         if (_suspension is not null)
         {
-            _deferred.Enqueue(new DeferredCommand(index, position, command, complete.ToAction(), Probe: complete.Probe));
+            _deferred.Enqueue(new DeferredCommand(index, position, command, complete.ToAction(), Probe: complete.Probe, Target: complete));
             return;
         }
 
@@ -138,6 +138,7 @@ internal sealed partial class KvStateMachine
         if (!_store.IsScriptSuspended)
         {
             complete.ReportScriptRead(KeyValueStore.ScriptCalledReadOnThisThread);
+            complete.Executed(Stopwatch.GetTimestamp() - started);
             complete.Invoke(reply);
             return;
         }
@@ -154,7 +155,7 @@ internal sealed partial class KvStateMachine
             if (next.Read is { } read)
                 RunRead(read, next.Complete!);
             else
-                Run(next.Index, next.Position, next.Command!, new ReplyTarget(next.Complete, next.Probe));
+                Run(next.Index, next.Position, next.Command!, next.Target ?? new ReplyTarget(next.Complete, next.Probe));
         }
     }
 
@@ -237,6 +238,7 @@ internal sealed partial class KvStateMachine
     ];
 
     // A deferred command, or (Read set, Command null) a deferred placed read.
+    // Target: a deferred write's own reply target (its apply is timed for SLOWLOG as any other's).
     private sealed record DeferredCommand(long Index, int Position, LogCommand? Command, Action<Reply>? Complete, Func<KeyValueStore, Reply>? Read = null,
-        Execution.ClientProbe? Probe = null);
+        Execution.ClientProbe? Probe = null, ReplyTarget? Target = null);
 }

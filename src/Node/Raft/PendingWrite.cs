@@ -20,6 +20,11 @@ internal sealed class PendingWrite
 
     public void Complete(Reply reply) => _reply.TrySetResult(reply);
 
+    /// <summary>Told how long the entry's apply took (SLOWLOG), before <see cref="Complete"/>; null when nobody asks.</summary>
+    public Execution.ExecutionTiming? Timing { get; init; }
+
+    public void Executed(long ticks) => Timing?.Set(ticks);
+
     /// <summary>A tracking client's script or EXEC: told at apply what its reads did (<see cref="Execution.ClientProbe"/>).</summary>
     public Execution.ClientProbe? Probe { get; init; }
 

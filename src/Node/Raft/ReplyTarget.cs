@@ -30,6 +30,15 @@ internal readonly struct ReplyTarget
         _position = position;
     }
 
+    /// <summary>The command's apply took <paramref name="ticks"/> (Stopwatch): for SLOWLOG, told before <see cref="Invoke"/>.</summary>
+    public void Executed(long ticks)
+    {
+        if (_batch is not null)
+            _batch.Executed(_position, ticks);
+        else
+            _pending?.Executed(ticks);
+    }
+
     public void Invoke(Reply reply)
     {
         if (_batch is not null)

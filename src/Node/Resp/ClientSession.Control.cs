@@ -16,7 +16,7 @@ internal sealed partial class ClientSession
     private int _skipReplies;
 
     /// <summary>
-    /// Runs one request as <see cref="ExecuteUnfilteredAsync"/> does, after any CLIENT PAUSE that applies to it, and
+    /// Runs one request as <see cref="ExecuteUnfilteredAsync"/> does (which waits for any CLIENT PAUSE that holds it), and
     /// drops its reply while CLIENT REPLY says so. Whether a reply is dropped is decided when the command starts (in
     /// request order), so pipelined commands running concurrently drop exactly the replies Redis would.
     /// </summary>
@@ -31,22 +31,16 @@ internal sealed partial class ClientSession
         var suppress = !exempt && (_replyOff || _skipReplies > 0);
         if (!exempt && _skipReplies > 0)
             _skipReplies--;
-        // As Redis: a wrong argument count is answered at once, pause or not (its check comes first there).
-        var paused = !isClient && spec is not null && _services.Clients.Pause.IsActive && spec.AcceptsArgumentCount(request.Count)
-            ? PausedAsync(spec, request.Arguments)
-            : default;
-
-        // Nothing to wait for and nothing to do afterwards (the usual case): no state machine of its own around the command's.
-        // A tracking client's script has something to do afterwards: maybe forget the keys it remembered (ScriptEnded).
-        if (paused.IsCompletedSuccessfully && ownWrites is null && probe is null && !suppress)
+        // Nothing to do afterwards (the usual case): no state machine of its own around the command's. A tracking client's
+        // script has something to do afterwards: maybe forget the keys it remembered (ScriptEnded).
+        if (ownWrites is null && probe is null && !suppress)
             return ExecuteUnfilteredAsync(request, afterPipelinedWrites, run);
-        return ExecuteAfterPauseAsync(paused, request, afterPipelinedWrites, run, ownWrites, suppress, probe);
+        return ExecuteAndFinishAsync(request, afterPipelinedWrites, run, ownWrites, suppress, probe);
     }
 
-    private async ValueTask<Reply?> ExecuteAfterPauseAsync(ValueTask paused, RespRequest request, bool afterPipelinedWrites, ForwardRun? run,
+    private async ValueTask<Reply?> ExecuteAndFinishAsync(RespRequest request, bool afterPipelinedWrites, ForwardRun? run,
         List<byte[]>? ownWrites, bool suppress, ClientProbe? probe)
     {
-        await paused.ConfigureAwait(false);
         Reply? reply;
         try
         {
@@ -70,8 +64,9 @@ internal sealed partial class ClientSession
     /// <summary>Whether a command of this client waits for CLIENT PAUSE to end.</summary>
     public bool IsPaused => Volatile.Read(ref _pausedCommands) > 0;
 
-    // Waits while the pause holds the command: under PAUSE ALL every command (but CLIENT, never passed here), under PAUSE
-    // WRITE those Redis flags write or may-replicate (MayWriteAsync).
+    // Waits while the pause holds the command: under PAUSE ALL every command but CLIENT, under PAUSE WRITE those Redis
+    // flags write or may-replicate (MayWriteAsync). Called after the checks Redis makes before its pause check (argument
+    // count, authentication, ACL, subscribe context, BUSY, OOM), so their refusals are answered at once.
     private async ValueTask PausedAsync(CommandSpec spec, byte[][] args)
     {
         var pause = _services.Clients.Pause;

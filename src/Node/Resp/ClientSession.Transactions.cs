@@ -61,9 +61,10 @@ internal sealed partial class ClientSession
         var keyspace = queued.Where(static q => q.RuntimeError is null && Transaction.IsKeyspace(q.Spec)).Select(static q => q.Request).ToList();
         _transaction.TrackingPlan?.Align(keyspace);
         Reply result;
+        var timing = SlowLogOn ? new ExecutionTiming() : null;
         try
         {
-            result = await _services.Executor.ExecAsync(_transaction, keyspace, this, _closed.Token).ConfigureAwait(false);
+            result = await _services.Executor.ExecAsync(_transaction, keyspace, this, _closed.Token, timing).ConfigureAwait(false);
         }
         finally
         {
@@ -77,8 +78,9 @@ internal sealed partial class ClientSession
 
         var items = new List<Reply>(queued.Count);
         var next = 0;
-        // SLOWLOG: the keyspace commands with the time of their entry, the others with their own.
-        var entryTicks = System.Diagnostics.Stopwatch.GetTimestamp() - started;
+        // SLOWLOG: the keyspace commands with an even share of their entry's apply (of the time until its reply when not
+        // applied here, a transaction relayed by a follower), the others with their own time.
+        var entryTicks = (timing is { Ticks: >= 0 and var entryApply } ? entryApply : System.Diagnostics.Stopwatch.GetTimestamp() - started) / Math.Max(1, keyspace.Count);
         _runningExec = true;
         try
         {

@@ -378,6 +378,9 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             return reply;
         }
 
+        if (spec.Id != CommandId.Client && _services.Clients.Pause.IsActive)
+            await PausedAsync(spec, request.Arguments).ConfigureAwait(false);
+
         if (_transaction.IsActive && !Transaction.RunsInsideMulti(spec.Id))
         {
             if (await _services.Executor.RefusesForMemoryAsync(spec, request.Arguments, _closed.Token).ConfigureAwait(false))
@@ -393,6 +396,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
 
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var blockedBefore = BlockedTicks;
+        var timing = spec.IsWrite && SlowLogOn ? new ExecutionTiming() : null;
         try
         {
             if (IsTransactionCommand(spec.Id))
@@ -408,7 +412,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             else if (BlockingCommand.IsBlocking(spec.Id))
                 reply = await ExecuteBlockingAsync(spec, request.Arguments).ConfigureAwait(false);
             else
-                reply = await _services.Executor.ExecuteAsync(spec, request.Arguments, this, _closed.Token, afterPipelinedWrites, run, probe).ConfigureAwait(false);
+                reply = await _services.Executor.ExecuteAsync(spec, request.Arguments, this, _closed.Token, afterPipelinedWrites, run, probe, timing).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_closed.IsCancellationRequested || _connection.ConnectionClosed.IsCancellationRequested)
         {
@@ -421,11 +425,20 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         }
 
         _services.Stats.Called(fullName, started, reply as ErrorReply, spec.Name, IsForwarded ? "forwarded" : "resp");
-        RecordIfSlow(spec, request.Arguments, System.Diagnostics.Stopwatch.GetTimestamp() - started - (BlockedTicks - blockedBefore));
+        RecordIfSlow(spec, request.Arguments, timing is { Ticks: >= 0 and var applied }
+            ? applied
+            : System.Diagnostics.Stopwatch.GetTimestamp() - started - (BlockedTicks - blockedBefore));
         return reply;
     }
 
-    /// <summary>SLOWLOG: records a command of this client that took <paramref name="ticks"/> (Stopwatch ticks) if that is slow.</summary>
+    /// <summary>Whether SLOWLOG records anything now (slowlog-log-slower-than not negative).</summary>
+    private bool SlowLogOn => _services.Raft.IsStarted && _services.Raft.StateMachine.Slowlog.SlowerThanMicros >= 0;
+
+    /// <summary>
+    /// SLOWLOG: records a command of this client that took <paramref name="ticks"/> (Stopwatch ticks) if that is slow:
+    /// for a write this leader applied, its apply (Redis times execution, not I/O, and the commit is a write's I/O);
+    /// otherwise the time from its start to its reply, less the time it was blocked.
+    /// </summary>
     private void RecordIfSlow(CommandSpec spec, byte[][] arguments, long ticks)
     {
         // A relayed command is recorded on the follower its client is connected to.

@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Text;
 using RaftKV.Protocol.Commands;
 using RaftKV.Protocol.Replies;
+using RaftKV.Protocol.Resp;
 
 namespace RaftKV.Node.Server;
 
@@ -59,12 +59,12 @@ internal sealed class SlowLog
                     _entries.Clear();
                     return Reply.Ok;
                 case "GET":
+                    // Redis's getRangeLongFromObjectOrReply: any count that is not an integer of at least -1 gets the same words.
                     var count = 10L;
-                    if (args.Length == 3
-                        && (!long.TryParse(Encoding.ASCII.GetString(args[2]), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out count) || count < -1))
-                    {
-                        return Reply.Error(count < -1 ? "ERR count should be greater than or equal to -1" : "ERR value is not an integer or out of range");
-                    }
+                    if (args.Length > 3)
+                        return Reply.Error(ErrorMessages.UnknownSubcommandOrWrongArity(Encoding.UTF8.GetString(args[1]), "SLOWLOG"));
+                    if (args.Length == 3 && (!RedisNumber.TryParseLong(args[2], out count) || count < -1))
+                        return Reply.Error("ERR count should be greater than or equal to -1");
 
                     return new ArrayReply(_entries.Take(count == -1 ? _entries.Count : (int)Math.Min(count, _entries.Count)).ToList());
                 default:
@@ -126,8 +126,8 @@ internal sealed class SlowLog
             case CommandId.Auth:
                 return static i => i >= 1;
             case CommandId.Hello:
-                var auth = Array.FindIndex(args, 1, static a => Ascii.EqualsIgnoreCase(a, "AUTH"u8));
-                return i => auth > 0 && (i == auth + 1 || i == auth + 2);
+                var hidden = HelloSecrets(args);
+                return i => hidden.Contains(i);
             case CommandId.Acl when args.Length > 2 && Ascii.EqualsIgnoreCase(args[1], "SETUSER"u8):
                 return static i => i >= 2;
             case CommandId.Config when args.Length > 3 && Ascii.EqualsIgnoreCase(args[1], "SET"u8):
@@ -135,6 +135,35 @@ internal sealed class SlowLog
             default:
                 return static _ => false;
         }
+    }
+
+    // HELLO's options as Redis reads them (AUTH user pass, SETNAME name): each AUTH's two arguments; from an option it
+    // does not know (Redis answers an error there), every argument after it, so a secret is never kept.
+    private static HashSet<int> HelloSecrets(byte[][] args)
+    {
+        var hidden = new HashSet<int>();
+        for (var j = 2; j < args.Length; j++)
+        {
+            var more = args.Length - 1 - j;
+            if (Ascii.EqualsIgnoreCase(args[j], "AUTH"u8) && more >= 2)
+            {
+                hidden.Add(j + 1);
+                hidden.Add(j + 2);
+                j += 2;
+            }
+            else if (Ascii.EqualsIgnoreCase(args[j], "SETNAME"u8) && more >= 1)
+            {
+                j++;
+            }
+            else
+            {
+                for (var rest = j + 1; rest < args.Length; rest++)
+                    hidden.Add(rest);
+                break;
+            }
+        }
+
+        return hidden;
     }
 
     private static bool IsSensitiveParameter(byte[] name) =>
