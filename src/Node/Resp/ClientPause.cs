@@ -21,24 +21,22 @@ internal sealed class ClientPause
             _writesOnly = active ? _writesOnly && writesOnly : writesOnly;
             if (until > _until)
                 _until = until;
+            Volatile.Write(ref _untilTicks, _until.UtcTicks);
         }
     }
 
+    // _until's UTC ticks, for IsActive without the lock: every command of every session asks it.
+    private long _untilTicks = DateTimeOffset.MinValue.UtcTicks;
+
     /// <summary>True while a pause is in force: sessions then run commands one at a time, so those held by it resume in order.</summary>
-    public bool IsActive
-    {
-        get
-        {
-            lock (_lock)
-                return _until > DateTimeOffset.UtcNow;
-        }
-    }
+    public bool IsActive => Volatile.Read(ref _untilTicks) > DateTimeOffset.UtcNow.UtcTicks;
 
     public void Unpause()
     {
         lock (_lock)
         {
             _until = DateTimeOffset.MinValue;
+            Volatile.Write(ref _untilTicks, _until.UtcTicks);
             _released.TrySetResult();
             _released = NewRelease();
         }
