@@ -78,6 +78,7 @@ public static class NodeHost
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<Security.ClusterSecretProposer>());
         builder.Services.AddSingleton<ClientRegistry>();
         builder.Services.AddSingleton<RaftKV.Node.Server.SlowLog>();
+        builder.Services.AddSingleton<RaftKV.Node.Server.LatencyMonitor>();
         builder.Services.AddSingleton<MonitorFeed>();
         builder.Services.AddHostedService<ScriptCallMonitoring>();
         builder.Services.AddSingleton<PubSubBroker>();

@@ -431,8 +431,9 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         return reply;
     }
 
-    /// <summary>Whether SLOWLOG records anything now (slowlog-log-slower-than not negative).</summary>
-    private bool SlowLogOn => _services.Raft.IsStarted && _services.Raft.StateMachine.Slowlog.SlowerThanMicros >= 0;
+    /// <summary>Whether SLOWLOG or the latency monitor records anything now (slowlog-log-slower-than not negative, latency-monitor-threshold set).</summary>
+    private bool SlowLogOn => _services.Raft.IsStarted
+                              && (_services.Raft.StateMachine.Slowlog.SlowerThanMicros >= 0 || _services.Raft.StateMachine.LatencyMonitorThreshold > 0);
 
     /// <summary>
     /// SLOWLOG: records a command of this client that took <paramref name="ticks"/> (Stopwatch ticks) if that is slow:
@@ -447,6 +448,9 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         var (slowerThan, maxLen) = _services.Raft.StateMachine.Slowlog;
         var micros = (long)System.Diagnostics.Stopwatch.GetElapsedTime(0, Math.Max(0, ticks)).TotalMicroseconds;
         _services.SlowLog.Record(spec, arguments, micros, Address, Name ?? "", slowerThan, maxLen);
+        // The latency monitor's command events, timed alike (Redis: fast-command for a command flagged fast).
+        _services.Latency.Sample((spec.Flags & CommandFlags.Fast) != 0 ? "fast-command" : "command", micros / 1000,
+            _services.Raft.StateMachine.LatencyMonitorThreshold);
     }
 
     /// <summary>

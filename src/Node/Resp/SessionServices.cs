@@ -22,8 +22,12 @@ internal sealed class SessionServices(
     Security.CrossProtocolGuard crossProtocol,
     RaftKV.Node.Security.AccessControl access,
     TrackingTable tracking,
-    SlowLog slowLog)
+    SlowLog slowLog,
+    LatencyMonitor latency)
 {
+    /// <summary>The latency monitor's events of this node.</summary>
+    public LatencyMonitor Latency { get; } = latency;
+
     /// <summary>SLOWLOG's record of this node's clients' slow commands.</summary>
     public SlowLog SlowLog { get; } = slowLog;
 

@@ -4,10 +4,9 @@ using RaftKV.Protocol.Replies;
 namespace RaftKV.Node.Server;
 
 /// <summary>
-/// LATENCY as Redis 7.0 answers it with latency monitoring off (latency-monitor-threshold 0, its default): RaftKV
-/// records no latency events, so LATEST and HISTORY answer empty, GRAPH has no samples, RESET resets none, and DOCTOR
-/// says monitoring is off. HISTOGRAM reports this node's per-command durations (<see cref="CommandStats"/>). RaftKV's
-/// latencies are in INFO raft and its metrics.
+/// LATENCY as Redis 7.0's: LATEST, HISTORY, RESET, GRAPH and DOCTOR read this node's <see cref="LatencyMonitor"/>
+/// (events recorded once latency-monitor-threshold is set; none at its default, 0); HISTOGRAM reports this node's
+/// per-command durations (<see cref="CommandStats"/>). RaftKV's commit and fsync latencies are in INFO raft and its metrics.
 /// </summary>
 internal static class LatencyCommand
 {
@@ -16,20 +15,21 @@ internal static class LatencyCommand
         ["DOCTOR"] = 2, ["GRAPH"] = 3, ["HELP"] = 2, ["HISTOGRAM"] = -2, ["HISTORY"] = 3, ["LATEST"] = 2, ["RESET"] = -2,
     };
 
-    public static Reply Execute(byte[][] args, CommandStats stats)
+    public static Reply Execute(byte[][] args, CommandStats stats, LatencyMonitor monitor, long thresholdMs)
     {
         if (Subcommands.Check("LATENCY", args, Arities, out var sub) is { } invalid)
             return invalid;
+        var names = args.Skip(2).Select(static a => Encoding.UTF8.GetString(a)).ToList();
         return sub switch
         {
-            "LATEST" or "HISTORY" => Reply.EmptyArray,
-            "HISTOGRAM" => stats.Histogram(args.Skip(2).Select(static a => Encoding.UTF8.GetString(a)).ToList()),
-            "RESET" => Reply.Integer(0),
-            "GRAPH" => Reply.Error("ERR No samples available for event '" + Encoding.UTF8.GetString(args[2]) + "'"),
-            "DOCTOR" => new VerbatimReply("txt", Encoding.UTF8.GetBytes(
-                "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use " +
-                "\"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. If we weren't in a deep " +
-                "space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n")),
+            "LATEST" => monitor.Latest(),
+            "HISTORY" => monitor.History(names[0]),
+            "HISTOGRAM" => stats.Histogram(names),
+            "RESET" => Reply.Integer(monitor.Reset(names)),
+            "GRAPH" => monitor.Graph(names[0]) is { } graph
+                ? new VerbatimReply("txt", Encoding.UTF8.GetBytes(graph))
+                : Reply.Error("ERR No samples available for event '" + names[0] + "'"),
+            "DOCTOR" => new VerbatimReply("txt", Encoding.UTF8.GetBytes(monitor.Doctor(thresholdMs))),
             _ => Subcommands.Help("LATENCY",
                 "DOCTOR",
                 "    Return a human readable latency analysis report.",

@@ -17,7 +17,7 @@ internal sealed class ServerCommands(
     RaftHost raft, InfoBuilder info, ServerInfo server, TimeProvider clock, ConfigCommand config, ExpirySweeper sweeper,
     ScriptCommand script, FunctionCommand function, Microsoft.Extensions.Options.IOptions<Configuration.NodeOptions> options,
     RaftKV.Node.Security.AclCommand acl, MembershipCommands membership, SentinelCommand sentinel, IMemberAddresses addresses,
-    CommandStats stats, ShutdownCommand shutdown, RaftKV.Node.PubSub.TrackingTable tracking, SlowLog slowLog)
+    CommandStats stats, ShutdownCommand shutdown, RaftKV.Node.PubSub.TrackingTable tracking, SlowLog slowLog, LatencyMonitor latency)
 {
     public ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] args, ClientSession session, CancellationToken token)
     {
@@ -51,7 +51,7 @@ internal sealed class ServerCommands(
         Reply? reply = spec.Id switch
         {
             CommandId.Role => Role(),
-            CommandId.Latency => LatencyCommand.Execute(args, stats),
+            CommandId.Latency => LatencyCommand.Execute(args, stats, latency, raft.IsStarted ? raft.StateMachine.LatencyMonitorThreshold : 0),
             CommandId.Slowlog => slowLog.Execute(args, raft.IsStarted ? raft.StateMachine.Slowlog.MaxLen : 128),
             CommandId.Command => CommandCommand.Execute(args),
             CommandId.Time => Time(),

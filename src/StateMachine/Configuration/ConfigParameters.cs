@@ -8,10 +8,10 @@ namespace RaftKV.StateMachine.Configuration;
 /// scope for each. Effect in RaftKV: the encoding thresholds (hash-max-listpack-*, zset-max-listpack-*,
 /// set-max-intset-entries) decide the representation the data types choose, as OBJECT ENCODING shows;
 /// notify-keyspace-events turns keyspace notifications on (Keyspace.KeyspaceNotifier); slowlog-log-slower-than and
-/// slowlog-max-len drive each node's SLOWLOG. The other replicated
+/// slowlog-max-len drive each node's SLOWLOG, latency-monitor-threshold its latency monitor. The other replicated
 /// parameters are kept and reported, and take effect as their features arrive; those with no meaning in a Raft store
 /// (save, appendonly, appendfsync, rdbcompression, activerehashing, activedefrag, hz,
-/// latency-monitor-threshold, ...) are accepted,
+/// ...) are accepted,
 /// replicated and reported, and change nothing. Defaults are redis-server 7.0.15's built-in ones (no config file),
 /// except where RaftKV's nature gives another answer: appendonly yes and appendfsync always (every write is
 /// fsync'd in the Raft log), save "" (no RDB), databases 1.

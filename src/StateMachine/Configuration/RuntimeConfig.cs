@@ -34,6 +34,9 @@ public sealed class RuntimeConfig
     /// <summary>slowlog-max-len: the most entries each node's SLOWLOG keeps, read outside the apply lock.</summary>
     public long SlowlogMaxLen { get; private set; } = 128;
 
+    /// <summary>latency-monitor-threshold in milliseconds (0: off), read by every node's latency monitor outside the apply lock.</summary>
+    public long LatencyMonitorThreshold { get; private set; }
+
     /// <summary>Whether every parameter holds its default (then snapshots need no configuration section).</summary>
     public bool IsDefault => _values.Count == 0;
 
@@ -154,6 +157,7 @@ public sealed class RuntimeConfig
         AclLogMaxLen = Number("acllog-max-len");
         SlowlogLogSlowerThan = Number("slowlog-log-slower-than");
         SlowlogMaxLen = Number("slowlog-max-len");
+        LatencyMonitorThreshold = Number("latency-monitor-threshold");
     }
 
     private void Store(ConfigParameter parameter, string value)
