@@ -30,14 +30,18 @@ public sealed partial class KeyValueStore
 
     /// <summary>
     /// Before a command that may run a script: clears what the calling thread observed of scripts so far
-    /// (<see cref="ScriptCalledReadOnThisThread"/> and <see cref="TakeScriptAclRefusals"/>), so what is read after the
+    /// (<see cref="ScriptCalledReadOnThisThread"/>, <see cref="TakeScriptAclRefusals"/>, <see cref="TakeScriptCalls"/>), so what is read after the
     /// command is that command's alone.
     /// </summary>
     public static void ClearScriptObservations()
     {
         Scripting.ScriptHost.ClearCalledRead();
         Scripting.ScriptHost.TakeRefusals();
+        Scripting.ScriptHost.TakeCalls();
     }
+
+    /// <summary>The commands scripts run on this thread called since the last call, by full name (null: none), for INFO commandstats; clears them.</summary>
+    public static Dictionary<string, ScriptCallCount>? TakeScriptCalls() => Scripting.ScriptHost.TakeCalls();
 
     /// <summary>Told each command a script or function runs (MONITOR's "lua" lines); it only observes.</summary>
     public Action<byte[][]>? ScriptCallObserver

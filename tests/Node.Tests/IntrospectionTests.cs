@@ -81,6 +81,30 @@ public sealed class IntrospectionTests
         Assert.Matches(@"cmdstat_set:calls=1,", commandStats);
     }
 
+    // unit/introspection-2 "command stats for scripts": the commands a script calls count in INFO commandstats, as
+    // Redis's call() counts them; a call refused before it ran is a rejected call, one that answered an error a failed call.
+    [Fact]
+    public async Task InfoCommandstats_CountsTheCommandsAScriptCalls()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(node.RespPort);
+        Assert.Equal("OK", (await client.SendAsync("CONFIG", "RESETSTAT")).Text());
+        Assert.Equal("OK", (await client.SendAsync("SET", "mykey", "myval")).Text());
+        await client.SendAsync("EVAL", "redis.call('set', KEYS[1], 0) redis.call('expire', KEYS[1], 0) redis.call('geoadd', KEYS[1], 0, 0, 'bar')", "1", "mykey");
+        Assert.Equal("OK", (await client.SendAsync("SET", "text", "abc")).Text());
+        Assert.Equal("1", (await client.SendAsync("EVAL", "redis.pcall('set', 'x') redis.pcall('incr', 'text') return 1", "0")).Text());
+        Assert.Equal("1", (await client.SendAsync("EVAL_RO", "redis.pcall('get', 'text') return 1", "0")).Text());
+
+        var commandStats = (await client.SendAsync("INFO", "commandstats")).Text()!;
+        Assert.Matches(@"cmdstat_eval:calls=2,", commandStats);
+        Assert.Matches(@"cmdstat_set:calls=3,usec=\d+,usec_per_call=[\d.]+,rejected_calls=1,failed_calls=0", commandStats);
+        Assert.Matches(@"cmdstat_expire:calls=1,", commandStats);
+        Assert.Matches(@"cmdstat_geoadd:calls=1,", commandStats);
+        Assert.Matches(@"cmdstat_incr:calls=1,usec=\d+,usec_per_call=[\d.]+,rejected_calls=0,failed_calls=1", commandStats);
+        Assert.Matches(@"cmdstat_get:calls=1,", commandStats);
+    }
+
     [Fact]
     public async Task InfoExpiredKeys_CountsOnEveryReplica_AtApply()
     {

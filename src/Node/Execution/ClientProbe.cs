@@ -24,6 +24,9 @@ internal class ClientProbe(ClientSession caller)
     /// <summary>Commands its scripts called were refused by ACL (on the thread that ran them): they go to the ACL LOG.</summary>
     public void ScriptAclRefused(List<ScriptAclRefusal> refusals) => Caller.LogScriptRefusals(refusals);
 
+    /// <summary>The commands its scripts called (on the thread that ran them): they count in INFO commandstats.</summary>
+    public void ScriptCalled(Dictionary<string, RaftKV.StateMachine.Scripting.ScriptCallCount> calls) => Caller.CountScriptCalls(calls);
+
     /// <summary>The command at <paramref name="position"/> of the EXEC entry carrying this probe is about to apply. On the applier.</summary>
     public virtual void TransactionStepStarting(int position)
     {

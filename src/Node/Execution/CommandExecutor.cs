@@ -247,6 +247,8 @@ internal sealed partial class CommandExecutor(
             probe.Report(KeyValueStore.ScriptCalledReadOnThisThread);
             if (KeyValueStore.TakeScriptAclRefusals() is { } refusals)
                 probe.ScriptAclRefused(refusals);
+            if (KeyValueStore.TakeScriptCalls() is { } calls)
+                probe.ScriptCalled(calls);
             return reply;
         };
     }

@@ -134,6 +134,9 @@ internal sealed partial class KvStateMachine
         // Every replica records the same refusals; the node whose client sent the command logs them (ACL LOG, lua).
         if (KeyValueStore.TakeScriptAclRefusals() is { } refusals && complete.Probe is { } probe)
             NodeLocalStep(index, () => probe.ScriptAclRefused(refusals));
+        // And count the commands it called in that node's INFO commandstats.
+        if (KeyValueStore.TakeScriptCalls() is { } calls && complete.Probe is { } caller)
+            NodeLocalStep(index, () => caller.ScriptCalled(calls));
 
         if (!_store.IsScriptSuspended)
         {

@@ -219,14 +219,6 @@ internal sealed partial class ClientSession
         "UNBLOCK", "TRACKING", "CACHING", "GETREDIR", "TRACKINGINFO",
     };
 
-    // Commands whose second argument names a subcommand: Redis reports them as container|subcommand (CLIENT LIST's
-    // cmd=, INFO commandstats).
-    private static readonly HashSet<string> Containers = new(StringComparer.Ordinal)
-    {
-        "ACL", "CLIENT", "CLUSTER", "COMMAND", "CONFIG", "FUNCTION", "LATENCY", "MEMORY", "MODULE", "OBJECT", "PUBSUB",
-        "SCRIPT", "SLOWLOG", "XGROUP", "XINFO",
-    };
-
     private readonly long _createdTicks = Environment.TickCount64;
     private long _lastCommandTicks = Environment.TickCount64;
 
@@ -275,26 +267,7 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>The command's name, lowercase, container|subcommand for commands with subcommands.</summary>
-    private static string FullCommandName(CommandSpec spec, byte[][] args)
-    {
-        var name = spec.Name.ToLowerInvariant();
-        // Only a word of letters, digits and dashes: the name reaches INFO commandstats and CLIENT LIST, which clients
-        // parse line by line (an argument with CR LF in it must not add lines there).
-        if (args.Length > 1 && Containers.Contains(spec.Name.ToUpperInvariant()) && args[1].Length <= 32 && IsSubcommandWord(args[1]))
-            name += "|" + Encoding.ASCII.GetString(args[1]).ToLowerInvariant();
-        return name;
-    }
-
-    private static bool IsSubcommandWord(ReadOnlySpan<byte> word)
-    {
-        foreach (var b in word)
-        {
-            if (!char.IsAsciiLetterOrDigit((char)b) && b != (byte)'-' && b != (byte)'_')
-                return false;
-        }
-
-        return word.Length > 0;
-    }
+    private static string FullCommandName(CommandSpec spec, byte[][] args) => CommandNames.Full(spec, args);
 
     /// <summary>One CLIENT LIST line: Redis 7.0's fields in its order (catClientInfoString), then 7.2's lib-name and lib-ver.</summary>
     public string DescribeClient()

@@ -271,6 +271,9 @@ internal sealed partial class ClientSession
             _services.Access.Log.Add(refused.Denial, Security.AclLog.Context.Lua, refused.Subject, refused.User, info, refused.Count);
     }
 
+    /// <summary>The commands a script of this session called, counted in this node's INFO commandstats.</summary>
+    internal void CountScriptCalls(Dictionary<string, RaftKV.StateMachine.Scripting.ScriptCallCount> calls) => _services.Stats.CalledByScript(calls);
+
     /// <summary>Commands this session has started, counted before each remembers its keys (<see cref="TrackingTable.ForgetUnlessFollowed"/>).</summary>
     internal long CommandsStarted => Interlocked.Read(ref _commandsStarted);
 

@@ -73,6 +73,23 @@ internal sealed class CommandStats(Diagnostics.NodeMetrics metrics)
         }
     }
 
+    /// <summary>
+    /// The commands a script of this node's client called (counted at apply, where Redis's call() counts them): calls,
+    /// failed and rejected calls per full name, and in total_commands_processed; no time of their own (the script's
+    /// includes it) and nothing in errorstats (the script's reply is what the client gets).
+    /// </summary>
+    public void CalledByScript(IReadOnlyDictionary<string, RaftKV.StateMachine.Scripting.ScriptCallCount> calls)
+    {
+        foreach (var (name, count) in calls)
+        {
+            var counters = Of(name);
+            Interlocked.Add(ref _calls, count.Calls);
+            Interlocked.Add(ref counters.Calls, count.Calls);
+            Interlocked.Add(ref counters.Failed, count.Failed);
+            Interlocked.Add(ref counters.Rejected, count.Rejected);
+        }
+    }
+
     /// <summary>CONFIG RESETSTAT.</summary>
     public void Reset()
     {

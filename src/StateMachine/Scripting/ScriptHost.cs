@@ -356,10 +356,56 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
         _published.RemoveRange(run.Published, _published.Count - run.Published);
     }
 
-    /// <summary>One redis.call command, checked as Redis checks commands called from scripts (script.c), ACL included.</summary>
+    /// <summary>
+    /// One redis.call command (<see cref="CallChecked"/>), counted per full command name on the calling thread for INFO
+    /// commandstats of the node whose client sent the script (<see cref="TakeCalls"/>): rejected before it ran (arity,
+    /// noscript, ACL, a write from a read-only script, OOM), or run (failed when it answered an error). Not timed: the
+    /// state machine reads no clock; their time is the script's.
+    /// </summary>
     private Reply Call(byte[][] command, long now, ulong seed, bool readOnly, AclUser? user)
     {
-        if (!CommandTable.TryGet(command[0], out var spec))
+        var reply = CallChecked(command, now, seed, readOnly, user, out var spec, out var ran);
+        if (spec is not null)
+            NoteCall(CommandNames.Full(spec, command), ran, ran && reply is ErrorReply);
+        return reply;
+    }
+
+    // The calls of scripts run on this thread since the last TakeCalls, by full command name (at most a few hundred
+    // names, whatever the number of calls). Per thread for the reason above; never part of a reply or of the state.
+    [ThreadStatic]
+    private static Dictionary<string, ScriptCallCount>? t_calls;
+
+    private static void NoteCall(string name, bool ran, bool failed)
+    {
+        var calls = t_calls ??= new Dictionary<string, ScriptCallCount>(StringComparer.Ordinal);
+        if (!calls.TryGetValue(name, out var count))
+            calls[name] = count = new ScriptCallCount();
+        if (!ran)
+        {
+            count.Rejected++;
+            return;
+        }
+
+        count.Calls++;
+        if (failed)
+            count.Failed++;
+    }
+
+    /// <summary>The calls counted on the calling thread since the last call (null when none), by full command name, and clears them.</summary>
+    public static Dictionary<string, ScriptCallCount>? TakeCalls()
+    {
+        var calls = t_calls;
+        t_calls = null;
+        return calls;
+    }
+
+    /// <summary>One redis.call command, checked as Redis checks commands called from scripts (script.c), ACL included.</summary>
+    /// <param name="spec">The command called; null when no command has that name.</param>
+    /// <param name="ran">False when it was refused before it ran.</param>
+    private Reply CallChecked(byte[][] command, long now, ulong seed, bool readOnly, AclUser? user, out CommandSpec? spec, out bool ran)
+    {
+        ran = false;
+        if (!CommandTable.TryGet(command[0], out spec))
         {
             return Reply.Error("ERR Unknown Redis command called from script");
         }
@@ -383,6 +429,7 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
             observer(command);
         }
 
+        ran = true;
         switch (spec.Id)
         {
             case CommandId.Ping:
@@ -415,6 +462,7 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
             }
         }
 
+        ran = false;
         if (NotAllowed(spec))
         {
             return Reply.Error("ERR This Redis command is not allowed from script");
@@ -429,6 +477,8 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
         {
             return Reply.Error(OutOfMemory);
         }
+
+        ran = true;
 
         if (spec.IsWrite)
         {
