@@ -362,6 +362,27 @@ public sealed class ClientTrackingTests
         }
     }
 
+    // A read that finds a key expired deletes it (lazy expiry, an expiry-sweep entry), which invalidates it once: the read
+    // used to invalidate it too, so a broadcast client got the key twice.
+    [Fact]
+    public async Task ALazilyExpiredKey_IsInvalidatedOnce()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var tracker = await TrackingClientAsync(node.RespPort, "CLIENT", "TRACKING", "ON", "BCAST");
+        await using var client = await RespTestClient.ConnectAsync(node.RespPort);
+        Assert.Equal("OK", (await client.SendAsync("DEBUG", "SET-ACTIVE-EXPIRE", "0")).Text());
+        Assert.Equal("OK", (await client.SendAsync("PSETEX", "tk", "50", "v")).Text());
+        Assert.Equal(["tk"], Invalidated(await tracker.ReadReplyAsync()));
+        await Task.Delay(200);
+
+        Assert.Null((await client.SendAsync("GET", "tk")).Text());
+        Assert.Equal("0", (await client.SendAsync("DBSIZE")).Text());
+        Assert.Equal(["tk"], Invalidated(await tracker.ReadReplyAsync()));
+        Assert.Equal("OK", (await client.SendAsync("SET", "other", "1")).Text());
+        Assert.Equal(["other"], Invalidated(await tracker.ReadReplyAsync()));
+    }
+
     // Redis's trackingLimitUsedSlots runs before every command as well as in serverCron: with the cron paused (DEBUG
     // PAUSE-CRON), a lowered bound evicts when the next command starts (unit/tracking "Regression test for #11715", which
     // also checks that the tracking client's invalidation comes ahead of that command's reply).

@@ -39,6 +39,9 @@ public sealed class LatencyMonitorTests
         Assert.Contains("1. command:", (await client.SendAsync("LATENCY", "DOCTOR")).Text());
 
         Assert.Equal("0", (await client.SendAsync("LATENCY", "RESET", "blabla")).Text());
+        // Names without case, as Redis resets them.
+        Assert.Equal("1", (await client.SendAsync("LATENCY", "RESET", "COMMAND", "command")).Text());
+        Assert.Equal("OK", (await client.SendAsync("DEBUG", "SLEEP", "0.2")).Text());
         Assert.Equal("1", (await client.SendAsync("LATENCY", "RESET")).Text());
         Assert.Empty(Assert.IsType<ArrayReply>(await client.SendAsync("LATENCY", "LATEST")).Items);
         Assert.Equal("-ERR No samples available for event 'command'", (await client.SendAsync("LATENCY", "GRAPH", "command")).Text());

@@ -33,6 +33,37 @@ public sealed class ServerCommandTests
         Assert.EndsWith("\"PING\"", (await monitor.ReadReplyAsync()).Text());
     }
 
+    // Redis feeds MONITOR from call(): a write held by CLIENT PAUSE shows when it runs, not when it arrives (it showed
+    // at once, seconds before it ran, once the pause wait moved after the ACL checks).
+    [Fact]
+    public async Task Monitor_ShowsACommandHeldByAPause_OnlyWhenItRuns()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var monitor = await RespTestClient.ConnectAsync(leader.RespPort);
+        await using var admin = await RespTestClient.ConnectAsync(leader.RespPort);
+        await using var writer = await RespTestClient.ConnectAsync(leader.RespPort);
+        Assert.Equal("OK", (await monitor.SendAsync("MONITOR")).Text());
+        Assert.Equal("OK", (await admin.SendAsync("CLIENT", "PAUSE", "60000", "WRITE")).Text());
+
+        var held = writer.SendAsync("SET", "px", "1");
+        await Task.Delay(200);
+        Assert.Equal("PONG", (await admin.SendAsync("PING")).Text());
+        string? line;
+        do
+        {
+            line = (await monitor.ReadReplyAsync().WaitAsync(TimeSpan.FromSeconds(30))).Text();
+            Assert.DoesNotContain("\"px\"", line);
+        }
+        while (!line!.EndsWith("\"PING\"", StringComparison.Ordinal));
+
+        Assert.Equal("OK", (await admin.SendAsync("CLIENT", "UNPAUSE")).Text());
+        Assert.Equal("OK", (await held.WaitAsync(TimeSpan.FromSeconds(30))).Text());
+        do
+            line = (await monitor.ReadReplyAsync().WaitAsync(TimeSpan.FromSeconds(30))).Text();
+        while (!line!.Contains("\"px\"", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Monitor_ShowsTheCommandsAScriptCalls_FromLua_AfterTheEval()
     {

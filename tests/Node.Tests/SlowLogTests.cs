@@ -104,6 +104,19 @@ public sealed class SlowLogTests
         Assert.True(waited > 150, $"the SET waited only {waited} ms: the script is too short to test this");
         Assert.DoesNotContain(Entries(await client.SendAsync("SLOWLOG", "GET", "-1")), e => Arguments(e).Contains("behind"));
 
+        // Nor is a read by the deletion of the expired keys it found (lazy expiry), committed behind another long script.
+        Assert.Equal("OK", (await client.SendAsync("DEBUG", "SET-ACTIVE-EXPIRE", "0")).Text());
+        Assert.Equal("OK", (await client.SendAsync("PSETEX", "gone", "10", "v")).Text());
+        await Task.Delay(100);
+        script = scripter.SendAsync("EVAL", "local i = 0 while i < 20000000 do i = i + 1 end return i", "0");
+        await Task.Delay(50);
+        clock.Restart();
+        Assert.Null((await client.SendAsync("GET", "gone")).Text());
+        waited = clock.ElapsedMilliseconds;
+        Assert.Equal("20000000", (await script).Text());
+        Assert.True(waited > 150, $"the GET waited only {waited} ms: the script is too short to test this");
+        Assert.DoesNotContain(Entries(await client.SendAsync("SLOWLOG", "GET", "-1")), e => Arguments(e).Contains("gone"));
+
         Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "slowlog-log-slower-than", "3000")).Text());
         Assert.Equal("OK", (await client.SendAsync("SLOWLOG", "RESET")).Text());
         Assert.Equal("OK", (await client.SendAsync("MULTI")).Text());

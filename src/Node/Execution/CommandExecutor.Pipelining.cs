@@ -104,6 +104,6 @@ internal sealed partial class CommandExecutor
 
     /// <summary>A read placed in the group commit behind the writes queued before it; "now" is the leader's clock when it runs.</summary>
     private ValueTask<Reply> ReadInLogAsync(CommandId id, byte[][] args, CancellationToken token, string? userName, bool commandTimeout = false,
-        ClientProbe? probe = null) =>
-        batcher.ReadAsync(Probed(store => store.Read(id, args, clock.Now(), userName), probe), token, commandTimeout);
+        ClientProbe? probe = null, ExecutionTiming? timing = null) =>
+        batcher.ReadAsync(Timed(Probed(store => store.Read(id, args, clock.Now(), userName), probe), timing), token, commandTimeout);
 }

@@ -81,7 +81,7 @@ internal sealed partial class CommandExecutor(
 
             return spec.IsWrite
                 ? WriteAsync(spec.Id, args, token, caller.UserName, commandTimeout: true, probe, timing)
-                : ReadInLogAsync(spec.Id, args, token, caller.UserName, commandTimeout: true, probe);
+                : ReadInLogAsync(spec.Id, args, token, caller.UserName, commandTimeout: true, probe, timing);
         }
 
         return ExecuteAsync(spec, arguments, args, caller, token, afterPipelinedWrites, run, probe, timing);
@@ -107,8 +107,8 @@ internal sealed partial class CommandExecutor(
             if (spec.IsWrite)
                 return await WriteAsync(spec.Id, args, timeout.Token, caller.UserName, probe: probe, timing: timing).ConfigureAwait(false);
             return afterPipelinedWrites
-                ? await ReadInLogAsync(spec.Id, args, timeout.Token, caller.UserName, probe: probe).ConfigureAwait(false)
-                : await ReadAsync(spec.Id, args, timeout.Token, caller.UserName, probe).ConfigureAwait(false);
+                ? await ReadInLogAsync(spec.Id, args, timeout.Token, caller.UserName, probe: probe, timing: timing).ConfigureAwait(false)
+                : await ReadAsync(spec.Id, args, timeout.Token, caller.UserName, probe, timing).ConfigureAwait(false);
         }
 
         if (caller.IsForwarded)
@@ -217,22 +217,41 @@ internal sealed partial class CommandExecutor(
     }
 
     /// <param name="userName">The caller's ACL user: a script read (EVAL_RO, EVALSHA_RO, FCALL_RO) checks its redis.call commands against it.</param>
-    private async ValueTask<Reply> ReadAsync(CommandId id, byte[][] args, CancellationToken token, string? userName = null, ClientProbe? probe = null)
+    private async ValueTask<Reply> ReadAsync(CommandId id, byte[][] args, CancellationToken token, string? userName = null, ClientProbe? probe = null,
+        ExecutionTiming? timing = null)
     {
         if (!await BarrierAsync(token).ConfigureAwait(false))
             return Reply.Error(ReadFailed);
         List<byte[]>? expired = null;
-        var reply = await ReadWhenIdleAsync(Probed(store =>
+        var reply = await ReadWhenIdleAsync(Timed(Probed(store =>
         {
             var read = store.Read(id, args, Now(), userName);
-            expired = KeyValueStore.ExpiredKeysRead;
+            // Taken: the deletion below invalidates them for client tracking (once), not the read.
+            expired = KeyValueStore.TakeExpiredKeysRead();
             return read;
-        }, probe), token).ConfigureAwait(false);
+        }, probe), timing), token).ConfigureAwait(false);
 
         // Keys the read found expired are deleted before it is answered, as Redis's lazy expiry deletes them.
-        if (expired is not null)
-            await expiry.ExpireReadAsync(expired, token).ConfigureAwait(false);
+        if (expired is not null && !await expiry.ExpireReadAsync(expired, token).ConfigureAwait(false))
+            raft.StateMachine.InvalidateExpiredRead(expired);
         return reply;
+    }
+
+    /// <summary>
+    /// A read that tells <paramref name="timing"/> how long it ran (SLOWLOG: its execution, not its wait for the state or
+    /// a barrier, nor the lazy expiry after it).
+    /// </summary>
+    private static Func<KeyValueStore, Reply> Timed(Func<KeyValueStore, Reply> read, ExecutionTiming? timing)
+    {
+        if (timing is null)
+            return read;
+        return store =>
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var reply = read(store);
+            timing.Set(System.Diagnostics.Stopwatch.GetTimestamp() - started);
+            return reply;
+        };
     }
 
     /// <summary>A read that tells <paramref name="probe"/> whether the script it ran (EVAL_RO...) called a read-only command, and what ACL refused it.</summary>

@@ -97,18 +97,22 @@ internal sealed partial class ExpirySweeper(
     /// deleted (an ExpireSweep entry, deleting those still expired at its time) before the read is answered, so what the
     /// client does next (DBSIZE, INFO expired_keys, a keyspace notification it waits for) sees them gone. Nothing while
     /// this node is paused (CLIENT PAUSE), as Redis; at most the command timeout, and an entry that fails changes nothing
-    /// the read answered (the active sweep deletes them later).
+    /// the read answered (the active sweep deletes them later). At most <see cref="NodeOptions.ExpiryBatchKeys"/> keys, as
+    /// a sweep takes: a script that read more leaves the rest to the sweeps. Returns whether the entry applied (its apply
+    /// invalidated the keys for client tracking; otherwise the caller does).
     /// </summary>
-    public async ValueTask ExpireReadAsync(List<byte[]> keys, CancellationToken token)
+    public async ValueTask<bool> ExpireReadAsync(List<byte[]> keys, CancellationToken token)
     {
         if (keys.Count == 0 || !raft.IsStarted || !raft.IsLeader || disk.IsLow || clients.Pause.IsActive)
-            return;
+            return false;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
         timeout.CancelAfter(_options.CommandTimeoutMs);
-        var distinct = keys.DistinctBy(static k => Convert.ToHexString(k)).ToArray();
+        var distinct = keys.DistinctBy(static k => Convert.ToHexString(k)).Take(Math.Max(1, _options.ExpiryBatchKeys)).ToArray();
         var reply = await batcher.WriteAsync(new LogCommand(CommandId.ExpireSweep, clock.Now(), 0, distinct), timeout.Token).ConfigureAwait(false);
-        if (reply is IntegerReply deleted)
-            Interlocked.Add(ref _swept, deleted.Value);
+        if (reply is not IntegerReply deleted)
+            return false;
+        Interlocked.Add(ref _swept, deleted.Value);
+        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Expiry sweep failed")]

@@ -69,6 +69,12 @@ internal sealed partial class KvStateMachine
     // The keys a client's read found expired go to client tracking (an invalidation for each client that read them, after
     // the reply of its own command in flight), as Redis's lazy expiry deletes and invalidates them; the read deleted
     // nothing, so a sweep deletes them later.
+    /// <summary>
+    /// The keys a client's read found expired, when they are not deleted for it (a lazy-expiry entry not proposed or
+    /// failed): invalidated for client tracking, as the read would have done itself.
+    /// </summary>
+    public void InvalidateExpiredRead(List<byte[]> expired) => ExpiredOnRead(expired);
+
     private void ExpiredOnRead(List<byte[]>? expired)
     {
         if (expired is not null && KeyChanges is { IsListening: true } sink)

@@ -346,8 +346,6 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         }
 
         var fullName = NoteCommand(spec, request.Arguments);
-        if (!_services.Monitors.IsEmpty && (spec.Flags & CommandFlags.Admin) == 0 && spec.Id != CommandId.Monitor)
-            _services.Monitors.Feed(this, request.Arguments, redact: spec.Id is CommandId.Auth || (spec.Id is CommandId.Hello && request.Count > 2));
         Reply? reply = null;
         if (!spec.AcceptsArgumentCount(request.Count))
             reply = Reply.Error(ErrorMessages.WrongArity(spec.Name));
@@ -381,6 +379,10 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         if (spec.Id != CommandId.Client && _services.Clients.Pause.IsActive)
             await PausedAsync(spec, request.Arguments).ConfigureAwait(false);
 
+        // MONITOR sees a command once it runs (or is queued), never one refused or held by a pause, as Redis feeds it from call().
+        if (!_services.Monitors.IsEmpty && (spec.Flags & CommandFlags.Admin) == 0 && spec.Id != CommandId.Monitor)
+            _services.Monitors.Feed(this, request.Arguments, redact: spec.Id is CommandId.Auth || (spec.Id is CommandId.Hello && request.Count > 2));
+
         if (_transaction.IsActive && !Transaction.RunsInsideMulti(spec.Id))
         {
             if (await _services.Executor.RefusesForMemoryAsync(spec, request.Arguments, _closed.Token).ConfigureAwait(false))
@@ -396,7 +398,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
 
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var blockedBefore = BlockedTicks;
-        var timing = spec.IsWrite && SlowLogOn ? new ExecutionTiming() : null;
+        var timing = (spec.IsWrite || spec.IsRead) && SlowLogOn ? new ExecutionTiming() : null;
         try
         {
             if (IsTransactionCommand(spec.Id))
@@ -437,8 +439,9 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
 
     /// <summary>
     /// SLOWLOG: records a command of this client that took <paramref name="ticks"/> (Stopwatch ticks) if that is slow:
-    /// for a write this leader applied, its apply (Redis times execution, not I/O, and the commit is a write's I/O);
-    /// otherwise the time from its start to its reply, less the time it was blocked.
+    /// for a write this leader applied, its apply, for a read it ran, the read itself (Redis times execution, not I/O:
+    /// a write's commit, a read's wait for the state or a barrier, the lazy expiry after it); otherwise the time from its
+    /// start to its reply, less the time it was blocked.
     /// </summary>
     private void RecordIfSlow(CommandSpec spec, byte[][] arguments, long ticks)
     {

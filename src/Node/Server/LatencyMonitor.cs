@@ -94,7 +94,11 @@ internal sealed class LatencyMonitor
                 return all;
             }
 
-            return names.Distinct(StringComparer.Ordinal).Count(name => _events.Remove(name));
+            // Without case, as Redis's latencyResetEvent (LATENCY RESET COMMAND resets "command").
+            var named = _events.Keys.Where(key => names.Contains(key, StringComparer.OrdinalIgnoreCase)).ToList();
+            foreach (var key in named)
+                _events.Remove(key);
+            return named.Count;
         }
     }
 

@@ -8,9 +8,9 @@ namespace RaftKV.Node.Server;
 /// <summary>
 /// SLOWLOG: this node's record of its own clients' commands that took longer than slowlog-log-slower-than
 /// microseconds (replicated configuration; negative: none), the newest first, at most slowlog-max-len, as Redis keeps
-/// one per server. Redis times a command's execution, not its I/O: a write this node leads is timed by its apply
-/// (<see cref="Execution.ExecutionTiming"/>; its commit is its I/O), any other command from its start (after any CLIENT
-/// PAUSE) to its reply, less the time it waited blocked (BLPOP ...). EXEC is not recorded; the commands it ran are, the
+/// one per server. Redis times a command's execution, not its I/O: a write this node leads is timed by its apply and a
+/// read by its run (<see cref="Execution.ExecutionTiming"/>; a write's commit, a read's wait for the state, are I/O),
+/// any other command from its start (after any CLIENT PAUSE) to its reply, less the time it waited blocked (BLPOP ...). EXEC is not recorded; the commands it ran are, the
 /// keyspace ones with an even share of the transaction's apply. A command a follower relays is recorded on that
 /// follower (with the time until the leader answered), not on the leader.
 /// Entries are Redis's six fields: id, unix time, microseconds, the arguments (at most 32, each cut at 128 bytes, secrets
