@@ -14,6 +14,23 @@ public sealed class InfoTruthTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
+    // INFO memory reported maxmemory 0 and noeviction whatever CONFIG SET had set; lazyfree's counters were missing
+    // (unit/lazyfree and unit/tracking wait for lazyfree_pending_objects to read 0).
+    [Fact]
+    public async Task InfoMemory_ReportsTheConfiguredMaxmemory_AndNoLazyFreeing()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(node.RespPort);
+        Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "maxmemory", "2gb", "maxmemory-policy", "allkeys-lru")).Text());
+        var memory = (await client.SendAsync("INFO", "memory")).Text()!;
+        Assert.Contains("\r\nmaxmemory:2147483648\r\n", memory, StringComparison.Ordinal);
+        Assert.Contains("\r\nmaxmemory_policy:allkeys-lru\r\n", memory, StringComparison.Ordinal);
+        Assert.Contains("\r\nlazyfree_pending_objects:0\r\n", memory, StringComparison.Ordinal);
+        Assert.Contains("\r\nlazyfreed_objects:0\r\n", memory, StringComparison.Ordinal);
+        Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "maxmemory", "0")).Text());
+    }
+
     [Fact]
     public async Task Info_EveryFieldWithAMeaning_MatchesWhatTheNodeDid()
     {

@@ -214,6 +214,9 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// <summary>latency-monitor-threshold (milliseconds, 0: off) as last applied, read without the apply lock.</summary>
     public long LatencyMonitorThreshold => Volatile.Read(ref _store).Config.LatencyMonitorThreshold;
 
+    /// <summary>maxmemory-policy as last applied, read without the apply lock.</summary>
+    public string MaxMemoryPolicy => Volatile.Read(ref _store).Config.MaxMemoryPolicy;
+
     /// <summary>maxmemory as last applied, read without the apply lock.</summary>
     public long MaxMemoryBytes => Volatile.Read(ref _store).Config.MaxMemoryBytes;
 

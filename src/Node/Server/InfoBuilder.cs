@@ -55,7 +55,7 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
             {
                 case "server": Server(text); break;
                 case "clients": Clients(text); break;
-                case "memory": Memory(text); Scripts(text, figures); break;
+                case "memory": Memory(text, raft); Scripts(text, figures); break;
                 case "persistence": Persistence(text, figures); break;
                 case "stats": Stats(text, figures); break;
                 case "replication": Replication(text); break;
@@ -116,7 +116,7 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         Line(text, "number_of_cached_scripts", count);
     }
 
-    private static void Memory(StringBuilder text)
+    private static void Memory(StringBuilder text, RaftHost raft)
     {
         text.Append("# Memory\r\n");
         Line(text, "used_memory", GC.GetTotalMemory(forceFullCollection: false));
@@ -130,8 +130,12 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         Line(text, "raftkv_gc_fragmented_bytes", gc.FragmentedBytes);
         Line(text, "raftkv_gc_committed_bytes", gc.TotalCommittedBytes);
         Line(text, "raftkv_gc_mode", GCSettings.IsServerGC ? "server" : "workstation");
-        Line(text, "maxmemory", 0);
-        Line(text, "maxmemory_policy", "noeviction");
+        Line(text, "maxmemory", raft.IsStarted ? raft.StateMachine.MaxMemoryBytes : 0);
+        Line(text, "maxmemory_policy", raft.IsStarted ? raft.StateMachine.MaxMemoryPolicy : "noeviction");
+
+        // Nothing is freed in the background here (the .NET collector reclaims what a delete or flush drops).
+        Line(text, "lazyfree_pending_objects", 0);
+        Line(text, "lazyfreed_objects", 0);
     }
 
     private void Persistence(StringBuilder text, StateFigures figures)

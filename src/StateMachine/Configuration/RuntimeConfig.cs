@@ -34,6 +34,9 @@ public sealed class RuntimeConfig
     /// <summary>slowlog-max-len: the most entries each node's SLOWLOG keeps, read outside the apply lock.</summary>
     public long SlowlogMaxLen { get; private set; } = 128;
 
+    /// <summary>maxmemory-policy as CONFIG GET reports it, read by INFO outside the apply lock.</summary>
+    public string MaxMemoryPolicy { get; private set; } = "noeviction";
+
     /// <summary>latency-monitor-threshold in milliseconds (0: off), read by every node's latency monitor outside the apply lock.</summary>
     public long LatencyMonitorThreshold { get; private set; }
 
@@ -158,6 +161,7 @@ public sealed class RuntimeConfig
         SlowlogLogSlowerThan = Number("slowlog-log-slower-than");
         SlowlogMaxLen = Number("slowlog-max-len");
         LatencyMonitorThreshold = Number("latency-monitor-threshold");
+        MaxMemoryPolicy = Get("maxmemory-policy");
     }
 
     private void Store(ConfigParameter parameter, string value)
