@@ -154,6 +154,10 @@ public sealed class SlowLogTests
         await using var atLeader = await RespTestClient.ConnectAsync(leader.RespPort);
         await using var atFollower = await RespTestClient.ConnectAsync(follower.RespPort);
         Assert.Equal("OK", (await atLeader.SendAsync("CONFIG", "SET", "slowlog-log-slower-than", "0")).Text());
+        // The follower applies the replicated setting when it applies its entry, which may come after the leader answered.
+        for (var i = 0; i < 300 && (await atFollower.SendAsync("CONFIG", "GET", "slowlog-log-slower-than")).Text() != "[$slowlog-log-slower-than, $0]"; i++)
+            await Task.Delay(100);
+        Assert.Equal("[$slowlog-log-slower-than, $0]", (await atFollower.SendAsync("CONFIG", "GET", "slowlog-log-slower-than")).Text());
         Assert.Equal("OK", (await atLeader.SendAsync("SLOWLOG", "RESET")).Text());
         Assert.Equal("OK", (await atFollower.SendAsync("SLOWLOG", "RESET")).Text());
 
