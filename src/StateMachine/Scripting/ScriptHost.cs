@@ -17,7 +17,7 @@ namespace RaftKV.StateMachine.Scripting;
 /// Engine-agnostic pieces (the budget, the journal, the dispatch of redis.call) serve FUNCTION/FCALL alike.
 /// Not thread-safe on its own: the store serializes applies, and reads that run scripts take <see cref="_gate"/>.
 /// </summary>
-internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, ulong, Reply> execute)
+internal sealed partial class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, ulong, Reply> execute)
 {
     public const string NoScript = "NOSCRIPT No matching script. Please use EVAL.";
 
@@ -233,48 +233,6 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
     /// <summary>True once the last script started called a write command (Redis's SCRIPT_WRITE_DIRTY): a kill is refused then.</summary>
     public bool Written { get; private set; }
 
-    // Whether a script run on this thread called a read-only command since the last ClearCalledRead. Per thread, not per
-    // host: reads (EVAL_RO) and applies run scripts on different threads, and each caller clears the flag before a
-    // command and reads it on the same thread right after it. Only ever set between the two, never cleared by a script:
-    // a false "no read" would make the node forget keys it must invalidate. Not part of any reply or state.
-    [ThreadStatic]
-    private static bool t_calledRead;
-
-    /// <summary>
-    /// Whether a script run on the calling thread since <see cref="ClearCalledRead"/> called a read-only command (Redis
-    /// remembers the declared keys of a tracking client's script only then, in call()).
-    /// </summary>
-    public static bool CalledReadOnThisThread => t_calledRead;
-
-    /// <summary>Clears <see cref="CalledReadOnThisThread"/>, before a command that may run a script.</summary>
-    public static void ClearCalledRead() => t_calledRead = false;
-
-    // The commands scripts run on this thread called and ACL refused since the last TakeRefusals (ACL LOG, context lua).
-    // Per thread for the reason above; never part of a reply or of the state.
-    [ThreadStatic]
-    private static List<ScriptAclRefusal>? t_refusals;
-
-    // A script may be refused millions of times in a loop (pcall): a run of like refusals is one item with its count,
-    // and at most MaxRefusalsKept distinct ones are kept per command (the ACL LOG keeps at most acllog-max-len anyway).
-    private const int MaxRefusalsKept = 128;
-
-    private static void NoteRefusal(ScriptAclRefusal refused)
-    {
-        var refusals = t_refusals ??= [];
-        if (refusals.Count > 0 && refusals[^1] is var last && last with { Count = 1 } == refused)
-            refusals[^1] = last with { Count = last.Count + 1 };
-        else if (refusals.Count < MaxRefusalsKept)
-            refusals.Add(refused);
-    }
-
-    /// <summary>The refusals recorded on the calling thread since the last call (null when none), and clears them.</summary>
-    public static List<ScriptAclRefusal>? TakeRefusals()
-    {
-        var refusals = t_refusals;
-        t_refusals = null;
-        return refusals;
-    }
-
     /// <summary>
     /// Runs the suspended script's next slice, or kills it (the caller checked that it has not written): its reply once
     /// it ended (its writes kept, or rolled back when its budget was spent or it was killed), or null when it was
@@ -368,35 +326,6 @@ internal sealed class ScriptHost(KeyTable keys, Func<CommandId, byte[][], long, 
         if (spec is not null)
             NoteCall(CommandNames.Full(spec, command), ran, ran && reply is ErrorReply);
         return reply;
-    }
-
-    // The calls of scripts run on this thread since the last TakeCalls, by full command name (at most a few hundred
-    // names, whatever the number of calls). Per thread for the reason above; never part of a reply or of the state.
-    [ThreadStatic]
-    private static Dictionary<string, ScriptCallCount>? t_calls;
-
-    private static void NoteCall(string name, bool ran, bool failed)
-    {
-        var calls = t_calls ??= new Dictionary<string, ScriptCallCount>(StringComparer.Ordinal);
-        if (!calls.TryGetValue(name, out var count))
-            calls[name] = count = new ScriptCallCount();
-        if (!ran)
-        {
-            count.Rejected++;
-            return;
-        }
-
-        count.Calls++;
-        if (failed)
-            count.Failed++;
-    }
-
-    /// <summary>The calls counted on the calling thread since the last call (null when none), by full command name, and clears them.</summary>
-    public static Dictionary<string, ScriptCallCount>? TakeCalls()
-    {
-        var calls = t_calls;
-        t_calls = null;
-        return calls;
     }
 
     /// <summary>One redis.call command, checked as Redis checks commands called from scripts (script.c), ACL included.</summary>
