@@ -79,14 +79,10 @@ internal sealed partial class ExpirySweeper(
             if (keys.Count == 0)
                 return;
 
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-            timeout.CancelAfter(_options.CommandTimeoutMs);
-            var reply = await batcher.WriteAsync(new LogCommand(CommandId.ExpireSweep, now, 0, [.. keys]), timeout.Token).ConfigureAwait(false);
-            if (reply is not IntegerReply deleted)
+            if (!await ProposeAsync(now, [.. keys], token).ConfigureAwait(false))
                 return; // leadership lost or timed out: the next cycle (of whoever leads) starts over
 
             Interlocked.Increment(ref _sweeps);
-            Interlocked.Add(ref _swept, deleted.Value);
             if (keys.Count < _options.ExpiryBatchKeys || TimeProvider.System.GetElapsedTime(started) >= budget)
                 return;
         }
@@ -105,10 +101,16 @@ internal sealed partial class ExpirySweeper(
     {
         if (keys.Count == 0 || !raft.IsStarted || !raft.IsLeader || disk.IsLow || clients.Pause.IsActive)
             return false;
+        var distinct = keys.DistinctBy(static k => Convert.ToHexString(k)).Take(Math.Max(1, _options.ExpiryBatchKeys)).ToArray();
+        return await ProposeAsync(clock.Now(), distinct, token).ConfigureAwait(false);
+    }
+
+    // One ExpireSweep entry of keys, within the command timeout: whether it applied (the keys it deleted are counted).
+    private async ValueTask<bool> ProposeAsync(long now, byte[][] keys, CancellationToken token)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
         timeout.CancelAfter(_options.CommandTimeoutMs);
-        var distinct = keys.DistinctBy(static k => Convert.ToHexString(k)).Take(Math.Max(1, _options.ExpiryBatchKeys)).ToArray();
-        var reply = await batcher.WriteAsync(new LogCommand(CommandId.ExpireSweep, clock.Now(), 0, distinct), timeout.Token).ConfigureAwait(false);
+        var reply = await batcher.WriteAsync(new LogCommand(CommandId.ExpireSweep, now, 0, keys), timeout.Token).ConfigureAwait(false);
         if (reply is not IntegerReply deleted)
             return false;
         Interlocked.Add(ref _swept, deleted.Value);

@@ -8,7 +8,8 @@ namespace RaftKV.Node.Resp;
 internal sealed class ClientPause
 {
     private readonly Lock _lock = new();
-    private DateTimeOffset _until = DateTimeOffset.MinValue;
+    // The pause's end in UTC ticks: written under the lock, read without it by IsActive (every command of every session asks).
+    private long _untilTicks = DateTimeOffset.MinValue.UtcTicks;
     private bool _writesOnly;
     private TaskCompletionSource _released = NewRelease();
 
@@ -17,16 +18,11 @@ internal sealed class ClientPause
     {
         lock (_lock)
         {
-            var active = _until > DateTimeOffset.UtcNow;
-            _writesOnly = active ? _writesOnly && writesOnly : writesOnly;
-            if (until > _until)
-                _until = until;
-            Volatile.Write(ref _untilTicks, _until.UtcTicks);
+            _writesOnly = IsActive ? _writesOnly && writesOnly : writesOnly;
+            if (until.UtcTicks > _untilTicks)
+                Volatile.Write(ref _untilTicks, until.UtcTicks);
         }
     }
-
-    // _until's UTC ticks, for IsActive without the lock: every command of every session asks it.
-    private long _untilTicks = DateTimeOffset.MinValue.UtcTicks;
 
     /// <summary>True while a pause is in force: sessions then run commands one at a time, so those held by it resume in order.</summary>
     public bool IsActive => Volatile.Read(ref _untilTicks) > DateTimeOffset.UtcNow.UtcTicks;
@@ -35,8 +31,7 @@ internal sealed class ClientPause
     {
         lock (_lock)
         {
-            _until = DateTimeOffset.MinValue;
-            Volatile.Write(ref _untilTicks, _until.UtcTicks);
+            Volatile.Write(ref _untilTicks, DateTimeOffset.MinValue.UtcTicks);
             _released.TrySetResult();
             _released = NewRelease();
         }
@@ -51,7 +46,7 @@ internal sealed class ClientPause
             Task released;
             lock (_lock)
             {
-                remaining = _until - DateTimeOffset.UtcNow;
+                remaining = TimeSpan.FromTicks(_untilTicks - DateTimeOffset.UtcNow.UtcTicks);
                 if (remaining <= TimeSpan.Zero || (_writesOnly && !isWrite))
                     return;
                 released = _released.Task;
