@@ -11,6 +11,38 @@ internal sealed partial class CommandExecutor
         ForwardAsync(arguments, caller, (connection, timeout) => connection.SendAsync(arguments, caller.ProtocolVersion, timeout), token);
 
     /// <summary>
+    /// PUBLISH on a follower, relayed to the leader, which puts it in the log; answered with the number of this node's
+    /// sessions that received it when this node applied it, as Redis counts the receivers on the node the client is
+    /// connected to (the leader's answer counts the leader's subscribers). The delivery is awaited from before the relay
+    /// (this node may apply the entry before the leader's answer arrives); a node that has not applied it within the
+    /// command timeout (it lags) answers with the sessions here that will receive it.
+    /// </summary>
+    private async ValueTask<Reply> RelayPublishAsync(byte[][] arguments, byte[][] args, IExecutionCaller caller, ForwardRun? run, CancellationToken token)
+    {
+        var awaited = broker.AwaitDelivery(args[0], args[1]);
+        try
+        {
+            var reply = run is not null
+                ? await run.Add(arguments).ConfigureAwait(false)
+                : await ForwardAsync(arguments, caller, token).ConfigureAwait(false);
+            if (reply is not IntegerReply)
+                return reply;
+            try
+            {
+                return Reply.Integer(await awaited.Delivered.Task.WaitAsync(CommandTimeout, token).ConfigureAwait(false));
+            }
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+            {
+                return Reply.Integer(broker.ReceiverCount(args[0]));
+            }
+        }
+        finally
+        {
+            broker.Forget(awaited);
+        }
+    }
+
+    /// <summary>
     /// Relays to the leader on the caller's forwarding connection (opened, or replaced when the leader moved):
     /// <paramref name="send"/> does the exchange, <paramref name="arguments"/> (the request, or EXEC's) sets its timeout.
     /// </summary>

@@ -25,7 +25,8 @@ internal sealed partial class CommandExecutor(
     LockLeases leases,
     ILogger<CommandExecutor> logger,
     Security.NodeTls tls,
-    ExpirySweeper expiry)
+    ExpirySweeper expiry,
+    PubSub.PubSubBroker broker)
 {
     public const string NoLeader = "CLUSTERDOWN No Raft leader";
     public const string UnknownOutcome = "CLUSTERDOWN The write was sent but its outcome is unknown (leadership changed or timed out)";
@@ -113,6 +114,8 @@ internal sealed partial class CommandExecutor(
 
         if (caller.IsForwarded)
             return Reply.Error(NoLeader);
+        if (spec.Id == CommandId.Publish)
+            return await RelayPublishAsync(arguments, args, caller, run, token).ConfigureAwait(false);
         if (run is not null)
             return await run.Add(arguments).ConfigureAwait(false);
         return await ForwardAsync(arguments, caller, token).ConfigureAwait(false);

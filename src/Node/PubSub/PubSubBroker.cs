@@ -16,6 +16,8 @@ internal sealed class PubSubBroker
     private readonly Lock _lock = new();
     private readonly Dictionary<string, HashSet<ClientSession>> _channels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<ClientSession>> _patterns = new(StringComparer.Ordinal);
+    // PUBLISHes this node relayed to the leader and waits to deliver itself, oldest first (RelayedPublish).
+    private readonly List<AwaitedDelivery> _awaited = [];
 
     public static string Name(byte[] bytes) => Encoding.Latin1.GetString(bytes);
 
@@ -141,8 +143,73 @@ internal sealed class PubSubBroker
                     receivers++;
                 }
             }
+
+            // A PUBLISH relayed from here is counted as delivered here (Redis counts the receivers on the node the
+            // client is connected to): the first awaited one with this channel and message takes this delivery's count.
+            if (patterns && _awaited.Count > 0)
+                Claim(channel, message, receivers);
         }
 
         return receivers;
+    }
+
+    /// <summary>
+    /// Registers a PUBLISH this node is about to relay to the leader, before it is sent: the first delivery of the same
+    /// channel and message on this node from then on completes <see cref="AwaitedDelivery.Delivered"/> with its count.
+    /// Call <see cref="Forget"/> when done, whatever the outcome.
+    /// </summary>
+    public AwaitedDelivery AwaitDelivery(byte[] channel, byte[] message)
+    {
+        var awaited = new AwaitedDelivery(channel, message);
+        lock (_lock)
+            _awaited.Add(awaited);
+        return awaited;
+    }
+
+    public void Forget(AwaitedDelivery awaited)
+    {
+        lock (_lock)
+            _awaited.Remove(awaited);
+    }
+
+    /// <summary>How many sessions here would receive a message on <paramref name="channel"/>: its subscribers and those of matching patterns.</summary>
+    public int ReceiverCount(byte[] channel)
+    {
+        lock (_lock)
+        {
+            var receivers = _channels.TryGetValue(Name(channel), out var sessions) ? sessions.Count : 0;
+            foreach (var (pattern, subscribers) in _patterns)
+            {
+                if (GlobPattern.IsMatch(Bytes(pattern), channel))
+                    receivers += subscribers.Count;
+            }
+
+            return receivers;
+        }
+    }
+
+    // Under _lock.
+    private void Claim(byte[] channel, byte[] message, int receivers)
+    {
+        for (var i = 0; i < _awaited.Count; i++)
+        {
+            var awaited = _awaited[i];
+            if (!awaited.Channel.AsSpan().SequenceEqual(channel) || !awaited.Message.AsSpan().SequenceEqual(message))
+                continue;
+            _awaited.RemoveAt(i);
+            awaited.Delivered.TrySetResult(receivers);
+            return;
+        }
+    }
+
+    /// <summary>A relayed PUBLISH waiting for its delivery on this node (<see cref="AwaitDelivery"/>).</summary>
+    public sealed class AwaitedDelivery(byte[] channel, byte[] message)
+    {
+        internal byte[] Channel { get; } = channel;
+
+        internal byte[] Message { get; } = message;
+
+        /// <summary>Completes with the number of this node's sessions that received the message.</summary>
+        public TaskCompletionSource<int> Delivered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
