@@ -5,6 +5,9 @@
 #   se-load   the same, with a write started every 100 ms after the kill (an application under load) instead of one
 #             after another, where a write queued for the dead leader waits out the client's 5 s timeout
 #   py        redis-py, redis.sentinel.Sentinel([...every node...]).master_for("raftkv")
+#   io        ioredis, new Redis({ sentinels: [...every node...], name: "raftkv" })
+#   nr        node-redis, createSentinel({ name: "raftkv", sentinelRootNodes: [...every node...] })
+#             (io and nr: tests/Integration.Tests/Clients/node/sentinel-failover.js, after npm ci in that folder)
 # The client kills the leader itself (SIGKILL to its pid) and times from the kill to its first acknowledged write; the
 # killed node is restarted and rejoins before the next measurement. Prints every sample and the median per client;
 # never fails on a number.
@@ -55,7 +58,12 @@ for ((round = 1; round <= rounds; round++)); do
       se) result=$(dotnet "$probe/ClientFailover.dll" "$endpoints" "$pid" 2>/tmp/client-failover.$$.err) || true ;;
       se-load) result=$(CLIENT_FAILOVER_EVERY_MS=100 dotnet "$probe/ClientFailover.dll" "$endpoints" "$pid" 2>/tmp/client-failover.$$.err) || true ;;
       py) result=$(/usr/bin/python3 "$root/scripts/client-failover.py" "$endpoints" "$pid" 2>/tmp/client-failover.$$.err) || true ;;
-      *) echo "unknown client $client (se, se-load, py)" >&2; exit 2 ;;
+      io | nr)
+        kind=ioredis; [[ $client == nr ]] && kind=node-redis
+        ports=$(tr ',' '\n' <<< "$endpoints" | sed 's/.*://' | paste -sd,)
+        result=$(node "$root/tests/Integration.Tests/Clients/node/sentinel-failover.js" "$kind" "$ports" 90 "pid:$pid" 2>/tmp/client-failover.$$.err \
+          | awk '$1 == "after" { print $3 " wrote through port " $2 } $1 == "FAILED:" { print "n/a: " $0 }') || true ;;
+      *) echo "unknown client $client (se, se-load, py, io, nr)" >&2; exit 2 ;;
     esac
     ms=${result%% *}
     sed 's/^/    /' /tmp/client-failover.$$.err | head -3

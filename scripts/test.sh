@@ -13,6 +13,15 @@ cd "$root"
 status=0
 dotnet build RaftKV.sln -c Release -nologo -v q || status=$?
 build_status=$status
+
+# The Node.js client libraries the integration tests drive (tests/Integration.Tests/NodeClientTests.cs: ioredis,
+# node-redis, redlock), installed from the lock file. Without them those tests fail; they never skip.
+if command -v npm >/dev/null 2>&1; then
+  (cd tests/Integration.Tests/Clients/node && npm ci --no-audit --no-fund --loglevel=error >/dev/null) \
+    || echo "warning: npm ci failed in tests/Integration.Tests/Clients/node; the Node.js client tests will fail" >&2
+else
+  echo "warning: npm not found (Node.js 20 or newer); the Node.js client tests will fail" >&2
+fi
 if ((status == 0)); then
   # Every test project under tests/ and chaos/ (a folder holding a *.Tests.csproj).
   for csproj in tests/*/*.Tests.csproj chaos/*/*.Tests.csproj; do
