@@ -179,6 +179,27 @@ internal sealed partial class RaftLog : WriteAheadLog, IPersistentState, IAuditT
 
     Task IAuditTrail.InitializeAsync(CancellationToken token) => Task.CompletedTask;
 
+    public long TermOf(long index)
+    {
+        try
+        {
+            return index >= _log.FirstIndex && index <= _log.LastIndex ? _log.TermAt(index) : 0;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return 0; // compacted or truncated meanwhile
+        }
+    }
+
+    // _matched moves only after a follower's append is synced (a leader's after its own sync), and the term check keeps a
+    // stale entry at the same index (one a deposed leader sent) from counting.
+    public bool HoldsDurably(long index, long term)
+    {
+        if (index <= Volatile.Read(ref _commitIndex))
+            return true;
+        return term > 0 && index <= Volatile.Read(ref _matched) && TermOf(index) == term;
+    }
+
     // What the gate serializes writes the disk (and fdatasyncs it): never on a socket event thread, from which RaftCluster
     // calls with inline socket completions (Execution/SocketThreads.cs); every other socket of the node would wait.
     private async ValueTask EnterGateAsync(CancellationToken token)

@@ -36,4 +36,14 @@ internal interface IReplicatedLog : IPersistentState, IAsyncDisposable
 
     /// <summary>Called when a replication read was cut short, so the host starts the next round at once.</summary>
     Action? BatchCut { get; set; }
+
+    /// <summary>The term of the entry at <paramref name="index"/> in this node's log; 0 when the log does not hold it (compacted, or not there yet).</summary>
+    long TermOf(long index);
+
+    /// <summary>
+    /// Whether this node holds the entry at <paramref name="index"/> of <paramref name="term"/> durably: committed here
+    /// (committed entries are the same on every member), or appended, fsync'd and matched with a leader's log with that
+    /// term. A <paramref name="term"/> of 0 asks only whether it is committed here (WAIT, Server/WaitCommand.cs).
+    /// </summary>
+    bool HoldsDurably(long index, long term);
 }

@@ -102,6 +102,9 @@ internal sealed partial class ClientSession
 
     private bool _runningExec;
 
+    /// <summary>True while EXEC runs the transaction's commands that are not keyspace commands (WAIT does not wait then).</summary>
+    public bool RunningExec => _runningExec;
+
     // DescribeClient as a delegate made once: a method group makes one per use, and every command passes it.
     private Func<string>? _describeClient;
 

@@ -122,7 +122,7 @@ internal sealed partial class ClientSession
             return [Reply.Ok];
         var pushesBefore = _batch.Count;
         Reply? reply;
-        if ((command.Spec.Flags & CommandFlags.Connection) != 0)
+        if ((command.Spec.Flags & CommandFlags.Connection) != 0 && command.Spec.Id != CommandId.Wait)
             reply = ExecuteConnectionCommand(command.Spec, command.Request);
         else
             reply = await _services.Server.ExecuteAsync(command.Spec, command.Request, this, _closed.Token).ConfigureAwait(false);

@@ -339,6 +339,9 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             if (IsForwarded && request.Count == 1 && name.AsSpan().SequenceEqual(ProgressName))
                 return RaftKV.Node.Raft.MemberProgress.Answer(_services.Raft);
 
+            if (IsForwarded && request.Count == 4 && RaftKV.Node.Server.WaitCommand.IsHolds(name))
+                return await RaftKV.Node.Server.WaitCommand.AnswerHoldsAsync(_services.Raft, request[1], request[2], request[3], _closed.Token).ConfigureAwait(false);
+
             var unknown = Reply.Error(ErrorMessages.UnknownCommand(System.Text.Encoding.UTF8.GetString(name), request.Arguments.Skip(1).ToList()));
             _services.Stats.Rejected(null, unknown);
             _transaction.Flag();
@@ -403,6 +406,8 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         {
             if (IsTransactionCommand(spec.Id))
                 reply = await ExecuteTransactionCommandAsync(spec, request.Arguments).ConfigureAwait(false);
+            else if (spec.Id == CommandId.Wait)
+                reply = await _services.Server.ExecuteAsync(spec, request.Arguments, this, _closed.Token).ConfigureAwait(false);
             else if ((spec.Flags & CommandFlags.Connection) != 0)
             {
                 if (spec.Id is CommandId.Auth or CommandId.Hello && request.Count > 2)

@@ -11,13 +11,14 @@ namespace RaftKV.Node.Server;
 /// <summary>
 /// Server and admin commands answered by this node from its own view: INFO, ROLE, CONFIG, COMMAND, TIME,
 /// DEBUG (DIGEST reads the local replica on purpose, so replicas can be compared), CLUSTER, SENTINEL, LASTSAVE, SHUTDOWN,
-/// SLOWLOG.
+/// SLOWLOG, WAIT.
 /// </summary>
 internal sealed class ServerCommands(
     RaftHost raft, InfoBuilder info, ServerInfo server, TimeProvider clock, ConfigCommand config, ExpirySweeper sweeper,
     ScriptCommand script, FunctionCommand function, Microsoft.Extensions.Options.IOptions<Configuration.NodeOptions> options,
     RaftKV.Node.Security.AclCommand acl, MembershipCommands membership, SentinelCommand sentinel, IMemberAddresses addresses,
-    CommandStats stats, ShutdownCommand shutdown, RaftKV.Node.PubSub.TrackingTable tracking, SlowLog slowLog, LatencyMonitor latency)
+    CommandStats stats, ShutdownCommand shutdown, RaftKV.Node.PubSub.TrackingTable tracking, SlowLog slowLog, LatencyMonitor latency,
+    WaitCommand wait)
 {
     public ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] args, ClientSession session, CancellationToken token)
     {
@@ -44,6 +45,8 @@ internal sealed class ServerCommands(
             return DebugSleepAsync(args[2], token);
         if (spec.Id == CommandId.Info)
             return InfoAsync(args, session, token);
+        if (spec.Id == CommandId.Wait)
+            return wait.ExecuteAsync(args, session, mayBlock: !session.RunningExec, token);
         if (spec.Id == CommandId.Memory)
             return MemoryCommand.ExecuteAsync(raft, args, token);
         if (spec.Id == CommandId.Debug)

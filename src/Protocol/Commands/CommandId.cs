@@ -125,6 +125,8 @@ public enum CommandId : ushort
     Bgsave = 152,
     Bgrewriteaof = 153,
     Shutdown = 154,
+    /// <summary>WAIT numreplicas timeout: how many followers hold this client's acknowledged writes (Server/WaitCommand.cs).</summary>
+    Wait = 155,
 
     // Strings (200-299).
     Get = 200,

@@ -57,6 +57,8 @@ public static class CommandTable
         new("bgsave", CommandId.Bgsave, -1, Admin),
         new("bgrewriteaof", CommandId.Bgrewriteaof, 1, Admin),
         new("shutdown", CommandId.Shutdown, -1, Admin),
+        // WAIT is answered by the session (the leader asks its followers, Server/WaitCommand.cs): not a keyspace command.
+        new("wait", CommandId.Wait, 3, Connection),
         new("function", CommandId.Function, -2, Admin),
         // FCALL runs a function at apply on every replica (a log entry); FCALL_RO on the leader as a read. Their keys
         // follow numkeys (Redis 7.0 reports 0 0 0 and movablekeys; COMMAND GETKEYS reads numkeys).

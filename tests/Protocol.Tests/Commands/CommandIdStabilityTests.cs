@@ -226,6 +226,7 @@ public class CommandIdStabilityTests
         { "Bgsave", 152 },
         { "Bgrewriteaof", 153 },
         { "Shutdown", 154 },
+        { "Wait", 155 },
         { "Dump", 323 },
         { "Restore", 324 },
         { "RaftkvLockAcquire", 1002 },

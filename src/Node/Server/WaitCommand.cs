@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using DotNext.Net.Cluster.Consensus.Raft;
+using RaftKV.Node.Execution;
+using RaftKV.Node.Raft;
+using RaftKV.Node.Resp;
+using RaftKV.Protocol.Replies;
+using RaftKV.Protocol.Resp;
+
+namespace RaftKV.Node.Server;
+
+/// <summary>
+/// WAIT numreplicas timeout, as Redis 7.0 answers it: the number of replicas (here: the other members) that hold every
+/// write acknowledged to this client so far, waiting up to <c>timeout</c> milliseconds (0: for ever) until there are
+/// <c>numreplicas</c>. Every acknowledged write is already fsync'd on a majority, so in a 3-node cluster WAIT 1 answers
+/// at once; WAIT 2 waits for the other follower too.
+/// <para>
+/// The leader answers it: its commit index bounds every write acknowledged to any client (WAIT runs after every earlier
+/// reply of its connection was handed over), and it asks each member with <see cref="HoldsCommand"/> whether that member
+/// holds the entry there durably (<see cref="IReplicatedLog.HoldsDurably"/>); a member may wait for it before answering.
+/// A follower relays WAIT on the client's forwarding connection, which carried the client's writes. Counted as blocked
+/// while it waits; CLIENT UNBLOCK ends the wait with the count so far (TIMEOUT) or -UNBLOCKED (ERROR). Inside EXEC it
+/// does not wait (Redis answers the count at once there).
+/// </para>
+/// </summary>
+internal sealed class WaitCommand(RaftHost raft, CommandExecutor executor)
+{
+    /// <summary>
+    /// The hidden node-to-node command <c>RAFTKV-INTERNAL-HOLDS index term ms</c>: 1 once the member holds the entry
+    /// (see <see cref="IReplicatedLog.HoldsDurably"/>), 0 if it still does not after <c>ms</c> milliseconds.
+    /// </summary>
+    public const string HoldsCommand = "RAFTKV-INTERNAL-HOLDS";
+
+    private static readonly byte[] HoldsName = Encoding.ASCII.GetBytes(HoldsCommand);
+
+    // The longest one HOLDS request waits: a longer WAIT asks again, so no request outlives its member's restart for long.
+    private const int MaxHoldsWaitMs = 5_000;
+
+    // How long members may take to answer a WAIT that does not block (inside EXEC, or numreplicas of 0 or less).
+    private const long NoWaitLimitMs = 100;
+
+    // How often a member looks again while a HOLDS request waits.
+    private static readonly TimeSpan HoldsPoll = TimeSpan.FromMilliseconds(5);
+
+    public async ValueTask<Reply> ExecuteAsync(byte[][] args, ClientSession session, bool mayBlock, CancellationToken token)
+    {
+        if (!RedisNumber.TryParseLong(args[1], out var wanted))
+            return Reply.Error(ErrorMessages.NotInteger);
+        if (!RedisNumber.TryParseLong(args[2], out var timeoutMs))
+            return Reply.Error("ERR timeout is not an integer or out of range");
+        if (timeoutMs < 0)
+            return Reply.Error("ERR timeout is negative");
+
+        if (raft.IsStarted && raft.IsLeader)
+        {
+            using var wait = new BlockedWait();
+            using var unblock = CancellationTokenSource.CreateLinkedTokenSource(token, wait.Token);
+            session.Wait = wait;
+            try
+            {
+                var count = await CountAsync(wanted, timeoutMs, mayBlock, session, unblock.Token).ConfigureAwait(false);
+                return wait.AsError ? Reply.Error(BlockedWait.UnblockedError) : Reply.Integer(count);
+            }
+            finally
+            {
+                session.Wait = null;
+            }
+        }
+
+        // A follower relays it, where the leader's session for this client's forwarding connection answers; inside EXEC
+        // with a 1 ms timeout, the nearest a relayed WAIT comes to not waiting.
+        byte[][] request = mayBlock ? args : [args[0], args[1], "1"u8.ToArray()];
+        var limit = mayBlock && timeoutMs == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(mayBlock ? timeoutMs : 1) + executor.CommandTimeout;
+        session.IsBlocked = mayBlock;
+        try
+        {
+            return await executor.OnLeaderAsync(_ => Task.FromResult<Reply>(Reply.Error(CommandExecutor.NoLeader)), request, session, limit, token).ConfigureAwait(false);
+        }
+        finally
+        {
+            session.IsBlocked = false;
+        }
+    }
+
+    // The members that hold the commit index's entry, each counted as soon as it does, until there are enough or the
+    // time is up. Asking is a round trip, so "at once" (WAIT inside EXEC, or numreplicas already met by none) allows
+    // the members NoWaitLimit to answer.
+    private async Task<long> CountAsync(long wanted, long timeoutMs, bool mayBlock, ClientSession session, CancellationToken token)
+    {
+        var index = raft.Log.LastCommittedEntryIndex;
+        var term = raft.Log.TermOf(index);
+        var members = raft.Cluster.Members.Where(static m => m.IsRemote).ToList();
+        var blocks = mayBlock && wanted > 0;
+        var limitMs = blocks ? timeoutMs : timeoutMs == 0 ? NoWaitLimitMs : Math.Min(timeoutMs, NoWaitLimitMs);
+
+        using var done = CancellationTokenSource.CreateLinkedTokenSource(token);
+        if (limitMs > 0)
+            done.CancelAfter(TimeSpan.FromMilliseconds(limitMs));
+        session.IsBlocked = blocks;
+        long count = 0;
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            var pending = members.Select(m => UntilHeldAsync(m, index, term, limitMs, started, done.Token)).ToList();
+            while (pending.Count > 0 && (count < wanted || !blocks))
+            {
+                var answered = await Task.WhenAny(pending).ConfigureAwait(false);
+                pending.Remove(answered);
+                if (answered.IsCompletedSuccessfully && answered.Result)
+                    count++;
+            }
+
+            return count;
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested || session.Wait is { Token.IsCancellationRequested: true })
+        {
+            return count; // the time is up, or CLIENT UNBLOCK: the count so far
+        }
+        finally
+        {
+            await done.CancelAsync().ConfigureAwait(false);
+            session.IsBlocked = false;
+        }
+    }
+
+    // Asks again every MaxHoldsWaitMs until the member holds the entry or the WAIT's time is up (never, for 0).
+    private async Task<bool> UntilHeldAsync(RaftClusterMember member, long index, long term, long timeoutMs, long started, CancellationToken token)
+    {
+        try
+        {
+            while (true)
+            {
+                var left = timeoutMs == 0 ? MaxHoldsWaitMs : timeoutMs - (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                if (left <= 0)
+                    return false;
+                var ask = Stopwatch.GetTimestamp();
+                var wait = (int)Math.Min(left, MaxHoldsWaitMs);
+                if (await HoldsAsync(member, index, term, wait, token).ConfigureAwait(false))
+                    return true;
+                // Unreachable members answer at once (null): do not ask them in a tight loop.
+                var remaining = TimeSpan.FromMilliseconds(wait) - Stopwatch.GetElapsedTime(ask);
+                if (remaining > TimeSpan.Zero)
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(remaining.TotalMilliseconds, 100)), token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<bool> HoldsAsync(RaftClusterMember member, long index, long term, int waitMs, CancellationToken token)
+    {
+        byte[][] request =
+        [
+            HoldsName, Encoding.ASCII.GetBytes(index.ToString(CultureInfo.InvariantCulture)),
+            Encoding.ASCII.GetBytes(term.ToString(CultureInfo.InvariantCulture)), Encoding.ASCII.GetBytes(waitMs.ToString(CultureInfo.InvariantCulture)),
+        ];
+        var reply = await raft.SendToMemberAsync(member, request, token, TimeSpan.FromMilliseconds(waitMs) + executor.CommandTimeout).ConfigureAwait(false);
+        return reply is IntegerReply { Value: 1 };
+    }
+
+    /// <summary>A member's answer to <see cref="HoldsCommand"/> (on a forwarding connection only).</summary>
+    public static async Task<Reply> AnswerHoldsAsync(RaftHost raft, byte[] index, byte[] term, byte[] waitMs, CancellationToken token)
+    {
+        if (!RedisNumber.TryParseLong(index, out var at) || !RedisNumber.TryParseLong(term, out var ofTerm)
+            || !RedisNumber.TryParseLong(waitMs, out var ms) || ms is < 0 or > MaxHoldsWaitMs)
+            return Reply.Error(ErrorMessages.Syntax);
+        if (!raft.IsStarted)
+            return Reply.Error(CommandExecutor.NoLeader);
+        var started = Stopwatch.GetTimestamp();
+        while (!raft.Log.HoldsDurably(at, ofTerm))
+        {
+            if (Stopwatch.GetElapsedTime(started).TotalMilliseconds >= ms)
+                return Reply.Zero;
+            await Task.Delay(HoldsPoll, token).ConfigureAwait(false);
+        }
+
+        return Reply.One;
+    }
+
+    /// <summary>Whether <paramref name="name"/> is <see cref="HoldsCommand"/>.</summary>
+    public static bool IsHolds(ReadOnlySpan<byte> name) => name.SequenceEqual(HoldsName);
+}

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using RaftKV.Integration.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace RaftKV.Integration.Tests;
+
+/// <summary>
+/// WAIT numreplicas timeout, as Redis 7.0 answers it: how many followers hold the writes acknowledged so far, waiting
+/// up to the timeout for numreplicas of them; a paused follower is not counted, a blocked WAIT counts in
+/// blocked_clients, ends when the follower catches up or by CLIENT UNBLOCK, and does not wait inside EXEC.
+/// </summary>
+[Collection(ProcessCollection.Name)]
+public sealed class WaitCommandTests
+{
+    private static readonly TimeSpan Long = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Wait_CountsTheFollowersHoldingTheWrites_NotAPausedOne_AndEndsWhenItCatchesUpOrIsUnblocked()
+    {
+        await using var cluster = await ProcessCluster.StartAsync();
+        var leader = await cluster.WaitForLeaderAsync(Long);
+        var followers = cluster.Nodes.Where(n => n != leader).ToList();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync($"{leader.Endpoint},syncTimeout=60000,asyncTimeout=60000,allowAdmin=true");
+        var db = redis.GetDatabase();
+
+        await db.StringSetAsync("wait-key", "1");
+        Assert.Equal(2, (long)await db.ExecuteAsync("WAIT", 2, 30000));
+        Assert.StartsWith(":2\r\n", await RawResp.TryCommandAsync(followers[0].RespPort, Long, "WAIT", "2", "30000"));
+        Assert.StartsWith("-ERR value is not an integer or out of range", await RawResp.TryCommandAsync(leader.RespPort, Long, "WAIT", "x", "1"));
+        Assert.StartsWith("-ERR timeout is negative", await RawResp.TryCommandAsync(leader.RespPort, Long, "WAIT", "1", "-1"));
+
+        var paused = followers[1];
+        paused.Signal(pause: true);
+        try
+        {
+            await db.StringSetAsync("wait-key", "2");
+            var clock = Stopwatch.StartNew();
+            Assert.Equal(1, (long)await db.ExecuteAsync("WAIT", 2, 1000));
+            Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(900), $"WAIT 2 1000 answered after {clock.Elapsed}");
+            Assert.Equal(1, (long)await db.ExecuteAsync("WAIT", 1, 1000));
+
+            // Inside EXEC it does not wait.
+            var exec = await RawResp.ExchangeAsync(leader.RespPort, "MULTI\r\nSET wait-key 3\r\nWAIT 2 0\r\nEXEC\r\nQUIT\r\n"u8.ToArray(), Long);
+            Assert.Contains("*2\r\n+OK\r\n:1\r\n", System.Text.Encoding.ASCII.GetString(exec), StringComparison.Ordinal);
+
+            // A WAIT for both blocks (blocked_clients) until CLIENT UNBLOCK answers it with the count so far.
+            var unblocked = RawResp.TryCommandAsync(leader.RespPort, Long, "WAIT", "2", "0");
+            var id = await WaitingClientIdAsync(db);
+            Assert.Equal(1, (long)await db.ExecuteAsync("CLIENT", "UNBLOCK", id));
+            Assert.StartsWith(":1\r\n", await unblocked);
+
+            // And one that waits for both ends when the paused follower catches up.
+            var waiting = RawResp.TryCommandAsync(leader.RespPort, Long, "WAIT", "2", "0");
+            await WaitingClientIdAsync(db);
+            Assert.False(waiting.IsCompleted);
+            paused.Signal(pause: false);
+            Assert.StartsWith(":2\r\n", await waiting);
+        }
+        finally
+        {
+            paused.Signal(pause: false);
+        }
+    }
+
+    // The id of the client blocked in WAIT, once INFO counts it as blocked.
+    private static async Task<long> WaitingClientIdAsync(IDatabase db)
+    {
+        var deadline = DateTime.UtcNow + Long;
+        while (true)
+        {
+            var info = (string?)await db.ExecuteAsync("INFO", "clients") ?? "";
+            var list = (string?)await db.ExecuteAsync("CLIENT", "LIST") ?? "";
+            var line = list.Split('\n').FirstOrDefault(static l => l.Contains("cmd=wait ", StringComparison.Ordinal));
+            if (info.Contains("blocked_clients:1", StringComparison.Ordinal) && line is not null)
+                return long.Parse(line.Split(' ')[0]["id=".Length..], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(DateTime.UtcNow < deadline, $"no client blocked in WAIT: {info}");
+            await Task.Delay(50);
+        }
+    }
+}
