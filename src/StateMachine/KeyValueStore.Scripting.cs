@@ -77,7 +77,7 @@ public sealed partial class KeyValueStore
     /// The messages scripts published (redis.call('publish', ...)) in the entries applied since the last call, in order:
     /// the node delivers them to its own subscribers, as it delivers an applied PUBLISH.
     /// </summary>
-    public IReadOnlyList<(byte[] Channel, byte[] Message)> TakePublished() => _scripts.TakePublished();
+    public IReadOnlyList<(byte[] Channel, byte[] Message, bool Sharded)> TakePublished() => _scripts.TakePublished();
 
     /// <summary>The function libraries (FUNCTION LOAD ...): replicated state, kept in snapshots.</summary>
     internal FunctionStore Functions => _functions;

@@ -428,7 +428,7 @@ public sealed partial class KeyValueStore
         CommandId.Flushdb or CommandId.Flushall => KeyspaceCommands.Flush(_keys),
 
         // The store has no subscribers: the node delivers the message to its own when it applies the entry.
-        CommandId.Publish => Reply.Zero,
+        CommandId.Publish or CommandId.Spublish => Reply.Zero,
         CommandId.Object => GenericCommands.Object(_keys, args, now, _config.Get("maxmemory-policy").Contains("lfu", StringComparison.Ordinal)),
         CommandId.Touch => GenericCommands.Touch(_keys, args, now),
         CommandId.Copy => GenericCommands.Copy(_keys, args, now),

@@ -73,4 +73,65 @@ public sealed class PubSubTests
         var message = Assert.IsType<ArrayReply>(await onLeader.ReadReplyAsync());
         Assert.Equal(["message", "leader-only", "x"], message.Items.Select(static item => item.Text()));
     }
+
+    /// <summary>
+    /// Sharded pub/sub as Redis 7.0 serves it outside a cluster (they answered unknown command): SSUBSCRIBE counts its
+    /// own channels, SPUBLISH reaches them as smessage on every node and counts them, the two namespaces stay apart,
+    /// SUNSUBSCRIBE (with and without names), PUBSUB SHARDCHANNELS / SHARDNUMSUB, CLIENT LIST ssub=, and SSUBSCRIBE is
+    /// refused inside EXEC as Redis refuses it there.
+    /// </summary>
+    [Fact]
+    public async Task ShardedPubSub_SpublishReachesSsubscribersOnEveryNode_ApartFromPlainChannels()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        var follower = cluster.Nodes.First(node => node.Index != leader.Index);
+
+        await using var sharded = await RespTestClient.ConnectAsync(follower.RespPort);
+        Assert.Equal(["ssubscribe", "chan1", "1"], Items(await sharded.SendAsync("SSUBSCRIBE", "chan1")));
+        Assert.Equal(["ssubscribe", "chan2", "2"], Items(await sharded.SendAsync("SSUBSCRIBE", "chan2")));
+        Assert.Equal(["ssubscribe", "chan2", "2"], Items(await sharded.SendAsync("SSUBSCRIBE", "chan2")));
+        await using var plain = await RespTestClient.ConnectAsync(follower.RespPort);
+        Assert.Equal(["subscribe", "chan1", "1"], Items(await plain.SendAsync("SUBSCRIBE", "chan1")));
+        await using var onLeader = await RespTestClient.ConnectAsync(leader.RespPort);
+        Assert.Equal(["ssubscribe", "chan1", "1"], Items(await onLeader.SendAsync("SSUBSCRIBE", "chan1")));
+
+        await using var publisher = await RespTestClient.ConnectAsync(follower.RespPort);
+        Assert.Equal("1", (await publisher.SendAsync("SPUBLISH", "chan1", "hello")).Text());
+        Assert.Equal(["smessage", "chan1", "hello"], Items(await sharded.ReadReplyAsync()));
+        Assert.Equal(["smessage", "chan1", "hello"], Items(await onLeader.ReadReplyAsync()));
+        Assert.Equal("1", (await publisher.SendAsync("PUBLISH", "chan1", "plain")).Text());
+        Assert.Equal(["message", "chan1", "plain"], Items(await plain.ReadReplyAsync()));
+
+        // SPUBLISH never reached the plain subscriber, nor PUBLISH the sharded ones: the next thing each reads is this.
+        Assert.Equal("1", (await publisher.SendAsync("SPUBLISH", "chan2", "world")).Text());
+        Assert.Equal(["smessage", "chan2", "world"], Items(await sharded.ReadReplyAsync()));
+        Assert.Equal("1", (await publisher.SendAsync("PUBLISH", "chan1", "again")).Text());
+        Assert.Equal(["message", "chan1", "again"], Items(await plain.ReadReplyAsync()));
+
+        var info = await publisher.SendAsync("PUBSUB", "SHARDNUMSUB", "chan1", "chan2", "none");
+        Assert.Equal(["chan1", "1", "chan2", "1", "none", "0"], Items(info));
+        Assert.Equal(["chan1", "chan2"], Items(await publisher.SendAsync("PUBSUB", "SHARDCHANNELS")));
+        Assert.Equal(["chan2"], Items(await publisher.SendAsync("PUBSUB", "SHARDCHANNELS", "*2")));
+        Assert.Equal(["chan1", "1"], Items(await publisher.SendAsync("PUBSUB", "NUMSUB", "chan1")));
+        Assert.Contains("ssub=2 ", (await publisher.SendAsync("CLIENT", "LIST")).Text(), StringComparison.Ordinal);
+
+        // A script's SPUBLISH is delivered as smessage once its entry applies (the script itself sees 0 receivers).
+        Assert.Equal("0", (await publisher.SendAsync("EVAL", "return redis.call('spublish', 'chan2', 'from-script')", "0")).Text());
+        Assert.Equal(["smessage", "chan2", "from-script"], Items(await sharded.ReadReplyAsync()));
+
+        Assert.Equal(["sunsubscribe", "chan1", "1"], Items(await sharded.SendAsync("SUNSUBSCRIBE", "chan1")));
+        Assert.Equal("0", (await publisher.SendAsync("SPUBLISH", "chan1", "gone")).Text());
+        Assert.Equal(["sunsubscribe", "chan2", "0"], Items(await sharded.SendAsync("SUNSUBSCRIBE")));
+        Assert.Equal(["sunsubscribe", "(nil)", "0"], Items(await sharded.SendAsync("SUNSUBSCRIBE")));
+        Assert.Equal("PONG", (await sharded.SendAsync("PING")).Text());
+
+        await using var transaction = await RespTestClient.ConnectAsync(leader.RespPort);
+        await transaction.SendAsync("MULTI");
+        await transaction.SendAsync("SSUBSCRIBE", "chan3");
+        var exec = Assert.IsType<ArrayReply>(await transaction.SendAsync("EXEC"));
+        Assert.Equal("-ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client", exec.Items[0].Text());
+    }
+
+    private static string[] Items(Reply reply) => [.. Assert.IsType<ArrayReply>(reply).Items.Select(static item => item is NullReply ? "(nil)" : item.Text() ?? "")];
 }

@@ -19,7 +19,8 @@ internal sealed partial class CommandExecutor
     /// </summary>
     private async ValueTask<Reply> RelayPublishAsync(byte[][] arguments, byte[][] args, IExecutionCaller caller, ForwardRun? run, CancellationToken token)
     {
-        var awaited = broker.AwaitDelivery(args[0], args[1]);
+        var sharded = CommandTable.TryGet(arguments[0], out var spec) && spec.Id == CommandId.Spublish;
+        var awaited = broker.AwaitDelivery(args[0], args[1], sharded);
         try
         {
             var reply = run is not null
@@ -33,7 +34,7 @@ internal sealed partial class CommandExecutor
             }
             catch (Exception e) when (e is TimeoutException or OperationCanceledException)
             {
-                return Reply.Integer(broker.ReceiverCount(args[0]));
+                return Reply.Integer(broker.ReceiverCount(args[0], sharded));
             }
         }
         finally

@@ -114,7 +114,7 @@ internal sealed partial class CommandExecutor(
 
         if (caller.IsForwarded)
             return Reply.Error(NoLeader);
-        if (spec.Id == CommandId.Publish)
+        if (spec.Id is CommandId.Publish or CommandId.Spublish)
             return await RelayPublishAsync(arguments, args, caller, run, token).ConfigureAwait(false);
         if (run is not null)
             return await run.Add(arguments).ConfigureAwait(false);

@@ -16,6 +16,8 @@ internal sealed class PubSubBroker
     private readonly Lock _lock = new();
     private readonly Dictionary<string, HashSet<ClientSession>> _channels = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<ClientSession>> _patterns = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<ClientSession>> _shards = new(StringComparer.Ordinal);
+    private static readonly Reply ShardMessageKind = Reply.Bulk("smessage");
     // PUBLISHes this node relayed to the leader and waits to deliver itself, oldest first (RelayedPublish).
     private readonly List<AwaitedDelivery> _awaited = [];
 
@@ -43,72 +45,79 @@ internal sealed class PubSubBroker
         }
     }
 
-    /// <summary>Subscribes and returns the session's subscription count afterwards.</summary>
-    public int Subscribe(ClientSession session, string channel, bool pattern)
+    /// <summary>Subscribes and returns what the subscribe reply counts afterwards (<see cref="SubscriptionSet.CountOf"/>).</summary>
+    public int Subscribe(ClientSession session, string name, SubscriptionKind kind)
     {
         lock (_lock)
         {
-            var index = pattern ? _patterns : _channels;
-            var own = pattern ? session.Subscriptions.Patterns : session.Subscriptions.Channels;
-            if (own.Add(channel))
+            var index = IndexOf(kind);
+            if (session.Subscriptions.Of(kind).Add(name))
             {
-                if (!index.TryGetValue(channel, out var sessions))
-                    index[channel] = sessions = [];
+                if (!index.TryGetValue(name, out var sessions))
+                    index[name] = sessions = [];
                 sessions.Add(session);
             }
 
-            return session.Subscriptions.Count;
+            return session.Subscriptions.CountOf(kind);
         }
     }
 
-    /// <summary>Unsubscribes and returns the session's subscription count afterwards.</summary>
-    public int Unsubscribe(ClientSession session, string channel, bool pattern)
+    /// <summary>Unsubscribes and returns what the unsubscribe reply counts afterwards.</summary>
+    public int Unsubscribe(ClientSession session, string name, SubscriptionKind kind)
     {
         lock (_lock)
         {
-            var index = pattern ? _patterns : _channels;
-            var own = pattern ? session.Subscriptions.Patterns : session.Subscriptions.Channels;
-            if (own.Remove(channel) && index.TryGetValue(channel, out var sessions))
+            var index = IndexOf(kind);
+            if (session.Subscriptions.Of(kind).Remove(name) && index.TryGetValue(name, out var sessions))
             {
                 sessions.Remove(session);
                 if (sessions.Count == 0)
-                    index.Remove(channel);
+                    index.Remove(name);
             }
 
-            return session.Subscriptions.Count;
+            return session.Subscriptions.CountOf(kind);
         }
     }
 
-    /// <summary>The session's channels (or patterns) in ordinal order.</summary>
-    public IReadOnlyList<string> List(ClientSession session, bool pattern)
+    /// <summary>The session's channels, patterns or shard channels in ordinal order.</summary>
+    public IReadOnlyList<string> List(ClientSession session, SubscriptionKind kind)
     {
         lock (_lock)
-            return (pattern ? session.Subscriptions.Patterns : session.Subscriptions.Channels).Order(StringComparer.Ordinal).ToList();
+            return session.Subscriptions.Of(kind).Order(StringComparer.Ordinal).ToList();
     }
 
     public void UnsubscribeAll(ClientSession session)
     {
-        foreach (var channel in List(session, pattern: false))
-            Unsubscribe(session, channel, pattern: false);
-        foreach (var pattern in List(session, pattern: true))
-            Unsubscribe(session, pattern, pattern: true);
+        foreach (var kind in (ReadOnlySpan<SubscriptionKind>)[SubscriptionKind.Channel, SubscriptionKind.Pattern, SubscriptionKind.Shard])
+        {
+            foreach (var name in List(session, kind))
+                Unsubscribe(session, name, kind);
+        }
     }
 
+    private Dictionary<string, HashSet<ClientSession>> IndexOf(SubscriptionKind kind) => kind switch
+    {
+        SubscriptionKind.Pattern => _patterns,
+        SubscriptionKind.Shard => _shards,
+        _ => _channels,
+    };
+
     /// <summary>The channels with at least one subscriber here, matching <paramref name="pattern"/> when given, in ordinal order.</summary>
-    public IReadOnlyList<byte[]> Channels(byte[]? pattern)
+    /// <param name="shard">The shard channels (PUBSUB SHARDCHANNELS) instead.</param>
+    public IReadOnlyList<byte[]> Channels(byte[]? pattern, bool shard = false)
     {
         lock (_lock)
         {
-            return _channels.Keys.Order(StringComparer.Ordinal).Select(Bytes)
+            return (shard ? _shards : _channels).Keys.Order(StringComparer.Ordinal).Select(Bytes)
                 .Where(channel => pattern is null || GlobPattern.IsMatch(pattern, channel)).ToList();
         }
     }
 
-    /// <summary>How many sessions here subscribe to <paramref name="channel"/> (patterns not counted).</summary>
-    public int SubscriberCount(byte[] channel)
+    /// <summary>How many sessions here subscribe to <paramref name="channel"/> (patterns not counted), or to the shard channel.</summary>
+    public int SubscriberCount(byte[] channel, bool shard = false)
     {
         lock (_lock)
-            return _channels.TryGetValue(Name(channel), out var sessions) ? sessions.Count : 0;
+            return (shard ? _shards : _channels).TryGetValue(Name(channel), out var sessions) ? sessions.Count : 0;
     }
 
     /// <summary>Delivers a message to local subscribers; returns how many received it.</summary>
@@ -147,7 +156,30 @@ internal sealed class PubSubBroker
             // A PUBLISH relayed from here is counted as delivered here (Redis counts the receivers on the node the
             // client is connected to): the first awaited one with this channel and message takes this delivery's count.
             if (patterns && _awaited.Count > 0)
-                Claim(channel, message, receivers);
+                Claim(channel, message, receivers, shard: false);
+        }
+
+        return receivers;
+    }
+
+    /// <summary>Delivers an SPUBLISH message to local SSUBSCRIBE subscribers (<c>smessage</c>); returns how many received it.</summary>
+    public int PublishShard(byte[] channel, byte[] message)
+    {
+        var receivers = 0;
+        lock (_lock)
+        {
+            if (_shards.TryGetValue(Name(channel), out var sessions))
+            {
+                var push = new PushReply([ShardMessageKind, new BulkReply(channel), new BulkReply(message)]);
+                foreach (var session in sessions)
+                {
+                    session.Push(push);
+                    receivers++;
+                }
+            }
+
+            if (_awaited.Count > 0)
+                Claim(channel, message, receivers, shard: true);
         }
 
         return receivers;
@@ -158,9 +190,9 @@ internal sealed class PubSubBroker
     /// channel and message on this node from then on completes <see cref="AwaitedDelivery.Delivered"/> with its count.
     /// Call <see cref="Forget"/> when done, whatever the outcome.
     /// </summary>
-    public AwaitedDelivery AwaitDelivery(byte[] channel, byte[] message)
+    public AwaitedDelivery AwaitDelivery(byte[] channel, byte[] message, bool shard = false)
     {
-        var awaited = new AwaitedDelivery(channel, message);
+        var awaited = new AwaitedDelivery(channel, message, shard);
         lock (_lock)
             _awaited.Add(awaited);
         return awaited;
@@ -172,9 +204,14 @@ internal sealed class PubSubBroker
             _awaited.Remove(awaited);
     }
 
-    /// <summary>How many sessions here would receive a message on <paramref name="channel"/>: its subscribers and those of matching patterns.</summary>
-    public int ReceiverCount(byte[] channel)
+    /// <summary>
+    /// How many sessions here would receive a message on <paramref name="channel"/>: its subscribers and those of matching
+    /// patterns, or its shard subscribers.
+    /// </summary>
+    public int ReceiverCount(byte[] channel, bool shard = false)
     {
+        if (shard)
+            return SubscriberCount(channel, shard: true);
         lock (_lock)
         {
             var receivers = _channels.TryGetValue(Name(channel), out var sessions) ? sessions.Count : 0;
@@ -189,12 +226,12 @@ internal sealed class PubSubBroker
     }
 
     // Under _lock.
-    private void Claim(byte[] channel, byte[] message, int receivers)
+    private void Claim(byte[] channel, byte[] message, int receivers, bool shard)
     {
         for (var i = 0; i < _awaited.Count; i++)
         {
             var awaited = _awaited[i];
-            if (!awaited.Channel.AsSpan().SequenceEqual(channel) || !awaited.Message.AsSpan().SequenceEqual(message))
+            if (awaited.Shard != shard || !awaited.Channel.AsSpan().SequenceEqual(channel) || !awaited.Message.AsSpan().SequenceEqual(message))
                 continue;
             _awaited.RemoveAt(i);
             awaited.Delivered.TrySetResult(receivers);
@@ -203,9 +240,11 @@ internal sealed class PubSubBroker
     }
 
     /// <summary>A relayed PUBLISH waiting for its delivery on this node (<see cref="AwaitDelivery"/>).</summary>
-    public sealed class AwaitedDelivery(byte[] channel, byte[] message)
+    public sealed class AwaitedDelivery(byte[] channel, byte[] message, bool shard)
     {
         internal byte[] Channel { get; } = channel;
+
+        internal bool Shard { get; } = shard;
 
         internal byte[] Message { get; } = message;
 

@@ -1,4 +1,5 @@
 using RaftKV.Node.Raft;
+using RaftKV.Protocol.Commands;
 using RaftKV.Protocol.Replies;
 using RaftKV.StateMachine.Log;
 
@@ -13,8 +14,9 @@ internal sealed class PublishDelivery(RaftHost raft, PubSubBroker broker) : IHos
         return Task.CompletedTask;
     }
 
-    private Reply Deliver(LogCommand command) =>
-        command.Arguments.Length == 2 ? Reply.Integer(broker.Publish(command.Arguments[0], command.Arguments[1])) : Reply.Zero;
+    private Reply Deliver(LogCommand command) => command.Arguments.Length != 2 ? Reply.Zero
+        : command.Command == CommandId.Spublish ? Reply.Integer(broker.PublishShard(command.Arguments[0], command.Arguments[1]))
+        : Reply.Integer(broker.Publish(command.Arguments[0], command.Arguments[1]));
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

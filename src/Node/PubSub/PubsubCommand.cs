@@ -7,7 +7,7 @@ namespace RaftKV.Node.PubSub;
 /// <summary>
 /// PUBSUB CHANNELS / NUMSUB / NUMPAT / SHARDCHANNELS / SHARDNUMSUB / HELP, as Redis 7.0 answers them, about this node's
 /// own subscribers (each node delivers every message to its own, so counts are per node, as on a Redis replica).
-/// RaftKV has no sharded channels: SHARDCHANNELS lists none and SHARDNUMSUB counts 0.
+/// SHARDCHANNELS and SHARDNUMSUB count SSUBSCRIBE's channels.
 /// </summary>
 internal static class PubsubCommand
 {
@@ -38,13 +38,13 @@ internal static class PubsubCommand
             case "CHANNELS" when args.Length <= 3:
                 return Reply.Array([.. broker.Channels(args.Length == 3 ? args[2] : null).Select(Reply.Bulk)]);
             case "SHARDCHANNELS" when args.Length <= 3:
-                return Reply.EmptyArray;
+                return Reply.Array([.. broker.Channels(args.Length == 3 ? args[2] : null, shard: true).Select(Reply.Bulk)]);
             case "NUMSUB" or "SHARDNUMSUB":
                 var items = new Reply[(args.Length - 2) * 2];
                 for (var i = 2; i < args.Length; i++)
                 {
                     items[(i - 2) * 2] = Reply.Bulk(args[i]);
-                    items[((i - 2) * 2) + 1] = Reply.Integer(sub == "NUMSUB" ? broker.SubscriberCount(args[i]) : 0);
+                    items[((i - 2) * 2) + 1] = Reply.Integer(broker.SubscriberCount(args[i], shard: sub == "SHARDNUMSUB"));
                 }
 
                 return Reply.Array(items);

@@ -69,7 +69,7 @@ internal sealed partial class KvStateMachine
     /// </summary>
     private Reply ApplyOne(long index, int position, LogCommand command, bool suspendable)
     {
-        if (command.Command == CommandId.Publish)
+        if (command.Command is CommandId.Publish or CommandId.Spublish)
             return Publisher?.Invoke(command) ?? Reply.Zero;
         try
         {
@@ -110,8 +110,8 @@ internal sealed partial class KvStateMachine
         }
 
         // Messages a script published reach this node's subscribers as an applied PUBLISH would, in order.
-        foreach (var (channel, message) in _store.TakePublished())
-            Publisher?.Invoke(new LogCommand(CommandId.Publish, command.TimestampMs, command.Seed, [channel, message]));
+        foreach (var (channel, message, sharded) in _store.TakePublished())
+            Publisher?.Invoke(new LogCommand(sharded ? CommandId.Spublish : CommandId.Publish, command.TimestampMs, command.Seed, [channel, message]));
 
         // A blocking pop that found nothing changed nothing: waking its own waiter again would loop. Lock commands
         // name locks, not keys, and wake nobody.

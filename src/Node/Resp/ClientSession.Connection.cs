@@ -22,10 +22,12 @@ internal sealed partial class ClientSession
         CommandId.Reset => ResetCommand(),
         CommandId.Readonly or CommandId.Readwrite => Reply.Ok,
         CommandId.Monitor => MonitorCommand(),
-        CommandId.Subscribe => Subscribe(args, pattern: false),
-        CommandId.Psubscribe => Subscribe(args, pattern: true),
-        CommandId.Unsubscribe => Unsubscribe(args, pattern: false),
-        CommandId.Punsubscribe => Unsubscribe(args, pattern: true),
+        CommandId.Subscribe => Subscribe(args, SubscriptionKind.Channel),
+        CommandId.Psubscribe => Subscribe(args, SubscriptionKind.Pattern),
+        CommandId.Ssubscribe => Subscribe(args, SubscriptionKind.Shard),
+        CommandId.Unsubscribe => Unsubscribe(args, SubscriptionKind.Channel),
+        CommandId.Punsubscribe => Unsubscribe(args, SubscriptionKind.Pattern),
+        CommandId.Sunsubscribe => Unsubscribe(args, SubscriptionKind.Shard),
         CommandId.Pubsub => PubsubCommand.Execute(_services.Broker, args),
         _ => Reply.Error(ErrorMessages.UnknownCommand(spec.Name.ToLowerInvariant(), args.Skip(1).ToList())),
     };
@@ -281,7 +283,7 @@ internal sealed partial class ClientSession
         var flags = (Subscriptions.Count > 0 ? "P" : "") + (_transaction.IsActive ? "x" : "") + (IsBlocked || IsPaused ? "b" : "") + TrackingFlags();
         var multi = _transaction.IsActive ? _transaction.Queued.Count : -1;
         return $"id={Id} addr={Address} laddr={LocalAddress} fd=0 name={Name} age={age} idle={idle} flags={(flags.Length == 0 ? "N" : flags)} db=0 " +
-               $"sub={Subscriptions.Channels.Count} psub={Subscriptions.Patterns.Count} ssub=0 multi={multi} qbuf={QueryBufferBytes} qbuf-free=0 " +
+               $"sub={Subscriptions.Channels.Count} psub={Subscriptions.Patterns.Count} ssub={Subscriptions.ShardChannels.Count} multi={multi} qbuf={QueryBufferBytes} qbuf-free=0 " +
                $"argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={LastCommand} " +
                $"user={Identity.UserName} redir={(Tracking.Enabled ? Tracking.Redirect : -1)} resp={ProtocolVersion} lib-name={LibraryName} lib-ver={LibraryVersion}";
     }
@@ -297,33 +299,36 @@ internal sealed partial class ClientSession
         return true;
     }
 
-    private Reply? Subscribe(byte[][] args, bool pattern)
+    private Reply? Subscribe(byte[][] args, SubscriptionKind subscription)
     {
-        var kind = Reply.Bulk(pattern ? "psubscribe" : "subscribe");
+        // Redis 7.0 runs EXEC's commands as a client that may not block, and refuses SSUBSCRIBE there (SUBSCRIBE runs).
+        if (subscription == SubscriptionKind.Shard && _runningExec)
+            return Reply.Error("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
+        var kind = Reply.Bulk(subscription switch { SubscriptionKind.Pattern => "psubscribe", SubscriptionKind.Shard => "ssubscribe", _ => "subscribe" });
         for (var i = 1; i < args.Length; i++)
         {
-            var count = _services.Broker.Subscribe(this, PubSubBroker.Name(args[i]), pattern);
+            var count = _services.Broker.Subscribe(this, PubSubBroker.Name(args[i]), subscription);
             _batch.Add(new PushReply([kind, Reply.Bulk(args[i]), Reply.Integer(count)]));
         }
 
         return null;
     }
 
-    private Reply? Unsubscribe(byte[][] args, bool pattern)
+    private Reply? Unsubscribe(byte[][] args, SubscriptionKind subscription)
     {
-        var kind = Reply.Bulk(pattern ? "punsubscribe" : "unsubscribe");
+        var kind = Reply.Bulk(subscription switch { SubscriptionKind.Pattern => "punsubscribe", SubscriptionKind.Shard => "sunsubscribe", _ => "unsubscribe" });
         var names = args.Length > 1
             ? args.Skip(1).Select(PubSubBroker.Name).ToList()
-            : _services.Broker.List(this, pattern);
+            : _services.Broker.List(this, subscription);
         if (names.Count == 0)
         {
-            _batch.Add(new PushReply([kind, Reply.Null, Reply.Integer(Subscriptions.Count)]));
+            _batch.Add(new PushReply([kind, Reply.Null, Reply.Integer(Subscriptions.CountOf(subscription))]));
             return null;
         }
 
         foreach (var name in names)
         {
-            var count = _services.Broker.Unsubscribe(this, name, pattern);
+            var count = _services.Broker.Unsubscribe(this, name, subscription);
             _batch.Add(new PushReply([kind, Reply.Bulk(PubSubBroker.Bytes(name)), Reply.Integer(count)]));
         }
 

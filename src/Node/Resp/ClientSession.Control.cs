@@ -111,7 +111,7 @@ internal sealed partial class ClientSession
             return await _services.Raft.StateMachine.ReadAsync(store => store.ScriptMayWrite(spec.Id, target), _closed.Token).ConfigureAwait(false);
         }
 
-        return spec.IsWrite || spec.Id is CommandId.Pfcount or CommandId.Publish;
+        return spec.IsWrite || spec.Id is CommandId.Pfcount or CommandId.Publish or CommandId.Spublish;
     }
 
     /// <summary>Closes this connection now (CLIENT KILL from another client).</summary>

@@ -44,7 +44,7 @@ internal sealed class AclRevocationSweeper(AccessControl access, ClientRegistry 
         {
             try
             {
-                return access.LostChannels(session.Identity, [.. session.Subscriptions.Channels], [.. session.Subscriptions.Patterns]);
+                return access.LostChannels(session.Identity, [.. session.Subscriptions.Channels, .. session.Subscriptions.ShardChannels], [.. session.Subscriptions.Patterns]);
             }
             catch (InvalidOperationException) when (attempt < 10)
             {

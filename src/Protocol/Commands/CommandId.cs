@@ -106,6 +106,11 @@ public enum CommandId : ushort
     /// <summary>SLOWLOG GET / LEN / RESET: this node's own clients' slow commands.</summary>
     Slowlog = 135,
 
+    /// <summary>Sharded pub/sub (Redis 7.0): SPUBLISH is a log entry as PUBLISH; SSUBSCRIBE and SUNSUBSCRIBE this node's own.</summary>
+    Ssubscribe = 136,
+    Sunsubscribe = 137,
+    Spublish = 138,
+
     // Transactions (140-144).
     Multi = 140,
     Exec = 141,

@@ -45,6 +45,11 @@ public static class CommandTable
         new("psubscribe", CommandId.Psubscribe, -2, PubSub | Connection | InSubscribe),
         new("punsubscribe", CommandId.Punsubscribe, -1, PubSub | Connection | InSubscribe),
         new("publish", CommandId.Publish, 3, PubSub | Write | Fast),
+        // Sharded pub/sub: a separate namespace of channels (one shard here). Redis 7.0 declares the channels as keys
+        // flagged not-key (for cluster slots only); none are declared here, so ACL checks them as channels only.
+        new("ssubscribe", CommandId.Ssubscribe, -2, PubSub | Connection | InSubscribe),
+        new("sunsubscribe", CommandId.Sunsubscribe, -1, PubSub | Connection | InSubscribe),
+        new("spublish", CommandId.Spublish, 3, PubSub | Write | Fast),
         new("pubsub", CommandId.Pubsub, -2, PubSub | Connection),
         new("dbsize", CommandId.Dbsize, 1, Read | Fast),
         new("flushdb", CommandId.Flushdb, -1, Write),

@@ -41,11 +41,14 @@ public static class AclRequest
         return command.KeyAccess;
     }
 
-    /// <summary>Argument positions of channels: PUBLISH's channel, SUBSCRIBE's channels, PSUBSCRIBE's patterns (literal).</summary>
+    /// <summary>
+    /// Argument positions of channels: PUBLISH's and SPUBLISH's channel, SUBSCRIBE's and SSUBSCRIBE's channels,
+    /// PSUBSCRIBE's patterns (literal).
+    /// </summary>
     public static IReadOnlyList<(int Position, bool IsPattern)> Channels(AclCommandInfo command, byte[][] request) => command.FullName switch
     {
-        "publish" when request.Length > 1 => [(1, false)],
-        "subscribe" => Enumerable.Range(1, request.Length - 1).Select(static i => (i, false)).ToList(),
+        "publish" or "spublish" when request.Length > 1 => [(1, false)],
+        "subscribe" or "ssubscribe" => Enumerable.Range(1, request.Length - 1).Select(static i => (i, false)).ToList(),
         "psubscribe" => Enumerable.Range(1, request.Length - 1).Select(static i => (i, true)).ToList(),
         _ => [],
     };

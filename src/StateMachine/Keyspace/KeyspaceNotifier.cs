@@ -23,7 +23,7 @@ internal sealed class KeyspaceNotifier
     public long Changes { get; private set; }
 
     /// <summary>Messages to publish, in order: keyspace events and scripts' PUBLISH. The store's owner takes them after each apply.</summary>
-    public List<(byte[] Channel, byte[] Message)> Outbox { get; } = [];
+    public List<(byte[] Channel, byte[] Message, bool Sharded)> Outbox { get; } = [];
 
     /// <summary>Reports <paramref name="name"/> (Redis's event name) of class <paramref name="type"/> on <paramref name="key"/>.</summary>
     public void Notify(int type, string name, ReadOnlySpan<byte> key)
@@ -43,12 +43,12 @@ internal sealed class KeyspaceNotifier
         var eventBytes = Encoding.ASCII.GetBytes(name);
         if ((flags & KeyspaceEvents.Keyspace) != 0)
         {
-            Outbox.Add((Concat(KeyspacePrefix, key), eventBytes));
+            Outbox.Add((Concat(KeyspacePrefix, key), eventBytes, false));
         }
 
         if ((flags & KeyspaceEvents.Keyevent) != 0)
         {
-            Outbox.Add((Concat(KeyeventPrefix, eventBytes), key.ToArray()));
+            Outbox.Add((Concat(KeyeventPrefix, eventBytes), key.ToArray(), false));
         }
     }
 

@@ -23,7 +23,7 @@ internal sealed partial class ScriptHost(KeyTable keys, Func<CommandId, byte[][]
 
     private readonly Lock _gate = new();
     // Shared with the keyspace notifications, so a script's PUBLISH and its writes' events keep their order.
-    private readonly List<(byte[] Channel, byte[] Message)> _published = keys.Events.Outbox;
+    private readonly List<(byte[] Channel, byte[] Message, bool Sharded)> _published = keys.Events.Outbox;
     private LuaEngine? _engine;
 
     private const string OutOfMemory = "OOM command not allowed when used memory > 'maxmemory'.";
@@ -186,7 +186,7 @@ internal sealed partial class ScriptHost(KeyTable keys, Func<CommandId, byte[][]
     /// The messages published by scripts and the keyspace notifications since the last call, in order; the node delivers
     /// them.
     /// </summary>
-    public IReadOnlyList<(byte[] Channel, byte[] Message)> TakePublished()
+    public IReadOnlyList<(byte[] Channel, byte[] Message, bool Sharded)> TakePublished()
     {
         if (_published.Count == 0)
         {
@@ -415,10 +415,10 @@ internal sealed partial class ScriptHost(KeyTable keys, Func<CommandId, byte[][]
             Written = true;
         }
 
-        if (spec.Id == CommandId.Publish)
+        if (spec.Id is CommandId.Publish or CommandId.Spublish)
         {
             // The receivers are counted on each node by its own subscribers: a script sees 0 on every replica.
-            _published.Add((args[0], args[1]));
+            _published.Add((args[0], args[1], spec.Id == CommandId.Spublish));
             return Reply.Zero;
         }
 
@@ -438,5 +438,5 @@ internal sealed partial class ScriptHost(KeyTable keys, Func<CommandId, byte[][]
             or CommandId.Bzpopmax or CommandId.Eval or CommandId.Evalsha or CommandId.EvalRo or CommandId.EvalshaRo
             or CommandId.Script or CommandId.Fcall or CommandId.FcallRo or CommandId.Function
         || spec.Id.IsLockWrite() || spec.Id == CommandId.RaftkvLockOwner
-        || (!spec.IsWrite && !spec.IsRead && spec.Id != CommandId.Publish);
+        || (!spec.IsWrite && !spec.IsRead && spec.Id is not (CommandId.Publish or CommandId.Spublish));
 }

@@ -1,6 +1,6 @@
 // ioredis with its default options against one RaftKV node (the leader or a follower): commands, pipelines,
 // MULTI/EXEC with WATCH, EXECABORT and a runtime error, defineCommand scripts (EVALSHA falling back to EVAL after
-// SCRIPT FLUSH) as a lock's release, pub/sub, a blocking pop, scanStream, keyspace notifications and MONITOR.
+// SCRIPT FLUSH) as a lock's release, pub/sub, sharded pub/sub, a blocking pop, scanStream, keyspace notifications and MONITOR.
 // Usage: node ioredis-client.js PORT PREFIX. Prints OK and exits 0, or prints what failed and exits 1.
 'use strict';
 const assert = require('node:assert/strict');
@@ -89,6 +89,15 @@ async function main() {
     assert.deepEqual(await r.pubsub('NUMSUB', channel), [channel, 1]);
     await sub.unsubscribe(channel);
     await sub.punsubscribe();
+
+    // Sharded pub/sub (Redis 7.0): ssubscribe and spublish, delivered as smessage.
+    const shardSub = connect();
+    const shardGot = [];
+    shardSub.on('smessage', (ch, message) => shardGot.push([ch, message]));
+    await shardSub.ssubscribe(key('shard'));
+    assert.equal(await r.spublish(key('shard'), 'hi'), 1);
+    await eventually(() => shardGot.length >= 1, 'a shard message');
+    assert.deepEqual(shardGot, [[key('shard'), 'hi']]);
 
     // Keyspace notifications, as ioredis subscribes to them.
     await r.config('SET', 'notify-keyspace-events', 'KEA');

@@ -1,6 +1,6 @@
 // node-redis (the npm package redis) with its default options against one RaftKV node, in RESP2 or RESP3: commands,
 // MULTI/EXEC, WATCH (WatchError), a script defined with defineScript as a lock's release, pub/sub with PUBLISH's
-// count, auto-pipelined commands, scanIterator, a blocking pop, streams, and client-side caching (RESP3 only:
+// count, sharded pub/sub, auto-pipelined commands, scanIterator, a blocking pop, streams, and client-side caching (RESP3 only:
 // CLIENT TRACKING with invalidation pushes).
 // Usage: node node-redis-client.js PORT PREFIX RESP(2|3). Prints OK and exits 0, or prints what failed and exits 1.
 'use strict';
@@ -67,6 +67,13 @@ async function main() {
     assert.equal(await c.publish(channel, 'hello'), 2);
     await eventually(() => got.length >= 2, 'two messages');
     assert.deepEqual(got.sort(), [['message', channel, 'hello'], ['pmessage', channel, 'hello']].sort());
+
+    // Sharded pub/sub (Redis 7.0): SSUBSCRIBE and SPUBLISH, a namespace apart from the plain channels.
+    const shardGot = [];
+    await sub.sSubscribe(key('shard'), (message, ch) => shardGot.push([ch, message]));
+    assert.equal(await c.sPublish(key('shard'), 'hi'), 1);
+    await eventually(() => shardGot.length >= 1, 'a shard message');
+    assert.deepEqual(shardGot, [[key('shard'), 'hi']]);
 
     // Commands sent together are pipelined by the client and answered in order.
     assert.deepEqual(await Promise.all([c.incr(key('p')), c.incr(key('p')), c.incr(key('p'))]), [1, 2, 3]);
