@@ -39,6 +39,27 @@ public sealed class DifferentialTests(Servers servers, ITestOutputHelper output)
         Assert.NotEqual("0000000000000000000000000000000000000000", digests[0]);
     }
 
+    /// <summary>
+    /// Commands of features RaftKV has one of, or none, answered as redis-server answers them configured alike (one
+    /// database, no modules, no cluster): they answered unknown command before.
+    /// </summary>
+    [Fact]
+    public void SingleDatabase_NoModules_NoCluster_ReplyAsRedisDoes()
+    {
+        var runner = new DifferentialRunner(servers);
+        runner.Reset();
+        string[] lines =
+        [
+            "set k v", "move k 0", "move k 1", "move k x", "move missing 0", "swapdb 0 0", "swapdb 0 1", "swapdb 1 0", "swapdb x 0",
+            "swapdb 0 y", "select 1", "select 0", "get k", "lolwut", "lolwut version x", "module list", "module help", "module load /tmp/x.so",
+            "module loadex /tmp/x.so", "module unload foo", "module bogus", "module", "asking",
+        ];
+        var commands = lines.Select(static line => ScriptLine.Split(line)).ToList();
+        var mismatch = runner.FindMismatch(commands);
+        Assert.True(mismatch is null, mismatch is null ? string.Empty
+            : $"{DifferentialRunner.Describe([commands[mismatch.Index]])}\nredis:  {mismatch.Expected.Render()}\nraftkv: {mismatch.Actual.Render()}");
+    }
+
     public static TheoryData<string> Scripts()
     {
         var data = new TheoryData<string>();

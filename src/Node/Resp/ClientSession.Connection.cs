@@ -29,6 +29,10 @@ internal sealed partial class ClientSession
         CommandId.Punsubscribe => Unsubscribe(args, SubscriptionKind.Pattern),
         CommandId.Sunsubscribe => Unsubscribe(args, SubscriptionKind.Shard),
         CommandId.Pubsub => PubsubCommand.Execute(_services.Broker, args),
+        CommandId.Asking => Reply.Error("ERR This instance has cluster support disabled"),
+        CommandId.Lolwut => Lolwut(args),
+        CommandId.Move => Move(args),
+        CommandId.Swapdb => Swapdb(args),
         _ => Reply.Error(ErrorMessages.UnknownCommand(spec.Name.ToLowerInvariant(), args.Skip(1).ToList())),
     };
 
@@ -120,6 +124,33 @@ internal sealed partial class ClientSession
         if (!RedisNumber.TryParseLong(index, out var db))
             return Reply.Error(ErrorMessages.NotInteger);
         return db == 0 ? Reply.Ok : Reply.Error(ErrorMessages.InvalidDbIndex);
+    }
+
+    // LOLWUT as Redis 7.0 answers it by default (its "unstable" form): the version. VERSION 5 and 6, which draw in Redis,
+    // answer the same here.
+    private static Reply Lolwut(byte[][] args)
+    {
+        if (args.Length >= 3 && Ascii.EqualsIgnoreCase(args[1], "VERSION"u8) && !RedisNumber.TryParseLong(args[2], out _))
+            return Reply.Error(ErrorMessages.NotInteger);
+        return new VerbatimReply("txt", System.Text.Encoding.ASCII.GetBytes($"Redis ver. {Server.ServerInfo.RedisVersion}\n"));
+    }
+
+    // One database (0): MOVE can only name the one it is in, as Redis answers with databases 1.
+    private static Reply Move(byte[][] args)
+    {
+        if (!RedisNumber.TryParseLong(args[2], out var db) || db is < int.MinValue or > int.MaxValue)
+            return Reply.Error(ErrorMessages.NotInteger);
+        return db == 0 ? Reply.Error("ERR source and destination objects are the same") : Reply.Error(ErrorMessages.InvalidDbIndex);
+    }
+
+    // SWAPDB 0 0 swaps the one database with itself (OK); any other index is out of range.
+    private static Reply Swapdb(byte[][] args)
+    {
+        if (!RedisNumber.TryParseLong(args[1], out var first) || first is < int.MinValue or > int.MaxValue)
+            return Reply.Error("ERR invalid first DB index");
+        if (!RedisNumber.TryParseLong(args[2], out var second) || second is < int.MinValue or > int.MaxValue)
+            return Reply.Error("ERR invalid second DB index");
+        return first == 0 && second == 0 ? Reply.Ok : Reply.Error(ErrorMessages.InvalidDbIndex);
     }
 
     /// <summary>MONITOR: from now on this client receives a line for every command the node runs (<see cref="MonitorFeed"/>).</summary>

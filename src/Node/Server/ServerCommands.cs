@@ -66,6 +66,11 @@ internal sealed class ServerCommands(
             CommandId.Bgsave => Bgsave(args),
             CommandId.Bgrewriteaof => Bgrewriteaof(),
             CommandId.Pfselftest => null,
+            CommandId.Module => ModuleCommand.Execute(args),
+            CommandId.Replicaof or CommandId.Slaveof => Reply.Error(
+                $"ERR {spec.Name.ToUpperInvariant()} is not allowed: a RaftKV node replicates through Raft (RAFTKV.MEMBER.ADD and RAFTKV.MEMBER.REMOVE change the members)"),
+            CommandId.Sync or CommandId.Psync => Reply.Error(
+                $"ERR {spec.Name.ToUpperInvariant()} is not supported: a RaftKV node replicates through Raft (RAFTKV.BACKUP writes a copy of the state)"),
             _ => Reply.Error(ErrorMessages.UnknownCommand(spec.Name, args.Skip(1).ToList())),
         };
         if (reply is not null)

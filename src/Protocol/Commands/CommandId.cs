@@ -132,6 +132,16 @@ public enum CommandId : ushort
     Shutdown = 154,
     /// <summary>WAIT numreplicas timeout: how many followers hold this client's acknowledged writes (Server/WaitCommand.cs).</summary>
     Wait = 155,
+    /// <summary>MODULE LIST / HELP (no modules: LOAD, LOADEX and UNLOAD are refused; every replica runs the same code).</summary>
+    Module = 156,
+    /// <summary>REPLICAOF, SLAVEOF, SYNC, PSYNC, FAILOVER: refused, with where to look instead (replication is Raft's).</summary>
+    Replicaof = 157,
+    Slaveof = 158,
+    Sync = 159,
+    Psync = 160,
+    /// <summary>ASKING: as on a Redis without cluster support.</summary>
+    Asking = 161,
+    Lolwut = 162,
 
     // Strings (200-299).
     Get = 200,
@@ -183,6 +193,9 @@ public enum CommandId : ushort
     Persist = 322,
     Dump = 323,
     Restore = 324,
+    /// <summary>MOVE and SWAPDB on a server with one database (db 0): answered by the session, as Redis answers them there.</summary>
+    Move = 325,
+    Swapdb = 326,
 
     // RaftKV's own commands, in the RAFTKV.* namespace (1000-1099).
     RaftkvBackup = 1000,

@@ -64,6 +64,17 @@ public static class CommandTable
         new("shutdown", CommandId.Shutdown, -1, Admin),
         // WAIT is answered by the session (the leader asks its followers, Server/WaitCommand.cs): not a keyspace command.
         new("wait", CommandId.Wait, 3, Connection),
+        new("module", CommandId.Module, -2, Admin),
+        new("replicaof", CommandId.Replicaof, 3, Admin),
+        new("slaveof", CommandId.Slaveof, 3, Admin),
+        new("sync", CommandId.Sync, 1, Admin),
+        new("psync", CommandId.Psync, -3, Admin),
+        new("asking", CommandId.Asking, 1, Connection | Fast),
+        new("lolwut", CommandId.Lolwut, -1, Connection | Fast),
+        // One database: MOVE and SWAPDB can only name db 0, and are answered without the log (Redis's answers there);
+        // as they never touch a key, MOVE declares none (Redis: 1 1 1, so its ACL key check comes first there).
+        new("move", CommandId.Move, 3, Connection | Fast),
+        new("swapdb", CommandId.Swapdb, 3, Connection | Fast),
         new("function", CommandId.Function, -2, Admin),
         // FCALL runs a function at apply on every replica (a log entry); FCALL_RO on the leader as a read. Their keys
         // follow numkeys (Redis 7.0 reports 0 0 0 and movablekeys; COMMAND GETKEYS reads numkeys).

@@ -18,7 +18,7 @@ public sealed class Servers : IDisposable
         try
         {
             RedisPort = TestPorts.Next();
-            _processes.Add(new ChildProcess(RedisServerPath, ["--port", RedisPort.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], Path.GetTempPath()));
+            _processes.Add(new ChildProcess(RedisServerPath, ["--port", RedisPort.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--databases", "1"], Path.GetTempPath()));
             StartCluster();
             Redis = Connect(RedisPort, TimeSpan.FromSeconds(20));
             LeaderPort = WaitForLeader(TimeSpan.FromSeconds(60));
