@@ -90,6 +90,7 @@ public static class NodeHost
         builder.Services.AddSingleton<FunctionCommand>();
         builder.Services.AddSingleton<ServerCommands>();
         builder.Services.AddSingleton<WaitCommand>();
+        builder.Services.AddSingleton<FailoverCommand>();
         builder.Services.AddSingleton<MembershipChanges>();
         builder.Services.AddSingleton<MemberProgress>();
         builder.Services.AddSingleton<WatchHub>();

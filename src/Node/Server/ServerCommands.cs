@@ -18,7 +18,7 @@ internal sealed class ServerCommands(
     ScriptCommand script, FunctionCommand function, Microsoft.Extensions.Options.IOptions<Configuration.NodeOptions> options,
     RaftKV.Node.Security.AclCommand acl, MembershipCommands membership, SentinelCommand sentinel, IMemberAddresses addresses,
     CommandStats stats, ShutdownCommand shutdown, RaftKV.Node.PubSub.TrackingTable tracking, SlowLog slowLog, LatencyMonitor latency,
-    WaitCommand wait)
+    WaitCommand wait, FailoverCommand failover)
 {
     public ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] args, ClientSession session, CancellationToken token)
     {
@@ -47,6 +47,8 @@ internal sealed class ServerCommands(
             return InfoAsync(args, session, token);
         if (spec.Id == CommandId.Wait)
             return wait.ExecuteAsync(args, session, mayBlock: !session.RunningExec, token);
+        if (spec.Id == CommandId.Failover)
+            return failover.ExecuteAsync(args, token);
         if (spec.Id == CommandId.Memory)
             return MemoryCommand.ExecuteAsync(raft, args, token);
         if (spec.Id == CommandId.Debug)

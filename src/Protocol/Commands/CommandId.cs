@@ -142,6 +142,8 @@ public enum CommandId : ushort
     /// <summary>ASKING: as on a Redis without cluster support.</summary>
     Asking = 161,
     Lolwut = 162,
+    /// <summary>FAILOVER: a Raft leadership transfer (Server/FailoverCommand.cs).</summary>
+    Failover = 163,
 
     // Strings (200-299).
     Get = 200,

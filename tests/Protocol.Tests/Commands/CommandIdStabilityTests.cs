@@ -237,6 +237,7 @@ public class CommandIdStabilityTests
         { "Psync", 160 },
         { "Asking", 161 },
         { "Lolwut", 162 },
+        { "Failover", 163 },
         { "Dump", 323 },
         { "Restore", 324 },
         { "Move", 325 },
