@@ -71,7 +71,7 @@ internal sealed class ServerCommands(
             CommandId.Module => ModuleCommand.Execute(args),
             CommandId.Replicaof or CommandId.Slaveof => Reply.Error(
                 $"ERR {spec.Name.ToUpperInvariant()} is not allowed: a RaftKV node replicates through Raft (RAFTKV.MEMBER.ADD and RAFTKV.MEMBER.REMOVE change the members)"),
-            CommandId.Sync or CommandId.Psync => Reply.Error(
+            CommandId.Sync or CommandId.Psync or CommandId.Replconf => Reply.Error(
                 $"ERR {spec.Name.ToUpperInvariant()} is not supported: a RaftKV node replicates through Raft (RAFTKV.BACKUP writes a copy of the state)"),
             _ => Reply.Error(ErrorMessages.UnknownCommand(spec.Name, args.Skip(1).ToList())),
         };

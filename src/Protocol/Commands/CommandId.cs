@@ -134,7 +134,7 @@ public enum CommandId : ushort
     Wait = 155,
     /// <summary>MODULE LIST / HELP (no modules: LOAD, LOADEX and UNLOAD are refused; every replica runs the same code).</summary>
     Module = 156,
-    /// <summary>REPLICAOF, SLAVEOF, SYNC, PSYNC, FAILOVER: refused, with where to look instead (replication is Raft's).</summary>
+    /// <summary>REPLICAOF, SLAVEOF, SYNC, PSYNC, REPLCONF: refused, with where to look instead (replication is Raft's).</summary>
     Replicaof = 157,
     Slaveof = 158,
     Sync = 159,
@@ -144,6 +144,7 @@ public enum CommandId : ushort
     Lolwut = 162,
     /// <summary>FAILOVER: a Raft leadership transfer (Server/FailoverCommand.cs).</summary>
     Failover = 163,
+    Replconf = 164,
 
     // Strings (200-299).
     Get = 200,

@@ -70,6 +70,7 @@ public static class CommandTable
         new("sync", CommandId.Sync, 1, Admin),
         new("psync", CommandId.Psync, -3, Admin),
         new("failover", CommandId.Failover, -1, Admin),
+        new("replconf", CommandId.Replconf, -1, Admin),
         new("asking", CommandId.Asking, 1, Connection | Fast),
         new("lolwut", CommandId.Lolwut, -1, Connection | Fast),
         // One database: MOVE and SWAPDB can only name db 0, and are answered without the log (Redis's answers there);

@@ -238,6 +238,7 @@ public class CommandIdStabilityTests
         { "Asking", 161 },
         { "Lolwut", 162 },
         { "Failover", 163 },
+        { "Replconf", 164 },
         { "Dump", 323 },
         { "Restore", 324 },
         { "Move", 325 },
