@@ -26,32 +26,51 @@ public sealed class WaitCommandTests
         await db.StringSetAsync("wait-key", "1");
         Assert.Equal(2, (long)await db.ExecuteAsync("WAIT", 2, 30000));
         Assert.StartsWith(":2\r\n", await RawResp.TryCommandAsync(followers[0].RespPort, Long, "WAIT", "2", "30000"));
+        Assert.StartsWith(":1\r\n", await RawResp.TryCommandAsync(leader.RespPort, Long, "WAIT", "1", "9223372036854775807"));
         Assert.StartsWith("-ERR value is not an integer or out of range", await RawResp.TryCommandAsync(leader.RespPort, Long, "WAIT", "x", "1"));
         Assert.StartsWith("-ERR timeout is negative", await RawResp.TryCommandAsync(leader.RespPort, Long, "WAIT", "1", "-1"));
+
+        // More replicas than there are: it waits out its timeout, as Redis does, and counts those that hold the writes.
+        var clock = Stopwatch.StartNew();
+        Assert.Equal(2, (long)await db.ExecuteAsync("WAIT", 5, 1000));
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(900), $"WAIT 5 1000 answered after {clock.Elapsed}");
 
         var paused = followers[1];
         paused.Signal(pause: true);
         try
         {
             await db.StringSetAsync("wait-key", "2");
-            var clock = Stopwatch.StartNew();
+            clock.Restart();
             Assert.Equal(1, (long)await db.ExecuteAsync("WAIT", 2, 1000));
             Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(900), $"WAIT 2 1000 answered after {clock.Elapsed}");
             Assert.Equal(1, (long)await db.ExecuteAsync("WAIT", 1, 1000));
 
-            // Inside EXEC it does not wait.
-            var exec = await RawResp.ExchangeAsync(leader.RespPort, "MULTI\r\nSET wait-key 3\r\nWAIT 2 0\r\nEXEC\r\nQUIT\r\n"u8.ToArray(), Long);
-            Assert.Contains("*2\r\n+OK\r\n:1\r\n", System.Text.Encoding.ASCII.GetString(exec), StringComparison.Ordinal);
+            // Inside EXEC it does not wait: on the leader, and relayed by the follower that runs.
+            foreach (var node in new[] { leader, followers[0] })
+            {
+                var exec = await RawResp.ExchangeAsync(node.RespPort, "MULTI\r\nSET wait-key 3\r\nWAIT 2 0\r\nEXEC\r\nQUIT\r\n"u8.ToArray(), Long);
+                Assert.Contains("*2\r\n+OK\r\n:1\r\n", System.Text.Encoding.ASCII.GetString(exec), StringComparison.Ordinal);
+            }
 
             // A WAIT for both blocks (blocked_clients) until CLIENT UNBLOCK answers it with the count so far.
             var unblocked = RawResp.TryCommandAsync(leader.RespPort, Long, "WAIT", "2", "0");
-            var id = await WaitingClientIdAsync(db);
-            Assert.Equal(1, (long)await db.ExecuteAsync("CLIENT", "UNBLOCK", id));
+            var id = await WaitingClientIdAsync(db, blocked: true);
+            Assert.Equal(1, (long)await db.ExecuteAsync("CLIENT", "UNBLOCK", id!));
             Assert.StartsWith(":1\r\n", await unblocked);
+
+            // A WAIT whose client goes away stops waiting (it no longer counts as blocked).
+            using (var gone = new System.Net.Sockets.TcpClient())
+            {
+                await gone.ConnectAsync("127.0.0.1", leader.RespPort);
+                await gone.GetStream().WriteAsync("WAIT 2 0\r\n"u8.ToArray());
+                await WaitingClientIdAsync(db, blocked: true);
+            }
+
+            await WaitingClientIdAsync(db, blocked: false);
 
             // And one that waits for both ends when the paused follower catches up.
             var waiting = RawResp.TryCommandAsync(leader.RespPort, Long, "WAIT", "2", "0");
-            await WaitingClientIdAsync(db);
+            await WaitingClientIdAsync(db, blocked: true);
             Assert.False(waiting.IsCompleted);
             paused.Signal(pause: false);
             Assert.StartsWith(":2\r\n", await waiting);
@@ -62,18 +81,20 @@ public sealed class WaitCommandTests
         }
     }
 
-    // The id of the client blocked in WAIT, once INFO counts it as blocked.
-    private static async Task<long> WaitingClientIdAsync(IDatabase db)
+    // With blocked: the id of the client blocked in WAIT, once INFO counts it as blocked; without: null once none is.
+    private static async Task<long?> WaitingClientIdAsync(IDatabase db, bool blocked)
     {
         var deadline = DateTime.UtcNow + Long;
         while (true)
         {
             var info = (string?)await db.ExecuteAsync("INFO", "clients") ?? "";
             var list = (string?)await db.ExecuteAsync("CLIENT", "LIST") ?? "";
-            var line = list.Split('\n').FirstOrDefault(static l => l.Contains("cmd=wait ", StringComparison.Ordinal));
-            if (info.Contains("blocked_clients:1", StringComparison.Ordinal) && line is not null)
+            var line = list.Split('\n').FirstOrDefault(static l => l.Contains("cmd=wait ", StringComparison.Ordinal) && l.Contains("flags=b", StringComparison.Ordinal));
+            if (blocked && info.Contains("blocked_clients:1", StringComparison.Ordinal) && line is not null)
                 return long.Parse(line.Split(' ')[0]["id=".Length..], System.Globalization.CultureInfo.InvariantCulture);
-            Assert.True(DateTime.UtcNow < deadline, $"no client blocked in WAIT: {info}");
+            if (!blocked && info.Contains("blocked_clients:0", StringComparison.Ordinal) && line is null)
+                return null;
+            Assert.True(DateTime.UtcNow < deadline, $"blocked in WAIT should be {blocked}: {info} {list}");
             await Task.Delay(50);
         }
     }

@@ -11,36 +11,21 @@ internal sealed partial class CommandExecutor
         ForwardAsync(arguments, caller, (connection, timeout) => connection.SendAsync(arguments, caller.ProtocolVersion, timeout), token);
 
     /// <summary>
-    /// PUBLISH on a follower, relayed to the leader, which puts it in the log; answered with the number of this node's
-    /// sessions that received it when this node applied it, as Redis counts the receivers on the node the client is
-    /// connected to (the leader's answer counts the leader's subscribers). The delivery is awaited from before the relay
-    /// (this node may apply the entry before the leader's answer arrives); a node that has not applied it within the
-    /// command timeout (it lags) answers with the sessions here that will receive it.
+    /// PUBLISH or SPUBLISH on a follower, relayed to the leader, which puts it in the log: answered with the number of
+    /// this node's sessions that receive it (Redis counts the receivers on the node the client is connected to; the
+    /// leader's answer counts the leader's). They are counted when the leader answers, not when this node delivers the
+    /// message: waiting for that would hold every relayed PUBLISH until this node next hears the commit (a heartbeat
+    /// when the cluster is idle). A session that subscribes or leaves in between is counted as it is then.
     /// </summary>
     private async ValueTask<Reply> RelayPublishAsync(byte[][] arguments, byte[][] args, IExecutionCaller caller, ForwardRun? run, CancellationToken token)
     {
+        var reply = run is not null
+            ? await run.Add(arguments).ConfigureAwait(false)
+            : await ForwardAsync(arguments, caller, token).ConfigureAwait(false);
+        if (reply is not IntegerReply)
+            return reply;
         var sharded = CommandTable.TryGet(arguments[0], out var spec) && spec.Id == CommandId.Spublish;
-        var awaited = broker.AwaitDelivery(args[0], args[1], sharded);
-        try
-        {
-            var reply = run is not null
-                ? await run.Add(arguments).ConfigureAwait(false)
-                : await ForwardAsync(arguments, caller, token).ConfigureAwait(false);
-            if (reply is not IntegerReply)
-                return reply;
-            try
-            {
-                return Reply.Integer(await awaited.Delivered.Task.WaitAsync(CommandTimeout, token).ConfigureAwait(false));
-            }
-            catch (Exception e) when (e is TimeoutException or OperationCanceledException)
-            {
-                return Reply.Integer(broker.ReceiverCount(args[0], sharded));
-            }
-        }
-        finally
-        {
-            broker.Forget(awaited);
-        }
+        return Reply.Integer(broker.ReceiverCount(args[0], sharded));
     }
 
     /// <summary>

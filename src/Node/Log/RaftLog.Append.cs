@@ -179,7 +179,11 @@ internal sealed partial class RaftLog
             {
                 try
                 {
-                    _log.Append(batch);
+                    if (_log.AppendWithoutSync(batch))
+                    {
+                        _options.BeforeFollowerSync?.Invoke();
+                        _log.SyncTail();
+                    }
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
@@ -203,6 +207,18 @@ internal sealed partial class RaftLog
     {
         if (index <= Volatile.Read(ref _commitIndex))
             throw new InvalidOperationException($"Refusing to drop committed entry {index}");
+
+        // What was matched from `index` on is gone: until a later append is synced and matched again, a rewritten entry
+        // at the same index and term must not count as durable here (HoldsDurably, WAIT).
+        long matched;
+        do
+        {
+            matched = Volatile.Read(ref _matched);
+            if (matched < index)
+                break;
+        }
+        while (Interlocked.CompareExchange(ref _matched, index - 1, matched) != matched);
+
         try
         {
             _log.TruncateFrom(index);

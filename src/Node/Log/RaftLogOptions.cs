@@ -23,6 +23,9 @@ internal sealed record RaftLogOptions
     /// <summary>Tests: runs before the fdatasync of a leader append, which the leader's replication overlaps.</summary>
     public Action? BeforeLeaderSync { get; init; }
 
+    /// <summary>Tests: runs between a follower append's write and its fdatasync (the entries are readable, not durable).</summary>
+    public Action? BeforeFollowerSync { get; init; }
+
     /// <summary>Appends are refused while this returns true (the data disk is nearly full).</summary>
     public Func<bool> DiskLow { get; init; } = static () => false;
 }

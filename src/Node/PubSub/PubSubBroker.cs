@@ -18,8 +18,6 @@ internal sealed class PubSubBroker
     private readonly Dictionary<string, HashSet<ClientSession>> _patterns = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<ClientSession>> _shards = new(StringComparer.Ordinal);
     private static readonly Reply ShardMessageKind = Reply.Bulk("smessage");
-    // PUBLISHes this node relayed to the leader and waits to deliver itself, oldest first (RelayedPublish).
-    private readonly List<AwaitedDelivery> _awaited = [];
 
     public static string Name(byte[] bytes) => Encoding.Latin1.GetString(bytes);
 
@@ -152,11 +150,6 @@ internal sealed class PubSubBroker
                     receivers++;
                 }
             }
-
-            // A PUBLISH relayed from here is counted as delivered here (Redis counts the receivers on the node the
-            // client is connected to): the first awaited one with this channel and message takes this delivery's count.
-            if (patterns && _awaited.Count > 0)
-                Claim(channel, message, receivers, shard: false);
         }
 
         return receivers;
@@ -177,31 +170,9 @@ internal sealed class PubSubBroker
                     receivers++;
                 }
             }
-
-            if (_awaited.Count > 0)
-                Claim(channel, message, receivers, shard: true);
         }
 
         return receivers;
-    }
-
-    /// <summary>
-    /// Registers a PUBLISH this node is about to relay to the leader, before it is sent: the first delivery of the same
-    /// channel and message on this node from then on completes <see cref="AwaitedDelivery.Delivered"/> with its count.
-    /// Call <see cref="Forget"/> when done, whatever the outcome.
-    /// </summary>
-    public AwaitedDelivery AwaitDelivery(byte[] channel, byte[] message, bool shard = false)
-    {
-        var awaited = new AwaitedDelivery(channel, message, shard);
-        lock (_lock)
-            _awaited.Add(awaited);
-        return awaited;
-    }
-
-    public void Forget(AwaitedDelivery awaited)
-    {
-        lock (_lock)
-            _awaited.Remove(awaited);
     }
 
     /// <summary>
@@ -223,32 +194,5 @@ internal sealed class PubSubBroker
 
             return receivers;
         }
-    }
-
-    // Under _lock.
-    private void Claim(byte[] channel, byte[] message, int receivers, bool shard)
-    {
-        for (var i = 0; i < _awaited.Count; i++)
-        {
-            var awaited = _awaited[i];
-            if (awaited.Shard != shard || !awaited.Channel.AsSpan().SequenceEqual(channel) || !awaited.Message.AsSpan().SequenceEqual(message))
-                continue;
-            _awaited.RemoveAt(i);
-            awaited.Delivered.TrySetResult(receivers);
-            return;
-        }
-    }
-
-    /// <summary>A relayed PUBLISH waiting for its delivery on this node (<see cref="AwaitDelivery"/>).</summary>
-    public sealed class AwaitedDelivery(byte[] channel, byte[] message, bool shard)
-    {
-        internal byte[] Channel { get; } = channel;
-
-        internal bool Shard { get; } = shard;
-
-        internal byte[] Message { get; } = message;
-
-        /// <summary>Completes with the number of this node's sessions that received the message.</summary>
-        public TaskCompletionSource<int> Delivered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

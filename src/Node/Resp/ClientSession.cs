@@ -407,7 +407,11 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             if (IsTransactionCommand(spec.Id))
                 reply = await ExecuteTransactionCommandAsync(spec, request.Arguments).ConfigureAwait(false);
             else if (spec.Id == CommandId.Wait)
-                reply = await _services.Server.ExecuteAsync(spec, request.Arguments, this, _closed.Token).ConfigureAwait(false);
+            {
+                // As a blocking command: a WAIT whose client is gone stops waiting (ExecuteBlockingAsync).
+                using var connected = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token, _connection.ConnectionClosed);
+                reply = await _services.Server.ExecuteAsync(spec, request.Arguments, this, connected.Token).ConfigureAwait(false);
+            }
             else if ((spec.Flags & CommandFlags.Connection) != 0)
             {
                 if (spec.Id is CommandId.Auth or CommandId.Hello && request.Count > 2)

@@ -37,12 +37,19 @@ internal sealed class WaitCommand(RaftHost raft, CommandExecutor executor)
     // The longest one HOLDS request waits: a longer WAIT asks again, so no request outlives its member's restart for long.
     private const int MaxHoldsWaitMs = 5_000;
 
-    // How long members may take to answer a WAIT that does not block (inside EXEC, or numreplicas of 0 or less).
+    // How long members may take to answer a WAIT that does not block (inside EXEC).
     private const long NoWaitLimitMs = 100;
 
     // How often a member looks again while a HOLDS request waits.
     private static readonly TimeSpan HoldsPoll = TimeSpan.FromMilliseconds(5);
 
+    /// <summary>Redis's reply to a client blocked on the primary when it becomes a replica.</summary>
+    public const string StateChanged = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)";
+
+    // Timeouts past what a timer takes (about 24 days) wait for ever, as 0 does.
+    private const long LongestTimeoutMs = int.MaxValue;
+
+    /// <param name="token">Cancelled when the client is gone (its connection closed) or the session ends.</param>
     public async ValueTask<Reply> ExecuteAsync(byte[][] args, ClientSession session, bool mayBlock, CancellationToken token)
     {
         if (!RedisNumber.TryParseLong(args[1], out var wanted))
@@ -51,31 +58,71 @@ internal sealed class WaitCommand(RaftHost raft, CommandExecutor executor)
             return Reply.Error("ERR timeout is not an integer or out of range");
         if (timeoutMs < 0)
             return Reply.Error("ERR timeout is negative");
+        if (timeoutMs > LongestTimeoutMs)
+            timeoutMs = 0;
 
-        if (raft.IsStarted && raft.IsLeader)
+        using var wait = new BlockedWait();
+        session.Wait = wait;
+        try
         {
-            using var wait = new BlockedWait();
-            using var unblock = CancellationTokenSource.CreateLinkedTokenSource(token, wait.Token);
-            session.Wait = wait;
-            try
-            {
-                var count = await CountAsync(wanted, timeoutMs, mayBlock, session, unblock.Token).ConfigureAwait(false);
-                return wait.AsError ? Reply.Error(BlockedWait.UnblockedError) : Reply.Integer(count);
-            }
-            finally
-            {
-                session.Wait = null;
-            }
+            return raft.IsStarted && raft.IsLeader
+                ? await OnLeaderAsync(wanted, timeoutMs, mayBlock, session, wait, token).ConfigureAwait(false)
+                : await RelayAsync(args[0], wanted, timeoutMs, mayBlock, session, wait, token).ConfigureAwait(false);
+        }
+        finally
+        {
+            session.Wait = null;
+        }
+    }
+
+    private async Task<Reply> OnLeaderAsync(long wanted, long timeoutMs, bool mayBlock, ClientSession session, BlockedWait wait, CancellationToken token)
+    {
+        // Every acknowledged write is committed: fsync'd on a majority of the configuration it was committed in, which
+        // is this one or one that differs by a member, so at least (members - 1) / 2 others hold it (1 of 3, 2 of 5).
+        var assured = (raft.Cluster.Members.Count - 1) / 2;
+        if (wanted <= assured)
+            return Reply.Integer(assured);
+
+        var leaderChanged = raft.LeaderChangeToken;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token, wait.Token, leaderChanged);
+        long count;
+        try
+        {
+            // The commit index bounds every write acknowledged to the client once this node has confirmed it leads and
+            // has committed an entry of its term (a new leader may not know the last commit of the one before).
+            if (!await executor.BarrierAsync(stop.Token).ConfigureAwait(false))
+                return leaderChanged.IsCancellationRequested ? Reply.Error(StateChanged) : Reply.Error(CommandExecutor.ReadFailed);
+            count = await CountAsync(wanted, timeoutMs, mayBlock, session, stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            count = 0; // CLIENT UNBLOCK, a leader change or the client gone while confirming leadership
         }
 
-        // A follower relays it, where the leader's session for this client's forwarding connection answers; inside EXEC
-        // with a 1 ms timeout, the nearest a relayed WAIT comes to not waiting.
-        byte[][] request = mayBlock ? args : [args[0], args[1], "1"u8.ToArray()];
-        var limit = mayBlock && timeoutMs == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(mayBlock ? timeoutMs : 1) + executor.CommandTimeout;
+        if (wait.AsError)
+            return Reply.Error(BlockedWait.UnblockedError);
+        if (leaderChanged.IsCancellationRequested)
+            return Reply.Error(StateChanged);
+        return Reply.Integer(Math.Max(count, assured));
+    }
+
+    // A follower relays WAIT on the client's forwarding connection, which carried its writes; inside EXEC as WAIT 0 0,
+    // which the leader answers at once. CLIENT UNBLOCK here ends the relay: the count so far is not known here, so a
+    // TIMEOUT unblock answers 0.
+    private async Task<Reply> RelayAsync(byte[] name, long wanted, long timeoutMs, bool mayBlock, ClientSession session, BlockedWait wait, CancellationToken token)
+    {
+        byte[][] request = mayBlock
+            ? [name, Ascii(wanted), Ascii(timeoutMs)]
+            : [name, "0"u8.ToArray(), "0"u8.ToArray()];
+        var limit = mayBlock && timeoutMs == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(mayBlock ? timeoutMs : 0) + executor.CommandTimeout;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token, wait.Token);
         session.IsBlocked = mayBlock;
         try
         {
-            return await executor.OnLeaderAsync(_ => Task.FromResult<Reply>(Reply.Error(CommandExecutor.NoLeader)), request, session, limit, token).ConfigureAwait(false);
+            var reply = await executor.OnLeaderAsync(_ => Task.FromResult<Reply>(Reply.Error(CommandExecutor.NoLeader)), request, session, limit, stop.Token).ConfigureAwait(false);
+            if (wait.Token.IsCancellationRequested)
+                return wait.AsError ? Reply.Error(BlockedWait.UnblockedError) : Reply.Zero;
+            return reply;
         }
         finally
         {
@@ -83,27 +130,27 @@ internal sealed class WaitCommand(RaftHost raft, CommandExecutor executor)
         }
     }
 
+    private static byte[] Ascii(long value) => Encoding.ASCII.GetBytes(value.ToString(CultureInfo.InvariantCulture));
+
     // The members that hold the commit index's entry, each counted as soon as it does, until there are enough or the
-    // time is up. Asking is a round trip, so "at once" (WAIT inside EXEC, or numreplicas already met by none) allows
-    // the members NoWaitLimit to answer.
+    // time is up (numreplicas above the members waits out the timeout, as Redis does).
     private async Task<long> CountAsync(long wanted, long timeoutMs, bool mayBlock, ClientSession session, CancellationToken token)
     {
         var index = raft.Log.LastCommittedEntryIndex;
         var term = raft.Log.TermOf(index);
         var members = raft.Cluster.Members.Where(static m => m.IsRemote).ToList();
-        var blocks = mayBlock && wanted > 0;
-        var limitMs = blocks ? timeoutMs : timeoutMs == 0 ? NoWaitLimitMs : Math.Min(timeoutMs, NoWaitLimitMs);
+        var limitMs = mayBlock ? timeoutMs : NoWaitLimitMs;
 
         using var done = CancellationTokenSource.CreateLinkedTokenSource(token);
         if (limitMs > 0)
             done.CancelAfter(TimeSpan.FromMilliseconds(limitMs));
-        session.IsBlocked = blocks;
+        session.IsBlocked = mayBlock;
         long count = 0;
         try
         {
             var started = Stopwatch.GetTimestamp();
             var pending = members.Select(m => UntilHeldAsync(m, index, term, limitMs, started, done.Token)).ToList();
-            while (pending.Count > 0 && (count < wanted || !blocks))
+            while (pending.Count > 0 && count < wanted)
             {
                 var answered = await Task.WhenAny(pending).ConfigureAwait(false);
                 pending.Remove(answered);
@@ -111,11 +158,13 @@ internal sealed class WaitCommand(RaftHost raft, CommandExecutor executor)
                     count++;
             }
 
+            if (count < wanted && mayBlock)
+                await Task.Delay(Timeout.Infinite, done.Token).ConfigureAwait(false);
             return count;
         }
-        catch (OperationCanceledException) when (!token.IsCancellationRequested || session.Wait is { Token.IsCancellationRequested: true })
+        catch (OperationCanceledException)
         {
-            return count; // the time is up, or CLIENT UNBLOCK: the count so far
+            return count; // the time is up, CLIENT UNBLOCK, a leader change, or the client is gone
         }
         finally
         {

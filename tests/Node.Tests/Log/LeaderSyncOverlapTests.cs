@@ -96,4 +96,45 @@ public sealed class LeaderSyncOverlapTests : IDisposable
         LogFolder.AppendBatch(log, 1, term: 1);
         Assert.Equal(5, log.LastIndex);
     }
+
+    /// <summary>
+    /// Regression (WAIT's HOLDS): a follower that truncated a stale tail kept its matched index, so the entry rewritten
+    /// at the same index counted as durable (HoldsDurably) while its fdatasync had not run yet.
+    /// </summary>
+    [Fact]
+    public async Task RewrittenEntry_DoesNotCountAsDurable_BeforeItsSync()
+    {
+        using var release = new ManualResetEventSlim();
+        using var reached = new SemaphoreSlim(0);
+        var hold = false;
+        var options = new RaftLogOptions
+        {
+            ElectionTimeoutMin = TimeSpan.Zero,
+            BeforeFollowerSync = () =>
+            {
+                if (!Volatile.Read(ref hold))
+                    return;
+                reached.Release();
+                release.Wait(TimeSpan.FromSeconds(30));
+            },
+        };
+        await using var node = await WalNode.OpenAsync(_directory, raftLogOptions: options);
+        await node.AppendAsync(1, WalNode.Entry(1, WalNode.Set("a", "1")), WalNode.Entry(2, WalNode.Set("a", "2")), WalNode.Entry(2, WalNode.Set("a", "3")));
+        Assert.True(node.Log.HoldsDurably(3, 2));
+
+        Volatile.Write(ref hold, true);
+        // On the pool: the hook blocks the thread the append runs on, which must not be the test's.
+        var rewrite = Task.Run(() => node.AppendAsync(2, WalNode.Entry(3, WalNode.Set("a", "x")), WalNode.Entry(3, WalNode.Set("a", "y"))).AsTask());
+        Assert.True(await reached.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.False(rewrite.IsCompleted);
+        Assert.Equal(3, node.Log.TermOf(2));
+        Assert.False(node.Log.HoldsDurably(2, 3));
+        Assert.False(node.Log.HoldsDurably(3, 3));
+        Assert.True(node.Log.HoldsDurably(1, 1));
+
+        release.Set();
+        await rewrite;
+        Assert.True(node.Log.HoldsDurably(3, 3));
+        Assert.False(node.Log.HoldsDurably(3, 2));
+    }
 }
