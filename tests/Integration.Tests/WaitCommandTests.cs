@@ -35,6 +35,12 @@ public sealed class WaitCommandTests
         Assert.Equal(2, (long)await db.ExecuteAsync("WAIT", 5, 1000));
         Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(900), $"WAIT 5 1000 answered after {clock.Elapsed}");
 
+        // A timeout past what a timer takes waits for ever (no internal error); CLIENT UNBLOCK answers the count so far.
+        var huge = RawResp.TryCommandAsync(leader.RespPort, Long, "WAIT", "3", "9223372036854775807");
+        var hugeId = await WaitingClientIdAsync(db, blocked: true);
+        Assert.Equal(1, (long)await db.ExecuteAsync("CLIENT", "UNBLOCK", hugeId!));
+        Assert.StartsWith(":2\r\n", await huge);
+
         var paused = followers[1];
         paused.Signal(pause: true);
         try
@@ -50,6 +56,17 @@ public sealed class WaitCommandTests
             {
                 var exec = await RawResp.ExchangeAsync(node.RespPort, "MULTI\r\nSET wait-key 3\r\nWAIT 2 0\r\nEXEC\r\nQUIT\r\n"u8.ToArray(), Long);
                 Assert.Contains("*2\r\n+OK\r\n:1\r\n", System.Text.Encoding.ASCII.GetString(exec), StringComparison.Ordinal);
+            }
+
+            // Relayed by the follower that runs, a WAIT for both counts as blocked there and CLIENT UNBLOCK there ends it.
+            await using (var onFollower = await ConnectionMultiplexer.ConnectAsync($"{followers[0].Endpoint},allowAdmin=true,syncTimeout=60000,asyncTimeout=60000"))
+            {
+                var followerDb = onFollower.GetDatabase();
+                var relayed = RawResp.TryCommandAsync(followers[0].RespPort, Long, "WAIT", "2", "0");
+                var relayedId = await WaitingClientIdAsync(followerDb, blocked: true);
+                Assert.Equal(1, (long)await followerDb.ExecuteAsync("CLIENT", "UNBLOCK", relayedId!));
+                Assert.StartsWith(":0\r\n", await relayed);
+                await WaitingClientIdAsync(db, blocked: false);
             }
 
             // A WAIT for both blocks (blocked_clients) until CLIENT UNBLOCK answers it with the count so far.

@@ -7,6 +7,9 @@ namespace RaftKV.Node.Execution;
 /// <summary>A follower's relay of a command to the leader, on the caller's forwarding connection.</summary>
 internal sealed partial class CommandExecutor
 {
+    /// <summary>Relays <paramref name="request"/> to the leader as any relayed command (WAIT: Server/WaitCommand.cs).</summary>
+    public ValueTask<Reply> RelayAsync(byte[][] request, IExecutionCaller caller, CancellationToken token) => ForwardAsync(request, caller, token);
+
     private ValueTask<Reply> ForwardAsync(byte[][] arguments, IExecutionCaller caller, CancellationToken token) =>
         ForwardAsync(arguments, caller, (connection, timeout) => connection.SendAsync(arguments, caller.ProtocolVersion, timeout), token);
 
@@ -160,6 +163,13 @@ internal sealed partial class CommandExecutor
         blocking = false;
         if (CommandTable.TryGet(arguments[0], out var script) && script.Id is CommandId.Eval or CommandId.Evalsha or CommandId.Fcall)
             return Timeout.InfiniteTimeSpan;
+        // WAIT blocks up to its timeout (0: for ever), as a blocking command (WaitCommand relays it normalized).
+        if (script?.Id == CommandId.Wait && arguments.Length == 3 && RaftKV.Protocol.Resp.RedisNumber.TryParseLong(arguments[2], out var waitMs))
+        {
+            blocking = waitMs > 0 || arguments[1] is not [(byte)'0'];
+            return waitMs == 0 ? (blocking ? Timeout.InfiniteTimeSpan : limit) : TimeSpan.FromMilliseconds(waitMs) + limit;
+        }
+
         if (!CommandTable.TryGet(arguments[0], out var spec) || !BlockingCommand.IsBlocking(spec.Id)
             || !BlockingCommand.TryParse(spec.Id, arguments, out _, out var timeout))
             return limit;

@@ -59,8 +59,8 @@ internal sealed class Transaction
     public static bool RunsInsideMulti(CommandId id) =>
         id is CommandId.Exec or CommandId.Discard or CommandId.Multi or CommandId.Watch or CommandId.Quit or CommandId.Reset;
 
-    /// <summary>Commands flagged no-multi in Redis 7.0 (SAVE; SHUTDOWN, SYNC and PSYNC are not commands here).</summary>
-    private static bool IsNoMulti(CommandId id) => id is CommandId.Save or CommandId.Shutdown;
+    /// <summary>Commands flagged no-multi in Redis 7.0.</summary>
+    private static bool IsNoMulti(CommandId id) => id is CommandId.Save or CommandId.Shutdown or CommandId.Sync or CommandId.Psync;
 
     /// <summary>
     /// Keyspace commands go into EXEC's entry: reads and writes the state machine executes, PUBLISH included, blocking

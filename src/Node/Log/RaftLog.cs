@@ -197,7 +197,9 @@ internal sealed partial class RaftLog : WriteAheadLog, IPersistentState, IAuditT
     {
         if (index <= Volatile.Read(ref _commitIndex))
             return true;
-        return term > 0 && index <= Volatile.Read(ref _matched) && TermOf(index) == term;
+        // _matched read again after the term: a truncation between the two lowers it first (Truncate), so an entry
+        // rewritten meanwhile, not yet synced, is not taken for the one matched before.
+        return term > 0 && index <= Volatile.Read(ref _matched) && TermOf(index) == term && index <= Volatile.Read(ref _matched);
     }
 
     // What the gate serializes writes the disk (and fdatasyncs it): never on a socket event thread, from which RaftCluster

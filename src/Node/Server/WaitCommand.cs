@@ -77,28 +77,30 @@ internal sealed class WaitCommand(RaftHost raft, CommandExecutor executor)
 
     private async Task<Reply> OnLeaderAsync(long wanted, long timeoutMs, bool mayBlock, ClientSession session, BlockedWait wait, CancellationToken token)
     {
+        var leaderChanged = raft.LeaderChangeToken;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token, wait.Token, leaderChanged);
+
+        // The commit index bounds every write acknowledged to the client once this node has confirmed it leads and has
+        // committed an entry of its term (a new leader may not know the last commit of the one before); and a leader
+        // deposed unawares must not answer from its own view of the members.
+        using (var barrier = CancellationTokenSource.CreateLinkedTokenSource(stop.Token))
+        {
+            barrier.CancelAfter(executor.CommandTimeout);
+            if (!await executor.BarrierAsync(barrier.Token).ConfigureAwait(false))
+            {
+                if (wait.Token.IsCancellationRequested)
+                    return wait.AsError ? Reply.Error(BlockedWait.UnblockedError) : Reply.Zero;
+                return leaderChanged.IsCancellationRequested || !raft.IsLeader ? Reply.Error(StateChanged) : Reply.Error(CommandExecutor.ReadFailed);
+            }
+        }
+
         // Every acknowledged write is committed: fsync'd on a majority of the configuration it was committed in, which
         // is this one or one that differs by a member, so at least (members - 1) / 2 others hold it (1 of 3, 2 of 5).
         var assured = (raft.Cluster.Members.Count - 1) / 2;
         if (wanted <= assured)
             return Reply.Integer(assured);
 
-        var leaderChanged = raft.LeaderChangeToken;
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(token, wait.Token, leaderChanged);
-        long count;
-        try
-        {
-            // The commit index bounds every write acknowledged to the client once this node has confirmed it leads and
-            // has committed an entry of its term (a new leader may not know the last commit of the one before).
-            if (!await executor.BarrierAsync(stop.Token).ConfigureAwait(false))
-                return leaderChanged.IsCancellationRequested ? Reply.Error(StateChanged) : Reply.Error(CommandExecutor.ReadFailed);
-            count = await CountAsync(wanted, timeoutMs, mayBlock, session, stop.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            count = 0; // CLIENT UNBLOCK, a leader change or the client gone while confirming leadership
-        }
-
+        var count = await CountAsync(wanted, timeoutMs, mayBlock, session, stop.Token).ConfigureAwait(false);
         if (wait.AsError)
             return Reply.Error(BlockedWait.UnblockedError);
         if (leaderChanged.IsCancellationRequested)
@@ -106,40 +108,35 @@ internal sealed class WaitCommand(RaftHost raft, CommandExecutor executor)
         return Reply.Integer(Math.Max(count, assured));
     }
 
-    // A follower relays WAIT on the client's forwarding connection, which carried its writes; inside EXEC as WAIT 0 0,
-    // which the leader answers at once. CLIENT UNBLOCK here ends the relay: the count so far is not known here, so a
-    // TIMEOUT unblock answers 0.
+    // A follower relays WAIT on the client's forwarding connection, which carried its writes (inside EXEC as WAIT 0 0,
+    // which the leader answers at once), as a blocking command: it counts as blocked here, and stops when the leader
+    // changes (Redis's UNBLOCKED answer) or CLIENT UNBLOCK ends it here (the count so far is not known here: 0).
     private async Task<Reply> RelayAsync(byte[] name, long wanted, long timeoutMs, bool mayBlock, ClientSession session, BlockedWait wait, CancellationToken token)
     {
         byte[][] request = mayBlock
             ? [name, Ascii(wanted), Ascii(timeoutMs)]
             : [name, "0"u8.ToArray(), "0"u8.ToArray()];
-        var limit = mayBlock && timeoutMs == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(mayBlock ? timeoutMs : 0) + executor.CommandTimeout;
+        var leaderChanged = raft.IsStarted ? raft.LeaderChangeToken : CancellationToken.None;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token, wait.Token);
-        session.IsBlocked = mayBlock;
-        try
-        {
-            var reply = await executor.OnLeaderAsync(_ => Task.FromResult<Reply>(Reply.Error(CommandExecutor.NoLeader)), request, session, limit, stop.Token).ConfigureAwait(false);
-            if (wait.Token.IsCancellationRequested)
-                return wait.AsError ? Reply.Error(BlockedWait.UnblockedError) : Reply.Zero;
-            return reply;
-        }
-        finally
-        {
-            session.IsBlocked = false;
-        }
+        var reply = await executor.RelayAsync(request, session, stop.Token).ConfigureAwait(false);
+        if (wait.Token.IsCancellationRequested)
+            return wait.AsError ? Reply.Error(BlockedWait.UnblockedError) : Reply.Zero;
+        if (reply is ErrorReply && leaderChanged.IsCancellationRequested)
+            return Reply.Error(StateChanged);
+        return reply;
     }
 
     private static byte[] Ascii(long value) => Encoding.ASCII.GetBytes(value.ToString(CultureInfo.InvariantCulture));
 
-    // The members that hold the commit index's entry, each counted as soon as it does, until there are enough or the
-    // time is up (numreplicas above the members waits out the timeout, as Redis does).
+    // The members that hold the commit index's entry, counted as they answer, until there are enough or the time is up
+    // (numreplicas above the members waits out the timeout, as in Redis). Asked in rounds of at most MaxHoldsWaitMs,
+    // each over the members as they are then: a member added meanwhile counts, one removed no longer does.
     private async Task<long> CountAsync(long wanted, long timeoutMs, bool mayBlock, ClientSession session, CancellationToken token)
     {
         var index = raft.Log.LastCommittedEntryIndex;
         var term = raft.Log.TermOf(index);
-        var members = raft.Cluster.Members.Where(static m => m.IsRemote).ToList();
         var limitMs = mayBlock ? timeoutMs : NoWaitLimitMs;
+        var started = Stopwatch.GetTimestamp();
 
         using var done = CancellationTokenSource.CreateLinkedTokenSource(token);
         if (limitMs > 0)
@@ -148,19 +145,31 @@ internal sealed class WaitCommand(RaftHost raft, CommandExecutor executor)
         long count = 0;
         try
         {
-            var started = Stopwatch.GetTimestamp();
-            var pending = members.Select(m => UntilHeldAsync(m, index, term, limitMs, started, done.Token)).ToList();
-            while (pending.Count > 0 && count < wanted)
+            while (true)
             {
-                var answered = await Task.WhenAny(pending).ConfigureAwait(false);
-                pending.Remove(answered);
-                if (answered.IsCompletedSuccessfully && answered.Result)
-                    count++;
-            }
+                var left = limitMs == 0 ? MaxHoldsWaitMs : limitMs - (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                if (left <= 0)
+                    return count;
+                var round = (int)Math.Min(left, MaxHoldsWaitMs);
+                var roundStarted = Stopwatch.GetTimestamp();
+                var pending = raft.Cluster.Members.Where(static m => m.IsRemote).Select(m => HoldsAsync(m, index, term, round, done.Token)).ToList();
+                count = 0;
+                while (pending.Count > 0)
+                {
+                    var answered = await Task.WhenAny(pending).ConfigureAwait(false);
+                    pending.Remove(answered);
+                    if (answered.IsCompletedSuccessfully && answered.Result && ++count >= wanted)
+                        return count;
+                }
 
-            if (count < wanted && mayBlock)
-                await Task.Delay(Timeout.Infinite, done.Token).ConfigureAwait(false);
-            return count;
+                if (!mayBlock)
+                    return count;
+                // Everyone answered before the round was up (those that hold it at once, the unreachable at once too):
+                // wait out the round rather than ask again at once.
+                var rest = TimeSpan.FromMilliseconds(round) - Stopwatch.GetElapsedTime(roundStarted);
+                if (rest > TimeSpan.Zero)
+                    await Task.Delay(rest, done.Token).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException)
         {
@@ -170,32 +179,6 @@ internal sealed class WaitCommand(RaftHost raft, CommandExecutor executor)
         {
             await done.CancelAsync().ConfigureAwait(false);
             session.IsBlocked = false;
-        }
-    }
-
-    // Asks again every MaxHoldsWaitMs until the member holds the entry or the WAIT's time is up (never, for 0).
-    private async Task<bool> UntilHeldAsync(RaftClusterMember member, long index, long term, long timeoutMs, long started, CancellationToken token)
-    {
-        try
-        {
-            while (true)
-            {
-                var left = timeoutMs == 0 ? MaxHoldsWaitMs : timeoutMs - (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                if (left <= 0)
-                    return false;
-                var ask = Stopwatch.GetTimestamp();
-                var wait = (int)Math.Min(left, MaxHoldsWaitMs);
-                if (await HoldsAsync(member, index, term, wait, token).ConfigureAwait(false))
-                    return true;
-                // Unreachable members answer at once (null): do not ask them in a tight loop.
-                var remaining = TimeSpan.FromMilliseconds(wait) - Stopwatch.GetElapsedTime(ask);
-                if (remaining > TimeSpan.Zero)
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(remaining.TotalMilliseconds, 100)), token).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
         }
     }
 
