@@ -20,15 +20,12 @@ internal sealed partial class CommandExecutor
     /// message: waiting for that would hold every relayed PUBLISH until this node next hears the commit (a heartbeat
     /// when the cluster is idle). A session that subscribes or leaves in between is counted as it is then.
     /// </summary>
-    private async ValueTask<Reply> RelayPublishAsync(byte[][] arguments, byte[][] args, IExecutionCaller caller, ForwardRun? run, CancellationToken token)
+    private async ValueTask<Reply> RelayPublishAsync(byte[][] arguments, byte[][] args, bool sharded, IExecutionCaller caller, ForwardRun? run, CancellationToken token)
     {
         var reply = run is not null
             ? await run.Add(arguments).ConfigureAwait(false)
             : await ForwardAsync(arguments, caller, token).ConfigureAwait(false);
-        if (reply is not IntegerReply)
-            return reply;
-        var sharded = CommandTable.TryGet(arguments[0], out var spec) && spec.Id == CommandId.Spublish;
-        return Reply.Integer(broker.ReceiverCount(args[0], sharded));
+        return reply is IntegerReply ? Reply.Integer(broker.ReceiverCount(args[0], sharded)) : reply;
     }
 
     /// <summary>

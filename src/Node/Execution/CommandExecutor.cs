@@ -115,7 +115,7 @@ internal sealed partial class CommandExecutor(
         if (caller.IsForwarded)
             return Reply.Error(NoLeader);
         if (spec.Id is CommandId.Publish or CommandId.Spublish)
-            return await RelayPublishAsync(arguments, args, caller, run, token).ConfigureAwait(false);
+            return await RelayPublishAsync(arguments, args, sharded: spec.Id == CommandId.Spublish, caller, run, token).ConfigureAwait(false);
         if (run is not null)
             return await run.Add(arguments).ConfigureAwait(false);
         return await ForwardAsync(arguments, caller, token).ConfigureAwait(false);

@@ -407,11 +407,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             if (IsTransactionCommand(spec.Id))
                 reply = await ExecuteTransactionCommandAsync(spec, request.Arguments).ConfigureAwait(false);
             else if (spec.Id == CommandId.Wait)
-            {
-                // As a blocking command: a WAIT whose client is gone stops waiting (ExecuteBlockingAsync).
-                using var connected = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token, _connection.ConnectionClosed);
-                reply = await _services.Server.ExecuteAsync(spec, request.Arguments, this, connected.Token).ConfigureAwait(false);
-            }
+                reply = await ExecuteBlockingAsync(spec, request.Arguments).ConfigureAwait(false);
             else if ((spec.Flags & CommandFlags.Connection) != 0)
             {
                 if (spec.Id is CommandId.Auth or CommandId.Hello && request.Count > 2)
@@ -446,12 +442,15 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     /// A blocking command waits no longer than its client stays connected. The read loop is parked on it and would see
     /// the connection end only afterwards, so Kestrel's ConnectionClosed (the peer's FIN or reset) cancels the wait:
     /// as in Redis, a client that is gone is unblocked and a later push is not popped for it. Other commands keep
-    /// running to their end (a write sent just before closing is still applied, as Redis applies it).
+    /// running to their end (a write sent just before closing is still applied, as Redis applies it). WAIT blocks as they
+    /// do, answered by the server commands (Server/WaitCommand.cs).
     /// </summary>
     private async ValueTask<Reply> ExecuteBlockingAsync(CommandSpec spec, byte[][] arguments)
     {
         using var connected = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token, _connection.ConnectionClosed);
-        return await _services.Executor.ExecuteAsync(spec, arguments, this, connected.Token).ConfigureAwait(false);
+        return spec.Id == CommandId.Wait
+            ? await _services.Server.ExecuteAsync(spec, arguments, this, connected.Token).ConfigureAwait(false)
+            : await _services.Executor.ExecuteAsync(spec, arguments, this, connected.Token).ConfigureAwait(false);
     }
 
     private static readonly byte[] RunAsName = System.Text.Encoding.ASCII.GetBytes(ForwardingConnection.RunAs);
