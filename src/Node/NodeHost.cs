@@ -70,6 +70,8 @@ public static class NodeHost
         builder.Services.AddSingleton<LeaderClock>();
         builder.Services.AddSingleton<ExpirySweeper>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<ExpirySweeper>());
+        builder.Services.AddSingleton<MemoryEvictor>();
+        builder.Services.AddHostedService(static sp => sp.GetRequiredService<MemoryEvictor>());
         builder.Services.AddSingleton<ScriptDecider>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<ScriptDecider>());
         builder.Services.AddSingleton<LockLeases>();

@@ -39,15 +39,28 @@ public sealed partial class KeyValueStore
     public long? MemoryUsage(byte[] key)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (_keys.Find(key) is not { } entry)
-        {
-            return null;
-        }
+        return _keys.Find(key) is { } entry ? SizeOf(entry) : null;
+    }
 
+    private static long SizeOf(KeyEntry entry)
+    {
         var counter = new ByteCounter();
         entry.Value.WriteCanonical(counter);
-        return PerKeyOverhead + key.Length + counter.Count;
+        return PerKeyOverhead + entry.KeySpan.Length + counter.Count;
     }
+
+    /// <summary>
+    /// The leader's choice under maxmemory-policy (<see cref="Eviction.EvictionSampler"/>): keys whose estimated bytes
+    /// (as MEMORY USAGE estimates them) add up to <paramref name="needBytes"/>, at most <paramref name="maxKeys"/>, drawn
+    /// with <paramref name="seed"/>; empty under noeviction or when nothing may be evicted. For an Evict entry, whose
+    /// first argument <see cref="EvictScope"/> gives.
+    /// </summary>
+    public IReadOnlyList<(byte[] Key, long Bytes)> EvictionCandidates(long nowMs, ulong seed, long needBytes, int maxKeys) =>
+        Eviction.EvictionSampler.Choose(_keys, _config.EvictionPolicy, Math.Max(nowMs, Now), seed, _config.MaxMemorySamples,
+            _config.Lfu?.DecayMinutes ?? 0, needBytes, maxKeys, SizeOf);
+
+    /// <summary>The Evict entry's first argument under the current policy: only keys with an expiry, or any.</summary>
+    public byte[] EvictScope => Eviction.EvictionPolicies.IsVolatile(_config.EvictionPolicy) ? "volatile"u8.ToArray() : "allkeys"u8.ToArray();
 
     /// <summary>
     /// DEBUG OBJECT's line for <paramref name="key"/>, in Redis's fields: "at" is an identity derived from the key (a

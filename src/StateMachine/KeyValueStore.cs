@@ -122,6 +122,7 @@ public sealed partial class KeyValueStore
         }
 
         _keys.Events.Flags = _config.KeyspaceEventFlags;
+        _keys.Lfu = _config.Lfu;
 
         if (command.Command is CommandId.Batch or CommandId.Transaction)
         {
@@ -154,6 +155,7 @@ public sealed partial class KeyValueStore
             }
 
             _keys.Events.Flags = _config.KeyspaceEventFlags;
+            _keys.Lfu = _config.Lfu;
 
             return configured;
         }
@@ -254,6 +256,7 @@ public sealed partial class KeyValueStore
             return FunctionCommands.Read(_functions, arguments);
         }
 
+        _keys.Lfu = _config.Lfu;
         var counter = (ulong)Interlocked.Increment(ref _readCounter);
         var seed = ((ulong)nowMs * 0x9E3779B97F4A7C15UL) ^ (counter * 0xD1B54A32D192ED03UL);
         t_reading = true;
@@ -302,6 +305,9 @@ public sealed partial class KeyValueStore
     /// Redis's expired_keys; counted alike on every replica. Not state: a restored snapshot starts it again at 0.
     /// </summary>
     public long ExpiredKeyCount => _keys.ExpiredRemovals;
+
+    /// <summary>Keys evicted at apply (Evict entries), as Redis's evicted_keys; counted alike on every replica, not state.</summary>
+    public long EvictedKeyCount => _keys.EvictedRemovals;
 
     /// <summary>
     /// Changes applied (Redis's dirty counter, INFO's rdb_changes_since_last_save): one per keyspace event a write
@@ -429,7 +435,7 @@ public sealed partial class KeyValueStore
 
         // The store has no subscribers: the node delivers the message to its own when it applies the entry.
         CommandId.Publish or CommandId.Spublish => Reply.Zero,
-        CommandId.Object => GenericCommands.Object(_keys, args, now, _config.Get("maxmemory-policy").Contains("lfu", StringComparison.Ordinal)),
+        CommandId.Object => GenericCommands.Object(_keys, args, now, _config.Lfu),
         CommandId.Touch => GenericCommands.Touch(_keys, args, now),
         CommandId.Copy => GenericCommands.Copy(_keys, args, now),
         CommandId.Dump => DumpCommands.Dump(_keys, args, now),

@@ -3,7 +3,7 @@ using RaftKV.Protocol.Replies;
 
 namespace RaftKV.Node.Execution;
 
-/// <summary>maxmemory on the leader: Redis's noeviction refusal of denyoom commands (-OOM), FCALL by its function's flags.</summary>
+/// <summary>maxmemory on the leader: eviction under maxmemory-policy, else -OOM for denyoom commands (FCALL by its function's flags).</summary>
 internal sealed partial class CommandExecutor
 {
     /// <summary>
@@ -12,7 +12,8 @@ internal sealed partial class CommandExecutor
     /// cannot tell (the memory that counts is the leader's): it answers false and the leader decides at EXEC.
     /// </summary>
     public async ValueTask<bool> RefusesForMemoryAsync(CommandSpec spec, byte[][] arguments, CancellationToken token) =>
-        raft.IsLeader && OverMaxMemory() && await DeniesOomAsync(spec, arguments.AsSpan(1).ToArray(), token).ConfigureAwait(false);
+        raft.IsLeader && OverMaxMemory() && await DeniesOomAsync(spec, arguments.AsSpan(1).ToArray(), token).ConfigureAwait(false)
+        && !await evictor.EvictAsync(token).ConfigureAwait(false);
 
     /// <summary>Whether this leader's memory is over maxmemory now (the session runs FCALL alone then: DeniesOomNow).</summary>
     public bool IsOverMaxMemory => raft.IsLeader && OverMaxMemory();
@@ -41,14 +42,11 @@ internal sealed partial class CommandExecutor
     }
 
     /// <summary>
-    /// Whether a denyoom command is refused: maxmemory (replicated configuration) is set and this leader's managed heap,
-    /// what INFO reports as used_memory, is above it. RaftKV evicts nothing (maxmemory-policy is not applied), so this is
-    /// Redis's noeviction behaviour, decided on the leader before the command reaches the log.
+    /// Whether memory is over maxmemory (replicated configuration): this leader's managed heap, what INFO reports as
+    /// used_memory, less what keys just evicted still hold (<see cref="MemoryEvictor.UsedBytes"/>). A denyoom command
+    /// then waits for eviction under a maxmemory-policy that evicts (MemoryEvictor.EvictAsync) and is refused with -OOM
+    /// if memory stays over, as under Redis's noeviction; decided on the leader before the command reaches the log.
+    /// Read without the apply lock: a write's check does not wait for an entry being applied.
     /// </summary>
-    private bool OverMaxMemory()
-    {
-        // Without the apply lock: a write's check does not wait for an entry being applied.
-        var bytes = raft.StateMachine.MaxMemoryBytes;
-        return bytes > 0 && GC.GetTotalMemory(forceFullCollection: false) > bytes;
-    }
+    private bool OverMaxMemory() => evictor.IsOver();
 }

@@ -26,7 +26,8 @@ internal sealed partial class CommandExecutor(
     ILogger<CommandExecutor> logger,
     Security.NodeTls tls,
     ExpirySweeper expiry,
-    PubSub.PubSubBroker broker)
+    PubSub.PubSubBroker broker,
+    MemoryEvictor evictor)
 {
     public const string NoLeader = "CLUSTERDOWN No Raft leader";
     public const string UnknownOutcome = "CLUSTERDOWN The write was sent but its outcome is unknown (leadership changed or timed out)";
@@ -77,7 +78,10 @@ internal sealed partial class CommandExecutor(
                 // FCALL alone while memory is over maxmemory, so no later write overtakes it; IsOverMaxMemory).
                 if (denies is null)
                     return ExecuteAsync(spec, arguments, args, caller, token, afterPipelinedWrites, run, probe, timing);
-                return new(Reply.Error(OutOfMemory));
+                // Under a policy that evicts, the write goes on in its order while the leader evicts (MemoryEvictor).
+                if (!evictor.Evicts || evictor.Exhausted)
+                    return new(Reply.Error(OutOfMemory));
+                evictor.Kick();
             }
 
             return spec.IsWrite
@@ -103,8 +107,16 @@ internal sealed partial class CommandExecutor(
             timeout.CancelAfter(_options.CommandTimeoutMs);
             if (spec.Id.IsLockWrite() && !await leases.WaitExtendedAsync(timeout.Token).ConfigureAwait(false))
                 return Reply.Error(LeasesPending);
-            if (OverMaxMemory() && await DeniesOomAsync(spec, args, token).ConfigureAwait(false))
-                return Reply.Error(OutOfMemory);
+            // As Redis's processCommand: over maxmemory, any command first waits for eviction (a read too, so the
+            // invalidations of the keys evicted reach a tracking client before its reply); a denyoom one is refused
+            // while memory stays over.
+            if (OverMaxMemory())
+            {
+                var evicted = evictor.Evicts && !evictor.Exhausted && await evictor.EvictAsync(timeout.Token).ConfigureAwait(false);
+                if (!evicted && await DeniesOomAsync(spec, args, token).ConfigureAwait(false))
+                    return Reply.Error(OutOfMemory);
+            }
+
             if (spec.IsWrite)
                 return await WriteAsync(spec.Id, args, timeout.Token, caller.UserName, probe: probe, timing: timing).ConfigureAwait(false);
             return afterPipelinedWrites
@@ -135,10 +147,10 @@ internal sealed partial class CommandExecutor(
             return Reply.Error(removed);
         if (raft.IsLeader)
         {
-            if (denyOom && OverMaxMemory())
-                return Reply.Error(OutOfMemory);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
             timeout.CancelAfter(_options.CommandTimeoutMs);
+            if (denyOom && OverMaxMemory() && !await evictor.EvictAsync(timeout.Token).ConfigureAwait(false))
+                return Reply.Error(OutOfMemory);
             return await WriteAsync(id, entry, timeout.Token).ConfigureAwait(false);
         }
 

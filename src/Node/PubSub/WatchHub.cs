@@ -37,6 +37,16 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
         }
     }
 
+    /// <summary>The heap the history of changes holds: like Redis's replication backlog, not counted for maxmemory eviction.</summary>
+    public long HeldBytes
+    {
+        get
+        {
+            lock (_gate)
+                return _history.HeldBytes;
+        }
+    }
+
     /// <summary>The revision of the last change recorded (the floor when none).</summary>
     public long Revision
     {

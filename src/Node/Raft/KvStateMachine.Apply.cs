@@ -104,7 +104,7 @@ internal sealed partial class KvStateMachine
             if (keys.Count > 0 || flushed)
             {
                 if (KeyChanges is { IsListening: true } sink)
-                    sink.Changed(keys, flushed, byClient: command.Command != CommandId.ExpireSweep);
+                    sink.Changed(keys, flushed, byClient: command.Command is not (CommandId.ExpireSweep or CommandId.Evict));
                 Watch?.Changed(_store.Revision, keys, flushed, _watchView);
             }
         }

@@ -220,6 +220,9 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     /// <summary>maxmemory as last applied, read without the apply lock.</summary>
     public long MaxMemoryBytes => Volatile.Read(ref _store).Config.MaxMemoryBytes;
 
+    /// <summary>maxmemory-policy parsed, read without the apply lock.</summary>
+    public RaftKV.StateMachine.Eviction.EvictionPolicy EvictionPolicy => Volatile.Read(ref _store).Config.EvictionPolicy;
+
     /// <summary>
     /// For tests: runs before the entry at the given index is applied (a slow apply on one node), by DotNext's applier
     /// and by RaftKV's log's (<see cref="Log.RaftLog"/>).

@@ -15,7 +15,8 @@ namespace RaftKV.Node.Server;
 /// clients route writes by themselves. The raft section has the consensus state.
 /// </summary>
 internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard disk, ClientRegistry clients, ServerInfo server, IOptions<NodeOptions> options, TimeProvider clock,
-    RaftKV.Node.Execution.ExpirySweeper expiry, CommandStats commands, RaftKV.Node.PubSub.TrackingTable tracking)
+    RaftKV.Node.Execution.ExpirySweeper expiry, CommandStats commands, RaftKV.Node.PubSub.TrackingTable tracking,
+    RaftKV.Node.Execution.MemoryEvictor evictor)
 {
     private static readonly string[] DefaultSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "errorstats", "keyspace", "raft"];
     private static readonly string[] AllSections = ["server", "clients", "memory", "persistence", "stats", "replication", "cpu", "commandstats", "errorstats", "keyspace", "raft"];
@@ -26,13 +27,15 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
     /// holding a thread (KvStateMachine.ReadAsync).
     /// </summary>
     private readonly record struct StateFigures(
-        int CachedScripts, long CachedScriptBytes, long ScriptEngineMemory, long Changes, long ExpiredKeys, long Keys, long ExpiringKeys);
+        int CachedScripts, long CachedScriptBytes, long ScriptEngineMemory, long Changes, long ExpiredKeys, long Keys, long ExpiringKeys,
+        long EvictedKeys);
 
     public async ValueTask<string> BuildAsync(IReadOnlyList<string> requested, ClientSession? session, CancellationToken token)
     {
         var figures = raft.IsStarted
             ? await raft.StateMachine.ReadAsync(static s => new StateFigures(
-                s.CachedScriptCount, s.CachedScriptBytes, s.ScriptEngineMemory, s.ChangeCount, s.ExpiredKeyCount, s.KeyCount, s.ExpiringKeyCount), token).ConfigureAwait(false)
+                s.CachedScriptCount, s.CachedScriptBytes, s.ScriptEngineMemory, s.ChangeCount, s.ExpiredKeyCount, s.KeyCount, s.ExpiringKeyCount,
+                s.EvictedKeyCount), token).ConfigureAwait(false)
             : default;
         return Build(requested, session, figures);
     }
@@ -55,7 +58,7 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
             {
                 case "server": Server(text); break;
                 case "clients": Clients(text); break;
-                case "memory": Memory(text, raft); Scripts(text, figures); break;
+                case "memory": Memory(text, raft, evictor); Scripts(text, figures); break;
                 case "persistence": Persistence(text, figures); break;
                 case "stats": Stats(text, figures); break;
                 case "replication": Replication(text); break;
@@ -116,7 +119,7 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         Line(text, "number_of_cached_scripts", count);
     }
 
-    private static void Memory(StringBuilder text, RaftHost raft)
+    private static void Memory(StringBuilder text, RaftHost raft, RaftKV.Node.Execution.MemoryEvictor evictor)
     {
         text.Append("# Memory\r\n");
         Line(text, "used_memory", GC.GetTotalMemory(forceFullCollection: false));
@@ -132,6 +135,8 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
         Line(text, "raftkv_gc_mode", GCSettings.IsServerGC ? "server" : "workstation");
         Line(text, "maxmemory", raft.IsStarted ? raft.StateMachine.MaxMemoryBytes : 0);
         Line(text, "maxmemory_policy", raft.IsStarted ? raft.StateMachine.MaxMemoryPolicy : "noeviction");
+        // What maxmemory does not count (the gRPC Watch history, as Redis leaves out its replication backlog).
+        Line(text, "mem_not_counted_for_evict", evictor.NotCountedBytes);
 
         // Nothing is freed in the background here (the .NET collector reclaims what a delete or flush drops).
         Line(text, "lazyfree_pending_objects", 0);
@@ -180,7 +185,7 @@ internal sealed class InfoBuilder(RaftHost raft, RaftKV.Node.Raft.DiskSpaceGuard
 
         // Counted where keys are deleted, at apply, so every replica reports the keys it deleted (Redis: expired_keys).
         Line(text, "expired_keys", figures.ExpiredKeys);
-        Line(text, "evicted_keys", 0);
+        Line(text, "evicted_keys", figures.EvictedKeys);
         Line(text, "total_error_replies", commands.TotalErrors);
         var (trackedKeys, trackedItems, trackedPrefixes) = tracking.Totals;
         Line(text, "tracking_total_keys", trackedKeys);

@@ -58,6 +58,12 @@ public enum CommandId : ushort
     /// caller gets "Script killed by user"; reply OK), else it runs its next slice (reply UNKILLABLE).
     /// </summary>
     ScriptKill = 13,
+    /// <summary>
+    /// maxmemory eviction, chosen by the leader under maxmemory-policy: the first argument is <c>volatile</c> (only keys
+    /// that still have an expiry are evicted) or <c>allkeys</c>, the rest are keys; each one present is deleted with an
+    /// <c>evicted</c> keyspace event (reply: the number deleted).
+    /// </summary>
+    Evict = 14,
 
     // Connection and server (100-199).
     Ping = 100,

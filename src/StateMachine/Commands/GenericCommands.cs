@@ -36,9 +36,9 @@ internal static class GenericCommands
     /// <summary>
     /// OBJECT ENCODING|REFCOUNT|IDLETIME|FREQ|HELP, without counting as an access. IDLETIME is the whole seconds since the
     /// key was last read or written (on this node: see <see cref="KeyEntry.Touch"/>); FREQ is the key's
-    /// <see cref="KeyEntry.Frequency"/> under an LFU maxmemory-policy (<paramref name="lfu"/>), else Redis's error.
+    /// <see cref="KeyEntry.Frequency"/>, decayed, under an LFU maxmemory-policy (<paramref name="lfu"/>), else Redis's error.
     /// </summary>
-    public static Reply Object(KeyTable keys, byte[][] args, long now, bool lfu)
+    public static Reply Object(KeyTable keys, byte[][] args, long now, Eviction.LfuSettings? lfu)
     {
         var sub = args[0];
         if (Keyword.Is(sub, "HELP"u8) && args.Length == 1)
@@ -76,7 +76,7 @@ internal static class GenericCommands
                     ? int.MaxValue
                     : 1),
             "idletime" => Reply.Integer(entry.IdleSeconds(now)),
-            _ when lfu => Reply.Integer(entry.Frequency),
+            _ when lfu is not null => Reply.Integer(entry.LfuCount(now, lfu.DecayMinutes)),
             _ => Reply.Error(ErrorTexts.NoLfuPolicy),
         };
     }

@@ -37,6 +37,15 @@ public sealed class RuntimeConfig
     /// <summary>maxmemory-policy as CONFIG GET reports it, read by INFO outside the apply lock.</summary>
     public string MaxMemoryPolicy { get; private set; } = "noeviction";
 
+    /// <summary>maxmemory-policy parsed, read by the leader outside the apply lock.</summary>
+    public Eviction.EvictionPolicy EvictionPolicy { get; private set; }
+
+    /// <summary>lfu-log-factor and lfu-decay-time while maxmemory-policy is an LFU one, else null.</summary>
+    public Eviction.LfuSettings? Lfu { get; private set; }
+
+    /// <summary>maxmemory-samples: keys an LRU or LFU eviction draws to evict the best of.</summary>
+    public int MaxMemorySamples { get; private set; } = 5;
+
     /// <summary>latency-monitor-threshold in milliseconds (0: off), read by every node's latency monitor outside the apply lock.</summary>
     public long LatencyMonitorThreshold { get; private set; }
 
@@ -162,6 +171,11 @@ public sealed class RuntimeConfig
         SlowlogMaxLen = Number("slowlog-max-len");
         LatencyMonitorThreshold = Number("latency-monitor-threshold");
         MaxMemoryPolicy = Get("maxmemory-policy");
+        EvictionPolicy = Eviction.EvictionPolicies.Parse(MaxMemoryPolicy);
+        Lfu = Eviction.EvictionPolicies.IsLfu(EvictionPolicy)
+            ? new Eviction.LfuSettings((int)Math.Min(int.MaxValue, Number("lfu-log-factor")), (int)Math.Min(int.MaxValue, Number("lfu-decay-time")))
+            : null;
+        MaxMemorySamples = (int)Math.Clamp(Number("maxmemory-samples"), 1, 64);
     }
 
     private void Store(ConfigParameter parameter, string value)

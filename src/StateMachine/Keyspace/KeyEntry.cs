@@ -61,10 +61,52 @@ internal abstract class KeyEntry : IPositioned
     public void Touch(long nowMs) => _accessSeconds = (uint)Math.Clamp(nowMs / 1000, 0, uint.MaxValue);
 
     /// <summary>
-    /// The LFU counter OBJECT FREQ reports under an LFU maxmemory-policy: Redis's initial 5 for a new key, or what
-    /// RESTORE ... FREQ set. Not decayed nor incremented by accesses (RaftKV evicts nothing); not kept in snapshots.
+    /// The LFU counter (Redis's 8-bit logarithmic one): 5 for a new key, or what RESTORE ... FREQ set; under an LFU
+    /// maxmemory-policy each access decays it by the minutes idle and may increment it (<see cref="AccessLfu"/>).
+    /// Like the access time, not replicated state: never in a snapshot or a digest.
     /// </summary>
     public byte Frequency { get; set; } = InitialFrequency;
+
+    /// <summary>
+    /// Redis's LFUDecrAndReturn: the counter less one for every <paramref name="decayMinutes"/> minutes since the last
+    /// access (0: no decay), what OBJECT FREQ reports and LFU eviction compares.
+    /// </summary>
+    public int LfuCount(long nowMs, int decayMinutes)
+    {
+        if (decayMinutes <= 0)
+            return Frequency;
+        var periods = IdleSeconds(nowMs) / 60 / decayMinutes;
+        return periods >= Frequency ? 0 : Frequency - (int)periods;
+    }
+
+    /// <summary>
+    /// An access under an LFU policy (Redis's updateLFU): the counter decays, then grows by one with probability
+    /// 1 / ((counter - 5) * logFactor + 1) (Redis's LFULogIncr), then the access time is set. The draw is a hash of the
+    /// key, the time and the counter rather than a process's random numbers, so the same accesses give the same counters.
+    /// </summary>
+    public void AccessLfu(long nowMs, int logFactor, int decayMinutes)
+    {
+        var counter = LfuCount(nowMs, decayMinutes);
+        if (counter < byte.MaxValue)
+        {
+            var baseValue = Math.Max(0, counter - InitialFrequency);
+            var probability = 1.0 / ((double)baseValue * Math.Max(0, logFactor) + 1);
+            var draw = (Mix(Position ^ (ulong)nowMs ^ ((ulong)counter << 56)) >> 11) * (1.0 / (1UL << 53));
+            if (draw < probability)
+                counter++;
+        }
+
+        Frequency = (byte)counter;
+        Touch(nowMs);
+    }
+
+    // SplitMix64's finalizer: a well-spread 64-bit hash of a 64-bit value.
+    private static ulong Mix(ulong value)
+    {
+        value = (value ^ (value >> 30)) * 0xBF58476D1CE4E5B9UL;
+        value = (value ^ (value >> 27)) * 0x94D049BB133111EBUL;
+        return value ^ (value >> 31);
+    }
 
     /// <summary>Redis's LFU_INIT_VAL.</summary>
     public const byte InitialFrequency = 5;

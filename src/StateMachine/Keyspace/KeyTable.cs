@@ -21,7 +21,7 @@ namespace RaftKV.StateMachine.Keyspace;
 /// command against a sliced snapshot to catch it).
 /// </para>
 /// </summary>
-internal sealed class KeyTable
+internal sealed partial class KeyTable
 {
     // The entries by key: a set of entries rather than a key-to-entry dictionary (16 bytes a slot instead of 24), found
     // by key bytes through the alternate lookup. Lookups only, never enumerated.
@@ -101,9 +101,11 @@ internal sealed class KeyTable
     public KeyEntry? FindLive(byte[] key, long nowMs)
     {
         var entry = Peek(key, nowMs);
-        entry?.Touch(nowMs);
+        if (entry is not null)
+            Access(entry, nowMs);
         return entry;
     }
+
 
     /// <summary>As <see cref="FindLive"/>, without recording an access.</summary>
     public KeyEntry? Peek(byte[] key, long nowMs)
@@ -162,7 +164,7 @@ internal sealed class KeyTable
         {
             _frozen?.BeforeChange(key, entry);
             _undo?.BeforeChange(key, entry);
-            entry.Touch(nowMs);
+            Access(entry, nowMs);
 
             // The one place a write reaches an existing key's value: stamped even if the command then leaves it as
             // it was (a false WATCH conflict at worst, never a missed one).

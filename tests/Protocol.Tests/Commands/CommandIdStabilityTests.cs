@@ -212,6 +212,7 @@ public class CommandIdStabilityTests
         { "RaftkvBackup", 1000 },
         { "RaftkvSnapshot", 1001 },
         { "ExpireSweep", 3 },
+        { "Evict", 14 },
         { "Setex", 219 },
         { "Psetex", 220 },
         { "Getex", 221 },

@@ -5,7 +5,7 @@ namespace RaftKV.Protocol.Tests.Commands;
 
 public class CommandTableTests
 {
-    private static readonly CommandId[] Internal = [CommandId.None, CommandId.NoOp, CommandId.Batch, CommandId.ExpireSweep, CommandId.LockLeaseExtend, CommandId.ConfigSet, CommandId.Transaction, CommandId.ScriptLoad, CommandId.ScriptFlush, CommandId.ClusterSecretSet, CommandId.AclBootstrap, CommandId.ScriptAsUser, CommandId.ScriptContinue, CommandId.ScriptKill];
+    private static readonly CommandId[] Internal = [CommandId.None, CommandId.NoOp, CommandId.Batch, CommandId.ExpireSweep, CommandId.LockLeaseExtend, CommandId.ConfigSet, CommandId.Transaction, CommandId.ScriptLoad, CommandId.ScriptFlush, CommandId.ClusterSecretSet, CommandId.AclBootstrap, CommandId.ScriptAsUser, CommandId.ScriptContinue, CommandId.ScriptKill, CommandId.Evict];
 
     [Fact]
     public void EveryClientCommandId_HasExactlyOneSpec()

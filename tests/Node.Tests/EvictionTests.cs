@@ -1,0 +1,78 @@
+using RaftKV.Node.Tests.Infrastructure;
+using RaftKV.Protocol.Replies;
+
+namespace RaftKV.Node.Tests;
+
+/// <summary>
+/// maxmemory-policy on a real 3-node cluster: over maxmemory, the leader evicts as the policy says (an Evict entry every
+/// replica applies alike, with evicted events and evicted_keys), a write goes on once memory is within the limit and is
+/// refused with -OOM while nothing the policy may evict is left, as Redis answers.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class EvictionTests
+{
+    [Fact]
+    public async Task OverMaxMemory_TheLeaderEvictsAsThePolicySays_OnEveryReplica()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.WaitForLeaderAsync();
+        var follower = cluster.Nodes.First(n => n != leader);
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+        await using var subscriber = await RespTestClient.ConnectAsync(follower.RespPort);
+        Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "notify-keyspace-events", "Ee")).Text());
+        Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "maxmemory-policy", "volatile-ttl")).Text());
+        Assert.IsType<ArrayReply>(await subscriber.SendAsync("SUBSCRIBE", "__keyevent@0__:evicted"));
+        Assert.Equal("OK", (await client.SendAsync("SET", "persistent", "1")).Text());
+        Assert.Equal("OK", (await client.SendAsync("SET", "later", "1", "PX", "900000")).Text());
+        Assert.Equal("OK", (await client.SendAsync("SET", "sooner", "1", "PX", "600000")).Text());
+
+        // volatile-ttl: the keys with an expiry go, the nearest expiry first; the one without stays.
+        Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "maxmemory", "1")).Text());
+        Assert.Equal(["message", "__keyevent@0__:evicted", "sooner"], Items(await subscriber.ReadReplyAsync()));
+        Assert.Equal(["message", "__keyevent@0__:evicted", "later"], Items(await subscriber.ReadReplyAsync()));
+        await RefusedAsync(client); // once the eviction has found nothing more it may evict
+        Assert.Equal("1", (await client.SendAsync("EXISTS", "persistent")).Text());
+        await cluster.WaitForConvergenceAsync();
+        foreach (var node in cluster.Nodes)
+        {
+            await using var each = await RespTestClient.ConnectAsync(node.RespPort);
+            Assert.Contains("evicted_keys:2", (await each.SendAsync("INFO", "stats")).Text(), StringComparison.Ordinal);
+            Assert.Equal("1", (await each.SendAsync("DBSIZE")).Text());
+        }
+
+        // allkeys-lru may evict any key: the last one goes, and with memory still over 1 byte writes are refused, as Redis
+        // refuses them with every key evicted (a write let through meanwhile is evicted in turn).
+        Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")).Text());
+        Assert.Equal(["message", "__keyevent@0__:evicted", "persistent"], Items(await subscriber.ReadReplyAsync()));
+        await RefusedAsync(client);
+        Assert.Equal("0", (await client.SendAsync("DBSIZE")).Text());
+
+        // A limit above what is used: writes go through and nothing more is evicted.
+        Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "maxmemory", "0")).Text());
+        Assert.Equal("OK", (await client.SendAsync("SET", "k", "v")).Text());
+        Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "maxmemory", "100gb")).Text());
+        Assert.Equal("OK", (await client.SendAsync("SET", "k2", "v")).Text());
+        Assert.Equal("2", (await client.SendAsync("DBSIZE")).Text());
+        await cluster.WaitForConvergenceAsync();
+        Assert.Single((await cluster.DigestsAsync()).Distinct());
+    }
+
+    // A write is refused with -OOM once the leader's eviction has found nothing more it may evict (until then a write
+    // goes on while the eviction runs).
+    private static async Task RefusedAsync(RespTestClient client)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            // XX: a write let through changes no key count (OK on a present key, nil on a missing one).
+            var reply = await client.SendAsync("SET", "persistent", "2", "XX");
+            if (reply.Text()?.StartsWith("-OOM command not allowed", StringComparison.Ordinal) == true)
+                return;
+            Assert.True(reply is NullReply || reply.Text() == "OK", reply.Text());
+            await Task.Delay(100);
+        }
+
+        Assert.Fail("writes were never refused with -OOM");
+    }
+
+    private static string[] Items(Reply reply) => [.. Assert.IsType<ArrayReply>(reply).Items.Select(static item => item.Text() ?? "")];
+}

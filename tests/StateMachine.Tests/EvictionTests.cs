@@ -1,0 +1,164 @@
+using System.Text;
+using RaftKV.Protocol.Commands;
+using RaftKV.StateMachine.Tests.Support;
+using static RaftKV.StateMachine.Tests.Support.StoreBuilder;
+
+namespace RaftKV.StateMachine.Tests;
+
+/// <summary>
+/// maxmemory-policy: the leader chooses keys (<see cref="KeyValueStore.EvictionCandidates"/>, Redis's approximations)
+/// and every replica applies the <see cref="CommandId.Evict"/> entry naming them alike.
+/// </summary>
+public sealed class EvictionTests
+{
+    private const long Now = 10_000_000;
+
+    private static KeyValueStore WithPolicy(string policy)
+    {
+        var store = new KeyValueStore();
+        store.Apply(CommandId.ConfigSet, Now, "maxmemory-policy", policy);
+        return store;
+    }
+
+    private static List<string> Chosen(KeyValueStore store, long need, int max, ulong seed = 7, long now = Now) =>
+        store.EvictionCandidates(now, seed, need, max).Select(c => Encoding.ASCII.GetString(c.Key)).ToList();
+
+    [Fact]
+    public void Evict_DeletesPresentKeys_WithAnEvictedEvent_AndCountsThem()
+    {
+        var store = new KeyValueStore();
+        store.Apply(CommandId.ConfigSet, Now, "notify-keyspace-events", "Ee");
+        store.Apply(CommandId.Set, Now, "a", "1");
+        store.Apply(CommandId.Set, Now, "b", "2");
+        store.TakePublished();
+
+        Assert.Equal("(integer) 1", ReplyText.Render(store.Apply(CommandId.Evict, Now, "allkeys", "a", "missing")));
+        Assert.Equal(1, store.KeyCount);
+        Assert.Equal(1, store.EvictedKeyCount);
+        var events = store.TakePublished().Select(m => Encoding.ASCII.GetString(m.Channel) + " " + Encoding.ASCII.GetString(m.Message)).ToList();
+        Assert.Equal(["__keyevent@0__:evicted a"], events);
+    }
+
+    [Fact]
+    public void Evict_UnderAVolatilePolicy_SparesAKeyThatLostItsExpiry()
+    {
+        var store = new KeyValueStore();
+        store.Apply(CommandId.Set, Now, "a", "1", "PX", "100000");
+        store.Apply(CommandId.Set, Now, "b", "1", "PX", "100000");
+        store.Apply(CommandId.Persist, Now, "b"); // between the leader's choice and the entry
+        Assert.Equal("(integer) 1", ReplyText.Render(store.Apply(CommandId.Evict, Now, "volatile", "a", "b")));
+        Assert.Equal(1, store.KeyCount);
+        Assert.Equal("\"1\"", ReplyText.Render(store.Read(CommandId.Get, [B("b")], Now)));
+    }
+
+    [Fact]
+    public void Evict_IsNotAClientCommand()
+    {
+        Assert.False(CommandTable.TryGet("evict"u8, out _));
+        Assert.NotNull(Commands.CommandValidator.Find(CommandId.Evict));
+    }
+
+    [Fact]
+    public void NoEviction_ChoosesNothing()
+    {
+        var store = WithPolicy("noeviction");
+        store.Apply(CommandId.Set, Now, "a", "1");
+        Assert.Empty(Chosen(store, long.MaxValue, 10));
+    }
+
+    [Fact]
+    public void VolatileTtl_ChoosesTheKeysClosestToExpiring_AndNeverAKeyWithoutExpiry()
+    {
+        var store = WithPolicy("volatile-ttl");
+        store.Apply(CommandId.Set, Now, "late", "1", "PX", "900000");
+        store.Apply(CommandId.Set, Now, "soon", "1", "PX", "1000");
+        store.Apply(CommandId.Set, Now, "middle", "1", "PX", "50000");
+        store.Apply(CommandId.Set, Now, "persistent", "1");
+        Assert.Equal(["soon", "middle"], Chosen(store, long.MaxValue, 2));
+        Assert.Equal(["soon", "middle", "late"], Chosen(store, long.MaxValue, 10));
+        Assert.Equal("volatile", Encoding.ASCII.GetString(store.EvictScope));
+    }
+
+    [Fact]
+    public void VolatileRandom_ChoosesOnlyKeysWithAnExpiry()
+    {
+        var store = WithPolicy("volatile-random");
+        for (var i = 0; i < 200; i++)
+            store.Apply(CommandId.Set, Now, "p" + i, "1");
+        store.Apply(CommandId.Set, Now, "e1", "1", "PX", "100000");
+        store.Apply(CommandId.Set, Now, "e2", "1", "PX", "100000");
+        Assert.Equal(["e1", "e2"], Chosen(store, long.MaxValue, 10).Order().ToList());
+    }
+
+    [Fact]
+    public void AllKeysRandom_StopsOnceTheEstimatedBytesAreFreed_AndDependsOnlyOnTheSeed()
+    {
+        var store = WithPolicy("allkeys-random");
+        for (var i = 0; i < 100; i++)
+            store.Apply(CommandId.Set, Now, "k" + i, new string('x', 100));
+        var one = Chosen(store, 1, 50);
+        Assert.Single(one);
+        var many = Chosen(store, 1000, 50, seed: 11);
+        Assert.InRange(many.Count, 2, 10);
+        Assert.Equal(many, Chosen(store, 1000, 50, seed: 11));
+        Assert.Equal(many.Count, many.Distinct().Count());
+        Assert.Equal(100, Chosen(store, long.MaxValue, 1000).Distinct().Count());
+    }
+
+    [Fact]
+    public void AllKeysLru_ChoosesTheLongestIdleOfItsSamples()
+    {
+        var store = new KeyValueStore();
+        store.Apply(CommandId.Set, Now - 3_600_000, "old", "1");
+        store.Apply(CommandId.ConfigSet, Now, "maxmemory-policy", "allkeys-lru");
+        store.Apply(CommandId.ConfigSet, Now, "maxmemory-samples", "64");
+        for (var i = 0; i < 30; i++)
+            store.Apply(CommandId.Set, Now, "new" + i, "1");
+        Assert.Equal(["old"], Chosen(store, 1, 1));
+    }
+
+    [Fact]
+    public void AllKeysLfu_ChoosesTheLeastFrequentlyUsed()
+    {
+        var store = WithPolicy("allkeys-lfu");
+        store.Apply(CommandId.ConfigSet, Now, "maxmemory-samples", "64");
+        store.Apply(CommandId.ConfigSet, Now, "lfu-log-factor", "0"); // every access counts
+        for (var i = 0; i < 20; i++)
+        {
+            store.Apply(CommandId.Set, Now, "k" + i, "1");
+            for (var reads = 0; reads < 10; reads++)
+                store.Read(CommandId.Get, [B("k" + i)], Now);
+        }
+
+        store.Apply(CommandId.Set, Now, "cold", "1");
+        Assert.Equal(["cold"], Chosen(store, 1, 1));
+        Assert.Equal("(integer) 15", ReplyText.Render(store.Read(CommandId.Object, [B("freq"), B("k3")], Now)));
+    }
+
+    [Fact]
+    public void LfuCounter_DecaysByTheMinutesIdle()
+    {
+        var store = WithPolicy("allkeys-lfu");
+        store.Apply(CommandId.ConfigSet, Now, "lfu-log-factor", "0");
+        store.Apply(CommandId.Set, Now, "k", "1");
+        for (var reads = 0; reads < 10; reads++)
+            store.Read(CommandId.Get, [B("k")], Now);
+        Assert.Equal("(integer) 15", ReplyText.Render(store.Read(CommandId.Object, [B("freq"), B("k")], Now)));
+        // lfu-decay-time 1: one less per idle minute.
+        Assert.Equal("(integer) 12", ReplyText.Render(store.Read(CommandId.Object, [B("freq"), B("k")], Now + 3 * 60_000)));
+        store.Apply(CommandId.ConfigSet, Now, "lfu-decay-time", "0");
+        Assert.Equal("(integer) 15", ReplyText.Render(store.Read(CommandId.Object, [B("freq"), B("k")], Now + 3 * 60_000)));
+    }
+
+    [Fact]
+    public void LfuCounter_GrowsLogarithmically_WithTheDefaultLogFactor()
+    {
+        var store = WithPolicy("allkeys-lfu");
+        store.Apply(CommandId.Set, Now, "k", "1");
+        for (var reads = 0; reads < 1000; reads++)
+            store.Read(CommandId.Get, [B("k")], Now + reads);
+        var freq = long.Parse(ReplyText.Render(store.Read(CommandId.Object, [B("freq"), B("k")], Now + 1000))[10..], System.Globalization.CultureInfo.InvariantCulture);
+        // Redis's table: about 18 after 1,000 hits at lfu-log-factor 10 (counter starting at 5).
+        Assert.InRange(freq, 10, 30);
+    }
+}
