@@ -51,13 +51,17 @@ public sealed partial class KeyValueStore
 
     /// <summary>
     /// The leader's choice under maxmemory-policy (<see cref="Eviction.EvictionSampler"/>): keys whose estimated bytes
-    /// (as MEMORY USAGE estimates them) add up to <paramref name="needBytes"/>, at most <paramref name="maxKeys"/>, drawn
+    /// (MEMORY USAGE's estimate and the rest of a key's heap overhead) add up to <paramref name="needBytes"/>, at most <paramref name="maxKeys"/>, drawn
     /// with <paramref name="seed"/>; empty under noeviction or when nothing may be evicted. For an Evict entry, whose
     /// first argument <see cref="EvictScope"/> gives.
     /// </summary>
     public IReadOnlyList<(byte[] Key, long Bytes)> EvictionCandidates(long nowMs, ulong seed, long needBytes, int maxKeys) =>
         Eviction.EvictionSampler.Choose(_keys, _config.EvictionPolicy, Math.Max(nowMs, Now), seed, _config.MaxMemorySamples,
-            _config.Lfu?.DecayMinutes ?? 0, needBytes, maxKeys, SizeOf);
+            _config.Lfu?.DecayMinutes ?? 0, needBytes, maxKeys, static entry => SizeOf(entry) + EvictionOverhead);
+
+    // What a key costs on the .NET heap beyond MEMORY USAGE's estimate (Redis-sized overhead): measured about 136 bytes
+    // per small string key in all (README, Memory), so eviction does not free several times what it needs.
+    private const long EvictionOverhead = 88;
 
     /// <summary>The Evict entry's first argument under the current policy: only keys with an expiry, or any.</summary>
     public byte[] EvictScope => Eviction.EvictionPolicies.IsVolatile(_config.EvictionPolicy) ? "volatile"u8.ToArray() : "allkeys"u8.ToArray();

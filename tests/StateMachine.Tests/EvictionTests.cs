@@ -151,6 +151,30 @@ public sealed class EvictionTests
     }
 
     [Fact]
+    public void ObjectIdletime_UnderAnLfuPolicy_IsRedisError()
+    {
+        var store = WithPolicy("allkeys-lfu");
+        store.Apply(CommandId.Set, Now, "k", "1");
+        Assert.StartsWith("-ERR An LFU maxmemory policy is selected, idle time not tracked.", store.Read(CommandId.Object, [B("idletime"), B("k")], Now).ToString(), StringComparison.Ordinal);
+        store.Apply(CommandId.ConfigSet, Now, "maxmemory-policy", "allkeys-lru");
+        Assert.Equal(":0", store.Read(CommandId.Object, [B("idletime"), B("k")], Now).ToString());
+    }
+
+    [Fact]
+    public void AScript_MayNotReadAccessTimesOrLfuCounters_WhichAreEachNodesOwn()
+    {
+        var store = WithPolicy("allkeys-lfu");
+        store.Apply(CommandId.Set, Now, "k", "1");
+        foreach (var sub in new[] { "freq", "idletime" })
+        {
+            var reply = store.Apply(CommandId.Eval, Now, $"return redis.call('object', '{sub}', KEYS[1])", "1", "k");
+            Assert.Contains("This Redis command is not allowed from script", reply.ToString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal("\"int\"", ReplyText.Render(store.Apply(CommandId.Eval, Now, "return redis.call('object', 'encoding', KEYS[1])", "1", "k")));
+    }
+
+    [Fact]
     public void LfuCounter_GrowsLogarithmically_WithTheDefaultLogFactor()
     {
         var store = WithPolicy("allkeys-lfu");

@@ -13,7 +13,7 @@ internal sealed partial class CommandExecutor
     /// </summary>
     public async ValueTask<bool> RefusesForMemoryAsync(CommandSpec spec, byte[][] arguments, CancellationToken token) =>
         raft.IsLeader && OverMaxMemory() && await DeniesOomAsync(spec, arguments.AsSpan(1).ToArray(), token).ConfigureAwait(false)
-        && !await evictor.EvictAsync(token).ConfigureAwait(false);
+        && !(evictor.Evicts && !evictor.Exhausted && await evictor.EvictAsync(token).ConfigureAwait(false));
 
     /// <summary>Whether this leader's memory is over maxmemory now (the session runs FCALL alone then: DeniesOomNow).</summary>
     public bool IsOverMaxMemory => raft.IsLeader && OverMaxMemory();
@@ -49,4 +49,11 @@ internal sealed partial class CommandExecutor
     /// Read without the apply lock: a write's check does not wait for an entry being applied.
     /// </summary>
     private bool OverMaxMemory() => evictor.IsOver();
+
+    /// <summary>
+    /// Whether a script or FCALL starts out of memory (its denyoom calls refused before its first write, as Redis's
+    /// script_oom): over maxmemory under noeviction, or under an evicting policy when the write could not be admitted
+    /// while eviction runs (MemoryEvictor.AdmitWhileEvicting, which starts it).
+    /// </summary>
+    private bool OutOfMemoryForScripts() => OverMaxMemory() && (!evictor.Evicts || !evictor.AdmitWhileEvicting());
 }

@@ -114,7 +114,7 @@ internal sealed partial class CommandExecutor
                 CommandTable.TryGet(request[0], out var spec);
                 // A queued script carries the caller's user, as one run outside a transaction (see WriteAsync).
                 commands.Add(ScriptUserEntry.Wrap(KeyValueStore.ToLogForm(new LogCommand(spec!.Id, now, (ulong)Random.Shared.NextInt64(), request[1..])), caller.UserName,
-                    ScriptUserEntry.Carries(spec.Id) && OverMaxMemory()));
+                    ScriptUserEntry.Carries(spec.Id) && OutOfMemoryForScripts()));
             }
 
             var entry = TransactionEntry.Encode(now, 0, transaction.Watches, commands);

@@ -79,9 +79,8 @@ internal sealed partial class CommandExecutor(
                 if (denies is null)
                     return ExecuteAsync(spec, arguments, args, caller, token, afterPipelinedWrites, run, probe, timing);
                 // Under a policy that evicts, the write goes on in its order while the leader evicts (MemoryEvictor).
-                if (!evictor.Evicts || evictor.Exhausted)
+                if (!evictor.Evicts || !evictor.AdmitWhileEvicting())
                     return new(Reply.Error(OutOfMemory));
-                evictor.Kick();
             }
 
             return spec.IsWrite
@@ -149,7 +148,7 @@ internal sealed partial class CommandExecutor(
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
             timeout.CancelAfter(_options.CommandTimeoutMs);
-            if (denyOom && OverMaxMemory() && !await evictor.EvictAsync(timeout.Token).ConfigureAwait(false))
+            if (denyOom && OverMaxMemory() && !(evictor.Evicts && !evictor.Exhausted && await evictor.EvictAsync(timeout.Token).ConfigureAwait(false)))
                 return Reply.Error(OutOfMemory);
             return await WriteAsync(id, entry, timeout.Token).ConfigureAwait(false);
         }
@@ -218,7 +217,7 @@ internal sealed partial class CommandExecutor(
         // Relative expiry times (EX, PX, EXPIRE, ...) become absolute at the entry's timestamp, as Redis writes its AOF.
         var command = KeyValueStore.ToLogForm(new LogCommand(id, clock.Now(), (ulong)Random.Shared.NextInt64(), args));
         if (userName is not null)
-            command = ScriptUserEntry.Wrap(command, userName, ScriptUserEntry.Carries(id) && OverMaxMemory());
+            command = ScriptUserEntry.Wrap(command, userName, ScriptUserEntry.Carries(id) && OutOfMemoryForScripts());
 
         // Completes after the entry holding the command is committed by a majority and applied here.
         return batcher.WriteAsync(command, token, commandTimeout, probe, timing);

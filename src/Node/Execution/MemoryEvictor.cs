@@ -12,15 +12,17 @@ namespace RaftKV.Node.Execution;
 /// maxmemory-policy on the leader, as Redis's performEvictions: while the memory used is above maxmemory and the policy
 /// evicts, the leader chooses keys (KeyValueStore.EvictionCandidates: Redis's sampled LRU and LFU, random, or nearest
 /// expiry) and proposes them as an Evict entry, which every replica applies alike (each key deleted with an
-/// <c>evicted</c> event). It runs when a write finds memory over the limit (a pipelined write goes on meanwhile, in its
-/// order, unless the last eviction found nothing left to evict: then it is refused with -OOM as under noeviction; a
-/// write run alone waits for it) and every <see cref="NodeOptions.ExpiryCycleMs"/>, so a lowered maxmemory takes effect
-/// without a write. One eviction runs at a time; nothing while CLIENT PAUSE holds writes.
+/// <c>evicted</c> event). It runs every <see cref="NodeOptions.ExpiryCycleMs"/> (so a lowered maxmemory takes effect
+/// without a write) and when a command finds memory over the limit: a command run alone waits for it (reads too, as in
+/// Redis); a pipelined write goes on in its order while it runs, unless memory is over by more than
+/// <see cref="Slack"/> or the last eviction found nothing left to evict, when it is refused with -OOM as under
+/// noeviction. One eviction runs at a time; CLIENT PAUSE holds it as it holds writes.
 /// <para>
-/// Memory is the .NET heap, as INFO's used_memory, less the gRPC Watch history (UsedBytes). An evicted key's memory comes back at a full garbage collection, so
-/// until then the estimated bytes of the keys evicted (MEMORY USAGE's estimate) are taken off the heap's figure; a full
-/// collection ends that correction. The heap also holds garbage until a collection, so before evicting the leader asks for
-/// a full one (at most once a second, in the background, waiting for it at most a second) and measures again.
+/// Memory is the .NET heap as the last collection left it (its size less its free space: garbage made since is not
+/// counted, nor data written since, until the next collection), less the gRPC Watch history (<see cref="NotCountedBytes"/>,
+/// as Redis leaves out its replication backlog). Older garbage stays until a full collection, so the background cycle
+/// first asks for one (in the background, at most once a second) and measures once it has completed; the estimated
+/// bytes of keys evicted since are taken off the figure until a full collection that started after them completes.
 /// The leader's heap decides, as Redis's master decides for its replicas.
 /// </para>
 /// </summary>
@@ -29,15 +31,32 @@ internal sealed partial class MemoryEvictor(
     IOptions<NodeOptions> options, ILogger<MemoryEvictor> logger)
     : BackgroundService
 {
-    private readonly NodeOptions _options = options.Value;
     private static readonly TimeSpan EvictionBudget = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan CollectionInterval = TimeSpan.FromSeconds(1);
+
+    // Keys one Evict entry names at most: as many as the group commit takes writes in a round, so eviction keeps up.
+    private const int MaxKeysPerEntry = WriteBatcher.MaxCommands;
+
+    private readonly NodeOptions _options = options.Value;
     private readonly SemaphoreSlim _running = new(1, 1);
     private long _evicted;
+    private long _lastCollection;
+
+    // The estimated bytes of keys evicted and not yet reclaimed, and the index of the newest GC begun when they were
+    // evicted: a full collection with a later index that has completed reclaimed them.
     private long _pendingBytes;
-    private int _fullCollections = GC.CollectionCount(GC.MaxGeneration);
+    private long _pendingAfterGc;
+    private int _pendingFullCount;
 
     private int _exhausted;
+    private long _exhaustedAt = -1;
     private int _kicked;
+
+    /// <summary>Keys deleted by Evict entries this node proposed.</summary>
+    public long EvictedKeys => Interlocked.Read(ref _evicted);
+
+    /// <summary>Whether the policy evicts (anything but noeviction) and maxmemory is set.</summary>
+    public bool Evicts => raft.IsStarted && raft.StateMachine.MaxMemoryBytes > 0 && raft.StateMachine.EvictionPolicy != EvictionPolicy.NoEviction;
 
     /// <summary>
     /// Whether the last eviction ended with memory still over maxmemory and nothing left that the policy may evict: a
@@ -46,11 +65,67 @@ internal sealed partial class MemoryEvictor(
     public bool Exhausted => Volatile.Read(ref _exhausted) != 0;
 
     /// <summary>
-    /// Starts an eviction in the background unless one is running: for a pipelined write over maxmemory, which goes on
-    /// at once (its order among the connection's writes kept) while the eviction runs, as Redis lets writes through while
-    /// its eviction is still running (EVICT_RUNNING).
+    /// How far over maxmemory a pipelined write still goes on while eviction runs: a quarter of it, at least 32 MiB. The
+    /// memory figure moves by what was written since the last collection at once (up to the gen0 budget's worth), and
+    /// eviction then needs a round or two to catch up; Redis, which evicts before each command, refuses nothing then.
     /// </summary>
-    public void Kick()
+    public long Slack => Math.Max(32L << 20, (raft.IsStarted ? raft.StateMachine.MaxMemoryBytes : 0) / 4);
+
+    /// <summary>The heap maxmemory does not count: the gRPC Watch history (INFO's mem_not_counted_for_evict).</summary>
+    public long NotCountedBytes => watch.HeldBytes;
+
+    private int _measuredAtGc = -1;
+    private long _liveAfterGc;
+
+    // The heap the last collection left (its size less its free space): garbage since then is not counted, nor what was
+    // allocated since, until the next collection (at most the gen0 budget away). Before any collection, the heap as is.
+    private long LiveHeapBytes()
+    {
+        var count = GC.CollectionCount(0);
+        if (count == 0)
+            return GC.GetTotalMemory(forceFullCollection: false);
+        if (count != Volatile.Read(ref _measuredAtGc))
+        {
+            var info = GC.GetGCMemoryInfo(GCKind.Any);
+            Volatile.Write(ref _liveAfterGc, info.HeapSizeBytes - info.FragmentedBytes);
+            Volatile.Write(ref _measuredAtGc, count);
+        }
+
+        return Volatile.Read(ref _liveAfterGc);
+    }
+
+    /// <summary>The memory that counts against maxmemory (see the remarks).</summary>
+    public long UsedBytes()
+    {
+        var heap = LiveHeapBytes();
+        if (Interlocked.Read(ref _pendingBytes) > 0 && GC.CollectionCount(GC.MaxGeneration) != Volatile.Read(ref _pendingFullCount)
+            && LastCompletedFullGc() > Interlocked.Read(ref _pendingAfterGc))
+            Interlocked.Exchange(ref _pendingBytes, 0);
+        return Math.Max(0, heap - NotCountedBytes - Interlocked.Read(ref _pendingBytes));
+    }
+
+    /// <summary>How far the memory used is over maxmemory (0 or less: within it, or no maxmemory).</summary>
+    public long Overage()
+    {
+        var max = raft.IsStarted ? raft.StateMachine.MaxMemoryBytes : 0;
+        return max > 0 ? UsedBytes() - max : 0;
+    }
+
+    /// <summary>Whether maxmemory is set and the memory used is above it.</summary>
+    public bool IsOver() => Overage() > 0;
+
+    /// <summary>
+    /// For a pipelined write that found memory over maxmemory under an evicting policy: false when it must be refused
+    /// (nothing left to evict, or over by more than <see cref="Slack"/>); else it goes on, in its order, and an eviction
+    /// starts in the background unless one is running (Redis lets a command through while its eviction runs).
+    /// </summary>
+    public bool AdmitWhileEvicting()
+    {
+        Kick();
+        return !Exhausted && Overage() <= Slack;
+    }
+
+    private void Kick()
     {
         if (Interlocked.CompareExchange(ref _kicked, 1, 0) != 0)
             return;
@@ -71,110 +146,43 @@ internal sealed partial class MemoryEvictor(
         });
     }
 
-    /// <summary>Keys deleted by Evict entries this node proposed.</summary>
-    public long EvictedKeys => Interlocked.Read(ref _evicted);
-
-    /// <summary>Whether the policy evicts (anything but noeviction) and maxmemory is set.</summary>
-    public bool Evicts => raft.IsStarted && raft.StateMachine.MaxMemoryBytes > 0 && raft.StateMachine.EvictionPolicy != EvictionPolicy.NoEviction;
-
     /// <summary>
-    /// The memory that counts against maxmemory: the heap, less the history of changes kept for gRPC Watch (as Redis
-    /// does not count its replication backlog and AOF buffers, freeMemoryGetNotCountedMemory) and less what evicted keys
-    /// still hold until a full collection.
+    /// Evicts until the memory used is at most maxmemory, if this node leads and the policy evicts; false when memory
+    /// stays above it (noeviction, nothing left that the policy may evict, an entry that did not commit, or the command's
+    /// token cancelled), true otherwise (within it, out of this call's time budget with eviction going on, paused, not
+    /// the leader: the command itself then meets what it meets). <paramref name="collect"/>: the background cycle's
+    /// full collection first (never on a command's path).
     /// </summary>
-    public long UsedBytes()
-    {
-        var heap = GC.GetTotalMemory(forceFullCollection: false);
-        var collections = GC.CollectionCount(GC.MaxGeneration);
-        if (collections != Volatile.Read(ref _fullCollections))
-        {
-            Volatile.Write(ref _fullCollections, collections);
-            Interlocked.Exchange(ref _pendingBytes, 0);
-        }
-
-        return Math.Max(0, heap - NotCountedBytes - Interlocked.Read(ref _pendingBytes));
-    }
-
-    /// <summary>The heap maxmemory does not count: the gRPC Watch history (INFO's mem_not_counted_for_evict).</summary>
-    public long NotCountedBytes => watch.HeldBytes;
-
-    /// <summary>Whether maxmemory is set and the memory used is above it.</summary>
-    public bool IsOver()
-    {
-        var max = raft.IsStarted ? raft.StateMachine.MaxMemoryBytes : 0;
-        return max > 0 && UsedBytes() > max;
-    }
-
-    /// <summary>
-    /// Evicts until the memory used is at most maxmemory, if this node leads and the policy evicts; true when memory is
-    /// then within maxmemory (or none is set), false when it stays above (noeviction, nothing left that the policy may
-    /// evict, not the leader, paused, or an entry that did not commit in time).
-    /// </summary>
-    public async ValueTask<bool> EvictAsync(CancellationToken token)
+    public async ValueTask<bool> EvictAsync(CancellationToken token, bool collect = false)
     {
         if (!IsOver())
+        {
+            Volatile.Write(ref _exhausted, 0);
             return true;
-        if (!Evicts || !raft.IsLeader || disk.IsLow || clients.Pause.IsActive)
+        }
+
+        if (!Evicts)
             return false;
-        await _running.WaitAsync(token).ConfigureAwait(false);
+        if (!raft.IsLeader || disk.IsLow || clients.Pause.IsActive)
+            return true;
         try
         {
-            var started = TimeProvider.System.GetTimestamp();
-            var collected = false;
-            while (true)
-            {
-                // As Redis's eviction time limit: a long eviction goes on in the next cycle, and the write that waited for
-                // it proceeds meanwhile (Redis's EVICT_RUNNING is not out of memory).
-                if (TimeProvider.System.GetElapsedTime(started) >= EvictionBudget)
-                    return true;
-                var need = UsedBytes() - raft.StateMachine.MaxMemoryBytes;
-                if (raft.StateMachine.MaxMemoryBytes <= 0 || need <= 0)
-                {
-                    Volatile.Write(ref _exhausted, 0);
-                    return true;
-                }
+            await _running.WaitAsync(token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
 
-                if (!Evicts || !raft.IsLeader || clients.Pause.IsActive)
-                    return false;
-
-                // The heap holds garbage until a collection: before the first eviction since the last full one, a full
-                // collection (in the background) shows what is really held, and perhaps that nothing need go.
-                if (!collected && TimeProvider.System.GetElapsedTime(_lastCollection) >= CollectionInterval)
-                {
-                    collected = true;
-                    await FullCollectionAsync(token).ConfigureAwait(false);
-                    continue;
-                }
-
-                var now = clock.Now();
-                var seed = (ulong)Random.Shared.NextInt64();
-                var (keys, scope) = await raft.StateMachine.ReadAsync(
-                    s => (s.EvictionCandidates(now, seed, need, Math.Max(1, _options.ExpiryBatchKeys)), s.EvictScope), token).ConfigureAwait(false);
-                if (keys.Count == 0)
-                {
-                    Volatile.Write(ref _exhausted, 1);
-                    return false;
-                }
-
-                var arguments = new byte[keys.Count + 1][];
-                arguments[0] = scope;
-                long bytes = 0;
-                for (var i = 0; i < keys.Count; i++)
-                {
-                    arguments[i + 1] = keys[i].Key;
-                    bytes += keys[i].Bytes;
-                }
-
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-                timeout.CancelAfter(_options.CommandTimeoutMs);
-                var reply = await batcher.WriteAsync(new LogCommand(CommandId.Evict, now, 0, arguments), timeout.Token).ConfigureAwait(false);
-                if (reply is not IntegerReply evicted)
-                    return false;
-                Volatile.Write(ref _exhausted, 0);
-                Interlocked.Add(ref _evicted, evicted.Value);
-                Interlocked.Add(ref _pendingBytes, bytes);
-                LogEvicted(evicted.Value, need);
-            }
+        try
+        {
+            if (collect && TimeProvider.System.GetElapsedTime(_lastCollection) >= CollectionInterval)
+                await FullCollectionAsync(token).ConfigureAwait(false);
+            return await EvictLoopAsync(token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            return false;
         }
         finally
         {
@@ -182,18 +190,78 @@ internal sealed partial class MemoryEvictor(
         }
     }
 
-    // At most one full collection asked for per second: writes over maxmemory ask for eviction one after another.
-    private static readonly TimeSpan CollectionInterval = TimeSpan.FromSeconds(1);
-    private long _lastCollection;
+    private async Task<bool> EvictLoopAsync(CancellationToken token)
+    {
+        var started = TimeProvider.System.GetTimestamp();
+        while (true)
+        {
+            var need = Overage();
+            if (need <= 0)
+            {
+                Volatile.Write(ref _exhausted, 0);
+                return true;
+            }
 
+            if (!Evicts)
+                return false;
+            if (!raft.IsLeader || clients.Pause.IsActive)
+                return true;
+
+            // As Redis's eviction time limit: a long eviction goes on in the next cycle or kick.
+            if (TimeProvider.System.GetElapsedTime(started) >= EvictionBudget)
+                return true;
+
+            var now = clock.Now();
+            var seed = (ulong)Random.Shared.NextInt64();
+            var applied = raft.StateMachine.AppliedIndex;
+            var (keys, scope) = await raft.StateMachine.ReadAsync(
+                s => (s.EvictionCandidates(now, seed, need, MaxKeysPerEntry), s.EvictScope), token).ConfigureAwait(false);
+            if (keys.Count == 0)
+            {
+                Volatile.Write(ref _exhaustedAt, applied);
+                Volatile.Write(ref _exhausted, 1);
+                return false;
+            }
+
+            var arguments = new byte[keys.Count + 1][];
+            arguments[0] = scope;
+            long bytes = 0;
+            for (var i = 0; i < keys.Count; i++)
+            {
+                arguments[i + 1] = keys[i].Key;
+                bytes += keys[i].Bytes;
+            }
+
+            var gcBefore = GC.GetGCMemoryInfo(GCKind.Any).Index;
+            var fullCount = GC.CollectionCount(GC.MaxGeneration);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+            timeout.CancelAfter(_options.CommandTimeoutMs);
+            var reply = await batcher.WriteAsync(new LogCommand(CommandId.Evict, now, 0, arguments), timeout.Token).ConfigureAwait(false);
+            if (reply is not IntegerReply evicted)
+                return false;
+            Volatile.Write(ref _exhausted, 0);
+            Interlocked.Add(ref _evicted, evicted.Value);
+            // Only what was deleted comes back (a key the entry found gone or changed counts nothing).
+            Volatile.Write(ref _pendingAfterGc, Math.Max(Volatile.Read(ref _pendingAfterGc), gcBefore));
+            Volatile.Write(ref _pendingFullCount, fullCount);
+            Interlocked.Add(ref _pendingBytes, bytes * evicted.Value / keys.Count);
+            LogEvicted(evicted.Value, need);
+        }
+    }
+
+    // The index of the newest full (background or blocking) collection that has completed.
+    private static long LastCompletedFullGc() =>
+        Math.Max(GC.GetGCMemoryInfo(GCKind.Background).Index, GC.GetGCMemoryInfo(GCKind.FullBlocking).Index);
+
+    // A full collection in the background, waited for (at most a second) until it has completed, so the heap measured
+    // after it holds no garbage older than it.
     private async Task FullCollectionAsync(CancellationToken token)
     {
         _lastCollection = TimeProvider.System.GetTimestamp();
-        var before = GC.CollectionCount(GC.MaxGeneration);
+        var before = GC.GetGCMemoryInfo(GCKind.Any).Index;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: false, compacting: false);
-        for (var waited = 0; waited < 200 && GC.CollectionCount(GC.MaxGeneration) == before; waited++)
+        for (var waited = 0; waited < 200 && LastCompletedFullGc() <= before; waited++)
             await Task.Delay(5, token).ConfigureAwait(false);
-        UsedBytes(); // takes the new count, ending the correction for keys evicted before it
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -203,8 +271,14 @@ internal sealed partial class MemoryEvictor(
         {
             try
             {
+                // Nothing was left to evict: try again only once something has been applied (a key written, the policy
+                // or maxmemory changed), not with a full collection every second.
+                if (Exhausted && raft.IsStarted && Volatile.Read(ref _exhaustedAt) == raft.StateMachine.AppliedIndex && IsOver())
+                    continue;
                 if (Evicts && raft.IsLeader)
-                    await EvictAsync(stoppingToken).ConfigureAwait(false);
+                    await EvictAsync(stoppingToken, collect: true).ConfigureAwait(false);
+                else if (!IsOver())
+                    Volatile.Write(ref _exhausted, 0);
             }
             catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {

@@ -35,7 +35,7 @@ internal static class GenericCommands
 
     /// <summary>
     /// OBJECT ENCODING|REFCOUNT|IDLETIME|FREQ|HELP, without counting as an access. IDLETIME is the whole seconds since the
-    /// key was last read or written (on this node: see <see cref="KeyEntry.Touch"/>); FREQ is the key's
+    /// key was last read or written (on this node: see <see cref="KeyEntry.Touch"/>), Redis's error under an LFU policy; FREQ is the key's
     /// <see cref="KeyEntry.Frequency"/>, decayed, under an LFU maxmemory-policy (<paramref name="lfu"/>), else Redis's error.
     /// </summary>
     public static Reply Object(KeyTable keys, byte[][] args, long now, Eviction.LfuSettings? lfu)
@@ -75,6 +75,7 @@ internal static class GenericCommands
                 entry.Value is StringValue { Encoding: "int" } s && RedisIntegers.TryParse(s.Bytes, out var v) && v >= 0 && v < SharedIntegers
                     ? int.MaxValue
                     : 1),
+            "idletime" when lfu is not null => Reply.Error(ErrorTexts.LfuPolicySelected),
             "idletime" => Reply.Integer(entry.IdleSeconds(now)),
             _ when lfu is not null => Reply.Integer(entry.LfuCount(now, lfu.DecayMinutes)),
             _ => Reply.Error(ErrorTexts.NoLfuPolicy),

@@ -370,6 +370,10 @@ internal sealed partial class ScriptHost(KeyTable keys, Func<CommandId, byte[][]
                     Reply.Bulk((now % 1000 * 1000).ToString(System.Globalization.CultureInfo.InvariantCulture)));
             case CommandId.Select:
                 return args[0] is [(byte)'0'] ? Reply.Ok : Reply.Error("ERR DB index is out of range");
+            // A key's access time and LFU counter are each node's own (reads touch them only where they run), so a
+            // script, which runs on every replica, may not read them: its result must be the same everywhere.
+            case CommandId.Object when args.Length > 0 && (Ascii.EqualsIgnoreCase(args[0], "IDLETIME"u8) || Ascii.EqualsIgnoreCase(args[0], "FREQ"u8)):
+                return Reply.Error("ERR This Redis command is not allowed from script");
             case CommandId.Xread or CommandId.Xreadgroup when args.Any(static a => Ascii.EqualsIgnoreCase(a, "BLOCK"u8)):
                 return Reply.Error($"ERR {spec.Name} command is not allowed with BLOCK option from scripts");
         }
