@@ -55,13 +55,22 @@ public sealed partial class KeyValueStore
     /// with <paramref name="seed"/>; empty under noeviction or when nothing may be evicted. For an Evict entry, whose
     /// first argument <see cref="EvictScope"/> gives.
     /// </summary>
-    public IReadOnlyList<(byte[] Key, long Bytes)> EvictionCandidates(long nowMs, ulong seed, long needBytes, int maxKeys) =>
+    public IReadOnlyList<(byte[] Key, long Revision, long Bytes)> EvictionCandidates(long nowMs, ulong seed, long needBytes, int maxKeys) =>
         Eviction.EvictionSampler.Choose(_keys, _config.EvictionPolicy, Math.Max(nowMs, Now), seed, _config.MaxMemorySamples,
-            _config.Lfu?.DecayMinutes ?? 0, needBytes, maxKeys, static entry => SizeOf(entry) + EvictionOverhead);
+            _config.Lfu?.DecayMinutes ?? 0, needBytes, maxKeys, static entry => SizeOf(entry) + HeapOverhead(entry.Value));
 
-    // What a key costs on the .NET heap beyond MEMORY USAGE's estimate (Redis-sized overhead): measured about 136 bytes
-    // per small string key in all (README, Memory), so eviction does not free several times what it needs.
-    private const long EvictionOverhead = 88;
+    // What a key costs on the .NET heap beyond MEMORY USAGE's estimate (Redis-sized overheads), so eviction does not
+    // free several times what it needs: about 136 bytes per small string key in all (README, Memory), and for a
+    // collection about 64 bytes more per element (its node or slot and the element's own array).
+    private static long HeapOverhead(Values.StoredValue value) => 88 + 64L * value switch
+    {
+        Values.HashValue hash => hash.Count,
+        Values.ListValue list => list.Count,
+        Values.SetValue set => set.Count,
+        Values.SortedSetValue zset => zset.Count * 2L,
+        Values.Streams.StreamValue stream => stream.Count,
+        _ => 0,
+    };
 
     /// <summary>The Evict entry's first argument under the current policy: only keys with an expiry, or any.</summary>
     public byte[] EvictScope => Eviction.EvictionPolicies.IsVolatile(_config.EvictionPolicy) ? "volatile"u8.ToArray() : "allkeys"u8.ToArray();

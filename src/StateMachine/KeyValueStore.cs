@@ -464,6 +464,8 @@ public sealed partial class KeyValueStore
         CommandId.RaftkvKvPut => Commands.Kv.KvCommands.Put(_keys, args, now),
         CommandId.RaftkvKvDelete => Commands.Kv.KvCommands.Delete(_keys, args, now),
         CommandId.RaftkvTxn => Commands.Kv.TxnCommand.Apply(_keys, args, now),
+        CommandId.Evict => Eviction.EvictionCommands.Evict(_keys, args,
+            _config.MaxMemoryBytes > 0 && _config.EvictionPolicy != Eviction.EvictionPolicy.NoEviction),
         _ when ExpireDispatch.Handles(command) => ExpireDispatch.Dispatch(_keys, command, args, now),
         _ when Commands.Streams.StreamDispatch.Handles(command) => Commands.Streams.StreamDispatch.Dispatch(_keys, command, args, now),
         _ => CollectionDispatch.Dispatch(_keys, command, args, now, seed),

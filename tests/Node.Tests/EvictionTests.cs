@@ -75,10 +75,16 @@ public sealed class EvictionTests
         GC.Collect();
         var used = long.Parse(Field((await client.SendAsync("INFO", "memory")).Text()!, "used_memory"), System.Globalization.CultureInfo.InvariantCulture)
             - long.Parse(Field((await client.SendAsync("INFO", "memory")).Text()!, "mem_not_counted_for_evict"), System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "maxmemory", (used - 20_000).ToString(System.Globalization.CultureInfo.InvariantCulture))).Text());
+        Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "maxmemory", (used - 150_000).ToString(System.Globalization.CultureInfo.InvariantCulture))).Text());
         Assert.Equal("OK", (await client.SendAsync("EVAL", "return redis.call('set', KEYS[1], 'x')", "1", "fromscript")).Text());
         Assert.Equal("OK", (await client.SendAsync("SET", "plain", "y")).Text());
+
+        // Memory was over the limit (keys were evicted for it), and some of the old keys are still there.
+        for (var attempt = 0; attempt < 100 && Field((await client.SendAsync("INFO", "stats")).Text()!, "evicted_keys") == "0"; attempt++)
+            await Task.Delay(100);
+        Assert.NotEqual("0", Field((await client.SendAsync("INFO", "stats")).Text()!, "evicted_keys"));
         Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "maxmemory", "0")).Text());
+        Assert.InRange(long.Parse((await client.SendAsync("DBSIZE")).Text()!, System.Globalization.CultureInfo.InvariantCulture), 2, 2001);
     }
 
     private static string Field(string info, string name) =>

@@ -20,19 +20,30 @@ public sealed class EvictionTests
         return store;
     }
 
+    private long _index;
+
+    // Applied as the entry after the previous one, so each write gets its own revision, as in the log.
+    private Protocol.Replies.Reply Do(KeyValueStore store, CommandId command, params string[] arguments) =>
+        store.Apply(new Log.LogCommand(command, Now, 0, [.. arguments.Select(B)]), ++_index);
+
+    // A key's revision as the leader reads it when it chooses (RAFTKV.GETREV).
+    private static string Rev(KeyValueStore store, string key) =>
+        ((Protocol.Replies.IntegerReply)((Protocol.Replies.ArrayReply)store.Read(CommandId.RaftkvGetrev, [B(key)], Now)).Items[1]).Value
+        .ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     private static List<string> Chosen(KeyValueStore store, long need, int max, ulong seed = 7, long now = Now) =>
         store.EvictionCandidates(now, seed, need, max).Select(c => Encoding.ASCII.GetString(c.Key)).ToList();
 
     [Fact]
     public void Evict_DeletesPresentKeys_WithAnEvictedEvent_AndCountsThem()
     {
-        var store = new KeyValueStore();
-        store.Apply(CommandId.ConfigSet, Now, "notify-keyspace-events", "Ee");
-        store.Apply(CommandId.Set, Now, "a", "1");
-        store.Apply(CommandId.Set, Now, "b", "2");
+        var store = WithPolicy("allkeys-random");
+        Do(store, CommandId.ConfigSet, "maxmemory", "1000", "notify-keyspace-events", "Ee");
+        Do(store, CommandId.Set, "a", "1");
+        Do(store, CommandId.Set, "b", "2");
         store.TakePublished();
 
-        Assert.Equal("(integer) 1", ReplyText.Render(store.Apply(CommandId.Evict, Now, "allkeys", "a", "missing")));
+        Assert.Equal("(integer) 1", ReplyText.Render(Do(store, CommandId.Evict, "allkeys", "a", Rev(store, "a"), "missing", "0")));
         Assert.Equal(1, store.KeyCount);
         Assert.Equal(1, store.EvictedKeyCount);
         var events = store.TakePublished().Select(m => Encoding.ASCII.GetString(m.Channel) + " " + Encoding.ASCII.GetString(m.Message)).ToList();
@@ -42,13 +53,36 @@ public sealed class EvictionTests
     [Fact]
     public void Evict_UnderAVolatilePolicy_SparesAKeyThatLostItsExpiry()
     {
-        var store = new KeyValueStore();
-        store.Apply(CommandId.Set, Now, "a", "1", "PX", "100000");
-        store.Apply(CommandId.Set, Now, "b", "1", "PX", "100000");
-        store.Apply(CommandId.Persist, Now, "b"); // between the leader's choice and the entry
-        Assert.Equal("(integer) 1", ReplyText.Render(store.Apply(CommandId.Evict, Now, "volatile", "a", "b")));
+        var store = WithPolicy("volatile-lru");
+        Do(store, CommandId.ConfigSet, "maxmemory", "1000");
+        Do(store, CommandId.Set, "a", "1", "PX", "100000");
+        Do(store, CommandId.Set, "b", "1", "PX", "100000");
+        var (a, b) = (Rev(store, "a"), Rev(store, "b"));
+        Do(store, CommandId.Persist, "b"); // between the leader's choice and the entry
+        Assert.Equal("(integer) 1", ReplyText.Render(Do(store, CommandId.Evict, "volatile", "a", a, "b", b)));
         Assert.Equal(1, store.KeyCount);
         Assert.Equal("\"1\"", ReplyText.Render(store.Read(CommandId.Get, [B("b")], Now)));
+    }
+
+    [Fact]
+    public void Evict_SparesAKeyWrittenSinceTheChoice_AndDoesNothingOnceEvictionIsOff()
+    {
+        var store = WithPolicy("allkeys-lru");
+        Do(store, CommandId.ConfigSet, "maxmemory", "1000");
+        Do(store, CommandId.Set, "a", "1");
+        Do(store, CommandId.Set, "b", "1");
+        var chosen = store.EvictionCandidates(Now, 3, long.MaxValue, 10).SelectMany(c => new[] { Encoding.ASCII.GetString(c.Key), c.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture) }).ToArray();
+        Assert.Equal(4, chosen.Length);
+        Do(store, CommandId.Set, "b", "written after the choice: used, and acknowledged");
+        Assert.Equal("(integer) 1", ReplyText.Render(Do(store, CommandId.Evict, ["allkeys", .. chosen])));
+        Assert.Equal(0, store.Read(CommandId.Exists, [B("a")], Now) is Protocol.Replies.IntegerReply { Value: 1 } ? 1 : 0);
+        Assert.Equal(1, store.KeyCount);
+
+        Do(store, CommandId.Set, "c", "1");
+        var again = store.EvictionCandidates(Now, 3, long.MaxValue, 10).SelectMany(c => new[] { Encoding.ASCII.GetString(c.Key), c.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture) }).ToArray();
+        Do(store, CommandId.ConfigSet, "maxmemory", "0"); // committed before the Evict entry
+        Assert.Equal("(integer) 0", ReplyText.Render(Do(store, CommandId.Evict, ["allkeys", .. again])));
+        Assert.Equal(2, store.KeyCount);
     }
 
     [Fact]

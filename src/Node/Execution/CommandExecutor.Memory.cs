@@ -15,6 +15,13 @@ internal sealed partial class CommandExecutor
         raft.IsLeader && OverMaxMemory() && await DeniesOomAsync(spec, arguments.AsSpan(1).ToArray(), token).ConfigureAwait(false)
         && !(evictor.Evicts && !evictor.Exhausted && await evictor.EvictAsync(token).ConfigureAwait(false));
 
+    /// <summary>
+    /// Far over maxmemory under an evicting policy, the session waits for eviction before it queues a write (in request
+    /// order: its read loop waits); false when there is nothing to wait for.
+    /// </summary>
+    public ValueTask<bool> WaitForEvictionAsync(CancellationToken token) =>
+        evictor.FarOver ? evictor.EvictAsync(token) : ValueTask.FromResult(false);
+
     /// <summary>Whether this leader's memory is over maxmemory now (the session runs FCALL alone then: DeniesOomNow).</summary>
     public bool IsOverMaxMemory => raft.IsLeader && OverMaxMemory();
 

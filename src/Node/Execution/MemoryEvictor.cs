@@ -14,9 +14,9 @@ namespace RaftKV.Node.Execution;
 /// expiry) and proposes them as an Evict entry, which every replica applies alike (each key deleted with an
 /// <c>evicted</c> event). It runs every <see cref="NodeOptions.ExpiryCycleMs"/> (so a lowered maxmemory takes effect
 /// without a write) and when a command finds memory over the limit: a command run alone waits for it (reads too, as in
-/// Redis); a pipelined write goes on in its order while it runs, unless memory is over by more than
-/// <see cref="Slack"/> or the last eviction found nothing left to evict, when it is refused with -OOM as under
-/// noeviction. One eviction runs at a time; CLIENT PAUSE holds it as it holds writes.
+/// Redis); a pipelined write goes on in its order while it runs (over by more than <see cref="Slack"/>, the connection
+/// first waits for it), and is refused with -OOM as under noeviction once the last eviction found nothing left to
+/// evict. One eviction runs at a time; CLIENT PAUSE holds it as it holds writes.
 /// <para>
 /// Memory is the .NET heap as the last collection left it (its size less its free space: garbage made since is not
 /// counted, nor data written since, until the next collection), less the gRPC Watch history (<see cref="NotCountedBytes"/>,
@@ -42,14 +42,17 @@ internal sealed partial class MemoryEvictor(
     private long _evicted;
     private long _lastCollection;
 
-    // The estimated bytes of keys evicted and not yet reclaimed, and the index of the newest GC begun when they were
-    // evicted: a full collection with a later index that has completed reclaimed them.
+    // The estimated bytes of keys evicted and not yet reclaimed, each batch with the GC count when its entry had applied:
+    // a full collection with a later index (a background one is numbered at its start) that has completed reclaimed them.
+    private readonly Lock _pendingLock = new();
+    private readonly Queue<(long Bytes, long GcCount)> _pending = new();
     private long _pendingBytes;
-    private long _pendingAfterGc;
-    private int _pendingFullCount;
+    private int _fullCountSeen = -1;
+    private long _lastFullGc;
 
     private int _exhausted;
     private long _exhaustedAt = -1;
+    private long _exhaustedGc;
     private int _kicked;
 
     /// <summary>Keys deleted by Evict entries this node proposed.</summary>
@@ -65,17 +68,17 @@ internal sealed partial class MemoryEvictor(
     public bool Exhausted => Volatile.Read(ref _exhausted) != 0;
 
     /// <summary>
-    /// How far over maxmemory a pipelined write still goes on while eviction runs: a quarter of it, at least 32 MiB. The
-    /// memory figure moves by what was written since the last collection at once (up to the gen0 budget's worth), and
-    /// eviction then needs a round or two to catch up; Redis, which evicts before each command, refuses nothing then.
+    /// How far over maxmemory pipelined writes still go on without waiting for eviction: a tenth of it, at least 1 MiB.
+    /// Beyond it each connection waits for eviction before its next write, so writing cannot outrun eviction.
     /// </summary>
-    public long Slack => Math.Max(32L << 20, (raft.IsStarted ? raft.StateMachine.MaxMemoryBytes : 0) / 4);
+    public long Slack => Math.Max(1L << 20, (raft.IsStarted ? raft.StateMachine.MaxMemoryBytes : 0) / 10);
 
     /// <summary>The heap maxmemory does not count: the gRPC Watch history (INFO's mem_not_counted_for_evict).</summary>
     public long NotCountedBytes => watch.HeldBytes;
 
-    private int _measuredAtGc = -1;
-    private long _liveAfterGc;
+    private sealed record HeapReading(long Count, long Live);
+
+    private HeapReading? _reading;
 
     // The heap the last collection left (its size less its free space): garbage since then is not counted, nor what was
     // allocated since, until the next collection (at most the gen0 budget away). Before any collection, the heap as is.
@@ -84,24 +87,25 @@ internal sealed partial class MemoryEvictor(
         var count = GC.CollectionCount(0);
         if (count == 0)
             return GC.GetTotalMemory(forceFullCollection: false);
-        if (count != Volatile.Read(ref _measuredAtGc))
+        var reading = Volatile.Read(ref _reading);
+        if (reading is null || reading.Count != count)
         {
+            // A collection in progress (a background one counts from its start) is not read until it has completed.
             var info = GC.GetGCMemoryInfo(GCKind.Any);
-            Volatile.Write(ref _liveAfterGc, info.HeapSizeBytes - info.FragmentedBytes);
-            Volatile.Write(ref _measuredAtGc, count);
+            var fresh = new HeapReading(count, info.HeapSizeBytes - info.FragmentedBytes);
+            if (info.Index >= count)
+                Volatile.Write(ref _reading, fresh);
+            return fresh.Live;
         }
 
-        return Volatile.Read(ref _liveAfterGc);
+        return reading.Live;
     }
 
     /// <summary>The memory that counts against maxmemory (see the remarks).</summary>
     public long UsedBytes()
     {
         var heap = LiveHeapBytes();
-        if (Interlocked.Read(ref _pendingBytes) > 0 && GC.CollectionCount(GC.MaxGeneration) != Volatile.Read(ref _pendingFullCount)
-            && LastCompletedFullGc() > Interlocked.Read(ref _pendingAfterGc))
-            Interlocked.Exchange(ref _pendingBytes, 0);
-        return Math.Max(0, heap - NotCountedBytes - Interlocked.Read(ref _pendingBytes));
+        return Math.Max(0, heap - NotCountedBytes - PendingBytes());
     }
 
     /// <summary>How far the memory used is over maxmemory (0 or less: within it, or no maxmemory).</summary>
@@ -116,14 +120,22 @@ internal sealed partial class MemoryEvictor(
 
     /// <summary>
     /// For a pipelined write that found memory over maxmemory under an evicting policy: false when it must be refused
-    /// (nothing left to evict, or over by more than <see cref="Slack"/>); else it goes on, in its order, and an eviction
-    /// starts in the background unless one is running (Redis lets a command through while its eviction runs).
+    /// (nothing left to evict); else it goes on, in its order, and an eviction starts in the background unless one is
+    /// running (Redis lets a command through while its eviction runs; far over the limit, the connection waited for it
+    /// first: <see cref="FarOver"/>).
     /// </summary>
     public bool AdmitWhileEvicting()
     {
         Kick();
-        return !Exhausted && Overage() <= Slack;
+        return !Exhausted;
     }
+
+    /// <summary>
+    /// Whether a connection should wait for eviction before it queues its next write (<see cref="EvictAsync"/>): memory is
+    /// over maxmemory by more than <see cref="Slack"/> under a policy that can still evict. The connection's read loop
+    /// waits, so its commands keep their order.
+    /// </summary>
+    public bool FarOver => Evicts && !Exhausted && raft.IsLeader && Overage() > Slack;
 
     private void Kick()
     {
@@ -167,6 +179,17 @@ internal sealed partial class MemoryEvictor(
             return true;
         try
         {
+            // Outside the eviction's semaphore: a command waiting for eviction never waits for the collection.
+            if (collect && TimeProvider.System.GetElapsedTime(_lastCollection) >= CollectionInterval)
+            {
+                await FullCollectionAsync(token).ConfigureAwait(false);
+                if (!IsOver())
+                {
+                    Volatile.Write(ref _exhausted, 0);
+                    return true;
+                }
+            }
+
             await _running.WaitAsync(token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
@@ -176,12 +199,16 @@ internal sealed partial class MemoryEvictor(
 
         try
         {
-            if (collect && TimeProvider.System.GetElapsedTime(_lastCollection) >= CollectionInterval)
-                await FullCollectionAsync(token).ConfigureAwait(false);
             return await EvictLoopAsync(token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
+            return false;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A command waiting for eviction meets memory as it is; the next cycle tries again.
+            LogCycleFailed(e);
             return false;
         }
         finally
@@ -219,21 +246,21 @@ internal sealed partial class MemoryEvictor(
             if (keys.Count == 0)
             {
                 Volatile.Write(ref _exhaustedAt, applied);
+                Volatile.Write(ref _exhaustedGc, GC.CollectionCount(0));
                 Volatile.Write(ref _exhausted, 1);
                 return false;
             }
 
-            var arguments = new byte[keys.Count + 1][];
+            var arguments = new byte[2 * keys.Count + 1][];
             arguments[0] = scope;
             long bytes = 0;
             for (var i = 0; i < keys.Count; i++)
             {
-                arguments[i + 1] = keys[i].Key;
+                arguments[2 * i + 1] = keys[i].Key;
+                arguments[2 * i + 2] = System.Text.Encoding.ASCII.GetBytes(keys[i].Revision.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 bytes += keys[i].Bytes;
             }
 
-            var gcBefore = GC.GetGCMemoryInfo(GCKind.Any).Index;
-            var fullCount = GC.CollectionCount(GC.MaxGeneration);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
             timeout.CancelAfter(_options.CommandTimeoutMs);
             var reply = await batcher.WriteAsync(new LogCommand(CommandId.Evict, now, 0, arguments), timeout.Token).ConfigureAwait(false);
@@ -242,16 +269,53 @@ internal sealed partial class MemoryEvictor(
             Volatile.Write(ref _exhausted, 0);
             Interlocked.Add(ref _evicted, evicted.Value);
             // Only what was deleted comes back (a key the entry found gone or changed counts nothing).
-            Volatile.Write(ref _pendingAfterGc, Math.Max(Volatile.Read(ref _pendingAfterGc), gcBefore));
-            Volatile.Write(ref _pendingFullCount, fullCount);
-            Interlocked.Add(ref _pendingBytes, bytes * evicted.Value / keys.Count);
+            AddPending(bytes * evicted.Value / keys.Count);
             LogEvicted(evicted.Value, need);
         }
     }
 
-    // The index of the newest full (background or blocking) collection that has completed.
-    private static long LastCompletedFullGc() =>
-        Math.Max(GC.GetGCMemoryInfo(GCKind.Background).Index, GC.GetGCMemoryInfo(GCKind.FullBlocking).Index);
+    // The index of the newest full (background or blocking) collection that has completed; read again only when the
+    // full-collection count has moved.
+    private long LastCompletedFullGc()
+    {
+        var full = GC.CollectionCount(GC.MaxGeneration);
+        if (full != Volatile.Read(ref _fullCountSeen))
+        {
+            var index = Math.Max(GC.GetGCMemoryInfo(GCKind.Background).Index, GC.GetGCMemoryInfo(GCKind.FullBlocking).Index);
+            Volatile.Write(ref _lastFullGc, index);
+            // A background collection counted from its start may still be running: read again next time.
+            if (index >= GC.GetGCMemoryInfo(GCKind.Any).Index)
+                Volatile.Write(ref _fullCountSeen, full);
+        }
+
+        return Volatile.Read(ref _lastFullGc);
+    }
+
+    private long PendingBytes()
+    {
+        if (Interlocked.Read(ref _pendingBytes) == 0)
+            return 0;
+        var reclaimedUpTo = LastCompletedFullGc();
+        lock (_pendingLock)
+        {
+            while (_pending.TryPeek(out var batch) && reclaimedUpTo > batch.GcCount)
+            {
+                _pending.Dequeue();
+                Interlocked.Add(ref _pendingBytes, -batch.Bytes);
+            }
+
+            return Interlocked.Read(ref _pendingBytes);
+        }
+    }
+
+    private void AddPending(long bytes)
+    {
+        lock (_pendingLock)
+        {
+            _pending.Enqueue((bytes, GC.CollectionCount(0)));
+            Interlocked.Add(ref _pendingBytes, bytes);
+        }
+    }
 
     // A full collection in the background, waited for (at most a second) until it has completed, so the heap measured
     // after it holds no garbage older than it.
@@ -271,9 +335,11 @@ internal sealed partial class MemoryEvictor(
         {
             try
             {
-                // Nothing was left to evict: try again only once something has been applied (a key written, the policy
-                // or maxmemory changed), not with a full collection every second.
-                if (Exhausted && raft.IsStarted && Volatile.Read(ref _exhaustedAt) == raft.StateMachine.AppliedIndex && IsOver())
+                // Nothing was left to evict: try again once something has been applied (a key written, the policy or
+                // maxmemory changed) or a full collection has completed since (the evicted keys' garbage gone), not
+                // with a full collection every second.
+                if (Exhausted && raft.IsStarted && Volatile.Read(ref _exhaustedAt) == raft.StateMachine.AppliedIndex
+                    && LastCompletedFullGc() > Volatile.Read(ref _exhaustedGc) && IsOver())
                     continue;
                 if (Evicts && raft.IsLeader)
                     await EvictAsync(stoppingToken, collect: true).ConfigureAwait(false);

@@ -115,6 +115,8 @@ internal sealed partial class ClientSession
             foreach (var read in _barrierReads)
                 await FinishedAsync(read).ConfigureAwait(false);
             _barrierReads.Clear();
+            // Far over maxmemory, eviction first: this loop waits, so the connection's commands keep their order.
+            await _services.Executor.WaitForEvictionAsync(_closed.Token).ConfigureAwait(false);
             reply = ExecuteAsync(request).AsTask();
             AddInLog(reply);
         }

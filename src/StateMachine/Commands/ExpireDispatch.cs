@@ -4,10 +4,10 @@ using RaftKV.StateMachine.Keyspace;
 
 namespace RaftKV.StateMachine.Commands;
 
-/// <summary>Routes the expiry commands (and the internal expiry sweep and eviction) to their implementations.</summary>
+/// <summary>Routes the expiry commands (and the internal expiry sweep) to their implementations.</summary>
 internal static class ExpireDispatch
 {
-    public static bool Handles(CommandId command) => command is CommandId.ExpireSweep or CommandId.Evict
+    public static bool Handles(CommandId command) => command is CommandId.ExpireSweep
         or CommandId.Expire or CommandId.Pexpire or CommandId.Expireat or CommandId.Pexpireat
         or CommandId.Ttl or CommandId.Pttl or CommandId.Expiretime or CommandId.Pexpiretime or CommandId.Persist
         or CommandId.Setex or CommandId.Psetex or CommandId.Getex;
@@ -25,7 +25,6 @@ internal static class ExpireDispatch
     public static Reply Dispatch(KeyTable keys, CommandId command, byte[][] args, long now) => command switch
     {
         CommandId.ExpireSweep => ExpireCommands.Sweep(keys, args, now),
-        CommandId.Evict => Eviction.EvictionCommands.Evict(keys, args),
         CommandId.Expire or CommandId.Pexpire or CommandId.Expireat or CommandId.Pexpireat =>
             ExpireCommands.Expire(keys, args, now, UnitOf(command), CommandValidator.Find(command)!.Name),
         CommandId.Ttl => ExpireCommands.Ttl(keys, args, now, milliseconds: false, absolute: false),

@@ -7,17 +7,31 @@ namespace RaftKV.StateMachine.Eviction;
 internal static class EvictionCommands
 {
     /// <summary>
-    /// Deletes each named key that is present (under a volatile policy, only if it still has an expiry), with an
-    /// <c>evicted</c> keyspace event; the reply is how many were deleted. Keys changed since the leader chose them are
-    /// still evicted, as one evicted in Redis just before such a write would have been.
+    /// The arguments are the scope (<c>volatile</c>: only keys that still have an expiry; or <c>allkeys</c>) and pairs of
+    /// key and the key's revision when the leader chose it. Each key still at that revision is deleted, with an
+    /// <c>evicted</c> keyspace event: a key written since was used after the choice, as Redis would not evict it then.
+    /// Nothing is deleted once maxmemory is 0 or the policy is noeviction (both replicated configuration). The reply is
+    /// how many were deleted.
     /// </summary>
-    public static Reply Evict(KeyTable keys, byte[][] args)
+    public static Reply Evict(KeyTable keys, byte[][] args, bool enabled)
     {
+        if (args.Length % 2 != 1)
+        {
+            return Reply.Error(Commands.ErrorTexts.WrongArity("evict"));
+        }
+
+        if (!enabled)
+        {
+            return Reply.Zero;
+        }
+
         var volatileOnly = args[0].AsSpan().SequenceEqual("volatile"u8);
         long evicted = 0;
-        foreach (var key in args.AsSpan(1))
+        for (var i = 1; i + 1 < args.Length; i += 2)
         {
-            if (keys.Find(key) is { } entry && (!volatileOnly || entry.HasExpiry) && keys.RemoveEvicted(key))
+            var key = args[i];
+            if (keys.Find(key) is { } entry && (!volatileOnly || entry.HasExpiry)
+                && Numbers.RedisIntegers.TryParse(args[i + 1], out var revision) && entry.Revision == revision && keys.RemoveEvicted(key))
             {
                 evicted++;
             }

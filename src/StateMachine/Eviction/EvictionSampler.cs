@@ -17,11 +17,11 @@ internal static class EvictionSampler
     private const int WalkLimit = 64;
     private const int Draws = 8;
 
-    public static List<(byte[] Key, long Bytes)> Choose(
+    public static List<(byte[] Key, long Revision, long Bytes)> Choose(
         KeyTable keys, EvictionPolicy policy, long nowMs, ulong seed, int samples, int decayMinutes, long needBytes, int maxKeys,
         Func<KeyEntry, long> sizeOf)
     {
-        var chosen = new List<(byte[] Key, long Bytes)>();
+        var chosen = new List<(byte[] Key, long Revision, long Bytes)>();
         if (policy == EvictionPolicy.NoEviction || maxKeys <= 0)
         {
             return chosen;
@@ -43,7 +43,7 @@ internal static class EvictionSampler
 
             taken.Add(pick);
             var bytes = Math.Max(1, sizeOf(pick));
-            chosen.Add((pick.Key, bytes));
+            chosen.Add((pick.Key, pick.Revision, bytes));
             freed += bytes;
         }
 
