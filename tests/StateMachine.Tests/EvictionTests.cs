@@ -86,6 +86,23 @@ public sealed class EvictionTests
     }
 
     [Fact]
+    public void Evict_RefusesAnUnknownScope_AndAVolatilePolicyCommittedSinceSparesKeysWithoutExpiry()
+    {
+        var store = WithPolicy("allkeys-lru");
+        Do(store, CommandId.ConfigSet, "maxmemory", "1000");
+        Do(store, CommandId.Set, "plain", "1");
+        Do(store, CommandId.Set, "ttl", "1", "PX", "100000");
+        var (plain, ttl) = (Rev(store, "plain"), Rev(store, "ttl"));
+        Assert.StartsWith("-ERR", Do(store, CommandId.Evict, "everything", "plain", plain).ToString(), StringComparison.Ordinal);
+        Assert.Equal(2, store.KeyCount);
+
+        Do(store, CommandId.ConfigSet, "maxmemory-policy", "volatile-lru"); // between the choice and the entry
+        Assert.Equal("(integer) 1", ReplyText.Render(Do(store, CommandId.Evict, "allkeys", "plain", plain, "ttl", ttl)));
+        Assert.Equal(1, store.KeyCount);
+        Assert.Equal("\"1\"", ReplyText.Render(store.Read(CommandId.Get, [B("plain")], Now)));
+    }
+
+    [Fact]
     public void Evict_IsNotAClientCommand()
     {
         Assert.False(CommandTable.TryGet("evict"u8, out _));

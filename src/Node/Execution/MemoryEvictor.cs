@@ -47,8 +47,6 @@ internal sealed partial class MemoryEvictor(
     private readonly Lock _pendingLock = new();
     private readonly Queue<(long Bytes, long GcCount)> _pending = new();
     private long _pendingBytes;
-    private int _fullCountSeen = -1;
-    private long _lastFullGc;
 
     private int _exhausted;
     private long _exhaustedAt = -1;
@@ -76,30 +74,32 @@ internal sealed partial class MemoryEvictor(
     /// <summary>The heap maxmemory does not count: the gRPC Watch history (INFO's mem_not_counted_for_evict).</summary>
     public long NotCountedBytes => watch.HeldBytes;
 
-    private sealed record HeapReading(long Count, long Live);
+    // What the runtime reported of its collections, read again at most every RefreshTicks: the heap the last completed
+    // collection left (size less free space) and the index of the last completed full one. Counts move when a
+    // background collection starts, not when it ends, so they cannot tell when to read again; time can.
+    private sealed record GcReading(long ReadAt, long Live, long LastFullGc);
 
-    private HeapReading? _reading;
+    private static readonly long RefreshTicks = System.Diagnostics.Stopwatch.Frequency / 100;
+    private GcReading? _gc;
 
-    // The heap the last collection left (its size less its free space): garbage since then is not counted, nor what was
-    // allocated since, until the next collection (at most the gen0 budget away). Before any collection, the heap as is.
-    private long LiveHeapBytes()
+    private GcReading Gc()
     {
-        var count = GC.CollectionCount(0);
-        if (count == 0)
-            return GC.GetTotalMemory(forceFullCollection: false);
-        var reading = Volatile.Read(ref _reading);
-        if (reading is null || reading.Count != count)
-        {
-            // A collection in progress (a background one counts from its start) is not read until it has completed.
-            var info = GC.GetGCMemoryInfo(GCKind.Any);
-            var fresh = new HeapReading(count, info.HeapSizeBytes - info.FragmentedBytes);
-            if (info.Index >= count)
-                Volatile.Write(ref _reading, fresh);
-            return fresh.Live;
-        }
-
-        return reading.Live;
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        var reading = Volatile.Read(ref _gc);
+        if (reading is not null && now - reading.ReadAt < RefreshTicks)
+            return reading;
+        var last = GC.GetGCMemoryInfo(GCKind.Any);
+        var full = Math.Max(GC.GetGCMemoryInfo(GCKind.Background).Index, GC.GetGCMemoryInfo(GCKind.FullBlocking).Index);
+        // Before any collection, the heap as it is.
+        var live = last.Index == 0 ? GC.GetTotalMemory(forceFullCollection: false) : last.HeapSizeBytes - last.FragmentedBytes;
+        reading = new GcReading(now, live, full);
+        Volatile.Write(ref _gc, reading);
+        return reading;
     }
+
+    // The heap the last collection left: garbage since then is not counted, nor what was allocated since, until the next
+    // collection (at most the gen0 budget away).
+    private long LiveHeapBytes() => Gc().Live;
 
     /// <summary>The memory that counts against maxmemory (see the remarks).</summary>
     public long UsedBytes()
@@ -245,8 +245,14 @@ internal sealed partial class MemoryEvictor(
                 s => (s.EvictionCandidates(now, seed, need, MaxKeysPerEntry), s.EvictScope), token).ConfigureAwait(false);
             if (keys.Count == 0)
             {
-                Volatile.Write(ref _exhaustedAt, applied);
-                Volatile.Write(ref _exhaustedGc, GC.CollectionCount(0));
+                // Marked when it starts (or something was applied since): the cycle then rests once a full collection
+                // has completed after this mark.
+                if (!Exhausted || Volatile.Read(ref _exhaustedAt) != applied)
+                {
+                    Volatile.Write(ref _exhaustedAt, applied);
+                    Volatile.Write(ref _exhaustedGc, GC.CollectionCount(0));
+                }
+
                 Volatile.Write(ref _exhausted, 1);
                 return false;
             }
@@ -274,22 +280,8 @@ internal sealed partial class MemoryEvictor(
         }
     }
 
-    // The index of the newest full (background or blocking) collection that has completed; read again only when the
-    // full-collection count has moved.
-    private long LastCompletedFullGc()
-    {
-        var full = GC.CollectionCount(GC.MaxGeneration);
-        if (full != Volatile.Read(ref _fullCountSeen))
-        {
-            var index = Math.Max(GC.GetGCMemoryInfo(GCKind.Background).Index, GC.GetGCMemoryInfo(GCKind.FullBlocking).Index);
-            Volatile.Write(ref _lastFullGc, index);
-            // A background collection counted from its start may still be running: read again next time.
-            if (index >= GC.GetGCMemoryInfo(GCKind.Any).Index)
-                Volatile.Write(ref _fullCountSeen, full);
-        }
-
-        return Volatile.Read(ref _lastFullGc);
-    }
+    // The index of the newest full (background or blocking) collection that has completed.
+    private long LastCompletedFullGc() => Gc().LastFullGc;
 
     private long PendingBytes()
     {

@@ -332,7 +332,7 @@ public static class CommandTable
         new("noop", CommandId.NoOp, -1, Write | CommandFlags.Internal),
         new("batch", CommandId.Batch, -1, Write | CommandFlags.Internal),
         new("expiresweep", CommandId.ExpireSweep, -1, Write | CommandFlags.Internal),
-        new("evict", CommandId.Evict, -3, Write | CommandFlags.Internal),
+        new("evict", CommandId.Evict, -4, Write | CommandFlags.Internal),
         new("lockleaseextend", CommandId.LockLeaseExtend, 1, Write | CommandFlags.Internal),
         new("configset", CommandId.ConfigSet, -3, Write | CommandFlags.Internal),
         new("transaction", CommandId.Transaction, -2, Write | CommandFlags.Internal),

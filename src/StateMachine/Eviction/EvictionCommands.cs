@@ -10,12 +10,13 @@ internal static class EvictionCommands
     /// The arguments are the scope (<c>volatile</c>: only keys that still have an expiry; or <c>allkeys</c>) and pairs of
     /// key and the key's revision when the leader chose it. Each key still at that revision is deleted, with an
     /// <c>evicted</c> keyspace event: a key written since was used after the choice, as Redis would not evict it then.
-    /// Nothing is deleted once maxmemory is 0 or the policy is noeviction (both replicated configuration). The reply is
-    /// how many were deleted.
+    /// Nothing is deleted once maxmemory is 0 or the policy is noeviction (both replicated configuration), and only keys
+    /// with an expiry once the policy is a volatile one. The reply is how many were deleted.
     /// </summary>
-    public static Reply Evict(KeyTable keys, byte[][] args, bool enabled)
+    public static Reply Evict(KeyTable keys, byte[][] args, bool enabled, bool policyIsVolatile)
     {
-        if (args.Length % 2 != 1)
+        var scope = args[0].AsSpan();
+        if (args.Length % 2 != 1 || !(scope.SequenceEqual("volatile"u8) || scope.SequenceEqual("allkeys"u8)))
         {
             return Reply.Error(Commands.ErrorTexts.WrongArity("evict"));
         }
@@ -25,7 +26,8 @@ internal static class EvictionCommands
             return Reply.Zero;
         }
 
-        var volatileOnly = args[0].AsSpan().SequenceEqual("volatile"u8);
+        // A volatile policy committed since the choice still spares keys without expiry.
+        var volatileOnly = scope.SequenceEqual("volatile"u8) || policyIsVolatile;
         long evicted = 0;
         for (var i = 1; i + 1 < args.Length; i += 2)
         {
