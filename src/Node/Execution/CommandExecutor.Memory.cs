@@ -13,7 +13,7 @@ internal sealed partial class CommandExecutor
     /// </summary>
     public async ValueTask<bool> RefusesForMemoryAsync(CommandSpec spec, byte[][] arguments, CancellationToken token) =>
         raft.IsLeader && OverMaxMemory() && await DeniesOomAsync(spec, arguments.AsSpan(1).ToArray(), token).ConfigureAwait(false)
-        && !(evictor.Evicts && !evictor.Exhausted && await evictor.EvictAsync(token).ConfigureAwait(false));
+        && !await evictor.MakeRoomAsync(token).ConfigureAwait(false);
 
     /// <summary>
     /// Far over maxmemory under an evicting policy, the session waits for eviction before it queues a write (in request
@@ -62,5 +62,5 @@ internal sealed partial class CommandExecutor
     /// script_oom): over maxmemory under noeviction, or under an evicting policy when the write could not be admitted
     /// while eviction runs (MemoryEvictor.AdmitWhileEvicting, which starts it).
     /// </summary>
-    private bool OutOfMemoryForScripts() => OverMaxMemory() && (!evictor.Evicts || !evictor.AdmitWhileEvicting());
+    private bool OutOfMemoryForScripts() => OverMaxMemory() && !evictor.AdmitWhileEvicting();
 }

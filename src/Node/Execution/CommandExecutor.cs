@@ -79,7 +79,7 @@ internal sealed partial class CommandExecutor(
                 if (denies is null)
                     return ExecuteAsync(spec, arguments, args, caller, token, afterPipelinedWrites, run, probe, timing);
                 // Under a policy that evicts, the write goes on in its order while the leader evicts (MemoryEvictor).
-                if (!evictor.Evicts || !evictor.AdmitWhileEvicting())
+                if (!evictor.AdmitWhileEvicting())
                     return new(Reply.Error(OutOfMemory));
             }
 
@@ -111,8 +111,7 @@ internal sealed partial class CommandExecutor(
             // while memory stays over.
             if (OverMaxMemory())
             {
-                var evicted = evictor.Evicts && !evictor.Exhausted && await evictor.EvictAsync(timeout.Token).ConfigureAwait(false);
-                if (!evicted && await DeniesOomAsync(spec, args, token).ConfigureAwait(false))
+                if (!await evictor.MakeRoomAsync(timeout.Token).ConfigureAwait(false) && await DeniesOomAsync(spec, args, token).ConfigureAwait(false))
                     return Reply.Error(OutOfMemory);
             }
 
@@ -148,7 +147,7 @@ internal sealed partial class CommandExecutor(
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
             timeout.CancelAfter(_options.CommandTimeoutMs);
-            if (denyOom && OverMaxMemory() && !(evictor.Evicts && !evictor.Exhausted && await evictor.EvictAsync(timeout.Token).ConfigureAwait(false)))
+            if (denyOom && OverMaxMemory() && !await evictor.MakeRoomAsync(timeout.Token).ConfigureAwait(false))
                 return Reply.Error(OutOfMemory);
             return await WriteAsync(id, entry, timeout.Token).ConfigureAwait(false);
         }

@@ -39,7 +39,6 @@ internal sealed partial class MemoryEvictor(
 
     private readonly NodeOptions _options = options.Value;
     private readonly SemaphoreSlim _running = new(1, 1);
-    private long _evicted;
     private long _lastCollection;
 
     // The estimated bytes of keys evicted and not yet reclaimed, each batch with the GC count when its entry had applied:
@@ -52,9 +51,6 @@ internal sealed partial class MemoryEvictor(
     private long _exhaustedAt = -1;
     private long _exhaustedGc;
     private int _kicked;
-
-    /// <summary>Keys deleted by Evict entries this node proposed.</summary>
-    public long EvictedKeys => Interlocked.Read(ref _evicted);
 
     /// <summary>Whether the policy evicts (anything but noeviction) and maxmemory is set.</summary>
     public bool Evicts => raft.IsStarted && raft.StateMachine.MaxMemoryBytes > 0 && raft.StateMachine.EvictionPolicy != EvictionPolicy.NoEviction;
@@ -72,12 +68,13 @@ internal sealed partial class MemoryEvictor(
     public long Slack => Math.Max(1L << 20, (raft.IsStarted ? raft.StateMachine.MaxMemoryBytes : 0) / 10);
 
     /// <summary>The heap maxmemory does not count: the gRPC Watch history (INFO's mem_not_counted_for_evict).</summary>
-    public long NotCountedBytes => watch.HeldBytes;
+    public long NotCountedBytes => Gc().NotCounted;
 
     // What the runtime reported of its collections, read again at most every RefreshTicks: the heap the last completed
     // collection left (size less free space) and the index of the last completed full one. Counts move when a
-    // background collection starts, not when it ends, so they cannot tell when to read again; time can.
-    private sealed record GcReading(long ReadAt, long Live, long LastFullGc);
+    // background collection starts, not when it ends, so they cannot tell when to read again; time can. The Watch
+    // history's size is read with them, so a write's memory check takes no lock.
+    private sealed record GcReading(long ReadAt, long Live, long LastFullGc, long NotCounted);
 
     private static readonly long RefreshTicks = System.Diagnostics.Stopwatch.Frequency / 100;
     private GcReading? _gc;
@@ -92,20 +89,19 @@ internal sealed partial class MemoryEvictor(
         var full = Math.Max(GC.GetGCMemoryInfo(GCKind.Background).Index, GC.GetGCMemoryInfo(GCKind.FullBlocking).Index);
         // Before any collection, the heap as it is.
         var live = last.Index == 0 ? GC.GetTotalMemory(forceFullCollection: false) : last.HeapSizeBytes - last.FragmentedBytes;
-        reading = new GcReading(now, live, full);
+        reading = new GcReading(now, live, full, watch.HeldBytes);
         Volatile.Write(ref _gc, reading);
         return reading;
     }
 
-    // The heap the last collection left: garbage since then is not counted, nor what was allocated since, until the next
-    // collection (at most the gen0 budget away).
-    private long LiveHeapBytes() => Gc().Live;
-
-    /// <summary>The memory that counts against maxmemory (see the remarks).</summary>
+    /// <summary>
+    /// The memory that counts against maxmemory (see the remarks): the heap the last collection left (garbage since then
+    /// is not counted, nor what was allocated since, until the next collection, at most the gen0 budget away).
+    /// </summary>
     public long UsedBytes()
     {
-        var heap = LiveHeapBytes();
-        return Math.Max(0, heap - NotCountedBytes - PendingBytes());
+        var reading = Gc();
+        return Math.Max(0, reading.Live - reading.NotCounted - PendingBytes());
     }
 
     /// <summary>How far the memory used is over maxmemory (0 or less: within it, or no maxmemory).</summary>
@@ -119,16 +115,24 @@ internal sealed partial class MemoryEvictor(
     public bool IsOver() => Overage() > 0;
 
     /// <summary>
-    /// For a pipelined write that found memory over maxmemory under an evicting policy: false when it must be refused
-    /// (nothing left to evict); else it goes on, in its order, and an eviction starts in the background unless one is
+    /// For a pipelined write that found memory over maxmemory: false when it must be refused (noeviction, or nothing left
+    /// to evict); else it goes on, in its order, and an eviction starts in the background unless one is
     /// running (Redis lets a command through while its eviction runs; far over the limit, the connection waited for it
     /// first: <see cref="FarOver"/>).
     /// </summary>
     public bool AdmitWhileEvicting()
     {
+        if (!Evicts)
+            return false;
         Kick();
         return !Exhausted;
     }
+
+    /// <summary>
+    /// For a command run alone that found memory over maxmemory: waits for eviction (<see cref="EvictAsync"/>) unless the
+    /// last one found nothing left to evict; true when the command may go on.
+    /// </summary>
+    public ValueTask<bool> MakeRoomAsync(CancellationToken token) => Exhausted ? ValueTask.FromResult(false) : EvictAsync(token);
 
     /// <summary>
     /// Whether a connection should wait for eviction before it queues its next write (<see cref="EvictAsync"/>): memory is
@@ -263,7 +267,7 @@ internal sealed partial class MemoryEvictor(
             for (var i = 0; i < keys.Count; i++)
             {
                 arguments[2 * i + 1] = keys[i].Key;
-                arguments[2 * i + 2] = System.Text.Encoding.ASCII.GetBytes(keys[i].Revision.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                arguments[2 * i + 2] = RaftKV.Protocol.Resp.RedisNumber.FormatLong(keys[i].Revision);
                 bytes += keys[i].Bytes;
             }
 
@@ -273,7 +277,6 @@ internal sealed partial class MemoryEvictor(
             if (reply is not IntegerReply evicted)
                 return false;
             Volatile.Write(ref _exhausted, 0);
-            Interlocked.Add(ref _evicted, evicted.Value);
             // Only what was deleted comes back (a key the entry found gone or changed counts nothing).
             AddPending(bytes * evicted.Value / keys.Count);
             LogEvicted(evicted.Value, need);

@@ -101,7 +101,7 @@ internal static class KvMessages
         return response;
     }
 
-    public static byte[] Number(long value) => System.Text.Encoding.ASCII.GetBytes(value.ToString(CultureInfo.InvariantCulture));
+    public static byte[] Number(long value) => RaftKV.Protocol.Resp.RedisNumber.FormatLong(value);
 
     private static KeyValue KeyValue(Reply item)
     {

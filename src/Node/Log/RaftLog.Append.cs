@@ -254,7 +254,7 @@ internal sealed partial class RaftLog
             {
                 if (index <= _stateMachine.AppliedIndex)
                     return;
-                var keep = index >= _log.FirstIndex && index <= _log.LastIndex && _log.TermAt(index) == snapshot.Term;
+                var keep = snapshot.Term > 0 && TermOf(index) == snapshot.Term;
                 var tail = _log.LastIndex;
                 await _stateMachine.InstallAsync(snapshot, index, snapshot.Term, token).ConfigureAwait(false);
                 try

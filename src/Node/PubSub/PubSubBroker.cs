@@ -106,7 +106,7 @@ internal sealed class PubSubBroker
     {
         lock (_lock)
         {
-            return (shard ? _shards : _channels).Keys.Order(StringComparer.Ordinal).Select(Bytes)
+            return IndexOf(shard ? SubscriptionKind.Shard : SubscriptionKind.Channel).Keys.Order(StringComparer.Ordinal).Select(Bytes)
                 .Where(channel => pattern is null || GlobPattern.IsMatch(pattern, channel)).ToList();
         }
     }
@@ -115,7 +115,7 @@ internal sealed class PubSubBroker
     public int SubscriberCount(byte[] channel, bool shard = false)
     {
         lock (_lock)
-            return (shard ? _shards : _channels).TryGetValue(Name(channel), out var sessions) ? sessions.Count : 0;
+            return IndexOf(shard ? SubscriptionKind.Shard : SubscriptionKind.Channel).TryGetValue(Name(channel), out var sessions) ? sessions.Count : 0;
     }
 
     /// <summary>Delivers a message to local subscribers; returns how many received it.</summary>

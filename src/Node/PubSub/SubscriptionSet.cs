@@ -38,3 +38,14 @@ internal enum SubscriptionKind
     Pattern,
     Shard,
 }
+
+internal static class SubscriptionKinds
+{
+    /// <summary>The letter before "subscribe" and "unsubscribe" in the commands and replies of <paramref name="kind"/>.</summary>
+    public static string Prefix(this SubscriptionKind kind) => kind switch
+    {
+        SubscriptionKind.Pattern => "p",
+        SubscriptionKind.Shard => "s",
+        _ => "",
+    };
+}

@@ -335,7 +335,7 @@ internal sealed partial class ClientSession
         // Redis 7.0 runs EXEC's commands as a client that may not block, and refuses SSUBSCRIBE there (SUBSCRIBE runs).
         if (subscription == SubscriptionKind.Shard && _runningExec)
             return Reply.Error("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
-        var kind = Reply.Bulk(subscription switch { SubscriptionKind.Pattern => "psubscribe", SubscriptionKind.Shard => "ssubscribe", _ => "subscribe" });
+        var kind = Reply.Bulk(subscription.Prefix() + "subscribe");
         for (var i = 1; i < args.Length; i++)
         {
             var count = _services.Broker.Subscribe(this, PubSubBroker.Name(args[i]), subscription);
@@ -347,7 +347,7 @@ internal sealed partial class ClientSession
 
     private Reply? Unsubscribe(byte[][] args, SubscriptionKind subscription)
     {
-        var kind = Reply.Bulk(subscription switch { SubscriptionKind.Pattern => "punsubscribe", SubscriptionKind.Shard => "sunsubscribe", _ => "unsubscribe" });
+        var kind = Reply.Bulk(subscription.Prefix() + "unsubscribe");
         var names = args.Length > 1
             ? args.Skip(1).Select(PubSubBroker.Name).ToList()
             : _services.Broker.List(this, subscription);

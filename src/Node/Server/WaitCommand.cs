@@ -114,7 +114,7 @@ internal sealed class WaitCommand(RaftHost raft, CommandExecutor executor)
     private async Task<Reply> RelayAsync(byte[] name, long wanted, long timeoutMs, bool mayBlock, ClientSession session, BlockedWait wait, CancellationToken token)
     {
         byte[][] request = mayBlock
-            ? [name, Ascii(wanted), Ascii(timeoutMs)]
+            ? [name, RedisNumber.FormatLong(wanted), RedisNumber.FormatLong(timeoutMs)]
             : [name, "0"u8.ToArray(), "0"u8.ToArray()];
         var leaderChanged = raft.IsStarted ? raft.LeaderChangeToken : CancellationToken.None;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token, wait.Token);
@@ -125,8 +125,6 @@ internal sealed class WaitCommand(RaftHost raft, CommandExecutor executor)
             return Reply.Error(StateChanged);
         return reply;
     }
-
-    private static byte[] Ascii(long value) => Encoding.ASCII.GetBytes(value.ToString(CultureInfo.InvariantCulture));
 
     // The members that hold the commit index's entry, counted as they answer, until there are enough or the time is up
     // (numreplicas above the members waits out the timeout, as in Redis). Asked in rounds of at most MaxHoldsWaitMs,
@@ -184,11 +182,7 @@ internal sealed class WaitCommand(RaftHost raft, CommandExecutor executor)
 
     private async Task<bool> HoldsAsync(RaftClusterMember member, long index, long term, int waitMs, CancellationToken token)
     {
-        byte[][] request =
-        [
-            HoldsName, Encoding.ASCII.GetBytes(index.ToString(CultureInfo.InvariantCulture)),
-            Encoding.ASCII.GetBytes(term.ToString(CultureInfo.InvariantCulture)), Encoding.ASCII.GetBytes(waitMs.ToString(CultureInfo.InvariantCulture)),
-        ];
+        byte[][] request = [HoldsName, RedisNumber.FormatLong(index), RedisNumber.FormatLong(term), RedisNumber.FormatLong(waitMs)];
         var reply = await raft.SendToMemberAsync(member, request, token, TimeSpan.FromMilliseconds(waitMs) + executor.CommandTimeout).ConfigureAwait(false);
         return reply is IntegerReply { Value: 1 };
     }

@@ -86,6 +86,14 @@ public static class RedisNumber
         return number[..end];
     }
 
+    /// <summary>A signed 64-bit integer as Redis's ll2string writes it (ASCII digits, '-' when negative).</summary>
+    public static byte[] FormatLong(long value)
+    {
+        Span<byte> buffer = stackalloc byte[20];
+        value.TryFormat(buffer, out var written, default, CultureInfo.InvariantCulture);
+        return buffer[..written].ToArray();
+    }
+
     /// <summary>
     /// Parses a signed 64-bit integer with Redis's string2ll strictness: optional '-', no '+', no spaces,
     /// no leading zeros (except "0" itself), "-0" rejected, overflow rejected, empty rejected.

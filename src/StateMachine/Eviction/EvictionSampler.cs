@@ -29,12 +29,12 @@ internal static class EvictionSampler
 
         var taken = new HashSet<KeyEntry>(ReferenceEqualityComparer.Instance);
         var random = new DeterministicRandom(seed);
-        using var byExpiry = keys.ByExpiry().GetEnumerator();
+        using var byExpiry = policy == EvictionPolicy.VolatileTtl ? keys.ByExpiry().GetEnumerator() : null;
         long freed = 0;
         while (chosen.Count < maxKeys && freed < needBytes)
         {
             var pick = policy == EvictionPolicy.VolatileTtl
-                ? NextUntaken(byExpiry, taken)
+                ? NextUntaken(byExpiry!, taken)
                 : Best(keys, policy, nowMs, random, policy is EvictionPolicy.AllKeysRandom or EvictionPolicy.VolatileRandom ? 1 : Math.Max(1, samples), decayMinutes, taken);
             if (pick is null)
             {

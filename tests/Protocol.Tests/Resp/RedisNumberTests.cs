@@ -45,6 +45,18 @@ public class RedisNumberTests
     }
 
     [Theory]
+    [InlineData("0", 0L)]
+    [InlineData("-1", -1L)]
+    [InlineData("9223372036854775807", long.MaxValue)]
+    [InlineData("-9223372036854775808", long.MinValue)]
+    public void FormatLong_WritesWhatTryParseLongReads(string expected, long value)
+    {
+        Assert.Equal(expected, Encoding.ASCII.GetString(RedisNumber.FormatLong(value)));
+        Assert.True(RedisNumber.TryParseLong(RedisNumber.FormatLong(value), out var back));
+        Assert.Equal(value, back);
+    }
+
+    [Theory]
     [InlineData("")]
     [InlineData("-")]
     [InlineData("+1")]
