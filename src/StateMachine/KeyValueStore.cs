@@ -19,9 +19,9 @@ namespace RaftKV.StateMachine;
 /// </summary>
 public sealed partial class KeyValueStore
 {
-    private readonly KeyTable _keys = new();
+    private readonly RuntimeConfig _config;
+    private readonly KeyTable _keys;
     private readonly LockTable _locks = new();
-    private readonly RuntimeConfig _config = new();
     private readonly Acl.AclTable _acl = new();
     private readonly FunctionStore _functions = new(FunctionEngineFactory.Create);
     private readonly Security.ClusterSecret _clusterSecret = new();
@@ -45,6 +45,8 @@ public sealed partial class KeyValueStore
 
     public KeyValueStore()
     {
+        _config = new RuntimeConfig();
+        _keys = new KeyTable { Config = _config };
         _scripts = new Scripting.ScriptHost(_keys, Execute)
         {
             DenyScriptsDisabled = () => _config.Get(Configuration.ConfigParameters.DebugDisableDenyScripts) == "yes",
@@ -122,7 +124,6 @@ public sealed partial class KeyValueStore
         }
 
         _keys.Events.Flags = _config.KeyspaceEventFlags;
-        _keys.Lfu = _config.Lfu;
 
         if (command.Command is CommandId.Batch or CommandId.Transaction)
         {
@@ -155,8 +156,7 @@ public sealed partial class KeyValueStore
             }
 
             _keys.Events.Flags = _config.KeyspaceEventFlags;
-            _keys.Lfu = _config.Lfu;
-
+    
             return configured;
         }
 
@@ -256,7 +256,6 @@ public sealed partial class KeyValueStore
             return FunctionCommands.Read(_functions, arguments);
         }
 
-        _keys.Lfu = _config.Lfu;
         var counter = (ulong)Interlocked.Increment(ref _readCounter);
         var seed = ((ulong)nowMs * 0x9E3779B97F4A7C15UL) ^ (counter * 0xD1B54A32D192ED03UL);
         t_reading = true;

@@ -186,6 +186,20 @@ public sealed class EvictionTests
         Assert.Equal("(integer) 15", ReplyText.Render(store.Read(CommandId.Object, [B("freq"), B("k3")], Now)));
     }
 
+    // A replica restored from a snapshot (a follower's install, a restart) counts its reads under an LFU policy before
+    // any entry is applied: the key table reads the policy from the store's configuration, whichever way it was loaded.
+    [Fact]
+    public void LfuCounter_CountsReads_OnAStoreRestoredFromASnapshot_BeforeAnyApply()
+    {
+        var store = WithPolicy("allkeys-lfu");
+        store.Apply(CommandId.ConfigSet, Now, "lfu-log-factor", "0");
+        store.Apply(CommandId.Set, Now, "k", "1");
+        var restored = Restore(Snapshot(store)).Store;
+        for (var reads = 0; reads < 3; reads++)
+            restored.Read(CommandId.Get, [B("k")], Now);
+        Assert.Equal("(integer) 8", ReplyText.Render(restored.Read(CommandId.Object, [B("freq"), B("k")], Now)));
+    }
+
     [Fact]
     public void LfuCounter_DecaysByTheMinutesIdle()
     {

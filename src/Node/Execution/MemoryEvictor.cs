@@ -254,7 +254,7 @@ internal sealed partial class MemoryEvictor(
                 if (!Exhausted || Volatile.Read(ref _exhaustedAt) != applied)
                 {
                     Volatile.Write(ref _exhaustedAt, applied);
-                    Volatile.Write(ref _exhaustedGc, GC.CollectionCount(0));
+                    Volatile.Write(ref _exhaustedGc, CollectionsStarted());
                 }
 
                 Volatile.Write(ref _exhausted, 1);
@@ -271,9 +271,8 @@ internal sealed partial class MemoryEvictor(
                 bytes += keys[i].Bytes;
             }
 
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-            timeout.CancelAfter(_options.CommandTimeoutMs);
-            var reply = await batcher.WriteAsync(new LogCommand(CommandId.Evict, now, 0, arguments), timeout.Token).ConfigureAwait(false);
+            // Within the command timeout, the group commit's own (an unknown outcome answers it then).
+            var reply = await batcher.WriteAsync(new LogCommand(CommandId.Evict, now, 0, arguments), token, commandTimeout: true).ConfigureAwait(false);
             if (reply is not IntegerReply evicted)
                 return false;
             Volatile.Write(ref _exhausted, 0);
@@ -285,6 +284,10 @@ internal sealed partial class MemoryEvictor(
 
     // The index of the newest full (background or blocking) collection that has completed.
     private long LastCompletedFullGc() => Gc().LastFullGc;
+
+    // Collections started so far (every one collects generation 0): a full collection whose index is above this count
+    // started after it was read.
+    private static long CollectionsStarted() => GC.CollectionCount(0);
 
     private long PendingBytes()
     {
@@ -307,7 +310,7 @@ internal sealed partial class MemoryEvictor(
     {
         lock (_pendingLock)
         {
-            _pending.Enqueue((bytes, GC.CollectionCount(0)));
+            _pending.Enqueue((bytes, CollectionsStarted()));
             Interlocked.Add(ref _pendingBytes, bytes);
         }
     }

@@ -60,8 +60,9 @@ public enum CommandId : ushort
     ScriptKill = 13,
     /// <summary>
     /// maxmemory eviction, chosen by the leader under maxmemory-policy: the first argument is <c>volatile</c> (only keys
-    /// that still have an expiry are evicted) or <c>allkeys</c>, the rest are keys; each one present is deleted with an
-    /// <c>evicted</c> keyspace event (reply: the number deleted).
+    /// that still have an expiry are evicted) or <c>allkeys</c>, the rest are pairs of a key and its revision when the
+    /// leader chose it; each key still at that revision is deleted with an <c>evicted</c> keyspace event (reply: the
+    /// number deleted).
     /// </summary>
     Evict = 14,
 

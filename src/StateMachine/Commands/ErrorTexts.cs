@@ -20,7 +20,6 @@ internal static class ErrorTexts
     public const string SameObject = "ERR source and destination objects are the same";
     public const string DbIndexOutOfRange = "ERR DB index is out of range";
     public const string LfuPolicySelected = "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
-
     public const string NoLfuPolicy = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
     public const string HashValueNotInteger = "ERR hash value is not an integer";

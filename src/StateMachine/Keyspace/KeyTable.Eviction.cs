@@ -4,14 +4,14 @@ namespace RaftKV.StateMachine.Keyspace;
 internal sealed partial class KeyTable
 {
     /// <summary>
-    /// The LFU parameters while maxmemory-policy is an LFU one (accesses then update <see cref="KeyEntry.Frequency"/>),
-    /// else null; set from the replicated configuration before each apply and read.
+    /// The replicated configuration, whose LFU parameters (while maxmemory-policy is an LFU one) make accesses update
+    /// <see cref="KeyEntry.Frequency"/>; null (a table of its own, in tests): accesses only touch.
     /// </summary>
-    public Eviction.LfuSettings? Lfu { get; set; }
+    public Configuration.RuntimeConfig? Config { get; init; }
 
     private void Access(KeyEntry entry, long nowMs)
     {
-        if (Lfu is { } lfu)
+        if (Config?.Lfu is { } lfu)
             entry.AccessLfu(nowMs, lfu.LogFactor, lfu.DecayMinutes);
         else
             entry.Touch(nowMs);

@@ -106,7 +106,6 @@ internal sealed partial class KeyTable
         return entry;
     }
 
-
     /// <summary>As <see cref="FindLive"/>, without recording an access.</summary>
     public KeyEntry? Peek(byte[] key, long nowMs)
     {
