@@ -103,14 +103,23 @@ public sealed partial class KeyValueStore
     }
 
     /// <summary>
-    /// <paramref name="key"/> as a watch event shows it after a change: whether it exists (an expired key does not), its
-    /// value when it holds a string (a copy; null for another type). Read-only.
+    /// <paramref name="key"/> as a watch event shows it after a change: whether it exists (an expired key does not), and
+    /// its value when it holds a string (<paramref name="hasValue"/>; false for another type). The value is the stored
+    /// bytes themselves, not a copy: valid until the store changes again. Read-only.
     /// </summary>
-    public (bool Exists, byte[]? Value) WatchView(byte[] key)
+    public bool WatchView(byte[] key, out ReadOnlySpan<byte> value, out bool hasValue)
     {
+        value = default;
+        hasValue = false;
         var entry = _keys.Find(key);
         if (entry is null || entry.IsExpiredAt(Now))
-            return (false, null);
-        return (true, entry.Value is Values.StringValue text ? [.. text.Bytes] : null);
+            return false;
+        if (entry.Value is Values.StringValue text)
+        {
+            value = text.Span;
+            hasValue = true;
+        }
+
+        return true;
     }
 }

@@ -326,8 +326,8 @@ public sealed partial class KeyValueStore
     }
 
     /// <summary>
-    /// The keys changed since the last call (in order, possibly repeated; each a copy the caller owns) and whether the
-    /// keyspace was flushed meanwhile, while <see cref="RecordsKeyChanges"/>.
+    /// The keys changed since the last call (in order, possibly repeated; each a copy the caller owns, in a list valid until
+    /// the next call) and whether the keyspace was flushed meanwhile, while <see cref="RecordsKeyChanges"/>.
     /// </summary>
     public (IReadOnlyList<byte[]> Keys, bool Flushed) TakeKeyChanges() => _keys.Changes.Take();
 

@@ -59,9 +59,19 @@ public sealed class WatchHistoryMemoryTests(ITestOutputHelper output)
             var key = Encoding.ASCII.GetBytes($"key:{i % 50_000:D6}");
             var value = Encoding.ASCII.GetBytes($"{i % 1000:D3}");
             keys[0] = key;
-            hub.Changed(i, keys, flushed: false, _ => (true, value));
+            hub.Changed(i, keys, flushed: false, ViewOf(_ => (true, value)));
         }
     }
+
+    /// <summary>A hub's view of keys from a function giving whether a key exists and its string value (null: none).</summary>
+    internal static WatchHub.View ViewOf(Func<byte[], (bool Exists, byte[]? Value)> view) =>
+        (byte[] key, out ReadOnlySpan<byte> value, out bool hasValue) =>
+        {
+            var (exists, bytes) = view(key);
+            value = bytes;
+            hasValue = bytes is not null;
+            return exists;
+        };
 
     internal static WatchHub NewHub(long limit) =>
         new(Options.Create(new NodeOptions { WatchHistoryBytes = limit }), raft: null!);

@@ -90,7 +90,7 @@ public sealed class WatchHubModelTests
         var hub = WatchHistoryMemoryTests.NewHub(1L << 30);
         var value = new byte[1 << 20];
         for (var revision = 1; revision <= 10; revision++)
-            hub.Changed(revision, [Encoding.ASCII.GetBytes($"a{revision}"), Encoding.ASCII.GetBytes($"b{revision}")], false, _ => (true, value));
+            hub.Changed(revision, [Encoding.ASCII.GetBytes($"a{revision}"), Encoding.ASCII.GetBytes($"b{revision}")], false, WatchHistoryMemoryTests.ViewOf(_ => (true, value)));
 
         var first = hub.Read(1, 1000).Changes;
         Assert.Equal([1, 1, 2, 2], first.Select(static c => (int)c.Revision));
@@ -131,7 +131,7 @@ public sealed class WatchHubModelTests
             model.Add(new Entry(new Expected(revision, name, !exists, Text(value), exists, previous, false), last?.Value, last?.Revision ?? 0, floor));
         }
 
-        hub.Changed(revision, keys, flushed, key => state[Encoding.ASCII.GetString(key)]);
+        hub.Changed(revision, keys, flushed, WatchHistoryMemoryTests.ViewOf(key => state[Encoding.ASCII.GetString(key)]));
     }
 
     private static void CompareReads(WatchHub hub, List<Entry> model, Random random, long revision)

@@ -315,7 +315,9 @@ internal sealed partial class RaftLog
             return ReadOnlyMemory<byte>.Empty;
         using var buffer = new MemoryStream(entry.Length is { } length and <= int.MaxValue ? (int)length : 0);
         await entry.WriteToAsync(buffer, 1 << 16, token).ConfigureAwait(false);
-        return buffer.ToArray();
+        // The stream's own array (sized to the entry when its length is known), not a copy of it: disposing a
+        // MemoryStream leaves its array as it is.
+        return new ReadOnlyMemory<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refused a leader append at index {Index} with term {EntryTerm}: this node's term is {Term}, and the term it was elected in is {ElectedTerm}")]

@@ -253,8 +253,9 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
         {
             // A command reports a key once per change it made to it (value, then expiry): one invalidation for all.
             var seen = keys.Count > 1 ? new HashSet<string>(StringComparer.Ordinal) : null;
-            foreach (var key in keys)
+            for (var i = 0; i < keys.Count; i++)
             {
+                var key = keys[i];
                 var name = Name(key);
                 if (seen is not null && !seen.Add(name))
                     continue;

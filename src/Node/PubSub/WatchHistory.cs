@@ -108,17 +108,17 @@ internal sealed partial class WatchHistory
     /// (<paramref name="latest"/>, found by <see cref="FindLatest"/> at <paramref name="slot"/>; -1: none), and makes
     /// it the key's latest change.
     /// </summary>
-    public void Append(long revision, byte[] key, int hash, bool exists, byte[]? value, int slot, long latest)
+    public void Append(long revision, byte[] key, int hash, bool exists, bool hasValue, ReadOnlySpan<byte> value, int slot, long latest)
     {
         var previous = slot >= 0 ? ReadHeader(latest) : default;
         var hasPrevious = slot >= 0 && (previous.Flags & ValueFlag) != 0;
-        var flags = (byte)((exists ? ExistsFlag : DeletedFlag) | (value is null ? 0 : ValueFlag) | (hasPrevious ? PreviousFlag : 0));
+        var flags = (byte)((exists ? ExistsFlag : DeletedFlag) | (hasValue ? ValueFlag : 0) | (hasPrevious ? PreviousFlag : 0));
         Span<byte> header = stackalloc byte[MaxHeader];
         var position = StartRecord(revision);
-        WriteRecordHeader(header, revision, flags, hash, key.Length, value?.Length ?? 0, hasPrevious ? previous.ValueLength : 0, out var length);
+        WriteRecordHeader(header, revision, flags, hash, key.Length, hasValue ? value.Length : 0, hasPrevious ? previous.ValueLength : 0, out var length);
         Write(header[..length]);
         Write(key);
-        if (value is not null)
+        if (hasValue)
             Write(value);
         if (hasPrevious)
         {

@@ -20,6 +20,12 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
     /// </summary>
     public sealed record Change(long Revision, byte[] Key, bool Deleted, byte[]? Value, bool Exists, byte[]? Previous, bool HasPrevious, bool Flushed);
 
+    /// <summary>
+    /// A key after a change: whether it exists, and its value when it holds a string (<paramref name="hasValue"/>), valid
+    /// until the state changes again (the history copies it at once).
+    /// </summary>
+    public delegate bool View(byte[] key, out ReadOnlySpan<byte> value, out bool hasValue);
+
     private readonly long _limit = Math.Max(1 << 20, options.Value.WatchHistoryBytes);
     private readonly Lock _gate = new();
     private readonly WatchHistory _history = new();
@@ -82,7 +88,7 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
 
     /// <summary>One applied command changed <paramref name="keys"/> (repeats allowed) at <paramref name="revision"/>.</summary>
     /// <param name="view">The key after the change: whether it exists, and its value when it holds a string.</param>
-    public void Changed(long revision, IReadOnlyList<byte[]> keys, bool flushed, Func<byte[], (bool Exists, byte[]? Value)> view)
+    public void Changed(long revision, IReadOnlyList<byte[]> keys, bool flushed, View view)
     {
         lock (_gate)
         {
@@ -98,14 +104,15 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
 
             // A key named twice in one command is recorded once: its latest change is then one of this command's.
             var recorded = _history.Head;
-            foreach (var key in keys)
+            for (var i = 0; i < keys.Count; i++)
             {
+                var key = keys[i];
                 var hash = WatchHistory.Hash(key);
                 var slot = _history.FindLatest(key, hash, out var latest);
                 if (slot >= 0 && latest >= recorded)
                     continue;
-                var (exists, value) = view(key);
-                _history.Append(revision, key, hash, exists, value, slot, latest);
+                var exists = view(key, out var value, out var hasValue);
+                _history.Append(revision, key, hash, exists, hasValue, value, slot, latest);
             }
 
             while (_history.HeldBytes > _limit && !_history.IsEmpty)

@@ -131,12 +131,7 @@ internal sealed partial class KvStateMachine
             _applyingProbe = null;
         }
 
-        // Every replica records the same refusals; the node whose client sent the command logs them (ACL LOG, lua).
-        if (KeyValueStore.TakeScriptAclRefusals() is { } refusals && complete.Probe is { } probe)
-            NodeLocalStep(index, () => probe.ScriptAclRefused(refusals));
-        // And count the commands it called in that node's INFO commandstats.
-        if (KeyValueStore.TakeScriptCalls() is { } calls && complete.Probe is { } caller)
-            NodeLocalStep(index, () => caller.ScriptCalled(calls));
+        ReportScriptObservations(index, complete.Probe);
 
         if (!_store.IsScriptSuspended)
         {
@@ -148,6 +143,17 @@ internal sealed partial class KvStateMachine
 
         var threshold = long.TryParse(_store.Config.Get("busy-reply-threshold"), NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? ms : 5000;
         Suspend(new ScriptSuspension(index, position, 1, _store.SuspendedScriptIsEval, _store.SuspendedScriptWritten, started, threshold, command, complete.ToAction()));
+    }
+
+    // Every replica records the same refusals; the node whose client sent the command logs them (ACL LOG, lua), and counts
+    // the commands it called in its INFO commandstats. A method of its own: the lambdas' captures, in Run, were allocated
+    // for every command applied.
+    private void ReportScriptObservations(long index, Execution.ClientProbe? probe)
+    {
+        if (KeyValueStore.TakeScriptAclRefusals() is { } refusals && probe is not null)
+            NodeLocalStep(index, () => probe.ScriptAclRefused(refusals));
+        if (KeyValueStore.TakeScriptCalls() is { } calls && probe is not null)
+            NodeLocalStep(index, () => probe.ScriptCalled(calls));
     }
 
     // Applies deferred commands in log order until none is left or one leaves a script suspended in turn.

@@ -44,7 +44,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
     private KeyValueStore _store = new();
 
     // Made once, not per applied entry (a method group makes a delegate each time it is passed).
-    private readonly Func<byte[], (bool Exists, byte[]? Value)> _watchView;
+    private readonly PubSub.WatchHub.View _watchView;
     private readonly Action<Func<KeyValueStore, Reply>, Action<Reply>> _processRead;
 
     // The nested entries of the Batch being applied, as slices of its payload (the applier's alone).
@@ -92,7 +92,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         _offers = offers ?? new SnapshotOffers(long.MaxValue);
         _offers.ClusterSecret = () => ClusterSecret;
         _downloader = new SnapshotDownloader(location, Load, logger, downloadTls);
-        _watchView = key => _store.WatchView(key);
+        _watchView = (byte[] key, out ReadOnlySpan<byte> value, out bool hasValue) => _store.WatchView(key, out value, out hasValue);
         _processRead = ProcessRead;
     }
 

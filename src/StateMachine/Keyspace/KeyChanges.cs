@@ -10,6 +10,8 @@ namespace RaftKV.StateMachine.Keyspace;
 internal sealed class KeyChanges
 {
     private List<byte[]> _keys = [];
+    // The list Take returned last, cleared and filled again after the next Take: no list per command applied.
+    private List<byte[]> _taken = [];
 
     /// <summary>Whether changes are recorded; off, a change costs one test of a field.</summary>
     public bool Enabled { get; set; }
@@ -33,7 +35,10 @@ internal sealed class KeyChanges
         }
     }
 
-    /// <summary>The keys recorded (in order, possibly repeated) and whether the keyspace was cleared; starts afresh.</summary>
+    /// <summary>
+    /// The keys recorded (in order, possibly repeated) and whether the keyspace was cleared; starts afresh. The list is
+    /// valid until the next call (it is reused then); the keys are copies the caller owns.
+    /// </summary>
     public (IReadOnlyList<byte[]> Keys, bool Cleared) Take()
     {
         if (_keys.Count == 0 && !Cleared)
@@ -42,7 +47,8 @@ internal sealed class KeyChanges
         }
 
         var taken = (_keys, Cleared);
-        _keys = [];
+        (_keys, _taken) = (_taken, _keys);
+        _keys.Clear();
         Cleared = false;
         return taken;
     }
