@@ -100,7 +100,7 @@ internal sealed partial class CommandExecutor(
         {
             // EVALSHA of a script the leader does not know never reaches the log (at apply an unknown SHA answers the
             // same, should a SCRIPT FLUSH commit in between).
-            if (spec.Id == CommandId.Evalsha && !await raft.StateMachine.ReadAsync(store => store.HasScript(args[0]), token).ConfigureAwait(false))
+            if (spec.Id == CommandId.Evalsha && !await HasScriptAsync(args[0], token).ConfigureAwait(false))
                 return Reply.Error(NoScript);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
             timeout.CancelAfter(_options.CommandTimeoutMs);
@@ -130,6 +130,10 @@ internal sealed partial class CommandExecutor(
             return await run.Add(arguments).ConfigureAwait(false);
         return await ForwardAsync(arguments, caller, token).ConfigureAwait(false);
     }
+
+    // A method of its own: the lambda's capture of args, in ExecuteAsync, was allocated for every command run there.
+    private ValueTask<bool> HasScriptAsync(byte[] sha, CancellationToken token) =>
+        raft.StateMachine.ReadAsync(store => store.HasScript(sha), token);
 
     /// <summary>
     /// Proposes an entry the node built itself from a checked request (CONFIG SET's ConfigSet entry): on the leader it is
@@ -235,19 +239,36 @@ internal sealed partial class CommandExecutor(
     {
         if (!await BarrierAsync(token).ConfigureAwait(false))
             return Reply.Error(ReadFailed);
-        List<byte[]>? expired = null;
-        var reply = await ReadWhenIdleAsync(Timed(Probed(store =>
-        {
-            var read = store.Read(id, args, Now(), userName);
-            // Taken: the deletion below invalidates them for client tracking (once), not the read.
-            expired = KeyValueStore.TakeExpiredKeysRead();
-            return read;
-        }, probe), timing), token).ConfigureAwait(false);
+        var read = new KeyspaceRead(this, id, args, userName, probe, timing);
+        var reply = await ReadWhenIdleAsync(read.Run, token).ConfigureAwait(false);
 
         // Keys the read found expired are deleted before it is answered, as Redis's lazy expiry deletes them.
-        if (expired is not null && !await expiry.ExpireReadAsync(expired, token).ConfigureAwait(false))
+        if (read.Expired is { } expired && !await expiry.ExpireReadAsync(expired, token).ConfigureAwait(false))
             raft.StateMachine.InvalidateExpiredRead(expired);
         return reply;
+    }
+
+    /// <summary>
+    /// One client read of the keyspace, as <see cref="Timed"/> and <see cref="Probed"/> wrap one, in one object (a
+    /// closure per wrapper and the read's own were most of what a GET allocated in the executor).
+    /// </summary>
+    private sealed class KeyspaceRead(CommandExecutor executor, CommandId id, byte[][] args, string? userName, ClientProbe? probe, ExecutionTiming? timing)
+    {
+        /// <summary>Keys the read found expired (taken: the deletion after it invalidates them for client tracking, once).</summary>
+        public List<byte[]>? Expired { get; private set; }
+
+        public Reply Run(KeyValueStore store)
+        {
+            var started = timing is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
+            if (probe is not null)
+                KeyValueStore.ClearScriptObservations();
+            var reply = store.Read(id, args, executor.Now(), userName);
+            Expired = KeyValueStore.TakeExpiredKeysRead();
+            if (probe is not null)
+                Report(probe);
+            timing?.Set(System.Diagnostics.Stopwatch.GetTimestamp() - started);
+            return reply;
+        }
     }
 
     /// <summary>
@@ -276,13 +297,20 @@ internal sealed partial class CommandExecutor(
         {
             KeyValueStore.ClearScriptObservations();
             var reply = read(store);
-            probe.Report(KeyValueStore.ScriptCalledReadOnThisThread);
-            if (KeyValueStore.TakeScriptAclRefusals() is { } refusals)
-                probe.ScriptAclRefused(refusals);
-            if (KeyValueStore.TakeScriptCalls() is { } calls)
-                probe.ScriptCalled(calls);
+            Report(probe);
             return reply;
         };
+    }
+
+    // What the script a read ran observed (on this thread): whether it called a read-only command, what ACL refused it,
+    // the commands it called.
+    private static void Report(ClientProbe probe)
+    {
+        probe.Report(KeyValueStore.ScriptCalledReadOnThisThread);
+        if (KeyValueStore.TakeScriptAclRefusals() is { } refusals)
+            probe.ScriptAclRefused(refusals);
+        if (KeyValueStore.TakeScriptCalls() is { } calls)
+            probe.ScriptCalled(calls);
     }
 
     /// <summary>

@@ -11,17 +11,20 @@ public static class CommandNames
     {
         "ACL", "CLIENT", "CLUSTER", "COMMAND", "CONFIG", "FUNCTION", "LATENCY", "MEMORY", "MODULE", "OBJECT", "PUBSUB",
         "SCRIPT", "SLOWLOG", "XGROUP", "XINFO",
-    }.ToFrozenSet(StringComparer.Ordinal);
+    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
+
+    // The registry's names in lower case, made once each instead of once per command run.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> LowerNames = new(StringComparer.Ordinal);
 
     /// <summary>The full name of <paramref name="spec"/> called with <paramref name="args"/> (its name at index 0).</summary>
     public static string Full(CommandSpec spec, byte[][] args)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(args);
-        var name = spec.Name.ToLowerInvariant();
+        var name = LowerNames.GetOrAdd(spec.Name, static n => n.ToLowerInvariant());
         // Only a word of letters, digits and dashes: the name reaches INFO commandstats and CLIENT LIST, which clients
         // parse line by line (an argument with CR LF in it must not add lines there).
-        if (args.Length > 1 && Containers.Contains(spec.Name.ToUpperInvariant()) && args[1].Length <= 32 && IsSubcommandWord(args[1]))
+        if (args.Length > 1 && Containers.Contains(spec.Name) && args[1].Length <= 32 && IsSubcommandWord(args[1]))
             name += "|" + Encoding.ASCII.GetString(args[1]).ToLowerInvariant();
         return name;
     }
