@@ -146,15 +146,22 @@ internal sealed partial class KvStateMachine
     }
 
     // Every replica records the same refusals; the node whose client sent the command logs them (ACL LOG, lua), and counts
-    // the commands it called in its INFO commandstats. A method of its own: the lambdas' captures, in Run, were allocated
-    // for every command applied.
+    // the commands it called in its INFO commandstats. Both are taken whether or not a probe reports them. The lambdas
+    // are in methods of their own, called only when there is something to report: a lambda's captures (a parameter
+    // among them) are allocated on entry to the method that declares it, which in Run was every command applied.
     private void ReportScriptObservations(long index, Execution.ClientProbe? probe)
     {
         if (KeyValueStore.TakeScriptAclRefusals() is { } refusals && probe is not null)
-            NodeLocalStep(index, () => probe.ScriptAclRefused(refusals));
+            ReportAclRefusals(index, probe, refusals);
         if (KeyValueStore.TakeScriptCalls() is { } calls && probe is not null)
-            NodeLocalStep(index, () => probe.ScriptCalled(calls));
+            ReportScriptCalls(index, probe, calls);
     }
+
+    private void ReportAclRefusals(long index, Execution.ClientProbe probe, List<RaftKV.StateMachine.Acl.ScriptAclRefusal> refusals) =>
+        NodeLocalStep(index, () => probe.ScriptAclRefused(refusals));
+
+    private void ReportScriptCalls(long index, Execution.ClientProbe probe, Dictionary<string, RaftKV.StateMachine.Scripting.ScriptCallCount> calls) =>
+        NodeLocalStep(index, () => probe.ScriptCalled(calls));
 
     // Applies deferred commands in log order until none is left or one leaves a script suspended in turn.
     private void Drain()
