@@ -156,7 +156,6 @@ public sealed partial class KeyValueStore
             }
 
             _keys.Events.Flags = _config.KeyspaceEventFlags;
-    
             return configured;
         }
 

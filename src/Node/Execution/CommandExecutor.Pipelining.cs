@@ -105,5 +105,5 @@ internal sealed partial class CommandExecutor
     /// <summary>A read placed in the group commit behind the writes queued before it; "now" is the leader's clock when it runs.</summary>
     private ValueTask<Reply> ReadInLogAsync(CommandId id, byte[][] args, CancellationToken token, string? userName, bool commandTimeout = false,
         ClientProbe? probe = null, ExecutionTiming? timing = null) =>
-        batcher.ReadAsync(Timed(Probed(store => store.Read(id, args, clock.Now(), userName), probe), timing), token, commandTimeout);
+        batcher.ReadAsync(new KeyspaceRead(this, id, args, userName, probe, timing, takeExpired: false).Run, token, commandTimeout);
 }

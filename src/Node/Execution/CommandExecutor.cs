@@ -239,7 +239,7 @@ internal sealed partial class CommandExecutor(
     {
         if (!await BarrierAsync(token).ConfigureAwait(false))
             return Reply.Error(ReadFailed);
-        var read = new KeyspaceRead(this, id, args, userName, probe, timing);
+        var read = new KeyspaceRead(this, id, args, userName, probe, timing, takeExpired: true);
         var reply = await ReadWhenIdleAsync(read.Run, token).ConfigureAwait(false);
 
         // Keys the read found expired are deleted before it is answered, as Redis's lazy expiry deletes them.
@@ -249,12 +249,17 @@ internal sealed partial class CommandExecutor(
     }
 
     /// <summary>
-    /// One client read of the keyspace, as <see cref="Timed"/> and <see cref="Probed"/> wrap one, in one object (a
-    /// closure per wrapper and the read's own were most of what a GET allocated in the executor).
+    /// One client read of the keyspace, in one object: it tells <paramref name="timing"/> how long it ran (SLOWLOG: its
+    /// execution, not its wait for the state or a barrier, nor the lazy expiry after it), and <paramref name="probe"/>
+    /// what the script it ran (EVAL_RO...) observed. With <paramref name="takeExpired"/> it takes the keys it found
+    /// expired (<see cref="Expired"/>: the deletion after it invalidates them for client tracking, once); a read placed in
+    /// the group commit leaves them to the applier, which invalidates them. (A closure per wrapper and the read's own were
+    /// most of what a GET allocated in the executor.)
     /// </summary>
-    private sealed class KeyspaceRead(CommandExecutor executor, CommandId id, byte[][] args, string? userName, ClientProbe? probe, ExecutionTiming? timing)
+    private sealed class KeyspaceRead(CommandExecutor executor, CommandId id, byte[][] args, string? userName, ClientProbe? probe, ExecutionTiming? timing,
+        bool takeExpired)
     {
-        /// <summary>Keys the read found expired (taken: the deletion after it invalidates them for client tracking, once).</summary>
+        /// <summary>Keys the read found expired, when it takes them.</summary>
         public List<byte[]>? Expired { get; private set; }
 
         public Reply Run(KeyValueStore store)
@@ -263,43 +268,13 @@ internal sealed partial class CommandExecutor(
             if (probe is not null)
                 KeyValueStore.ClearScriptObservations();
             var reply = store.Read(id, args, executor.Now(), userName);
-            Expired = KeyValueStore.TakeExpiredKeysRead();
+            if (takeExpired)
+                Expired = KeyValueStore.TakeExpiredKeysRead();
             if (probe is not null)
                 Report(probe);
             timing?.Set(System.Diagnostics.Stopwatch.GetTimestamp() - started);
             return reply;
         }
-    }
-
-    /// <summary>
-    /// A read that tells <paramref name="timing"/> how long it ran (SLOWLOG: its execution, not its wait for the state or
-    /// a barrier, nor the lazy expiry after it).
-    /// </summary>
-    private static Func<KeyValueStore, Reply> Timed(Func<KeyValueStore, Reply> read, ExecutionTiming? timing)
-    {
-        if (timing is null)
-            return read;
-        return store =>
-        {
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var reply = read(store);
-            timing.Set(System.Diagnostics.Stopwatch.GetTimestamp() - started);
-            return reply;
-        };
-    }
-
-    /// <summary>A read that tells <paramref name="probe"/> whether the script it ran (EVAL_RO...) called a read-only command, and what ACL refused it.</summary>
-    private static Func<KeyValueStore, Reply> Probed(Func<KeyValueStore, Reply> read, ClientProbe? probe)
-    {
-        if (probe is null)
-            return read;
-        return store =>
-        {
-            KeyValueStore.ClearScriptObservations();
-            var reply = read(store);
-            Report(probe);
-            return reply;
-        };
     }
 
     // What the script a read ran observed (on this thread): whether it called a read-only command, what ACL refused it,

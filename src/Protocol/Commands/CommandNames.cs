@@ -13,15 +13,13 @@ public static class CommandNames
         "SCRIPT", "SLOWLOG", "XGROUP", "XINFO",
     }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
-    // The registry's names in lower case, made once each instead of once per command run.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> LowerNames = new(StringComparer.Ordinal);
-
     /// <summary>The full name of <paramref name="spec"/> called with <paramref name="args"/> (its name at index 0).</summary>
     public static string Full(CommandSpec spec, byte[][] args)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(args);
-        var name = LowerNames.GetOrAdd(spec.Name, static n => n.ToLowerInvariant());
+        // The registry's names are lower case already: ToLowerInvariant returns the same string then, allocating nothing.
+        var name = spec.Name.ToLowerInvariant();
         // Only a word of letters, digits and dashes: the name reaches INFO commandstats and CLIENT LIST, which clients
         // parse line by line (an argument with CR LF in it must not add lines there).
         if (args.Length > 1 && Containers.Contains(spec.Name) && args[1].Length <= 32 && IsSubcommandWord(args[1]))
