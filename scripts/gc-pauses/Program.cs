@@ -20,7 +20,18 @@ if (args.Length < 1 || !int.TryParse(args[0], CultureInfo.InvariantCulture, out 
 var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 var client = new DiagnosticsClient(pid);
 EventPipeProvider[] providers = [new("Microsoft-Windows-DotNETRuntime", EventLevel.Verbose, (long)ClrTraceEventParser.Keywords.GC)];
-using var session = client.StartEventPipeSession(providers, requestRundown: false);
+EventPipeSession session;
+try
+{
+    session = client.StartEventPipeSession(providers, requestRundown: false);
+}
+catch (ServerNotAvailableException e)
+{
+    Console.Error.WriteLine($"no .NET process accepting diagnostics at pid {pid}: {e.Message}");
+    return 1;
+}
+
+using var _ = session;
 using var source = new EventPipeEventSource(session.EventStream);
 
 string[] rootKinds = ["stack", "finalize-queue", "handles", "cards", "sized-ref", "overflow", "dependent", "new-finalize-queue"];
