@@ -20,30 +20,25 @@ if (args.Length < 1 || !int.TryParse(args[0], CultureInfo.InvariantCulture, out 
 var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 var client = new DiagnosticsClient(pid);
 EventPipeProvider[] providers = [new("Microsoft-Windows-DotNETRuntime", EventLevel.Verbose, (long)ClrTraceEventParser.Keywords.GC)];
-EventPipeSession session;
-try
+using var session = TryStart(client, providers);
+if (session is null)
 {
-    session = client.StartEventPipeSession(providers, requestRundown: false);
-}
-catch (ServerNotAvailableException e)
-{
-    Console.Error.WriteLine($"no .NET process accepting diagnostics at pid {pid}: {e.Message}");
+    Console.Error.WriteLine($"no .NET process accepting diagnostics at pid {pid}");
     return 1;
 }
 
-using var _ = session;
 using var source = new EventPipeEventSource(session.EventStream);
 
 string[] rootKinds = ["stack", "finalize-queue", "handles", "cards", "sized-ref", "overflow", "dependent", "new-finalize-queue"];
-double suspendStart = 0, gcStart = 0, lastMark = 0, gcEnd = 0;
+double? suspendStart = null;
+double gcStart = 0, lastMark = 0, gcEnd = 0;
 var gen = -1;
 var open = false; // a GCStart seen since the last GCHeapStats (a collection begun before the session reports none)
 var reason = "";
 var marks = new List<string>();
 var markMs = 0.0;
 var pauses = new List<double>();
-var afterMarks = new List<double>();
-var markTimes = new List<double>();
+double markTotal = 0, afterMarkTotal = 0;
 
 source.Clr.GCSuspendEEStart += e => suspendStart = e.TimeStampRelativeMSec;
 source.Clr.GCStart += e =>
@@ -71,16 +66,16 @@ source.Clr.GCHeapStats += e =>
         return;
     open = false;
     var after = gcEnd - lastMark;
-    afterMarks.Add(after);
-    markTimes.Add(markMs);
+    afterMarkTotal += after;
+    markTotal += markMs;
     Console.WriteLine(FormattableString.Invariant(
         $"gen{gen} {reason,-16} collection {gcEnd - gcStart,6:F1} ms: marking {markMs,5:F1} ms, after marking {after,5:F1} ms; promoted {(e.TotalPromotedSize0 + e.TotalPromotedSize1) / 1024} KB; gen1 {e.GenerationSize1 / 1048576} MB, gen2 {e.GenerationSize2 / 1048576} MB, LOH {e.GenerationSize3 / 1048576} MB | {string.Join(", ", marks)}"));
 };
 source.Clr.GCRestartEEStop += e =>
 {
-    if (suspendStart > 0)
-        pauses.Add(e.TimeStampRelativeMSec - suspendStart);
-    suspendStart = 0;
+    if (suspendStart is { } start)
+        pauses.Add(e.TimeStampRelativeMSec - start);
+    suspendStart = null;
 };
 
 var reading = Task.Run(source.Process);
@@ -95,5 +90,18 @@ if (pauses.Count == 0)
 }
 
 Console.WriteLine(FormattableString.Invariant(
-    $"{pauses.Count} pauses in {seconds} s: total {pauses.Sum():F1} ms, mean {pauses.Average():F1} ms, longest {pauses.Max():F1} ms; marking {markTimes.Sum():F1} ms, after marking {afterMarks.Sum():F1} ms"));
+    $"{pauses.Count} pauses in {seconds} s: total {pauses.Sum():F1} ms, mean {pauses.Average():F1} ms, longest {pauses.Max():F1} ms; marking {markTotal:F1} ms, after marking {afterMarkTotal:F1} ms"));
 return 0;
+
+// The session, or null when no .NET process with a diagnostics port has that pid.
+static EventPipeSession? TryStart(DiagnosticsClient client, EventPipeProvider[] providers)
+{
+    try
+    {
+        return client.StartEventPipeSession(providers, requestRundown: false);
+    }
+    catch (ServerNotAvailableException)
+    {
+        return null;
+    }
+}
