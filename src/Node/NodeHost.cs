@@ -92,6 +92,7 @@ public static class NodeHost
         builder.Services.AddSingleton<FunctionCommand>();
         builder.Services.AddSingleton<ServerCommands>();
         builder.Services.AddSingleton<WaitCommand>();
+        builder.Services.AddSingleton<ReplicaAcks>();
         builder.Services.AddSingleton<FailoverCommand>();
         builder.Services.AddSingleton<MembershipChanges>();
         builder.Services.AddSingleton<MemberProgress>();

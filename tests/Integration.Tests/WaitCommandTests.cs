@@ -6,8 +6,9 @@ namespace RaftKV.Integration.Tests;
 
 /// <summary>
 /// WAIT numreplicas timeout, as Redis 7.0 answers it: how many followers hold the writes acknowledged so far, waiting
-/// up to the timeout for numreplicas of them; a paused follower is not counted, a blocked WAIT counts in
-/// blocked_clients, ends when the follower catches up or by CLIENT UNBLOCK, and does not wait inside EXEC.
+/// up to the timeout for numreplicas of them; a paused follower is not counted for writes after it stopped (it is for
+/// those it confirmed before), a blocked WAIT counts in blocked_clients, ends when the follower catches up or by CLIENT
+/// UNBLOCK, and does not wait inside EXEC.
 /// </summary>
 [Collection(ProcessCollection.Name)]
 public sealed class WaitCommandTests
@@ -25,6 +26,18 @@ public sealed class WaitCommandTests
 
         await db.StringSetAsync("wait-key", "1");
         Assert.Equal(2, (long)await db.ExecuteAsync("WAIT", 2, 30000));
+        // A follower that confirmed it holds the writes still counts once it stops answering, as Redis counts a replica's
+        // acknowledged offset: no write since, so the commit index WAIT asks about is the one both confirmed.
+        followers[1].Signal(pause: true);
+        try
+        {
+            Assert.Equal(2, (long)await db.ExecuteAsync("WAIT", 2, 1000));
+        }
+        finally
+        {
+            followers[1].Signal(pause: false);
+        }
+
         Assert.StartsWith(":2\r\n", await RawResp.TryCommandAsync(followers[0].RespPort, Long, "WAIT", "2", "30000"));
         Assert.StartsWith(":1\r\n", await RawResp.TryCommandAsync(leader.RespPort, Long, "WAIT", "1", "9223372036854775807"));
         Assert.StartsWith("-ERR value is not an integer or out of range", await RawResp.TryCommandAsync(leader.RespPort, Long, "WAIT", "x", "1"));

@@ -16,7 +16,7 @@ namespace RaftKV.Node.Raft;
 /// while another change runs, when the target is already (or not) a member, and when the resulting configuration
 /// would have fewer reachable members than its quorum.
 /// </summary>
-internal sealed partial class MembershipChanges(RaftHost raft, MemberProgress progress, IOptions<NodeOptions> options, ILogger<MembershipChanges> logger)
+internal sealed partial class MembershipChanges(RaftHost raft, MemberProgress progress, ReplicaAcks acks, IOptions<NodeOptions> options, ILogger<MembershipChanges> logger)
 {
     public const string InProgress = "ERR a membership change is already in progress; retry once it is done";
     public const string LeadershipLost = "ERR leadership changed during the membership change: its outcome is unknown, check RAFTKV.MEMBERS";
@@ -124,6 +124,8 @@ internal sealed partial class MembershipChanges(RaftHost raft, MemberProgress pr
     {
         if (!_change.Wait(0))
             return Reply.Error(InProgress);
+        // What members confirmed to WAIT is forgotten before and after: a member removed and added again has an empty log.
+        acks.Forget();
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
@@ -144,6 +146,7 @@ internal sealed partial class MembershipChanges(RaftHost raft, MemberProgress pr
         }
         finally
         {
+            acks.Forget();
             _joining = null;
             _change.Release();
         }

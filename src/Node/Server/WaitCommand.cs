@@ -19,12 +19,14 @@ namespace RaftKV.Node.Server;
 /// The leader answers it: its commit index bounds every write acknowledged to any client (WAIT runs after every earlier
 /// reply of its connection was handed over), and it asks each member with <see cref="HoldsCommand"/> whether that member
 /// holds the entry there durably (<see cref="IReplicatedLog.HoldsDurably"/>); a member may wait for it before answering.
+/// A member that confirmed an index at or past it (<see cref="ReplicaAcks"/>, as Redis keeps a replica's acknowledged
+/// offset) counts without being asked again.
 /// A follower relays WAIT on the client's forwarding connection, which carried the client's writes. Counted as blocked
 /// while it waits; CLIENT UNBLOCK ends the wait with the count so far (TIMEOUT) or -UNBLOCKED (ERROR). Inside EXEC it
 /// does not wait (Redis answers the count at once there).
 /// </para>
 /// </summary>
-internal sealed class WaitCommand(RaftHost raft, CommandExecutor executor)
+internal sealed class WaitCommand(RaftHost raft, CommandExecutor executor, ReplicaAcks acks)
 {
     /// <summary>
     /// The hidden node-to-node command <c>RAFTKV-INTERNAL-HOLDS index term ms</c>: 1 once the member holds the entry
@@ -100,7 +102,7 @@ internal sealed class WaitCommand(RaftHost raft, CommandExecutor executor)
         if (wanted <= assured)
             return Reply.Integer(assured);
 
-        var count = await CountAsync(wanted, timeoutMs, mayBlock, session, stop.Token).ConfigureAwait(false);
+        var count = await CountAsync(wanted, timeoutMs, mayBlock, session, leaderChanged, stop.Token).ConfigureAwait(false);
         if (wait.AsError)
             return Reply.Error(BlockedWait.UnblockedError);
         if (leaderChanged.IsCancellationRequested)
@@ -128,8 +130,9 @@ internal sealed class WaitCommand(RaftHost raft, CommandExecutor executor)
 
     // The members that hold the commit index's entry, counted as they answer, until there are enough or the time is up
     // (numreplicas above the members waits out the timeout, as in Redis). Asked in rounds of at most MaxHoldsWaitMs,
-    // each over the members as they are then: a member added meanwhile counts, one removed no longer does.
-    private async Task<long> CountAsync(long wanted, long timeoutMs, bool mayBlock, ClientSession session, CancellationToken token)
+    // each over the members as they are then: a member added meanwhile counts, one removed no longer does; a member that
+    // confirmed the entry already (in this round, an earlier one or an earlier WAIT) counts without being asked.
+    private async Task<long> CountAsync(long wanted, long timeoutMs, bool mayBlock, ClientSession session, CancellationToken leadership, CancellationToken token)
     {
         var index = raft.Log.LastCommittedEntryIndex;
         var term = raft.Log.TermOf(index);
@@ -150,13 +153,21 @@ internal sealed class WaitCommand(RaftHost raft, CommandExecutor executor)
                     return count;
                 var round = (int)Math.Min(left, MaxHoldsWaitMs);
                 var roundStarted = Stopwatch.GetTimestamp();
-                var pending = raft.Cluster.Members.Where(static m => m.IsRemote).Select(m => HoldsAsync(m, index, term, round, done.Token)).ToList();
-                count = 0;
+                var generation = acks.Generation(leadership);
+                var others = raft.Cluster.Members.Where(static m => m.IsRemote).ToList();
+                count = others.Count(m => acks.Holds(leadership, m.EndPoint, index));
+                if (count >= wanted)
+                    return count;
+                var pending = others.Where(m => !acks.Holds(leadership, m.EndPoint, index))
+                    .Select(m => HoldsAsync(m, index, term, round, done.Token)).ToList();
                 while (pending.Count > 0)
                 {
                     var answered = await Task.WhenAny(pending).ConfigureAwait(false);
                     pending.Remove(answered);
-                    if (answered.IsCompletedSuccessfully && answered.Result && ++count >= wanted)
+                    if (!answered.IsCompletedSuccessfully || answered.Result is not { } holder)
+                        continue;
+                    acks.Confirm(leadership, generation, holder.EndPoint, index);
+                    if (++count >= wanted)
                         return count;
                 }
 
@@ -180,11 +191,12 @@ internal sealed class WaitCommand(RaftHost raft, CommandExecutor executor)
         }
     }
 
-    private async Task<bool> HoldsAsync(RaftClusterMember member, long index, long term, int waitMs, CancellationToken token)
+    // The member once it answered that it holds the entry; null when it did not (or could not be reached).
+    private async Task<RaftClusterMember?> HoldsAsync(RaftClusterMember member, long index, long term, int waitMs, CancellationToken token)
     {
         byte[][] request = [HoldsName, RedisNumber.FormatLong(index), RedisNumber.FormatLong(term), RedisNumber.FormatLong(waitMs)];
         var reply = await raft.SendToMemberAsync(member, request, token, TimeSpan.FromMilliseconds(waitMs) + executor.CommandTimeout).ConfigureAwait(false);
-        return reply is IntegerReply { Value: 1 };
+        return reply is IntegerReply { Value: 1 } ? member : null;
     }
 
     /// <summary>A member's answer to <see cref="HoldsCommand"/> (on a forwarding connection only).</summary>
