@@ -155,11 +155,11 @@ internal sealed class WaitCommand(RaftHost raft, CommandExecutor executor, Repli
                 var roundStarted = Stopwatch.GetTimestamp();
                 var generation = acks.Generation(leadership);
                 var others = raft.Cluster.Members.Where(static m => m.IsRemote).ToList();
-                count = others.Count(m => acks.Holds(leadership, m.EndPoint, index));
+                var unconfirmed = others.Where(m => !acks.Holds(leadership, m.EndPoint, index)).ToList();
+                count = others.Count - unconfirmed.Count;
                 if (count >= wanted)
                     return count;
-                var pending = others.Where(m => !acks.Holds(leadership, m.EndPoint, index))
-                    .Select(m => HoldsAsync(m, index, term, round, done.Token)).ToList();
+                var pending = unconfirmed.Select(m => HoldsAsync(m, index, term, round, done.Token)).ToList();
                 while (pending.Count > 0)
                 {
                     var answered = await Task.WhenAny(pending).ConfigureAwait(false);
