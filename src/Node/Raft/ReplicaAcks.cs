@@ -3,11 +3,14 @@ using System.Net;
 namespace RaftKV.Node.Raft;
 
 /// <summary>
-/// The highest committed index each member confirmed it holds durably, as Redis keeps each replica's acknowledged
+/// The highest committed index each member confirmed it holds durably, much as Redis keeps each replica's acknowledged
 /// offset: WAIT counts a member at once when it confirmed an index at or past the one it asks about, so a member that
-/// holds the writes but is slow to answer now (paused, on a loaded machine) still counts, as in Redis. A member that
-/// holds a committed entry holds every entry before it and never loses one (Raft's log matching: committed entries are
-/// never truncated), so a confirmation stays true while the member is the same.
+/// holds the writes but is slow to answer now (paused, on a loaded machine) still counts. A member that holds a
+/// committed entry holds every entry before it and never loses one (committed entries are never truncated, a snapshot
+/// installed holds them, a restart keeps them), so a confirmation stays true while the member is the same; unlike
+/// Redis, which forgets a replica's offset when its link drops, a member that is down counts for what it confirmed, as
+/// its disk still holds it. A member whose data directory is emptied without removing it is outside what Raft allows
+/// and would be counted here too.
 /// <para>
 /// Kept for one leadership (<see cref="RaftHost.LeaderChangeToken"/>) and one member list: a membership change forgets
 /// every confirmation (<see cref="Forget"/>), since a member removed and added again comes back with an empty log; a
