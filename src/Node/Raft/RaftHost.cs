@@ -256,19 +256,16 @@ internal sealed partial class RaftHost : IHostedService, IAsyncDisposable
         }
     }
 
-    private CancellationTokenSource _leaderEpoch = new();
+    private readonly LeaderEpoch _leaderEpoch = new();
 
     /// <summary>Cancelled when the leader changes (or is lost): work bound to the current leader stops waiting.</summary>
-    public CancellationToken LeaderChangeToken => Volatile.Read(ref _leaderEpoch).Token;
+    public CancellationToken LeaderChangeToken => _leaderEpoch.Token;
 
     private void OnLeaderChanged(ICluster cluster, IClusterMember? leader)
     {
         Interlocked.Increment(ref _leaderChanges);
-        var previous = Interlocked.Exchange(ref _leaderEpoch, new CancellationTokenSource());
-        previous.Cancel();
-        previous.Dispose();
-
-        LeaderEpochChanged?.Invoke(leader is { IsRemote: false }, LeaderChangeToken);
+        var epoch = _leaderEpoch.Advance();
+        LeaderEpochChanged?.Invoke(leader is { IsRemote: false }, epoch);
         if (leader is null)
         {
             LogNoLeader();
