@@ -207,12 +207,12 @@ public sealed class MembershipTests
         Assert.Equal("+OK", await AdminAsync(leader, "RAFTKV.MEMBER.REMOVE", Raft(removed)));
         var others = cluster.Nodes.Where(n => n != removed).ToList();
         await WaitForMembersCountAsync(others, 2);
-        var term = Field(await RawResp.TryCommandAsync(others[0].RespPort, "INFO raft", timeout: RawResp.Answer), "raft_term");
+        var term = InfoFields.Value(await RawResp.TryCommandAsync(others[0].RespPort, "INFO raft", timeout: RawResp.Answer), "raft_term");
 
         // Many election timeouts (600-1200 ms) with the removed node left running.
         await Task.Delay(TimeSpan.FromSeconds(12));
         foreach (var node in others)
-            Assert.Equal(term, Field(await RawResp.TryCommandAsync(node.RespPort, "INFO raft", timeout: RawResp.Answer), "raft_term"));
+            Assert.Equal(term, InfoFields.Value(await RawResp.TryCommandAsync(node.RespPort, "INFO raft", timeout: RawResp.Answer), "raft_term"));
         var said = await WaitAsync(async () =>
             (await RawResp.TryCommandAsync(removed.RespPort, "GET x"))?.Contains("was removed", StringComparison.Ordinal) == true ? removed : null);
         Assert.NotNull(said);
@@ -246,15 +246,12 @@ public sealed class MembershipTests
         return cluster.Nodes.First(n => n != leader && n.IsRunning && n.Index < 3);
     }
 
-    private static string? Field(string? info, string name) =>
-        info?.Split("\r\n").FirstOrDefault(l => l.StartsWith(name + ":", StringComparison.Ordinal))?[(name.Length + 1)..];
-
     private static async Task WaitForMembersCountAsync(IEnumerable<NodeProcess> nodes, int count)
     {
         foreach (var node in nodes)
         {
             var seen = await WaitAsync(async () =>
-                Field(await RawResp.TryCommandAsync(node.RespPort, "INFO raft"), "raft_members_count") == count.ToString(System.Globalization.CultureInfo.InvariantCulture) ? node : null);
+                InfoFields.Value(await RawResp.TryCommandAsync(node.RespPort, "INFO raft"), "raft_members_count") == count.ToString(System.Globalization.CultureInfo.InvariantCulture) ? node : null);
             Assert.True(seen is not null, $"node{node.Index} never reported raft_members_count:{count}");
         }
     }

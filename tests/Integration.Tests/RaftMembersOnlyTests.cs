@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
 using RaftKV.Integration.Tests.Infrastructure;
 
 namespace RaftKV.Integration.Tests;
@@ -31,11 +29,11 @@ public sealed partial class RaftMembersOnlyTests
         await Task.Delay(TimeSpan.FromSeconds(3));
 
         var after = await InfoAsync(leader.RespPort);
-        Assert.Equal(Field(before, "raft_refused_connections") + 1, Field(after, "raft_refused_connections"));
+        Assert.Equal(InfoFields.Long(before, "raft_refused_connections") + 1, InfoFields.Long(after, "raft_refused_connections"));
 
         // The members' own connections (several between each pair by now) were never refused.
         foreach (var node in cluster.Nodes)
-            Assert.Equal(0, Field(await InfoAsync(node.RespPort), "raft_refused_connections") - (node == leader ? 1 : 0));
+            Assert.Equal(0, InfoFields.Long(await InfoAsync(node.RespPort), "raft_refused_connections") - (node == leader ? 1 : 0));
     }
 
     /// <summary>The control: with RaftMembersOnly off, the same byte from the same outsider deposes the leader.</summary>
@@ -44,13 +42,13 @@ public sealed partial class RaftMembersOnlyTests
     {
         await using var cluster = await ProcessCluster.StartAsync(settings: new() { ["RaftKV:RaftMembersOnly"] = "false" });
         var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(60));
-        var term = Field(await InfoAsync(leader.RespPort), "raft_term");
+        var term = InfoFields.Long(await InfoAsync(leader.RespPort), "raft_term");
 
         await SendFromOutsiderAsync(leader.RaftPort, [ResignMessage]);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (Field(await InfoAsync(leader.RespPort), "raft_term") == term && DateTime.UtcNow < deadline)
+        while (InfoFields.Long(await InfoAsync(leader.RespPort), "raft_term") == term && DateTime.UtcNow < deadline)
             await Task.Delay(100);
-        Assert.True(Field(await InfoAsync(leader.RespPort), "raft_term") > term, "the leader kept its term: the outsider's message was not read");
+        Assert.True(InfoFields.Long(await InfoAsync(leader.RespPort), "raft_term") > term, "the leader kept its term: the outsider's message was not read");
     }
 
     // Connects from 127.0.0.2, sends `message` and reports whether the node closed the connection within 10 s.
@@ -82,7 +80,4 @@ public sealed partial class RaftMembersOnlyTests
 
     private static async Task<string> InfoAsync(int respPort) =>
         await RawResp.TryCommandAsync(respPort, "INFO raft") ?? throw new InvalidOperationException("INFO raft got no answer");
-
-    private static long Field(string info, string name) =>
-        long.Parse(Regex.Match(info, "^" + name + ":(\\d+)\r?$", RegexOptions.Multiline).Groups[1].Value, CultureInfo.InvariantCulture);
 }

@@ -126,12 +126,8 @@ public sealed class WaitCommandTests
         }
     }
 
-    private static async Task<long> CommitIndexAsync(IDatabase db)
-    {
-        var info = (string?)await db.ExecuteAsync("INFO", "raft") ?? "";
-        var line = info.Split('\n').Single(static l => l.StartsWith("raft_commit_index:", StringComparison.Ordinal));
-        return long.Parse(line["raft_commit_index:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
-    }
+    private static async Task<long> CommitIndexAsync(IDatabase db) =>
+        InfoFields.Long((string?)await db.ExecuteAsync("INFO", "raft"), "raft_commit_index");
 
     // With blocked: the id of the client blocked in WAIT, once INFO counts it as blocked; without: null once none is.
     private static async Task<long?> WaitingClientIdAsync(IDatabase db, bool blocked)
