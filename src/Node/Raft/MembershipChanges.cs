@@ -124,7 +124,9 @@ internal sealed partial class MembershipChanges(RaftHost raft, MemberProgress pr
     {
         if (!_change.Wait(0))
             return Reply.Error(InProgress);
-        // What members confirmed to WAIT is forgotten before and after: a member removed and added again has an empty log.
+        // What members confirmed to WAIT is forgotten before and after (a member removed and added again has an empty
+        // log): after, for answers asked before the change; before too, for a removal that timed out here and committed
+        // later, whose member may have confirmed meanwhile and now comes back empty.
         acks.Forget();
         try
         {
