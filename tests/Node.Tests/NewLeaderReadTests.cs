@@ -15,7 +15,9 @@ public sealed class NewLeaderReadTests
     [Fact]
     public async Task ReadOnANewLeader_SeesWhatTheOldLeaderAcknowledged_WhileItsApplyLags()
     {
-        await using var cluster = await TestCluster.StartAsync(3);
+        // The read waits for the 8-s apply within the command timeout: the default 10 s left 2 s for the transfer and
+        // the rest on a loaded machine, and ran out in a CI run (-CLUSTERDOWN The read could not be confirmed).
+        await using var cluster = await TestCluster.StartAsync(3, new() { ["CommandTimeoutMs"] = "30000" });
         var leader = await cluster.WaitForLeaderAsync();
         var target = cluster.Nodes.First(n => n != leader);
         await cluster.StopNodeAsync(target.Index);

@@ -20,32 +20,19 @@ public sealed class LeaderEpochTests
 
     // Regression: the ended source was disposed, so a reader that read the field just before a change threw
     // ObjectDisposedException when it asked that source for its token (WAIT, blocking commands, forwarding, lock leases).
+    // The race itself is one field read wide; what it needs is that an ended source is still usable after the change.
+    // The token's wait handle asks its source, which refuses once disposed. (A spinning two-reader version of this test
+    // held both of CI's cores for seconds and starved a cluster test running beside it.)
     [Fact]
-    public async Task ReadingTheToken_WhileTheLeaderChanges_NeverThrows()
+    public void ATokenHandedOutBeforeAChange_StillWorksAfterIt()
     {
         var epoch = new LeaderEpoch();
-        using var done = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        using var started = new CountdownEvent(2);
-        var readers = Enumerable.Range(0, 2).Select(reader => Task.Run(() =>
-        {
-            started.Signal();
-            long reads = 0;
-            while (!done.IsCancellationRequested)
-            {
-                var token = epoch.Token;
-                if (token.CanBeCanceled)
-                    reads++;
-            }
+        var before = epoch.Token;
+        epoch.Advance();
+        epoch.Advance();
 
-            return reads;
-        })).ToList();
-
-        Assert.True(started.Wait(TimeSpan.FromSeconds(30)), "the readers did not start");
-        for (var i = 0; i < 200_000 && !done.IsCancellationRequested; i++)
-            epoch.Advance();
-        await done.CancelAsync();
-
-        foreach (var reader in readers)
-            Assert.True(await reader > 0);
+        Assert.True(before.IsCancellationRequested);
+        Assert.True(before.WaitHandle.WaitOne(0));
+        Assert.False(epoch.Token.WaitHandle.WaitOne(0));
     }
 }
