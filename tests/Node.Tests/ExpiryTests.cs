@@ -13,6 +13,10 @@ public sealed class ExpiryTests
 {
     private const int TtlMs = 6000;
 
+    // The key must outlive a leader's stop and an election (1-2 s timeouts) with room to spare on a loaded machine:
+    // 6 s left less than twice what that takes there.
+    private const int FailoverTtlMs = 12_000;
+
     [Fact]
     public async Task TtlSetBeforeFailover_KeyLivesUntilItsTime_OnTheNewLeader_ThenIsGoneEverywhere()
     {
@@ -21,7 +25,7 @@ public sealed class ExpiryTests
         var sinceSet = Stopwatch.StartNew();
         await using (var client = await RespTestClient.ConnectAsync(leader.RespPort))
         {
-            Assert.Equal("OK", (await client.SendAsync("SET", "session", "alive", "PX", TtlMs.ToString())).Text());
+            Assert.Equal("OK", (await client.SendAsync("SET", "session", "alive", "PX", FailoverTtlMs.ToString())).Text());
         }
 
         // The entry's timestamp lies between sinceSet's start and the reply: the key expires no earlier than
@@ -37,17 +41,17 @@ public sealed class ExpiryTests
 
         await using var reader = await RespTestClient.ConnectAsync(next.RespPort);
         var elapsed = sinceSet.ElapsedMilliseconds;
-        Assert.True(elapsed < TtlMs - 500, $"failover took {elapsed} ms; the key's life could not be checked");
+        Assert.True(elapsed < FailoverTtlMs - 500, $"failover took {elapsed} ms; the key's life could not be checked");
 
         // Not earlier: still there on the new leader, with no more than its remaining time left.
         Assert.Equal("alive", (await reader.SendAsync("GET", "session")).Text());
-        var upper = TtlMs - sinceReply.ElapsedMilliseconds + 5;
+        var upper = FailoverTtlMs - sinceReply.ElapsedMilliseconds + 5;
         var pttl = long.Parse((await reader.SendAsync("PTTL", "session")).Text()!);
         Assert.InRange(pttl, 1, upper);
 
         // Gone at its time (polled every 20 ms), never before it.
         string? value = "alive";
-        while (value is not null && sinceSet.ElapsedMilliseconds < TtlMs + 5000)
+        while (value is not null && sinceSet.ElapsedMilliseconds < FailoverTtlMs + 5000)
         {
             value = (await reader.SendAsync("GET", "session")).Text();
             if (value is not null)
@@ -56,7 +60,7 @@ public sealed class ExpiryTests
 
         var goneAt = sinceSet.ElapsedMilliseconds;
         Assert.Null(value);
-        Assert.True(goneAt >= TtlMs - 10, $"the key expired {TtlMs - goneAt} ms early");
+        Assert.True(goneAt >= FailoverTtlMs - 10, $"the key expired {FailoverTtlMs - goneAt} ms early");
         Assert.Equal("-2", (await reader.SendAsync("PTTL", "session")).Text());
 
         // The sweep entries reclaim it on both remaining replicas; the key without a TTL stays.

@@ -12,6 +12,7 @@ namespace RaftKV.Node.Tests;
 /// and on two cores the pool starved until it grew, Raft with it). The applier now runs on a thread of its own, and
 /// reads wait for an apply without holding a thread.
 /// </summary>
+[Collection(ClusterCollection.Name)]
 public sealed class LongApplyTests
 {
     [Fact]

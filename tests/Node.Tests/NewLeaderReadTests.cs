@@ -5,6 +5,7 @@ using RaftKV.Node.Tests.Infrastructure;
 namespace RaftKV.Node.Tests;
 
 /// <summary>Reads on a leader just elected, whose state machine has not applied all that is committed yet.</summary>
+[Collection(ClusterCollection.Name)]
 public sealed class NewLeaderReadTests
 {
     // Regression (chaos, membership nemesis, seed 1501: a stale read right after a leadership transfer): a read on a

@@ -38,16 +38,7 @@ public sealed class SnapshotTransferTests
             for (var i = writer; i < Keys; i += 8)
             {
                 var value = string.Create(ValueBytes, i, static (span, seed) => span.Fill((char)('a' + (seed % 26))));
-                // A SET is idempotent: one whose outcome is unknown (an election under load, with 300 ms Raft
-                // requests) is sent again, a bounded number of times; the digests below still check every value.
-                var reply = (await client.SendAsync("SET", $"big{i}", value)).Text() ?? string.Empty;
-                for (var attempt = 0; attempt < 20 && reply.StartsWith("-CLUSTERDOWN", StringComparison.Ordinal); attempt++)
-                {
-                    await Task.Delay(250);
-                    reply = (await client.SendAsync("SET", $"big{i}", value)).Text() ?? string.Empty;
-                }
-
-                Assert.Equal("OK", reply);
+                Assert.Equal("OK", await SetAsync(client, $"big{i}", value));
             }
         }));
 
@@ -105,7 +96,7 @@ public sealed class SnapshotTransferTests
         await using (var client = await RespTestClient.ConnectAsync(leader.RespPort))
         {
             for (var i = 0; i < 200; i++)
-                Assert.Equal("OK", (await client.SendAsync("SET", $"k{i % 37}", $"v{i}")).Text());
+                Assert.Equal("OK", await SetAsync(client, $"k{i % 37}", $"v{i}"));
         }
 
         Assert.True(leader.Raft.StateMachine.SnapshotIndex > 0, "the leader took no snapshot");
@@ -121,6 +112,20 @@ public sealed class SnapshotTransferTests
         Assert.True(cluster.Nodes.First(static n => n.IsLeader).Raft.Log.HeldSnapshots > 0,
             "the follower caught up without its late install being taken as held");
         Assert.Single((await cluster.DigestsAsync()).Distinct());
+    }
+
+    // A SET is idempotent: one whose outcome is unknown (an election under load, with 300 ms Raft requests) is sent
+    // again, a bounded number of times; the digests each test compares still check every value.
+    private static async Task<string> SetAsync(RespTestClient client, string key, string value)
+    {
+        var reply = (await client.SendAsync("SET", key, value)).Text() ?? string.Empty;
+        for (var attempt = 0; attempt < 20 && reply.StartsWith("-CLUSTERDOWN", StringComparison.Ordinal); attempt++)
+        {
+            await Task.Delay(250);
+            reply = (await client.SendAsync("SET", key, value)).Text() ?? string.Empty;
+        }
+
+        return reply;
     }
 
     [Fact]

@@ -10,6 +10,7 @@ namespace RaftKV.Node.Tests;
 /// CommandTimeoutMs bounds a write's wait for its commit and apply: past it the client gets an unknown outcome, and the
 /// write still applies. The group commit applies the timeout itself (WriteBatcher's sweep), not a timer per command.
 /// </summary>
+[Collection(ClusterCollection.Name)]
 public sealed class WriteTimeoutTests
 {
     [Fact]
