@@ -664,11 +664,13 @@ public sealed class ClientTrackingTests
         Assert.Equal("OK", (await tracker.SendAsync("MULTI")).Text());
         Assert.Equal("QUEUED", (await tracker.SendAsync("INCRBY", "q", "abc")).Text());
         await tracker.SendAsync("GET", "q");
-        await tracker.SendAsync("DEBUG", "SLEEP", "1");
+        await tracker.SendAsync("DEBUG", "SLEEP", "2");
         var exec = tracker.SendAsync("EXEC");
         // The transaction's GET has run (its key is the table's only one) and EXEC's reply waits for the DEBUG SLEEP.
         await WaitUntilAsync(async () => (await writer.SendAsync("INFO", "stats")).Text()!.Contains("tracking_total_keys:1\r\n", StringComparison.Ordinal));
         Assert.Equal("OK", (await writer.SendAsync("SET", "q", "2")).Text());
+        // Else the change came after EXEC's reply, where the mark has ended anyway, and the case was not checked.
+        Assert.False(exec.IsCompleted, "the other client's SET was answered after EXEC's reply (a 2 s DEBUG SLEEP window missed)");
         Assert.StartsWith("[-ERR value is not an integer", (await exec).ToString(), StringComparison.Ordinal);
         Assert.Equal(["q"], Invalidated(await tracker.ReadReplyAsync()));
     }

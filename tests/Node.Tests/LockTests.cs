@@ -45,7 +45,9 @@ public sealed class LockTests
     [Fact]
     public async Task NewLeaderWithAClockAhead_NeverGrantsAHeldLockEarly()
     {
-        const int ttlMs = 4000;
+        // Long enough that the contender's attempts start before the lease ends on a loaded machine (at 4 s a failover
+        // slower than 3.8 s left the loop below unrun), and the 3 s the other clocks run ahead fall inside it.
+        const int ttlMs = 8000;
         await using var cluster = await TestCluster.StartAsync(3);
         var leader = await cluster.WaitForLeaderAsync();
         var held = Stopwatch.StartNew();
@@ -61,12 +63,16 @@ public sealed class LockTests
         await using var contender = await RespTestClient.ConnectAsync(next.RespPort);
 
         // Until the holder's own lease (ttl from its acquire, real time) has surely run out, nobody else gets the lock.
+        var attempts = 0;
         while (held.ElapsedMilliseconds < ttlMs - 200)
         {
             var reply = await contender.SendAsync("RAFTKV.LOCK.ACQUIRE", "primary", "contender", "1000");
             Assert.True(reply is ErrorReply, $"granted to another owner {held.ElapsedMilliseconds} ms into a {ttlMs} ms lease");
+            attempts++;
             await Task.Delay(100);
         }
+
+        Assert.True(attempts > 0, $"the failover took {held.ElapsedMilliseconds} ms: no attempt fell inside the lease");
 
         var owner = (ArrayReply)await contender.SendAsync("RAFTKV.LOCK.OWNER", "primary");
         Assert.Equal("holder", owner.Items[0].Text());
