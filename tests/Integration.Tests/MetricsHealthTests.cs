@@ -11,6 +11,7 @@ namespace RaftKV.Integration.Tests;
 /// reports the cluster's state; <c>/health/ready</c> and gRPC health say whether a node can serve: 200 (SERVING) with a
 /// leader, 503 (NOT_SERVING) on a node cut off from every other member, by killing them or by a real partition.
 /// </summary>
+[Collection(ProcessCollection.Name)]
 public sealed class MetricsHealthTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);

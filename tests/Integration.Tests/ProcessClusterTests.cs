@@ -4,6 +4,7 @@ using RaftKV.Integration.Tests.Infrastructure;
 namespace RaftKV.Integration.Tests;
 
 /// <summary>The process-cluster launcher itself: a start that fails must not leave node processes behind.</summary>
+[Collection(ProcessCollection.Name)]
 public sealed class ProcessClusterTests
 {
     [Fact]

@@ -1,4 +1,5 @@
 using System.Reflection;
+using RaftKV.Node.Tests.Infrastructure;
 
 namespace RaftKV.Node.Tests;
 
@@ -52,7 +53,7 @@ public sealed class ArchitectureTests
         {
             foreach (var method in type.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
             {
-                foreach (var callee in Callees(type, method))
+                foreach (var callee in IlCalls.Callees(type, method))
                 {
                     if (callee.DeclaringType is { } declaring && clockTypes.Contains(declaring)
                         && callee.Name is "get_Now" or "get_UtcNow" or "GetTimestamp" or "StartNew" or "GetUtcNow" or "get_TickCount64" or "get_TickCount")
@@ -85,7 +86,7 @@ public sealed class ArchitectureTests
             {
                 if (method.CustomAttributes.Any(static a => a.AttributeType.Name == "UnsafeAccessorAttribute"))
                     offenders.Add($"{type.FullName}.{method.Name} is an UnsafeAccessor");
-                foreach (var callee in Callees(type, method))
+                foreach (var callee in IlCalls.Callees(type, method))
                 {
                     if (callee.DeclaringType is { } declaring
                         && (declaring == typeof(Type) || declaring.Namespace == "System.Reflection" || declaring == typeof(TypeInfo) || declaring.Name == "RuntimeReflectionExtensions")
@@ -96,39 +97,5 @@ public sealed class ArchitectureTests
         }
 
         Assert.Empty(offenders);
-    }
-
-    // The methods a method's IL calls (call and callvirt), those a token resolves to.
-    private static IEnumerable<MethodBase> Callees(Type type, MethodBase method)
-    {
-        var body = method.GetMethodBody()?.GetILAsByteArray();
-        if (body is null)
-            yield break;
-        foreach (var token in CallTokens(body))
-        {
-            MethodBase? callee;
-            try
-            {
-                callee = method.Module.ResolveMethod(token, type.IsGenericType ? type.GetGenericArguments() : null,
-                    method.IsGenericMethod ? method.GetGenericArguments() : null);
-            }
-            catch (ArgumentException)
-            {
-                continue;
-            }
-
-            if (callee is not null)
-                yield return callee;
-        }
-    }
-
-    // call (0x28) and callvirt (0x6F) are followed by a 4-byte method token.
-    private static IEnumerable<int> CallTokens(byte[] il)
-    {
-        for (var i = 0; i + 4 < il.Length; i++)
-        {
-            if (il[i] is 0x28 or 0x6F)
-                yield return BitConverter.ToInt32(il, i + 1);
-        }
     }
 }
