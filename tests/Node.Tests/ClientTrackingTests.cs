@@ -618,10 +618,12 @@ public sealed class ClientTrackingTests
         Assert.Equal("OK", (await tracker.SendAsync("MULTI")).Text());
         await tracker.SendAsync("SET", "n", "1");
         await tracker.SendAsync("GET", "n");
-        await tracker.SendAsync("DEBUG", "SLEEP", "1");
+        await tracker.SendAsync("DEBUG", "SLEEP", "2");
         var exec = tracker.SendAsync("EXEC");
         await WaitUntilAsync(async () => (await writer.SendAsync("GET", "n")).Text() == "1");
         Assert.Equal("OK", (await writer.SendAsync("SET", "n", "2")).Text());
+        // Else the change came after EXEC's reply, where the marks have ended anyway, and the case was not checked.
+        Assert.False(exec.IsCompleted, "the other client's SET was answered after EXEC's reply (a 2 s DEBUG SLEEP window missed)");
         Assert.Equal("[+OK, $1, +OK]", (await exec).ToString());
         Assert.Equal(["n"], Invalidated(await tracker.ReadReplyAsync()));
     }

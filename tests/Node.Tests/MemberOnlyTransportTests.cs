@@ -248,8 +248,8 @@ public sealed class MemberOnlyTransportTests
         return total;
     }
 
-    // 10 s unless a test times a handshake out on purpose: a busy machine (CI runs unit tests beside cluster tests on 2
-    // cores) may take more than the shipped second to finish a member's handshake, and count it as refused.
+    // 10 s unless a test times a handshake out on purpose: a busy machine (CI's 2 cores, unit tests running side by
+    // side) may take more than the shipped second to finish a member's handshake, and count it as refused.
     private static MemberOnlyTransport Transport(Func<IPAddress, bool> isMember, byte[]? secret, TimeSpan? handshakeTimeout = null) =>
         new(new IPEndPoint(IPAddress.Loopback, 0), isMember, () => secret, handshakeTimeout ?? TimeSpan.FromSeconds(10), NullLoggerFactory.Instance);
 

@@ -19,8 +19,10 @@ internal static class IlCalls
                 callee = method.Module.ResolveMethod(token, type.IsGenericType ? type.GetGenericArguments() : null,
                     method.IsGenericMethod ? method.GetGenericArguments() : null);
             }
-            catch (ArgumentException)
+            catch (Exception e) when (e is ArgumentException or TypeLoadException or MissingMemberException or FileNotFoundException or BadImageFormatException)
             {
+                // The scan takes every 0x28 or 0x6F byte for a call, operands' bytes too: a token that is not a
+                // method, or one that does not load.
                 continue;
             }
 
