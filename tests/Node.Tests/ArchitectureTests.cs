@@ -80,9 +80,7 @@ public sealed class ArchitectureTests
         var offenders = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var type in Node.GetTypes())
         {
-            const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
-            // Field initializers run in the constructors (a static one: the type initializer), so those are read too.
-            foreach (var method in type.GetMethods(all).Cast<MethodBase>().Concat(type.GetConstructors(all)))
+            foreach (var method in IlCalls.Bodies(type))
             {
                 if (method.CustomAttributes.Any(static a => a.AttributeType.Name == "UnsafeAccessorAttribute"))
                     offenders.Add($"{type.FullName}.{method.Name} is an UnsafeAccessor");

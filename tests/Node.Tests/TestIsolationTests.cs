@@ -13,7 +13,6 @@ public sealed class TestIsolationTests
     [Fact]
     public void EveryClassThatStartsATestCluster_IsInTheClusterCollection()
     {
-        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
         var starters = new SortedSet<string>(StringComparer.Ordinal);
         var offenders = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var type in typeof(TestIsolationTests).Assembly.GetTypes())
@@ -24,7 +23,7 @@ public sealed class TestIsolationTests
                 owner = declaring;
             if (owner == typeof(TestCluster))
                 continue;
-            var starts = type.GetMethods(all).Cast<MethodBase>().Concat(type.GetConstructors(all))
+            var starts = IlCalls.Bodies(type)
                 .SelectMany(method => IlCalls.Callees(type, method))
                 .Any(static callee => callee.DeclaringType == typeof(TestCluster) && callee.Name is nameof(TestCluster.StartAsync) or nameof(TestCluster.Create));
             if (!starts)

@@ -5,6 +5,14 @@ namespace RaftKV.Node.Tests.Infrastructure;
 /// <summary>What a method's IL calls, read from the built assembly (architecture and test-isolation checks).</summary>
 internal static class IlCalls
 {
+    /// <summary>The methods and constructors <paramref name="type"/> declares, static ones too (field initializers run in the
+    /// constructors, a static one's in the type initializer).</summary>
+    public static IEnumerable<MethodBase> Bodies(Type type)
+    {
+        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        return type.GetMethods(all).Cast<MethodBase>().Concat(type.GetConstructors(all));
+    }
+
     // The methods a method's IL calls (call and callvirt), those a token resolves to.
     public static IEnumerable<MethodBase> Callees(Type type, MethodBase method)
     {
