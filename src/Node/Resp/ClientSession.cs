@@ -352,6 +352,10 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         Reply? reply = null;
         if (!spec.AcceptsArgumentCount(request.Count))
             reply = Reply.Error(ErrorMessages.WrongArity(spec.Name));
+        // A known subcommand's own arity, checked before ACL as Redis's processCommand does ("container|sub" in the error).
+        else if (fullName.Contains('|', StringComparison.Ordinal) && AclCommandCatalog.Find(fullName) is { } sub
+                 && !sub.AcceptsArgumentCount(request.Count))
+            reply = Reply.Error(ErrorMessages.WrongArity(sub.FullName));
         else if (_services.Access.Check(Identity, spec, request.Arguments, AclLogContext, DescribeClientOnce) is { } denied)
             reply = denied;
         else if (Subscriptions.Count > 0 && ProtocolVersion == 2 && (spec.Flags & CommandFlags.AllowedInSubscribe) == 0)

@@ -20,9 +20,7 @@ internal static class CommandCommand
             case "INFO":
                 if (args.Length == 2)
                     return Reply.Array(CommandTable.All.Select(Describe).ToArray());
-                return Reply.Array(args.Skip(2)
-                    .Select(name => CommandTable.TryGet(name, out var spec) ? Describe(spec) : Reply.NullArray)
-                    .ToArray());
+                return Reply.Array(args.Skip(2).Select(DescribeByName).ToArray());
             case "LIST":
                 return List(args);
             case "DOCS":
@@ -40,8 +38,29 @@ internal static class CommandCommand
         }
     }
 
+    // COMMAND INFO's name argument: a command this node serves, or a subcommand of one (container|sub) that Redis has.
+    private static Reply DescribeByName(byte[] name)
+    {
+        if (CommandTable.TryGet(name, out var spec))
+            return Describe(spec);
+        var fullName = Encoding.UTF8.GetString(name).ToLowerInvariant();
+        var bar = fullName.IndexOf('|', StringComparison.Ordinal);
+        if (bar > 0 && CommandTable.TryGet(Encoding.UTF8.GetBytes(fullName[..bar]), out _)
+            && AclCommandCatalog.Find(fullName) is { Parent: not null } sub && CommandIntrospection.Find(fullName) is { } info)
+            return Describe(sub.FullName, sub.Arity, sub.Categories, info);
+        return Reply.Null; // Redis's null: $-1 under RESP2
+    }
+
+    /// <summary>
+    /// A command as Redis 7.0.15 describes it (flags, key positions, tips, key specs and subcommands from Redis's
+    /// command data) when Redis has it; RaftKV's own commands from the table (no tips, key specs or subcommands).
+    /// </summary>
     private static Reply Describe(CommandSpec spec)
     {
+        var name = spec.Name.ToLowerInvariant();
+        if (CommandIntrospection.Find(name) is { } info)
+            return Describe(name, spec.Arity, spec.Categories, info);
+
         var flags = new List<Reply>();
         if (spec.IsWrite)
             flags.Add(Reply.Simple("write"));
@@ -55,45 +74,188 @@ internal static class CommandCommand
             flags.Add(Reply.Simple("pubsub"));
         if ((spec.Flags & CommandFlags.Fast) != 0)
             flags.Add(Reply.Simple("fast"));
-        if (HasMovableKeys(spec.Id))
-            flags.Add(Reply.Simple("movablekeys"));
         return Reply.Array(
-            Reply.Bulk(spec.Name.ToLowerInvariant()),
+            Reply.Bulk(name),
             Reply.Integer(spec.Arity),
             new SetReply(flags),
             Reply.Integer(spec.FirstKey),
             Reply.Integer(spec.LastKey),
             Reply.Integer(spec.KeyStep),
-            new SetReply(AclCommandCatalog.Describe(spec.Categories).Select(static c => (Reply)Reply.Simple(c)).ToList()),
+            Categories(spec.Categories),
             new SetReply([]),
-            Reply.EmptyArray,
-            Reply.EmptyArray);
+            new SetReply([]),
+            new SetReply([]));
     }
 
+    private static Reply Describe(string fullName, int arity, AclCategories categories, RedisCommandIntrospection info)
+    {
+        var (first, last, step, _) = info.LegacyRange;
+        var subcommands = AclCommandCatalog.Find(fullName)?.Subcommands ?? [];
+        return Reply.Array(
+            Reply.Bulk(fullName),
+            Reply.Integer(arity),
+            new SetReply(CommandIntrospection.DescribeFlags(info).Select(static f => (Reply)Reply.Simple(f)).ToList()),
+            Reply.Integer(first),
+            Reply.Integer(last),
+            Reply.Integer(step),
+            Categories(categories),
+            new SetReply(info.Tips.Select(static t => (Reply)Reply.Bulk(t)).ToList()),
+            new SetReply(info.KeySpecs.Select(DescribeKeySpec).ToList()),
+            subcommands.Count == 0
+                ? new SetReply([])
+                : Reply.Array(subcommands
+                    .Select(sub => CommandIntrospection.Find(sub.FullName) is { } subInfo
+                        ? Describe(sub.FullName, sub.Arity, sub.Categories, subInfo)
+                        : null)
+                    .OfType<Reply>()
+                    .ToArray()));
+    }
+
+    private static SetReply Categories(AclCategories categories) =>
+        new(AclCommandCatalog.Describe(categories).Select(static c => (Reply)Reply.Simple(c)).ToList());
+
+    private static Reply DescribeKeySpec(KeySpec spec)
+    {
+        var begin = spec.Begin.Type switch
+        {
+            "index" => Map(("index", Reply.Integer(spec.Begin.Index))),
+            "keyword" => Map(("keyword", Reply.Bulk(spec.Begin.Keyword!)), ("startfrom", Reply.Integer(spec.Begin.StartFrom))),
+            _ => Map(),
+        };
+        var find = spec.Find.Type switch
+        {
+            "range" => Map(("lastkey", Reply.Integer(spec.Find.LastKey)), ("keystep", Reply.Integer(spec.Find.KeyStep)),
+                ("limit", Reply.Integer(spec.Find.Limit))),
+            "keynum" => Map(("keynumidx", Reply.Integer(spec.Find.KeyNumIndex)), ("firstkey", Reply.Integer(spec.Find.FirstKey)),
+                ("keystep", Reply.Integer(spec.Find.KeyStep))),
+            _ => Map(),
+        };
+        var fields = new List<(string, Reply)>();
+        if (spec.Notes is not null)
+            fields.Add(("notes", Reply.Bulk(spec.Notes)));
+        fields.Add(("flags", KeyFlags(spec.Flags)));
+        fields.Add(("begin_search", Map(("type", Reply.Bulk(spec.Begin.Type)), ("spec", begin))));
+        fields.Add(("find_keys", Map(("type", Reply.Bulk(spec.Find.Type)), ("spec", find))));
+        return Map([.. fields]);
+    }
+
+    private static MapReply Map(params (string Key, Reply Value)[] entries) =>
+        new(entries.Select(static e => KeyValuePair.Create((Reply)Reply.Bulk(e.Key), e.Value)).ToList());
+
+    private static SetReply KeyFlags(KeySpecFlags flags) =>
+        new(CommandIntrospection.DescribeKeyFlags(flags).Select(static f => (Reply)Reply.Simple(f)).ToList());
+
     /// <summary>
-    /// COMMAND GETKEYS and GETKEYSANDFLAGS. Keys come from the table's positions, for commands whose keys follow a
-    /// numkeys argument (ZUNION, LMPOP, FCALL, ...) from that count, XREAD's after STREAMS, and MEMORY USAGE's key, as
-    /// Redis's key specs find them; such a command given no keys (EVAL with numkeys 0) answers the empty array. The
-    /// flags are RW/RO with the access kind of the command as a whole (write: update; read: access), coarser than
-    /// Redis's per-key specs (which tell, e.g., a destination's OW from a source's RO).
+    /// COMMAND GETKEYS and GETKEYSANDFLAGS, as Redis 7.0 finds keys: a container command's subcommand is looked up (an
+    /// unknown one is an invalid command); the key specs are followed when their flags are reliable (none flagged
+    /// variable_flags) and they can be followed; otherwise the command's key function decides as Redis's does: SET's and
+    /// BITFIELD's flags depend on their arguments, SORT's STORE key is found by scanning its options, and for the others
+    /// (a key count that is not a number, a range past the arguments) Redis's functions find no key either. A command
+    /// with no key found answers the empty array when its keys are optional (EVAL with numkeys 0), else an error.
+    /// RaftKV's own commands: the table's positions, flagged with the command's access kind.
     /// </summary>
     private static Reply GetKeys(byte[][] command, bool withFlags)
     {
         if (!CommandTable.TryGet(command[0], out var spec))
             return Reply.Error("ERR Invalid command specified");
-        var memoryUsage = spec.Id == CommandId.Memory && command.Length > 1
-            && Ascii.EqualsIgnoreCase(command[1], "USAGE"u8);
-        var optionalKeys = spec.Id.IsScriptCall();
-        if (spec.FirstKey == 0 && !memoryUsage && !optionalKeys && !HasKeysAfterNumkeysOrStreams(spec.Id))
+        var name = spec.Name.ToLowerInvariant();
+        if (CommandIntrospection.Find(name) is not { } info)
+            return OwnCommandKeys(spec, command, withFlags);
+        var arity = spec.Arity;
+        if (AclCommandCatalog.Find(name) is { Subcommands.Count: > 0 } && command.Length >= 2)
+        {
+            if (command[1].Length > 64
+                || AclCommandCatalog.Find(name + "|" + Encoding.UTF8.GetString(command[1])) is not { } sub
+                || CommandIntrospection.Find(sub.FullName) is not { } subInfo)
+                return Reply.Error("ERR Invalid command specified");
+            info = subInfo;
+            arity = sub.Arity;
+        }
+
+        var hasKeySpec = info.KeySpecs.Any(static k => (k.Flags & KeySpecFlags.NotKey) == 0);
+        if (!hasKeySpec && !info.HasKeyFunction)
             return Reply.Error("ERR The command has no key arguments");
-        if (!spec.AcceptsArgumentCount(command.Length) || (memoryUsage && command.Length < 3))
+        if (arity >= 0 ? command.Length != arity : command.Length < -arity)
             return Reply.Error("ERR Invalid number of arguments specified for command");
-        IReadOnlyList<int> positions = memoryUsage ? [2] : RaftKV.StateMachine.Acl.AclRequest.Keys(spec, command);
-        if (positions.Count == 0 && !optionalKeys)
+        List<(int Position, KeySpecFlags Flags)>? keys = null;
+        if (hasKeySpec && !info.KeySpecs.Any(static k => (k.Flags & KeySpecFlags.VariableFlags) != 0))
+            keys = CommandIntrospection.SearchKeys(info, command);
+        keys ??= KeysByFunction(info.FullName, command);
+        if (keys.Count == 0)
+        {
+            return (info.Flags & RedisCommandFlags.NoMandatoryKeys) != 0
+                ? Reply.EmptyArray
+                : Reply.Error("ERR Invalid arguments specified for command");
+        }
+
+        return Reply.Array(keys
+            .Select(k => withFlags ? Reply.Array(Reply.Bulk(command[k.Position]), KeyFlags(k.Flags)) : Reply.Bulk(command[k.Position]))
+            .ToArray());
+    }
+
+    // Redis's key functions for the commands whose key specs cannot say it all.
+    private static List<(int Position, KeySpecFlags Flags)> KeysByFunction(string fullName, byte[][] command)
+    {
+        switch (fullName)
+        {
+            case "set":
+                // SET ... GET reads the old value.
+                var get = command.Skip(3).Any(static a => Ascii.EqualsIgnoreCase(a, "GET"u8));
+                return [(1, get ? KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Update : KeySpecFlags.OW | KeySpecFlags.Update)];
+            case "bitfield":
+                return [(1, BitfieldOnlyReads(command) ? KeySpecFlags.RO | KeySpecFlags.Access : KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Update)];
+            case "sort_ro":
+                return [(1, KeySpecFlags.RO | KeySpecFlags.Access)];
+            case "sort":
+                List<(int, KeySpecFlags)> keys = [(1, KeySpecFlags.RO | KeySpecFlags.Access)];
+                var store = 0;
+                for (var i = 2; i < command.Length; i++)
+                {
+                    if (Ascii.EqualsIgnoreCase(command[i], "LIMIT"u8))
+                        i += 2;
+                    else if (Ascii.EqualsIgnoreCase(command[i], "GET"u8) || Ascii.EqualsIgnoreCase(command[i], "BY"u8))
+                        i++;
+                    else if (Ascii.EqualsIgnoreCase(command[i], "STORE"u8) && i + 1 < command.Length)
+                        store = i + 1; // the last STORE counts, as in SORT itself
+                }
+
+                if (store > 0)
+                    keys.Add((store, KeySpecFlags.OW | KeySpecFlags.Update));
+                return keys;
+            default:
+                return [];
+        }
+    }
+
+    // BITFIELD with only GET (and OVERFLOW) operations, all complete: a read.
+    private static bool BitfieldOnlyReads(byte[][] command)
+    {
+        for (var i = 2; i < command.Length; i++)
+        {
+            var left = command.Length - i - 1;
+            if (Ascii.EqualsIgnoreCase(command[i], "GET"u8) && left >= 2)
+                i += 2;
+            else if (Ascii.EqualsIgnoreCase(command[i], "OVERFLOW"u8) && left >= 1)
+                i++;
+            else
+                return false;
+        }
+
+        return true;
+    }
+
+    private static Reply OwnCommandKeys(CommandSpec spec, byte[][] command, bool withFlags)
+    {
+        if (spec.FirstKey == 0)
+            return Reply.Error("ERR The command has no key arguments");
+        if (!spec.AcceptsArgumentCount(command.Length))
+            return Reply.Error("ERR Invalid number of arguments specified for command");
+        var positions = RaftKV.StateMachine.Acl.AclRequest.Keys(spec, command);
+        if (positions.Count == 0)
             return Reply.Error("ERR Invalid arguments specified for command");
         var flags = spec.IsWrite
-            ? new SetReply([Reply.Simple("RW"), Reply.Simple("update")])
-            : new SetReply([Reply.Simple("RO"), Reply.Simple("access")]);
+            ? KeyFlags(KeySpecFlags.RW | KeySpecFlags.Update)
+            : KeyFlags(KeySpecFlags.RO | KeySpecFlags.Access);
         return Reply.Array(positions
             .Select(i => withFlags ? Reply.Array(Reply.Bulk(command[i]), flags) : Reply.Bulk(command[i]))
             .ToArray());
@@ -136,13 +298,4 @@ internal static class CommandCommand
 
         return Reply.Array(names.Select(static n => (Reply)Reply.Bulk(n)).ToArray());
     }
-
-    /// <summary>Redis's movablekeys: commands whose keys are found from their arguments (numkeys, STREAMS, STORE).</summary>
-    private static bool HasMovableKeys(CommandId id) => HasKeysAfterNumkeysOrStreams(id) || id.IsScriptCall()
-        || id is CommandId.Sort or CommandId.SortRo or CommandId.Georadius or CommandId.Georadiusbymember;
-
-    private static bool HasKeysAfterNumkeysOrStreams(CommandId id) => id is CommandId.Zunion or CommandId.Zinter
-        or CommandId.Zdiff or CommandId.Sintercard or CommandId.Zintercard or CommandId.Lmpop or CommandId.Zmpop
-        or CommandId.Blmpop or CommandId.Bzmpop or CommandId.Zunionstore or CommandId.Zinterstore or CommandId.Zdiffstore
-        or CommandId.Xread or CommandId.Xreadgroup;
 }
