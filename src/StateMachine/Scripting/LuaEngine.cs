@@ -231,15 +231,16 @@ internal sealed partial class LuaEngine : IDisposable
     }
 
     /// <summary>
-    /// Before a run or compile: collects once earlier runs left more than <see cref="GarbageBeforeCollect"/> bytes of
-    /// garbage (a full collection costs about the state's size, so not after every run), then allows the script
+    /// Before a run or compile: collects once earlier runs left more garbage than the state's live size, and at least
+    /// <see cref="GarbageBeforeCollect"/> bytes (Lua's own pace: a cycle when the state doubled; a full collection costs
+    /// about the state's size, so not after every run), then allows the script
     /// <see cref="MemoryLimit"/> bytes above what is live now. The collector stays stopped, so what the script allocates
     /// and frees until a collection is its own; the garbage of earlier runs (which differs between replicas, e.g. by
     /// EVAL_RO on the leader) is never counted against it.
     /// </summary>
     private unsafe void Prepare()
     {
-        if (_account->Live - _collectedLive > GarbageBeforeCollect)
+        if (_account->Live - _collectedLive > Math.Max(GarbageBeforeCollect, _collectedLive))
         {
             Collect();
         }
@@ -262,7 +263,8 @@ internal sealed partial class LuaEngine : IDisposable
         _account->CollectRequested = 0;
     }
 
-    private const long GarbageBeforeCollect = 1024 * 1024;
+    // Small enough that INFO's used_memory_lua stays near the state's size, as Redis's collector keeps it.
+    private const long GarbageBeforeCollect = 48 * 1024;
 
     private long _collectedLive;
 
