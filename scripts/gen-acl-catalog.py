@@ -3,7 +3,7 @@
 categories Redis gives it (its explicit acl_categories plus those setImplicitACLCategories derives from its flags), its
 arity, whether it needs no authentication, and the union of its key specs' access kinds; and
 src/Protocol/Commands/CommandIntrospection.Data.cs: what COMMAND INFO and COMMAND GETKEYS report of each of them (Redis's
-command flags, tips and key specs with their notes, and whether Redis has a key-finding function for it). Facts only, read from the
+command flags, tips and key specs with their notes, and the name of Redis's key-finding function for it if any). Facts only, read from the
 command JSON files of a Redis source tree: python3 scripts/gen-acl-catalog.py /path/to/redis/src/commands"""
 import glob, json, os, sys
 
@@ -31,7 +31,7 @@ for path in glob.glob(os.path.join(src, '*.json')):
         full = name.lower() if 'container' not in spec else spec['container'].lower() + '|' + name.lower()
         entries[full] = (spec['arity'], sorted(cats), 'NO_AUTH' in flags, sorted(access))
         introspection[full] = (flags, [t.lower() for t in spec.get('command_tips', [])], spec.get('key_specs', []),
-                               'get_keys_function' in spec)
+                               spec.get('get_keys_function'))
 
 order = ['keyspace', 'read', 'write', 'set', 'sortedset', 'list', 'hash', 'string', 'bitmap', 'hyperloglog', 'geo',
          'stream', 'pubsub', 'admin', 'fast', 'slow', 'blocking', 'dangerous', 'connection', 'transaction', 'scripting']
@@ -108,7 +108,7 @@ for full in sorted(introspection):
     fexpr = ' | '.join('F.' + pascal_case(f) for f in flag_order if f in flags) or 'F.None'
     texpr = '[' + ', '.join(f'"{t}"' for t in tips) + ']'
     kexpr = '[' + ', '.join(key_spec(ks) for ks in specs) + ']'
-    ilines.append(f'        new("{full}", {fexpr}, {texpr}, {kexpr}{", HasKeyFunction: true" if getkeys else ""}),')
+    ilines.append(f'        new("{full}", {fexpr}, {texpr}, {kexpr}' + (f', KeyFunction: "{getkeys}"' if getkeys else '') + '),')
 
 write_data('CommandIntrospection.Data.cs', ['F = RaftKV.Protocol.Commands.RedisCommandFlags', 'KF = RaftKV.Protocol.Commands.KeySpecFlags'],
            'CommandIntrospection', 'RedisCommandIntrospection', ilines)

@@ -41,6 +41,11 @@ public sealed class CommandIntrospectionTests(Servers servers) : IClassFixture<S
             "command getkeysandflags zunionstore d 2 a b", "command getkeysandflags eval x 1 a", "command getkeysandflags memory usage k",
             "command getkeysandflags xgroup create k g $", "command getkeysandflags object encoding k", "command getkeysandflags move k 1",
             "command getkeys eval x 0", "command getkeys zunionstore d 5 a b", "command getkeys zunionstore d x a b",
+            // Counts the key specs cannot read go to Redis's generic key function, which reads them as C's atoi does.
+            "command getkeysandflags sintercard 01 a", "command getkeys eval x \" 1\" k", "command getkeys zunion 1x a",
+            "command getkeysandflags zunionstore d 02 a b", "command getkeys zunion 4294967297 a", "command getkeys zunion -1 a",
+            "command getkeys lmpop 99999999999999999999 a left", "command getkeys bzmpop 0 1x a min",
+            "command getkeys fcall f 1 k", "command getkeys fcall f -1 k", "command getkeys blmpop 0 +1 a left",
             "command getkeys spublish c m", "command getkeys config get x", "command getkeys ping", "command getkeys nosuch x",
             "command getkeys xgroup nosuch k", "command getkeys get", "command getkeys", "command getkeysandflags",
             "command info get|key", "command info config|get|key", "command info config|get", "command info xinfo|stream",

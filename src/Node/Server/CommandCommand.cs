@@ -43,7 +43,9 @@ internal static class CommandCommand
     {
         if (CommandTable.TryGet(name, out var spec))
             return Describe(spec);
-        var fullName = Encoding.UTF8.GetString(name).ToLowerInvariant();
+        if (!Ascii.IsValid(name))
+            return Reply.Null;
+        var fullName = Encoding.ASCII.GetString(name).ToLowerInvariant();
         var bar = fullName.IndexOf('|', StringComparison.Ordinal);
         if (bar > 0 && CommandTable.TryGet(Encoding.UTF8.GetBytes(fullName[..bar]), out _)
             && AclCommandCatalog.Find(fullName) is { Parent: not null } sub && CommandIntrospection.Find(fullName) is { } info)
@@ -118,15 +120,15 @@ internal static class CommandCommand
     {
         var begin = spec.Begin.Type switch
         {
-            "index" => Map(("index", Reply.Integer(spec.Begin.Index))),
-            "keyword" => Map(("keyword", Reply.Bulk(spec.Begin.Keyword!)), ("startfrom", Reply.Integer(spec.Begin.StartFrom))),
+            BeginSearch.Kind.Index => Map(("index", Reply.Integer(spec.Begin.Index))),
+            BeginSearch.Kind.Keyword => Map(("keyword", Reply.Bulk(spec.Begin.Keyword!)), ("startfrom", Reply.Integer(spec.Begin.StartFrom))),
             _ => Map(),
         };
         var find = spec.Find.Type switch
         {
-            "range" => Map(("lastkey", Reply.Integer(spec.Find.LastKey)), ("keystep", Reply.Integer(spec.Find.KeyStep)),
+            FindKeys.Kind.Range => Map(("lastkey", Reply.Integer(spec.Find.LastKey)), ("keystep", Reply.Integer(spec.Find.KeyStep)),
                 ("limit", Reply.Integer(spec.Find.Limit))),
-            "keynum" => Map(("keynumidx", Reply.Integer(spec.Find.KeyNumIndex)), ("firstkey", Reply.Integer(spec.Find.FirstKey)),
+            FindKeys.Kind.KeyNum => Map(("keynumidx", Reply.Integer(spec.Find.KeyNumIndex)), ("firstkey", Reply.Integer(spec.Find.FirstKey)),
                 ("keystep", Reply.Integer(spec.Find.KeyStep))),
             _ => Map(),
         };
@@ -134,8 +136,8 @@ internal static class CommandCommand
         if (spec.Notes is not null)
             fields.Add(("notes", Reply.Bulk(spec.Notes)));
         fields.Add(("flags", KeyFlags(spec.Flags)));
-        fields.Add(("begin_search", Map(("type", Reply.Bulk(spec.Begin.Type)), ("spec", begin))));
-        fields.Add(("find_keys", Map(("type", Reply.Bulk(spec.Find.Type)), ("spec", find))));
+        fields.Add(("begin_search", Map(("type", Reply.Bulk(spec.Begin.TypeName)), ("spec", begin))));
+        fields.Add(("find_keys", Map(("type", Reply.Bulk(spec.Find.TypeName)), ("spec", find))));
         return Map([.. fields]);
     }
 
@@ -146,13 +148,10 @@ internal static class CommandCommand
         new(CommandIntrospection.DescribeKeyFlags(flags).Select(static f => (Reply)Reply.Simple(f)).ToList());
 
     /// <summary>
-    /// COMMAND GETKEYS and GETKEYSANDFLAGS, as Redis 7.0 finds keys: a container command's subcommand is looked up (an
-    /// unknown one is an invalid command); the key specs are followed when their flags are reliable (none flagged
-    /// variable_flags) and they can be followed; otherwise the command's key function decides as Redis's does: SET's and
-    /// BITFIELD's flags depend on their arguments, SORT's STORE key is found by scanning its options, and for the others
-    /// (a key count that is not a number, a range past the arguments) Redis's functions find no key either. A command
-    /// with no key found answers the empty array when its keys are optional (EVAL with numkeys 0), else an error.
-    /// RaftKV's own commands: the table's positions, flagged with the command's access kind.
+    /// COMMAND GETKEYS and GETKEYSANDFLAGS, as Redis 7.0 answers them: a container command's subcommand is looked up (an
+    /// unknown one is an invalid command), then its keys are found as Redis finds them (<see cref="CommandKeys"/>); none
+    /// found answers the empty array when the command's keys are optional (EVAL with numkeys 0), else an error. RaftKV's
+    /// own commands: the table's positions, flagged with the command's access kind.
     /// </summary>
     private static Reply GetKeys(byte[][] command, bool withFlags)
     {
@@ -164,7 +163,7 @@ internal static class CommandCommand
         var arity = spec.Arity;
         if (AclCommandCatalog.Find(name) is { Subcommands.Count: > 0 } && command.Length >= 2)
         {
-            if (command[1].Length > 64
+            if (command[1].Length > 64 || !Ascii.IsValid(command[1])
                 || AclCommandCatalog.Find(name + "|" + Encoding.UTF8.GetString(command[1])) is not { } sub
                 || CommandIntrospection.Find(sub.FullName) is not { } subInfo)
                 return Reply.Error("ERR Invalid command specified");
@@ -172,15 +171,11 @@ internal static class CommandCommand
             arity = sub.Arity;
         }
 
-        var hasKeySpec = info.KeySpecs.Any(static k => (k.Flags & KeySpecFlags.NotKey) == 0);
-        if (!hasKeySpec && !info.HasKeyFunction)
+        if (!info.KeySpecs.Any(static k => (k.Flags & KeySpecFlags.NotKey) == 0) && info.KeyFunction is null)
             return Reply.Error("ERR The command has no key arguments");
         if (arity >= 0 ? command.Length != arity : command.Length < -arity)
             return Reply.Error("ERR Invalid number of arguments specified for command");
-        List<(int Position, KeySpecFlags Flags)>? keys = null;
-        if (hasKeySpec && !info.KeySpecs.Any(static k => (k.Flags & KeySpecFlags.VariableFlags) != 0))
-            keys = CommandIntrospection.SearchKeys(info, command);
-        keys ??= KeysByFunction(info.FullName, command);
+        var keys = CommandKeys.Find(info, command);
         if (keys.Count == 0)
         {
             return (info.Flags & RedisCommandFlags.NoMandatoryKeys) != 0
@@ -191,57 +186,6 @@ internal static class CommandCommand
         return Reply.Array(keys
             .Select(k => withFlags ? Reply.Array(Reply.Bulk(command[k.Position]), KeyFlags(k.Flags)) : Reply.Bulk(command[k.Position]))
             .ToArray());
-    }
-
-    // Redis's key functions for the commands whose key specs cannot say it all.
-    private static List<(int Position, KeySpecFlags Flags)> KeysByFunction(string fullName, byte[][] command)
-    {
-        switch (fullName)
-        {
-            case "set":
-                // SET ... GET reads the old value.
-                var get = command.Skip(3).Any(static a => Ascii.EqualsIgnoreCase(a, "GET"u8));
-                return [(1, get ? KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Update : KeySpecFlags.OW | KeySpecFlags.Update)];
-            case "bitfield":
-                return [(1, BitfieldOnlyReads(command) ? KeySpecFlags.RO | KeySpecFlags.Access : KeySpecFlags.RW | KeySpecFlags.Access | KeySpecFlags.Update)];
-            case "sort_ro":
-                return [(1, KeySpecFlags.RO | KeySpecFlags.Access)];
-            case "sort":
-                List<(int, KeySpecFlags)> keys = [(1, KeySpecFlags.RO | KeySpecFlags.Access)];
-                var store = 0;
-                for (var i = 2; i < command.Length; i++)
-                {
-                    if (Ascii.EqualsIgnoreCase(command[i], "LIMIT"u8))
-                        i += 2;
-                    else if (Ascii.EqualsIgnoreCase(command[i], "GET"u8) || Ascii.EqualsIgnoreCase(command[i], "BY"u8))
-                        i++;
-                    else if (Ascii.EqualsIgnoreCase(command[i], "STORE"u8) && i + 1 < command.Length)
-                        store = i + 1; // the last STORE counts, as in SORT itself
-                }
-
-                if (store > 0)
-                    keys.Add((store, KeySpecFlags.OW | KeySpecFlags.Update));
-                return keys;
-            default:
-                return [];
-        }
-    }
-
-    // BITFIELD with only GET (and OVERFLOW) operations, all complete: a read.
-    private static bool BitfieldOnlyReads(byte[][] command)
-    {
-        for (var i = 2; i < command.Length; i++)
-        {
-            var left = command.Length - i - 1;
-            if (Ascii.EqualsIgnoreCase(command[i], "GET"u8) && left >= 2)
-                i += 2;
-            else if (Ascii.EqualsIgnoreCase(command[i], "OVERFLOW"u8) && left >= 1)
-                i++;
-            else
-                return false;
-        }
-
-        return true;
     }
 
     private static Reply OwnCommandKeys(CommandSpec spec, byte[][] command, bool withFlags)
