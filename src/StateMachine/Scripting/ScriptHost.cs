@@ -339,7 +339,10 @@ internal sealed partial class ScriptHost(KeyTable keys, Func<CommandId, byte[][]
             return Reply.Error("ERR Unknown Redis command called from script");
         }
 
-        if (!spec.AcceptsArgumentCount(command.Length))
+        // A known subcommand's own arity as well: Redis looks the subcommand up before it checks the count.
+        if (!spec.AcceptsArgumentCount(command.Length)
+            || (CommandNames.Full(spec, command) is var fullName && fullName.Contains('|', StringComparison.Ordinal)
+                && AclCommandCatalog.Find(fullName) is { } subcommand && !subcommand.AcceptsArgumentCount(command.Length)))
         {
             return Reply.Error("ERR Wrong number of args calling Redis command from script");
         }
