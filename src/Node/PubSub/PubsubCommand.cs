@@ -11,14 +11,10 @@ namespace RaftKV.Node.PubSub;
 /// </summary>
 internal static class PubsubCommand
 {
-    private static readonly Dictionary<string, int> Arities = new(StringComparer.Ordinal)
-    {
-        ["CHANNELS"] = -2, ["HELP"] = 2, ["NUMPAT"] = 2, ["NUMSUB"] = -2, ["SHARDCHANNELS"] = -2, ["SHARDNUMSUB"] = -2,
-    };
 
     public static Reply Execute(PubSubBroker broker, byte[][] args)
     {
-        if (Subcommands.Check("PUBSUB", args, Arities, out var sub) is { } invalid)
+        if (Subcommands.Check("PUBSUB", args, out var sub) is { } invalid)
             return invalid;
         switch (sub)
         {

@@ -353,8 +353,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
         if (!spec.AcceptsArgumentCount(request.Count))
             reply = Reply.Error(ErrorMessages.WrongArity(spec.Name));
         // A known subcommand's own arity, checked before ACL as Redis's processCommand does ("container|sub" in the error).
-        else if (fullName.Contains('|', StringComparison.Ordinal) && AclCommandCatalog.Find(fullName) is { } sub
-                 && !sub.AcceptsArgumentCount(request.Count))
+        else if (AclCommandCatalog.SubcommandRefusing(fullName, request.Count) is { } sub)
             reply = Reply.Error(ErrorMessages.WrongArity(sub.FullName));
         else if (_services.Access.Check(Identity, spec, request.Arguments, AclLogContext, DescribeClientOnce) is { } denied)
             reply = denied;

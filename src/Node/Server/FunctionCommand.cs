@@ -14,15 +14,10 @@ namespace RaftKV.Node.Server;
 /// </summary>
 internal sealed class FunctionCommand(CommandExecutor executor, ScriptDecider decider, RaftKV.Node.Raft.RaftHost raft)
 {
-    private static readonly Dictionary<string, int> Arities = new(StringComparer.Ordinal)
-    {
-        ["DELETE"] = 3, ["DUMP"] = 2, ["FLUSH"] = -2, ["HELP"] = 2, ["KILL"] = 2,
-        ["LIST"] = -2, ["LOAD"] = -3, ["RESTORE"] = -3, ["STATS"] = 2,
-    };
 
     public async ValueTask<Reply> ExecuteAsync(byte[][] args, IExecutionCaller caller, CancellationToken token)
     {
-        if (Subcommands.Check("FUNCTION", args, Arities, out var sub) is { } invalid)
+        if (Subcommands.Check("FUNCTION", args, out var sub) is { } invalid)
             return invalid;
         if (sub == "KILL")
             return await executor.OnLeaderAsync(t => decider.KillAsync(eval: false, t).AsTask(), args, caller, executor.CommandTimeout, token).ConfigureAwait(false);

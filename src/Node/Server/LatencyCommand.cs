@@ -10,14 +10,10 @@ namespace RaftKV.Node.Server;
 /// </summary>
 internal static class LatencyCommand
 {
-    private static readonly Dictionary<string, int> Arities = new(StringComparer.Ordinal)
-    {
-        ["DOCTOR"] = 2, ["GRAPH"] = 3, ["HELP"] = 2, ["HISTOGRAM"] = -2, ["HISTORY"] = 3, ["LATEST"] = 2, ["RESET"] = -2,
-    };
 
     public static Reply Execute(byte[][] args, CommandStats stats, LatencyMonitor monitor, long thresholdMs)
     {
-        if (Subcommands.Check("LATENCY", args, Arities, out var sub) is { } invalid)
+        if (Subcommands.Check("LATENCY", args, out var sub) is { } invalid)
             return invalid;
         var names = args.Skip(2).Select(static a => Encoding.UTF8.GetString(a)).ToList();
         return sub switch

@@ -13,15 +13,11 @@ namespace RaftKV.Node.Server;
 /// </summary>
 internal static class MemoryCommand
 {
-    private static readonly Dictionary<string, int> Arities = new(StringComparer.Ordinal)
-    {
-        ["DOCTOR"] = 2, ["HELP"] = 2, ["MALLOC-STATS"] = 2, ["PURGE"] = 2, ["STATS"] = 2, ["USAGE"] = -3,
-    };
 
     /// <summary>MEMORY: USAGE and STATS read the applied state without blocking a thread for an apply.</summary>
     public static async ValueTask<Reply> ExecuteAsync(RaftHost raft, byte[][] args, CancellationToken token)
     {
-        if (Subcommands.Check("MEMORY", args, Arities, out var sub) is { } invalid)
+        if (Subcommands.Check("MEMORY", args, out var sub) is { } invalid)
             return invalid;
         return sub switch
         {

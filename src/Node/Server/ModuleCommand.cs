@@ -10,17 +10,13 @@ namespace RaftKV.Node.Server;
 /// </summary>
 internal static class ModuleCommand
 {
-    private static readonly Dictionary<string, int> Arities = new(StringComparer.Ordinal)
-    {
-        ["HELP"] = 2, ["LIST"] = 2, ["LOAD"] = -3, ["LOADEX"] = -3, ["UNLOAD"] = 3,
-    };
 
     // Redis 7.0's answer while enable-module-command is "no" (its default), which is RaftKV's only setting.
     private const string NotAllowed = "ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
 
     public static Reply Execute(byte[][] args)
     {
-        if (Subcommands.Check("MODULE", args, Arities, out var sub) is { } invalid)
+        if (Subcommands.Check("MODULE", args, out var sub) is { } invalid)
             return invalid;
         return sub switch
         {

@@ -47,7 +47,7 @@ internal sealed class SlowLog
     /// <summary>SLOWLOG GET/LEN/RESET/HELP. <paramref name="maxLen"/> bounds the log first, as Redis trims it on each record.</summary>
     public Reply Execute(byte[][] args, long maxLen)
     {
-        if (Subcommands.Check("SLOWLOG", args, Arities, out var sub) is { } invalid)
+        if (Subcommands.Check("SLOWLOG", args, out var sub) is { } invalid)
             return invalid;
         lock (_lock)
         {
@@ -83,10 +83,6 @@ internal sealed class SlowLog
         }
     }
 
-    private static readonly Dictionary<string, int> Arities = new(StringComparer.Ordinal)
-    {
-        ["GET"] = -2, ["HELP"] = 2, ["LEN"] = 2, ["RESET"] = 2,
-    };
 
     private void Trim(long maxLen)
     {

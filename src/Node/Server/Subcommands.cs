@@ -1,4 +1,5 @@
 using System.Text;
+using RaftKV.Protocol.Commands;
 using RaftKV.Protocol.Replies;
 
 namespace RaftKV.Node.Server;
@@ -9,14 +10,21 @@ namespace RaftKV.Node.Server;
 /// </summary>
 internal static class Subcommands
 {
-    /// <summary>The error to answer, or null when <paramref name="args"/>[1] is a known subcommand with an accepted count.</summary>
-    public static Reply? Check(string command, byte[][] args, IReadOnlyDictionary<string, int> arities, out string sub)
+    /// <summary>
+    /// The error to answer, or null when <paramref name="args"/>[1] names a subcommand of <paramref name="command"/> in
+    /// the command catalog (Redis 7.0's, which every container here serves whole) with an accepted argument count;
+    /// <paramref name="sub"/> is its name in upper case.
+    /// </summary>
+    public static Reply? Check(string command, byte[][] args, out string sub)
     {
-        sub = Encoding.UTF8.GetString(args[1]).ToUpperInvariant();
-        if (!arities.TryGetValue(sub, out var arity))
+        if (AclCommandCatalog.FindSubcommand(command.ToLowerInvariant(), args[1]) is not { } info)
+        {
+            sub = Encoding.UTF8.GetString(args[1]).ToUpperInvariant();
             return Reply.Error(ErrorMessages.UnknownSubcommand(Encoding.UTF8.GetString(args[1]), command));
-        var accepted = arity >= 0 ? args.Length == arity : args.Length >= -arity;
-        return accepted ? null : Reply.Error(ErrorMessages.WrongArity(command + "|" + sub.ToLowerInvariant()));
+        }
+
+        sub = info.FullName[(info.FullName.IndexOf('|', StringComparison.Ordinal) + 1)..].ToUpperInvariant();
+        return info.AcceptsArgumentCount(args.Length) ? null : Reply.Error(ErrorMessages.WrongArity(info.FullName));
     }
 
     /// <summary>Redis's HELP reply: a header naming the command, the lines, and HELP itself.</summary>

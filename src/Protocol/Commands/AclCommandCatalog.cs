@@ -100,6 +100,26 @@ public static partial class AclCommandCatalog
         return Find(command.FullName + "|" + Encoding.UTF8.GetString(request[1])) ?? command;
     }
 
+    /// <summary>
+    /// The subcommand of <paramref name="container"/> (a catalog name) that <paramref name="name"/> names, compared as Redis
+    /// compares command names (ASCII, any case); null when the container has no such subcommand.
+    /// </summary>
+    public static AclCommandInfo? FindSubcommand(string container, ReadOnlySpan<byte> name) =>
+        name.Length is 0 or > 64 || !Ascii.IsValid(name) ? null : Find(container + "|" + Encoding.ASCII.GetString(name));
+
+    /// <summary>
+    /// The known subcommand <paramref name="fullName"/> (container|sub, as <see cref="CommandNames.Full"/> names a request)
+    /// when its own arity refuses <paramref name="argumentCount"/> arguments (the container's name included); else null.
+    /// Redis looks a subcommand up before it checks the count, so its arity error names container|sub.
+    /// </summary>
+    public static AclCommandInfo? SubcommandRefusing(string fullName, int argumentCount)
+    {
+        ArgumentNullException.ThrowIfNull(fullName);
+        return fullName.Contains('|', StringComparison.Ordinal) && Find(fullName) is { } sub && !sub.AcceptsArgumentCount(argumentCount)
+            ? sub
+            : null;
+    }
+
     /// <summary>A category by name, any case; None when there is no such category.</summary>
     public static AclCategories FindCategory(string name)
     {

@@ -322,27 +322,26 @@ internal sealed partial class ScriptHost(KeyTable keys, Func<CommandId, byte[][]
     /// </summary>
     private Reply Call(byte[][] command, long now, ulong seed, bool readOnly, AclUser? user)
     {
-        var reply = CallChecked(command, now, seed, readOnly, user, out var spec, out var ran);
-        if (spec is not null)
-            NoteCall(CommandNames.Full(spec, command), ran, ran && reply is ErrorReply);
+        var reply = CallChecked(command, now, seed, readOnly, user, out var fullName, out var ran);
+        if (fullName is not null)
+            NoteCall(fullName, ran, ran && reply is ErrorReply);
         return reply;
     }
 
     /// <summary>One redis.call command, checked as Redis checks commands called from scripts (script.c), ACL included.</summary>
-    /// <param name="spec">The command called; null when no command has that name.</param>
+    /// <param name="fullName">The full name of the command called (container|sub); null when no command has that name.</param>
     /// <param name="ran">False when it was refused before it ran.</param>
-    private Reply CallChecked(byte[][] command, long now, ulong seed, bool readOnly, AclUser? user, out CommandSpec? spec, out bool ran)
+    private Reply CallChecked(byte[][] command, long now, ulong seed, bool readOnly, AclUser? user, out string? fullName, out bool ran)
     {
         ran = false;
-        if (!CommandTable.TryGet(command[0], out spec))
+        fullName = null;
+        if (!CommandTable.TryGet(command[0], out var spec))
         {
             return Reply.Error("ERR Unknown Redis command called from script");
         }
 
-        // A known subcommand's own arity as well: Redis looks the subcommand up before it checks the count.
-        if (!spec.AcceptsArgumentCount(command.Length)
-            || (CommandNames.Full(spec, command) is var fullName && fullName.Contains('|', StringComparison.Ordinal)
-                && AclCommandCatalog.Find(fullName) is { } subcommand && !subcommand.AcceptsArgumentCount(command.Length)))
+        fullName = CommandNames.Full(spec, command);
+        if (!spec.AcceptsArgumentCount(command.Length) || AclCommandCatalog.SubcommandRefusing(fullName, command.Length) is not null)
         {
             return Reply.Error("ERR Wrong number of args calling Redis command from script");
         }

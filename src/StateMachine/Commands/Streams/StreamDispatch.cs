@@ -36,50 +36,17 @@ internal static class StreamDispatch
         CommandId.Xtrim => StreamTrimOptions.TryParse(args, add: false, out _, out var error) ? null : error,
         CommandId.Xread => StreamReadOptions.TryParse(args, group: false, out _, out var error) ? null : error,
         CommandId.Xreadgroup => StreamReadOptions.TryParse(args, group: true, out _, out var error) ? null : error,
-        CommandId.Xinfo => ValidateSubcommand(args, "XINFO", InfoArities),
-        CommandId.Xgroup => ValidateSubcommand(args, "XGROUP", GroupArities),
+        CommandId.Xinfo => ValidateSubcommand(args, "XINFO"),
+        CommandId.Xgroup => ValidateSubcommand(args, "XGROUP"),
         _ => null,
     };
 
-    // Redis 7.0's subcommand arities (COMMAND INFO), the container's name included: negative means at least.
-    private static readonly (string Name, int Arity)[] InfoArities = [("stream", -3), ("groups", 3), ("consumers", 4), ("help", 2)];
-
-    private static readonly (string Name, int Arity)[] GroupArities =
-        [("create", -5), ("setid", -5), ("destroy", 4), ("createconsumer", 5), ("delconsumer", 5), ("help", 2)];
-
-    private static bool IsName(byte[] argument, string name)
-    {
-        if (argument.Length != name.Length)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < name.Length; i++)
-        {
-            var c = argument[i];
-            if ((c is >= (byte)'A' and <= (byte)'Z' ? c + 32 : c) != name[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
     // As Redis's dispatcher answers before the command runs: an unknown subcommand, then a wrong argument count.
-    private static Reply? ValidateSubcommand(byte[][] args, string command, (string Name, int Arity)[] arities)
+    private static Reply? ValidateSubcommand(byte[][] args, string command)
     {
-        foreach (var (name, arity) in arities)
-        {
-            if (IsName(args[0], name))
-            {
-                var count = args.Length + 1;
-                return (arity >= 0 ? count == arity : count >= -arity)
-                    ? null
-                    : Reply.Error(ErrorTexts.WrongArity(command.ToLowerInvariant() + "|" + name));
-            }
-        }
-
-        return Reply.Error(ErrorTexts.UnknownSubcommand(args[0], command));
+        // The subcommand's arity counts the container's name, which args does not hold.
+        if (AclCommandCatalog.FindSubcommand(command.ToLowerInvariant(), args[0]) is not { } sub)
+            return Reply.Error(ErrorTexts.UnknownSubcommand(args[0], command));
+        return sub.AcceptsArgumentCount(args.Length + 1) ? null : Reply.Error(ErrorTexts.WrongArity(sub.FullName));
     }
 }
