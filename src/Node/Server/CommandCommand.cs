@@ -43,13 +43,9 @@ internal static class CommandCommand
     {
         if (CommandTable.TryGet(name, out var spec))
             return Describe(spec);
-        if (!Ascii.IsValid(name))
-            return Reply.Null;
-        var fullName = Encoding.ASCII.GetString(name).ToLowerInvariant();
-        var bar = fullName.IndexOf('|', StringComparison.Ordinal);
-        if (bar > 0 && CommandTable.TryGet(Encoding.UTF8.GetBytes(fullName[..bar]), out _)
-            && AclCommandCatalog.Find(fullName) is { Parent: not null } sub && CommandIntrospection.Find(fullName) is { } info)
-            return Describe(sub.FullName, sub.Arity, sub.Categories, info);
+        if (Ascii.IsValid(name) && AclCommandCatalog.Find(Encoding.ASCII.GetString(name)) is { Parent: { } parent } sub
+            && CommandTable.TryGet(Encoding.ASCII.GetBytes(parent.FullName), out _) && CommandIntrospection.Find(sub.FullName) is { } info)
+            return Describe(sub, info);
         return Reply.Null; // Redis's null: $-1 under RESP2
     }
 
@@ -60,8 +56,8 @@ internal static class CommandCommand
     private static Reply Describe(CommandSpec spec)
     {
         var name = spec.Name.ToLowerInvariant();
-        if (CommandIntrospection.Find(name) is { } info)
-            return Describe(name, spec.Arity, spec.Categories, info);
+        if (CommandIntrospection.Find(name) is { } info && AclCommandCatalog.Find(name) is { } command)
+            return Describe(command, info);
 
         var flags = new List<Reply>();
         if (spec.IsWrite)
@@ -89,26 +85,24 @@ internal static class CommandCommand
             new SetReply([]));
     }
 
-    private static Reply Describe(string fullName, int arity, AclCategories categories, RedisCommandIntrospection info)
+    // Arity, categories and subcommands from the catalog; the rest from Redis's command data.
+    private static Reply Describe(AclCommandInfo command, RedisCommandIntrospection info)
     {
         var (first, last, step, _) = info.LegacyRange;
-        var subcommands = AclCommandCatalog.Find(fullName)?.Subcommands ?? [];
         return Reply.Array(
-            Reply.Bulk(fullName),
-            Reply.Integer(arity),
+            Reply.Bulk(command.FullName),
+            Reply.Integer(command.Arity),
             new SetReply(CommandIntrospection.DescribeFlags(info).Select(static f => (Reply)Reply.Simple(f)).ToList()),
             Reply.Integer(first),
             Reply.Integer(last),
             Reply.Integer(step),
-            Categories(categories),
+            Categories(command.Categories),
             new SetReply(info.Tips.Select(static t => (Reply)Reply.Bulk(t)).ToList()),
             new SetReply(info.KeySpecs.Select(DescribeKeySpec).ToList()),
-            subcommands.Count == 0
+            command.Subcommands.Count == 0
                 ? new SetReply([])
-                : Reply.Array(subcommands
-                    .Select(sub => CommandIntrospection.Find(sub.FullName) is { } subInfo
-                        ? Describe(sub.FullName, sub.Arity, sub.Categories, subInfo)
-                        : null)
+                : Reply.Array(command.Subcommands
+                    .Select(static sub => CommandIntrospection.Find(sub.FullName) is { } subInfo ? Describe(sub, subInfo) : null)
                     .OfType<Reply>()
                     .ToArray()));
     }
@@ -158,22 +152,16 @@ internal static class CommandCommand
         if (!CommandTable.TryGet(command[0], out var spec))
             return Reply.Error("ERR Invalid command specified");
         var name = spec.Name.ToLowerInvariant();
-        if (CommandIntrospection.Find(name) is not { } info)
+        if (CommandIntrospection.Find(name) is null || AclCommandCatalog.Find(name) is not { } entry)
             return OwnCommandKeys(spec, command, withFlags);
-        var arity = spec.Arity;
-        if (AclCommandCatalog.Find(name) is { Subcommands.Count: > 0 } && command.Length >= 2)
-        {
-            if (command[1].Length > 64 || !Ascii.IsValid(command[1])
-                || AclCommandCatalog.Find(name + "|" + Encoding.UTF8.GetString(command[1])) is not { } sub
-                || CommandIntrospection.Find(sub.FullName) is not { } subInfo)
-                return Reply.Error("ERR Invalid command specified");
-            info = subInfo;
-            arity = sub.Arity;
-        }
+        if (entry.Subcommands.Count > 0 && command.Length >= 2)
+            entry = AclCommandCatalog.FindSubcommand(name, command[1]);
+        if (entry is null || CommandIntrospection.Find(entry.FullName) is not { } info)
+            return Reply.Error("ERR Invalid command specified");
 
         if (!info.KeySpecs.Any(static k => (k.Flags & KeySpecFlags.NotKey) == 0) && info.KeyFunction is null)
             return Reply.Error("ERR The command has no key arguments");
-        if (arity >= 0 ? command.Length != arity : command.Length < -arity)
+        if (!entry.AcceptsArgumentCount(command.Length))
             return Reply.Error("ERR Invalid number of arguments specified for command");
         var keys = CommandKeys.Find(info, command);
         if (keys.Count == 0)
