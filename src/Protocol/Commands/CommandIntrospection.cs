@@ -34,28 +34,26 @@ public static partial class CommandIntrospection
     public static IReadOnlyList<string> DescribeFlags(RedisCommandIntrospection command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var names = new List<string>();
-        for (var i = 0; i < FlagNames.Length; i++)
-        {
-            if (i == FlagNames.Length - 1 && command.LegacyRange.Movable)
-                names.Add("movablekeys");
-            if (((int)command.Flags & (1 << i)) != 0)
-                names.Add(FlagNames[i]);
-        }
-
+        var names = BitNames((int)command.Flags, FlagNames);
+        // Redis lists movablekeys between no_multi and allow_busy.
+        if (command.LegacyRange.Movable)
+            names.Insert((command.Flags & RedisCommandFlags.AllowBusy) != 0 ? names.Count - 1 : names.Count, "movablekeys");
         return names;
     }
 
     /// <summary>The names of a key spec's flags, in Redis's order.</summary>
-    public static IReadOnlyList<string> DescribeKeyFlags(KeySpecFlags flags)
+    public static IReadOnlyList<string> DescribeKeyFlags(KeySpecFlags flags) => BitNames((int)flags, KeyFlagNames);
+
+    // The names of the bits set in bits, name i for bit i.
+    private static List<string> BitNames(int bits, string[] names)
     {
-        var names = new List<string>();
-        for (var i = 0; i < KeyFlagNames.Length; i++)
+        var set = new List<string>();
+        for (var i = 0; i < names.Length; i++)
         {
-            if (((int)flags & (1 << i)) != 0)
-                names.Add(KeyFlagNames[i]);
+            if ((bits & (1 << i)) != 0)
+                set.Add(names[i]);
         }
 
-        return names;
+        return set;
     }
 }
