@@ -40,8 +40,8 @@ public sealed partial class KeyValueStore
         Scripting.ScriptHost.TakeCalls();
     }
 
-    /// <summary>The commands scripts run on this thread called since the last call, by full name (null: none), for INFO commandstats; clears them.</summary>
-    public static Dictionary<string, ScriptCallCount>? TakeScriptCalls() => Scripting.ScriptHost.TakeCalls();
+    /// <summary>The commands scripts run on this thread called since the last call and their errors (null: none), for INFO commandstats and errorstats; clears them.</summary>
+    public static ScriptCalls? TakeScriptCalls() => Scripting.ScriptHost.TakeCalls();
 
     /// <summary>Told each command a script or function runs (MONITOR's "lua" lines); it only observes.</summary>
     public Action<byte[][]>? ScriptCallObserver

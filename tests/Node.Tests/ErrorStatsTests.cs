@@ -16,7 +16,7 @@ public sealed class ErrorStatsTests
     [InlineData("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123 x", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123")]
     public void Code_IsTheFirstWordWhenASpaceEndsItWithin32Bytes(string message, string code)
     {
-        Assert.Equal(code, ErrorStats.CodeOf(message));
+        Assert.Equal(code, RaftKV.Protocol.Replies.ErrorReply.CodeOf(message));
     }
 
     [Fact]

@@ -69,6 +69,54 @@ public sealed class InfoErrorStatsTests
         Assert.Equal("140", Field((await client.SendAsync("INFO", "stats")).Text()!, "total_error_replies"));
     }
 
+    // Redis counts an error a command called from a script answered once, where the command answered it (afterErrorReply
+    // in scriptCall and call()), whether the script raises it, returns it or swallows it with redis.pcall; a script's reply
+    // carrying it does not count again but fails the script's call (unit/scripting's "Consistent eval error reporting").
+    // Before, an error redis.pcall swallowed counted nowhere. The errors of redis.call's own argument checks count only
+    // in the script's reply.
+    [Fact]
+    public async Task ErrorsOfCommandsScriptsCall_CountOnce_WhereTheCommandAnsweredThem()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
+
+        async Task<(string Errors, string Total, string Select, string Eval)> Run(params string[] command)
+        {
+            Assert.Equal("OK", (await client.SendAsync("CONFIG", "RESETSTAT")).Text());
+            await client.SendAsync(command);
+            var stats = (await client.SendAsync("INFO", "commandstats")).Text()!;
+            string Calls(string name) => stats.Split("\r\n").FirstOrDefault(l => l.StartsWith($"cmdstat_{name}:", StringComparison.Ordinal)) is { } line
+                ? string.Join(",", line.Split(',').Where(static f => f.Contains("calls=", StringComparison.Ordinal)).Select(static f => f[(f.IndexOf(':') + 1)..]))
+                : "";
+            return ((await client.SendAsync("INFO", "errorstats")).Text()!.Replace("# Errorstats", "", StringComparison.Ordinal).Trim(),
+                Field((await client.SendAsync("INFO", "stats")).Text()!, "total_error_replies"), Calls("select"), Calls(command[0].ToLowerInvariant()));
+        }
+
+        // Raised by redis.call: counted once.
+        Assert.Equal(("errorstat_ERR:count=1", "1", "calls=1,rejected_calls=0,failed_calls=1", "calls=1,rejected_calls=0,failed_calls=1"),
+            await Run("EVAL", "return redis.call('select', 99)", "0"));
+        // Swallowed by redis.pcall: counted once, and the script did not fail.
+        Assert.Equal(("errorstat_ERR:count=1", "1", "calls=1,rejected_calls=0,failed_calls=1", "calls=1,rejected_calls=0,failed_calls=0"),
+            await Run("EVAL", "local t = redis.pcall('select', 99) return t['err'] == 'ERR DB index is out of range' and t['ignore_error_stats_update'] == true and 1 or 0", "0"));
+        // Returned by the script: counted once, and the script failed.
+        Assert.Equal(("errorstat_ERR:count=1", "1", "calls=1,rejected_calls=0,failed_calls=1", "calls=1,rejected_calls=0,failed_calls=1"),
+            await Run("EVAL", "return redis.pcall('select', 99)", "0"));
+        // Refused before it ran (a write from a read-only script), swallowed: counted once.
+        var ro = await Run("EVAL_RO", "local t = redis.pcall('set', KEYS[1], 'v') return 1", "1", "x");
+        Assert.Equal(("errorstat_ERR:count=1", "1", "calls=1,rejected_calls=0,failed_calls=0"), (ro.Errors, ro.Total, ro.Eval));
+        Assert.Contains("cmdstat_set:calls=0,", (await client.SendAsync("INFO", "commandstats")).Text(), StringComparison.Ordinal);
+        // Two swallowed errors of two codes, then the script's own error: each counted once.
+        Assert.Equal(("errorstat_ERR:count=1\r\nerrorstat_MYCODE:count=1\r\nerrorstat_WRONGTYPE:count=1", "3", "calls=1,rejected_calls=0,failed_calls=1",
+                "calls=1,rejected_calls=0,failed_calls=1"),
+            await Run("EVAL", "redis.call('set', KEYS[1], 'v') redis.pcall('lpush', KEYS[1], 'x') redis.pcall('select', 99) return redis.error_reply('MYCODE mine')", "1", "k"));
+        // redis.call's own argument check: not a command's error, counted in the script's reply only.
+        Assert.Equal(("errorstat_ERR:count=1", "1", "", "calls=1,rejected_calls=0,failed_calls=1"),
+            await Run("EVAL", "return redis.pcall('ping', {})", "0"));
+        Assert.Equal(("", "0", "", "calls=1,rejected_calls=0,failed_calls=0"),
+            await Run("EVAL", "redis.pcall('ping', {}) return 1", "0"));
+    }
+
     private static string Field(string info, string field) =>
         info.Split("\r\n").First(line => line.StartsWith(field + ":", StringComparison.Ordinal))[(field.Length + 1)..];
 }

@@ -25,7 +25,7 @@ internal class ClientProbe(ClientSession caller)
     public void ScriptAclRefused(List<ScriptAclRefusal> refusals) => Caller.LogScriptRefusals(refusals);
 
     /// <summary>The commands its scripts called (on the thread that ran them): they count in INFO commandstats.</summary>
-    public void ScriptCalled(Dictionary<string, RaftKV.StateMachine.Scripting.ScriptCallCount> calls) => Caller.CountScriptCalls(calls);
+    public void ScriptCalled(RaftKV.StateMachine.Scripting.ScriptCalls calls) => Caller.CountScriptCalls(calls);
 
     /// <summary>The command at <paramref name="position"/> of the EXEC entry carrying this probe is about to apply. On the applier.</summary>
     public virtual void TransactionStepStarting(int position)

@@ -160,7 +160,7 @@ internal sealed partial class KvStateMachine
     private void ReportAclRefusals(long index, Execution.ClientProbe probe, List<RaftKV.StateMachine.Acl.ScriptAclRefusal> refusals) =>
         NodeLocalStep(index, () => probe.ScriptAclRefused(refusals));
 
-    private void ReportScriptCalls(long index, Execution.ClientProbe probe, Dictionary<string, RaftKV.StateMachine.Scripting.ScriptCallCount> calls) =>
+    private void ReportScriptCalls(long index, Execution.ClientProbe probe, RaftKV.StateMachine.Scripting.ScriptCalls calls) =>
         NodeLocalStep(index, () => probe.ScriptCalled(calls));
 
     // Applies deferred commands in log order until none is left or one leaves a script suspended in turn.

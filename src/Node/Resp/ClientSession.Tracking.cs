@@ -272,7 +272,7 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>The commands a script of this session called, counted in this node's INFO commandstats.</summary>
-    internal void CountScriptCalls(Dictionary<string, RaftKV.StateMachine.Scripting.ScriptCallCount> calls) => _services.Stats.CalledByScript(calls);
+    internal void CountScriptCalls(RaftKV.StateMachine.Scripting.ScriptCalls calls) => _services.Stats.CalledByScript(calls);
 
     /// <summary>Commands this session has started, counted before each remembers its keys (<see cref="TrackingTable.ForgetUnlessFollowed"/>).</summary>
     internal long CommandsStarted => Interlocked.Read(ref _commandsStarted);

@@ -67,26 +67,37 @@ internal sealed class CommandStats(Diagnostics.NodeMetrics metrics)
         Interlocked.Increment(ref counters.Buckets[Math.Min(BucketCount - 1, 64 - BitOperations.LeadingZeroCount(usec - 1))]);
         if (error is not null)
         {
-            Interlocked.Increment(ref _errors);
-            Errors.Count(error.Message);
             Interlocked.Increment(ref counters.Failed);
+            if (!error.AlreadyCounted)
+            {
+                Interlocked.Increment(ref _errors);
+                Errors.Count(error.Message);
+            }
         }
     }
 
     /// <summary>
     /// The commands a script of this node's client called (counted at apply, where Redis's call() counts them): calls,
     /// failed and rejected calls per full name, and in total_commands_processed; no time of their own (the script's
-    /// includes it) and nothing in errorstats (the script's reply is what the client gets).
+    /// includes it). Their error replies count in errorstats and total_error_replies, as Redis's afterErrorReply counts
+    /// them, whether the script raised, returned or swallowed them; a script's reply that carries one of them is not
+    /// counted again (<see cref="ErrorReply.AlreadyCounted"/>).
     /// </summary>
-    public void CalledByScript(IReadOnlyDictionary<string, RaftKV.StateMachine.Scripting.ScriptCallCount> calls)
+    public void CalledByScript(RaftKV.StateMachine.Scripting.ScriptCalls calls)
     {
-        foreach (var (name, count) in calls)
+        foreach (var (name, count) in calls.ByName)
         {
             var counters = Of(name);
             Interlocked.Add(ref _calls, count.Calls);
             Interlocked.Add(ref counters.Calls, count.Calls);
             Interlocked.Add(ref counters.Failed, count.Failed);
             Interlocked.Add(ref counters.Rejected, count.Rejected);
+        }
+
+        foreach (var (code, times) in calls.ErrorsByCode)
+        {
+            Interlocked.Add(ref _errors, times);
+            Errors.CountCode(code, times);
         }
     }
 

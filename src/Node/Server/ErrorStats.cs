@@ -22,14 +22,16 @@ internal sealed class ErrorStats
     private bool _disabled;
 
     /// <summary>Counts one error reply whose text (without the leading '-') is <paramref name="message"/>.</summary>
-    public void Count(string message)
+    public void Count(string message) => CountCode(Protocol.Replies.ErrorReply.CodeOf(message), 1);
+
+    /// <summary>Counts <paramref name="times"/> error replies under <paramref name="code"/> (<see cref="Protocol.Replies.ErrorReply.CodeOf"/>).</summary>
+    public void CountCode(string code, long times)
     {
-        var code = CodeOf(message);
         lock (_lock)
         {
             if (_byCode.TryGetValue(code, out var count))
             {
-                _byCode[code] = count + 1;
+                _byCode[code] = count + times;
             }
             else if (!_disabled && _byCode.Count >= MaxCodes)
             {
@@ -39,7 +41,7 @@ internal sealed class ErrorStats
             }
             else if (!_disabled)
             {
-                _byCode[code] = 1;
+                _byCode[code] = times;
             }
         }
     }
@@ -67,12 +69,5 @@ internal sealed class ErrorStats
                 text.Append(CultureInfo.InvariantCulture, $":count={count}\r\n");
             }
         }
-    }
-
-    /// <summary>The code Redis counts an error under: the text before the first space within <c>-</c> and 31 more characters, else ERR.</summary>
-    public static string CodeOf(string message)
-    {
-        var space = message.AsSpan(0, Math.Min(message.Length, 31)).IndexOf(' ');
-        return space < 0 ? "ERR" : message[..space];
     }
 }

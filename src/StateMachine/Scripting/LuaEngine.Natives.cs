@@ -199,20 +199,29 @@ internal sealed partial class LuaEngine
             return 0;
         }
 
-        var reply = count == 0 ? Reply.Error("ERR Please specify at least one argument for this redis lib call")
-            : !TryArguments(lua, count, out var arguments) ? Reply.Error("ERR Lua redis lib command arguments must be strings or integers")
-            : _run is not { } run ? Reply.Error("ERR redis.call/pcall can only be called inside a script invocation")
-            : run.Call(arguments);
+        // An error the command answered (or refused it with) counts in errorstats where it arose, as Redis's scriptCall
+        // counts it; its table says so (ignore_error_stats_update), so that the script's reply does not count it again.
+        // The errors of the call's own checks just below do not count until the script's reply carries them.
+        var counted = false;
+        Reply reply;
+        if (count == 0)
+            reply = Reply.Error("ERR Please specify at least one argument for this redis lib call");
+        else if (!TryArguments(lua, count, out var arguments))
+            reply = Reply.Error("ERR Lua redis lib command arguments must be strings or integers");
+        else if (_run is not { } run)
+            reply = Reply.Error("ERR redis.call/pcall can only be called inside a script invocation");
+        else
+            (reply, counted) = (run.Call(arguments), true);
         lua.SetTop(0);
         if (reply is ErrorReply error)
         {
             if (raise)
             {
-                RaiseLater(lua, error.Message);
+                RaiseLater(lua, error.Message, counted);
                 return 0;
             }
 
-            PushErrorTable(lua, error.Message, null, 0);
+            PushErrorTable(lua, error.Message, null, 0, counted);
             return 1;
         }
 
@@ -224,7 +233,7 @@ internal sealed partial class LuaEngine
                 return 0;
             }
 
-            PushErrorTable(lua, "ERR reached lua stack limit", null, 0);
+            PushErrorTable(lua, "ERR reached lua stack limit", null, 0, false);
             return 1;
         }
 
@@ -234,10 +243,10 @@ internal sealed partial class LuaEngine
 
     private PendingError? _pending;
 
-    private sealed record PendingError(string Message, string? Source, long Line);
+    private sealed record PendingError(string Message, string? Source, long Line, bool Counted);
 
     // Records the error with the script line that called, and has this thread's hook fire at its next instruction.
-    private void RaiseLater(Lua lua, string message)
+    private void RaiseLater(Lua lua, string message, bool counted = false)
     {
         string? source = null;
         long line = 0;
@@ -252,7 +261,7 @@ internal sealed partial class LuaEngine
             }
         }
 
-        _pending = new PendingError(message, source, line);
+        _pending = new PendingError(message, source, line, counted);
         var hook = LuaNative.GetHook(lua.Handle);
         if (hook != IntPtr.Zero)
         {
@@ -269,14 +278,15 @@ internal sealed partial class LuaEngine
         }
 
         _pending = null;
-        PushErrorTable(lua, pending.Message, pending.Source, pending.Line);
+        PushErrorTable(lua, pending.Message, pending.Source, pending.Line, pending.Counted);
         return true;
     }
 
-    // Redis's luaPushError: {err = "CODE message"} (the message already carries its code), with where it was raised.
-    private static void PushErrorTable(Lua lua, string message, string? source, long line)
+    // Redis's luaPushError: {err = "CODE message"} (the message already carries its code), with where it was raised,
+    // and ignore_error_stats_update = true when errorstats already counted it.
+    private static void PushErrorTable(Lua lua, string message, string? source, long line, bool counted)
     {
-        lua.CreateTable(0, 3);
+        lua.CreateTable(0, 4);
         lua.PushString("err");
         lua.PushBuffer(System.Text.Encoding.UTF8.GetBytes(message.TrimEnd('\r', '\n')));
         lua.RawSet(-3);
@@ -287,6 +297,13 @@ internal sealed partial class LuaEngine
             lua.RawSet(-3);
             lua.PushString("line");
             lua.PushInteger(line);
+            lua.RawSet(-3);
+        }
+
+        if (counted)
+        {
+            lua.PushString(LuaReplies.CountedField);
+            lua.PushBoolean(true);
             lua.RawSet(-3);
         }
     }

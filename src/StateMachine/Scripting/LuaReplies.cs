@@ -21,6 +21,21 @@ internal static class LuaReplies
     /// <summary>Nesting deeper than this is answered "reached lua stack limit", as Redis runs out of Lua stack.</summary>
     public const int MaxDepth = 200;
 
+    /// <summary>
+    /// The field of an error table whose error errorstats already counted where a command answered it (Redis's name); a
+    /// reply made of such a table is <see cref="ErrorReply.AlreadyCounted"/>.
+    /// </summary>
+    public const string CountedField = "ignore_error_stats_update";
+
+    // Whether the table at index carries CountedField = true (any true value, as Redis's lua_toboolean).
+    private static bool IsCounted(Lua lua, int table)
+    {
+        RawField(lua, table, CountedField);
+        var counted = lua.ToBoolean(-1);
+        lua.Pop(1);
+        return counted;
+    }
+
     /// <summary>A number as redis.call passes it: an integer in decimal, a float as <c>%.17g</c>.</summary>
     public static byte[] FormatNumber(Lua lua, int index) =>
         Encoding.ASCII.GetBytes(lua.IsInteger(index)
@@ -266,7 +281,7 @@ internal static class LuaReplies
         {
             var message = Encoding.UTF8.GetString(lua.ToBuffer(-1, false));
             lua.Pop(1);
-            return Reply.Error(message);
+            return new ErrorReply(message) { AlreadyCounted = IsCounted(lua, index) };
         }
 
         lua.Pop(1);
@@ -409,6 +424,6 @@ internal static class LuaReplies
             message += " script: " + function + ", on " + source + ":" + line + ".";
         }
 
-        return Reply.Error(message.Replace('\r', ' ').Replace('\n', ' '));
+        return new ErrorReply(message.Replace('\r', ' ').Replace('\n', ' ')) { AlreadyCounted = IsCounted(lua, table) };
     }
 }

@@ -1,3 +1,4 @@
+using RaftKV.Protocol.Replies;
 using RaftKV.StateMachine.Acl;
 
 namespace RaftKV.StateMachine.Scripting;
@@ -50,29 +51,15 @@ internal sealed partial class ScriptHost
         return refusals;
     }
 
-    // The calls of scripts run on this thread since the last TakeCalls, by full command name (at most a few hundred
-    // names, whatever the number of calls). Per thread for the reason above; never part of a reply or of the state.
+    // The calls of scripts run on this thread since the last TakeCalls, and their errors. Per thread for the reason
+    // above; never part of a reply or of the state.
     [ThreadStatic]
-    private static Dictionary<string, ScriptCallCount>? t_calls;
+    private static ScriptCalls? t_calls;
 
-    private static void NoteCall(string name, bool ran, bool failed)
-    {
-        var calls = t_calls ??= new Dictionary<string, ScriptCallCount>(StringComparer.Ordinal);
-        if (!calls.TryGetValue(name, out var count))
-            calls[name] = count = new ScriptCallCount();
-        if (!ran)
-        {
-            count.Rejected++;
-            return;
-        }
+    private static void NoteCall(string? name, bool ran, ErrorReply? error) => (t_calls ??= new ScriptCalls()).Note(name, ran, error);
 
-        count.Calls++;
-        if (failed)
-            count.Failed++;
-    }
-
-    /// <summary>The calls counted on the calling thread since the last call (null when none), by full command name, and clears them.</summary>
-    public static Dictionary<string, ScriptCallCount>? TakeCalls()
+    /// <summary>The calls counted on the calling thread since the last call (null when none), and clears them.</summary>
+    public static ScriptCalls? TakeCalls()
     {
         var calls = t_calls;
         t_calls = null;

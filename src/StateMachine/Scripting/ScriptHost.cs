@@ -317,14 +317,14 @@ internal sealed partial class ScriptHost(KeyTable keys, Func<CommandId, byte[][]
     /// <summary>
     /// One redis.call command (<see cref="CallChecked"/>), counted per full command name on the calling thread for INFO
     /// commandstats of the node whose client sent the script (<see cref="TakeCalls"/>): rejected before it ran (arity,
-    /// noscript, ACL, a write from a read-only script, OOM), or run (failed when it answered an error). Not timed: the
-    /// state machine reads no clock; their time is the script's.
+    /// noscript, ACL, a write from a read-only script, OOM), or run (failed when it answered an error); its error reply,
+    /// if any, counts in errorstats there, as Redis counts it. Not timed: the state machine reads no clock; their time
+    /// is the script's.
     /// </summary>
     private Reply Call(byte[][] command, long now, ulong seed, bool readOnly, AclUser? user)
     {
         var reply = CallChecked(command, now, seed, readOnly, user, out var fullName, out var ran);
-        if (fullName is not null)
-            NoteCall(fullName, ran, ran && reply is ErrorReply);
+        NoteCall(fullName, ran, reply as ErrorReply);
         return reply;
     }
 
