@@ -55,7 +55,9 @@ public sealed class FailoverTests
         var failover = killedAt.Elapsed;
         _output.WriteLine($"first acknowledged write on the new leader {failover.TotalMilliseconds:F0} ms after kill -9");
         Assert.StartsWith("+OK", reply);
-        Assert.True(failover < TimeSpan.FromSeconds(5), $"failover took {failover}");
+        // A bound on being served again, not a measurement (scripts/failover-probe.sh measures it, about 1 s): eight
+        // writers and three processes share two cores here, beside other work on a CI machine.
+        Assert.True(failover < TimeSpan.FromSeconds(10), $"failover took {failover}");
 
         await Task.WhenAll(writers);
         Assert.True(acknowledged.Count > 100, $"only {acknowledged.Count} writes were acknowledged");

@@ -19,7 +19,10 @@ public sealed partial class RaftMembersOnlyTests
     [Fact]
     public async Task AnOutsidersResignRequest_IsRefusedUnread_AndTheLeaderStays()
     {
-        await using var cluster = await ProcessCluster.StartAsync();
+        // Slow elections (and so a longer handshake timeout): a member's own handshake that a loaded machine delays past
+        // the timeout counts as refused, and this test counts the refusals. An accepted resign deposes the leader at
+        // once whatever the timeouts (the control below).
+        await using var cluster = await ProcessCluster.StartAsync(3, ProcessCluster.SlowElections());
         var leader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(60));
         var before = await InfoAsync(leader.RespPort);
 
@@ -79,5 +82,5 @@ public sealed partial class RaftMembersOnlyTests
     }
 
     private static async Task<string> InfoAsync(int respPort) =>
-        await RawResp.TryCommandAsync(respPort, "INFO raft") ?? throw new InvalidOperationException("INFO raft got no answer");
+        await RawResp.TryCommandAsync(respPort, "INFO raft", timeout: RawResp.Answer) ?? throw new InvalidOperationException("INFO raft got no answer");
 }

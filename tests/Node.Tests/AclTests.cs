@@ -40,7 +40,7 @@ public sealed class AclTests
         {
             await using var client = await SignInAsync(node, "app", "apppw");
             Assert.Equal("app", (await client.SendAsync("ACL", "WHOAMI")).Text());
-            Assert.Equal("OK", (await client.SendAsync("SET", "app:" + node.Index, "v")).Text());
+            Assert.Equal("OK", await client.SendRetryingAsync("SET", "app:" + node.Index, "v"));
             Assert.Equal(NoPermKeys, Error(await client.SendAsync("SET", "other", "v")));
             Assert.Equal(WrongPass, Error(await client.SendAsync("AUTH", "app", "bad")));
             Assert.Equal(WrongPass, Error(await client.SendAsync("AUTH", "sleeper", "pw")));
@@ -51,7 +51,7 @@ public sealed class AclTests
         await using (var admin = await RespTestClient.ConnectAsync(leader.RespPort))
         {
             for (var i = 0; i < 30; i++)
-                Assert.Equal("OK", (await admin.SendAsync("SET", "filler" + i, "v")).Text());
+                Assert.Equal("OK", await admin.SendRetryingAsync("SET", "filler" + i, "v"));
         }
 
         var follower = cluster.Nodes.First(n => n != leader);
@@ -72,7 +72,7 @@ public sealed class AclTests
         var leader = await cluster.WaitForLeaderAsync();
         await using (var admin = await RespTestClient.ConnectAsync(leader.RespPort))
         {
-            Assert.Equal("OK", (await admin.SendAsync("SET", "cfg:db", "postgres://db")).Text());
+            Assert.Equal("OK", await admin.SendRetryingAsync("SET", "cfg:db", "postgres://db"));
             Assert.Equal("OK", (await admin.SendAsync("ACL", "SETUSER", "reader", "on", ">rpw", "~cfg:*", "+@read")).Text());
             Assert.Equal("OK", (await admin.SendAsync("ACL", "SETUSER", "txreader", "on", ">tpw", "~cfg:*", "+@read", "+@transaction")).Text());
         }
@@ -118,7 +118,7 @@ public sealed class AclTests
         var follower = cluster.Nodes.First(n => n != leader);
         await using (var client = await SignInAsync(follower, "writer", "wpw"))
         {
-            Assert.Equal("OK", (await client.SendAsync("SET", "w:1", "v")).Text());
+            Assert.Equal("OK", await client.SendRetryingAsync("SET", "w:1", "v"));
             Assert.Equal("writer", (await client.SendAsync("ACL", "WHOAMI")).Text());
         }
 
@@ -181,7 +181,7 @@ public sealed class AclTests
             Assert.Equal(WrongPass, Error(await client.SendAsync("AUTH", "nope")));
             Assert.Equal(WrongPass, Error(await client.SendAsync("HELLO", "3", "AUTH", "default", "nope")));
             Assert.IsType<MapReply>(await client.SendAsync("HELLO", "3", "AUTH", "default", "s3cret"));
-            Assert.Equal("OK", (await client.SendAsync("SET", "k" + node.Index, "v")).Text());
+            Assert.Equal("OK", await client.SendRetryingAsync("SET", "k" + node.Index, "v"));
             Assert.Equal("RESET", (await client.SendAsync("RESET")).Text());
             Assert.Equal("NOAUTH Authentication required.", Error(await client.SendAsync("GET", "k")));
             Assert.Equal("OK", (await client.SendAsync("AUTH", "s3cret")).Text());
@@ -246,7 +246,7 @@ public sealed class AclTests
             Assert.Equal("NOAUTH Authentication required.", Error(await client.SendAsync("PING")));
             Assert.Equal("OK", (await client.SendAsync("AUTH", "boot")).Text());
             Assert.Equal("OK", (await client.SendAsync("AUTH", "app", "apppw")).Text());
-            Assert.Equal("OK", (await client.SendAsync("SET", "app:x", "1")).Text());
+            Assert.Equal("OK", await client.SendRetryingAsync("SET", "app:x", "1"));
             await cluster.WaitForConvergenceAsync();
             var deadline = DateTime.UtcNow.AddSeconds(30);
             while (!cluster.Nodes.All(static n => n.Raft.StateMachine.Acl.Bootstrapped) && DateTime.UtcNow < deadline)

@@ -19,7 +19,7 @@ public sealed class BackupRestoreTests
                 var leader = await source.WaitForLeaderAsync();
                 await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
                 for (var i = 0; i < 200; i++)
-                    Assert.Equal("OK", (await client.SendAsync("SET", $"b{i}", $"value-{i}")).Text());
+                    Assert.Equal("OK", await client.SendRetryingAsync("SET", $"b{i}", $"value-{i}"));
                 Assert.Equal("3", (await client.SendAsync("INCRBY", "counter", "3")).Text());
 
                 var reply = (await client.SendAsync("RAFTKV.BACKUP", "backup.rkv")).Text();

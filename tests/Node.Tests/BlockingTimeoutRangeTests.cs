@@ -41,7 +41,8 @@ public sealed class BlockingTimeoutRangeTests
         await using var writer = await RespTestClient.ConnectAsync(node.RespPort);
 
         var read = reader.SendAsync("XREAD", "BLOCK", "9223372036854775807", "STREAMS", "s", "$");
-        await Task.Delay(300);
+        // Blocked before the XADD: "$" means the entries after the stream's last one when the read runs.
+        await BlockedClients.WaitForAsync(writer, 1);
         Assert.False(read.IsCompleted, read.IsCompleted ? (await read).ToString() : "");
 
         Assert.Equal("1-1", (await writer.SendAsync("XADD", "s", "1-1", "f", "v")).Text());

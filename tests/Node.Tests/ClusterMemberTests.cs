@@ -41,7 +41,7 @@ public sealed class ClusterMemberTests
         await using (var client = await RespTestClient.ConnectAsync(follower.RespPort))
         {
             Assert.StartsWith("-ERR unknown command 'RAFTKV-INTERNAL-FORWARD'", (await client.SendAsync("RAFTKV-INTERNAL-FORWARD")).Text());
-            Assert.Equal("OK", (await client.SendAsync("SET", "posed", "1")).Text());
+            Assert.Equal("OK", await client.SendRetryingAsync("SET", "posed", "1"));
 
             // A made-up proof is refused the same way, with or without a nonce asked for first.
             Assert.StartsWith("-ERR unknown command", (await client.SendAsync("RAFTKV-INTERNAL-FORWARD", "PROOF", new string('0', 64))).Text());
@@ -69,14 +69,14 @@ public sealed class ClusterMemberTests
         var leader = await cluster.WaitForLeaderAsync();
         var follower = cluster.Nodes.First(n => n != leader);
         await using (var client = await RespTestClient.ConnectAsync(follower.RespPort))
-            Assert.Equal("OK", await RetryClusterDownAsync(client, "SET", "a", "1"));
+            Assert.Equal("OK", await client.SendRetryingAsync("SET", "a", "1"));
 
         await cluster.StopNodeAsync(leader.Index);
         var next = await cluster.WaitForLeaderAsync();
         var stillFollower = cluster.Nodes.First(n => n.IsRunning && n != next);
         await using (var client = await RespTestClient.ConnectAsync(stillFollower.RespPort))
         {
-            Assert.Equal("2", await RetryClusterDownAsync(client, "INCR", "a"));
+            Assert.Equal("2", await client.SendRetryingAsync("INCR", "a"));
             Assert.Equal("2", (await client.SendAsync("GET", "a")).Text());
         }
     }
@@ -174,7 +174,7 @@ public sealed class ClusterMemberTests
         await using var monitor = await RespTestClient.ConnectAsync(leader.RespPort);
         Assert.Equal("OK", (await monitor.SendAsync("MONITOR")).Text());
         await using (var client = await RespTestClient.ConnectAsync(follower.RespPort))
-            Assert.Equal("OK", (await client.SendAsync("SET", "via", "follower")).Text());
+            Assert.Equal("OK", await client.SendRetryingAsync("SET", "via", "follower"));
         var fed = new List<string>();
         while (!fed.Any(static line => line.Contains("\"SET\"", StringComparison.Ordinal)))
             fed.Add((await monitor.ReadReplyAsync()).Text()!);
@@ -207,7 +207,7 @@ public sealed class ClusterMemberTests
         await using (var client = await RespTestClient.ConnectAsync(leader.RespPort))
         {
             for (var i = 0; i < 200; i++)
-                Assert.Equal("OK", (await client.SendAsync("SET", $"k{i % 37}", new string('v', valueBytes) + i)).Text());
+                Assert.Equal("OK", await client.SendRetryingAsync("SET", $"k{i % 37}", new string('v', valueBytes) + i));
         }
 
         Assert.True(leader.Raft.StateMachine.SnapshotIndex > 0, "the leader took no snapshot");
@@ -231,25 +231,12 @@ public sealed class ClusterMemberTests
         }
     }
 
-    // Right after an election the new leader may still be committing its first entries.
-    private static async Task<string?> RetryClusterDownAsync(RespTestClient client, params string[] command)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var reply = (await client.SendAsync(command)).Text();
-            if (reply is null || !reply.StartsWith("-CLUSTERDOWN", StringComparison.Ordinal) || DateTime.UtcNow > deadline)
-                return reply;
-            await Task.Delay(200);
-        }
-    }
-
     private static async Task<FileInfo> TakeSnapshotAsync(TestNode node)
     {
         await using (var client = await RespTestClient.ConnectAsync(node.RespPort))
         {
             for (var i = 0; i < 20; i++)
-                Assert.Equal("OK", (await client.SendAsync("SET", $"k{i}", $"v{i}")).Text());
+                Assert.Equal("OK", await client.SendRetryingAsync("SET", $"k{i}", $"v{i}"));
             Assert.Equal("Background snapshot started", (await client.SendAsync("RAFTKV.SNAPSHOT")).Text());
         }
 

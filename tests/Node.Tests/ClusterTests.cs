@@ -37,7 +37,7 @@ public sealed class ClusterTests
 
         await using (var client = await RespTestClient.ConnectAsync(follower.RespPort))
         {
-            Assert.Equal("OK", (await client.SendAsync("SET", "a", "1")).Text());
+            Assert.Equal("OK", await client.SendRetryingAsync("SET", "a", "1"));
             Assert.Equal("2", (await client.SendAsync("INCR", "a")).Text());
             Assert.Equal("-ERR value is not an integer or out of range", (await client.SendAsync("INCRBY", "a", "x")).Text());
         }
@@ -70,7 +70,7 @@ public sealed class ClusterTests
         await using (var client = await RespTestClient.ConnectAsync(leader.RespPort))
         {
             for (var i = 0; i < 50; i++)
-                Assert.Equal("OK", (await client.SendAsync("SET", $"key:{i}", $"value:{i}")).Text());
+                Assert.Equal("OK", await client.SendRetryingAsync("SET", $"key:{i}", $"value:{i}"));
         }
 
         await cluster.StopNodeAsync(leader.Index);
@@ -80,7 +80,7 @@ public sealed class ClusterTests
         await using var reader = await RespTestClient.ConnectAsync(next.RespPort);
         for (var i = 0; i < 50; i++)
             Assert.Equal($"value:{i}", (await reader.SendAsync("GET", $"key:{i}")).Text());
-        Assert.Equal("OK", (await reader.SendAsync("SET", "after", "failover")).Text());
+        Assert.Equal("OK", await reader.SendRetryingAsync("SET", "after", "failover"));
     }
 
     // Durability of acknowledgements: followers flush AppendEntries batches before acknowledging them
@@ -93,7 +93,7 @@ public sealed class ClusterTests
         await using (var client = await RespTestClient.ConnectAsync(leader.RespPort))
         {
             for (var i = 0; i < 20; i++)
-                Assert.Equal("OK", (await client.SendAsync("SET", $"d{i}", "v")).Text());
+                Assert.Equal("OK", await client.SendRetryingAsync("SET", $"d{i}", "v"));
         }
 
         foreach (var follower in cluster.Nodes.Where(n => n != leader))
@@ -109,7 +109,7 @@ public sealed class ClusterTests
         await using (var client = await RespTestClient.ConnectAsync(leader.RespPort))
         {
             for (var i = 0; i < 30; i++)
-                Assert.Equal("OK", (await client.SendAsync("SET", $"k{i}", $"v{i}")).Text());
+                Assert.Equal("OK", await client.SendRetryingAsync("SET", $"k{i}", $"v{i}"));
             Assert.Equal("7", (await client.SendAsync("APPEND", "k0", "-tail")).Text());
         }
 
@@ -181,7 +181,7 @@ public sealed class ClusterTests
         await using (var client = await RespTestClient.ConnectAsync(leader.RespPort))
         {
             for (var i = 0; i < 300; i++)
-                Assert.Equal("OK", (await client.SendAsync("SET", $"s{i % 97}", $"v{i}")).Text());
+                Assert.Equal("OK", await client.SendRetryingAsync("SET", $"s{i % 97}", $"v{i}"));
         }
 
         Assert.True(leader.Raft.StateMachine.SnapshotIndex > 0, "the leader took no snapshot");

@@ -29,14 +29,14 @@ public sealed class ExpiryTests
         var sinceSet = Stopwatch.StartNew();
         await using (var client = await RespTestClient.ConnectAsync(leader.RespPort))
         {
-            Assert.Equal("OK", (await client.SendAsync("SET", "session", "alive", "PX", FailoverTtlMs.ToString())).Text());
+            Assert.Equal("OK", await client.SendRetryingAsync("SET", "session", "alive", "PX", FailoverTtlMs.ToString()));
         }
 
         // The entry's timestamp lies between sinceSet's start and the reply: the key expires no earlier than
         // sinceSet + TTL and no later than sinceReply + TTL.
         var sinceReply = Stopwatch.StartNew();
         await using (var client = await RespTestClient.ConnectAsync(leader.RespPort))
-            Assert.Equal("OK", (await client.SendAsync("SET", "config", "kept")).Text());
+            Assert.Equal("OK", await client.SendRetryingAsync("SET", "config", "kept"));
 
         await cluster.WaitForConvergenceAsync();
         await cluster.StopNodeAsync(leader.Index);
@@ -81,9 +81,9 @@ public sealed class ExpiryTests
         await using (var client = await RespTestClient.ConnectAsync(leader.RespPort))
         {
             for (var i = 0; i < 500; i++)
-                Assert.Equal("OK", (await client.SendAsync("SET", $"temp:{i}", "x", "PX", (100 + i).ToString())).Text());
+                Assert.Equal("OK", await client.SendRetryingAsync("SET", $"temp:{i}", "x", "PX", (100 + i).ToString()));
             for (var i = 0; i < 10; i++)
-                Assert.Equal("OK", (await client.SendAsync("SET", $"keep:{i}", "x")).Text());
+                Assert.Equal("OK", await client.SendRetryingAsync("SET", $"keep:{i}", "x"));
             Assert.Equal("1", (await client.SendAsync("EXPIRE", "keep:0", "3600")).Text());
         }
 
@@ -133,7 +133,7 @@ public sealed class ExpiryTests
         Stopwatch sinceReply;
         await using (var client = await RespTestClient.ConnectAsync(leader.RespPort))
         {
-            Assert.Equal("OK", (await client.SendAsync("SET", "lease", "holder", "PX", RestartTtlMs.ToString())).Text());
+            Assert.Equal("OK", await client.SendRetryingAsync("SET", "lease", "holder", "PX", RestartTtlMs.ToString()));
             sinceReply = Stopwatch.StartNew();
             Assert.Equal("0", (await client.SendAsync("EXPIRE", "lease", "3", "GT")).Text()); // GT never shortens a TTL
         }
@@ -174,8 +174,8 @@ public sealed class ExpiryTests
         await using var cluster = await TestCluster.StartAsync(3);
         var leader = await cluster.WaitForLeaderAsync();
         await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
-        Assert.Equal("OK", (await client.SendAsync("SET", "old", "v", "PX", "300")).Text());
-        Assert.Equal("OK", (await client.SendAsync("SET", "later", "v", "PX", "2500")).Text());
+        Assert.Equal("OK", await client.SendRetryingAsync("SET", "old", "v", "PX", "300"));
+        Assert.Equal("OK", await client.SendRetryingAsync("SET", "later", "v", "PX", "2500"));
         await Task.Delay(500);
         Assert.Null((await client.SendAsync("GET", "old")).Text());
 
@@ -183,7 +183,7 @@ public sealed class ExpiryTests
         leader.Clock.Offset = TimeSpan.FromHours(-1);
         Assert.Null((await client.SendAsync("GET", "old")).Text());
         Assert.Equal("0", (await client.SendAsync("EXISTS", "old")).Text());
-        Assert.Equal("OK", (await client.SendAsync("SET", "fresh", "v", "PX", "500")).Text());
+        Assert.Equal("OK", await client.SendRetryingAsync("SET", "fresh", "v", "PX", "500"));
         // At least 500 ms have passed since "later" was set (Task.Delay's whole-millisecond timer may end up to 1 ms early).
         var pttl = long.Parse((await client.SendAsync("PTTL", "later")).Text()!);
         Assert.InRange(pttl, 1, 2001);
@@ -201,7 +201,7 @@ public sealed class ExpiryTests
         await using var cluster = await TestCluster.StartAsync(1);
         var leader = await cluster.WaitForLeaderAsync();
         await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
-        Assert.Equal("OK", (await client.SendAsync("SET", "k", "v", "EX", "30")).Text());
+        Assert.Equal("OK", await client.SendRetryingAsync("SET", "k", "v", "EX", "30"));
         leader.Clock.Offset = TimeSpan.FromSeconds(20);
         var pttl = long.Parse((await client.SendAsync("PTTL", "k")).Text()!);
         Assert.InRange(pttl, 9000, 10_050);

@@ -20,7 +20,7 @@ public sealed class LeaseReadTests
         var (leaseBefore, roundBefore) = leader.Raft.ReadCounts;
         for (var i = 0; i < 50; i++)
         {
-            Assert.Equal("OK", (await client.SendAsync("SET", "k", $"v{i}")).Text());
+            Assert.Equal("OK", await client.SendRetryingAsync("SET", "k", $"v{i}"));
             Assert.Equal($"v{i}", (await client.SendAsync("GET", "k")).Text());
         }
 
@@ -40,7 +40,7 @@ public sealed class LeaseReadTests
         var leader = await cluster.WaitForLeaderAsync();
         await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
 
-        Assert.Equal("OK", (await client.SendAsync("SET", "k", "v")).Text());
+        Assert.Equal("OK", await client.SendRetryingAsync("SET", "k", "v"));
         for (var i = 0; i < 10; i++)
             Assert.Equal("v", (await client.SendAsync("GET", "k")).Text());
 
@@ -57,7 +57,7 @@ public sealed class LeaseReadTests
         await using var cluster = await TestCluster.StartAsync(3);
         var leader = await cluster.WaitForLeaderAsync();
         await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
-        Assert.Equal("OK", (await client.SendAsync("SET", "k", "v")).Text());
+        Assert.Equal("OK", await client.SendRetryingAsync("SET", "k", "v"));
         await Task.Delay(leader.Raft.LeaseDuration * 2);
 
         var (leaseBefore, roundBefore) = leader.Raft.ReadCounts;
@@ -76,8 +76,11 @@ public sealed class LeaseReadTests
         await using var cluster = await TestCluster.StartAsync(3, new() { ["CommandTimeoutMs"] = "1500" });
         var leader = await cluster.WaitForLeaderAsync();
         await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
-        Assert.Equal("OK", (await client.SendAsync("SET", "k", "v")).Text());
+        Assert.Equal("OK", await client.SendRetryingAsync("SET", "k", "v"));
         Assert.Equal("v", (await client.SendAsync("GET", "k")).Text());
+        // Heartbeats renew the lease; on a loaded machine one can be late for a moment.
+        for (var i = 0; i < 100 && !leader.Raft.HoldsLease(); i++)
+            await Task.Delay(50);
         Assert.True(leader.Raft.HoldsLease());
 
         foreach (var node in cluster.Nodes.Where(n => n != leader))
@@ -95,12 +98,20 @@ public sealed class LeaseReadTests
     [Fact]
     public async Task RestartedNode_CountsAsHavingJustHeardALeader()
     {
-        await using var cluster = await TestCluster.StartAsync(3);
+        // Elections of 5-6 s, so a lease of 3.3 s: the rest of a node's start after its log opened (when it counts as
+        // having heard a leader) took longer than the 666 ms lease of the default test timeouts on a loaded machine.
+        await using var cluster = await TestCluster.StartAsync(3, new()
+        {
+            ["ElectionTimeoutMinMs"] = "5000",
+            ["ElectionTimeoutMaxMs"] = "6000",
+            ["RaftRequestTimeoutMs"] = "2000",
+        });
         var leader = await cluster.WaitForLeaderAsync();
         var follower = cluster.Nodes.First(n => n != leader);
 
+        // Stopped past a lease: what it heard before the stop is too old to count.
         await cluster.StopNodeAsync(follower.Index);
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        await Task.Delay(leader.Raft.LeaseDuration + TimeSpan.FromSeconds(0.5));
         await cluster.StartNodeAsync(follower.Index);
 
         // Within the lease of a moment ago: DotNext's own record starts empty (refuses no vote), so the log refuses.

@@ -15,21 +15,14 @@ namespace RaftKV.Node.Tests;
 [Collection(ClusterCollection.Name)]
 public sealed class LongApplyTests
 {
-    // Elections of 2.5-4 s, longer than the others' 1-2 s: a clean-clone CI run lost the leader once during the hold
+    // Slow elections (TestCluster.SlowElections): a clean-clone CI run lost the leader once during the hold
     // (-CLUSTERDOWN on the held SET), with three nodes, sixteen clients and other test classes sharing two cores. The
-    // hold still outlasts the longest election timeout, so a leader that stopped heartbeating while its applier is
-    // held still loses its term here.
-    private static readonly Dictionary<string, string> SlowElections = new()
-    {
-        ["ElectionTimeoutMinMs"] = "2500",
-        ["ElectionTimeoutMaxMs"] = "4000",
-        ["RaftRequestTimeoutMs"] = "2000",
-    };
-
+    // hold (5 s) still outlasts the longest election timeout (4 s), so a leader that stopped heartbeating while its
+    // applier is held still loses its term here.
     [Fact]
     public async Task AnApplyThatHoldsTheStateForSeconds_HoldsNoPoolThread_ReadsWaitWithoutBlocking_AndTheLeaderStays()
     {
-        await using var cluster = TestCluster.Create(3, SlowElections);
+        await using var cluster = TestCluster.Create(3, TestCluster.SlowElections());
         var holds = cluster.Nodes.Select(ApplyHold.Install).ToList();
         foreach (var node in cluster.Nodes)
             await cluster.StartNodeAsync(node.Index);

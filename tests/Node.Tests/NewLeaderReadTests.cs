@@ -46,7 +46,7 @@ public sealed class NewLeaderReadTests
             // The target stores and acknowledges the entry at once, and applies it (and all after it) 8 s later.
             key = $"acknowledged-{round}";
             Volatile.Write(ref slow, 1);
-            Assert.Equal("OK", (await client.SendAsync("SET", key, "v")).Text());
+            Assert.Equal("OK", await client.SendRetryingAsync("SET", key, "v"));
             Assert.Equal("OK", (await client.SendAsync("RAFTKV.LEADER.TRANSFER", target.RaftEndpoint)).Text());
             if (target.IsLeader)
                 break;

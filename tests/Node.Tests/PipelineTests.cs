@@ -10,7 +10,7 @@ public sealed class PipelineTests
     [Fact]
     public async Task PipelinedWritesAndReads_OnTheLeader_KeepConnectionOrder()
     {
-        await using var cluster = await TestCluster.StartAsync(3);
+        await using var cluster = await TestCluster.StartAsync(3, TestCluster.SlowElections());
         var leader = await cluster.WaitForLeaderAsync();
         await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
 
@@ -43,7 +43,7 @@ public sealed class PipelineTests
     [Fact]
     public async Task InterleavedReadsAndWrites_InOnePipeline_EachReadSeesTheWritesBeforeIt()
     {
-        await using var cluster = await TestCluster.StartAsync(3);
+        await using var cluster = await TestCluster.StartAsync(3, TestCluster.SlowElections());
         var leader = await cluster.WaitForLeaderAsync();
         await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
 
@@ -67,7 +67,7 @@ public sealed class PipelineTests
     [Fact]
     public async Task PipelinedWrites_ThroughAFollower_KeepConnectionOrder()
     {
-        await using var cluster = await TestCluster.StartAsync(3);
+        await using var cluster = await TestCluster.StartAsync(3, TestCluster.SlowElections());
         var leader = await cluster.WaitForLeaderAsync();
         var follower = cluster.Nodes.First(n => n != leader);
         await using var client = await RespTestClient.ConnectAsync(follower.RespPort);
@@ -87,7 +87,7 @@ public sealed class PipelineTests
     [Fact]
     public async Task ConcurrentWriters_AreGroupCommitted_EachGetsItsOwnReply()
     {
-        await using var cluster = await TestCluster.StartAsync(3);
+        await using var cluster = await TestCluster.StartAsync(3, TestCluster.SlowElections());
         var leader = await cluster.WaitForLeaderAsync();
         var replies = new System.Collections.Concurrent.ConcurrentBag<long>();
         await Task.WhenAll(Enumerable.Range(0, 30).Select(async c =>

@@ -21,7 +21,7 @@ public sealed class PipelinedConnectionTests
     [Fact]
     public async Task PipeliningStresser_100000SetGetPairsWrittenBeforeReading_AreAnsweredInOrder()
     {
-        await using var cluster = await TestCluster.StartAsync(3);
+        await using var cluster = await TestCluster.StartAsync(3, TestCluster.SlowElections());
         var leader = await cluster.WaitForLeaderAsync();
         await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
 
@@ -39,7 +39,7 @@ public sealed class PipelinedConnectionTests
     [Fact]
     public async Task PipelinedSetIncrGet_OnTheLeader_ReadSeesTheWritesBeforeIt()
     {
-        await using var cluster = await TestCluster.StartAsync(3);
+        await using var cluster = await TestCluster.StartAsync(3, TestCluster.SlowElections());
         var leader = await cluster.WaitForLeaderAsync();
         await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
 
@@ -66,7 +66,7 @@ public sealed class PipelinedConnectionTests
     [Fact]
     public async Task PipelinedRead_AfterAWriteRefusedBeforeTheLog_StillSeesTheWritesBeforeIt()
     {
-        await using var cluster = await TestCluster.StartAsync(3);
+        await using var cluster = await TestCluster.StartAsync(3, TestCluster.SlowElections());
         var leader = await cluster.WaitForLeaderAsync();
         await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
 
@@ -85,7 +85,7 @@ public sealed class PipelinedConnectionTests
     [Fact]
     public async Task PipelinedWritesAndReads_OnAFollowerConnection_EachReadSeesTheWritesBeforeIt()
     {
-        await using var cluster = await TestCluster.StartAsync(3);
+        await using var cluster = await TestCluster.StartAsync(3, TestCluster.SlowElections());
         var leader = await cluster.WaitForLeaderAsync();
         var follower = cluster.Nodes.First(n => n != leader);
         await using var client = await RespTestClient.ConnectAsync(follower.RespPort);
@@ -108,7 +108,7 @@ public sealed class PipelinedConnectionTests
     [Fact]
     public async Task PipelineWithErrors_EachErrorKeepsItsPlace_AndLaterCommandsStillRun()
     {
-        await using var cluster = await TestCluster.StartAsync(3);
+        await using var cluster = await TestCluster.StartAsync(3, TestCluster.SlowElections());
         var leader = await cluster.WaitForLeaderAsync();
         await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
 

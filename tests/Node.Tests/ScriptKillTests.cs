@@ -91,7 +91,7 @@ public sealed class ScriptKillTests
     [Fact]
     public async Task ContinuedAndKilledScripts_AgreeOnEveryReplica_AlsoAfterAFollowerRestartsAndReplays()
     {
-        await using var cluster = await TestCluster.StartAsync(3);
+        await using var cluster = await TestCluster.StartAsync(3, TestCluster.SlowElections());
         var leader = await cluster.WaitForLeaderAsync();
         await using var caller = await RespTestClient.ConnectAsync(leader.RespPort);
         await using var other = await RespTestClient.ConnectAsync(leader.RespPort);
@@ -134,7 +134,7 @@ public sealed class ScriptKillTests
         await cluster.StartNodeAsync(follower.Index);
         leader = await cluster.WaitForLeaderAsync();
         await using (var client = await RespTestClient.ConnectAsync(leader.RespPort))
-            Assert.Equal("OK", (await client.SendAsync("SET", "after", "restart")).Text());
+            Assert.Equal("OK", await client.SendRetryingAsync("SET", "after", "restart"));
         await cluster.WaitForConvergenceAsync();
         digests = await cluster.DigestsAsync();
         Assert.Single(digests.Distinct());
@@ -145,7 +145,7 @@ public sealed class ScriptKillTests
     [Fact]
     public async Task APipelinedReadAfterAWrite_WhileALongScriptRuns_SeesTheWholeScriptAndTheWrite()
     {
-        await using var cluster = await TestCluster.StartAsync(3);
+        await using var cluster = await TestCluster.StartAsync(3, TestCluster.SlowElections());
         var leader = await cluster.WaitForLeaderAsync();
         await using var caller = await RespTestClient.ConnectAsync(leader.RespPort);
         await using var pipelining = await RespTestClient.ConnectAsync(leader.RespPort);
@@ -161,7 +161,7 @@ public sealed class ScriptKillTests
     [Fact]
     public async Task ALongScriptEndsOnEveryFollower_AndItsMessageReachesAFollowersSubscriber()
     {
-        await using var cluster = await TestCluster.StartAsync(3);
+        await using var cluster = await TestCluster.StartAsync(3, TestCluster.SlowElections());
         var leader = await cluster.WaitForLeaderAsync();
         var follower = cluster.Nodes.First(n => n != leader);
         await using var subscriber = await RespTestClient.ConnectAsync(follower.RespPort);
@@ -187,7 +187,7 @@ public sealed class ScriptKillTests
     public async Task ALongScriptSentThroughAFollower_IsAnsweredPastTheCommandTimeout()
     {
         // The script spends its whole budget (20 slices, each a committed decision): far longer than 400 ms.
-        await using var cluster = await TestCluster.StartAsync(3, new() { ["CommandTimeoutMs"] = "400" });
+        await using var cluster = await TestCluster.StartAsync(3, TestCluster.SlowElections(new() { ["CommandTimeoutMs"] = "400" }));
         var leader = await cluster.WaitForLeaderAsync();
         var follower = cluster.Nodes.First(n => n != leader);
         await cluster.WaitForConvergenceAsync();

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using RaftKV.Node.Execution;
 using RaftKV.Node.Tests.Infrastructure;
 using RaftKV.Protocol.Replies;
 
@@ -21,7 +23,11 @@ public sealed class StreamBlockingTests
         Assert.Equal("1-0", (await writer.SendAsync("XADD", "s", "1-0", "old", "x")).Text());
         var read = reader.SendAsync("XREAD", "BLOCK", "0", "STREAMS", "s", "$");
         var readThroughFollower = viaFollower.SendAsync("XREAD", "COUNT", "5", "BLOCK", "20000", "STREAMS", "other", "s", "0", "$");
-        await Task.Delay(500);
+        // Both registered on the leader (the relayed one too) before the XADD: "$" is the last id when a read blocks.
+        var waiters = leader.App!.Services.GetRequiredService<BlockingWaiters>();
+        for (var i = 0; i < 600 && waiters.Count < 2; i++)
+            await Task.Delay(50);
+        Assert.Equal(2, waiters.Count);
         Assert.False(read.IsCompleted);
         Assert.False(readThroughFollower.IsCompleted);
 
@@ -73,7 +79,7 @@ public sealed class StreamBlockingTests
 
         Assert.Equal("OK", (await other.SendAsync("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")).Text());
         var read = client.SendAsync("XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">");
-        await Task.Delay(300);
+        await BlockedClients.WaitForAsync(other, 1);
         Assert.Equal("1", (await other.SendAsync("DEL", "s")).Text());
         Assert.Equal("-UNBLOCKED the stream key no longer exists", (await read.WaitAsync(TimeSpan.FromSeconds(20))).ToString());
     }
@@ -92,7 +98,7 @@ public sealed class StreamBlockingTests
 
         Assert.Equal("OK", (await other.SendAsync("XGROUP", "CREATE", "s", "g", "$", "MKSTREAM")).Text());
         var read = client.SendAsync("XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">");
-        await WaitForBlockedClientsAsync(node.RespPort, 1);
+        await BlockedClients.WaitForAsync(other, 1);
         Assert.Equal("OK", (await other.SendAsync(flush)).Text());
         Assert.Equal("-UNBLOCKED the stream key no longer exists", (await read.WaitAsync(TimeSpan.FromSeconds(30))).ToString());
     }

@@ -49,6 +49,18 @@ internal sealed class ProcessCluster : IAsyncDisposable
     /// <summary>The CA the test's own RESP probes trust when the RESP ports speak TLS; null for plaintext.</summary>
     public TestCertificates? Tls { get; }
 
+    /// <summary>
+    /// Elections of 2.5-4 s (requests 1.5 s) instead of the shipped 600-1200 ms, for tests whose claim is not the
+    /// failover's speed but which run heavy work across three processes on a loaded 2-core machine, where one late
+    /// round cost the leadership and a write in flight ended "outcome unknown".
+    /// </summary>
+    public static Dictionary<string, string> SlowElections() => new()
+    {
+        ["RaftKV:ElectionTimeoutMinMs"] = "2500",
+        ["RaftKV:ElectionTimeoutMaxMs"] = "4000",
+        ["RaftKV:RaftRequestTimeoutMs"] = "1500",
+    };
+
     /// <summary>The initial member list (Raft endpoints) every first node was started with.</summary>
     public IReadOnlyList<string> Members => _nodes.Take(_initial).Select(static n => $"127.0.0.1:{n.RaftPort}").ToList();
 

@@ -43,6 +43,23 @@ internal sealed class RespTestClient : IAsyncDisposable
 
     public Task<Reply> SendAsync(params string[] args) => SendAsync(args.Select(Encoding.UTF8.GetBytes).ToArray());
 
+    /// <summary>
+    /// Sends an idempotent command again, on this connection, while it is answered CLUSTERDOWN (an election on a busy
+    /// machine: no leader yet, or the outcome unknown), for up to 30 s; the last reply's text. A follower relays to
+    /// whichever node leads, and a deposed leader is a follower.
+    /// </summary>
+    public async Task<string?> SendRetryingAsync(params string[] args)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var reply = (await SendAsync(args)).Text();
+            if (reply is null || !reply.StartsWith("-CLUSTERDOWN", StringComparison.Ordinal) || DateTime.UtcNow > deadline)
+                return reply;
+            await Task.Delay(200);
+        }
+    }
+
     public async Task<Reply> SendAsync(byte[][] args)
     {
         var frame = new MemoryStream();

@@ -37,6 +37,25 @@ internal sealed class TestCluster : IAsyncDisposable
         ["RaftRequestTimeoutMs"] = "900",
     };
 
+    /// <summary>
+    /// Elections of 2.5-4 s (requests 2 s), for tests whose claim is not about failover but which run heavy work on three
+    /// in-process nodes (long pipelines, CPU-bound scripts, held applies): on a loaded 2-core machine the 1-2 s ones
+    /// still flipped leaders there, and a command relayed or in flight across a leader change ends CLUSTERDOWN.
+    /// <paramref name="more"/> adds settings.
+    /// </summary>
+    public static Dictionary<string, string> SlowElections(Dictionary<string, string>? more = null)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["ElectionTimeoutMinMs"] = "2500",
+            ["ElectionTimeoutMaxMs"] = "4000",
+            ["RaftRequestTimeoutMs"] = "2000",
+        };
+        foreach (var (key, value) in more ?? [])
+            settings[key] = value;
+        return settings;
+    }
+
     /// <summary>A cluster whose nodes are not started yet (a test may first put files in their data directories).</summary>
     public static TestCluster Create(int count, Dictionary<string, string>? settings = null)
         => new(count, settings is null ? [] : new Dictionary<string, string>(settings));
