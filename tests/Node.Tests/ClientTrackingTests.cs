@@ -5,7 +5,9 @@ namespace RaftKV.Node.Tests;
 
 /// <summary>
 /// CLIENT TRACKING (Redis 7.0's client-side caching) through real nodes: the node a client is connected to remembers what
-/// it read and invalidates it when it applies a change, whichever node the write was made on.
+/// it read and invalidates it when it applies a change, whichever node the write was made on. Three-node clusters run
+/// with slow elections (TestCluster.SlowElections): an EXEC relayed by a follower across a leader change ends
+/// CLUSTERDOWN, and these tests are about invalidations, not failover.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class ClientTrackingTests
@@ -34,7 +36,7 @@ public sealed class ClientTrackingTests
     [Fact]
     public async Task Tracking_OnAFollower_InvalidatesWhenTheFollowerAppliesAWriteMadeOnTheLeader()
     {
-        await using var cluster = await TestCluster.StartAsync(3);
+        await using var cluster = await TestCluster.StartAsync(3, TestCluster.SlowElections());
         var leader = await cluster.WaitForLeaderAsync();
         var follower = cluster.Nodes.First(n => n.Index != leader.Index);
         await using var writer = await RespTestClient.ConnectAsync(leader.RespPort);
@@ -635,7 +637,7 @@ public sealed class ClientTrackingTests
     [Fact]
     public async Task Exec_NoLoop_OnAFollower_AKeyTheTransactionWritesThenReads_IsNotLeftUntracked()
     {
-        await using var cluster = await TestCluster.StartAsync(3);
+        await using var cluster = await TestCluster.StartAsync(3, TestCluster.SlowElections());
         var leader = await cluster.WaitForLeaderAsync();
         var follower = cluster.Nodes.First(n => n.Index != leader.Index);
         await using var tracker = await TrackingClientAsync(follower.RespPort, "CLIENT", "TRACKING", "ON", "NOLOOP");
@@ -709,7 +711,7 @@ public sealed class ClientTrackingTests
     [Fact]
     public async Task Exec_OnAFollower_RemembersItsReads_SoALaterChangeIsInvalidated()
     {
-        await using var cluster = await TestCluster.StartAsync(3);
+        await using var cluster = await TestCluster.StartAsync(3, TestCluster.SlowElections());
         var leader = await cluster.WaitForLeaderAsync();
         var follower = cluster.Nodes.First(n => n.Index != leader.Index);
         await using var writer = await RespTestClient.ConnectAsync(leader.RespPort);
