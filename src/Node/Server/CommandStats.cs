@@ -94,7 +94,9 @@ internal sealed class CommandStats(Diagnostics.NodeMetrics metrics)
             Interlocked.Add(ref counters.Rejected, count.Rejected);
         }
 
-        foreach (var (code, times) in calls.ErrorsByCode)
+        if (calls.ErrorsByCode is not { } errors)
+            return;
+        foreach (var (code, times) in errors)
         {
             Interlocked.Add(ref _errors, times);
             Errors.CountCode(code, times);

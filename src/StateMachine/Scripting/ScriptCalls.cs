@@ -16,8 +16,8 @@ public sealed class ScriptCalls
     /// <summary>Calls by full command name (container|sub).</summary>
     public Dictionary<string, ScriptCallCount> ByName { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Error replies by code (<see cref="ErrorReply.CodeOf"/>).</summary>
-    public Dictionary<string, long> ErrorsByCode { get; } = new(StringComparer.Ordinal);
+    /// <summary>Error replies by code (<see cref="ErrorReply.CodeOf"/>); null until one (most script runs answer none).</summary>
+    public Dictionary<string, long>? ErrorsByCode { get; private set; }
 
     /// <summary>
     /// One call: <paramref name="name"/> null when no command has that name, <paramref name="ran"/> false when it was
@@ -43,10 +43,11 @@ public sealed class ScriptCalls
 
         if (error is null)
             return;
+        var errors = ErrorsByCode ??= new Dictionary<string, long>(StringComparer.Ordinal);
         var code = ErrorReply.CodeOf(error.Message);
-        if (ErrorsByCode.TryGetValue(code, out var times))
-            ErrorsByCode[code] = times + 1;
-        else if (ErrorsByCode.Count < MaxCodes)
-            ErrorsByCode[code] = 1;
+        if (errors.TryGetValue(code, out var times))
+            errors[code] = times + 1;
+        else if (errors.Count < MaxCodes)
+            errors[code] = 1;
     }
 }
