@@ -23,18 +23,10 @@ public sealed class BlockingTests
         await using var pusher = await RespTestClient.ConnectAsync(leader.RespPort);
 
         // Each pop registered on the leader before the next step (a relayed one too): FIFO is the order of registration.
-        var waiters = leader.App!.Services.GetRequiredService<BlockingWaiters>();
-        async Task WaitForWaiters(int count)
-        {
-            for (var i = 0; i < 600 && waiters.Count < count; i++)
-                await Task.Delay(50);
-            Assert.Equal(count, waiters.Count);
-        }
-
         var firstPop = first.SendAsync("BLPOP", "queue", "other", "0");
-        await WaitForWaiters(1);
+        await BlockedClients.WaitForWaitersAsync(leader, 1);
         var secondPop = second.SendAsync("BRPOP", "queue", "30");
-        await WaitForWaiters(2);
+        await BlockedClients.WaitForWaitersAsync(leader, 2);
         Assert.False(firstPop.IsCompleted);
         Assert.False(secondPop.IsCompleted);
 

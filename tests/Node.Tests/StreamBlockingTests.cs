@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
-using RaftKV.Node.Execution;
 using RaftKV.Node.Tests.Infrastructure;
 using RaftKV.Protocol.Replies;
 
@@ -24,10 +22,7 @@ public sealed class StreamBlockingTests
         var read = reader.SendAsync("XREAD", "BLOCK", "0", "STREAMS", "s", "$");
         var readThroughFollower = viaFollower.SendAsync("XREAD", "COUNT", "5", "BLOCK", "20000", "STREAMS", "other", "s", "0", "$");
         // Both registered on the leader (the relayed one too) before the XADD: "$" is the last id when a read blocks.
-        var waiters = leader.App!.Services.GetRequiredService<BlockingWaiters>();
-        for (var i = 0; i < 600 && waiters.Count < 2; i++)
-            await Task.Delay(50);
-        Assert.Equal(2, waiters.Count);
+        await BlockedClients.WaitForWaitersAsync(leader, 2);
         Assert.False(read.IsCompleted);
         Assert.False(readThroughFollower.IsCompleted);
 

@@ -132,26 +132,6 @@ internal sealed class TestCluster : IAsyncDisposable
         throw new TimeoutException("no leader elected that every running node agrees on");
     }
 
-    /// <summary>
-    /// Sends an idempotent write to whichever node leads, again (up to 20 times, 250 ms apart) while it is answered
-    /// CLUSTERDOWN (its outcome unknown after an election on a busy machine); the last reply's text.
-    /// </summary>
-    public async Task<string> WriteOnLeaderAsync(params string[] command)
-    {
-        var reply = string.Empty;
-        for (var attempt = 0; attempt < 20; attempt++)
-        {
-            if (attempt > 0)
-                await Task.Delay(250);
-            await using var client = await RespTestClient.ConnectAsync((await WaitForLeaderAsync()).RespPort);
-            reply = (await client.SendAsync(command)).Text() ?? string.Empty;
-            if (!reply.StartsWith("-CLUSTERDOWN", StringComparison.Ordinal))
-                break;
-        }
-
-        return reply;
-    }
-
     /// <summary>Waits until every running node has applied at least the leader's commit index.</summary>
     public async Task WaitForConvergenceAsync(TimeSpan? timeout = null)
     {
