@@ -14,7 +14,6 @@ namespace RaftKV.Node.Server;
 /// </summary>
 internal sealed class FunctionCommand(CommandExecutor executor, ScriptDecider decider, RaftKV.Node.Raft.RaftHost raft)
 {
-
     public async ValueTask<Reply> ExecuteAsync(byte[][] args, IExecutionCaller caller, CancellationToken token)
     {
         if (Subcommands.Check("FUNCTION", args, out var sub) is { } invalid)

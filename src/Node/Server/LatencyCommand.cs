@@ -10,7 +10,6 @@ namespace RaftKV.Node.Server;
 /// </summary>
 internal static class LatencyCommand
 {
-
     public static Reply Execute(byte[][] args, CommandStats stats, LatencyMonitor monitor, long thresholdMs)
     {
         if (Subcommands.Check("LATENCY", args, out var sub) is { } invalid)

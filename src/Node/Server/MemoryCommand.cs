@@ -13,7 +13,6 @@ namespace RaftKV.Node.Server;
 /// </summary>
 internal static class MemoryCommand
 {
-
     /// <summary>MEMORY: USAGE and STATS read the applied state without blocking a thread for an apply.</summary>
     public static async ValueTask<Reply> ExecuteAsync(RaftHost raft, byte[][] args, CancellationToken token)
     {

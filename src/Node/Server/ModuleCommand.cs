@@ -10,7 +10,6 @@ namespace RaftKV.Node.Server;
 /// </summary>
 internal static class ModuleCommand
 {
-
     // Redis 7.0's answer while enable-module-command is "no" (its default), which is RaftKV's only setting.
     private const string NotAllowed = "ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
 
