@@ -61,4 +61,33 @@ public sealed class ScriptAclTests
         Assert.Equal(3, digests.Count);
         Assert.Single(digests.Distinct());
     }
+
+    [Fact]
+    public async Task ReadOnlyScriptsQueuedInMulti_CheckTheirCallsAgainstTheUser_AsOutsideATransaction()
+    {
+        // EVAL_RO, EVALSHA_RO and FCALL_RO queued in MULTI run at apply, in the transaction's entry: before, they ran
+        // there without their user, so redis.call read any key (redis-server: the key error below).
+        await using var cluster = await TestCluster.StartAsync(1);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var admin = await RespTestClient.ConnectAsync(leader.RespPort);
+        Assert.Equal("OK", (await admin.SendAsync("SET", "secret", "s3cr3t")).Text());
+        Assert.Equal("OK", (await admin.SendAsync("SET", "x1", "mine")).Text());
+        var sha = (await admin.SendAsync("SCRIPT", "LOAD", "return redis.call('get', ARGV[1])")).Text();
+        Assert.Equal("rolib", (await admin.SendAsync("FUNCTION", "LOAD",
+            "#!lua name=rolib\nredis.register_function{function_name='rd', callback=function(keys, args) return redis.call('get', args[1]) end, flags={'no-writes'}}")).Text());
+        Assert.Equal("OK", (await admin.SendAsync("ACL", "SETUSER", "ro", "on", ">123", "+@scripting", "+@transaction", "+get", "~x*")).Text());
+
+        await using var ro = await RespTestClient.ConnectAsync(leader.RespPort);
+        Assert.Equal("OK", (await ro.SendAsync("AUTH", "ro", "123")).Text());
+        Assert.Equal("OK", (await ro.SendAsync("MULTI")).Text());
+        Assert.Equal("QUEUED", (await ro.SendAsync("EVAL_RO", "return redis.call('get', 'secret')", "0")).Text());
+        Assert.Equal("QUEUED", (await ro.SendAsync("EVALSHA_RO", sha!, "0", "secret")).Text());
+        Assert.Equal("QUEUED", (await ro.SendAsync("FCALL_RO", "rd", "0", "secret")).Text());
+        Assert.Equal("QUEUED", (await ro.SendAsync("EVAL_RO", "return redis.call('get', 'x1')", "0")).Text());
+        var exec = Assert.IsType<ArrayReply>(await ro.SendAsync("EXEC"));
+        Assert.Equal(4, exec.Items.Count);
+        for (var i = 0; i < 3; i++)
+            Assert.StartsWith(NoKey + " script: ", Error(exec.Items[i]));
+        Assert.Equal("mine", exec.Items[3].Text());
+    }
 }

@@ -4,7 +4,8 @@ using RaftKV.Protocol.Commands;
 namespace RaftKV.StateMachine.Log;
 
 /// <summary>
-/// The <see cref="CommandId.ScriptAsUser"/> entry: an EVAL, EVALSHA or FCALL with the name of the ACL user who sent it,
+/// The <see cref="CommandId.ScriptAsUser"/> entry: an EVAL, EVALSHA or FCALL (or their _RO forms, queued in a
+/// transaction) with the name of the ACL user who sent it,
 /// so that every replica checks the script's redis.call commands against the same user, as the replicated ACL table
 /// stands when the entry applies (the check depends only on the log). Arguments: user name (Latin-1, as ACL names),
 /// command name, then the command's arguments. The user field may end in <c>\0oom</c> (a user name never holds a NUL):
@@ -15,8 +16,12 @@ public static class ScriptUserEntry
 {
     private const string OverMemorySuffix = "\0oom";
 
-    /// <summary>True for the commands whose scripts run at apply and so carry their user.</summary>
-    public static bool Carries(CommandId command) => command is CommandId.Eval or CommandId.Evalsha or CommandId.Fcall;
+    /// <summary>
+    /// True for the commands whose scripts may run at apply and so carry their user: the _RO forms too, which run at
+    /// apply when queued in a transaction (alone, the leader runs them as reads, with the user).
+    /// </summary>
+    public static bool Carries(CommandId command) => command is CommandId.Eval or CommandId.Evalsha or CommandId.Fcall
+        or CommandId.EvalRo or CommandId.EvalshaRo or CommandId.FcallRo;
 
     /// <summary><paramref name="command"/> run as <paramref name="userName"/>; any other command unchanged.</summary>
     public static LogCommand Wrap(LogCommand command, string userName, bool overMemory = false)
@@ -32,6 +37,9 @@ public static class ScriptUserEntry
         {
             CommandId.Eval => "eval"u8.ToArray(),
             CommandId.Evalsha => "evalsha"u8.ToArray(),
+            CommandId.EvalRo => "eval_ro"u8.ToArray(),
+            CommandId.EvalshaRo => "evalsha_ro"u8.ToArray(),
+            CommandId.FcallRo => "fcall_ro"u8.ToArray(),
             _ => "fcall"u8.ToArray(),
         };
         var user = Encoding.Latin1.GetBytes(overMemory ? userName + OverMemorySuffix : userName);
