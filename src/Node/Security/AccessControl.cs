@@ -64,7 +64,7 @@ internal sealed class AccessControl : IDefaultUserPassword
     {
         var denial = Evaluate(who, spec, request, out var command, out var position);
         if (denial is null)
-            return null;
+            return SortRefusal(who, spec, request);
         if (denial == AclDenial.None)
             return Reply.Error(NoAuth);
         LogDenial(who, denial.Value, command!, request, position, context, clientInfo);
@@ -100,10 +100,22 @@ internal sealed class AccessControl : IDefaultUserPassword
             AclDenial.Channel => "no permission to access one of the channels used as arguments",
             _ => "no permission to execute the command or subcommand",
         };
+        if (denial is null)
+            return SortRefusal(who, spec, request);
         return reason is null
             ? null
             : Reply.Error("NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. "
                           + "This command is no longer allowed for the following reason: " + reason);
+    }
+
+    // SORT's BY and GET options, which need read access to every key (Redis refuses them when SORT runs, with an ERR
+    // that ACL LOG does not record); null for any other command.
+    private Reply? SortRefusal(SessionIdentity who, CommandSpec spec, byte[][] request)
+    {
+        if (spec.Id is not (CommandId.Sort or CommandId.SortRo) || Users.Find(who.UserName) is not { } user
+            || AclCommandCatalog.Resolve(request) is not { } command)
+            return null;
+        return AclRequest.SortPatternRefusal(user, command, spec, request) is { } refusal ? Reply.Error(refusal) : null;
     }
 
     // Null: the command may run. AclDenial.None: the client must authenticate first (NOAUTH). Otherwise what the user's

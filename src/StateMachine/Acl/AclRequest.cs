@@ -8,14 +8,17 @@ namespace RaftKV.StateMachine.Acl;
 /// </summary>
 public static class AclRequest
 {
-    /// <summary>Argument positions of the keys: the table's positions, numkeys-based ones, XREAD's after STREAMS.</summary>
+    /// <summary>
+    /// Argument positions of the keys: the table's positions, numkeys-based ones, XREAD's after STREAMS (XREADGROUP's
+    /// after its group and consumer: a group named STREAMS is not the keyword, as Redis's key spec starts there).
+    /// </summary>
     public static IReadOnlyList<int> Keys(CommandSpec? spec, byte[][] request)
     {
         if (spec is null)
             return [];
         if (spec.Id is CommandId.Xread or CommandId.Xreadgroup)
         {
-            for (var i = 1; i < request.Length; i++)
+            for (var i = spec.Id == CommandId.Xreadgroup ? 4 : 1; i < request.Length; i++)
             {
                 if (System.Text.Ascii.EqualsIgnoreCase(request[i], "STREAMS"u8))
                 {
@@ -70,6 +73,11 @@ public static class AclRequest
         };
         if (spec.Id == CommandId.Sort)
             return SortKeyPositions(command);
+        if (spec.Id is CommandId.Georadius or CommandId.Georadiusbymember)
+            return GeoradiusKeyPositions(command, spec.Id == CommandId.Georadius ? 6 : 5);
+        // MEMORY USAGE reads its key (a container command of the table with no key of its own, as MEMORY STATS).
+        if (spec.Id == CommandId.Memory)
+            return command.Length > 2 && System.Text.Ascii.EqualsIgnoreCase(command[1], "USAGE"u8) ? [2] : positions;
         if (spec.Id == CommandId.RaftkvTxn)
             return Commands.Kv.TxnArguments.KeyPositions(command);
         if (numkeysAt == 0)
@@ -89,6 +97,67 @@ public static class AclRequest
             return positions;
         for (var i = 0; i < count; i++)
             positions.Add(numkeysAt + 1 + i);
+        return positions;
+    }
+
+    /// <summary>
+    /// SORT's and SORT_RO's refusal of a BY pattern (one holding <c>*</c>) or a GET option to a user without read access
+    /// to every key, in Redis's words, for the first such option before anything SORT would call a syntax error; null
+    /// when none is refused. The keys these options name are known only when SORT runs, so Redis asks for all keys.
+    /// </summary>
+    public static string? SortPatternRefusal(AclUser user, AclCommandInfo command, CommandSpec spec, byte[][] request)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(request);
+        if (spec.Id is not (CommandId.Sort or CommandId.SortRo) || user.IsUnrestricted)
+            return null;
+        for (var i = 2; i < request.Length; i++)
+        {
+            var left = request.Length - i - 1;
+            var option = request[i];
+            if (System.Text.Ascii.EqualsIgnoreCase(option, "ASC"u8) || System.Text.Ascii.EqualsIgnoreCase(option, "DESC"u8)
+                || System.Text.Ascii.EqualsIgnoreCase(option, "ALPHA"u8))
+                continue;
+            if (System.Text.Ascii.EqualsIgnoreCase(option, "LIMIT"u8) && left >= 2)
+            {
+                i += 2;
+            }
+            else if (spec.Id == CommandId.Sort && System.Text.Ascii.EqualsIgnoreCase(option, "STORE"u8) && left >= 1)
+            {
+                i++;
+            }
+            else if ((System.Text.Ascii.EqualsIgnoreCase(option, "BY"u8) || System.Text.Ascii.EqualsIgnoreCase(option, "GET"u8)) && left >= 1)
+            {
+                var by = option[0] is (byte)'B' or (byte)'b';
+                i++;
+                if ((!by || request[i].Contains((byte)'*')) && !user.HasUnrestrictedKeyAccess(command, request, Keys(spec, request),
+                        Channels(command, request), Access(command, request), AclKeyAccess.Read))
+                    return $"ERR {(by ? "BY" : "GET")} option of SORT denied due to insufficient ACL permissions.";
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// GEORADIUS's and GEORADIUSBYMEMBER's keys: the source, and the argument after each STORE and STOREDIST from the
+    /// options on (Redis's key specs take the first of each; the command stores into the last, so every one is checked).
+    /// </summary>
+    private static List<int> GeoradiusKeyPositions(byte[][] command, int options)
+    {
+        List<int> positions = [1];
+        for (var i = options; i + 1 < command.Length; i++)
+        {
+            if (System.Text.Ascii.EqualsIgnoreCase(command[i], "STORE"u8) || System.Text.Ascii.EqualsIgnoreCase(command[i], "STOREDIST"u8))
+                positions.Add(++i);
+        }
+
         return positions;
     }
 

@@ -39,7 +39,7 @@ public static class AclScriptCheck
 
         return check.Denial switch
         {
-            AclDenial.None => null,
+            AclDenial.None => AclRequest.SortPatternRefusal(user, command, spec, request),
             AclDenial.Key => "ERR The user executing the script can't access at least one of the keys mentioned in the command arguments",
             AclDenial.Channel => "ERR The user executing the script can't publish to the channel mentioned in the command",
             _ => "ERR The user executing the script can't run this command or subcommand",

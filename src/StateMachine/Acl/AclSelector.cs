@@ -260,6 +260,23 @@ internal sealed class AclSelector
         return args.Exists(a => string.Equals(a, arg, StringComparison.OrdinalIgnoreCase));
     }
 
+    /// <summary>
+    /// Whether every key may be touched with <paramref name="access"/>: all keys, or the pattern <c>*</c> with that access
+    /// (Redis's ACLSelectorHasUnrestrictedKeyAccess).
+    /// </summary>
+    public bool HasUnrestrictedKeyAccess(AclKeyAccess access)
+    {
+        if (AllKeys)
+            return true;
+        foreach (var pattern in _keys)
+        {
+            if ((pattern.Access & access) == access && pattern.Pattern is [(byte)'*'])
+                return true;
+        }
+
+        return false;
+    }
+
     /// <summary>Whether a key may be touched with <paramref name="access"/> (Redis's ACLSelectorCheckKey).</summary>
     public bool AllowsKey(ReadOnlySpan<byte> key, AclKeyAccess access)
     {

@@ -198,6 +198,22 @@ public sealed class AclUser
         return new AclCheck(AclDenial.None, 0);
     }
 
+    /// <summary>
+    /// Whether one selector allows the request and also every key for <paramref name="keyAccess"/> (Redis's
+    /// ACLUserCheckCmdWithUnrestrictedKeyAccess): what SORT's BY and GET patterns need, since they name keys only when run.
+    /// </summary>
+    public bool HasUnrestrictedKeyAccess(AclCommandInfo command, IReadOnlyList<byte[]> request, IReadOnlyList<int> keys,
+        IReadOnlyList<(int Position, bool IsPattern)> channels, AclKeyAccess access, AclKeyAccess keyAccess)
+    {
+        foreach (var selector in _selectors)
+        {
+            if (CheckSelector(selector, command, request, keys, channels, access).Denial == AclDenial.None && selector.HasUnrestrictedKeyAccess(keyAccess))
+                return true;
+        }
+
+        return false;
+    }
+
     /// <summary>Whether any selector allows the channel (a PSUBSCRIBE pattern literally): Redis's ACLUserCheckChannelPerm.</summary>
     public bool AllowsChannel(ReadOnlySpan<byte> channel, bool isPattern)
     {
