@@ -66,4 +66,34 @@ public sealed class AclKeyPositionTests
         Assert.Equal("OK", (await r.SendAsync("AUTH", "r", "p")).Text());
         Assert.Equal("s3cr3t", Assert.Single(Assert.IsType<ArrayReply>(await r.SendAsync("SORT_RO", "publ", "BY", "nosort", "GET", "secret*")).Items).Text());
     }
+
+    [Fact]
+    public async Task APrefixOperation_NeedsEveryKeyWithThePrefix_NotThePrefixAsOneKey()
+    {
+        // RAFTKV.KV.RANGE, DELETE PREFIX and their RAFTKV.TXN operations reach every key that starts with the prefix;
+        // the check took the prefix for one key, so ~app let a user read and delete apple and applepie.
+        await using var cluster = await TestCluster.StartAsync(1);
+        var leader = await cluster.WaitForLeaderAsync();
+        await using var admin = await RespTestClient.ConnectAsync(leader.RespPort);
+        Assert.Equal("OK", (await admin.SendAsync("SET", "apple", "SECRET")).Text());
+        Assert.Equal("OK", (await admin.SendAsync("ACL", "SETUSER", "one", "on", ">p", "+@all", "~app")).Text());
+        Assert.Equal("OK", (await admin.SendAsync("ACL", "SETUSER", "all", "on", ">p", "+@all", "~ap*")).Text());
+
+        await using var one = await RespTestClient.ConnectAsync(leader.RespPort);
+        Assert.Equal("OK", (await one.SendAsync("AUTH", "one", "p")).Text());
+        Assert.Equal(NoPermKeys, Error(await one.SendAsync("RAFTKV.KV.RANGE", "app", "", "100")));
+        Assert.Equal(NoPermKeys, Error(await one.SendAsync("RAFTKV.KV.DELETE", "PREFIX", "NOPREV", "app")));
+        Assert.Equal(NoPermKeys, Error(await one.SendAsync("RAFTKV.TXN", "0", "1", "4", "RANGE", "app", "", "100", "0")));
+        Assert.Equal("ERR The user executing the script can't access at least one of the keys mentioned in the command arguments",
+            (await one.SendAsync("EVAL", "return redis.pcall('raftkv.kv.range', 'app', '', '100')['err']", "0")).Text());
+        // The key app alone is still its to use.
+        Assert.Equal("OK", (await one.SendAsync("SET", "app", "mine")).Text());
+
+        await using var all = await RespTestClient.ConnectAsync(leader.RespPort);
+        Assert.Equal("OK", (await all.SendAsync("AUTH", "all", "p")).Text());
+        Assert.IsNotType<ErrorReply>(await all.SendAsync("RAFTKV.KV.RANGE", "app", "", "100"));
+        Assert.IsNotType<ErrorReply>(await all.SendAsync("RAFTKV.TXN", "0", "1", "4", "RANGE", "app", "", "100", "0"));
+        Assert.Equal(NoPermKeys, Error(await all.SendAsync("RAFTKV.KV.RANGE", "a", "", "100")));
+        Assert.Equal("SECRET", (await admin.SendAsync("GET", "apple")).Text());
+    }
 }

@@ -111,9 +111,9 @@ public sealed class AclTableTests
         var user = table.Current.Find("ro")!;
         var get = AclCommandCatalog.Find("get")!;
         var set = AclCommandCatalog.Find("set")!;
-        Assert.True(user.Check(get, [[.."get"u8], [.."cfg:1"u8]], [1], [], AclKeyAccess.Read).IsAllowed);
-        Assert.Equal(new AclCheck(AclDenial.Key, 1), user.Check(get, [[.."get"u8], [.."other"u8]], [1], [], AclKeyAccess.Read));
-        Assert.Equal(AclDenial.Command, user.Check(set, [[.."set"u8], [.."cfg:1"u8], [.."v"u8]], [1], [], AclKeyAccess.Write).Denial);
+        Assert.True(user.Check(get, [[.."get"u8], [.."cfg:1"u8]], [1], [], [], AclKeyAccess.Read).IsAllowed);
+        Assert.Equal(new AclCheck(AclDenial.Key, 1), user.Check(get, [[.."get"u8], [.."other"u8]], [1], [], [], AclKeyAccess.Read));
+        Assert.Equal(AclDenial.Command, user.Check(set, [[.."set"u8], [.."cfg:1"u8], [.."v"u8]], [1], [], [], AclKeyAccess.Write).Denial);
     }
 
     [Fact]
@@ -123,9 +123,9 @@ public sealed class AclTableTests
         Set(table, "pub", "on", "nopass", "&news.*", "+publish", "+psubscribe");
         var user = table.Current.Find("pub")!;
         var psubscribe = AclCommandCatalog.Find("psubscribe")!;
-        Assert.True(user.Check(psubscribe, [[.."psubscribe"u8], [.."news.*"u8]], [], [(1, true)], AclKeyAccess.None).IsAllowed);
-        Assert.Equal(AclDenial.Channel, user.Check(psubscribe, [[.."psubscribe"u8], [.."news.x"u8]], [], [(1, true)], AclKeyAccess.None).Denial);
-        Assert.True(user.Check(AclCommandCatalog.Find("publish")!, [[.."publish"u8], [.."news.x"u8], [.."m"u8]], [], [(1, false)], AclKeyAccess.None).IsAllowed);
+        Assert.True(user.Check(psubscribe, [[.."psubscribe"u8], [.."news.*"u8]], [], [], [(1, true)], AclKeyAccess.None).IsAllowed);
+        Assert.Equal(AclDenial.Channel, user.Check(psubscribe, [[.."psubscribe"u8], [.."news.x"u8]], [], [], [(1, true)], AclKeyAccess.None).Denial);
+        Assert.True(user.Check(AclCommandCatalog.Find("publish")!, [[.."publish"u8], [.."news.x"u8], [.."m"u8]], [], [], [(1, false)], AclKeyAccess.None).IsAllowed);
     }
 
     [Fact]
@@ -135,8 +135,8 @@ public sealed class AclTableTests
         Set(table, "s", "-@all", "+select|0");
         var user = table.Current.Find("s")!;
         var select = AclCommandCatalog.Find("select")!;
-        Assert.True(user.Check(select, [[.."select"u8], [.."0"u8]], [], [], AclKeyAccess.None).IsAllowed);
-        Assert.False(user.Check(select, [[.."select"u8], [.."1"u8]], [], [], AclKeyAccess.None).IsAllowed);
+        Assert.True(user.Check(select, [[.."select"u8], [.."0"u8]], [], [], [], AclKeyAccess.None).IsAllowed);
+        Assert.False(user.Check(select, [[.."select"u8], [.."1"u8]], [], [], [], AclKeyAccess.None).IsAllowed);
     }
 
     [Fact]

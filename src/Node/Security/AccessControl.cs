@@ -137,7 +137,7 @@ internal sealed class AccessControl : IDefaultUserPassword
             return null;
         if (!signedIn)
             return AclDenial.None;
-        var check = user!.Check(command, request, AclRequest.Keys(spec, request), AclRequest.Channels(command, request), AclRequest.Access(command, request));
+        var check = user!.Check(command, request, AclRequest.Keys(spec, request), AclRequest.Prefixes(spec, request), AclRequest.Channels(command, request), AclRequest.Access(command, request));
         position = check.Position;
         return check.Denial == AclDenial.None ? null : check.Denial;
     }

@@ -34,6 +34,24 @@ public static class AclRequest
     }
 
     /// <summary>
+    /// Of the request's key positions, those that hold a prefix standing for every key that starts with it: RAFTKV.KV.RANGE's,
+    /// RAFTKV.KV.DELETE PREFIX's, and those of RAFTKV.TXN's range and delete-prefix operations (and a gRPC watch of a
+    /// prefix, which is checked as a RANGE).
+    /// </summary>
+    public static IReadOnlyList<int> Prefixes(CommandSpec? spec, byte[][] request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return spec?.Id switch
+        {
+            CommandId.RaftkvKvRange when request.Length > 1 => [1],
+            CommandId.RaftkvKvDelete when request.Length > 3 && System.Text.Ascii.EqualsIgnoreCase(request[1], "PREFIX"u8) =>
+                Enumerable.Range(3, request.Length - 3).ToList(),
+            CommandId.RaftkvTxn => Commands.Kv.TxnArguments.PrefixPositions(request),
+            _ => [],
+        };
+    }
+
+    /// <summary>
     /// What the command does to its keys (the union of Redis's key specs); SET without GET only writes, as Redis's
     /// variable flags for SET say.
     /// </summary>
@@ -133,7 +151,7 @@ public static class AclRequest
                 var by = option[0] is (byte)'B' or (byte)'b';
                 i++;
                 if ((!by || request[i].Contains((byte)'*')) && !user.HasUnrestrictedKeyAccess(command, request, Keys(spec, request),
-                        Channels(command, request), Access(command, request), AclKeyAccess.Read))
+                        Prefixes(spec, request), Channels(command, request), Access(command, request), AclKeyAccess.Read))
                     return $"ERR {(by ? "BY" : "GET")} option of SORT denied due to insufficient ACL permissions.";
             }
             else

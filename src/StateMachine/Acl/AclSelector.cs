@@ -277,6 +277,28 @@ internal sealed class AclSelector
         return false;
     }
 
+    /// <summary>
+    /// Whether every key that starts with <paramref name="prefix"/> may be touched with <paramref name="access"/>: all
+    /// keys, or a pattern that is a literal followed by one <c>*</c>, the literal a prefix of <paramref name="prefix"/>.
+    /// Other patterns that might cover the range are not reasoned about: refused.
+    /// </summary>
+    public bool AllowsPrefix(ReadOnlySpan<byte> prefix, AclKeyAccess access)
+    {
+        if (AllKeys)
+            return true;
+        foreach (var pattern in _keys)
+        {
+            var glob = pattern.Pattern.AsSpan();
+            if ((pattern.Access & access) != access || glob.Length == 0 || glob[^1] != (byte)'*')
+                continue;
+            var literal = glob[..^1];
+            if (literal.IndexOfAny("*?[\\"u8) < 0 && prefix.StartsWith(literal))
+                return true;
+        }
+
+        return false;
+    }
+
     /// <summary>Whether a key may be touched with <paramref name="access"/> (Redis's ACLSelectorCheckKey).</summary>
     public bool AllowsKey(ReadOnlySpan<byte> key, AclKeyAccess access)
     {

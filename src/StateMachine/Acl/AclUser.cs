@@ -152,17 +152,19 @@ public sealed class AclUser
     /// </summary>
     /// <param name="keys">Argument positions of the request's keys.</param>
     /// <param name="channels">Argument positions of its channels, and whether each is a PSUBSCRIBE pattern.</param>
-    public AclCheck Check(AclCommandInfo command, IReadOnlyList<byte[]> request, IReadOnlyList<int> keys,
+    /// <param name="prefixes">Of <paramref name="keys"/>, those holding a prefix: every key starting with it must be allowed.</param>
+    public AclCheck Check(AclCommandInfo command, IReadOnlyList<byte[]> request, IReadOnlyList<int> keys, IReadOnlyList<int> prefixes,
         IReadOnlyList<(int Position, bool IsPattern)> channels, AclKeyAccess access)
     {
         ArgumentNullException.ThrowIfNull(command);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(prefixes);
         ArgumentNullException.ThrowIfNull(channels);
         var relevant = new AclCheck(AclDenial.Command, 0);
         foreach (var selector in _selectors)
         {
-            var result = CheckSelector(selector, command, request, keys, channels, access);
+            var result = CheckSelector(selector, command, request, keys, prefixes, channels, access);
             if (result.Denial == AclDenial.None)
                 return result;
             if (result.Denial > relevant.Denial || (result.Denial == relevant.Denial && result.Position > relevant.Position))
@@ -173,7 +175,7 @@ public sealed class AclUser
     }
 
     private static AclCheck CheckSelector(AclSelector selector, AclCommandInfo command, IReadOnlyList<byte[]> request,
-        IReadOnlyList<int> keys, IReadOnlyList<(int Position, bool IsPattern)> channels, AclKeyAccess access)
+        IReadOnlyList<int> keys, IReadOnlyList<int> prefixes, IReadOnlyList<(int Position, bool IsPattern)> channels, AclKeyAccess access)
     {
         if (!selector.AllowsCommand(command, request))
             return new AclCheck(AclDenial.Command, 0);
@@ -181,7 +183,8 @@ public sealed class AclUser
         {
             foreach (var position in keys)
             {
-                if (!selector.AllowsKey(request[position], access))
+                var allowed = prefixes.Contains(position) ? selector.AllowsPrefix(request[position], access) : selector.AllowsKey(request[position], access);
+                if (!allowed)
                     return new AclCheck(AclDenial.Key, position);
             }
         }
@@ -202,12 +205,12 @@ public sealed class AclUser
     /// Whether one selector allows the request and also every key for <paramref name="keyAccess"/> (Redis's
     /// ACLUserCheckCmdWithUnrestrictedKeyAccess): what SORT's BY and GET patterns need, since they name keys only when run.
     /// </summary>
-    public bool HasUnrestrictedKeyAccess(AclCommandInfo command, IReadOnlyList<byte[]> request, IReadOnlyList<int> keys,
+    public bool HasUnrestrictedKeyAccess(AclCommandInfo command, IReadOnlyList<byte[]> request, IReadOnlyList<int> keys, IReadOnlyList<int> prefixes,
         IReadOnlyList<(int Position, bool IsPattern)> channels, AclKeyAccess access, AclKeyAccess keyAccess)
     {
         foreach (var selector in _selectors)
         {
-            if (CheckSelector(selector, command, request, keys, channels, access).Denial == AclDenial.None && selector.HasUnrestrictedKeyAccess(keyAccess))
+            if (CheckSelector(selector, command, request, keys, prefixes, channels, access).Denial == AclDenial.None && selector.HasUnrestrictedKeyAccess(keyAccess))
                 return true;
         }
 

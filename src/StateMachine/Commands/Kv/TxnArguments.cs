@@ -105,6 +105,36 @@ internal sealed class TxnArguments
         return positions;
     }
 
+    /// <summary>
+    /// Of <see cref="KeyPositions"/>, those that are prefixes (a RANGE's, a DELETE PREFIX's): ACL checks that every key
+    /// they reach is allowed, not the prefix alone.
+    /// </summary>
+    public static List<int> PrefixPositions(byte[][] request)
+    {
+        var positions = new List<int>();
+        if (!TryParse(request[1..], out var txn, out _))
+        {
+            return positions;
+        }
+
+        foreach (var op in txn!.Success.Concat(txn.Failure))
+        {
+            if (op.Id == CommandId.RaftkvKvRange)
+            {
+                positions.Add(op.Start + 1);
+            }
+            else if (op.Id == CommandId.RaftkvKvDelete && Keyword.Is(op.Arguments[0], "PREFIX"u8))
+            {
+                for (var i = 2; i < op.Arguments.Length; i++)
+                {
+                    positions.Add(op.Start + 1 + i);
+                }
+            }
+        }
+
+        return positions;
+    }
+
     private static bool TryOperations(byte[][] args, ref int at, out List<TxnOperation>? operations, out Reply? error)
     {
         operations = null;
