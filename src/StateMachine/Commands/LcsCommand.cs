@@ -47,7 +47,8 @@ internal static class LcsCommand
 
         var a = (first as StringValue)?.Bytes ?? [];
         var b = (second as StringValue)?.Bytes ?? [];
-        if ((long)(a.Length + 1) * (b.Length + 1) > int.MaxValue / 4)
+        // Redis's bound: the table's bytes (4 per cell) may not exceed proto-max-bulk-len.
+        if ((long)(a.Length + 1) * (b.Length + 1) * sizeof(int) > StringCommands.MaxStringLength)
         {
             return Reply.Error(ErrorTexts.LcsTooLong);
         }
