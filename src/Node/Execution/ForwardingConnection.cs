@@ -21,6 +21,7 @@ internal sealed class ForwardingConnection : IAsyncDisposable
     private readonly Socket _socket;
     private readonly Stream _stream;
     private readonly PipeReader _reader;
+    private readonly RespReplyScan _scan = new();
     private readonly PipeWriter _writer;
     private readonly SemaphoreSlim _exchange = new(1, 1);
     private int _disposed;
@@ -194,15 +195,18 @@ internal sealed class ForwardingConnection : IAsyncDisposable
 
     private async Task<Reply> ReadReplyAsync(CancellationToken token)
     {
+        // Each read follows the reply's framing on from the last (a reply of millions of elements arrives in hundreds of
+        // reads); it is parsed once, when whole.
+        _scan.Reset();
         while (true)
         {
             var result = await _reader.ReadAsync(token).ConfigureAwait(false);
 
-            // A large reply is parsed again from its start at each read: not on a socket event thread (SocketThreads).
+            // A large reply is parsed once whole, which takes a while: not on a socket event thread (SocketThreads).
             if (result.Buffer.Length > 64 * 1024)
                 await SocketThreads.Leave();
             var buffer = result.Buffer;
-            if (RespReplyReader.TryRead(ref buffer, out var reply))
+            if (_scan.IsWhole(buffer) && RespReplyReader.TryRead(ref buffer, RespLimits.FromMember, out var reply))
             {
                 _reader.AdvanceTo(buffer.Start);
                 return reply!;

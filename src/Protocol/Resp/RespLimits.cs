@@ -15,6 +15,13 @@ public sealed class RespLimits
     /// </summary>
     public static RespLimits BeforeAuth { get; } = new() { UnauthenticatedMaxArrayLength = 10, UnauthenticatedMaxBulkLength = 16 * 1024 };
 
+    /// <summary>
+    /// For replies from a cluster member (the leader answering a relayed command): any array length. The leader built the
+    /// reply from its own state, so a client's read of a list of 1.1M elements through a follower is answered whole; with
+    /// the request limit of 1M it failed on every relay until the client timed out.
+    /// </summary>
+    public static RespLimits FromMember { get; } = new() { MaxArrayLength = Array.MaxLength };
+
     /// <summary>Largest bulk string a request may carry, in bytes (Redis: proto-max-bulk-len, 512 MB).</summary>
     public long MaxBulkLength { get; init; } = 512L * 1024 * 1024;
 

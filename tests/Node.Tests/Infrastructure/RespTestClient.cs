@@ -80,11 +80,12 @@ internal sealed class RespTestClient : IAsyncDisposable
     public async Task<Reply> ReadReplyAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var scan = new RespReplyScan();
         while (true)
         {
             var result = await _reader.ReadAsync(timeout.Token);
             var buffer = result.Buffer;
-            if (RespReplyReader.TryRead(ref buffer, out var reply))
+            if (scan.IsWhole(buffer) && RespReplyReader.TryRead(ref buffer, RespLimits.FromMember, out var reply))
             {
                 _reader.AdvanceTo(buffer.Start);
                 return reply!;
