@@ -127,6 +127,41 @@ public sealed class GrpcWatchTests
         Assert.Equal(StatusCode.Aborted, flushed.StatusCode);
     }
 
+    // A watch is checked against its user's rules before each batch it sends, not only when it starts: a watcher whose
+    // user is deleted, or whose rules no longer allow its prefix, gets no change made after that and its stream ends
+    // (it went on streaming before).
+    [Fact]
+    public async Task AWatcherWhoseUserIsDeletedOrLosesItsKeys_GetsNoLaterChange_AndItsStreamEnds()
+    {
+        await using var cluster = await ProcessCluster.StartAsync(1);
+        var node = cluster.Nodes[0];
+        foreach (var user in new[] { "gone", "narrowed" })
+            Assert.StartsWith("+OK", await RawResp.TryCommandAsync(node.RespPort, TimeSpan.FromSeconds(30), "ACL", "SETUSER", user, "on", ">pw", "+@all", "~app*") ?? "");
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{node.GrpcPort}");
+        var kv = new Kv.KvClient(channel);
+        var watch = new Watch.WatchClient(channel);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        foreach (var (user, revoke, status) in new[]
+                 {
+                     ("gone", new[] { "ACL", "DELUSER", "gone" }, StatusCode.Unauthenticated),
+                     ("narrowed", new[] { "ACL", "SETUSER", "narrowed", "resetkeys", "~other" }, StatusCode.PermissionDenied),
+                 })
+        {
+            var first = (await kv.PutAsync(new PutRequest { Key = B($"app:{user}:1"), Value = B("before") })).ModRevision;
+            var call = watch.Watch(new WatchRequest { Key = B("app"), Prefix = true, StartRevision = first },
+                new Metadata { { "username", user }, { "password", "pw" } }, cancellationToken: stop.Token);
+            Assert.True(await call.ResponseStream.MoveNext(stop.Token));
+            Assert.Equal($"app:{user}:1", call.ResponseStream.Current.Events[0].Key.ToStringUtf8());
+
+            var revoked = await RawResp.TryCommandAsync(node.RespPort, TimeSpan.FromSeconds(30), revoke) ?? "";
+            Assert.True(revoked.StartsWith("+OK", StringComparison.Ordinal) || revoked.StartsWith(":1", StringComparison.Ordinal), revoked);
+            await kv.PutAsync(new PutRequest { Key = B($"app:{user}:2"), Value = B("after") });
+            var ended = await Assert.ThrowsAsync<RpcException>(async () => await call.ResponseStream.MoveNext(stop.Token));
+            Assert.Equal(status, ended.StatusCode);
+        }
+    }
+
     private static async Task ReadAsync(AsyncServerStreamingCall<WatchResponse> call, List<WatchEvent> seen, int count, CancellationToken token)
     {
         var target = seen.Count + count;

@@ -52,7 +52,11 @@ internal sealed class WatchService(WatchHub hub, Security.AccessControl access) 
                 if (change.Flushed)
                 {
                     if (response.Events.Count > 0)
+                    {
+                        StillAllowed(identity, spec!, read);
                         await responseStream.WriteAsync(response, token).ConfigureAwait(false);
+                    }
+
                     throw new RpcException(new Status(StatusCode.Aborted,
                         $"ERR the whole keyspace changed at revision {change.Revision} (FLUSHALL, FLUSHDB or a snapshot from the leader): read again and watch from the revision the read returns"));
                 }
@@ -81,9 +85,19 @@ internal sealed class WatchService(WatchHub hub, Security.AccessControl access) 
             if (response.Events.Count > 0)
             {
                 response.Revision = response.Events[^1].ModRevision;
+                StillAllowed(identity, spec!, read);
                 await responseStream.WriteAsync(response, token).ConfigureAwait(false);
             }
         }
+    }
+
+    // Checked again before each batch, as the rules stand then: a watcher whose user was deleted (Redis closes such a
+    // user's connections) or whose key or prefix its rules no longer allow gets no change made after that, and its
+    // stream ends with the refusal.
+    private void StillAllowed(Security.SessionIdentity identity, CommandSpec spec, byte[][] read)
+    {
+        if (access.Check(identity, spec, read) is ErrorReply revoked)
+            throw Security.GrpcIdentity.Refusal(revoked.Message);
     }
 
     private static bool Matches(byte[] changed, byte[] key, bool prefix) =>
