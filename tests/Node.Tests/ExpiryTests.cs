@@ -176,6 +176,7 @@ public sealed class ExpiryTests
         await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
         Assert.Equal("OK", await client.SendRetryingAsync("SET", "old", "v", "PX", "300"));
         Assert.Equal("OK", await client.SendRetryingAsync("SET", "later", "v", "PX", "2500"));
+        var laterSet = System.Diagnostics.Stopwatch.GetTimestamp();
         await Task.Delay(500);
         Assert.Null((await client.SendAsync("GET", "old")).Text());
 
@@ -184,9 +185,11 @@ public sealed class ExpiryTests
         Assert.Null((await client.SendAsync("GET", "old")).Text());
         Assert.Equal("0", (await client.SendAsync("EXISTS", "old")).Text());
         Assert.Equal("OK", await client.SendRetryingAsync("SET", "fresh", "v", "PX", "500"));
-        // At least 500 ms have passed since "later" was set (Task.Delay's whole-millisecond timer may end up to 1 ms early).
+        // The leader's clock ran on since "later" was stamped (before its reply): its TTL is down by at least the time
+        // measured since that reply. (Task.Delay's coarse timer may end a few milliseconds early: a fixed 2000 failed.)
+        var since = (long)System.Diagnostics.Stopwatch.GetElapsedTime(laterSet).TotalMilliseconds;
         var pttl = long.Parse((await client.SendAsync("PTTL", "later")).Text()!);
-        Assert.InRange(pttl, 1, 2001);
+        Assert.InRange(pttl, 1, 2500 - since + 1);
 
         await Task.Delay(2300);
         Assert.Null((await client.SendAsync("GET", "fresh")).Text());
