@@ -62,9 +62,9 @@ internal sealed class AccessControl : IDefaultUserPassword
     /// </summary>
     public Reply? Check(SessionIdentity who, CommandSpec spec, byte[][] request, AclLog.Context? context, Func<string>? clientInfo)
     {
-        var denial = Evaluate(who, spec, request, out var command, out var position);
+        var denial = Evaluate(who, spec, request, out var command, out var position, out var sortRefusal);
         if (denial is null)
-            return SortRefusal(who, spec, request);
+            return sortRefusal is null ? null : Reply.Error(sortRefusal);
         if (denial == AclDenial.None)
             return Reply.Error(NoAuth);
         LogDenial(who, denial.Value, command!, request, position, context, clientInfo);
@@ -90,7 +90,7 @@ internal sealed class AccessControl : IDefaultUserPassword
     /// <param name="clientInfo">The client's CLIENT LIST line for <see cref="Log"/> (context multi); null records nothing.</param>
     public Reply? RecheckAtExec(SessionIdentity who, CommandSpec spec, byte[][] request, Func<string>? clientInfo = null)
     {
-        var denial = Evaluate(who, spec, request, out var command, out var position);
+        var denial = Evaluate(who, spec, request, out var command, out var position, out var sortRefusal);
         if (denial is { } refused && refused != AclDenial.None)
             LogDenial(who, refused, command!, request, position, clientInfo is null ? null : AclLog.Context.Multi, clientInfo);
         var reason = denial switch
@@ -101,31 +101,25 @@ internal sealed class AccessControl : IDefaultUserPassword
             _ => "no permission to execute the command or subcommand",
         };
         if (denial is null)
-            return SortRefusal(who, spec, request);
+            return sortRefusal is null ? null : Reply.Error(sortRefusal);
         return reason is null
             ? null
             : Reply.Error("NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. "
                           + "This command is no longer allowed for the following reason: " + reason);
     }
 
-    // SORT's BY and GET options, which need read access to every key (Redis refuses them when SORT runs, with an ERR
-    // that ACL LOG does not record); null for any other command.
-    private Reply? SortRefusal(SessionIdentity who, CommandSpec spec, byte[][] request)
-    {
-        if (spec.Id is not (CommandId.Sort or CommandId.SortRo) || Users.Find(who.UserName) is not { } user
-            || AclCommandCatalog.Resolve(request) is not { } command)
-            return null;
-        return AclRequest.SortPatternRefusal(user, command, spec, request) is { } refusal ? Reply.Error(refusal) : null;
-    }
-
     // Null: the command may run. AclDenial.None: the client must authenticate first (NOAUTH). Otherwise what the user's
     // rules refuse; <paramref name="command"/> is the catalog entry when one was resolved.
     // <paramref name="position"/>: the refused key's or channel's argument.
-    private AclDenial? Evaluate(SessionIdentity who, CommandSpec spec, byte[][] request, out AclCommandInfo? command, out int position)
+    // <paramref name="sortRefusal"/>: for a SORT the rules allow, Redis's error for a BY or GET pattern without read access
+    // to every key (Redis answers it when SORT runs; ACL LOG does not record it).
+    private AclDenial? Evaluate(SessionIdentity who, CommandSpec spec, byte[][] request, out AclCommandInfo? command, out int position,
+        out string? sortRefusal)
     {
         ArgumentNullException.ThrowIfNull(who);
         command = null;
         position = 0;
+        sortRefusal = null;
         var users = Users;
         var user = users.Find(who.UserName);
         var signedIn = user is not null && user.Generation == who.Generation && (who.IsAuthenticated || !users.AuthRequired);
@@ -137,9 +131,12 @@ internal sealed class AccessControl : IDefaultUserPassword
             return null;
         if (!signedIn)
             return AclDenial.None;
-        var check = user!.Check(command, request, AclRequest.Keys(spec, request), AclRequest.Prefixes(spec, request), AclRequest.Channels(command, request), AclRequest.Access(command, request));
+        var check = AclRequest.Check(user!, command, spec, request);
         position = check.Position;
-        return check.Denial == AclDenial.None ? null : check.Denial;
+        if (check.Denial != AclDenial.None)
+            return check.Denial;
+        sortRefusal = AclRequest.SortPatternRefusal(user!, command, spec, request);
+        return null;
     }
 
     /// <summary>

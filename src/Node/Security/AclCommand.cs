@@ -125,7 +125,7 @@ internal sealed class AclCommand(CommandExecutor executor, AccessControl access)
         if (!command.AcceptsArgumentCount(request.Length))
             return Reply.Error(ErrorMessages.WrongArity(command.FullName));
         CommandTable.TryGet(request[0], out var spec);
-        var check = user.Check(command, request, AclRequest.Keys(spec, request), AclRequest.Prefixes(spec, request), AclRequest.Channels(command, request), AclRequest.Access(command, request));
+        var check = AclRequest.Check(user, command, spec, request);
         return check.Denial switch
         {
             AclDenial.None => Reply.Ok,

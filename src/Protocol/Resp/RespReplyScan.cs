@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Text;
 
 namespace RaftKV.Protocol.Resp;
 
@@ -90,18 +89,14 @@ public sealed class RespReplyScan
         }
     }
 
+    // The header's number, as the parsers read one (RedisNumber).
     private static bool TryNumber(in ReadOnlySequence<byte> line, out long number)
     {
         number = 0;
-        if (!line.IsSingleSegment || line.Length > 20)
-        {
-            Span<byte> copy = stackalloc byte[20];
-            if (line.Length > 20)
-                return false;
-            line.CopyTo(copy);
-            return Utf8Parser.TryParse(copy[..(int)line.Length], out number, out var used) && used == line.Length;
-        }
-
-        return Utf8Parser.TryParse(line.FirstSpan, out number, out var consumed) && consumed == line.Length;
+        if (line.Length is 0 or > 20)
+            return false;
+        Span<byte> digits = stackalloc byte[20];
+        line.CopyTo(digits);
+        return RedisNumber.TryParseLong(digits[..(int)line.Length], out number);
     }
 }

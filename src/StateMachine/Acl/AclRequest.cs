@@ -34,22 +34,30 @@ public static class AclRequest
     }
 
     /// <summary>
-    /// Of the request's key positions, those that hold a prefix standing for every key that starts with it: RAFTKV.KV.RANGE's,
-    /// RAFTKV.KV.DELETE PREFIX's, and those of RAFTKV.TXN's range and delete-prefix operations (and a gRPC watch of a
-    /// prefix, which is checked as a RANGE).
+    /// <paramref name="user"/>'s check of <paramref name="request"/>: its keys (prefixes among them), channels and access
+    /// as this class finds them. The one place a request meets the user's rules (sessions, EXEC, ACL DRYRUN, scripts).
     /// </summary>
-    public static IReadOnlyList<int> Prefixes(CommandSpec? spec, byte[][] request)
+    public static AclCheck Check(AclUser user, AclCommandInfo command, CommandSpec? spec, byte[][] request)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        return spec?.Id switch
-        {
-            CommandId.RaftkvKvRange when request.Length > 1 => [1],
-            CommandId.RaftkvKvDelete when request.Length > 3 && System.Text.Ascii.EqualsIgnoreCase(request[1], "PREFIX"u8) =>
-                Enumerable.Range(3, request.Length - 3).ToList(),
-            CommandId.RaftkvTxn => Commands.Kv.TxnArguments.PrefixPositions(request),
-            _ => [],
-        };
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(command);
+        var (keys, prefixes) = KeysAndPrefixes(spec, request);
+        return user.Check(command, request, keys, prefixes, Channels(command, request), Access(command, request));
     }
+
+    // RAFTKV.TXN's are found in one parse of its operations.
+    private static (IReadOnlyList<int> Keys, IReadOnlyList<int> Prefixes) KeysAndPrefixes(CommandSpec? spec, byte[][] request) =>
+        spec?.Id == CommandId.RaftkvTxn ? Commands.Kv.TxnArguments.Positions(request) : (Keys(spec, request), Prefixes(spec, request));
+
+    // Of the request's key positions, those holding a prefix that stands for every key starting with it: RAFTKV.KV.RANGE's
+    // and RAFTKV.KV.DELETE PREFIX's (and a gRPC watch of a prefix, checked as a RANGE); RAFTKV.TXN's come with its keys.
+    private static IReadOnlyList<int> Prefixes(CommandSpec? spec, byte[][] request) => spec?.Id switch
+    {
+        CommandId.RaftkvKvRange when request.Length > 1 => [1],
+        CommandId.RaftkvKvDelete when request.Length > 3 && System.Text.Ascii.EqualsIgnoreCase(request[1], "PREFIX"u8) =>
+            Enumerable.Range(3, request.Length - 3).ToList(),
+        _ => [],
+    };
 
     /// <summary>
     /// What the command does to its keys (the union of Redis's key specs); SET without GET only writes, as Redis's
@@ -97,7 +105,7 @@ public static class AclRequest
         if (spec.Id == CommandId.Memory)
             return command.Length > 2 && System.Text.Ascii.EqualsIgnoreCase(command[1], "USAGE"u8) ? [2] : positions;
         if (spec.Id == CommandId.RaftkvTxn)
-            return Commands.Kv.TxnArguments.KeyPositions(command);
+            return Commands.Kv.TxnArguments.Positions(command).Keys;
         if (numkeysAt == 0)
         {
             if (spec.FirstKey == 0)
@@ -131,6 +139,7 @@ public static class AclRequest
         ArgumentNullException.ThrowIfNull(request);
         if (spec.Id is not (CommandId.Sort or CommandId.SortRo) || user.IsUnrestricted)
             return null;
+        bool? full = null;
         for (var i = 2; i < request.Length; i++)
         {
             var left = request.Length - i - 1;
@@ -150,8 +159,11 @@ public static class AclRequest
             {
                 var by = option[0] is (byte)'B' or (byte)'b';
                 i++;
-                if ((!by || request[i].Contains((byte)'*')) && !user.HasUnrestrictedKeyAccess(command, request, Keys(spec, request),
-                        Prefixes(spec, request), Channels(command, request), Access(command, request), AclKeyAccess.Read))
+                if (by && !request[i].Contains((byte)'*'))
+                    continue;
+                full ??= user.HasUnrestrictedKeyAccess(command, request, Keys(spec, request), [], Channels(command, request), Access(command, request),
+                    AclKeyAccess.Read);
+                if (full == false)
                     return $"ERR {(by ? "BY" : "GET")} option of SORT denied due to insufficient ACL permissions.";
             }
             else

@@ -33,7 +33,7 @@ public static class AclScriptCheck
         var command = AclCommandCatalog.Resolve(request);
         if (command is null)
             return null;
-        var check = user.Check(command, request, AclRequest.Keys(spec, request), AclRequest.Prefixes(spec, request), AclRequest.Channels(command, request), AclRequest.Access(command, request));
+        var check = AclRequest.Check(user, command, spec, request);
         if (check.Denial != AclDenial.None)
             refused = new ScriptAclRefusal(check.Denial, check.Subject(command, request), user.Name);
 

@@ -77,62 +77,41 @@ internal sealed class TxnArguments
         return true;
     }
 
-    /// <summary>The positions of the keys (and prefixes) in the whole request, the name at 0: for ACL key checks.</summary>
-    public static List<int> KeyPositions(byte[][] request)
+    /// <summary>
+    /// The positions of the keys (prefixes included) in the whole request, the name at 0, and of those the prefixes (a
+    /// RANGE's, a DELETE PREFIX's), whose every key ACL must allow: for ACL key checks, from one parse.
+    /// </summary>
+    public static (List<int> Keys, List<int> Prefixes) Positions(byte[][] request)
     {
-        var positions = new List<int>();
+        var keys = new List<int>();
+        var prefixes = new List<int>();
         if (!TryParse(request[1..], out var txn, out _))
         {
-            return positions;
+            return (keys, prefixes);
         }
 
         var at = 2;
         foreach (var unused in txn!.Compares)
         {
-            positions.Add(at);
+            keys.Add(at);
             at += 4;
         }
 
         foreach (var op in txn.Success.Concat(txn.Failure))
         {
-            var first = op.Id == CommandId.RaftkvKvDelete ? 2 : 0;
-            for (var i = first; i < (op.Id == CommandId.RaftkvKvDelete ? op.Arguments.Length : 1); i++)
+            var delete = op.Id == CommandId.RaftkvKvDelete;
+            var prefix = op.Id == CommandId.RaftkvKvRange || (delete && Keyword.Is(op.Arguments[0], "PREFIX"u8));
+            for (var i = delete ? 2 : 0; i < (delete ? op.Arguments.Length : 1); i++)
             {
-                positions.Add(op.Start + 1 + i);
-            }
-        }
-
-        return positions;
-    }
-
-    /// <summary>
-    /// Of <see cref="KeyPositions"/>, those that are prefixes (a RANGE's, a DELETE PREFIX's): ACL checks that every key
-    /// they reach is allowed, not the prefix alone.
-    /// </summary>
-    public static List<int> PrefixPositions(byte[][] request)
-    {
-        var positions = new List<int>();
-        if (!TryParse(request[1..], out var txn, out _))
-        {
-            return positions;
-        }
-
-        foreach (var op in txn!.Success.Concat(txn.Failure))
-        {
-            if (op.Id == CommandId.RaftkvKvRange)
-            {
-                positions.Add(op.Start + 1);
-            }
-            else if (op.Id == CommandId.RaftkvKvDelete && Keyword.Is(op.Arguments[0], "PREFIX"u8))
-            {
-                for (var i = 2; i < op.Arguments.Length; i++)
+                keys.Add(op.Start + 1 + i);
+                if (prefix)
                 {
-                    positions.Add(op.Start + 1 + i);
+                    prefixes.Add(op.Start + 1 + i);
                 }
             }
         }
 
-        return positions;
+        return (keys, prefixes);
     }
 
     private static bool TryOperations(byte[][] args, ref int at, out List<TxnOperation>? operations, out Reply? error)
