@@ -166,15 +166,16 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             var result = await input.ReadAsync(stop).ConfigureAwait(false);
             var buffer = result.Buffer;
 
-            // A request arriving in many reads is parsed again from its start at each: a large one not on a socket
-            // event thread (SocketThreads).
+            // A large input (many requests, or one large request whose arguments are copied out once whole) is parsed
+            // not on a socket event thread (SocketThreads). A request arriving in many reads is walked once
+            // (_requestScan).
             if (buffer.Length > LargeInputBytes)
                 await SocketThreads.Leave();
             string? protocolError = null;
             try
             {
                 var unparsed = buffer.Length;
-                while (!_quit && !_closed.IsCancellationRequested && RespRequestReader.TryRead(ref buffer, RequestLimits, out var request))
+                while (!_quit && !_closed.IsCancellationRequested && RespRequestReader.TryRead(ref buffer, RequestLimits, _requestScan, out var request))
                 {
                     // A wait answered through the group commit resumes this loop inside the pass that answers the whole
                     // batch: the rest of this client's input is not run there (SocketThreads.Leave).
@@ -249,6 +250,8 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     }
 
     private const int MaxBatchedReplies = 1024;
+
+    private readonly RespRequestScan _requestScan = new();
 
     private const int LargeInputBytes = 64 * 1024;
 

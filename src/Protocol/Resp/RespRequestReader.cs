@@ -6,7 +6,8 @@ namespace RaftKV.Protocol.Resp;
 /// Reads client requests the way Redis's processMultibulkBuffer and processInlineBuffer do, with the same
 /// error texts. Framing is separated from copying: a frame is first walked without allocating (headers
 /// parsed, bulk payloads skipped by length), and arguments are copied out only once the whole frame is
-/// in the buffer, so a large request arriving in many pieces is never copied more than once.
+/// in the buffer, so a large request arriving in many pieces is never copied more than once. With a
+/// <see cref="RespRequestScan"/> the walk of an incomplete frame goes on at the next call from where it stopped.
 /// </summary>
 public static class RespRequestReader
 {
@@ -25,7 +26,15 @@ public static class RespRequestReader
     /// Throws <see cref="RespProtocolException"/> on malformed input or input beyond <paramref name="limits"/>;
     /// the connection cannot be resynchronised after that.
     /// </summary>
-    public static bool TryRead(ref ReadOnlySequence<byte> buffer, RespLimits limits, out RespRequest? request)
+    public static bool TryRead(ref ReadOnlySequence<byte> buffer, RespLimits limits, out RespRequest? request) =>
+        TryRead(ref buffer, limits, null, out request);
+
+    /// <summary>
+    /// As <see cref="TryRead(ref ReadOnlySequence{byte}, RespLimits, out RespRequest?)"/>, remembering in
+    /// <paramref name="scan"/> how much of an incomplete multibulk frame was walked, so the next call (with a buffer that
+    /// starts at the same frame) walks only what arrived since.
+    /// </summary>
+    public static bool TryRead(ref ReadOnlySequence<byte> buffer, RespLimits limits, RespRequestScan? scan, out RespRequest? request)
     {
         ArgumentNullException.ThrowIfNull(limits);
         request = null;
@@ -36,7 +45,7 @@ public static class RespRequestReader
             byte[][]? arguments;
             if (FirstByte(buffer) == (byte)'*')
             {
-                status = ReadMultibulk(buffer, limits, out end, out arguments);
+                status = ReadMultibulk(buffer, limits, scan, out end, out arguments);
             }
             else
             {
@@ -68,11 +77,22 @@ public static class RespRequestReader
     }
 
     private static FrameStatus ReadMultibulk(
-        in ReadOnlySequence<byte> buffer, RespLimits limits, out SequencePosition end, out byte[][]? arguments)
+        in ReadOnlySequence<byte> buffer, RespLimits limits, RespRequestScan? scan, out SequencePosition end, out byte[][]? arguments)
     {
         arguments = null;
         var reader = new SequenceReader<byte>(buffer);
-        FrameStatus status = WalkMultibulk(ref reader, limits, null, out long count);
+        FrameStatus status;
+        long count;
+        try
+        {
+            status = WalkMultibulk(ref reader, limits, scan, null, out count);
+        }
+        catch (RespProtocolException)
+        {
+            scan?.Reset();
+            throw;
+        }
+
         end = reader.Position;
         if (status != FrameStatus.Complete)
         {
@@ -82,44 +102,57 @@ public static class RespRequestReader
         // The count is bounded by limits.MaxArrayLength and every payload is already in the buffer.
         arguments = new byte[count][];
         reader = new SequenceReader<byte>(buffer);
-        WalkMultibulk(ref reader, limits, arguments, out _);
+        WalkMultibulk(ref reader, limits, null, arguments, out _);
         end = reader.Position;
         return FrameStatus.Complete;
     }
 
     /// <summary>
-    /// Walks one multibulk frame. With <paramref name="arguments"/> null it only validates and measures;
-    /// otherwise it copies every payload into it (the frame is then known to be complete and valid).
+    /// Walks one multibulk frame. With <paramref name="arguments"/> null it only validates and measures, going on from
+    /// where <paramref name="scan"/> stopped (and recording there where it stops); otherwise it copies every payload
+    /// into it (the frame is then known to be complete and valid).
     /// </summary>
     private static FrameStatus WalkMultibulk(
-        ref SequenceReader<byte> reader, RespLimits limits, byte[][]? arguments, out long count)
+        ref SequenceReader<byte> reader, RespLimits limits, RespRequestScan? scan, byte[][]? arguments, out long count)
     {
-        count = 0;
-        if (!TryReadHeaderLine(ref reader, limits, "Protocol error: too big mbulk count string", out var header))
+        long first = 0;
+        if (scan is { Count: > 0 })
         {
-            return FrameStatus.NeedMoreData;
+            // The header and the first Walked arguments were validated by an earlier call on this same frame.
+            (count, first) = (scan.Count, scan.Walked);
+            reader.Advance(scan.Offset);
         }
-
-        if (!TryParseHeaderNumber(header, out count) || count > limits.MaxArrayLength || count > int.MaxValue)
+        else
         {
-            throw new RespProtocolException("Protocol error: invalid multibulk length");
-        }
-
-        if (count > limits.UnauthenticatedMaxArrayLength)
-        {
-            throw new RespProtocolException("Protocol error: unauthenticated multibulk length");
-        }
-
-        if (count <= 0)
-        {
-            return FrameStatus.Skipped;
-        }
-
-        for (int i = 0; i < count; i++)
-        {
-            if (!TryReadHeaderLine(ref reader, limits, "Protocol error: too big bulk count string", out header))
+            count = 0;
+            if (!TryReadHeaderLine(ref reader, limits, "Protocol error: too big mbulk count string", out var line))
             {
                 return FrameStatus.NeedMoreData;
+            }
+
+            if (!TryParseHeaderNumber(line, out count) || count > limits.MaxArrayLength || count > int.MaxValue)
+            {
+                throw new RespProtocolException("Protocol error: invalid multibulk length");
+            }
+
+            if (count > limits.UnauthenticatedMaxArrayLength)
+            {
+                throw new RespProtocolException("Protocol error: unauthenticated multibulk length");
+            }
+
+            if (count <= 0)
+            {
+                scan?.Reset();
+                return FrameStatus.Skipped;
+            }
+        }
+
+        for (long i = first; i < count; i++)
+        {
+            long start = reader.Consumed;
+            if (!TryReadHeaderLine(ref reader, limits, "Protocol error: too big bulk count string", out var header))
+            {
+                return Incomplete(scan, count, i, start);
             }
 
             // An empty header line means the CR itself stood where '$' was expected.
@@ -142,7 +175,7 @@ public static class RespRequestReader
             // Like Redis, the two bytes after the payload are taken as its CRLF without inspecting them.
             if (reader.Remaining < length + 2)
             {
-                return FrameStatus.NeedMoreData;
+                return Incomplete(scan, count, i, start);
             }
 
             if (arguments is not null)
@@ -153,9 +186,21 @@ public static class RespRequestReader
             }
 
             reader.Advance(length + 2);
+            if (scan is not null)
+            {
+                scan.Stepped += reader.Consumed - start;
+            }
         }
 
+        scan?.Reset();
         return FrameStatus.Complete;
+    }
+
+    /// <summary>Records that argument <paramref name="walked"/>, at <paramref name="offset"/>, has not arrived whole.</summary>
+    private static FrameStatus Incomplete(RespRequestScan? scan, long count, long walked, long offset)
+    {
+        scan?.Save(count, walked, offset);
+        return FrameStatus.NeedMoreData;
     }
 
     /// <summary>

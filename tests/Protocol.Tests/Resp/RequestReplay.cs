@@ -33,6 +33,8 @@ internal static class RequestReplay
 
         var arrived = ReadArrivingByteByByte(input, limits);
         AssertSame(expected, arrived, "byte-by-byte arrival");
+        arrived = ReadArrivingByteByByte(input, limits, new RespRequestScan());
+        AssertSame(expected, arrived, "byte-by-byte arrival, walk resumed");
     }
 
     public static void AssertReads(byte[] input, params string[][] expected) =>
@@ -53,15 +55,18 @@ internal static class RequestReplay
 
         var arrivalError = Assert.Throws<RespProtocolException>(() => ReadArrivingByteByByte(input, limits));
         Assert.Equal(message, arrivalError.Message);
+        arrivalError = Assert.Throws<RespProtocolException>(() => ReadArrivingByteByByte(input, limits, new RespRequestScan()));
+        Assert.Equal(message, arrivalError.Message);
     }
 
     public static void AssertProtocolError(string input, string message, RespLimits? limits = null) =>
         AssertProtocolError(Encoding.Latin1.GetBytes(input), message, limits);
 
-    public static (List<byte[][]> Requests, ReadOnlySequence<byte> Remaining) ReadAll(ReadOnlySequence<byte> buffer, RespLimits limits)
+    public static (List<byte[][]> Requests, ReadOnlySequence<byte> Remaining) ReadAll(
+        ReadOnlySequence<byte> buffer, RespLimits limits, RespRequestScan? scan = null)
     {
         var requests = new List<byte[][]>();
-        while (RespRequestReader.TryRead(ref buffer, limits, out var request))
+        while (RespRequestReader.TryRead(ref buffer, limits, scan, out var request))
         {
             Assert.NotNull(request);
             requests.Add(request.Arguments);
@@ -70,8 +75,11 @@ internal static class RequestReplay
         return (requests, buffer);
     }
 
-    /// <summary>Simulates a socket delivering one byte at a time into a growing receive buffer.</summary>
-    private static List<byte[][]> ReadArrivingByteByByte(byte[] input, RespLimits limits)
+    /// <summary>
+    /// Simulates a socket delivering one byte at a time into a growing receive buffer; with <paramref name="scan"/>, as a
+    /// connection reads, each call going on from where the last one stopped.
+    /// </summary>
+    private static List<byte[][]> ReadArrivingByteByByte(byte[] input, RespLimits limits, RespRequestScan? scan = null)
     {
         var requests = new List<byte[][]>();
         var pending = new List<byte>();
@@ -79,7 +87,7 @@ internal static class RequestReplay
         {
             pending.Add(b);
             var buffer = new ReadOnlySequence<byte>(pending.ToArray());
-            var (read, remaining) = ReadAll(buffer, limits);
+            var (read, remaining) = ReadAll(buffer, limits, scan);
             requests.AddRange(read);
             pending = [.. remaining.ToArray()];
         }
