@@ -105,11 +105,13 @@ public sealed partial class KeyValueStore
     /// <summary>
     /// <paramref name="key"/> as a watch event shows it after a change: whether it exists (an expired key does not), and
     /// its value when it holds a string (<paramref name="hasValue"/>; false for another type). The value is the stored
-    /// bytes themselves, not a copy: valid until the store changes again. Read-only.
+    /// bytes themselves, not a copy: valid until the store changes again; <paramref name="held"/> is the same bytes as
+    /// memory that never changes, for a value kept in an array (empty for a short string kept inside its object). Read-only.
     /// </summary>
-    public bool WatchView(byte[] key, out ReadOnlySpan<byte> value, out bool hasValue)
+    public bool WatchView(byte[] key, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held, out bool hasValue)
     {
         value = default;
+        held = default;
         hasValue = false;
         var entry = _keys.Find(key);
         if (entry is null || entry.IsExpiredAt(Now))
@@ -117,6 +119,7 @@ public sealed partial class KeyValueStore
         if (entry.Value is Values.StringValue text)
         {
             value = text.Span;
+            held = text.Memory;
             hasValue = true;
         }
 

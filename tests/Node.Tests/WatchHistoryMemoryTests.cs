@@ -65,10 +65,11 @@ public sealed class WatchHistoryMemoryTests(ITestOutputHelper output)
 
     /// <summary>A hub's view of keys from a function giving whether a key exists and its string value (null: none).</summary>
     internal static WatchHub.View ViewOf(Func<byte[], (bool Exists, byte[]? Value)> view) =>
-        (byte[] key, out ReadOnlySpan<byte> value, out bool hasValue) =>
+        (byte[] key, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held, out bool hasValue) =>
         {
             var (exists, bytes) = view(key);
             value = bytes;
+            held = bytes;
             hasValue = bytes is not null;
             return exists;
         };

@@ -15,7 +15,9 @@ namespace RaftKV.Node.PubSub;
 /// A record: revision (8 bytes), flags (1), the key's hash (4), the key's length, then the value's and the previous
 /// value's lengths when present (LEB128), then the key, value and previous value. A record may cross chunk boundaries.
 /// Positions are offsets in the stream of everything ever appended (they only grow), so a chunk's number is its
-/// position divided by the chunk size.
+/// position divided by the chunk size. A value or previous value of <see cref="HeldFrom"/> bytes or more is an 8-byte
+/// handle to the value's memory instead (HeldValueFlag, HeldPreviousFlag; WatchHistory.Held.cs), its length in the header
+/// being the handle's.
 /// </remarks>
 internal sealed partial class WatchHistory
 {
@@ -31,6 +33,8 @@ internal sealed partial class WatchHistory
     private const byte ValueFlag = 4;
     private const byte PreviousFlag = 8;
     private const byte FlushedFlag = 16;
+    private const byte HeldValueFlag = 32;
+    private const byte HeldPreviousFlag = 64;
 
     /// <summary>A chunk, and the first record starting in it (-1: none yet, or a long record crosses it whole).</summary>
     private struct Chunk
@@ -68,12 +72,12 @@ internal sealed partial class WatchHistory
 
     /// <summary>
     /// The heap this history holds, in bytes: its chunks with one more for the next chunk to be opened (the spare, or a
-    /// new one), the chunk table and the index.
+    /// new one), the chunk table, the index, and the values held by reference with their queue.
     /// </summary>
     public long HeldBytes =>
         (_count + 1L) * (ChunkSize + ArrayOverhead)
         + ArrayOverhead + (long)_chunks.Length * Unsafe.SizeOf<Chunk>()
-        + IndexBytes;
+        + IndexBytes + HeldValueBytes;
 
     public static int Hash(ReadOnlySpan<byte> key)
     {
@@ -92,6 +96,7 @@ internal sealed partial class WatchHistory
         _head = _tail = (_head + ChunkSize - 1) & ~(long)(ChunkSize - 1);
         _firstChunkNumber = _head >> ChunkShift;
         ClearIndex();
+        ClearHeld();
     }
 
     /// <summary>Records that the whole keyspace changed at <paramref name="revision"/> (not indexed: no key).</summary>
@@ -106,21 +111,32 @@ internal sealed partial class WatchHistory
     /// <summary>
     /// Records a change of <paramref name="key"/>, its previous value being the value of the key's latest change
     /// (<paramref name="latest"/>, found by <see cref="FindLatest"/> at <paramref name="slot"/>; -1: none), and makes
-    /// it the key's latest change.
+    /// it the key's latest change. <paramref name="held"/> is <paramref name="value"/> as memory that never changes, when
+    /// it has one (empty otherwise): a long value is then held, not copied.
     /// </summary>
-    public void Append(long revision, byte[] key, int hash, bool exists, bool hasValue, ReadOnlySpan<byte> value, int slot, long latest)
+    public void Append(long revision, byte[] key, int hash, bool exists, bool hasValue, ReadOnlySpan<byte> value, ReadOnlyMemory<byte> held, int slot, long latest)
     {
         var previous = slot >= 0 ? ReadHeader(latest) : default;
         var hasPrevious = slot >= 0 && (previous.Flags & ValueFlag) != 0;
-        var flags = (byte)((exists ? ExistsFlag : DeletedFlag) | (hasValue ? ValueFlag : 0) | (hasPrevious ? PreviousFlag : 0));
+        var holdValue = hasValue && value.Length >= HeldFrom && held.Length == value.Length;
+        var holdPrevious = hasPrevious && (previous.Flags & HeldValueFlag) != 0;
+        var flags = (byte)((exists ? ExistsFlag : DeletedFlag) | (hasValue ? ValueFlag : 0) | (hasPrevious ? PreviousFlag : 0)
+            | (holdValue ? HeldValueFlag : 0) | (holdPrevious ? HeldPreviousFlag : 0));
         Span<byte> header = stackalloc byte[MaxHeader];
         var position = StartRecord(revision);
-        WriteRecordHeader(header, revision, flags, hash, key.Length, hasValue ? value.Length : 0, hasPrevious ? previous.ValueLength : 0, out var length);
+        var valueLength = holdValue ? HandleLength : hasValue ? value.Length : 0;
+        WriteRecordHeader(header, revision, flags, hash, key.Length, valueLength, hasPrevious ? previous.ValueLength : 0, out var length);
         Write(header[..length]);
         Write(key);
-        if (hasValue)
+        if (holdValue)
+            WriteHeld(held);
+        else if (hasValue)
             Write(value);
-        if (hasPrevious)
+        if (holdPrevious)
+        {
+            WriteHeld(ReadHeld(previous.Value));
+        }
+        else if (hasPrevious)
         {
             // From an older record to the head: writing may open a chunk, never one the source is in.
             for (long from = previous.Value, left = previous.ValueLength; left > 0;)
@@ -145,6 +161,10 @@ internal sealed partial class WatchHistory
         var oldest = ReadHeader(_tail);
         if ((oldest.Flags & FlushedFlag) == 0)
             Remove(oldest.Hash, oldest.Position);
+        if ((oldest.Flags & HeldValueFlag) != 0)
+            ReleaseOldestHeld();
+        if ((oldest.Flags & HeldPreviousFlag) != 0)
+            ReleaseOldestHeld();
         _tail = oldest.End;
         while (_count > 0 && (_firstChunkNumber + 1) << ChunkShift <= _tail)
         {
@@ -185,8 +205,13 @@ internal sealed partial class WatchHistory
                 continue;
             if ((changes.Count >= max || bytes >= ReadBytes) && record.Revision != changes[^1].Revision)
                 break;
-            changes.Add(Decode(record));
+            var change = Decode(record);
+            changes.Add(change);
             bytes += record.End - record.Position;
+            if ((record.Flags & HeldValueFlag) != 0)
+                bytes += change.Value!.Length;
+            if ((record.Flags & HeldPreviousFlag) != 0)
+                bytes += change.Previous!.Length;
         }
 
         return changes;
@@ -223,9 +248,9 @@ internal sealed partial class WatchHistory
             record.Revision,
             Copy(record.Key, record.KeyLength),
             (flags & DeletedFlag) != 0,
-            (flags & ValueFlag) != 0 ? Copy(record.Value, record.ValueLength) : null,
+            (flags & HeldValueFlag) != 0 ? ReadHeld(record.Value).ToArray() : (flags & ValueFlag) != 0 ? Copy(record.Value, record.ValueLength) : null,
             (flags & ExistsFlag) != 0,
-            (flags & PreviousFlag) != 0 ? Copy(record.Previous, record.PreviousLength) : null,
+            (flags & HeldPreviousFlag) != 0 ? ReadHeld(record.Previous).ToArray() : (flags & PreviousFlag) != 0 ? Copy(record.Previous, record.PreviousLength) : null,
             (flags & PreviousFlag) != 0,
             (flags & FlushedFlag) != 0);
     }

@@ -22,9 +22,10 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
 
     /// <summary>
     /// A key after a change: whether it exists, and its value when it holds a string (<paramref name="hasValue"/>), valid
-    /// until the state changes again (the history copies it at once).
+    /// until the state changes again (the history copies it at once), and the same bytes as memory that never changes
+    /// when the value has one (<paramref name="held"/>; empty otherwise), which the history may keep instead of a copy.
     /// </summary>
-    public delegate bool View(byte[] key, out ReadOnlySpan<byte> value, out bool hasValue);
+    public delegate bool View(byte[] key, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held, out bool hasValue);
 
     private readonly long _limit = Math.Max(1 << 20, options.Value.WatchHistoryBytes);
     private readonly Lock _gate = new();
@@ -111,8 +112,8 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
                 var slot = _history.FindLatest(key, hash, out var latest);
                 if (slot >= 0 && latest >= recorded)
                     continue;
-                var exists = view(key, out var value, out var hasValue);
-                _history.Append(revision, key, hash, exists, hasValue, value, slot, latest);
+                var exists = view(key, out var value, out var held, out var hasValue);
+                _history.Append(revision, key, hash, exists, hasValue, value, held, slot, latest);
             }
 
             while (_history.HeldBytes > _limit && !_history.IsEmpty)

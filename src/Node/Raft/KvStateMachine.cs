@@ -92,7 +92,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         _offers = offers ?? new SnapshotOffers(long.MaxValue);
         _offers.ClusterSecret = () => ClusterSecret;
         _downloader = new SnapshotDownloader(location, Load, logger, downloadTls);
-        _watchView = (byte[] key, out ReadOnlySpan<byte> value, out bool hasValue) => _store.WatchView(key, out value, out hasValue);
+        _watchView = (byte[] key, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held, out bool hasValue) => _store.WatchView(key, out value, out held, out hasValue);
         _processRead = ProcessRead;
     }
 

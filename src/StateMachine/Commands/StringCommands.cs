@@ -159,24 +159,22 @@ internal static class StringCommands
     public static Reply Append(KeyTable keys, byte[][] args, long now)
     {
         var existing = keys.FindForWrite(args[0], now);
-        if (!TryReadString(existing, out var old, out var error))
+        if (existing is not null && existing.Value is not StringValue)
         {
-            return error;
+            return WrongType;
         }
 
-        old ??= [];
-        if ((long)old.Length + args[1].Length > MaxStringLength)
+        var old = existing?.Value as StringValue;
+        if ((long)(old?.Length ?? 0) + args[1].Length > MaxStringLength)
         {
             return Reply.Error(ErrorTexts.StringTooLong);
         }
 
-        var combined = new byte[old.Length + args[1].Length];
-        old.CopyTo(combined, 0);
-        args[1].CopyTo(combined, old.Length);
         // Redis stores APPEND's new key as given (int/embstr/raw by content) but appends in place to a raw string.
-        Replace(keys, args[0], existing, combined, existing is null ? StringEncoding.ByContent : StringEncoding.Raw);
+        var value = old is null ? StringValue.Of(args[1].ToArray()) : StringValue.Append(old, args[1]);
+        keys.Put(args[0], value, existing?.ExpireAtMs ?? KeyEntry.NoExpiry);
         keys.Notify(KeyspaceEvents.String, "append", args[0]);
-        return Reply.Integer(combined.Length);
+        return Reply.Integer(value.Length);
     }
 
     public static Reply StrLen(KeyTable keys, byte[][] args, long now) =>
