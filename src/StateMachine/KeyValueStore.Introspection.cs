@@ -106,7 +106,8 @@ public sealed partial class KeyValueStore
     /// <paramref name="key"/> as a watch event shows it after a change: whether it exists (an expired key does not), and
     /// its value when it holds a string (<paramref name="hasValue"/>; false for another type). The value is the stored
     /// bytes themselves, not a copy: valid until the store changes again; <paramref name="held"/> is the same bytes as
-    /// memory that never changes, for a value kept in an array (empty for a short string kept inside its object). Read-only.
+    /// memory that never changes, for a value kept in an array (empty for a short string kept inside its object); for a
+    /// long string kept in pages, only <paramref name="held"/> is given (its span is made when first read). Read-only.
     /// </summary>
     public bool WatchView(byte[] key, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held, out bool hasValue)
     {
@@ -118,7 +119,8 @@ public sealed partial class KeyValueStore
             return false;
         if (entry.Value is Values.StringValue text)
         {
-            value = text.Span;
+            // A paged string's Span would be made whole at every change: the history holds it by its memory instead.
+            value = text.IsPaged ? default : text.Span;
             held = text.Memory;
             hasValue = true;
         }

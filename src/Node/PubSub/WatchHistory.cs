@@ -112,13 +112,14 @@ internal sealed partial class WatchHistory
     /// Records a change of <paramref name="key"/>, its previous value being the value of the key's latest change
     /// (<paramref name="latest"/>, found by <see cref="FindLatest"/> at <paramref name="slot"/>; -1: none), and makes
     /// it the key's latest change. <paramref name="held"/> is <paramref name="value"/> as memory that never changes, when
-    /// it has one (empty otherwise): a long value is then held, not copied.
+    /// it has one (empty otherwise): a long value is then held, not copied (and <paramref name="value"/> may then be
+    /// empty: a paged string gives only its memory).
     /// </summary>
     public void Append(long revision, byte[] key, int hash, bool exists, bool hasValue, ReadOnlySpan<byte> value, ReadOnlyMemory<byte> held, int slot, long latest)
     {
         var previous = slot >= 0 ? ReadHeader(latest) : default;
         var hasPrevious = slot >= 0 && (previous.Flags & ValueFlag) != 0;
-        var holdValue = hasValue && value.Length >= HeldFrom && held.Length == value.Length;
+        var holdValue = hasValue && held.Length >= HeldFrom && (value.IsEmpty || held.Length == value.Length);
         var holdPrevious = hasPrevious && (previous.Flags & HeldValueFlag) != 0;
         var flags = (byte)((exists ? ExistsFlag : DeletedFlag) | (hasValue ? ValueFlag : 0) | (hasPrevious ? PreviousFlag : 0)
             | (holdValue ? HeldValueFlag : 0) | (holdPrevious ? HeldPreviousFlag : 0));

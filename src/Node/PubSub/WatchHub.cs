@@ -23,7 +23,8 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
     /// <summary>
     /// A key after a change: whether it exists, and its value when it holds a string (<paramref name="hasValue"/>), valid
     /// until the state changes again (the history copies it at once), and the same bytes as memory that never changes
-    /// when the value has one (<paramref name="held"/>; empty otherwise), which the history may keep instead of a copy.
+    /// when the value has one (<paramref name="held"/>; empty otherwise), which the history may keep instead of a copy. A
+    /// long value may come as <paramref name="held"/> alone (<paramref name="value"/> empty).
     /// </summary>
     public delegate bool View(byte[] key, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held, out bool hasValue);
 

@@ -11,7 +11,8 @@ namespace RaftKV.StateMachine.Commands;
 
 /// <summary>
 /// SETBIT, GETBIT, BITCOUNT, BITPOS and BITOP with Redis 7.0 semantics on string values. Bit 0 is the most
-/// significant bit of byte 0. Strings are immutable here (snapshots share them), so a write builds a new array;
+/// significant bit of byte 0. Strings are immutable here (snapshots share them), so a write builds a new value (of a
+/// long string, only the page it writes: <see cref="StringValue.Patched"/>);
 /// a write that changes nothing (same bit, no growth) leaves the key and its revision alone, as Redis leaves it
 /// unmodified (no WATCH invalidation).
 /// </summary>
@@ -31,19 +32,19 @@ internal static class BitCommands
             return TypedEntry.WrongType;
         }
 
-        var old = existing?.Value is StringValue s ? s.Span : [];
+        var old = existing?.Value as StringValue;
+        var oldLength = old?.Length ?? 0;
         var index = (int)(offset >> 3);
         var mask = (byte)(1 << (7 - (int)(offset & 7)));
-        var wasSet = index < old.Length && (old[index] & mask) != 0;
-        if (existing is not null && index < old.Length && wasSet == (on == 1))
+        var current = index < oldLength ? old!.ByteAt(index) : (byte)0;
+        var wasSet = (current & mask) != 0;
+        if (existing is not null && index < oldLength && wasSet == (on == 1))
         {
             return wasSet ? Reply.One : Reply.Zero;
         }
 
-        var value = new byte[Math.Max(old.Length, index + 1)];
-        old.CopyTo(value);
-        value[index] = on == 1 ? (byte)(value[index] | mask) : (byte)(value[index] & ~mask);
-        keys.Put(args[0], StringValue.Of(value, StringEncoding.Raw), existing?.ExpireAtMs ?? KeyEntry.NoExpiry);
+        var updated = on == 1 ? (byte)(current | mask) : (byte)(current & ~mask);
+        keys.Put(args[0], StringValue.Patched(old, index, [updated]), existing?.ExpireAtMs ?? KeyEntry.NoExpiry);
         keys.Notify(KeyspaceEvents.String, "setbit", args[0]);
         return wasSet ? Reply.One : Reply.Zero;
     }
@@ -55,13 +56,15 @@ internal static class BitCommands
             return Reply.Error(BitArguments.OffsetError);
         }
 
-        if (!TryRead(keys, args[0], now, out var value, out var error))
+        var entry = keys.FindLive(args[0], now);
+        if (entry is not null && entry.Value is not StringValue)
         {
-            return error!;
+            return TypedEntry.WrongType;
         }
 
         var index = offset >> 3;
-        return index < value.Length && (value[(int)index] & (1 << (7 - (int)(offset & 7)))) != 0 ? Reply.One : Reply.Zero;
+        return entry?.Value is StringValue value && index < value.Length && (value.ByteAt((int)index) & (1 << (7 - (int)(offset & 7)))) != 0
+            ? Reply.One : Reply.Zero;
     }
 
     /// <summary>BITCOUNT key [start end [BYTE|BIT]]: a missing key counts 0 before the range is even parsed, as in Redis.</summary>

@@ -236,11 +236,13 @@ internal static class StringCommands
     /// <summary>GETRANGE and SUBSTR: <paramref name="start"/> and <paramref name="end"/> are already parsed.</summary>
     public static Reply GetRange(KeyTable keys, byte[] key, long start, long end, long now)
     {
-        if (!TryReadString(keys.FindLive(key, now), out var value, out var error))
+        var entry = keys.FindLive(key, now);
+        if (entry is not null && entry.Value is not StringValue)
         {
-            return error;
+            return WrongType;
         }
 
+        var value = entry?.Value as StringValue;
         if (value is null || (start < 0 && end < 0 && start > end))
         {
             return Reply.EmptyBulk;
@@ -255,18 +257,21 @@ internal static class StringCommands
             return Reply.EmptyBulk;
         }
 
-        return Reply.Bulk(value.AsSpan((int)start, (int)(end - start + 1)).ToArray());
+        var range = new byte[end - start + 1];
+        value.CopyTo((int)start, range);
+        return Reply.Bulk(range);
     }
 
     /// <summary>SETRANGE: <paramref name="offset"/> is already parsed and not negative.</summary>
     public static Reply SetRange(KeyTable keys, byte[] key, long offset, byte[] patch, long now)
     {
         var existing = keys.FindForWrite(key, now);
-        if (!TryReadString(existing, out var old, out var error))
+        if (existing is not null && existing.Value is not StringValue)
         {
-            return error;
+            return WrongType;
         }
 
+        var old = existing?.Value as StringValue;
         if (patch.Length == 0)
         {
             return Reply.Integer(old?.Length ?? 0);
@@ -277,13 +282,11 @@ internal static class StringCommands
             return Reply.Error(ErrorTexts.StringTooLong);
         }
 
-        old ??= [];
-        var result = new byte[Math.Max(old.Length, offset + patch.Length)];
-        old.CopyTo(result, 0);
-        patch.CopyTo(result, (int)offset);
-        Replace(keys, key, existing, result, StringEncoding.Raw);
+        // A long string is changed in the pages the patch covers, not copied whole (StringValue.Patched).
+        var value = StringValue.Patched(old, (int)offset, patch);
+        keys.Put(key, value, existing?.ExpireAtMs ?? KeyEntry.NoExpiry);
         keys.Notify(KeyspaceEvents.String, "setrange", key);
-        return Reply.Integer(result.Length);
+        return Reply.Integer(value.Length);
     }
 
     /// <summary>Reads a string value: null for a missing key; false with a WRONGTYPE error for another type.</summary>

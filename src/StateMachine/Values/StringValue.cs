@@ -14,7 +14,7 @@ namespace RaftKV.StateMachine.Values;
 /// SET and the like (<see cref="StringEncoding"/>) are rare and keep an array and their encoding.
 /// </para>
 /// </summary>
-internal abstract class StringValue : StoredValue
+internal abstract partial class StringValue : StoredValue
 {
     /// <summary>Redis keeps strings up to this length in one allocation with the object (embstr).</summary>
     private const int EmbeddedLimit = 44;
@@ -31,7 +31,13 @@ internal abstract class StringValue : StoredValue
     /// </summary>
     public virtual ReadOnlyMemory<byte> Memory => default;
 
-    public int Length => Span.Length;
+    public virtual int Length => Span.Length;
+
+    /// <summary>The byte at <paramref name="index"/> (less than <see cref="Length"/>), without making the whole string.</summary>
+    public virtual byte ByteAt(int index) => Span[index];
+
+    /// <summary>The bytes from <paramref name="start"/> on into <paramref name="destination"/> (the range lies within the string).</summary>
+    public virtual void CopyTo(int start, Span<byte> destination) => Span.Slice(start, destination.Length).CopyTo(destination);
 
     public virtual StringEncoding StringEncoding => StringEncoding.ByContent;
 
