@@ -77,6 +77,63 @@ public sealed class StringPagedTests
         Assert.Equal("raw", System.Text.Encoding.ASCII.GetString(((BulkReply)store.Read(CommandId.Object, [B("ENCODING"), B("bm")], 3)).Value));
     }
 
+    // The same random BITFIELDs on a 1,000-byte string (the whole-copy path) and on that string followed by zeros up to
+    // 70,000 bytes (the paged path) answer alike and leave the same first bytes.
+    [Theory]
+    [InlineData(11)]
+    [InlineData(12)]
+    public void Bitfield_OnAPagedString_AnswersAsOnAShortOne(int seed)
+    {
+        var random = new Random(seed);
+        var start = new byte[1000];
+        random.NextBytes(start);
+        var small = new KeyValueStore();
+        var large = new KeyValueStore();
+        small.Apply(new LogCommand(CommandId.Set, 1, 0, [B("k"), start]));
+        large.Apply(new LogCommand(CommandId.Set, 1, 0, [B("k"), start]));
+        large.Apply(new LogCommand(CommandId.Setrange, 1, 0, [B("k"), B("69999"), [0]]));
+        string[] types = ["u1", "u7", "u8", "i8", "u16", "i31", "u63", "i64"];
+        for (int i = 0; i < 400; i++)
+        {
+            var args = new List<byte[]> { B("k") };
+            for (int op = random.Next(1, 5); op > 0; op--)
+            {
+                if (random.Next(4) == 0)
+                    args.AddRange([B("OVERFLOW"), B(new[] { "WRAP", "SAT", "FAIL" }[random.Next(3)])]);
+                var type = types[random.Next(types.Length)];
+                var offset = random.Next(3) == 0 ? "#" + random.Next(200) : random.Next(9000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var value = random.NextInt64(-300, 300).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                args.AddRange(random.Next(3) switch
+                {
+                    0 => [B("GET"), B(type), B(offset)],
+                    1 => [B("SET"), B(type), B(offset), B(value)],
+                    _ => [B("INCRBY"), B(type), B(offset), B(value)],
+                });
+            }
+
+            if (random.Next(10) == 0)
+                args.AddRange([B("GET"), B("u8"), B("700000")]); // past the long string's end too
+            var expected = small.Apply(new LogCommand(CommandId.Bitfield, 2, 0, [.. args]));
+            var actual = large.Apply(new LogCommand(CommandId.Bitfield, 2, 0, [.. args]));
+            Assert.Equal(Text(expected), Text(actual));
+        }
+
+        var smallBytes = ((BulkReply)small.Read(CommandId.Get, [B("k")], 2)).Value;
+        var largeBytes = ((BulkReply)large.Read(CommandId.Get, [B("k")], 2)).Value;
+        Assert.Equal(70_000, largeBytes.Length);
+        Assert.True(smallBytes.AsSpan().SequenceEqual(largeBytes.AsSpan(0, smallBytes.Length)));
+        Assert.True(largeBytes.AsSpan(smallBytes.Length).IndexOfAnyExcept((byte)0) < 0);
+    }
+
+    private static string Text(Reply reply) => reply switch
+    {
+        ArrayReply array => "[" + string.Join(",", array.Items.Select(Text)) + "]",
+        IntegerReply integer => integer.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        NullReply => "nil",
+        ErrorReply error => "-" + error.Message,
+        _ => reply.ToString() ?? "",
+    };
+
     private static void AssertReadsAs(byte[] expected, StringValue value, Random random)
     {
         Assert.Equal(expected.Length, value.Length);

@@ -48,13 +48,13 @@ internal static class BitfieldCommand
             return TypedEntry.WrongType;
         }
 
-        var old = entry?.Value is StringValue s ? s.Span : [];
+        var stored = entry?.Value as StringValue;
         if (!writes)
         {
             var gets = new Reply[ops.Count];
             for (var i = 0; i < ops.Count; i++)
             {
-                gets[i] = Reply.Integer(Get(old, ops[i]));
+                gets[i] = Reply.Integer(GetField(stored, ops[i]));
             }
 
             return Reply.Array(gets);
@@ -69,7 +69,14 @@ internal static class BitfieldCommand
             }
         }
 
-        var value = new byte[Math.Max(old.Length, (highestBit >> 3) + 1)];
+        var length = Math.Max(stored?.Length ?? 0, (highestBit >> 3) + 1);
+        if (length >= StringValue.PagedFrom)
+        {
+            return ExecutePaged(keys, args[0], entry, ops, length);
+        }
+
+        var old = stored is null ? [] : stored.Span;
+        var value = new byte[length];
         old.CopyTo(value);
         var replies = new Reply[ops.Count];
         for (var i = 0; i < ops.Count; i++)
@@ -84,18 +91,86 @@ internal static class BitfieldCommand
             keys.Put(args[0], StringValue.Of(value, StringEncoding.Raw), entry?.ExpireAtMs ?? KeyEntry.NoExpiry);
         }
 
-        // Redis reports "setbit" (and counts a change) when a SET or INCRBY was carried out (not refused by OVERFLOW
-        // FAIL, which answers nil) and the string was created, grew or changed.
+        NotifyIfWritten(keys, args[0], changed, ops, replies);
+        return Reply.Array(replies);
+    }
+
+    /// <summary>
+    /// Redis reports "setbit" (and counts a change) when a SET or INCRBY was carried out (not refused by OVERFLOW FAIL,
+    /// which answers nil) and the string was created, grew or changed.
+    /// </summary>
+    private static void NotifyIfWritten(KeyTable keys, byte[] key, bool changed, List<Op> ops, Reply[] replies)
+    {
         for (var i = 0; changed && i < ops.Count; i++)
         {
             if (ops[i].Code != OpCode.Get && replies[i] is not NullReply)
             {
-                keys.Notify(KeyspaceEvents.String, "setbit", args[0]);
+                keys.Notify(KeyspaceEvents.String, "setbit", key);
                 break;
             }
         }
+    }
 
+    /// <summary>
+    /// The writes on a long string: each subcommand reads and writes the few bytes its field covers
+    /// (<see cref="StringValue.Patched"/>), not a copy of the whole string.
+    /// </summary>
+    private static Reply ExecutePaged(KeyTable keys, byte[] key, KeyEntry? entry, List<Op> ops, long length)
+    {
+        var value = entry?.Value as StringValue;
+        var changed = entry is null || value!.Length < length;
+        if (value is null || value.Length < length)
+        {
+            // Grown with zero bytes up to the farthest bit written, even when every write then fails, as in Redis.
+            value = StringValue.Patched(value, (int)length - 1, [0]);
+        }
+
+        var replies = new Reply[ops.Count];
+        var window = new byte[9];
+        var before = new byte[9];
+        for (var i = 0; i < ops.Count; i++)
+        {
+            var op = ops[i];
+            if (op.Code == OpCode.Get)
+            {
+                replies[i] = Reply.Integer(GetField(value, op));
+                continue;
+            }
+
+            // A write's field lies within the string, grown above to cover every write.
+            var first = (int)(op.Offset >> 3);
+            var bytes = (int)(((op.Offset + op.Bits - 1) >> 3) - first + 1);
+            value.CopyTo(first, window.AsSpan(0, bytes));
+            window.AsSpan(0, bytes).CopyTo(before);
+            replies[i] = Apply(window, op with { Offset = op.Offset - (first * 8L) });
+            if (!window.AsSpan(0, bytes).SequenceEqual(before.AsSpan(0, bytes)))
+            {
+                value = StringValue.Patched(value, first, window.AsSpan(0, bytes));
+                changed = true;
+            }
+        }
+
+        if (changed)
+        {
+            keys.Put(key, value, entry?.ExpireAtMs ?? KeyEntry.NoExpiry);
+        }
+
+        NotifyIfWritten(keys, key, changed, ops, replies);
         return Reply.Array(replies);
+    }
+
+    /// <summary>A GET read from the few bytes its field covers (zero past the end), not from the whole string.</summary>
+    private static long GetField(StringValue? value, Op op)
+    {
+        var first = op.Offset >> 3;
+        Span<byte> window = stackalloc byte[9];
+        var bytes = (int)Math.Clamp((value?.Length ?? 0) - first, 0, ((op.Offset + op.Bits - 1) >> 3) - first + 1);
+        if (bytes > 0)
+        {
+            value!.CopyTo((int)first, window[..bytes]);
+        }
+
+        return Get(window[..bytes], op with { Offset = op.Offset - (first * 8) });
     }
 
     private static long Get(ReadOnlySpan<byte> value, Op op) => op.Signed
