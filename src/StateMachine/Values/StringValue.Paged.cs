@@ -98,11 +98,12 @@ internal abstract partial class StringValue
         {
             get
             {
-                if (_flat is { } flat)
+                if (Volatile.Read(ref _flat) is { } flat)
                     return flat;
                 flat = new byte[length];
                 CopyTo(0, flat);
-                return _flat = flat;
+                Volatile.Write(ref _flat, flat); // published whole to readers on other threads
+                return flat;
             }
         }
 
