@@ -82,6 +82,48 @@ public sealed class StringAppendTests
         }
     }
 
+    // A string's copy is itself (StringValue.Clone): a script stopped by its budget puts back the very value it replaced,
+    // and the bytes the script appended into that value's room, or wrote into copies of its pages, never show.
+    [Fact]
+    public void AScriptRolledBack_LeavesLongStringsAsTheyWere_AndLaterAppendsAndSetbitsReadRight()
+    {
+        var store = new KeyValueStore();
+        store.Apply(new LogCommand(CommandId.Set, 1, 0, [B("grown"), new byte[300]]));
+        store.Apply(new LogCommand(CommandId.Append, 1, 0, [B("grown"), B("tail")]));
+        store.Apply(new LogCommand(CommandId.Setbit, 1, 0, [B("bits"), B("800000"), B("1")]));
+        var digest = store.Digest();
+        var grown = ((BulkReply)store.Read(CommandId.Get, [B("grown")], 1)).Value;
+        var bits = ((BulkReply)store.Read(CommandId.Get, [B("bits")], 1)).Value;
+
+        var reply = store.Apply(new LogCommand(CommandId.Eval, 2, 0, [
+            B("redis.call('append', 'grown', 'script') redis.call('setbit', 'bits', 7, 1) redis.call('setrange', 'bits', 50000, 'x') while true do end"),
+            B("2"), B("grown"), B("bits")]));
+        Assert.StartsWith("ERR Script exceeded the budget", ((ErrorReply)reply).Message, StringComparison.Ordinal);
+        Assert.Equal(digest, store.Digest());
+        Assert.Equal(grown, ((BulkReply)store.Read(CommandId.Get, [B("grown")], 2)).Value);
+        Assert.Equal(bits, ((BulkReply)store.Read(CommandId.Get, [B("bits")], 2)).Value);
+
+        store.Apply(new LogCommand(CommandId.Append, 3, 0, [B("grown"), B("after")]));
+        store.Apply(new LogCommand(CommandId.Setbit, 3, 0, [B("bits"), B("15"), B("1")]));
+        Assert.Equal([.. grown, .. B("after")], ((BulkReply)store.Read(CommandId.Get, [B("grown")], 3)).Value);
+        bits[1] |= 1;
+        Assert.Equal(bits, ((BulkReply)store.Read(CommandId.Get, [B("bits")], 3)).Value);
+    }
+
+    // COPY shares the value (a string never changes); two keys then appending to it write two strings, not one room.
+    [Fact]
+    public void ACopiedLongString_AndItsSource_AppendIndependently()
+    {
+        var store = new KeyValueStore();
+        store.Apply(new LogCommand(CommandId.Set, 1, 0, [B("src"), new byte[300]]));
+        store.Apply(new LogCommand(CommandId.Append, 1, 0, [B("src"), B("x")]));
+        store.Apply(new LogCommand(CommandId.Copy, 1, 0, [B("src"), B("dst")]));
+        store.Apply(new LogCommand(CommandId.Append, 2, 0, [B("src"), B("from-src")]));
+        store.Apply(new LogCommand(CommandId.Append, 2, 0, [B("dst"), B("DST")]));
+        Assert.Equal([.. new byte[300], .. B("xfrom-src")], ((BulkReply)store.Read(CommandId.Get, [B("src")], 2)).Value);
+        Assert.Equal([.. new byte[300], .. B("xDST")], ((BulkReply)store.Read(CommandId.Get, [B("dst")], 2)).Value);
+    }
+
     private static bool SameBuffer(StringValue earlier, StringValue later) =>
         Unsafe.AreSame(ref MemoryMarshal.GetReference(earlier.Span), ref MemoryMarshal.GetReference(later.Span));
 }

@@ -85,7 +85,9 @@ internal abstract partial class StringValue : StoredValue
     /// <summary>Strings up to this many bytes are appended to by copying them (cheap), without room to grow.</summary>
     internal const int GrowableFrom = 256;
 
-    public override StoredValue Clone() => Of(Bytes, StringEncoding);
+    // A string never changes (APPEND's room is written only past every value's end, a page never once held), so its copy
+    // is itself: a script's undo journal and COPY no longer copy a long string (a paged one was made whole to copy it).
+    public override StoredValue Clone() => this;
 
     public override void WriteCanonical(CanonicalWriter writer) => writer.WriteString(Span);
 
