@@ -98,6 +98,11 @@ public sealed class KeyOrderIndexTests
             .ToList();
         Assert.Equal(expected.Count, table.Count);
         Assert.Equal(expected.Select(static e => Encoding.ASCII.GetString(e.Key)), table.InOrder().Select(static e => Encoding.ASCII.GetString(e.Key)));
+        for (var i = 0; i < 50 && expected.Count > 0; i++)
+        {
+            var index = i < 2 ? (i == 0 ? 0 : expected.Count - 1) : random.Next(expected.Count);
+            Assert.Equal(expected[index].Key, table.EntryAt(index).Key);
+        }
 
         // From a random position, from an existing key's position, and past the end.
         var probes = new List<ulong> { 0, ulong.MaxValue, (ulong)random.NextInt64() * 2 };

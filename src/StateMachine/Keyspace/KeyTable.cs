@@ -380,6 +380,9 @@ internal sealed partial class KeyTable
     /// <summary>Every entry (expired ones too) in canonical order.</summary>
     public IEnumerable<KeyEntry> InOrder() => _order;
 
+    /// <summary>The entry at <paramref name="index"/> (less than <see cref="Count"/>) in canonical order, expired or not.</summary>
+    public KeyEntry EntryAt(int index) => _order.ElementAt(index);
+
     /// <summary>Every entry with an expiry, earliest first (<see cref="ExpiryOrder"/>).</summary>
     public IEnumerable<KeyEntry> ByExpiry() => _expiring;
 

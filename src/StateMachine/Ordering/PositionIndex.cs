@@ -120,6 +120,24 @@ internal class PositionIndex<T>(IComparer<T> order) : IEnumerable<T>
         _version++;
     }
 
+    /// <summary>The entry at <paramref name="index"/> in canonical order: a walk over the leaves, not over the entries.</summary>
+    public T ElementAt(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+        foreach (var leaf in _leaves)
+        {
+            if (index < leaf.Count)
+            {
+                return leaf.Items[index];
+            }
+
+            index -= leaf.Count;
+        }
+
+        throw new InvalidOperationException("The leaves hold fewer entries than Count.");
+    }
+
     /// <summary>Every entry whose position is at least <paramref name="position"/>, in canonical order.</summary>
     public IEnumerable<T> From(ulong position)
     {
