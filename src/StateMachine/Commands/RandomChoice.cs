@@ -60,22 +60,26 @@ internal static class RandomChoice
         return true;
     }
 
-    /// <summary><paramref name="count"/> distinct positions in [0, <paramref name="size"/>), in random order.</summary>
+    /// <summary>
+    /// <paramref name="count"/> distinct positions in [0, <paramref name="size"/>), in random order: the first
+    /// <paramref name="count"/> steps of a Fisher-Yates shuffle of 0..size-1, with only the positions it moved kept (a
+    /// dictionary), so a few members of a large collection cost the few, not an array of all its positions (4 MB per call
+    /// on a 1M-member set). The positions drawn are those the whole array gave.
+    /// </summary>
     public static int[] Distinct(int size, int count, DeterministicRandom random)
     {
-        var positions = new int[size];
-        for (var i = 0; i < size; i++)
-        {
-            positions[i] = i;
-        }
-
+        var moved = new Dictionary<int, int>(Math.Min(count, size) * 2);
+        var positions = new int[count];
         for (var i = 0; i < count; i++)
         {
             var j = i + random.Next(size - i);
-            (positions[i], positions[j]) = (positions[j], positions[i]);
+            var atJ = moved.TryGetValue(j, out var a) ? a : j;
+            var atI = moved.TryGetValue(i, out var b) ? b : i;
+            positions[i] = atJ;
+            moved[j] = atI;
         }
 
-        return positions[..count];
+        return positions;
     }
 
     /// <summary><paramref name="count"/> positions in [0, <paramref name="size"/>), repetitions allowed.</summary>

@@ -65,10 +65,7 @@ internal static class SetRandomCommands
 
         var size = canonical.Count;
         var chosen = RandomChoice.Distinct(size, (int)count, random).Select(i => canonical[i]).ToArray();
-        foreach (var member in chosen)
-        {
-            set.Remove(member);
-        }
+        set.RemoveMany(chosen);
 
         if (count * RebuildFactor > size)
         {

@@ -132,6 +132,25 @@ internal sealed class SetValue : StoredValue
         return true;
     }
 
+    /// <summary>
+    /// Removes <paramref name="members"/> (SPOP with a count). Kept in step, the canonical list would move its tail once per
+    /// member (10,000 members of a 1M-member set: 40 GB moved); past a few, it is dropped and sorted again when next asked for.
+    /// </summary>
+    public void RemoveMany(IReadOnlyCollection<byte[]> members)
+    {
+        if (members.Count > ManyRemovals)
+        {
+            _sorted = null;
+        }
+
+        foreach (var member in members)
+        {
+            Remove(member);
+        }
+    }
+
+    private const int ManyRemovals = 32;
+
     /// <summary>The members in canonical (ordinal) order. The list is the set's own: do not keep it across changes.</summary>
     public IReadOnlyList<byte[]> Canonical()
     {
