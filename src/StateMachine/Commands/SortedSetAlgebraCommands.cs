@@ -153,7 +153,7 @@ internal static class SortedSetAlgebraCommands
 
         if (args.Length == 1)
         {
-            return zset is null ? Reply.Null : Reply.Bulk(Canonical(zset)[random.Next(zset.Count)].Member);
+            return zset is null ? Reply.Null : Reply.Bulk(zset.OrdinalMembers()[random.Next(zset.Count)]);
         }
 
         if (zset is null || count == 0)
@@ -168,10 +168,11 @@ internal static class SortedSetAlgebraCommands
         }
         else
         {
-            var canonical = Canonical(zset);
-            chosen = count < 0
-                ? [.. RandomChoice.WithRepetition(canonical.Count, -count, random).Select(i => canonical[i])]
-                : [.. RandomChoice.Distinct(canonical.Count, (int)count, random).Select(i => canonical[i])];
+            var canonical = zset.OrdinalMembers();
+            var positions = count < 0
+                ? RandomChoice.WithRepetition(canonical.Count, -count, random)
+                : RandomChoice.Distinct(canonical.Count, (int)count, random);
+            chosen = [.. positions.Select(i => new ScoredMember(canonical[i], zset.TryGetScore(canonical[i], out var score) ? score : 0))];
         }
 
         return ScoredReply.Of(chosen, withScores);
@@ -197,14 +198,6 @@ internal static class SortedSetAlgebraCommands
         return zset.Encoding == "listpack"
             ? ElementScan.Whole(args, zset.All(), e => e.Member, e => [Reply.Bulk(e.Member), Reply.Double(e.Score)])
             : ElementScan.Walk(args, cursor, zset.ScanIndex(), m => zset.TryGetScore(m, out var score) ? [Reply.Bulk(m), Reply.Double(score)] : []);
-    }
-
-    /// <summary>Members in ordinal member order, the canonical order random choices are made in.</summary>
-    private static List<ScoredMember> Canonical(SortedSetValue zset)
-    {
-        var members = zset.All().ToList();
-        members.Sort(static (a, b) => ByteStringComparer.Instance.Compare(a.Member, b.Member));
-        return members;
     }
 
     private static List<ScoredMember> Compute(List<ScoredMember>?[] sources, double[] weights, Aggregate aggregate, SetAlgebraCommands.Operation operation)

@@ -21,6 +21,10 @@ internal sealed class SortedSetValue : StoredValue
     // The scan order of a skiplist sorted set (ZSCAN), by member, built on first use and kept in step afterwards.
     private ElementScanIndex? _scanIndex;
 
+    // A skiplist sorted set's members in ordinal order (the order random choices are made in), built on first use and
+    // dropped when a member is added or removed (a new score keeps it): ZRANDMEMBER sorted every member on every call.
+    private byte[][]? _ordinal;
+
     /// <summary>The representation Redis's zsetTypeCreate picks for the expected size and longest member.</summary>
     public static SortedSetValue Create(long sizeHint, long longestMember)
     {
@@ -101,6 +105,7 @@ internal sealed class SortedSetValue : StoredValue
         _list!.Insert(score, member);
         _scores[member] = score;
         _scanIndex?.Add(member);
+        _ordinal = null;
         return true;
     }
 
@@ -124,6 +129,7 @@ internal sealed class SortedSetValue : StoredValue
 
         _list!.Delete(score, member);
         _scanIndex?.Remove(member);
+        _ordinal = null;
         return true;
     }
 
@@ -190,6 +196,22 @@ internal sealed class SortedSetValue : StoredValue
     public ElementScanIndex ScanIndex() => ElementScanIndex.Of(ref _scanIndex, _scores!.Keys);
 
     public IEnumerable<ScoredMember> All() => Range(0, Count - 1, reverse: false);
+
+    /// <summary>
+    /// The members in ordinal order, the canonical order random choices are made in. A skiplist set's is kept until a
+    /// member is added or removed (<see cref="OrdinalOrder"/>).
+    /// </summary>
+    public IReadOnlyList<byte[]> OrdinalMembers()
+    {
+        if (_small is not null)
+        {
+            var members = _small.Select(static m => m.Member).ToArray();
+            Array.Sort(members, ByteStringComparer.Instance);
+            return members;
+        }
+
+        return OrdinalOrder.Of(ref _ordinal, _scores!.Keys);
+    }
 
     public override StoredValue Clone()
     {
