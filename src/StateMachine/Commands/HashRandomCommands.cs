@@ -24,7 +24,7 @@ internal static class HashRandomCommands
 
         if (args.Length == 1)
         {
-            return hash is null ? Reply.Null : Reply.Bulk(hash.CanonicalPairs()[random.Next(hash.Count)].Key);
+            return hash is null ? Reply.Null : Reply.Bulk(hash.OrdinalFields()[random.Next(hash.Count)]);
         }
 
         if (hash is null || count == 0)
@@ -33,19 +33,18 @@ internal static class HashRandomCommands
         }
 
         List<KeyValuePair<byte[], byte[]>> chosen;
-        if (count < 0)
-        {
-            var canonical = hash.CanonicalPairs();
-            chosen = [.. RandomChoice.WithRepetition(canonical.Count, -count, random).Select(i => canonical[i])];
-        }
-        else if (count >= hash.Count)
+        if (count >= hash.Count)
         {
             chosen = hash.Pairs();
         }
         else
         {
-            var canonical = hash.CanonicalPairs();
-            chosen = [.. RandomChoice.Distinct(canonical.Count, (int)count, random).Select(i => canonical[i])];
+            // Only the chosen fields' values are looked up.
+            var fields = hash.OrdinalFields();
+            var positions = count < 0
+                ? RandomChoice.WithRepetition(fields.Count, -count, random)
+                : RandomChoice.Distinct(fields.Count, (int)count, random);
+            chosen = [.. positions.Select(i => new KeyValuePair<byte[], byte[]>(fields[i], hash.TryGet(fields[i], out var value) ? value : []))];
         }
 
         if (withValues)

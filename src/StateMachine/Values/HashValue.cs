@@ -165,6 +165,10 @@ internal sealed class HashValue : StoredValue
     /// <summary>A hashtable hash's fields in ordinal order (<see cref="OrdinalOrder"/>).</summary>
     private byte[][] SortedFields() => OrdinalOrder.Of(ref _sortedFields, _table!.Keys);
 
+    /// <summary>The fields in ordinal order, the canonical order random choices are made in (a hashtable's kept).</summary>
+    public IReadOnlyList<byte[]> OrdinalFields() =>
+        _table is not null ? SortedFields() : CanonicalPairs().Select(static pair => pair.Key).ToArray();
+
     /// <summary>The scan order of a hashtable hash (<see cref="ElementScanIndex.Of"/>).</summary>
     public ElementScanIndex ScanIndex() => ElementScanIndex.Of(ref _scanIndex, _table!.Keys);
 
