@@ -68,18 +68,28 @@ internal sealed class ListValue : StoredValue
         this[index] = item;
     }
 
-    /// <summary>Keeps only the elements at indexes <paramref name="start"/>..<paramref name="end"/> (inclusive, in range).</summary>
+    /// <summary>
+    /// Keeps only the elements at indexes <paramref name="start"/>..<paramref name="end"/> (inclusive, in range), popping
+    /// the others from both ends: O(elements removed), as Redis's quicklistDelRange. (It copied the kept elements into a
+    /// new array of exactly their number, which the next push then doubled: two copies per LPUSH and LTRIM of a capped
+    /// list.) A ring left mostly empty shrinks, as a fresh list of that size would be.
+    /// </summary>
     public void Keep(int start, int end)
     {
-        var kept = new byte[Math.Max(4, end - start + 1)][];
-        for (var i = start; i <= end; i++)
+        for (var i = 0; i < start; i++)
         {
-            kept[i - start] = this[i];
+            PopFront();
         }
 
-        _items = kept;
-        _head = 0;
-        _count = end - start + 1;
+        while (_count > end - start + 1)
+        {
+            PopBack();
+        }
+
+        if (_items.Length > 64 && _count * 4L < _items.Length)
+        {
+            Resize(Math.Max(4, _count * 2));
+        }
     }
 
     /// <summary>Removes every element for which <paramref name="remove"/> is true, keeping the order of the rest.</summary>
@@ -145,13 +155,18 @@ internal sealed class ListValue : StoredValue
             return;
         }
 
-        var larger = new byte[_items.Length * 2][];
+        Resize(_items.Length * 2);
+    }
+
+    private void Resize(int capacity)
+    {
+        var resized = new byte[capacity][];
         for (var i = 0; i < _count; i++)
         {
-            larger[i] = _items[(_head + i) % _items.Length];
+            resized[i] = _items[(_head + i) % _items.Length];
         }
 
-        _items = larger;
+        _items = resized;
         _head = 0;
     }
 }
