@@ -89,6 +89,40 @@ public sealed class TransactionTests
         Assert.NotNull(log.Store.Keys.Find(B("applied")));
     }
 
+    // Redis reads the sources of the *STORE commands with lookupKeyRead and signals only the destination; SMOVE of a member
+    // the source does not hold signals nothing. Each of these broke a WATCH on the source (found 2026-12-06, checked
+    // against redis-server 7.0.15 with redis-py: it applies EXEC in every case).
+    [Theory]
+    [InlineData("SINTERSTORE", "d", "w", "other")]
+    [InlineData("SUNIONSTORE", "d", "w", "other")]
+    [InlineData("SDIFFSTORE", "d", "w", "other")]
+    [InlineData("ZINTERSTORE", "d", "2", "w", "other")]
+    [InlineData("ZUNIONSTORE", "d", "2", "w", "other")]
+    [InlineData("ZDIFFSTORE", "d", "2", "w", "other")]
+    [InlineData("SMOVE", "w", "other", "absent")]
+    public void WatchedSource_ReadByAStoreCommandOrAnSmoveThatMovesNothing_IsNotChanged(params string[] command)
+    {
+        var log = new Log();
+        var zset = command[0].StartsWith('Z');
+        log.Do(zset ? ["ZADD", "w", "1", "a", "2", "b"] : ["SADD", "w", "a", "b"]);
+        log.Do(zset ? ["ZADD", "other", "1", "b"] : ["SADD", "other", "b", "c"]);
+        var watch = log.Watch("w");
+        log.Do(command);
+        Assert.IsType<ArrayReply>(log.Exec([watch], ["SET", "applied", "1"]));
+        Assert.NotNull(log.Store.Keys.Find(B("applied")));
+    }
+
+    [Fact]
+    public void WatchedSource_ThatSmoveTakesAMemberFrom_IsChanged()
+    {
+        var log = new Log();
+        log.Do("SADD", "w", "a", "b");
+        var watch = log.Watch("w");
+        log.Do("SMOVE", "w", "other", "a");
+        Assert.IsType<NullReply>(log.Exec([watch], ["SET", "applied", "1"]));
+        Assert.Equal("(integer) 1", ReplyText.Render(log.Store.Read(CommandId.Scard, [B("w")], Start)));
+    }
+
     [Fact]
     public void WatchedSet_ThatSmoveFindsAlreadyHoldingTheMember_IsNotChanged_AndTheTransactionApplies()
     {

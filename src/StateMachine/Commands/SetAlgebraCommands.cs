@@ -25,7 +25,7 @@ internal static class SetAlgebraCommands
     public static Reply Compute(KeyTable keys, byte[][] args, long now, Operation operation, bool store)
     {
         var sourceKeys = store ? args[1..] : args;
-        if (!TryLoad(keys, sourceKeys, now, store, out var sets))
+        if (!TryLoad(keys, sourceKeys, now, out var sets))
         {
             return TypedEntry.WrongType;
         }
@@ -80,7 +80,7 @@ internal static class SetAlgebraCommands
             }
         }
 
-        if (!TryLoad(keys, args[1..(1 + (int)numKeys)], now, forWrite: false, out var sets))
+        if (!TryLoad(keys, args[1..(1 + (int)numKeys)], now, out var sets))
         {
             return TypedEntry.WrongType;
         }
@@ -111,12 +111,16 @@ internal static class SetAlgebraCommands
             : ElementScan.Walk(args, cursor, set.ScanIndex(), m => [Reply.Bulk(m)]);
     }
 
-    private static bool TryLoad(KeyTable keys, byte[][] sourceKeys, long now, bool forWrite, out SetValue?[] sets)
+    /// <summary>
+    /// The source sets, read as any read does (the *STORE forms too: opened for writing, every source was stamped as
+    /// changed, so a WATCH on a source aborted EXEC where Redis, reading sources with lookupKeyRead, runs it).
+    /// </summary>
+    private static bool TryLoad(KeyTable keys, byte[][] sourceKeys, long now, out SetValue?[] sets)
     {
         sets = new SetValue?[sourceKeys.Length];
         for (var i = 0; i < sourceKeys.Length; i++)
         {
-            var entry = forWrite ? keys.FindForWrite(sourceKeys[i], now) : keys.FindLive(sourceKeys[i], now);
+            var entry = keys.FindLive(sourceKeys[i], now);
             if (!TypedEntry.TryAs(entry, out sets[i]))
             {
                 return false;

@@ -107,7 +107,9 @@ internal static class SetCommands
 
     public static Reply Move(KeyTable keys, byte[][] args, long now)
     {
-        var sourceEntry = keys.FindForWrite(args[0], now);
+        // The source is stamped as written only when the member leaves it (below): SMOVE of a member it does not hold
+        // changes nothing, and Redis signals nothing (a WATCH on the source is not broken).
+        var sourceEntry = keys.FindLive(args[0], now);
         // The destination is stamped as written only when the member is added to it (below), as Redis signals it: a
         // WATCH on a destination that already holds the member is not broken. An expired one is removed as any write does.
         var destinationEntry = keys.FindLive(args[1], now) ?? keys.FindForWrite(args[1], now);
@@ -133,10 +135,13 @@ internal static class SetCommands
             return source.Contains(member) ? Reply.One : Reply.Zero;
         }
 
-        if (!source.Remove(member))
+        if (!source.Contains(member))
         {
             return Reply.Zero;
         }
+
+        keys.FindForWrite(args[0], now);
+        source.Remove(member);
 
         keys.Notify(KeyspaceEvents.Set, "srem", args[0]);
         TypedEntry.DeleteIfEmpty(keys, args[0], source.Count);

@@ -41,7 +41,7 @@ internal static class SortedSetAlgebraCommands
             return Reply.Error(ErrorTexts.Syntax);
         }
 
-        if (!TryLoadSources(keys, args, numKeysIndex + 1, (int)numKeys, now, store, out var sources))
+        if (!TryLoadSources(keys, args, numKeysIndex + 1, (int)numKeys, now, out var sources))
         {
             return TypedEntry.WrongType;
         }
@@ -112,7 +112,7 @@ internal static class SortedSetAlgebraCommands
             return Reply.Error(ErrorTexts.Syntax);
         }
 
-        if (!TryLoadSources(keys, args, 1, (int)numKeys, now, forWrite: false, out var sources))
+        if (!TryLoadSources(keys, args, 1, (int)numKeys, now, out var sources))
         {
             return TypedEntry.WrongType;
         }
@@ -287,15 +287,16 @@ internal static class SortedSetAlgebraCommands
 
     /// <summary>
     /// The members of <paramref name="count"/> keys from <paramref name="first"/>: sorted sets as they are, sets with
-    /// score 1, missing keys as null. False when a key holds another type.
+    /// score 1, missing keys as null. False when a key holds another type. Read as any read does, for the *STORE forms
+    /// too (a source opened for writing was stamped as changed: a WATCH on it aborted EXEC, as it does not in Redis).
     /// </summary>
-    private static bool TryLoadSources(KeyTable keys, byte[][] args, int first, int count, long now, bool forWrite, out List<ScoredMember>?[] sources)
+    private static bool TryLoadSources(KeyTable keys, byte[][] args, int first, int count, long now, out List<ScoredMember>?[] sources)
     {
         sources = new List<ScoredMember>?[count];
         for (var i = 0; i < count; i++)
         {
             var key = args[first + i];
-            var entry = forWrite ? keys.FindForWrite(key, now) : keys.FindLive(key, now);
+            var entry = keys.FindLive(key, now);
             switch (entry?.Value)
             {
                 case null:
