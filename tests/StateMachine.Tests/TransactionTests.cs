@@ -112,6 +112,33 @@ public sealed class TransactionTests
         Assert.NotNull(log.Store.Keys.Find(B("applied")));
     }
 
+    // A write that leaves the key as it was signals nothing in Redis (checked against redis-server 7.0.15 with redis-py).
+    [Theory]
+    [InlineData(true, "SADD", "s", "a", "b")]
+    [InlineData(true, "SREM", "s", "absent")]
+    [InlineData(true, "HDEL", "h", "absent")]
+    [InlineData(true, "ZREM", "z", "absent")]
+    [InlineData(true, "PERSIST", "s")]
+    [InlineData(true, "SADD", "h", "a")]
+    [InlineData(false, "SADD", "s", "a", "new")]
+    [InlineData(false, "SREM", "s", "absent", "a")]
+    [InlineData(false, "HDEL", "h", "f")]
+    [InlineData(false, "ZREM", "z", "a")]
+    [InlineData(false, "PERSIST", "t")]
+    public void WatchedKey_AWriteThatChangesNothing_IsNotChanged_OneThatChangesIt_Is(bool applies, params string[] command)
+    {
+        var log = new Log();
+        log.Do("SADD", "s", "a", "b");
+        log.Do("HSET", "h", "f", "v");
+        log.Do("ZADD", "z", "1", "a");
+        log.Do("SADD", "t", "a");
+        log.Do("PEXPIRE", "t", "1000000");
+        var watch = log.Watch(command[1]);
+        log.Do(command);
+        var reply = log.Exec([watch], ["SET", "applied", "1"]);
+        Assert.Equal(applies, reply is ArrayReply);
+    }
+
     [Fact]
     public void WatchedSource_ThatSmoveTakesAMemberFrom_IsChanged()
     {

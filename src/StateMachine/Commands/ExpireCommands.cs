@@ -119,7 +119,7 @@ internal static class ExpireCommands
 
     public static Reply Persist(KeyTable keys, byte[][] args, long now)
     {
-        var entry = keys.FindForWrite(args[0], now);
+        var entry = keys.FindForWriteUnless(args[0], now, static e => !e.HasExpiry);
         if (entry is null || !entry.HasExpiry)
         {
             return Reply.Zero;

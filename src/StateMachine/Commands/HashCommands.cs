@@ -105,7 +105,8 @@ internal static class HashCommands
 
     public static Reply Delete(KeyTable keys, byte[][] args, long now)
     {
-        if (!TypedEntry.TryAs(keys.FindForWrite(args[0], now), out HashValue? hash))
+        var entry = keys.FindForWriteUnless(args[0], now, e => e.Value is not HashValue held || !args.Skip(1).Any(field => held.TryGet(field, out _)));
+        if (!TypedEntry.TryAs(entry, out HashValue? hash))
         {
             return TypedEntry.WrongType;
         }

@@ -14,7 +14,9 @@ internal static class SetCommands
 {
     public static Reply Add(KeyTable keys, byte[][] args, long now)
     {
-        if (!TypedEntry.TryAs(keys.FindForWrite(args[0], now), out SetValue? set))
+        // Every member already there (or another type): nothing changes and the key is not stamped.
+        var entry = keys.FindForWriteUnless(args[0], now, e => e.Value is not SetValue held || args.Skip(1).All(held.Contains));
+        if (!TypedEntry.TryAs(entry, out SetValue? set))
         {
             return TypedEntry.WrongType;
         }
@@ -41,7 +43,8 @@ internal static class SetCommands
 
     public static Reply Remove(KeyTable keys, byte[][] args, long now)
     {
-        if (!TypedEntry.TryAs(keys.FindForWrite(args[0], now), out SetValue? set))
+        var entry = keys.FindForWriteUnless(args[0], now, e => e.Value is not SetValue held || !args.Skip(1).Any(held.Contains));
+        if (!TypedEntry.TryAs(entry, out SetValue? set))
         {
             return TypedEntry.WrongType;
         }

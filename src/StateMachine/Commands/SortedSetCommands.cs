@@ -165,7 +165,8 @@ internal static class SortedSetCommands
 
     public static Reply Remove(KeyTable keys, byte[][] args, long now)
     {
-        if (!TypedEntry.TryAs(keys.FindForWrite(args[0], now), out SortedSetValue? zset))
+        var entry = keys.FindForWriteUnless(args[0], now, e => e.Value is not SortedSetValue held || !args.Skip(1).Any(member => held.TryGetScore(member, out _)));
+        if (!TypedEntry.TryAs(entry, out SortedSetValue? zset))
         {
             return TypedEntry.WrongType;
         }

@@ -174,6 +174,18 @@ internal sealed partial class KeyTable
         return entry;
     }
 
+    /// <summary>
+    /// For a write that may change nothing: the live entry, not stamped, when <paramref name="unchanged"/> says the command
+    /// will leave it as it is (as Redis, which signals no modification then, so a WATCH on it holds); otherwise
+    /// <see cref="FindForWrite"/>. The caller must then not change the entry.
+    /// </summary>
+    public KeyEntry? FindForWriteUnless(byte[] key, long nowMs, Func<KeyEntry, bool> unchanged)
+    {
+        ArgumentNullException.ThrowIfNull(unchanged);
+        var live = FindLive(key, nowMs);
+        return live is not null && unchanged(live) ? live : FindForWrite(key, nowMs);
+    }
+
     /// <summary>Stores <paramref name="value"/> under <paramref name="key"/>, replacing any value and expiry.</summary>
     public KeyEntry Put(byte[] key, StoredValue value, long expireAtMs)
     {
