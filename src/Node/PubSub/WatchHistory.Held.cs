@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace RaftKV.Node.PubSub;
 
@@ -9,8 +10,7 @@ namespace RaftKV.Node.PubSub;
 /// room after a value is written only past its end). Copying them cost each write of a large string twice its length
 /// (the value and the previous value) on every node: 20,000 APPENDs of 1 KB onto one string took 305 s, 1.5 s on
 /// redis-server. Handles are given out in record order and records are trimmed oldest first, so the held values are a
-/// queue. A held value is counted at its length whether or not the keyspace still holds it too, so the bound stays an
-/// upper bound on the heap the history keeps alive.
+/// queue. A held value is counted at the array it keeps alive (Cost) whether or not the keyspace still holds it too.
 /// </summary>
 internal sealed partial class WatchHistory
 {
@@ -44,7 +44,7 @@ internal sealed partial class WatchHistory
         BinaryPrimitives.WriteInt64LittleEndian(handle, _heldFirstHandle + _heldCount);
         _held[(_heldFirst + _heldCount) & (_held.Length - 1)] = value;
         _heldCount++;
-        _heldBytes += value.Length;
+        _heldBytes += Cost(value);
         Write(handle);
     }
 
@@ -61,12 +61,17 @@ internal sealed partial class WatchHistory
     private void ReleaseOldestHeld()
     {
         ref var oldest = ref _held[_heldFirst];
-        _heldBytes -= oldest.Length;
+        _heldBytes -= Cost(oldest);
         oldest = default;
         _heldFirst = (_heldFirst + 1) & (_held.Length - 1);
         _heldCount--;
         _heldFirstHandle++;
     }
+
+    // What holding a value keeps alive: its whole array (an APPENDed string's room included) when it has one; its
+    // length otherwise (a paged string, whose whole copy, once a watcher made it, is not counted).
+    private static long Cost(ReadOnlyMemory<byte> value) =>
+        MemoryMarshal.TryGetArray(value, out var segment) && segment.Array is { } array ? array.Length : value.Length;
 
     private void ClearHeld()
     {

@@ -110,9 +110,11 @@ internal static class SetCommands
 
     public static Reply Move(KeyTable keys, byte[][] args, long now)
     {
-        // The source is stamped as written only when the member leaves it (below): SMOVE of a member it does not hold
-        // changes nothing, and Redis signals nothing (a WATCH on the source is not broken).
-        var sourceEntry = keys.FindLive(args[0], now);
+        // The source is stamped as written only when the member will leave it: SMOVE of a member it does not hold, within
+        // one set, or to a key of another type changes nothing, and Redis signals nothing (a WATCH on it is not broken).
+        var member = args[2];
+        var refused = args[0].AsSpan().SequenceEqual(args[1]) || keys.Peek(args[1], now) is { Value: not SetValue };
+        var sourceEntry = keys.FindForWriteUnless(args[0], now, e => e.Value is not SetValue held || refused || !held.Contains(member));
         // The destination is stamped as written only when the member is added to it (below), as Redis signals it: a
         // WATCH on a destination that already holds the member is not broken. An expired one is removed as any write does.
         var destinationEntry = keys.FindLive(args[1], now) ?? keys.FindForWrite(args[1], now);
@@ -126,8 +128,6 @@ internal static class SetCommands
             return TypedEntry.WrongType;
         }
 
-        var member = args[2];
-
         if (source is null)
         {
             return Reply.Zero;
@@ -138,13 +138,10 @@ internal static class SetCommands
             return source.Contains(member) ? Reply.One : Reply.Zero;
         }
 
-        if (!source.Contains(member))
+        if (!source.Remove(member))
         {
             return Reply.Zero;
         }
-
-        keys.FindForWrite(args[0], now);
-        source.Remove(member);
 
         keys.Notify(KeyspaceEvents.Set, "srem", args[0]);
         TypedEntry.DeleteIfEmpty(keys, args[0], source.Count);

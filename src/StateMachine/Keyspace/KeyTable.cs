@@ -182,8 +182,12 @@ internal sealed partial class KeyTable
     public KeyEntry? FindForWriteUnless(byte[] key, long nowMs, Func<KeyEntry, bool> unchanged)
     {
         ArgumentNullException.ThrowIfNull(unchanged);
-        var live = FindLive(key, nowMs);
-        return live is not null && unchanged(live) ? live : FindForWrite(key, nowMs);
+        // One access either way (LFU counts each): Peek records none, FindForWrite records it.
+        var live = Peek(key, nowMs);
+        if (live is null || !unchanged(live))
+            return FindForWrite(key, nowMs);
+        Access(live, nowMs);
+        return live;
     }
 
     /// <summary>Stores <paramref name="value"/> under <paramref name="key"/>, replacing any value and expiry.</summary>

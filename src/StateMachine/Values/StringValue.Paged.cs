@@ -133,29 +133,46 @@ internal abstract partial class StringValue
         /// <summary>The value's bytes as memory whose span is made only when read (the watch history holds it).</summary>
         private sealed class OnDemand(Paged value) : MemoryManager<byte>
         {
+            private readonly Lock _gate = new();
             private GCHandle _pin;
+            private int _pins;
 
             public override Span<byte> GetSpan() => value.Flat;
 
             public override Memory<byte> Memory => CreateMemory(value.Length);
 
+            // Pins nest: the handle is freed when the last one is let go.
             public override MemoryHandle Pin(int elementIndex = 0)
             {
-                if (!_pin.IsAllocated)
-                    _pin = GCHandle.Alloc(value.Flat, GCHandleType.Pinned);
-                unsafe
+                lock (_gate)
                 {
-                    return new MemoryHandle((byte*)_pin.AddrOfPinnedObject() + elementIndex, default, this);
+                    if (_pins++ == 0)
+                        _pin = GCHandle.Alloc(value.Flat, GCHandleType.Pinned);
+                    unsafe
+                    {
+                        return new MemoryHandle((byte*)_pin.AddrOfPinnedObject() + elementIndex, default, this);
+                    }
                 }
             }
 
             public override void Unpin()
             {
-                if (_pin.IsAllocated)
-                    _pin.Free();
+                lock (_gate)
+                {
+                    if (_pins > 0 && --_pins == 0)
+                        _pin.Free();
+                }
             }
 
-            protected override void Dispose(bool disposing) => Unpin();
+            protected override void Dispose(bool disposing)
+            {
+                lock (_gate)
+                {
+                    if (_pins > 0)
+                        _pin.Free();
+                    _pins = 0;
+                }
+            }
         }
     }
 }
