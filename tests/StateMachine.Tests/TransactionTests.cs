@@ -139,6 +139,21 @@ public sealed class TransactionTests
         Assert.Equal(applies, reply is ArrayReply);
     }
 
+    // Read as sources, not opened for writing, an expired source is still removed when a *STORE applies, as Redis's
+    // lookup removes it on the master.
+    [Theory]
+    [InlineData("SINTERSTORE", "d", "e", "other")]
+    [InlineData("ZUNIONSTORE", "d", "2", "e", "other")]
+    public void AnExpiredSource_OfAStoreCommand_IsRemoved(params string[] command)
+    {
+        var store = new KeyValueStore();
+        store.Apply(new LogCommand(command[0][0] == 'Z' ? CommandId.Zadd : CommandId.Sadd, 1, 0, command[0][0] == 'Z' ? [B("e"), B("1"), B("x")] : [B("e"), B("x")]));
+        store.Apply(new LogCommand(CommandId.Pexpire, 1, 0, [B("e"), B("10")]));
+        Assert.NotNull(store.Keys.Find(B("e")));
+        store.Apply(new LogCommand(Enum.Parse<CommandId>(command[0], ignoreCase: true), Start, 0, [.. command.Skip(1).Select(B)]));
+        Assert.Null(store.Keys.Find(B("e")));
+    }
+
     [Fact]
     public void WatchedSource_ThatSmoveTakesAMemberFrom_IsChanged()
     {

@@ -25,7 +25,7 @@ internal static class SetAlgebraCommands
     public static Reply Compute(KeyTable keys, byte[][] args, long now, Operation operation, bool store)
     {
         var sourceKeys = store ? args[1..] : args;
-        if (!TryLoad(keys, sourceKeys, now, out var sets))
+        if (!TryLoad(keys, sourceKeys, now, store, out var sets))
         {
             return TypedEntry.WrongType;
         }
@@ -80,7 +80,7 @@ internal static class SetAlgebraCommands
             }
         }
 
-        if (!TryLoad(keys, args[1..(1 + (int)numKeys)], now, out var sets))
+        if (!TryLoad(keys, args[1..(1 + (int)numKeys)], now, store: false, out var sets))
         {
             return TypedEntry.WrongType;
         }
@@ -112,15 +112,16 @@ internal static class SetAlgebraCommands
     }
 
     /// <summary>
-    /// The source sets, read as any read does (the *STORE forms too: opened for writing, every source was stamped as
-    /// changed, so a WATCH on a source aborted EXEC where Redis, reading sources with lookupKeyRead, runs it).
+    /// The source sets, never stamped as changed (opened for writing, every source of a *STORE was, so a WATCH on a
+    /// source aborted EXEC where Redis, reading sources with lookupKeyRead, runs it). A *STORE, applied as a write,
+    /// removes an expired source as Redis's lookup on the master does (<see cref="KeySources.Find"/>).
     /// </summary>
-    private static bool TryLoad(KeyTable keys, byte[][] sourceKeys, long now, out SetValue?[] sets)
+    private static bool TryLoad(KeyTable keys, byte[][] sourceKeys, long now, bool store, out SetValue?[] sets)
     {
         sets = new SetValue?[sourceKeys.Length];
         for (var i = 0; i < sourceKeys.Length; i++)
         {
-            var entry = keys.FindLive(sourceKeys[i], now);
+            var entry = KeySources.Find(keys, sourceKeys[i], now, store);
             if (!TypedEntry.TryAs(entry, out sets[i]))
             {
                 return false;

@@ -41,7 +41,7 @@ internal static class SortedSetAlgebraCommands
             return Reply.Error(ErrorTexts.Syntax);
         }
 
-        if (!TryLoadSources(keys, args, numKeysIndex + 1, (int)numKeys, now, out var sources))
+        if (!TryLoadSources(keys, args, numKeysIndex + 1, (int)numKeys, now, store, out var sources))
         {
             return TypedEntry.WrongType;
         }
@@ -112,7 +112,7 @@ internal static class SortedSetAlgebraCommands
             return Reply.Error(ErrorTexts.Syntax);
         }
 
-        if (!TryLoadSources(keys, args, 1, (int)numKeys, now, out var sources))
+        if (!TryLoadSources(keys, args, 1, (int)numKeys, now, store: false, out var sources))
         {
             return TypedEntry.WrongType;
         }
@@ -287,16 +287,15 @@ internal static class SortedSetAlgebraCommands
 
     /// <summary>
     /// The members of <paramref name="count"/> keys from <paramref name="first"/>: sorted sets as they are, sets with
-    /// score 1, missing keys as null. False when a key holds another type. Read as any read does, for the *STORE forms
-    /// too (a source opened for writing was stamped as changed: a WATCH on it aborted EXEC, as it does not in Redis).
+    /// score 1, missing keys as null. False when a key holds another type. Never stamped as changed (<see cref="KeySources.Find"/>).
     /// </summary>
-    private static bool TryLoadSources(KeyTable keys, byte[][] args, int first, int count, long now, out List<ScoredMember>?[] sources)
+    private static bool TryLoadSources(KeyTable keys, byte[][] args, int first, int count, long now, bool store, out List<ScoredMember>?[] sources)
     {
         sources = new List<ScoredMember>?[count];
         for (var i = 0; i < count; i++)
         {
             var key = args[first + i];
-            var entry = keys.FindLive(key, now);
+            var entry = KeySources.Find(keys, key, now, store);
             switch (entry?.Value)
             {
                 case null:
