@@ -56,14 +56,13 @@ internal static class BitCommands
             return Reply.Error(BitArguments.OffsetError);
         }
 
-        var entry = keys.FindLive(args[0], now);
-        if (entry is not null && entry.Value is not StringValue)
+        if (!TypedEntry.TryAs(keys.FindLive(args[0], now), out StringValue? value))
         {
             return TypedEntry.WrongType;
         }
 
         var index = offset >> 3;
-        return entry?.Value is StringValue value && index < value.Length && (value.ByteAt((int)index) & (1 << (7 - (int)(offset & 7)))) != 0
+        return value is not null && index < value.Length && (value.ByteAt((int)index) & (1 << (7 - (int)(offset & 7)))) != 0
             ? Reply.One : Reply.Zero;
     }
 
@@ -251,27 +250,6 @@ internal static class BitCommands
         keys.Put(args[1], StringValue.Of(result, StringEncoding.Raw), KeyEntry.NoExpiry);
         keys.Notify(KeyspaceEvents.String, "set", args[1]);
         return Reply.Integer(maxLength);
-    }
-
-    /// <summary>Reads a string for a bit read: empty for a missing key, WRONGTYPE for another type.</summary>
-    internal static bool TryRead(KeyTable keys, byte[] key, long now, out ReadOnlySpan<byte> value, out Reply? error)
-    {
-        value = [];
-        error = null;
-        var entry = keys.FindLive(key, now);
-        if (entry is null)
-        {
-            return true;
-        }
-
-        if (entry.Value is not StringValue s)
-        {
-            error = TypedEntry.WrongType;
-            return false;
-        }
-
-        value = s.Span;
-        return true;
     }
 
     private static bool TryParseUnit(byte[][] args, int index, out bool inBits)

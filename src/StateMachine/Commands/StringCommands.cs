@@ -159,12 +159,11 @@ internal static class StringCommands
     public static Reply Append(KeyTable keys, byte[][] args, long now)
     {
         var existing = keys.FindForWrite(args[0], now);
-        if (existing is not null && existing.Value is not StringValue)
+        if (!TypedEntry.TryAs(existing, out StringValue? old))
         {
             return WrongType;
         }
 
-        var old = existing?.Value as StringValue;
         if ((long)(old?.Length ?? 0) + args[1].Length > MaxStringLength)
         {
             return Reply.Error(ErrorTexts.StringTooLong);
@@ -177,8 +176,9 @@ internal static class StringCommands
         return Reply.Integer(value.Length);
     }
 
+    // The length, not the bytes: Bytes copies a string with room after it or in pages.
     public static Reply StrLen(KeyTable keys, byte[][] args, long now) =>
-        TryReadString(keys.FindLive(args[0], now), out var value, out var error) ? Reply.Integer(value?.Length ?? 0) : error;
+        TypedEntry.TryAs(keys.FindLive(args[0], now), out StringValue? value) ? Reply.Integer(value?.Length ?? 0) : WrongType;
 
     /// <summary>INCR, DECR, INCRBY and DECRBY: <paramref name="increment"/> is already parsed and checked.</summary>
     public static Reply IncrBy(KeyTable keys, byte[] key, long increment, long now)
@@ -236,13 +236,11 @@ internal static class StringCommands
     /// <summary>GETRANGE and SUBSTR: <paramref name="start"/> and <paramref name="end"/> are already parsed.</summary>
     public static Reply GetRange(KeyTable keys, byte[] key, long start, long end, long now)
     {
-        var entry = keys.FindLive(key, now);
-        if (entry is not null && entry.Value is not StringValue)
+        if (!TypedEntry.TryAs(keys.FindLive(key, now), out StringValue? value))
         {
             return WrongType;
         }
 
-        var value = entry?.Value as StringValue;
         if (value is null || (start < 0 && end < 0 && start > end))
         {
             return Reply.EmptyBulk;
@@ -266,12 +264,11 @@ internal static class StringCommands
     public static Reply SetRange(KeyTable keys, byte[] key, long offset, byte[] patch, long now)
     {
         var existing = keys.FindForWrite(key, now);
-        if (existing is not null && existing.Value is not StringValue)
+        if (!TypedEntry.TryAs(existing, out StringValue? old))
         {
             return WrongType;
         }
 
-        var old = existing?.Value as StringValue;
         if (patch.Length == 0)
         {
             return Reply.Integer(old?.Length ?? 0);

@@ -71,7 +71,7 @@ internal static class TxnCommand
                     return false;
                 }
 
-                order = value.Bytes.AsSpan().SequenceCompareTo(compare.Operand);
+                order = value.Span.SequenceCompareTo(compare.Operand);
                 break;
             case TxnTarget.Mod:
                 order = (entry?.Revision ?? 0).CompareTo(ParseLong(compare.Operand));
