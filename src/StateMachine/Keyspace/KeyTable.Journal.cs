@@ -23,7 +23,22 @@ internal sealed partial class KeyTable
     }
 
     /// <summary>Stops recording and keeps every change made since <see cref="BeginJournal"/>.</summary>
-    public void EndJournal() => _undo = null;
+    public void EndJournal()
+    {
+        if (_undo is { } undo)
+        {
+            JournalCopies += undo.Copies;
+            undo.Close();
+        }
+
+        _undo = null;
+    }
+
+    /// <summary>
+    /// How many collections script journals copied whole so far (<see cref="UndoJournal.Copies"/>): a large list, hash,
+    /// set or sorted set records undo steps instead, so a script's write to one costs O(1), not O(size).
+    /// </summary>
+    public long JournalCopies { get; private set; }
 
     /// <summary>
     /// Stops recording and puts every key changed since <see cref="BeginJournal"/> back as it was then (through
@@ -37,15 +52,16 @@ internal sealed partial class KeyTable
         }
 
         _undo = null;
-        foreach (var (key, before) in undo.InOrder())
+        JournalCopies += undo.Copies;
+        foreach (var (key, value, expireAtMs) in undo.TakeBefore())
         {
-            if (before.Value is null)
+            if (value is null)
             {
                 Remove(key);
             }
             else
             {
-                Put(key, before.Value, before.ExpireAtMs);
+                Put(key, value, expireAtMs);
             }
         }
     }

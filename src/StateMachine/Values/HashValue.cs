@@ -34,6 +34,10 @@ internal sealed class HashValue : StoredValue
     // 1M-field hash: a sort of 1M pairs per call, under the read lock).
     private byte[][]? _sortedFields;
 
+    // While a script's journal tracks this hashtable hash (TrackChanges): each changed field and its value before (null:
+    // absent), newest last.
+    private UndoSteps<HashValue, KeyValuePair<byte[], byte[]?>>? _trail;
+
     public override ValueKind Kind => ValueKind.Hash;
 
     public override string Encoding => _table is null ? "listpack" : "hashtable";
@@ -84,9 +88,11 @@ internal sealed class HashValue : StoredValue
             {
                 _scanIndex?.Add(field);
                 _sortedFields = null;
+                _trail?.Record(new(field, null));
             }
             else
             {
+                _trail?.Record(new(field, _table[field]));
                 _table[field] = value;
             }
 
@@ -114,13 +120,14 @@ internal sealed class HashValue : StoredValue
     {
         if (_table is not null)
         {
-            if (!_table.Remove(field))
+            if (!_table.Remove(field, out var removed))
             {
                 return false;
             }
 
             _scanIndex?.Remove(field);
             _sortedFields = null;
+            _trail?.Record(new(field, removed));
             return true;
         }
 
@@ -193,6 +200,27 @@ internal sealed class HashValue : StoredValue
         }
 
         return copy;
+    }
+
+    /// <summary>
+    /// A hashtable hash records each field's value before its change; a listpack is copied instead (the copy shares the
+    /// pack, which no change writes into: O(1)).
+    /// </summary>
+    public override UndoTrail? TrackChanges() =>
+        _table is not null && _trail is null
+            ? _trail = new UndoSteps<HashValue, KeyValuePair<byte[], byte[]?>>(this, UndoStep, static hash => hash.Count, static hash => hash._trail = null)
+            : null;
+
+    private static void UndoStep(HashValue hash, KeyValuePair<byte[], byte[]?> before)
+    {
+        if (before.Value is null)
+        {
+            hash.Remove(before.Key);
+        }
+        else
+        {
+            hash.Set(before.Key, before.Value);
+        }
     }
 
     // Snapshots and digests write every hash: this allocates nothing per hash (CanonicalPairs copies every string).

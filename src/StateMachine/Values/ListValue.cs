@@ -11,6 +11,9 @@ internal sealed class ListValue : StoredValue
     private int _head;
     private int _count;
 
+    // While a script's journal tracks this list (TrackChanges): the inverse of each change since.
+    private UndoSteps<ListValue, Step>? _trail;
+
     public override ValueKind Kind => ValueKind.List;
 
     public override string Encoding => "quicklist";
@@ -20,7 +23,12 @@ internal sealed class ListValue : StoredValue
     public byte[] this[int index]
     {
         get => _items[Slot(index)];
-        set => _items[Slot(index)] = value;
+        set
+        {
+            var slot = Slot(index);
+            _trail?.Record(new Step(Undo.Put, index, _items[slot]));
+            _items[slot] = value;
+        }
     }
 
     public void PushBack(byte[] item)
@@ -28,6 +36,7 @@ internal sealed class ListValue : StoredValue
         Grow();
         _items[(_head + _count) % _items.Length] = item;
         _count++;
+        _trail?.Record(new Step(Undo.PopBack, 0, null));
     }
 
     public void PushFront(byte[] item)
@@ -36,6 +45,7 @@ internal sealed class ListValue : StoredValue
         _head = (_head - 1 + _items.Length) % _items.Length;
         _items[_head] = item;
         _count++;
+        _trail?.Record(new Step(Undo.PopFront, 0, null));
     }
 
     public byte[] PopFront()
@@ -44,6 +54,7 @@ internal sealed class ListValue : StoredValue
         _items[_head] = null!;
         _head = (_head + 1) % _items.Length;
         _count--;
+        _trail?.Record(new Step(Undo.PushFront, 0, item));
         return item;
     }
 
@@ -53,12 +64,14 @@ internal sealed class ListValue : StoredValue
         var item = _items[slot];
         _items[slot] = null!;
         _count--;
+        _trail?.Record(new Step(Undo.PushBack, 0, item));
         return item;
     }
 
     /// <summary>Inserts <paramref name="item"/> so that it ends up at <paramref name="index"/> (0..Count).</summary>
     public void Insert(int index, byte[] item)
     {
+        _trail?.Collapse();
         PushBack(item);
         for (var i = _count - 1; i > index; i--)
         {
@@ -95,6 +108,7 @@ internal sealed class ListValue : StoredValue
     /// <summary>Removes every element for which <paramref name="remove"/> is true, keeping the order of the rest.</summary>
     public void RemoveWhere(Func<int, byte[], bool> remove)
     {
+        _trail?.Collapse();
         var kept = new List<byte[]>(_count);
         for (var i = 0; i < _count; i++)
         {
@@ -128,6 +142,44 @@ internal sealed class ListValue : StoredValue
 
         return copy;
     }
+
+    /// <summary>Every change records its inverse (an O(n) LINSERT or LREM makes the list as it was at once instead).</summary>
+    public override UndoTrail? TrackChanges() =>
+        _trail is null ? _trail = new UndoSteps<ListValue, Step>(this, UndoStep, static list => list.Count, static list => list._trail = null) : null;
+
+    private static void UndoStep(ListValue list, Step step)
+    {
+        switch (step.Op)
+        {
+            case Undo.PopBack:
+                list.PopBack();
+                break;
+            case Undo.PopFront:
+                list.PopFront();
+                break;
+            case Undo.PushBack:
+                list.PushBack(step.Item!);
+                break;
+            case Undo.PushFront:
+                list.PushFront(step.Item!);
+                break;
+            default:
+                list[step.Index] = step.Item!;
+                break;
+        }
+    }
+
+    private enum Undo : byte
+    {
+        PopBack,
+        PopFront,
+        PushBack,
+        PushFront,
+        Put,
+    }
+
+    /// <summary>The inverse of one change: what to do, and the element and index it needs.</summary>
+    private readonly record struct Step(Undo Op, int Index, byte[]? Item);
 
     public override void WriteCanonical(CanonicalWriter writer)
     {

@@ -27,6 +27,10 @@ internal sealed class SetValue : StoredValue
     // The scan order of a hashtable set (SSCAN), built on first use and kept in step afterwards.
     private ElementScanIndex? _scanIndex;
 
+    // While a script's journal tracks this hashtable set (TrackChanges): each member added (true) or removed (false),
+    // newest last.
+    private UndoSteps<SetValue, KeyValuePair<byte[], bool>>? _trail;
+
     /// <summary>A set in the representation Redis's setTypeCreate picks for a first member.</summary>
     public static SetValue CreateFor(byte[] firstMember)
     {
@@ -98,7 +102,7 @@ internal sealed class SetValue : StoredValue
         }
 
         _scanIndex?.Add(member);
-
+        _trail?.Record(new(member, true));
         return true;
     }
 
@@ -129,6 +133,7 @@ internal sealed class SetValue : StoredValue
 
         _sorted?.RemoveAt(_sorted.BinarySearch(member, ByteStringComparer.Instance));
         _scanIndex?.Remove(member);
+        _trail?.Record(new(member, false));
         return true;
     }
 
@@ -217,6 +222,24 @@ internal sealed class SetValue : StoredValue
         }
 
         return copy;
+    }
+
+    /// <summary>A hashtable set records each member added or removed; an intset is copied instead (an array of integers).</summary>
+    public override UndoTrail? TrackChanges() =>
+        _members is not null && _trail is null
+            ? _trail = new UndoSteps<SetValue, KeyValuePair<byte[], bool>>(this, UndoStep, static set => set.Count, static set => set._trail = null)
+            : null;
+
+    private static void UndoStep(SetValue set, KeyValuePair<byte[], bool> change)
+    {
+        if (change.Value)
+        {
+            set.Remove(change.Key);
+        }
+        else
+        {
+            set.Add(change.Key);
+        }
     }
 
     // Snapshots and digests write every set: this allocates nothing per set, and leaves no sorted cache behind (a list of

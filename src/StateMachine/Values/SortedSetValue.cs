@@ -25,6 +25,10 @@ internal sealed class SortedSetValue : StoredValue
     // dropped when a member is added or removed (a new score keeps it): ZRANDMEMBER sorted every member on every call.
     private byte[][]? _ordinal;
 
+    // While a script's journal tracks this skiplist sorted set (TrackChanges): each changed member and its score before
+    // (null: absent), newest last.
+    private UndoSteps<SortedSetValue, KeyValuePair<byte[], double?>>? _trail;
+
     /// <summary>The representation Redis's zsetTypeCreate picks for the expected size and longest member.</summary>
     public static SortedSetValue Create(long sizeHint, long longestMember)
     {
@@ -99,6 +103,7 @@ internal sealed class SortedSetValue : StoredValue
             _list!.Delete(old, member);
             _list.Insert(score, member);
             _scores[member] = score;
+            _trail?.Record(new(member, old));
             return false;
         }
 
@@ -106,6 +111,7 @@ internal sealed class SortedSetValue : StoredValue
         _scores[member] = score;
         _scanIndex?.Add(member);
         _ordinal = null;
+        _trail?.Record(new(member, null));
         return true;
     }
 
@@ -130,6 +136,7 @@ internal sealed class SortedSetValue : StoredValue
         _list!.Delete(score, member);
         _scanIndex?.Remove(member);
         _ordinal = null;
+        _trail?.Record(new(member, score));
         return true;
     }
 
@@ -215,18 +222,37 @@ internal sealed class SortedSetValue : StoredValue
 
     public override StoredValue Clone()
     {
-        var copy = new SortedSetValue();
-        if (_small is null)
+        if (_small is not null)
         {
-            copy.ConvertToSkipList();
+            return new SortedSetValue { _small = [.. _small] };
         }
 
+        var copy = new SortedSetValue();
+        copy.ConvertToSkipList();
         foreach (var element in All())
         {
             copy.Set(element.Member, element.Score);
         }
 
         return copy;
+    }
+
+    /// <summary>A skiplist sorted set records each member's score before its change; a listpack is copied instead.</summary>
+    public override UndoTrail? TrackChanges() =>
+        _small is null && _trail is null
+            ? _trail = new UndoSteps<SortedSetValue, KeyValuePair<byte[], double?>>(this, UndoStep, static zset => zset.Count, static zset => zset._trail = null)
+            : null;
+
+    private static void UndoStep(SortedSetValue zset, KeyValuePair<byte[], double?> before)
+    {
+        if (before.Value is { } score)
+        {
+            zset.Set(before.Key, score);
+        }
+        else
+        {
+            zset.Remove(before.Key);
+        }
     }
 
     // Snapshots and digests write every sorted set: this walks the representation itself, allocating nothing (All() is

@@ -29,5 +29,12 @@ internal abstract class StoredValue
     /// <summary>A deep copy (COPY): later changes to either value never show in the other.</summary>
     public abstract StoredValue Clone();
 
+    /// <summary>
+    /// Starts recording, for a script's undo journal, the inverse of every change this value makes until the trail is
+    /// closed (<see cref="UndoTrail"/>). Null when the journal should copy the value instead: a string never changes, a
+    /// small encoding copies in O(1) or little more, and a stream records no steps.
+    /// </summary>
+    public virtual UndoTrail? TrackChanges() => null;
+
     public abstract void WriteCanonical(CanonicalWriter writer);
 }
