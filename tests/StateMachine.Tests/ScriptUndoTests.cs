@@ -39,7 +39,13 @@ public sealed class ScriptUndoTests
         store.Apply(CommandId.Zadd, 1, ["z2", "1", "a", "-0", "b"]);
         store.Apply(CommandId.Zadd, 1, ["z", "-0", "negzero"]);
         store.Apply(CommandId.Set, 1, "str", "text");
-        store.Apply(CommandId.Xadd, 1, "x", "1-1", "f", "v");
+        for (var i = 1; i <= 300; i++)
+        {
+            store.Apply(CommandId.Xadd, 1, "x", i.ToString(CultureInfo.InvariantCulture) + "-1", "f", "v" + i.ToString(CultureInfo.InvariantCulture));
+        }
+
+        store.Apply(CommandId.Xgroup, 1, "create", "x", "g", "0");
+        store.Apply(CommandId.Xreadgroup, 1, "group", "g", "c1", "count", "40", "streams", "x", ">");
         store.Apply(CommandId.Pexpire, 1, "h", "100000");
         return store;
     }
@@ -48,10 +54,11 @@ public sealed class ScriptUndoTests
 
     private static string RandomCall(Random random)
     {
+        string Id() => (1 + random.Next(320)).ToString(CultureInfo.InvariantCulture) + "-1";
         string Member() => "e" + random.Next(Large + 50).ToString(CultureInfo.InvariantCulture);
         string Key() => Keys[random.Next(Keys.Length)];
         string Int(int max) => random.Next(max).ToString(CultureInfo.InvariantCulture);
-        var call = random.Next(40) switch
+        var call = random.Next(50) switch
         {
             0 => $"'lpush', 'l', '{Member()}'",
             1 => $"'rpush', 'l', '{Member()}', '{Member()}'",
@@ -92,6 +99,16 @@ public sealed class ScriptUndoTests
             36 => $"'lpush', '{Key()}', 'pushed'",
             37 => $"'sinterstore', 's2', 's', 's'",
             38 => $"'zunionstore', 'z', 2, 'z', 'z2'",
+            39 => $"'xdel', 'x', '{Id()}', '{Id()}'",
+            40 => $"'xtrim', 'x', 'minid', '{Id()}'",
+            41 => $"'xtrim', 'x', 'maxlen', '~', {random.Next(300)}",
+            42 => "'xreadgroup', 'group', 'g', 'c2', 'count', 3, 'streams', 'x', '>'",
+            43 => $"'xack', 'x', 'g', '{Id()}'",
+            44 => "'xgroup', 'create', 'x', 'g2', '$'",
+            45 => $"'xsetid', 'x', '{Id()}'",
+            46 => $"'xadd', 'x', '{Id()}', 'f', 'explicit'",
+            47 => "'xgroup', 'destroy', 'x', 'g'",
+            48 => $"'xclaim', 'x', 'g', 'c3', 0, '{Id()}'",
             _ => $"'hdel', 'h', 'counter'",
         };
         return $"redis.pcall({call})";
@@ -112,6 +129,7 @@ public sealed class ScriptUndoTests
                 "hash" => store.Read(CommandId.Hgetall, [B(key)], now),
                 "set" => store.Read(CommandId.Smembers, [B(key)], now),
                 "zset" => store.Read(CommandId.Zrange, [B(key), B("0"), B("-1"), B("withscores")], now),
+                "stream" => store.Read(CommandId.Xinfo, [B("stream"), B(key), B("full")], now),
                 _ => null,
             };
             text.Append(read is null ? "" : ReplyText.Render(read)).Append('\n');
@@ -151,10 +169,9 @@ public sealed class ScriptUndoTests
     public void ScriptsWritingToLargeCollections_CopyNone_AndARollbackStillRestoresThem()
     {
         var store = Filled();
-        store.Apply(CommandId.Del, 1, "x");
         for (var i = 0; i < 100; i++)
         {
-            Eval(store, 2, $"redis.call('lpush', 'l', 'p{i}') redis.call('hset', 'h', 'f{i}', 'v') redis.call('sadd', 's', 'm{i}') redis.call('zadd', 'z', {i}, 'e1') return 1");
+            Eval(store, 2, $"redis.call('lpush', 'l', 'p{i}') redis.call('hset', 'h', 'f{i}', 'v') redis.call('sadd', 's', 'm{i}') redis.call('zadd', 'z', {i}, 'e1') redis.call('xadd', 'x', 'maxlen', '~', 250, '*', 'f', 'v') return 1");
         }
 
         Assert.Equal(0, store.Keys.JournalCopies);
@@ -174,5 +191,19 @@ public sealed class ScriptUndoTests
         var reply = Eval(store, 2, "redis.call('lpush', 'l', 'a') redis.call('linsert', 'l', 'before', 'e5', 'x') redis.call('rpop', 'l') redis.call('lrem', 'l', 0, 'e7') redis.call('lset', 'l', 0, 'y') " + Bomb);
         Assert.IsType<ErrorReply>(reply);
         Assert.Equal(before, Everything(store, 2));
+    }
+
+    // A stream's pre-image is its live entries up to the last id it had, with those removed since: XSETID may lower the
+    // last id, after which XADD can add an entry under the old one, so lowering it makes the pre-image at once.
+    [Fact]
+    public void AStreamWhoseLastIdTheScriptLowered_IsRestoredWithoutTheEntriesAddedUnderIt()
+    {
+        var store = Filled();
+        store.Apply(CommandId.Xdel, 1, "x", "300-1", "299-1");
+        var digest = store.Digest();
+        var reply = Eval(store, 2, "redis.call('xsetid', 'x', '298-1') redis.call('xadd', 'x', '299-5', 'f', 'v') " + Bomb);
+        Assert.IsType<ErrorReply>(reply);
+        Assert.Equal(digest, store.Digest());
+        Assert.Equal("(integer) 298", ReplyText.Render(store.Read(CommandId.Xlen, [B("x")], 2)));
     }
 }

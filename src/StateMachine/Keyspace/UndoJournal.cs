@@ -8,9 +8,9 @@ namespace RaftKV.StateMachine.Keyspace;
 /// memory) leaves no partial effects: <see cref="KeyTable"/> tells it of every change at the same points where it tells
 /// a snapshot being written (<see cref="FrozenKeyspace.BeforeChange"/>), and <see cref="KeyTable.Rollback"/> puts every
 /// recorded key back as it was. Only the first change of a key is recorded (later ones change what it already saved).
-/// A large collection is not copied: it records the inverse of its changes from then on (<see cref="UndoTrail"/>), and
-/// is built as it was only on a rollback. Other values are copied (a string is its own copy, a small encoding copies in
-/// O(1) or little more; a stream is copied whole).
+/// A large collection or a stream is not copied: it records the inverse of its changes from then on
+/// (<see cref="UndoTrail"/>), and is built as it was only on a rollback. Other values are copied (a string is its own
+/// copy, a small encoding copies in O(1) or little more).
 /// </summary>
 internal sealed class UndoJournal
 {

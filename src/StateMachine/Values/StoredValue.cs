@@ -32,7 +32,7 @@ internal abstract class StoredValue
     /// <summary>
     /// Starts recording, for a script's undo journal, the inverse of every change this value makes until the trail is
     /// closed (<see cref="UndoTrail"/>). Null when the journal should copy the value instead: a string never changes, a
-    /// small encoding copies in O(1) or little more, and a stream records no steps.
+    /// small encoding copies in O(1) or little more.
     /// </summary>
     public virtual UndoTrail? TrackChanges() => null;
 

@@ -10,7 +10,7 @@ namespace RaftKV.StateMachine.Values.Streams;
 /// Every field is state that replies depend on, so all of it is in the canonical form. The first entry id
 /// (recorded-first-entry-id) is derived: it is the first live entry's, or 0-0 when empty, as Redis keeps it.
 /// </summary>
-internal sealed class StreamValue : StoredValue
+internal sealed partial class StreamValue : StoredValue
 {
     // Live entries from _head on; entries before _head were trimmed and are dropped at the next compaction.
     private readonly List<StreamEntry> _entries = [];
@@ -24,7 +24,22 @@ internal sealed class StreamValue : StoredValue
 
     public int Count => _entries.Count - _head;
 
-    public StreamId LastId { get; set; }
+    /// <summary>The stream's last id; lowering it (XSETID) while a script's journal tracks the stream rebuilds its pre-image first.</summary>
+    public StreamId LastId
+    {
+        get => _lastId;
+        set
+        {
+            if (value < _lastId)
+            {
+                _trail?.Collapse();
+            }
+
+            _lastId = value;
+        }
+    }
+
+    private StreamId _lastId;
 
     public long EntriesAdded { get; set; }
 
@@ -152,6 +167,7 @@ internal sealed class StreamValue : StoredValue
             _entries.RemoveAt(_head + index);
         }
 
+        _trail?.Record([entry]);
         var nodeIndex = NodeIndex(entry.Node);
         var node = _nodes[nodeIndex];
         node.Live--;
@@ -188,6 +204,7 @@ internal sealed class StreamValue : StoredValue
             if (removeNode)
             {
                 _head += node.Live;
+                _trail?.Record(CollectionsMarshal.AsSpan(_entries)[(_head - node.Live).._head]);
                 deleted += node.Live;
                 _nodes.RemoveAt(0);
                 continue;
@@ -202,6 +219,7 @@ internal sealed class StreamValue : StoredValue
                    && (minId is { } min ? EntryAt(0).Id < min : Count > maxLength))
             {
                 _head++;
+                _trail?.Record([_entries[_head - 1]]);
                 node.Live--;
                 deleted++;
             }
