@@ -21,8 +21,8 @@ internal sealed class SetValue : StoredValue
     private HashSet<byte[]>? _members;
 
     // Ordinal-sorted members of a hashtable set, built on first use and kept in step afterwards, so that
-    // random choices and scans need not sort on every call.
-    private List<byte[]>? _sorted;
+    // random choices and set operations need not sort on every call.
+    private OrdinalIndex? _sorted;
 
     // The scan order of a hashtable set (SSCAN), built on first use and kept in step afterwards.
     private ElementScanIndex? _scanIndex;
@@ -96,11 +96,7 @@ internal sealed class SetValue : StoredValue
             return false;
         }
 
-        if (_sorted is not null)
-        {
-            _sorted.Insert(~_sorted.BinarySearch(member, ByteStringComparer.Instance), member);
-        }
-
+        _sorted?.Add(member);
         _scanIndex?.Add(member);
         _trail?.Record(new(member, true));
         return true;
@@ -131,30 +127,20 @@ internal sealed class SetValue : StoredValue
             return false;
         }
 
-        _sorted?.RemoveAt(_sorted.BinarySearch(member, ByteStringComparer.Instance));
+        _sorted?.Remove(member);
         _scanIndex?.Remove(member);
         _trail?.Record(new(member, false));
         return true;
     }
 
-    /// <summary>
-    /// Removes <paramref name="members"/> (SPOP with a count). Kept in step, the canonical list would move its tail once per
-    /// member (10,000 members of a 1M-member set: 40 GB moved); past a few, it is dropped and sorted again when next asked for.
-    /// </summary>
+    /// <summary>Removes <paramref name="members"/> (SPOP with a count).</summary>
     public void RemoveMany(IReadOnlyCollection<byte[]> members)
     {
-        if (members.Count > ManyRemovals)
-        {
-            _sorted = null;
-        }
-
         foreach (var member in members)
         {
             Remove(member);
         }
     }
-
-    private const int ManyRemovals = 32;
 
     /// <summary>The members in canonical (ordinal) order. The list is the set's own: do not keep it across changes.</summary>
     public IReadOnlyList<byte[]> Canonical()
@@ -176,12 +162,11 @@ internal sealed class SetValue : StoredValue
         var sorted = Volatile.Read(ref _sorted);
         if (sorted is null)
         {
-            sorted = [.. _members];
-            sorted.Sort(ByteStringComparer.Instance);
+            sorted = OrdinalIndex.Build(_members);
             Volatile.Write(ref _sorted, sorted);
         }
 
-        return sorted;
+        return sorted.Members;
     }
 
     /// <summary>The scan order of a hashtable set (<see cref="ElementScanIndex.Of"/>).</summary>
@@ -253,7 +238,7 @@ internal sealed class SetValue : StoredValue
         }
         else if (Volatile.Read(ref _sorted) is { } sorted)
         {
-            foreach (var member in sorted)
+            foreach (var member in sorted.Members)
             {
                 writer.WriteString(member);
             }
