@@ -22,6 +22,11 @@ public sealed class CanonicalFormTests
     // test takes off to compare.
     private const int GoldenLength = 13948;
     private const string GoldenChecksum = "B2A2C5A820B2C742";
+
+    // The whole version 6 snapshot of RepresentationsStore: its canonical forms above, each set, hash and sorted set after
+    // its representation byte, and the listpack hash's pairs in its insertion order.
+    private const int Version6Length = 14155;
+    private const string Version6Checksum = "688CA4C41B724625";
     private const int EmptyLockSectionLength = 16;
     private const int EmptyScriptSectionLength = 4;
     private const int EmptyFunctionSectionLength = 4;
@@ -38,14 +43,16 @@ public sealed class CanonicalFormTests
     {
         var store = RepresentationsStore();
         var bytes = Snapshot(store);
-        Assert.Equal(5, bytes[8]);
+        Assert.Equal(6, bytes[8]);
+        Assert.Equal((Version6Length, Version6Checksum), (bytes.Length, Convert.ToHexString(bytes[^8..])));
         var aclStart = bytes.Length - sizeof(ulong) - DefaultAclSectionLength;
         var keysEnd = aclStart - EmptyLockSectionLength - RevisionSectionLength - EmptyScriptSectionLength
             - EmptyFunctionSectionLength - EmptySecretSectionLength;
         Assert.All(bytes[keysEnd..aclStart], static b => Assert.Equal(0, b));
         Assert.All(bytes[HeaderLength..(HeaderLength + EmptyConfigSectionLength)], static b => Assert.Equal(0, b));
 
-        // Each key's record without its 8-byte revision, which follows the key string, the kind and the expiry.
+        // Each key's record without its 8-byte revision, which follows the key string, the kind and the expiry, and with
+        // its value's canonical form (version 6 writes a collection's representation first, and a listpack hash's order).
         var keys = new List<byte>();
         var at = HeaderLength + EmptyConfigSectionLength;
         foreach (var entry in store.Keys.InOrder())
@@ -53,7 +60,7 @@ public sealed class CanonicalFormTests
             var length = RaftKV.StateMachine.Snapshots.SnapshotEncoding.EncodeEntry(entry).Length;
             var head = sizeof(int) + entry.KeySpan.Length + 1 + sizeof(long);
             keys.AddRange(bytes[at..(at + head)]);
-            keys.AddRange(bytes[(at + head + sizeof(long))..(at + length)]);
+            keys.AddRange(Canonical(entry.Value));
             at += length;
         }
 

@@ -50,7 +50,7 @@ public sealed class ClusterSecretTests
         store.Apply(new LogCommand(CommandId.ClusterSecretSet, 1000, 0, [First]));
 
         var whole = Snapshot(store);
-        Assert.Equal(5, whole[8]);
+        Assert.Equal(6, whole[8]);
         Assert.Equal(First, Restore(whole).Store.ClusterSecret);
 
         var sliced = store.BeginSnapshot(7, 3);

@@ -76,7 +76,7 @@ public sealed class RuntimeConfigTests
     }
 
     [Fact]
-    public void Snapshot_WithConfig_IsVersion5_AndRestoresConfigAndEncodings()
+    public void Snapshot_WithConfig_IsVersion6_AndRestoresConfigAndEncodings()
     {
         var store = new KeyValueStore();
         store.Apply(CommandId.Set, 1000, "k", "v");
@@ -84,7 +84,7 @@ public sealed class RuntimeConfigTests
         store.Apply(CommandId.Hset, 1000, "h", "a", "1", "b", "2");
 
         var bytes = Snapshot(store);
-        Assert.Equal(5, Version(bytes));
+        Assert.Equal(6, Version(bytes));
         var restored = Restore(bytes).Store;
         Assert.Equal("1", Get(restored, "hash-max-listpack-entries"));
         Assert.Equal("allkeys-lru", Get(restored, "maxmemory-policy"));

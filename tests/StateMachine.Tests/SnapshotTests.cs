@@ -10,13 +10,27 @@ namespace RaftKV.StateMachine.Tests;
 public sealed class SnapshotTests
 {
     // Snapshots on disk and in backups hold these bytes: changing them needs a new format version.
-    // Version 5 (streams, runtime configuration, revisions, script cache, function libraries, cluster secret, ACL users)
+    // Version 6 (a collection's representation, not in this store), as version 5 (streams, runtime configuration, revisions, script cache, function libraries, cluster secret, ACL users)
     // writes the configuration section (here no parameter changed), each key's revision (0: applied without a log index)
     // after its expiry, the lock section (here last token 0 and no lock), the revision section (horizon 0, no tombstone),
     // the script section (no script), the function section (no library), the cluster secret section (here none: an
     // empty string) and the ACL section (not bootstrapped, last generation 0, the default user: generation 0,
     // "on nopass ~* &* +@all") always.
     private const string TinyGoldenHex =
+        "524B56534E415031" + "0600" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
+        + "00000000"
+        + "010000006B" + "00" + "8813000000000000" + "0000000000000000" + "0100000076"
+        + "0000000000000000" + "0000000000000000"
+        + "0000000000000000" + "00000000"
+        + "00000000"
+        + "00000000"
+        + "00000000"
+        + "00" + "0000000000000000" + "01000000" + "0700000064656661756C74" + "0000000000000000"
+        + "15000000" + "6F6E206E6F70617373207E2A20262A202B40616C6C"
+        + "694B2FEA97ECF509";
+
+    // The same store in version 5, as nodes before version 6 wrote it (a string: the same bytes but the version): still read.
+    private const string TinyVersion5Hex =
         "524B56534E415031" + "0500" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
         + "00000000"
         + "010000006B" + "00" + "8813000000000000" + "0000000000000000" + "0100000076"
@@ -71,6 +85,7 @@ public sealed class SnapshotTests
 
     /// <summary>Older versions are still read; written again they give the current version (version 4: with the default user).</summary>
     [Theory]
+    [InlineData(5)]
     [InlineData(4)]
     [InlineData(3)]
     [InlineData(1)]
@@ -78,7 +93,7 @@ public sealed class SnapshotTests
     {
         var store = new KeyValueStore();
         store.Apply(CommandId.Set, 1000, "k", "v", "PXAT", "5000");
-        var golden = version switch { 4 => TinyVersion4Hex, 3 => TinyVersion3Hex, _ => TinyVersion1Hex };
+        var golden = version switch { 5 => TinyVersion5Hex, 4 => TinyVersion4Hex, 3 => TinyVersion3Hex, _ => TinyVersion1Hex };
         var restored = Restore(Convert.FromHexString(golden));
         Assert.Equal(store.Digest(), restored.Store.Digest());
         Assert.Equal(TinyGoldenHex, Convert.ToHexString(Snapshot(restored.Store)));

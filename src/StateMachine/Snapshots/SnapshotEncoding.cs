@@ -73,7 +73,7 @@ internal static class SnapshotEncoding
         writer.WriteByte((byte)entry.Value.Kind);
         writer.WriteInt64(entry.ExpireAtMs);
         writer.WriteInt64(entry.Revision);
-        entry.Value.WriteCanonical(writer);
+        entry.Value.WriteSnapshot(writer);
     }
 
     /// <summary>The revision section (version 4): the tombstones' horizon, then the tombstones oldest first.</summary>

@@ -73,7 +73,7 @@ public static class SnapshotReader
                 throw Corrupted($"key at byte {offset} is a stream in a version {version} snapshot");
             }
 
-            var entry = store.Keys.Put(key, ReadValue(reader, kind, offset), expireAt);
+            var entry = store.Keys.Put(key, ReadValue(reader, kind, offset, version), expireAt);
             store.Keys.LoadRevision(entry, revision);
             // Canonical order is what the writer produces; anything else (including a repeated key) is damage.
             if (previous is not null && KeyOrder.Instance.Compare(previous, entry) >= 0)
@@ -228,9 +228,14 @@ public static class SnapshotReader
         }
     }
 
-    private static StoredValue ReadValue(SnapshotInput reader, byte kind, long offset)
+    private static StoredValue ReadValue(SnapshotInput reader, byte kind, long offset, ushort version)
     {
         const long maxString = StringCommands.MaxStringLength;
+        if (version >= SnapshotLayout.RepresentationsVersion && (ValueKind)kind is ValueKind.Set or ValueKind.Hash or ValueKind.SortedSet)
+        {
+            return CollectionSnapshotReader.Read(reader, (ValueKind)kind, offset);
+        }
+
         switch ((ValueKind)kind)
         {
             case ValueKind.String:

@@ -223,6 +223,55 @@ internal sealed class HashValue : StoredValue
         }
     }
 
+    /// <summary>The representation (0 listpack, 1 hashtable), then the pairs: a listpack's in its order, a hashtable's canonical.</summary>
+    public override void WriteSnapshot(CanonicalWriter writer)
+    {
+        if (_table is not null)
+        {
+            writer.WriteByte(1);
+            WriteCanonical(writer);
+            return;
+        }
+
+        writer.WriteByte(0);
+        writer.WriteInt32(_packCount);
+        for (var offset = 0; offset < _pack.Length;)
+        {
+            writer.WriteString(Listpack.Read(_pack, offset, out var valueOffset));
+            writer.WriteString(Listpack.Read(_pack, valueOffset, out offset));
+        }
+    }
+
+    /// <summary>
+    /// A hash read from a snapshot (fields and values alternating), in the representation and, for a listpack, the order it
+    /// was written in, whatever the limits are now; null when a field repeats.
+    /// </summary>
+    public static HashValue? Load(bool listpack, byte[][] fieldsAndValues)
+    {
+        var hash = new HashValue();
+        var count = fieldsAndValues.Length / 2;
+        var table = new Dictionary<byte[], byte[]>(count, ByteStringComparer.Instance);
+        for (var i = 0; i < count; i++)
+        {
+            if (!table.TryAdd(fieldsAndValues[2 * i], fieldsAndValues[(2 * i) + 1]))
+            {
+                return null;
+            }
+        }
+
+        if (!listpack)
+        {
+            hash._table = table;
+        }
+        else if (count > 0)
+        {
+            hash._pack = Listpack.Insert(Listpack.Empty, 0, fieldsAndValues);
+            hash._packCount = count;
+        }
+
+        return hash;
+    }
+
     // Snapshots and digests write every hash: this allocates nothing per hash (CanonicalPairs copies every string).
     public override void WriteCanonical(CanonicalWriter writer)
     {

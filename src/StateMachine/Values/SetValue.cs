@@ -227,6 +227,57 @@ internal sealed class SetValue : StoredValue
         }
     }
 
+    /// <summary>The representation (0 intset, 1 hashtable), then the canonical form.</summary>
+    public override void WriteSnapshot(CanonicalWriter writer)
+    {
+        writer.WriteByte(_members is null ? (byte)0 : (byte)1);
+        WriteCanonical(writer);
+    }
+
+    /// <summary>
+    /// A set read from a snapshot, in the representation it was written in whatever the limits are now; null when a
+    /// member repeats or an intset's member is not an integer.
+    /// </summary>
+    public static SetValue? Load(bool intset, IReadOnlyList<byte[]> members)
+    {
+        var set = new SetValue();
+        if (!intset)
+        {
+            set.ConvertToHashtable();
+            foreach (var member in members)
+            {
+                if (!set._members!.Add(member))
+                {
+                    return null;
+                }
+            }
+
+            return set;
+        }
+
+        var integers = new long[members.Count];
+        for (var i = 0; i < integers.Length; i++)
+        {
+            if (!IsInteger(members[i], out integers[i]))
+            {
+                return null;
+            }
+        }
+
+        Array.Sort(integers);
+        for (var i = 1; i < integers.Length; i++)
+        {
+            if (integers[i] == integers[i - 1])
+            {
+                return null;
+            }
+        }
+
+        set._integers = integers;
+        set._integerCount = integers.Length;
+        return set;
+    }
+
     // Snapshots and digests write every set: this allocates nothing per set, and leaves no sorted cache behind (a list of
     // every member kept for as long as the set lives: the first snapshot after a load built one for every set).
     public override void WriteCanonical(CanonicalWriter writer)

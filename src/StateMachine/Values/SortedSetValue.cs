@@ -255,6 +255,54 @@ internal sealed class SortedSetValue : StoredValue
         }
     }
 
+    /// <summary>The representation (0 listpack, 1 skiplist), then the canonical form.</summary>
+    public override void WriteSnapshot(CanonicalWriter writer)
+    {
+        writer.WriteByte(_small is null ? (byte)1 : (byte)0);
+        WriteCanonical(writer);
+    }
+
+    /// <summary>
+    /// A sorted set read from a snapshot, in the representation it was written in whatever the limits are now; null when
+    /// a score is NaN or a member repeats.
+    /// </summary>
+    public static SortedSetValue? Load(bool listpack, IReadOnlyList<ScoredMember> members)
+    {
+        var zset = new SortedSetValue();
+        if (!listpack)
+        {
+            zset.ConvertToSkipList();
+        }
+
+        var seen = new HashSet<byte[]>(ByteStringComparer.Instance);
+        var small = new List<ScoredMember>(listpack ? members.Count : 0);
+        foreach (var (member, score) in members)
+        {
+            if (double.IsNaN(score) || !seen.Add(member))
+            {
+                return null;
+            }
+
+            if (listpack)
+            {
+                // As Set keeps it: a listpack stores scores as text, where -0 reads back as 0.
+                small.Add(new ScoredMember(member, score == 0 ? 0.0 : score));
+            }
+            else
+            {
+                zset.Set(member, score);
+            }
+        }
+
+        if (listpack)
+        {
+            small.Sort(Comparer);
+            zset._small = small;
+        }
+
+        return zset;
+    }
+
     // Snapshots and digests write every sorted set: this walks the representation itself, allocating nothing (All() is
     // an iterator object).
     public override void WriteCanonical(CanonicalWriter writer)

@@ -4,8 +4,9 @@ namespace RaftKV.StateMachine.Values;
 /// A value in the keyspace. Each subclass knows how to write itself in canonical form
 /// (<see cref="WriteCanonical"/>): the same logical value always gives the same bytes, whatever order
 /// its members were inserted in and whatever representation it uses, which is what snapshots and
-/// digests need. The representation (<see cref="Encoding"/>) may differ between replicas after a snapshot
-/// restore (as in Redis after an RDB load), so no write may depend on it.
+/// digests need. The representation (<see cref="Encoding"/>) is replicated state too: replies such as SMEMBERS of an
+/// intset, HGETALL of a listpack hash and ZSCAN of a listpack sorted set follow it, and scripts run on every replica, so
+/// a snapshot keeps it (<see cref="WriteSnapshot"/>) and a restored replica answers in the same order.
 /// </summary>
 internal abstract class StoredValue
 {
@@ -37,4 +38,10 @@ internal abstract class StoredValue
     public virtual UndoTrail? TrackChanges() => null;
 
     public abstract void WriteCanonical(CanonicalWriter writer);
+
+    /// <summary>
+    /// The value in a snapshot (format version 6): its canonical form, and for a set, hash or sorted set first its
+    /// representation (and a listpack hash's pairs in its order), so that a replica restored from it is this value.
+    /// </summary>
+    public virtual void WriteSnapshot(CanonicalWriter writer) => WriteCanonical(writer);
 }
