@@ -139,6 +139,82 @@ public sealed class TransactionTests
         Assert.Equal(applies, reply is ArrayReply);
     }
 
+    // More writes that leave the key as it was, each checked against redis-server 7.0.15 with redis-py (WATCH the key,
+    // another client runs the command, EXEC): Redis applies the EXEC after each no-op and aborts it after each change.
+    [Theory]
+    [InlineData(true, "str", "SET", "str", "x", "NX")]
+    [InlineData(true, "str", "SETNX", "str", "x")]
+    [InlineData(true, "str", "GETEX", "str")]
+    [InlineData(true, "str", "GETEX", "str", "PERSIST")]
+    [InlineData(true, "ttl", "EXPIRE", "ttl", "50", "NX")]
+    [InlineData(true, "ttl", "EXPIRE", "ttl", "50", "GT")]
+    [InlineData(true, "bits", "SETRANGE", "bits", "0", "")]
+    [InlineData(true, "bits", "SETBIT", "bits", "7", "1")]
+    [InlineData(true, "hll", "PFADD", "hll", "a")]
+    [InlineData(true, "h", "HSETNX", "h", "f", "x")]
+    [InlineData(true, "z", "ZADD", "z", "XX", "1", "absent")]
+    [InlineData(true, "z", "ZADD", "z", "GT", "0", "a")]
+    [InlineData(true, "z", "ZADD", "z", "NX", "5", "a")]
+    [InlineData(true, "z", "ZINCRBY", "z", "0", "a")]
+    [InlineData(true, "z", "ZPOPMIN", "z", "0")]
+    [InlineData(true, "z", "ZREMRANGEBYSCORE", "z", "10", "20")]
+    [InlineData(true, "z", "ZREMRANGEBYRANK", "z", "5", "6")]
+    [InlineData(true, "s", "SPOP", "s", "0")]
+    [InlineData(true, "l", "LREM", "l", "0", "absent")]
+    [InlineData(true, "l", "LINSERT", "l", "BEFORE", "absent", "x")]
+    [InlineData(true, "str", "RENAME", "str", "str")]
+    [InlineData(true, "str", "RENAMENX", "str", "ttl")]
+    [InlineData(true, "ttl", "RENAMENX", "ttl", "str")]
+    [InlineData(true, "str", "COPY", "other", "str")]
+    [InlineData(true, "str", "COPY", "str", "fresh")]
+    [InlineData(true, "str", "GETEX", "str", "PX", "0")]
+    [InlineData(true, "x", "XDEL", "x", "9-9")]
+    [InlineData(true, "x", "XACK", "x", "g", "1-1")]
+    [InlineData(false, "x", "XDEL", "x", "1-1")]
+    [InlineData(false, "x", "XACK", "x", "g", "2-1")]
+    [InlineData(true, "l", "LPOP", "l", "0")]
+    [InlineData(true, "l", "RPOP", "l", "0")]
+    [InlineData(false, "l", "RPOP", "l", "1")]
+    [InlineData(false, "str", "SET", "str", "x")]
+    [InlineData(false, "ttl", "GETEX", "ttl", "PERSIST")]
+    [InlineData(false, "str", "GETEX", "str", "EX", "100")]
+    [InlineData(false, "ttl", "EXPIRE", "ttl", "5000", "GT")]
+    [InlineData(false, "bits", "SETRANGE", "bits", "0", "x")]
+    [InlineData(false, "bits", "SETBIT", "bits", "6", "1")]
+    [InlineData(false, "hll", "PFADD", "hll", "b")]
+    [InlineData(false, "h", "HSETNX", "h", "g", "x")]
+    [InlineData(false, "z", "ZADD", "z", "GT", "9", "a")]
+    [InlineData(false, "z", "ZINCRBY", "z", "1", "a")]
+    [InlineData(false, "z", "ZPOPMIN", "z", "1")]
+    [InlineData(false, "z", "ZREMRANGEBYSCORE", "z", "0", "20")]
+    [InlineData(false, "s", "SPOP", "s", "1")]
+    [InlineData(false, "l", "LREM", "l", "0", "a")]
+    [InlineData(false, "l", "LINSERT", "l", "BEFORE", "a", "x")]
+    [InlineData(false, "str", "RENAME", "str", "moved")]
+    [InlineData(false, "str", "COPY", "other", "str", "REPLACE")]
+    public void WatchedKey_MoreWritesThatChangeNothing_AreNotChanges(bool applies, string watched, params string[] command)
+    {
+        var log = new Log();
+        log.Do("SET", "str", "v");
+        log.Do("SET", "other", "o");
+        log.Do("SET", "ttl", "v", "EX", "1000");
+        log.Do("SET", "bits", "\u0001");
+        log.Do("SETBIT", "bits", "7", "1");
+        log.Do("PFADD", "hll", "a");
+        log.Do("HSET", "h", "f", "v");
+        log.Do("ZADD", "z", "1", "a");
+        log.Do("SADD", "s", "a", "b");
+        log.Do("RPUSH", "l", "a", "b");
+        log.Do("XADD", "x", "1-1", "f", "v");
+        log.Do("XADD", "x", "2-1", "f", "v");
+        log.Do("XGROUP", "CREATE", "x", "g", "1-1");
+        log.Do("XREADGROUP", "GROUP", "g", "c", "STREAMS", "x", ">");
+        var watch = log.Watch(watched);
+        log.Do(command);
+        var reply = log.Exec([watch], ["SET", "applied", "1"]);
+        Assert.Equal(applies, reply is ArrayReply);
+    }
+
     // Read as sources, not opened for writing, an expired source is still removed when a *STORE applies, as Redis's
     // lookup removes it on the master.
     [Theory]

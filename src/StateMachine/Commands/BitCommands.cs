@@ -26,7 +26,11 @@ internal static class BitCommands
     {
         BitArguments.TryParseOffset(args[1], 0, out var offset);
         RedisIntegers.TryParse(args[2], out var on);
-        var existing = keys.FindForWrite(args[0], now);
+        var index = (int)(offset >> 3);
+        var mask = (byte)(1 << (7 - (int)(offset & 7)));
+        // A bit set to the value it has, within the string, changes nothing (Redis signals no change).
+        var existing = keys.FindForWriteUnless(args[0], now,
+            e => e.Value is not StringValue s || (index < s.Length && ((s.ByteAt(index) & mask) != 0) == (on == 1)));
         if (existing is not null && existing.Value is not StringValue)
         {
             return TypedEntry.WrongType;
@@ -34,8 +38,6 @@ internal static class BitCommands
 
         var old = existing?.Value as StringValue;
         var oldLength = old?.Length ?? 0;
-        var index = (int)(offset >> 3);
-        var mask = (byte)(1 << (7 - (int)(offset & 7)));
         var current = index < oldLength ? old!.ByteAt(index) : (byte)0;
         var wasSet = (current & mask) != 0;
         if (existing is not null && index < oldLength && wasSet == (on == 1))

@@ -79,7 +79,8 @@ internal static class ExpireCommands
             return error!;
         }
 
-        var entry = keys.FindForWrite(args[0], now);
+        // NX, XX, GT or LT refusing the new time changes nothing.
+        var entry = keys.FindForWriteUnless(args[0], now, e => !options.Allows(e.ExpireAtMs, expireAt));
         if (entry is null || !options.Allows(entry.ExpireAtMs, expireAt))
         {
             return Reply.Zero;

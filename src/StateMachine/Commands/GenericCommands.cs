@@ -126,13 +126,14 @@ internal static class GenericCommands
             return Reply.Error(ErrorTexts.SameObject);
         }
 
-        var source = keys.FindForWrite(args[0], now);
+        // The source is only read; a destination that exists without REPLACE is left as it was (Redis signals neither).
+        var source = KeySources.Find(keys, args[0], now, applyingWrite: true);
         if (source is null)
         {
             return Reply.Zero;
         }
 
-        if (keys.FindForWrite(args[1], now) is not null)
+        if (keys.FindForWriteUnless(args[1], now, _ => !replace) is not null)
         {
             if (!replace)
             {

@@ -39,17 +39,18 @@ internal static class HashCommands
 
     public static Reply SetIfAbsent(KeyTable keys, byte[][] args, long now)
     {
-        if (!TryGetOrCreate(keys, args[0], now, out var hash))
+        // A field that exists: nothing changes, not even the representation (hsetnxCommand converts only before a set).
+        if (!TryGetOrCreate(keys, args[0], now, out var hash, e => e.Value is not HashValue held || held.TryGet(args[1], out _)))
         {
             return TypedEntry.WrongType;
         }
 
-        hash.ConvertIfAnyLong(args.AsSpan(1));
         if (hash.TryGet(args[1], out _))
         {
             return Reply.Zero;
         }
 
+        hash.ConvertIfAnyLong(args.AsSpan(1));
         hash.Set(args[1], args[2]);
         keys.Notify(KeyspaceEvents.Hash, "hset", args[0]);
         return Reply.One;
@@ -231,10 +232,11 @@ internal static class HashCommands
         hash.Set(field, value);
     }
 
-    private static bool TryGetOrCreate(KeyTable keys, byte[] key, long now, out HashValue hash)
+    private static bool TryGetOrCreate(KeyTable keys, byte[] key, long now, out HashValue hash, Func<KeyEntry, bool>? unchanged = null)
     {
         hash = null!;
-        if (!TypedEntry.TryAs(keys.FindForWrite(key, now), out HashValue? existing))
+        var entry = unchanged is null ? keys.FindForWrite(key, now) : keys.FindForWriteUnless(key, now, unchanged);
+        if (!TypedEntry.TryAs(entry, out HashValue? existing))
         {
             return false;
         }

@@ -30,9 +30,11 @@ internal static class HyperLogLogCommands
     /// <param name="sparseMaxBytes">hll-sparse-max-bytes; replicated configuration when CONFIG SET supports it.</param>
     public static Reply Add(KeyTable keys, byte[][] args, long now, int sparseMaxBytes)
     {
-        var entry = keys.FindForWrite(args[0], now);
-        if (!TryOpen(entry, out var hll, out var error))
+        // Registers are raised in a copy of the string first: a PFADD that raises none changes nothing (Redis signals no
+        // change), so the key is opened for writing only when one is.
+        if (!TryOpen(keys.Peek(args[0], now), out var hll, out var error))
         {
+            keys.FindForWriteUnless(args[0], now, static _ => true);
             return error!;
         }
 
@@ -47,6 +49,7 @@ internal static class HyperLogLogCommands
             if (result < 0)
             {
                 // Redis keeps the registers raised before the corrupt opcode; here a failed command changes nothing.
+                keys.FindForWriteUnless(args[0], now, static _ => true);
                 return Reply.Error(Corrupt);
             }
 
@@ -55,9 +58,11 @@ internal static class HyperLogLogCommands
 
         if (!updated)
         {
+            keys.FindForWriteUnless(args[0], now, static _ => true);
             return Reply.Zero;
         }
 
+        var entry = keys.FindForWrite(args[0], now);
         HllFormat.InvalidateCache(hll);
         keys.Put(args[0], StringValue.Of(hll, StringEncoding.Raw), entry?.ExpireAtMs ?? KeyEntry.NoExpiry);
         keys.Notify(KeyspaceEvents.String, "pfadd", args[0]);

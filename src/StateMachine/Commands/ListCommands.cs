@@ -63,7 +63,8 @@ internal static class ListCommands
             return Reply.Error(ErrorTexts.MustBePositive);
         }
 
-        if (!TypedEntry.TryAs(keys.FindForWrite(args[0], now), out ListValue? list))
+        // A count of 0 pops nothing (Redis signals no change).
+        if (!TypedEntry.TryAs(keys.FindForWriteUnless(args[0], now, _ => hasCount && count == 0), out ListValue? list))
         {
             return TypedEntry.WrongType;
         }
@@ -187,7 +188,8 @@ internal static class ListCommands
             return Reply.Error(ErrorTexts.NotInteger);
         }
 
-        if (!TypedEntry.TryAs(keys.FindForWrite(args[0], now), out ListValue? list))
+        // No element to remove changes nothing (Redis signals no change).
+        if (!TypedEntry.TryAs(keys.FindForWriteUnless(args[0], now, e => e.Value is not ListValue held || !Holds(held, args[2])), out ListValue? list))
         {
             return TypedEntry.WrongType;
         }
@@ -231,6 +233,19 @@ internal static class ListCommands
         }
 
         return Reply.Integer(matches.Count);
+    }
+
+    private static bool Holds(ListValue list, byte[] element)
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (list[i].AsSpan().SequenceEqual(element))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public static Reply Trim(KeyTable keys, byte[][] args, long now)
@@ -280,7 +295,8 @@ internal static class ListCommands
             return Reply.Error(ErrorTexts.Syntax);
         }
 
-        if (!TypedEntry.TryAs(keys.FindForWrite(args[0], now), out ListValue? list))
+        // No pivot changes nothing (Redis signals no change).
+        if (!TypedEntry.TryAs(keys.FindForWriteUnless(args[0], now, e => e.Value is not ListValue held || !Holds(held, args[2])), out ListValue? list))
         {
             return TypedEntry.WrongType;
         }

@@ -30,7 +30,8 @@ internal static class SetRandomCommands
             return Reply.Error(ErrorTexts.MustBePositive);
         }
 
-        if (!TypedEntry.TryAs(keys.FindForWrite(args[0], now), out SetValue? set))
+        // SPOP with a count of 0 pops nothing (Redis signals no change).
+        if (!TypedEntry.TryAs(keys.FindForWriteUnless(args[0], now, _ => args.Length == 2 && count == 0), out SetValue? set))
         {
             return TypedEntry.WrongType;
         }

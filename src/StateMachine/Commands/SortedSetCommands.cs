@@ -64,7 +64,34 @@ internal static class SortedSetCommands
             longest = Math.Max(longest, args[scoreIndex + (2 * i) + 1].Length);
         }
 
-        if (!TypedEntry.TryAs(keys.FindForWrite(args[0], now), out SortedSetValue? zset))
+        // A ZADD or ZINCRBY that adds no member and changes no score (NX of members there, XX of members absent, GT or LT
+        // refusing, an increment by 0, the same score) changes nothing (Redis signals no change).
+        bool Changes(SortedSetValue held)
+        {
+            for (var i = 0; i < elements; i++)
+            {
+                var score = scores[i];
+                if (!held.TryGetScore(args[scoreIndex + (2 * i) + 1], out var current))
+                {
+                    if (!xx)
+                    {
+                        return true;
+                    }
+
+                    continue;
+                }
+
+                score = incr ? score + current : score;
+                if (!nx && !double.IsNaN(score) && !(lt && score >= current) && !(gt && score <= current) && score != current)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        if (!TypedEntry.TryAs(keys.FindForWriteUnless(args[0], now, e => e.Value is not SortedSetValue held || !Changes(held)), out SortedSetValue? zset))
         {
             return TypedEntry.WrongType;
         }
@@ -224,7 +251,8 @@ internal static class SortedSetCommands
             }
         }
 
-        if (!TypedEntry.TryAs(keys.FindForWrite(args[0], now), out SortedSetValue? zset))
+        // A count of 0 pops nothing (Redis signals no change).
+        if (!TypedEntry.TryAs(keys.FindForWriteUnless(args[0], now, _ => count == 0), out SortedSetValue? zset))
         {
             return TypedEntry.WrongType;
         }

@@ -134,7 +134,8 @@ internal static class SortedSetRangeCommands
             return error!;
         }
 
-        if (!TypedEntry.TryAs(keys.FindForWrite(args[0], now), out SortedSetValue? zset))
+        // A range that holds no member removes nothing (Redis signals no change).
+        if (!TypedEntry.TryAs(keys.FindForWriteUnless(args[0], now, e => e.Value is not SortedSetValue held || IsEmpty(Ranks(held, kind, range))), out SortedSetValue? zset))
         {
             return TypedEntry.WrongType;
         }
@@ -159,6 +160,8 @@ internal static class SortedSetRangeCommands
         TypedEntry.DeleteIfEmpty(keys, args[0], zset.Count);
         return Reply.Integer(last - first + 1);
     }
+
+    private static bool IsEmpty((int First, int Last) ranks) => ranks.First > ranks.Last;
 
     /// <summary>
     /// Stores a result as Redis does: listpack-sized results as a listpack, reported as <paramref name="eventName"/>; an

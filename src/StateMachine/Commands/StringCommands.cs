@@ -34,7 +34,8 @@ internal static class StringCommands
             return Reply.Error(ErrorTexts.InvalidExpireTime("set"));
         }
 
-        var existing = keys.FindForWrite(args[0], now);
+        // SET NX of a key that exists changes nothing: WATCH, tracking and gRPC Watch see no change, as in Redis.
+        var existing = keys.FindForWriteUnless(args[0], now, _ => options.Nx);
         Reply previous = Reply.Null;
         if (options.Get)
         {
@@ -81,7 +82,7 @@ internal static class StringCommands
 
     public static Reply SetNx(KeyTable keys, byte[][] args, long now)
     {
-        if (keys.FindForWrite(args[0], now) is not null)
+        if (keys.FindForWriteUnless(args[0], now, static _ => true) is not null)
         {
             return Reply.Zero;
         }
@@ -263,7 +264,8 @@ internal static class StringCommands
     /// <summary>SETRANGE: <paramref name="offset"/> is already parsed and not negative.</summary>
     public static Reply SetRange(KeyTable keys, byte[] key, long offset, byte[] patch, long now)
     {
-        var existing = keys.FindForWrite(key, now);
+        // An empty patch changes nothing (Redis signals no change).
+        var existing = keys.FindForWriteUnless(key, now, e => e.Value is not StringValue || patch.Length == 0);
         if (!TypedEntry.TryAs(existing, out StringValue? old))
         {
             return WrongType;

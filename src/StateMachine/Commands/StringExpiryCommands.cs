@@ -40,7 +40,12 @@ internal static class StringExpiryCommands
             return syntaxError!;
         }
 
-        var entry = keys.FindForWrite(args[0], now);
+        // Without a time, with a time that is not valid, and PERSIST of a key without one, GETEX changes nothing (Redis
+        // signals no change).
+        var timeValid = expireArgument is null
+            || (ExpireTime.TryParse(expireArgument, unit, "getex", out var parsed, out _) && ExpireTime.TryToAbsolute(unit, parsed, now, out _));
+        var entry = keys.FindForWriteUnless(args[0], now,
+            e => e.Value is not StringValue || (expireArgument is null ? !(persist && e.HasExpiry) : !timeValid));
         if (entry is null)
         {
             return Reply.Null;

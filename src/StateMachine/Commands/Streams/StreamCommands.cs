@@ -96,7 +96,25 @@ internal static class StreamCommands
 
     public static Reply Delete(KeyTable keys, byte[][] args, long now)
     {
-        if (!StreamReplies.TryWrite(keys, args[0], now, out var stream))
+        // Ids of which none is in the stream, or one that is malformed (an error), change nothing (Redis signals no change).
+        bool DeletesNone(StreamValue held)
+        {
+            var found = false;
+            for (var i = 1; i < args.Length; i++)
+            {
+                if (!StreamId.TryParse(args[i], 0, strict: true, out var id))
+                {
+                    return true;
+                }
+
+                found |= held.Find(id) is not null;
+            }
+
+            return !found;
+        }
+
+        var entry = keys.FindForWriteUnless(args[0], now, e => e.Value is not StreamValue held || DeletesNone(held));
+        if (!TypedEntry.TryAs(entry, out StreamValue? stream))
         {
             return TypedEntry.WrongType;
         }

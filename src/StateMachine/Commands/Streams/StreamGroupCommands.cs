@@ -175,6 +175,12 @@ internal static class StreamGroupCommands
             }
         }
 
+        // Acknowledging only entries that are not pending changes nothing (Redis signals no change).
+        if (!ids.Any(id => stream.FindGroup(args[1])!.FindPending(id) is not null))
+        {
+            return Reply.Zero;
+        }
+
         StreamReplies.TryWrite(keys, args[0], now, out stream);
         var group = stream!.FindGroup(args[1])!;
         long acknowledged = 0;
