@@ -3,10 +3,12 @@ using System.Collections;
 namespace RaftKV.StateMachine.Ordering;
 
 /// <summary>
-/// A large set's members in ordinal order, kept in step with its adds and removes in O(log n) plus a shift within one
-/// leaf (<see cref="PositionIndex{T}"/>). It was a sorted list, so once SMEMBERS, SRANDMEMBER, SPOP or a set operation
-/// had built it, every SADD or SREM of a 300,000-member set moved 2.4 MB. <see cref="Members"/> reads it as a list: a
-/// random draw is a binary search over the leaves.
+/// A large set's members, a hashtable hash's fields or a skiplist sorted set's members in ordinal order, kept in step with
+/// the collection's adds and removes in O(log n) plus a shift within one leaf (<see cref="PositionIndex{T}"/>). A set kept
+/// a sorted list, so once SMEMBERS, SRANDMEMBER, SPOP or a set operation had built it, every SADD or SREM of a
+/// 300,000-member set moved 2.4 MB; a hash and a sorted set dropped a sorted array on every add or remove, so HRANDFIELD
+/// or ZRANDMEMBER after each HSET or ZADD sorted every field or member. <see cref="Members"/> reads it as a list: a random
+/// draw is a binary search over the leaves.
 /// </summary>
 internal sealed class OrdinalIndex() : PositionIndex<OrdinalSlot>(Order.Instance)
 {
@@ -14,6 +16,23 @@ internal sealed class OrdinalIndex() : PositionIndex<OrdinalSlot>(Order.Instance
 
     /// <summary>The members in ordinal order, as a list (the index's own: do not keep it across changes).</summary>
     public IReadOnlyList<byte[]> Members => _members ??= new MemberList(this);
+
+    /// <summary>
+    /// A collection's index, kept in <paramref name="cache"/>: built from <paramref name="members"/> (distinct) on first use,
+    /// then kept in step by the collection's adds and removes. Reads may run concurrently with each other (never with a
+    /// write): the index is built privately and published complete.
+    /// </summary>
+    public static OrdinalIndex Of(ref OrdinalIndex? cache, IEnumerable<byte[]> members)
+    {
+        var index = Volatile.Read(ref cache);
+        if (index is null)
+        {
+            index = Build(members);
+            Volatile.Write(ref cache, index);
+        }
+
+        return index;
+    }
 
     /// <summary>An index of <paramref name="members"/>, which must be distinct.</summary>
     public static OrdinalIndex Build(IEnumerable<byte[]> members)

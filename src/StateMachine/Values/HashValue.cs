@@ -29,10 +29,10 @@ internal sealed class HashValue : StoredValue
     // The scan order of a hashtable hash (HSCAN), built on first use and kept in step afterwards.
     private ElementScanIndex? _scanIndex;
 
-    // A hashtable hash's fields in ordinal order, built on first use and dropped when a field is added or removed (a new
-    // value for a field keeps it): HGETALL, HKEYS, HVALS and HRANDFIELD sorted every field on every call (HRANDFIELD on a
-    // 1M-field hash: a sort of 1M pairs per call, under the read lock).
-    private byte[][]? _sortedFields;
+    // A hashtable hash's fields in ordinal order, built on first use and kept in step with adds and removes (OrdinalIndex):
+    // HGETALL, HKEYS, HVALS and HRANDFIELD sorted every field on every call (HRANDFIELD on a 1M-field hash: a sort of 1M
+    // pairs per call, under the read lock).
+    private OrdinalIndex? _sortedFields;
 
     // While a script's journal tracks this hashtable hash (TrackChanges): each changed field and its value before (null:
     // absent), newest last.
@@ -87,7 +87,7 @@ internal sealed class HashValue : StoredValue
             if (added)
             {
                 _scanIndex?.Add(field);
-                _sortedFields = null;
+                _sortedFields?.Add(field);
                 _trail?.Record(new(field, null));
             }
             else
@@ -126,7 +126,7 @@ internal sealed class HashValue : StoredValue
             }
 
             _scanIndex?.Remove(field);
-            _sortedFields = null;
+            _sortedFields?.Remove(field);
             _trail?.Record(new(field, removed));
             return true;
         }
@@ -169,8 +169,8 @@ internal sealed class HashValue : StoredValue
         return pairs;
     }
 
-    /// <summary>A hashtable hash's fields in ordinal order (<see cref="OrdinalOrder"/>).</summary>
-    private byte[][] SortedFields() => OrdinalOrder.Of(ref _sortedFields, _table!.Keys);
+    /// <summary>A hashtable hash's fields in ordinal order (<see cref="OrdinalIndex"/>).</summary>
+    private IReadOnlyList<byte[]> SortedFields() => OrdinalIndex.Of(ref _sortedFields, _table!.Keys).Members;
 
     /// <summary>The fields in ordinal order, the canonical order random choices are made in (a hashtable's kept).</summary>
     public IReadOnlyList<byte[]> OrdinalFields() =>

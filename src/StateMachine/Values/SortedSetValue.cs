@@ -21,9 +21,9 @@ internal sealed class SortedSetValue : StoredValue
     // The scan order of a skiplist sorted set (ZSCAN), by member, built on first use and kept in step afterwards.
     private ElementScanIndex? _scanIndex;
 
-    // A skiplist sorted set's members in ordinal order (the order random choices are made in), built on first use and
-    // dropped when a member is added or removed (a new score keeps it): ZRANDMEMBER sorted every member on every call.
-    private byte[][]? _ordinal;
+    // A skiplist sorted set's members in ordinal order (the order random choices are made in), built on first use and kept
+    // in step with adds and removes (OrdinalIndex): ZRANDMEMBER sorted every member on every call.
+    private OrdinalIndex? _ordinal;
 
     // While a script's journal tracks this skiplist sorted set (TrackChanges): each changed member and its score before
     // (null: absent), newest last.
@@ -110,7 +110,7 @@ internal sealed class SortedSetValue : StoredValue
         _list!.Insert(score, member);
         _scores[member] = score;
         _scanIndex?.Add(member);
-        _ordinal = null;
+        _ordinal?.Add(member);
         _trail?.Record(new(member, null));
         return true;
     }
@@ -135,7 +135,7 @@ internal sealed class SortedSetValue : StoredValue
 
         _list!.Delete(score, member);
         _scanIndex?.Remove(member);
-        _ordinal = null;
+        _ordinal?.Remove(member);
         _trail?.Record(new(member, score));
         return true;
     }
@@ -205,8 +205,8 @@ internal sealed class SortedSetValue : StoredValue
     public IEnumerable<ScoredMember> All() => Range(0, Count - 1, reverse: false);
 
     /// <summary>
-    /// The members in ordinal order, the canonical order random choices are made in. A skiplist set's is kept until a
-    /// member is added or removed (<see cref="OrdinalOrder"/>).
+    /// The members in ordinal order, the canonical order random choices are made in. A skiplist set's is kept in step
+    /// (<see cref="OrdinalIndex"/>).
     /// </summary>
     public IReadOnlyList<byte[]> OrdinalMembers()
     {
@@ -217,7 +217,7 @@ internal sealed class SortedSetValue : StoredValue
             return members;
         }
 
-        return OrdinalOrder.Of(ref _ordinal, _scores!.Keys);
+        return OrdinalIndex.Of(ref _ordinal, _scores!.Keys).Members;
     }
 
     public override StoredValue Clone()
