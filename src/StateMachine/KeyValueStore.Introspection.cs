@@ -44,9 +44,7 @@ public sealed partial class KeyValueStore
 
     private static long SizeOf(KeyEntry entry)
     {
-        var counter = new ByteCounter();
-        entry.Value.WriteCanonical(counter);
-        return PerKeyOverhead + entry.KeySpan.Length + counter.Count;
+        return PerKeyOverhead + entry.KeySpan.Length + entry.Value.CanonicalLength();
     }
 
     /// <summary>
@@ -88,15 +86,14 @@ public sealed partial class KeyValueStore
             return null;
         }
 
-        var counter = new ByteCounter();
-        entry.Value.WriteCanonical(counter);
+        var serialized = entry.Value.CanonicalLength();
         var identity = System.IO.Hashing.XxHash64.HashToUInt64(key);
         var text = FormattableString.Invariant(
-            $"Value at:0x{identity:x} refcount:1 encoding:{entry.Value.Encoding} serializedlength:{counter.Count} lru:0 lru_seconds_idle:0");
+            $"Value at:0x{identity:x} refcount:1 encoding:{entry.Value.Encoding} serializedlength:{serialized} lru:0 lru_seconds_idle:0");
         if (entry.Value is Values.ListValue list)
         {
             text += FormattableString.Invariant(
-                $" ql_nodes:1 ql_avg_node:{list.Count:0.00} ql_listpack_max:{_config.Get("list-max-listpack-size")} ql_compressed:{(_config.Get("list-compress-depth") != "0" ? 1 : 0)} ql_uncompressed_size:{counter.Count}");
+                $" ql_nodes:1 ql_avg_node:{list.Count:0.00} ql_listpack_max:{_config.Get("list-max-listpack-size")} ql_compressed:{(_config.Get("list-compress-depth") != "0" ? 1 : 0)} ql_uncompressed_size:{serialized}");
         }
 
         return text;

@@ -374,13 +374,6 @@ public sealed partial class KeyValueStore
     /// <summary>Redis's robj (16 bytes) and dict entry (24 bytes) with the key's sds header, per key.</summary>
     private const long PerKeyOverhead = 48;
 
-    private sealed class ByteCounter : Values.CanonicalWriter
-    {
-        public long Count { get; private set; }
-
-        public override void WriteBytes(ReadOnlySpan<byte> bytes) => Count += bytes.Length;
-    }
-
     private Reply Execute(CommandId command, byte[][] args, long now, ulong seed)
     {
         if (CommandValidator.Validate(command, args) is { } invalid)

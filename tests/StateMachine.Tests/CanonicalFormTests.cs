@@ -111,6 +111,33 @@ public sealed class CanonicalFormTests
         }
     }
 
+    // MEMORY USAGE, eviction's sizes and DEBUG OBJECT count the canonical bytes without writing them (a hashtable hash or
+    // set sorted every element to be measured): the count must be the written length.
+    [Fact]
+    public void CanonicalLength_OfEveryRepresentation_IsTheLengthWritten()
+    {
+        var random = new Random(11);
+        var values = RepresentationsStore().Keys.InOrder().Select(static entry => entry.Value).ToList();
+        for (var round = 0; round < 50; round++)
+        {
+            var hash = new HashValue();
+            var set = new SetValue();
+            for (var i = random.Next(1, 800); i > 0; i--)
+            {
+                hash.Set(RandomMember(random, random.Next(4) == 0), RandomMember(random, false));
+                set.Add(random.Next(2) == 0 ? RandomMember(random, false) : RedisIntegers.Format(RandomInteger(random)));
+            }
+
+            values.Add(hash);
+            values.Add(set);
+        }
+
+        foreach (var value in values)
+        {
+            Assert.Equal(Canonical(value).Length, value.CanonicalLength());
+        }
+    }
+
     [Fact]
     public void IntegerTextOrder_AgreesWithOrdinalOrderOfTheText()
     {

@@ -223,6 +223,23 @@ internal sealed class HashValue : StoredValue
         }
     }
 
+    // The count, then each field and value as a length and its bytes: no sort needed to know how many bytes.
+    public override long CanonicalLength()
+    {
+        if (_table is null)
+        {
+            return base.CanonicalLength();
+        }
+
+        long length = sizeof(int);
+        foreach (var (field, value) in _table)
+        {
+            length += sizeof(int) + field.Length + sizeof(int) + value.Length;
+        }
+
+        return length;
+    }
+
     /// <summary>The representation (0 listpack, 1 hashtable), then the pairs: a listpack's in its order, a hashtable's canonical.</summary>
     public override void WriteSnapshot(CanonicalWriter writer)
     {

@@ -227,6 +227,23 @@ internal sealed class SetValue : StoredValue
         }
     }
 
+    // The count, then each member as a length and its bytes: no sort needed to know how many bytes.
+    public override long CanonicalLength()
+    {
+        if (_members is null)
+        {
+            return base.CanonicalLength();
+        }
+
+        long length = sizeof(int);
+        foreach (var member in _members)
+        {
+            length += sizeof(int) + member.Length;
+        }
+
+        return length;
+    }
+
     /// <summary>The representation (0 intset, 1 hashtable), then the canonical form.</summary>
     public override void WriteSnapshot(CanonicalWriter writer)
     {

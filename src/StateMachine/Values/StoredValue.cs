@@ -40,6 +40,17 @@ internal abstract class StoredValue
     public abstract void WriteCanonical(CanonicalWriter writer);
 
     /// <summary>
+    /// The length of <see cref="WriteCanonical"/>'s bytes (MEMORY USAGE, eviction's sizes, DEBUG OBJECT), without the order
+    /// they are written in: a hashtable hash or set overrides it so that its size is not a sort of every element.
+    /// </summary>
+    public virtual long CanonicalLength()
+    {
+        var counter = new ByteCounter();
+        WriteCanonical(counter);
+        return counter.Count;
+    }
+
+    /// <summary>
     /// The value in a snapshot (format version 6): its canonical form, and for a set, hash or sorted set first its
     /// representation (and a listpack hash's pairs in its order), so that a replica restored from it is this value.
     /// </summary>
