@@ -23,10 +23,10 @@ public sealed class CanonicalFormTests
     private const int GoldenLength = 13948;
     private const string GoldenChecksum = "B2A2C5A820B2C742";
 
-    // The whole version 6 snapshot of RepresentationsStore: its canonical forms above, each set, hash and sorted set after
-    // its representation byte, and the listpack hash's pairs in its insertion order.
-    private const int Version6Length = 14155;
-    private const string Version6Checksum = "688CA4C41B724625";
+    // The whole version 6 snapshot of RepresentationsStore: its canonical forms above, each string after its encoding byte,
+    // each set, hash and sorted set after its representation byte, and the listpack hash's pairs in its insertion order.
+    private const int Version6Length = 14156;
+    private const string Version6Checksum = "F7FDB6FD15160F16";
     private const int EmptyLockSectionLength = 16;
     private const int EmptyScriptSectionLength = 4;
     private const int EmptyFunctionSectionLength = 4;

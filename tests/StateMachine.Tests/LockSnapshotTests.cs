@@ -13,13 +13,13 @@ public sealed class LockSnapshotTests
 {
     // Snapshots on disk and in backups hold these bytes: changing them needs a new format version.
     // Version 1's golden bytes stay pinned by SnapshotTests.Read_Version1Golden_RestoresTheSameStore.
-    // Version 6 (as 5 here: no collection): the key's revision (0: applied without a log index) after its expiry, and after the locks the revision
+    // Version 6 (the string's encoding, 00, before its bytes): the key's revision (0: applied without a log index) after its expiry, and after the locks the revision
     // section (horizon 0, no tombstone), the script section (no script), the function section (no library) and the
     // cluster secret section (none: an empty string).
     private const string LockGoldenHex =
         "524B56534E415031" + "0600" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
         + "00000000"
-        + "010000006B" + "00" + "8813000000000000" + "0000000000000000" + "0100000076"
+        + "010000006B" + "00" + "8813000000000000" + "0000000000000000" + "00" + "0100000076"
         + "0700000000000000" + "0100000000000000"
         + "010000004C" + "010000006F" + "0700000000000000" + "A00F000000000000" + "B80B000000000000"
         + "0000000000000000" + "00000000"
@@ -28,7 +28,7 @@ public sealed class LockSnapshotTests
         + "00000000"
         + "00" + "0000000000000000" + "01000000" + "0700000064656661756C74" + "0000000000000000"
         + "15000000" + "6F6E206E6F70617373207E2A20262A202B40616C6C"
-        + "E7E8EEA8AC124CBC";
+        + "AC2FCF1C88FBD236";
 
     // The same store in version 2, as nodes before version 3 wrote it: still read.
     private const string LockVersion2Hex =
@@ -87,9 +87,9 @@ public sealed class LockSnapshotTests
     }
 
     [Theory]
-    [InlineData(99, 8, "token")]       // token 8 above the last token 7
-    [InlineData(99, 0, "token")]       // token 0
-    [InlineData(122, 0x80, "ttl")]     // ttl negative
+    [InlineData(100, 8, "token")]      // token 8 above the last token 7
+    [InlineData(100, 0, "token")]      // token 0
+    [InlineData(123, 0x80, "ttl")]     // ttl negative
     [InlineData(8, 7, "version")]      // format version 7
     public void Read_Version2_WithAValidChecksumButBadContents_Throws(int offset, byte value, string word)
     {

@@ -71,4 +71,41 @@ public sealed class SnapshotRepresentationTests
         Assert.Equal("\"listpack\"", ReplyText.Render(restored.Read(CommandId.Object, [B("encoding"), B("big")], 2)));
         Assert.Equal("\"hashtable\"", ReplyText.Render(restored.Read(CommandId.Object, [B("encoding"), B("s")], 2)));
     }
+
+    // A string's encoding is kept too: APPEND makes it raw, which a string rebuilt from its bytes is not.
+    [Fact]
+    public void AStringsEncoding_IsRestoredAsItWas()
+    {
+        var steady = new KeyValueStore();
+        steady.Apply(CommandId.Set, 1, "k", "1");
+        steady.Apply(CommandId.Append, 1, "k", "2");
+        steady.Apply(CommandId.Incrbyfloat, 1, "f", "1.5");
+        var restored = Restore(Snapshot(steady)).Store;
+        var command = new LogCommand(CommandId.Eval, 2, 0, [B("redis.call('SET', 'out', redis.call('OBJECT', 'ENCODING', KEYS[1]) .. redis.call('OBJECT', 'ENCODING', KEYS[2]))"), B("2"), B("k"), B("f")]);
+        steady.Apply(command);
+        restored.Apply(command);
+        Assert.Equal("\"rawembstr\"", ReplyText.Render(steady.Read(CommandId.Get, [B("out")], 2)));
+        Assert.Equal(Snapshot(steady), Snapshot(restored));
+    }
+
+    // SORT turns a listpack sorted set into a skip list (as Redis) without changing its members: a snapshot being written
+    // must still hold the key as it was when the snapshot began.
+    [Fact]
+    public void SortDuringASnapshot_LeavesTheSnapshotAsAtItsStart()
+    {
+        var store = new KeyValueStore();
+        store.Apply(CommandId.Zadd, 1, "a-first", "1", "x");
+        store.Apply(CommandId.Zadd, 1, "z", "1", "a", "2", "b");
+        var expected = Snapshot(store);
+        var snapshot = store.BeginSnapshot(7, 3);
+        store.Apply(CommandId.Sort, 2, "z");
+        Assert.Equal("\"skiplist\"", ReplyText.Render(store.Read(CommandId.Object, [B("encoding"), B("z")], 2)));
+        using var output = new MemoryStream();
+        while (!snapshot.Advance(1000))
+        {
+        }
+
+        snapshot.Drain(output);
+        Assert.Equal(expected, output.ToArray());
+    }
 }

@@ -10,7 +10,7 @@ namespace RaftKV.StateMachine.Tests;
 public sealed class SnapshotTests
 {
     // Snapshots on disk and in backups hold these bytes: changing them needs a new format version.
-    // Version 6 (a collection's representation, not in this store), as version 5 (streams, runtime configuration, revisions, script cache, function libraries, cluster secret, ACL users)
+    // Version 6 (the string's encoding before it: 00, set by SET), as version 5 (streams, runtime configuration, revisions, script cache, function libraries, cluster secret, ACL users)
     // writes the configuration section (here no parameter changed), each key's revision (0: applied without a log index)
     // after its expiry, the lock section (here last token 0 and no lock), the revision section (horizon 0, no tombstone),
     // the script section (no script), the function section (no library), the cluster secret section (here none: an
@@ -19,7 +19,7 @@ public sealed class SnapshotTests
     private const string TinyGoldenHex =
         "524B56534E415031" + "0600" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
         + "00000000"
-        + "010000006B" + "00" + "8813000000000000" + "0000000000000000" + "0100000076"
+        + "010000006B" + "00" + "8813000000000000" + "0000000000000000" + "00" + "0100000076"
         + "0000000000000000" + "0000000000000000"
         + "0000000000000000" + "00000000"
         + "00000000"
@@ -27,9 +27,9 @@ public sealed class SnapshotTests
         + "00000000"
         + "00" + "0000000000000000" + "01000000" + "0700000064656661756C74" + "0000000000000000"
         + "15000000" + "6F6E206E6F70617373207E2A20262A202B40616C6C"
-        + "694B2FEA97ECF509";
+        + "3F80E8B212F570AB";
 
-    // The same store in version 5, as nodes before version 6 wrote it (a string: the same bytes but the version): still read.
+    // The same store in version 5, as nodes before version 6 wrote it (no string encoding): still read.
     private const string TinyVersion5Hex =
         "524B56534E415031" + "0500" + "0700000000000000" + "0300000000000000" + "E803000000000000" + "0100000000000000"
         + "00000000"

@@ -62,8 +62,9 @@ internal static class SortCommand
 
         // Redis converts a listpack zset it sorts to a skip list. Only SORT (applied on every replica) does it
         // here: SORT_RO is a read and must not change even the representation.
-        if (!readOnly && entry?.Value is SortedSetValue zsetToConvert)
+        if (!readOnly && entry?.Value is SortedSetValue { Encoding: "listpack" } zsetToConvert)
         {
+            keys.BeforeRepresentationChange(entry);
             zsetToConvert.ConvertToSkipList();
         }
 

@@ -175,6 +175,18 @@ internal sealed partial class KeyTable
     }
 
     /// <summary>
+    /// Before a change of a live key's representation only (SORT turning a listpack sorted set into a skip list, as Redis
+    /// does): the snapshot being written and a script's undo journal save the key as it is, since snapshots keep the
+    /// representation; the key is not stamped, as its contents stay (Redis signals no change).
+    /// </summary>
+    public void BeforeRepresentationChange(KeyEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        _frozen?.BeforeChange(entry.Key, entry);
+        _undo?.BeforeChange(entry.Key, entry);
+    }
+
+    /// <summary>
     /// For a write that may change nothing: the live entry, not stamped, when <paramref name="unchanged"/> says the command
     /// will leave it as it is (as Redis, which signals no modification then, so a WATCH on it holds); otherwise
     /// <see cref="FindForWrite"/>. The caller must then not change the entry.

@@ -4,8 +4,8 @@ using RaftKV.StateMachine.Values;
 namespace RaftKV.StateMachine.Snapshots;
 
 /// <summary>
-/// Reads a set, hash or sorted set from a version 6 snapshot (<see cref="StoredValue.WriteSnapshot"/>): its
-/// representation, then its members, loaded in that representation whatever the encoding limits are now.
+/// Reads a string, set, hash or sorted set from a version 6 snapshot (<see cref="StoredValue.WriteSnapshot"/>): its
+/// representation, then its bytes or members, loaded in that representation whatever the encoding limits are now.
 /// </summary>
 internal static class CollectionSnapshotReader
 {
@@ -16,6 +16,13 @@ internal static class CollectionSnapshotReader
     {
         const long maxString = StringCommands.MaxStringLength;
         var representation = reader.ReadByte();
+        if (kind == ValueKind.String)
+        {
+            return representation <= (byte)StringEncoding.Raw
+                ? StringValue.Of(reader.ReadString(maxString), (StringEncoding)representation)
+                : throw Corrupted(offset, $"has an unknown string encoding {representation}");
+        }
+
         if (representation > 1)
         {
             throw Corrupted(offset, $"has an unknown representation {representation}");

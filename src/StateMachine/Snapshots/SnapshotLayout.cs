@@ -20,9 +20,10 @@ namespace RaftKV.StateMachine.Snapshots;
 /// Values are their canonical form (<see cref="Values.StoredValue.WriteCanonical"/>): string = string;
 /// list = i32 count + strings in order; set = i32 count + members in ordinal order; hash = i32 count +
 /// (field, value) in ordinal field order; zset = i32 count + (member, score:f64 bits) by score then member;
-/// stream (kind 5, version 3 on) = <see cref="Values.Streams.StreamValue.WriteCanonical"/>. Version 6 writes a set, hash
-/// or sorted set's representation first (<see cref="Values.StoredValue.WriteSnapshot"/>; u8: 0 = intset or listpack, 1 =
-/// hashtable or skiplist), and a listpack hash's pairs in the listpack's order, and loads each value in that
+/// stream (kind 5, version 3 on) = <see cref="Values.Streams.StreamValue.WriteCanonical"/>. Version 6 writes a string's
+/// encoding first (u8 <see cref="Values.StringEncoding"/>), a set, hash or sorted set's representation first
+/// (<see cref="Values.StoredValue.WriteSnapshot"/>; u8: 0 = intset or listpack, 1 = hashtable or skiplist), and a listpack
+/// hash's pairs in the listpack's order, and loads each value in that
 /// representation whatever the encoding limits: a replica restored from a snapshot answered SMEMBERS, HGETALL, HKEYS,
 /// HSCAN, ZSCAN and OBJECT ENCODING in another order or form than the replicas that applied the log, and a script
 /// writing what it read made them diverge.

@@ -231,7 +231,7 @@ public static class SnapshotReader
     private static StoredValue ReadValue(SnapshotInput reader, byte kind, long offset, ushort version)
     {
         const long maxString = StringCommands.MaxStringLength;
-        if (version >= SnapshotLayout.RepresentationsVersion && (ValueKind)kind is ValueKind.Set or ValueKind.Hash or ValueKind.SortedSet)
+        if (version >= SnapshotLayout.RepresentationsVersion && (ValueKind)kind is ValueKind.String or ValueKind.Set or ValueKind.Hash or ValueKind.SortedSet)
         {
             return CollectionSnapshotReader.Read(reader, (ValueKind)kind, offset);
         }

@@ -89,6 +89,13 @@ internal abstract partial class StringValue : StoredValue
     // is itself: a script's undo journal and COPY no longer copy a long string (a paged one was made whole to copy it).
     public override StoredValue Clone() => this;
 
+    /// <summary>The string's <see cref="StringEncoding"/> (what OBJECT ENCODING reports follows it), then its bytes.</summary>
+    public override void WriteSnapshot(CanonicalWriter writer)
+    {
+        writer.WriteByte((byte)StringEncoding);
+        WriteCanonical(writer);
+    }
+
     public override void WriteCanonical(CanonicalWriter writer) => writer.WriteString(Span);
 
     /// <summary>
