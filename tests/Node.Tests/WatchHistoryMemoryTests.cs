@@ -23,11 +23,20 @@ public sealed class WatchHistoryMemoryTests(ITestOutputHelper output)
         // The heap with the filled hub minus the heap right after it is let go: two back-to-back full collections, so
         // what another thread allocates meanwhile (a previous test's nodes still shutting down) hardly enters the
         // figure, as it did between a "before" and an "after" the 200,000 changes apart (4.9 MB once on a loaded CI).
-        var (box, floor, newest, kept) = FilledHub();
-        var with = GC.GetTotalMemory(forceFullCollection: true);
-        box.Value = null;
-        var held = with - GC.GetTotalMemory(forceFullCollection: true);
-        output.WriteLine($"held {held:N0} bytes under a limit of {Limit:N0}; floor {floor:N0}");
+        // Other threads can still free or allocate between the two collections (4.9 and 5.0 MB once each on a loaded CI,
+        // where the history itself held under 1 MB): the least of three fills is the history's figure. A history that
+        // really held more than the limit exceeds it in every one.
+        long held = long.MaxValue, floor = 0, newest = 0;
+        var kept = 0;
+        for (var attempt = 0; attempt < 3 && held > Limit + Limit / 20; attempt++)
+        {
+            var (box, attemptFloor, attemptNewest, attemptKept) = FilledHub();
+            var with = GC.GetTotalMemory(forceFullCollection: true);
+            box.Value = null;
+            var attemptHeld = with - GC.GetTotalMemory(forceFullCollection: true);
+            output.WriteLine($"held {attemptHeld:N0} bytes under a limit of {Limit:N0}; floor {attemptFloor:N0}");
+            (held, floor, newest, kept) = (Math.Min(held, attemptHeld), attemptFloor, attemptNewest, attemptKept);
+        }
 
         // A 5% margin for what the count leaves out (the hub's own few objects, the runtime's noise).
         Assert.True(held <= Limit + Limit / 20, $"the history holds {held:N0} bytes of heap under a limit of {Limit:N0}");
