@@ -225,6 +225,7 @@ internal sealed partial class KeyTable
         created.Touch(AccessClockMs);
         _entries.Add(created);
         _order.Add(created);
+        _ordinalKeys?.Add(created.Key);
         if (created.HasExpiry)
         {
             _expiring.Add(created);
@@ -283,6 +284,7 @@ internal sealed partial class KeyTable
         _undo?.BeforeChange(key, entry);
         _entries.Remove(entry);
         _order.Remove(entry);
+        _ordinalKeys?.Remove(entry.Key);
         if (entry.HasExpiry)
         {
             _expiring.Remove(entry);
@@ -328,6 +330,7 @@ internal sealed partial class KeyTable
 
         _entries.Clear();
         _expiring.Clear();
+        _ordinalKeys = null;
         Changes.RecordClear();
         if (_frozen is { } frozen)
         {

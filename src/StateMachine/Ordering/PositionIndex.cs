@@ -179,6 +179,19 @@ internal class PositionIndex<T>(IComparer<T> order) : IEnumerable<T>
         return low == _leaves.Count ? [] : Walk(low, _leaves[low].FirstAt(position));
     }
 
+    /// <summary>Every entry that sorts at or after <paramref name="entry"/> in the index's order.</summary>
+    public IEnumerable<T> From(T entry)
+    {
+        if (_leaves.Count == 0)
+        {
+            return [];
+        }
+
+        var leaf = LeafFor(entry);
+        var at = _leaves[leaf].Search(entry, order);
+        return Walk(leaf, at >= 0 ? at : ~at);
+    }
+
     public IEnumerator<T> GetEnumerator() => Walk(0, 0).GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();

@@ -31,47 +31,40 @@ internal static class KvCommands
     /// <summary>
     /// RANGE prefix after limit: <c>[store revision, more (0 or 1), [item...]]</c>, the live string keys that start with
     /// the prefix and sort after <c>after</c> (ordinal bytes; empty: from the first), at most <c>limit</c> of them, in
-    /// ordinal byte order. Keys of other types are skipped. Costs a pass over the whole keyspace per page (keys are
-    /// stored in hash order), keeping only limit + 1 candidates.
+    /// ordinal byte order. Keys of other types are skipped. A seek in the keys' ordinal order (<see cref="KeyTable.KeysFrom"/>)
+    /// and a walk over the keys under the prefix from there (it was a pass over the whole keyspace per page).
     /// </summary>
     public static Reply Range(KeyTable keys, byte[][] args, long now)
     {
         var prefix = args[0];
         var after = args[1];
         var limit = (int)ParseLimit(args[2]);
-        var best = new PriorityQueue<KeyEntry, byte[]>(limit + 1, DescendingBytes.Instance);
-        foreach (var entry in keys.InOrder())
+        var items = new List<Reply>();
+        var more = false;
+        var start = after.AsSpan().SequenceCompareTo(prefix) > 0 ? after : prefix;
+        foreach (var key in keys.KeysFrom(start))
         {
-            var key = entry.KeySpan;
-            if (!key.StartsWith(prefix) || (after.Length > 0 && key.SequenceCompareTo(after) <= 0)
-                || entry.IsExpiredAt(now) || entry.Value is not StringValue)
+            if (!key.AsSpan().StartsWith(prefix))
+            {
+                break;
+            }
+
+            if ((after.Length > 0 && key.AsSpan().SequenceCompareTo(after) <= 0)
+                || keys.Find(key) is not { Value: StringValue } entry || entry.IsExpiredAt(now))
             {
                 continue;
             }
 
-            if (best.Count <= limit)
+            if (items.Count == limit)
             {
-                best.Enqueue(entry, entry.Key);
+                more = true;
+                break;
             }
-            else if (best.TryPeek(out _, out var largest) && key.SequenceCompareTo(largest) < 0)
-            {
-                best.DequeueEnqueue(entry, entry.Key);
-            }
+
+            items.Add(Item(entry, now));
         }
 
-        var more = best.Count > limit;
-        if (more)
-        {
-            best.Dequeue();
-        }
-
-        var items = new Reply[best.Count];
-        for (var i = items.Length - 1; i >= 0; i--)
-        {
-            items[i] = Item(best.Dequeue(), now);
-        }
-
-        return Reply.Array(Reply.Integer(keys.Revision), Reply.Integer(more ? 1 : 0), Reply.Array(items));
+        return Reply.Array(Reply.Integer(keys.Revision), Reply.Integer(more ? 1 : 0), Reply.Array([.. items]));
     }
 
     /// <summary>
@@ -126,9 +119,8 @@ internal static class KvCommands
             }
 
             var prefix = args[i];
-            var matching = keys.InOrder().Where(e => e.KeySpan.StartsWith(prefix) && !e.IsExpiredAt(now)).Select(static e => e.Key).ToList();
-            matching.Sort(static (a, b) => a.AsSpan().SequenceCompareTo(b));
-            targets.AddRange(matching);
+            targets.AddRange(keys.KeysFrom(prefix).TakeWhile(key => key.AsSpan().StartsWith(prefix))
+                .Where(key => keys.Find(key) is { } entry && !entry.IsExpiredAt(now)));
         }
 
         var previous = new List<Reply>();
@@ -174,12 +166,4 @@ internal static class KvCommands
 
     private static long ParseLimit(byte[] text) =>
         RedisIntegers.TryParse(text, out var value) ? value : throw new InvalidOperationException("Unvalidated limit.");
-
-    /// <summary>Largest first, so the queue's head is the candidate to drop.</summary>
-    private sealed class DescendingBytes : IComparer<byte[]>
-    {
-        public static readonly DescendingBytes Instance = new();
-
-        public int Compare(byte[]? x, byte[]? y) => y.AsSpan().SequenceCompareTo(x);
-    }
 }
