@@ -90,8 +90,17 @@ public sealed class ClientTrackingTests
         await writer.SendAsync("SET", "a:1", "x");
         await writer.SendAsync("SET", "b:1", "x");
         await writer.SendAsync("INCR", "a:2");
+        await writer.SendAsync("SET", "a:1", "again");
         Assert.IsType<ArrayReply>(await writer.SendAsync("EXEC"));
         Assert.Equal(["a:1", "a:2"], Invalidated(await tracker.ReadReplyAsync()).Order(StringComparer.Ordinal));
+
+        // An MSET of 20,000 keys, each named twice: each key once, in one message (a linear search per key made this
+        // 2*10^8 comparisons under the tracking lock).
+        var pairs = Enumerable.Range(0, 20_000).SelectMany(static i => new[] { $"a:m{i % 10_000}", "v" }).ToArray();
+        Assert.Equal("OK", (await writer.SendAsync(["MSET", .. pairs])).Text());
+        var invalidated = Invalidated(await tracker.ReadReplyAsync());
+        Assert.Equal(10_000, invalidated.Count);
+        Assert.Equal(10_000, invalidated.Distinct(StringComparer.Ordinal).Count());
 
         await writer.SendAsync("SET", "b:2", "x");
         await writer.SendAsync("DEL", "a:1");

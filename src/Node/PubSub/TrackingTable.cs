@@ -32,7 +32,7 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
     private readonly Dictionary<string, HashSet<ClientSession>> _prefixes = new(StringComparer.Ordinal);
 
     // BCAST keys changed by the entry being applied, per client and prefix, sent when it ends.
-    private Dictionary<ClientSession, SortedDictionary<string, List<byte[]>>> _broadcast = [];
+    private Dictionary<ClientSession, SortedDictionary<string, GatheredKeys>> _broadcast = [];
     private long _items;
     private int _trackingClients;
 
@@ -314,11 +314,12 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
                 if (byClient && session.Tracking.NoLoop && session.Tracking.TakeOwnWrite(name))
                     continue;
                 if (!_broadcast.TryGetValue(session, out var byPrefix))
-                    _broadcast[session] = byPrefix = new SortedDictionary<string, List<byte[]>>(StringComparer.Ordinal);
+                    _broadcast[session] = byPrefix = new SortedDictionary<string, GatheredKeys>(StringComparer.Ordinal);
                 if (!byPrefix.TryGetValue(prefix, out var gathered))
-                    byPrefix[prefix] = gathered = [];
-                if (!gathered.Any(k => k.AsSpan().SequenceEqual(key)))
-                    gathered.Add(key);
+                    byPrefix[prefix] = gathered = new GatheredKeys();
+                // A set beside the list: a linear search per key made an MSET of 20,000 keys 2*10^8 comparisons.
+                if (gathered.Names.Add(name))
+                    gathered.Keys.Add(key);
             }
         }
     }
@@ -329,8 +330,8 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
             return;
         foreach (var (session, byPrefix) in _broadcast.OrderBy(static pair => pair.Key.Id))
         {
-            foreach (var keys in byPrefix.Values)
-                SendLocked(session, Reply.Array(keys.Select(static k => (Reply)Reply.Bulk(k)).ToArray()));
+            foreach (var gathered in byPrefix.Values)
+                SendLocked(session, Reply.Array(gathered.Keys.Select(static k => (Reply)Reply.Bulk(k)).ToArray()));
         }
 
         _broadcast.Clear();
@@ -411,4 +412,12 @@ internal sealed class TrackingTable(ClientRegistry clients) : IKeyChangeSink
         to.ProtocolVersion > 2 ? new PushReply([InvalidateKind, keys])
         : to.Subscriptions.Count > 0 ? new PushReply([MessageKind, InvalidateChannel, keys])
         : null;
+
+    /// <summary>The keys changed under one prefix for one client in an entry, in the order they changed, each once.</summary>
+    private sealed class GatheredKeys
+    {
+        public List<byte[]> Keys { get; } = [];
+
+        public HashSet<string> Names { get; } = new(StringComparer.Ordinal);
+    }
 }
