@@ -85,8 +85,21 @@ internal static class SetAlgebraCommands
             return TypedEntry.WrongType;
         }
 
-        long count = Combine(sets, Operation.Inter)?.Count ?? 0;
-        return Reply.Integer(limit > 0 ? Math.Min(count, limit) : count);
+        // As Redis: the smallest set's members looked up in the others, stopping at LIMIT (it built the whole intersection).
+        long count = 0;
+        if (sets.All(static s => s is not null))
+        {
+            var smallest = sets.MinBy(static s => s!.Count)!;
+            foreach (var member in smallest.Unordered())
+            {
+                if (sets.All(s => ReferenceEquals(s, smallest) || s!.Contains(member)) && ++count == limit)
+                {
+                    break;
+                }
+            }
+        }
+
+        return Reply.Integer(count);
     }
 
     public static Reply Scan(KeyTable keys, byte[][] args, long now)

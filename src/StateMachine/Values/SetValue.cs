@@ -169,6 +169,12 @@ internal sealed class SetValue : StoredValue
         return sorted.Members;
     }
 
+    /// <summary>
+    /// The members in no particular order (a hashtable's own): for what does not depend on order, such as a count, so
+    /// that it builds no ordinal index. Never let this order reach a reply or a replicated choice.
+    /// </summary>
+    public IEnumerable<byte[]> Unordered() => _members is not null ? _members : ReplyOrder();
+
     /// <summary>The scan order of a hashtable set (<see cref="ElementScanIndex.Of"/>).</summary>
     public ElementScanIndex ScanIndex() => ElementScanIndex.Of(ref _scanIndex, _members!);
 
