@@ -34,8 +34,9 @@ internal static class StringCommands
             return Reply.Error(ErrorTexts.InvalidExpireTime("set"));
         }
 
-        // SET NX of a key that exists changes nothing: WATCH, tracking and gRPC Watch see no change, as in Redis.
-        var existing = keys.FindForWriteUnless(args[0], now, _ => options.Nx);
+        // SET NX of a key that exists changes nothing: WATCH, tracking and gRPC Watch see no change, as in Redis. (Asked
+        // only for NX: a plain SET, the hot path, looks the key up once.)
+        var existing = options.Nx ? keys.FindForWriteUnless(args[0], now, static _ => true) : keys.FindForWrite(args[0], now);
         Reply previous = Reply.Null;
         if (options.Get)
         {
