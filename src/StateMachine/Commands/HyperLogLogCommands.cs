@@ -34,7 +34,7 @@ internal static class HyperLogLogCommands
         // change), so the key is opened for writing only when one is.
         if (!TryOpen(keys.Peek(args[0], now), out var hll, out var error))
         {
-            keys.FindForWriteUnless(args[0], now, static _ => true);
+            keys.FindUnchanged(args[0], now);
             return error!;
         }
 
@@ -49,7 +49,7 @@ internal static class HyperLogLogCommands
             if (result < 0)
             {
                 // Redis keeps the registers raised before the corrupt opcode; here a failed command changes nothing.
-                keys.FindForWriteUnless(args[0], now, static _ => true);
+                keys.FindUnchanged(args[0], now);
                 return Reply.Error(Corrupt);
             }
 
@@ -58,7 +58,7 @@ internal static class HyperLogLogCommands
 
         if (!updated)
         {
-            keys.FindForWriteUnless(args[0], now, static _ => true);
+            keys.FindUnchanged(args[0], now);
             return Reply.Zero;
         }
 

@@ -11,5 +11,5 @@ namespace RaftKV.StateMachine.Commands;
 internal static class KeySources
 {
     public static KeyEntry? Find(KeyTable keys, byte[] key, long now, bool applyingWrite) =>
-        applyingWrite ? keys.FindForWriteUnless(key, now, static _ => true) : keys.FindLive(key, now);
+        applyingWrite ? keys.FindUnchanged(key, now) : keys.FindLive(key, now);
 }

@@ -49,7 +49,7 @@ internal static class KeyspaceCommands
     {
         // A rename onto itself, or RENAMENX onto a key that exists, changes nothing (Redis signals no change).
         var refused = ByteStringComparer.Instance.Equals(args[0], args[1]) || (onlyIfAbsent && keys.Peek(args[1], now) is not null);
-        var source = refused ? keys.FindForWriteUnless(args[0], now, static _ => true) : keys.FindForWrite(args[0], now);
+        var source = refused ? keys.FindUnchanged(args[0], now) : keys.FindForWrite(args[0], now);
         if (source is null)
         {
             return Reply.Error(ErrorTexts.NoSuchKey);
@@ -60,7 +60,7 @@ internal static class KeyspaceCommands
             return onlyIfAbsent ? Reply.Zero : Reply.Ok;
         }
 
-        if ((refused ? keys.FindForWriteUnless(args[1], now, static _ => true) : keys.FindForWrite(args[1], now)) is not null && onlyIfAbsent)
+        if ((refused ? keys.FindUnchanged(args[1], now) : keys.FindForWrite(args[1], now)) is not null && onlyIfAbsent)
         {
             return Reply.Zero;
         }

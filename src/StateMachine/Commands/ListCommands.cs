@@ -189,7 +189,7 @@ internal static class ListCommands
         }
 
         // No element to remove changes nothing (Redis signals no change).
-        if (!TypedEntry.TryAs(keys.FindForWriteUnless(args[0], now, e => e.Value is not ListValue held || !Holds(held, args[2])), out ListValue? list))
+        if (!TypedEntry.TryAs(keys.FindForWriteUnless(args[0], now, e => e.Value is not ListValue held || held.IndexOf(args[2]) < 0), out ListValue? list))
         {
             return TypedEntry.WrongType;
         }
@@ -233,19 +233,6 @@ internal static class ListCommands
         }
 
         return Reply.Integer(matches.Count);
-    }
-
-    private static bool Holds(ListValue list, byte[] element)
-    {
-        for (var i = 0; i < list.Count; i++)
-        {
-            if (list[i].AsSpan().SequenceEqual(element))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     public static Reply Trim(KeyTable keys, byte[][] args, long now)
@@ -296,7 +283,7 @@ internal static class ListCommands
         }
 
         // No pivot changes nothing (Redis signals no change).
-        if (!TypedEntry.TryAs(keys.FindForWriteUnless(args[0], now, e => e.Value is not ListValue held || !Holds(held, args[2])), out ListValue? list))
+        if (!TypedEntry.TryAs(keys.FindForWriteUnless(args[0], now, e => e.Value is not ListValue held || held.IndexOf(args[2]) < 0), out ListValue? list))
         {
             return TypedEntry.WrongType;
         }
@@ -306,17 +293,15 @@ internal static class ListCommands
             return Reply.Zero;
         }
 
-        for (var i = 0; i < list.Count; i++)
+        var pivot = list.IndexOf(args[2]);
+        if (pivot < 0)
         {
-            if (list[i].AsSpan().SequenceEqual(args[2]))
-            {
-                list.Insert(after ? i + 1 : i, args[3]);
-                keys.Notify(KeyspaceEvents.List, "linsert", args[0]);
-                return Reply.Integer(list.Count);
-            }
+            return Reply.Integer(-1);
         }
 
-        return Reply.Integer(-1);
+        list.Insert(after ? pivot + 1 : pivot, args[3]);
+        keys.Notify(KeyspaceEvents.List, "linsert", args[0]);
+        return Reply.Integer(list.Count);
     }
 
     private static bool TryResolveIndex(long index, int count, out int at)

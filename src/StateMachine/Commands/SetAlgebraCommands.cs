@@ -144,7 +144,11 @@ internal static class SetAlgebraCommands
         return true;
     }
 
-    /// <summary>A new set holding the result (null when it is empty); never one of the sources.</summary>
+    /// <summary>
+    /// A new set holding the result (null when it is empty); never one of the sources. The sources are read in no
+    /// particular order: a set's replies and choices come from its own ordinal order, whatever order it was built in, so
+    /// no ordinal index is built (and kept) for a source.
+    /// </summary>
     private static SetValue? Combine(SetValue?[] sets, Operation operation)
     {
         IEnumerable<byte[]> members;
@@ -157,10 +161,10 @@ internal static class SetAlgebraCommands
                 }
 
                 var smallest = sets.OrderBy(s => s!.Count).First()!;
-                members = smallest.Canonical().Where(m => sets.All(s => s!.Contains(m)));
+                members = smallest.Unordered().Where(m => sets.All(s => s!.Contains(m)));
                 break;
             case Operation.Union:
-                members = sets.Where(s => s is not null).SelectMany(s => s!.Canonical());
+                members = sets.Where(s => s is not null).SelectMany(s => s!.Unordered());
                 break;
             default:
                 if (sets[0] is null)
@@ -168,7 +172,7 @@ internal static class SetAlgebraCommands
                     return null;
                 }
 
-                members = sets[0]!.Canonical().Where(m => !sets.Skip(1).Any(s => s is not null && s.Contains(m)));
+                members = sets[0]!.Unordered().Where(m => !sets.Skip(1).Any(s => s is not null && s.Contains(m)));
                 break;
         }
 

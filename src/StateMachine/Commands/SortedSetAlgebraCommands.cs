@@ -316,13 +316,16 @@ internal static class SortedSetAlgebraCommands
         return true;
     }
 
-    /// <summary>A source read in place: a sorted set, or a set whose members score 1.</summary>
+    /// <summary>
+    /// A source read in place: a sorted set, or a set whose members score 1, in no particular order (each member's score is
+    /// combined across sources in source order, and the result is sorted), so no ordinal index is built for a set source.
+    /// </summary>
     private sealed class ScoreSource(SortedSetValue? zset, SetValue? set)
     {
         public int Count => zset?.Count ?? set!.Count;
 
         public IEnumerable<ScoredMember> Elements() =>
-            zset is not null ? zset.All() : set!.ReplyOrder().Select(static member => new ScoredMember(member, 1));
+            zset is not null ? zset.All() : set!.Unordered().Select(static member => new ScoredMember(member, 1));
 
         public bool TryGetScore(byte[] member, out double score)
         {

@@ -36,7 +36,7 @@ internal static class StringCommands
 
         // SET NX of a key that exists changes nothing: WATCH, tracking and gRPC Watch see no change, as in Redis. (Asked
         // only for NX: a plain SET, the hot path, looks the key up once.)
-        var existing = options.Nx ? keys.FindForWriteUnless(args[0], now, static _ => true) : keys.FindForWrite(args[0], now);
+        var existing = options.Nx ? keys.FindUnchanged(args[0], now) : keys.FindForWrite(args[0], now);
         Reply previous = Reply.Null;
         if (options.Get)
         {
@@ -83,7 +83,7 @@ internal static class StringCommands
 
     public static Reply SetNx(KeyTable keys, byte[][] args, long now)
     {
-        if (keys.FindForWriteUnless(args[0], now, static _ => true) is not null)
+        if (keys.FindUnchanged(args[0], now) is not null)
         {
             return Reply.Zero;
         }

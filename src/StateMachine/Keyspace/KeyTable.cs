@@ -202,6 +202,12 @@ internal sealed partial class KeyTable
         return live;
     }
 
+    /// <summary>
+    /// For a write that will leave the key as it is (a source it only reads, a refused change): the live entry, an expired
+    /// one removed as any write removes it, one access counted, never stamped. The caller must not change the entry.
+    /// </summary>
+    public KeyEntry? FindUnchanged(byte[] key, long nowMs) => FindForWriteUnless(key, nowMs, static _ => true);
+
     /// <summary>Stores <paramref name="value"/> under <paramref name="key"/>, replacing any value and expiry.</summary>
     public KeyEntry Put(byte[] key, StoredValue value, long expireAtMs)
     {

@@ -13,17 +13,8 @@ internal sealed class ElementScanIndex() : PositionIndex<ElementSlot>(ElementOrd
     /// A container's index, kept in <paramref name="cache"/>: built from <paramref name="elements"/> (distinct) on first use.
     /// Reads may run concurrently with each other (never with a write): the index is built privately and published complete.
     /// </summary>
-    public static ElementScanIndex Of(ref ElementScanIndex? cache, ICollection<byte[]> elements)
-    {
-        var index = Volatile.Read(ref cache);
-        if (index is null)
-        {
-            index = Build(elements);
-            Volatile.Write(ref cache, index);
-        }
-
-        return index;
-    }
+    public static ElementScanIndex Of(ref ElementScanIndex? cache, ICollection<byte[]> elements) =>
+        Cached(ref cache, elements, static elements => Build(elements));
 
     /// <summary>An index of <paramref name="elements"/>, which must be distinct.</summary>
     public static ElementScanIndex Build(ICollection<byte[]> elements)

@@ -17,22 +17,9 @@ internal sealed class OrdinalIndex() : PositionIndex<OrdinalSlot>(Order.Instance
     /// <summary>The members in ordinal order, as a list (the index's own: do not keep it across changes).</summary>
     public IReadOnlyList<byte[]> Members => _members ??= new MemberList(this);
 
-    /// <summary>
-    /// A collection's index, kept in <paramref name="cache"/>: built from <paramref name="members"/> (distinct) on first use,
-    /// then kept in step by the collection's adds and removes. Reads may run concurrently with each other (never with a
-    /// write): the index is built privately and published complete.
-    /// </summary>
-    public static OrdinalIndex Of(ref OrdinalIndex? cache, IEnumerable<byte[]> members)
-    {
-        var index = Volatile.Read(ref cache);
-        if (index is null)
-        {
-            index = Build(members);
-            Volatile.Write(ref cache, index);
-        }
-
-        return index;
-    }
+    /// <summary>A collection's index of <paramref name="members"/> (distinct), kept in <paramref name="cache"/> (<see cref="PositionIndex{T}.Cached{TIndex, TState}"/>).</summary>
+    public static OrdinalIndex Of(ref OrdinalIndex? cache, IEnumerable<byte[]> members) =>
+        Cached(ref cache, members, static members => Build(members));
 
     /// <summary>An index of <paramref name="members"/>, which must be distinct.</summary>
     public static OrdinalIndex Build(IEnumerable<byte[]> members)

@@ -26,6 +26,25 @@ internal class PositionIndex<T>(IComparer<T> order) : IEnumerable<T>
 
     public int Count { get; private set; }
 
+    /// <summary>
+    /// A collection's index, kept in <paramref name="cache"/>: built by <paramref name="build"/> from <paramref name="state"/>
+    /// on first use (a static builder: no closure per call once it is built), then kept in
+    /// step by its owner. Reads may run concurrently with each other (never with a write): the index is built privately
+    /// and published complete.
+    /// </summary>
+    protected static TIndex Cached<TIndex, TState>(ref TIndex? cache, TState state, Func<TState, TIndex> build)
+        where TIndex : class
+    {
+        var index = Volatile.Read(ref cache);
+        if (index is null)
+        {
+            index = build(state);
+            Volatile.Write(ref cache, index);
+        }
+
+        return index;
+    }
+
     /// <summary>Adds <paramref name="entry"/>; false if an entry with its position and key is already there.</summary>
     public bool Add(T entry)
     {

@@ -124,6 +124,20 @@ internal sealed class ListValue : StoredValue
         _count = kept.Count;
     }
 
+    /// <summary>The index of the first element equal to <paramref name="element"/>, or -1.</summary>
+    public int IndexOf(byte[] element)
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            if (this[i].AsSpan().SequenceEqual(element))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     public IEnumerable<byte[]> Items()
     {
         for (var i = 0; i < _count; i++)

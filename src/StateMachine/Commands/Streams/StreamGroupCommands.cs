@@ -176,7 +176,8 @@ internal static class StreamGroupCommands
         }
 
         // Acknowledging only entries that are not pending changes nothing (Redis signals no change).
-        if (!ids.Any(id => stream.FindGroup(args[1])!.FindPending(id) is not null))
+        var pendingIn = stream.FindGroup(args[1])!;
+        if (!ids.Any(id => pendingIn.FindPending(id) is not null))
         {
             return Reply.Zero;
         }
