@@ -157,16 +157,7 @@ internal sealed class SetValue : StoredValue
             return members;
         }
 
-        // Reads may run concurrently with each other (never with a write): build the cache privately and
-        // publish it complete, so that no reader sees a half-sorted list.
-        var sorted = Volatile.Read(ref _sorted);
-        if (sorted is null)
-        {
-            sorted = OrdinalIndex.Build(_members);
-            Volatile.Write(ref _sorted, sorted);
-        }
-
-        return sorted.Members;
+        return OrdinalIndex.Of(ref _sorted, _members).Members;
     }
 
     /// <summary>
