@@ -133,6 +133,10 @@ public static class NodeHost
         // Before the node's first socket: the runtime reads the switch once per process.
         var inlineCompletions = SocketThreads.Configure(options.InlineSocketCompletions);
         builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = inlineCompletions);
+        var respLoops = OperatingSystem.IsLinux() ? options.RespEventLoops : 0;
+        if (respLoops > 0)
+            builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory>(
+                services => new Resp.EventLoop.EventLoopTransportFactory(respLoops, services.GetRequiredService<ILoggerFactory>()));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var tls = kestrel.ApplicationServices.GetRequiredService<NodeTls>();
@@ -143,7 +147,8 @@ public static class NodeHost
                     listen.UseHttps(https => tls.ConfigureHttps(https, Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate));
                 snapshotListener = listen;
             });
-            kestrel.Listen(EndpointParser.ParseIp(options.RespEndpoint), listen =>
+            var respEndpoint = EndpointParser.ParseIp(options.RespEndpoint);
+            kestrel.Listen(respLoops > 0 ? new Resp.EventLoop.EventLoopEndPoint(respEndpoint) : respEndpoint, listen =>
             {
                 if (tls.Options.Resp)
                     listen.UseHttps(https => tls.ConfigureHttps(https, tls.RespClientCertificateMode));

@@ -49,6 +49,13 @@ public sealed class NodeOptions
     public bool InlineSocketCompletions { get; set; }
 
     /// <summary>
+    /// Event loops serving RESP connections (Resp/EventLoop: one thread and one epoll set each, Redis's shape); a
+    /// connection is read, run and answered on its loop's thread when its command can answer at once. 0 serves RESP
+    /// through Kestrel's socket transport instead (also on systems other than Linux, which have no epoll).
+    /// </summary>
+    public int RespEventLoops { get; set; } = 1;
+
+    /// <summary>
     /// Raft endpoints of the initial members, this node included, used only to bootstrap a brand-new
     /// cluster. Empty means a one-node cluster of this node. A node that has data uses the membership
     /// stored in its data directory instead.

@@ -88,7 +88,31 @@ internal sealed partial class CommandExecutor(
                 : ReadInLogAsync(spec.Id, args, token, caller.UserName, commandTimeout: true, probe, timing);
         }
 
+        // A read on the leader, in the usual case (under the lease, everything committed applied, no script suspended)
+        // answered here at once: without the linked token and timer the general path makes per command. A read that has
+        // to wait gets the command timeout around its wait instead.
+        if (raft.IsLeader && !spec.IsWrite && !BlockingCommand.IsBlocking(spec.Id) && spec.Id != CommandId.Evalsha
+            && !spec.Id.IsLockWrite() && !OverMaxMemory())
+        {
+            var read = ReadAsync(spec.Id, args, token, caller.UserName, probe, timing);
+            return read.IsCompleted ? read : WithinCommandTimeoutAsync(read);
+        }
+
         return ExecuteAsync(spec, arguments, args, caller, token, afterPipelinedWrites, run, probe, timing);
+    }
+
+    // The read goes on with the caller's token after a timeout (a barrier or apply it waits for ends with the leadership
+    // or the connection); its answer is then dropped.
+    private async ValueTask<Reply> WithinCommandTimeoutAsync(ValueTask<Reply> read)
+    {
+        try
+        {
+            return await read.AsTask().WaitAsync(TimeSpan.FromMilliseconds(_options.CommandTimeoutMs)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            return Reply.Error(ReadFailed);
+        }
     }
 
     private async ValueTask<Reply> ExecuteAsync(CommandSpec spec, byte[][] arguments, byte[][] args, IExecutionCaller caller, CancellationToken token,

@@ -27,7 +27,11 @@ internal sealed partial class ClientSession
     /// <summary>Most commands of one connection in flight; reading pauses at this bound, never because replies are unread.</summary>
     private const int MaxInflight = 2048;
 
-    private readonly Channel<Queued> _queued = Channel.CreateUnbounded<Queued>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    // Synchronous continuations: a write queued by the read loop resumes the reply loop on the read loop's thread (it only
+    // moves on to await the write) instead of waking a pool thread for it per write. Nothing the reply loop completes
+    // resumes the read loop inline (the slots' and markers' waits resume asynchronously).
+    private readonly Channel<Queued> _queued = Channel.CreateUnbounded<Queued>(
+        new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
     private readonly SemaphoreSlim _slots = new(MaxInflight, MaxInflight);
     private readonly List<Task<Reply?>> _barrierReads = [];
     private int _unanswered;
