@@ -42,13 +42,17 @@ internal sealed class NodeMetrics
     public Meter Meter { get; }
 
     /// <summary>A command that ran from <paramref name="startedTimestamp"/> (<see cref="Stopwatch.GetTimestamp"/>) until now.</summary>
-    public void CommandCompleted(string command, string protocol, long startedTimestamp, bool failed)
+    public void CommandCompleted(string command, string protocol, long startedTimestamp, bool failed) =>
+        CommandCompletedAfter(command, protocol, Stopwatch.GetTimestamp() - startedTimestamp, failed);
+
+    /// <summary>As <see cref="CommandCompleted"/>, for a caller that has read the clock already: <paramref name="elapsedTicks"/> in <see cref="Stopwatch"/> ticks.</summary>
+    public void CommandCompletedAfter(string command, string protocol, long elapsedTicks, bool failed)
     {
         var tags = new TagList { { "command", command }, { "protocol", protocol } };
         _commands.Add(1, tags);
         if (failed)
             _commandErrors.Add(1, tags);
-        _commandDuration.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds, tags);
+        _commandDuration.Record(Stopwatch.GetElapsedTime(0, elapsedTicks).TotalSeconds, tags);
     }
 
     /// <summary>One log entry of <paramref name="commands"/> client commands, committed (or not) after <paramref name="startedTimestamp"/>.</summary>

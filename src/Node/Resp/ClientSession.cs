@@ -80,6 +80,9 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
     {
         Identity.SetDefault(_services.Access.Users);
         _services.Clients.Add(this);
+        // Under TLS the transport's output is the TLS layer's, not the direct writer beneath it.
+        if (_connection.Features.Get<IDirectOutput>() is { } direct && ReferenceEquals(direct.Output, _connection.Transport.Output))
+            _output.UseDirect(direct);
         var writeLoop = _output.DrainAsync(_connection.Transport.Output, _closed.Token);
         var pushLoop = PushLoopAsync();
         var replyLoop = ReplyLoopAsync();
@@ -437,10 +440,8 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
             reply = Reply.Error("ERR internal error: " + e.GetType().Name);
         }
 
-        _services.Stats.Called(fullName, started, reply as ErrorReply, spec.Name, IsForwarded ? "forwarded" : "resp");
-        RecordIfSlow(spec, request.Arguments, timing is { Ticks: >= 0 and var applied }
-            ? applied
-            : System.Diagnostics.Stopwatch.GetTimestamp() - started - (BlockedTicks - blockedBefore));
+        var elapsed = _services.Stats.Called(fullName, started, reply as ErrorReply, spec.Name, IsForwarded ? "forwarded" : "resp");
+        RecordIfSlow(spec, request.Arguments, timing is { Ticks: >= 0 and var applied } ? applied : elapsed - (BlockedTicks - blockedBefore));
         return reply;
     }
 

@@ -30,7 +30,21 @@ internal sealed class OutputBuffer : IDisposable
     // it ends (or an append outside a pass flushes them first). Read and written under _append.
     private bool _flushDeferred;
 
-    public long PendingBytes => Interlocked.Read(ref _pendingBytes);
+    // Set before the first append when the transport takes replies directly; _pendingBytes then counts every byte
+    // appended, and the bytes pending are those not sent yet.
+    private IDirectOutput? _direct;
+
+    public long PendingBytes => _direct is { } direct
+        ? Interlocked.Read(ref _pendingBytes) - direct.SentBytes
+        : Interlocked.Read(ref _pendingBytes);
+
+    /// <summary>
+    /// Writes replies straight into the transport's writer from now on (call before anything is appended):
+    /// <see cref="DrainAsync"/> has nothing to do then.
+    /// </summary>
+    public void UseDirect(IDirectOutput output) => _direct = output;
+
+    private PipeWriter Writer => _direct?.Output ?? _pipe.Writer;
 
     /// <summary>
     /// Appends replies after those appended before; returns the bytes pending after it. Never waits for the client.
@@ -48,7 +62,7 @@ internal sealed class OutputBuffer : IDisposable
         {
             if (_completed)
                 return PendingBytes;
-            var writer = _pipe.Writer;
+            var writer = Writer;
             var before = writer.UnflushedBytes;
             if (pushes is not null)
             {
@@ -65,7 +79,8 @@ internal sealed class OutputBuffer : IDisposable
                     break;
             }
 
-            var pending = Interlocked.Add(ref _pendingBytes, writer.UnflushedBytes - before);
+            Interlocked.Add(ref _pendingBytes, writer.UnflushedBytes - before);
+            var pending = PendingBytes;
             if (ReplyFlushes.Active)
             {
                 // A pass registered it already (this one, or one on another thread, which flushes it as it ends).
@@ -133,7 +148,7 @@ internal sealed class OutputBuffer : IDisposable
                 return;
 
             // Completes at once: the pipe never pauses its writer, and the drain it runs inline does not hold it.
-            var flush = _pipe.Writer.FlushAsync();
+            var flush = Writer.FlushAsync();
             if (flush.IsCompleted)
                 flush.GetAwaiter().GetResult();
             else
@@ -155,8 +170,10 @@ internal sealed class OutputBuffer : IDisposable
                 return;
             _completed = true;
             _flushDeferred = false;
-            await _pipe.Writer.FlushAsync().ConfigureAwait(false);
-            await _pipe.Writer.CompleteAsync().ConfigureAwait(false);
+            await Writer.FlushAsync().ConfigureAwait(false);
+            // A direct transport's writer is the transport's to complete.
+            if (_direct is null)
+                await _pipe.Writer.CompleteAsync().ConfigureAwait(false);
         }
         finally
         {
@@ -165,7 +182,9 @@ internal sealed class OutputBuffer : IDisposable
     }
 
     /// <summary>Writes appended bytes to <paramref name="output"/> until completed, the transport closes or the token fires.</summary>
-    public async Task DrainAsync(PipeWriter output, CancellationToken token)
+    public Task DrainAsync(PipeWriter output, CancellationToken token) => _direct is null ? DrainToAsync(output, token) : Task.CompletedTask;
+
+    private async Task DrainToAsync(PipeWriter output, CancellationToken token)
     {
         var reader = _pipe.Reader;
         try

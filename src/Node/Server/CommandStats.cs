@@ -54,14 +54,14 @@ internal sealed class CommandStats(Diagnostics.NodeMetrics metrics)
     /// also counted in the metrics under <paramref name="command"/> (the registry's name) and <paramref name="protocol"/>.
     /// <paramref name="error"/> is its error reply, null when it succeeded.
     /// </summary>
-    public void Called(string name, long startedTimestamp, ErrorReply? error, string command, string protocol)
+    /// <returns>The command's time in <see cref="Stopwatch"/> ticks (the clock read once for every count).</returns>
+    public long Called(string name, long startedTimestamp, ErrorReply? error, string command, string protocol)
     {
-        var failed = error is not null;
-        metrics.CommandCompleted(command, protocol, startedTimestamp, failed);
+        var ticks = Stopwatch.GetTimestamp() - startedTimestamp;
+        metrics.CommandCompletedAfter(command, protocol, ticks, error is not null);
         var counters = Of(name);
         Interlocked.Increment(ref _calls);
         Interlocked.Increment(ref counters.Calls);
-        var ticks = Stopwatch.GetTimestamp() - startedTimestamp;
         Interlocked.Add(ref counters.Ticks, ticks);
         var usec = (ulong)Math.Max(1, (long)Stopwatch.GetElapsedTime(0, ticks).TotalMicroseconds);
         Interlocked.Increment(ref counters.Buckets[Math.Min(BucketCount - 1, 64 - BitOperations.LeadingZeroCount(usec - 1))]);
@@ -74,6 +74,8 @@ internal sealed class CommandStats(Diagnostics.NodeMetrics metrics)
                 Errors.Count(error.Message);
             }
         }
+
+        return ticks;
     }
 
     /// <summary>

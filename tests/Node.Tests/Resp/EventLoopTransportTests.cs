@@ -77,8 +77,8 @@ public sealed class EventLoopTransportTests : IAsyncLifetime
         var data = new byte[8 * 1024 * 1024];
         new Random(17).NextBytes(data);
 
-        // The client writes everything before it reads: the server's output fills (its flushes wait), then its input
-        // (reading the socket pauses), then the client's own send buffer; reading slowly lets it all move again.
+        // The client writes everything before it reads: the server's send buffer fills (its sends wait for the loop to
+        // see the socket writable), its output pipe holds the rest; reading slowly lets it all move again.
         var send = client.SendAsync(data);
         await Task.Delay(500);
         var received = new MemoryStream();
@@ -96,6 +96,54 @@ public sealed class EventLoopTransportTests : IAsyncLifetime
         Assert.True(data.AsSpan().SequenceEqual(received.ToArray()));
         client.Shutdown(SocketShutdown.Send);
         await echo.WaitAsync(TimeSpan.FromSeconds(10));
+        await server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task InputTheSessionDoesNotRead_PausesReadingTheSocket_UntilItReads()
+    {
+        var (client, server) = await ConnectAsync();
+        using var _ = client;
+        var data = new byte[32 * 1024 * 1024];
+        new Random(3).NextBytes(data);
+
+        // More than the input pipe holds (1 MiB) and the socket buffers take: the client's send cannot finish while the
+        // session reads nothing.
+        var send = client.SendAsync(data);
+        await Task.Delay(1000);
+        Assert.False(send.IsCompleted);
+
+        var read = new MemoryStream();
+        while (read.Length < data.Length)
+        {
+            var result = await server.Transport.Input.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+            foreach (var segment in result.Buffer)
+                read.Write(segment.Span);
+            server.Transport.Input.AdvanceTo(result.Buffer.End);
+        }
+
+        await send.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(data.AsSpan().SequenceEqual(read.ToArray()));
+        await server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task OutputTheClientDoesNotRead_WaitsForTheSocket_AndArrivesWhole()
+    {
+        var (client, server) = await ConnectAsync();
+        using var _ = client;
+        var data = new byte[32 * 1024 * 1024];
+        new Random(4).NextBytes(data);
+        var direct = Assert.IsAssignableFrom<RaftKV.Node.Resp.IDirectOutput>(server);
+
+        // The writer never waits; the bytes the socket does not take yet wait in the pipe for the loop to see it writable.
+        await server.Transport.Output.WriteAsync(data).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.Delay(500);
+        Assert.InRange(direct.SentBytes, 1, data.Length - 1);
+
+        var received = await ReadToEndAsync(client, data.Length).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(data.AsSpan().SequenceEqual(received));
+        Assert.Equal(data.Length, direct.SentBytes);
         await server.DisposeAsync();
     }
 
@@ -136,7 +184,7 @@ public sealed class EventLoopTransportTests : IAsyncLifetime
         using var _ = client;
         var data = new byte[300 * 1024];
         new Random(5).NextBytes(data);
-        // More than the output pipe holds before its flush waits: the write is not awaited, dispose follows at once.
+        // More than the socket takes at once: dispose follows the write at once and must send the rest first.
         var write = server.Transport.Output.WriteAsync(data);
         var dispose = Task.Run(async () =>
         {

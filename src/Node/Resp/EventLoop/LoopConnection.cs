@@ -21,7 +21,7 @@ namespace RaftKV.Node.Resp.EventLoop;
 /// <see cref="ConnectionClosed"/> (a blocking command's wait ends on it); <see cref="Abort"/> shuts the socket down and
 /// drops unsent replies; <see cref="DisposeAsync"/> sends what the session left, then releases the socket.
 /// </summary>
-internal sealed class LoopConnection : ConnectionContext
+internal sealed class LoopConnection : ConnectionContext, IDirectOutput
 {
     /// <summary>The events a connection waits for while it reads.</summary>
     public const uint ReadInterest = Epoll.In | Epoll.ReadHangUp;
@@ -30,15 +30,16 @@ internal sealed class LoopConnection : ConnectionContext
     private const int MaxReadsPerEvent = 16;
     private const int MaxGatherBytes = 64 * 1024;
 
-    // Kestrel's socket transport defaults: input held up to 1 MiB before reading pauses, output up to 64 KiB before a
-    // flush waits for the socket.
+    // Input held up to 1 MiB before reading pauses (Kestrel's socket transport's default). Output never pauses the
+    // writer: the session bounds what a client leaves unread by its output limit (SentBytes tells it what is pending),
+    // as it bounded its own buffer in front of Kestrel's transport, and writes its replies straight in (IDirectOutput).
     private static readonly PipeOptions s_inputOptions = new(
         readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline,
         pauseWriterThreshold: 1024 * 1024, resumeWriterThreshold: 512 * 1024, useSynchronizationContext: false);
 
     private static readonly PipeOptions s_outputOptions = new(
-        readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.ThreadPool,
-        pauseWriterThreshold: 64 * 1024, resumeWriterThreshold: 32 * 1024, useSynchronizationContext: false);
+        readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline,
+        pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false);
 
     private static readonly TimeSpan s_drainTimeout = TimeSpan.FromSeconds(5);
 
@@ -65,6 +66,7 @@ internal sealed class LoopConnection : ConnectionContext
 
     private ConnectionAbortedException? _abortReason;
     private byte[]? _gather;
+    private long _sent;
     private int _closedFired;
     private int _disposed;
 
@@ -80,6 +82,7 @@ internal sealed class LoopConnection : ConnectionContext
         Transport = new DuplexPipe(_input.Reader, _output.Writer);
         _closedToken = _closed.Token;
         _resumeReading = ResumeReading;
+        Features.Set<IDirectOutput>(this);
         _sending = SendAsync();
     }
 
@@ -96,6 +99,10 @@ internal sealed class LoopConnection : ConnectionContext
     public override IDictionary<object, object?> Items { get; set; } = new Dictionary<object, object?>();
 
     public override IDuplexPipe Transport { get; set; }
+
+    public PipeWriter Output => _output.Writer;
+
+    public long SentBytes => Interlocked.Read(ref _sent);
 
     public override CancellationToken ConnectionClosed
     {
@@ -303,7 +310,10 @@ internal sealed class LoopConnection : ConnectionContext
                         if (sent < 0)
                             await WritableAsync().ConfigureAwait(false);
                         else
+                        {
                             buffer = buffer.Slice(sent);
+                            Interlocked.Add(ref _sent, sent);
+                        }
                     }
                 }
                 finally
