@@ -90,9 +90,11 @@ internal sealed partial class CommandExecutor(
 
         // A read on the leader, in the usual case (under the lease, everything committed applied, no script suspended)
         // answered here at once: without the linked token and timer the general path makes per command. A read that has
-        // to wait gets the command timeout around its wait instead.
+        // to wait anyway gets the command timeout around its wait (its wait then ends with the leadership, the apply it
+        // waits for, or the connection). While a script is suspended, reads wait for it: they take the general path,
+        // whose timeout cancels them (a script that runs on must not gather the waits of every read timed out meanwhile).
         if (raft.IsLeader && !spec.IsWrite && !BlockingCommand.IsBlocking(spec.Id) && spec.Id != CommandId.Evalsha
-            && !spec.Id.IsLockWrite() && !OverMaxMemory())
+            && !spec.Id.IsLockWrite() && !OverMaxMemory() && raft.HoldsLease() && raft.StateMachine.Suspension is null)
         {
             var read = ReadAsync(spec.Id, args, token, caller.UserName, probe, timing);
             return read.IsCompleted ? read : WithinCommandTimeoutAsync(read);

@@ -241,6 +241,49 @@ public sealed class EventLoopTransportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ASocketResetAfterItsInputEnded_DoesNotKeepTheLoopAwake()
+    {
+        var (client, server) = await ConnectAsync();
+        client.Dispose();
+        while (true)
+        {
+            var result = await server.Transport.Input.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            server.Transport.Input.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted)
+                break;
+        }
+
+        // The peer is gone: these bytes draw a reset, which epoll reports (hang-up, error) whatever the interest.
+        await server.Transport.Output.WriteAsync("late"u8.ToArray());
+        await Task.Delay(300);
+        await server.Transport.Output.WriteAsync("later"u8.ToArray());
+        await Task.Delay(300);
+
+        var before = _factory.StartedLoops.Sum(static loop => loop.Wakeups);
+        await Task.Delay(500);
+        var woken = _factory.StartedLoops.Sum(static loop => loop.Wakeups) - before;
+        Assert.True(woken < 100, $"the loops woke {woken} times in 500 ms with nothing to do");
+        await server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task FactoryDisposed_EndsItsConnectionsInputs_AndTheyStillDispose()
+    {
+        var factory = new EventLoopTransportFactory(1, NullLoggerFactory.Instance);
+        await using var listener = await factory.BindAsync(new EventLoopEndPoint(new IPEndPoint(IPAddress.Loopback, 0)));
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(IPAddress.Loopback, ((EventLoopEndPoint)listener.EndPoint).Address.Port);
+        var server = (await listener.AcceptAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10)))!;
+        var pending = server.Transport.Input.ReadAsync().AsTask();
+
+        factory.Dispose();
+
+        await Assert.ThrowsAsync<ConnectionAbortedException>(() => pending.WaitAsync(TimeSpan.FromSeconds(10)));
+        await server.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, factory.StartedLoops.Single().Count);
+    }
+
+    [Fact]
     public async Task BytesArriving_ResumeTheReaderOnItsLoopsThread_WithoutAThreadHop()
     {
         var (client, server) = await ConnectAsync();

@@ -13,8 +13,19 @@ internal sealed class EventLoopTransportFactory(int loops, ILoggerFactory logger
 {
     private readonly Lock _lock = new();
     private RespEventLoop[]? _loops;
+    private bool _disposed;
 
     public bool CanBind(EndPoint endpoint) => endpoint is EventLoopEndPoint;
+
+    /// <summary>The loops started so far (none before the first bind).</summary>
+    internal IReadOnlyList<RespEventLoop> StartedLoops
+    {
+        get
+        {
+            lock (_lock)
+                return _loops ?? [];
+        }
+    }
 
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
@@ -27,6 +38,7 @@ internal sealed class EventLoopTransportFactory(int loops, ILoggerFactory logger
     {
         lock (_lock)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             if (_loops is null)
             {
                 var logger = loggerFactory.CreateLogger<RespEventLoop>();
@@ -43,6 +55,7 @@ internal sealed class EventLoopTransportFactory(int loops, ILoggerFactory logger
     {
         lock (_lock)
         {
+            _disposed = true;
             if (_loops is null)
                 return;
             foreach (var loop in _loops)

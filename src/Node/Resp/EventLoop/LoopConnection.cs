@@ -55,6 +55,7 @@ internal sealed class LoopConnection : ConnectionContext, IDirectOutput
 
     // Under _interestLock.
     private bool _registered;
+    private bool _inSet;
     private bool _removed;
     private bool _readPaused;
     private uint _interest;
@@ -65,8 +66,11 @@ internal sealed class LoopConnection : ConnectionContext, IDirectOutput
     private ValueTask<FlushResult> _pausedFlush;
 
     private ConnectionAbortedException? _abortReason;
-    private byte[]? _gather;
     private long _sent;
+
+    // SendSome is synchronous: one gather buffer per thread that sends, not one kept by every connection.
+    [ThreadStatic]
+    private static byte[]? t_gather;
     private int _closedFired;
     private int _disposed;
 
@@ -122,11 +126,21 @@ internal sealed class LoopConnection : ConnectionContext, IDirectOutput
             return false;
         }
 
-        lock (_interestLock)
+        try
         {
-            _registered = true;
-            _interest = CurrentInterest();
-            Epoll.Add(_loop.EpollDescriptor, Descriptor, _interest, Id);
+            lock (_interestLock)
+            {
+                _registered = true;
+                UpdateInterest();
+            }
+        }
+        catch (IOException e)
+        {
+            // The epoll set refused it (out of memory, or the max_user_watches limit): this connection ends.
+            lock (_interestLock)
+                _registered = false;
+            EndInput(new ConnectionAbortedException("The RESP event loop could not watch the connection", e));
+            return false;
         }
 
         return true;
@@ -139,8 +153,9 @@ internal sealed class LoopConnection : ConnectionContext, IDirectOutput
         lock (_interestLock)
         {
             _removed = true;
-            if (_registered)
+            if (_inSet)
                 Epoll.Delete(_loop.EpollDescriptor, Descriptor);
+            _inSet = false;
             writable = _writable;
             _writable = null;
         }
@@ -249,16 +264,29 @@ internal sealed class LoopConnection : ConnectionContext, IDirectOutput
     private uint CurrentInterest() =>
         (_readPaused || _inputEnded ? 0 : ReadInterest) | (_writable is not null ? Epoll.Out : 0);
 
-    // Under _interestLock.
+    // Under _interestLock. A socket waited on for nothing leaves the set: epoll reports a hang-up or an error whatever
+    // the interest, level-triggered, so a socket whose input has ended and whose peer then reset it kept the loop's
+    // thread from ever sleeping until the connection was disposed.
     private void UpdateInterest()
     {
         if (!_registered || _removed)
             return;
         var interest = CurrentInterest();
-        if (interest == _interest)
-            return;
+        if (interest == 0)
+        {
+            if (_inSet)
+                Epoll.Delete(_loop.EpollDescriptor, Descriptor);
+            _inSet = false;
+        }
+        else if (!_inSet)
+        {
+            Epoll.Add(_loop.EpollDescriptor, Descriptor, interest, Id);
+            _inSet = true;
+        }
+        else if (interest != _interest)
+            Epoll.Modify(_loop.EpollDescriptor, Descriptor, interest, Id);
+
         _interest = interest;
-        Epoll.Modify(_loop.EpollDescriptor, Descriptor, interest, Id);
     }
 
     private void SignalWritable()
@@ -278,7 +306,7 @@ internal sealed class LoopConnection : ConnectionContext, IDirectOutput
     {
         lock (_interestLock)
         {
-            if (_removed)
+            if (_removed || Volatile.Read(ref _abortReason) is not null)
                 throw new ConnectionAbortedException("The connection is closed");
             _writable ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             UpdateInterest();
@@ -345,10 +373,10 @@ internal sealed class LoopConnection : ConnectionContext, IDirectOutput
         else
         {
             // Several replies in several blocks: one send instead of one per block.
-            _gather ??= new byte[MaxGatherBytes];
+            var gather = t_gather ??= new byte[MaxGatherBytes];
             var length = (int)Math.Min(buffer.Length, MaxGatherBytes);
-            buffer.Slice(0, length).CopyTo(_gather);
-            bytes = _gather.AsSpan(0, length);
+            buffer.Slice(0, length).CopyTo(gather);
+            bytes = gather.AsSpan(0, length);
         }
 
         var sent = _socket.Send(bytes, SocketFlags.None, out var error);
@@ -364,9 +392,25 @@ internal sealed class LoopConnection : ConnectionContext, IDirectOutput
         if (Interlocked.CompareExchange(ref _abortReason, abortReason, null) is not null)
             return;
         ShutDown();
-        // Unsent replies are dropped: the send loop ends at its next read.
+        // Unsent replies are dropped: the send loop ends at its next read, or now if it waits for the socket.
         _output.Reader.CancelPendingRead();
+        TaskCompletionSource? writable;
+        lock (_interestLock)
+        {
+            writable = _writable;
+            _writable = null;
+            UpdateInterest();
+        }
+
+        writable?.TrySetException(new ConnectionAbortedException("The connection is closed"));
         FireClosed();
+    }
+
+    /// <summary>On the loop's thread as it stops: the connection is aborted and its input ends (no event will end it).</summary>
+    internal void EndOnStop()
+    {
+        Abort(new ConnectionAbortedException("The RESP event loop stopped"));
+        EndInput(null);
     }
 
     // The loop then sees the socket end (its input completes) and a waiting send fails.
@@ -385,7 +429,20 @@ internal sealed class LoopConnection : ConnectionContext, IDirectOutput
     private void FireClosed()
     {
         if (Interlocked.Exchange(ref _closedFired, 1) == 0)
-            ThreadPool.UnsafeQueueUserWorkItem(static connection => connection._closed.Cancel(), this, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(static connection => connection.CancelClosed(), this, preferLocal: false);
+    }
+
+    private void CancelClosed()
+    {
+        try
+        {
+            _closed.Cancel();
+        }
+        catch (AggregateException e)
+        {
+            // A callback registered on ConnectionClosed failed: the connection is closed all the same.
+            _loop.Logger.LogError(e, "A ConnectionClosed callback of RESP connection {Connection} failed", ConnectionId);
+        }
     }
 
     public override async ValueTask DisposeAsync()
@@ -396,8 +453,14 @@ internal sealed class LoopConnection : ConnectionContext, IDirectOutput
         await _input.Reader.CompleteAsync().ConfigureAwait(false);
 
         // What the session left is sent unless the client does not take it in time.
-        if (await Task.WhenAny(_sending, Task.Delay(s_drainTimeout)).ConfigureAwait(false) != _sending)
+        try
+        {
+            await _sending.WaitAsync(s_drainTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
             Abort(new ConnectionAbortedException("The client did not read its last replies"));
+        }
         await _sending.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
         await _loop.RemoveAsync(this).ConfigureAwait(false);

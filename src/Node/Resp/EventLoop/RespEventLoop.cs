@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace RaftKV.Node.Resp.EventLoop;
 
 /// <summary>
@@ -13,7 +11,9 @@ namespace RaftKV.Node.Resp.EventLoop;
 /// <para>
 /// The connection table and the epoll set's additions and removals are touched on this thread only: other threads post
 /// them (<see cref="Post"/>) and wake it through an eventfd. Interest changes (pausing reads, waiting to write) may be
-/// made from any thread: epoll_ctl is safe to call concurrently.
+/// made from any thread: epoll_ctl is safe to call concurrently. Once stopped (disposed, or epoll failed), posted work
+/// runs on the poster's thread, every connection's input ends, and the epoll set and the eventfd are closed only when
+/// the last connection has left them, so no descriptor number is reused while a connection could still name it.
 /// </para>
 /// </summary>
 internal sealed class RespEventLoop : IDisposable
@@ -24,11 +24,16 @@ internal sealed class RespEventLoop : IDisposable
     private readonly int _epoll;
     private readonly int _wake;
     private readonly Thread _thread;
-    private readonly ConcurrentQueue<Action<RespEventLoop>> _posted = new();
+    private readonly Queue<Action<RespEventLoop>> _posted = new(); // under _postLock
+    private readonly Lock _postLock = new();
     private readonly Dictionary<ulong, LoopConnection> _connections = [];
     private readonly ILogger _logger;
     private long _nextId;
-    private volatile bool _stopping;
+    private long _wakeups;
+    private int _count;
+    private bool _stopping; // under _postLock
+    private bool _closed; // under _postLock
+    private bool _exited; // under _postLock: the loop's thread runs no more posted work
 
     public RespEventLoop(string name, ILogger logger)
     {
@@ -43,9 +48,12 @@ internal sealed class RespEventLoop : IDisposable
     /// <summary>Connections served now (for tests and diagnostics).</summary>
     public int Count => Volatile.Read(ref _count);
 
-    private int _count;
+    /// <summary>Times epoll_wait returned (a test's measure of a loop that never sleeps).</summary>
+    public long Wakeups => Interlocked.Read(ref _wakeups);
 
     internal int EpollDescriptor => _epoll;
+
+    internal ILogger Logger => _logger;
 
     /// <summary>Whether the caller runs on this loop's thread.</summary>
     public bool IsCurrent => Thread.CurrentThread == _thread;
@@ -63,27 +71,32 @@ internal sealed class RespEventLoop : IDisposable
         Post(static (loop, state) =>
         {
             var (c, done) = state;
-            if (loop._connections.Remove(c.Id))
-                Interlocked.Decrement(ref loop._count);
-            c.Unregister();
-            done.TrySetResult();
+            try
+            {
+                if (loop._connections.Remove(c.Id))
+                    Interlocked.Decrement(ref loop._count);
+                c.Unregister();
+            }
+            finally
+            {
+                done.TrySetResult();
+                loop.CloseIfDone();
+            }
         }, (connection, removed));
         return removed.Task;
     }
 
     private void Post<T>(Action<RespEventLoop, T> action, T state)
     {
-        _posted.Enqueue(loop => action(loop, state));
-        if (_stopping)
+        lock (_postLock)
         {
-            // The thread is gone or going: run it here (only removals and additions come here, and nothing else
-            // touches the table once the loop has stopped).
-            lock (_posted)
+            _posted.Enqueue(loop => action(loop, state));
+            if (!_stopping)
+                Epoll.Signal(_wake);
+            // Once the loop's thread has exited, nothing else touches the table: the work runs here.
+            else if (_exited)
                 RunPosted();
-            return;
         }
-
-        Epoll.Signal(_wake);
     }
 
     private void Register(LoopConnection connection)
@@ -100,7 +113,7 @@ internal sealed class RespEventLoop : IDisposable
     {
         var events = new byte[MaxEvents * Epoll.EventSize];
         var scratch = new byte[8];
-        while (!_stopping)
+        while (!Volatile.Read(ref _stopping))
         {
             int ready;
             try
@@ -109,10 +122,12 @@ internal sealed class RespEventLoop : IDisposable
             }
             catch (IOException e)
             {
-                _logger.LogCritical(e, "The RESP event loop stopped");
+                _logger.LogCritical(e, "The RESP event loop failed: its connections are closed");
+                Stop();
                 return;
             }
 
+            Interlocked.Increment(ref _wakeups);
             for (var i = 0; i < ready; i++)
             {
                 var data = Epoll.DataAt(events, i);
@@ -126,9 +141,11 @@ internal sealed class RespEventLoop : IDisposable
                     Handle(connection, Epoll.EventsAt(events, i));
             }
 
-            lock (_posted)
+            lock (_postLock)
                 RunPosted();
         }
+
+        Stop();
     }
 
     private void Handle(LoopConnection connection, uint events)
@@ -146,23 +163,63 @@ internal sealed class RespEventLoop : IDisposable
         }
     }
 
+    // Under _postLock. A failure ends the connection it was for, never the loop.
     private void RunPosted()
     {
         while (_posted.TryDequeue(out var action))
-            action(this);
+        {
+            try
+            {
+                action(this);
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "A RESP event loop operation failed");
+            }
+        }
+    }
+
+    // On the loop's thread as it exits: every connection's input ends, which ends its session; they leave the table as
+    // they are disposed (their removals posted meanwhile run at the end here, later ones on their posters' threads).
+    private void Stop()
+    {
+        lock (_postLock)
+        {
+            _stopping = true;
+            RunPosted();
+        }
+
+        foreach (var connection in _connections.Values.ToList())
+            connection.EndOnStop();
+        lock (_postLock)
+        {
+            _exited = true;
+            RunPosted();
+            CloseIfDone();
+        }
+    }
+
+    // Under _postLock, or from a posted action (which runs under it).
+    private void CloseIfDone()
+    {
+        if (!_stopping || _closed || _connections.Count > 0)
+            return;
+        _closed = true;
+        Epoll.Close(_wake);
+        Epoll.Close(_epoll);
     }
 
     public void Dispose()
     {
-        if (_stopping)
-            return;
-        _stopping = true;
-        Epoll.Signal(_wake);
+        lock (_postLock)
+        {
+            if (_stopping)
+                return;
+            _stopping = true;
+            Epoll.Signal(_wake);
+        }
+
         if (!IsCurrent)
             _thread.Join(TimeSpan.FromSeconds(5));
-        lock (_posted)
-            RunPosted();
-        Epoll.Close(_wake);
-        Epoll.Close(_epoll);
     }
 }
