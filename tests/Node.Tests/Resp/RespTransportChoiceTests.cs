@@ -4,15 +4,17 @@ namespace RaftKV.Node.Tests.Resp;
 
 /// <summary>
 /// RaftKV:RespEventLoops picks the RESP transport: event loops of RaftKV's own (the default, 1), several of them, or
-/// Kestrel's socket transport (0). Every other test runs the default; these check the others serve the same.
+/// Kestrel's socket transport (0). Every other test runs the default; these check each serves the same, requests
+/// larger than what the transport holds before it pauses reading included.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class RespTransportChoiceTests
 {
     [Theory]
     [InlineData("0")]
+    [InlineData("1")]
     [InlineData("3")]
-    public async Task Node_ServesPipelinedRespAndClosesOnQuit_OverEitherTransport(string loops)
+    public async Task Node_ServesPipelinedAndLargeRequestsAndClosesOnQuit_OverEitherTransport(string loops)
     {
         await using var cluster = await TestCluster.StartAsync(1, new Dictionary<string, string> { ["RespEventLoops"] = loops });
         var leader = await cluster.WaitForLeaderAsync();
@@ -20,6 +22,13 @@ public sealed class RespTransportChoiceTests
         var clients = new List<RespTestClient>();
         for (var i = 0; i < 6; i++)
             clients.Add(await RespTestClient.ConnectAsync(leader.RespPort));
+        // Requests larger than the transport holds unread before it stops reading the socket (1 MiB): one 4 MB
+        // argument, and 60 arguments of 100 KB in one request.
+        var big = new string('v', 4 * 1024 * 1024);
+        Assert.Equal("OK", (await clients[0].SendAsync("SET", "big", big)).Text());
+        Assert.Equal(big.Length.ToString(), (await clients[0].SendAsync("STRLEN", "big")).Text());
+        Assert.Equal("60", (await clients[1].SendAsync(["RPUSH", "list", .. Enumerable.Repeat(new string('w', 100_000), 60)])).Text());
+
         for (var i = 0; i < clients.Count; i++)
         {
             var frame = new System.Text.StringBuilder();
