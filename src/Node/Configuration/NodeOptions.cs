@@ -44,7 +44,8 @@ public sealed class NodeOptions
     /// no hop to the thread pool (Execution/SocketThreads.cs); false (the default) keeps .NET's dispatch to the pool.
     /// Off by default: beside other CPU-bound work a follower's relayed pipelines ran 3x slower (more event threads do
     /// not help: work bound to a preempted event thread cannot move, likely). The environment variable
-    /// DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS, when set, decides instead.
+    /// DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS, when set, decides instead. With <see cref="RespEventLoops"/> above 0
+    /// RESP connections are not on .NET's socket engine: this touches the Raft, relay, gRPC and HTTP sockets only.
     /// </summary>
     public bool InlineSocketCompletions { get; set; }
 
