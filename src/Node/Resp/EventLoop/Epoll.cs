@@ -69,11 +69,10 @@ internal static class Epoll
 
     public static ulong DataAt(byte[] events, int i) => MemoryMarshal.Read<ulong>(events.AsSpan(i * EventSize + s_dataOffset));
 
-    public static void Signal(int eventFd)
-    {
-        var one = BitConverter.GetBytes(1UL);
-        _ = Write(eventFd, one, one.Length);
-    }
+    // Only read by write(2): shared by every thread that signals.
+    private static readonly byte[] s_one = BitConverter.GetBytes(1UL);
+
+    public static void Signal(int eventFd) => _ = Write(eventFd, s_one, s_one.Length);
 
     public static void Drain(int eventFd, byte[] scratch) => _ = Read(eventFd, scratch, 8);
 

@@ -94,8 +94,6 @@ internal sealed class LoopConnection : ConnectionContext, IDirectOutput
 
     public int Descriptor { get; }
 
-    public bool IsClosed => Volatile.Read(ref _abortReason) is not null || Volatile.Read(ref _disposed) != 0;
-
     public override string ConnectionId { get; set; }
 
     public override IFeatureCollection Features { get; } = new FeatureCollection();
@@ -156,17 +154,11 @@ internal sealed class LoopConnection : ConnectionContext, IDirectOutput
             if (_inSet)
                 Epoll.Delete(_loop.EpollDescriptor, Descriptor);
             _inSet = false;
-            writable = _writable;
-            _writable = null;
+            writable = TakeWritable();
         }
 
         writable?.TrySetException(new ConnectionAbortedException("The connection is closed"));
-        if (!_inputEnded)
-        {
-            _inputEnded = true;
-            _input.Writer.Complete(Volatile.Read(ref _abortReason));
-        }
-
+        EndInput(null);
         _socket.Dispose();
     }
 
@@ -293,13 +285,17 @@ internal sealed class LoopConnection : ConnectionContext, IDirectOutput
     {
         TaskCompletionSource? writable;
         lock (_interestLock)
-        {
-            writable = _writable;
-            _writable = null;
-            UpdateInterest();
-        }
-
+            writable = TakeWritable();
         writable?.TrySetResult();
+    }
+
+    // Under _interestLock: the send waiting for the socket, which no longer waits on epoll for it.
+    private TaskCompletionSource? TakeWritable()
+    {
+        var writable = _writable;
+        _writable = null;
+        UpdateInterest();
+        return writable;
     }
 
     private Task WritableAsync()
@@ -396,12 +392,7 @@ internal sealed class LoopConnection : ConnectionContext, IDirectOutput
         _output.Reader.CancelPendingRead();
         TaskCompletionSource? writable;
         lock (_interestLock)
-        {
-            writable = _writable;
-            _writable = null;
-            UpdateInterest();
-        }
-
+            writable = TakeWritable();
         writable?.TrySetException(new ConnectionAbortedException("The connection is closed"));
         FireClosed();
     }
@@ -465,12 +456,5 @@ internal sealed class LoopConnection : ConnectionContext, IDirectOutput
 
         await _loop.RemoveAsync(this).ConfigureAwait(false);
         FireClosed();
-    }
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
     }
 }
