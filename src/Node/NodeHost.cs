@@ -63,7 +63,6 @@ public static class NodeHost
         builder.Services.AddSingleton(new SnapshotOffers(options.SnapshotInlineBytes));
         builder.Services.AddSingleton<RaftHost>();
         builder.Services.AddHostedService(static sp => sp.GetRequiredService<RaftHost>());
-        builder.Services.AddSingleton(new GroupCommitWait(options.GroupCommitWait));
         builder.Services.AddSingleton<WriteBatcher>();
         builder.Services.AddSingleton<BlockingWaiters>();
         builder.Services.AddHostedService<BlockingWakeups>();
@@ -137,8 +136,7 @@ public static class NodeHost
         var respLoops = OperatingSystem.IsLinux() ? options.RespEventLoops : 0;
         if (respLoops > 0)
             builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory>(
-                services => new Resp.EventLoop.EventLoopTransportFactory(respLoops, services.GetRequiredService<ILoggerFactory>(),
-                    services.GetRequiredService<GroupCommitWait>()));
+                services => new Resp.EventLoop.EventLoopTransportFactory(respLoops, services.GetRequiredService<ILoggerFactory>()));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var tls = kestrel.ApplicationServices.GetRequiredService<NodeTls>();

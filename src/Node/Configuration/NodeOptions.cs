@@ -57,14 +57,6 @@ public sealed class NodeOptions
     public int RespEventLoops { get; set; } = 1;
 
     /// <summary>
-    /// On the leader, after a group-commit entry's replies, the next entry waits for the clients they answered to send
-    /// their next writes (at most about <see cref="Execution.GroupCommitWait.LongestMs"/> ms; ended early by the RESP
-    /// event loops once they have nothing more to read), so that a round, whose cost is mostly fixed, carries more
-    /// commands. Needs <see cref="RespEventLoops"/> above 0; false: the next entry goes as soon as the previous one is answered.
-    /// </summary>
-    public bool GroupCommitWait { get; set; } = true;
-
-    /// <summary>
     /// Raft endpoints of the initial members, this node included, used only to bootstrap a brand-new
     /// cluster. Empty means a one-node cluster of this node. A node that has data uses the membership
     /// stored in its data directory instead.

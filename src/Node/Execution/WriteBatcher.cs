@@ -16,8 +16,7 @@ namespace RaftKV.Node.Execution;
 /// Enqueueing is synchronous and FIFO, so a connection's pipelined writes keep their order. Every replica applies
 /// a batch's commands in order, each with its own timestamp and seed, and each client gets its own command's reply.
 /// A batch is committed or not as a whole; when the outcome is unknown (leadership lost, timeout) every command in
-/// it is answered as unknown and none is retried. After an entry's answers the next entry may wait, briefly, for the
-/// clients they answered (<see cref="GroupCommitWait"/>).
+/// it is answered as unknown and none is retried.
 /// </summary>
 internal sealed partial class WriteBatcher : IDisposable
 {
@@ -26,7 +25,6 @@ internal sealed partial class WriteBatcher : IDisposable
     private readonly NodeOptions _options;
     private readonly ILogger _logger;
     private readonly RaftHost _raft;
-    private readonly GroupCommitWait _wait;
     private readonly Diagnostics.NodeMetrics _metrics;
     private readonly long _timeoutTicks;
     private readonly TimeSpan _sweepPeriod;
@@ -35,24 +33,15 @@ internal sealed partial class WriteBatcher : IDisposable
     private List<QueuedReply>? _spare;
     private List<QueuedReply>? _inflight;
     private bool _draining;
-
-    // The wait for the clients the last entry answered (GroupCommitWait): how many writes end it, the writes queued in
-    // all, how many had been queued when that entry's answers went out, and how many it answered.
-    private int _waitTarget;
-    private TaskCompletionSource? _waiting;
-    private long _enqueued;
-    private long _enqueuedAtAnswer;
-    private int _answered;
     private Timer? _sweeper;
 
     // The last command queued: batches are applied and settled in queue order, so when it is settled every earlier one
     // is, or is applied and held for the blocked clients it woke (AfterHoldAsync), which is what the callers need.
     private QueuedReply? _last;
 
-    public WriteBatcher(RaftHost raft, IOptions<NodeOptions> options, ILogger<WriteBatcher> logger, Diagnostics.NodeMetrics metrics, GroupCommitWait wait)
+    public WriteBatcher(RaftHost raft, IOptions<NodeOptions> options, ILogger<WriteBatcher> logger, Diagnostics.NodeMetrics metrics)
     {
         _raft = raft;
-        _wait = wait;
         _options = options.Value;
         _logger = logger;
         _metrics = metrics;
@@ -106,14 +95,9 @@ internal sealed partial class WriteBatcher : IDisposable
             }
 
             _queue.Add(item);
-            _enqueued++;
             _last = item;
-            if (_waiting is { } waiting && _queue.Count >= _waitTarget)
-                EndWait(waiting);
             start = !_draining;
             _draining = true;
-            if (start)
-                _wait.Draining = true;
         }
 
         item.Register(token);
@@ -156,58 +140,19 @@ internal sealed partial class WriteBatcher : IDisposable
         }
     }
 
-    // Under _lock.
-    private void EndWait(TaskCompletionSource waiting)
-    {
-        _waiting = null;
-        _waitTarget = 0;
-        _wait.End(waiting);
-    }
-
     private async Task DrainAsync()
     {
         while (true)
         {
-            // After an entry's answers: wait for the clients they answered to send their next writes, expecting one from
-            // each, on top of the writes queued before the answers went out (GroupCommitWait: fewer, larger rounds, the
-            // fixed cost of a round spread over more commands). Otherwise once more behind the work queued meanwhile
-            // (mostly requests read from other connections, whose writes then join this batch): measured +5-9% SET
-            // throughput at -P 1 and -P 16 before the wait existed.
-            TaskCompletionSource? waiting = null;
-            lock (_lock)
-            {
-                var before = _queue.Count - (int)(_enqueued - _enqueuedAtAnswer);
-                var target = Math.Min(MaxCommands, Math.Max(0, before) + _answered);
-                if (_answered > 0 && _queue.Count > 0 && _queue.Count < target && _wait.CanWait)
-                {
-                    _waitTarget = target;
-                    _waiting = waiting = _wait.Begin();
-                }
-
-                _answered = 0;
-            }
-
-            if (waiting is not null)
-            {
-                await waiting.Task.ConfigureAwait(false);
-                lock (_lock)
-                {
-                    if (_waiting == waiting)
-                        EndWait(waiting);
-                }
-            }
-            else
-            {
-                await Task.Yield();
-            }
-
+            // Once more behind the work queued meanwhile (mostly requests read from other connections, whose writes then
+            // join this batch): fewer, larger rounds when the node is busy; measured +5-9% SET throughput at -P 1 and -P 16.
+            await Task.Yield();
             List<QueuedReply> batch;
             lock (_lock)
             {
                 if (_queue.Count == 0)
                 {
                     _draining = false;
-                    _wait.Draining = false;
                     return;
                 }
 
@@ -230,7 +175,6 @@ internal sealed partial class WriteBatcher : IDisposable
             lock (_lock)
             {
                 _inflight = null;
-                _answered = batch.Count;
                 // The list goes back for the next batch: one list per batch was a tenth of the bytes allocated per SET.
                 batch.Clear();
                 if (batch.Capacity <= 4 * MaxCommands)
@@ -252,7 +196,6 @@ internal sealed partial class WriteBatcher : IDisposable
                 var pending = new PendingWrite { Probe = only.Probe, Timing = only.Timing };
                 await _raft.Cluster.ReplicateAsync(LogEntryCodec.Encode(single), pending, timeout.Token).ConfigureAwait(false);
                 _raft.ConfirmRound(round);
-                Answering();
                 _metrics.EntryReplicated(1, started);
                 if (pending.Hold is { IsCompleted: false } held)
                 {
@@ -293,7 +236,6 @@ internal sealed partial class WriteBatcher : IDisposable
             var entry = LogEntryCodec.EncodeNested(CommandId.Batch, timestamp, 0, commands);
             await _raft.Cluster.ReplicateAsync(entry, context, timeout.Token).ConfigureAwait(false);
             _raft.ConfirmRound(round);
-            Answering();
             _metrics.EntryReplicated(commands.Count, started);
             if (context.Hold is { IsCompleted: false } hold)
             {
@@ -312,17 +254,9 @@ internal sealed partial class WriteBatcher : IDisposable
             // NotLeaderException may come after the entry was appended, and a later leader may commit it.
             if (e is not (NotLeaderException or OperationCanceledException))
                 LogBatchFailed(batch.Count, e.Message);
-            Answering();
             foreach (var item in batch)
                 item.Settle(Reply.Error(item.Unknown));
         }
-    }
-
-    // The entry's answers go out now: what is queued from here on is counted as the answered clients' next writes.
-    private void Answering()
-    {
-        lock (_lock)
-            _enqueuedAtAnswer = _enqueued;
     }
 
     /// <summary>

@@ -38,7 +38,7 @@ public sealed class EventLoopTransportTests : IAsyncLifetime
     }
 
     // Copies what the connection reads back to it until its input ends.
-    internal static async Task EchoAsync(ConnectionContext connection)
+    private static async Task EchoAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
         var output = connection.Transport.Output;

@@ -9,7 +9,7 @@ namespace RaftKV.Node.Resp.EventLoop;
 /// <see cref="EventLoopEndPoint"/>; Kestrel's socket transport keeps every other listener. The loops start at the first
 /// bind and stop when the host disposes the factory.
 /// </summary>
-internal sealed class EventLoopTransportFactory(int loops, ILoggerFactory loggerFactory, Execution.GroupCommitWait? groupCommit = null) : IConnectionListenerFactory, IConnectionListenerFactorySelector, IDisposable
+internal sealed class EventLoopTransportFactory(int loops, ILoggerFactory loggerFactory) : IConnectionListenerFactory, IConnectionListenerFactorySelector, IDisposable
 {
     private readonly Lock _lock = new();
     private RespEventLoop[]? _loops;
@@ -44,7 +44,7 @@ internal sealed class EventLoopTransportFactory(int loops, ILoggerFactory logger
                 var logger = loggerFactory.CreateLogger<RespEventLoop>();
                 _loops = new RespEventLoop[Math.Max(1, loops)];
                 for (var i = 0; i < _loops.Length; i++)
-                    _loops[i] = new RespEventLoop("RESP loop " + i.ToString(System.Globalization.CultureInfo.InvariantCulture), logger, groupCommit);
+                    _loops[i] = new RespEventLoop("RESP loop " + i.ToString(System.Globalization.CultureInfo.InvariantCulture), logger);
             }
 
             return _loops;

@@ -28,8 +28,6 @@ internal sealed class RespEventLoop : IDisposable
     private readonly Lock _postLock = new();
     private readonly Dictionary<ulong, LoopConnection> _connections = [];
     private readonly ILogger _logger;
-    private readonly Execution.GroupCommitWait? _groupCommit;
-    private readonly Execution.GroupCommitWait.Waker? _waker;
     private long _nextId;
     private long _wakeups;
     private int _count;
@@ -37,15 +35,12 @@ internal sealed class RespEventLoop : IDisposable
     private bool _closed; // under _postLock
     private bool _exited; // under _postLock: the loop's thread runs no more posted work
 
-    /// <param name="groupCommit">Waits of the group commit this loop ends (<see cref="Execution.GroupCommitWait"/>); null: none.</param>
-    public RespEventLoop(string name, ILogger logger, Execution.GroupCommitWait? groupCommit = null)
+    public RespEventLoop(string name, ILogger logger)
     {
         _logger = logger;
         _epoll = Epoll.Create();
         _wake = Epoll.CreateEventFd();
         Epoll.Add(_epoll, _wake, Epoll.In, WakeData);
-        _groupCommit = groupCommit;
-        _waker = groupCommit?.Attach(() => Epoll.Signal(_wake));
         _thread = new Thread(Run) { IsBackground = true, Name = name };
         _thread.Start();
     }
@@ -118,16 +113,12 @@ internal sealed class RespEventLoop : IDisposable
     {
         var events = new byte[MaxEvents * Epoll.EventSize];
         var scratch = new byte[8];
-        var wait = new GroupCommitView();
         while (!Volatile.Read(ref _stopping))
         {
             int ready;
             try
             {
-                var timeout = GroupCommitTimeout(ref wait);
-                ready = Epoll.Wait(_epoll, events, timeout);
-                if (timeout < 0)
-                    _waker?.SleepingUnbounded(false);
+                ready = Epoll.Wait(_epoll, events, -1);
             }
             catch (IOException e)
             {
@@ -137,15 +128,6 @@ internal sealed class RespEventLoop : IDisposable
             }
 
             Interlocked.Increment(ref _wakeups);
-
-            // Nothing more to read after reading some, or nothing at all for the longest wait: what the group commit
-            // waited for has come, or will not come soon.
-            if (ready == 0 && wait.Waiting is { } waiting)
-            {
-                _groupCommit!.End(waiting, byLoop: true);
-                wait = default;
-            }
-
             for (var i = 0; i < ready; i++)
             {
                 var data = Epoll.DataAt(events, i);
@@ -156,10 +138,7 @@ internal sealed class RespEventLoop : IDisposable
                 }
 
                 if (_connections.TryGetValue(data, out var connection))
-                {
                     Handle(connection, Epoll.EventsAt(events, i));
-                    wait.Progressed = true;
-                }
             }
 
             lock (_postLock)
@@ -167,53 +146,6 @@ internal sealed class RespEventLoop : IDisposable
         }
 
         Stop();
-    }
-
-    /// <summary>The group commit's wait as this loop sees it: which, since when, and whether it has read since.</summary>
-    private struct GroupCommitView
-    {
-        public TaskCompletionSource? Waiting;
-        public long Since;
-        public bool Progressed;
-    }
-
-    // The epoll wait's bound in ms. While the group commit waits: none once this loop has read since the wait began (it
-    // only looks for more), else what is left of GroupCommitWait.LongestMs since the wait began, which also ends it when
-    // this loop is kept busy by others (a wait never outlasts that by more than one pass). While the batcher drains:
-    // LongestMs, so a wait that begins finds this loop bounded. Otherwise unbounded, announced first: a wait that begins
-    // meanwhile wakes this loop.
-    private int GroupCommitTimeout(ref GroupCommitView wait)
-    {
-        if (_groupCommit is null)
-            return -1;
-        _waker!.SleepingUnbounded(true);
-        var pending = _groupCommit.Pending;
-        if (pending != wait.Waiting)
-            wait = new GroupCommitView { Waiting = pending, Since = System.Diagnostics.Stopwatch.GetTimestamp() };
-
-        int timeout;
-        if (wait.Waiting is { } waiting)
-        {
-            var left = Execution.GroupCommitWait.LongestMs - System.Diagnostics.Stopwatch.GetElapsedTime(wait.Since).TotalMilliseconds;
-            if (left <= 0)
-            {
-                _groupCommit.End(waiting, byLoop: true);
-                wait = default;
-                timeout = _groupCommit.Draining ? Execution.GroupCommitWait.LongestMs : -1;
-            }
-            else
-            {
-                timeout = wait.Progressed ? 0 : (int)Math.Ceiling(left);
-            }
-        }
-        else
-        {
-            timeout = _groupCommit.Draining ? Execution.GroupCommitWait.LongestMs : -1;
-        }
-
-        if (timeout >= 0)
-            _waker.SleepingUnbounded(false);
-        return timeout;
     }
 
     private void Handle(LoopConnection connection, uint events)
@@ -256,10 +188,6 @@ internal sealed class RespEventLoop : IDisposable
             _stopping = true;
             RunPosted();
         }
-
-        // A wait of the group commit no longer ends here: one on now ends at once.
-        if (_waker is not null)
-            _groupCommit!.Detach(_waker);
 
         foreach (var connection in _connections.Values.ToList())
             connection.EndOnStop();
