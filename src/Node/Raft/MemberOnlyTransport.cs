@@ -483,7 +483,6 @@ internal sealed partial class MemberOnlyTransport : IConnectionListenerFactory, 
         public override void SetLength(long value) => throw new NotSupportedException();
     }
 
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Accepting a Raft connection failed ({Error}); accepting again in 100 ms")]
     private partial void LogAcceptFailed(string error);
 

@@ -53,6 +53,14 @@ public sealed class EventLoopTransportTests : IAsyncLifetime
         }
     }
 
+    // Bytes no transport would pass through by chance: a seeded random fill.
+    private static byte[] RandomBytes(int length, int seed)
+    {
+        var data = new byte[length];
+        new Random(seed).NextBytes(data);
+        return data;
+    }
+
     private static async Task<byte[]> ReadToEndAsync(Socket client, int expected)
     {
         var received = new MemoryStream();
@@ -74,8 +82,7 @@ public sealed class EventLoopTransportTests : IAsyncLifetime
         var (client, server) = await ConnectAsync();
         using var _ = client;
         var echo = EchoAsync(server);
-        var data = new byte[8 * 1024 * 1024];
-        new Random(17).NextBytes(data);
+        var data = RandomBytes(8 * 1024 * 1024, 17);
 
         // The client writes everything before it reads: the server's send buffer fills (its sends wait for the loop to
         // see the socket writable), its output pipe holds the rest; reading slowly lets it all move again.
@@ -104,8 +111,7 @@ public sealed class EventLoopTransportTests : IAsyncLifetime
     {
         var (client, server) = await ConnectAsync();
         using var _ = client;
-        var data = new byte[32 * 1024 * 1024];
-        new Random(3).NextBytes(data);
+        var data = RandomBytes(32 * 1024 * 1024, 3);
 
         // More than the input pipe holds (1 MiB) and the socket buffers take: the client's send cannot finish while the
         // session reads nothing.
@@ -132,8 +138,7 @@ public sealed class EventLoopTransportTests : IAsyncLifetime
     {
         var (client, server) = await ConnectAsync();
         using var _ = client;
-        var data = new byte[32 * 1024 * 1024];
-        new Random(4).NextBytes(data);
+        var data = RandomBytes(32 * 1024 * 1024, 4);
         var direct = Assert.IsAssignableFrom<RaftKV.Node.Resp.IDirectOutput>(server);
 
         // The writer never waits; the bytes the socket does not take yet wait in the pipe for the loop to see it writable.
@@ -182,8 +187,7 @@ public sealed class EventLoopTransportTests : IAsyncLifetime
     {
         var (client, server) = await ConnectAsync();
         using var _ = client;
-        var data = new byte[300 * 1024];
-        new Random(5).NextBytes(data);
+        var data = RandomBytes(300 * 1024, 5);
         // More than the socket takes at once: dispose follows the write at once and must send the rest first.
         var write = server.Transport.Output.WriteAsync(data);
         var dispose = Task.Run(async () =>
