@@ -96,7 +96,7 @@ internal sealed partial class CommandExecutor(
         if (raft.IsLeader && !spec.IsWrite && !BlockingCommand.IsBlocking(spec.Id) && spec.Id != CommandId.Evalsha
             && !spec.Id.IsLockWrite() && !OverMaxMemory() && raft.HoldsLease() && raft.StateMachine.Suspension is null)
         {
-            var read = ReadAsync(spec.Id, args, token, caller.UserName, probe, timing);
+            var read = ReadAsync(spec.Id, args, token, caller.UserName, probe, timing, leaseHeld: true);
             return read.IsCompleted ? read : WithinCommandTimeoutAsync(read);
         }
 
@@ -260,10 +260,11 @@ internal sealed partial class CommandExecutor(
     }
 
     /// <param name="userName">The caller's ACL user: a script read (EVAL_RO, EVALSHA_RO, FCALL_RO) checks its redis.call commands against it.</param>
+    /// <param name="leaseHeld">See <see cref="BarrierAsync"/>.</param>
     private async ValueTask<Reply> ReadAsync(CommandId id, byte[][] args, CancellationToken token, string? userName = null, ClientProbe? probe = null,
-        ExecutionTiming? timing = null)
+        ExecutionTiming? timing = null, bool leaseHeld = false)
     {
-        if (!await BarrierAsync(token).ConfigureAwait(false))
+        if (!await BarrierAsync(token, leaseHeld).ConfigureAwait(false))
             return Reply.Error(ReadFailed);
         var read = new KeyspaceRead(this, id, args, userName, probe, timing, takeExpired: true);
         var reply = await ReadWhenIdleAsync(read.Run, token).ConfigureAwait(false);
@@ -335,11 +336,12 @@ internal sealed partial class CommandExecutor(
     /// (<see cref="RaftHost.HoldsLease"/>) no other leader can exist, so waiting for the apply of this leader's commit
     /// index (and of its term's first entry) is enough; otherwise one replication round confirms this node still leads.
     /// </summary>
-    public async ValueTask<bool> BarrierAsync(CancellationToken token)
+    /// <param name="leaseHeld">The caller found the lease held just now (the read fast path): not asked again.</param>
+    public async ValueTask<bool> BarrierAsync(CancellationToken token, bool leaseHeld = false)
     {
         try
         {
-            var lease = raft.HoldsLease();
+            var lease = leaseHeld || raft.HoldsLease();
             raft.CountRead(lease);
             var cluster = raft.Cluster;
             if (lease)
