@@ -1,30 +1,39 @@
+using System.Runtime.CompilerServices;
+
 namespace RaftKV.Node.PubSub;
 
 /// <summary>
 /// The index from each key with a change in the history to its latest change: an open-addressing table (linear probing)
-/// of record positions and the keys' hashes, the keys themselves compared in the records. Two arrays, no object per
+/// of record positions and the keys' hashes, the keys themselves compared in the records. One array, no object per
 /// key; a key's entry goes when its latest change is trimmed, and the table shrinks as the history does.
 /// </summary>
 internal sealed partial class WatchHistory
 {
     private const int MinIndexCapacity = 64;
 
-    // Position + 1 of a key's latest change (0: empty), and the key's hash.
-    private long[] _slots = new long[MinIndexCapacity];
-    private int[] _hashes = new int[MinIndexCapacity];
+    // A slot holds a position and its key's hash side by side: a probe costs one cache miss, not one in each of two
+    // arrays (every change probes once to find the key's latest change, every trim once to drop it).
+    private struct Slot
+    {
+        // Position + 1 of a key's latest change (0: empty).
+        public long Position;
+        public int Hash;
+    }
+
+    private Slot[] _slots = new Slot[MinIndexCapacity];
     private int _keys;
 
-    private long IndexBytes => 2L * ArrayOverhead + (long)_slots.Length * (sizeof(long) + sizeof(int));
+    private long IndexBytes => ArrayOverhead + (long)_slots.Length * Unsafe.SizeOf<Slot>();
 
     /// <summary>The slot of <paramref name="key"/>'s latest change and its position, or -1 when it has none.</summary>
     public int FindLatest(ReadOnlySpan<byte> key, int hash, out long position)
     {
         var mask = _slots.Length - 1;
-        for (var i = hash & mask; _slots[i] != 0; i = (i + 1) & mask)
+        for (var i = hash & mask; _slots[i].Position != 0; i = (i + 1) & mask)
         {
-            if (_hashes[i] == hash && KeyEquals(ReadHeader(_slots[i] - 1), key))
+            if (_slots[i].Hash == hash && KeyEquals(ReadHeader(_slots[i].Position - 1), key))
             {
-                position = _slots[i] - 1;
+                position = _slots[i].Position - 1;
                 return i;
             }
         }
@@ -46,10 +55,9 @@ internal sealed partial class WatchHistory
     {
         var mask = _slots.Length - 1;
         var i = hash & mask;
-        while (_slots[i] != 0)
+        while (_slots[i].Position != 0)
             i = (i + 1) & mask;
-        _slots[i] = position + 1;
-        _hashes[i] = hash;
+        _slots[i] = new Slot { Position = position + 1, Hash = hash };
     }
 
     // The entry of the record at position, when it is still its key's latest change.
@@ -57,26 +65,25 @@ internal sealed partial class WatchHistory
     {
         var mask = _slots.Length - 1;
         var i = hash & mask;
-        for (; _slots[i] != position + 1; i = (i + 1) & mask)
+        for (; _slots[i].Position != position + 1; i = (i + 1) & mask)
         {
-            if (_slots[i] == 0)
+            if (_slots[i].Position == 0)
                 return;
         }
 
         // Backward shift: each later entry of the probe run that may live in the freed slot moves into it, so a lookup
         // never stops at a hole before its key.
-        for (var j = (i + 1) & mask; _slots[j] != 0; j = (j + 1) & mask)
+        for (var j = (i + 1) & mask; _slots[j].Position != 0; j = (j + 1) & mask)
         {
-            var home = _hashes[j] & mask;
+            var home = _slots[j].Hash & mask;
             var staysAfterHole = i <= j ? i < home && home <= j : i < home || home <= j;
             if (staysAfterHole)
                 continue;
             _slots[i] = _slots[j];
-            _hashes[i] = _hashes[j];
             i = j;
         }
 
-        _slots[i] = 0;
+        _slots[i] = default;
         _keys--;
         if (_slots.Length > MinIndexCapacity && _keys * 8L < _slots.Length)
             Resize(_slots.Length / 2);
@@ -86,8 +93,7 @@ internal sealed partial class WatchHistory
     {
         if (_slots.Length > MinIndexCapacity)
         {
-            _slots = new long[MinIndexCapacity];
-            _hashes = new int[MinIndexCapacity];
+            _slots = new Slot[MinIndexCapacity];
         }
         else
         {
@@ -100,13 +106,11 @@ internal sealed partial class WatchHistory
     private void Resize(int capacity)
     {
         var slots = _slots;
-        var hashes = _hashes;
-        _slots = new long[capacity];
-        _hashes = new int[capacity];
-        for (var i = 0; i < slots.Length; i++)
+        _slots = new Slot[capacity];
+        foreach (var slot in slots)
         {
-            if (slots[i] != 0)
-                Place(hashes[i], slots[i] - 1);
+            if (slot.Position != 0)
+                Place(slot.Hash, slot.Position - 1);
         }
     }
 }

@@ -151,7 +151,7 @@ internal sealed partial class WatchHistory
         }
 
         if (slot >= 0)
-            _slots[slot] = position + 1;
+            _slots[slot].Position = position + 1;
         else
             Insert(hash, position);
     }
@@ -305,9 +305,18 @@ internal sealed partial class WatchHistory
 
     private Record ReadHeader(long position)
     {
-        Span<byte> header = stackalloc byte[MaxHeader];
-        header = header[..(int)Math.Min(MaxHeader, _head - position)];
-        CopyTo(position, header);
+        // Read in place, unless the header may cross into the next chunk.
+        var segment = Segment(position);
+        if (segment.Length >= MaxHeader || position + segment.Length >= _head)
+            return ParseHeader(position, segment);
+        Span<byte> copy = stackalloc byte[MaxHeader];
+        copy = copy[..(int)Math.Min(MaxHeader, _head - position)];
+        CopyTo(position, copy);
+        return ParseHeader(position, copy);
+    }
+
+    private static Record ParseHeader(long position, ReadOnlySpan<byte> header)
+    {
         var revision = BinaryPrimitives.ReadInt64LittleEndian(header);
         var flags = header[8];
         var hash = BinaryPrimitives.ReadInt32LittleEndian(header[9..]);

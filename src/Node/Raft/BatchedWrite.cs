@@ -70,6 +70,9 @@ internal sealed class BatchedWrite
     /// <summary>The command at <paramref name="index"/> took <paramref name="ticks"/> (Stopwatch) to apply; before <see cref="Complete"/>.</summary>
     public void Executed(int index, long ticks) => _timings?[index]?.Set(ticks);
 
+    /// <summary>Whether the command at <paramref name="index"/> is timed (<see cref="Executed"/>).</summary>
+    public bool WantsTiming(int index) => _timings?[index] is not null;
+
     private Task? _hold;
 
     /// <summary>Set at apply when the entry woke blocked clients: its replies go out once they have tried again (<see cref="WakeHold"/>).</summary>

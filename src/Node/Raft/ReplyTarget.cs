@@ -30,6 +30,9 @@ internal readonly struct ReplyTarget
         _position = position;
     }
 
+    /// <summary>Whether <see cref="Executed"/> is wanted (SLOWLOG times the command): else the apply need not read the clock.</summary>
+    public bool WantsTiming => _batch is not null ? _batch.WantsTiming(_position) : _pending?.Timing is not null;
+
     /// <summary>The command's apply took <paramref name="ticks"/> (Stopwatch): for SLOWLOG, told before <see cref="Invoke"/>.</summary>
     public void Executed(long ticks)
     {

@@ -70,7 +70,7 @@ internal static class StringCommands
         }
         else
         {
-            keys.Put(args[0], StringValue.Of(args[1]), expireAt);
+            keys.Put(args[0], existing, StringValue.Of(args[1]), expireAt);
             keys.Notify(KeyspaceEvents.String, "set", args[0]);
             if (expiring)
             {

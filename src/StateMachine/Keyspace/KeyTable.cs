@@ -209,9 +209,17 @@ internal sealed partial class KeyTable
     public KeyEntry? FindUnchanged(byte[] key, long nowMs) => FindForWriteUnless(key, nowMs, static _ => true);
 
     /// <summary>Stores <paramref name="value"/> under <paramref name="key"/>, replacing any value and expiry.</summary>
-    public KeyEntry Put(byte[] key, StoredValue value, long expireAtMs)
+    public KeyEntry Put(byte[] key, StoredValue value, long expireAtMs) => Put(key, Find(key), value, expireAtMs);
+
+    /// <summary>
+    /// As <see cref="Put(byte[], StoredValue, long)"/>, for a command that has just looked the key up for a write
+    /// (<see cref="FindForWrite"/>, <see cref="FindUnchanged"/>) and changed nothing since: <paramref name="found"/> is what
+    /// that returned, the key's entry or null for none, so the key is not looked up again (a plain SET's second lookup).
+    /// </summary>
+    public KeyEntry Put(byte[] key, KeyEntry? found, StoredValue value, long expireAtMs)
     {
-        var entry = Find(key);
+        System.Diagnostics.Debug.Assert(ReferenceEquals(found, Find(key)), "Put was given another entry than the key's");
+        var entry = found;
         _frozen?.BeforeChange(key, entry);
         _undo?.BeforeChange(key, entry);
         if (entry is not null)
