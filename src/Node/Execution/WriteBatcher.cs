@@ -194,7 +194,7 @@ internal sealed partial class WriteBatcher : IDisposable
             if (batch is [{ Command: { } single } only])
             {
                 var pending = new PendingWrite { Probe = only.Probe, Timing = only.Timing };
-                await _raft.Cluster.ReplicateAsync(LogEntryCodec.Encode(single), pending, timeout.Token).ConfigureAwait(false);
+                await ReplicateOnApplier(LogEntryCodec.Encode(single), pending, timeout.Token).ConfigureAwait(false);
                 _raft.ConfirmRound(round);
                 _metrics.EntryReplicated(1, started);
                 if (pending.Hold is { IsCompleted: false } held)
@@ -234,7 +234,7 @@ internal sealed partial class WriteBatcher : IDisposable
 
             var context = new BatchedWrite(commands.Count, reads?.ToArray(), probes, timings);
             var entry = LogEntryCodec.EncodeNested(CommandId.Batch, timestamp, 0, commands);
-            await _raft.Cluster.ReplicateAsync(entry, context, timeout.Token).ConfigureAwait(false);
+            await ReplicateOnApplier(entry, context, timeout.Token).ConfigureAwait(false);
             _raft.ConfirmRound(round);
             _metrics.EntryReplicated(commands.Count, started);
             if (context.Hold is { IsCompleted: false } hold)
@@ -257,6 +257,15 @@ internal sealed partial class WriteBatcher : IDisposable
             foreach (var item in batch)
                 item.Settle(Reply.Error(item.Unknown));
         }
+    }
+
+    // DotNext's ReplicateAsync, whose wait for the apply continues on the applier's thread: the batch is answered there
+    // as soon as it is applied (AnswerBatch: sends, and the clients' continuations, which never block), one thread-pool
+    // hop less per round; the drain's next pass then leaves that thread (Task.Yield) before it appends.
+    private ValueTask ReplicateOnApplier(ReadOnlyMemory<byte> entry, object context, CancellationToken token)
+    {
+        using (Log.RaftLog.ContinueOnApplier())
+            return _raft.Cluster.ReplicateAsync(entry, context, token);
     }
 
     /// <summary>

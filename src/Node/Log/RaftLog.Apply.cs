@@ -66,12 +66,17 @@ internal sealed partial class RaftLog
     ValueTask IAuditTrail.WaitForApplyAsync(CancellationToken token)
         => new(Volatile.Read(ref _applied).Task.WaitAsync(token));
 
-    /// <summary>Waits until the state machine has applied <paramref name="index"/>.</summary>
+    /// <summary>
+    /// Waits until the state machine has applied <paramref name="index"/>. Inside <see cref="ContinueOnApplier"/> (the
+    /// group commit's ReplicateAsync, which DotNext's RaftCluster.ReplicateAsync ends with this wait) the wait's
+    /// continuation runs on the applier's thread once it has applied the entry, not on a thread-pool thread after it.
+    /// </summary>
     public new async ValueTask WaitForApplyAsync(long index, CancellationToken token = default)
     {
+        var onApplier = s_continueOnApplier.Value;
         while (true)
         {
-            var signal = Volatile.Read(ref _applied).Task;
+            var signal = (onApplier ? Volatile.Read(ref _appliedOnApplier) : Volatile.Read(ref _applied)).Task;
             if (_stateMachine.AppliedIndex >= index)
                 return;
             ThrowIfFailed();
@@ -98,7 +103,40 @@ internal sealed partial class RaftLog
         }
     }
 
-    private void SignalApplied() => Interlocked.Exchange(ref _applied, NewSignal()).TrySetResult();
+    // The waits inside ContinueOnApplier are woken by the applier itself once a pass ends (SignalAppliedOnApplier); from
+    // anywhere else (a failed sync, an install) through the pool, so that their continuations never run on a thread that
+    // holds a lock of the log.
+    private void SignalApplied()
+    {
+        Interlocked.Exchange(ref _applied, NewSignal()).TrySetResult();
+        var onApplier = Interlocked.Exchange(ref _appliedOnApplier, NewApplierSignal());
+        ThreadPool.UnsafeQueueUserWorkItem(static signal => signal.TrySetResult(), onApplier, preferLocal: false);
+    }
+
+    // On the applier's thread after a pass, outside the apply gate: the waits' continuations run here, now (the group
+    // commit answers the pass's clients in them: one thread-pool hop less per replication round).
+    private void SignalAppliedOnApplier() => Interlocked.Exchange(ref _appliedOnApplier, NewApplierSignal()).TrySetResult();
+
+    private static TaskCompletionSource NewApplierSignal() => new(TaskCreationOptions.None);
+
+    private static readonly AsyncLocal<bool> s_continueOnApplier = new();
+
+    /// <summary>
+    /// For the calls made inside the scope (and their continuations): a wait for an apply continues on the applier's
+    /// thread (<see cref="WaitForApplyAsync(long, CancellationToken)"/>). What continues there must not block or run
+    /// long: the next apply waits for it. Dispose on the thread that made it, before the first await.
+    /// </summary>
+    public static ApplierContinuation ContinueOnApplier()
+    {
+        var previous = s_continueOnApplier.Value;
+        s_continueOnApplier.Value = true;
+        return new ApplierContinuation(previous);
+    }
+
+    internal readonly struct ApplierContinuation(bool previous) : IDisposable
+    {
+        public void Dispose() => s_continueOnApplier.Value = previous;
+    }
 
     // On a thread of its own (RaftLog's constructor): one entry can take a second or more to apply (SORT ... STORE of a
     // million elements), and a thread-pool thread held that long starves the pool on a two-core machine until it grows,
@@ -122,6 +160,8 @@ internal sealed partial class RaftLog
                 {
                     _applyGate.Release();
                 }
+
+                SignalAppliedOnApplier();
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -132,6 +172,8 @@ internal sealed partial class RaftLog
             // Never skip an entry: the node stops applying, the host sees BackgroundFailure and stops the process.
             Failed(e);
             Volatile.Read(ref _applied).TrySetException(e);
+            var onApplier = Volatile.Read(ref _appliedOnApplier);
+            ThreadPool.UnsafeQueueUserWorkItem(static state => state.Signal.TrySetException(state.Error), (Signal: onApplier, Error: e), preferLocal: false);
         }
     }
 
@@ -159,7 +201,8 @@ internal sealed partial class RaftLog
                     record.Index, record.Term, record.IsConfiguration ? default : new ReadOnlySequence<byte>(record.Payload), context);
             }
 
-            SignalApplied();
+            // The waits inside ContinueOnApplier are woken once the pass ends (ApplyLoop).
+            Interlocked.Exchange(ref _applied, NewSignal()).TrySetResult();
             if (_stateMachine.PublishedSnapshot is { } snapshot && snapshot.Index > Volatile.Read(ref _compactedTo))
                 Wake(_compactTrigger);
         }

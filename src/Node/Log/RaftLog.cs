@@ -47,6 +47,7 @@ internal sealed partial class RaftLog : WriteAheadLog, IPersistentState, IAuditT
     private readonly Task _applier;
     private readonly Task _compactor;
     private TaskCompletionSource _applied = NewSignal();
+    private TaskCompletionSource _appliedOnApplier = NewApplierSignal();
 
     private long _term;
     private ClusterMemberId? _vote;
@@ -314,6 +315,7 @@ internal sealed partial class RaftLog : WriteAheadLog, IPersistentState, IAuditT
 
             _log.Dispose();
             _applied.TrySetException(new ObjectDisposedException(nameof(RaftLog)));
+            ThreadPool.UnsafeQueueUserWorkItem(static signal => signal.TrySetException(new ObjectDisposedException(nameof(RaftLog))), _appliedOnApplier, preferLocal: false);
         }
 
         base.Dispose(disposing);
