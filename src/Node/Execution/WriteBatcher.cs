@@ -204,7 +204,9 @@ internal sealed partial class WriteBatcher : IDisposable
                     return;
                 }
 
-                Answer(only, pending.Completion);
+                // As a batch's answers (AnswerBatch): a client resumed here leaves the applier before it reads on.
+                using (Resp.ReplyFlushes.Begin())
+                    Answer(only, pending.Completion);
                 return;
             }
 

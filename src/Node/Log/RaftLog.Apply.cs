@@ -80,7 +80,16 @@ internal sealed partial class RaftLog
             if (_stateMachine.AppliedIndex >= index)
                 return;
             ThrowIfFailed();
-            await signal.WaitAsync(token).ConfigureAwait(false);
+            try
+            {
+                await signal.WaitAsync(token).ConfigureAwait(false);
+            }
+            catch (Exception) when (_stateMachine.AppliedIndex >= index)
+            {
+                // Applied before the applier failed or the wait was cancelled (a scoped wait is woken once a pass ends,
+                // so a failure later in the pass reaches it too): the entry is applied, which is what was waited for.
+                return;
+            }
         }
     }
 
@@ -161,7 +170,16 @@ internal sealed partial class RaftLog
                     _applyGate.Release();
                 }
 
-                SignalAppliedOnApplier();
+                try
+                {
+                    SignalAppliedOnApplier();
+                }
+                catch (Exception e)
+                {
+                    // A continuation that threw (none is expected to: they are async methods' resumptions) must not
+                    // stop the applier.
+                    LogApplierContinuationFailed(e);
+                }
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -246,4 +264,7 @@ internal sealed partial class RaftLog
             Failed(e);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A continuation run on the applier's thread failed; applying goes on")]
+    private partial void LogApplierContinuationFailed(Exception e);
 }

@@ -49,17 +49,20 @@ public sealed class ApplierContinuationTests : IDisposable
     }
 
     // Where the wait continued: the thread, whether it is a pool thread, and the applied index seen there.
+    // With a token that can be cancelled, as DotNext's ReplicateAsync passes one (the wait then goes through WaitAsync's
+    // own completion).
     private static async Task<(int Thread, bool Pool, long Applied)> ObserveAsync(WalNode node, long index, bool onApplier)
     {
+        using var live = new CancellationTokenSource();
         ValueTask wait;
         if (onApplier)
         {
             using (RaftLog.ContinueOnApplier())
-                wait = node.RaftLog.WaitForApplyAsync(index);
+                wait = node.RaftLog.WaitForApplyAsync(index, live.Token);
         }
         else
         {
-            wait = node.RaftLog.WaitForApplyAsync(index);
+            wait = node.RaftLog.WaitForApplyAsync(index, live.Token);
         }
 
         await wait.ConfigureAwait(false);
