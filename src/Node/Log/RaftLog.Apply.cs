@@ -117,10 +117,22 @@ internal sealed partial class RaftLog
     // holds a lock of the log.
     private void SignalApplied()
     {
-        Interlocked.Exchange(ref _applied, NewSignal()).TrySetResult();
-        var onApplier = Interlocked.Exchange(ref _appliedOnApplier, NewApplierSignal());
-        ThreadPool.UnsafeQueueUserWorkItem(static signal => signal.TrySetResult(), onApplier, preferLocal: false);
+        SignalAppliedWaits();
+        CompleteOnPool(Interlocked.Exchange(ref _appliedOnApplier, NewApplierSignal()), null);
     }
+
+    // The waits outside ContinueOnApplier (their continuations go to the pool by themselves).
+    private void SignalAppliedWaits() => Interlocked.Exchange(ref _applied, NewSignal()).TrySetResult();
+
+    // Completes an on-applier signal from a thread that must not run its waits' continuations: through the pool.
+    private static void CompleteOnPool(TaskCompletionSource signal, Exception? error) =>
+        ThreadPool.UnsafeQueueUserWorkItem(static state =>
+        {
+            if (state.Error is { } e)
+                state.Signal.TrySetException(e);
+            else
+                state.Signal.TrySetResult();
+        }, (Signal: signal, Error: error), preferLocal: false);
 
     // On the applier's thread after a pass, outside the apply gate: the waits' continuations run here, now (the group
     // commit answers the pass's clients in them: one thread-pool hop less per replication round).
@@ -190,8 +202,7 @@ internal sealed partial class RaftLog
             // Never skip an entry: the node stops applying, the host sees BackgroundFailure and stops the process.
             Failed(e);
             Volatile.Read(ref _applied).TrySetException(e);
-            var onApplier = Volatile.Read(ref _appliedOnApplier);
-            ThreadPool.UnsafeQueueUserWorkItem(static state => state.Signal.TrySetException(state.Error), (Signal: onApplier, Error: e), preferLocal: false);
+            CompleteOnPool(Volatile.Read(ref _appliedOnApplier), e);
         }
     }
 
@@ -220,7 +231,7 @@ internal sealed partial class RaftLog
             }
 
             // The waits inside ContinueOnApplier are woken once the pass ends (ApplyLoop).
-            Interlocked.Exchange(ref _applied, NewSignal()).TrySetResult();
+            SignalAppliedWaits();
             if (_stateMachine.PublishedSnapshot is { } snapshot && snapshot.Index > Volatile.Read(ref _compactedTo))
                 Wake(_compactTrigger);
         }

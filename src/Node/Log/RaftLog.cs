@@ -315,7 +315,7 @@ internal sealed partial class RaftLog : WriteAheadLog, IPersistentState, IAuditT
 
             _log.Dispose();
             _applied.TrySetException(new ObjectDisposedException(nameof(RaftLog)));
-            ThreadPool.UnsafeQueueUserWorkItem(static signal => signal.TrySetException(new ObjectDisposedException(nameof(RaftLog))), _appliedOnApplier, preferLocal: false);
+            CompleteOnPool(_appliedOnApplier, new ObjectDisposedException(nameof(RaftLog)));
         }
 
         base.Dispose(disposing);

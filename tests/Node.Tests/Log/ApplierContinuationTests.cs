@@ -13,18 +13,14 @@ public sealed class ApplierContinuationTests : IDisposable
     private static readonly DotNext.Net.Cluster.ClusterMemberId Self =
         DotNext.Net.Cluster.ClusterMemberId.FromEndPoint(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 7379));
 
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "raftkv-applier-continuation-" + Guid.NewGuid().ToString("N"));
+    private readonly LogFolder _folder = new();
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_directory))
-            Directory.Delete(_directory, recursive: true);
-    }
+    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public async Task AWaitInsideTheScope_ContinuesOnTheApplier_AfterTheEntryIsApplied_AndOneOutsideItOnThePool()
     {
-        await using var node = await WalNode.OpenAsync(_directory);
+        await using var node = await WalNode.OpenAsync(_folder.Path);
         var applierThread = -1;
         node.StateMachine.BeforeApply = _ =>
         {
