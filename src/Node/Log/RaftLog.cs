@@ -299,11 +299,24 @@ internal sealed partial class RaftLog : WriteAheadLog, IPersistentState, IAuditT
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    // DotNext's WriteAheadLog disposes asynchronously through DisposeAsyncCore and then calls Dispose(false), and RaftHost
+    // awaits DisposeAsync: the release is done in both paths (only Dispose(true) did it, so an awaited disposal left the
+    // applier and compactor running, the segments open and the waits for an apply waiting).
+    protected override async ValueTask DisposeAsyncCore()
+    {
+        if (BeginRelease())
+        {
+            await Task.WhenAll(_applier, _compactor).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            EndRelease();
+        }
+
+        await base.DisposeAsyncCore().ConfigureAwait(false);
+    }
+
     protected override void Dispose(bool disposing)
     {
-        if (disposing && !_lifetime.IsCancellationRequested)
+        if (disposing && BeginRelease())
         {
-            _lifetime.Cancel();
             try
             {
                 Task.WaitAll([_applier, _compactor], TimeSpan.FromSeconds(10));
@@ -313,12 +326,26 @@ internal sealed partial class RaftLog : WriteAheadLog, IPersistentState, IAuditT
                 // The applier's or compactor's failure is recorded in _failure; disposal goes on.
             }
 
-            _log.Dispose();
-            _applied.TrySetException(new ObjectDisposedException(nameof(RaftLog)));
-            CompleteOnPool(_appliedOnApplier, new ObjectDisposedException(nameof(RaftLog)));
+            EndRelease();
         }
 
         base.Dispose(disposing);
+    }
+
+    private bool BeginRelease()
+    {
+        if (_lifetime.IsCancellationRequested)
+            return false;
+        _lifetime.Cancel();
+        return true;
+    }
+
+    // After the applier and compactor stopped (or 10 s): the segments close and every wait for an apply fails.
+    private void EndRelease()
+    {
+        _log.Dispose();
+        _applied.TrySetException(new ObjectDisposedException(nameof(RaftLog)));
+        CompleteOnPool(_appliedOnApplier, new ObjectDisposedException(nameof(RaftLog)));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Log [{First}, {Last}] does not hold the snapshot's last entry ({Index}, term {Term}): reset to start after the snapshot")]

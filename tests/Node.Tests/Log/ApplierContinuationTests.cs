@@ -44,6 +44,22 @@ public sealed class ApplierContinuationTests : IDisposable
         Assert.True(outsideApplied >= 1);
     }
 
+    // RaftHost awaits the log's DisposeAsync: that releases it as Dispose does (regression: DotNext's WriteAheadLog
+    // disposes through DisposeAsyncCore and then Dispose(false), which skipped the release, so these waits hung).
+    [Fact]
+    public async Task DisposeAsync_StopsTheLog_AndEveryWaitForAnApplyFails()
+    {
+        var node = await WalNode.OpenAsync(_folder.Path);
+        Assert.Equal(1, await node.State.IncrementTermAsync(Self));
+        Assert.Equal(1, await node.State.AppendAsync(WalNode.Entry(1, WalNode.Set("a", "1"))));
+        var inside = ObserveAsync(node, 1, onApplier: true);
+        var outside = ObserveAsync(node, 1, onApplier: false);
+
+        await node.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => outside.WaitAsync(TimeSpan.FromSeconds(30)));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => inside.WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
     // Where the wait continued: the thread, whether it is a pool thread, and the applied index seen there.
     // With a token that can be cancelled, as DotNext's ReplicateAsync passes one (the wait then goes through WaitAsync's
     // own completion).
