@@ -106,6 +106,22 @@ public sealed partial class KeyValueStore
     /// memory that never changes, for a value kept in an array (empty for a short string kept inside its object); for a
     /// long string kept in pages, only <paramref name="held"/> is given (its span is made when first read). Read-only.
     /// </summary>
+    /// <summary>
+    /// The string the key at <paramref name="index"/> of the last <see cref="TakeKeyChanges"/> held before its change, as
+    /// <see cref="WatchView"/> gives a value; false when it held none (absent, or another type), or values before are not
+    /// recorded (<see cref="RecordsValuesBefore"/>). Valid until the next apply.
+    /// </summary>
+    public bool WatchBefore(int index, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held)
+    {
+        value = default;
+        held = default;
+        if (_keys.Changes.Before(index) is not Values.StringValue text)
+            return false;
+        value = text.IsPaged ? default : text.Span;
+        held = text.Memory;
+        return true;
+    }
+
     public bool WatchView(byte[] key, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held, out bool hasValue)
     {
         value = default;

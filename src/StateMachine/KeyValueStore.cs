@@ -324,6 +324,13 @@ public sealed partial class KeyValueStore
         set => _keys.Changes.Enabled = value;
     }
 
+    /// <summary>Whether each key changed is recorded with the value it held before (<see cref="WatchBefore"/>), for gRPC Watch's prev_kv.</summary>
+    public bool RecordsValuesBefore
+    {
+        get => _keys.Changes.CapturesBefore;
+        set => _keys.Changes.CapturesBefore = value;
+    }
+
     /// <summary>
     /// The keys changed since the last call (in order, possibly repeated; each a copy the caller owns, in a list valid until
     /// the next call) and whether the keyspace was flushed meanwhile, while <see cref="RecordsKeyChanges"/>.

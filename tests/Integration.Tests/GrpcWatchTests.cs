@@ -102,7 +102,7 @@ public sealed class GrpcWatchTests
     }
 
     [Fact]
-    public async Task Watch_FromARevisionOlderThanTheHistoryKept_IsOutOfRange_AndFlushAll_EndsTheStream()
+    public async Task Watch_FromARevisionOlderThanTheHistoryKept_IsOutOfRange_APreviousValueStillComes_AndFlushAll_EndsTheStream()
     {
         await using var cluster = await ProcessCluster.StartAsync(1, new Dictionary<string, string> { ["RaftKV:WatchHistoryBytes"] = "1048576" });
         var node = cluster.Nodes[0];
@@ -118,6 +118,20 @@ public sealed class GrpcWatchTests
         var compacted = await Assert.ThrowsAsync<RpcException>(async () => await old.ResponseStream.MoveNext());
         Assert.Equal(StatusCode.OutOfRange, compacted.StatusCode);
         Assert.Contains("compacted", compacted.Status.Detail, StringComparison.Ordinal);
+
+        // A change's previous value comes from the state with the change, also when the key's last change is no longer
+        // kept (big:0's first write was trimmed above; the history used to find previous values in itself, and this
+        // watcher got none).
+        var again = (await kv.PutAsync(new PutRequest { Key = B("big:0"), Value = B("y") })).ModRevision;
+        using (var prevStop = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            using var prev = watch.Watch(new WatchRequest { Key = B("big:0"), StartRevision = again, PrevKv = true }, cancellationToken: prevStop.Token);
+            Assert.True(await prev.ResponseStream.MoveNext(prevStop.Token));
+            var change = prev.ResponseStream.Current.Events[0];
+            Assert.Equal("y", change.Value.ToStringUtf8());
+            Assert.True(change.HasPrevValue);
+            Assert.Equal("x", change.PrevValue.ToStringUtf8());
+        }
 
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var live = watch.Watch(new WatchRequest { Key = B("big:"), Prefix = true }, cancellationToken: stop.Token);

@@ -19,11 +19,12 @@ public sealed class WatchHistoryHeldTests(ITestOutputHelper output)
     public void ALongValue_IsHeldNotCopied_AShortOneIsCopied()
     {
         var hub = WatchHistoryMemoryTests.NewHub(Limit);
+        var values = new Dictionary<string, byte[]?>(StringComparer.Ordinal);
         var longValue = Encoding.ASCII.GetBytes(new string('a', WatchHistory.HeldFrom));
         var shortValue = Encoding.ASCII.GetBytes(new string('b', WatchHistory.HeldFrom - 1));
-        hub.Changed(1, [B("long")], false, WatchHistoryMemoryTests.ViewOf(_ => (true, longValue)));
-        hub.Changed(2, [B("short")], false, WatchHistoryMemoryTests.ViewOf(_ => (true, shortValue)));
-        hub.Changed(3, [B("long")], false, WatchHistoryMemoryTests.ViewOf(_ => (true, B("after"))));
+        WatchHistoryMemoryTests.Feed(hub, values, 1, [B("long")], false, _ => (true, longValue));
+        WatchHistoryMemoryTests.Feed(hub, values, 2, [B("short")], false, _ => (true, shortValue));
+        WatchHistoryMemoryTests.Feed(hub, values, 3, [B("long")], false, _ => (true, B("after")));
 
         // The keyspace never changes a value's bytes; this test does, to see which value the history kept a reference to.
         longValue[0] = (byte)'X';
@@ -54,11 +55,12 @@ public sealed class WatchHistoryHeldTests(ITestOutputHelper output)
     public void AFlush_LetsGoOfEveryHeldValue_AndLaterLongValuesReadBack()
     {
         var hub = WatchHistoryMemoryTests.NewHub(Limit);
+        var values = new Dictionary<string, byte[]?>(StringComparer.Ordinal);
         for (var i = 1; i <= 5; i++)
-            hub.Changed(i, [B("k")], false, WatchHistoryMemoryTests.ViewOf(_ => (true, Value(i))));
-        hub.Changed(6, [], true, WatchHistoryMemoryTests.ViewOf(_ => (false, null)));
+            WatchHistoryMemoryTests.Feed(hub, values, i, [B("k")], false, _ => (true, Value(i)));
+        WatchHistoryMemoryTests.Feed(hub, values, 6, [], true, _ => (false, null));
         for (var i = 7; i <= 9; i++)
-            hub.Changed(i, [B("k")], false, WatchHistoryMemoryTests.ViewOf(_ => (true, Value(i))));
+            WatchHistoryMemoryTests.Feed(hub, values, i, [B("k")], false, _ => (true, Value(i)));
 
         var (changes, _, compacted) = hub.Read(6, 10);
         Assert.False(compacted);
@@ -73,10 +75,11 @@ public sealed class WatchHistoryHeldTests(ITestOutputHelper output)
     private static (StrongBox<WatchHub?> Box, long Floor, int Kept) FilledHub()
     {
         var hub = WatchHistoryMemoryTests.NewHub(Limit);
+        var values = new Dictionary<string, byte[]?>(StringComparer.Ordinal);
         for (var i = 1; i <= 2000; i++)
         {
             var value = Value(i);
-            hub.Changed(i, [B($"key:{i % 10}")], false, WatchHistoryMemoryTests.ViewOf(_ => (true, value)));
+            WatchHistoryMemoryTests.Feed(hub, values, i, [B($"key:{i % 10}")], false, _ => (true, value));
         }
 
         var (changes, _, compacted) = hub.Read(hub.Floor + 1, int.MaxValue);

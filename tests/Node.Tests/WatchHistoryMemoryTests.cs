@@ -62,14 +62,33 @@ public sealed class WatchHistoryMemoryTests(ITestOutputHelper output)
     // overwriting a key that has a change in the history (so with a previous value).
     private static void Fill(WatchHub hub, int count)
     {
-        var keys = new byte[1][];
+        var values = new Dictionary<string, byte[]?>(StringComparer.Ordinal);
         for (var i = 1; i <= count; i++)
         {
-            var key = Encoding.ASCII.GetBytes($"key:{i % 50_000:D6}");
             var value = Encoding.ASCII.GetBytes($"{i % 1000:D3}");
-            keys[0] = key;
-            hub.Changed(i, keys, flushed: false, ViewOf(_ => (true, value)));
+            Feed(hub, values, i, [Encoding.ASCII.GetBytes($"key:{i % 50_000:D6}")], flushed: false, _ => (true, value));
         }
+    }
+
+    /// <summary>
+    /// Feeds <paramref name="hub"/> one command's changes as the state machine does: <paramref name="state"/> gives each
+    /// key after the command (whether it exists, its string value or null); its string value before the command is the
+    /// one this feed last gave it, kept in <paramref name="values"/> (none after a flush).
+    /// </summary>
+    internal static void Feed(WatchHub hub, Dictionary<string, byte[]?> values, long revision, IReadOnlyList<byte[]> keys, bool flushed,
+        Func<byte[], (bool Exists, byte[]? Value)> state)
+    {
+        if (flushed)
+            values.Clear();
+        var before = keys.Select(key => values.GetValueOrDefault(Encoding.Latin1.GetString(key))).ToArray();
+        hub.Changed(revision, keys, flushed, ViewOf(state), (int index, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held) =>
+        {
+            value = before[index];
+            held = before[index];
+            return before[index] is not null;
+        });
+        foreach (var key in keys)
+            values[Encoding.Latin1.GetString(key)] = state(key) is (true, { } bytes) ? bytes : null;
     }
 
     /// <summary>A hub's view of keys from a function giving whether a key exists and its string value (null: none).</summary>

@@ -5,16 +5,16 @@ namespace RaftKV.Node.Tests;
 
 /// <summary>
 /// WatchHub against a deliberately naive model of what a watcher must read: every change kept in a list, the previous
-/// value being the value of the key's last change. Random commands (repeated keys, deletes, other types, flushes; keys
+/// value being the value of the key's last change (the string it held before the command, which the state machine gives
+/// the hub), whether or not that change is still kept. Random commands (repeated keys, deletes, other types, flushes; keys
 /// and values from empty to longer than the hub's 16 KiB chunks) are fed to both, and the hub's reads are compared.
 /// </summary>
 public sealed class WatchHubModelTests
 {
     private sealed record Expected(long Revision, string Key, bool Deleted, string? Value, bool Exists, string? Previous, bool Flushed);
 
-    // What the model knows of a change beyond what a watcher sees: the key's last change before it, and the hub's
-    // floor when it was recorded.
-    private sealed record Entry(Expected Seen, string? LastValue, long LastRevision, long FloorBefore);
+    // What the model knows of a change beyond what a watcher sees: the key's value after its last change before it.
+    private sealed record Entry(Expected Seen, string? LastValue);
 
     // With room for everything: every read equals the model's, previous values included.
     [Theory]
@@ -25,12 +25,13 @@ public sealed class WatchHubModelTests
     {
         var random = new Random(seed);
         var hub = WatchHistoryMemoryTests.NewHub(1L << 30);
+        var values = new Dictionary<string, byte[]?>(StringComparer.Ordinal);
         var model = new List<Entry>();
         long revision = 100;
         for (var command = 0; command < 3000; command++)
         {
             revision += 1 + random.Next(3);
-            Apply(hub, model, random, revision, floor: long.MinValue);
+            Apply(hub, values, model, random, revision);
             if (command % 97 == 0)
                 CompareReads(hub, model, random, revision);
         }
@@ -38,9 +39,9 @@ public sealed class WatchHubModelTests
         CompareReads(hub, model, random, revision);
     }
 
-    // Under a 1 MiB limit: what is kept after the floor equals the model's changes after it; a previous value is
-    // there exactly when the key's previous change was still kept; a start at or below the floor is compacted, or
-    // answered with the flush marker that cut the history.
+    // Under a 1 MiB limit: what is kept after the floor equals the model's changes after it, previous values included
+    // (also where the key's previous change was trimmed: they come with the change, not from the history); a start at
+    // or below the floor is compacted, or answered with the flush marker that cut the history.
     [Theory]
     [InlineData(4)]
     [InlineData(5)]
@@ -48,12 +49,13 @@ public sealed class WatchHubModelTests
     {
         var random = new Random(seed);
         var hub = WatchHistoryMemoryTests.NewHub(1 << 20);
+        var values = new Dictionary<string, byte[]?>(StringComparer.Ordinal);
         var model = new List<Entry>();
         long revision = 0;
         for (var command = 0; command < 6000; command++)
         {
             revision += 1 + random.Next(3);
-            Apply(hub, model, random, revision, hub.Floor);
+            Apply(hub, values, model, random, revision);
             if (command % 211 != 0)
                 continue;
             var floor = hub.Floor;
@@ -61,17 +63,9 @@ public sealed class WatchHubModelTests
             var (changes, _, compacted) = hub.Read(floor + 1, int.MaxValue);
             Assert.False(compacted);
             var kept = model.Where(e => e.Seen.Revision > floor).ToList();
-            Assert.Equal(kept.Select(e => e.Seen with { Previous = null }), changes.Select(c => Describe(c) with { Previous = null }));
+            Assert.Equal(kept.Select(e => e.Seen), changes.Select(Describe));
             foreach (var (entry, change) in kept.Zip(changes))
-            {
-                // A change of a revision partly trimmed (the floor) may be kept or not: either answer is right there.
-                if (change.HasPrevious)
-                    Assert.Equal(entry.LastValue, Text(change.Previous));
-                else
-                    Assert.True(entry.LastValue is null || entry.LastRevision <= entry.FloorBefore, $"no previous value at {change.Revision}");
-                if (entry.LastValue is not null && entry.LastRevision > entry.FloorBefore)
-                    Assert.True(change.HasPrevious);
-            }
+                Assert.Equal(entry.LastValue, Text(change.Previous));
 
             Assert.Equal(revision, hub.Revision);
             var before = hub.Read(floor, 10);
@@ -88,9 +82,10 @@ public sealed class WatchHubModelTests
     public void Read_OfLargeValues_StopsAtTheEndOfARevisionPastAbout4MiB_AndTheNextReadGoesOn()
     {
         var hub = WatchHistoryMemoryTests.NewHub(1L << 30);
+        var values = new Dictionary<string, byte[]?>(StringComparer.Ordinal);
         var value = new byte[1 << 20];
         for (var revision = 1; revision <= 10; revision++)
-            hub.Changed(revision, [Encoding.ASCII.GetBytes($"a{revision}"), Encoding.ASCII.GetBytes($"b{revision}")], false, WatchHistoryMemoryTests.ViewOf(_ => (true, value)));
+            WatchHistoryMemoryTests.Feed(hub, values, revision, [Encoding.ASCII.GetBytes($"a{revision}"), Encoding.ASCII.GetBytes($"b{revision}")], false, _ => (true, value));
 
         var first = hub.Read(1, 1000).Changes;
         Assert.Equal([1, 1, 2, 2], first.Select(static c => (int)c.Revision));
@@ -100,15 +95,14 @@ public sealed class WatchHubModelTests
     }
 
     // One command at revision: 1 to 4 keys (a key may repeat), each set to a string of random length, deleted, or
-    // turned into another type; sometimes a flush first. The model records what a watcher must see; its previous value
-    // counts only when the key's previous change was above the floor the hub had before the command.
-    private static void Apply(WatchHub hub, List<Entry> model, Random random, long revision, long floor)
+    // turned into another type; sometimes a flush first. The model records what a watcher must see.
+    private static void Apply(WatchHub hub, Dictionary<string, byte[]?> values, List<Entry> model, Random random, long revision)
     {
         var flushed = random.Next(500) == 0;
         if (flushed)
         {
             model.Clear();
-            model.Add(new Entry(new Expected(revision, "", false, null, false, null, true), null, 0, floor));
+            model.Add(new Entry(new Expected(revision, "", false, null, false, null, true), null));
         }
 
         var keys = new List<byte[]>();
@@ -127,11 +121,10 @@ public sealed class WatchHubModelTests
             };
             var last = model.LastOrDefault(e => e.Seen.Key == name && !e.Seen.Flushed)?.Seen;
             var (exists, value) = state[name];
-            var previous = last is not null && last.Revision > floor ? last.Value : null;
-            model.Add(new Entry(new Expected(revision, name, !exists, Text(value), exists, previous, false), last?.Value, last?.Revision ?? 0, floor));
+            model.Add(new Entry(new Expected(revision, name, !exists, Text(value), exists, last?.Value, false), last?.Value));
         }
 
-        hub.Changed(revision, keys, flushed, WatchHistoryMemoryTests.ViewOf(key => state[Encoding.ASCII.GetString(key)]));
+        WatchHistoryMemoryTests.Feed(hub, values, revision, keys, flushed, key => state[Encoding.ASCII.GetString(key)]);
     }
 
     private static void CompareReads(WatchHub hub, List<Entry> model, Random random, long revision)

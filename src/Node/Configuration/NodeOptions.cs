@@ -87,10 +87,9 @@ public sealed class NodeOptions
 
     /// <summary>
     /// Heap each node gives the applied changes it keeps for gRPC Watch, counted as the heap they really hold: a change
-    /// costs its key, value and previous value plus about 16 bytes, and each key with a change kept about 16-32 bytes
-    /// of index. A watch that starts before what is kept is answered OUT_OF_RANGE. At least 1 MiB.
-    /// The default, 64 MiB, keeps about 1.45 million small changes (1,000,000 SETs of 16-byte keys and 3-byte values
-    /// took 48 MB): 5 minutes of 4,000 writes/s, the interval at which Kubernetes has etcd compact its history, and
+    /// costs its key, value and previous value plus about 12 bytes. A watch that starts before what is kept is answered
+    /// OUT_OF_RANGE. At least 1 MiB. The default, 64 MiB, keeps about 1.9 million small changes (a SET of a 16-byte key
+    /// to a 3-byte value over another is a 34-byte record): 5 minutes of 4,000 writes/s, the interval at which Kubernetes has etcd compact its history, and
     /// hours at a config or lock store's rate, for a watcher to resume after a disconnect or a leader change. Every
     /// node keeps its own history, so a larger value costs that much RAM on each; etcd keeps history until compacted.
     /// </summary>

@@ -4,16 +4,18 @@ using System.Runtime.CompilerServices;
 namespace RaftKV.Node.PubSub;
 
 /// <summary>
-/// <see cref="WatchHub"/>'s changes, oldest first, encoded back to back in a ring of fixed-size byte chunks, with an
-/// index from each key to its latest change (for prev_kv). The heap it holds is a few arrays whose sizes it knows, so
+/// <see cref="WatchHub"/>'s changes, oldest first, encoded back to back in a ring of fixed-size byte chunks, each with
+/// the key's value before the change when it held a string (prev_kv), which the state machine gives with the change
+/// (an index from each key to its latest change here cost every change two or three cache misses: a third of a
+/// 3-node cluster's CPU per SET at -P 16 went to the history). The heap it holds is a few arrays whose sizes it knows, so
 /// <see cref="HeldBytes"/> is exact by construction, and recording a change allocates nothing that lives on: a chunk
 /// freed by trimming is reused for the next one. (A record, a list node and a key string per change held about 260 bytes
 /// of heap for a small SET, three times what the limit counted, and each went to gen2.) Changes become objects only when
 /// a watcher reads them. Not thread-safe: WatchHub calls it under its lock.
 /// </summary>
 /// <remarks>
-/// A record: revision (8 bytes), flags (1), the key's hash (4), the key's length, then the value's and the previous
-/// value's lengths when present (LEB128), then the key, value and previous value. A record may cross chunk boundaries.
+/// A record: revision (8 bytes), flags (1), the key's length, then the value's and the previous value's lengths when
+/// present (LEB128), then the key, value and previous value. A record may cross chunk boundaries.
 /// Positions are offsets in the stream of everything ever appended (they only grow), so a chunk's number is its
 /// position divided by the chunk size. A value or previous value of <see cref="HeldFrom"/> bytes or more is an 8-byte
 /// handle to the value's memory instead (HeldValueFlag, HeldPreviousFlag; WatchHistory.Held.cs), its length in the header
@@ -25,7 +27,7 @@ internal sealed partial class WatchHistory
     private const int ChunkSize = 1 << ChunkShift;
     // What a .NET array costs beyond its elements on 64-bit: header word, method table, length (padded to 8).
     private const int ArrayOverhead = 24;
-    private const int MaxHeader = 8 + 1 + 4 + 3 * 5;
+    private const int MaxHeader = 8 + 1 + 3 * 5;
     private const int ReadBytes = 4 << 20;
 
     private const byte ExistsFlag = 1;
@@ -45,7 +47,7 @@ internal sealed partial class WatchHistory
         public long FirstRevision;
     }
 
-    private readonly record struct Record(long Position, long Revision, byte Flags, int Hash, int KeyLength, int ValueLength, int PreviousLength, int HeaderLength)
+    private readonly record struct Record(long Position, long Revision, byte Flags, int KeyLength, int ValueLength, int PreviousLength, int HeaderLength)
     {
         public long Key => Position + HeaderLength;
         public long Value => Key + KeyLength;
@@ -72,21 +74,14 @@ internal sealed partial class WatchHistory
 
     /// <summary>
     /// The heap this history holds, in bytes: its chunks with one more for the next chunk to be opened (the spare, or a
-    /// new one), the chunk table, the index, and the values held by reference with their queue.
+    /// new one), the chunk table, and the values held by reference with their queue.
     /// </summary>
     public long HeldBytes =>
         (_count + 1L) * (ChunkSize + ArrayOverhead)
         + ArrayOverhead + (long)_chunks.Length * Unsafe.SizeOf<Chunk>()
-        + IndexBytes + HeldValueBytes;
+        + HeldValueBytes;
 
-    public static int Hash(ReadOnlySpan<byte> key)
-    {
-        var hash = new HashCode();
-        hash.AddBytes(key);
-        return hash.ToHashCode();
-    }
-
-    /// <summary>Forgets every record (their chunks go to the GC, the spare stays) and shrinks the index back.</summary>
+    /// <summary>Forgets every record (their chunks go to the GC, the spare stays).</summary>
     public void Clear()
     {
         for (var i = 0; i < _count; i++)
@@ -95,38 +90,36 @@ internal sealed partial class WatchHistory
         _count = 0;
         _head = _tail = (_head + ChunkSize - 1) & ~(long)(ChunkSize - 1);
         _firstChunkNumber = _head >> ChunkShift;
-        ClearIndex();
         ClearHeld();
     }
 
-    /// <summary>Records that the whole keyspace changed at <paramref name="revision"/> (not indexed: no key).</summary>
+    /// <summary>Records that the whole keyspace changed at <paramref name="revision"/> (no key).</summary>
     public void AppendFlush(long revision)
     {
         Span<byte> header = stackalloc byte[MaxHeader];
         StartRecord(revision);
-        WriteRecordHeader(header, revision, FlushedFlag, 0, 0, 0, 0, out var length);
+        WriteRecordHeader(header, revision, FlushedFlag, 0, 0, 0, out var length);
         Write(header[..length]);
     }
 
     /// <summary>
-    /// Records a change of <paramref name="key"/>, its previous value being the value of the key's latest change
-    /// (<paramref name="latest"/>, found by <see cref="FindLatest"/> at <paramref name="slot"/>; -1: none), and makes
-    /// it the key's latest change. <paramref name="held"/> is <paramref name="value"/> as memory that never changes, when
-    /// it has one (empty otherwise): a long value is then held, not copied (and <paramref name="value"/> may then be
-    /// empty: a paged string gives only its memory).
+    /// Records a change of <paramref name="key"/>: whether it exists after it and its string value then
+    /// (<paramref name="hasValue"/>), and its string value before it (<paramref name="hasPrevious"/>). Each value is given
+    /// as bytes, and as memory that never changes when it has one (empty otherwise): a long value is then held, not
+    /// copied (and its bytes may then be empty: a paged string gives only its memory).
     /// </summary>
-    public void Append(long revision, byte[] key, int hash, bool exists, bool hasValue, ReadOnlySpan<byte> value, ReadOnlyMemory<byte> held, int slot, long latest)
+    public void Append(long revision, byte[] key, bool exists, bool hasValue, ReadOnlySpan<byte> value, ReadOnlyMemory<byte> held,
+        bool hasPrevious, ReadOnlySpan<byte> previous, ReadOnlyMemory<byte> previousHeld)
     {
-        var previous = slot >= 0 ? ReadHeader(latest) : default;
-        var hasPrevious = slot >= 0 && (previous.Flags & ValueFlag) != 0;
-        var holdValue = hasValue && held.Length >= HeldFrom && (value.IsEmpty || held.Length == value.Length);
-        var holdPrevious = hasPrevious && (previous.Flags & HeldValueFlag) != 0;
+        var holdValue = hasValue && Holds(value, held);
+        var holdPrevious = hasPrevious && Holds(previous, previousHeld);
         var flags = (byte)((exists ? ExistsFlag : DeletedFlag) | (hasValue ? ValueFlag : 0) | (hasPrevious ? PreviousFlag : 0)
             | (holdValue ? HeldValueFlag : 0) | (holdPrevious ? HeldPreviousFlag : 0));
         Span<byte> header = stackalloc byte[MaxHeader];
-        var position = StartRecord(revision);
+        StartRecord(revision);
         var valueLength = holdValue ? HandleLength : hasValue ? value.Length : 0;
-        WriteRecordHeader(header, revision, flags, hash, key.Length, valueLength, hasPrevious ? previous.ValueLength : 0, out var length);
+        var previousLength = holdPrevious ? HandleLength : hasPrevious ? previous.Length : 0;
+        WriteRecordHeader(header, revision, flags, key.Length, valueLength, previousLength, out var length);
         Write(header[..length]);
         Write(key);
         if (holdValue)
@@ -134,34 +127,19 @@ internal sealed partial class WatchHistory
         else if (hasValue)
             Write(value);
         if (holdPrevious)
-        {
-            WriteHeld(ReadHeld(previous.Value));
-        }
+            WriteHeld(previousHeld);
         else if (hasPrevious)
-        {
-            // From an older record to the head: writing may open a chunk, never one the source is in.
-            for (long from = previous.Value, left = previous.ValueLength; left > 0;)
-            {
-                var segment = Segment(from);
-                var part = (int)Math.Min(segment.Length, left);
-                Write(segment[..part]);
-                from += part;
-                left -= part;
-            }
-        }
-
-        if (slot >= 0)
-            _slots[slot].Position = position + 1;
-        else
-            Insert(hash, position);
+            Write(previous);
     }
+
+    // A value of HeldFrom bytes or more that has memory of its own is held by reference.
+    private static bool Holds(ReadOnlySpan<byte> bytes, ReadOnlyMemory<byte> held) =>
+        held.Length >= HeldFrom && (bytes.IsEmpty || held.Length == bytes.Length);
 
     /// <summary>Drops the oldest record and returns its revision. The history must not be empty.</summary>
     public long TrimOldest()
     {
         var oldest = ReadHeader(_tail);
-        if ((oldest.Flags & FlushedFlag) == 0)
-            Remove(oldest.Hash, oldest.Position);
         if ((oldest.Flags & HeldValueFlag) != 0)
             ReleaseOldestHeld();
         if ((oldest.Flags & HeldPreviousFlag) != 0)
@@ -286,23 +264,6 @@ internal sealed partial class WatchHistory
         return bytes;
     }
 
-    private bool KeyEquals(Record record, ReadOnlySpan<byte> key)
-    {
-        if (record.KeyLength != key.Length)
-            return false;
-        for (var position = record.Key; !key.IsEmpty;)
-        {
-            var segment = Segment(position);
-            var part = Math.Min(segment.Length, key.Length);
-            if (!segment[..part].SequenceEqual(key[..part]))
-                return false;
-            key = key[part..];
-            position += part;
-        }
-
-        return true;
-    }
-
     private Record ReadHeader(long position)
     {
         // Read in place, unless the header may cross into the next chunk.
@@ -319,12 +280,11 @@ internal sealed partial class WatchHistory
     {
         var revision = BinaryPrimitives.ReadInt64LittleEndian(header);
         var flags = header[8];
-        var hash = BinaryPrimitives.ReadInt32LittleEndian(header[9..]);
-        var offset = 13;
+        var offset = 9;
         var keyLength = ReadLength(header, ref offset);
         var valueLength = (flags & ValueFlag) != 0 ? ReadLength(header, ref offset) : 0;
         var previousLength = (flags & PreviousFlag) != 0 ? ReadLength(header, ref offset) : 0;
-        return new Record(position, revision, flags, hash, keyLength, valueLength, previousLength, offset);
+        return new Record(position, revision, flags, keyLength, valueLength, previousLength, offset);
     }
 
     private static int ReadLength(ReadOnlySpan<byte> header, ref int offset)
@@ -339,12 +299,11 @@ internal sealed partial class WatchHistory
         }
     }
 
-    private static void WriteRecordHeader(Span<byte> header, long revision, byte flags, int hash, int keyLength, int valueLength, int previousLength, out int length)
+    private static void WriteRecordHeader(Span<byte> header, long revision, byte flags, int keyLength, int valueLength, int previousLength, out int length)
     {
         BinaryPrimitives.WriteInt64LittleEndian(header, revision);
         header[8] = flags;
-        BinaryPrimitives.WriteInt32LittleEndian(header[9..], hash);
-        length = 13;
+        length = 9;
         WriteLength(header, ref length, keyLength);
         if ((flags & ValueFlag) != 0)
             WriteLength(header, ref length, valueLength);

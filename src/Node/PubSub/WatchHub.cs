@@ -28,6 +28,13 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
     /// </summary>
     public delegate bool View(byte[] key, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held, out bool hasValue);
 
+    /// <summary>
+    /// The string value the key at <paramref name="index"/> of a change's keys held before the command (the previous
+    /// value, prev_kv), as <see cref="View"/> gives one; false when it held none (absent, expired, another type, or cleared
+    /// by a flush in the same command).
+    /// </summary>
+    public delegate bool Before(int index, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held);
+
     private readonly long _limit = Math.Max(1 << 20, options.Value.WatchHistoryBytes);
     private readonly Lock _gate = new();
     private readonly WatchHistory _history = new();
@@ -90,7 +97,8 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
 
     /// <summary>One applied command changed <paramref name="keys"/> (repeats allowed) at <paramref name="revision"/>.</summary>
     /// <param name="view">The key after the change: whether it exists, and its value when it holds a string.</param>
-    public void Changed(long revision, IReadOnlyList<byte[]> keys, bool flushed, View view)
+    /// <param name="before">The key's string value before the command, by its first place in <paramref name="keys"/>.</param>
+    public void Changed(long revision, IReadOnlyList<byte[]> keys, bool flushed, View view, Before before)
     {
         lock (_gate)
         {
@@ -104,17 +112,16 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
                 _history.AppendFlush(revision);
             }
 
-            // A key named twice in one command is recorded once: its latest change is then one of this command's.
-            var recorded = _history.Head;
+            // A key named twice in one command is recorded once, with its value before the command (its first place's).
+            HashSet<byte[]>? seen = keys.Count > SeenByScan ? new(keys.Count, KeyComparer.Instance) : null;
             for (var i = 0; i < keys.Count; i++)
             {
                 var key = keys[i];
-                var hash = WatchHistory.Hash(key);
-                var slot = _history.FindLatest(key, hash, out var latest);
-                if (slot >= 0 && latest >= recorded)
+                if (seen is null ? NamedBefore(keys, i) : !seen.Add(key))
                     continue;
                 var exists = view(key, out var value, out var held, out var hasValue);
-                _history.Append(revision, key, hash, exists, hasValue, value, held, slot, latest);
+                var hasPrevious = before(i, out var previous, out var previousHeld);
+                _history.Append(revision, key, exists, hasValue, value, held, hasPrevious, previous, previousHeld);
             }
 
             while (_history.HeldBytes > _limit && !_history.IsEmpty)
@@ -128,6 +135,34 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
                 _handedOut = false;
                 appended.TrySetResult();
             }
+        }
+    }
+
+    // Up to this many keys in one change, repeats are found by comparing each key with those before it.
+    private const int SeenByScan = 8;
+
+    private static bool NamedBefore(IReadOnlyList<byte[]> keys, int index)
+    {
+        for (var i = 0; i < index; i++)
+        {
+            if (keys[i].AsSpan().SequenceEqual(keys[index]))
+                return true;
+        }
+
+        return false;
+    }
+
+    private sealed class KeyComparer : IEqualityComparer<byte[]>
+    {
+        public static readonly KeyComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(obj);
+            return hash.ToHashCode();
         }
     }
 

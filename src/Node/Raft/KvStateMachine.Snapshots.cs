@@ -336,7 +336,7 @@ internal sealed partial class KvStateMachine
                     sink.EntryApplied();
                 }
 
-                Watch?.Changed((index + 1) * KeyValueStore.RevisionsPerEntry - 1, [], flushed: true, _store.WatchView);
+                Watch?.Changed((index + 1) * KeyValueStore.RevisionsPerEntry - 1, [], flushed: true, _store.WatchView, _store.WatchBefore);
             }
             finally
             {

@@ -45,6 +45,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
 
     // Made once, not per applied entry (a method group makes a delegate each time it is passed).
     private readonly PubSub.WatchHub.View _watchView;
+    private readonly PubSub.WatchHub.Before _watchBefore;
     private readonly Action<Func<KeyValueStore, Reply>, Action<Reply>> _processRead;
 
     // The nested entries of the Batch being applied, as slices of its payload (the applier's alone).
@@ -93,6 +94,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         _offers.ClusterSecret = () => ClusterSecret;
         _downloader = new SnapshotDownloader(location, Load, logger, downloadTls);
         _watchView = (byte[] key, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held, out bool hasValue) => _store.WatchView(key, out value, out held, out hasValue);
+        _watchBefore = (int index, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held) => _store.WatchBefore(index, out value, out held);
         _processRead = ProcessRead;
     }
 
@@ -325,6 +327,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         _wakeHolds = null;
         var keyChanges = KeyChanges is { IsListening: true } sink ? sink : null;
         _store.RecordsKeyChanges = keyChanges is not null || Watch is not null;
+        _store.RecordsValuesBefore = Watch is not null;
         try
         {
             WhileApplying?.Invoke(index);

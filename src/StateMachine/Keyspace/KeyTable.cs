@@ -168,7 +168,7 @@ internal sealed partial class KeyTable
             // The one place a write reaches an existing key's value: stamped even if the command then leaves it as
             // it was (a false WATCH conflict at worst, never a missed one).
             ((Entry)entry).AssignRevision(Revision);
-            Changes.Record(entry.KeySpan);
+            Changes.Record(entry.KeySpan, entry.Value);
         }
 
         return entry;
@@ -224,17 +224,18 @@ internal sealed partial class KeyTable
         _undo?.BeforeChange(key, entry);
         if (entry is not null)
         {
+            // Recorded with the value it replaces, before SetExpiry records it with the new one.
+            Changes.Record(entry.KeySpan, entry.Value);
             ((Entry)entry).AssignValue(value);
             SetExpiry(entry, expireAtMs);
             ((Entry)entry).AssignRevision(Revision);
-            Changes.Record(entry.KeySpan);
             entry.Touch(AccessClockMs);
             return entry;
         }
 
         var created = Entry.Of(key, value, expireAtMs);
         created.AssignRevision(Revision);
-        Changes.Record(key);
+        Changes.Record(key, null);
         Tombstones.Forget(key);
         created.Touch(AccessClockMs);
         _entries.Add(created);
@@ -262,7 +263,7 @@ internal sealed partial class KeyTable
         _frozen?.BeforeChange(entry.Key, entry);
         _undo?.BeforeChange(entry.Key, entry);
         ((Entry)entry).AssignRevision(Revision);
-        Changes.Record(entry.KeySpan);
+        Changes.Record(entry.KeySpan, entry.Value);
 
         // The index is ordered by the expiry itself: take the entry out before the key it sorts by changes.
         if (entry.HasExpiry)
@@ -305,7 +306,8 @@ internal sealed partial class KeyTable
         }
 
         Tombstones.Add(entry.Key, DeletionRevision(entry));
-        Changes.Record(entry.KeySpan);
+        // A key that had expired was logically gone already: it had no value before this change.
+        Changes.Record(entry.KeySpan, entry.IsExpiredAt(AccessClockMs) ? null : entry.Value);
         return true;
     }
 

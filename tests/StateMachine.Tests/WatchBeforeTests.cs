@@ -1,0 +1,72 @@
+using System.Text;
+using RaftKV.Protocol.Commands;
+using static RaftKV.StateMachine.Tests.Support.StoreBuilder;
+
+namespace RaftKV.StateMachine.Tests;
+
+/// <summary>
+/// With <see cref="KeyValueStore.RecordsValuesBefore"/>, each key a command changes comes with the string it held before
+/// the command (gRPC Watch's prev_kv), from the state itself: none for a key that was absent, had expired, held another
+/// type, or was flushed earlier in the command.
+/// </summary>
+public sealed class WatchBeforeTests
+{
+    private const long Now = 1_000_000;
+
+    [Fact]
+    public void EachChangedKey_ComesWithTheStringItHeldBeforeTheCommand()
+    {
+        var store = new KeyValueStore { RecordsKeyChanges = true, RecordsValuesBefore = true };
+
+        store.Apply(CommandId.Set, Now, "k", "v1");
+        Assert.Equal([("k", null)], Taken(store));
+
+        // A key may be recorded more than once (found for the write, value, expiry): its first record has the value it
+        // held before the command, which is what the watch history keeps.
+        store.Apply(CommandId.Set, Now, "k", "v2", "PX", "100");
+        Assert.Equal([("k", "v1")], First(Taken(store)));
+
+        // Expired: logically gone, so nothing before.
+        store.Apply(CommandId.Set, Now + 200, "k", "v3");
+        Assert.Equal([("k", null)], First(Taken(store)));
+
+        store.Apply(CommandId.Rpush, Now, "list", "a");
+        Taken(store);
+        store.Apply(CommandId.Append, Now, "k", "+");
+        Assert.Equal([("k", "v3")], First(Taken(store)));
+        store.Apply(CommandId.Del, Now, "k", "list");
+        Assert.Equal([("k", "v3+"), ("list", null)], First(Taken(store)));
+
+        store.Apply(CommandId.Mset, Now, "a", "1", "b", "2");
+        Taken(store);
+        store.Apply(CommandId.Flushall, Now);
+        var (keys, flushed) = store.TakeKeyChanges();
+        Assert.True(flushed);
+        for (var i = 0; i < keys.Count; i++)
+            Assert.False(store.WatchBefore(i, out _, out _));
+    }
+
+    [Fact]
+    public void WithoutRecordsValuesBefore_NothingIsCaptured()
+    {
+        var store = new KeyValueStore { RecordsKeyChanges = true };
+        store.Apply(CommandId.Set, Now, "k", "v1");
+        store.Apply(CommandId.Set, Now, "k", "v2");
+        var (keys, _) = store.TakeKeyChanges();
+        Assert.NotEmpty(keys);
+        for (var i = 0; i < keys.Count; i++)
+            Assert.False(store.WatchBefore(i, out _, out _));
+    }
+
+    private static List<(string Key, string? Before)> First(List<(string Key, string? Before)> taken) =>
+        [.. taken.DistinctBy(static change => change.Key)];
+
+    private static List<(string Key, string? Before)> Taken(KeyValueStore store)
+    {
+        var (keys, _) = store.TakeKeyChanges();
+        var taken = new List<(string, string?)>();
+        for (var i = 0; i < keys.Count; i++)
+            taken.Add((Encoding.ASCII.GetString(keys[i]), store.WatchBefore(i, out var value, out _) ? Encoding.ASCII.GetString(value) : null));
+        return taken;
+    }
+}
