@@ -100,16 +100,9 @@ public sealed partial class KeyValueStore
     }
 
     /// <summary>
-    /// <paramref name="key"/> as a watch event shows it after a change: whether it exists (an expired key does not), and
-    /// its value when it holds a string (<paramref name="hasValue"/>; false for another type). The value is the stored
-    /// bytes themselves, not a copy: valid until the store changes again; <paramref name="held"/> is the same bytes as
-    /// memory that never changes, for a value kept in an array (empty for a short string kept inside its object); for a
-    /// long string kept in pages, only <paramref name="held"/> is given (its span is made when first read). Read-only.
-    /// </summary>
-    /// <summary>
     /// The string the key at <paramref name="index"/> of the last <see cref="TakeKeyChanges"/> held before its change, as
     /// <see cref="WatchView"/> gives a value; false when it held none (absent, or another type), or values before are not
-    /// recorded (<see cref="RecordsValuesBefore"/>). Valid until the next apply.
+    /// recorded (<see cref="RecordsValuesBefore"/>). Valid until <see cref="ReleaseWatchBefore"/> or the next apply.
     /// </summary>
     public bool WatchBefore(int index, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held)
     {
@@ -122,6 +115,16 @@ public sealed partial class KeyValueStore
         return true;
     }
 
+    /// <summary>Lets go of the values <see cref="WatchBefore"/> gives, once the changes were recorded.</summary>
+    public void ReleaseWatchBefore() => _keys.Changes.ReleaseBefore();
+
+    /// <summary>
+    /// <paramref name="key"/> as a watch event shows it after a change: whether it exists (an expired key does not), and
+    /// its value when it holds a string (<paramref name="hasValue"/>; false for another type). The value is the stored
+    /// bytes themselves, not a copy: valid until the store changes again; <paramref name="held"/> is the same bytes as
+    /// memory that never changes, for a value kept in an array (empty for a short string kept inside its object); for a
+    /// long string kept in pages, only <paramref name="held"/> is given (its span is made when first read). Read-only.
+    /// </summary>
     public bool WatchView(byte[] key, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held, out bool hasValue)
     {
         value = default;

@@ -35,7 +35,12 @@ public sealed class WatchBeforeTests
         store.Apply(CommandId.Append, Now, "k", "+");
         Assert.Equal([("k", "v3")], First(Taken(store)));
         store.Apply(CommandId.Del, Now, "k", "list");
-        Assert.Equal([("k", "v3+"), ("list", null)], First(Taken(store)));
+        var (deleted, _) = store.TakeKeyChanges();
+        Assert.True(store.WatchBefore(0, out var before, out _));
+        Assert.Equal("v3+", Encoding.ASCII.GetString(before));
+        Assert.False(store.WatchBefore(deleted.Count - 1, out _, out _)); // the list
+        store.ReleaseWatchBefore(); // once recorded, the replaced values are let go
+        Assert.False(store.WatchBefore(0, out _, out _));
 
         store.Apply(CommandId.Mset, Now, "a", "1", "b", "2");
         Taken(store);

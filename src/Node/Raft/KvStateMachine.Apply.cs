@@ -106,6 +106,7 @@ internal sealed partial class KvStateMachine
                 if (KeyChanges is { IsListening: true } sink)
                     sink.Changed(keys, flushed, byClient: command.Command is not (CommandId.ExpireSweep or CommandId.Evict));
                 Watch?.Changed(_store.Revision, keys, flushed, _watchView, _watchBefore);
+                _store.ReleaseWatchBefore();
             }
         }
 

@@ -78,5 +78,8 @@ internal sealed class KeyChanges
     /// The value the key at <paramref name="index"/> of the list <see cref="Take"/> returned last held before its change
     /// (null: none, or not captured).
     /// </summary>
-    public StoredValue? Before(int index) => index < _takenBefore.Count ? _takenBefore[index] : null;
+    public StoredValue? Before(int index) => index < _takenBefore.Count && _takenBefore.Count == _taken.Count ? _takenBefore[index] : null;
+
+    /// <summary>Lets go of the values <see cref="Before"/> gave (a replaced value is not kept alive until the next apply).</summary>
+    public void ReleaseBefore() => _takenBefore.Clear();
 }
