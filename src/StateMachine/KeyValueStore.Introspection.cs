@@ -102,13 +102,16 @@ public sealed partial class KeyValueStore
     /// <summary>
     /// The string the key at <paramref name="index"/> of the last <see cref="TakeKeyChanges"/> held before its change, as
     /// <see cref="WatchView"/> gives a value; false when it held none (absent, or another type), or values before are not
-    /// recorded (<see cref="RecordsValuesBefore"/>). Valid until <see cref="ReleaseWatchBefore"/> or the next apply.
+    /// recorded (<see cref="RecordsValuesBefore"/>). A value that had expired is the previous value of the key's deletion
+    /// (as etcd gives a lease's expired key's), but none for a key that <paramref name="existsAfter"/> the command (it was
+    /// gone, then created anew). Valid until <see cref="ReleaseWatchBefore"/> or the next apply.
     /// </summary>
-    public bool WatchBefore(int index, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held)
+    public bool WatchBefore(int index, bool existsAfter, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held)
     {
         value = default;
         held = default;
-        if (_keys.Changes.Before(index) is not Values.StringValue text)
+        var (before, expired) = _keys.Changes.Before(index);
+        if (before is not Values.StringValue text || (expired && existsAfter))
             return false;
         value = text.IsPaged ? default : text.Span;
         held = text.Memory;

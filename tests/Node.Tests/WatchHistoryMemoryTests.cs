@@ -81,7 +81,7 @@ public sealed class WatchHistoryMemoryTests(ITestOutputHelper output)
         if (flushed)
             values.Clear();
         var before = keys.Select(key => values.GetValueOrDefault(Encoding.Latin1.GetString(key))).ToArray();
-        hub.Changed(revision, keys, flushed, ViewOf(state), (int index, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held) =>
+        hub.Changed(revision, keys, flushed, ViewOf(state), (int index, bool exists, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held) =>
         {
             value = before[index];
             held = before[index];

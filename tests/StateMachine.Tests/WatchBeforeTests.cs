@@ -11,6 +11,7 @@ namespace RaftKV.StateMachine.Tests;
 /// </summary>
 public sealed class WatchBeforeTests
 {
+    // The store's clock is the latest entry time applied: later steps use later times.
     private const long Now = 1_000_000;
 
     [Fact]
@@ -26,9 +27,21 @@ public sealed class WatchBeforeTests
         store.Apply(CommandId.Set, Now, "k", "v2", "PX", "100");
         Assert.Equal([("k", "v1")], First(Taken(store)));
 
-        // Expired: logically gone, so nothing before.
+        // Expired: logically gone, so nothing before a key created anew (SET finds it for the write, SETEX puts over it)...
         store.Apply(CommandId.Set, Now + 200, "k", "v3");
         Assert.Equal([("k", null)], First(Taken(store)));
+        store.Apply(CommandId.Set, Now + 300, "e", "old", "PX", "100");
+        Taken(store);
+        store.Apply(CommandId.Setex, Now + 500, "e", "10", "new");
+        Assert.Equal([("e", null)], First(Taken(store)));
+
+        // ... but an expired key's deletion has it as its previous value, as etcd's deletion of a lease's expired key.
+        store.Apply(CommandId.Set, Now + 600, "x", "last", "PX", "100");
+        Taken(store);
+        store.Apply(CommandId.Del, Now + 800, "x");
+        store.TakeKeyChanges();
+        Assert.True(store.WatchBefore(0, existsAfter: false, out var expiredValue, out _));
+        Assert.Equal("last", Encoding.ASCII.GetString(expiredValue));
 
         store.Apply(CommandId.Rpush, Now, "list", "a");
         Taken(store);
@@ -36,11 +49,11 @@ public sealed class WatchBeforeTests
         Assert.Equal([("k", "v3")], First(Taken(store)));
         store.Apply(CommandId.Del, Now, "k", "list");
         var (deleted, _) = store.TakeKeyChanges();
-        Assert.True(store.WatchBefore(0, out var before, out _));
+        Assert.True(store.WatchBefore(0, existsAfter: false, out var before, out _));
         Assert.Equal("v3+", Encoding.ASCII.GetString(before));
-        Assert.False(store.WatchBefore(deleted.Count - 1, out _, out _)); // the list
+        Assert.False(store.WatchBefore(deleted.Count - 1, existsAfter: false, out _, out _)); // the list
         store.ReleaseWatchBefore(); // once recorded, the replaced values are let go
-        Assert.False(store.WatchBefore(0, out _, out _));
+        Assert.False(store.WatchBefore(0, existsAfter: false, out _, out _));
 
         store.Apply(CommandId.Mset, Now, "a", "1", "b", "2");
         Taken(store);
@@ -48,7 +61,7 @@ public sealed class WatchBeforeTests
         var (keys, flushed) = store.TakeKeyChanges();
         Assert.True(flushed);
         for (var i = 0; i < keys.Count; i++)
-            Assert.False(store.WatchBefore(i, out _, out _));
+            Assert.False(store.WatchBefore(i, existsAfter: false, out _, out _));
     }
 
     [Fact]
@@ -60,7 +73,7 @@ public sealed class WatchBeforeTests
         var (keys, _) = store.TakeKeyChanges();
         Assert.NotEmpty(keys);
         for (var i = 0; i < keys.Count; i++)
-            Assert.False(store.WatchBefore(i, out _, out _));
+            Assert.False(store.WatchBefore(i, existsAfter: false, out _, out _));
     }
 
     private static List<(string Key, string? Before)> First(List<(string Key, string? Before)> taken) =>
@@ -71,7 +84,7 @@ public sealed class WatchBeforeTests
         var (keys, _) = store.TakeKeyChanges();
         var taken = new List<(string, string?)>();
         for (var i = 0; i < keys.Count; i++)
-            taken.Add((Encoding.ASCII.GetString(keys[i]), store.WatchBefore(i, out var value, out _) ? Encoding.ASCII.GetString(value) : null));
+            taken.Add((Encoding.ASCII.GetString(keys[i]), store.WatchBefore(i, existsAfter: true, out var value, out _) ? Encoding.ASCII.GetString(value) : null));
         return taken;
     }
 }

@@ -30,10 +30,10 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
 
     /// <summary>
     /// The string value the key at <paramref name="index"/> of a change's keys held before the command (the previous
-    /// value, prev_kv), as <see cref="View"/> gives one; false when it held none (absent, expired, another type, or cleared
-    /// by a flush in the same command).
+    /// value, prev_kv), as <see cref="View"/> gives one; false when it held none (absent, another type, cleared by a flush
+    /// in the same command, or expired when the key <paramref name="exists"/> after the command: created anew).
     /// </summary>
-    public delegate bool Before(int index, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held);
+    public delegate bool Before(int index, bool exists, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held);
 
     private readonly long _limit = Math.Max(1 << 20, options.Value.WatchHistoryBytes);
     private readonly Lock _gate = new();
@@ -120,7 +120,7 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
                 if (seen is null ? NamedBefore(keys, i) : !seen.Add(key))
                     continue;
                 var exists = view(key, out var value, out var held, out var hasValue);
-                var hasPrevious = before(i, out var previous, out var previousHeld);
+                var hasPrevious = before(i, exists, out var previous, out var previousHeld);
                 _history.Append(revision, key, exists, hasValue, value, held, hasPrevious, previous, previousHeld);
             }
 

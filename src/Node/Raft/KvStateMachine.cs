@@ -94,7 +94,7 @@ internal sealed partial class KvStateMachine : IStateMachine, IAsyncDisposable
         _offers.ClusterSecret = () => ClusterSecret;
         _downloader = new SnapshotDownloader(location, Load, logger, downloadTls);
         _watchView = (byte[] key, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held, out bool hasValue) => _store.WatchView(key, out value, out held, out hasValue);
-        _watchBefore = (int index, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held) => _store.WatchBefore(index, out value, out held);
+        _watchBefore = (int index, bool exists, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held) => _store.WatchBefore(index, exists, out value, out held);
         _processRead = ProcessRead;
     }
 

@@ -16,8 +16,8 @@ internal sealed class KeyChanges
     private List<byte[]> _keys = [];
     // The list Take returned last, cleared and filled again after the next Take: no list per command applied.
     private List<byte[]> _taken = [];
-    private List<StoredValue?> _before = [];
-    private List<StoredValue?> _takenBefore = [];
+    private List<(StoredValue? Value, bool Expired)> _before = [];
+    private List<(StoredValue? Value, bool Expired)> _takenBefore = [];
 
     /// <summary>Whether changes are recorded; off, a change costs one test of a field.</summary>
     public bool Enabled { get; set; }
@@ -31,13 +31,14 @@ internal sealed class KeyChanges
     /// <param name="key">The key changed.</param>
     /// <param name="before">Its value before this change (null: none); the value it had before the command is the one
     /// recorded at its first change in the command.</param>
-    public void Record(ReadOnlySpan<byte> key, StoredValue? before)
+    /// <param name="expired">Whether that value had expired (logically gone, not yet deleted).</param>
+    public void Record(ReadOnlySpan<byte> key, StoredValue? before, bool expired = false)
     {
         if (Enabled)
         {
             _keys.Add(key.ToArray());
             if (CapturesBefore)
-                _before.Add(before);
+                _before.Add((before, expired));
         }
     }
 
@@ -49,7 +50,7 @@ internal sealed class KeyChanges
             Cleared = true;
             _before.Clear();
             for (var i = 0; i < _keys.Count && CapturesBefore; i++)
-                _before.Add(null);
+                _before.Add((null, false));
         }
     }
 
@@ -76,9 +77,10 @@ internal sealed class KeyChanges
 
     /// <summary>
     /// The value the key at <paramref name="index"/> of the list <see cref="Take"/> returned last held before its change
-    /// (null: none, or not captured).
+    /// (null: none, or not captured), and whether it had expired.
     /// </summary>
-    public StoredValue? Before(int index) => index < _takenBefore.Count && _takenBefore.Count == _taken.Count ? _takenBefore[index] : null;
+    public (StoredValue? Value, bool Expired) Before(int index) =>
+        index < _takenBefore.Count && _takenBefore.Count == _taken.Count ? _takenBefore[index] : (null, false);
 
     /// <summary>Lets go of the values <see cref="Before"/> gave (a replaced value is not kept alive until the next apply).</summary>
     public void ReleaseBefore() => _takenBefore.Clear();

@@ -225,7 +225,7 @@ internal sealed partial class KeyTable
         if (entry is not null)
         {
             // Recorded with the value it replaces, before SetExpiry records it with the new one.
-            Changes.Record(entry.KeySpan, entry.Value);
+            Changes.Record(entry.KeySpan, entry.Value, entry.IsExpiredAt(AccessClockMs));
             ((Entry)entry).AssignValue(value);
             SetExpiry(entry, expireAtMs);
             ((Entry)entry).AssignRevision(Revision);
@@ -263,7 +263,7 @@ internal sealed partial class KeyTable
         _frozen?.BeforeChange(entry.Key, entry);
         _undo?.BeforeChange(entry.Key, entry);
         ((Entry)entry).AssignRevision(Revision);
-        Changes.Record(entry.KeySpan, entry.Value);
+        Changes.Record(entry.KeySpan, entry.Value, entry.IsExpiredAt(AccessClockMs));
 
         // The index is ordered by the expiry itself: take the entry out before the key it sorts by changes.
         if (entry.HasExpiry)
@@ -306,8 +306,7 @@ internal sealed partial class KeyTable
         }
 
         Tombstones.Add(entry.Key, DeletionRevision(entry));
-        // A key that had expired was logically gone already: it had no value before this change.
-        Changes.Record(entry.KeySpan, entry.IsExpiredAt(AccessClockMs) ? null : entry.Value);
+        Changes.Record(entry.KeySpan, entry.Value, entry.IsExpiredAt(AccessClockMs));
         return true;
     }
 
