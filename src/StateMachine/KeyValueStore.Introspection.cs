@@ -113,9 +113,16 @@ public sealed partial class KeyValueStore
         var (before, expired) = _keys.Changes.Before(index);
         if (before is not Values.StringValue text || (expired && existsAfter))
             return false;
+        WatchParts(text, out value, out held);
+        return true;
+    }
+
+    // A string as the watch history takes it: its bytes, and its memory when it has one. A paged string's Span would be
+    // made whole at every change: the history holds it by its memory instead.
+    private static void WatchParts(Values.StringValue text, out ReadOnlySpan<byte> value, out ReadOnlyMemory<byte> held)
+    {
         value = text.IsPaged ? default : text.Span;
         held = text.Memory;
-        return true;
     }
 
     /// <summary>Lets go of the values <see cref="WatchBefore"/> gives, once the changes were recorded.</summary>
@@ -138,9 +145,7 @@ public sealed partial class KeyValueStore
             return false;
         if (entry.Value is Values.StringValue text)
         {
-            // A paged string's Span would be made whole at every change: the history holds it by its memory instead.
-            value = text.IsPaged ? default : text.Span;
-            held = text.Memory;
+            WatchParts(text, out value, out held);
             hasValue = true;
         }
 

@@ -89,8 +89,8 @@ public sealed class NodeOptions
     /// Heap each node gives the applied changes it keeps for gRPC Watch, counted as the heap they really hold: a change
     /// costs its key, value and previous value plus about 12 bytes. A watch that starts before what is kept is answered
     /// OUT_OF_RANGE. At least 1 MiB. The default, 64 MiB, keeps about 1.9 million small changes (a SET of a 16-byte key
-    /// to a 3-byte value over another is a 34-byte record): 5 minutes of 4,000 writes/s, the interval at which Kubernetes has etcd compact its history, and
-    /// hours at a config or lock store's rate, for a watcher to resume after a disconnect or a leader change. Every
+    /// to a 3-byte value over another is a 34-byte record): 5 minutes of 4,000 writes/s, the interval at which
+    /// Kubernetes has etcd compact its history, and hours at a config or lock store's rate, for a watcher to resume after a disconnect or a leader change. Every
     /// node keeps its own history, so a larger value costs that much RAM on each; etcd keeps history until compacted.
     /// </summary>
     public long WatchHistoryBytes { get; set; } = 64L << 20;

@@ -117,24 +117,28 @@ internal sealed partial class WatchHistory
             | (holdValue ? HeldValueFlag : 0) | (holdPrevious ? HeldPreviousFlag : 0));
         Span<byte> header = stackalloc byte[MaxHeader];
         StartRecord(revision);
-        var valueLength = holdValue ? HandleLength : hasValue ? value.Length : 0;
-        var previousLength = holdPrevious ? HandleLength : hasPrevious ? previous.Length : 0;
-        WriteRecordHeader(header, revision, flags, key.Length, valueLength, previousLength, out var length);
+        WriteRecordHeader(header, revision, flags, key.Length, StoredLength(hasValue, holdValue, value),
+            StoredLength(hasPrevious, holdPrevious, previous), out var length);
         Write(header[..length]);
         Write(key);
-        if (holdValue)
-            WriteHeld(held);
-        else if (hasValue)
-            Write(value);
-        if (holdPrevious)
-            WriteHeld(previousHeld);
-        else if (hasPrevious)
-            Write(previous);
+        WriteStored(hasValue, holdValue, value, held);
+        WriteStored(hasPrevious, holdPrevious, previous, previousHeld);
     }
 
     // A value of HeldFrom bytes or more that has memory of its own is held by reference.
     private static bool Holds(ReadOnlySpan<byte> bytes, ReadOnlyMemory<byte> held) =>
         held.Length >= HeldFrom && (bytes.IsEmpty || held.Length == bytes.Length);
+
+    // A value's length in the record: its handle's when held, else its own (0 when there is none).
+    private static int StoredLength(bool has, bool hold, ReadOnlySpan<byte> bytes) => hold ? HandleLength : has ? bytes.Length : 0;
+
+    private void WriteStored(bool has, bool hold, ReadOnlySpan<byte> bytes, ReadOnlyMemory<byte> held)
+    {
+        if (hold)
+            WriteHeld(held);
+        else if (has)
+            Write(bytes);
+    }
 
     /// <summary>Drops the oldest record and returns its revision. The history must not be empty.</summary>
     public long TrimOldest()

@@ -38,6 +38,8 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
     private readonly long _limit = Math.Max(1 << 20, options.Value.WatchHistoryBytes);
     private readonly Lock _gate = new();
     private readonly WatchHistory _history = new();
+    // The keys of the change being recorded (a command naming several), kept for the next one: under _gate.
+    private readonly HashSet<byte[]> _seen = new(StateMachine.Text.ByteStringComparer.Instance);
     private long _floor = long.MaxValue;
     private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _handedOut;
@@ -113,11 +115,11 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
             }
 
             // A key named twice in one command is recorded once, with its value before the command (its first place's).
-            HashSet<byte[]>? seen = keys.Count > SeenByScan ? new(keys.Count, KeyComparer.Instance) : null;
+            _seen.Clear();
             for (var i = 0; i < keys.Count; i++)
             {
                 var key = keys[i];
-                if (seen is null ? NamedBefore(keys, i) : !seen.Add(key))
+                if (keys.Count > 1 && !_seen.Add(key))
                     continue;
                 var exists = view(key, out var value, out var held, out var hasValue);
                 var hasPrevious = before(i, exists, out var previous, out var previousHeld);
@@ -135,34 +137,6 @@ internal sealed class WatchHub(IOptions<NodeOptions> options, Raft.RaftHost raft
                 _handedOut = false;
                 appended.TrySetResult();
             }
-        }
-    }
-
-    // Up to this many keys in one change, repeats are found by comparing each key with those before it.
-    private const int SeenByScan = 8;
-
-    private static bool NamedBefore(IReadOnlyList<byte[]> keys, int index)
-    {
-        for (var i = 0; i < index; i++)
-        {
-            if (keys[i].AsSpan().SequenceEqual(keys[index]))
-                return true;
-        }
-
-        return false;
-    }
-
-    private sealed class KeyComparer : IEqualityComparer<byte[]>
-    {
-        public static readonly KeyComparer Instance = new();
-
-        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
-
-        public int GetHashCode(byte[] obj)
-        {
-            var hash = new HashCode();
-            hash.AddBytes(obj);
-            return hash.ToHashCode();
         }
     }
 

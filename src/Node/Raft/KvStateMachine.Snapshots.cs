@@ -336,7 +336,7 @@ internal sealed partial class KvStateMachine
                     sink.EntryApplied();
                 }
 
-                Watch?.Changed((index + 1) * KeyValueStore.RevisionsPerEntry - 1, [], flushed: true, _store.WatchView, _store.WatchBefore);
+                Watch?.Changed((index + 1) * KeyValueStore.RevisionsPerEntry - 1, [], flushed: true, _watchView, _watchBefore);
             }
             finally
             {

@@ -48,9 +48,7 @@ internal sealed class KeyChanges
         if (Enabled)
         {
             Cleared = true;
-            _before.Clear();
-            for (var i = 0; i < _keys.Count && CapturesBefore; i++)
-                _before.Add((null, false));
+            System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_before).Clear();
         }
     }
 

@@ -4,7 +4,7 @@ namespace RaftKV.StateMachine.Text;
 /// Equality and ordinal (unsigned byte-wise, shorter prefix first) order of byte strings. Hash codes are
 /// per-process randomized: use them only for lookups, never for anything replicated or enumerated.
 /// </summary>
-internal sealed class ByteStringComparer : IEqualityComparer<byte[]>, IComparer<byte[]>
+public sealed class ByteStringComparer : IEqualityComparer<byte[]>, IComparer<byte[]>
 {
     public static readonly ByteStringComparer Instance = new();
 
