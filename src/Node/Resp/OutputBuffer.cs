@@ -81,7 +81,7 @@ internal sealed class OutputBuffer : IDisposable
 
             Interlocked.Add(ref _pendingBytes, writer.UnflushedBytes - before);
             var pending = PendingBytes;
-            if (ReplyFlushes.Active)
+            if (ReplyFlushes.Deferring)
             {
                 // A pass registered it already (this one, or one on another thread, which flushes it as it ends).
                 if (!_flushDeferred)

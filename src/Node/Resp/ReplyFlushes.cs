@@ -15,21 +15,44 @@ internal static class ReplyFlushes
     [ThreadStatic]
     private static int t_depth;
 
-    /// <summary>Starts a pass on this thread; disposing it flushes what was deferred (the outermost pass does).</summary>
+    [ThreadStatic]
+    private static int t_answering;
+
+    /// <summary>
+    /// Starts a pass answering an applied batch on this thread; disposing it flushes what was deferred (the outermost
+    /// pass does). Sessions resumed inside it leave the thread before reading on (<see cref="Active"/>).
+    /// </summary>
     public static Pass Begin()
     {
         t_depth++;
-        return default;
+        t_answering++;
+        return new Pass(answering: true);
     }
 
-    /// <summary>Whether a pass runs on this thread.</summary>
-    public static bool Active => t_depth > 0;
+    /// <summary>
+    /// Starts a pass of the RESP event loop over the sockets one wait reported ready: the replies its sessions append
+    /// are handed to the sockets once it ends, as Redis writes its clients' replies before it sleeps, so a client woken
+    /// by its reply does not preempt the loop while other sockets wait to be read. Sessions go on reading inside it.
+    /// </summary>
+    public static Pass BeginGather()
+    {
+        t_depth++;
+        return new Pass(answering: false);
+    }
+
+    /// <summary>Whether a pass answering an applied batch runs on this thread.</summary>
+    public static bool Active => t_answering > 0;
+
+    /// <summary>Whether any pass runs on this thread: appends are flushed as it ends.</summary>
+    internal static bool Deferring => t_depth > 0;
 
     /// <summary>Flushes <paramref name="buffer"/> as this thread's pass ends (the caller checked <see cref="Active"/>).</summary>
     internal static void Register(OutputBuffer buffer) => (t_deferred ??= []).Add(buffer);
 
-    private static void End()
+    private static void End(bool answering)
     {
+        if (answering)
+            t_answering--;
         if (--t_depth > 0 || t_deferred is not { Count: > 0 } deferred)
             return;
 
@@ -52,8 +75,8 @@ internal static class ReplyFlushes
         t_deferred ??= deferred;
     }
 
-    internal readonly struct Pass : IDisposable
+    internal readonly struct Pass(bool answering) : IDisposable
     {
-        public void Dispose() => End();
+        public void Dispose() => End(answering);
     }
 }

@@ -128,6 +128,7 @@ internal sealed class RespEventLoop : IDisposable
             }
 
             Interlocked.Increment(ref _wakeups);
+            using var gather = ReplyFlushes.BeginGather();
             for (var i = 0; i < ready; i++)
             {
                 var data = Epoll.DataAt(events, i);
