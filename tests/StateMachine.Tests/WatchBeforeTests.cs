@@ -64,6 +64,23 @@ public sealed class WatchBeforeTests
             Assert.False(store.WatchBefore(i, existsAfter: false, out _, out _));
     }
 
+    // A write's steps on one key (found for the write, value replaced, expiry set) record it once, with the value before
+    // the command: each record was a copy of the key, and the watch hub then dropped the repeats through a set.
+    [Fact]
+    public void AWriteRecordsItsKeyOnce_WithTheValueBeforeIt_AndOtherKeysInBetweenKeepTheirPlaces()
+    {
+        var store = new KeyValueStore { RecordsKeyChanges = true, RecordsValuesBefore = true };
+        store.Apply(CommandId.Set, Now, "k", "v1");
+        Taken(store);
+
+        store.Apply(CommandId.Set, Now, "k", "v2", "PX", "100");
+        Assert.Equal([("k", "v1")], Taken(store));
+
+        // Not consecutive: both places stay (the consumers keep the first), as before.
+        store.Apply(CommandId.Mset, Now, "k", "v3", "j", "w", "k", "v4");
+        Assert.Equal([("k", "v2"), ("j", null), ("k", "v3")], Taken(store));
+    }
+
     [Fact]
     public void WithoutRecordsValuesBefore_NothingIsCaptured()
     {

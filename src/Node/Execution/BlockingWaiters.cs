@@ -136,6 +136,10 @@ internal sealed class BlockingWaiters
     /// </summary>
     public Task? Touched(byte[][] arguments)
     {
+        // Nobody blocked, the usual case: no lock per applied write. A waiter added meanwhile proposes its first attempt
+        // after it was added, so that attempt applies after this write and sees what it wrote.
+        if (Volatile.Read(ref _count) == 0)
+            return null;
         List<Task>? woken = null;
         lock (_lock)
         {

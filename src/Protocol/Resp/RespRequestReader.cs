@@ -9,7 +9,7 @@ namespace RaftKV.Protocol.Resp;
 /// in the buffer, so a large request arriving in many pieces is never copied more than once. With a
 /// <see cref="RespRequestScan"/> the walk of an incomplete frame goes on at the next call from where it stopped.
 /// </summary>
-public static class RespRequestReader
+public static partial class RespRequestReader
 {
     private enum FrameStatus
     {
@@ -45,6 +45,14 @@ public static class RespRequestReader
             byte[][]? arguments;
             if (FirstByte(buffer) == (byte)'*')
             {
+                // Most requests are small and lie whole in the buffer's first segment: read in one pass over a span.
+                if (scan is not { Count: > 0 } && TryReadSmallMultibulk(buffer.FirstSpan, limits, scan, out var consumed, out arguments))
+                {
+                    buffer = buffer.Slice(consumed);
+                    request = new RespRequest(arguments);
+                    return true;
+                }
+
                 status = ReadMultibulk(buffer, limits, scan, out end, out arguments);
             }
             else

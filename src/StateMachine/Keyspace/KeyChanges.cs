@@ -30,11 +30,13 @@ internal sealed class KeyChanges
 
     /// <param name="key">The key changed.</param>
     /// <param name="before">Its value before this change (null: none); the value it had before the command is the one
-    /// recorded at its first change in the command.</param>
+    /// recorded at its first change in the command (a repeat of the key recorded last is not recorded again).</param>
     /// <param name="expired">Whether that value had expired (logically gone, not yet deleted).</param>
     public void Record(ReadOnlySpan<byte> key, StoredValue? before, bool expired = false)
     {
-        if (Enabled)
+        // A write records its key at each step (found for a write, its value replaced, its expiry set): a repeat of the
+        // key recorded last adds nothing, as the first record holds the value before the command.
+        if (Enabled && (_keys.Count == 0 || !key.SequenceEqual(_keys[^1])))
         {
             _keys.Add(key.ToArray());
             if (CapturesBefore)
