@@ -52,8 +52,8 @@ public class RespRequestFastPathTests
                 input = input[..random.Next(input.Length + 1)];
             }
 
-            var whole = Outcome(new ReadOnlySequence<byte>(input), limits);
-            var pieces = Outcome(Segments.OneBytePerSegment(input), limits);
+            var whole = RespRequestReaderPropertyTests.Outcome(new ReadOnlySequence<byte>(input), limits);
+            var pieces = RespRequestReaderPropertyTests.Outcome(Segments.OneBytePerSegment(input), limits);
             Assert.True(whole == pieces, $"round {round}: {Encoding.ASCII.GetString(input).ReplaceLineEndings("|")}\n whole:  {whole}\n pieces: {pieces}");
         }
     }
@@ -70,23 +70,5 @@ public class RespRequestFastPathTests
         Assert.True(buffer.IsEmpty);
         Assert.Equal(input.Length - "*3\r\n".Length, scan.Stepped);
         Assert.Equal(0, scan.Count);
-    }
-
-    private static string Outcome(ReadOnlySequence<byte> buffer, RespLimits limits)
-    {
-        var text = new StringBuilder();
-        try
-        {
-            while (RespRequestReader.TryRead(ref buffer, limits, out var request))
-            {
-                text.Append('[').AppendJoin(',', request!.Arguments.Select(Convert.ToHexString)).Append(']');
-            }
-
-            return $"{text} pending {buffer.Length}";
-        }
-        catch (RespProtocolException e)
-        {
-            return $"{text} error: {e.Message}";
-        }
     }
 }

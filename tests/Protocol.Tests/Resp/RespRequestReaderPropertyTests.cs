@@ -72,12 +72,12 @@ public class RespRequestReaderPropertyTests
         }
     }
 
-    private static string Outcome(ReadOnlySequence<byte> buffer)
+    internal static string Outcome(ReadOnlySequence<byte> buffer, RespLimits? limits = null)
     {
         var requests = new List<byte[][]>();
         try
         {
-            while (RespRequestReader.TryRead(ref buffer, Limits, out var request))
+            while (RespRequestReader.TryRead(ref buffer, limits ?? Limits, out var request))
             {
                 requests.Add(request!.Arguments);
             }
