@@ -27,7 +27,7 @@ public sealed class MetricsHealthTests
         commands.Append(Resp("SET", "temp", "x", "EX", "1000"));
         for (var i = 0; i < 3; i++)
             commands.Append(Resp("GET", "k0"));
-        commands.Append(Resp("INCR", "counter")).Append(Resp("INCR", "counter"));
+        commands.Append(Resp("INCR", "counter")).Append(Resp("INCR", "counter")).Append(Resp("INCR", "k0")); // the last one: not an integer
         commands.Append(Resp("QUIT"));
 
         var replies = Encoding.UTF8.GetString(await RawResp.ExchangeAsync(leader.RespPort, Encoding.ASCII.GetBytes(commands.ToString()), TimeSpan.FromSeconds(30)));
@@ -51,7 +51,10 @@ public sealed class MetricsHealthTests
 
         Assert.Equal(6, Sample(text, "raftkv_commands_total", "command=\"set\"", "protocol=\"resp\""));
         Assert.Equal(4, Sample(text, "raftkv_commands_total", "command=\"get\"", "protocol=\"resp\""));
-        Assert.Equal(2, Sample(text, "raftkv_commands_total", "command=\"incr\"", "protocol=\"resp\""));
+        Assert.Equal(3, Sample(text, "raftkv_commands_total", "command=\"incr\"", "protocol=\"resp\""));
+        // Errors: one series, for the command that answered one.
+        Assert.Equal(1, Sample(text, "raftkv_command_errors_total", "command=\"incr\"", "protocol=\"resp\""));
+        Assert.Equal(1, Count(text, "raftkv_command_errors_total"));
         Assert.Equal(6, Sample(text, "raftkv_command_duration_seconds_count", "command=\"set\"", "protocol=\"resp\""));
         Assert.InRange(Sample(text, "raftkv_command_duration_seconds_sum", "command=\"set\"", "protocol=\"resp\""), 0, 6 * 30);
         Assert.Equal(1, Sample(text, "raftkv_keys_expiring"));

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
@@ -20,8 +21,9 @@ internal sealed class NodeMetrics
 
     private static readonly int[] CountBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
-    private readonly Counter<long> _commands;
-    private readonly Counter<long> _commandErrors;
+    // Commands and their errors by (command, protocol), observed by the two counters when metrics are collected: a
+    // Counter.Add per command cost the RESP loop and the answering applier an OpenTelemetry tag lookup and update each.
+    private readonly ConcurrentDictionary<(string Command, string Protocol), Tally> _tallies = new();
     private readonly Histogram<double> _commandDuration;
     private readonly Histogram<int> _entryCommands;
     private readonly Histogram<double> _commitDuration;
@@ -29,8 +31,8 @@ internal sealed class NodeMetrics
     public NodeMetrics(IMeterFactory meters)
     {
         Meter = meters.Create(MeterName, Server.ServerInfo.RaftKvVersion);
-        _commands = Meter.CreateCounter<long>("raftkv.commands", null, "Commands run, by command name and protocol (resp, grpc, or forwarded: relayed here by a follower)");
-        _commandErrors = Meter.CreateCounter<long>("raftkv.command.errors", null, "Commands that were run and answered an error, by command name and protocol");
+        Meter.CreateObservableCounter("raftkv.commands", () => Observe(errors: false), null, "Commands run, by command name and protocol (resp, grpc, or forwarded: relayed here by a follower)");
+        Meter.CreateObservableCounter("raftkv.command.errors", () => Observe(errors: true), null, "Commands that were run and answered an error, by command name and protocol");
         _commandDuration = Meter.CreateHistogram("raftkv.command.duration", "s", "Time from a command's start to its reply, by command name and protocol",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
         _entryCommands = Meter.CreateHistogram("raftkv.log.entry.commands", null, "Client commands per log entry this leader proposed (group commit)",
@@ -48,11 +50,29 @@ internal sealed class NodeMetrics
     /// <summary>As <see cref="CommandCompleted"/>, for a caller that has read the clock already: <paramref name="elapsedTicks"/> in <see cref="Stopwatch"/> ticks.</summary>
     public void CommandCompletedAfter(string command, string protocol, long elapsedTicks, bool failed)
     {
-        var tags = new TagList { { "command", command }, { "protocol", protocol } };
-        _commands.Add(1, tags);
+        var tally = _tallies.GetOrAdd((command, protocol), static _ => new Tally());
+        Interlocked.Increment(ref tally.Calls);
         if (failed)
-            _commandErrors.Add(1, tags);
-        _commandDuration.Record(Stopwatch.GetElapsedTime(0, elapsedTicks).TotalSeconds, tags);
+            Interlocked.Increment(ref tally.Errors);
+        _commandDuration.Record(Stopwatch.GetElapsedTime(0, elapsedTicks).TotalSeconds, new TagList { { "command", command }, { "protocol", protocol } });
+    }
+
+    // A series per command and protocol that ran; an error series only once that command answered an error, as the
+    // counters the exporter saw before.
+    private IEnumerable<Measurement<long>> Observe(bool errors)
+    {
+        foreach (var ((command, protocol), tally) in _tallies)
+        {
+            var value = Interlocked.Read(ref errors ? ref tally.Errors : ref tally.Calls);
+            if (value > 0)
+                yield return new Measurement<long>(value, new KeyValuePair<string, object?>("command", command), new KeyValuePair<string, object?>("protocol", protocol));
+        }
+    }
+
+    private sealed class Tally
+    {
+        public long Calls;
+        public long Errors;
     }
 
     /// <summary>One log entry of <paramref name="commands"/> client commands, committed (or not) after <paramref name="startedTimestamp"/>.</summary>

@@ -9,7 +9,7 @@ internal sealed class ClientPause
 {
     private readonly Lock _lock = new();
     // The pause's end in UTC ticks: written under the lock, read without it by IsActive (every command of every session asks).
-    private long _untilTicks = DateTimeOffset.MinValue.UtcTicks;
+    private long _untilTicks = NotPaused;
     private bool _writesOnly;
     private TaskCompletionSource _released = NewRelease();
 
@@ -25,13 +25,16 @@ internal sealed class ClientPause
     }
 
     /// <summary>True while a pause is in force: sessions then run commands one at a time, so those held by it resume in order.</summary>
-    public bool IsActive => Volatile.Read(ref _untilTicks) > DateTimeOffset.UtcNow.UtcTicks;
+    public bool IsActive => Volatile.Read(ref _untilTicks) is var until && until != NotPaused && until > DateTimeOffset.UtcNow.UtcTicks;
+
+    // No pause was ever set, or it was lifted: no clock read for the question every command asks.
+    private static readonly long NotPaused = DateTimeOffset.MinValue.UtcTicks;
 
     public void Unpause()
     {
         lock (_lock)
         {
-            Volatile.Write(ref _untilTicks, DateTimeOffset.MinValue.UtcTicks);
+            Volatile.Write(ref _untilTicks, NotPaused);
             _released.TrySetResult();
             _released = NewRelease();
         }
