@@ -288,20 +288,32 @@ internal sealed partial class WriteBatcher : IDisposable
         foreach (var item in batch)
         {
             if (item.Command is null)
+                read++;
+            else
+                write++;
+        }
+
+        // From the last to the first: a connection's reply loop, waiting for the first of its pipelined commands in the
+        // batch, resumes once all of them are answered and hands their replies over at once, where answering in order
+        // resumed it, and handed one reply over, for each. Each connection still gets its replies in request order.
+        for (var i = batch.Length - 1; i >= 0; i--)
+        {
+            var item = batch[i];
+            if (item.Command is null)
             {
+                read--;
                 if (context.TryGetReadReply(read, out var reply))
                     item.Settle(reply);
                 else
                     Answer(item, context.ReadCompletion(read));
-                read++;
             }
             else
             {
+                write--;
                 if (context.TryGetReply(write, out var reply))
                     item.Settle(reply);
                 else
                     Answer(item, context.Completion(write));
-                write++;
             }
         }
     }

@@ -315,10 +315,18 @@ internal sealed partial class ClientSession
         }
     }
 
+    /// <summary>Times the reply loop handed pipelined replies to the output (a test's measure of how they are gathered).</summary>
+    internal long ReplyHandOvers => Interlocked.Read(ref _replyHandOvers);
+
+    private long _replyHandOvers;
+
     private async Task<int> HandOverAsync(List<Reply> replies, int handed)
     {
         if (replies.Count > 0 && Volatile.Read(ref _overLimit) == 0)
+        {
+            Interlocked.Increment(ref _replyHandOvers);
             await WriteAsync(replies).ConfigureAwait(false);
+        }
         replies.Clear();
         if (handed > 0)
         {
