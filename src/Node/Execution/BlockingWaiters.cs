@@ -136,8 +136,10 @@ internal sealed class BlockingWaiters
     /// </summary>
     public Task? Touched(byte[][] arguments)
     {
-        // Nobody blocked, the usual case: no lock per applied write. A waiter added meanwhile proposes its first attempt
-        // after it was added, so that attempt applies after this write and sees what it wrote.
+        // Nobody blocked, the usual case: no lock per applied write. A waiter added meanwhile makes its first attempt
+        // after it was added: a write attempt is applied after this write (one applier, in log order) and a read attempt
+        // takes the store's read lock, which this write's apply holds for writing; either way an attempt that could have
+        // missed this write began after the Add, whose count this read then sees, or it sees what this write wrote.
         if (Volatile.Read(ref _count) == 0)
             return null;
         List<Task>? woken = null;

@@ -71,7 +71,11 @@ internal sealed partial class WriteBatcher : IDisposable
     public ValueTask<Reply> ReadAsync(Func<KeyValueStore, Reply> read, CancellationToken token, bool commandTimeout = false) =>
         Enqueue(new QueuedReply(null, read, CommandExecutor.ReadFailed), token, commandTimeout);
 
-    /// <summary>Completes when every command queued before the call has been answered by its entry or given up.</summary>
+    /// <summary>
+    /// Completes when the last command queued before the call has been settled by its entry or given up: every command
+    /// queued before it was then applied (its entry is this one or an earlier one, and a batch is answered only once its
+    /// entry applied), though the others of its batch may still be being answered (a batch is answered from its last).
+    /// </summary>
     public Task WhenSettledAsync()
     {
         lock (_lock)

@@ -25,7 +25,20 @@ internal sealed class ClientPause
     }
 
     /// <summary>True while a pause is in force: sessions then run commands one at a time, so those held by it resume in order.</summary>
-    public bool IsActive => Volatile.Read(ref _untilTicks) is var until && until != NotPaused && until > DateTimeOffset.UtcNow.UtcTicks;
+    public bool IsActive
+    {
+        get
+        {
+            var until = Volatile.Read(ref _untilTicks);
+            if (until == NotPaused)
+                return false;
+            if (until > DateTimeOffset.UtcNow.UtcTicks)
+                return true;
+            // Ended by its timeout: marked so, unless a new pause was set meanwhile, so later commands read no clock.
+            Interlocked.CompareExchange(ref _untilTicks, NotPaused, until);
+            return false;
+        }
+    }
 
     // No pause was ever set, or it was lifted: no clock read for the question every command asks.
     private static readonly long NotPaused = DateTimeOffset.MinValue.UtcTicks;

@@ -46,7 +46,7 @@ internal static class ReplyFlushes
     /// <summary>Whether any pass runs on this thread: appends are flushed as it ends.</summary>
     internal static bool Deferring => t_depth > 0;
 
-    /// <summary>Flushes <paramref name="buffer"/> as this thread's pass ends (the caller checked <see cref="Active"/>).</summary>
+    /// <summary>Flushes <paramref name="buffer"/> as this thread's pass ends (the caller checked <see cref="Deferring"/>).</summary>
     internal static void Register(OutputBuffer buffer) => (t_deferred ??= []).Add(buffer);
 
     private static void End(bool answering)

@@ -52,7 +52,7 @@ public static partial class RespRequestReader
         value = 0;
         next = 0;
         var rest = span[start..];
-        var cr = rest[..Math.Min(rest.Length, limits.MaxInlineLength + 1)].IndexOf((byte)'\r');
+        var cr = rest[..(int)Math.Min(rest.Length, (long)limits.MaxInlineLength + 1)].IndexOf((byte)'\r');
         if (cr < 2 || cr > 21 || rest.Length < cr + 2 || rest[0] != type || !RedisNumber.TryParseLong(rest[1..cr], out value) || value < 0)
             return false;
         next = start + cr + 2;

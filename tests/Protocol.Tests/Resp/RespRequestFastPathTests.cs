@@ -55,6 +55,12 @@ public class RespRequestFastPathTests
             var whole = RespRequestReaderPropertyTests.Outcome(new ReadOnlySequence<byte>(input), limits);
             var pieces = RespRequestReaderPropertyTests.Outcome(Segments.OneBytePerSegment(input), limits);
             Assert.True(whole == pieces, $"round {round}: {Encoding.ASCII.GetString(input).ReplaceLineEndings("|")}\n whole:  {whole}\n pieces: {pieces}");
+
+            // With a scan (as a connection reads): the same outcome, and the same bytes stepped over by either path.
+            RespRequestScan wholeScan = new(), piecesScan = new();
+            Assert.Equal(whole, RespRequestReaderPropertyTests.Outcome(new ReadOnlySequence<byte>(input), limits, wholeScan));
+            Assert.Equal(pieces, RespRequestReaderPropertyTests.Outcome(Segments.OneBytePerSegment(input), limits, piecesScan));
+            Assert.Equal(piecesScan.Stepped, wholeScan.Stepped);
         }
     }
 

@@ -72,12 +72,12 @@ public class RespRequestReaderPropertyTests
         }
     }
 
-    internal static string Outcome(ReadOnlySequence<byte> buffer, RespLimits? limits = null)
+    internal static string Outcome(ReadOnlySequence<byte> buffer, RespLimits? limits = null, RespRequestScan? scan = null)
     {
         var requests = new List<byte[][]>();
         try
         {
-            while (RespRequestReader.TryRead(ref buffer, limits ?? Limits, out var request))
+            while (RespRequestReader.TryRead(ref buffer, limits ?? Limits, scan, out var request))
             {
                 requests.Add(request!.Arguments);
             }
