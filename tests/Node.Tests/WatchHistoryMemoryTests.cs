@@ -34,11 +34,8 @@ public sealed class WatchHistoryMemoryTests(ITestOutputHelper output)
         for (var attempt = 0; attempt < 3 && held > Limit + Limit / 20; attempt++)
         {
             var (box, before, attemptFloor, attemptNewest, attemptKept) = FilledHub();
-            var with = GC.GetTotalMemory(forceFullCollection: true);
-            box.Value = null;
-            var after = GC.GetTotalMemory(forceFullCollection: true);
-            var attemptHeld = Math.Min(with - before, with - after);
-            output.WriteLine($"held {attemptHeld:N0} bytes under a limit of {Limit:N0} (with it less before {with - before:N0}, less after {with - after:N0}); floor {attemptFloor:N0}");
+            var (attemptHeld, figures) = HeapHeld(box, before);
+            output.WriteLine($"held {attemptHeld:N0} bytes under a limit of {Limit:N0} ({figures}); floor {attemptFloor:N0}");
             (held, floor, newest, kept) = (Math.Min(held, attemptHeld), attemptFloor, attemptNewest, attemptKept);
         }
 
@@ -48,6 +45,19 @@ public sealed class WatchHistoryMemoryTests(ITestOutputHelper output)
         Assert.True(floor > 0, "the oldest changes were trimmed");
         Assert.True(kept > 10_000, $"only {kept} changes kept");
         Assert.Equal(200_000, newest);
+    }
+
+    /// <summary>
+    /// The heap the hub in <paramref name="box"/> holds, made after the heap was <paramref name="before"/>: the lesser of
+    /// the heap with it less before it (what other threads allocated meanwhile adds to this one) and less the heap after
+    /// it is let go (what they freed adds to that one); the hub is let go.
+    /// </summary>
+    internal static (long Held, string Figures) HeapHeld(StrongBox<WatchHub?> box, long before)
+    {
+        var with = GC.GetTotalMemory(forceFullCollection: true);
+        box.Value = null;
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+        return (Math.Min(with - before, with - after), $"with it less before {with - before:N0}, less after {with - after:N0}");
     }
 
     // The hub only in the box (no local of the caller's frame keeps it alive), described before the measurement (the

@@ -288,15 +288,7 @@ internal sealed partial class WriteBatcher : IDisposable
     private void AnswerBatch(ReadOnlySpan<QueuedReply> batch, BatchedWrite context)
     {
         using var flushes = Resp.ReplyFlushes.Begin();
-        int write = 0, read = 0;
-        foreach (var item in batch)
-        {
-            if (item.Command is null)
-                read++;
-            else
-                write++;
-        }
-
+        int write = context.Writes, read = context.Reads;
         // From the last to the first: a connection's reply loop, waiting for the first of its pipelined commands in the
         // batch, resumes once all of them are answered and hands their replies over at once, where answering in order
         // resumed it, and handed one reply over, for each. Each connection still gets its replies in request order.

@@ -29,6 +29,11 @@ internal sealed class BatchedWrite
     private TaskCompletionSource<Reply>?[]? _lateReads;
     private int _nextRead;
 
+    /// <summary>The batch's writes (the entry's commands) and the reads placed among them.</summary>
+    public int Writes => _replies.Length;
+
+    public int Reads => _readReplies.Length;
+
     public BatchedWrite(int count, PlacedRead[]? reads = null, Execution.ClientProbe?[]? probes = null, Execution.ExecutionTiming?[]? timings = null)
     {
         _replies = new Reply?[count];

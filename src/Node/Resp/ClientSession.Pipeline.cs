@@ -316,15 +316,15 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>Times the reply loop handed pipelined replies to the output (a test's measure of how they are gathered).</summary>
-    internal long ReplyHandOvers => Interlocked.Read(ref _replyHandOvers);
+    internal long ReplyHandOvers => Volatile.Read(ref _replyHandOvers);
 
-    private long _replyHandOvers;
+    private long _replyHandOvers; // written by the reply loop only
 
     private async Task<int> HandOverAsync(List<Reply> replies, int handed)
     {
         if (replies.Count > 0 && Volatile.Read(ref _overLimit) == 0)
         {
-            Interlocked.Increment(ref _replyHandOvers);
+            _replyHandOvers++;
             await WriteAsync(replies).ConfigureAwait(false);
         }
         replies.Clear();

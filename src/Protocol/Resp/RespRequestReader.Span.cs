@@ -53,7 +53,7 @@ public static partial class RespRequestReader
         next = 0;
         var rest = span[start..];
         var cr = rest[..(int)Math.Min(rest.Length, (long)limits.MaxInlineLength + 1)].IndexOf((byte)'\r');
-        if (cr < 2 || cr > 21 || rest.Length < cr + 2 || rest[0] != type || !RedisNumber.TryParseLong(rest[1..cr], out value) || value < 0)
+        if (cr < 2 || rest.Length < cr + 2 || rest[0] != type || !RedisNumber.TryParseLong(rest[1..cr], out value) || value < 0)
             return false;
         next = start + cr + 2;
         return true;
