@@ -93,7 +93,12 @@ internal sealed partial class ClientSession
 
         // A full pipeline waits for replies to come: those of gathered relayed commands come only once they are sent.
         if (_slots.CurrentCount == 0)
+        {
             SendForwardRun();
+            if (kind == InflightKind.Forward)
+                await WaitForFreeSlotsAsync(MaxForwardRun).ConfigureAwait(false);
+        }
+
         await _slots.WaitAsync(_closed.Token).ConfigureAwait(false);
         Task<Reply?> reply;
         if (kind == InflightKind.Forward)
@@ -143,6 +148,28 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>
+    /// Waits until <paramref name="count"/> slots are free, taking none. A follower relays one run at a time: with the
+    /// window full, the few slots a reply freed let as many commands in, which found the window full again and went as a
+    /// run of their own, so past the first 2,048 commands a long pipeline went to the leader a command or a few per
+    /// exchange (10,000 SETs took 0.6-2 s through a follower, 0.04 s on the leader). Every command holding a slot is on
+    /// its way then (the run was just sent), so the slots come free.
+    /// </summary>
+    private async Task WaitForFreeSlotsAsync(int count)
+    {
+        var taken = 0;
+        try
+        {
+            for (; taken < count; taken++)
+                await _slots.WaitAsync(_closed.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (taken > 0)
+                _slots.Release(taken);
+        }
+    }
+
+    /// <summary>
     /// A read on the leader with nothing of the connection in flight: run at once and, when it answers without waiting
     /// (a read under the lease, the usual case), its reply joins <paramref name="replies"/> like a command run alone,
     /// without the reply loop (a task, a queue item and a thread-pool hop per read). One that waits is queued as
@@ -171,6 +198,11 @@ internal sealed partial class ClientSession
         return true;
     }
 
+    /// <summary>Runs of relayed commands this connection sent to the leader (a test's measure of their size).</summary>
+    internal long ForwardRunsSent => Volatile.Read(ref _forwardRunsSent);
+
+    private long _forwardRunsSent; // written by the read loop only
+
     /// <summary>
     /// Relays the commands gathered in <see cref="_forwardRun"/>, after the runs sent before it (one exchange with the
     /// leader at a time, so they reach it in request order); the read loop goes on meanwhile.
@@ -181,6 +213,7 @@ internal sealed partial class ClientSession
             return;
         var run = _forwardRun;
         _forwardRun = new ForwardRun();
+        _forwardRunsSent++;
         _forwardChain = SendAfterAsync(_forwardChain, run);
     }
 
