@@ -20,16 +20,23 @@ internal sealed class ForwardRun
     /// <summary>Adds a request (name first); the task completes with the leader's reply, or with the run's error.</summary>
     public Task<Reply> Add(byte[][] request)
     {
-        var reply = new TaskCompletionSource<Reply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Synchronous continuations (see Complete): nothing awaiting a relayed reply blocks (the session's command ends
+        // and its reply loop hands replies to the output, asynchronously).
+        var reply = new TaskCompletionSource<Reply>();
         _requests.Add(request);
         _replies.Add(reply);
         return reply.Task;
     }
 
-    /// <summary>Answers each request with the reply read for it, or with <paramref name="error"/> when none was read.</summary>
+    /// <summary>
+    /// Answers each request with the reply read for it, or with <paramref name="error"/> when none was read. From the last
+    /// to the first, on this thread: the session's reply loop waits for the first, so it resumes once, with every reply of
+    /// the run there to hand to the output together. Answered in order with a thread-pool hop each, the replies of a run
+    /// trickled out one send at a time. Call it holding no lock.
+    /// </summary>
     public void Complete(IReadOnlyList<Reply?> replies, Reply error)
     {
-        for (var i = 0; i < _replies.Count; i++)
+        for (var i = _replies.Count - 1; i >= 0; i--)
             _replies[i].TrySetResult(replies[i] ?? error);
     }
 }
