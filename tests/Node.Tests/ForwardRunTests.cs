@@ -21,7 +21,7 @@ public sealed class ForwardRunTests
         for (var i = 0; i < replies.Length; i++)
         {
             var at = i;
-            replies[i] = run.Add([Encoding.ASCII.GetBytes("SET"), Encoding.ASCII.GetBytes($"k{i}"), Encoding.ASCII.GetBytes("v")]);
+            replies[i] = run.TryAdd([Encoding.ASCII.GetBytes("SET"), Encoding.ASCII.GetBytes($"k{i}"), Encoding.ASCII.GetBytes("v")])!;
             _ = replies[i].ContinueWith(_ => order.Add(at), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 
@@ -32,5 +32,22 @@ public sealed class ForwardRunTests
         Assert.Same(Reply.Ok, await replies[0]);
         Assert.Equal("7", (await replies[1]).Text());
         Assert.Equal("-ERR the relay failed", (await replies[2]).Text());
+    }
+
+    // Regression (found in review): a command meant for a run that waited for a CLIENT PAUSE begun after it was read
+    // joined the run after it was sent; the run's answers then stopped at an index past the replies read (none answered,
+    // the sender's chain faulted) and the late command was never answered. A sealed run takes nothing: the command is
+    // relayed alone.
+    [Fact]
+    public async Task ASealedRun_TakesNoMoreRequests_AndAnswersAllItHolds()
+    {
+        var run = new ForwardRun();
+        var first = run.TryAdd([Encoding.ASCII.GetBytes("GET"), Encoding.ASCII.GetBytes("a")]);
+        run.Seal();
+
+        Assert.Null(run.TryAdd([Encoding.ASCII.GetBytes("GET"), Encoding.ASCII.GetBytes("late")]));
+        Assert.Equal(1, run.Count);
+        run.Complete([Reply.Integer(1)], Reply.Error("ERR the relay failed"));
+        Assert.Equal("1", (await first!).Text());
     }
 }

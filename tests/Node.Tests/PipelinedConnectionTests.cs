@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using RaftKV.Node.Raft;
 using RaftKV.Node.Resp;
 using RaftKV.Node.Tests.Infrastructure;
 
@@ -127,7 +128,7 @@ public sealed class PipelinedConnectionTests
             Assert.Equal("OK", (await client.ReadReplyAsync()).Text()));
 
         // A run is sent when it holds 512 commands, when a read's bytes are used up and when the window is full.
-        Assert.InRange(session.ForwardRunsSent - before, count / 512, count / 50);
+        Assert.InRange(session.ForwardRunsSent - before, (count + 511) / 512, count / 50);
         Assert.Equal("7", (await client.SendAsync("GET", "r19997")).Text());
     }
 
@@ -155,6 +156,50 @@ public sealed class PipelinedConnectionTests
         var sent = session.ForwardRunsSent - runs;
         Assert.InRange(session.ReplyHandOvers - handOvers, 1, sent);
         Assert.Equal("9", (await client.SendAsync("GET", "h1999")).Text());
+    }
+
+    // Regression (found in review): a relayed command read before a CLIENT PAUSE began, and started after it (here it
+    // waited for a slot of its connection's full window), waited for the pause inside its run's command and joined the
+    // run after the read loop had sent what it held; nothing sent that run again and the connection hung. Now it waits
+    // for the pause before it joins a run.
+    [Fact]
+    public async Task ARelayedCommand_HeldByAPauseBegunAfterItWasRead_IsStillRelayedAndAnswered()
+    {
+        await using var cluster = TestCluster.Create(3, TestCluster.SlowElections());
+        var holding = 0;
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        foreach (var node in cluster.Nodes)
+        {
+            node.TestServices = services => services.AddSingleton<Action<KvStateMachine>>(machine => machine.BeforeApply = _ =>
+                Volatile.Read(ref holding) == 1 ? hold.Task : Task.CompletedTask);
+            await cluster.StartNodeAsync(node.Index);
+        }
+
+        var leader = await cluster.WaitForLeaderAsync();
+        var follower = cluster.Nodes.First(n => n != leader);
+        await using var client = await RespTestClient.ConnectAsync(follower.RespPort);
+        await using var admin = await RespTestClient.ConnectAsync(follower.RespPort);
+        Assert.Equal("OK", await client.SendRetryingAsync("SET", "ready", "1"));
+
+        // Applies held: the window of 2,048 fills and the read loop waits for a slot with the next command read.
+        Volatile.Write(ref holding, 1);
+        const int count = 2_500;
+        var frame = new StringBuilder();
+        for (var i = 0; i < count; i++)
+            frame.Append($"*3\r\n$3\r\nSET\r\n$5\r\np{i:D4}\r\n$1\r\n{i % 10}\r\n");
+        await client.SendRawAsync(Encoding.ASCII.GetBytes(frame.ToString()));
+        await Task.Delay(1000);
+        Assert.Equal("OK", (await admin.SendAsync("CLIENT", "PAUSE", "1500", "WRITE")).Text());
+        Volatile.Write(ref holding, 0);
+        hold.SetResult();
+
+        var read = Task.Run(async () =>
+        {
+            for (var i = 0; i < count; i++)
+                Assert.Equal("OK", (await client.ReadReplyAsync()).Text());
+        });
+        await read.WaitAsync(Generous);
+        Assert.Equal("9", (await client.SendAsync("GET", "p2499")).Text());
     }
 
     // Errors answered before the log (unknown command, wrong arity), at apply (WRONGTYPE, not an integer) and by a

@@ -22,8 +22,8 @@ internal sealed partial class CommandExecutor
     /// </summary>
     private async ValueTask<Reply> RelayPublishAsync(byte[][] arguments, byte[][] args, bool sharded, IExecutionCaller caller, ForwardRun? run, CancellationToken token)
     {
-        var reply = run is not null
-            ? await run.Add(arguments).ConfigureAwait(false)
+        var reply = run?.TryAdd(arguments) is { } relayed
+            ? await relayed.ConfigureAwait(false)
             : await ForwardAsync(arguments, caller, token).ConfigureAwait(false);
         return reply is IntegerReply ? Reply.Integer(broker.ReceiverCount(args[0], sharded)) : reply;
     }

@@ -152,8 +152,8 @@ internal sealed partial class CommandExecutor(
             return Reply.Error(NoLeader);
         if (spec.Id is CommandId.Publish or CommandId.Spublish)
             return await RelayPublishAsync(arguments, args, sharded: spec.Id == CommandId.Spublish, caller, run, token).ConfigureAwait(false);
-        if (run is not null)
-            return await run.Add(arguments).ConfigureAwait(false);
+        if (run?.TryAdd(arguments) is { } relayed)
+            return await relayed.ConfigureAwait(false);
         return await ForwardAsync(arguments, caller, token).ConfigureAwait(false);
     }
 

@@ -12,20 +12,45 @@ internal sealed class ForwardRun
 {
     private readonly List<byte[][]> _requests = [];
     private readonly List<TaskCompletionSource<Reply>> _replies = [];
+    private bool _sealed; // under _requests
 
-    public int Count => _requests.Count;
+    public int Count
+    {
+        get
+        {
+            lock (_requests)
+                return _requests.Count;
+        }
+    }
 
+    /// <summary>The requests, complete once the run is sealed (<see cref="Seal"/>).</summary>
     public IReadOnlyList<byte[][]> Requests => _requests;
 
-    /// <summary>Adds a request (name first); the task completes with the leader's reply, or with the run's error.</summary>
-    public Task<Reply> Add(byte[][] request)
+    /// <summary>
+    /// Adds a request (name first); the task completes with the leader's reply, or with the run's error. Null once the run
+    /// is sealed: a command meant for it that waited meanwhile (a CLIENT PAUSE begun after it was read) is relayed alone.
+    /// </summary>
+    public Task<Reply>? TryAdd(byte[][] request)
     {
         // Synchronous continuations (see Complete): nothing awaiting a relayed reply blocks (the session's command ends
         // and its reply loop hands replies to the output, asynchronously).
         var reply = new TaskCompletionSource<Reply>();
-        _requests.Add(request);
-        _replies.Add(reply);
+        lock (_requests)
+        {
+            if (_sealed)
+                return null;
+            _requests.Add(request);
+            _replies.Add(reply);
+        }
+
         return reply.Task;
+    }
+
+    /// <summary>Nothing joins the run from now on: it is about to be sent.</summary>
+    public void Seal()
+    {
+        lock (_requests)
+            _sealed = true;
     }
 
     /// <summary>
@@ -37,6 +62,6 @@ internal sealed class ForwardRun
     public void Complete(IReadOnlyList<Reply?> replies, Reply error)
     {
         for (var i = _replies.Count - 1; i >= 0; i--)
-            _replies[i].TrySetResult(replies[i] ?? error);
+            _replies[i].TrySetResult((i < replies.Count ? replies[i] : null) ?? error);
     }
 }

@@ -114,6 +114,18 @@ internal sealed partial class ClientSession
                 await SettleAsync().ConfigureAwait(false);
             }
 
+            // A CLIENT PAUSE begun since the command was read (Classify runs paused ones alone): it waits for the pause
+            // here, with the run gathered so far sent, and then joins the next run. (One that waited inside ExecuteAsync
+            // would find its run sealed and be relayed alone.)
+            while (_services.Clients.Pause.IsActive && CommandTable.TryGet(request[0], out var paused))
+            {
+                var wait = PausedAsync(paused, request.Arguments);
+                if (wait.IsCompletedSuccessfully)
+                    break;
+                SendForwardRun();
+                await wait.ConfigureAwait(false);
+            }
+
             reply = ExecuteAsync(request, run: _forwardRun).AsTask();
             if (_forwardRun.Count >= MaxForwardRun)
                 SendForwardRun();
@@ -213,6 +225,7 @@ internal sealed partial class ClientSession
             return;
         var run = _forwardRun;
         _forwardRun = new ForwardRun();
+        run.Seal();
         _forwardRunsSent++;
         _forwardChain = SendAfterAsync(_forwardChain, run);
     }
