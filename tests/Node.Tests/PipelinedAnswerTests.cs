@@ -1,7 +1,5 @@
-using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using RaftKV.Node.Raft;
-using RaftKV.Node.Resp;
 using RaftKV.Node.Tests.Infrastructure;
 
 namespace RaftKV.Node.Tests;
@@ -29,15 +27,15 @@ public sealed class PipelinedAnswerTests
         await cluster.WaitForLeaderAsync();
         await using var client = await RespTestClient.ConnectAsync(node.RespPort);
         Assert.Equal("OK", await client.SendRetryingAsync("SET", "ready", "1"));
-        var session = node.App!.Services.GetRequiredService<ClientRegistry>().Snapshot().Single(static s => !s.IsForwarded);
+        var session = node.ClientSession();
         var before = session.ReplyHandOvers;
 
         // The first entry's apply is held while the rest queue behind it: the 16 writes go in two entries at most.
         Volatile.Write(ref holding, 1);
-        var pipeline = new StringBuilder();
+        var pipeline = new MemoryStream();
         for (var i = 0; i < 16; i++)
-            pipeline.Append($"*3\r\n$3\r\nSET\r\n$3\r\nk{i:D2}\r\n$1\r\n{i % 10}\r\n");
-        await client.SendRawAsync(Encoding.ASCII.GetBytes(pipeline.ToString()));
+            RespTestClient.WriteFrame(pipeline, "SET", $"k{i:D2}", $"{i % 10}");
+        await client.SendRawAsync(pipeline.ToArray());
         await Task.Delay(300);
         Volatile.Write(ref holding, 0);
         hold.SetResult();

@@ -1,7 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using RaftKV.Node.Raft;
-using RaftKV.Node.Resp;
 using RaftKV.Node.Tests.Infrastructure;
 
 namespace RaftKV.Node.Tests;
@@ -117,14 +116,14 @@ public sealed class PipelinedConnectionTests
         var follower = cluster.Nodes.First(n => n != leader);
         await using var client = await RespTestClient.ConnectAsync(follower.RespPort);
         Assert.Equal("OK", await client.SendRetryingAsync("SET", "ready", "1"));
-        var session = follower.App!.Services.GetRequiredService<ClientRegistry>().Snapshot().Single(static s => !s.IsForwarded);
+        var session = follower.ClientSession();
         var before = session.ForwardRunsSent;
 
         const int count = 20_000;
-        var frame = new StringBuilder();
+        var frame = new MemoryStream();
         for (var i = 0; i < count; i++)
-            frame.Append($"*3\r\n$3\r\nSET\r\n$6\r\nr{i:D5}\r\n$1\r\n{i % 10}\r\n");
-        await ReadAllAsync(client, Encoding.ASCII.GetBytes(frame.ToString()), count, async _ =>
+            RespTestClient.WriteFrame(frame, "SET", $"r{i:D5}", $"{i % 10}");
+        await ReadAllAsync(client, frame.ToArray(), count, async _ =>
             Assert.Equal("OK", (await client.ReadReplyAsync()).Text()));
 
         // A run is sent when it holds 512 commands, when a read's bytes are used up and when the window is full.
@@ -143,14 +142,14 @@ public sealed class PipelinedConnectionTests
         var follower = cluster.Nodes.First(n => n != leader);
         await using var client = await RespTestClient.ConnectAsync(follower.RespPort);
         Assert.Equal("OK", await client.SendRetryingAsync("SET", "ready", "1"));
-        var session = follower.App!.Services.GetRequiredService<ClientRegistry>().Snapshot().Single(static s => !s.IsForwarded);
+        var session = follower.ClientSession();
         var (handOvers, runs) = (session.ReplyHandOvers, session.ForwardRunsSent);
 
         const int count = 2_000;
-        var frame = new StringBuilder();
+        var frame = new MemoryStream();
         for (var i = 0; i < count; i++)
-            frame.Append($"*3\r\n$3\r\nSET\r\n$5\r\nh{i:D4}\r\n$1\r\n{i % 10}\r\n");
-        await ReadAllAsync(client, Encoding.ASCII.GetBytes(frame.ToString()), count, async _ =>
+            RespTestClient.WriteFrame(frame, "SET", $"h{i:D4}", $"{i % 10}");
+        await ReadAllAsync(client, frame.ToArray(), count, async _ =>
             Assert.Equal("OK", (await client.ReadReplyAsync()).Text()));
 
         var sent = session.ForwardRunsSent - runs;
@@ -184,10 +183,10 @@ public sealed class PipelinedConnectionTests
         // Applies held: the window of 2,048 fills and the read loop waits for a slot with the next command read.
         Volatile.Write(ref holding, 1);
         const int count = 2_500;
-        var frame = new StringBuilder();
+        var frame = new MemoryStream();
         for (var i = 0; i < count; i++)
-            frame.Append($"*3\r\n$3\r\nSET\r\n$5\r\np{i:D4}\r\n$1\r\n{i % 10}\r\n");
-        await client.SendRawAsync(Encoding.ASCII.GetBytes(frame.ToString()));
+            RespTestClient.WriteFrame(frame, "SET", $"p{i:D4}", $"{i % 10}");
+        await client.SendRawAsync(frame.ToArray());
         await Task.Delay(1000);
         Assert.Equal("OK", (await admin.SendAsync("CLIENT", "PAUSE", "1500", "WRITE")).Text());
         Volatile.Write(ref holding, 0);

@@ -23,7 +23,7 @@ internal sealed class ForwardRun
         }
     }
 
-    /// <summary>The requests, complete once the run is sealed (<see cref="Seal"/>).</summary>
+    /// <summary>The requests, complete once the run is sealed (<see cref="Seal"/>), before it is sent and answered.</summary>
     public IReadOnlyList<byte[][]> Requests => _requests;
 
     /// <summary>
@@ -62,6 +62,6 @@ internal sealed class ForwardRun
     public void Complete(IReadOnlyList<Reply?> replies, Reply error)
     {
         for (var i = _replies.Count - 1; i >= 0; i--)
-            _replies[i].TrySetResult((i < replies.Count ? replies[i] : null) ?? error);
+            _replies[i].TrySetResult(replies[i] ?? error);
     }
 }

@@ -87,7 +87,8 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>Starts a pipelined command (see the rules above) and queues its reply after the earlier ones.</summary>
-    private async Task QueueAsync(RespRequest request, InflightKind kind)
+    /// <param name="spec">The command, as <see cref="Classify"/> found it.</param>
+    private async Task QueueAsync(RespRequest request, InflightKind kind, CommandSpec spec)
     {
         await WriteAloneRepliesAsync(_batch).ConfigureAwait(false);
 
@@ -117,9 +118,9 @@ internal sealed partial class ClientSession
             // A CLIENT PAUSE begun since the command was read (Classify runs paused ones alone): it waits for the pause
             // here, with the run gathered so far sent, and then joins the next run. (One that waited inside ExecuteAsync
             // would find its run sealed and be relayed alone.)
-            while (_services.Clients.Pause.IsActive && CommandTable.TryGet(request[0], out var paused))
+            while (_services.Clients.Pause.IsActive)
             {
-                var wait = PausedAsync(paused, request.Arguments);
+                var wait = PausedAsync(spec, request.Arguments);
                 if (wait.IsCompletedSuccessfully)
                     break;
                 SendForwardRun();

@@ -212,7 +212,7 @@ internal sealed partial class ClientSession : IExecutionCaller, IAsyncDisposable
                         continue;
                     if (kind != InflightKind.None)
                     {
-                        await QueueAsync(request!, kind).ConfigureAwait(false);
+                        await QueueAsync(request!, kind, spec!).ConfigureAwait(false);
                         continue;
                     }
 

@@ -63,6 +63,16 @@ internal sealed class RespTestClient : IAsyncDisposable
     public async Task<Reply> SendAsync(byte[][] args)
     {
         var frame = new MemoryStream();
+        WriteFrame(frame, args);
+        await _stream.WriteAsync(frame.ToArray());
+        return await ReadReplyAsync();
+    }
+
+    /// <summary>One request as RESP multibulk, appended to <paramref name="frame"/> (a pipeline is several in a row).</summary>
+    public static void WriteFrame(Stream frame, params string[] args) => WriteFrame(frame, args.Select(Encoding.UTF8.GetBytes).ToArray());
+
+    public static void WriteFrame(Stream frame, byte[][] args)
+    {
         frame.Write(Encoding.ASCII.GetBytes($"*{args.Length}\r\n"));
         foreach (var arg in args)
         {
@@ -70,9 +80,6 @@ internal sealed class RespTestClient : IAsyncDisposable
             frame.Write(arg);
             frame.Write("\r\n"u8);
         }
-
-        await _stream.WriteAsync(frame.ToArray());
-        return await ReadReplyAsync();
     }
 
     public async Task SendRawAsync(byte[] bytes) => await _stream.WriteAsync(bytes);

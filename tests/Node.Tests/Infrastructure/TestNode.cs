@@ -36,5 +36,10 @@ internal sealed class TestNode(int index, int respPort, int raftPort, int snapsh
 
     public string RaftEndpoint => $"127.0.0.1:{RaftPort}";
 
+    /// <summary>The session of the one client connected to this node (not a connection a follower relays on).</summary>
+    public RaftKV.Node.Resp.ClientSession ClientSession() =>
+        (App ?? throw new InvalidOperationException($"node {Index} is stopped")).Services.GetRequiredService<RaftKV.Node.Resp.ClientRegistry>()
+            .Snapshot().Single(static s => !s.IsForwarded);
+
     public override string ToString() => $"node{Index} (resp {RespPort}, raft {RaftPort})";
 }
