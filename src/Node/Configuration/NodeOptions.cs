@@ -123,6 +123,13 @@ public sealed class NodeOptions
     /// </summary>
     public long ReplicationBatchBytes { get; set; } = 1 << 20;
 
+    /// <summary>
+    /// Bytes past the log's last record written with zeros and synced in the background, so an append's fdatasync
+    /// allocates no blocks (three nodes' syncs on one ext4 disk: p50 151-165 against 188-208 us). 0: appends fill the
+    /// preallocated sparse segment as they go.
+    /// </summary>
+    public long LogZeroAheadBytes { get; set; } = 4L << 20;
+
     public int RaftConnectTimeoutMs { get; set; } = 400;
 
     /// <summary>

@@ -19,8 +19,15 @@ internal static class DataSync
     private static readonly Meter LogMeter = new(MeterName);
     private static readonly Histogram<double> FlushSeconds = LogMeter.CreateHistogram<double>(FlushInstrument, "s", "One fdatasync of a log segment");
 
-    public static void Flush(SafeFileHandle handle)
+    /// <param name="recorded">False: not counted in the log's fsync histogram (a sync off the appends' path).</param>
+    public static void Flush(SafeFileHandle handle, bool recorded = true)
     {
+        if (!recorded)
+        {
+            FlushFile(handle);
+            return;
+        }
+
         var started = Stopwatch.GetTimestamp();
         try
         {

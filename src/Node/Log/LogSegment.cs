@@ -21,6 +21,12 @@ internal sealed class LogSegment(string path, long firstIndex, SafeFileHandle ha
 
     public int Count => _offsets.Count;
 
+    /// <summary>
+    /// Where the file's blocks written with zeros ahead of <see cref="End"/> end (<see cref="SegmentedLogOptions.ZeroAheadBytes"/>);
+    /// at most <see cref="End"/> when none are. Only known for this handle's lifetime: 0 after a cut and when reopened.
+    /// </summary>
+    public long ZeroedTo { get; set; }
+
     public long LastIndex => FirstIndex + _offsets.Count - 1;
 
     public static string NameOf(long firstIndex) => $"{firstIndex:D20}.seg";

@@ -38,6 +38,7 @@ internal sealed partial class SegmentedLog
                     last.TruncateFrom(index);
                     // Cut first, so nothing of the dropped records is left in the zeros preallocated again after them.
                     RandomAccess.SetLength(last.Handle, last.End);
+                    last.ZeroedTo = 0; // the cut freed the zeroed blocks after it
                     Preallocate(last.Handle, last.End);
                     DataSync.Flush(last.Handle);
                     Interlocked.Increment(ref _syncs);

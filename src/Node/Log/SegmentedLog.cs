@@ -168,6 +168,7 @@ internal sealed partial class SegmentedLog : IDisposable
                     _state.ExitWriteLock();
                 }
 
+                ZeroAheadIfDue(segment);
                 _unsynced = created ? null : segment;
                 return !created;
             }

@@ -18,6 +18,13 @@ internal sealed record SegmentedLogOptions
     public bool Preallocate { get; init; } = true;
 
     /// <summary>
+    /// With <see cref="Preallocate"/>, the tail segment's blocks up to this many bytes past its last record are written
+    /// with zeros and synced in the background, so an append's fdatasync writes its data and no block allocation
+    /// (SegmentedLog.ZeroFill.cs). 0: none, appends allocate the sparse blocks they fill.
+    /// </summary>
+    public long ZeroAheadBytes { get; init; } = 4L << 20;
+
+    /// <summary>
     /// Bytes of the latest appends kept in memory as written (<see cref="RecentRecords"/>): reads of them, which
     /// replication and the applier make right after each append, need no disk read. 0 keeps none.
     /// </summary>

@@ -64,6 +64,7 @@ internal sealed partial class RaftHost
                 {
                     ElectionTimeoutMin = TimeSpan.FromMilliseconds(_options.ElectionTimeoutMinMs),
                     ReplicationBatchBytes = Math.Max(1, _options.ReplicationBatchBytes),
+                    Segments = new SegmentedLogOptions { ZeroAheadBytes = Math.Max(0, _options.LogZeroAheadBytes) },
                     DiskLow = () => _disk.IsLow,
                 },
                 _loggerFactory.CreateLogger<RaftLog>());

@@ -18,9 +18,13 @@ internal sealed class LogFolder : IDisposable
     }
 
     /// <param name="recentBytes">The latest appends kept in memory (<see cref="SegmentedLogOptions.RecentBytes"/>); null for the default.</param>
-    public SegmentedLog Open(long segmentBytes = 4096, ILogger? logger = null, Action<string>? beforeSegmentDeleted = null, long? recentBytes = null)
+    /// <param name="zeroAheadBytes">Zeros written ahead of the tail (<see cref="SegmentedLogOptions.ZeroAheadBytes"/>); null for the default.</param>
+    public SegmentedLog Open(long segmentBytes = 4096, ILogger? logger = null, Action<string>? beforeSegmentDeleted = null, long? recentBytes = null,
+        long? zeroAheadBytes = null)
     {
         var options = new SegmentedLogOptions { SegmentBytes = segmentBytes, BeforeSegmentDeleted = beforeSegmentDeleted };
+        if (zeroAheadBytes is { } ahead)
+            options = options with { ZeroAheadBytes = ahead };
         return SegmentedLog.Open(Path, recentBytes is { } recent ? options with { RecentBytes = recent } : options, logger);
     }
 
