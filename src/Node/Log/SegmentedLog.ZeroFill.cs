@@ -5,19 +5,25 @@ namespace RaftKV.Node.Log;
 /// the first append into each block allocates it, and the append's fdatasync then commits that allocation to the
 /// file system's journal as well as the data. With three nodes' syncs on one disk, ext4 serializes those journal
 /// commits: three writers' 1.6 KB `pwrite` + `fdatasync` took 188-208 us (p50) into sparse files against 151-165 us into
-/// zero-filled ones (p90 323-334 against 206-237). So the blocks ahead of the tail are written with zeros, and synced,
+/// zero-filled ones (p90 323-334 against 206-239). So the blocks ahead of the tail are written with zeros, and synced,
 /// in the background, where an append's sync has nothing but its data to write. The file's bytes stay what recovery
-/// reads from a sparse file: zeros after the last record.
+/// reads from a sparse file: zeros after the last record. The zeros go through the page cache, so an append into a
+/// zeroed block finds its page there and reads nothing from the disk.
 /// <para>
-/// The zeros are written under the write gate, at or past the tail segment's end as it is then: an append (which takes
-/// the gate) never finds its records overwritten. They are synced through a handle of their own: a failed sync there
-/// consumes no error the log's own next sync must see (Linux reports a writeback error once per open file).
+/// A pass starts once less than half the lead is zeroed, and writes and syncs a chunk at a time until the lead is
+/// whole again (less than a chunk short). Each chunk is written under the write gate, at or past the tail segment's end
+/// as it is then: an append (which takes the gate) never finds its records overwritten. It is synced through a handle of
+/// its own, outside the gate; an append's sync that comes meanwhile may write the chunk's pages back itself.
+/// </para>
+/// <para>
+/// A failed write of zeros stops the zeroing (appends then fill sparse blocks, as without it). A writeback error on
+/// the zeros' pages is also reported to the log's own next sync, as Linux reports it to every open file of the inode:
+/// the log then fails as for any failed sync of its own.
 /// </para>
 /// </summary>
 internal sealed partial class SegmentedLog
 {
-    private const int ZeroChunkBytes = 256 << 10; // written under the gate at a time
-    private const int ZeroSyncBytes = 1 << 20; // synced at a time
+    private const int ZeroChunkBytes = 256 << 10; // written under the gate, then synced
     private const int BlockBytes = 4096;
 
     private static readonly byte[] Zeros = new byte[ZeroChunkBytes];
@@ -28,27 +34,47 @@ internal sealed partial class SegmentedLog
     /// <summary>Bytes of zeros written ahead of the tail since the log was opened.</summary>
     public long ZeroedBytes => Interlocked.Read(ref _zeroedBytes);
 
+    // Extends the last segment's file to SegmentBytes with zeros (sparse), unless it is that long already or holds more
+    // (SegmentedLogOptions.Preallocate). Made durable by the caller's next sync of the file.
+    private void Preallocate(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long end)
+    {
+        if (_options.Preallocate && end < _options.SegmentBytes)
+            RandomAccess.SetLength(handle, _options.SegmentBytes);
+    }
+
     // Under the write gate, after an append ended at tail.End: starts a pass when less than half the lead is zeroed.
     // An append that comes while a pass is ending may find it running and start none; the next append starts it.
     private void ZeroAheadIfDue(LogSegment tail)
     {
-        if (_options.ZeroAheadBytes <= 0 || !_options.Preallocate || _zeroingStopped)
+        if (!_options.Preallocate || _zeroingStopped || ZeroTarget(tail) is not { } target)
             return;
-        var target = Math.Min(tail.End + _options.ZeroAheadBytes, _options.SegmentBytes);
-        if (tail.ZeroedTo >= target || tail.ZeroedTo - tail.End >= _options.ZeroAheadBytes / 2)
+        var lead = Math.Min(_options.ZeroAheadBytes, _options.SegmentBytes);
+        if (ZeroStart(tail) >= target || tail.ZeroedTo - tail.End >= lead / 2)
             return;
         if (Interlocked.Exchange(ref _zeroing, 1) == 0)
             ThreadPool.UnsafeQueueUserWorkItem(static log => log.ZeroAhead(), this, preferLocal: false);
     }
 
+    // Where the zeros ahead of `tail` should end (block-aligned, within the preallocated length); null without a lead.
+    private long? ZeroTarget(LogSegment tail)
+    {
+        var lead = Math.Min(_options.ZeroAheadBytes, _options.SegmentBytes);
+        if (lead < BlockBytes)
+            return null;
+        return Math.Min(tail.End + lead, _options.SegmentBytes) / BlockBytes * BlockBytes;
+    }
+
+    // The block after the one the tail ends in (that one holds records, so it is written already), or past the zeros.
+    private static long ZeroStart(LogSegment tail) => (Math.Max(tail.ZeroedTo, tail.End) + BlockBytes - 1) / BlockBytes * BlockBytes;
+
     private void ZeroAhead()
     {
         try
         {
-            while (ZeroSome() is { } written)
+            while (ZeroChunk() is { } chunk)
             {
-                SyncZeros(written);
-                Interlocked.Add(ref _zeroedBytes, written.Bytes);
+                SyncZeros(chunk.Path);
+                Interlocked.Add(ref _zeroedBytes, chunk.Length);
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
@@ -63,43 +89,35 @@ internal sealed partial class SegmentedLog
         }
     }
 
-    // Writes up to ZeroSyncBytes of zeros ahead of the tail, a chunk per hold of the gate; null when nothing is due.
-    private (string Path, long Bytes)? ZeroSome()
+    // Writes the next chunk of zeros ahead of the tail segment; null once the lead is whole (less than a chunk is due,
+    // short of the segment's end), or when the log is closed or failed.
+    private (string Path, int Length)? ZeroChunk()
     {
-        LogSegment? segment = null;
-        long written = 0;
-        while (written < ZeroSyncBytes)
+        lock (_writeGate)
         {
-            lock (_writeGate)
-            {
-                if (_disposed || Volatile.Read(ref _failure) is not null || _zeroingStopped || _segments.Count == 0)
-                    break;
-                var tail = _segments[^1];
-                if (segment is not null && !ReferenceEquals(tail, segment))
-                    break; // a new segment: the next pass zeroes it
-                var target = Math.Min(tail.End + _options.ZeroAheadBytes, _options.SegmentBytes);
-                // The block the tail ends in holds records, so it is written already.
-                var start = (Math.Max(tail.ZeroedTo, tail.End) + BlockBytes - 1) / BlockBytes * BlockBytes;
-                if (start >= target)
-                    break;
-                var length = (int)Math.Min(ZeroChunkBytes, target - start);
-                RandomAccess.Write(tail.Handle, Zeros.AsSpan(0, length), start);
-                tail.ZeroedTo = start + length;
-                segment = tail;
-                written += length;
-            }
+            if (_disposed || Volatile.Read(ref _failure) is not null || _zeroingStopped || _segments.Count == 0)
+                return null;
+            var tail = _segments[^1];
+            if (ZeroTarget(tail) is not { } target)
+                return null;
+            var due = target - ZeroStart(tail);
+            if (due <= 0 || (due < ZeroChunkBytes && target < _options.SegmentBytes / BlockBytes * BlockBytes))
+                return null;
+            var start = ZeroStart(tail);
+            var length = (int)Math.Min(ZeroChunkBytes, due);
+            RandomAccess.Write(tail.Handle, Zeros.AsSpan(0, length), start);
+            tail.ZeroedTo = start + length;
+            return (tail.Path, length);
         }
-
-        return segment is null ? null : (segment.Path, written);
     }
 
-    // Outside the gate: appends go on meanwhile (their own syncs may wait for the file system's journal once).
-    private static void SyncZeros((string Path, long Bytes) written)
+    // Outside the gate: appends go on meanwhile.
+    private static void SyncZeros(string path)
     {
         Microsoft.Win32.SafeHandles.SafeFileHandle handle;
         try
         {
-            handle = File.OpenHandle(written.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
@@ -110,6 +128,6 @@ internal sealed partial class SegmentedLog
             DataSync.Flush(handle, recorded: false);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing zeros ahead of the log's tail in {Directory} failed; appends go into sparse space from now on")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Writing zeros ahead of the log's tail in {Directory} failed; appends fill sparse blocks from now on")]
     private partial void LogZeroingStopped(string directory, Exception e);
 }

@@ -168,8 +168,8 @@ internal sealed partial class SegmentedLog : IDisposable
                     _state.ExitWriteLock();
                 }
 
-                ZeroAheadIfDue(segment);
                 _unsynced = created ? null : segment;
+                ZeroAheadIfDue(segment);
                 return !created;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -358,14 +358,6 @@ internal sealed partial class SegmentedLog : IDisposable
         }
 
         return new LogSegment(path, firstIndex, handle, 0);
-    }
-
-    // Extends the last segment's file to SegmentBytes with zeros (sparse), unless it is that long already or holds more
-    // (SegmentedLogOptions.Preallocate). Made durable by the caller's next sync of the file.
-    private void Preallocate(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long end)
-    {
-        if (_options.Preallocate && end < _options.SegmentBytes)
-            RandomAccess.SetLength(handle, _options.SegmentBytes);
     }
 
     private void SyncFolder()
