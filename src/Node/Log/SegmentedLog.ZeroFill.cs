@@ -5,7 +5,7 @@ namespace RaftKV.Node.Log;
 /// the first append into each block allocates it, and the append's fdatasync then commits that allocation to the
 /// file system's journal as well as the data. With three nodes' syncs on one disk, ext4 serializes those journal
 /// commits: three writers' 1.6 KB `pwrite` + `fdatasync` took 188-208 us (p50) into sparse files against 151-165 us into
-/// zero-filled ones (p90 323-334 against 206-239). So the blocks ahead of the tail are written with zeros, and synced,
+/// zero-filled ones (p90 323-334 against 206-239; `scripts/fsync-bench.py` measures the same). So the blocks ahead of the tail are written with zeros, and synced,
 /// in the background, where an append's sync has nothing but its data to write. The file's bytes stay what recovery
 /// reads from a sparse file: zeros after the last record. The zeros go through the page cache, so an append into a
 /// zeroed block finds its page there and reads nothing from the disk.
