@@ -192,9 +192,9 @@ public sealed class NodeOptions
 
     /// <summary>
     /// Also take a snapshot once the entries applied since the last one hold this many bytes, or as many as the last
-    /// snapshot file if that is larger. The log is memory-mapped until a snapshot compacts it, so this bounds the RSS
-    /// of log pages: group commit packs hundreds of commands into one entry, and 1M small SETs (5,500 entries) left
-    /// 80 MiB of log mapped on each node under the entry count alone.
+    /// snapshot file if that is larger: group commit packs hundreds of commands into one entry, and 1M small SETs
+    /// (5,500 entries) left 80 MiB of log on each node under the entry count alone. DotNext's log kept it memory-mapped;
+    /// RaftKV's own keeps only its latest appends in memory, so this bounds the log on disk and a restart's replay.
     /// </summary>
     public long SnapshotIntervalBytes { get; set; } = 16L * 1024 * 1024;
 
