@@ -65,13 +65,14 @@ public sealed class EvictionTests
         await using var client = await RespTestClient.ConnectAsync(leader.RespPort);
         Assert.Equal("OK", (await client.SendAsync("CONFIG", "SET", "maxmemory-policy", "allkeys-lru")).Text());
         for (var i = 0; i < 2000; i++)
-            Assert.Equal("OK", await client.SendRetryingAsync("SET", $"old{i}", new string('x', 1024)));
+            Assert.Equal("OK", await client.SendRetryingAsync("SET", $"old{i}", new string('x', 10 * 1024)));
 
         // A little over the limit (the heap measured after a full collection of this process, which holds the node,
         // less a few of those keys): keys can be evicted, so a script and a write go on, as in Redis, where a script is
-        // out of memory only when eviction fails. (Before the fix the script answered -OOM.) The keys hold about 2 MB:
+        // out of memory only when eviction fails. (Before the fix the script answered -OOM.) The keys hold about 20 MB:
         // the heap is the whole test process's, so what else it holds may grow meanwhile by that much (with 64-byte
-        // values, 300 KB, the script found every key evicted and answered -OOM in 2 of 3 full runs).
+        // values, 300 KB, the script found every key evicted and answered -OOM in 2 of 3 full runs; with 1 KB values,
+        // 2 MB, once in a local run).
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
