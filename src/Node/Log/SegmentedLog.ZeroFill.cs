@@ -89,8 +89,8 @@ internal sealed partial class SegmentedLog
         }
     }
 
-    // Writes the next chunk of zeros ahead of the tail segment; null once the lead is whole (less than a chunk is due,
-    // short of the segment's end), or when the log is closed or failed.
+    // Writes the next chunk of zeros ahead of the tail segment; null once the lead is whole (less than a chunk, or half
+    // the lead, is due short of the segment's end), or when the log is closed or failed.
     private (string Path, int Length)? ZeroChunk()
     {
         lock (_writeGate)
@@ -100,8 +100,10 @@ internal sealed partial class SegmentedLog
             var tail = _segments[^1];
             if (ZeroTarget(tail) is not { } target)
                 return null;
+            // Less than a chunk due (half the lead, if that is less) is left for the next pass, unless the segment ends there.
             var due = target - ZeroStart(tail);
-            if (due <= 0 || (due < ZeroChunkBytes && target < _options.SegmentBytes / BlockBytes * BlockBytes))
+            var least = Math.Min(ZeroChunkBytes, Math.Min(_options.ZeroAheadBytes, _options.SegmentBytes) / 2);
+            if (due <= 0 || (due < least && target < _options.SegmentBytes / BlockBytes * BlockBytes))
                 return null;
             var start = ZeroStart(tail);
             var length = (int)Math.Min(ZeroChunkBytes, due);

@@ -12,9 +12,9 @@ public sealed class SegmentedLogZeroFillTests : IDisposable
 {
     private const long Mebibyte = 1 << 20;
 
-    // The least a pass leaves zeroed past the records with a lead of a mebibyte: it stops less than a chunk (256 KiB)
-    // short, and the records' own block is not counted.
-    private const long LeastZeroed = Mebibyte - (256 << 10) - 4096;
+    // The least left zeroed past the records with a lead of a mebibyte, once the zeroing is done: a pass starts when
+    // less than half the lead is zeroed (so appends may leave just over half), and the records' own block is not counted.
+    private const long LeastZeroed = Mebibyte / 2 - 4096;
     private readonly LogFolder _folder = new();
 
     [Fact]
@@ -26,7 +26,7 @@ public sealed class SegmentedLogZeroFillTests : IDisposable
         var segment = Assert.Single(_folder.Segments());
         var end = LogFolder.DataEnd(segment);
         Assert.True(Eventually(() => log.ZeroedBytes >= LeastZeroed), $"{log.ZeroedBytes} bytes zeroed");
-        // Most of a mebibyte past the records: the hole starts there, not right after the records.
+        // Past half a mebibyte after the records: the hole starts there, not right after the records.
         Assert.True(FirstHole(segment) >= end + LeastZeroed, $"first hole at {FirstHole(segment)}, records end at {end}");
         Assert.True(FirstHole(segment) < 8 * Mebibyte, "zeroed past the lead");
         LogFolder.AssertRecords(log.Read(1, 10), 1);
@@ -64,6 +64,18 @@ public sealed class SegmentedLogZeroFillTests : IDisposable
         Assert.True(Eventually(() => FirstHole(segment) >= LogFolder.DataEnd(segment) + LeastZeroed),
             $"first hole at {FirstHole(segment)}, records end at {LogFolder.DataEnd(segment)}");
         LogFolder.AssertRecords(log.Read(1, 100), 1);
+    }
+
+    [Fact]
+    public void ALeadShorterThanAChunk_IsZeroedToo()
+    {
+        using var log = _folder.Open(segmentBytes: 8 * Mebibyte, zeroAheadBytes: 64 << 10);
+        LogFolder.AppendBatch(log, 10, term: 1);
+        var segment = Assert.Single(_folder.Segments());
+        // At least half the lead past the records' block; never past the lead.
+        Assert.True(Eventually(() => FirstHole(segment) >= LogFolder.DataEnd(segment) + (32 << 10) - 4096),
+            $"first hole at {FirstHole(segment)}, records end at {LogFolder.DataEnd(segment)}");
+        Assert.True(FirstHole(segment) <= LogFolder.DataEnd(segment) + (64 << 10) + 4096, $"first hole at {FirstHole(segment)}");
     }
 
     [Fact]
