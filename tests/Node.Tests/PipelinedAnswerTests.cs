@@ -32,10 +32,7 @@ public sealed class PipelinedAnswerTests
 
         // The first entry's apply is held while the rest queue behind it: the 16 writes go in two entries at most.
         Volatile.Write(ref holding, 1);
-        var pipeline = new MemoryStream();
-        for (var i = 0; i < 16; i++)
-            RespTestClient.WriteFrame(pipeline, "SET", $"k{i:D2}", $"{i % 10}");
-        await client.SendRawAsync(pipeline.ToArray());
+        await client.SendRawAsync(RespTestClient.Pipeline(16, i => ["SET", $"k{i:D2}", $"{i % 10}"]));
         await Task.Delay(300);
         Volatile.Write(ref holding, 0);
         hold.SetResult();

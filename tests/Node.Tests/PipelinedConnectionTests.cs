@@ -120,10 +120,8 @@ public sealed class PipelinedConnectionTests
         var before = session.ForwardRunsSent;
 
         const int count = 20_000;
-        var frame = new MemoryStream();
-        for (var i = 0; i < count; i++)
-            RespTestClient.WriteFrame(frame, "SET", $"r{i:D5}", $"{i % 10}");
-        await ReadAllAsync(client, frame.ToArray(), count, async _ =>
+        var pipeline = RespTestClient.Pipeline(count, i => ["SET", $"r{i:D5}", $"{i % 10}"]);
+        await ReadAllAsync(client, pipeline, count, async _ =>
             Assert.Equal("OK", (await client.ReadReplyAsync()).Text()));
 
         // A run is sent when it holds 512 commands, when a read's bytes are used up and when the window is full.
@@ -146,10 +144,8 @@ public sealed class PipelinedConnectionTests
         var (handOvers, runs) = (session.ReplyHandOvers, session.ForwardRunsSent);
 
         const int count = 2_000;
-        var frame = new MemoryStream();
-        for (var i = 0; i < count; i++)
-            RespTestClient.WriteFrame(frame, "SET", $"h{i:D4}", $"{i % 10}");
-        await ReadAllAsync(client, frame.ToArray(), count, async _ =>
+        var pipeline = RespTestClient.Pipeline(count, i => ["SET", $"h{i:D4}", $"{i % 10}"]);
+        await ReadAllAsync(client, pipeline, count, async _ =>
             Assert.Equal("OK", (await client.ReadReplyAsync()).Text()));
 
         var sent = session.ForwardRunsSent - runs;
@@ -183,10 +179,7 @@ public sealed class PipelinedConnectionTests
         // Applies held: the window of 2,048 fills and the read loop waits for a slot with the next command read.
         Volatile.Write(ref holding, 1);
         const int count = 2_500;
-        var frame = new MemoryStream();
-        for (var i = 0; i < count; i++)
-            RespTestClient.WriteFrame(frame, "SET", $"p{i:D4}", $"{i % 10}");
-        await client.SendRawAsync(frame.ToArray());
+        await client.SendRawAsync(RespTestClient.Pipeline(count, i => ["SET", $"p{i:D4}", $"{i % 10}"]));
         await Task.Delay(1000);
         Assert.Equal("OK", (await admin.SendAsync("CLIENT", "PAUSE", "1500", "WRITE")).Text());
         Volatile.Write(ref holding, 0);

@@ -42,30 +42,29 @@ internal sealed partial class SegmentedLog
             RandomAccess.SetLength(handle, _options.SegmentBytes);
     }
 
+    // The zeros' lead past the tail's last record, at most a segment.
+    private long ZeroLead => Math.Min(_options.ZeroAheadBytes, _options.SegmentBytes);
+
     // Under the write gate, after an append ended at tail.End: starts a pass when less than half the lead is zeroed.
     // An append that comes while a pass is ending may find it running and start none; the next append starts it.
     private void ZeroAheadIfDue(LogSegment tail)
     {
         if (!_options.Preallocate || _zeroingStopped || ZeroTarget(tail) is not { } target)
             return;
-        var lead = Math.Min(_options.ZeroAheadBytes, _options.SegmentBytes);
-        if (ZeroStart(tail) >= target || tail.ZeroedTo - tail.End >= lead / 2)
+        if (ZeroStart(tail) >= target || tail.ZeroedTo - tail.End >= ZeroLead / 2)
             return;
         if (Interlocked.Exchange(ref _zeroing, 1) == 0)
             ThreadPool.UnsafeQueueUserWorkItem(static log => log.ZeroAhead(), this, preferLocal: false);
     }
 
     // Where the zeros ahead of `tail` should end (block-aligned, within the preallocated length); null without a lead.
-    private long? ZeroTarget(LogSegment tail)
-    {
-        var lead = Math.Min(_options.ZeroAheadBytes, _options.SegmentBytes);
-        if (lead < BlockBytes)
-            return null;
-        return Math.Min(tail.End + lead, _options.SegmentBytes) / BlockBytes * BlockBytes;
-    }
+    private long? ZeroTarget(LogSegment tail) =>
+        ZeroLead < BlockBytes ? null : AlignDown(Math.Min(tail.End + ZeroLead, _options.SegmentBytes));
 
     // The block after the one the tail ends in (that one holds records, so it is written already), or past the zeros.
-    private static long ZeroStart(LogSegment tail) => (Math.Max(tail.ZeroedTo, tail.End) + BlockBytes - 1) / BlockBytes * BlockBytes;
+    private static long ZeroStart(LogSegment tail) => AlignDown(Math.Max(tail.ZeroedTo, tail.End) + BlockBytes - 1);
+
+    private static long AlignDown(long offset) => offset / BlockBytes * BlockBytes;
 
     private void ZeroAhead()
     {
@@ -101,11 +100,10 @@ internal sealed partial class SegmentedLog
             if (ZeroTarget(tail) is not { } target)
                 return null;
             // Less than a chunk due (half the lead, if that is less) is left for the next pass, unless the segment ends there.
-            var due = target - ZeroStart(tail);
-            var least = Math.Min(ZeroChunkBytes, Math.Min(_options.ZeroAheadBytes, _options.SegmentBytes) / 2);
-            if (due <= 0 || (due < least && target < _options.SegmentBytes / BlockBytes * BlockBytes))
-                return null;
             var start = ZeroStart(tail);
+            var due = target - start;
+            if (due <= 0 || (due < Math.Min(ZeroChunkBytes, ZeroLead / 2) && target < AlignDown(_options.SegmentBytes)))
+                return null;
             var length = (int)Math.Min(ZeroChunkBytes, due);
             RandomAccess.Write(tail.Handle, Zeros.AsSpan(0, length), start);
             tail.ZeroedTo = start + length;

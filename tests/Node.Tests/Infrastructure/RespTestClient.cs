@@ -71,6 +71,15 @@ internal sealed class RespTestClient : IAsyncDisposable
     /// <summary>One request as RESP multibulk, appended to <paramref name="frame"/> (a pipeline is several in a row).</summary>
     public static void WriteFrame(Stream frame, params string[] args) => WriteFrame(frame, args.Select(Encoding.UTF8.GetBytes).ToArray());
 
+    /// <summary><paramref name="count"/> requests in a row, the i-th <paramref name="request"/>(i), as one pipeline's bytes.</summary>
+    public static byte[] Pipeline(int count, Func<int, string[]> request)
+    {
+        var frame = new MemoryStream();
+        for (var i = 0; i < count; i++)
+            WriteFrame(frame, request(i));
+        return frame.ToArray();
+    }
+
     public static void WriteFrame(Stream frame, byte[][] args)
     {
         frame.Write(Encoding.ASCII.GetBytes($"*{args.Length}\r\n"));
