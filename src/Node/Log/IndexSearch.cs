@@ -5,11 +5,11 @@ internal static class IndexSearch
 {
     /// <summary>
     /// The position of the last item whose first index (<paramref name="firstIndex"/>) is at or before
-    /// <paramref name="index"/>; the caller knows such an item exists.
+    /// <paramref name="index"/>, among the items from position <paramref name="from"/>; the caller knows such an item exists.
     /// </summary>
-    public static int Holding<T>(IReadOnlyList<T> items, long index, Func<T, long> firstIndex)
+    public static int Holding<T>(IReadOnlyList<T> items, long index, Func<T, long> firstIndex, int from = 0)
     {
-        int low = 0, high = items.Count - 1;
+        int low = from, high = items.Count - 1;
         while (low < high)
         {
             var middle = (low + high + 1) >>> 1;

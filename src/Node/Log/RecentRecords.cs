@@ -13,7 +13,11 @@ namespace RaftKV.Node.Log;
 /// </summary>
 internal sealed class RecentRecords(long budgetBytes)
 {
+    // The chunks held are _chunks[_head..]: dropping the oldest moves _head, and the list sheds the dropped ones once
+    // they are half of it, so an append costs no shift of every chunk held (with 2 MiB of appends of a few KiB, a
+    // shift of about a thousand chunks per append was 0.7% of a follower's CPU samples at SET -c 50).
     private readonly List<Chunk> _chunks = [];
+    private int _head;
     private long _bytes;
 
     /// <summary>One append: its first index, its bytes, and each record's offset in them.</summary>
@@ -23,7 +27,7 @@ internal sealed class RecentRecords(long budgetBytes)
     }
 
     /// <summary>The first index held; long.MaxValue when none is.</summary>
-    public long FirstIndex => _chunks.Count > 0 ? _chunks[0].FirstIndex : long.MaxValue;
+    public long FirstIndex => _head < _chunks.Count ? _chunks[_head].FirstIndex : long.MaxValue;
 
     /// <summary>Takes the records of an append that the log has just published; it follows the ones held, or replaces them.</summary>
     public void Appended(long firstIndex, ReadOnlyMemory<byte> bytes, IReadOnlyList<long> offsets)
@@ -36,32 +40,50 @@ internal sealed class RecentRecords(long budgetBytes)
             return;
         }
 
-        if (_chunks.Count > 0 && _chunks[^1].LastIndex + 1 != firstIndex)
+        if (_head < _chunks.Count && _chunks[^1].LastIndex + 1 != firstIndex)
             Clear();
         _chunks.Add(new Chunk(firstIndex, bytes, offsets));
         _bytes += bytes.Length;
-        var drop = 0;
         while (_bytes > budgetBytes)
-            _bytes -= _chunks[drop++].Bytes.Length;
-        if (drop > 0)
-            _chunks.RemoveRange(0, drop);
+            DropOldest();
+        Shed();
     }
 
     /// <summary>The log's tail changed other than by an append (truncated, reset): nothing held is known to be in it.</summary>
     public void Clear()
     {
         _chunks.Clear();
+        _head = 0;
         _bytes = 0;
     }
 
     /// <summary>Records below <paramref name="index"/> are no longer read (a prefix dropped): their memory goes.</summary>
     public void DropBefore(long index)
     {
-        var drop = 0;
-        while (drop < _chunks.Count && _chunks[drop].LastIndex < index)
-            _bytes -= _chunks[drop++].Bytes.Length;
-        if (drop > 0)
-            _chunks.RemoveRange(0, drop);
+        while (_head < _chunks.Count && _chunks[_head].LastIndex < index)
+            DropOldest();
+        Shed();
+    }
+
+    private void DropOldest()
+    {
+        _bytes -= _chunks[_head].Bytes.Length;
+        _chunks[_head++] = default; // its bytes go now, not when the list sheds it
+    }
+
+    // Removes the dropped chunks from the list once they are at least half of it (their memory goes then).
+    private void Shed()
+    {
+        if (_head == _chunks.Count)
+        {
+            _chunks.Clear();
+            _head = 0;
+        }
+        else if (_head > 0 && _head >= _chunks.Count - _head)
+        {
+            _chunks.RemoveRange(0, _head);
+            _head = 0;
+        }
     }
 
     /// <summary>
@@ -96,5 +118,5 @@ internal sealed class RecentRecords(long budgetBytes)
     }
 
     // The chunk holding `index`, which the caller knows to be held.
-    private int Find(long index) => IndexSearch.Holding(_chunks, index, static chunk => chunk.FirstIndex);
+    private int Find(long index) => IndexSearch.Holding(_chunks, index, static chunk => chunk.FirstIndex, from: _head);
 }
