@@ -49,20 +49,28 @@ internal sealed partial class SegmentedLog
     // An append that comes while a pass is ending may find it running and start none; the next append starts it.
     private void ZeroAheadIfDue(LogSegment tail)
     {
-        if (!_options.Preallocate || _zeroingStopped || ZeroTarget(tail) is not { } target)
-            return;
-        if (ZeroStart(tail) >= target || tail.ZeroedTo - tail.End >= ZeroLead / 2)
+        if (!_options.Preallocate || _zeroingStopped || tail.ZeroedTo - tail.End >= ZeroLead / 2 || NextZeroChunk(tail) is null)
             return;
         if (Interlocked.Exchange(ref _zeroing, 1) == 0)
             ThreadPool.UnsafeQueueUserWorkItem(static log => log.ZeroAhead(), this, preferLocal: false);
     }
 
-    // Where the zeros ahead of `tail` should end (block-aligned, within the preallocated length); null without a lead.
-    private long? ZeroTarget(LogSegment tail) =>
-        ZeroLead < BlockBytes ? null : AlignDown(Math.Min(tail.End + ZeroLead, _options.SegmentBytes));
-
-    // The block after the one the tail ends in (that one holds records, so it is written already), or past the zeros.
-    private static long ZeroStart(LogSegment tail) => AlignDown(Math.Max(tail.ZeroedTo, tail.End) + BlockBytes - 1);
+    // The next chunk of zeros due ahead of `tail`, or null. It starts at the block after the one the tail ends in (that
+    // one holds records, so it is written already), or past the zeros, and ends at most a lead past the records, within
+    // the preallocated length. Less than a chunk due (half the lead, if that is less) is left for a later pass, unless
+    // the segment ends there. One rule for whether a pass starts and for where it stops: a pass is queued only when it
+    // has a chunk to write.
+    private (long Start, int Length)? NextZeroChunk(LogSegment tail)
+    {
+        if (ZeroLead < BlockBytes)
+            return null;
+        var target = AlignDown(Math.Min(tail.End + ZeroLead, _options.SegmentBytes));
+        var start = AlignDown(Math.Max(tail.ZeroedTo, tail.End) + BlockBytes - 1);
+        var due = target - start;
+        if (due <= 0 || (due < Math.Min(ZeroChunkBytes, ZeroLead / 2) && target < AlignDown(_options.SegmentBytes)))
+            return null;
+        return (start, (int)Math.Min(ZeroChunkBytes, due));
+    }
 
     private static long AlignDown(long offset) => offset / BlockBytes * BlockBytes;
 
@@ -88,8 +96,7 @@ internal sealed partial class SegmentedLog
         }
     }
 
-    // Writes the next chunk of zeros ahead of the tail segment; null once the lead is whole (less than a chunk, or half
-    // the lead, is due short of the segment's end), or when the log is closed or failed.
+    // Writes the next chunk of zeros ahead of the tail segment; null once none is due, or when the log is closed or failed.
     private (string Path, int Length)? ZeroChunk()
     {
         lock (_writeGate)
@@ -97,14 +104,8 @@ internal sealed partial class SegmentedLog
             if (_disposed || Volatile.Read(ref _failure) is not null || _zeroingStopped || _segments.Count == 0)
                 return null;
             var tail = _segments[^1];
-            if (ZeroTarget(tail) is not { } target)
+            if (NextZeroChunk(tail) is not var (start, length))
                 return null;
-            // Less than a chunk due (half the lead, if that is less) is left for the next pass, unless the segment ends there.
-            var start = ZeroStart(tail);
-            var due = target - start;
-            if (due <= 0 || (due < Math.Min(ZeroChunkBytes, ZeroLead / 2) && target < AlignDown(_options.SegmentBytes)))
-                return null;
-            var length = (int)Math.Min(ZeroChunkBytes, due);
             RandomAccess.Write(tail.Handle, Zeros.AsSpan(0, length), start);
             tail.ZeroedTo = start + length;
             return (tail.Path, length);
