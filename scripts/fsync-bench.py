@@ -34,23 +34,28 @@ def prepare(kind):
 BLOCK = 4096
 
 
+def block_start(offset):
+    return offset & ~(BLOCK - 1)
+
+
 def write_direct(fd, waits):
     # The aligned buffer mirrors the file from the tail block on: each append copies its record in and writes the
     # whole blocks from the tail block's start, then syncs (the time measured is the write and the sync together).
     buffer, offset = mmap.mmap(-1, ((size + 2 * BLOCK) // BLOCK + 1) * BLOCK), 0
     record = b"x" * size
     for _ in range(appends):
-        start = offset & ~(BLOCK - 1)
+        start = block_start(offset)
         buffer[offset - start : offset - start + size] = record
-        end = (offset + size + BLOCK - 1) & ~(BLOCK - 1)
+        end = block_start(offset + size + BLOCK - 1)
         t = time.perf_counter()
         os.pwritev(fd, [memoryview(buffer)[: end - start]], start)
         os.fdatasync(fd)
         waits.append(time.perf_counter() - t)
         offset += size
         keep = offset & (BLOCK - 1)
-        if offset & ~(BLOCK - 1) != start:
+        if block_start(offset) != start:
             buffer[:keep] = buffer[offset - start - keep : offset - start]
+            buffer[keep:] = bytes(len(buffer) - keep)  # past the records the file holds zeros
 
 
 def write(fd, waits):

@@ -27,7 +27,9 @@ internal sealed class RecentRecords(long budgetBytes)
     }
 
     /// <summary>The first index held; long.MaxValue when none is.</summary>
-    public long FirstIndex => _head < _chunks.Count ? _chunks[_head].FirstIndex : long.MaxValue;
+    public long FirstIndex => Holds ? _chunks[_head].FirstIndex : long.MaxValue;
+
+    private bool Holds => _head < _chunks.Count;
 
     /// <summary>Takes the records of an append that the log has just published; it follows the ones held, or replaces them.</summary>
     public void Appended(long firstIndex, ReadOnlyMemory<byte> bytes, IReadOnlyList<long> offsets)
@@ -40,7 +42,7 @@ internal sealed class RecentRecords(long budgetBytes)
             return;
         }
 
-        if (_head < _chunks.Count && _chunks[^1].LastIndex + 1 != firstIndex)
+        if (Holds && _chunks[^1].LastIndex + 1 != firstIndex)
             Clear();
         _chunks.Add(new Chunk(firstIndex, bytes, offsets));
         _bytes += bytes.Length;
@@ -60,7 +62,7 @@ internal sealed class RecentRecords(long budgetBytes)
     /// <summary>Records below <paramref name="index"/> are no longer read (a prefix dropped): their memory goes.</summary>
     public void DropBefore(long index)
     {
-        while (_head < _chunks.Count && _chunks[_head].LastIndex < index)
+        while (Holds && _chunks[_head].LastIndex < index)
             DropOldest();
         Shed();
     }
@@ -71,15 +73,11 @@ internal sealed class RecentRecords(long budgetBytes)
         _chunks[_head++] = default; // its bytes go now, not when the list sheds it
     }
 
-    // Removes the dropped chunks from the list once they are at least half of it (their memory goes then).
+    // Removes the dropped chunks from the list once they are at least half of it (all of it, when none is held; their
+    // memory went when they were dropped).
     private void Shed()
     {
-        if (_head == _chunks.Count)
-        {
-            _chunks.Clear();
-            _head = 0;
-        }
-        else if (_head > 0 && _head >= _chunks.Count - _head)
+        if (_head > 0 && _head >= _chunks.Count - _head)
         {
             _chunks.RemoveRange(0, _head);
             _head = 0;
